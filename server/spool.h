@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay's durable spool: envelopes it has acknowledged and not yet delivered.
+ *
+ * Storage: one SQLite file in WAL mode with synchronous=FULL. Each envelope is a row with
+ * its header fields (seq, msg_id, sender, recipient, created/expires, urgency, size) and
+ * the opaque envelope bytes, which the relay cannot read.
+ *
+ * Threads: every function here is called on the loop thread, and every callback runs on
+ * the loop thread. SQLite work runs on libuv's thread pool (uv_queue_work), so the loop
+ * never waits for the disk. The spool uses at most two pool threads at a time:
+ *  - the writer: one connection; puts, deletes and expiry go through one queue and are
+ *    committed in batches (group commit). While a transaction runs, new requests queue
+ *    and all of them join the NEXT transaction (up to batch_max requests or
+ *    batch_bytes_max envelope bytes). A put's callback runs only after its transaction
+ *    has committed and been fsynced: that is the moment the relay may ack.
+ *  - the reader: a second connection; fetches run there. WAL lets it read the last
+ *    committed state while the writer commits. Reads are on the pool rather than on the
+ *    loop because a fetch can return megabytes of envelopes that may not be in cache.
+ * Callbacks of each kind complete in the order the requests were made.
+ *
+ * Limits: the spool keeps running totals (bytes and count per recipient and in all) in
+ * memory, loaded at open, and checks a put against them when it is made, counting puts
+ * still in flight. A put over a limit stores nothing and completes with RP_ESPOOLFULL
+ * (or RP_EDUPLICATE if that msg_id is already stored, so a resend is still acked).
+ *
+ * Fail closed: if SQLite reports any error while the writer runs a batch (SQLITE_IOERR,
+ * SQLITE_FULL, SQLITE_CORRUPT, ...), the batch is rolled back, every request of it
+ * completes with RP_EFSYNC (error at or after COMMIT, i.e. during the durable write) or
+ * RP_EIO (error before), the spool enters the failed state, fail_cb runs once, and from
+ * then on every put, delete and expire is refused at once with RP_EFSYNC. There is no
+ * retry: after an fsync error the kernel may have dropped the data it could not write.
+ * A put that failed was never acked; it may or may not be found after a restart (the
+ * sender's resend is then acked as a duplicate).
+ *
+ * Requests are caller-owned structs (libuv style): the caller keeps the request alive and
+ * unmoved from the call until its callback has run, then may free or reuse it after
+ * calling rp__spool_req_cleanup(). A function that returns an error did not take the
+ * request and will not call its callback.
+ */
+#ifndef RP_SERVER_SPOOL_H
+#define RP_SERVER_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "caps.h"
+
+typedef struct rp__spool rp__spool;
+typedef struct rp__spool_req rp__spool_req;
+
+/* Most rows one fetch or one expire may return. */
+#define RP__SPOOL_FETCH_MAX 1024u
+#define RP__SPOOL_EXPIRE_MAX 4096u
+/* Sizes of the histogram of batch sizes: bucket i counts batches of [2^i, 2^(i+1)). */
+#define RP__SPOOL_HIST 12u
+/* Longest failure reason kept (the SQLite message and code). */
+#define RP__SPOOL_WHY_MAX 256u
+
+typedef enum {
+  RP__SPOOL_PUT = 1,
+  RP__SPOOL_DELETE = 2,
+  RP__SPOOL_EXPIRE = 3,
+  RP__SPOOL_FETCH = 4
+} rp__spool_req_type;
+
+/* Runs on the loop thread when a request has completed; req->result holds the outcome. */
+typedef void (*rp__spool_cb)(rp__spool_req *req);
+/* Runs on the loop thread when the spool has closed; the spool is freed right after. */
+typedef void (*rp__spool_close_cb)(rp__spool *sp);
+/* Runs once, on the loop thread, when the spool enters the failed state. `why` names the
+ * SQLite error (valid during the call; also kept by rp__spool_fail_reason()). */
+typedef void (*rp__spool_fail_cb)(rp__spool *sp, int err, const char *why);
+
+/* An envelope to store. Strings are NUL-terminated member ids (1..RP_MEMBER_ID_MAX bytes)
+ * and are copied by rp__spool_put; `bytes` is NOT copied and must stay valid and
+ * unchanged until the put's callback has run. */
+typedef struct {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  const char *sender;
+  const char *recipient;
+  int64_t created_ms;
+  int64_t expires_ms;
+  int urgency;
+  const uint8_t *bytes;
+  size_t len;
+} rp__spool_envelope;
+
+/* A row returned by fetch (envelope set) or expire (envelope NULL). */
+typedef struct {
+  int64_t seq;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  char sender[RP_MEMBER_ID_MAX + 1];
+  char recipient[RP_MEMBER_ID_MAX + 1];
+  int64_t created_ms;
+  int64_t expires_ms;
+  int urgency;
+  size_t size;
+  /* malloc'd envelope bytes (fetch only). The callback may take ownership by copying the
+   * pointer and setting this field to NULL; it must then free() it itself. */
+  uint8_t *envelope;
+} rp__spool_entry;
+
+struct rp__spool_req {
+  void *data;              /* the caller's; never touched by the spool */
+  rp__spool_req_type type; /* set by the call that started the request */
+  /* Outcome, read in the callback:
+   *  put:    0 stored; RP_EDUPLICATE msg_id already stored (ack again); RP_ESPOOLFULL;
+   *          RP_EFSYNC / RP_EIO the write failed (see "fail closed" above).
+   *  delete: 0 deleted; RP_ENOTFOUND no such msg_id for that recipient; RP_EFSYNC/EIO.
+   *  expire: 0 (entries filled in); RP_ENOMEM; RP_EFSYNC/EIO.
+   *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO. */
+  int result;
+  int64_t seq;              /* put: the new row's seq (arrival order) when result is 0 */
+  rp__spool_entry *entries; /* fetch/expire: rows, owned by the request until cleanup */
+  size_t nentries;
+  int more; /* fetch/expire: more rows matched than were returned */
+  /* Private to the spool. */
+  struct {
+    rp__spool *sp;
+    rp__spool_cb cb;
+    rp__spool_req *next;
+    uint8_t msg_id[RP_MSG_ID_BYTES];
+    char sender[RP_MEMBER_ID_MAX + 1];
+    char recipient[RP_MEMBER_ID_MAX + 1];
+    int64_t created_ms, expires_ms, after_seq, now_ms;
+    int urgency;
+    const uint8_t *bytes;
+    size_t len, max_count, max_bytes;
+    int check_only; /* put over a limit: only tell a duplicate from a full spool */
+    size_t deleted_size;
+  } priv;
+};
+
+typedef struct {
+  const char *path;             /* the SQLite file; created (mode 0600) if missing */
+  uint64_t recipient_bytes_max; /* envelope bytes spooled for one recipient */
+  uint64_t total_bytes_max;     /* envelope bytes spooled in all */
+  size_t envelope_max;          /* largest envelope a put accepts (else RP_ETOOBIG) */
+  unsigned batch_max;           /* requests per transaction (group commit cap) */
+  uint64_t batch_bytes_max;     /* envelope bytes per transaction (one always fits) */
+  const char *vfs;              /* SQLite VFS name; NULL for the default */
+  rp__spool_fail_cb fail_cb;    /* may be NULL; see rp__spool_failed() */
+  void *data;                   /* initial value of rp__spool_get_data() */
+} rp__spool_options;
+
+typedef struct {
+  uint64_t envelopes;                  /* rows in the spool now */
+  uint64_t bytes;                      /* envelope bytes in the spool now */
+  uint64_t reserved_bytes;             /* bytes of puts accepted but not yet committed */
+  uint64_t stored;                     /* puts stored since open */
+  uint64_t duplicates;                 /* puts answered RP_EDUPLICATE */
+  uint64_t rejected_full;              /* puts answered RP_ESPOOLFULL */
+  uint64_t deleted;                    /* rows deleted after delivery */
+  uint64_t expired;                    /* rows deleted by expiry */
+  uint64_t fetches;                    /* fetch requests completed */
+  uint64_t transactions;               /* write transactions committed */
+  uint64_t batched;                    /* write requests in those transactions */
+  uint64_t batch_largest;              /* requests in the largest transaction */
+  uint64_t batch_hist[RP__SPOOL_HIST]; /* bucket i: transactions of [2^i, 2^(i+1)) */
+  int failed; /* 0, or the error that put the spool in the failed state */
+} rp__spool_stats;
+
+/* Open (or create) the spool at opts->path, check its schema, load the running totals.
+ * Blocks the calling thread on disk I/O: call it at start-up, before serving. On success
+ * *out is a spool owned by the caller until rp__spool_close() completes. On failure
+ * returns RP_EINVAL (bad options), RP_EIO (SQLite could not open or read the file),
+ * RP_EVERSION (schema newer than this relay) or RP_ENOMEM, and writes a reason into
+ * err (if errlen > 0). Loop thread. */
+int rp__spool_open(uv_loop_t *loop, const rp__spool_options *opts, rp__spool **out,
+                   char *err, size_t errlen);
+
+/* Close: refuse new requests (RP_ECLOSED), let every queued and running request complete
+ * normally, close both connections on the pool, then call cb (may be NULL) and free the
+ * spool. Calling it twice is a bug (aborts). May be called from a spool callback. */
+void rp__spool_close(rp__spool *sp, rp__spool_close_cb cb);
+
+/* Store an envelope (see rp__spool_envelope for what is copied). Returns 0 and later
+ * calls cb with req->result (see rp__spool_req), or returns at once without calling cb:
+ * RP_EFSYNC (failed state), RP_ECLOSED (closing), RP_EINVAL (bad ids or zero length),
+ * RP_ETOOBIG (len > envelope_max), RP_ENOMEM. Loop thread. */
+int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *env,
+                  rp__spool_cb cb);
+
+/* For a put that rp__spool_put accepted (returned 0) and whose callback has not run yet:
+ * 1 if it was within the limits when made (its bytes are reserved; it will be stored
+ * unless it is a duplicate or the write fails), 0 if it was over a limit (it will
+ * complete with RP_ESPOOLFULL, or RP_EDUPLICATE if already stored). Loop thread. */
+int rp__spool_put_within_limits(const rp__spool_req *req);
+
+/* Delete the envelope `msg_id` addressed to `recipient` (after the recipient acked it).
+ * Goes through the writer and commits with the puts. Returns 0 or, without calling cb,
+ * RP_EFSYNC / RP_ECLOSED / RP_EINVAL. Loop thread. */
+int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                     const uint8_t msg_id[RP_MSG_ID_BYTES], rp__spool_cb cb);
+
+/* Delete up to max_rows (1..RP__SPOOL_EXPIRE_MAX) envelopes with expires_ms <= now_ms,
+ * oldest expiry first, in one transaction, and return their msg_id, sender, recipient and
+ * size in req->entries (envelope NULL) so the relay can send expiry notices; req->more
+ * says whether more had expired. Returns 0 or, without calling cb, RP_EFSYNC /
+ * RP_ECLOSED / RP_EINVAL. Loop thread. */
+int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
+                     rp__spool_cb cb);
+
+/* Read, in arrival order, up to max_count (1..RP__SPOOL_FETCH_MAX) envelopes for
+ * `recipient` with seq > after_seq, stopping before the total envelope size would pass
+ * max_bytes (at least one row is returned if any matches, so a large envelope cannot
+ * stall delivery). Rows come in req->entries; free them with rp__spool_req_cleanup().
+ * Works in the failed state. Returns 0 or, without calling cb, RP_ECLOSED / RP_EINVAL.
+ * Loop thread. */
+int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                    int64_t after_seq, size_t max_count, size_t max_bytes, rp__spool_cb cb);
+
+/* Free what a completed request holds (entries and their envelopes) and clear those
+ * fields. Safe on a request that holds nothing; never on one still running. */
+void rp__spool_req_cleanup(rp__spool_req *req);
+
+/* 0, or the error (RP_EFSYNC / RP_EIO) that put the spool in the failed state. */
+int rp__spool_failed(const rp__spool *sp);
+
+/* Why the spool failed ("" if it has not). Valid as long as the spool. */
+const char *rp__spool_fail_reason(const rp__spool *sp);
+
+/* Counters as of now (committed state, plus reservations). Cheap: no I/O. */
+void rp__spool_get_stats(const rp__spool *sp, rp__spool_stats *out);
+
+/* Envelopes and bytes spooled for one recipient (0 and 0 if none). Cheap: no I/O. */
+void rp__spool_recipient_usage(const rp__spool *sp, const char *recipient,
+                               uint64_t *envelopes, uint64_t *bytes);
+
+/* Call fn for each recipient with envelopes spooled (in no particular order) until fn
+ * returns nonzero; returns that value, or 0. fn must not call into the spool. */
+int rp__spool_foreach_recipient(const rp__spool *sp,
+                                int (*fn)(void *arg, const char *recipient,
+                                          uint64_t envelopes, uint64_t bytes),
+                                void *arg);
+
+/* The caller's pointer for this spool (opts->data at open). */
+void *rp__spool_get_data(const rp__spool *sp);
+void rp__spool_set_data(rp__spool *sp, void *data);
+
+#endif /* RP_SERVER_SPOOL_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the spool shared by spool.c (loop thread), spool_sql.c (SQLite, run on the
+ * pool) and spool_map.c (running totals per recipient). Not for other modules.
+ */
+#ifndef RP_SERVER_SPOOL_INT_H
+#define RP_SERVER_SPOOL_INT_H
+
+#include <sqlite3.h>
+
+#include "spool.h"
+
+/* Running totals of one recipient. Loop thread only. */
+typedef struct rp__spool_rcpt {
+  struct rp__spool_rcpt *next; /* hash chain */
+  uint64_t envelopes;          /* committed rows */
+  uint64_t bytes;              /* committed bytes */
+  uint64_t reserved;           /* bytes of puts in flight */
+  char id[RP_MEMBER_ID_MAX + 1];
+} rp__spool_rcpt;
+
+typedef struct {
+  rp__spool_rcpt **buckets;
+  size_t nbuckets; /* a power of two */
+  size_t count;
+} rp__spool_map;
+
+/* A queue of requests with one SQLite connection and at most one pool job at a time.
+ * The loop thread owns every field while busy is 0; while busy is 1 the worker owns
+ * `batch`, the statements and `err`/`why`, and the loop thread touches only the queue. */
+typedef struct rp__spool_lane {
+  rp__spool *sp;
+  sqlite3 *db;
+  uv_work_t work;
+  void (*run)(struct rp__spool_lane *ln); /* the worker body, on the pool */
+  void (*done)(struct rp__spool_lane *ln, rp__spool_req *batch); /* loop thread */
+  rp__spool_req *qhead, *qtail;
+  rp__spool_req *batch;
+  size_t batch_n;
+  int busy;
+  int err;                     /* batch outcome set by the worker: 0, RP_EFSYNC, RP_EIO */
+  char why[RP__SPOOL_WHY_MAX]; /* set with err */
+  /* Prepared statements (writer: insert, exists, find, delete, expired; reader: fetch). */
+  sqlite3_stmt *st[5];
+} rp__spool_lane;
+
+enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED };
+enum { ST_FETCH };
+
+struct rp__spool {
+  uv_loop_t *loop;
+  void *data;
+  uint64_t recipient_bytes_max, total_bytes_max, batch_bytes_max;
+  size_t envelope_max;
+  unsigned batch_max;
+  rp__spool_fail_cb fail_cb;
+  rp__spool_lane writer, reader;
+  rp__spool_map map;
+  rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
+  char fail_why[RP__SPOOL_WHY_MAX];
+  int closing;
+  int close_started;
+  rp__spool_close_cb close_cb;
+  uv_work_t close_work;
+};
+
+/* ---- spool_map.c (loop thread) ---- */
+int rp__spool_map_init(rp__spool_map *m);
+void rp__spool_map_free(rp__spool_map *m);
+rp__spool_rcpt *rp__spool_map_find(const rp__spool_map *m, const char *id);
+/* Find or add (zeroed) the entry for id; NULL only when out of memory. */
+rp__spool_rcpt *rp__spool_map_get(rp__spool_map *m, const char *id);
+/* Drop the entry for id if it holds nothing any more. */
+void rp__spool_map_trim(rp__spool_map *m, const char *id);
+
+/* ---- spool_sql.c ---- */
+/* Open one connection with the spool's settings; the writer also creates the schema. */
+int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **out,
+                       char *err, size_t errlen);
+/* Prepare the lane's statements. 0 or RP_EIO with err. Any thread that owns the lane. */
+int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errlen);
+/* Read the totals per recipient into the spool's map and stats (at open). */
+int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
+/* Worker bodies: run the lane's batch (pool thread). */
+void rp__spool_sql_write(rp__spool_lane *ln);
+void rp__spool_sql_read(rp__spool_lane *ln);
+/* Finalize the statements and close the connection (any thread that owns the lane). */
+void rp__spool_sql_close(rp__spool_lane *ln);
+
+#endif /* RP_SERVER_SPOOL_INT_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Operator counters and their text form; see stats.h. */
+#include "stats.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* The refusals the relay can answer with; always rendered so a dashboard sees zeros. */
+static const int relay_reasons[] = {
+    RP_EMALFORMED,   RP_ETOOBIG,  RP_EVERSION, RP_EUNKNOWNMEMBER, RP_EREVOKED,
+    RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,   RP_ESPOOLFULL,     RP_ETIMEDOUT,
+    RP_EBUSY,        RP_EFSYNC,   RP_EKIND,    RP_ESIZE,
+};
+
+typedef struct {
+  char *buf;
+  size_t cap, len;
+  int full;
+} out_buf;
+
+static void put(out_buf *o, const char *fmt, ...) RP__PRINTF(2, 3);
+
+static void put(out_buf *o, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  if (o->full) return;
+  va_start(ap, fmt);
+  n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= o->cap - o->len) {
+    o->full = 1;
+    return;
+  }
+  o->len += (size_t)n;
+}
+
+static size_t slot(int code) {
+  if (code < 0 && (size_t)-code < RP__STATS_REASONS) return (size_t)-code;
+  return 0;
+}
+
+void rp__stats_init(rp__stats *st) {
+  memset(st, 0, sizeof *st);
+}
+
+void rp__stats_reject(rp__stats *st, int code) {
+  st->rejected[slot(code)]++;
+}
+
+uint64_t rp__stats_rejected(const rp__stats *st, int code) {
+  return st->rejected[slot(code)];
+}
+
+static int is_relay_reason(size_t s) {
+  for (size_t i = 0; i < sizeof relay_reasons / sizeof *relay_reasons; i++)
+    if (slot(relay_reasons[i]) == s) return 1;
+  return 0;
+}
+
+/* "ESPOOLFULL" -> "espoolfull"; slot 0 is "other". */
+static void reason_name(size_t s, char *out, size_t len) {
+  const char *name = s == 0 ? "other" : rp_err_name(-(int)s);
+  size_t i = 0;
+  for (; name[i] != '\0' && i + 1 < len; i++)
+    out[i] = (char)tolower((unsigned char)name[i]);
+  out[i] = '\0';
+}
+
+static int put_recipient(void *arg, const char *id, uint64_t envelopes, uint64_t bytes) {
+  static const char hex[] = "0123456789ABCDEF";
+  char name[3 * RP_MEMBER_ID_MAX + 1];
+  size_t n = 0;
+  (void)envelopes;
+  for (const char *p = id; *p != '\0' && n + 4 <= sizeof name; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (isalnum(c) || c == '.' || c == '_' || c == '-') {
+      name[n++] = (char)c;
+    } else {
+      name[n++] = '%';
+      name[n++] = hex[c >> 4];
+      name[n++] = hex[c & 15];
+    }
+  }
+  name[n] = '\0';
+  put(arg, "spool.recipient_bytes.%s %" PRIu64 "\n", name, bytes);
+  return 0;
+}
+
+int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t buflen,
+                     size_t *outlen) {
+  out_buf o = {buf, buflen, 0, 0};
+  char name[32];
+
+  if (buflen == 0) return RP_ETOOBIG;
+  buf[0] = '\0';
+  put(&o, "connections.current %" PRIu64 "\n", st->conns_current);
+  put(&o, "connections.total %" PRIu64 "\n", st->conns_total);
+  put(&o, "handshakes.failed %" PRIu64 "\n", st->handshakes_failed);
+  put(&o, "envelopes.spooled %" PRIu64 "\n", st->envelopes_spooled);
+  put(&o, "envelopes.duplicate %" PRIu64 "\n", st->envelopes_duplicate);
+  put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
+  put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
+  for (size_t s = 0; s < RP__STATS_REASONS; s++) {
+    if (st->rejected[s] == 0 && !is_relay_reason(s)) continue;
+    reason_name(s, name, sizeof name);
+    put(&o, "rejected.%s %" PRIu64 "\n", name, st->rejected[s]);
+  }
+  if (sp != NULL) {
+    rp__spool_stats ss;
+    rp__spool_get_stats(sp, &ss);
+    put(&o, "spool.envelopes %" PRIu64 "\n", ss.envelopes);
+    put(&o, "spool.bytes %" PRIu64 "\n", ss.bytes);
+    put(&o, "spool.reserved_bytes %" PRIu64 "\n", ss.reserved_bytes);
+    put(&o, "spool.stored %" PRIu64 "\n", ss.stored);
+    put(&o, "spool.duplicates %" PRIu64 "\n", ss.duplicates);
+    put(&o, "spool.rejected_full %" PRIu64 "\n", ss.rejected_full);
+    put(&o, "spool.deleted %" PRIu64 "\n", ss.deleted);
+    put(&o, "spool.expired %" PRIu64 "\n", ss.expired);
+    put(&o, "spool.fetches %" PRIu64 "\n", ss.fetches);
+    put(&o, "spool.transactions %" PRIu64 "\n", ss.transactions);
+    put(&o, "spool.batched %" PRIu64 "\n", ss.batched);
+    put(&o, "spool.batch_largest %" PRIu64 "\n", ss.batch_largest);
+    put(&o, "spool.failed %d\n", ss.failed != 0);
+    rp__spool_foreach_recipient(sp, put_recipient, &o);
+  }
+  if (o.full) {
+    buf[o.len] = '\0';
+    return RP_ETOOBIG;
+  }
+  if (outlen != NULL) *outlen = o.len;
+  return 0;
+}
