@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End-to-end envelopes: seal a payload for one roster member, open one addressed to us.
+ * docs/PROTOCOL.md, "Envelope encryption", is the byte-for-byte description.
+ *
+ *   seal:  plaintext --sodium_pad--> (1024 << class) - 16 bytes
+ *          header (envelope_hdr.h) encoded once; those bytes are the AEAD's associated
+ *          data and travel unchanged in the container
+ *          HPKE Auth mode (RFC 9180, X25519/HKDF-SHA256/ChaCha20Poly1305), info
+ *          "rejsepost/1 envelope", sender's message key authenticates, recipient's
+ *          message key opens; container = {header, enc, ciphertext}
+ *
+ *   open:  container and header decoded (structure, types, ranges, size class)
+ *          -> recipient is us, by id and by key id           else RP_EWRONGRECIPIENT
+ *          -> sender is in the roster and not revoked         else RP_EUNKNOWNMEMBER /
+ *                                                                   RP_EREVOKED
+ *          -> sender's key id is the roster's message key     else RP_EWRONGSENDER
+ *          -> not expired, not from the future                else RP_EEXPIRED / RP_EINVAL
+ *          -> ciphertext length matches the class             else RP_ESIZE
+ *          -> HPKE open with the header as associated data    else RP_EAUTH
+ *          -> padding well formed                             else RP_EMALFORMED
+ *
+ * Key ids (header keys 8 and 9) are the first 8 bytes of SHA-256 of the X25519 message
+ * public key. They are not a security mechanism (HPKE Auth is): they let the opener say
+ * which of three things went wrong, a stale or wrong recipient key, a sender using a key
+ * the roster does not hold, or bytes altered on the way, instead of one opaque failure.
+ * A relay that rewrites a key id gains nothing: the header is authenticated data.
+ */
+#ifndef RP_ENVELOPE_H
+#define RP_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope_hdr.h"
+#include "identity.h"
+#include "roster.h"
+
+#define RP__ENVELOPE_INFO "rejsepost/1 envelope"
+
+/* The largest plaintext an envelope carries: the largest class minus the tag and
+ * sodium_pad's marker byte. */
+#define RP__ENVELOPE_PT_MAX (RP_ENVELOPE_BODY_MAX - RP__ENVHDR_TAG_BYTES - 1u)
+
+/* What the sender chooses for one envelope. */
+typedef struct rp__seal_args {
+  uint8_t msg_id[RP_MSG_ID_BYTES]; /* random, never all zero (rp__envelope_new_id) */
+  uint64_t created;                /* unix ms */
+  uint64_t expires;                /* unix ms; created < expires <= created + max */
+  int urgency;                     /* rp__urgency */
+} rp__seal_args;
+
+/* An opened envelope. hdr's texts borrow from the envelope bytes given to open; pt is
+ * in sodium_malloc memory owned by this struct (rp__opened_free). */
+typedef struct rp__opened {
+  rp__envhdr hdr;
+  const rp__member *sender; /* borrowed from the roster given to open */
+  uint8_t *pt;
+  size_t pt_len;
+} rp__opened;
+
+/* The key id of an X25519 message public key. */
+void rp__envelope_key_id(uint8_t id[RP__ENVHDR_KEYID_BYTES],
+                         const uint8_t pk[RP_X25519_PUBLICKEYBYTES]);
+
+/* A fresh random msg_id (never all zero). */
+void rp__envelope_new_id(uint8_t id[RP_MSG_ID_BYTES]);
+
+/*
+ * Seals pt[0..pt_len) from `me` to roster member `to` and writes the container to a
+ * malloc'd buffer: *out (caller frees with free) of *out_len bytes. *out is NULL on
+ * failure. Returns 0, RP_EINVAL (NULL argument, bad times or urgency), RP_ETOOBIG
+ * (plaintext longer than RP__ENVELOPE_PT_MAX), RP_EREVOKED (`to` is revoked),
+ * RP_ENOMEM, or RP_ECRYPTO (`to`'s key is a low-order point).
+ */
+int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
+                      const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len);
+
+/*
+ * Opens env[0..len), which must be addressed to `me`, checking the sender against
+ * `roster` and the times against now_ms, in the order given at the top of this file.
+ * On success *out holds the header (borrowing from env), the sender (borrowing from
+ * roster) and the plaintext; release it with rp__opened_free. On failure *out is
+ * zeroed and nothing needs freeing.
+ */
+int rp__envelope_open(const rp__identity *me, const rp__roster *roster, const uint8_t *env,
+                      size_t len, uint64_t now_ms, rp__opened *out);
+
+/* Wipes and frees the plaintext; the struct is zeroed. Accepts NULL. */
+void rp__opened_free(rp__opened *o);
+
+#endif /* RP_ENVELOPE_H */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Field tables of the transport messages (transport.h). Every table works on the whole
+ * rp__tmsg: keys 0 (version) and 1 (type, fixed to the table's type) land in the common
+ * members, the others in the union member of that type. The tables are the wire spec;
+ * docs/protocol/transport.md lists the same keys, ranges and requirements.
+ */
+#include "transport_int.h"
+
+/* The table macros read better unwrapped. */
+/* clang-format off */
+#define F(k, n, t, fl, member) \
+  .key = (k), .name = (n), .type = (t), .flags = (fl), .off = offsetof(rp__tmsg, member)
+#define HEAD(t) \
+  {F(0, "version", RP__F_VERSION, RP__REQ, version)}, \
+  {F(1, "type", RP__F_UINT, RP__REQ, type), .min = (t), .max = (t)}
+#define MSGID(k, fl, member) \
+  {F(k, "msg_id", RP__F_FIXBIN, fl, member), .min = RP_MSG_ID_BYTES, .max = RP_MSG_ID_BYTES}
+#define SCHEMA(var, name, fields) \
+  const rp__schema var = {name, sizeof(rp__tmsg), fields, sizeof fields / sizeof fields[0], NULL}
+/* clang-format on */
+
+static const char *const ack_names[] = {"stored", "duplicate"};
+static const rp__enum ack_enum = {ack_names, 2};
+static const char *const bye_names[] = {"done",    "shutdown", "idle", "error",
+                                        "revoked", "replaced", "busy"};
+static const rp__enum bye_enum = {bye_names, 7};
+
+static const rp__field send_f[] = {
+    HEAD(RP__T_SEND),
+    {F(2, "envelope", RP__F_BIN, RP__REQ, u.send.envelope), .min = 1,
+     .max = RP__TMSG_ENVELOPE_MAX},
+};
+SCHEMA(rp__tmsg_send_schema, "send", send_f);
+
+static const rp__field ack_f[] = {
+    HEAD(RP__T_ACK),
+    MSGID(2, RP__REQ, u.ack.msg_id),
+    {F(3, "status", RP__F_ENUM, RP__REQ, u.ack.status), .enm = &ack_enum},
+};
+SCHEMA(rp__tmsg_ack_schema, "ack", ack_f);
+
+static const rp__field nack_f[] = {
+    HEAD(RP__T_NACK),
+    MSGID(2, 0, u.nack.msg_id),
+    {F(3, "code", RP__F_UINT, RP__REQ, u.nack.code), .min = 1, .max = RP__TMSG_CODE_MAX},
+    {F(4, "detail", RP__F_STR, 0, u.nack.detail), .max = RP__TMSG_DETAIL_MAX},
+};
+SCHEMA(rp__tmsg_nack_schema, "nack", nack_f);
+
+static const rp__field deliver_f[] = {
+    HEAD(RP__T_DELIVER),
+    {F(2, "seq", RP__F_UINT, RP__REQ, u.deliver.seq), .min = 1, .max = RP__TMSG_SEQ_MAX},
+    {F(3, "envelope", RP__F_BIN, RP__REQ, u.deliver.envelope), .min = 1,
+     .max = RP__TMSG_ENVELOPE_MAX},
+};
+SCHEMA(rp__tmsg_deliver_schema, "deliver", deliver_f);
+
+static const rp__field delivered_f[] = {
+    HEAD(RP__T_DELIVERED),
+    MSGID(2, RP__REQ, u.delivered.msg_id),
+    {F(3, "seq", RP__F_UINT, RP__REQ, u.delivered.seq), .min = 1, .max = RP__TMSG_SEQ_MAX},
+};
+SCHEMA(rp__tmsg_delivered_schema, "delivered", delivered_f);
+
+static const rp__field roster_get_f[] = {
+    HEAD(RP__T_ROSTER_GET),
+    {F(2, "have", RP__F_UINT, RP__REQ, u.roster_get.have), .max = RP__TMSG_SEQ_MAX},
+};
+SCHEMA(rp__tmsg_roster_get_schema, "roster_get", roster_get_f);
+
+static const rp__field roster_f[] = {
+    HEAD(RP__T_ROSTER),
+    {F(2, "version", RP__F_UINT, RP__REQ, u.roster.version), .min = 1,
+     .max = RP__TMSG_SEQ_MAX},
+    {F(3, "roster", RP__F_BIN, 0, u.roster.roster), .max = RP__TMSG_ROSTER_MAX},
+};
+SCHEMA(rp__tmsg_roster_schema, "roster", roster_f);
+
+static const rp__field ping_f[] = {
+    HEAD(RP__T_PING),
+    {F(2, "nonce", RP__F_UINT, RP__REQ, u.ping.nonce), .max = UINT64_MAX},
+};
+SCHEMA(rp__tmsg_ping_schema, "ping", ping_f);
+
+static const rp__field pong_f[] = {
+    HEAD(RP__T_PONG),
+    {F(2, "nonce", RP__F_UINT, RP__REQ, u.pong.nonce), .max = UINT64_MAX},
+};
+SCHEMA(rp__tmsg_pong_schema, "pong", pong_f);
+
+static const rp__field bye_f[] = {
+    HEAD(RP__T_BYE),
+    {F(2, "reason", RP__F_ENUM, RP__REQ, u.bye.reason), .enm = &bye_enum},
+    {F(3, "code", RP__F_UINT, 0, u.bye.code), .max = RP__TMSG_CODE_MAX},
+};
+SCHEMA(rp__tmsg_bye_schema, "bye", bye_f);
+
+static const rp__field expired_f[] = {
+    HEAD(RP__T_EXPIRED),
+    {F(2, "seq", RP__F_UINT, RP__REQ, u.expired.seq), .min = 1, .max = RP__TMSG_SEQ_MAX},
+    MSGID(3, RP__REQ, u.expired.msg_id),
+    {F(4, "recipient", RP__F_STR, RP__REQ, u.expired.recipient), .min = 1,
+     .max = RP_MEMBER_ID_MAX},
+    {F(5, "expired_at", RP__F_UINT, RP__REQ, u.expired.expired_at), .min = 1,
+     .max = RP__ENVHDR_TIME_MAX},
+};
+SCHEMA(rp__tmsg_expired_schema, "expired", expired_f);
+
+static const rp__field welcome_f[] = {
+    HEAD(RP__T_WELCOME),
+    {F(2, "time", RP__F_UINT, RP__REQ, u.welcome.time_ms), .min = 1,
+     .max = RP__ENVHDR_TIME_MAX},
+    {F(3, "roster_version", RP__F_UINT, RP__REQ, u.welcome.roster_version),
+     .max = RP__TMSG_SEQ_MAX},
+    {F(4, "member", RP__F_STR, RP__REQ, u.welcome.member), .min = 1,
+     .max = RP_MEMBER_ID_MAX},
+    {F(5, "send_window", RP__F_UINT, RP__REQ, u.welcome.send_window), .min = 1,
+     .max = RP__TMSG_WINDOW_MAX},
+    {F(6, "idle_ms", RP__F_UINT, RP__REQ, u.welcome.idle_ms), .min = RP__TMSG_IDLE_MIN_MS,
+     .max = RP__TMSG_IDLE_MAX_MS},
+};
+SCHEMA(rp__tmsg_welcome_schema, "welcome", welcome_f);
+
+static const rp__field receive_f[] = {
+    HEAD(RP__T_RECEIVE),
+    {F(2, "window", RP__F_UINT, RP__REQ, u.receive.window), .min = 1,
+     .max = RP__TMSG_WINDOW_MAX},
+};
+SCHEMA(rp__tmsg_receive_schema, "receive", receive_f);

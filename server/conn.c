@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Connection life cycle (conn.h): accept, the Noise_IK responder, the deadline timer,
+ * BYE and closing, and freeing once libuv has closed both handles. The byte path (reads,
+ * frames, writes) is in conn_io.c; the transport messages in dispatch.c.
+ */
+#include "conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "rejsepost_errors.h"
+
+static void on_close(uv_handle_t *h);
+static void on_timer(uv_timer_t *t);
+
+const char *rp__conn_member(const rp__conn *c) {
+  return c->ms != NULL ? c->ms->id : "-";
+}
+
+static void peer_name(const uv_tcp_t *tcp, char *buf, size_t len) {
+  struct sockaddr_storage ss;
+  int n = (int)sizeof ss;
+  char host[64] = "?";
+  unsigned port = 0;
+
+  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &n) == 0) {
+    if (ss.ss_family == AF_INET) {
+      const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+      uv_ip4_name(s4, host, sizeof host);
+      port = ntohs(s4->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+      uv_ip6_name(s6, host, sizeof host);
+      port = ntohs(s6->sin6_port);
+    }
+  }
+  snprintf(buf, len, strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+static void link_conn(rp__relay *r, rp__conn *c) {
+  c->relay = r;
+  c->id = ++r->next_conn_id;
+  c->next = r->conns;
+  if (r->conns != NULL) r->conns->prev = c;
+  r->conns = c;
+  r->nconns++;
+  r->stats.conns_current++;
+  r->stats.conns_total++;
+}
+
+void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
+  char peer[96];
+  rp__conn *c = calloc(1, sizeof *c);
+
+  if (c == NULL) {
+    /* Without memory for the connection we cannot even accept it to close it; libuv
+     * keeps it pending and offers it again, by when memory may be back. */
+    rp__log_error("accept_failed code=%s", rp_err_name(RP_ENOMEM));
+    return;
+  }
+  uv_tcp_init(r->loop, &c->tcp);
+  uv_timer_init(r->loop, &c->timer);
+  c->tcp.data = c;
+  c->timer.data = c;
+  c->handles = 2;
+  c->phase = RP__CONN_HANDSHAKE;
+  link_conn(r, c);
+  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    rp__conn_abort(c, "accept_failed");
+    return;
+  }
+  peer_name(&c->tcp, peer, sizeof peer);
+  if (r->stopping || r->nconns > r->cfg.max_connections) {
+    /* Over the limit the socket is closed before anything is read or answered, which
+     * costs the least and tells an honest client to back off and retry. */
+    rp__stats_reject(&r->stats, RP_EBUSY);
+    rp__log_warn("conn_refused conn=%llu peer=%s reason=%s", (unsigned long long)c->id,
+                 peer, r->stopping ? "stopping" : "max_connections");
+    rp__conn_abort(c, NULL);
+    return;
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  rp__log_info("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
+  uv_timer_start(&c->timer, on_timer, r->cfg.handshake_timeout_ms, 0);
+  rp__conn_io_start(c);
+}
+
+/* The member's connections that are open, i.e. count against its limit. */
+static unsigned member_open_conns(const rp__mstate *ms, rp__conn **oldest) {
+  unsigned n = 0;
+  *oldest = NULL;
+  for (rp__conn *o = ms->conns; o != NULL; o = o->mnext) {
+    if (o->phase != RP__CONN_OPEN) continue;
+    if (*oldest == NULL) *oldest = o;
+    n++;
+  }
+  return n;
+}
+
+/* Attach c to member `id`: the member table, the per-member limit, WELCOME. */
+static int attach_member(rp__conn *c, const char *id) {
+  rp__relay *r = c->relay;
+  rp__conn *oldest, **pp;
+  rp__mstate *ms = rp__mstate_get(r, id, 1);
+
+  if (ms == NULL) return RP_ENOMEM;
+  /* Over the per-member limit the oldest connection gives way: a client that lost its
+   * connection without a FIN must be able to reconnect before the old one times out,
+   * and a member has no use for more connections than the limit. */
+  while (member_open_conns(ms, &oldest) >= r->cfg.max_connections_per_member &&
+         oldest != NULL) {
+    rp__log_info("conn_replaced conn=%llu member=%s by=%llu",
+                 (unsigned long long)oldest->id, id, (unsigned long long)c->id);
+    rp__stats_reject(&r->stats, RP_EBUSY);
+    rp__conn_bye(oldest, RP__BYE_REPLACED, RP_EBUSY);
+  }
+  rp__mstate_ref(ms);
+  ms->nconns++;
+  for (pp = &ms->conns; *pp != NULL; pp = &(*pp)->mnext) {
+  }
+  *pp = c;
+  c->ms = ms;
+  return 0;
+}
+
+static void send_welcome(rp__conn *c) {
+  rp__relay *r = c->relay;
+  rp__tmsg m;
+
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_WELCOME;
+  m.u.welcome.time_ms = rp__relay_now_ms();
+  m.u.welcome.roster_version = rp__roster_version(r->roster);
+  m.u.welcome.member = rp__str_c(c->ms->id);
+  m.u.welcome.send_window = r->cfg.window;
+  m.u.welcome.idle_ms = r->cfg.idle_timeout_ms;
+  rp__conn_send(c, &m);
+}
+
+/* The Noise_IK responder: one message in, one out. */
+void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
+  rp__relay *r = c->relay;
+  uint8_t payload[RP__CONN_HS_FRAME_MAX];
+  uint8_t rs[RP__NOISE_DHBYTES];
+  uint8_t out[RP__FRAME_PREFIX + 2 * RP__NOISE_DHBYTES];
+  size_t plen = 0, olen = 0;
+  const rp__member *m;
+  int rc;
+
+  /* The handshake state is created only now, so a connection that never sends a
+   * handshake costs no sodium_malloc'd memory. */
+  if (c->hs == NULL &&
+      (rc = rp__noise_ik_responder_new(&c->hs, r->ident->sec->transport_sk)) != 0) {
+    rp__log_error("handshake_setup_failed conn=%llu code=%s", (unsigned long long)c->id,
+                  rp_err_name(rc));
+    rp__conn_abort(c, "internal");
+    return;
+  }
+  if ((rc = rp__noise_handshake_read(c->hs, buf, len, payload, sizeof payload, &plen)) !=
+      0) {
+    r->stats.handshakes_failed++;
+    rp__stats_reject(&r->stats, rc);
+    rp__log_info("handshake_failed conn=%llu code=%s", (unsigned long long)c->id,
+                 rp_err_name(rc));
+    rp__conn_abort(c, NULL);
+    return;
+  }
+  sodium_memzero(payload, plen);
+  if ((rc = rp__noise_handshake_remote_static(c->hs, rs)) != 0) goto refuse;
+  m = rp__roster_find_transport(r->roster, rs);
+  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) goto refuse;
+  /* Members of kind relay or admin have nothing to send or receive here. */
+  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) {
+    rc = RP_EKIND;
+    goto refuse;
+  }
+  if ((rc = rp__noise_handshake_write(c->hs, NULL, 0, out + RP__FRAME_PREFIX,
+                                      sizeof out - RP__FRAME_PREFIX, &olen)) != 0 ||
+      (rc = rp__frame_prefix(out, olen)) != 0 ||
+      (rc = rp__noise_handshake_split(c->hs, &c->tx, &c->rx)) != 0) {
+    rp__log_error("handshake_write_failed conn=%llu code=%s", (unsigned long long)c->id,
+                  rp_err_name(rc));
+    rp__conn_abort(c, "internal");
+    return;
+  }
+  rp__noise_handshake_free(c->hs);
+  c->hs = NULL;
+  memcpy(c->peer_key, rs, sizeof rs);
+  if ((rc = attach_member(c, m->pub.id)) != 0) {
+    rp__conn_abort(c, "out_of_memory");
+    return;
+  }
+  if (rp__conn_write_raw(c, out, RP__FRAME_PREFIX + olen) != 0) return;
+  c->phase = RP__CONN_OPEN;
+  c->tstate = RP__TS_HELLO;
+  c->last_rx = uv_now(r->loop);
+  if (rp__frag_reader_init(&c->frag, r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD <
+                                             RP_MSG_MAX
+                                         ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
+                                         : RP_MSG_MAX) != 0) {
+    rp__conn_abort(c, "internal");
+    return;
+  }
+  rp__log_info("conn_auth conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
+  uv_timer_start(&c->timer, on_timer, r->cfg.ping_interval_ms, 0);
+  send_welcome(c);
+  return;
+
+refuse:
+  /* Unknown, revoked or unsuitable key: close without a word, so a stranger learns
+   * nothing, not even whether the relay is a rejsepost relay with this key. */
+  r->stats.handshakes_failed++;
+  rp__stats_reject(&r->stats, rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc);
+  rp__log_warn("handshake_refused conn=%llu code=%s", (unsigned long long)c->id,
+               rp_err_name(rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc));
+  rp__conn_abort(c, NULL);
+}
+
+/* Idle handling: PING after ping_interval of silence, BYE "idle" after idle_timeout. */
+static void idle_check(rp__conn *c) {
+  rp__relay *r = c->relay;
+  uint64_t now = uv_now(r->loop), quiet = now - c->last_rx, next;
+  rp__tmsg m;
+
+  if (quiet >= r->cfg.idle_timeout_ms) {
+    rp__stats_reject(&r->stats, RP_ETIMEDOUT);
+    rp__conn_bye(c, RP__BYE_IDLE, RP_ETIMEDOUT);
+    return;
+  }
+  if (quiet >= r->cfg.ping_interval_ms && !c->pinged) {
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_PING;
+    m.u.ping.nonce = ++c->ping_nonce;
+    c->pinged = 1;
+    if (rp__conn_send(c, &m) != 0) return;
+  }
+  next = r->cfg.idle_timeout_ms - quiet;
+  if (!c->pinged && r->cfg.ping_interval_ms - quiet < next)
+    next = r->cfg.ping_interval_ms - quiet;
+  uv_timer_start(&c->timer, on_timer, next, 0);
+}
+
+static void on_timer(uv_timer_t *t) {
+  rp__conn *c = t->data;
+  rp__relay *r = c->relay;
+
+  switch (c->phase) {
+  case RP__CONN_HANDSHAKE:
+    r->stats.handshakes_failed++;
+    rp__stats_reject(&r->stats, RP_ETIMEDOUT);
+    rp__log_info("handshake_timeout conn=%llu", (unsigned long long)c->id);
+    rp__conn_abort(c, NULL);
+    break;
+  case RP__CONN_OPEN:
+    idle_check(c);
+    break;
+  case RP__CONN_CLOSING:
+    rp__conn_abort(c, "linger_timeout");
+    break;
+  default:
+    break;
+  }
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  rp__conn *c = req->data;
+  free(req);
+  (void)status;
+  if (c->phase == RP__CONN_CLOSING) rp__conn_abort(c, NULL);
+}
+
+/* The member may have another connection that should take over deliveries. */
+static void handover(rp__conn *c) {
+  rp__conn *next;
+  if (c->ms == NULL) return;
+  next = rp__deliver_conn_of(c->ms);
+  if (next != NULL) {
+    next->dl_dirty = 1;
+    rp__deliver_kick(next);
+  }
+}
+
+/* Close gracefully: stop reading, let queued writes drain, then close. */
+static void close_after_flush(rp__conn *c) {
+  rp__relay *r = c->relay;
+  uv_shutdown_t *req;
+
+  c->phase = RP__CONN_CLOSING;
+  rp__conn_update_reading(c);
+  handover(c);
+  if (c->detached) return;
+  uv_timer_start(&c->timer, on_timer, RP__CONN_LINGER_MS, 0);
+  req = malloc(sizeof *req);
+  if (req == NULL) {
+    rp__conn_abort(c, NULL);
+    return;
+  }
+  req->data = c;
+  if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+    free(req);
+    rp__conn_abort(c, NULL);
+  }
+  (void)r;
+}
+
+void rp__conn_bye(rp__conn *c, int reason, int code) {
+  rp__tmsg m;
+
+  if (c->phase == RP__CONN_CLOSING || c->phase == RP__CONN_CLOSED) return;
+  if (c->phase == RP__CONN_HANDSHAKE) {
+    rp__conn_abort(c, NULL);
+    return;
+  }
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_BYE;
+  m.u.bye.reason = reason;
+  m.u.bye.code = code < 0 ? (uint64_t)-code : 0;
+  rp__log_info("conn_bye conn=%llu member=%s reason=%s code=%s",
+               (unsigned long long)c->id, rp__conn_member(c),
+               reason == RP__BYE_DONE       ? "done"
+               : reason == RP__BYE_SHUTDOWN ? "shutdown"
+               : reason == RP__BYE_IDLE     ? "idle"
+               : reason == RP__BYE_REVOKED  ? "revoked"
+               : reason == RP__BYE_REPLACED ? "replaced"
+               : reason == RP__BYE_BUSY     ? "busy"
+                                            : "error",
+               code < 0 ? rp_err_name(code) : "-");
+  if (rp__conn_send(c, &m) != 0) return; /* the send closed it */
+  close_after_flush(c);
+}
+
+/* The peer said BYE: no answer, just close once our queued writes are out. */
+void rp__conn_peer_bye(rp__conn *c) {
+  rp__log_info("conn_peer_bye conn=%llu member=%s", (unsigned long long)c->id,
+               rp__conn_member(c));
+  close_after_flush(c);
+}
+
+void rp__conn_abort(rp__conn *c, const char *why) {
+  if (c->phase == RP__CONN_CLOSED) return;
+  if (why != NULL)
+    rp__log_info("conn_close conn=%llu member=%s why=%s", (unsigned long long)c->id,
+                 rp__conn_member(c), why);
+  else
+    rp__log_debug("conn_close conn=%llu member=%s", (unsigned long long)c->id,
+                  rp__conn_member(c));
+  c->phase = RP__CONN_CLOSED;
+  c->reading = 0;
+  handover(c);
+  if (c->detached) return;
+  uv_close((uv_handle_t *)&c->tcp, on_close);
+  uv_close((uv_handle_t *)&c->timer, on_close);
+}
+
+void rp__conn_drain(rp__conn *c) {
+  if (c->phase == RP__CONN_HANDSHAKE) {
+    rp__conn_abort(c, NULL);
+    return;
+  }
+  rp__conn_update_reading(c);
+  if (c->phase == RP__CONN_OPEN && c->sends_inflight == 0)
+    rp__conn_bye(c, RP__BYE_SHUTDOWN, 0);
+}
+
+void rp__conn_send_answered(rp__conn *c) {
+  if (c->relay->stopping) {
+    if (c->phase == RP__CONN_OPEN && c->sends_inflight == 0)
+      rp__conn_bye(c, RP__BYE_SHUTDOWN, 0);
+    return;
+  }
+  rp__conn_update_reading(c);
+}
+
+/* Everything but the handles and the struct itself. */
+static void conn_release(rp__conn *c) {
+  rp__relay *r = c->relay;
+  rp__conn **pp;
+
+  while (c->ops != NULL) {
+    rp__op *op = c->ops;
+    c->ops = op->cnext;
+    op->conn = NULL;
+    op->cprev = op->cnext = NULL;
+  }
+  rp__deliver_conn_free(c);
+  rp__frag_reader_free(&c->frag);
+  free(c->fbuf);
+  c->fbuf = NULL;
+  rp__noise_handshake_free(c->hs);
+  c->hs = NULL;
+  rp__noise_cipher_wipe(&c->tx);
+  rp__noise_cipher_wipe(&c->rx);
+  if (c->ms != NULL) {
+    for (pp = &c->ms->conns; *pp != NULL; pp = &(*pp)->mnext) {
+      if (*pp == c) {
+        *pp = c->mnext;
+        break;
+      }
+    }
+    c->ms->nconns--;
+    rp__mstate_unref(r, c->ms);
+    c->ms = NULL;
+  }
+  if (c->prev != NULL)
+    c->prev->next = c->next;
+  else
+    r->conns = c->next;
+  if (c->next != NULL) c->next->prev = c->prev;
+  r->nconns--;
+  r->stats.conns_current--;
+}
+
+static void on_close(uv_handle_t *h) {
+  rp__conn *c = h->data;
+  rp__relay *r = c->relay;
+
+  if (--c->handles > 0) return;
+  conn_release(c);
+  free(c);
+  rp__relay_conn_gone(r);
+}
+
+int rp__conn_new_detached(rp__relay *r, const char *member, unsigned tstate,
+                          rp__conn **out) {
+  static const uint8_t zero_key[RP__NOISE_KEYBYTES];
+  const rp__member *m;
+  rp__conn *c = NULL;
+  int rc = RP_EINVAL;
+
+  if (out != NULL) *out = NULL;
+  if (r == NULL || member == NULL || out == NULL ||
+      (tstate != RP__TS_READY && tstate != RP__TS_RECEIVING))
+    goto out;
+  m = rp__roster_find_id(r->roster, member);
+  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) goto out;
+  rc = RP_ENOMEM;
+  if ((c = calloc(1, sizeof *c)) == NULL) goto out;
+  c->detached = 1;
+  c->phase = RP__CONN_OPEN;
+  link_conn(r, c);
+  /* A fixed key: the writes are dropped, but encrypting them exercises the real path. */
+  rp__noise_cipher_init(&c->tx, zero_key);
+  rp__noise_cipher_init(&c->rx, zero_key);
+  if (rp__frag_reader_init(&c->frag, RP_MSG_MAX) != 0 ||
+      attach_member(c, m->pub.id) != 0) {
+    conn_release(c);
+    free(c);
+    c = NULL;
+    goto out;
+  }
+  c->tstate = RP__TS_READY;
+  if (tstate == RP__TS_RECEIVING) {
+    c->tstate = RP__TS_RECEIVING;
+    rp__deliver_start(c, r->cfg.window);
+  }
+  *out = c;
+  rc = 0;
+out:
+  return rc;
+}
+
+void rp__conn_free_detached(rp__conn *c) {
+  rp__relay *r;
+  if (c == NULL) return;
+  r = c->relay;
+  c->phase = RP__CONN_CLOSED;
+  conn_release(c);
+  free(c);
+  rp__relay_conn_gone(r);
+}

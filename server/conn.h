@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One client connection of the relay: TCP, the Noise_IK responder, stream frames,
+ * fragments, and the transport messages inside (rp__conn_dispatch).
+ *
+ * Phases: HANDSHAKE (until Noise message 1 was read and answered) -> OPEN (transport
+ * messages; the transport state HELLO -> READY -> RECEIVING of transport.h) -> CLOSING
+ * (BYE sent or the peer left; queued writes drain, bounded by a linger timer) -> CLOSED
+ * (uv_close called; the memory goes in the last close callback).
+ *
+ * Buffers: while idle a connection holds no read buffer. Reads land in the relay's one
+ * read buffer; a frame that completes inside the read is copied to the relay's frame
+ * scratch and decrypted there in place; only a frame split across reads gets its own
+ * buffer, freed as soon as the frame is complete. The Noise handshake state is freed
+ * once the handshake is done.
+ *
+ * The functions here run on the loop thread. "Closes the connection" below always means
+ * the connection is marked closing at once and freed later by libuv's close callbacks,
+ * so a caller may keep using the pointer until it returns to the loop.
+ */
+#ifndef RP_SERVER_CONN_H
+#define RP_SERVER_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "relay_int.h"
+
+/*
+ * Accepts one pending connection from `server` and starts its handshake deadline.
+ * Over limits.max_connections (or while stopping) the connection is accepted and closed
+ * at once, before any byte is read. Errors are logged; nothing is returned because the
+ * listener carries on either way.
+ */
+void rp__conn_accept(rp__relay *r, uv_stream_t *server);
+
+/*
+ * A connection without a socket, authenticated as roster member `member` and in
+ * transport state `tstate` (READY or RECEIVING): what the fuzz harness and unit tests
+ * feed decrypted messages to. Its writes are encrypted and then dropped. On success *out
+ * is the connection; free it with rp__conn_free_detached after the loop has run the
+ * spool requests it started. Returns 0, RP_EUNKNOWNMEMBER, RP_EINVAL or RP_ENOMEM.
+ */
+int rp__conn_new_detached(rp__relay *r, const char *member, unsigned tstate,
+                          rp__conn **out);
+
+/* Frees a detached connection (its spool requests are detached). Accepts NULL. */
+void rp__conn_free_detached(rp__conn *c);
+
+/*
+ * Handles one complete, decrypted transport message from the client: decodes it, checks
+ * it is allowed in the connection's state, and acts (SEND, DELIVERED, ROSTER_GET,
+ * RECEIVE, PING, PONG, BYE). Any bytes are acceptable input: a message that does not
+ * decode or is not allowed now gets BYE "error" with the precise code, and the
+ * connection closes. Returns 0 if the connection stays open, else the RP_E code it was
+ * closed with. `msg` is only borrowed (copied where it must outlive the call).
+ */
+int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len);
+
+/*
+ * Encodes, fragments, encrypts and queues transport message `m`. Returns 0; on any
+ * failure (RP_ENONCE, RP_ENOMEM, a write error) the connection is closed and the code
+ * returned. Never call it before the handshake is done.
+ */
+int rp__conn_send(rp__conn *c, const rp__tmsg *m);
+
+/*
+ * Sends BYE with `reason` (RP__BYE_*) and `code` (a negative RP_E value or 0), stops
+ * reading, and closes once the queued writes are out (or after RP__CONN_LINGER_MS).
+ * Before the handshake is done it closes at once without a word. Idempotent.
+ */
+void rp__conn_bye(rp__conn *c, int reason, int code);
+
+/* Closes at once, dropping queued writes; `why` goes to the log. Idempotent. */
+void rp__conn_abort(rp__conn *c, const char *why);
+
+/* Starts or stops reading according to the send window, the write queue and the
+ * connection's phase. Call it after anything that changes one of those. */
+void rp__conn_update_reading(rp__conn *c);
+
+/* The relay is stopping: stop reading; say BYE "shutdown" once no SEND is in flight. */
+void rp__conn_drain(rp__conn *c);
+
+/* A SEND of c was answered: resume reading, or finish a drain. */
+void rp__conn_send_answered(rp__conn *c);
+
+/* The member id of an authenticated connection ("-" before). */
+const char *rp__conn_member(const rp__conn *c);
+
+/* ---- between conn.c and conn_io.c ---- */
+
+/* Start reading (and count the connection in the read path). conn_io.c. */
+void rp__conn_io_start(rp__conn *c);
+
+/* Queue bytes that are already framed (the handshake answer). 0, or the connection is
+ * closed and the error returned. conn_io.c. */
+int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len);
+
+/* A complete handshake frame arrived: read Noise message 1, look the key up, answer
+ * or close. buf may be changed. conn.c. */
+void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len);
+
+/* The peer sent BYE: close once our queued writes are out, without answering. conn.c. */
+void rp__conn_peer_bye(rp__conn *c);
+
+#endif /* RP_SERVER_CONN_H */

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The byte path of a connection (conn.h): reads through the relay's shared buffer into
+ * stream frames, decryption and fragment reassembly; and the way out: encode, fragment,
+ * encrypt, frame, queue, with the write queue counted for backpressure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "conn.h"
+#include "log.h"
+#include "rejsepost_errors.h"
+
+/* One queued write: the framed ciphertext of one transport message (or the handshake
+ * answer), freed in the write callback. */
+typedef struct wreq {
+  uv_write_t req;
+  rp__conn *c;
+  size_t len;
+  uint8_t data[];
+} wreq;
+
+/* Small messages (ACK, NACK, PONG, BYE...) are encoded on the stack. */
+#define SMALL_MSG 512u
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  rp__conn *c = h->data;
+  rp__relay *r = c->relay;
+  (void)suggested;
+  /* libuv calls alloc and then read before it calls alloc again, all on this thread, so
+   * the one buffer is never in use twice. The flag makes that assumption checkable. */
+  if (r->rbuf_busy) {
+    *buf = uv_buf_init(NULL, 0);
+    return;
+  }
+  r->rbuf_busy = 1;
+  *buf = uv_buf_init((char *)r->rbuf, RP__RELAY_RBUF);
+}
+
+/* One complete frame after the handshake: decrypt in place, reassemble, dispatch. */
+static void transport_frame(rp__conn *c, uint8_t *buf, size_t len) {
+  rp__relay *r = c->relay;
+  const uint8_t *msg = NULL;
+  size_t plen = 0, mlen = 0;
+  int rc;
+
+  if ((rc = rp__noise_cipher_decrypt(&c->rx, NULL, 0, buf, len, buf, len, &plen)) != 0) {
+    /* Altered, replayed or reordered: the stream cannot be trusted any further. */
+    rp__stats_reject(&r->stats, rc);
+    rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
+                 rp__conn_member(c), rp_err_name(rc));
+    rp__conn_bye(c, RP__BYE_ERROR, rc);
+    return;
+  }
+  rc = rp__frag_reader_feed(&c->frag, buf, plen, &msg, &mlen);
+  if (rc < 0) {
+    rp__stats_reject(&r->stats, rc);
+    rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
+                 rp__conn_member(c), rp_err_name(rc));
+    rp__conn_bye(c, RP__BYE_ERROR, rc);
+    return;
+  }
+  if (rc == 1) {
+    rp__conn_dispatch(c, msg, mlen);
+    rp__frag_reader_release(&c->frag);
+  }
+}
+
+/* Feed the bytes of one read through the frame reader. */
+static void feed(rp__conn *c, const uint8_t *in, size_t n) {
+  rp__relay *r = c->relay;
+  size_t off = 0, used, flen, max;
+  uint8_t *fb;
+  int ev;
+
+  while (off < n && (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN)) {
+    ev = rp__frame_reader_feed(&c->fr, in + off, n - off, &used, &flen);
+    if (ev < 0) {
+      rp__stats_reject(&r->stats, ev);
+      rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
+                   rp__conn_member(c), rp_err_name(ev));
+      if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
+      rp__conn_bye(c, RP__BYE_ERROR, ev);
+      return;
+    }
+    off += used;
+    if (ev == RP__FRAME_NEED_BUF) {
+      max = c->phase == RP__CONN_HANDSHAKE ? RP__CONN_HS_FRAME_MAX : r->cfg.frame_max;
+      if (flen > max) {
+        rp__stats_reject(&r->stats, RP_ETOOBIG);
+        rp__log_info("frame_refused conn=%llu member=%s code=%s len=%zu",
+                     (unsigned long long)c->id, rp__conn_member(c),
+                     rp_err_name(RP_ETOOBIG), flen);
+        if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
+        rp__conn_bye(c, RP__BYE_ERROR, RP_ETOOBIG);
+        return;
+      }
+      /* A frame that is complete in this read is gathered in the relay's scratch
+       * buffer and handled before we return to the loop; only a frame that continues
+       * in a later read needs memory of its own until it is complete. */
+      if (n - off >= flen) {
+        fb = r->fscratch;
+      } else if ((fb = c->fbuf = malloc(flen)) == NULL) {
+        rp__conn_abort(c, "out_of_memory");
+        return;
+      }
+      rp__frame_reader_set_buf(&c->fr, fb);
+    } else if (ev == RP__FRAME_READY) {
+      fb = c->fbuf != NULL ? c->fbuf : r->fscratch;
+      c->fbuf = NULL;
+      if (c->phase == RP__CONN_HANDSHAKE)
+        rp__conn_handshake_frame(c, fb, flen);
+      else
+        transport_frame(c, fb, flen);
+      if (fb != r->fscratch) {
+        /* Frame bytes are ciphertext, but after decryption in place they hold the
+         * plaintext of envelopes' headers and the like: wipe before freeing. */
+        sodium_memzero(fb, flen);
+        free(fb);
+      }
+    }
+  }
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  rp__conn *c = s->data;
+  rp__relay *r = c->relay;
+
+  if (n > 0 && (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN))
+    feed(c, (const uint8_t *)buf->base, (size_t)n);
+  if (buf->base == (char *)r->rbuf) r->rbuf_busy = 0;
+  if (n < 0) {
+    if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
+    if (n == UV_EOF)
+      rp__conn_abort(c, c->phase == RP__CONN_HANDSHAKE ? NULL : "peer_closed");
+    else if (n != UV_ENOBUFS)
+      rp__conn_abort(c, uv_err_name((int)n));
+  }
+}
+
+void rp__conn_io_start(rp__conn *c) {
+  rp__frame_reader_init(&c->fr);
+  rp__conn_update_reading(c);
+}
+
+void rp__conn_update_reading(rp__conn *c) {
+  rp__relay *r = c->relay;
+  int want;
+
+  if (c->detached || c->phase == RP__CONN_CLOSED) return;
+  want = c->phase == RP__CONN_HANDSHAKE ||
+         (c->phase == RP__CONN_OPEN && !r->stopping && c->sends_inflight < r->cfg.window &&
+          c->wq_bytes <= RP__CONN_WQ_HIGH);
+  if (want && !c->reading) {
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = 1;
+  } else if (!want && c->reading) {
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = 0;
+  }
+}
+
+static void on_write(uv_write_t *req, int status) {
+  wreq *w = req->data;
+  rp__conn *c = w->c;
+
+  c->wq_bytes -= w->len;
+  free(w);
+  if (c->phase == RP__CONN_CLOSED) return;
+  if (status < 0) {
+    rp__conn_abort(c, uv_err_name(status));
+    return;
+  }
+  if (c->phase == RP__CONN_OPEN && c->wq_bytes <= RP__CONN_WQ_HIGH) {
+    rp__conn_update_reading(c);
+    rp__deliver_kick(c);
+  }
+}
+
+/* Queue w (which the call takes in every case). */
+static int queue(rp__conn *c, wreq *w) {
+  uv_buf_t b;
+  int rc;
+
+  if (c->detached || c->phase == RP__CONN_CLOSED) {
+    free(w);
+    return c->detached ? 0 : RP_ECLOSED;
+  }
+  w->c = c;
+  w->req.data = w;
+  b = uv_buf_init((char *)w->data, (unsigned)w->len);
+  if ((rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write)) != 0) {
+    free(w);
+    rp__conn_abort(c, uv_err_name(rc));
+    return RP_EIO;
+  }
+  c->wq_bytes += w->len;
+  if (c->wq_bytes > RP__CONN_WQ_HARD) {
+    /* Only answers land here past the high-water mark (deliveries stop there and so
+     * does reading), so this is a peer that never reads: let it go. */
+    rp__stats_reject(&c->relay->stats, RP_EBUSY);
+    rp__conn_abort(c, "write_queue_full");
+    return RP_EBUSY;
+  }
+  if (c->wq_bytes > RP__CONN_WQ_HIGH) rp__conn_update_reading(c);
+  return 0;
+}
+
+int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len) {
+  wreq *w = malloc(sizeof *w + len);
+  if (w == NULL) {
+    rp__conn_abort(c, "out_of_memory");
+    return RP_ENOMEM;
+  }
+  memcpy(w->data, bytes, len);
+  w->len = len;
+  return queue(c, w);
+}
+
+/* The encoded size bound of m: the fixed fields plus its one variable byte string. */
+static size_t encoded_bound(const rp__tmsg *m) {
+  switch (m->type) {
+  case RP__T_DELIVER:
+    return SMALL_MSG + m->u.deliver.envelope.n;
+  case RP__T_ROSTER:
+    return SMALL_MSG + m->u.roster.roster.n;
+  case RP__T_SEND:
+    return SMALL_MSG + m->u.send.envelope.n;
+  default:
+    return SMALL_MSG;
+  }
+}
+
+int rp__conn_send(rp__conn *c, const rp__tmsg *m) {
+  uint8_t small[SMALL_MSG];
+  uint8_t *enc = small, *pt;
+  size_t cap = encoded_bound(m), len = 0, nfr, total, off = 0, ptlen, ctlen;
+  rp__frag_writer fw;
+  wreq *w = NULL;
+  int rc;
+
+  if (c->phase != RP__CONN_OPEN) return RP_ECLOSED;
+  /* Our own messages pass the same state table as the peer's: an answer that the state
+   * does not allow (an ACK after the peer's BYE) is not sent at all. */
+  if ((rc = rp__tmsg_allowed(m->type, RP__TD_R2C, c->tstate)) != 0) return rc;
+  if (cap > SMALL_MSG && (enc = malloc(cap)) == NULL) {
+    rc = RP_ENOMEM;
+    goto fail;
+  }
+  if ((rc = rp__tmsg_encode(m, enc, cap, &len)) != 0) goto fail;
+  nfr = rp__frag_count(len);
+  total = len + nfr * (RP__FRAME_PREFIX + RP__FRAG_HEADER + RP__NOISE_TAGBYTES);
+  if ((w = malloc(sizeof *w + total)) == NULL) {
+    rc = RP_ENOMEM;
+    goto fail;
+  }
+  if ((rc = rp__frag_writer_init(&fw, enc, len)) != 0) goto fail;
+  while (!rp__frag_writer_done(&fw)) {
+    pt = w->data + off + RP__FRAME_PREFIX;
+    if ((rc = rp__frag_writer_next(&fw, pt, total - off - RP__FRAME_PREFIX -
+                                                RP__NOISE_TAGBYTES,
+                                   &ptlen)) != 0 ||
+        (rc = rp__noise_cipher_encrypt(&c->tx, NULL, 0, pt, ptlen, pt,
+                                       total - off - RP__FRAME_PREFIX, &ctlen)) != 0 ||
+        (rc = rp__frame_prefix(w->data + off, ctlen)) != 0)
+      goto fail;
+    off += RP__FRAME_PREFIX + ctlen;
+  }
+  w->len = off;
+  if (enc != small) free(enc);
+  c->tstate = (uint8_t)rp__tmsg_next_state(m->type, c->tstate);
+  return queue(c, w);
+
+fail:
+  if (enc != small) free(enc);
+  free(w);
+  rp__log_error("send_failed conn=%llu member=%s type=%s code=%s",
+                (unsigned long long)c->id, rp__conn_member(c),
+                rp__tmsg_type_name(m->type) ? rp__tmsg_type_name(m->type) : "?",
+                rp_err_name(rc));
+  rp__conn_abort(c, "send_failed");
+  return rc;
+}

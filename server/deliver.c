@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Delivery and expiry.
+ *
+ * Each member receives on one connection at a time: the oldest open connection in state
+ * RECEIVING. That connection keeps a window of delivered items (rp__dentry) and a cursor
+ * (the highest spool seq a fetch has shown it). Items come from two sources:
+ *  - fetches from the spool, in seq (arrival) order, at most the free part of the window
+ *    and at most what fits under the write queue's high-water mark;
+ *  - early forwarding: a fresh SEND to a connected recipient is forwarded while its
+ *    commit runs, so delivery does not wait for the sender's fsync. That happens only
+ *    when the recipient is caught up (no fetch running, nothing known to be waiting past
+ *    the cursor, no earlier SEND to it still committing without having been forwarded),
+ *    which keeps the stream in arrival order. A forwarded item appears again in a later
+ *    fetch once committed; it is recognised by its msg_id and skipped.
+ * Consequence of forwarding early: if the commit then fails, the sender gets a NACK and
+ * sends again, and the recipient may have the envelope already. Delivery is at least
+ * once; recipients deduplicate by msg_id (they must anyway, across reconnects).
+ *
+ * DELIVERED frees the window slot and queues the spool delete. The spool's writer runs
+ * puts and deletes in the order they were asked for, and the delete of an item is asked
+ * for only after its DELIVERED, which comes after the DELIVER, which comes after the put
+ * was queued: so a delete never overtakes the insert of the same envelope. Once deleted,
+ * an entry is kept until no fetch that started before the delete can still return the
+ * row, then dropped.
+ *
+ * Expiry: a sweep deletes expired rows in one transaction and returns them; for each
+ * envelope the relay stores an expiry notice addressed to the sender, as a spool row of
+ * its own (sender = the relay's id, the bytes an encoded EXPIRED message). It travels
+ * the delivery stream like an envelope, now if the sender is connected, else when it
+ * next receives, and is deleted when acknowledged with DELIVERED. The notice is stored
+ * in the transaction after the sweep's: a crash in between loses the notice (never an
+ * envelope); the sender's own copy of the expiry time still tells it the envelope
+ * expired. A notice that does not fit the sender's spool quota is dropped with a log
+ * line. Notices expire themselves after limits.expiry_default, without a notice.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "conn.h"
+#include "log.h"
+#include "rejsepost_errors.h"
+
+/* The notice row's msg_id is derived from the envelope's, so a notice is stored once
+ * even if a sweep's result were replayed. */
+#define NOTICE_CONTEXT "rejsepost/1 expired"
+
+static int is_notice(const rp__relay *r, const char *sender) {
+  return strcmp(sender, r->ident->pub.id) == 0;
+}
+
+rp__conn *rp__deliver_conn_of(rp__mstate *ms) {
+  for (rp__conn *c = ms->conns; c != NULL; c = c->mnext)
+    if (c->phase == RP__CONN_OPEN && c->tstate == RP__TS_RECEIVING) return c;
+  return NULL;
+}
+
+static int has_room(const rp__conn *c) {
+  return c->phase == RP__CONN_OPEN && c->tstate == RP__TS_RECEIVING &&
+         !c->relay->stopping && c->dl_unacked < c->dl_window &&
+         c->wq_bytes <= RP__CONN_WQ_HIGH;
+}
+
+static rp__dentry *find_spool_id(const rp__conn *c, const uint8_t id[RP_MSG_ID_BYTES]) {
+  for (rp__dentry *d = c->dl_head; d != NULL; d = d->next)
+    if (memcmp(d->spool_id, id, RP_MSG_ID_BYTES) == 0) return d;
+  return NULL;
+}
+
+static void unlink_entry(rp__conn *c, rp__dentry *d) {
+  rp__dentry **pp, *prev = NULL;
+  for (pp = &c->dl_head; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
+    if (*pp == d) {
+      *pp = d->next;
+      if (c->dl_tail == d) c->dl_tail = prev;
+      free(d);
+      return;
+    }
+  }
+}
+
+/* Drop deleted entries that no fetch started before their delete can return again. */
+static void purge(rp__conn *c, uint64_t upto) {
+  rp__dentry *d = c->dl_head, *next;
+  for (; d != NULL; d = next) {
+    next = d->next;
+    if (d->state == RP__DL_DELETED && d->purge_after <= upto) unlink_entry(c, d);
+  }
+}
+
+/* Send one item (an envelope, or a stored expiry notice) and enter it in the window. */
+static int send_item(rp__conn *c, const uint8_t spool_id[RP_MSG_ID_BYTES],
+                     const char *sender, const uint8_t *bytes, size_t len) {
+  rp__relay *r = c->relay;
+  rp__dentry *d = calloc(1, sizeof *d);
+  rp__tmsg m;
+  int rc;
+
+  if (d == NULL) return RP_ENOMEM;
+  memcpy(d->spool_id, spool_id, RP_MSG_ID_BYTES);
+  memcpy(d->wire_id, spool_id, RP_MSG_ID_BYTES);
+  d->state = RP__DL_SENT;
+  d->stream_seq = ++c->dl_stream_seq;
+  memset(&m, 0, sizeof m);
+  if (is_notice(r, sender)) {
+    if ((rc = rp__tmsg_decode_as(RP__T_EXPIRED, bytes, len, &m, NULL)) != 0) {
+      free(d);
+      return rc;
+    }
+    m.u.expired.seq = d->stream_seq;
+    memcpy(d->wire_id, m.u.expired.msg_id, RP_MSG_ID_BYTES);
+  } else {
+    m.type = RP__T_DELIVER;
+    m.u.deliver.seq = d->stream_seq;
+    m.u.deliver.envelope.p = bytes;
+    m.u.deliver.envelope.n = (uint32_t)len;
+  }
+  if (c->dl_tail != NULL)
+    c->dl_tail->next = d;
+  else
+    c->dl_head = d;
+  c->dl_tail = d;
+  c->dl_unacked++;
+  return rp__conn_send(c, &m);
+}
+
+static void on_fetch(rp__spool_req *req) {
+  rp__op *op = req->data;
+  rp__conn *c = op->conn;
+  rp__spool_entry *e;
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  int rc;
+
+  if (c == NULL) {
+    rp__op_free(op);
+    return;
+  }
+  c->dl_fetch = NULL;
+  if (req->result != 0) {
+    /* Nothing is lost: the rows stay in the spool. Try again when something changes. */
+    rp__log_warn("fetch_failed conn=%llu member=%s code=%s", (unsigned long long)c->id,
+                 rp__conn_member(c), rp_err_name(req->result));
+    c->dl_dirty = 1;
+    rp__op_free(op);
+    return;
+  }
+  for (size_t i = 0; i < req->nentries && c->phase == RP__CONN_OPEN; i++) {
+    e = &req->entries[i];
+    if (e->seq > c->dl_cursor) c->dl_cursor = e->seq;
+    if (find_spool_id(c, e->msg_id) != NULL) continue; /* forwarded early, or acked */
+    if ((rc = send_item(c, e->msg_id, e->sender, e->envelope, e->size)) != 0 &&
+        c->phase == RP__CONN_OPEN) {
+      /* A stored row we cannot send (a damaged notice): log it and move on, so that
+       * one bad row does not block the stream. It stays until it expires. */
+      rp__log_error("deliver_skipped conn=%llu msg_id=%s code=%s", (unsigned long long)c->id,
+                    sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES),
+                    rp_err_name(rc));
+    }
+  }
+  if (req->more) c->dl_dirty = 1;
+  purge(c, op->fetch_no);
+  rp__op_free(op);
+  rp__deliver_kick(c);
+}
+
+void rp__deliver_kick(rp__conn *c) {
+  rp__relay *r = c->relay;
+  size_t room, bytes;
+  rp__op *op;
+  int rc;
+
+  if (c->ms == NULL || c->dl_fetch != NULL || !c->dl_dirty || !has_room(c) ||
+      rp__deliver_conn_of(c->ms) != c)
+    return;
+  room = c->dl_window - c->dl_unacked;
+  if (room > RP__SPOOL_FETCH_MAX) room = RP__SPOOL_FETCH_MAX;
+  bytes = RP__CONN_WQ_HIGH - c->wq_bytes;
+  if (bytes > RP__DELIVER_FETCH_BYTES) bytes = RP__DELIVER_FETCH_BYTES;
+  if (bytes == 0) bytes = 1;
+  if ((op = rp__op_new(r, c, RP__OP_FETCH)) == NULL) return;
+  op->fetch_no = ++c->dl_fetches;
+  if ((rc = rp__spool_fetch(r->spool, &op->req, c->ms->id, c->dl_cursor, room, bytes,
+                            on_fetch)) != 0) {
+    rp__log_warn("fetch_failed conn=%llu member=%s code=%s", (unsigned long long)c->id,
+                 c->ms->id, rp_err_name(rc));
+    rp__op_free(op);
+    return;
+  }
+  c->dl_dirty = 0;
+  c->dl_fetch = op;
+}
+
+void rp__deliver_start(rp__conn *c, uint64_t window) {
+  uint64_t w = window < c->relay->cfg.window ? window : c->relay->cfg.window;
+  if (c->dl_window == 0) c->dl_dirty = 1; /* the first RECEIVE: start from the top */
+  c->dl_window = (unsigned)(w > 0 ? w : 1);
+  rp__deliver_kick(c);
+}
+
+void rp__deliver_forward(rp__relay *r, rp__op *op) {
+  rp__conn *c = rp__deliver_conn_of(op->rcpt);
+  const char *sender = op->kind == RP__OP_NOTICE ? r->ident->pub.id : "";
+
+  op->forwarded = 0;
+  if (c == NULL || op->rcpt->puts_unfwd > 0 || c->dl_fetch != NULL || c->dl_dirty ||
+      !has_room(c) || find_spool_id(c, op->msg_id) != NULL) {
+    op->rcpt->puts_unfwd++;
+    return;
+  }
+  op->forwarded = 1;
+  send_item(c, op->msg_id, sender, op->bytes, op->len);
+}
+
+void rp__deliver_put_done(rp__relay *r, rp__op *op) {
+  rp__conn *c;
+  int res = op->req.result;
+
+  if (!op->forwarded) op->rcpt->puts_unfwd--;
+  if (res != 0 && res != RP_EDUPLICATE) return;
+  if (res == 0) rp__deliver_expire_at(r, op->expires_ms);
+  if ((c = rp__deliver_conn_of(op->rcpt)) == NULL) return;
+  /* Anything committed that the window does not hold yet may be waiting past the
+   * cursor (an earlier put that was not forwarded, or this one). */
+  if (find_spool_id(c, op->msg_id) == NULL || op->rcpt->puts_unfwd > 0) c->dl_dirty = 1;
+  rp__deliver_kick(c);
+}
+
+static void on_deleted(rp__spool_req *req) {
+  rp__op *op = req->data;
+  rp__relay *r = op->relay;
+  rp__conn *c = op->conn;
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  rp__dentry *d;
+
+  if (req->result == 0) {
+    r->stats.envelopes_delivered++;
+    rp__log_debug("delivered msg_id=%s",
+                  sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES));
+  } else if (req->result != RP_ENOTFOUND) {
+    rp__log_warn("delete_failed msg_id=%s code=%s",
+                 sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES),
+                 rp_err_name(req->result));
+  }
+  if (c != NULL && (d = find_spool_id(c, op->msg_id)) != NULL &&
+      d->state == RP__DL_DELETING) {
+    if (c->dl_fetch == NULL) {
+      unlink_entry(c, d); /* every later fetch starts after the commit */
+    } else {
+      d->state = RP__DL_DELETED;
+      d->purge_after = c->dl_fetches;
+    }
+  }
+  rp__op_free(op);
+}
+
+int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          uint64_t seq) {
+  rp__relay *r = c->relay;
+  rp__dentry *d;
+  rp__op *op;
+  int rc;
+
+  for (d = c->dl_head; d != NULL && d->stream_seq != seq; d = d->next) {
+  }
+  if (d == NULL) return seq <= c->dl_stream_seq ? 0 : RP_ENOTFOUND;
+  if (memcmp(d->wire_id, msg_id, RP_MSG_ID_BYTES) != 0) return RP_EINVAL;
+  if (d->state != RP__DL_SENT) return 0; /* acknowledged twice */
+  d->state = RP__DL_DELETING;
+  c->dl_unacked--;
+  if ((op = rp__op_new(r, c, RP__OP_DELETE)) == NULL) {
+    rc = RP_ENOMEM;
+  } else {
+    memcpy(op->msg_id, d->spool_id, RP_MSG_ID_BYTES);
+    rc = rp__spool_delete(r->spool, &op->req, c->ms->id, d->spool_id, on_deleted);
+    if (rc != 0) rp__op_free(op);
+  }
+  if (rc != 0) {
+    /* The spool refuses deletes once it failed. The row stays and is delivered again
+     * after a restart; the recipient deduplicates it. */
+    rp__log_warn("delete_refused member=%s code=%s", c->ms->id, rp_err_name(rc));
+    d->state = RP__DL_DELETED;
+    d->purge_after = c->dl_fetches;
+  }
+  rp__deliver_kick(c);
+  return 0;
+}
+
+void rp__deliver_conn_free(rp__conn *c) {
+  rp__dentry *d = c->dl_head, *next;
+  for (; d != NULL; d = next) {
+    next = d->next;
+    free(d);
+  }
+  c->dl_head = c->dl_tail = NULL;
+  c->dl_unacked = 0;
+  c->dl_fetch = NULL;
+}
+
+/* ---- expiry ---- */
+
+static void on_expire_timer(uv_timer_t *t) {
+  rp__deliver_expire_run(t->data);
+}
+
+static void expire_arm(rp__relay *r, int64_t at) {
+  int64_t now = (int64_t)rp__relay_now_ms();
+  if (!r->started || r->stopping) return;
+  r->expire_timer_at = at;
+  uv_timer_start(&r->expire_timer, on_expire_timer, at > now ? (uint64_t)(at - now) : 0, 0);
+}
+
+void rp__deliver_expire_at(rp__relay *r, int64_t at) {
+  if (!r->started) return;
+  if (r->expire_op != NULL) {
+    if (r->expire_due == 0 || at < r->expire_due) r->expire_due = at;
+    return;
+  }
+  if (at < r->expire_timer_at) expire_arm(r, at);
+}
+
+static void on_notice_stored(rp__spool_req *req) {
+  rp__op *op = req->data;
+  rp__relay *r = op->relay;
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+
+  rp__deliver_put_done(r, op);
+  sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES);
+  if (req->result != 0 && req->result != RP_EDUPLICATE)
+    rp__log_warn("notice_lost notice_id=%s sender=%s code=%s", hex, op->rcpt->id,
+                 rp_err_name(req->result));
+  else
+    rp__log_debug("notice_stored notice_id=%s sender=%s forwarded=%d", hex, op->rcpt->id,
+                  op->forwarded);
+  rp__op_free(op);
+}
+
+static void store_notice(rp__relay *r, const rp__spool_entry *e, uint64_t now) {
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  uint8_t nid[crypto_generichash_BYTES];
+  rp__spool_envelope env;
+  size_t len = 0;
+  rp__op *op = NULL;
+  rp__tmsg m;
+  int rc = RP_ENOMEM;
+
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_EXPIRED;
+  m.u.expired.seq = 1; /* replaced by the stream's seq when delivered */
+  memcpy(m.u.expired.msg_id, e->msg_id, RP_MSG_ID_BYTES);
+  m.u.expired.recipient = rp__str_c(e->recipient);
+  m.u.expired.expired_at = now;
+  crypto_generichash(nid, sizeof nid, e->msg_id, RP_MSG_ID_BYTES,
+                     (const uint8_t *)NOTICE_CONTEXT, sizeof NOTICE_CONTEXT - 1);
+  if ((op = rp__op_new(r, NULL, RP__OP_NOTICE)) == NULL ||
+      (op->bytes = malloc(256)) == NULL ||
+      (op->rcpt = rp__mstate_get(r, e->sender, 1)) == NULL)
+    goto fail;
+  rp__mstate_ref(op->rcpt);
+  if ((rc = rp__tmsg_encode(&m, op->bytes, 256, &len)) != 0) goto fail;
+  op->len = len;
+  memcpy(op->msg_id, nid, RP_MSG_ID_BYTES);
+  op->expires_ms = (int64_t)(now + r->cfg.expiry_default_ms);
+  memset(&env, 0, sizeof env);
+  memcpy(env.msg_id, nid, RP_MSG_ID_BYTES);
+  env.sender = r->ident->pub.id;
+  env.recipient = e->sender;
+  env.created_ms = (int64_t)now;
+  env.expires_ms = op->expires_ms;
+  env.bytes = op->bytes;
+  env.len = op->len;
+  if ((rc = rp__spool_put(r->spool, &op->req, &env, on_notice_stored)) != 0) goto fail;
+  rp__deliver_forward(r, op);
+  return;
+fail:
+  rp__log_warn("notice_lost msg_id=%s sender=%s code=%s",
+               sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES), e->sender,
+               rp_err_name(rc));
+  rp__op_free(op);
+}
+
+static void on_expired(rp__spool_req *req) {
+  rp__op *op = req->data;
+  rp__relay *r = op->relay;
+  uint64_t now = rp__relay_now_ms();
+  int64_t next = (int64_t)(now + RP__RELAY_EXPIRE_EVERY_MS);
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  int more = req->more;
+
+  r->expire_op = NULL;
+  if (req->result != 0) {
+    rp__log_warn("expire_failed code=%s", rp_err_name(req->result));
+    more = 0;
+  }
+  for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
+    const rp__spool_entry *e = &req->entries[i];
+    sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES);
+    if (is_notice(r, e->sender)) {
+      rp__log_info("notice_expired msg_id=%s recipient=%s", hex, e->recipient);
+      continue;
+    }
+    r->stats.envelopes_expired++;
+    rp__log_info("envelope_expired msg_id=%s sender=%s recipient=%s size=%zu", hex,
+                 e->sender, e->recipient, e->size);
+    if (!r->stopping && !r->failed) store_notice(r, e, now);
+  }
+  if (r->expire_due != 0 && r->expire_due < next) next = r->expire_due;
+  r->expire_due = 0;
+  if (more) next = (int64_t)now;
+  r->expire_timer_at = INT64_MAX;
+  expire_arm(r, next);
+  rp__op_free(op);
+}
+
+void rp__deliver_expire_run(rp__relay *r) {
+  rp__op *op;
+  int rc;
+
+  r->expire_timer_at = INT64_MAX;
+  if (r->expire_op != NULL || r->stopping || r->failed) return;
+  if ((op = rp__op_new(r, NULL, RP__OP_EXPIRE)) == NULL) {
+    expire_arm(r, (int64_t)(rp__relay_now_ms() + RP__RELAY_EXPIRE_EVERY_MS));
+    return;
+  }
+  if ((rc = rp__spool_expire(r->spool, &op->req, (int64_t)rp__relay_now_ms(),
+                             RP__SPOOL_EXPIRE_MAX, on_expired)) != 0) {
+    rp__log_warn("expire_failed code=%s", rp_err_name(rc));
+    rp__op_free(op);
+    return;
+  }
+  r->expire_op = op;
+}

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay (relay.h): start-up, the member table, spool requests, signals, reload and
+ * the graceful stop. Connections are in conn.c, delivery and expiry in deliver.c.
+ */
+#include "relay.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "conn.h"
+#include "keyfile.h"
+#include "log.h"
+#include "rejsepost_errors.h"
+#include "relay_int.h"
+
+/* A stats dump: enough for every counter and a few thousand recipients. */
+#define STATS_BUF (1024u * 1024u)
+
+static void close_handles(rp__relay *r);
+
+uint64_t rp__relay_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- member table ---- */
+
+static size_t bucket_of(const char *id) {
+  /* FNV-1a: ids come from the roster and authenticated peers, so flooding a bucket
+   * would need the administrator's help. */
+  uint32_t h = 2166136261u;
+  for (; *id != '\0'; id++) h = (h ^ (uint8_t)*id) * 16777619u;
+  return h & (RP__MSTATE_BUCKETS - 1);
+}
+
+rp__mstate *rp__mstate_get(rp__relay *r, const char *id, int create) {
+  size_t b = bucket_of(id), n = strlen(id);
+  rp__mstate *ms;
+
+  for (ms = r->mstate[b]; ms != NULL; ms = ms->next)
+    if (strcmp(ms->id, id) == 0) return ms;
+  if (!create || n > RP_MEMBER_ID_MAX || (ms = calloc(1, sizeof *ms)) == NULL) return NULL;
+  memcpy(ms->id, id, n + 1);
+  ms->next = r->mstate[b];
+  r->mstate[b] = ms;
+  return ms;
+}
+
+void rp__mstate_ref(rp__mstate *ms) {
+  ms->refs++;
+}
+
+void rp__mstate_unref(rp__relay *r, rp__mstate *ms) {
+  rp__mstate **pp;
+  if (ms == NULL || --ms->refs > 0) return;
+  for (pp = &r->mstate[bucket_of(ms->id)]; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == ms) {
+      *pp = ms->next;
+      break;
+    }
+  }
+  free(ms);
+}
+
+/* ---- spool requests ---- */
+
+rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind) {
+  rp__op *op = calloc(1, sizeof *op);
+  if (op == NULL) return NULL;
+  op->relay = r;
+  op->kind = kind;
+  op->req.data = op;
+  op->conn = c;
+  if (c != NULL) {
+    op->cnext = c->ops;
+    if (c->ops != NULL) c->ops->cprev = op;
+    c->ops = op;
+  }
+  r->ops_inflight++;
+  return op;
+}
+
+static void maybe_finish(rp__relay *r);
+
+void rp__op_free(rp__op *op) {
+  rp__relay *r;
+  if (op == NULL) return;
+  r = op->relay;
+  if (op->conn != NULL) {
+    if (op->cprev != NULL)
+      op->cprev->cnext = op->cnext;
+    else
+      op->conn->ops = op->cnext;
+    if (op->cnext != NULL) op->cnext->cprev = op->cprev;
+  }
+  rp__spool_req_cleanup(&op->req);
+  rp__mstate_unref(r, op->rcpt);
+  free(op->bytes);
+  free(op);
+  r->ops_inflight--;
+  maybe_finish(r);
+}
+
+/* ---- start-up ---- */
+
+static int load_roster(rp__relay *r, const rp__roster *held, rp__roster **out) {
+  char path[RP__CFG_PATH_MAX], q[RP__CFG_PATH_MAX + 16];
+  uint8_t *doc = NULL;
+  size_t len = 0, got;
+  long sz;
+  FILE *f = NULL;
+  int rc = RP_ECONFIG;
+
+  *out = NULL;
+  if (rp__config_path(&r->cfg, r->cfg.roster_file, path, sizeof path) != 0) goto out;
+  if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET) != 0) {
+    rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
+    goto out;
+  }
+  if ((size_t)sz > RP_ROSTER_MAX || sz == 0) {
+    rp__log_error("roster_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
+                  rp_err_name(RP_ETOOBIG));
+    goto out;
+  }
+  len = (size_t)sz;
+  if ((doc = malloc(len)) == NULL) {
+    rc = RP_ENOMEM;
+    goto out;
+  }
+  if ((got = fread(doc, 1, len, f)) != len) {
+    rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
+    goto out;
+  }
+  if ((rc = rp__roster_accept(held, doc, len, r->cfg.admin_key, out)) != 0) {
+    rp__log_error("roster_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
+                  rp_err_name(rc));
+    rc = RP_ECONFIG;
+    goto out;
+  }
+  rc = 0;
+out:
+  if (f != NULL) fclose(f);
+  free(doc);
+  return rc;
+}
+
+static void on_spool_fail(rp__spool *sp, int err, const char *why) {
+  rp__relay *r = rp__spool_get_data(sp);
+  char q[RP__SPOOL_WHY_MAX + 16];
+  r->failed = 1;
+  r->exit_code = 1;
+  rp__log_error("spool_failed code=%s why=%s action=refusing_sends", rp_err_name(err),
+                rp__log_quote(q, sizeof q, why));
+}
+
+int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int argc,
+                  char *const argv[]) {
+  char path[RP__CFG_PATH_MAX], q[RP__CFG_PATH_MAX + 16], err[512];
+  rp__spool_options so;
+  rp__relay *r = NULL;
+  int rc = RP_ENOMEM;
+
+  if (out != NULL) *out = NULL;
+  if (out == NULL || loop == NULL || cfg == NULL) return RP_EINVAL;
+  if (sodium_init() < 0) return RP_EINTERNAL;
+  if ((r = calloc(1, sizeof *r)) == NULL) goto out;
+  r->loop = loop;
+  r->cfg = *cfg;
+  r->argc = argc;
+  r->argv = argv;
+  r->expire_timer_at = INT64_MAX;
+  rp__stats_init(&r->stats);
+  if ((r->rbuf = malloc(RP__RELAY_RBUF)) == NULL ||
+      (r->fscratch = malloc(RP_FRAME_MAX)) == NULL)
+    goto out;
+  rc = RP_ECONFIG;
+  if (rp__config_path(&r->cfg, r->cfg.key_file, path, sizeof path) != 0) goto out;
+  if ((rc = rp__keyfile_load(path, NULL, 0, &r->ident)) != 0) {
+    rp__log_error("key_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
+                  rp_err_name(rc));
+    rc = RP_ECONFIG;
+    goto out;
+  }
+  if ((rc = load_roster(r, NULL, &r->roster)) != 0) goto out;
+  rc = RP_ECONFIG;
+  if (rp__config_path(&r->cfg, r->cfg.spool_file, path, sizeof path) != 0) goto out;
+  memset(&so, 0, sizeof so);
+  so.path = path;
+  so.recipient_bytes_max = r->cfg.spool_recipient_bytes;
+  so.total_bytes_max = r->cfg.spool_total_bytes;
+  so.envelope_max = r->cfg.envelope_max;
+  so.batch_max = (unsigned)r->cfg.commit_batch_max;
+  so.batch_bytes_max = r->cfg.commit_batch_bytes;
+  so.fail_cb = on_spool_fail;
+  so.data = r;
+  if ((rc = rp__spool_open(loop, &so, &r->spool, err, sizeof err)) != 0) {
+    rp__log_error("spool_open_failed path=%s code=%s why=%s",
+                  rp__log_quote(q, sizeof q, path), rp_err_name(rc),
+                  rp__log_quote(err + 256, 256, err));
+    goto out;
+  }
+  rp__log_info("relay_ready member=%s roster_version=%llu members=%u", r->ident->pub.id,
+               (unsigned long long)rp__roster_version(r->roster),
+               (unsigned)rp__roster_count(r->roster));
+  *out = r;
+  r = NULL;
+  rc = 0;
+out:
+  rp__relay_free(r);
+  return rc;
+}
+
+/* ---- signals ---- */
+
+/* Settings that may change while running: limits that are read at each use. Listen
+ * addresses, paths, keys and the spool's own limits need a restart. */
+static void reload_config(rp__relay *r) {
+  rp__config nc;
+  rp__config_action action;
+  char err[RP__CFG_ERR_MAX], q[RP__CFG_ERR_MAX + 16];
+
+  if (r->argv == NULL) return;
+  if (rp__config_from_args(&nc, r->argc, r->argv, &action, err, sizeof err) != 0) {
+    rp__log_error("reload_config_refused why=%s", rp__log_quote(q, sizeof q, err));
+    return;
+  }
+  if (memcmp(nc.listen, r->cfg.listen, sizeof nc.listen) != 0 ||
+      strcmp(nc.state_dir, r->cfg.state_dir) != 0 ||
+      strcmp(nc.spool_file, r->cfg.spool_file) != 0 ||
+      strcmp(nc.key_file, r->cfg.key_file) != 0 ||
+      memcmp(nc.admin_key, r->cfg.admin_key, sizeof nc.admin_key) != 0 ||
+      nc.spool_recipient_bytes != r->cfg.spool_recipient_bytes ||
+      nc.spool_total_bytes != r->cfg.spool_total_bytes ||
+      nc.commit_batch_max != r->cfg.commit_batch_max ||
+      nc.commit_batch_bytes != r->cfg.commit_batch_bytes)
+    rp__log_warn("reload_needs_restart what=listen_paths_keys_or_spool_limits");
+  r->cfg.log_level = nc.log_level;
+  rp__log_set_level(nc.log_level);
+  memcpy(r->cfg.roster_file, nc.roster_file, sizeof nc.roster_file);
+  r->cfg.frame_max = nc.frame_max;
+  /* The spool refuses envelopes above the size it was opened with; a larger limit
+   * takes effect at the next start. */
+  r->cfg.envelope_max = nc.envelope_max;
+  r->cfg.window = nc.window;
+  r->cfg.max_connections = nc.max_connections;
+  r->cfg.max_connections_per_member = nc.max_connections_per_member;
+  r->cfg.handshake_timeout_ms = nc.handshake_timeout_ms;
+  r->cfg.idle_timeout_ms = nc.idle_timeout_ms;
+  r->cfg.ping_interval_ms = nc.ping_interval_ms;
+  r->cfg.expiry_default_ms = nc.expiry_default_ms;
+  r->cfg.expiry_max_ms = nc.expiry_max_ms;
+}
+
+/* Is the connection's member still welcome under the roster? */
+static int still_member(const rp__relay *r, const rp__conn *c) {
+  const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
+  int rc = rp__roster_member_active(m, rp__relay_now_ms());
+  if (rc != 0) return rc;
+  if (strcmp(m->pub.id, c->ms->id) != 0) return RP_EUNKNOWNMEMBER;
+  return 0;
+}
+
+static void reload(rp__relay *r) {
+  rp__roster *nr = NULL;
+  const uint8_t *doc = NULL;
+  size_t len = 0;
+  uint64_t old_version = rp__roster_version(r->roster);
+  rp__conn *c, *next;
+  rp__tmsg m;
+  int rc;
+
+  rp__log_info("reload_start");
+  reload_config(r);
+  if (load_roster(r, r->roster, &nr) != 0) {
+    rp__log_warn("reload_roster_kept version=%llu", (unsigned long long)old_version);
+    return;
+  }
+  rp__roster_free(r->roster);
+  r->roster = nr;
+  rp__log_info("reload_done roster_version=%llu members=%u",
+               (unsigned long long)rp__roster_version(nr), (unsigned)rp__roster_count(nr));
+  for (c = r->conns; c != NULL; c = next) {
+    next = c->next;
+    if (c->phase != RP__CONN_OPEN || c->ms == NULL) continue;
+    if ((rc = still_member(r, c)) != 0) {
+      rp__stats_reject(&r->stats, rc);
+      rp__conn_bye(c, RP__BYE_REVOKED, rc);
+      continue;
+    }
+    /* The relay hands a newer roster to every client at once (transport.h). */
+    if (rp__roster_version(nr) != old_version && c->tstate != RP__TS_HELLO &&
+        rp__roster_document(nr, &doc, &len) == 0 && len <= RP__TMSG_ROSTER_MAX) {
+      memset(&m, 0, sizeof m);
+      m.type = RP__T_ROSTER;
+      m.u.roster.version = rp__roster_version(nr);
+      m.u.roster.roster.p = doc;
+      m.u.roster.roster.n = (uint32_t)len;
+      rp__conn_send(c, &m);
+    }
+  }
+}
+
+static void dump_stats(rp__relay *r) {
+  char *buf = malloc(STATS_BUF), *p, *nl, *sp;
+  size_t len = 0;
+
+  if (buf == NULL) {
+    rp__log_error("stats_failed code=%s", rp_err_name(RP_ENOMEM));
+    return;
+  }
+  if (rp__stats_render(&r->stats, r->spool, buf, STATS_BUF, &len) != 0)
+    rp__log_warn("stats_truncated");
+  for (p = buf; *p != '\0'; p = nl + 1) {
+    if ((nl = strchr(p, '\n')) == NULL) break;
+    *nl = '\0';
+    if ((sp = strchr(p, ' ')) != NULL) {
+      *sp = '\0';
+      rp__log_info("stats %s=%s", p, sp + 1);
+    }
+  }
+  rp__log_info("stats_end failed=%d connections=%llu ops=%llu", r->failed,
+               (unsigned long long)r->nconns, (unsigned long long)r->ops_inflight);
+  free(buf);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  rp__relay *r = h->data;
+  switch (signum) {
+  case SIGHUP:
+    if (!r->stopping) reload(r);
+    break;
+  case SIGUSR1:
+    dump_stats(r);
+    break;
+  default:
+    rp__log_info("signal name=%s", signum == SIGTERM ? "TERM" : "INT");
+    rp__relay_stop(r);
+    break;
+  }
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  rp__relay *r = h->data;
+  r->handles_open--;
+}
+
+static void init_signal(rp__relay *r, uv_signal_t *h, int signum) {
+  uv_signal_init(r->loop, h);
+  h->data = r;
+  r->handles_open++;
+  uv_signal_start(h, on_signal, signum);
+  /* The loop must end once everything else has: signals alone do not keep it alive. */
+  uv_unref((uv_handle_t *)h);
+}
+
+int rp__relay_start(rp__relay *r) {
+  int rc;
+  if (r == NULL || r->started) return RP_EINVAL;
+  r->started = 1;
+  init_signal(r, &r->sig_hup, SIGHUP);
+  init_signal(r, &r->sig_term, SIGTERM);
+  init_signal(r, &r->sig_int, SIGINT);
+  init_signal(r, &r->sig_usr1, SIGUSR1);
+  uv_timer_init(r->loop, &r->expire_timer);
+  r->expire_timer.data = r;
+  uv_timer_init(r->loop, &r->drain_timer);
+  r->drain_timer.data = r;
+  r->handles_open += 2;
+  if ((rc = rp__listen_start(r)) != 0) return rc;
+  /* Sweep once at start: envelopes may have expired while the relay was down. */
+  rp__deliver_expire_run(r);
+  return 0;
+}
+
+/* ---- stopping ---- */
+
+static void close_handle(rp__relay *r, uv_handle_t *h) {
+  if (!uv_is_closing(h)) {
+    h->data = r;
+    uv_close(h, on_handle_closed);
+  }
+}
+
+static void close_handles(rp__relay *r) {
+  if (r->handles_closed || !r->started) return;
+  r->handles_closed = 1;
+  close_handle(r, (uv_handle_t *)&r->sig_hup);
+  close_handle(r, (uv_handle_t *)&r->sig_term);
+  close_handle(r, (uv_handle_t *)&r->sig_int);
+  close_handle(r, (uv_handle_t *)&r->sig_usr1);
+  close_handle(r, (uv_handle_t *)&r->expire_timer);
+  close_handle(r, (uv_handle_t *)&r->drain_timer);
+}
+
+static void on_spool_closed(rp__spool *sp) {
+  rp__relay *r = rp__spool_get_data(sp);
+  r->spool = NULL;
+  rp__log_info("relay_stopped exit=%d", r->exit_code);
+  close_handles(r);
+}
+
+/* The last steps of a stop, once no connection and no sweep is left. */
+static void maybe_finish(rp__relay *r) {
+  if (!r->stopping || r->nconns > 0 || r->expire_op != NULL || r->spool_closing) return;
+  r->spool_closing = 1;
+  if (r->started) uv_timer_stop(&r->drain_timer);
+  rp__spool_close(r->spool, on_spool_closed);
+}
+
+void rp__relay_conn_gone(rp__relay *r) {
+  maybe_finish(r);
+}
+
+static void on_drain_timeout(uv_timer_t *t) {
+  rp__relay *r = t->data;
+  rp__conn *c, *next;
+  rp__log_warn("shutdown_forced connections=%llu", (unsigned long long)r->nconns);
+  for (c = r->conns; c != NULL; c = next) {
+    next = c->next;
+    rp__conn_abort(c, "shutdown_timeout");
+  }
+}
+
+void rp__relay_stop(rp__relay *r) {
+  rp__conn *c, *next;
+  if (r == NULL || r->stopping) return;
+  r->stopping = 1;
+  rp__log_info("shutdown_start connections=%llu", (unsigned long long)r->nconns);
+  if (r->started) {
+    rp__listen_stop(r);
+    uv_timer_stop(&r->expire_timer);
+    uv_timer_start(&r->drain_timer, on_drain_timeout, RP__RELAY_DRAIN_MS, 0);
+  }
+  for (c = r->conns; c != NULL; c = next) {
+    next = c->next;
+    rp__conn_drain(c);
+  }
+  maybe_finish(r);
+}
+
+int rp__relay_exit_code(const rp__relay *r) {
+  return r->exit_code;
+}
+
+static void on_spool_closed_free(rp__spool *sp) {
+  rp__relay *r = rp__spool_get_data(sp);
+  r->spool = NULL;
+}
+
+void rp__relay_free(rp__relay *r) {
+  if (r == NULL) return;
+  if (r->spool != NULL) {
+    /* Not stopped through the loop (start-up failed, or a test): close the spool and
+     * let the loop run its last requests. */
+    if (!r->spool_closing) {
+      r->spool_closing = 1;
+      rp__spool_close(r->spool, on_spool_closed_free);
+    }
+    while (r->spool != NULL && uv_run(r->loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  rp__listen_free(r);
+  rp__roster_free(r->roster);
+  rp__identity_free(r->ident);
+  free(r->rbuf);
+  free(r->fscratch);
+  free(r);
+}

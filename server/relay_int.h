@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay's internal structures, shared by relay.c, listen.c, conn.c, conn_io.c,
+ * dispatch.c and deliver.c. Not for other modules. Everything here lives on the loop
+ * thread.
+ *
+ * Ownership in one paragraph: the relay owns its listeners, its connections (a doubly
+ * linked list), the member table (one rp__mstate per member that has a connection or a
+ * SEND in flight), the loop-wide read and frame buffers, and the spool. A connection owns
+ * its two libuv handles, its Noise state, a frame buffer only while a frame is split
+ * across reads, the fragments of a multi-frame message while it is being gathered, its
+ * queued writes, and its delivery window. Spool requests are rp__op structs owned by the
+ * relay (counted in ops_inflight), linked to the connection that started them so that a
+ * connection that closes first simply detaches them (op->conn = NULL).
+ */
+#ifndef RP_SERVER_RELAY_INT_H
+#define RP_SERVER_RELAY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "frame.h"
+#include "identity.h"
+#include "noise.h"
+#include "relay.h"
+#include "roster.h"
+#include "spool.h"
+#include "stats.h"
+#include "transport.h"
+
+/* The loop-wide read buffer: libuv calls alloc and then read synchronously on the loop
+ * thread, so one buffer serves every connection and an idle connection holds none. */
+#define RP__RELAY_RBUF 65536u
+
+/* Deliveries to a connection stop while more than this many bytes wait in its write
+ * queue, and reading from it stops too (a peer that does not read cannot make us buffer
+ * answers without bound). Past the hard cap the connection is closed. */
+#define RP__CONN_WQ_HIGH (256u * 1024u)
+#define RP__CONN_WQ_HARD (RP__CONN_WQ_HIGH + 2u * RP_MSG_MAX)
+
+/* A handshake message is 96 bytes for Noise_IK message 1 plus a small payload. */
+#define RP__CONN_HS_FRAME_MAX 1024u
+
+/* A transport message carries at most this much besides the envelope it holds, so a
+ * connection reassembles at most limits.envelope_max plus this. A SEND a little over the
+ * envelope limit still arrives whole and gets a precise NACK; a larger one closes. */
+#define RP__CONN_MSG_OVERHEAD 1024u
+
+/* After BYE, how long a connection may take to read what we still have for it. */
+#define RP__CONN_LINGER_MS 2000u
+
+/* How long a graceful stop waits for connections before closing them hard. */
+#define RP__RELAY_DRAIN_MS 10000u
+
+/* The expiry sweep runs at least this often, and earlier when a stored envelope is due. */
+#define RP__RELAY_EXPIRE_EVERY_MS 60000u
+
+/* Bytes one delivery fetch may read from the spool at most (at least one row always). */
+#define RP__DELIVER_FETCH_BYTES (512u * 1024u)
+
+/* Member table buckets (a power of two). */
+#define RP__MSTATE_BUCKETS 256u
+
+typedef struct rp__conn rp__conn;
+typedef struct rp__mstate rp__mstate;
+typedef struct rp__op rp__op;
+typedef struct rp__dentry rp__dentry;
+typedef struct rp__listener rp__listener;
+
+/* Per-member bookkeeping, keyed by member id. Exists while the member has a connection
+ * or a SEND addressed to it is being committed (refs counts both). */
+struct rp__mstate {
+  rp__mstate *next;   /* hash chain */
+  rp__conn *conns;    /* authenticated connections, oldest first, linked by mnext */
+  unsigned nconns;
+  unsigned refs;      /* nconns + ops holding this entry */
+  /* SENDs to this member being committed that were not forwarded early. While any is in
+   * flight, a fresh envelope must not be forwarded early either, or it would overtake
+   * the earlier one. */
+  unsigned puts_unfwd;
+  char id[RP_MEMBER_ID_MAX + 1];
+};
+
+/* Connection phases (the transport state is separate, rp__tstate). */
+enum {
+  RP__CONN_HANDSHAKE = 1, /* waiting for Noise message 1 */
+  RP__CONN_OPEN = 2,      /* transport up */
+  RP__CONN_CLOSING = 3,   /* BYE sent or peer gone; flushing, then closing */
+  RP__CONN_CLOSED = 4     /* uv_close called; freed in the last close callback */
+};
+
+/* A delivery in the connection's window. */
+enum {
+  RP__DL_SENT = 1,    /* DELIVER/EXPIRED written, waiting for DELIVERED */
+  RP__DL_DELETING,    /* DELIVERED received, the spool delete is queued */
+  RP__DL_DELETED      /* deleted; kept until no older fetch can return the row again */
+};
+
+struct rp__dentry {
+  rp__dentry *next;
+  uint64_t stream_seq;               /* the seq of DELIVER/EXPIRED on this connection */
+  uint64_t purge_after;              /* DELETED: dl_fetches when the delete completed */
+  uint8_t spool_id[RP_MSG_ID_BYTES]; /* the spool row's msg_id */
+  uint8_t wire_id[RP_MSG_ID_BYTES];  /* the msg_id DELIVERED must echo */
+  uint8_t state;                     /* RP__DL_* */
+};
+
+/* What a spool request is for. */
+enum {
+  RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
+  RP__OP_NOTICE,     /* an expiry notice stored for the sender */
+  RP__OP_DELETE,     /* after DELIVERED */
+  RP__OP_FETCH,      /* delivery */
+  RP__OP_EXPIRE      /* the expiry sweep */
+};
+
+struct rp__op {
+  rp__spool_req req;     /* req.data points back here */
+  rp__relay *relay;
+  rp__conn *conn;        /* who asked; NULL once that connection is gone */
+  rp__op *cprev, *cnext; /* in conn->ops */
+  rp__mstate *rcpt;      /* SEND and NOTICE: the recipient's entry (a ref is held) */
+  uint8_t *bytes;        /* SEND and NOTICE: the stored bytes (owned) */
+  size_t len;
+  int64_t expires_ms;
+  int kind;              /* RP__OP_* */
+  int forwarded;         /* SEND/NOTICE: forwarded to the recipient before commit */
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint64_t fetch_no;     /* FETCH: the connection's dl_fetches value for this fetch */
+};
+
+struct rp__conn {
+  uv_tcp_t tcp;          /* data = this */
+  uv_timer_t timer;      /* handshake deadline, then idle and ping, then linger */
+  rp__relay *relay;
+  rp__conn *prev, *next; /* the relay's list */
+  rp__conn *mnext;       /* the member's list */
+  rp__mstate *ms;        /* the member, once authenticated */
+  rp__op *ops;           /* spool requests this connection started */
+  rp__noise_handshake *hs; /* during the handshake only */
+  rp__noise_cipher tx, rx;
+  uint8_t peer_key[RP__NOISE_DHBYTES]; /* the initiator's static key */
+  rp__frame_reader fr;
+  rp__frag_reader frag;
+  uint8_t *fbuf;         /* a frame split across reads; NULL otherwise */
+  uint64_t id;
+  uint64_t last_rx;      /* uv_now() when the last message arrived */
+  uint64_t ping_nonce;
+  size_t wq_bytes;       /* bytes queued for writing */
+  uint8_t phase;         /* RP__CONN_* */
+  uint8_t tstate;        /* rp__tstate once OPEN */
+  uint8_t handles;       /* handles still to be closed */
+  uint8_t reading;       /* uv_read_start is in effect */
+  uint8_t detached;      /* no socket: fuzzing and unit tests */
+  uint8_t pinged;        /* a PING is out since the last message */
+  uint8_t shutdown_sent; /* uv_shutdown issued */
+  unsigned sends_inflight; /* SENDs not answered yet */
+  /* Delivery (RECEIVING only). */
+  rp__dentry *dl_head, *dl_tail;
+  unsigned dl_unacked;   /* entries in state SENT */
+  unsigned dl_window;    /* min(client's RECEIVE window, limits.window) */
+  uint64_t dl_stream_seq;
+  int64_t dl_cursor;     /* the highest spool seq seen by a fetch */
+  uint64_t dl_fetches;   /* fetches started on this connection */
+  rp__op *dl_fetch;      /* the fetch in flight, if any */
+  uint8_t dl_dirty;      /* rows past dl_cursor may exist */
+};
+
+struct rp__listener {
+  uv_tcp_t tcp;
+  rp__relay *relay;
+  char addr[RP__CFG_ADDR_MAX];
+};
+
+struct rp__relay {
+  uv_loop_t *loop;
+  rp__config cfg;
+  int argc;
+  char *const *argv;
+  rp__identity *ident;        /* the relay's keys */
+  rp__roster *roster;         /* the newest verified roster */
+  rp__spool *spool;
+  rp__stats stats;
+  rp__listener *listeners;
+  size_t nlisteners;
+  unsigned listeners_open;    /* listener handles not yet closed */
+  rp__conn *conns;
+  uint64_t nconns;            /* connections not yet freed */
+  uint64_t next_conn_id;
+  uint64_t ops_inflight;
+  rp__mstate *mstate[RP__MSTATE_BUCKETS];
+  uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
+  uv_timer_t expire_timer;
+  uv_timer_t drain_timer;
+  int64_t expire_timer_at;    /* unix ms the expiry timer is set for (INT64_MAX: none) */
+  int64_t expire_due;         /* a sweep is due then, learnt while one ran; 0: none */
+  rp__op *expire_op;          /* the sweep in flight */
+  uint8_t *rbuf;              /* RP__RELAY_RBUF bytes; see above */
+  uint8_t *fscratch;          /* RP_FRAME_MAX bytes: a frame complete within one read */
+  uint8_t rbuf_busy;
+  uint8_t started;
+  uint8_t stopping;
+  uint8_t spool_closing;
+  uint8_t handles_closed;
+  uint8_t failed;             /* the spool failed: SENDs are refused */
+  int exit_code;
+  unsigned handles_open;      /* relay-owned handles not yet closed */
+};
+
+/* ---- relay.c ---- */
+
+/* Now as unix milliseconds (the wall clock: envelope times are wall-clock times). */
+uint64_t rp__relay_now_ms(void);
+
+/* The member entry for `id`, created with refs 0 if `create`; NULL if absent (or out of
+ * memory). Callers take a reference at once with rp__mstate_ref. */
+rp__mstate *rp__mstate_get(rp__relay *r, const char *id, int create);
+void rp__mstate_ref(rp__mstate *ms);
+/* Drop a reference; frees the entry when nothing refers to it any more. */
+void rp__mstate_unref(rp__relay *r, rp__mstate *ms);
+
+/* Called by conn.c when a connection has been freed, so a stopping relay can finish. */
+void rp__relay_conn_gone(rp__relay *r);
+
+/* Allocate an op of `kind` for connection c (may be NULL), linked into c->ops. */
+rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind);
+/* Unlink from its connection, clean the request up, drop the recipient reference, free
+ * the bytes and the op; a stopping relay may then finish. Accepts NULL. */
+void rp__op_free(rp__op *op);
+
+/* ---- listen.c ---- */
+
+/* Bind and listen on every configured address. 0 or RP_EIO (logged). */
+int rp__listen_start(rp__relay *r);
+/* Close every listener (idempotent). */
+void rp__listen_stop(rp__relay *r);
+/* Free the listener array, once the listeners are closed (or were never opened). */
+void rp__listen_free(rp__relay *r);
+
+/* ---- deliver.c ---- */
+
+/* RECEIVE arrived: (re)set the window and start streaming. */
+void rp__deliver_start(rp__conn *c, uint64_t window);
+/* Fetch more for c if it has room and something may be waiting. */
+void rp__deliver_kick(rp__conn *c);
+/* The connection of member ms that receives deliveries, or NULL. */
+rp__conn *rp__deliver_conn_of(rp__mstate *ms);
+/* Try to forward a SEND or NOTICE to its connected recipient before the commit. */
+void rp__deliver_forward(rp__relay *r, rp__op *op);
+/* A SEND or NOTICE committed (or failed): tell the recipient's delivery state. */
+void rp__deliver_put_done(rp__relay *r, rp__op *op);
+/* DELIVERED(msg_id, seq) from c. 0, or an RP_E code that closes the connection. */
+int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          uint64_t seq);
+/* Free c's delivery window (the connection is going away). */
+void rp__deliver_conn_free(rp__conn *c);
+/* Run the expiry sweep now and schedule the next one (rp__relay_start calls it once;
+ * it then keeps itself going on the relay's expiry timer). */
+void rp__deliver_expire_run(rp__relay *r);
+/* An envelope expiring at `expires_ms` was stored: make sure the sweep runs by then. */
+void rp__deliver_expire_at(rp__relay *r, int64_t expires_ms);
+
+#endif /* RP_SERVER_RELAY_INT_H */

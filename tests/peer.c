@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: MIT */
+/* The blocking test peer and the relay fixture; see peer.h. */
+#include "peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "envelope_hdr.h"
+#include "frame.h"
+#include "keyfile.h"
+#include "rejsepost_errors.h"
+#include "testutil.h"
+
+/* ---- raw sockets ---- */
+
+uint64_t tp_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t tp_unix_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int tp_tcp_connect(uint16_t port) {
+  struct sockaddr_in sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  if (fd < 0) return -1;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+uint16_t tp_free_port(void) {
+  struct sockaddr_in sa;
+  socklen_t len = sizeof sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  uint16_t port = 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+      getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+    port = ntohs(sa.sin_port);
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+int tp_write_all(int fd, const void *p, size_t n) {
+  const uint8_t *b = p;
+  while (n > 0) {
+    ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno == EPIPE || errno == ECONNRESET ? RP_ECLOSED : RP_EIO;
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Wait for readability until `deadline` (monotonic ms). 0, or RP_ETIMEDOUT. */
+static int wait_readable(int fd, uint64_t deadline) {
+  struct pollfd pfd = {.fd = fd, .events = POLLIN};
+  for (;;) {
+    uint64_t now = tp_now_ms();
+    /* A deadline that has passed still gets one look, so a zero timeout polls. */
+    int rc = poll(&pfd, 1, now < deadline ? (int)(deadline - now) : 0);
+    if (rc > 0) return 0;
+    if (rc < 0 && errno != EINTR) return RP_EIO;
+    if (rc == 0 && tp_now_ms() >= deadline) return RP_ETIMEDOUT;
+  }
+}
+
+static int read_until(int fd, void *p, size_t n, uint64_t deadline, size_t *got) {
+  uint8_t *b = p;
+  size_t have = 0;
+  int rc = 0;
+  while (have < n) {
+    ssize_t r;
+    if ((rc = wait_readable(fd, deadline)) != 0) break;
+    r = recv(fd, b + have, n - have, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      rc = RP_ECLOSED;
+      break;
+    }
+    have += (size_t)r;
+  }
+  if (got != NULL) *got = have;
+  return rc;
+}
+
+int tp_read_exact(int fd, void *p, size_t n, int timeout_ms, size_t *got) {
+  return read_until(fd, p, n, tp_now_ms() + (uint64_t)timeout_ms, got);
+}
+
+int tp_wait_closed(int fd, int timeout_ms, size_t *bytes) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint8_t buf[4096];
+  size_t total = 0;
+  int rc;
+  for (;;) {
+    ssize_t r;
+    if ((rc = wait_readable(fd, deadline)) != 0) break;
+    r = recv(fd, buf, sizeof buf, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      rc = 0;
+      break;
+    }
+    total += (size_t)r;
+  }
+  if (bytes != NULL) *bytes = total;
+  return rc;
+}
+
+/* ---- an authenticated client ---- */
+
+/* The timeout applies until a frame starts; once its first byte is in, the rest gets
+ * a fresh allowance, so a short poll never leaves the stream in the middle of a frame. */
+#define FRAME_REST_MS 10000u
+
+static int read_frame(int fd, uint8_t *buf, size_t *len, uint64_t deadline) {
+  uint8_t pre[RP__FRAME_PREFIX];
+  size_t n, got = 0;
+  int rc;
+  if ((rc = read_until(fd, pre, 1, deadline, NULL)) != 0) return rc;
+  deadline = tp_now_ms() + FRAME_REST_MS;
+  if ((rc = read_until(fd, pre + 1, 1, deadline, &got)) != 0) return rc;
+  n = (size_t)pre[0] << 8 | pre[1];
+  if (n == 0) return RP_EMALFORMED;
+  if ((rc = read_until(fd, buf, n, deadline, NULL)) != 0) return rc;
+  *len = n;
+  return 0;
+}
+
+int tp_connect_ex(tp_peer *p, uint16_t port, const rp__identity *me,
+                  const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
+                  uint8_t **msg1, size_t *msg1_len) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  rp__noise_handshake *hs = NULL;
+  uint8_t out[RP__FRAME_PREFIX + 256], in[RP_FRAME_MAX], payload[256];
+  size_t olen = 0, ilen = 0, plen = 0;
+  int rc;
+
+  memset(p, 0, sizeof *p);
+  p->fd = -1;
+  snprintf(p->member, sizeof p->member, "%s", me->pub.id);
+  if ((rc = rp__frag_reader_init(&p->frag, RP_MSG_MAX)) != 0) return rc;
+  if ((p->fd = tp_tcp_connect(port)) < 0) {
+    rc = RP_ECONNREFUSED;
+    goto out;
+  }
+  if ((rc = rp__noise_ik_initiator_new(&hs, me->sec->transport_sk, relay_pk)) != 0 ||
+      (rc = rp__noise_handshake_write(hs, NULL, 0, out + 2, sizeof out - 2, &olen)) != 0 ||
+      (rc = rp__frame_prefix(out, olen)) != 0)
+    goto out;
+  if (msg1 != NULL) {
+    *msg1 = malloc(olen + 2);
+    memcpy(*msg1, out, olen + 2);
+    *msg1_len = olen + 2;
+  }
+  if ((rc = tp_write_all(p->fd, out, olen + 2)) != 0 ||
+      (rc = read_frame(p->fd, in, &ilen, deadline)) != 0 ||
+      (rc = rp__noise_handshake_read(hs, in, ilen, payload, sizeof payload, &plen)) != 0 ||
+      (rc = rp__noise_handshake_split(hs, &p->tx, &p->rx)) != 0)
+    goto out;
+  rc = 0;
+out:
+  rp__noise_handshake_free(hs);
+  if (rc != 0) tp_close(p);
+  return rc;
+}
+
+int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
+               const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms) {
+  rp__tmsg m;
+  int rc = tp_connect_ex(p, port, me, relay_pk, timeout_ms, NULL, NULL);
+  if (rc != 0) return rc;
+  if ((rc = tp_recv(p, &m, timeout_ms)) != 0) goto fail;
+  if (m.type != RP__T_WELCOME) {
+    rc = RP_ESTATE;
+    goto fail;
+  }
+  p->welcome = m;
+  p->welcome.u.welcome.member.p = p->member; /* the received text is not kept */
+  return 0;
+fail:
+  tp_close(p);
+  return rc;
+}
+
+int tp_seal_frame(tp_peer *p, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
+                  size_t *out_len) {
+  size_t ct = 0;
+  int rc;
+  if (cap < n + RP__FRAME_PREFIX + RP__NOISE_TAGBYTES) return RP_ETOOBIG;
+  memcpy(out + RP__FRAME_PREFIX, pt, n);
+  if ((rc = rp__noise_cipher_encrypt(&p->tx, NULL, 0, out + RP__FRAME_PREFIX, n,
+                                     out + RP__FRAME_PREFIX, cap - RP__FRAME_PREFIX, &ct)) !=
+          0 ||
+      (rc = rp__frame_prefix(out, ct)) != 0)
+    return rc;
+  *out_len = ct + RP__FRAME_PREFIX;
+  return 0;
+}
+
+int tp_send_frame_pt(tp_peer *p, const uint8_t *pt, size_t n) {
+  uint8_t *out = malloc(RP_FRAME_MAX + RP__FRAME_PREFIX);
+  size_t len = 0;
+  int rc = tp_seal_frame(p, pt, n, out, RP_FRAME_MAX + RP__FRAME_PREFIX, &len);
+  if (rc == 0) rc = tp_write_all(p->fd, out, len);
+  free(out);
+  return rc;
+}
+
+int tp_send(tp_peer *p, const rp__tmsg *m) {
+  size_t cap = RP__TMSG_MAX, len = 0, flen = 0, olen = 0, total = 0;
+  uint8_t *enc = malloc(cap), *frame = malloc(RP_FRAME_PLAINTEXT_MAX), *out = NULL;
+  rp__frag_writer fw;
+  int rc;
+
+  if ((rc = rp__tmsg_encode(m, enc, cap, &len)) != 0 ||
+      (rc = rp__frag_writer_init(&fw, enc, len)) != 0)
+    goto out;
+  /* One write for the whole message, so that tests can put several in one segment. */
+  cap = len + rp__frag_count(len) * (RP__FRAME_PREFIX + 1 + RP__NOISE_TAGBYTES);
+  out = malloc(cap);
+  while (!rp__frag_writer_done(&fw)) {
+    if ((rc = rp__frag_writer_next(&fw, frame, RP_FRAME_PLAINTEXT_MAX, &flen)) != 0 ||
+        (rc = tp_seal_frame(p, frame, flen, out + total, cap - total, &olen)) != 0)
+      goto out;
+    total += olen;
+  }
+  rc = tp_write_all(p->fd, out, total);
+out:
+  free(enc);
+  free(frame);
+  free(out);
+  return rc;
+}
+
+int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint8_t *buf = malloc(RP_FRAME_MAX);
+  const uint8_t *msg = NULL;
+  size_t len = 0, plen = 0, mlen = 0;
+  int rc;
+
+  for (;;) {
+    if ((rc = read_frame(p->fd, buf, &len, deadline)) != 0 ||
+        (rc = rp__noise_cipher_decrypt(&p->rx, NULL, 0, buf, len, buf, len, &plen)) != 0)
+      break;
+    rc = rp__frag_reader_feed(&p->frag, buf, plen, &msg, &mlen);
+    if (rc < 0) break;
+    if (rc == 0) continue;
+    free(p->msg);
+    p->msg = malloc(mlen);
+    memcpy(p->msg, msg, mlen);
+    p->msg_len = mlen;
+    rp__frag_reader_release(&p->frag);
+    if ((rc = rp__tmsg_decode(p->msg, p->msg_len, m, NULL)) != 0) break;
+    if (m->type == RP__T_PING) {
+      rp__tmsg pong;
+      memset(&pong, 0, sizeof pong);
+      pong.type = RP__T_PONG;
+      pong.u.pong.nonce = m->u.ping.nonce;
+      if ((rc = tp_send(p, &pong)) != 0) break;
+      continue;
+    }
+    break;
+  }
+  free(buf);
+  return rc;
+}
+
+int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *skipped) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  int rc, n = 0;
+  for (;;) {
+    uint64_t now = tp_now_ms();
+    if (now >= deadline) {
+      rc = RP_ETIMEDOUT;
+      break;
+    }
+    if ((rc = tp_recv(p, m, (int)(deadline - now))) != 0) break;
+    if (m->type == type) break;
+    n++;
+  }
+  if (skipped != NULL) *skipped = n;
+  return rc;
+}
+
+void tp_close(tp_peer *p) {
+  if (p->fd >= 0) close(p->fd);
+  p->fd = -1;
+  rp__noise_cipher_wipe(&p->tx);
+  rp__noise_cipher_wipe(&p->rx);
+  rp__frag_reader_free(&p->frag);
+  free(p->msg);
+  p->msg = NULL;
+}
+
+/* ---- envelopes ---- */
+
+int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
+                const char *recipient, uint64_t created, uint64_t expires, unsigned cls,
+                uint8_t **out, size_t *out_len) {
+  uint8_t hdr[RP__ENVHDR_MAX];
+  size_t hlen = 0, ctlen = rp__envhdr_class_ct_bytes(cls), cap;
+  uint8_t *ct = NULL, *buf = NULL;
+  rp__envcont c;
+  rp__envhdr h;
+  int rc;
+
+  *out = NULL;
+  memset(&h, 0, sizeof h);
+  memcpy(h.msg_id, msg_id, RP_MSG_ID_BYTES);
+  h.sender = rp__str_c(sender);
+  h.recipient = rp__str_c(recipient);
+  h.created = created;
+  h.expires = expires;
+  h.urgency = RP__URG_NORMAL;
+  h.size_class = cls;
+  if ((rc = rp__envhdr_encode(&h, hdr, sizeof hdr, &hlen, NULL)) != 0) return rc;
+  ct = malloc(ctlen);
+  randombytes_buf(ct, ctlen);
+  memset(&c, 0, sizeof c);
+  c.header.p = hdr;
+  c.header.n = (uint32_t)hlen;
+  randombytes_buf(c.enc, sizeof c.enc);
+  c.ct.p = ct;
+  c.ct.n = (uint32_t)ctlen;
+  cap = ctlen + hlen + 128;
+  buf = malloc(cap);
+  if ((rc = rp__envhdr_container_encode(&c, buf, cap, out_len, NULL)) != 0) {
+    free(buf);
+    buf = NULL;
+  }
+  free(ct);
+  *out = buf;
+  return rc;
+}
+
+int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
+                     uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  uint64_t now = tp_unix_ms();
+  uint8_t *env = NULL;
+  size_t len = 0;
+  rp__tmsg m;
+  int rc;
+
+  randombytes_buf(msg_id, RP_MSG_ID_BYTES);
+  if ((rc = tp_envelope(msg_id, p->member, recipient, now, now + 3600u * 1000u, cls, &env,
+                        &len)) != 0)
+    return rc;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_SEND;
+  m.u.send.envelope.p = env;
+  m.u.send.envelope.n = (uint32_t)len;
+  rc = tp_send(p, &m);
+  free(env);
+  return rc;
+}
+
+/* ---- the relay under test ---- */
+
+static int write_file(const char *path, const void *p, size_t n) {
+  FILE *f = fopen(path, "wb");
+  int rc = 0;
+  if (f == NULL) return RP_EIO;
+  if (fwrite(p, 1, n, f) != n) rc = RP_EIO;
+  if (fclose(f) != 0) rc = RP_EIO;
+  return rc;
+}
+
+static int write_roster(tp_relay *f) {
+  const uint8_t *doc = NULL;
+  size_t len = 0;
+  char tmp[700];
+  int rc;
+  if ((rc = rp__roster_sign(f->roster, f->admin)) != 0 ||
+      (rc = rp__roster_document(f->roster, &doc, &len)) != 0)
+    return rc;
+  /* Written beside and renamed, so a relay reloading never reads half a file. */
+  snprintf(tmp, sizeof tmp, "%s.tmp", f->roster_path);
+  if ((rc = write_file(tmp, doc, len)) != 0) return rc;
+  return rename(tmp, f->roster_path) == 0 ? 0 : RP_EIO;
+}
+
+static int add_member(tp_relay *f, const rp__identity *id, int kind, const char *code) {
+  rp__member m;
+  memset(&m, 0, sizeof m);
+  m.pub = id->pub;
+  m.kind = kind;
+  if (code != NULL) memcpy(m.municipality, code, RP_MUNICIPALITY_CODE_BYTES);
+  m.networks = kind == RP_MEMBER_MUNICIPALITY ? RP_NETWORK_EAST : 0;
+  return rp__roster_add(f->roster, &m);
+}
+
+int tp_relay_write_config(tp_relay *f, const char *limits) {
+  char hex[2 * RP_IDENTITY_PUBLICKEYBYTES + 1], *text;
+  size_t cap = 4096 + (limits != NULL ? strlen(limits) : 0);
+  int n, rc;
+
+  sodium_bin2hex(hex, sizeof hex, f->admin->pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
+  text = malloc(cap);
+  n = snprintf(text, cap,
+               "[relay]\nlisten = 127.0.0.1:%u\nstate_dir = %s\nkey_file = relay.key\n"
+               "roster_file = roster.msgpack\nadmin_key = %s\n"
+               "[log]\nlevel = debug\n[limits]\n%s\n",
+               (unsigned)f->port, f->dir, hex, limits != NULL ? limits : "");
+  rc = n > 0 && (size_t)n < cap ? write_file(f->conf, text, (size_t)n) : RP_ETOOBIG;
+  free(text);
+  return rc;
+}
+
+int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
+                  const char *limits) {
+  uint8_t key[RP_KEYFILE_MAX];
+  char path[700], code[8];
+  size_t klen = 0;
+  int rc;
+
+  memset(f, 0, sizeof *f);
+  f->pid = -1;
+  if (n > TP_MEMBERS_MAX || sodium_init() < 0) return RP_EINVAL;
+  snprintf(f->dir, sizeof f->dir, "%s", tu_tmpdir(tag));
+  snprintf(f->conf, sizeof f->conf, "%s/relay.ini", f->dir);
+  snprintf(f->log, sizeof f->log, "%s/relay.log", f->dir);
+  snprintf(f->roster_path, sizeof f->roster_path, "%s/roster.msgpack", f->dir);
+  if ((rc = rp__identity_generate("admin", &f->admin)) != 0 ||
+      (rc = rp__identity_generate("relay", &f->relay)) != 0 ||
+      (rc = rp__roster_create(1, tp_unix_ms(), &f->roster)) != 0 ||
+      (rc = add_member(f, f->admin, RP_MEMBER_ADMIN, NULL)) != 0 ||
+      (rc = add_member(f, f->relay, RP_MEMBER_RELAY, NULL)) != 0)
+    return rc;
+  for (size_t i = 0; i < n; i++) {
+    if ((rc = rp__identity_generate(ids[i], &f->members[i])) != 0) return rc;
+    f->nmembers++;
+    snprintf(code, sizeof code, "%03u", (unsigned)(101 + i));
+    if ((rc = add_member(f, f->members[i], i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY,
+                         i == 0 ? NULL : code)) != 0)
+      return rc;
+  }
+  if ((rc = write_roster(f)) != 0) return rc;
+  snprintf(path, sizeof path, "%s/relay.key", f->dir);
+  if ((rc = rp__keyfile_encode_plain(f->relay, key, sizeof key, &klen)) != 0 ||
+      (rc = rp__keyfile_write(path, key, klen, 0)) != 0)
+    return rc;
+  sodium_memzero(key, sizeof key);
+  f->port = tp_free_port();
+  return tp_relay_write_config(f, limits);
+}
+
+int tp_relay_alive(tp_relay *f) {
+  int st;
+  if (f->pid <= 0) return 0;
+  if (waitpid(f->pid, &st, WNOHANG) == f->pid) {
+    f->pid = -1;
+    return 0;
+  }
+  return 1;
+}
+
+int tp_relay_start(tp_relay *f) {
+  const char *bdir = getenv("RP_BUILD_DIR");
+  char exe[1024];
+  pid_t pid;
+  int fd;
+
+  snprintf(exe, sizeof exe, "%s/server/rejsepost-relayd", bdir != NULL ? bdir : ".");
+  fflush(NULL);
+  if ((pid = fork()) < 0) return RP_EIO;
+  if (pid == 0) {
+    fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    execl(exe, "rejsepost-relayd", "--config", f->conf, (char *)NULL);
+    _exit(127);
+  }
+  f->pid = pid;
+  /* Each start logs "listening" anew; search only what this start wrote. */
+  {
+    size_t len = 0;
+    char *text = tu_read_file(f->log, &len);
+    f->log_seen = text != NULL ? len : 0;
+    free(text);
+  }
+  {
+    uint64_t deadline = tp_now_ms() + 15000;
+    while (tp_now_ms() < deadline) {
+      if (tp_relay_wait_log(f, "listening addr=", 20, 0) == 0) return 0;
+      if (!tp_relay_alive(f)) return RP_EIO;
+    }
+  }
+  return RP_ETIMEDOUT;
+}
+
+void tp_relay_signal(tp_relay *f, int sig) {
+  if (f->pid > 0) kill(f->pid, sig);
+}
+
+int tp_relay_stop(tp_relay *f, int sig, int timeout_ms) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  int st;
+  if (f->pid <= 0) return RP_EINVAL;
+  kill(f->pid, sig);
+  while (tp_now_ms() < deadline) {
+    pid_t w = waitpid(f->pid, &st, WNOHANG);
+    if (w == f->pid) {
+      f->pid = -1;
+      if (WIFEXITED(st)) return WEXITSTATUS(st);
+      if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+      return RP_EINTERNAL;
+    }
+    usleep(5000);
+  }
+  kill(f->pid, SIGKILL);
+  waitpid(f->pid, &st, 0);
+  f->pid = -1;
+  return RP_ETIMEDOUT;
+}
+
+int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int rescan) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  size_t from = rescan ? 0 : f->log_seen;
+  for (;;) {
+    size_t len = 0;
+    char *text = tu_read_file(f->log, &len), *hit;
+    if (text != NULL && from <= len && (hit = strstr(text + from, needle)) != NULL) {
+      f->log_seen = (size_t)(hit - text) + strlen(needle);
+      free(text);
+      return 0;
+    }
+    free(text);
+    if (tp_now_ms() >= deadline) return RP_ETIMEDOUT;
+    usleep(5000);
+  }
+}
+
+size_t tp_relay_log_count(tp_relay *f, const char *needle) {
+  size_t len = 0, n = 0;
+  char *text = tu_read_file(f->log, &len), *p;
+  for (p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  free(text);
+  return n;
+}
+
+int tp_relay_revoke(tp_relay *f, const char *id) {
+  int rc;
+  if ((rc = rp__roster_revoke(f->roster, id)) != 0 ||
+      (rc = rp__roster_bump(f->roster, tp_unix_ms())) != 0)
+    return rc;
+  return write_roster(f);
+}
+
+const rp__identity *tp_member(const tp_relay *f, const char *id) {
+  for (size_t i = 0; i < f->nmembers; i++)
+    if (strcmp(f->members[i]->pub.id, id) == 0) return f->members[i];
+  return NULL;
+}
+
+int tp_relay_connect(tp_relay *f, tp_peer *p, const char *id) {
+  const rp__identity *me = tp_member(f, id);
+  if (me == NULL) return RP_EUNKNOWNMEMBER;
+  return tp_connect(p, f->port, me, f->relay->pub.transport_pk, 5000);
+}
+
+void tp_relay_free(tp_relay *f) {
+  if (f->pid > 0) {
+    kill(f->pid, SIGKILL);
+    waitpid(f->pid, NULL, 0);
+    f->pid = -1;
+  }
+  if (f->dir[0] != '\0' && getenv("RP_KEEP_TMP") == NULL) tu_rmtree(f->dir);
+  for (size_t i = 0; i < f->nmembers; i++) rp__identity_free(f->members[i]);
+  rp__identity_free(f->admin);
+  rp__identity_free(f->relay);
+  rp__roster_free(f->roster);
+  memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A blocking test peer for the relay, over plain sockets, built from proto/ only: the
+ * Noise_IK initiator, stream frames, fragments and transport messages. Plus a fixture
+ * that makes test members, a signed roster and a relay key in a temporary directory,
+ * writes a config file and runs the real rejsepost-relayd ($RP_BUILD_DIR/server/).
+ *
+ * Every call that waits takes a timeout in milliseconds and polls, so a test never
+ * hangs on a relay that misbehaves. Functions return 0 or a negative RP_E code:
+ * RP_ETIMEDOUT when nothing came in time, RP_ECLOSED when the relay closed the socket.
+ */
+#ifndef RP_TESTS_PEER_H
+#define RP_TESTS_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "frame.h"
+#include "identity.h"
+#include "noise.h"
+#include "roster.h"
+#include "transport.h"
+
+/* ---- raw sockets ---- */
+
+/* Connect to 127.0.0.1:port. Returns the socket, or -1. */
+int tp_tcp_connect(uint16_t port);
+
+/* Write all n bytes (blocking). 0 or RP_EIO / RP_ECLOSED. */
+int tp_write_all(int fd, const void *p, size_t n);
+
+/* Read exactly n bytes within timeout_ms. 0, RP_ETIMEDOUT or RP_ECLOSED (EOF or
+ * reset before n bytes; *got, if not NULL, says how many came). */
+int tp_read_exact(int fd, void *p, size_t n, int timeout_ms, size_t *got);
+
+/* Wait until the peer closes the socket; bytes that arrive are counted in *bytes (if
+ * not NULL) and dropped. 0 when closed, RP_ETIMEDOUT if still open after timeout_ms. */
+int tp_wait_closed(int fd, int timeout_ms, size_t *bytes);
+
+/* A free TCP port on 127.0.0.1 (bound to port 0 and read back, then released). */
+uint16_t tp_free_port(void);
+
+/* Milliseconds of a monotonic clock. */
+uint64_t tp_now_ms(void);
+
+/* Unix milliseconds (the wall clock). */
+uint64_t tp_unix_ms(void);
+
+/* ---- an authenticated client ---- */
+
+typedef struct tp_peer {
+  int fd;
+  rp__noise_cipher tx, rx;
+  rp__frag_reader frag;
+  uint8_t *msg;  /* the last message received (owned copy) */
+  size_t msg_len;
+  rp__tmsg welcome;
+  char member[RP_MEMBER_ID_MAX + 1];
+} tp_peer;
+
+/* Connect, run the Noise_IK handshake as `me` against the relay's transport key, and
+ * read WELCOME (kept in p->welcome). 0, or an error with the socket closed. */
+int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
+               const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms);
+
+/* The handshake only: message 1 is written to *msg1 (caller frees), if not NULL, so a
+ * test can replay it. */
+int tp_connect_ex(tp_peer *p, uint16_t port, const rp__identity *me,
+                  const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
+                  uint8_t **msg1, size_t *msg1_len);
+
+/* Encode and send one transport message (fragmented as needed). */
+int tp_send(tp_peer *p, const rp__tmsg *m);
+
+/* Encrypt and send one frame whose plaintext is pt[0..n) exactly (flags byte included):
+ * for sending garbage inside a valid channel. */
+int tp_send_frame_pt(tp_peer *p, const uint8_t *pt, size_t n);
+
+/* Encrypt one frame's plaintext into out (prefix included) without sending it. */
+int tp_seal_frame(tp_peer *p, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
+                  size_t *out_len);
+
+/* Receive the next transport message into *m (it borrows from p->msg until the next
+ * receive). PINGs from the relay are answered and skipped. */
+int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms);
+
+/* Receive until a message of `type` arrives, skipping others (their count goes to
+ * *skipped if not NULL). */
+int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *skipped);
+
+/* Close the socket and wipe the ciphers. Safe to call twice. */
+void tp_close(tp_peer *p);
+
+/* ---- envelopes the relay accepts (a header and random bytes of the class size) ---- */
+
+/* Build an envelope container: header with msg_id, sender, recipient, created, expires,
+ * urgency "normal" and size class cls; ciphertext random bytes of that class's size.
+ * *out is malloc'd. 0 or an error. */
+int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
+                const char *recipient, uint64_t created, uint64_t expires, unsigned cls,
+                uint8_t **out, size_t *out_len);
+
+/* Send an envelope as SEND with a fresh random msg_id (written to msg_id), expiring in
+ * 1 hour, of class cls. */
+int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
+                     uint8_t msg_id[RP_MSG_ID_BYTES]);
+
+/* ---- the relay under test ---- */
+
+#define TP_MEMBERS_MAX 8
+
+typedef struct tp_relay {
+  char dir[512];
+  char conf[600], log[600], roster_path[600];
+  uint16_t port;
+  pid_t pid;
+  rp__identity *admin, *relay;
+  rp__identity *members[TP_MEMBERS_MAX];
+  size_t nmembers;
+  rp__roster *roster;
+  size_t log_seen; /* bytes of the log already searched by tp_relay_wait_log */
+} tp_relay;
+
+/* Make a temporary directory with the relay's key, `n` members (ids given; kinds: the
+ * first "team", the rest municipalities), the signed roster, and a config with the
+ * given extra INI lines for [limits] (may be NULL). Picks a free port. */
+int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
+                  const char *limits);
+
+/* Write the config again with other [limits] lines (for SIGHUP tests). */
+int tp_relay_write_config(tp_relay *f, const char *limits);
+
+/* Start rejsepost-relayd (stderr appended to f->log) and wait until it listens. */
+int tp_relay_start(tp_relay *f);
+
+/* Send `sig` and wait up to timeout_ms for the process to exit. Returns its exit status
+ * (0..255), 128+signal if killed, or RP_ETIMEDOUT (then it is SIGKILLed). */
+int tp_relay_stop(tp_relay *f, int sig, int timeout_ms);
+
+/* Send a signal without waiting. */
+void tp_relay_signal(tp_relay *f, int sig);
+
+/* Is the relay process still running? */
+int tp_relay_alive(tp_relay *f);
+
+/* Wait until the log (from where the last wait stopped, or from the start if `rescan`)
+ * contains `needle`. 0 or RP_ETIMEDOUT. */
+int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int rescan);
+
+/* Count occurrences of `needle` in the whole log. */
+size_t tp_relay_log_count(tp_relay *f, const char *needle);
+
+/* Revoke member `id` in the fixture's roster, bump, sign and write the roster file. */
+int tp_relay_revoke(tp_relay *f, const char *id);
+
+/* Member identity by id. */
+const rp__identity *tp_member(const tp_relay *f, const char *id);
+
+/* Connect as member `id`. */
+int tp_relay_connect(tp_relay *f, tp_peer *p, const char *id);
+
+/* Kill the relay if it runs, remove the directory, free the identities. */
+void tp_relay_free(tp_relay *f);
+
+#endif /* RP_TESTS_PEER_H */
