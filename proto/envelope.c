@@ -135,7 +135,9 @@ int rp__envelope_open(const rp__identity *me, const rp__roster *roster, const ui
   if (strlen(sender_id) != h.sender.n) return RP_EUNKNOWNMEMBER; /* embedded NUL */
   const rp__member *from = rp__roster_find_id(roster, sender_id);
   if (from == NULL) return RP_EUNKNOWNMEMBER;
-  if (from->revoked) return RP_EREVOKED;
+  /* Revoked, or not yet enrolled when it claims to have sealed this. */
+  rc = rp__roster_member_active(from, h.created);
+  if (rc != 0) return rc;
   if (key_id_matches(h.sender_key, from->pub.message_pk) != 0) return RP_EWRONGSENDER;
 
   rc = rp__envhdr_check_time(&h, now_ms);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * End-to-end envelopes: seal a payload for one roster member, open one addressed to us.
- * docs/PROTOCOL.md, "Envelope encryption", is the byte-for-byte description.
+ * docs/PROTOCOL.md, 6.4 "Sealing" and 6.5 "Opening", is the byte-for-byte description.
  *
  *   seal:  plaintext --sodium_pad--> (1024 << class) - 16 bytes
  *          header (envelope_hdr.h) encoded once; those bytes are the AEAD's associated
@@ -10,13 +10,15 @@
  *          "rejsepost/1 envelope", sender's message key authenticates, recipient's
  *          message key opens; container = {header, enc, ciphertext}
  *
- *   open:  container and header decoded (structure, types, ranges, size class)
+ *   open:  container and header decoded, ciphertext length
+ *          matches the size class                             else schema errors / RP_ESIZE
+ *          -> both key ids present                            else RP_EMISSING
  *          -> recipient is us, by id and by key id           else RP_EWRONGRECIPIENT
- *          -> sender is in the roster and not revoked         else RP_EUNKNOWNMEMBER /
+ *          -> sender is in the roster, was enrolled when it
+ *             sealed (valid_from <= created), not revoked     else RP_EUNKNOWNMEMBER /
  *                                                                   RP_EREVOKED
  *          -> sender's key id is the roster's message key     else RP_EWRONGSENDER
  *          -> not expired, not from the future                else RP_EEXPIRED / RP_EINVAL
- *          -> ciphertext length matches the class             else RP_ESIZE
  *          -> HPKE open with the header as associated data    else RP_EAUTH
  *          -> padding well formed                             else RP_EMALFORMED
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The envelope container and its outer header (docs/protocol/transport.md, "Envelope").
+ * The envelope container and its outer header (docs/PROTOCOL.md, section 6).
  *
  * An envelope is what SEND and DELIVER carry. The relay reads only the header; the rest
  * is HPKE (proto/envelope.c seals and opens it, using the functions here):

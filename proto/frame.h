@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wire framing, in two layers (docs/protocol/transport.md, "Stream framing" and
+ * Wire framing, in two layers (docs/PROTOCOL.md 4.1, "Frames on TCP", and 4.5,
  * "Fragmentation"):
  *
  *  1. Stream frames (rp__frame_reader, rp__frame_prefix): on TCP every Noise message is a

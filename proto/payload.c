@@ -43,8 +43,10 @@ static const kind_info kinds[RP__PL_KIND_MAX + 1] = {
     [RP__PL_REGISTRATION] = {"registration", "tilmelding", &rp__payload_registration_schema,
                              M},
     [RP__PL_RECALL] = {"recall", "tilbagekaldelse", &rp__payload_recall_schema, M | T},
+    /* The administrator signs rosters and never connects to a relay (its handshake is
+     * refused there): the team announces a new roster on the administrator's behalf. */
     [RP__PL_ROSTER_NOTICE] = {"roster_notice", "ny medlemsliste",
-                              &rp__payload_roster_notice_schema, RP__FROM_ADMIN},
+                              &rp__payload_roster_notice_schema, T},
 };
 #undef M
 #undef T

@@ -4,7 +4,7 @@
  * envelope between a municipality's case system and the team's advisor inbox.
  *
  * Every payload is one msgpack map decoded by the schema engine (mp.h), with the same
- * five header keys, then the fields of its kind (docs/protocol/payloads.md lists them):
+ * five header keys, then the fields of its kind (docs/PROTOCOL.md section 7 lists them):
  *   0 version (RP_SCHEMA_VERSION), 1 kind (an rp__payload_kind, unsigned integer),
  *   2 msg_id (16 bytes), 3 thread_id (16 bytes), 4 created (unix milliseconds).
  * Enumerations travel as their (ASCII, Danish) names; in C they are 1-based indexes into

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Transport messages: what client and relay say to each other inside the Noise channel
- * (docs/protocol/transport.md, "Transport messages"). Each message is one msgpack map
+ * (docs/PROTOCOL.md, section 5). Each message is one msgpack map
  * with key 0 = schema version and key 1 = message type; the other keys depend on the
  * type. Every type has a field table for the schema engine (mp.h), one C struct in the
  * tagged union rp__tmsg, and a row in the connection-state table that says in which

@@ -3,7 +3,7 @@
  * Field tables of the transport messages (transport.h). Every table works on the whole
  * rp__tmsg: keys 0 (version) and 1 (type, fixed to the table's type) land in the common
  * members, the others in the union member of that type. The tables are the wire spec;
- * docs/protocol/transport.md lists the same keys, ranges and requirements.
+ * docs/PROTOCOL.md section 5.1 prints tables generated from these.
  */
 #include "transport_int.h"
 

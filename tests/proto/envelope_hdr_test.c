@@ -13,7 +13,7 @@
 #include "testutil.h"
 #include "tmsg_samples.h"
 
-/* The sample header's encoding, as printed in docs/protocol/transport.md. */
+/* The sample header's encoding, as printed in docs/PROTOCOL.md 6.2. */
 static const char kat_header[] =
     "88000101c410101112131415161718191a1b1c1d1e1f02a661617268757303a97465616d2d766573"
     "7404cf0000019b76daa80005cf0000019c1159700006a66861737465720700";

@@ -249,6 +249,28 @@ static void test_unknown_and_revoked_sender(void **state) {
   free(env);
 }
 
+/* A sender enrolled (valid_from) only after the time it claims to have sealed. */
+static void test_sender_not_yet_valid(void **state) {
+  fixture *f = *state;
+  rp__roster *later = NULL;
+  assert_int_equal(rp__roster_create(2, NOW, &later), 0);
+  rp__member m;
+  member_of(&m, f->muni, RP_MEMBER_MUNICIPALITY);
+  m.valid_from = NOW + 1;
+  assert_int_equal(rp__roster_add(later, &m), 0);
+  member_of(&m, f->team, RP_MEMBER_TEAM);
+  assert_int_equal(rp__roster_add(later, &m), 0);
+  size_t len = 0;
+  uint8_t *env = seal(f->muni, find(f, "rejseholdet"), 10, &len); /* created = NOW */
+  rp__opened o;
+  assert_int_equal(rp__envelope_open(f->team, later, env, len, NOW + 2, &o),
+                   RP_EUNKNOWNMEMBER);
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env, len, NOW + 2, &o), 0);
+  rp__opened_free(&o);
+  free(env);
+  rp__roster_free(later);
+}
+
 static void test_times(void **state) {
   fixture *f = *state;
   size_t len = 0;
@@ -298,6 +320,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wrong_recipient, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wrong_sender, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unknown_and_revoked_sender, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sender_not_yet_valid, setup, teardown),
       cmocka_unit_test_setup_teardown(test_times, setup, teardown),
       cmocka_unit_test_setup_teardown(test_key_ids_required, setup, teardown),
   };

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * docs/protocol/payloads.md against the schema tables: the field tables in the document
- * are generated from the tables here and must appear in it verbatim, so the document
- * cannot drift from the code. On a mismatch the test writes the generated tables to
- * payloads.generated.md in its working directory, ready to paste.
+ * docs/PROTOCOL.md (section 7, payloads) against the schema tables: the field tables in
+ * the document are generated from the tables here and must appear in it verbatim, so the
+ * document cannot drift from the code. On a mismatch the test writes the generated
+ * tables to payloads.generated.md in its working directory, ready to paste.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,7 +133,7 @@ static void test_doc_matches_tables(void **state) {
   const char *src = getenv("RP_SOURCE_DIR");
   char path[4096];
   assert_non_null(src);
-  snprintf(path, sizeof path, "%s/docs/protocol/payloads.md", src);
+  snprintf(path, sizeof path, "%s/docs/PROTOCOL.md", src);
   size_t doclen = 0;
   char *doc = tu_read_file(path, &doclen);
   if (doc == NULL) fail_msg("cannot read %s", path);
@@ -166,7 +166,7 @@ static void test_doc_matches_tables(void **state) {
       fwrite(gen.buf, 1, gen.len, f);
       fclose(f);
     }
-    fail_msg("%u tables differ from docs/protocol/payloads.md; see payloads.generated.md",
+    fail_msg("%u tables differ from docs/PROTOCOL.md; see payloads.generated.md",
              missing);
   }
   free(doc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cross-field rules of the payloads (docs/protocol/payloads.md), each from both
+ * The cross-field rules of the payloads (docs/PROTOCOL.md 7), each from both
  * sides: the encoder refuses to write a payload that breaks one, and the decoder refuses
  * the bytes of such a payload; plus danger flags and kind names.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One sample of each transport message and of the envelope header and container, as
- * used by the tests and by docs/protocol/transport.md (the hex examples there are these
+ * used by the tests and by docs/PROTOCOL.md (the hex examples there are these
  * samples encoded; transport_test.c and envelope_hdr_test.c check that they still are).
  * Header-only so that each test program includes its own static copy.
  */

@@ -12,7 +12,7 @@
 #include "testutil.h"
 #include "tmsg_samples.h"
 
-/* The samples' encodings, as printed in docs/protocol/transport.md. */
+/* The samples' encodings, as printed in docs/PROTOCOL.md 5.1. */
 static const char *const kat[RP__T_MAX + 1] = {
     [RP__T_SEND] = "830001010102c408e0e1e2e3e4e5e6e7",
     [RP__T_ACK] = "840001010202c410101112131415161718191a1b1c1d1e1f03a673746f726564",
