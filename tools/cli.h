@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rejsepost command line: shared declarations. One file per group of subcommands
+ * (cmd_*.c), dispatched from the table in main.c. Every command returns an exit code:
+ * 0 done, 1 failed (the message says what to do about it), 2 usage error.
+ */
+#ifndef RP_TOOLS_CLI_H
+#define RP_TOOLS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "identity.h"
+#include "keyfile.h"
+#include "roster.h"
+
+#define TL_OK 0
+#define TL_FAIL 1
+#define TL_USAGE 2
+
+#define TL_PROG "rejsepost"
+
+/* One subcommand. `name` may be two words ("keys new"); argv[0] of fn is that name. */
+typedef struct tl_cmd {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *summary; /* one line for the command list */
+  const char *usage;   /* the full help text, printed by --help and `help CMD` */
+} tl_cmd;
+
+/* The table, defined in main.c. */
+extern const tl_cmd tl_commands[];
+extern const size_t tl_ncommands;
+
+/* Each cmd_*.c file exports its commands' functions and usage texts. */
+int tl_cmd_keys_new(int argc, char **argv);
+int tl_cmd_keys_show(int argc, char **argv);
+int tl_cmd_keys_verify(int argc, char **argv);
+int tl_cmd_roster_new(int argc, char **argv);
+int tl_cmd_roster_add(int argc, char **argv);
+int tl_cmd_roster_revoke(int argc, char **argv);
+int tl_cmd_roster_sign(int argc, char **argv);
+int tl_cmd_roster_show(int argc, char **argv);
+int tl_cmd_relay_init(int argc, char **argv);
+int tl_cmd_setup(int argc, char **argv);
+int tl_cmd_check(int argc, char **argv);
+int tl_cmd_send(int argc, char **argv);
+int tl_cmd_status(int argc, char **argv);
+int tl_cmd_inbox(int argc, char **argv);
+int tl_cmd_read(int argc, char **argv);
+int tl_cmd_mark(int argc, char **argv);
+int tl_cmd_demo(int argc, char **argv);
+
+/* ---- messages ---- */
+
+/* "rejsepost CMD: <message>" and "Try 'rejsepost help CMD'." on stderr; returns
+ * TL_USAGE. */
+int tl_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "rejsepost: error: <message>" on stderr; returns TL_FAIL. */
+int tl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A failure to use key file `path` (code rc from keyfile.h), with what to do about it.
+ * Returns TL_FAIL. */
+int tl_key_fail(const char *path, int rc);
+
+/* ---- files ---- */
+
+/* Reads a whole file of at most `max` bytes into a malloc'd buffer (one spare NUL byte
+ * after it). 0, RP_ENOTFOUND, RP_ETOOBIG or RP_EIO; *out NULL on failure. */
+int tl_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Writes buf atomically (temporary file beside it, fsync, rename) with `mode`. */
+int tl_write_file(const char *path, const void *buf, size_t len, unsigned mode);
+
+/* ---- keys ---- */
+
+/* A passphrase in sodium_malloc memory, read from the first line of `path` ("-" is
+ * standard input). 0 or an error with a message already printed (TL_FAIL). */
+typedef struct tl_pass {
+  char *p; /* NUL-terminated, sodium_malloc'd; NULL when there is none */
+  size_t n;
+} tl_pass;
+int tl_pass_read(const char *path, tl_pass *out);
+void tl_pass_free(tl_pass *p);
+
+/* Loads a secret key file (passphrase file optional; needed for encrypted files). Prints
+ * the error. Returns TL_OK or TL_FAIL; *out set on success. */
+int tl_load_secret(const char *path, const char *pass_file, rp__identity **out);
+
+/* Loads the public part of any key file (secret or public export). Prints the error. */
+int tl_load_public(const char *path, rp__identity_public *out);
+
+/* Generates an identity and writes `path` (secret: encrypted if pass != NULL, else plain
+ * mode 0600) and `path`.pub (public export). kdf may be NULL (defaults). On success *out
+ * (if not NULL) gets the identity. Returns 0 or an RP_E code. */
+int tl_key_create(const char *path, const char *id, const tl_pass *pass,
+                  const rp__keyfile_kdf *kdf, rp__identity **out);
+
+/* Parses a member kind name ("team", "municipality", "admin", "relay"); 0 if unknown. */
+int tl_kind_parse(const char *s);
+const char *tl_kind_name(int kind);
+
+/* Parses "east", "west", "east,west" (or "none") into RP_NETWORK_* bits; -1 if bad. */
+int tl_networks_parse(const char *s);
+/* "east", "west", "east,west" or "-". Static. */
+const char *tl_networks_name(unsigned bits);
+
+/* ---- roster ---- */
+
+/* Loads the signed roster at `path` and verifies it against admin_pk. Prints the error
+ * (tampered: says so). TL_OK or TL_FAIL. */
+int tl_roster_load(const char *path, const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES],
+                   rp__roster **out);
+
+/* Signs r with admin and writes it atomically to path (mode 0644: it holds public keys
+ * only). 0 or an RP_E code. */
+int tl_roster_save(const char *path, rp__roster *r, const rp__identity *admin);
+
+/* Adds a member with the given fields; 0 or an RP_E code. */
+int tl_roster_add_member(rp__roster *r, const rp__identity_public *pub, int kind,
+                         const char *name, const char *code, unsigned networks);
+
+/* Prints the roster's members as a table with fingerprints. */
+void tl_roster_print(FILE *out, const rp__roster *r);
+
+/* ---- small helpers ---- */
+
+uint64_t tl_unix_ms(void);
+uint64_t tl_mono_ms(void);
+/* "2025-11-24 18:20:11" local time, into buf. */
+const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void tl_hex(const uint8_t *p, size_t n, char *out);
+/* Parses exactly n bytes of hex. 0 or RP_EINVAL. */
+int tl_unhex(const char *hex, uint8_t *out, size_t n);
+
+#endif /* RP_TOOLS_CLI_H */

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Messages, files, clocks and hex for the command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "rejsepost_errors.h"
+
+int tl_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s %s: ", TL_PROG, cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry '%s help %s'.\n", TL_PROG, cmd);
+  return TL_USAGE;
+}
+
+int tl_fail(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s: error: ", TL_PROG);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return TL_FAIL;
+}
+
+int tl_key_fail(const char *path, int rc) {
+  switch (rc) {
+  case RP_EPERM:
+    return tl_fail("key file is readable by others: run chmod 600 %s", path);
+  case RP_ENOTFOUND:
+    return tl_fail("no key file %s: create one with 'rejsepost keys new'", path);
+  case RP_EPASSPHRASE:
+    return tl_fail("wrong passphrase for %s (or the file is damaged): check "
+                   "--passphrase-file",
+                   path);
+  case RP_EEXIST:
+    return tl_fail("%s already exists: keys are never overwritten; choose another name "
+                   "or move the old file away first",
+                   path);
+  case RP_EINVAL:
+    return tl_fail("%s is a public key export, not a secret key file: use the file "
+                   "without .pub",
+                   path);
+  case RP_EIO:
+    return tl_fail("cannot read or write %s: %s", path, strerror(errno));
+  default:
+    return tl_fail("%s is not a valid rejsepost key file (%s): it was damaged or "
+                   "changed; restore it from a backup",
+                   path, rp_strerror(rc));
+  }
+}
+
+int tl_read_file(const char *path, size_t max, uint8_t **out, size_t *len) {
+  struct stat st;
+  uint8_t *buf = NULL;
+  size_t got = 0;
+  int fd, r = RP_EIO;
+
+  *out = NULL;
+  *len = 0;
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    return errno == ENOENT ? RP_ENOTFOUND : RP_EIO;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) goto out;
+  r = RP_ETOOBIG;
+  if ((uint64_t)st.st_size > max) goto out;
+  r = RP_ENOMEM;
+  if ((buf = malloc((size_t)st.st_size + 1)) == NULL) goto out;
+  r = RP_EIO;
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) goto out;
+    got += (size_t)n;
+  }
+  buf[got] = 0;
+  *out = buf;
+  *len = got;
+  buf = NULL;
+  r = 0;
+out:
+  free(buf);
+  close(fd);
+  return r;
+}
+
+int tl_write_file(const char *path, const void *buf, size_t len, unsigned mode) {
+  char tmp[PATH_MAX];
+  const uint8_t *p = buf;
+  int fd, r = RP_EIO;
+
+  if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+    return RP_ETOOBIG;
+  if ((fd = mkstemp(tmp)) < 0) return RP_EIO;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) goto out;
+    p += n;
+    len -= (size_t)n;
+  }
+  if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) goto out;
+  if (close(fd) != 0) {
+    fd = -1;
+    goto out;
+  }
+  fd = -1;
+  if (rename(tmp, path) != 0) goto out;
+  return 0;
+out:
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  return r;
+}
+
+uint64_t tl_unix_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t tl_mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap) {
+  time_t t = (time_t)(unix_ms / 1000u);
+  struct tm tm;
+  if (unix_ms == 0 || localtime_r(&t, &tm) == NULL ||
+      strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+    snprintf(buf, cap, "-");
+  return buf;
+}
+
+void tl_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+
+int tl_unhex(const char *hex, uint8_t *out, size_t n) {
+  size_t got = 0;
+  const char *end = NULL;
+  if (strlen(hex) != 2 * n) return RP_EINVAL;
+  if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n ||
+      *end != '\0')
+    return RP_EINVAL;
+  return 0;
+}

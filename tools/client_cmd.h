@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The municipality commands' shared parts: the state folder's settings and opening a
+ * client library handle from them (client_conf.c). */
+#ifndef RP_TOOLS_CLIENT_CMD_H
+#define RP_TOOLS_CLIENT_CMD_H
+
+#include <limits.h>
+
+#include "rejsepost.h"
+
+/* Indexes of tl_conf.v, in the order of the names in client_conf.c. */
+enum {
+  TL_CONF_KEY = 0,
+  TL_CONF_PASS,
+  TL_CONF_RELAY,
+  TL_CONF_RELAY_KEY,
+  TL_CONF_ADMIN,
+  TL_CONF_ROSTER,
+  TL_CONF_N
+};
+
+typedef struct tl_conf {
+  char v[TL_CONF_N][PATH_MAX]; /* "" when unset */
+} tl_conf;
+
+int tl_conf_path(const char *state, char *out, size_t cap);
+
+/* Reads DIR/rejsepost.conf. Prints the error (TL_FAIL) or returns TL_OK. */
+int tl_conf_read(const char *state, tl_conf *conf);
+
+/* Writes DIR/rejsepost.conf (mode 0600). 0 or an RP_E code. */
+int tl_conf_write(const char *state, const tl_conf *conf);
+
+/* The state folder: opt if given, else $REJSEPOST_STATE, else NULL. */
+const char *tl_state_arg(const char *opt);
+
+/* Opens a client from the state folder's settings. Prints the error (TL_FAIL) or
+ * returns TL_OK with *out set. */
+int tl_client_open(const char *state, rp_client **out);
+
+/* Waits until connected, sends what waits in the outbox, and gives receipts a moment to
+ * arrive; at most timeout_ms. 0 or RP_ETIMEDOUT (not connected). */
+int tl_client_sync(rp_client *c, int timeout_ms);
+
+#endif /* RP_TOOLS_CLIENT_CMD_H */

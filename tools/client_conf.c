@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state folder's settings file (DIR/rejsepost.conf) and opening a client from it,
+ * for the municipality commands. The file is 'name = value' lines, '#' comments:
+ *   key_file, passphrase_file (optional), relay (HOST:PORT), relay_key (hex or file),
+ *   admin_key (hex or file), roster_file (the signed roster to start from).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "client_cmd.h"
+#include "rejsepost_errors.h"
+
+static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
+                                        "relay_key", "admin_key",       "roster_file"};
+
+static char *trim(char *s) {
+  char *e;
+  while (*s == ' ' || *s == '\t') s++;
+  e = s + strlen(s);
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = 0;
+  return s;
+}
+
+int tl_conf_path(const char *state, char *out, size_t cap) {
+  return snprintf(out, cap, "%s/rejsepost.conf", state) < (int)cap ? 0 : RP_ETOOBIG;
+}
+
+int tl_conf_read(const char *state, tl_conf *conf) {
+  char path[PATH_MAX], line[PATH_MAX + 64];
+  FILE *f;
+  int n = 0;
+
+  memset(conf, 0, sizeof *conf);
+  if (tl_conf_path(state, path, sizeof path) != 0) return tl_fail("state path too long");
+  if ((f = fopen(path, "r")) == NULL)
+    return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first", state,
+                   strerror(errno), state);
+  while (fgets(line, sizeof line, f) != NULL) {
+    char *eq, *name, *value;
+    size_t i;
+    n++;
+    name = trim(line);
+    if (*name == '\0' || *name == '#') continue;
+    if ((eq = strchr(name, '=')) == NULL) goto bad;
+    *eq = '\0';
+    name = trim(name);
+    value = trim(eq + 1);
+    for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++)
+      if (strcmp(name, conf_keys[i]) == 0) break;
+    if (i == sizeof conf_keys / sizeof conf_keys[0] || strlen(value) >= PATH_MAX) goto bad;
+    memcpy(conf->v[i], value, strlen(value) + 1);
+  }
+  fclose(f);
+  if (conf->v[TL_CONF_KEY][0] == 0 || conf->v[TL_CONF_RELAY][0] == 0 ||
+      conf->v[TL_CONF_RELAY_KEY][0] == 0 || conf->v[TL_CONF_ADMIN][0] == 0)
+    return tl_fail("%s lacks key_file, relay, relay_key or admin_key: run 'rejsepost setup' "
+                   "again",
+                   path);
+  return TL_OK;
+bad:
+  fclose(f);
+  return tl_fail("%s:%d: expected 'name = value' with a known name (%s, ...)", path, n,
+                 conf_keys[0]);
+}
+
+int tl_conf_write(const char *state, const tl_conf *conf) {
+  char path[PATH_MAX], text[8 * PATH_MAX];
+  size_t off = 0;
+  if (tl_conf_path(state, path, sizeof path) != 0) return RP_ETOOBIG;
+  off += (size_t)snprintf(text, sizeof text, "# rejsepost client settings (rejsepost setup)\n");
+  for (size_t i = 0; i < TL_CONF_N; i++) {
+    if (conf->v[i][0] == 0) continue;
+    off += (size_t)snprintf(text + off, sizeof text - off, "%s = %s\n", conf_keys[i],
+                            conf->v[i]);
+  }
+  return tl_write_file(path, text, off, 0600);
+}
+
+/* Applies one setting; prints the library's reason on failure. */
+static int set(rp_config *cfg, int rc, const char *what) {
+  if (rc == 0) return 0;
+  tl_fail("setting %s: %s", what, rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
+  return -1;
+}
+
+int tl_client_open(const char *state, rp_client **out) {
+  tl_conf conf;
+  rp_config *cfg = NULL;
+  char host[256];
+  unsigned long port;
+  char *colon, *end;
+  int rc, status = TL_FAIL;
+
+  *out = NULL;
+  if (tl_conf_read(state, &conf) != TL_OK) return TL_FAIL;
+  colon = strrchr(conf.v[TL_CONF_RELAY], ':');
+  if (colon == NULL || (size_t)(colon - conf.v[TL_CONF_RELAY]) >= sizeof host)
+    return tl_fail("relay = %s: expected HOST:PORT", conf.v[TL_CONF_RELAY]);
+  memcpy(host, conf.v[TL_CONF_RELAY], (size_t)(colon - conf.v[TL_CONF_RELAY]));
+  host[colon - conf.v[TL_CONF_RELAY]] = '\0';
+  port = strtoul(colon + 1, &end, 10);
+  if (*end != '\0' || port == 0 || port > 65535)
+    return tl_fail("relay = %s: the port must be 1..65535", conf.v[TL_CONF_RELAY]);
+  if (rp_config_new(&cfg) != 0) return tl_fail("out of memory");
+  if (set(cfg, rp_config_set_state_dir(cfg, state), "state folder") ||
+      set(cfg, rp_config_set_relay(cfg, host, (unsigned)port), "relay") ||
+      set(cfg, rp_config_set_relay_key(cfg, conf.v[TL_CONF_RELAY_KEY]), "relay_key") ||
+      set(cfg, rp_config_set_identity_file(cfg, conf.v[TL_CONF_KEY]), "key_file") ||
+      set(cfg, rp_config_set_admin_key(cfg, conf.v[TL_CONF_ADMIN]), "admin_key") ||
+      (conf.v[TL_CONF_PASS][0] != 0 &&
+       set(cfg, rp_config_set_passphrase_file(cfg, conf.v[TL_CONF_PASS]), "passphrase_file")) ||
+      (conf.v[TL_CONF_ROSTER][0] != 0 &&
+       set(cfg, rp_config_set_roster_file(cfg, conf.v[TL_CONF_ROSTER]), "roster_file")))
+    goto out;
+  if ((rc = rp_client_new(cfg, out)) != 0) {
+    if (rc == RP_EPERM || rc == RP_EPASSPHRASE || rc == RP_ENOTFOUND)
+      tl_key_fail(conf.v[TL_CONF_KEY], rc);
+    else
+      tl_fail("cannot start the client: %s%s%s", rp_strerror(rc),
+              rp_config_error(cfg)[0] ? ": " : "", rp_config_error(cfg));
+    goto out;
+  }
+  status = TL_OK;
+out:
+  rp_config_free(cfg);
+  return status;
+}
+
+static void nap(void) {
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+}
+
+int tl_client_sync(rp_client *c, int timeout_ms) {
+  uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
+  while (rp_client_conn_state(c) != RP_CONN_CONNECTED) {
+    if (tl_mono_ms() >= deadline) return RP_ETIMEDOUT;
+    nap();
+  }
+  rp_client_flush(c, (int)(deadline > tl_mono_ms() ? deadline - tl_mono_ms() : 0));
+  /* Receipts and deliveries that the relay holds follow the welcome at once. */
+  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++) nap();
+  return 0;
+}

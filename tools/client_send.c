@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost send: a request from a JSON or msgpack file, or from flags for the common
+ * case of anonymous advice. Returns once the request is durable in the outbox (the msg_id
+ * is printed at once), then gives the background delivery up to --wait seconds.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client_cmd.h"
+#include "payload.h"
+
+typedef struct {
+  const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question,
+      *qfile, *assessed;
+  const char *cats[RP_SET_MAX];
+  int ncats, wait_s;
+} send_args;
+
+static int send_parse(int argc, char **argv, send_args *a) {
+  static const struct option opts[] = {
+      {"state", required_argument, NULL, 's'},    {"file", required_argument, NULL, 'f'},
+      {"urgency", required_argument, NULL, 'u'},  {"type", required_argument, NULL, 't'},
+      {"role", required_argument, NULL, 'r'},     {"ref", required_argument, NULL, 'R'},
+      {"case", required_argument, NULL, 'c'},     {"age-band", required_argument, NULL, 'a'},
+      {"question", required_argument, NULL, 'q'}, {"question-file", required_argument, NULL, 'Q'},
+      {"category", required_argument, NULL, 'C'}, {"risk-assessed", required_argument, NULL, 'A'},
+      {"wait", required_argument, NULL, 'w'},     {NULL, 0, NULL, 0}};
+  int c;
+  memset(a, 0, sizeof *a);
+  a->wait_s = 5;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 's': a->state = optarg; break;
+    case 'f': a->file = optarg; break;
+    case 'u': a->urgency = optarg; break;
+    case 't': a->type = optarg; break;
+    case 'r': a->role = optarg; break;
+    case 'R': a->ref = optarg; break;
+    case 'c': a->casenr = optarg; break;
+    case 'a': a->band = optarg; break;
+    case 'q': a->question = optarg; break;
+    case 'Q': a->qfile = optarg; break;
+    case 'A': a->assessed = optarg; break;
+    case 'w': a->wait_s = atoi(optarg); break;
+    case 'C':
+      if (a->ncats == RP_SET_MAX) return tl_usage(argv[0], "too many --category");
+      a->cats[a->ncats++] = optarg;
+      break;
+    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+  if ((a->state = tl_state_arg(a->state)) == NULL)
+    return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
+  if (a->wait_s < 0 || a->wait_s > 600) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+  if (a->file == NULL && (a->ref == NULL || (a->question == NULL && a->qfile == NULL) ||
+                          a->ncats == 0))
+    return tl_usage(argv[0], "give --file F, or --ref, --category and --question");
+  return TL_OK;
+}
+
+/* The under-18 bands: the legal track depends on it. */
+static int band_under_18(const char *band) {
+  return strcmp(band, "0_11") == 0 || strcmp(band, "12_14") == 0 || strcmp(band, "15_17") == 0;
+}
+
+/* A request from flags: anonymous advice unless a file says more. */
+static int from_flags(const send_args *a, const char *question, rp_msg **out) {
+  const char *band = a->band != NULL ? a->band : "ukendt";
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("request", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_enum(m, "sender_role", a->role ? a->role : "myndighedsraadgiver")) ||
+      (rc = rp_msg_set_text(m, "sender_ref", a->ref)) ||
+      (a->casenr && (rc = rp_msg_set_text(m, "local_case_ref", a->casenr))) ||
+      (rc = rp_msg_set_enum(m, "request_type", a->type ? a->type : "anonym_sparring")) ||
+      (rc = rp_msg_set_enum(m, "urgency", a->urgency ? a->urgency : "normal")) ||
+      (rc = rp_msg_set_enum(m, "risk.level", "ukendt")) ||
+      (rc = rp_msg_set_bool(m, "risk.acute", 0)) ||
+      (rc = rp_msg_set_enum(m, "risk.tool", "ingen")) ||
+      (a->band && (rc = rp_msg_set_enum(m, "citizen.age_band", band))) ||
+      (rc = rp_msg_set_bool(m, "citizen.under_18", a->band && band_under_18(band))) ||
+      (a->band && band_under_18(band) &&
+       (rc = rp_msg_set_enum(m, "risk_assessed_before_family",
+                             a->assessed ? a->assessed : "nej"))) ||
+      (rc = rp_msg_set_enum(m, "identifiability.mode", "anonym")) ||
+      (rc = rp_msg_set_enum(m, "identifiability.consent", "ingen")) ||
+      (rc = rp_msg_set_text(m, "question", question)))
+    goto out;
+  for (int i = 0; i < a->ncats; i++)
+    if ((rc = rp_msg_add_to_set(m, "categories", a->cats[i])) != 0) goto out;
+out:
+  if (rc != 0) {
+    tl_fail("request field '%s': %s", rp_msg_error_field(m) ? rp_msg_error_field(m) : "?",
+            rp_strerror(rc));
+    rp_msg_free(m);
+    return TL_FAIL;
+  }
+  *out = m;
+  return TL_OK;
+}
+
+static int from_file(const char *path, rp_msg **out) {
+  uint8_t *buf = NULL;
+  size_t len = 0, i = 0;
+  const char *where = NULL;
+  int rc;
+  if ((rc = tl_read_file(path, RP_PAYLOAD_MAX, &buf, &len)) != 0)
+    return tl_fail("cannot read %s: %s", path, rc == RP_ENOTFOUND ? "no such file"
+                                                                   : rp_strerror(rc));
+  while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')) i++;
+  rc = i < len && buf[i] == '{' ? rp_msg_from_json((const char *)buf, len, out, &where)
+                                : rp_msg_from_msgpack(buf, len, out, &where);
+  free(buf);
+  if (rc != 0)
+    return tl_fail("%s: %s%s%s ('rejsepost check %s' explains the format)", path,
+                   rp_strerror(rc), where ? " at field " : "", where ? where : "", path);
+  return TL_OK;
+}
+
+/* The refusal of a send, with what to do. */
+static int send_fail(rp_msg *m, int rc) {
+  const char *field = rp_msg_error_field(m);
+  if (rc == RP_ECPR)
+    return tl_fail("refused: the field '%s' holds a CPR number (at byte %zu). Remove it: "
+                   "requests are anonymous or pseudonymous, never identified by CPR. "
+                   "Nothing was stored or sent",
+                   field ? field : "?", rp_msg_error_offset(m));
+  return tl_fail("not sent: %s%s%s", rp_strerror(rc), field ? ": field " : "",
+                 field ? field : "");
+}
+
+int tl_cmd_send(int argc, char **argv) {
+  send_args a;
+  rp_msg *m = NULL;
+  rp_client *c = NULL;
+  char id[RP_ID_STRLEN], *qbuf = NULL;
+  size_t qlen = 0;
+  int rc, st = 0, status = TL_FAIL;
+
+  if ((rc = send_parse(argc, argv, &a)) != TL_OK) return rc;
+  if (a.qfile != NULL && tl_read_file(a.qfile, RP_TEXT_QUESTION_MAX, (uint8_t **)&qbuf,
+                                      &qlen) != 0)
+    return tl_fail("cannot read the question from %s (at most %u bytes)", a.qfile,
+                   RP_TEXT_QUESTION_MAX);
+  if ((a.file != NULL ? from_file(a.file, &m)
+                      : from_flags(&a, qbuf != NULL ? qbuf : a.question, &m)) != TL_OK)
+    goto out;
+  if (tl_client_open(a.state, &c) != TL_OK) goto out;
+  if ((rc = rp_send(c, m, id)) != 0) {
+    send_fail(m, rc);
+    goto out;
+  }
+  printf("%s\n", id);
+  fflush(stdout);
+  if (a.wait_s > 0 && rp_client_flush(c, a.wait_s * 1000) == 0 &&
+      rp_status(c, id, &st, NULL) == 0)
+    fprintf(stderr, "%s: %s\n", TL_PROG, rp_status_name(st));
+  else
+    fprintf(stderr, "%s: queued; it goes to the relay with the next rejsepost command "
+                    "(e.g. 'rejsepost status') once the relay is reachable\n", TL_PROG);
+  status = TL_OK;
+out:
+  rp_client_free(c);
+  rp_msg_free(m);
+  free(qbuf);
+  return status;
+}

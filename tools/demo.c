@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost demo: the whole flow on loopback in a fresh temporary folder, with the real
+ * relay program, printing a timeline. Every step is checked and has a deadline, so the
+ * exit status says whether it all worked and the demo never hangs.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "demo.h"
+#include "rejsepost_errors.h"
+
+#define DM_TIMEOUT_DEFAULT_S 20
+
+static void line(dm_demo *d, const char *who, const char *msg_id, const char *what) {
+  char hex[9] = "";
+  if (d->quiet) return;
+  if (msg_id != NULL) snprintf(hex, sizeof hex, "%.8s", msg_id);
+  printf("%7llu ms  %-13s %-8s  %s\n", (unsigned long long)(tl_mono_ms() - d->t0), who,
+         hex, what);
+  fflush(stdout);
+}
+
+void dm_event(dm_demo *d, const char *who, const char *msg_id, const char *fmt, ...) {
+  char what[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  line(d, who, msg_id, what);
+}
+
+int dm_fail(dm_demo *d, const char *who, const char *fmt, ...) {
+  char what[512];
+  va_list ap;
+  memcpy(what, "FAIL: ", 6);
+  va_start(ap, fmt);
+  vsnprintf(what + 6, sizeof what - 6, fmt, ap);
+  va_end(ap);
+  d->failures++;
+  if (d->quiet) fprintf(stderr, "%s: %s\n", who, what);
+  line(d, who, NULL, what);
+  return -1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int parse(int argc, char **argv, dm_demo *d, int *keep, const char **relayd) {
+  static const struct option opts[] = {{"keep", no_argument, NULL, 'k'},
+                                       {"relayd", required_argument, NULL, 'r'},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {NULL, 0, NULL, 0}};
+  char *end;
+  long secs;
+  int c;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'k': *keep = 1; break;
+    case 'r': *relayd = optarg; break;
+    case 'q': d->quiet = 1; break;
+    case 't':
+      secs = strtol(optarg, &end, 10);
+      if (*end != '\0' || secs < 1 || secs > 600)
+        return tl_usage(argv[0], "--timeout must be 1 to 600 seconds");
+      d->timeout_ms = (int)secs * 1000;
+      break;
+    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+  return TL_OK;
+}
+
+/* Starts the relay, runs the flow, stops the relay and checks its exit status. */
+static void run(dm_demo *d) {
+  char conf[PATH_MAX + 16], log[PATH_MAX + 16];
+  int rc;
+  snprintf(conf, sizeof conf, "%s/relay.ini", d->relay_dir);
+  snprintf(log, sizeof log, "%s/relay.log", d->relay_dir);
+  if ((rc = tl_relayd_start(&d->relayd, d->relayd_exe, conf, log, d->timeout_ms)) != 0) {
+    dm_fail(d, "relay", "rejsepost-relayd did not start (%s); see %s", rp_strerror(rc),
+            log);
+    if (d->relayd.pid > 0) tl_relayd_stop(&d->relayd, 2000);
+    return;
+  }
+  dm_event(d, "relay", NULL, "rejsepost-relayd pid %ld listening on %s",
+           (long)d->relayd.pid, d->listen);
+  dm_flow_run(d);
+  rc = tl_relayd_stop(&d->relayd, d->timeout_ms);
+  if (rc == 0)
+    dm_event(d, "relay", NULL, "stopped by SIGTERM, exit status 0");
+  else
+    dm_fail(d, "relay", "stopped with status %d (%s)", rc,
+            rc < 0 ? rp_strerror(rc) : "expected 0");
+}
+
+int tl_cmd_demo(int argc, char **argv) {
+  static dm_demo d; /* large (paths): off the stack */
+  const char *relayd = NULL, *tmp = getenv("TMPDIR");
+  int keep = 0, rc;
+
+  memset(&d, 0, sizeof d);
+  d.timeout_ms = DM_TIMEOUT_DEFAULT_S * 1000;
+  d.relayd.pid = -1;
+  if ((rc = parse(argc, argv, &d, &keep, &relayd)) != TL_OK) return rc;
+  if (tl_relayd_find(relayd, d.relayd_exe, sizeof d.relayd_exe) != 0)
+    return tl_fail("cannot find rejsepost-relayd%s%s: build it (scripts/build.sh) or name "
+                   "it with --relayd PATH or REJSEPOST_RELAYD",
+                   relayd != NULL ? " at " : "", relayd != NULL ? relayd : "");
+  snprintf(d.dir, sizeof d.dir, "%s/rejsepost-demo-XXXXXX",
+           tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+  if (mkdtemp(d.dir) == NULL)
+    return tl_fail("cannot create a temporary folder in %s: %s (set TMPDIR)",
+                   tmp != NULL ? tmp : "/tmp", strerror(errno));
+  d.t0 = tl_mono_ms();
+  if (!d.quiet) {
+    printf("rejsepost demo: everything below is fictitious; no real person or case.\n");
+    printf("folder %s, relay %s\n\n", d.dir, d.relayd_exe);
+    printf("%7s     %-13s %-8s  %s\n", "time", "who", "msg", "what");
+  }
+  if (dm_world_create(&d) == 0) run(&d);
+  if (keep)
+    printf("\nkept %s\n", d.dir);
+  else if (nftw(d.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    fprintf(stderr, "%s: warning: could not remove %s completely\n", TL_PROG, d.dir);
+  if (d.failures > 0) {
+    printf("\ndemo FAILED: %d step%s did not work (exit status 1)\n", d.failures,
+           d.failures == 1 ? "" : "s");
+    return TL_FAIL;
+  }
+  printf("\ndemo OK: every step worked in %llu ms\n",
+         (unsigned long long)(tl_mono_ms() - d.t0));
+  return TL_OK;
+}

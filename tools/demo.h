@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost demo: the world it builds (demo_world.c), the timeline it prints
+ * (demo.c) and the message flow on the client library (flow_*.c).
+ */
+#ifndef RP_TOOLS_DEMO_H
+#define RP_TOOLS_DEMO_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "identity.h"
+#include "relay_setup.h"
+
+#define DM_MUNIS 3
+
+/* One member of the demo's roster, with its key files in the demo folder. */
+typedef struct dm_member {
+  const char *id;
+  const char *name;
+  const char *code;  /* municipality code, NULL for the team */
+  unsigned networks; /* RP_NETWORK_* bits */
+  char key[PATH_MAX];   /* secret key file (plain, 0600) */
+  char state[PATH_MAX]; /* the client library's state folder */
+} dm_member;
+
+typedef struct dm_demo {
+  char dir[1024];           /* the temporary folder (short: paths are built in it) */
+  char relay_dir[PATH_MAX]; /* relay.key, relay.ini, roster.msgpack, spool */
+  char relayd_exe[PATH_MAX];
+  char listen[64];
+  uint16_t port;
+  uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES];
+  uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES]; /* the relay's transport key */
+  dm_member team;
+  dm_member munis[DM_MUNIS];
+  tl_relayd relayd;
+  uint64_t t0;        /* monotonic ms at the start */
+  int timeout_ms;     /* per step */
+  int quiet;
+  int failures;       /* steps that failed */
+} dm_demo;
+
+/* Prints one timeline line: "1234 ms  who  1a2b3c4d  what". msg_id (hex text, its first
+ * 8 characters are shown) may be NULL. */
+void dm_event(dm_demo *d, const char *who, const char *msg_id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records a failed step (printed as FAIL on the timeline) and returns -1. */
+int dm_fail(dm_demo *d, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Creates the administrator, relay, team and municipalities (key files), the signed
+ * roster and the relay's config in d->dir. 0 or -1 (dm_fail called). */
+int dm_world_create(dm_demo *d);
+
+/* The message flow on the client library, with the relay running: requests, replies,
+ * the announcement, statuses. 0 if every step worked, else -1. */
+int dm_flow_run(dm_demo *d);
+
+#endif /* RP_TOOLS_DEMO_H */

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost: one command line with subcommands, dispatched from the table below (the
+ * WireGuard tools' layout). Every subcommand takes --help; `rejsepost help CMD` prints
+ * the same text. Exit status: 0 done, 1 failed, 2 usage error.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "usage.h"
+
+#ifndef RP_VERSION
+#define RP_VERSION "unknown"
+#endif
+
+const tl_cmd tl_commands[] = {
+    {"keys new", tl_cmd_keys_new, "create a member's keys and print the fingerprint",
+     TL_USAGE_KEYS_NEW},
+    {"keys show", tl_cmd_keys_show, "print a key file's id, public keys and fingerprint",
+     TL_USAGE_KEYS_SHOW},
+    {"keys verify-fingerprint", tl_cmd_keys_verify,
+     "compare a fingerprint read aloud with a key file", TL_USAGE_KEYS_VERIFY},
+    {"roster new", tl_cmd_roster_new, "start a signed roster (administrator)",
+     TL_USAGE_ROSTER_NEW},
+    {"roster add", tl_cmd_roster_add, "enrol a member in the roster (administrator)",
+     TL_USAGE_ROSTER_ADD},
+    {"roster revoke", tl_cmd_roster_revoke, "revoke a member (administrator)",
+     TL_USAGE_ROSTER_REVOKE},
+    {"roster sign", tl_cmd_roster_sign, "bump the version and sign again (administrator)",
+     TL_USAGE_ROSTER_SIGN},
+    {"roster show", tl_cmd_roster_show, "verify a roster and list its members",
+     TL_USAGE_ROSTER_SHOW},
+    {"relay init", tl_cmd_relay_init, "create a relay's key and config in a folder",
+     TL_USAGE_RELAY_INIT},
+    {"setup", tl_cmd_setup, "write a municipality's state folder config",
+     TL_USAGE_SETUP},
+    {"check", tl_cmd_check, "validate a request file (JSON or msgpack) offline",
+     TL_USAGE_CHECK},
+    {"send", tl_cmd_send, "send a request (from flags or a JSON/msgpack file)",
+     TL_USAGE_SEND},
+    {"status", tl_cmd_status, "show the state of sent messages", TL_USAGE_STATUS},
+    {"inbox", tl_cmd_inbox, "list received messages", TL_USAGE_INBOX},
+    {"read", tl_cmd_read, "show one received message", TL_USAGE_READ},
+    {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
+    {"demo", tl_cmd_demo, "run the whole flow on loopback and print a timeline",
+     TL_USAGE_DEMO},
+};
+const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
+
+static size_t name_words(const char *name) { return strchr(name, ' ') != NULL ? 2 : 1; }
+
+/* The command named by args[0] (and args[1] for two-word names), or NULL. */
+static const tl_cmd *find_cmd(int argc, char **args) {
+  for (size_t i = 0; i < tl_ncommands; i++) {
+    const char *name = tl_commands[i].name, *sp = strchr(name, ' ');
+    if (sp == NULL) {
+      if (argc >= 1 && strcmp(args[0], name) == 0) return &tl_commands[i];
+    } else if (argc >= 2 && strncmp(args[0], name, (size_t)(sp - name)) == 0 &&
+               args[0][sp - name] == '\0' && strcmp(args[1], sp + 1) == 0) {
+      return &tl_commands[i];
+    }
+  }
+  return NULL;
+}
+
+/* Is `word` the first word of some two-word command ("keys", "roster", "relay")? */
+static int is_group(const char *word) {
+  size_t n = strlen(word);
+  for (size_t i = 0; i < tl_ncommands; i++) {
+    const char *name = tl_commands[i].name;
+    if (strncmp(name, word, n) == 0 && name[n] == ' ') return 1;
+  }
+  return 0;
+}
+
+static void list_commands(FILE *out, const char *group) {
+  size_t n = group != NULL ? strlen(group) : 0;
+  for (size_t i = 0; i < tl_ncommands; i++) {
+    const char *name = tl_commands[i].name;
+    if (group != NULL && (strncmp(name, group, n) != 0 || name[n] != ' ')) continue;
+    fprintf(out, "  %-26s %s\n", name, tl_commands[i].summary);
+  }
+}
+
+static void print_main_help(FILE *out) {
+  fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", TL_PROG);
+  list_commands(out, NULL);
+  fprintf(out, "  %-26s %s\n", "help [COMMAND]", "print this text or a command's help");
+  fputs(TL_USAGE_MAIN_TAIL, out);
+}
+
+static int cmd_help(int argc, char **argv) {
+  const tl_cmd *c;
+  if (argc == 0) {
+    print_main_help(stdout);
+    return TL_OK;
+  }
+  if ((c = find_cmd(argc, argv)) != NULL && argc == (int)name_words(c->name)) {
+    fputs(c->usage, stdout);
+    return TL_OK;
+  }
+  if (argc == 1 && is_group(argv[0])) {
+    printf("Usage: %s %s SUBCOMMAND [ARGS]\n\n", TL_PROG, argv[0]);
+    list_commands(stdout, argv[0]);
+    return TL_OK;
+  }
+  fprintf(stderr, "%s help: no command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
+          argv[0], TL_PROG);
+  return TL_USAGE;
+}
+
+/* --help or -h anywhere before a "--" asks for the command's help. */
+static int wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) return 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const tl_cmd *c;
+  size_t words;
+
+  /* A closed pipe (rejsepost ... | head) must end the write, not the process silently. */
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    print_main_help(stderr);
+    return TL_USAGE;
+  }
+  if (strcmp(argv[1], "help") == 0) return cmd_help(argc - 2, argv + 2);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    print_main_help(stdout);
+    return TL_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    printf("%s %s\n", TL_PROG, RP_VERSION);
+    return TL_OK;
+  }
+  if ((c = find_cmd(argc - 1, argv + 1)) == NULL) {
+    if (is_group(argv[1])) {
+      fprintf(stderr, "%s %s: %s\n", TL_PROG, argv[1],
+              argc > 2 ? "unknown subcommand" : "a subcommand is needed");
+      fprintf(stderr, "Subcommands:\n");
+      list_commands(stderr, argv[1]);
+      return TL_USAGE;
+    }
+    fprintf(stderr, "%s: unknown command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
+            argv[1], TL_PROG);
+    return TL_USAGE;
+  }
+  words = name_words(c->name);
+  /* The command sees itself as argv[0], then its own arguments. */
+  argv[words] = (char *)c->name;
+  if (wants_help(argc - (int)words, argv + words)) {
+    fputs(c->usage, stdout);
+    return TL_OK;
+  }
+  if (sodium_init() < 0) return tl_fail("libsodium could not be initialised");
+  return c->fn(argc - (int)words, argv + words);
+}
