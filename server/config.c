@@ -346,6 +346,11 @@ void rp__config_help(FILE *out, const char *prog) {
           "      --log-level LEVEL  log.level\n"
           "  -h, --help             print this help and exit\n"
           "  -V, --version          print the version and exit\n\n"
+          "Signals: HUP reloads the roster and the limits (closing revoked members'\n"
+          "connections); TERM or INT stops gracefully (pending commits are acked first);\n"
+          "USR1 writes every counter to the log. Exit status: 0 after a clean stop; 1 if\n"
+          "the spool could not be opened, a listen address could not be bound, or the\n"
+          "spool failed while running; 2 for a bad setting, key file or roster.\n\n"
           "Settings (section.key = value). Sizes: bytes or with K, M, G, T (x1024).\n"
           "Durations need a unit: ms, s, m, h, d. Unknown keys are errors.\n",
           prog);

@@ -166,6 +166,7 @@ static void on_write(uv_write_t *req, int status) {
   rp__conn *c = w->c;
 
   c->wq_bytes -= w->len;
+  c->relay->stats.write_queue_bytes -= w->len;
   free(w);
   if (c->phase == RP__CONN_CLOSED) return;
   if (status < 0) {
@@ -196,6 +197,9 @@ static int queue(rp__conn *c, wreq *w) {
     return RP_EIO;
   }
   c->wq_bytes += w->len;
+  c->relay->stats.write_queue_bytes += w->len;
+  if (c->relay->stats.write_queue_bytes > c->relay->stats.write_queue_peak)
+    c->relay->stats.write_queue_peak = c->relay->stats.write_queue_bytes;
   if (c->wq_bytes > RP__CONN_WQ_HARD) {
     /* Only answers land here past the high-water mark (deliveries stop there and so
      * does reading), so this is a peer that never reads: let it go. */

@@ -16,6 +16,13 @@
  * Consequence of forwarding early: if the commit then fails, the sender gets a NACK and
  * sends again, and the recipient may have the envelope already. Delivery is at least
  * once; recipients deduplicate by msg_id (they must anyway, across reconnects).
+ * The relay still never reports such an envelope as delivered: its DELIVERED queues a
+ * delete behind the failed insert in the one ordered writer; a failed commit puts the
+ * spool in the failed state, which refuses that delete (delete_refused), so neither
+ * envelopes_delivered nor the "delivered" log line counts it. Only forwards of puts
+ * within the spool limits happen (a put over a limit is never forwarded), and a put
+ * that turns out a duplicate leaves the stored row (same msg_id) to be delivered and
+ * deleted on its own. relay_ops_test's test_disk_failure checks this end to end.
  *
  * DELIVERED frees the window slot and queues the spool delete. The spool's writer runs
  * puts and deletes in the order they were asked for, and the delete of an item is asked
@@ -24,15 +31,15 @@
  * an entry is kept until no fetch that started before the delete can still return the
  * row, then dropped.
  *
- * Expiry: a sweep deletes expired rows in one transaction and returns them; for each
- * envelope the relay stores an expiry notice addressed to the sender, as a spool row of
- * its own (sender = the relay's id, the bytes an encoded EXPIRED message). It travels
- * the delivery stream like an envelope, now if the sender is connected, else when it
- * next receives, and is deleted when acknowledged with DELIVERED. The notice is stored
- * in the transaction after the sweep's: a crash in between loses the notice (never an
- * envelope); the sender's own copy of the expiry time still tells it the envelope
- * expired. A notice that does not fit the sender's spool quota is dropped with a log
- * line. Notices expire themselves after limits.expiry_default, without a notice.
+ * Expiry: a sweep deletes expired rows and, in the same transaction, stores for each
+ * envelope an expiry notice addressed to its sender, as a spool row of its own (sender =
+ * the relay's id, the bytes an encoded EXPIRED message, built by build_notice on the
+ * pool thread). So a crash either keeps the envelope (the next sweep expires it again)
+ * or keeps its notice: never neither. The notice travels the delivery stream like an
+ * envelope, at once if the sender is receiving, else when it next receives, and is
+ * deleted when acknowledged with DELIVERED. Notices are exempt from the spool quotas
+ * (each is smaller than the envelope it replaces) and expire themselves after
+ * limits.expiry_default, without a notice.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -202,7 +209,7 @@ void rp__deliver_start(rp__conn *c, uint64_t window) {
 
 void rp__deliver_forward(rp__relay *r, rp__op *op) {
   rp__conn *c = rp__deliver_conn_of(op->rcpt);
-  const char *sender = op->kind == RP__OP_NOTICE ? r->ident->pub.id : "";
+  (void)r;
 
   op->forwarded = 0;
   if (c == NULL || op->rcpt->puts_unfwd > 0 || c->dl_fetch != NULL || c->dl_dirty ||
@@ -211,7 +218,7 @@ void rp__deliver_forward(rp__relay *r, rp__op *op) {
     return;
   }
   op->forwarded = 1;
-  send_item(c, op->msg_id, sender, op->bytes, op->len);
+  send_item(c, op->msg_id, "", op->bytes, op->len);
 }
 
 void rp__deliver_put_done(rp__relay *r, rp__op *op) {
@@ -321,64 +328,34 @@ void rp__deliver_expire_at(rp__relay *r, int64_t at) {
   if (at < r->expire_timer_at) expire_arm(r, at);
 }
 
-static void on_notice_stored(rp__spool_req *req) {
-  rp__op *op = req->data;
-  rp__relay *r = op->relay;
-  char hex[2 * RP_MSG_ID_BYTES + 1];
-
-  rp__deliver_put_done(r, op);
-  sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES);
-  if (req->result != 0 && req->result != RP_EDUPLICATE)
-    rp__log_warn("notice_lost notice_id=%s sender=%s code=%s", hex, op->rcpt->id,
-                 rp_err_name(req->result));
-  else
-    rp__log_debug("notice_stored notice_id=%s sender=%s forwarded=%d", hex, op->rcpt->id,
-                  op->forwarded);
-  rp__op_free(op);
-}
-
-static void store_notice(rp__relay *r, const rp__spool_entry *e, uint64_t now) {
-  char hex[2 * RP_MSG_ID_BYTES + 1];
+/* The notice for one expired envelope (rp__spool_notice_fn): an encoded EXPIRED whose
+ * seq the stream replaces at delivery. Runs on a pool thread: arguments only. */
+static int build_notice(void *arg, const rp__spool_entry *e, int64_t now_ms,
+                        uint8_t notice_id[RP_MSG_ID_BYTES], uint8_t *buf, size_t *len) {
   uint8_t nid[crypto_generichash_BYTES];
-  rp__spool_envelope env;
-  size_t len = 0;
-  rp__op *op = NULL;
   rp__tmsg m;
-  int rc = RP_ENOMEM;
+  (void)arg;
 
   memset(&m, 0, sizeof m);
   m.type = RP__T_EXPIRED;
-  m.u.expired.seq = 1; /* replaced by the stream's seq when delivered */
+  m.u.expired.seq = 1;
   memcpy(m.u.expired.msg_id, e->msg_id, RP_MSG_ID_BYTES);
   m.u.expired.recipient = rp__str_c(e->recipient);
-  m.u.expired.expired_at = now;
+  m.u.expired.expired_at = (uint64_t)now_ms;
+  if (rp__tmsg_encode(&m, buf, RP__SPOOL_NOTICE_MAX, len) != 0) return 0;
   crypto_generichash(nid, sizeof nid, e->msg_id, RP_MSG_ID_BYTES,
                      (const uint8_t *)NOTICE_CONTEXT, sizeof NOTICE_CONTEXT - 1);
-  if ((op = rp__op_new(r, NULL, RP__OP_NOTICE)) == NULL ||
-      (op->bytes = malloc(256)) == NULL ||
-      (op->rcpt = rp__mstate_get(r, e->sender, 1)) == NULL)
-    goto fail;
-  rp__mstate_ref(op->rcpt);
-  if ((rc = rp__tmsg_encode(&m, op->bytes, 256, &len)) != 0) goto fail;
-  op->len = len;
-  memcpy(op->msg_id, nid, RP_MSG_ID_BYTES);
-  op->expires_ms = (int64_t)(now + r->cfg.expiry_default_ms);
-  memset(&env, 0, sizeof env);
-  memcpy(env.msg_id, nid, RP_MSG_ID_BYTES);
-  env.sender = r->ident->pub.id;
-  env.recipient = e->sender;
-  env.created_ms = (int64_t)now;
-  env.expires_ms = op->expires_ms;
-  env.bytes = op->bytes;
-  env.len = op->len;
-  if ((rc = rp__spool_put(r->spool, &op->req, &env, on_notice_stored)) != 0) goto fail;
-  rp__deliver_forward(r, op);
-  return;
-fail:
-  rp__log_warn("notice_lost msg_id=%s sender=%s code=%s",
-               sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES), e->sender,
-               rp_err_name(rc));
-  rp__op_free(op);
+  memcpy(notice_id, nid, RP_MSG_ID_BYTES);
+  return 1;
+}
+
+/* A notice committed for `sender`: if it is receiving, its stream picks the row up. */
+static void notice_kick(rp__relay *r, const char *sender) {
+  rp__mstate *ms = rp__mstate_get(r, sender, 0);
+  rp__conn *c = ms != NULL ? rp__deliver_conn_of(ms) : NULL;
+  if (c == NULL) return;
+  c->dl_dirty = 1;
+  rp__deliver_kick(c);
 }
 
 static void on_expired(rp__spool_req *req) {
@@ -402,9 +379,10 @@ static void on_expired(rp__spool_req *req) {
       continue;
     }
     r->stats.envelopes_expired++;
-    rp__log_info("envelope_expired msg_id=%s sender=%s recipient=%s size=%zu", hex,
-                 e->sender, e->recipient, e->size);
-    if (!r->stopping && !r->failed) store_notice(r, e, now);
+    rp__log_info("envelope_expired msg_id=%s sender=%s recipient=%s size=%zu notice=%s",
+                 hex, e->sender, e->recipient, e->size,
+                 e->notice_size > 0 ? "stored" : "none");
+    if (e->notice_size > 0) notice_kick(r, e->sender);
   }
   if (r->expire_due != 0 && r->expire_due < next) next = r->expire_due;
   r->expire_due = 0;
@@ -415,6 +393,7 @@ static void on_expired(rp__spool_req *req) {
 }
 
 void rp__deliver_expire_run(rp__relay *r) {
+  rp__spool_notice notice;
   rp__op *op;
   int rc;
 
@@ -424,8 +403,12 @@ void rp__deliver_expire_run(rp__relay *r) {
     expire_arm(r, (int64_t)(rp__relay_now_ms() + RP__RELAY_EXPIRE_EVERY_MS));
     return;
   }
-  if ((rc = rp__spool_expire(r->spool, &op->req, (int64_t)rp__relay_now_ms(),
-                             RP__SPOOL_EXPIRE_MAX, on_expired)) != 0) {
+  memset(&notice, 0, sizeof notice);
+  notice.fn = build_notice;
+  notice.sender = r->ident->pub.id;
+  notice.ttl_ms = (int64_t)r->cfg.expiry_default_ms;
+  if ((rc = rp__spool_expire_notify(r->spool, &op->req, (int64_t)rp__relay_now_ms(),
+                                    RP__SPOOL_EXPIRE_MAX, &notice, on_expired)) != 0) {
     rp__log_warn("expire_failed code=%s", rp_err_name(rc));
     rp__op_free(op);
     return;

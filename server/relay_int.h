@@ -111,7 +111,6 @@ struct rp__dentry {
 /* What a spool request is for. */
 enum {
   RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
-  RP__OP_NOTICE,     /* an expiry notice stored for the sender */
   RP__OP_DELETE,     /* after DELIVERED */
   RP__OP_FETCH,      /* delivery */
   RP__OP_EXPIRE      /* the expiry sweep */
@@ -122,12 +121,12 @@ struct rp__op {
   rp__relay *relay;
   rp__conn *conn;        /* who asked; NULL once that connection is gone */
   rp__op *cprev, *cnext; /* in conn->ops */
-  rp__mstate *rcpt;      /* SEND and NOTICE: the recipient's entry (a ref is held) */
-  uint8_t *bytes;        /* SEND and NOTICE: the stored bytes (owned) */
+  rp__mstate *rcpt;      /* SEND: the recipient's entry (a ref is held) */
+  uint8_t *bytes;        /* SEND: the stored bytes (owned) */
   size_t len;
   int64_t expires_ms;
   int kind;              /* RP__OP_* */
-  int forwarded;         /* SEND/NOTICE: forwarded to the recipient before commit */
+  int forwarded;         /* SEND: forwarded to the recipient before commit */
   uint8_t msg_id[RP_MSG_ID_BYTES];
   uint64_t fetch_no;     /* FETCH: the connection's dl_fetches value for this fetch */
 };
@@ -248,9 +247,9 @@ void rp__deliver_start(rp__conn *c, uint64_t window);
 void rp__deliver_kick(rp__conn *c);
 /* The connection of member ms that receives deliveries, or NULL. */
 rp__conn *rp__deliver_conn_of(rp__mstate *ms);
-/* Try to forward a SEND or NOTICE to its connected recipient before the commit. */
+/* Try to forward a SEND to its connected recipient before the commit. */
 void rp__deliver_forward(rp__relay *r, rp__op *op);
-/* A SEND or NOTICE committed (or failed): tell the recipient's delivery state. */
+/* A SEND committed (or failed): tell the recipient's delivery state. */
 void rp__deliver_put_done(rp__relay *r, rp__op *op);
 /* DELIVERED(msg_id, seq) from c. 0, or an RP_E code that closes the connection. */
 int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],

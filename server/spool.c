@@ -111,12 +111,26 @@ int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
 
 int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
                      rp__spool_cb cb) {
+  return rp__spool_expire_notify(sp, req, now_ms, max_rows, NULL, cb);
+}
+
+int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
+                            size_t max_rows, const rp__spool_notice *notice,
+                            rp__spool_cb cb) {
   int r;
   if ((r = writer_gate(sp)) != 0) return r;
   if (max_rows == 0 || max_rows > RP__SPOOL_EXPIRE_MAX) return RP_EINVAL;
+  if (notice != NULL && (notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0))
+    return RP_EINVAL;
   req_start(sp, req, RP__SPOOL_EXPIRE, cb);
   req->priv.now_ms = now_ms;
   req->priv.max_count = max_rows;
+  if (notice != NULL) {
+    req->priv.notice_fn = notice->fn;
+    req->priv.notice_arg = notice->arg;
+    req->priv.notice_ttl_ms = notice->ttl_ms;
+    memcpy(req->priv.sender, notice->sender, strlen(notice->sender) + 1);
+  }
   enqueue(&sp->writer, req);
   return 0;
 }
@@ -241,6 +255,19 @@ static void uncount(rp__spool *sp, const char *recipient, size_t size) {
   if (sp->stats.envelopes > 0) sp->stats.envelopes--;
 }
 
+/* A row committed outside a put (an expiry notice): into the totals. */
+static void count_row(rp__spool *sp, const char *recipient, size_t size) {
+  rp__spool_rcpt *rc = rp__spool_map_get(&sp->map, recipient);
+  /* Without memory for the entry only the recipient's share goes uncounted; the row
+   * is still delivered and deleted, and uncount never wraps. */
+  if (rc != NULL) {
+    rc->bytes += size;
+    rc->envelopes++;
+  }
+  sp->stats.bytes += size;
+  sp->stats.envelopes++;
+}
+
 static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
   if (err != 0) {
     req->result = err;
@@ -267,6 +294,9 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
       uncount(sp, req->entries[i].recipient, req->entries[i].size);
       sp->stats.expired++;
+      if (req->entries[i].notice_size > 0) {
+        count_row(sp, req->entries[i].sender, req->entries[i].notice_size);
+      }
     }
     break;
   default:

@@ -98,10 +98,35 @@ typedef struct {
   int64_t expires_ms;
   int urgency;
   size_t size;
+  /* expire with notices: the size of the expiry notice stored for this row in the same
+   * transaction (0 if none was stored, e.g. the row was itself a notice), and its id. */
+  size_t notice_size;
+  uint8_t notice_id[RP_MSG_ID_BYTES];
   /* malloc'd envelope bytes (fetch only). The callback may take ownership by copying the
    * pointer and setting this field to NULL; it must then free() it itself. */
   uint8_t *envelope;
 } rp__spool_entry;
+
+/* Largest expiry notice a notice builder may produce. */
+#define RP__SPOOL_NOTICE_MAX 512u
+
+/* Builds the expiry notice for one expired row. Runs on a pool thread inside the sweep's
+ * transaction, so it may use only its arguments and `arg` read-only. Writes the notice's
+ * row id to notice_id and its bytes (at most RP__SPOOL_NOTICE_MAX) to buf, sets *len,
+ * and returns 1 to store it or 0 to store none. Rows whose sender is the notice sender
+ * (notices themselves) never get a notice and are not shown to the builder. */
+typedef int (*rp__spool_notice_fn)(void *arg, const rp__spool_entry *expired,
+                                   int64_t now_ms, uint8_t notice_id[RP_MSG_ID_BYTES],
+                                   uint8_t *buf, size_t *len);
+
+/* How rp__spool_expire_notify stores notices: the builder, and the row's sender (copied;
+ * the relay's own id) and lifetime. The notice goes to the expired row's sender. */
+typedef struct {
+  rp__spool_notice_fn fn;
+  void *arg;
+  const char *sender;
+  int64_t ttl_ms;
+} rp__spool_notice;
 
 struct rp__spool_req {
   void *data;              /* the caller's; never touched by the spool */
@@ -130,6 +155,9 @@ struct rp__spool_req {
     const uint8_t *bytes;
     size_t len, max_count, max_bytes;
     int check_only; /* put over a limit: only tell a duplicate from a full spool */
+    rp__spool_notice_fn notice_fn; /* expire: NULL, or store a notice per row */
+    void *notice_arg;
+    int64_t notice_ttl_ms;
     size_t deleted_size;
   } priv;
 };
@@ -203,6 +231,17 @@ int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
  * RP_ECLOSED / RP_EINVAL. Loop thread. */
 int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
                      rp__spool_cb cb);
+
+/* rp__spool_expire, and in the same transaction an expiry notice for each expired row
+ * for which notice->fn returns 1 (see rp__spool_notice). So a crash can never lose the
+ * notice of an envelope whose expiry committed. A notice is addressed to the expired
+ * row's sender and is exempt from the spool limits: it is much smaller than the
+ * envelope it replaces (and expires itself after notice->ttl_ms, without a notice), so
+ * the totals cannot grow. entries[i].notice_size says what was stored. Returns as
+ * rp__spool_expire, and RP_EINVAL for a bad notice. Loop thread. */
+int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
+                            size_t max_rows, const rp__spool_notice *notice,
+                            rp__spool_cb cb);
 
 /* Read, in arrival order, up to max_count (1..RP__SPOOL_FETCH_MAX) envelopes for
  * `recipient` with seq > after_seq, stopping before the total envelope size would pass

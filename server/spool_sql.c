@@ -269,6 +269,39 @@ static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   return SQLITE_OK;
 }
 
+/* Store the expiry notice of row e in the running transaction, if the builder makes
+ * one. A notice already stored (the same id) counts as none. */
+static int put_notice(rp__spool_lane *ln, rp__spool_req *req, rp__spool_entry *e) {
+  sqlite3_stmt *st = ln->st[ST_INSERT];
+  uint8_t buf[RP__SPOOL_NOTICE_MAX];
+  size_t len = 0;
+  int rc;
+
+  e->notice_size = 0;
+  /* A notice that expires gets no notice of its own. */
+  if (strcmp(e->sender, req->priv.sender) == 0) return SQLITE_OK;
+  if (req->priv.notice_fn(req->priv.notice_arg, e, req->priv.now_ms, e->notice_id, buf,
+                          &len) != 1 ||
+      len == 0 || len > sizeof buf)
+    return SQLITE_OK;
+  sqlite3_bind_blob(st, 1, e->notice_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, req->priv.sender, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, e->sender, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, req->priv.now_ms);
+  sqlite3_bind_int64(st, 5, req->priv.now_ms + req->priv.notice_ttl_ms);
+  sqlite3_bind_int(st, 6, 0);
+  sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
+  sqlite3_bind_blob(st, 8, buf, (int)len, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    if (sqlite3_changes(ln->db) == 1) e->notice_size = len;
+    rc = SQLITE_OK;
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc;
+}
+
 static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[ST_EXPIRED];
   size_t max = req->priv.max_count, n = 0;
@@ -304,6 +337,10 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
     sqlite3_bind_int64(del, 1, e[i].seq);
     rc = sqlite3_step(del);
     sqlite3_reset(del);
+    if (rc == SQLITE_DONE && req->priv.notice_fn != NULL) {
+      rc = put_notice(ln, req, &e[i]);
+      if (rc == SQLITE_OK) rc = SQLITE_DONE;
+    }
   }
   /* The entries are kept even on error: spool.c frees them when it fails the batch. */
   req->entries = e;

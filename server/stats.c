@@ -105,6 +105,8 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   put(&o, "envelopes.duplicate %" PRIu64 "\n", st->envelopes_duplicate);
   put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
   put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
+  put(&o, "write_queue.bytes %" PRIu64 "\n", st->write_queue_bytes);
+  put(&o, "write_queue.peak %" PRIu64 "\n", st->write_queue_peak);
   for (size_t s = 0; s < RP__STATS_REASONS; s++) {
     if (st->rejected[s] == 0 && !is_relay_reason(s)) continue;
     reason_name(s, name, sizeof name);

@@ -28,6 +28,8 @@ typedef struct {
   uint64_t envelopes_duplicate;         /* sends acked again as duplicates */
   uint64_t envelopes_delivered;         /* envelopes acked by their recipient and deleted */
   uint64_t envelopes_expired;           /* envelopes deleted by expiry */
+  uint64_t write_queue_bytes;           /* bytes queued for writing, all connections */
+  uint64_t write_queue_peak;            /* the most write_queue_bytes has been */
   uint64_t rejected[RP__STATS_REASONS]; /* requests refused, by error code */
 } rp__stats;
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -498,6 +499,8 @@ int tp_relay_start(tp_relay *f) {
   fflush(NULL);
   if ((pid = fork()) < 0) return RP_EIO;
   if (pid == 0) {
+    /* A test that fails an assert exits without stopping its relay: let the kernel do it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) {
       dup2(fd, 1);

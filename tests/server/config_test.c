@@ -380,6 +380,28 @@ static void test_help(void **state) {
   assert_non_null(strstr(text, "range 1m to 90d; default 30d"));
   assert_non_null(strstr(text, "--state-dir"));
   assert_non_null(strstr(text, "log.level"));
+  /* Every flag and every setting is explained. */
+  static const char *const all[] = {
+      "--config", "--listen", "--state-dir", "--key", "--roster", "--log-level", "--help",
+      "--version", "relay.listen", "relay.state_dir", "relay.spool_file", "relay.key_file",
+      "relay.roster_file", "relay.admin_key", "relay.admin_key_file", "limits.frame_max",
+      "limits.envelope_max", "limits.max_connections", "limits.max_connections_per_member",
+      "limits.spool_recipient_bytes", "limits.spool_total_bytes", "limits.handshake_timeout",
+      "limits.idle_timeout", "limits.ping_interval", "limits.expiry_default",
+      "limits.expiry_max", "limits.commit_batch_max", "limits.commit_batch_bytes", "log.level", "HUP",
+      "TERM", "USR1"};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+    if (strstr(text, all[i]) == NULL) fail_msg("--help does not mention %s", all[i]);
+    /* and a bad value of each limit is refused naming it */
+    if (strncmp(all[i], "limits.", 7) == 0) {
+      rp__config c;
+      char why[RP__CFG_ERR_MAX];
+      rp__config_defaults(&c);
+      if (rp__config_set(&c, all[i], "x", NULL, why, sizeof why) == 0 ||
+          strstr(why, all[i]) == NULL)
+        fail_msg("%s: a bad value does not name the setting: %s", all[i], why);
+    }
+  }
   free(text);
 }
 

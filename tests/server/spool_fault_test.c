@@ -268,6 +268,91 @@ static void test_disk_full(void **state) {
   fail_closed(*state, &fail_write);
 }
 
+/* A builder that makes the disk fail while the sweep's transaction runs, so its COMMIT
+ * fails after the notice was inserted. */
+static int notice_fault;
+static int build_notice(void *arg, const rp__spool_entry *e, int64_t now_ms,
+                        uint8_t notice_id[RP_MSG_ID_BYTES], uint8_t *buf, size_t *len) {
+  (void)arg;
+  (void)now_ms;
+  memcpy(notice_id, e->msg_id, RP_MSG_ID_BYTES);
+  notice_id[RP_MSG_ID_BYTES - 1] ^= 0xff;
+  memcpy(buf, "notice", 6);
+  *len = 6;
+  if (notice_fault) atomic_store(&fail_sync, 1);
+  return 1;
+}
+
+/* Rows by sender in the file, read with a connection of our own. */
+static int count_rows(const char *path, const char *sender) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int n = -1;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM envelope WHERE sender = ?1",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+/* The expiry of an envelope and its notice commit together: a failure rolls both back
+ * (the envelope is still there to expire again), success leaves the notice without any
+ * further transaction. */
+static void test_expiry_notice_atomic(void **state) {
+  fixture *f = *state;
+  rp__spool_notice nt = {.fn = build_notice, .sender = "relay", .ttl_ms = 1000};
+  rp__spool_stats st;
+
+  open_spool(f);
+  assert_int_equal(put(f, 0, 1), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->req[0].result, 0);
+  notice_fault = 1;
+  f->done[1] = 0;
+  f->req[1].data = &f->done[1];
+  assert_int_equal(rp__spool_expire_notify(f->sp, &f->req[1], 10, 10, &nt, on_done), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  notice_fault = 0;
+  atomic_store(&fail_sync, 0);
+  assert_int_equal(f->req[1].result, RP_EFSYNC);
+  close_spool(f);
+  assert_int_equal(count_rows(f->path, "s"), 1);
+  assert_int_equal(count_rows(f->path, "relay"), 0);
+
+  open_spool(f);
+  f->done[1] = 0;
+  assert_int_equal(rp__spool_expire_notify(f->sp, &f->req[1], 10, 10, &nt, on_done), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->req[1].result, 0);
+  assert_int_equal(f->req[1].nentries, 1);
+  assert_int_equal(f->req[1].entries[0].notice_size, 6);
+  rp__spool_req_cleanup(&f->req[1]);
+  /* The notice counts for the expired envelope's sender, the envelope no more. */
+  uint64_t n = 0, b = 0;
+  rp__spool_recipient_usage(f->sp, "s", &n, &b);
+  assert_int_equal(n, 1);
+  assert_int_equal(b, 6);
+  rp__spool_recipient_usage(f->sp, "r", &n, &b);
+  assert_int_equal(n, 0);
+  rp__spool_get_stats(f->sp, &st);
+  assert_int_equal(st.envelopes, 1);
+  assert_int_equal(st.bytes, 6);
+  assert_int_equal(count_rows(f->path, "s"), 0);
+  assert_int_equal(count_rows(f->path, "relay"), 1);
+  /* The notice expires without a notice of its own. */
+  f->done[1] = 0;
+  assert_int_equal(rp__spool_expire_notify(f->sp, &f->req[1], 5000, 10, &nt, on_done), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->req[1].nentries, 1);
+  assert_int_equal(f->req[1].entries[0].notice_size, 0);
+  rp__spool_req_cleanup(&f->req[1]);
+  assert_int_equal(count_rows(f->path, "relay"), 0);
+}
+
 static void test_open_errors(void **state) {
   fixture *f = *state;
   char err[256], bad[4300];
@@ -292,6 +377,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_fsync_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_expiry_notice_atomic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
