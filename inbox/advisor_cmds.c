@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing and text input of the advisor commands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "advisor_int.h"
+#include "ibx_caps.h"
+
+static rp__str s(const char *c) { return rp__str_c(c); }
+
+/* Prints "rejsepost advisor: <what>[ '<arg>']" and returns the usage status. */
+static int bad(const char *what, const char *arg) {
+  if (arg != NULL) fprintf(stderr, "rejsepost advisor: %s '%s'\n", what, arg);
+  else fprintf(stderr, "rejsepost advisor: %s\n", what);
+  fprintf(stderr, "(run 'rejsepost advisor --help')\n");
+  return 2;
+}
+
+static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what) {
+  if ((*dst = rp__ibx_enum_find(e, v)) == 0) {
+    fprintf(stderr, "rejsepost advisor: unknown %s '%s'; one of:", what, v);
+    for (uint32_t i = 0; i < e->n; i++) fprintf(stderr, " %s", e->names[i]);
+    fprintf(stderr, "\n");
+    return 2;
+  }
+  return 0;
+}
+
+enum { O_STATE = 1, O_MUN, O_CAT, O_ALL, O_JSON, O_FILE, O_STDIN, O_OUTCOME, O_NET, O_DATE,
+       O_HOST, O_TITLE, O_DEADLINE, O_OUT };
+
+static const struct option k_opts[] = {
+    {"state", required_argument, NULL, O_STATE},     {"municipality", required_argument, NULL, O_MUN},
+    {"category", required_argument, NULL, O_CAT},    {"all", no_argument, NULL, O_ALL},
+    {"json", no_argument, NULL, O_JSON},             {"file", required_argument, NULL, O_FILE},
+    {"stdin", no_argument, NULL, O_STDIN},           {"outcome", required_argument, NULL, O_OUTCOME},
+    {"network", required_argument, NULL, O_NET},     {"date", required_argument, NULL, O_DATE},
+    {"host", required_argument, NULL, O_HOST},       {"title", required_argument, NULL, O_TITLE},
+    {"deadline", required_argument, NULL, O_DEADLINE}, {"out", required_argument, NULL, O_OUT},
+    {NULL, 0, NULL, 0}};
+
+static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
+  switch (c) {
+    case O_STATE: return set_enum(&req->state, rp__ibx_enum_state(), optarg, "state");
+    case O_MUN: req->municipality = s(optarg); return 0;
+    case O_CAT: return set_enum(&req->category, rp__ibx_enum_category(), optarg, "category");
+    case O_ALL: req->all = true; return 0;
+    case O_JSON: o->json = 1; return 0;
+    case O_FILE: o->file = optarg; return 0;
+    case O_STDIN: o->use_stdin = 1; return 0;
+    case O_OUTCOME: return set_enum(&req->outcome, rp__ibx_enum_outcome(), optarg, "outcome");
+    case O_NET: return set_enum(&req->network, rp__ibx_enum_network(), optarg, "network");
+    case O_DATE: req->event_on = s(optarg); return 0;
+    case O_HOST: req->host_org = s(optarg); return 0;
+    case O_TITLE: req->title = s(optarg); return 0;
+    case O_DEADLINE: req->reg_deadline = s(optarg); return 0;
+    case O_OUT: o->out = optarg; return 0;
+    default: return 2;
+  }
+}
+
+/* Which actions take a thread id, and which need text. */
+static int needs_thread(int a) {
+  return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK ||
+         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT;
+}
+
+static int needs_text(int a) {
+  return a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK || a == RP_IBX_A_ANNOUNCE;
+}
+
+static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
+  if (req->action == RP_IBX_A_CLOSE && req->outcome == 0)
+    return bad("close needs --outcome", NULL);
+  if (req->action == RP_IBX_A_EXPORT && o->out == NULL)
+    return bad("export needs --out PREFIX (writes PREFIX.json and PREFIX.txt)", NULL);
+  if (req->action == RP_IBX_A_ANNOUNCE &&
+      (req->network == 0 || req->event_on.n == 0 || req->host_org.n == 0 ||
+       req->title.n == 0 || req->reg_deadline.n == 0))
+    return bad("announce needs --network, --date, --host, --title and --deadline", NULL);
+  return 0;
+}
+
+int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char **textbuf) {
+  int c, r;
+  const char *what;
+  *textbuf = NULL;
+  if ((req->action = rp__ibx_action_from_name(argv[0])) == 0)
+    return bad("unknown subcommand", argv[0]);
+  optind = 1;
+  opterr = 1;
+  while ((c = getopt_long(argc, argv, "", k_opts, NULL)) != -1)
+    if ((r = one_opt(c, req, o)) != 0) return r == 2 && c == '?' ? bad("bad option", NULL) : r;
+  if (needs_thread(req->action)) {
+    if (optind >= argc) return bad("a thread id is needed by", argv[0]);
+    req->thread = s(argv[optind++]);
+  }
+  if (optind < argc) return bad("unexpected argument", argv[optind]);
+  if ((r = check_action(req, o)) != 0) return r;
+  if (!needs_text(req->action)) return 0;
+  what = req->action == RP_IBX_A_REPLY ? "reply" : req->action == RP_IBX_A_ASK ? "questions"
+                                                                              : "programme";
+  if ((r = rp__adv_read_text(o, what, textbuf)) != 0) return r;
+  req->text = s(*textbuf);
+  return 0;
+}
+
+/* Reads at most RP_TEXT_QUESTION_MAX bytes from fd; one more is an error. */
+static int read_fd(int fd, char **out) {
+  size_t cap = RP_TEXT_QUESTION_MAX + 2, n = 0;
+  char *b = malloc(cap);
+  ssize_t r;
+  if (b == NULL) return 2;
+  while (n < cap - 1 && ((r = read(fd, b + n, cap - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0) n += (size_t)r;
+  b[n] = 0;
+  if (n > RP_TEXT_QUESTION_MAX) {
+    sodium_memzero(b, cap);
+    free(b);
+    return bad("the text is longer than 16384 bytes", NULL);
+  }
+  /* A trailing newline from an editor or echo is not part of the message. */
+  while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r')) b[--n] = 0;
+  if (n == 0) {
+    free(b);
+    return bad("the text is empty; nothing was sent", NULL);
+  }
+  *out = b;
+  return 0;
+}
+
+static int run_editor(const char *path) {
+  pid_t pid;
+  int status = 0;
+  if ((pid = fork()) < 0) return -1;
+  if (pid == 0) {
+    /* The editor setting may carry arguments ("code --wait"): let the shell split it. */
+    execl("/bin/sh", "sh", "-c", "$RP_ADVISOR_EDITOR \"$1\"", "sh", path, (char *)NULL);
+    _exit(127);
+  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out) {
+  char path[] = "/tmp/rejsepost-advisor-XXXXXX";
+  const char *ed = getenv("VISUAL") != NULL ? getenv("VISUAL") : getenv("EDITOR");
+  int fd, r;
+  if (o->file != NULL) {
+    if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0) return bad("cannot open", o->file);
+    r = read_fd(fd, out);
+    close(fd);
+    return r;
+  }
+  if (o->use_stdin) return read_fd(STDIN_FILENO, out);
+  if ((fd = mkstemp(path)) < 0) return bad("cannot create a temporary file for the text of", what);
+  setenv("RP_ADVISOR_EDITOR", ed != NULL && ed[0] != 0 ? ed : "vi", 1);
+  close(fd);
+  r = run_editor(path) != 0 ? bad("the editor failed; nothing was sent", NULL) : 0;
+  if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+    r = read_fd(fd, out);
+    close(fd);
+  }
+  unlink(path);
+  return r;
+}

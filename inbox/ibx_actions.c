@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The advisor actions: one request in, one response out, one audit line per action
+ * (who, when, which thread, which action; never content). The request is untrusted
+ * input from a local user: it is decoded strictly and a bad one only drops that
+ * connection.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ibx_areq.h"
+#include "ibx_daemon.h"
+#include "ibx_log.h"
+#include "ibx_render.h"
+#include "ibx_sock.h"
+#include "payload.h"
+
+typedef struct act {
+  rp__ibx_daemon *d;
+  const char *who;
+  const rp__ibx_req *req;
+  char thread[33];
+  rp__ibx_buf msg, text, json;
+} act;
+
+/* The request's text fields as C strings (bounded copies; caller frees). */
+static char *cstr(rp__str s) {
+  char *p = malloc((size_t)s.n + 1);
+  if (p != NULL) {
+    if (s.n > 0) memcpy(p, s.p, s.n);
+    p[s.n] = 0;
+  }
+  return p;
+}
+
+static int need_thread(act *a, rp__ibx_thread *t) {
+  int r;
+  if (a->thread[0] == 0) {
+    rp__ibx_buf_puts(&a->msg, "a thread id is required");
+    return RP_EMISSING;
+  }
+  if ((r = rp__ibx_store_thread(a->d->st, a->thread, t)) != 0)
+    rp__ibx_buf_puts(&a->msg, "no such thread");
+  return r;
+}
+
+static int do_list(act *a) {
+  char mun[4] = {0};
+  rp__ibx_filter f = {.state = a->req->state, .municipality = mun, .all = a->req->all};
+  if (a->req->municipality.n > 0) memcpy(mun, a->req->municipality.p, a->req->municipality.n);
+  if (a->req->category != 0) f.category_bit = 1ull << (a->req->category - 1);
+  return rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
+}
+
+static int do_show(act *a, int is_export) {
+  rp__ibx_thread t;
+  int first = 0, r = need_thread(a, &t);
+  if (r != 0) return r;
+  if (!is_export && (r = rp__ibx_store_opened(a->d->st, a->thread, rp__ibx_now(a->d), &first)) != 0)
+    return r;
+  /* The first opening tells the municipality its request was opened. */
+  if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
+    rp__ibx_log(RP_IBX_LOG_WARN, "opened_receipt_failed", "thread=%s error=%s", a->thread,
+                rp_err_name(r));
+  return rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
+}
+
+static int do_claim(act *a) {
+  rp__ibx_thread t;
+  int r = need_thread(a, &t);
+  if (r != 0) return r;
+  r = rp__ibx_store_claim(a->d->st, a->thread, a->who, rp__ibx_now(a->d));
+  if (r == RP_EBUSY) rp__ibx_buf_printf(&a->msg, "already claimed by %s", t.claimed_by);
+  else if (r == RP_ESTATE) rp__ibx_buf_puts(&a->msg, "the thread is closed");
+  else if (r == 0) rp__ibx_buf_printf(&a->msg, "claimed %s", a->thread);
+  return r;
+}
+
+static int do_answer(act *a) {
+  rp__ibx_thread t;
+  char *text;
+  int r = need_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
+  if (r != 0) return r;
+  if (t.state == RP_IBX_ST_CLOSED) {
+    rp__ibx_buf_puts(&a->msg, "the thread is closed");
+    return RP_ESTATE;
+  }
+  if (a->req->text.n == 0) {
+    rp__ibx_buf_puts(&a->msg, "the text is empty");
+    return RP_EMISSING;
+  }
+  if ((text = cstr(a->req->text)) == NULL) return RP_ENOMEM;
+  r = ask ? rp__ibx_send_ask(a->d, &t, a->who, text, &a->msg)
+          : rp__ibx_send_reply(a->d, &t, a->who, text, &a->msg);
+  sodium_memzero(text, a->req->text.n);
+  free(text);
+  if (r == 0)
+    r = rp__ibx_store_answered(a->d->st, a->thread, ask ? RP_IBX_ST_WAITING : RP_IBX_ST_ANSWERED,
+                               rp__ibx_now(a->d));
+  return r;
+}
+
+static int do_close(act *a) {
+  rp__ibx_thread t;
+  int r = need_thread(a, &t);
+  if (r != 0) return r;
+  if (a->req->outcome == 0) {
+    rp__ibx_buf_puts(&a->msg, "an outcome code is required");
+    return RP_EMISSING;
+  }
+  if (t.state == RP_IBX_ST_CLOSED) {
+    rp__ibx_buf_puts(&a->msg, "the thread is already closed");
+    return RP_ESTATE;
+  }
+  if ((r = rp__ibx_send_closure(a->d, &t, a->who, a->req->outcome, &a->msg)) != 0) return r;
+  return rp__ibx_store_close_thread(a->d->st, a->thread, a->req->outcome, rp__ibx_now(a->d));
+}
+
+static int do_announce(act *a) {
+  const rp__ibx_req *q = a->req;
+  char *f[5] = {cstr(q->event_on), cstr(q->host_org), cstr(q->title), cstr(q->text),
+                cstr(q->reg_deadline)};
+  rp__ibx_announcement an = {q->network, f[0], f[1], f[2], f[3], f[4]};
+  unsigned sent = 0;
+  int r = RP_ENOMEM;
+  if (q->network == 0 || q->event_on.n == 0 || q->host_org.n == 0 || q->title.n == 0 ||
+      q->text.n == 0 || q->reg_deadline.n == 0) {
+    rp__ibx_buf_puts(&a->msg, "network, date, host, title, deadline and programme are required");
+    r = RP_EMISSING;
+  } else if (f[0] && f[1] && f[2] && f[3] && f[4]) {
+    r = rp__ibx_send_announce(a->d, a->who, &an, &sent, &a->msg);
+  }
+  for (int i = 0; i < 5; i++) free(f[i]);
+  return r;
+}
+
+static int do_verify(act *a) {
+  rp__ibx_audit_head h = {0};
+  uint8_t buf[40];
+  size_t n = 0;
+  uint64_t lines = 0, bad = 0;
+  int r;
+  if (rp__ibx_store_meta_get(a->d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf, &n) == 0 &&
+      n == sizeof buf) {
+    for (int i = 0; i < 8; i++) h.seq = (h.seq << 8) | buf[i];
+    memcpy(h.hash, buf + 8, 32);
+  }
+  r = rp__ibx_audit_verify(a->d->cfg.audit_log, h.seq > 0 ? &h : NULL, &lines, &bad);
+  if (r == 0)
+    rp__ibx_buf_printf(&a->msg, "audit log intact: %llu lines, chain and head verified",
+                       (unsigned long long)lines);
+  else if (r == RP_EAUTH)
+    rp__ibx_buf_printf(&a->msg, "audit log TAMPERED: the chain breaks at line %llu",
+                       (unsigned long long)bad);
+  return r;
+}
+
+static int dispatch(act *a) {
+  switch (a->req->action) {
+    case RP_IBX_A_LIST: return do_list(a);
+    case RP_IBX_A_SHOW: return do_show(a, 0);
+    case RP_IBX_A_EXPORT: return do_show(a, 1);
+    case RP_IBX_A_CLAIM: return do_claim(a);
+    case RP_IBX_A_REPLY:
+    case RP_IBX_A_ASK: return do_answer(a);
+    case RP_IBX_A_CLOSE: return do_close(a);
+    case RP_IBX_A_ANNOUNCE: return do_announce(a);
+    case RP_IBX_A_REGISTRATIONS:
+      return rp__ibx_render_registrations(a->d->st, &a->text, &a->json);
+    case RP_IBX_A_AUDIT_VERIFY: return do_verify(a);
+    default: return RP_EINVAL;
+  }
+}
+
+static void respond(int fd, act *a, int err) {
+  rp__ibx_resp rs;
+  uint8_t *out = NULL;
+  size_t len = 0;
+  memset(&rs, 0, sizeof rs);
+  rs.version = RP_SCHEMA_VERSION;
+  rs.error = err < 0 ? (uint64_t)-err : 0;
+  if (err != 0 && a->msg.len == 0) rp__ibx_buf_puts(&a->msg, rp_strerror(err));
+  if (a->text.overflow || a->json.overflow) {
+    rs.error = (uint64_t)-RP_ETOOBIG;
+    rp__ibx_buf_free(&a->msg);
+    rp__ibx_buf_init(&a->msg, 1024);
+    rp__ibx_buf_puts(&a->msg, "the answer is too large");
+  }
+  rs.message = (rp__str){a->msg.p, (uint32_t)a->msg.len};
+  if (rs.error == 0) {
+    rs.text = (rp__str){a->text.p, (uint32_t)a->text.len};
+    rs.json = (rp__str){a->json.p, (uint32_t)a->json.len};
+  }
+  if (rp__ibx_resp_encode(&rs, &out, &len) == 0) rp__ibx_sock_write_frame(fd, out, len);
+  if (out != NULL) {
+    sodium_memzero(out, len);
+    free(out);
+  }
+}
+
+void rp__ibx_serve(rp__ibx_daemon *d, int fd) {
+  char who[RP_IBX_WHO_MAX + 1];
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  rp__ibx_req req;
+  const char *where = NULL;
+  act a = {.d = d, .who = who, .req = &req};
+  int r;
+  rp__ibx_buf_init(&a.msg, 1024);
+  rp__ibx_buf_init(&a.text, RP_IBX_RESP_MAX / 2 - 64);
+  rp__ibx_buf_init(&a.json, RP_IBX_RESP_MAX / 2 - 64);
+  if ((r = rp__ibx_sock_peer(fd, who, NULL)) != 0 ||
+      (r = rp__ibx_sock_read_frame(fd, RP_IBX_REQ_MAX, RP_IBX_SOCK_TIMEOUT_MS, &buf, &len)) != 0) {
+    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "error=%s", rp_err_name(r));
+  } else if ((r = rp__ibx_req_decode(buf, len, &req, &where)) != 0) {
+    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=%s", who,
+                rp_err_name(r), where != NULL ? where : "-");
+    rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
+                       where ? where : "");
+    respond(fd, &a, r);
+  } else {
+    if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
+    a.thread[req.thread.n] = 0;
+    r = dispatch(&a);
+    rp__ibx_audit_action(d, who, rp__ibx_action_name(req.action), a.thread[0] ? a.thread : NULL);
+    rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s", who,
+                rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
+                r == 0 ? "ok" : rp_err_name(r));
+    respond(fd, &a, r);
+  }
+  if (buf != NULL) {
+    sodium_memzero(buf, len);
+    free(buf);
+  }
+  rp__ibx_buf_free(&a.msg);
+  rp__ibx_buf_free(&a.text);
+  rp__ibx_buf_free(&a.json);
+  close(fd);
+}

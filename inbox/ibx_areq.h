@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The advisor socket protocol (docs/INBOX.md "The advisor socket"): what the advisor
+ * commands send to rejsepost-inboxd over its local Unix socket, and what comes back.
+ *
+ * Framing: each message is a 4-byte big-endian length, then that many bytes of one
+ * msgpack map decoded by the schema engine (proto/mp.h): unsigned integer keys, strict
+ * types, caps on every field. One request and one response per connection.
+ *
+ * This file needs only the protocol core (rpproto), so that its fuzz harness links
+ * without the client library.
+ */
+#ifndef RP_IBX_AREQ_H
+#define RP_IBX_AREQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ibx_caps.h"
+#include "mp.h"
+
+/* Actions (key 1), 1-based as every enum of the schema engine. */
+enum {
+  RP_IBX_A_LIST = 1,
+  RP_IBX_A_SHOW,
+  RP_IBX_A_CLAIM,
+  RP_IBX_A_REPLY,
+  RP_IBX_A_ASK,
+  RP_IBX_A_CLOSE,
+  RP_IBX_A_ANNOUNCE,
+  RP_IBX_A_REGISTRATIONS,
+  RP_IBX_A_EXPORT,
+  RP_IBX_A_AUDIT_VERIFY,
+  RP_IBX_A_MAX = RP_IBX_A_AUDIT_VERIFY
+};
+
+/* A request. Texts borrow from the decoded buffer. */
+typedef struct rp__ibx_req {
+  uint32_t version;     /* 0: RP_SCHEMA_VERSION */
+  int action;           /* 1: RP_IBX_A_* (required) */
+  rp__str thread;       /* 2: 32 lowercase hex */
+  int state;            /* 3: RP_IBX_ST_* name filter */
+  rp__str municipality; /* 4: 3 digits */
+  int category;         /* 5: a request category name */
+  rp__str text;         /* 6: reply advice / info questions / announcement programme */
+  int outcome;          /* 7: closure outcome name */
+  int network;          /* 8: "oest" / "vest" */
+  rp__str event_on;     /* 9: YYYY-MM-DD */
+  rp__str host_org;     /* 10: 3 digits */
+  rp__str title;        /* 11 */
+  rp__str reg_deadline; /* 12: YYYY-MM-DD */
+  bool all;             /* 13: list closed threads too */
+} rp__ibx_req;
+
+/* A response. */
+typedef struct rp__ibx_resp {
+  uint32_t version; /* 0 */
+  uint64_t error;   /* 1: 0, or the positive value of an RP_E code */
+  rp__str message;  /* 2: one line for the advisor (an error's reason, or "claimed") */
+  rp__str text;     /* 3: the readable output (listing, thread, export text form) */
+  rp__str json;     /* 4: the same as JSON (listing, export) */
+} rp__ibx_resp;
+
+/* "list", "show", ... or NULL; and back (0 if unknown). */
+const char *rp__ibx_action_name(int action);
+int rp__ibx_action_from_name(const char *name);
+
+/* Decodes a request body (no length prefix). Rules beyond the schema: thread, when
+ * present, is 32 lowercase hex; municipality and host_org are 3 digits; dates are
+ * YYYY-MM-DD. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
+int rp__ibx_req_decode(const uint8_t *buf, size_t len, rp__ibx_req *out, const char **where);
+int rp__ibx_req_encode(const rp__ibx_req *r, uint8_t *buf, size_t cap, size_t *len);
+
+int rp__ibx_resp_decode(const uint8_t *buf, size_t len, rp__ibx_resp *out);
+/* *out is malloc'd (caller frees). */
+int rp__ibx_resp_encode(const rp__ibx_resp *r, uint8_t **out, size_t *len);
+
+/* Reads a 4-byte big-endian length prefix; RP_ETOOBIG if over max. */
+int rp__ibx_frame_len(const uint8_t hdr[4], uint32_t max, uint32_t *len);
+
+/* Name tables of the request's enums (for the command line and the daemon). */
+const rp__enum *rp__ibx_enum_state(void);
+const rp__enum *rp__ibx_enum_category(void);
+const rp__enum *rp__ibx_enum_outcome(void);
+const rp__enum *rp__ibx_enum_network(void);
+
+/* The 1-based index of name in e, or 0. */
+int rp__ibx_enum_find(const rp__enum *e, const char *name);
+
+#endif /* RP_IBX_AREQ_H */

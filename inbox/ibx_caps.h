@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every cap of the advisor inbox daemon in one place (the protocol-wide ones are in
+ * proto/caps.h). Each has a test that goes one past it.
+ */
+#ifndef RP_IBX_CAPS_H
+#define RP_IBX_CAPS_H
+
+#include "caps.h"
+
+/* One advisor request on the socket (frame body). The largest field is a reply text of
+ * RP_TEXT_QUESTION_MAX bytes; the rest is small. */
+#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u)
+/* One response: a listing or an export of a long thread. */
+#define RP_IBX_RESP_MAX (8u * 1024u * 1024u)
+/* How long the daemon waits for one advisor's request before dropping the connection,
+ * so one stalled local client cannot hold the socket for long. */
+#define RP_IBX_SOCK_TIMEOUT_MS 2000
+/* Threads one listing returns. */
+#define RP_IBX_LIST_MAX 500u
+/* Messages one thread shows or exports. */
+#define RP_IBX_THREAD_MSGS_MAX 1000u
+/* A user name as the audit log records it. */
+#define RP_IBX_WHO_MAX 32u
+/* A path in the configuration. */
+#define RP_IBX_PATH_MAX 1024u
+/* Advisors mapped to a pseudonym in the configuration. */
+#define RP_IBX_ADVISORS_MAX 64u
+/* One audit log line, newline included. */
+#define RP_IBX_AUDIT_LINE_MAX 512u
+/* Retention of closed threads: 1 hour .. 10 years (seconds); default 180 days. */
+#define RP_IBX_RETENTION_MIN_S 3600ull
+#define RP_IBX_RETENTION_MAX_S (3650ull * 86400)
+#define RP_IBX_RETENTION_DEFAULT_S (180ull * 86400)
+/* The periodic check (escalation, retention): 50 ms (tests) .. 1 hour. */
+#define RP_IBX_TICK_MIN_MS 50u
+#define RP_IBX_TICK_MAX_MS 3600000u
+#define RP_IBX_TICK_DEFAULT_MS 30000u
+/* Days the service clock walks forward at most when it adds office time. */
+#define RP_IBX_CLOCK_DAYS_MAX 800
+
+#endif /* RP_IBX_CAPS_H */

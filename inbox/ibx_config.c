@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+#include "ibx_config.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ibx_log.h"
+#include "rejsepost_errors.h"
+
+typedef struct load_ctx {
+  rp__ibx_config *c;
+  char dir[RP_IBX_PATH_MAX];
+  char *err;
+  size_t cap;
+  int failed;
+} load_ctx;
+
+void rp__ibx_config_defaults(rp__ibx_config *c) {
+  memset(c, 0, sizeof *c);
+  c->relay_port = 7411;
+  snprintf(c->relay_host, sizeof c->relay_host, "127.0.0.1");
+  c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
+  c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
+  c->log_level = RP_IBX_LOG_INFO;
+  rp__ibx_hours_default(&c->hours);
+  snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
+}
+
+static int set_str(char *dst, size_t cap, const char *v) {
+  size_t n = strlen(v);
+  if (n == 0 || n >= cap) return RP_ECONFIG;
+  memcpy(dst, v, n + 1);
+  return 0;
+}
+
+/* A path: relative ones are taken from the config file's folder. */
+static int set_path(load_ctx *x, char *dst, size_t cap, const char *v) {
+  if (v[0] == '/' || x->dir[0] == 0) return set_str(dst, cap, v);
+  int n = snprintf(dst, cap, "%s/%s", x->dir, v);
+  return n > 0 && (size_t)n < cap ? 0 : RP_ECONFIG;
+}
+
+static int set_uint(uint64_t *dst, const char *v, uint64_t lo, uint64_t hi) {
+  char *end = NULL;
+  if (v[0] < '0' || v[0] > '9') return RP_ECONFIG;
+  unsigned long long n = strtoull(v, &end, 10);
+  if (*end != 0 || n < lo || n > hi) return RP_ECONFIG;
+  *dst = n;
+  return 0;
+}
+
+static int advisor(rp__ibx_config *c, const char *user, const char *v) {
+  const char *colon = strchr(v, ':');
+  rp__ibx_advisor *a;
+  if (c->nadvisors >= RP_IBX_ADVISORS_MAX || colon == NULL || colon == v) return RP_ECONFIG;
+  a = &c->advisors[c->nadvisors];
+  if ((size_t)(colon - v) >= sizeof a->role || set_str(a->user, sizeof a->user, user) != 0 ||
+      set_str(a->id, sizeof a->id, colon + 1) != 0)
+    return RP_ECONFIG;
+  memcpy(a->role, v, (size_t)(colon - v));
+  a->role[colon - v] = 0;
+  c->nadvisors++;
+  return 0;
+}
+
+#define IS(s, k) (strcmp(sec, s) == 0 && strcmp(key, k) == 0)
+#define PATH(field) set_path(x, c->field, sizeof c->field, v)
+
+static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
+  rp__ibx_config *c = x->c;
+  uint64_t n = 0;
+  int r = RP_ECONFIG;
+  if (IS("client", "state_dir")) r = PATH(state_dir);
+  else if (IS("client", "identity")) r = PATH(identity);
+  else if (IS("client", "passphrase_file")) r = PATH(passphrase_file);
+  else if (IS("client", "relay_host")) r = set_str(c->relay_host, sizeof c->relay_host, v);
+  else if (IS("client", "relay_port")) {
+    if ((r = set_uint(&n, v, 1, 65535)) == 0) c->relay_port = (unsigned)n;
+  } else if (IS("client", "relay_key")) r = set_str(c->relay_key, sizeof c->relay_key, v);
+  else if (IS("client", "admin_key")) r = set_str(c->admin_key, sizeof c->admin_key, v);
+  else if (IS("client", "roster")) r = PATH(roster);
+  else if (IS("inbox", "database")) r = PATH(database);
+  else if (IS("inbox", "data_key")) r = PATH(data_key);
+  else if (IS("inbox", "data_key_passphrase_file")) r = PATH(data_key_passphrase_file);
+  else if (IS("inbox", "audit_log")) r = PATH(audit_log);
+  else if (IS("inbox", "retention_seconds"))
+    r = set_uint(&c->retention_s, v, RP_IBX_RETENTION_MIN_S, RP_IBX_RETENTION_MAX_S);
+  else if (IS("inbox", "retention_days")) {
+    if ((r = set_uint(&n, v, 1, RP_IBX_RETENTION_MAX_S / 86400)) == 0) c->retention_s = n * 86400;
+  } else if (IS("inbox", "check_interval_ms")) {
+    if ((r = set_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0) c->tick_ms = (unsigned)n;
+  } else if (IS("inbox", "log_level")) {
+    c->log_level = rp__ibx_log_level_from_name(v);
+    r = c->log_level < 0 ? RP_ECONFIG : 0;
+  } else if (IS("socket", "path")) {
+    r = set_path(x, c->socket, sizeof c->socket, v);
+  } else if (IS("socket", "group")) r = set_str(c->socket_group, sizeof c->socket_group, v);
+  else if (IS("office", "hours")) r = rp__ibx_hours_parse_span(&c->hours, v);
+  else if (IS("office", "days")) r = rp__ibx_hours_parse_days(&c->hours, v);
+  else if (IS("office", "socialvagt")) r = set_str(c->socialvagt, sizeof c->socialvagt, v);
+  else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
+  return r;
+}
+
+static int handler(void *user, const char *sec, const char *key, const char *v) {
+  load_ctx *x = user;
+  if (x->failed) return 1;
+  if (one(x, sec, key, v) != 0) {
+    snprintf(x->err, x->cap, "[%s] %s: bad or unknown setting", sec, key);
+    x->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static int required(const rp__ibx_config *c, char *err, size_t cap) {
+  const char *missing = c->state_dir[0] == 0   ? "[client] state_dir"
+                        : c->identity[0] == 0  ? "[client] identity"
+                        : c->relay_key[0] == 0 ? "[client] relay_key"
+                        : c->admin_key[0] == 0 ? "[client] admin_key"
+                        : c->roster[0] == 0    ? "[client] roster"
+                        : c->database[0] == 0  ? "[inbox] database"
+                        : c->data_key[0] == 0  ? "[inbox] data_key"
+                        : c->audit_log[0] == 0 ? "[inbox] audit_log"
+                        : c->socket[0] == 0    ? "[socket] path"
+                                               : NULL;
+  if (missing == NULL) return 0;
+  snprintf(err, cap, "%s is required", missing);
+  return RP_ECONFIG;
+}
+
+int rp__ibx_config_load(const char *path, rp__ibx_config *c, char *err, size_t cap) {
+  load_ctx x = {.c = c, .err = err, .cap = cap};
+  const char *slash = strrchr(path, '/');
+  FILE *f;
+  int line;
+  err[0] = 0;
+  if (slash != NULL && (size_t)(slash - path) < sizeof x.dir) {
+    memcpy(x.dir, path, (size_t)(slash - path));
+    x.dir[slash - path] = 0;
+  }
+  if ((f = fopen(path, "r")) == NULL) {
+    snprintf(err, cap, "cannot open %s", path);
+    return RP_ENOTFOUND;
+  }
+  line = ini_parse_file(f, handler, &x);
+  fclose(f);
+  if (x.failed || line != 0) {
+    if (!x.failed) snprintf(err, cap, "line %d: not INI syntax", line);
+    return RP_ECONFIG;
+  }
+  return required(c, err, cap);
+}
+
+const rp__ibx_advisor *rp__ibx_config_advisor(const rp__ibx_config *c, const char *user) {
+  for (unsigned i = 0; i < c->nadvisors; i++)
+    if (strcmp(c->advisors[i].user, user) == 0) return &c->advisors[i];
+  return NULL;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* Setting up and tearing down the daemon. */
+#include "ibx_daemon.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ibx_datakey.h"
+#include "ibx_log.h"
+#include "ibx_sock.h"
+#include "keyfile.h"
+
+uint64_t rp__ibx_now(rp__ibx_daemon *d) { return rp__ibx_clock_now(&d->clock); }
+
+void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h) {
+  pthread_mutex_lock(&d->mu);
+  *h = d->cfg.hours;
+  pthread_mutex_unlock(&d->mu);
+}
+
+int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
+                         const char *thread) {
+  rp__ibx_audit_head h;
+  uint8_t buf[40];
+  int r = rp__ibx_audit_append(d->audit, rp__ibx_now(d), who, action, thread, &h);
+  if (r != 0) {
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action, rp_err_name(r));
+    return r;
+  }
+  for (int i = 0; i < 8; i++) buf[i] = (uint8_t)(h.seq >> (56 - 8 * i));
+  memcpy(buf + 8, h.hash, 32);
+  return rp__ibx_store_meta_put(d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf);
+}
+
+/* The administrator key: 64 hex characters or a public key export. */
+static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
+  rp__identity_public pub;
+  int r;
+  if (strlen(v) == 64 &&
+      sodium_hex2bin(pk, RP_IDENTITY_PUBLICKEYBYTES, v, 64, NULL, NULL, NULL) == 0)
+    return 0;
+  if ((r = rp__keyfile_load_public(v, &pub)) != 0) return r;
+  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
+  return 0;
+}
+
+int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out) {
+  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES], *doc = NULL;
+  FILE *f;
+  size_t n;
+  int r;
+  *out = NULL;
+  if ((r = admin_pk(c->admin_key, pk)) != 0) return r;
+  if ((f = fopen(c->roster, "rb")) == NULL) return RP_ENOTFOUND;
+  if ((doc = malloc(RP_ROSTER_MAX + 1)) == NULL) {
+    fclose(f);
+    return RP_ENOMEM;
+  }
+  n = fread(doc, 1, RP_ROSTER_MAX + 1, f);
+  fclose(f);
+  r = n > RP_ROSTER_MAX ? RP_ETOOBIG : rp__roster_verify(doc, n, pk, out);
+  free(doc);
+  return r;
+}
+
+/* Reads the first line of a passphrase file (mode 0600 expected) into sodium memory. */
+static int read_pass(const char *path, char **pass, size_t *len) {
+  char *p = sodium_malloc(RP_PASSPHRASE_MAX + 1);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+  *pass = NULL;
+  if (p == NULL) return RP_ENOMEM;
+  if (fd < 0) {
+    sodium_free(p);
+    return RP_ENOTFOUND;
+  }
+  n = read(fd, p, RP_PASSPHRASE_MAX);
+  close(fd);
+  if (n <= 0) {
+    sodium_free(p);
+    return RP_EPASSPHRASE;
+  }
+  p[n] = 0;
+  *len = strcspn(p, "\r\n");
+  *pass = p;
+  return 0;
+}
+
+static int open_key(rp__ibx_daemon *d) {
+  char *pass = NULL;
+  size_t plen = 0;
+  int r = 0;
+  if (d->cfg.data_key_passphrase_file[0] != 0 &&
+      (r = read_pass(d->cfg.data_key_passphrase_file, &pass, &plen)) != 0)
+    return r;
+  r = rp__ibx_datakey_load(d->cfg.data_key, pass, plen, 1, 0, 0, &d->key);
+  if (pass != NULL) sodium_free(pass);
+  return r;
+}
+
+static int start_client(rp__ibx_daemon *d) {
+  rp_config *cfg = NULL;
+  int r;
+  if ((r = rp_config_new(&cfg)) != 0) return r;
+  if ((r = rp_config_set_state_dir(cfg, d->cfg.state_dir)) == 0 &&
+      (r = rp_config_set_relay(cfg, d->cfg.relay_host, d->cfg.relay_port)) == 0 &&
+      (r = rp_config_set_relay_key(cfg, d->cfg.relay_key)) == 0 &&
+      (r = rp_config_set_identity_file(cfg, d->cfg.identity)) == 0 &&
+      (r = rp_config_set_admin_key(cfg, d->cfg.admin_key)) == 0 &&
+      (r = rp_config_set_roster_file(cfg, d->cfg.roster)) == 0 &&
+      (r = rp_config_set_backoff(cfg, 100, 5000)) == 0 &&
+      (r = rp_config_set_receive_callback(cfg, rp__ibx_on_receive, d)) == 0) {
+    if (d->cfg.passphrase_file[0] != 0)
+      r = rp_config_set_passphrase_file(cfg, d->cfg.passphrase_file);
+    if (r == 0) r = rp_client_new(cfg, &d->client);
+  }
+  if (r != 0)
+    rp__ibx_log(RP_IBX_LOG_ERROR, "client_failed", "error=%s detail=\"%s\"", rp_err_name(r),
+                rp_config_error(cfg));
+  rp_config_free(cfg);
+  return r;
+}
+
+static int fail(char *err, size_t cap, const char *what, int r) {
+  snprintf(err, cap, "%s: %s", what, rp_strerror(r));
+  return r;
+}
+
+static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
+  uint64_t broken = 0;
+  int r;
+  if ((r = open_key(d)) != 0) return fail(err, cap, "data key", r);
+  if ((r = rp__ibx_store_open(d->cfg.database, d->key, &d->st)) != 0)
+    return fail(err, cap, "database", r);
+  if ((r = rp__ibx_audit_open(d->cfg.audit_log, &d->audit, &broken)) != 0)
+    return fail(err, cap, "audit log", r);
+  if (broken != 0)
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu", (unsigned long long)broken);
+  if ((r = rp__ibx_roster_load(&d->cfg, &d->roster)) != 0) return fail(err, cap, "roster", r);
+  if ((r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd)) != 0)
+    return fail(err, cap, "advisor socket", r);
+  if ((r = start_client(d)) != 0) return fail(err, cap, "client", r);
+  return 0;
+}
+
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
+                        char *err, size_t cap) {
+  int r;
+  memset(d, 0, sizeof *d);
+  d->listen_fd = d->sig_pipe[0] = d->sig_pipe[1] = -1;
+  pthread_mutex_init(&d->mu, NULL);
+  snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
+  rp__ibx_config_defaults(&d->cfg);
+  if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
+  rp__ibx_log_set_level(d->cfg.log_level);
+  rp__ibx_clock_init(&d->clock, test_clock);
+  if (d->clock.file[0] != 0)
+    rp__ibx_log(RP_IBX_LOG_WARN, "test_clock", "source=file (tests only)");
+  if (pipe(d->sig_pipe) != 0) return fail(err, cap, "pipe", RP_EIO);
+  fcntl(d->sig_pipe[0], F_SETFL, O_NONBLOCK);
+  fcntl(d->sig_pipe[1], F_SETFL, O_NONBLOCK);
+  return open_parts(d, err, cap);
+}
+
+void rp__ibx_daemon_close(rp__ibx_daemon *d) {
+  /* The client first: its loop thread may still be storing a message. */
+  rp_client_free(d->client);
+  d->client = NULL;
+  if (d->listen_fd >= 0) {
+    close(d->listen_fd);
+    unlink(d->cfg.socket);
+  }
+  for (int i = 0; i < 2; i++)
+    if (d->sig_pipe[i] >= 0) close(d->sig_pipe[i]);
+  rp__ibx_audit_close(d->audit);
+  rp__ibx_store_close(d->st);
+  rp__ibx_datakey_free(d->key);
+  rp__roster_free(d->roster);
+  pthread_mutex_destroy(&d->mu);
+  d->audit = NULL;
+  d->st = NULL;
+  d->key = NULL;
+  d->roster = NULL;
+}
+
+int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
+  rp__ibx_config c;
+  rp__roster *ro = NULL;
+  char err[256];
+  int r;
+  rp__ibx_config_defaults(&c);
+  if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0 ||
+      (r = rp__ibx_roster_load(&c, &ro)) != 0) {
+    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)", rp_err_name(r));
+    return r;
+  }
+  pthread_mutex_lock(&d->mu);
+  d->cfg.hours = c.hours;
+  memcpy(d->cfg.socialvagt, c.socialvagt, sizeof c.socialvagt);
+  d->cfg.retention_s = c.retention_s;
+  d->cfg.tick_ms = c.tick_ms;
+  d->cfg.log_level = c.log_level;
+  memcpy(d->cfg.advisors, c.advisors, sizeof c.advisors);
+  d->cfg.nadvisors = c.nadvisors;
+  rp__roster_free(d->roster);
+  d->roster = ro;
+  pthread_mutex_unlock(&d->mu);
+  rp__ibx_log_set_level(c.log_level);
+  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu",
+              (unsigned long long)rp__roster_version(ro));
+  return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost-inboxd: the team's inbox. It holds the team identity as an rp_client of the
+ * client library, stores what arrives in its own encrypted store, keeps the service
+ * clock, and serves the advisors on a local socket. docs/INBOX.md is the manual.
+ *
+ * Threads: the client library calls rp__ibx_on_receive on its loop thread; everything
+ * else (advisor requests, the periodic check, signals) runs on the main thread. The
+ * store and the audit log lock themselves; the configuration is only replaced on the
+ * main thread, and what the loop thread reads of it (office hours) is copied under mu.
+ */
+#ifndef RP_IBX_DAEMON_H
+#define RP_IBX_DAEMON_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ibx_audit.h"
+#include "ibx_clock.h"
+#include "ibx_config.h"
+#include "ibx_json.h"
+#include "ibx_store.h"
+#include "rejsepost.h"
+#include "roster.h"
+
+typedef struct rp__ibx_daemon {
+  char config_path[RP_IBX_PATH_MAX];
+  rp__ibx_config cfg;
+  pthread_mutex_t mu; /* cfg.hours, cfg.socialvagt, roster */
+  rp__ibx_clock clock;
+  uint8_t *key;
+  rp__ibx_store *st;
+  rp__ibx_audit *audit;
+  rp__roster *roster;
+  rp_client *client;
+  int listen_fd;
+  int sig_pipe[2];
+} rp__ibx_daemon;
+
+/* Loads the configuration, the data key, the store, the audit log and the roster,
+ * starts the client and listens on the socket. err gets a sentence on failure.
+ * RP_ECONFIG for a configuration problem (exit status 2), other codes otherwise. */
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
+                        char *err, size_t cap);
+
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads. 0 on a clean stop. */
+int rp__ibx_daemon_run(rp__ibx_daemon *d);
+
+/* Stops the client (its commits finish), closes everything, removes the socket. */
+void rp__ibx_daemon_close(rp__ibx_daemon *d);
+
+/* Reads the configuration again: office hours, retention, check interval, log level,
+ * advisors and the roster. Paths, the socket and the identity need a restart. */
+int rp__ibx_daemon_reload(rp__ibx_daemon *d);
+
+/* The periodic work: escalation of overdue akut/haster threads, missed out-of-hours
+ * replies, retention purge. */
+void rp__ibx_daemon_tick(rp__ibx_daemon *d);
+
+/* Now, by the daemon's clock. */
+uint64_t rp__ibx_now(rp__ibx_daemon *d);
+
+/* The office hours, copied under the lock. */
+void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h);
+
+/* Appends to the audit log and records the new head in the store. */
+int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
+                         const char *thread);
+
+/* Loads and verifies the roster file named in the configuration (ibx_daemon.c). */
+int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out);
+
+/* ibx_recv.c: the client library's receive callback. */
+void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r);
+
+/* ibx_actions.c: serves one accepted advisor connection, then closes fd. */
+void rp__ibx_serve(rp__ibx_daemon *d, int fd);
+
+/* ibx_send.c: what the team sends. Each stores the sent message in the thread and
+ * returns 0 or an RP_E code; msg (may be NULL) gets a line for the advisor. */
+int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                       const char *text, rp__ibx_buf *msg);
+int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                     const char *text, rp__ibx_buf *msg);
+int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                         int outcome, rp__ibx_buf *msg);
+int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t);
+/* One network_announcement per active municipality member of the network (RP__NET_*).
+ * *sent gets the number of envelopes. */
+typedef struct rp__ibx_announcement {
+  int network; /* RP__NET_* */
+  const char *event_on, *host_org, *title, *programme, *deadline;
+} rp__ibx_announcement;
+int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
+                          unsigned *sent, rp__ibx_buf *msg);
+
+/* The meta key of the audit head in the store. */
+#define RP_IBX_META_AUDIT_HEAD "audit_head"
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* The main thread's loop: advisor connections, signals, and the periodic check. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "envelope_hdr.h"
+#include "ibx_daemon.h"
+#include "ibx_log.h"
+
+static int g_sig_fd = -1;
+
+static void on_signal(int sig) {
+  char c = sig == SIGHUP ? 'H' : 'T';
+  int saved = errno;
+  if (g_sig_fd >= 0) {
+    ssize_t w = write(g_sig_fd, &c, 1);
+    (void)w;
+  }
+  errno = saved;
+}
+
+static void install_signals(int fd) {
+  struct sigaction sa;
+  g_sig_fd = fd;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int escalate_one(void *data, const rp__ibx_thread *t) {
+  rp__ibx_daemon *d = data;
+  char deadline[32];
+  if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated") != 0) return 0;
+  rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
+  rp__ibx_log(RP_IBX_LOG_ERROR, "escalated", "thread=%s urgency=%s state=%s deadline=\"%s\"",
+              t->thread_id, t->urgency == RP__URG_AKUT ? "akut" : "haster",
+              rp__ibx_state_name(t->state), deadline);
+  rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
+  return 0;
+}
+
+/* Akut requests that arrived out of hours but have no automatic reply yet (the daemon
+ * stopped between storing and replying): listings put akut first, so stop at the first
+ * thread that is not akut. */
+typedef struct missed {
+  rp__ibx_thread t[16];
+  int n;
+  rp__ibx_hours h;
+} missed;
+
+static int missed_one(void *data, const rp__ibx_thread *t) {
+  missed *m = data;
+  if (t->urgency != RP__URG_AKUT || m->n == 16) return 1;
+  if (!t->autoreplied && t->state == RP_IBX_ST_NEW && !rp__ibx_hours_open(&m->h, t->arrived))
+    m->t[m->n++] = *t;
+  return 0;
+}
+
+void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
+  uint64_t now = rp__ibx_now(d), purged = 0, keep;
+  rp__ibx_filter f = {0};
+  missed m = {.n = 0};
+  rp__ibx_store_escalation_candidates(d->st, now, escalate_one, d);
+  rp__ibx_hours_get(d, &m.h);
+  rp__ibx_store_list(d->st, &f, missed_one, &m);
+  for (int i = 0; i < m.n; i++) rp__ibx_send_autoreply(d, &m.t[i]);
+  pthread_mutex_lock(&d->mu);
+  keep = d->cfg.retention_s * 1000;
+  pthread_mutex_unlock(&d->mu);
+  if (now > keep && rp__ibx_store_purge(d->st, now - keep, &purged) == 0 && purged > 0) {
+    rp__ibx_log(RP_IBX_LOG_INFO, "purged", "threads=%llu", (unsigned long long)purged);
+    rp__ibx_audit_action(d, "inboxd", "purge", NULL);
+  }
+}
+
+/* Handles what the signal handler wrote. Returns 1 to stop. */
+static int drain_signals(rp__ibx_daemon *d) {
+  char buf[16];
+  ssize_t n;
+  int stop = 0;
+  while ((n = read(d->sig_pipe[0], buf, sizeof buf)) > 0)
+    for (ssize_t i = 0; i < n; i++) {
+      if (buf[i] == 'T') stop = 1;
+      else if (buf[i] == 'H') rp__ibx_daemon_reload(d);
+    }
+  return stop;
+}
+
+int rp__ibx_daemon_run(rp__ibx_daemon *d) {
+  uint64_t next = mono_ms();
+  install_signals(d->sig_pipe[1]);
+  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s",
+              rp_client_member_id(d->client), d->cfg.socket);
+  for (;;) {
+    struct pollfd p[2] = {{.fd = d->listen_fd, .events = POLLIN},
+                          {.fd = d->sig_pipe[0], .events = POLLIN}};
+    uint64_t now = mono_ms();
+    if (now >= next) {
+      rp__ibx_daemon_tick(d);
+      pthread_mutex_lock(&d->mu);
+      next = mono_ms() + d->cfg.tick_ms;
+      pthread_mutex_unlock(&d->mu);
+      continue;
+    }
+    int r = poll(p, 2, (int)(next - now));
+    if (r < 0 && errno != EINTR) return RP_EIO;
+    if (r <= 0) continue;
+    if ((p[1].revents & POLLIN) && drain_signals(d)) break;
+    if (p[0].revents & POLLIN) {
+      int fd = accept(d->listen_fd, NULL, NULL);
+      if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        rp__ibx_serve(d, fd);
+      }
+    }
+  }
+  rp__ibx_log(RP_IBX_LOG_INFO, "stopping", "reason=signal");
+  g_sig_fd = -1;
+  return 0;
+}

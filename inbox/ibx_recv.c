@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What arrives for the team: the client library has verified and opened the envelope
+ * and stored it in its own inbox; we store it in ours (encrypted, durable) and only
+ * then mark it handled there, so a crash in between offers it again (and the msg_id
+ * keeps it from being stored twice).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope_hdr.h"
+#include "ibx_areq.h"
+#include "ibx_daemon.h"
+#include "ibx_log.h"
+#include "payload.h"
+
+static void copy(char *dst, size_t cap, const char *src) {
+  size_t n = src != NULL ? strlen(src) : 0;
+  if (n >= cap) n = cap - 1;
+  if (n > 0) memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
+static int urgency_of(const char *name) {
+  static const char *const u[] = {"akut", "haster", "normal", "plan"};
+  for (int i = 0; name != NULL && i < 4; i++)
+    if (strcmp(name, u[i]) == 0) return i + 1;
+  return 0;
+}
+
+static uint64_t categories_of(const rp_received *r) {
+  const rp__enum *e = rp__ibx_enum_category();
+  const char *name;
+  uint64_t bits = 0;
+  for (size_t i = 0; i < RP_SET_MAX && rp_received_get_set(r, "categories", i, &name) == 0; i++) {
+    int idx = rp__ibx_enum_find(e, name);
+    if (idx > 0) bits |= 1ull << (idx - 1);
+  }
+  return bits;
+}
+
+/* The municipality code: the roster's (signed) rather than what the payload says. */
+static void municipality_of(rp__ibx_daemon *d, const rp_received *r, char out[4]) {
+  const rp__member *m;
+  const char *org = NULL;
+  out[0] = 0;
+  pthread_mutex_lock(&d->mu);
+  m = rp__roster_find_id(d->roster, rp_received_sender(r));
+  if (m != NULL) copy(out, 4, m->municipality);
+  pthread_mutex_unlock(&d->mu);
+  if (out[0] == 0 && rp_received_get_text(r, "sender_org", &org) == 0) copy(out, 4, org);
+}
+
+/* A thread row for a message that opens one (request, plan review), else NULL. */
+static int thread_for(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now,
+                      rp__ibx_thread *t) {
+  const char *u = NULL;
+  rp__ibx_hours h;
+  if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW) return 0;
+  memset(t, 0, sizeof *t);
+  copy(t->thread_id, sizeof t->thread_id, rp_received_thread_id(r));
+  copy(t->first_msg, sizeof t->first_msg, rp_received_msg_id(r));
+  copy(t->peer, sizeof t->peer, rp_received_sender(r));
+  municipality_of(d, r, t->municipality);
+  t->kind = kind;
+  /* A plan review has no urgency of its own: it runs on the plan clock. */
+  t->urgency = kind == RP__PL_REQUEST && rp_received_get_enum(r, "urgency", &u) == 0
+                   ? urgency_of(u)
+                   : RP__URG_PLAN;
+  t->categories = kind == RP__PL_REQUEST ? categories_of(r) : 0;
+  t->state = RP_IBX_ST_NEW;
+  t->arrived = t->updated = now;
+  rp__ibx_hours_get(d, &h);
+  t->deadline = rp__ibx_deadline(&h, t->urgency, now);
+  return 1;
+}
+
+/* What a later message does to its thread. */
+static void after_store(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now) {
+  const char *th = rp_received_thread_id(r), *outcome = NULL;
+  rp__ibx_thread t;
+  if (rp__ibx_store_thread(d->st, th, &t) != 0) return;
+  if (kind == RP__PL_CLOSURE && rp_received_get_enum(r, "outcome", &outcome) == 0)
+    rp__ibx_store_close_thread(d->st, th, rp__ibx_enum_find(rp__ibx_enum_outcome(), outcome), now);
+  else if (kind == RP__PL_CONSENT_WITHDRAWN)
+    rp__ibx_store_close_thread(d->st, th, RP__OUT_SAMTYKKE_TILBAGEKALDT, now);
+  else if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW)
+    rp__ibx_store_touch(d->st, th, now);
+}
+
+static char *body_of(const rp_received *r, size_t *len) {
+  char *json = NULL, *copy_;
+  if (rp_received_to_json(r, &json) != 0 || json == NULL) {
+    /* Without JSON support we still keep that it came and what it is. */
+    static const char k_min[] = "{\"note\":\"body not available as JSON\"}";
+    *len = sizeof k_min - 1;
+    return strdup(k_min);
+  }
+  *len = strlen(json);
+  copy_ = malloc(*len + 1);
+  if (copy_ != NULL) memcpy(copy_, json, *len + 1);
+  memset(json, 0, *len);
+  rp_free(json);
+  return copy_;
+}
+
+static int store(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now,
+                 int *inserted, rp__ibx_thread *t, int *has_t) {
+  rp__ibx_msg m;
+  int rc;
+  memset(&m, 0, sizeof m);
+  copy(m.msg_id, sizeof m.msg_id, rp_received_msg_id(r));
+  copy(m.thread_id, sizeof m.thread_id, rp_received_thread_id(r));
+  copy(m.ref, sizeof m.ref, rp_received_in_reply_to(r));
+  copy(m.peer, sizeof m.peer, rp_received_sender(r));
+  m.dir = RP_IBX_IN;
+  m.kind = kind;
+  m.created = rp_received_created(r);
+  m.stored = now;
+  if ((m.body = body_of(r, &m.body_len)) == NULL) return RP_ENOMEM;
+  *has_t = thread_for(d, r, kind, now, t);
+  rc = rp__ibx_store_add(d->st, &m, *has_t ? t : NULL, inserted);
+  memset(m.body, 0, m.body_len);
+  free(m.body);
+  return rc;
+}
+
+void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r) {
+  rp__ibx_daemon *d = data;
+  rp__payload_kind kind = 0;
+  rp__ibx_thread t;
+  rp__ibx_hours h;
+  uint64_t now = rp__ibx_now(d);
+  int inserted = 0, has_t = 0, rc;
+
+  if (rp__payload_kind_from_name(rp_received_kind(r), &kind) != 0) kind = 0;
+  if ((rc = store(d, r, (int)kind, now, &inserted, &t, &has_t)) != 0) {
+    /* Not marked handled: the library offers it again at the next start. */
+    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s", rp_received_msg_id(r),
+                rp_err_name(rc));
+    return;
+  }
+  if (inserted) after_store(d, r, (int)kind, now);
+  rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  rp__ibx_log(RP_IBX_LOG_INFO, inserted ? "received" : "duplicate",
+              "msg=%s thread=%s kind=%s from=%s urgency=%s%s", rp_received_msg_id(r),
+              rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
+              has_t ? (t.urgency == RP__URG_AKUT ? "akut" : t.urgency == RP__URG_HASTER ? "haster"
+                       : t.urgency == RP__URG_NORMAL ? "normal" : "plan") : "-",
+              rc != 0 ? " mark_handled=failed" : "");
+  rp__ibx_hours_get(d, &h);
+  if (inserted && has_t && t.urgency == RP__URG_AKUT && !rp__ibx_hours_open(&h, now))
+    rp__ibx_send_autoreply(d, &t);
+}

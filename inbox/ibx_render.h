@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the advisor sees: listings, threads, registrations and exports, each as text for
+ * a terminal (times in local time, urgency and overdue marked) and as JSON.
+ */
+#ifndef RP_IBX_RENDER_H
+#define RP_IBX_RENDER_H
+
+#include <stdint.h>
+
+#include "ibx_json.h"
+#include "ibx_store.h"
+
+/* "akut", "haster", "normal", "plan" or "-". */
+const char *rp__ibx_urgency_name(int urg);
+
+/* The listing of threads that match f. */
+int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
+                        rp__ibx_buf *text, rp__ibx_buf *json);
+
+/* One thread with every message (show and export). RP_ENOTFOUND. */
+int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
+                          rp__ibx_buf *text, rp__ibx_buf *json);
+
+/* Every registration received, grouped by the announcement it answers. */
+int rp__ibx_render_registrations(rp__ibx_store *st, rp__ibx_buf *text, rp__ibx_buf *json);
+
+#endif

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* What the team sends: replies, questions, closures, the automatic out-of-hours reply
+ * and network announcements. Each sent message is also kept in its thread (encrypted). */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ibx_areq.h"
+#include "ibx_daemon.h"
+#include "ibx_log.h"
+#include "payload.h"
+
+typedef struct out_msg {
+  const char *thread_id, *peer, *who, *ref;
+  int kind;
+} out_msg;
+
+/* Sends m and keeps body (JSON) as the thread's record of it. */
+static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, rp__ibx_buf *body,
+                     char msg_id[RP_ID_STRLEN]) {
+  rp__ibx_msg row;
+  int r;
+  if (body->overflow) return RP_ETOOBIG;
+  if ((r = rp_send(d->client, m, msg_id)) != 0) {
+    const char *f = rp_msg_error_field(m);
+    rp__ibx_log(RP_IBX_LOG_WARN, "send_refused", "kind=%s thread=%s error=%s field=%s",
+                rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
+                f != NULL ? f : "-");
+    return r;
+  }
+  memset(&row, 0, sizeof row);
+  snprintf(row.msg_id, sizeof row.msg_id, "%s", msg_id);
+  snprintf(row.thread_id, sizeof row.thread_id, "%s", o->thread_id);
+  snprintf(row.ref, sizeof row.ref, "%s", o->ref != NULL ? o->ref : "");
+  snprintf(row.peer, sizeof row.peer, "%s", o->peer);
+  snprintf(row.who, sizeof row.who, "%s", o->who);
+  row.dir = RP_IBX_OUT;
+  row.kind = o->kind;
+  row.created = row.stored = rp__ibx_now(d);
+  row.body = body->p;
+  row.body_len = body->len;
+  if ((r = rp__ibx_store_add(d->st, &row, NULL, NULL)) != 0)
+    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)", msg_id,
+                rp_err_name(r));
+  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id, o->thread_id,
+              rp__payload_kind_name((uint64_t)o->kind), o->peer);
+  return 0;
+}
+
+/* The advisor's role and pseudonym: from [advisors], else "raadgiver" and the user. */
+static void advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]) {
+  const rp__ibx_advisor *a;
+  pthread_mutex_lock(&d->mu);
+  a = rp__ibx_config_advisor(&d->cfg, who);
+  snprintf(role, 32, "%s", a != NULL ? a->role : "raadgiver");
+  snprintf(id, 65, "%s", a != NULL ? a->id : who);
+  pthread_mutex_unlock(&d->mu);
+}
+
+static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                      const char *role, const char *id, const char *text, int reporting,
+                      rp__ibx_buf *msg) {
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  char msg_id[RP_ID_STRLEN];
+  out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_REPLY};
+  int r;
+  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 1024);
+  rp__ibx_buf_puts(&body, "{\"kind\":\"reply\",\"advisor\":{\"role\":");
+  rp__ibx_buf_json_str(&body, role);
+  rp__ibx_buf_puts(&body, ",\"id\":");
+  rp__ibx_buf_json_str(&body, id);
+  rp__ibx_buf_puts(&body, "},\"advice\":");
+  rp__ibx_buf_json_str(&body, text);
+  rp__ibx_buf_puts(&body, "}");
+  if ((r = rp_msg_new("reply", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
+      (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
+      (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
+      (r = rp_msg_set_text(m, "advice", text)) == 0 &&
+      (r = rp_msg_set_bool(m, "reporting_duty", reporting)) == 0)
+    r = send_keep(d, m, &o, &body, msg_id);
+  if (r != 0 && msg != NULL) {
+    const char *f = m != NULL ? rp_msg_error_field(m) : NULL;
+    rp__ibx_buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
+                       f != NULL ? f : "");
+  } else if (msg != NULL) {
+    rp__ibx_buf_printf(msg, "reply %s sent", msg_id);
+  }
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
+}
+
+int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                       const char *text, rp__ibx_buf *msg) {
+  char role[32], id[65];
+  advisor_of(d, who, role, id);
+  return reply_like(d, t, who, role, id, text, 0, msg);
+}
+
+int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
+  char text[512];
+  int r;
+  pthread_mutex_lock(&d->mu);
+  snprintf(text, sizeof text,
+           "Automatisk svar: Rejseholdet har modtaget henvendelsen uden for åbningstid. "
+           "Er der fare nu, ring 112. Politiet: 114. Socialvagten: %s. "
+           "Henvendelsen behandles, så snart Rejseholdet åbner.",
+           d->cfg.socialvagt);
+  pthread_mutex_unlock(&d->mu);
+  r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, NULL);
+  if (r == 0) {
+    rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied");
+    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent", t->thread_id);
+    rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
+  } else {
+    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours", "thread=%s auto_reply=failed error=%s",
+                t->thread_id, rp_err_name(r));
+  }
+  return r;
+}
+
+int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                     const char *text, rp__ibx_buf *msg) {
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  char msg_id[RP_ID_STRLEN];
+  out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_INFO_REQUEST};
+  int r;
+  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 256);
+  rp__ibx_buf_puts(&body, "{\"kind\":\"info_request\",\"questions\":");
+  rp__ibx_buf_json_str(&body, text);
+  rp__ibx_buf_puts(&body, "}");
+  if ((r = rp_msg_new("info_request", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
+      (r = rp_msg_set_text(m, "questions", text)) == 0)
+    r = send_keep(d, m, &o, &body, msg_id);
+  if (msg != NULL) {
+    if (r == 0) rp__ibx_buf_printf(msg, "question %s sent", msg_id);
+    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+  }
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
+}
+
+int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                         int outcome, rp__ibx_buf *msg) {
+  const char *name = rp__ibx_enum_outcome()->names[outcome - 1];
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  char msg_id[RP_ID_STRLEN];
+  out_msg o = {t->thread_id, t->peer, who, NULL, RP__PL_CLOSURE};
+  int r;
+  rp__ibx_buf_init(&body, 256);
+  rp__ibx_buf_printf(&body, "{\"kind\":\"closure\",\"outcome\":\"%s\"}", name);
+  if ((r = rp_msg_new("closure", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
+      (r = rp_msg_set_enum(m, "outcome", name)) == 0)
+    r = send_keep(d, m, &o, &body, msg_id);
+  if (msg != NULL) {
+    if (r == 0) rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
+    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+  }
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
+}
+
+/* The members of a network, copied so the roster lock is not held while sending. */
+static unsigned network_members(rp__ibx_daemon *d, unsigned bit,
+                                char (*ids)[RP_MEMBER_ID_MAX + 1], unsigned cap) {
+  unsigned n = 0;
+  uint64_t now = rp__ibx_now(d);
+  pthread_mutex_lock(&d->mu);
+  for (uint32_t i = 0; i < rp__roster_count(d->roster) && n < cap; i++) {
+    const rp__member *m = rp__roster_member(d->roster, i);
+    if (m->kind == RP_MEMBER_MUNICIPALITY && (m->networks & bit) &&
+        rp__roster_member_active(m, now) == 0)
+      snprintf(ids[n++], RP_MEMBER_ID_MAX + 1, "%s", m->pub.id);
+  }
+  pthread_mutex_unlock(&d->mu);
+  return n;
+}
+
+static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
+                        const rp__ibx_announcement *a) {
+  const char *net = rp__ibx_enum_network()->names[a->network - 1];
+  uint8_t tid[16];
+  char thread[33], msg_id[RP_ID_STRLEN];
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  out_msg o = {thread, to, who, NULL, RP__PL_NETWORK_ANNOUNCEMENT};
+  int r;
+  /* A thread of its own per member, so each registration lands beside its envelope. */
+  randombytes_buf(tid, sizeof tid);
+  sodium_bin2hex(thread, sizeof thread, tid, sizeof tid);
+  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 2048);
+  rp__ibx_buf_printf(&body, "{\"kind\":\"network_announcement\",\"network\":\"%s\"", net);
+  rp__ibx_buf_puts(&body, ",\"event_on\":");
+  rp__ibx_buf_json_str(&body, a->event_on);
+  rp__ibx_buf_puts(&body, ",\"host_org\":");
+  rp__ibx_buf_json_str(&body, a->host_org);
+  rp__ibx_buf_puts(&body, ",\"title\":");
+  rp__ibx_buf_json_str(&body, a->title);
+  rp__ibx_buf_puts(&body, ",\"programme\":");
+  rp__ibx_buf_json_str(&body, a->programme);
+  rp__ibx_buf_puts(&body, ",\"registration_deadline\":");
+  rp__ibx_buf_json_str(&body, a->deadline);
+  rp__ibx_buf_puts(&body, "}");
+  if ((r = rp_msg_new("network_announcement", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, thread)) == 0 && (r = rp_msg_set_recipient(m, to)) == 0 &&
+      (r = rp_msg_set_enum(m, "network", net)) == 0 &&
+      (r = rp_msg_set_text(m, "event_on", a->event_on)) == 0 &&
+      (r = rp_msg_set_text(m, "host_org", a->host_org)) == 0 &&
+      (r = rp_msg_set_text(m, "title", a->title)) == 0 &&
+      (r = rp_msg_set_text(m, "programme", a->programme)) == 0 &&
+      (r = rp_msg_set_text(m, "registration_deadline", a->deadline)) == 0)
+    r = send_keep(d, m, &o, &body, msg_id);
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
+}
+
+int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
+                          unsigned *sent, rp__ibx_buf *msg) {
+  static char ids[RP_ROSTER_MEMBERS_MAX][RP_MEMBER_ID_MAX + 1];
+  unsigned bit = a->network == RP__NET_OEST ? RP_NETWORK_EAST : RP_NETWORK_WEST;
+  unsigned n = network_members(d, bit, ids, RP_ROSTER_MEMBERS_MAX), failed = 0;
+  int r = 0, first_err = 0;
+  *sent = 0;
+  /* ids is static: announcements run on the main thread only. */
+  if (n == 0) {
+    rp__ibx_buf_puts(msg, "the network has no active members in the roster");
+    return RP_ENOTFOUND;
+  }
+  for (unsigned i = 0; i < n; i++) {
+    if ((r = announce_one(d, who, ids[i], a)) == 0) (*sent)++;
+    else if (failed++ == 0) first_err = r;
+  }
+  rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
+                     *sent == 1 ? "" : "s", rp__ibx_enum_network()->names[a->network - 1]);
+  if (failed > 0)
+    rp__ibx_buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
+  rp__ibx_log(RP_IBX_LOG_INFO, "announced", "network=%s sent=%u failed=%u",
+              rp__ibx_enum_network()->names[a->network - 1], *sent, failed);
+  return *sent > 0 ? 0 : first_err;
+}

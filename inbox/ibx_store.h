@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The inbox store: one SQLite file (WAL, synchronous=FULL, secure_delete=ON,
+ * auto_vacuum=INCREMENTAL, mode 0600) with threads and messages.
+ *
+ * Message bodies (the payload as JSON) are encrypted at rest with XChaCha20-Poly1305
+ * under the data key (ibx_datakey.h), bound to their msg_id. In clear are only the
+ * columns a listing needs: ids, kind, urgency, municipality code, category bits, state,
+ * deadline, who claimed, and times.
+ *
+ * One connection, guarded by a mutex: every call may come from any thread (the client
+ * library's loop thread stores received messages; the main thread serves advisors).
+ * Every write is one transaction, committed (fsync'd) when the call returns 0.
+ */
+#ifndef RP_IBX_STORE_H
+#define RP_IBX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+
+#define RP_IBX_ID_STRLEN 33
+#define RP_IBX_PEER_STRLEN (RP_MEMBER_ID_MAX + 1)
+#define RP_IBX_WHO_STRLEN 33
+
+/* Thread states, in the order a thread usually goes. Never renumbered (stored). */
+enum {
+  RP_IBX_ST_NEW = 1,   /* arrived, nobody opened it */
+  RP_IBX_ST_OPENED,    /* an advisor opened it */
+  RP_IBX_ST_CLAIMED,   /* an advisor took it */
+  RP_IBX_ST_ANSWERED,  /* a reply went out */
+  RP_IBX_ST_WAITING,   /* more information was asked for */
+  RP_IBX_ST_CLOSED,
+  RP_IBX_ST_MAX = RP_IBX_ST_CLOSED
+};
+
+/* "new", "opened", ... or NULL. */
+const char *rp__ibx_state_name(int st);
+
+/* Message directions. */
+#define RP_IBX_IN 1
+#define RP_IBX_OUT 2
+
+typedef struct rp__ibx_thread {
+  char thread_id[RP_IBX_ID_STRLEN];
+  char first_msg[RP_IBX_ID_STRLEN];  /* the message that opened it (a request) */
+  char peer[RP_IBX_PEER_STRLEN];     /* the municipality member */
+  char municipality[4];              /* its code */
+  int kind;                          /* rp__payload_kind of first_msg */
+  int urgency;                       /* RP__URG_*, 0 if the kind has none */
+  uint64_t categories;               /* RP__CAT_* bits */
+  int state;
+  uint64_t arrived, deadline, opened_at, answered_at, closed_at, updated;
+  char claimed_by[RP_IBX_WHO_STRLEN];
+  int escalated, autoreplied, outcome;
+} rp__ibx_thread;
+
+typedef struct rp__ibx_msg {
+  char msg_id[RP_IBX_ID_STRLEN];
+  char thread_id[RP_IBX_ID_STRLEN];
+  char ref[RP_IBX_ID_STRLEN];        /* the message it answers, "" if none */
+  char peer[RP_IBX_PEER_STRLEN];     /* sender (in) or recipient (out) */
+  char who[RP_IBX_WHO_STRLEN];       /* the advisor who sent it (out), else "" */
+  int dir, kind;
+  uint64_t created, stored;
+  char *body;                        /* JSON text; plaintext in memory only */
+  size_t body_len;
+} rp__ibx_msg;
+
+typedef struct rp__ibx_store rp__ibx_store;
+
+/* Opens (creating) the database at path. key is borrowed (RP_IBX_DATAKEY_BYTES) and must
+ * outlive the store. */
+int rp__ibx_store_open(const char *path, const uint8_t *key, rp__ibx_store **out);
+void rp__ibx_store_close(rp__ibx_store *st);
+
+int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n);
+/* Copies at most cap bytes; *n gets the stored length. RP_ENOTFOUND. */
+int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap, size_t *n);
+
+/*
+ * Stores message m (body sealed here) and, in the same transaction, thread t if t is
+ * not NULL and its thread is new (an existing thread only gets its `updated` time).
+ * A msg_id already stored is not stored again: *inserted (may be NULL) says 0.
+ */
+int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thread *t,
+                      int *inserted);
+
+/* The thread, or RP_ENOTFOUND. */
+int rp__ibx_store_thread(rp__ibx_store *st, const char *thread_id, rp__ibx_thread *t);
+
+/* Whether message msg_id is stored (1/0), and if so its thread in thread_id (may be
+ * NULL, else RP_IBX_ID_STRLEN bytes). */
+int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id);
+
+/* Thread updates, each one transaction. */
+/* Sets opened_at (and state opened if new) once; *first says whether this was the first
+ * opening. */
+int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now, int *first);
+/* Claims for who. RP_EBUSY if claimed by someone else; RP_ESTATE if closed. */
+int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,
+                        uint64_t now);
+/* A reply (state answered) or an info request (state waiting) went out. */
+int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
+                           uint64_t now);
+int rp__ibx_store_close_thread(rp__ibx_store *st, const char *thread_id, int outcome,
+                               uint64_t now);
+int rp__ibx_store_set_flag(rp__ibx_store *st, const char *thread_id, const char *column);
+/* A new message in an existing thread: updated time, and a closed or answered thread
+ * that the municipality writes to again is reopened (state opened) unless final. */
+int rp__ibx_store_touch(rp__ibx_store *st, const char *thread_id, uint64_t now);
+
+/* Listing filter: 0 / "" / NULL mean "any". Closed threads only when state asks for
+ * them or all is set. */
+typedef struct rp__ibx_filter {
+  int state;
+  const char *municipality;
+  uint64_t category_bit;
+  int all;
+} rp__ibx_filter;
+
+typedef int (*rp__ibx_thread_fn)(void *data, const rp__ibx_thread *t);
+typedef int (*rp__ibx_msg_fn)(void *data, const rp__ibx_msg *m);
+
+/* Threads matching f, akut first, then by deadline (no deadline last), then arrival. At
+ * most RP_IBX_LIST_MAX. fn returns nonzero to stop. Do not call the store from fn. */
+int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_thread_fn fn,
+                       void *data);
+
+/* Messages of a thread, oldest first, bodies opened (borrowed for the call). */
+int rp__ibx_store_messages(rp__ibx_store *st, const char *thread_id, rp__ibx_msg_fn fn,
+                           void *data);
+
+/* Received messages of one kind (registrations), oldest first, bodies opened. */
+int rp__ibx_store_messages_of_kind(rp__ibx_store *st, int kind, rp__ibx_msg_fn fn,
+                                   void *data);
+
+/* Open threads that could be overdue for escalation: urgency akut or haster, not
+ * escalated, not closed, deadline before now. */
+int rp__ibx_store_escalation_candidates(rp__ibx_store *st, uint64_t now,
+                                        rp__ibx_thread_fn fn, void *data);
+
+/* Deletes closed threads with closed_at < before, and their messages, then reclaims
+ * the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged gets
+ * the number of threads. */
+int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged);
+
+/* Whether the thread is overdue at now (see docs/INBOX.md "The service clock"). */
+int rp__ibx_overdue(const rp__ibx_thread *t, uint64_t now);
+
+#endif /* RP_IBX_STORE_H */

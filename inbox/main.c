@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* rejsepost-inboxd: the team's advisor inbox daemon. docs/INBOX.md is its manual. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ibx_daemon.h"
+#include "ibx_log.h"
+
+static const char k_help[] =
+    "Usage: rejsepost-inboxd --config FILE [--check] [--test-clock]\n"
+    "\n"
+    "The travelling team's inbox: receives, verifies, decrypts and stores every message\n"
+    "for the team (bodies encrypted at rest), keeps the service clock, escalates overdue\n"
+    "akut and haster requests, answers akut requests out of office hours, and serves the\n"
+    "advisors ('rejsepost advisor ...') on a local Unix socket.\n"
+    "\n"
+    "  --config FILE   the INI configuration (docs/INBOX.md lists every setting)\n"
+    "  --check         load the configuration, key, store and roster, then exit\n"
+    "  --test-clock    tests only: read 'now' from the file named by\n"
+    "                  RP_INBOXD_CLOCK_FILE (unix milliseconds)\n"
+    "  --help, --version\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and the roster.\n"
+    "Exit status: 0 clean stop, 1 runtime failure, 2 configuration error.\n";
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                       {"check", no_argument, NULL, 'k'},
+                                       {"test-clock", no_argument, NULL, 't'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'v'},
+                                       {NULL, 0, NULL, 0}};
+  const char *config = NULL;
+  int check = 0, test_clock = 0, c, r;
+  rp__ibx_daemon d;
+  char err[512];
+  while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'c': config = optarg; break;
+      case 'k': check = 1; break;
+      case 't': test_clock = 1; break;
+      case 'h': fputs(k_help, stdout); return 0;
+      case 'v': printf("rejsepost-inboxd %s\n", rp_version_string()); return 0;
+      default: fputs(k_help, stderr); return 2;
+    }
+  }
+  if (config == NULL || optind != argc) {
+    fputs(k_help, stderr);
+    return 2;
+  }
+  if (sodium_init() < 0) return 1;
+  r = rp__ibx_daemon_open(&d, config, test_clock, err, sizeof err);
+  if (r != 0) {
+    rp__ibx_log(RP_IBX_LOG_ERROR, "start_failed", "reason=\"%s\"", err);
+    rp__ibx_daemon_close(&d);
+    return r == RP_ECONFIG ? 2 : 1;
+  }
+  if (!check) r = rp__ibx_daemon_run(&d);
+  rp__ibx_daemon_close(&d);
+  rp__ibx_log(RP_IBX_LOG_INFO, "stopped", "status=%s", r == 0 ? "clean" : rp_err_name(r));
+  return r == 0 ? 0 : 1;
+}

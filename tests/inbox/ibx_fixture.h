@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The inbox tests' world: the real relay (tests/peer.h fixture), the team's
+ * rejsepost-inboxd as a child process with a controllable clock, and municipalities as
+ * rp_client objects of the client library in the test process. Advisor commands run the
+ * real rejsepost-advisor binary. Header-only: tests/CMakeLists.txt builds one program
+ * per *_test.c, so shared test code lives here as static functions.
+ */
+#ifndef RP_TESTS_IBX_FIXTURE_H
+#define RP_TESTS_IBX_FIXTURE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "peer.h"
+#include "rejsepost.h"
+#include "testutil.h"
+
+/* Mon 2026-01-05 09:00 UTC (tests run with TZ=UTC), Sat 2026-01-03 22:00 UTC. */
+#define FX_MON_0900 1767603600000ull
+#define FX_SAT_2200 1767477600000ull
+#define FX_HOUR 3600000ull
+
+#define FX_NMUN 3
+
+typedef struct fx {
+  tp_relay relay;
+  char dir[600], conf[700], log[700], sock[700], clockf[700], db[700], audit[700];
+  pid_t inboxd;
+  rp_client *mun[FX_NMUN];
+  char mun_id[FX_NMUN][32];
+} fx;
+
+static void fx_sleep_ms(unsigned ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static void fx_write(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (f == NULL) abort();
+  fputs(text, f);
+  fclose(f);
+}
+
+static void fx_set_clock(fx *x, uint64_t ms) {
+  char buf[32], tmp[720];
+  snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)ms);
+  snprintf(tmp, sizeof tmp, "%s.tmp", x->clockf);
+  fx_write(tmp, buf);
+  if (rename(tmp, x->clockf) != 0) abort();
+}
+
+/* Puts the last municipality in the west network only, so announcements to one network
+ * can be told from announcements to all. */
+static int fx_rewrite_roster(fx *x) {
+  tp_relay *f = &x->relay;
+  rp__roster *r = NULL;
+  const uint8_t *doc;
+  size_t len;
+  int rc = rp__roster_create(rp__roster_version(f->roster) + 1, tp_unix_ms(), &r);
+  for (uint32_t i = 0; rc == 0 && i < rp__roster_count(f->roster); i++) {
+    rp__member m = *rp__roster_member(f->roster, i);
+    if (strcmp(m.pub.id, x->mun_id[FX_NMUN - 1]) == 0) m.networks = RP_NETWORK_WEST;
+    rc = rp__roster_add(r, &m);
+  }
+  if (rc == 0) rc = rp__roster_sign(r, f->admin);
+  if (rc == 0) rc = rp__roster_document(r, &doc, &len);
+  if (rc == 0) {
+    FILE *o = fopen(f->roster_path, "wb");
+    if (o == NULL || fwrite(doc, 1, len, o) != len) rc = RP_EIO;
+    if (o != NULL) fclose(o);
+  }
+  if (rc == 0) {
+    rp__roster_free(f->roster);
+    f->roster = r;
+  } else {
+    rp__roster_free(r);
+  }
+  return rc;
+}
+
+static int fx_write_key(fx *x, const char *id) {
+  uint8_t buf[RP_KEYFILE_MAX];
+  size_t n = 0;
+  char path[800];
+  int rc = rp__keyfile_encode_plain(tp_member(&x->relay, id), buf, sizeof buf, &n);
+  snprintf(path, sizeof path, "%s/%s.key", x->dir, id);
+  if (rc == 0) rc = rp__keyfile_write(path, buf, n, 1);
+  return rc;
+}
+
+static void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+
+/* Writes the inboxd configuration; `extra` is appended (more INI lines). */
+static void fx_write_conf(fx *x, const char *extra) {
+  char relay_hex[65], admin_hex[65], text[4096];
+  fx_hex(x->relay.relay->pub.transport_pk, 32, relay_hex);
+  fx_hex(x->relay.admin->pub.identity_pk, 32, admin_hex);
+  snprintf(text, sizeof text,
+           "[client]\nstate_dir = team-state\nidentity = team.key\nrelay_host = 127.0.0.1\n"
+           "relay_port = %u\nrelay_key = %s\nadmin_key = %s\nroster = roster.msgpack\n"
+           "[inbox]\ndatabase = inbox.db\ndata_key = inbox.datakey\naudit_log = audit.log\n"
+           "check_interval_ms = 100\nretention_seconds = 3600\n"
+           "[socket]\npath = advisor.sock\n"
+           "[office]\nhours = 08:00-16:00\ndays = mon-fri\nsocialvagt = 70 10 20 30\n%s",
+           (unsigned)x->relay.port, relay_hex, admin_hex, extra != NULL ? extra : "");
+  fx_write(x->conf, text);
+}
+
+static int fx_inboxd_start(fx *x) {
+  char exe[700];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(exe, sizeof exe, "%s/inbox/rejsepost-inboxd", bdir != NULL ? bdir : ".");
+  unlink(x->sock);
+  pid_t pid = fork();
+  if (pid < 0) return RP_EIO;
+  if (pid == 0) {
+    int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
+    execl(exe, exe, "--config", x->conf, "--test-clock", (char *)NULL);
+    _exit(127);
+  }
+  x->inboxd = pid;
+  for (int i = 0; i < 200; i++) {
+    struct stat st;
+    if (stat(x->sock, &st) == 0) return 0;
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      x->inboxd = 0;
+      return RP_ECLOSED;
+    }
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+/* SIGTERM and wait; returns the exit status or -1. */
+static int fx_inboxd_stop(fx *x) {
+  int st = 0;
+  if (x->inboxd <= 0) return -1;
+  kill(x->inboxd, SIGTERM);
+  for (int i = 0; i < 200; i++) {
+    if (waitpid(x->inboxd, &st, WNOHANG) == x->inboxd) {
+      x->inboxd = 0;
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    fx_sleep_ms(50);
+  }
+  kill(x->inboxd, SIGKILL);
+  waitpid(x->inboxd, NULL, 0);
+  x->inboxd = 0;
+  return -1;
+}
+
+static int fx_client(fx *x, const char *id, rp_client **out) {
+  rp_config *c = NULL;
+  char state[800], key[800], relay_hex[65], admin_hex[65];
+  int rc;
+  fx_hex(x->relay.relay->pub.transport_pk, 32, relay_hex);
+  fx_hex(x->relay.admin->pub.identity_pk, 32, admin_hex);
+  snprintf(state, sizeof state, "%s/%s-state", x->dir, id);
+  snprintf(key, sizeof key, "%s/%s.key", x->dir, id);
+  if ((rc = rp_config_new(&c)) != 0) return rc;
+  if ((rc = rp_config_set_state_dir(c, state)) == 0 &&
+      (rc = rp_config_set_relay(c, "127.0.0.1", x->relay.port)) == 0 &&
+      (rc = rp_config_set_relay_key(c, relay_hex)) == 0 &&
+      (rc = rp_config_set_identity_file(c, key)) == 0 &&
+      (rc = rp_config_set_admin_key(c, admin_hex)) == 0 &&
+      (rc = rp_config_set_roster_file(c, x->relay.roster_path)) == 0 &&
+      (rc = rp_config_set_backoff(c, 50, 500)) == 0)
+    rc = rp_client_new(c, out);
+  rp_config_free(c);
+  return rc;
+}
+
+/* Builds the whole world: relay, keys, config, inboxd, municipality clients. */
+static int fx_init(fx *x, const char *tag) {
+  static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
+  int rc;
+  memset(x, 0, sizeof *x);
+  setenv("TZ", "UTC", 1);
+  tzset();
+  for (int i = 0; i < FX_NMUN; i++) snprintf(x->mun_id[i], sizeof x->mun_id[i], "%s", ids[i + 1]);
+  if ((rc = tp_relay_init(&x->relay, tag, ids, 4, NULL)) != 0) return rc;
+  snprintf(x->dir, sizeof x->dir, "%s", x->relay.dir);
+  snprintf(x->conf, sizeof x->conf, "%s/inboxd.ini", x->dir);
+  snprintf(x->log, sizeof x->log, "%s/inboxd.log", x->dir);
+  snprintf(x->sock, sizeof x->sock, "%s/advisor.sock", x->dir);
+  snprintf(x->clockf, sizeof x->clockf, "%s/clock", x->dir);
+  snprintf(x->db, sizeof x->db, "%s/inbox.db", x->dir);
+  snprintf(x->audit, sizeof x->audit, "%s/audit.log", x->dir);
+  if ((rc = fx_rewrite_roster(x)) != 0 || (rc = tp_relay_start(&x->relay)) != 0) return rc;
+  if ((rc = fx_write_key(x, "team")) != 0) return rc;
+  for (int i = 0; i < FX_NMUN; i++)
+    if ((rc = fx_write_key(x, x->mun_id[i])) != 0) return rc;
+  fx_write_conf(x, NULL);
+  fx_set_clock(x, FX_MON_0900);
+  if ((rc = fx_inboxd_start(x)) != 0) return rc;
+  for (int i = 0; i < FX_NMUN; i++)
+    if ((rc = fx_client(x, x->mun_id[i], &x->mun[i])) != 0) return rc;
+  return 0;
+}
+
+static void fx_free(fx *x) {
+  /* The daemon's log tail goes to the test output, for diagnosing a failed run. */
+  size_t n = 0;
+  char *log = tu_read_file(x->log, &n);
+  if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
+    fprintf(stderr, "--- inboxd log (tail) ---\n%s\n", n > 4000 ? log + n - 4000 : log);
+  free(log);
+  for (int i = 0; i < FX_NMUN; i++) rp_client_free(x->mun[i]);
+  if (x->inboxd > 0) fx_inboxd_stop(x);
+  tp_relay_free(&x->relay);
+}
+
+/* Runs rejsepost-advisor with args (a shell word list; test-made, no quoting issues)
+ * and optional stdin text; the output goes to *out (malloc'd). Returns the exit status. */
+static int fx_advisor(fx *x, const char *args, const char *input, char **out) {
+  char cmd[4096], inpath[800], outpath[800];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  int st;
+  snprintf(inpath, sizeof inpath, "%s/advisor.in", x->dir);
+  snprintf(outpath, sizeof outpath, "%s/advisor.out", x->dir);
+  fx_write(inpath, input != NULL ? input : "");
+  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-advisor --socket %s %s <%s >%s 2>&1",
+           bdir != NULL ? bdir : ".", x->sock, args, inpath, outpath);
+  st = system(cmd);
+  *out = tu_read_file(outpath, NULL);
+  if (*out == NULL) *out = strdup("");
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Municipality i's code as the signed roster has it. */
+static const char *fx_code(fx *x, int i) {
+  const rp__member *m = rp__roster_find_id(x->relay.roster, x->mun_id[i]);
+  return m != NULL ? m->municipality : "000";
+}
+
+/* Sends a request from municipality i; its msg id goes to msg_id. */
+static int fx_request(fx *x, int i, const char *urgency, const char *category,
+                      char msg_id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  char org[4];
+  int rc;
+  snprintf(org, sizeof org, "%s", fx_code(x, i));
+  if ((rc = rp_msg_new("request", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_text(m, "sender_org", org)) == 0 &&
+      (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
+      (rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-7")) == 0 &&
+      (rc = rp_msg_set_enum(m, "request_type", "konkret_sag")) == 0 &&
+      (rc = rp_msg_set_enum(m, "urgency", urgency)) == 0 &&
+      (rc = rp_msg_add_to_set(m, "categories", category)) == 0 &&
+      (rc = rp_msg_set_enum(m, "risk.level", "hoej")) == 0 &&
+      (rc = rp_msg_set_bool(m, "risk.acute", strcmp(urgency, "akut") == 0)) == 0 &&
+      (rc = rp_msg_set_enum(m, "risk.tool", "ingen")) == 0 &&
+      (rc = rp_msg_set_enum(m, "citizen.age_band", "15_17")) == 0 &&
+      (rc = rp_msg_set_bool(m, "citizen.under_18", 1)) == 0 &&
+      (rc = rp_msg_set_enum(m, "risk_assessed_before_family", "ja")) == 0 &&
+      (rc = rp_msg_set_enum(m, "identifiability.mode", "anonym")) == 0 &&
+      (rc = rp_msg_set_enum(m, "identifiability.consent", "ingen")) == 0 &&
+      (rc = rp_msg_add_to_set(m, "measures_taken", "screening")) == 0 &&
+      (rc = rp_msg_set_text(m, "question", "Pigen frygter en genopdragelsesrejse.")) == 0)
+    rc = rp_send(x->mun[i], m, msg_id);
+  rp_msg_free(m);
+  return rc;
+}
+
+/* Waits until the advisor listing (JSON) contains needle. */
+static int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 100) {
+    char *out = NULL;
+    fx_advisor(x, args, NULL, &out);
+    int found = strstr(out, needle) != NULL;
+    free(out);
+    if (found) return 0;
+    fx_sleep_ms(100);
+  }
+  return RP_ETIMEDOUT;
+}
+
+/* Waits for a message of kind in municipality i's inbox; *out is the caller's. */
+static int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
+  *out = NULL;
+  for (int waited = 0; waited < timeout_ms; waited += 50) {
+    rp_received *r = NULL;
+    while (rp_inbox_next(x->mun[i], &r) == 0) {
+      if (strcmp(rp_received_kind(r), kind) == 0) {
+        rp_inbox_mark_handled(x->mun[i], rp_received_msg_id(r));
+        *out = r;
+        return 0;
+      }
+      rp_received_free(r);
+      r = NULL;
+    }
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+static int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 50) {
+    int s = 0;
+    if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 && s >= status) return 0;
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+/* The thread id of msg_id as the inboxd lists it: the request's thread. */
+static int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
+  char *out = NULL, *p;
+  int rc = RP_ENOTFOUND;
+  char needle[80];
+  fx_advisor(x, "list --all --json", NULL, &out);
+  snprintf(needle, sizeof needle, "\"first_msg\":\"%s\"", msg_id);
+  if ((p = strstr(out, needle)) != NULL) {
+    /* "thread_id" comes just before "first_msg" in each object. */
+    char *t = p - 1;
+    while (t > out && strncmp(t, "{\"thread_id\":\"", 14) != 0) t--;
+    if (strncmp(t, "{\"thread_id\":\"", 14) == 0) {
+      memcpy(thread, t + 14, 32);
+      thread[32] = 0;
+      rc = 0;
+    }
+  }
+  free(out);
+  return rc;
+}
+
+static size_t fx_log_count(fx *x, const char *needle) {
+  char *log = tu_read_file(x->log, NULL);
+  size_t n = 0;
+  for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++) n++;
+  free(log);
+  return n;
+}
+
+static int fx_wait_log(fx *x, const char *needle, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 50) {
+    if (fx_log_count(x, needle) > 0) return 0;
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+#endif

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* The inbox's parts on their own: service clock, audit chain, data key, store, socket
+ * protocol. Real files and real SQLite in a temporary folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "envelope_hdr.h"
+#include "ibx_areq.h"
+#include "ibx_audit.h"
+#include "ibx_clock.h"
+#include "ibx_datakey.h"
+#include "ibx_store.h"
+#include "testutil.h"
+
+#define MON_0900 1767603600000ull /* Mon 2026-01-05 09:00 UTC */
+#define HOUR 3600000ull
+
+static void test_clock_deadlines(void **state) {
+  rp__ibx_hours h;
+  (void)state;
+  setenv("TZ", "UTC", 1);
+  tzset();
+  rp__ibx_hours_default(&h);
+  assert_true(rp__ibx_hours_open(&h, MON_0900));
+  assert_false(rp__ibx_hours_open(&h, MON_0900 + 7 * HOUR));     /* 16:00 closes */
+  assert_false(rp__ibx_hours_open(&h, MON_0900 - 2 * 24 * HOUR)); /* Saturday */
+  assert_false(rp__ibx_hours_open(&h, MON_0900 - HOUR - 1));      /* 07:59:59 */
+  assert_true(rp__ibx_hours_open(&h, MON_0900 - HOUR));           /* 08:00 */
+}
+
+static void test_clock_walk(void **state) {
+  rp__ibx_hours h;
+  (void)state;
+  rp__ibx_hours_default(&h);
+  /* akut at 15:30 Monday: 30 min today, 30 min Tuesday from 08:00. */
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_AKUT, MON_0900 + 6 * HOUR + HOUR / 2),
+                   MON_0900 + 24 * HOUR - HOUR / 2);
+  /* akut Friday 20:00 starts Monday 08:00: due 09:00. */
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_AKUT, MON_0900 - 3 * 24 * HOUR + 11 * HOUR),
+                   MON_0900);
+  /* haster Mon 09:00 -> Tue 09:00; normal -> next Mon; plan -> Mon after. */
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_HASTER, MON_0900), MON_0900 + 24 * HOUR);
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_NORMAL, MON_0900), MON_0900 + 7 * 24 * HOUR);
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_PLAN, MON_0900), MON_0900 + 14 * 24 * HOUR);
+  assert_int_equal(rp__ibx_deadline(&h, 9, MON_0900), 0);
+}
+
+static void test_clock_parse(void **state) {
+  rp__ibx_hours h;
+  (void)state;
+  rp__ibx_hours_default(&h);
+  assert_int_equal(rp__ibx_hours_parse_span(&h, "07:30-15:00"), 0);
+  assert_int_equal(h.start_min, 450);
+  assert_int_equal(rp__ibx_hours_parse_span(&h, "16:00-08:00"), RP_ECONFIG);
+  assert_int_equal(rp__ibx_hours_parse_span(&h, "24:01-24:00"), RP_ECONFIG);
+  assert_int_equal(rp__ibx_hours_parse_span(&h, "8:00-16:00"), RP_ECONFIG);
+  assert_int_equal(rp__ibx_hours_parse_days(&h, "mon,wed-thu"), 0);
+  assert_int_equal(h.days, (1u << 1) | (1u << 3) | (1u << 4));
+  assert_int_equal(rp__ibx_hours_parse_days(&h, "fri-mon"), 0);
+  assert_int_equal(h.days, (1u << 5) | (1u << 6) | 1u | (1u << 1));
+  assert_int_equal(rp__ibx_hours_parse_days(&h, "monday"), RP_ECONFIG);
+  /* No working day at all: the walk gives up after its cap instead of looping. */
+  h.days = 0;
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_AKUT, MON_0900), 0);
+}
+
+/* Writes n audit lines into a fresh log; returns its path (static). */
+static const char *audit_with_lines(int n, rp__ibx_audit_head *head) {
+  static char path[600];
+  rp__ibx_audit *a = NULL;
+  snprintf(path, sizeof path, "%s/audit.log", tu_tmpdir("ibx-audit"));
+  assert_int_equal(rp__ibx_audit_open(path, &a, NULL), 0);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(rp__ibx_audit_append(a, MON_0900 + (uint64_t)i, i % 2 ? "sara" : "bo x",
+                                          "claim", "00112233445566778899aabbccddeeff", head),
+                     0);
+  rp__ibx_audit_close(a);
+  return path;
+}
+
+static void rewrite_lines(const char *path, int drop, int swap) {
+  size_t n = 0;
+  char *t = tu_read_file(path, &n), *lines[16];
+  int k = 0;
+  for (char *p = t; *p != 0 && k < 16; k++) {
+    lines[k] = p;
+    p = strchr(p, '\n') + 1;
+  }
+  FILE *f = fopen(path, "w");
+  for (int i = 0; i < k; i++) {
+    int j = swap > 0 && i == swap ? swap + 1 : swap > 0 && i == swap + 1 ? swap : i;
+    if (j == drop) continue;
+    fwrite(lines[j], 1, (size_t)(strchr(lines[j], '\n') - lines[j] + 1), f);
+  }
+  fclose(f);
+  free(t);
+}
+
+static void test_audit_chain(void **state) {
+  rp__ibx_audit_head h;
+  uint64_t lines = 0, bad = 0;
+  (void)state;
+  const char *p = audit_with_lines(5, &h);
+  assert_int_equal(rp__ibx_audit_verify(p, &h, &lines, &bad), 0);
+  assert_int_equal(lines, 5);
+  char *t = tu_read_file(p, NULL);
+  assert_non_null(strstr(t, "who=bo_x action=claim")); /* sanitised */
+  free(t);
+  /* Removed line 3. */
+  rewrite_lines(p, 2, 0);
+  assert_int_equal(rp__ibx_audit_verify(p, &h, &lines, &bad), RP_EAUTH);
+  assert_int_equal(bad, 3);
+  /* Reordered lines 3 and 4. */
+  p = audit_with_lines(5, &h);
+  rewrite_lines(p, -1, 2);
+  assert_int_equal(rp__ibx_audit_verify(p, &h, &lines, &bad), RP_EAUTH);
+  assert_int_equal(bad, 3);
+  /* Changed a byte in line 2. */
+  p = audit_with_lines(5, &h);
+  t = tu_read_file(p, NULL);
+  strstr(strchr(t, '\n'), "who=sara")[4] = 'S';
+  FILE *f = fopen(p, "w");
+  fputs(t, f);
+  fclose(f);
+  free(t);
+  assert_int_equal(rp__ibx_audit_verify(p, NULL, &lines, &bad), RP_EAUTH);
+  assert_int_equal(bad, 3); /* line 3's prev no longer matches line 2 */
+  /* The last line cut off: only the head kept in the store shows it. */
+  p = audit_with_lines(5, &h);
+  rewrite_lines(p, 4, 0);
+  assert_int_equal(rp__ibx_audit_verify(p, NULL, &lines, &bad), 0);
+  assert_int_equal(rp__ibx_audit_verify(p, &h, &lines, &bad), RP_EAUTH);
+  assert_int_equal(bad, 5);
+}
+
+static void test_datakey(void **state) {
+  const char *dir = tu_tmpdir("ibx-key");
+  char plain[600], sealed[600];
+  uint8_t *k1 = NULL, *k2 = NULL, *ct = NULL, *pt = NULL;
+  size_t ctlen, ptlen;
+  (void)state;
+  snprintf(plain, sizeof plain, "%s/plain.key", dir);
+  snprintf(sealed, sizeof sealed, "%s/sealed.key", dir);
+  assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 0, 0, 0, &k1), RP_ENOTFOUND);
+  assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 1, 0, 0, &k1), 0);
+  assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 0, 0, 0, &k2), 0);
+  assert_int_equal(sodium_memcmp(k1, k2, 32), 0);
+  rp__ibx_datakey_free(k2);
+  chmod(plain, 0640);
+  assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 0, 0, 0, &k2), RP_EPERM);
+  assert_int_equal(rp__ibx_datakey_load(sealed, "pw", 2, 1, crypto_pwhash_OPSLIMIT_MIN,
+                                        crypto_pwhash_MEMLIMIT_MIN, &k2), 0);
+  rp__ibx_datakey_free(k2);
+  assert_int_equal(rp__ibx_datakey_load(sealed, "pX", 2, 0, 0, 0, &k2), RP_EPASSPHRASE);
+  assert_int_equal(rp__ibx_datakey_load(sealed, NULL, 0, 0, 0, 0, &k2), RP_EPASSPHRASE);
+  assert_int_equal(rp__ibx_datakey_load(sealed, "pw", 2, 0, 0, 0, &k2), 0);
+  /* Seal/open bound to the row id. */
+  assert_int_equal(rp__ibx_seal(k1, (const uint8_t *)"id1", 3, (const uint8_t *)"{}", 2, &ct, &ctlen), 0);
+  assert_int_equal(rp__ibx_open(k1, (const uint8_t *)"id2", 3, ct, ctlen, &pt, &ptlen), RP_EAUTH);
+  assert_int_equal(rp__ibx_open(k2, (const uint8_t *)"id1", 3, ct, ctlen, &pt, &ptlen), RP_EAUTH);
+  assert_int_equal(rp__ibx_open(k1, (const uint8_t *)"id1", 3, ct, ctlen, &pt, &ptlen), 0);
+  assert_string_equal((char *)pt, "{}");
+  free(ct);
+  free(pt);
+  rp__ibx_datakey_free(k1);
+  rp__ibx_datakey_free(k2);
+}
+
+static int count_fn(void *data, const rp__ibx_thread *t) {
+  (void)t;
+  ++*(int *)data;
+  return 0;
+}
+
+static void test_store_dedupe_encrypt_purge(void **state) {
+  const char *dir = tu_tmpdir("ibx-store");
+  char path[600];
+  uint8_t key[32];
+  rp__ibx_store *st = NULL;
+  rp__ibx_msg m = {0};
+  rp__ibx_thread t = {0};
+  int ins = -1, n = 0;
+  uint64_t purged = 0;
+  struct stat sb;
+  (void)state;
+  randombytes_buf(key, sizeof key);
+  snprintf(path, sizeof path, "%s/inbox.db", dir);
+  assert_int_equal(rp__ibx_store_open(path, key, &st), 0);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  snprintf(m.msg_id, sizeof m.msg_id, "aa112233445566778899aabbccddeeff");
+  snprintf(m.thread_id, sizeof m.thread_id, "%s", m.msg_id);
+  snprintf(m.peer, sizeof m.peer, "kommune-101");
+  m.dir = RP_IBX_IN;
+  m.kind = 1;
+  m.body = "{\"question\":\"HEMMELIGT-INDHOLD\"}";
+  m.body_len = strlen(m.body);
+  t = (rp__ibx_thread){.state = RP_IBX_ST_NEW, .urgency = RP__URG_AKUT, .kind = 1};
+  snprintf(t.thread_id, sizeof t.thread_id, "%s", m.msg_id);
+  snprintf(t.first_msg, sizeof t.first_msg, "%s", m.msg_id);
+  assert_int_equal(rp__ibx_store_add(st, &m, &t, &ins), 0);
+  assert_int_equal(ins, 1);
+  assert_int_equal(rp__ibx_store_add(st, &m, &t, &ins), 0);
+  assert_int_equal(ins, 0); /* the same msg_id is stored once */
+  rp__ibx_filter f = {0};
+  assert_int_equal(rp__ibx_store_list(st, &f, count_fn, &n), 0);
+  assert_int_equal(n, 1);
+  /* The body is not in the file in clear. */
+  size_t len = 0;
+  char wal[640];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  char *raw = tu_read_file(wal, &len);
+  for (size_t i = 0; raw != NULL && i + 10 < len; i++)
+    assert_false(memcmp(raw + i, "HEMMELIGT", 9) == 0);
+  free(raw);
+  assert_int_equal(rp__ibx_store_close_thread(st, t.thread_id, 1, 1000), 0);
+  assert_int_equal(rp__ibx_store_close_thread(st, t.thread_id, 1, 1000), RP_ENOTFOUND);
+  assert_int_equal(rp__ibx_store_purge(st, 1000, &purged), 0); /* not older than 1000 */
+  assert_int_equal(purged, 0);
+  assert_int_equal(rp__ibx_store_purge(st, 1001, &purged), 0);
+  assert_int_equal(purged, 1);
+  assert_int_equal(rp__ibx_store_thread(st, t.thread_id, &t), RP_ENOTFOUND);
+  assert_int_equal(rp__ibx_store_has_msg(st, m.msg_id, NULL), 0);
+  rp__ibx_store_close(st);
+  for (int k = 0; k < 2; k++) {
+    snprintf(wal, sizeof wal, "%s%s", path, k ? "-wal" : "");
+    raw = tu_read_file(wal, &len);
+    for (size_t i = 0; raw != NULL && i + 32 <= len; i++)
+      assert_false(memcmp(raw + i, m.msg_id, 32) == 0);
+    free(raw);
+  }
+}
+
+static void test_areq_limits(void **state) {
+  rp__ibx_req q = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_REPLY}, out;
+  size_t len = 0;
+  uint8_t *buf = malloc(RP_IBX_REQ_MAX + 64);
+  char *text = malloc(RP_TEXT_QUESTION_MAX + 2);
+  const char *where = NULL;
+  (void)state;
+  memset(text, 'a', RP_TEXT_QUESTION_MAX + 1);
+  text[RP_TEXT_QUESTION_MAX] = 0;
+  q.thread = rp__str_c("00112233445566778899aabbccddeeff");
+  q.text = rp__str_c(text); /* exactly at the cap */
+  assert_int_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.text.n, RP_TEXT_QUESTION_MAX);
+  text[RP_TEXT_QUESTION_MAX] = 'a'; /* one past */
+  text[RP_TEXT_QUESTION_MAX + 1] = 0;
+  q.text = rp__str_c(text);
+  assert_int_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), RP_ETOOBIG);
+  /* A thread id that is not 32 lowercase hex. */
+  q.text = rp__str_c("x");
+  q.thread = rp__str_c("00112233445566778899AABBCCDDEEFF");
+  assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
+  /* A frame length one past the cap. */
+  uint8_t hdr[4] = {0, 0, (uint8_t)((RP_IBX_REQ_MAX + 1) >> 8), (uint8_t)(RP_IBX_REQ_MAX + 1)};
+  uint32_t n = 0;
+  assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_REQ_MAX, &n), RP_ETOOBIG);
+  hdr[3]--;
+  assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_REQ_MAX, &n), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, RP_IBX_REQ_MAX + 1, &out, &where), RP_ETOOBIG);
+  free(buf);
+  free(text);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_clock_deadlines),   cmocka_unit_test(test_clock_walk),
+      cmocka_unit_test(test_clock_parse),       cmocka_unit_test(test_audit_chain),
+      cmocka_unit_test(test_datakey),           cmocka_unit_test(test_store_dedupe_encrypt_purge),
+      cmocka_unit_test(test_areq_limits),
+  };
+  if (sodium_init() < 0) return 1;
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

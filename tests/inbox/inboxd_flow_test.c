@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The advisor inbox end to end: real relayd, real rejsepost-inboxd (controllable
+ * clock), municipalities as library clients, advisors through rejsepost-advisor. The
+ * tests run in order on one world, like a working day.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "ibx_fixture.h"
+
+static fx g;
+static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
+static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
+
+static int setup(void **state) {
+  (void)state;
+  int rc = fx_init(&g, "inboxd-flow");
+  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
+  return rc;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  fx_free(&g);
+  return 0;
+}
+
+/* Requests arrive, are stored with their deadline, and list akut first, then by
+ * deadline: haster Mon 09:00 + 8 office hours = Tue 09:00; normal = next Mon 09:00. */
+static void test_list_order_and_deadlines(void **state) {
+  char *out = NULL, needle[128];
+  (void)state;
+  assert_int_equal(fx_request(&g, 1, "normal", "vold", g_normal), 0);
+  assert_int_equal(fx_request(&g, 0, "haster", "trusler", g_haster), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", g_haster, 20000), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", g_normal, 20000), 0);
+  fx_set_clock(&g, FX_MON_0900 + 2 * FX_HOUR); /* in office hours: no auto reply */
+  assert_int_equal(fx_request(&g, 2, "akut", "tvangsaegteskab", g_akut), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", g_akut, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, g_haster, g_haster_th), 0);
+  assert_int_equal(fx_thread_of(&g, g_normal, g_normal_th), 0);
+  assert_int_equal(fx_thread_of(&g, g_akut, g_akut_th), 0);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  char *a = strstr(out, g_akut), *h = strstr(out, g_haster), *n = strstr(out, g_normal);
+  assert_non_null(a);
+  assert_true(a < h && h < n);
+  snprintf(needle, sizeof needle, "\"first_msg\":\"%s\",\"municipality\":\"%s\",\"peer\":\"kommune-101\",\"kind\":\"request\",\"urgency\":\"haster\"", g_haster, fx_code(&g, 0));
+  if (strstr(out, needle) == NULL) fprintf(stderr, "listing: %s\n", out);
+  assert_non_null(strstr(out, needle));
+  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 24 * FX_HOUR));
+  assert_non_null(strstr(h, needle)); /* Tue 09:00 */
+  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 7 * 24 * FX_HOUR));
+  assert_non_null(strstr(n, needle)); /* next Mon 09:00 */
+  /* akut 11:00 + 1 office hour */
+  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 3 * FX_HOUR));
+  assert_non_null(strstr(a, needle));
+  free(out);
+  /* Filters. */
+  char args[64];
+  snprintf(args, sizeof args, "list --json --municipality %s", fx_code(&g, 1));
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, g_normal));
+  assert_null(strstr(out, g_haster));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "list --json --category trusler", NULL, &out), 0);
+  assert_non_null(strstr(out, g_haster));
+  assert_null(strstr(out, g_normal));
+  free(out);
+  /* The readable listing marks akut. */
+  assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
+  assert_non_null(strstr(out, "!! akut"));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "list --category nosuch", NULL, &out), 2);
+  free(out);
+}
+
+/* show sends the opened receipt the first time; the municipality sees "opened". */
+static void test_show_sends_opened(void **state) {
+  char *out = NULL, args[128];
+  (void)state;
+  snprintf(args, sizeof args, "show %s", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "genopdragelsesrejse")); /* the question, decrypted */
+  free(out);
+  assert_int_equal(fx_wait_status(&g, 2, g_akut, RP_STATUS_OPENED, 20000), 0);
+  assert_int_equal(fx_advisor(&g, "show 0123456789abcdef0123456789abcdef", NULL, &out), 1);
+  assert_non_null(strstr(out, "no such thread"));
+  free(out);
+}
+
+/* Overdue haster (not answered by Tue 09:00) is escalated once, and listed OVERDUE;
+ * the akut one was opened in time and is not. */
+static void test_escalation(void **state) {
+  char *out = NULL, needle[128];
+  (void)state;
+  fx_set_clock(&g, FX_MON_0900 + 25 * FX_HOUR); /* Tue 10:00 */
+  snprintf(needle, sizeof needle, "error event=escalated thread=%s", g_haster_th);
+  assert_int_equal(fx_wait_log(&g, needle, 10000), 0);
+  fx_sleep_ms(500); /* several more checks */
+  assert_int_equal(fx_log_count(&g, needle), 1);
+  snprintf(needle, sizeof needle, "event=escalated thread=%s", g_akut_th);
+  assert_int_equal(fx_log_count(&g, needle), 0);
+  assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
+  char *h = strstr(out, g_haster_th), *nl = h != NULL ? strchr(h, '\n') : NULL;
+  assert_non_null(nl);
+  *nl = 0;
+  assert_non_null(strstr(h, "OVERDUE"));
+  free(out);
+}
+
+static void test_claim_reply_ask_close(void **state) {
+  char *out = NULL, args[160];
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  snprintf(args, sizeof args, "claim %s", g_haster_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "claimed"));
+  free(out);
+  snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
+  assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
+  assert_string_equal(v, "Lav en sikkerhedsplan i dag.");
+  assert_string_equal(rp_received_thread_id(r), g_haster_th);
+  rp_received_free(r);
+  assert_int_equal(fx_wait_status(&g, 0, g_haster, RP_STATUS_ANSWERED, 20000), 0);
+  /* The question is written in $EDITOR (here an "editor" that copies a prepared file). */
+  char src[800], ed[900];
+  snprintf(src, sizeof src, "%s/question.txt", g.dir);
+  fx_write(src, "Er der søskende i hjemmet?\n");
+  snprintf(ed, sizeof ed, "cp %s", src);
+  setenv("EDITOR", ed, 1);
+  unsetenv("VISUAL");
+  snprintf(args, sizeof args, "ask %s", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  unsetenv("EDITOR");
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "info_request", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "questions", &v), 0);
+  assert_string_equal(v, "Er der søskende i hjemmet?");
+  rp_received_free(r);
+  snprintf(args, sizeof args, "close %s --outcome raadgivning_givet", g_haster_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 0, "closure", 20000, &r), 0);
+  rp_received_free(r);
+  /* Closed threads leave the default listing; --all shows them. */
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_null(strstr(out, g_haster_th));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "list --json --state closed", NULL, &out), 0);
+  assert_non_null(strstr(out, g_haster_th));
+  free(out);
+  /* A closed thread takes no reply. */
+  snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
+  assert_int_equal(fx_advisor(&g, args, "igen", &out), 1);
+  free(out);
+}
+
+static void test_export(void **state) {
+  char *out = NULL, args[900], path[800];
+  (void)state;
+  snprintf(args, sizeof args, "export %s --out %s/export", g_haster_th, g.dir);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  snprintf(path, sizeof path, "%s/export.json", g.dir);
+  char *j = tu_read_file(path, NULL);
+  assert_non_null(j);
+  assert_non_null(strstr(j, g_haster_th));
+  assert_non_null(strstr(j, "\"direction\":\"out\",\"kind\":\"reply\""));
+  assert_non_null(strstr(j, "Lav en sikkerhedsplan i dag."));
+  free(j);
+  snprintf(path, sizeof path, "%s/export.txt", g.dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  char *t = tu_read_file(path, NULL);
+  assert_non_null(strstr(t, "closed: raadgivning_givet"));
+  free(t);
+}
+
+/* One envelope per member of the east network; the west member gets none. Then a
+ * registration comes back and is listed. */
+static void test_announce_and_registrations(void **state) {
+  char *out = NULL;
+  rp_received *r[2] = {NULL, NULL}, *w = NULL;
+  const char *ref = NULL;
+  (void)state;
+  assert_int_equal(fx_advisor(&g,
+                              "announce --network oest --date 2026-03-10 --host 101 "
+                              "--title Netvaerksmoede --deadline 2026-03-01 --stdin",
+                              "Program: oplæg og sparring", &out),
+                   0);
+  assert_non_null(strstr(out, "sent to 2 members"));
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 0, "network_announcement", 20000, &r[0]), 0);
+  assert_int_equal(fx_wait_kind(&g, 1, "network_announcement", 20000, &r[1]), 0);
+  assert_int_equal(fx_wait_kind(&g, 2, "network_announcement", 1500, &w), RP_ETIMEDOUT);
+  rp_msg *m = NULL;
+  char id[RP_ID_STRLEN];
+  assert_int_equal(rp_msg_new("registration", &m), 0);
+  assert_int_equal(rp_msg_set_hex(m, "announcement_ref", rp_received_msg_id(r[0])), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 0)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "answer", "tilmeldt"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "participants", 3), 0);
+  assert_int_equal(rp_send(g.mun[0], m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "registrations --json", id, 20000), 0);
+  assert_int_equal(fx_advisor(&g, "registrations --json", NULL, &out), 0);
+  assert_non_null(strstr(out, "\"answer\":\"tilmeldt\",\"participants\":3"));
+  ref = rp_received_msg_id(r[0]);
+  assert_non_null(strstr(out, ref));
+  free(out);
+  rp_received_free(r[0]);
+  rp_received_free(r[1]);
+}
+
+/* Out of office hours, an akut request gets the automatic reply at once. */
+static void test_out_of_hours_akut(void **state) {
+  char id[RP_ID_STRLEN], *out = NULL, th[RP_ID_STRLEN];
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  fx_set_clock(&g, FX_SAT_2200 + 7 * 24 * FX_HOUR); /* Sat 2026-01-10 22:00 */
+  assert_int_equal(fx_request(&g, 0, "akut", "vold", id), 0);
+  assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, "vagt");
+  assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
+  assert_non_null(strstr(v, "112"));
+  assert_non_null(strstr(v, "114"));
+  assert_non_null(strstr(v, "Socialvagten"));
+  assert_string_equal(rp_received_in_reply_to(r), id);
+  rp_received_free(r);
+  /* Still listed, first. */
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, "\"autoreplied\":true"));
+  assert_true(strstr(out, "\"urgency\":\"akut\"") < strstr(out, "\"urgency\":\"normal\""));
+  free(out);
+  assert_int_equal(fx_log_count(&g, "auto_reply=sent"), 1);
+}
+
+/* Retention: the closed thread is purged an hour after closing; its ids are gone from
+ * the database file and the WAL. */
+static void test_retention_purge(void **state) {
+  char *out = NULL, args[128], path[800];
+  (void)state;
+  fx_set_clock(&g, FX_SAT_2200 + 10 * 24 * FX_HOUR);
+  assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 10000), 0);
+  snprintf(args, sizeof args, "show %s", g_haster_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  free(out);
+  const char *files[2] = {"", "-wal"};
+  for (int i = 0; i < 2; i++) {
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s%s", g.db, files[i]);
+    char *db = tu_read_file(path, &n);
+    if (db == NULL) continue;
+    for (size_t k = 0; k + 32 <= n; k++) {
+      assert_false(memcmp(db + k, g_haster_th, 32) == 0);
+      assert_false(memcmp(db + k, g_haster, 32) == 0);
+    }
+    free(db);
+  }
+}
+
+/* The audit log records every action, verifies, and a changed line is detected. */
+static void test_audit_verify_and_tamper(void **state) {
+  char *out = NULL;
+  (void)state;
+  assert_int_equal(fx_advisor(&g, "audit-verify", NULL, &out), 0);
+  assert_non_null(strstr(out, "intact"));
+  free(out);
+  char *log = tu_read_file(g.audit, NULL);
+  assert_non_null(strstr(log, "action=claim thread="));
+  assert_non_null(strstr(log, "action=reply thread="));
+  assert_non_null(strstr(log, "action=auto_reply"));
+  assert_null(strstr(log, "sikkerhedsplan")); /* never content */
+  /* Change who did the claim. */
+  char *c = strstr(log, "action=claim");
+  char *line = c;
+  while (line > log && line[-1] != '\n') line--;
+  char *w = strstr(line, "who=");
+  w[4] = w[4] == 'x' ? 'y' : 'x';
+  fx_write(g.audit, log);
+  free(log);
+  assert_int_equal(fx_advisor(&g, "audit-verify", NULL, &out), 1);
+  assert_non_null(strstr(out, "TAMPERED"));
+  free(out);
+}
+
+/* A stop and start loses nothing: what came while the daemon was down arrives after. */
+static void test_restart_without_loss(void **state) {
+  char id[RP_ID_STRLEN], *out = NULL;
+  (void)state;
+  assert_int_equal(fx_inboxd_stop(&g), 0);
+  fx_set_clock(&g, FX_MON_0900 + 14 * 24 * FX_HOUR);
+  assert_int_equal(fx_request(&g, 1, "plan", "strategisk", id), 0);
+  assert_int_equal(rp_client_flush(g.mun[1], 10000), 0);
+  assert_int_equal(fx_inboxd_start(&g), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, g_normal)); /* from before the restart */
+  assert_non_null(strstr(out, g_akut));
+  free(out);
+  /* SIGHUP reloads without stopping. */
+  kill(g.inboxd, SIGHUP);
+  assert_int_equal(fx_wait_log(&g, "event=reloaded", 5000), 0);
+  assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
+  free(out);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_list_order_and_deadlines),
+      cmocka_unit_test(test_show_sends_opened),
+      cmocka_unit_test(test_escalation),
+      cmocka_unit_test(test_claim_reply_ask_close),
+      cmocka_unit_test(test_export),
+      cmocka_unit_test(test_announce_and_registrations),
+      cmocka_unit_test(test_out_of_hours_akut),
+      cmocka_unit_test(test_retention_purge),
+      cmocka_unit_test(test_audit_verify_and_tamper),
+      cmocka_unit_test(test_restart_without_loss),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
