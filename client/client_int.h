@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals of the client library, shared between the files of client/ only. */
+#ifndef RP_CLIENT_INT_H
+#define RP_CLIENT_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "chan.h"
+#include "envelope.h"
+#include "payload.h"
+#include "rejsepost.h"
+#include "roster.h"
+#include "store.h"
+
+/* Only functions marked so leave the shared library (with -fvisibility=hidden). */
+#define RP_PUBLIC __attribute__((visibility("default")))
+
+/* ---- defaults and limits of the loop ---- */
+#define RP__CL_BACKOFF_MIN_MS 500u
+#define RP__CL_BACKOFF_MAX_MS 60000u
+#define RP__CL_RECEIVE_WINDOW 16u
+#define RP__CL_SEND_WINDOW_MAX 256u /* we never keep more SENDs unanswered than this */
+#define RP__CL_HANDSHAKE_MS 5000u
+#define RP__CL_SHUTDOWN_MS 5000u
+#define RP__CL_ROSTER_META "roster"
+#define RP__CL_RBUF 65536u
+
+struct rp_config {
+  char *state_dir, *host, *identity_file, *roster_file, *pass_file, *pass_env;
+  unsigned port;
+  uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES];
+  uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES];
+  bool has_relay_pk, has_admin_pk;
+  rp_passphrase_fn pass_fn;
+  void *pass_data;
+  unsigned backoff_min, backoff_max;
+  uint64_t expiry_ms;
+  rp_receive_fn on_recv;
+  void *recv_data;
+  rp_status_fn on_status;
+  void *status_data;
+  rp_content_hook_fn hook;
+  void *hook_data;
+  int receive;
+  char err[320];
+};
+
+/* A message being built: the payload, whose texts point into owned copies. */
+struct rp_msg {
+  rp__payload p;
+  void **strs; /* owned copies the payload's texts point at */
+  size_t nstrs, capstrs;
+  char recipient[RP_MEMBER_ID_MAX + 1];
+  uint8_t thread_id[RP_THREAD_ID_BYTES];
+  bool has_thread;
+  const char *err_field;
+  char err_buf[96];
+  size_t err_offset;
+};
+
+/* A received message, opened again from the inbox's envelope. */
+struct rp_received {
+  pthread_mutex_t mu; /* getters cache NUL-terminated copies */
+  uint8_t *env;       /* the envelope (malloc) */
+  size_t env_len;
+  rp__opened op; /* plaintext in sodium_malloc memory */
+  rp__payload p; /* borrows from op.pt */
+  char msg_id[RP_ID_STRLEN], thread_id[RP_ID_STRLEN], ref_id[RP_ID_STRLEN];
+  bool has_ref;
+  char sender[RP_MEMBER_ID_MAX + 1];
+  uint64_t stored_at;
+  int handled;
+  void **cache;
+  size_t ncache, capcache;
+};
+
+struct rp_client {
+  struct rp_config cfg; /* a deep copy; strings owned */
+  rp__identity *me;
+  int my_kind; /* rp__member_kind */
+  rp__store *st;
+  void *data;
+
+  pthread_mutex_t mu; /* roster, states and flags below */
+  pthread_cond_t cv;  /* signalled on ACK/NACK/roster/state changes */
+  rp__roster *roster;
+  int conn_state, last_error;
+  int64_t inbox_cursor;
+  bool stopping, stop_done;
+  uint64_t roster_gen; /* counts roster answers, for rp_client_refresh_roster */
+  int roster_result;
+  bool roster_wanted;
+
+  /* Loop thread only. */
+  uv_loop_t loop;
+  uv_thread_t thread;
+  uv_async_t wake;
+  uv_timer_t retry, ping, deadline;
+  uv_tcp_t tcp;
+  bool tcp_open, connecting, opened, welcomed, receiving, closing, roster_asked;
+  uv_getaddrinfo_t gai;
+  uv_connect_t creq;
+  rp__chan *chan;
+  unsigned backoff_ms;
+  uint64_t send_window, inflight;
+  int64_t send_cursor;
+  uint64_t idle_ms;
+  uint64_t ping_nonce;
+  uint8_t *rbuf;         /* read buffer, RP__CL_RBUF bytes */
+  bool left_behind;      /* a DELIVER was not acked: reconnect once the roster is new */
+  bool revoked;          /* the relay said we are revoked: stop retrying */
+  bool shutdown_started; /* rp_client_free began the shutdown */
+};
+
+/* ---- msg_field.c: schema paths ---- */
+typedef struct rp__target {
+  const rp__field *f;
+  uint8_t *base; /* the struct the field lives in */
+} rp__target;
+
+/* Resolves a dotted path in the payload: components match field names (the part of a
+ * nested field's name after its last dot); a list takes an index component when
+ * `indexed`, else its last element. `build` marks optional nested maps present. */
+int rp__path_resolve(rp__payload *p, const char *path, bool indexed, bool build,
+                     rp__target *t);
+
+/* The name of enum value v (1-based) of field f, or NULL. */
+const char *rp__enum_name(const rp__field *f, int v);
+
+/* Hex helpers: out gets 2n+1 bytes. */
+void rp__hex(char *out, const uint8_t *p, size_t n);
+int rp__unhex(uint8_t *out, size_t n, const char *hex);
+
+/* The id a payload refers to (in_reply_to, about, meeting_ref, announcement_ref), or
+ * NULL when its kind has none or it is zero. */
+const uint8_t *rp__payload_ref(const rp__payload *p);
+
+/* Whether a payload of this kind answers the message it refers to. */
+bool rp__payload_answers(uint64_t kind);
+
+/* ---- msg.c ---- */
+/* Copies every text of p into m's own memory (after a decode that borrowed them). */
+int rp__msg_own_texts(rp_msg *m);
+
+/* ---- config.c ---- */
+int rp__config_copy(struct rp_config *dst, const rp_config *src);
+void rp__config_clear(struct rp_config *c);
+
+/* ---- send.c ---- */
+/* Builds, seals and fills an outbox row for payload *p (header filled here) to member
+ * `to` (NULL: chosen as rp_send does). Holds c->mu while it reads the roster. */
+int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
+                     rp__store_out *row, const char **where, size_t *offset);
+
+/* Unix milliseconds. */
+uint64_t rp__now_ms(void);
+
+/* ---- loop.c ---- */
+int rp__loop_start(rp_client *c);
+void rp__loop_stop(rp_client *c);
+void rp__loop_wake(rp_client *c);
+
+/* ---- conn.c (loop thread) ---- */
+void rp__conn_start(rp_client *c);
+void rp__conn_close(rp_client *c, int err);
+int rp__conn_send(rp_client *c, const rp__tmsg *m);
+void rp__conn_pump(rp_client *c);
+void rp__conn_on_msg(rp_client *c, const rp__tmsg *m);
+void rp__conn_shutdown(rp_client *c);
+void rp__conn_bye(rp_client *c);
+/* loop.c: closes the remaining handles once the connection is gone (stopping). */
+void rp__loop_finish(rp_client *c);
+
+/* ---- recv.c (loop thread) ---- */
+/* Handles one DELIVER: returns 0 when DELIVERED may be sent, or a code when it must not
+ * (the envelope stays at the relay and comes again). */
+int rp__recv_deliver(rp_client *c, const rp__t_deliver *d, uint8_t msg_id[RP_MSG_ID_BYTES]);
+/* Offers every unhandled stored message to the receive callback (start-up). */
+void rp__recv_offer_pending(rp_client *c);
+/* Status change with the callback. */
+void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
+                       int error);
+
+/* ---- received.c ---- */
+/* Builds a received message from an inbox row (opened again). */
+int rp__received_from_row(rp_client *c, const rp__store_in *row, rp_received **out);
+
+/* ---- roster (client.c) ---- */
+/* Verifies and adopts a roster document (rollback refused) and stores it. */
+int rp__client_roster_accept(rp_client *c, const uint8_t *doc, size_t len);
+
+#endif /* RP_CLIENT_INT_H */

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The relay connection on the loop thread: resolve, connect, handshake (proto/chan.h),
+ * then the conversation of docs/PROTOCOL.md section 5; on any loss, reconnect after an
+ * exponential backoff with jitter. Everything here runs on the loop thread.
+ *
+ * A failed handshake (the relay closes before the Noise answer) is reported as
+ * RP_EAUTH through rp_client_last_error and retried with backoff like any other loss:
+ * the cause is usually a wrong relay key in the configuration, or our key not yet in
+ * the relay's roster, and the latter heals without a restart. Only BYE "revoked" stops
+ * the client for good.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "client_int.h"
+
+typedef struct wreq {
+  uv_write_t req;
+  uint8_t *buf;
+} wreq;
+
+static void set_conn(rp_client *c, int state, int err, bool set_err) {
+  pthread_mutex_lock(&c->mu);
+  c->conn_state = state;
+  if (set_err) c->last_error = err;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+static bool is_stopping(rp_client *c) {
+  bool s;
+  pthread_mutex_lock(&c->mu);
+  s = c->stopping;
+  pthread_mutex_unlock(&c->mu);
+  return s;
+}
+
+static void on_retry(uv_timer_t *t) {
+  rp__conn_start(t->data);
+}
+
+static void schedule_retry(rp_client *c) {
+  uint64_t delay = c->backoff_ms + randombytes_uniform(c->backoff_ms / 2 + 1);
+  if (c->revoked) {
+    set_conn(c, RP_CONN_STOPPED, RP_EREVOKED, true);
+    return;
+  }
+  set_conn(c, RP_CONN_DISCONNECTED, 0, false);
+  c->backoff_ms =
+      c->backoff_ms * 2 > c->cfg.backoff_max ? c->cfg.backoff_max : c->backoff_ms * 2;
+  uv_timer_start(&c->retry, on_retry, delay, 0);
+}
+
+static void on_tcp_closed(uv_handle_t *h) {
+  rp_client *c = h->data;
+  rp__chan_free(c->chan);
+  c->chan = NULL;
+  c->tcp_open = c->closing = c->opened = c->welcomed = c->receiving = false;
+  c->roster_asked = false;
+  c->inflight = 0;
+  c->send_cursor = 0;
+  if (is_stopping(c))
+    rp__loop_finish(c);
+  else
+    schedule_retry(c);
+}
+
+void rp__conn_close(rp_client *c, int err) {
+  uv_timer_stop(&c->ping);
+  uv_timer_stop(&c->deadline);
+  if (!c->tcp_open || c->closing) return;
+  c->closing = true;
+  if (err != 0) set_conn(c, RP_CONN_DISCONNECTED, err, true);
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  uv_close((uv_handle_t *)&c->tcp, on_tcp_closed);
+}
+
+static void on_written(uv_write_t *req, int status) {
+  wreq *w = (wreq *)req;
+  rp_client *c = req->data;
+  free(w->buf);
+  free(w);
+  if (status < 0 && status != UV_ECANCELED) rp__conn_close(c, RP_ECLOSED);
+}
+
+int rp__conn_send(rp_client *c, const rp__tmsg *m) {
+  wreq *w;
+  uv_buf_t b;
+  size_t len = 0;
+  int rc;
+  if (!c->tcp_open || c->closing || c->chan == NULL) return RP_ECLOSED;
+  if ((w = calloc(1, sizeof *w)) == NULL) return RP_ENOMEM;
+  if ((rc = rp__chan_seal(c->chan, m, &w->buf, &len)) != 0) {
+    free(w);
+    return rc;
+  }
+  w->req.data = c;
+  b = uv_buf_init((char *)w->buf, (unsigned)len);
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+    free(w->buf);
+    free(w);
+    rp__conn_close(c, RP_ECLOSED);
+    return RP_ECLOSED;
+  }
+  return 0;
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  rp_client *c = req->data;
+  (void)status;
+  free(req);
+  rp__conn_close(c, 0);
+}
+
+/* BYE "done", then close once it is written. */
+void rp__conn_bye(rp_client *c) {
+  uv_shutdown_t *req;
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_BYE;
+  m.u.bye.reason = RP__BYE_DONE;
+  if (rp__conn_send(c, &m) != 0 || (req = calloc(1, sizeof *req)) == NULL) {
+    rp__conn_close(c, 0);
+    return;
+  }
+  req->data = c;
+  if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+    free(req);
+    rp__conn_close(c, 0);
+  }
+}
+
+static void on_deadline(uv_timer_t *t) {
+  rp_client *c = t->data;
+  if (c->shutdown_started && c->welcomed)
+    rp__conn_bye(c);
+  else
+    rp__conn_close(c, RP_ETIMEDOUT);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  rp_client *c = h->data;
+  (void)hint;
+  *buf = uv_buf_init((char *)c->rbuf, RP__CL_RBUF);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  rp_client *c = s->data;
+  size_t off = 0, used = 0;
+  (void)buf;
+  if (nread < 0) {
+    /* Closed before the Noise answer: the relay refused our handshake. */
+    rp__conn_close(c, c->opened ? RP_ECLOSED : RP_EAUTH);
+    return;
+  }
+  while (off < (size_t)nread && !c->closing) {
+    rp__chan_event ev;
+    int rc = rp__chan_feed(c->chan, c->rbuf + off, (size_t)nread - off, &used, &ev, NULL);
+    if (rc != 0) {
+      rp__conn_close(c, c->opened ? rc : RP_EAUTH);
+      return;
+    }
+    off += used;
+    if (ev.type == RP__CHAN_EV_OPEN) c->opened = true;
+    if (ev.type == RP__CHAN_EV_MSG) rp__conn_on_msg(c, &ev.msg);
+  }
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  rp_client *c = req->data;
+  const uint8_t *hello = NULL;
+  size_t len = 0;
+  wreq *w;
+  uv_buf_t b;
+  if (status < 0 || is_stopping(c)) {
+    rp__conn_close(c, status == UV_ECANCELED ? 0 : RP_ECONNREFUSED);
+    return;
+  }
+  if (rp__chan_new(&c->chan, c->me->sec->transport_sk, c->cfg.relay_pk) != 0 ||
+      rp__chan_hello(c->chan, &hello, &len) != 0 || (w = calloc(1, sizeof *w)) == NULL ||
+      (w->buf = malloc(len)) == NULL) {
+    rp__conn_close(c, RP_ENOMEM);
+    return;
+  }
+  memcpy(w->buf, hello, len);
+  w->req.data = c;
+  b = uv_buf_init((char *)w->buf, (unsigned)len);
+  uv_tcp_nodelay(&c->tcp, 1);
+  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  uv_timer_start(&c->deadline, on_deadline, RP__CL_HANDSHAKE_MS, 0);
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+    free(w->buf);
+    free(w);
+    rp__conn_close(c, RP_ECLOSED);
+  }
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  rp_client *c = req->data;
+  c->connecting = false;
+  if (status < 0 || res == NULL || is_stopping(c)) {
+    if (res != NULL) uv_freeaddrinfo(res);
+    if (is_stopping(c)) {
+      rp__loop_finish(c);
+      return;
+    }
+    set_conn(c, RP_CONN_DISCONNECTED, RP_ECONNREFUSED, true);
+    schedule_retry(c);
+    return;
+  }
+  uv_tcp_init(&c->loop, &c->tcp);
+  c->tcp.data = c;
+  c->tcp_open = true;
+  c->creq.data = c;
+  if (uv_tcp_connect(&c->creq, &c->tcp, res->ai_addr, on_connected) != 0)
+    rp__conn_close(c, RP_ECONNREFUSED);
+  uv_freeaddrinfo(res);
+}
+
+void rp__conn_start(rp_client *c) {
+  struct addrinfo hints;
+  char port[8];
+  if (is_stopping(c) || c->tcp_open || c->connecting) return;
+  set_conn(c, RP_CONN_CONNECTING, 0, false);
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  snprintf(port, sizeof port, "%u", c->cfg.port);
+  c->gai.data = c;
+  c->connecting = true;
+  if (uv_getaddrinfo(&c->loop, &c->gai, on_resolved, c->cfg.host, port, &hints) != 0) {
+    c->connecting = false;
+    set_conn(c, RP_CONN_DISCONNECTED, RP_ECONNREFUSED, true);
+    schedule_retry(c);
+  }
+}
+
+void rp__conn_shutdown(rp_client *c) {
+  if (c->shutdown_started) return;
+  c->shutdown_started = true;
+  uv_timer_stop(&c->retry);
+  if (c->connecting) {
+    uv_cancel((uv_req_t *)&c->gai); /* on_resolved finishes */
+    return;
+  }
+  if (!c->tcp_open) {
+    rp__loop_finish(c);
+    return;
+  }
+  if (!c->welcomed) {
+    rp__conn_close(c, 0);
+    return;
+  }
+  /* Let the answers to our sends in flight arrive first (bounded). */
+  if (c->inflight == 0)
+    rp__conn_bye(c);
+  else
+    uv_timer_start(&c->deadline, on_deadline, RP__CL_SHUTDOWN_MS, 0);
+}
+
+void rp__conn_pump(rp_client *c) {
+  rp__store_out o;
+  rp__tmsg m;
+  bool want;
+  if (!c->welcomed || c->closing || c->shutdown_started) return;
+  pthread_mutex_lock(&c->mu);
+  want = c->roster_wanted;
+  c->roster_wanted = false;
+  pthread_mutex_unlock(&c->mu);
+  if (want && !c->roster_asked) {
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_ROSTER_GET;
+    pthread_mutex_lock(&c->mu);
+    m.u.roster_get.have = rp__roster_version(c->roster);
+    pthread_mutex_unlock(&c->mu);
+    if (rp__conn_send(c, &m) == 0) c->roster_asked = true;
+  }
+  while (c->inflight < c->send_window && !c->closing) {
+    if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_SEND;
+    m.u.send.envelope.p = o.envelope;
+    m.u.send.envelope.n = (uint32_t)o.envelope_len;
+    c->send_cursor = o.rowid;
+    if (rp__conn_send(c, &m) == 0) c->inflight++;
+    rp__store_out_free(&o);
+  }
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* The message builder: payload fields set by name through the schema tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_int.h"
+
+static int fail(rp_msg *m, const char *field, int rc) {
+  snprintf(m->err_buf, sizeof m->err_buf, "%s", field != NULL ? field : "");
+  m->err_field = field != NULL ? m->err_buf : NULL;
+  m->err_offset = 0;
+  return rc;
+}
+
+static int ok(rp_msg *m) {
+  m->err_field = NULL;
+  m->err_offset = 0;
+  return 0;
+}
+
+RP_PUBLIC int rp_msg_new(const char *kind, rp_msg **out) {
+  rp__payload_kind k;
+  rp_msg *m;
+  if (out == NULL) return RP_EINVAL;
+  *out = NULL;
+  if (rp__payload_kind_from_name(kind, &k) != 0) return RP_EENUM;
+  if ((m = calloc(1, sizeof *m)) == NULL) return RP_ENOMEM;
+  rp__payload_init(&m->p, k);
+  *out = m;
+  return 0;
+}
+
+RP_PUBLIC void rp_msg_free(rp_msg *m) {
+  if (m == NULL) return;
+  for (size_t i = 0; i < m->nstrs; i++)
+    free(m->strs[i]);
+  free(m->strs);
+  free(m);
+}
+
+RP_PUBLIC const char *rp_msg_kind(const rp_msg *m) {
+  return m != NULL ? rp__payload_kind_name(m->p.kind) : "unknown";
+}
+
+RP_PUBLIC const char *rp_msg_error_field(const rp_msg *m) {
+  return m != NULL ? m->err_field : NULL;
+}
+
+RP_PUBLIC size_t rp_msg_error_offset(const rp_msg *m) {
+  return m != NULL ? m->err_offset : 0;
+}
+
+/* Keeps a copy of s[0..n) and returns it. */
+static char *keep(rp_msg *m, const char *s, size_t n) {
+  char *c;
+  if (m->nstrs == m->capstrs) {
+    size_t cap = m->capstrs ? 2 * m->capstrs : 16;
+    void **v = realloc(m->strs, cap * sizeof *v);
+    if (v == NULL) return NULL;
+    m->strs = v;
+    m->capstrs = cap;
+  }
+  if ((c = malloc(n + 1)) == NULL) return NULL;
+  memcpy(c, s, n);
+  c[n] = '\0';
+  m->strs[m->nstrs++] = c;
+  return c;
+}
+
+/* Resolves `field` for setting, refusing the header fields the library fills. */
+static int target(rp_msg *m, const char *field, int type, rp__target *t) {
+  int rc;
+  if (m == NULL || field == NULL) return RP_EINVAL;
+  if ((rc = rp__path_resolve(&m->p, field, false, true, t)) != 0) return fail(m, field, rc);
+  if (t->base == (uint8_t *)&m->p && t->f->key <= 4) return fail(m, field, RP_EINVAL);
+  if (t->f->type == RP__F_VERSION || (type != 0 && t->f->type != type))
+    return fail(m, field, RP_ETYPE);
+  return 0;
+}
+
+RP_PUBLIC int rp_msg_set_text(rp_msg *m, const char *field, const char *utf8) {
+  rp__target t;
+  size_t n;
+  char *c;
+  int rc;
+  if (utf8 == NULL) return RP_EINVAL;
+  if ((rc = target(m, field, RP__F_STR, &t)) != 0) return rc;
+  n = strlen(utf8);
+  if (n > t.f->max) return fail(m, field, RP_ETOOBIG);
+  if (rp__utf8_check(utf8, n) != 0) return fail(m, field, RP_EUTF8);
+  if ((c = keep(m, utf8, n)) == NULL) return fail(m, field, RP_ENOMEM);
+  ((rp__str *)(t.base + t.f->off))->p = c;
+  ((rp__str *)(t.base + t.f->off))->n = (uint32_t)n;
+  return ok(m);
+}
+
+static int enum_index(const rp__field *f, const char *name) {
+  if (f->enm == NULL || name == NULL) return 0;
+  for (uint32_t i = 0; i < f->enm->n; i++)
+    if (strcmp(f->enm->names[i], name) == 0) return (int)i + 1;
+  return 0;
+}
+
+RP_PUBLIC int rp_msg_set_enum(rp_msg *m, const char *field, const char *name) {
+  rp__target t;
+  int rc, v;
+  if ((rc = target(m, field, RP__F_ENUM, &t)) != 0) return rc;
+  if ((v = enum_index(t.f, name)) == 0) return fail(m, field, RP_EENUM);
+  *(int *)(t.base + t.f->off) = v;
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_set_uint(rp_msg *m, const char *field, uint64_t value) {
+  rp__target t;
+  int rc;
+  if ((rc = target(m, field, RP__F_UINT, &t)) != 0) return rc;
+  if (value < t.f->min || value > t.f->max) return fail(m, field, RP_ETOOBIG);
+  *(uint64_t *)(t.base + t.f->off) = value;
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_set_bool(rp_msg *m, const char *field, int value) {
+  rp__target t;
+  int rc;
+  if ((rc = target(m, field, RP__F_BOOL, &t)) != 0) return rc;
+  *(bool *)(t.base + t.f->off) = value != 0;
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_add_to_set(rp_msg *m, const char *field, const char *name) {
+  rp__target t;
+  int rc, v;
+  if ((rc = target(m, field, RP__F_SET, &t)) != 0) return rc;
+  if ((v = enum_index(t.f, name)) == 0) return fail(m, field, RP_EENUM);
+  *(uint64_t *)(t.base + t.f->off) |= RP__BIT(v);
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_set_hex(rp_msg *m, const char *field, const char *hex) {
+  rp__target t;
+  int rc;
+  if ((rc = target(m, field, RP__F_FIXBIN, &t)) != 0) return rc;
+  if (rp__unhex(t.base + t.f->off, (size_t)t.f->max, hex) != 0)
+    return fail(m, field, RP_EINVAL);
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_list_add(rp_msg *m, const char *list) {
+  rp__target t;
+  uint32_t *count;
+  int rc;
+  if ((rc = target(m, list, RP__F_LIST, &t)) != 0) return rc;
+  count = (uint32_t *)(t.base + t.f->count_off);
+  if (*count >= t.f->max) return fail(m, list, RP_ETOOBIG);
+  memset(t.base + t.f->off + (size_t)*count * t.f->sub->size, 0, t.f->sub->size);
+  (*count)++;
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_set_thread(rp_msg *m, const char *thread_id) {
+  if (m == NULL) return RP_EINVAL;
+  if (rp__unhex(m->thread_id, RP_THREAD_ID_BYTES, thread_id) != 0)
+    return fail(m, "thread_id", RP_EINVAL);
+  m->has_thread = true;
+  return ok(m);
+}
+
+RP_PUBLIC int rp_msg_set_recipient(rp_msg *m, const char *member_id) {
+  if (m == NULL || member_id == NULL) return RP_EINVAL;
+  if (rp__identity_id_check(member_id, strlen(member_id)) != 0)
+    return fail(m, "recipient", RP_EINVAL);
+  snprintf(m->recipient, sizeof m->recipient, "%s", member_id);
+  return ok(m);
+}
+
+/* Copies the texts of one struct (and its nested maps and lists) into m. */
+static int own_struct(rp_msg *m, const rp__schema *s, uint8_t *base) {
+  for (uint32_t i = 0; i < s->nfields; i++) {
+    const rp__field *f = &s->fields[i];
+    if (f->type == RP__F_STR) {
+      rp__str *t = (rp__str *)(base + f->off);
+      if (t->n > 0 && (t->p = keep(m, t->p, t->n)) == NULL) return RP_ENOMEM;
+    } else if (f->type == RP__F_STRUCT) {
+      int rc = own_struct(m, f->sub, base + f->off);
+      if (rc != 0) return rc;
+    } else if (f->type == RP__F_LIST) {
+      uint32_t n = *(uint32_t *)(base + f->count_off);
+      for (uint32_t j = 0; j < n && j < f->max; j++) {
+        int rc = own_struct(m, f->sub, base + f->off + (size_t)j * f->sub->size);
+        if (rc != 0) return rc;
+      }
+    }
+  }
+  return 0;
+}
+
+int rp__msg_own_texts(rp_msg *m) {
+  const rp__schema *s = rp__payload_schema(m->p.kind);
+  return s != NULL ? own_struct(m, s, (uint8_t *)&m->p) : RP_EENUM;
+}
+
+RP_PUBLIC int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out,
+                                  const char **where) {
+  rp_msg *m;
+  int rc;
+  if (where) *where = NULL;
+  if (out == NULL) return RP_EINVAL;
+  *out = NULL;
+  if (buf == NULL) return RP_EINVAL;
+  if ((m = calloc(1, sizeof *m)) == NULL) return RP_ENOMEM;
+  if ((rc = rp__payload_decode(buf, len, &m->p, where)) != 0 ||
+      (rc = rp__msg_own_texts(m)) != 0) {
+    rp_msg_free(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Receiving: a DELIVER is verified and opened, stored in the inbox (with the automatic
+ * "delivered" receipt, in one transaction), and only then may the loop answer
+ * DELIVERED. Receipts and answers update the status of what we sent. Plus the inbox
+ * calls of the public API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_int.h"
+
+void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
+                       int error) {
+  char hex[RP_ID_STRLEN];
+  int changed = 0;
+  if (rp__store_out_status(c->st, id, status, error, rp__now_ms(), &changed) != 0) return;
+  /* The callback first, then the waiters, so that a waiter woken by this change finds
+   * its callback done (a flush that finds nothing queued does not wait, though). */
+  if (changed && c->cfg.on_status != NULL) {
+    rp__hex(hex, id, RP_MSG_ID_BYTES);
+    c->cfg.on_status(c->cfg.status_data, c, hex, status, error);
+  }
+  pthread_mutex_lock(&c->mu);
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* A receipt moves the status of the message it is about. */
+static void on_receipt(rp_client *c, const rp__pl_receipt *r) {
+  int st = r->status == RP__RCPT_DELIVERED ? RP_STATUS_DELIVERED
+           : r->status == RP__RCPT_OPENED  ? RP_STATUS_OPENED
+           : r->status == RP__RCPT_EXPIRED ? RP_STATUS_EXPIRED
+           : r->status == RP__RCPT_FAILED  ? RP_STATUS_FAILED
+                                           : 0;
+  if (st != 0)
+    rp__client_status(c, r->about, st, st == RP_STATUS_FAILED ? -(int)r->error : 0);
+}
+
+/* The automatic "delivered" receipt for a stored message, as an outbox row. */
+static int make_receipt(rp_client *c, const rp__payload *got, const char *sender,
+                        rp__store_out *row) {
+  rp__payload p;
+  const char *where;
+  size_t off;
+  rp__payload_init(&p, RP__PL_RECEIPT);
+  memcpy(p.u.receipt.about, got->msg_id, RP_MSG_ID_BYTES);
+  p.u.receipt.status = RP__RCPT_DELIVERED;
+  p.u.receipt.at = rp__now_ms();
+  return rp__send_prepare(c, &p, sender, got->thread_id, row, &where, &off);
+}
+
+static void offer(rp_client *c, const rp__store_in *row) {
+  rp_received *r = NULL;
+  if (c->cfg.on_recv == NULL || rp__received_from_row(c, row, &r) != 0) return;
+  c->cfg.on_recv(c->cfg.recv_data, c, r);
+  rp_received_free(r);
+}
+
+/* Stores a non-receipt message; a duplicate is acked again and not offered twice. */
+static int store_message(rp_client *c, const rp__payload *p, const rp__opened *op,
+                         const uint8_t *env, size_t len) {
+  rp__store_in in;
+  rp__store_out receipt;
+  const uint8_t *ref = rp__payload_ref(p);
+  int rc;
+  memset(&in, 0, sizeof in);
+  memcpy(in.msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  memcpy(in.thread_id, p->thread_id, RP_THREAD_ID_BYTES);
+  if (ref != NULL) memcpy(in.ref_id, ref, RP_MSG_ID_BYTES);
+  in.kind = (int)p->kind;
+  snprintf(in.sender, sizeof in.sender, "%s", op->sender->pub.id);
+  in.envelope = (uint8_t *)env;
+  in.envelope_len = len;
+  in.stored_at = rp__now_ms();
+  /* Without a receipt (sender's key unusable) the message is still stored: losing it
+   * would be worse than a missing receipt. */
+  if (make_receipt(c, p, in.sender, &receipt) != 0) memset(&receipt, 0, sizeof receipt);
+  rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL);
+  rp__store_out_free(&receipt);
+  if (rc == RP_EEXIST) return 0; /* seen before: ack again, offer nothing */
+  if (rc != 0) return rc;
+  if (ref != NULL && rp__payload_answers(p->kind))
+    rp__client_status(c, ref, RP_STATUS_ANSWERED, 0);
+  rp__loop_wake(c); /* the receipt waits in the outbox */
+  offer(c, &in);
+  return 0;
+}
+
+int rp__recv_deliver(rp_client *c, const rp__t_deliver *d,
+                     uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  rp__opened op;
+  rp__payload p;
+  int rc;
+  pthread_mutex_lock(&c->mu);
+  rc = rp__envelope_open(c->me, c->roster, d->envelope.p, d->envelope.n, rp__now_ms(), &op);
+  pthread_mutex_unlock(&c->mu);
+  if (rc == RP_EUNKNOWNMEMBER || rc == RP_EWRONGSENDER) {
+    /* Perhaps a member our roster does not know yet: leave it at the relay, ask for the
+     * newest roster, and take it again after reconnecting. */
+    pthread_mutex_lock(&c->mu);
+    c->roster_wanted = true;
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+  }
+  if (rc != 0) return 0; /* can never be opened: drop it (acked, not stored) */
+  memcpy(msg_id, op.hdr.msg_id, RP_MSG_ID_BYTES);
+  rc = rp__payload_decode(op.pt, op.pt_len, &p, NULL);
+  /* The payload must carry the envelope's id and come from a member allowed to send
+   * its kind; anything else is dropped (acked, never offered). */
+  if (rc != 0 || memcmp(p.msg_id, op.hdr.msg_id, RP_MSG_ID_BYTES) != 0 ||
+      !(rp__payload_kind_senders(p.kind) &
+        (op.sender->kind == RP_MEMBER_MUNICIPALITY ? RP__FROM_MUNICIPALITY
+         : op.sender->kind == RP_MEMBER_TEAM       ? RP__FROM_TEAM
+         : op.sender->kind == RP_MEMBER_ADMIN      ? RP__FROM_ADMIN
+                                                   : 0))) {
+    rc = 0;
+  } else if (p.kind == RP__PL_RECEIPT) {
+    on_receipt(c, &p.u.receipt);
+    rc = 0;
+  } else {
+    rc = store_message(c, &p, &op, d->envelope.p, d->envelope.n);
+  }
+  rp__opened_free(&op);
+  return rc;
+}
+
+void rp__recv_offer_pending(rp_client *c) {
+  rp__store_in row;
+  int64_t after = 0;
+  if (c->cfg.on_recv == NULL) return;
+  while (rp__store_in_next(c->st, after, &row) == 0) {
+    after = row.rowid;
+    offer(c, &row);
+    rp__store_in_free(&row);
+  }
+}
+
+RP_PUBLIC int rp_inbox_next(rp_client *c, rp_received **out) {
+  rp__store_in row;
+  int64_t after;
+  int rc;
+  if (out == NULL) return RP_EINVAL;
+  *out = NULL;
+  if (c == NULL) return RP_EINVAL;
+  pthread_mutex_lock(&c->mu);
+  after = c->inbox_cursor;
+  pthread_mutex_unlock(&c->mu);
+  for (;;) {
+    if ((rc = rp__store_in_next(c->st, after, &row)) != 0) return rc;
+    after = row.rowid;
+    rc = rp__received_from_row(c, &row, out);
+    rp__store_in_free(&row);
+    pthread_mutex_lock(&c->mu);
+    if (c->inbox_cursor < after) c->inbox_cursor = after;
+    pthread_mutex_unlock(&c->mu);
+    if (rc == 0) return 0;
+    /* A stored message that cannot be opened any more (its sender was revoked since):
+     * skip it rather than block the inbox behind it. */
+  }
+}
+
+RP_PUBLIC int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__store_in row;
+  int rc;
+  if (out == NULL) return RP_EINVAL;
+  *out = NULL;
+  if (c == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
+  if ((rc = rp__store_in_get(c->st, id, &row)) != 0) return rc;
+  rc = rp__received_from_row(c, &row, out);
+  rp__store_in_free(&row);
+  return rc;
+}
+
+RP_PUBLIC int rp_inbox_mark_handled(rp_client *c, const char *msg_id) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  if (c == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
+  return rp__store_in_handled(c->st, id, rp__now_ms());
+}
+
+RP_PUBLIC int rp_inbox_pending(rp_client *c, uint64_t *count) {
+  if (count != NULL) *count = 0;
+  if (c == NULL || count == NULL) return RP_EINVAL;
+  return rp__store_in_pending(c->st, count);
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* Sending: check, seal, store durably in the outbox; the loop thread does the rest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "client_int.h"
+#include "cpr.h"
+
+static unsigned sender_bit(int kind) {
+  return kind == RP_MEMBER_MUNICIPALITY ? RP__FROM_MUNICIPALITY
+         : kind == RP_MEMBER_TEAM       ? RP__FROM_TEAM
+         : kind == RP_MEMBER_ADMIN      ? RP__FROM_ADMIN
+                                        : 0;
+}
+
+/* The urgency the relay may see: the payload's own, else normal. */
+static int urgency_of(const rp__payload *p) {
+  int u = p->kind == RP__PL_REQUEST     ? p->u.request.urgency
+          : p->kind == RP__PL_FOLLOW_UP ? p->u.follow_up.urgency
+                                        : 0;
+  return u != 0 ? u : RP__URG_NORMAL;
+}
+
+/* The thread and the peer of the message `ref` refers to, from outbox or inbox. */
+static int ref_lookup(rp_client *c, const uint8_t *ref, uint8_t thread[RP_THREAD_ID_BYTES],
+                      char *peer, size_t cap) {
+  rp__store_out o;
+  rp__store_in in;
+  if (rp__store_out_get(c->st, ref, 0, &o) == 0) {
+    memcpy(thread, o.thread_id, RP_THREAD_ID_BYTES);
+    snprintf(peer, cap, "%s", o.recipient);
+    return 0;
+  }
+  if (rp__store_in_get(c->st, ref, &in) == 0) {
+    memcpy(thread, in.thread_id, RP_THREAD_ID_BYTES);
+    snprintf(peer, cap, "%s", in.sender);
+    rp__store_in_free(&in);
+    return 0;
+  }
+  return RP_ENOTFOUND;
+}
+
+/* The first active team member: a municipality's default recipient. */
+static const rp__member *team_member(const rp__roster *r, uint64_t now) {
+  for (uint32_t i = 0; i < rp__roster_count(r); i++) {
+    const rp__member *m = rp__roster_member(r, i);
+    if (m->kind == RP_MEMBER_TEAM && rp__roster_member_active(m, now) == 0) return m;
+  }
+  return NULL;
+}
+
+/* Checks the payload's content (CPR guard, host hook, schema rules) and encodes it into
+ * buf[0..RP_PAYLOAD_MAX), which the caller wipes (the first *len bytes). */
+static int check_content(rp_client *c, const rp__payload *p, uint8_t *buf, size_t *len,
+                         const char **where, size_t *offset) {
+  rp__cpr_hook hook = {(rp__cpr_hook_fn)c->cfg.hook, c->cfg.hook_data};
+  int rc;
+  /* The CPR guard first, so that a CPR number is reported as such even when another
+   * rule also fails. */
+  if ((rc = rp__payload_cpr_check(p, where, offset)) == 0 &&
+      (rc = rp__payload_hook_check(p, &hook, where, offset)) == 0)
+    rc = rp__payload_encode(p, buf, RP_PAYLOAD_MAX, len, where);
+  return rc;
+}
+
+/* Seals the encoded payload pt[0..len) of p to `to` into row (locked: reads the
+ * roster). */
+static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, size_t len,
+                       const char *to, rp__store_out *row, const char **where) {
+  const rp__member *m;
+  rp__seal_args a;
+  int rc;
+  uint64_t now = p->created;
+  if (to[0] != '\0')
+    m = rp__roster_find_id(c->roster, to);
+  else
+    m = sender_bit(c->my_kind) == RP__FROM_MUNICIPALITY ? team_member(c->roster, now)
+                                                        : NULL;
+  *where = "recipient";
+  if (m == NULL) return to[0] != '\0' ? RP_EUNKNOWNMEMBER : RP_EMISSING;
+  if ((rc = rp__roster_member_active(m, now)) != 0) return rc;
+  *where = NULL;
+  memset(&a, 0, sizeof a);
+  memcpy(a.msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  a.created = now;
+  a.expires = now + c->cfg.expiry_ms;
+  a.urgency = urgency_of(p);
+  rc = rp__envelope_seal(c->me, m, &a, pt, len, &row->envelope, &row->envelope_len);
+  if (rc == 0) snprintf(row->recipient, sizeof row->recipient, "%s", m->pub.id);
+  return rc;
+}
+
+int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
+                     rp__store_out *row, const char **where, size_t *offset) {
+  char peer[RP__STORE_PEER_MAX] = "";
+  const uint8_t *ref = rp__payload_ref(p);
+  uint8_t ref_thread[RP_THREAD_ID_BYTES], *buf;
+  size_t len = 0;
+  int rc;
+  memset(row, 0, sizeof *row);
+  *where = NULL;
+  *offset = 0;
+  if (!(rp__payload_kind_senders(p->kind) & sender_bit(c->my_kind))) {
+    *where = "kind";
+    return RP_EKIND;
+  }
+  rp__envelope_new_id(p->msg_id);
+  p->created = rp__now_ms();
+  p->version = RP_SCHEMA_VERSION;
+  if (ref != NULL && ref_lookup(c, ref, ref_thread, peer, sizeof peer) == 0 && !thread)
+    thread = ref_thread;
+  memcpy(p->thread_id, thread != NULL ? thread : p->msg_id, RP_THREAD_ID_BYTES);
+  if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) return RP_ENOMEM;
+  if ((rc = check_content(c, p, buf, &len, where, offset)) == 0) {
+    if (to == NULL || to[0] == '\0') to = peer;
+    pthread_mutex_lock(&c->mu);
+    rc = seal_locked(c, p, buf, len, to, row, where);
+    pthread_mutex_unlock(&c->mu);
+  }
+  sodium_memzero(buf, len); /* only the encoded bytes ever held the plaintext */
+  free(buf);
+  if (rc != 0) return rc;
+  memcpy(row->msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  memcpy(row->thread_id, p->thread_id, RP_THREAD_ID_BYTES);
+  if (ref != NULL) memcpy(row->ref_id, ref, RP_MSG_ID_BYTES);
+  row->kind = (int)p->kind;
+  row->urgency = urgency_of(p);
+  row->receipt = p->kind == RP__PL_RECEIPT;
+  row->status = RP_STATUS_QUEUED;
+  row->times[RP_STATUS_QUEUED] = p->created;
+  return 0;
+}
+
+static int stopping(rp_client *c) {
+  int s;
+  pthread_mutex_lock(&c->mu);
+  s = c->stopping;
+  pthread_mutex_unlock(&c->mu);
+  return s;
+}
+
+/* Prepares, stores and wakes the loop; fills the id on success. */
+static int send_payload(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
+                        char msg_id[RP_ID_STRLEN], const char **where, size_t *offset) {
+  rp__store_out row;
+  int rc;
+  if (stopping(c)) return RP_ESTATE;
+  if ((rc = rp__send_prepare(c, p, to, thread, &row, where, offset)) == 0) {
+    rc = rp__store_out_add(c->st, &row);
+    rp__store_out_free(&row);
+  }
+  if (rc != 0) return rc;
+  if (msg_id != NULL) rp__hex(msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  rp__loop_wake(c);
+  return 0;
+}
+
+RP_PUBLIC int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]) {
+  rp__payload p;
+  const char *where = NULL;
+  size_t offset = 0;
+  int rc;
+  if (msg_id != NULL) msg_id[0] = '\0';
+  if (c == NULL || m == NULL) return RP_EINVAL;
+  p = m->p; /* the caller's message stays as it was: each send is a new message */
+  rc = send_payload(c, &p, m->recipient, m->has_thread ? m->thread_id : NULL, msg_id,
+                    &where, &offset);
+  snprintf(m->err_buf, sizeof m->err_buf, "%s", where != NULL ? where : "");
+  m->err_field = rc != 0 && where != NULL ? m->err_buf : NULL;
+  m->err_offset = rc != 0 ? offset : 0;
+  return rc;
+}
+
+RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__store_in in;
+  rp__payload p;
+  const char *where;
+  size_t offset;
+  int rc;
+  if (c == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
+  if ((rc = rp__store_in_get(c->st, id, &in)) != 0) return rc;
+  rp__payload_init(&p, RP__PL_RECEIPT);
+  memcpy(p.u.receipt.about, id, RP_MSG_ID_BYTES);
+  p.u.receipt.status = RP__RCPT_OPENED;
+  p.u.receipt.at = rp__now_ms();
+  rc = send_payload(c, &p, in.sender, in.thread_id, NULL, &where, &offset);
+  rp__store_in_free(&in);
+  return rc;
+}
+
+RP_PUBLIC const char *rp_status_name(int status) {
+  static const char *const names[] = {"unknown", "queued",   "relayed", "delivered",
+                                      "opened",  "answered", "expired", "failed"};
+  return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
+}
+
+RP_PUBLIC int rp_status(rp_client *c, const char *msg_id, int *status, int *error) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__store_out o;
+  int rc;
+  if (status) *status = 0;
+  if (error) *error = 0;
+  if (c == NULL || status == NULL || rp__unhex(id, sizeof id, msg_id) != 0)
+    return RP_EINVAL;
+  if ((rc = rp__store_out_get(c->st, id, 0, &o)) != 0) return rc;
+  *status = o.status;
+  if (error) *error = o.error;
+  return 0;
+}
+
+RP_PUBLIC int rp_status_time(rp_client *c, const char *msg_id, int status, uint64_t *when) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__store_out o;
+  int rc;
+  if (when) *when = 0;
+  if (c == NULL || when == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
+  if (status < 1 || status > RP__STORE_STATUS_MAX) return RP_EINVAL;
+  if ((rc = rp__store_out_get(c->st, id, 0, &o)) != 0) return rc;
+  *when = o.times[status];
+  return 0;
+}
+
+typedef struct walk_ctx {
+  rp_outbox_fn fn;
+  void *data;
+} walk_ctx;
+
+static int walk_one(void *data, const rp__store_out *o) {
+  walk_ctx *w = data;
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN];
+  rp__hex(id, o->msg_id, RP_MSG_ID_BYTES);
+  rp__hex(th, o->thread_id, RP_THREAD_ID_BYTES);
+  return w->fn(w->data, id, rp__payload_kind_name((uint64_t)o->kind), th, o->recipient,
+               o->status, o->times[RP_STATUS_QUEUED]);
+}
+
+RP_PUBLIC int rp_outbox_foreach(rp_client *c, rp_outbox_fn fn, void *data) {
+  walk_ctx w = {fn, data};
+  if (c == NULL || fn == NULL) return RP_EINVAL;
+  return rp__store_out_foreach(c->st, walk_one, &w);
+}

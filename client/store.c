@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening the client database, metadata and the shared SQL helpers; see store.h. */
+#include "store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rejsepost_errors.h"
+
+static const char *const schema_sql =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
+    " ref_id BLOB, kind INTEGER NOT NULL, urgency INTEGER NOT NULL,"
+    " receipt INTEGER NOT NULL, recipient TEXT NOT NULL, envelope BLOB NOT NULL,"
+    " status INTEGER NOT NULL, error INTEGER NOT NULL DEFAULT 0,"
+    " t1 INTEGER, t2 INTEGER, t3 INTEGER, t4 INTEGER, t5 INTEGER, t6 INTEGER,"
+    " t7 INTEGER);"
+    "CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);"
+    "CREATE TABLE IF NOT EXISTS inbox("
+    " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
+    " ref_id BLOB, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
+    " envelope BLOB NOT NULL, stored_at INTEGER NOT NULL,"
+    " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);";
+
+int rp__store_sqlerr(rp__store *st, int src) {
+  (void)st;
+  switch (src) {
+  case SQLITE_OK:
+  case SQLITE_DONE:
+  case SQLITE_ROW:
+    return 0;
+  case SQLITE_NOMEM:
+    return RP_ENOMEM;
+  case SQLITE_CONSTRAINT:
+    return RP_EEXIST;
+  case SQLITE_FULL:
+  case SQLITE_IOERR:
+    return RP_EFSYNC;
+  default:
+    return RP_EIO;
+  }
+}
+
+int rp__store_exec(rp__store *st, const char *sql) {
+  return rp__store_sqlerr(st, sqlite3_exec(st->db, sql, NULL, NULL, NULL));
+}
+
+int rp__store_prepare(rp__store *st, const char *sql, sqlite3_stmt **stmt) {
+  return rp__store_sqlerr(st, sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL));
+}
+
+/* Creates the file with mode 0600 before SQLite opens it, so it is never readable by
+ * others, not even for a moment. WAL and journal files inherit the mode. */
+static int create_private(const char *path) {
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return RP_EIO;
+  if (fchmod(fd, 0600) != 0) {
+    close(fd);
+    return RP_EIO;
+  }
+  close(fd);
+  return 0;
+}
+
+static int make_dir(const char *dir) {
+  struct stat sb;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return RP_EIO;
+  if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) return RP_EIO;
+  return 0;
+}
+
+int rp__store_open(const char *dir, rp__store **out) {
+  rp__store *st = NULL;
+  char path[4096];
+  int rc = RP_EINVAL, n;
+  *out = NULL;
+  if (dir == NULL) goto out;
+  n = snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
+  rc = RP_ETOOBIG;
+  if (n < 0 || (size_t)n >= sizeof path) goto out;
+  if ((rc = make_dir(dir)) != 0 || (rc = create_private(path)) != 0) goto out;
+  rc = RP_ENOMEM;
+  if ((st = calloc(1, sizeof *st)) == NULL) goto out;
+  pthread_mutex_init(&st->mu, NULL);
+  rc = RP_EIO;
+  if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK)
+    goto out;
+  sqlite3_busy_timeout(st->db, 5000);
+  /* FULL: a commit is on disk when it returns, which is what "send returns once the
+   * envelope is durable" and "stored before the relay is acked" promise. */
+  if ((rc = rp__store_exec(st, "PRAGMA journal_mode=WAL;")) != 0 ||
+      (rc = rp__store_exec(st, "PRAGMA synchronous=FULL;")) != 0 ||
+      (rc = rp__store_exec(st, "PRAGMA foreign_keys=ON;")) != 0 ||
+      (rc = rp__store_exec(st, schema_sql)) != 0)
+    goto out;
+  *out = st;
+  st = NULL;
+  rc = 0;
+out:
+  rp__store_close(st);
+  return rc;
+}
+
+void rp__store_close(rp__store *st) {
+  if (st == NULL) return;
+  if (st->db != NULL) sqlite3_close_v2(st->db);
+  pthread_mutex_destroy(&st->mu);
+  free(st);
+}
+
+int rp__store_meta_put(rp__store *st, const char *key, const uint8_t *val, size_t len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
+      0) {
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
+    rc = rp__store_sqlerr(st, sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_meta_get(rp__store *st, const char *key, uint8_t **val, size_t *len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *val = NULL;
+  *len = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, "SELECT v FROM meta WHERE k = ?", &s)) != 0) goto out;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    goto out;
+  }
+  rc = rp__store_col_blob(s, 0, val, len);
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len) {
+  const void *p = sqlite3_column_blob(s, col);
+  int n = sqlite3_column_bytes(s, col);
+  *val = NULL;
+  *len = 0;
+  if ((*val = malloc(n > 0 ? (size_t)n : 1)) == NULL) return RP_ENOMEM;
+  if (n > 0) memcpy(*val, p, (size_t)n);
+  *len = (size_t)n;
+  return 0;
+}
+
+void rp__store_col_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n) {
+  const void *p = sqlite3_column_blob(s, col);
+  memset(out, 0, n);
+  if (p != NULL && (size_t)sqlite3_column_bytes(s, col) == n) memcpy(out, p, n);
+}
+
+void rp__store_col_text(sqlite3_stmt *s, int col, char *out, size_t cap) {
+  const unsigned char *p = sqlite3_column_text(s, col);
+  snprintf(out, cap, "%s", p != NULL ? (const char *)p : "");
+}
+
+int rp__store_is_zero(const uint8_t *p, size_t n) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < n; i++)
+    acc |= p[i];
+  return acc == 0;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client's durable state: one SQLite database "client.db" in the state folder (WAL,
+ * synchronous=FULL, mode 0600) with the outbox, the inbox and small metadata (the newest
+ * verified roster document).
+ *
+ * No plaintext payload is ever written here. The outbox holds the sealed envelope (the
+ * bytes the relay gets) and metadata; the inbox holds the envelope as it arrived (it was
+ * verified and opened once before it was stored) and metadata. Reading a received
+ * message opens its envelope again in memory.
+ *
+ * One connection, guarded by a mutex: every function may be called from any thread.
+ * Every write is one transaction that has committed (fsync'd) when the call returns 0.
+ */
+#ifndef RP_CLIENT_STORE_H
+#define RP_CLIENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+
+#define RP__STORE_FILE "client.db"
+#define RP__STORE_STATUS_MAX 7 /* RP_STATUS_FAILED */
+#define RP__STORE_PEER_MAX (RP_MEMBER_ID_MAX + 1)
+
+typedef struct rp__store rp__store;
+
+/* One outbox row. envelope is malloc'd by the reading calls (rp__store_out_free). */
+typedef struct rp__store_out {
+  int64_t rowid;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint8_t thread_id[RP_THREAD_ID_BYTES];
+  uint8_t ref_id[RP_MSG_ID_BYTES]; /* the message it refers to; all zero if none */
+  int kind;                        /* rp__payload_kind */
+  int urgency;
+  int receipt; /* 1 for receipts the library sends itself (not listed to the host) */
+  char recipient[RP__STORE_PEER_MAX];
+  uint8_t *envelope;
+  size_t envelope_len;
+  int status;                               /* RP_STATUS_* */
+  int error;                                /* negative code when failed */
+  uint64_t times[RP__STORE_STATUS_MAX + 1]; /* times[status], unix ms, 0 = not reached */
+} rp__store_out;
+
+/* One inbox row. */
+typedef struct rp__store_in {
+  int64_t rowid;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint8_t thread_id[RP_THREAD_ID_BYTES];
+  uint8_t ref_id[RP_MSG_ID_BYTES];
+  int kind;
+  char sender[RP__STORE_PEER_MAX];
+  uint8_t *envelope;
+  size_t envelope_len;
+  uint64_t stored_at;
+  int handled;
+} rp__store_in;
+
+/* Opens (creating) the database in dir, which is created mode 0700 if missing. */
+int rp__store_open(const char *dir, rp__store **out);
+void rp__store_close(rp__store *st);
+
+/* Metadata: a value by key. get: *val malloc'd (caller frees); RP_ENOTFOUND. */
+int rp__store_meta_put(rp__store *st, const char *key, const uint8_t *val, size_t len);
+int rp__store_meta_get(rp__store *st, const char *key, uint8_t **val, size_t *len);
+
+/* Adds a new outbox row (status queued at o->times[1]). RP_EEXIST for a known msg_id. */
+int rp__store_out_add(rp__store *st, const rp__store_out *o);
+
+/* Moves msg_id to `status` at time `now` if that is progress: statuses only move
+ * forward, and expired/failed are final (and are not reached once delivered). The
+ * time of a step is recorded once. *changed (may be NULL) says whether the status
+ * changed. RP_ENOTFOUND. */
+int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
+                         int error, uint64_t now, int *changed);
+
+/* The outbox row of msg_id (envelope included if want_env). RP_ENOTFOUND. */
+int rp__store_out_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int want_env,
+                      rp__store_out *out);
+
+/* The first queued row with rowid > after (envelope included). RP_ENOTFOUND. */
+int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out);
+
+/* Rows still queued (waiting for the relay). */
+int rp__store_out_queued_count(rp__store *st, uint64_t *n);
+
+/* Every outbox row that is not a receipt, oldest first (no envelopes). */
+int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_out *o),
+                          void *data);
+
+/* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
+ * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt);
+
+/* The first unhandled row with rowid > after. RP_ENOTFOUND. */
+int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);
+
+/* The inbox row of msg_id. RP_ENOTFOUND. */
+int rp__store_in_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                     rp__store_in *out);
+
+/* Marks msg_id handled. RP_ENOTFOUND. */
+int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                         uint64_t now);
+
+/* Unhandled inbox rows. */
+int rp__store_in_pending(rp__store *st, uint64_t *n);
+
+void rp__store_out_free(rp__store_out *o);
+void rp__store_in_free(rp__store_in *in);
+
+#endif /* RP_CLIENT_STORE_H */

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* The inbox: received envelopes, stored before the relay is told, until handled. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rejsepost_errors.h"
+#include "store_int.h"
+
+#define IN_COLS "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope"
+
+void rp__store_in_free(rp__store_in *in) {
+  if (in == NULL) return;
+  free(in->envelope);
+  in->envelope = NULL;
+  in->envelope_len = 0;
+}
+
+static int insert(rp__store *st, const rp__store_in *in) {
+  sqlite3_stmt *s = NULL;
+  int rc = rp__store_prepare(st,
+                             "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
+                             " envelope, stored_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                             &s);
+  if (rc != 0) return rc;
+  sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, in->thread_id, RP_THREAD_ID_BYTES, SQLITE_STATIC);
+  if (rp__store_is_zero(in->ref_id, RP_MSG_ID_BYTES))
+    sqlite3_bind_null(s, 3);
+  else
+    sqlite3_bind_blob(s, 3, in->ref_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int(s, 4, in->kind);
+  sqlite3_bind_text(s, 5, in->sender, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 6, in->envelope, (int)in->envelope_len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)in->stored_at);
+  rc = rp__store_sqlerr(st, sqlite3_step(s));
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_exec(st, "BEGIN IMMEDIATE")) != 0) goto out;
+  if ((rc = insert(st, in)) != 0 ||
+      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
+    rp__store_exec(st, "ROLLBACK");
+    goto out;
+  }
+  rc = rp__store_exec(st, "COMMIT");
+  if (rc != 0) rp__store_exec(st, "ROLLBACK");
+out:
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t after,
+                     rp__store_in *o) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  memset(o, 0, sizeof *o);
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, sql, &s)) != 0) goto out;
+  if (id != NULL)
+    sqlite3_bind_blob(s, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  else
+    sqlite3_bind_int64(s, 1, after);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    goto out;
+  }
+  o->rowid = sqlite3_column_int64(s, 0);
+  rp__store_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
+  rp__store_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
+  rp__store_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
+  o->kind = sqlite3_column_int(s, 4);
+  rp__store_col_text(s, 5, o->sender, sizeof o->sender);
+  o->stored_at = (uint64_t)sqlite3_column_int64(s, 6);
+  o->handled = sqlite3_column_int(s, 7);
+  rc = rp__store_col_blob(s, 8, &o->envelope, &o->envelope_len);
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out) {
+  return query_one(st,
+                   "SELECT " IN_COLS " FROM inbox WHERE handled = 0 AND id > ?"
+                   " ORDER BY id LIMIT 1",
+                   NULL, after, out);
+}
+
+int rp__store_in_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                     rp__store_in *out) {
+  return query_one(st, "SELECT " IN_COLS " FROM inbox WHERE msg_id = ?", msg_id, 0, out);
+}
+
+int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                         uint64_t now) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st,
+                              "UPDATE inbox SET handled = 1,"
+                              " handled_at = COALESCE(handled_at, ?) WHERE msg_id = ?",
+                              &s)) == 0) {
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+    sqlite3_bind_blob(s, 2, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__store_sqlerr(st, sqlite3_step(s));
+    if (rc == 0 && sqlite3_changes(st->db) == 0) rc = RP_ENOTFOUND;
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_pending(rp__store *st, uint64_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *n = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, "SELECT count(*) FROM inbox WHERE handled = 0", &s)) ==
+      0) {
+    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
+    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}

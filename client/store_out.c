@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* The outbox: sealed envelopes waiting for, or already taken by, the relay. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rejsepost.h"
+#include "store_int.h"
+
+#define OUT_COLS                                                                           \
+  "id, msg_id, thread_id, ref_id, kind, urgency, receipt, recipient, status, error, t1,"   \
+  " t2, t3, t4, t5, t6, t7"
+
+void rp__store_out_free(rp__store_out *o) {
+  if (o == NULL) return;
+  free(o->envelope);
+  o->envelope = NULL;
+  o->envelope_len = 0;
+}
+
+static void bind_opt_id(sqlite3_stmt *s, int col, const uint8_t id[RP_MSG_ID_BYTES]) {
+  if (rp__store_is_zero(id, RP_MSG_ID_BYTES))
+    sqlite3_bind_null(s, col);
+  else
+    sqlite3_bind_blob(s, col, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+}
+
+/* The INSERT of one outbox row; the caller holds the lock and owns the transaction. */
+int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
+  sqlite3_stmt *s = NULL;
+  int rc = rp__store_prepare(st,
+                             "INSERT INTO outbox(msg_id, thread_id, ref_id, kind, urgency,"
+                             " receipt, recipient, envelope, status, t1)"
+                             " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                             &s);
+  if (rc != 0) return rc;
+  sqlite3_bind_blob(s, 1, o->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 2, o->thread_id, RP_THREAD_ID_BYTES, SQLITE_STATIC);
+  bind_opt_id(s, 3, o->ref_id);
+  sqlite3_bind_int(s, 4, o->kind);
+  sqlite3_bind_int(s, 5, o->urgency);
+  sqlite3_bind_int(s, 6, o->receipt);
+  sqlite3_bind_text(s, 7, o->recipient, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 8, o->envelope, (int)o->envelope_len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 9, (sqlite3_int64)o->times[RP_STATUS_QUEUED]);
+  rc = rp__store_sqlerr(st, sqlite3_step(s));
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int rp__store_out_add(rp__store *st, const rp__store_out *o) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  rc = rp__store_out_insert(st, o);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+static void read_row(sqlite3_stmt *s, rp__store_out *o) {
+  o->rowid = sqlite3_column_int64(s, 0);
+  rp__store_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
+  rp__store_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
+  rp__store_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
+  o->kind = sqlite3_column_int(s, 4);
+  o->urgency = sqlite3_column_int(s, 5);
+  o->receipt = sqlite3_column_int(s, 6);
+  rp__store_col_text(s, 7, o->recipient, sizeof o->recipient);
+  o->status = sqlite3_column_int(s, 8);
+  o->error = sqlite3_column_int(s, 9);
+  for (int i = 1; i <= RP__STORE_STATUS_MAX; i++)
+    o->times[i] = (uint64_t)sqlite3_column_int64(s, 9 + i);
+}
+
+/* Runs a one-row query with one blob or int64 parameter into *o. */
+static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t after,
+                     int want_env, rp__store_out *o) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  memset(o, 0, sizeof *o);
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, sql, &s)) != 0) goto out;
+  if (id != NULL)
+    sqlite3_bind_blob(s, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  else
+    sqlite3_bind_int64(s, 1, after);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    goto out;
+  }
+  read_row(s, o);
+  rc = want_env ? rp__store_col_blob(s, 17, &o->envelope, &o->envelope_len) : 0;
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int want_env,
+                      rp__store_out *out) {
+  return query_one(st, "SELECT " OUT_COLS ", envelope FROM outbox WHERE msg_id = ?", msg_id,
+                   0, want_env, out);
+}
+
+int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out) {
+  return query_one(st,
+                   "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1 AND id > ?"
+                   " ORDER BY id LIMIT 1",
+                   NULL, after, 1, out);
+}
+
+/* Whether moving from `cur` to `next` is progress (see store.h). */
+static int progress(int cur, int next) {
+  if (cur == RP_STATUS_EXPIRED || cur == RP_STATUS_FAILED) return 0;
+  if (next == RP_STATUS_EXPIRED || next == RP_STATUS_FAILED)
+    return cur < RP_STATUS_DELIVERED;
+  return next > cur;
+}
+
+int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
+                         int error, uint64_t now, int *changed) {
+  rp__store_out o;
+  sqlite3_stmt *s = NULL;
+  char sql[320];
+  int rc, moved, stamp;
+  if (changed) *changed = 0;
+  if (status < 1 || status > RP__STORE_STATUS_MAX) return RP_EINVAL;
+  if ((rc = rp__store_out_get(st, msg_id, 0, &o)) != 0) return rc;
+  moved = progress(o.status, status);
+  /* A step reached out of order (answered before the opened receipt) still gets its
+   * time; a final failure gets one only when it happens. */
+  stamp = o.times[status] == 0 && (moved || status <= RP_STATUS_ANSWERED);
+  if (!moved && !stamp) return 0;
+  /* A later step implies the earlier ones it needs (a receipt may overtake the relay's
+   * ACK): delivered, opened and answered imply relayed; opened and answered imply
+   * delivered. Those get the same time if they have none yet. */
+  snprintf(sql, sizeof sql,
+           "UPDATE outbox SET status = CASE WHEN ?1 THEN ?2 ELSE status END,"
+           " error = CASE WHEN ?1 THEN ?3 ELSE error END, t%d = COALESCE(t%d, ?4)%s%s"
+           " WHERE msg_id = ?5",
+           status, status,
+           status >= RP_STATUS_DELIVERED && status <= RP_STATUS_ANSWERED
+               ? ", t2 = COALESCE(t2, ?4)"
+               : "",
+           status >= RP_STATUS_OPENED && status <= RP_STATUS_ANSWERED
+               ? ", t3 = COALESCE(t3, ?4)"
+               : "");
+  pthread_mutex_lock(&st->mu);
+  /* "relayed" alone is written without waiting for the disk: losing it to a power cut
+   * only means the envelope is sent again, which the relay acks as a duplicate and the
+   * recipient drops. It halves the fsyncs per message. A process crash loses nothing
+   * either way (WAL). Every other step stays synchronous=FULL. */
+  if (status == RP_STATUS_RELAYED) rp__store_exec(st, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__store_prepare(st, sql, &s)) == 0) {
+    sqlite3_bind_int(s, 1, moved);
+    sqlite3_bind_int(s, 2, status);
+    sqlite3_bind_int(s, 3, error);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
+    sqlite3_bind_blob(s, 5, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__store_sqlerr(st, sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  if (status == RP_STATUS_RELAYED) rp__store_exec(st, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  if (rc == 0 && changed) *changed = moved;
+  return rc;
+}
+
+int rp__store_out_queued_count(rp__store *st, uint64_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *n = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, "SELECT count(*) FROM outbox WHERE status = 1", &s)) ==
+      0) {
+    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
+    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_out *o),
+                          void *data) {
+  sqlite3_stmt *s = NULL;
+  rp__store_out o;
+  int rc, step;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(
+           st, "SELECT " OUT_COLS " FROM outbox WHERE receipt = 0 ORDER BY id", &s)) != 0)
+    goto out;
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    memset(&o, 0, sizeof o);
+    read_row(s, &o);
+    if ((rc = fn(data, &o)) != 0) goto out;
+  }
+  rc = rp__store_sqlerr(st, step);
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}

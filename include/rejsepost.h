@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * librejsepost: the client library that a municipality's case system (or the team's
+ * inbox) embeds to talk to the rejsepost relay.
+ *
+ * The model, in one paragraph: build a message with the rp_msg_* builder, hand it to
+ * rp_send. rp_send checks it (schema rules, CPR guard, sender kind), seals it end to end
+ * for the recipient and returns once the sealed envelope is durable in the local outbox
+ * (SQLite in the state folder). The library's own loop thread delivers it to the relay,
+ * retrying with backoff across disconnects and crashes. Messages for us are verified,
+ * stored durably in the local inbox, and only then acknowledged to the relay; the
+ * application reads them by callback or by polling and marks each one handled. A
+ * message is offered until it is marked handled, also after a crash of the host process.
+ *
+ * Storage: the library never writes a plaintext payload to disk. The outbox keeps the
+ * sealed envelope plus metadata (kind, thread, recipient, urgency, times, status); the
+ * inbox keeps the envelope as received (verified once on arrival) plus metadata, and
+ * opens it again each time the application reads it.
+ *
+ * Conventions (the same in every function):
+ *  - Functions that can fail return 0 or a negative RP_E* code (rejsepost_errors.h);
+ *    rp_strerror() turns one into a sentence.
+ *  - Out-parameters are cleared on entry and set on success only.
+ *  - Free functions accept NULL.
+ *  - Texts are NUL-terminated UTF-8. Strings returned as `const char *` are borrowed: they
+ *    stay valid as the comment says and must not be freed. Strings returned through
+ *    `char **` are the caller's and are freed with rp_free().
+ *  - Message ids and thread ids are 32 lowercase hexadecimal characters (16 bytes);
+ *    buffers for them are RP_ID_STRLEN (33) bytes, NUL included.
+ *  - Times are unix milliseconds (uint64_t).
+ *
+ * Thread safety: every rp_client_*, rp_send*, rp_status*, rp_outbox_* and rp_inbox_*
+ * call may be made from any thread, concurrently, on the same client, except
+ * rp_client_free, which must be the last call on the handle and must not run
+ * concurrently with any other call on it, nor from a callback. rp_config and rp_msg
+ * objects are not locked: use one from one thread at a time. rp_received objects are
+ * immutable and may be read from any thread.
+ */
+#ifndef REJSEPOST_H
+#define REJSEPOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rejsepost_errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RP_VERSION_MAJOR 0
+#define RP_VERSION_MINOR 1
+#define RP_VERSION_PATCH 0
+
+/* Bytes of a message or thread id as text, NUL included. */
+#define RP_ID_STRLEN 33
+
+/* ---- library ------------------------------------------------------------------- */
+
+/* The library's version as (major << 16) | (minor << 8) | patch. Compare with the
+ * RP_VERSION_* macros of the header you compiled against. Thread-safe. */
+unsigned rp_version(void);
+
+/* The library's version as "0.1.0". Static; thread-safe. */
+const char *rp_version_string(void);
+
+/* Frees a string or buffer the library handed to the caller through a `char **`
+ * (rp_received_to_json, rp_msg_to_json...). Accepts NULL. Thread-safe. */
+void rp_free(void *p);
+
+/* ---- configuration --------------------------------------------------------------- */
+
+typedef struct rp_config rp_config;
+
+/* A passphrase source for an encrypted identity key file. Write at most `cap` bytes of
+ * the passphrase (no NUL needed) to buf and set *len; return 0, or nonzero to refuse
+ * (rp_client_new then fails with RP_EPASSPHRASE). The library wipes buf after use.
+ * Called once, from rp_client_new, on the caller's thread. */
+typedef int (*rp_passphrase_fn)(void *data, char *buf, size_t cap, size_t *len);
+
+/* A further content check run on every free-text field of an outgoing payload after the
+ * CPR guard (text[0..len) is UTF-8, not NUL-terminated, valid during the call only).
+ * Return 0 to accept; nonzero makes rp_send fail with RP_EHOOK (set *offset to the byte
+ * the hook objects to, if you like). Called on the thread that calls rp_send. */
+typedef int (*rp_content_hook_fn)(void *data, const char *field, const char *text,
+                                  size_t len, size_t *offset);
+
+typedef struct rp_client rp_client;
+typedef struct rp_received rp_received;
+
+/* Called on the library's loop thread for each message newly stored in the inbox, and
+ * at start-up for every message that was stored but not yet marked handled. `r` is
+ * borrowed for the duration of the call (rp_received_dup keeps it). The callback may
+ * call rp_inbox_mark_handled, rp_send and the other client calls, but not the ones that
+ * wait for the loop (rp_client_flush, rp_client_refresh_roster) nor rp_client_free; it
+ * should return quickly, since the loop (and the relay's acknowledgement of this
+ * message) waits for it. */
+typedef void (*rp_receive_fn)(void *data, rp_client *c, const rp_received *r);
+
+/* Called on the loop thread whenever a sent message's status changes (status is an
+ * RP_STATUS_* value; error is the failure code for RP_STATUS_FAILED, else 0). msg_id is
+ * borrowed for the call. Same rules as rp_receive_fn. */
+typedef void (*rp_status_fn)(void *data, rp_client *c, const char *msg_id, int status,
+                             int error);
+
+/* Creates an empty configuration; *out is the caller's, freed with rp_config_free.
+ * RP_ENOMEM. */
+int rp_config_new(rp_config **out);
+
+/* Frees a configuration (wiping any passphrase it holds). Accepts NULL. */
+void rp_config_free(rp_config *cfg);
+
+/* The text of the last setter error on cfg ("relay_key: expected 64 hexadecimal
+ * characters or a public key file"), or "" if the last call succeeded. Also set by
+ * rp_client_new when the configuration as a whole is incomplete. Borrowed until the next
+ * call on cfg. */
+const char *rp_config_error(const rp_config *cfg);
+
+/* Every setter below copies its arguments (the caller keeps its strings), checks them at
+ * once, and returns 0, RP_EINVAL (NULL cfg or value) or RP_ECONFIG (the value is wrong;
+ * rp_config_error says which setting and why). */
+
+/* The state folder: outbox and inbox database (created mode 0700 if missing; the
+ * database file is mode 0600). Required. */
+int rp_config_set_state_dir(rp_config *cfg, const char *path);
+
+/* The relay's address: a host name or IP literal, and the TCP port (1..65535).
+ * Required. */
+int rp_config_set_relay(rp_config *cfg, const char *host, unsigned port);
+
+/* The relay's transport public key: 64 hexadecimal characters, or the path of the
+ * relay's public key export (a key file of kind "public"). Required. */
+int rp_config_set_relay_key(rp_config *cfg, const char *hex_or_path);
+
+/* The member's identity key file (written by `rejsepost keys`). Required. */
+int rp_config_set_identity_file(rp_config *cfg, const char *path);
+
+/* Passphrase sources for an encrypted identity file; the last one set wins. A plain key
+ * file (mode 0600) needs none. _file reads the first line of a file (which must not be
+ * readable by group or others); _env names an environment variable read at
+ * rp_client_new; _callback asks the host. */
+int rp_config_set_passphrase_file(rp_config *cfg, const char *path);
+int rp_config_set_passphrase_env(rp_config *cfg, const char *name);
+int rp_config_set_passphrase_callback(rp_config *cfg, rp_passphrase_fn fn, void *data);
+
+/* The administrator's identity public key, which pins the roster signer: 64
+ * hexadecimal characters or the path of the administrator's public key export.
+ * Required. */
+int rp_config_set_admin_key(rp_config *cfg, const char *hex_or_path);
+
+/* The signed roster file to start from when the state folder holds none (or an older
+ * one). Required on first start; later the library keeps the newest roster it has
+ * verified in the state folder. */
+int rp_config_set_roster_file(rp_config *cfg, const char *path);
+
+/* Retry backoff after a failed or lost connection: starts at min_ms, doubles up to
+ * max_ms, with random jitter of up to half the delay. 10 <= min_ms <= max_ms <=
+ * 3600000. Default 500 ms .. 60000 ms. */
+int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
+
+/* How long an envelope may wait at the relay before it expires undelivered (and the
+ * sender is told): 60000 ms .. 90 days. Default 30 days. */
+int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
+
+/* The callbacks above (fn NULL removes one) and the content hook. */
+int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data);
+int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
+int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn, void *data);
+
+/* Whether the client asks the relay for deliveries (1, the default) or only sends (0).
+ * A send-only client still receives nothing it would have to store. */
+int rp_config_set_receive(rp_config *cfg, int on);
+
+/* ---- the client -------------------------------------------------------------------- */
+
+/* Connection states (rp_client_conn_state). */
+#define RP_CONN_DISCONNECTED 0 /* waiting to retry (see rp_client_last_error) */
+#define RP_CONN_CONNECTING 1   /* TCP connect or handshake in progress */
+#define RP_CONN_CONNECTED 2    /* channel up, welcome received */
+#define RP_CONN_STOPPED 3      /* stopped for good (member revoked) or shutting down */
+
+/*
+ * Opens the state folder, loads the identity key and the roster, and starts the loop
+ * thread, which connects to the relay in the background. cfg is read and may be freed
+ * afterwards. *out is the caller's; free it with rp_client_free. Errors: RP_ECONFIG (a
+ * required setting is missing or unusable: rp_config_error names it), the key file's
+ * errors (RP_EPASSPHRASE, RP_EPERM, RP_ENOTFOUND...), the roster's (RP_ESIG,
+ * RP_EROLLBACK...), RP_EUNKNOWNMEMBER (our id is not in the roster), RP_EIO, RP_ENOMEM.
+ */
+int rp_client_new(const rp_config *cfg, rp_client **out);
+
+/*
+ * Stops the loop cleanly and frees the client: no new work starts, sends in flight get
+ * their answers (or are retried next time), inbox commits in flight finish, BYE is sent,
+ * the database is closed. Nothing stored is lost: unsent messages go on the next run.
+ * Waits at most about 5 seconds for the relay. Must be the last call on c; not from a
+ * callback. Accepts NULL.
+ */
+void rp_client_free(rp_client *c);
+
+/* The host's pointer, for callbacks (the library never touches it). Thread-safe. */
+void rp_client_set_data(rp_client *c, void *data);
+void *rp_client_get_data(const rp_client *c);
+
+/* Our member id, as in the roster. Borrowed for the client's lifetime. */
+const char *rp_client_member_id(const rp_client *c);
+
+/* The connection state (RP_CONN_*). */
+int rp_client_conn_state(rp_client *c);
+
+/* The error of the last failed connection attempt or the reason the last connection
+ * ended (0 if none since the last successful welcome). A handshake the relay closes is
+ * RP_EAUTH: usually a wrong relay key in the configuration, or our key is not (yet) in
+ * the relay's roster. The client keeps retrying with backoff in that case, so a
+ * roster update at the relay heals it; RP_EREVOKED (member revoked) stops it. */
+int rp_client_last_error(rp_client *c);
+
+/* The version of the roster the client holds and trusts. */
+int rp_client_roster_version(rp_client *c, uint64_t *version);
+
+/* Asks the loop to fetch the relay's newest roster now and waits up to timeout_ms for
+ * the answer (verified, rollback refused, stored). 0, RP_ETIMEDOUT (e.g. not
+ * connected), or the verification error. */
+int rp_client_refresh_roster(rp_client *c, int timeout_ms);
+
+/* Waits until no sent message is waiting for the relay (every one relayed, failed or
+ * expired), at most timeout_ms (negative: forever). 0 or RP_ETIMEDOUT. */
+int rp_client_flush(rp_client *c, int timeout_ms);
+
+/* ---- building a message ------------------------------------------------------------ */
+
+typedef struct rp_msg rp_msg;
+
+/*
+ * A new, empty message of payload kind `kind`: its name ("request", "reply", "receipt",
+ * "follow_up", ...) or Danish label ("henvendelse"). The header (version, kind, msg_id,
+ * thread_id, created) is filled by rp_send. *out is the caller's (rp_msg_free).
+ * RP_EENUM for an unknown kind.
+ *
+ * Fields are addressed by the names of docs/PROTOCOL.md section 7: "question",
+ * "urgency"; nested maps by dotted path ("risk.level", "citizen.age_band"); list
+ * elements by "<list>.<field>", which sets the field of the element added last with
+ * rp_msg_list_add ("attachments.name"). Setters check the type and the field's range
+ * at once (RP_ENOTFOUND: no such field; RP_ETYPE: the field has another type;
+ * RP_ETOOBIG, RP_EENUM, RP_EUTF8 as the schema says); rules between fields are checked
+ * by rp_send. On failure rp_msg_error_field names the field.
+ * An rp_msg is not locked: use it from one thread at a time.
+ */
+int rp_msg_new(const char *kind, rp_msg **out);
+
+/* Frees a message. Accepts NULL. */
+void rp_msg_free(rp_msg *m);
+
+/* The kind's name ("request"). Borrowed for m's lifetime. */
+const char *rp_msg_kind(const rp_msg *m);
+
+/* Sets a text field (copied). */
+int rp_msg_set_text(rp_msg *m, const char *field, const char *utf8);
+
+/* Sets an enumeration field to one of its names ("akut"). */
+int rp_msg_set_enum(rp_msg *m, const char *field, const char *name);
+
+/* Sets an unsigned integer field (numbers, unix-ms times). */
+int rp_msg_set_uint(rp_msg *m, const char *field, uint64_t value);
+
+/* Sets a boolean field (0 false, anything else true). */
+int rp_msg_set_bool(rp_msg *m, const char *field, int value);
+
+/* Adds an element to a set field ("categories", "trusler"). Adding twice is harmless. */
+int rp_msg_add_to_set(rp_msg *m, const char *field, const char *name);
+
+/* Sets a fixed-size bytes field from hexadecimal: message ids ("in_reply_to", "about",
+ * 32 characters), hashes ("attachments.sha256", 64 characters). */
+int rp_msg_set_hex(rp_msg *m, const char *field, const char *hex);
+
+/* Appends an empty element to a list field ("attachments", "referrals", "slots"); later
+ * "<list>.<field>" setters fill it. RP_ETOOBIG when the list is full. */
+int rp_msg_list_add(rp_msg *m, const char *list);
+
+/* Puts the message into an existing thread (32 hex). Without it, a reply, follow-up or
+ * other message that refers to a known message (in_reply_to, about, meeting_ref...)
+ * joins that message's thread, and anything else starts a new thread. */
+int rp_msg_set_thread(rp_msg *m, const char *thread_id);
+
+/* The recipient member id. Without it: the team member of the roster for a message from
+ * a municipality; for a message from the team, the sender of the message it refers to. */
+int rp_msg_set_recipient(rp_msg *m, const char *member_id);
+
+/* The field named by the last failing call on m (a setter or rp_send), or NULL. For a
+ * CPR or content hook refusal, rp_msg_error_offset gives the byte offset in that
+ * field's text. Borrowed until the next call on m. */
+const char *rp_msg_error_field(const rp_msg *m);
+size_t rp_msg_error_offset(const rp_msg *m);
+
+/* Builds a message from a JSON object {"kind": "request", "question": "...",
+ * "risk": {"level": "hoej", ...}, "categories": ["trusler"], "attachments": [{...}]}:
+ * strings go to text or enum fields, numbers to unsigned fields, arrays to sets or
+ * lists, objects to nested maps; id fields take hex strings; "recipient" and
+ * "thread_id" keys set those. *out is the caller's. On failure *where (if not NULL) gets
+ * a static or borrowed name of the offending field or NULL; RP_ESTATE if the library
+ * was built without JSON support. */
+int rp_msg_from_json(const char *json, size_t len, rp_msg **out, const char **where);
+
+/* Builds a message from an encoded msgpack payload (docs/PROTOCOL.md section 7): its
+ * kind and fields are taken; its header ids and time are replaced by rp_send. */
+int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out, const char **where);
+
+/* ---- sending and status ---------------------------------------------------------------
+ */
+
+/* Statuses of a sent message, in the order they are reached. */
+#define RP_STATUS_QUEUED 1    /* durable in the local outbox */
+#define RP_STATUS_RELAYED 2   /* the relay acknowledged storing it */
+#define RP_STATUS_DELIVERED 3 /* the recipient's library stored it (its receipt) */
+#define RP_STATUS_OPENED 4    /* the recipient opened it (its receipt) */
+#define RP_STATUS_ANSWERED 5  /* a reply or follow-up refers to it */
+#define RP_STATUS_EXPIRED 6   /* it expired at the relay undelivered */
+#define RP_STATUS_FAILED 7    /* the relay refused it for good (rp_status's error) */
+
+/* "queued", "relayed", ... or "unknown". Static. */
+const char *rp_status_name(int status);
+
+/*
+ * Checks m (schema rules, CPR guard, content hook, that our member kind may send this
+ * kind, recipient in the roster and not revoked), seals it for the recipient and stores
+ * the envelope durably in the outbox. Returns 0 once it is durable, with its id written
+ * to msg_id (RP_ID_STRLEN bytes, may be NULL); the loop thread sends it. m stays the
+ * caller's in every case and may be sent again (as a new message with a new id).
+ * Errors: RP_ECPR (a CPR number; nothing is stored), RP_EHOOK, schema errors
+ * (RP_EMISSING, RP_EINVAL, ... with rp_msg_error_field), RP_EKIND (our member kind may
+ * not send this kind), RP_EUNKNOWNMEMBER / RP_EREVOKED (recipient), RP_EIO / RP_EFSYNC
+ * (the outbox could not be written; nothing was stored), RP_ESTATE (client stopping).
+ */
+int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
+
+/* The current status of sent message msg_id (an RP_STATUS_*) and, for
+ * RP_STATUS_FAILED, the refusal's code in *error (else 0). error may be NULL.
+ * RP_ENOTFOUND for an id not in the outbox. */
+int rp_status(rp_client *c, const char *msg_id, int *status, int *error);
+
+/* When msg_id reached `status` (unix ms), or 0 if it has not (yet). RP_ENOTFOUND for an
+ * unknown id, RP_EINVAL for an unknown status. */
+int rp_status_time(rp_client *c, const char *msg_id, int status, uint64_t *when);
+
+/* Calls fn for each message in the outbox (receipts excepted), oldest first, with its id,
+ * kind name, thread id, recipient, current status and the time it was queued; strings
+ * are borrowed for the call. fn returns 0 to go on, nonzero to stop (that value is
+ * returned). The database is locked during the walk: fn must not call the client. */
+typedef int (*rp_outbox_fn)(void *data, const char *msg_id, const char *kind,
+                            const char *thread_id, const char *recipient, int status,
+                            uint64_t queued_at);
+int rp_outbox_foreach(rp_client *c, rp_outbox_fn fn, void *data);
+
+/* Sends the receipt "opened" for received message msg_id to its sender (durably queued
+ * like rp_send). RP_ENOTFOUND if msg_id is not in the inbox. Sending it twice sends two
+ * receipts; the sender keeps the first time. */
+int rp_send_opened(rp_client *c, const char *msg_id);
+
+/* ---- receiving ------------------------------------------------------------------------
+ */
+
+/*
+ * The oldest message in the inbox that is not marked handled and that this client
+ * handle has not returned yet (so a host that skips a message moves on; a new handle,
+ * after a restart, starts over with every unhandled message). *out is the caller's
+ * (rp_received_free). RP_ENOTFOUND if there is none.
+ */
+int rp_inbox_next(rp_client *c, rp_received **out);
+
+/* The inbox message msg_id, handled or not. *out is the caller's. RP_ENOTFOUND. */
+int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out);
+
+/* Marks msg_id handled, durably: it is never offered again. Idempotent. RP_ENOTFOUND if
+ * it is not in the inbox. */
+int rp_inbox_mark_handled(rp_client *c, const char *msg_id);
+
+/* The number of inbox messages not marked handled. */
+int rp_inbox_pending(rp_client *c, uint64_t *count);
+
+/* A copy of r, the caller's (for keeping a message a callback was lent). */
+int rp_received_dup(const rp_received *r, rp_received **out);
+
+/* Frees a received message (wiping its plaintext). Accepts NULL. */
+void rp_received_free(rp_received *r);
+
+/* Accessors. Strings are borrowed until rp_received_free(r). */
+const char *rp_received_kind(const rp_received *r);      /* "reply" */
+const char *rp_received_msg_id(const rp_received *r);    /* 32 hex */
+const char *rp_received_thread_id(const rp_received *r); /* 32 hex */
+/* The message it answers or concerns (in_reply_to, about, meeting_ref,
+ * announcement_ref), 32 hex, or NULL if the kind has none. */
+const char *rp_received_in_reply_to(const rp_received *r);
+const char *rp_received_sender(const rp_received *r); /* sender member id */
+uint64_t rp_received_created(const rp_received *r);   /* the sender's clock */
+uint64_t rp_received_stored_at(const rp_received *r); /* when our inbox stored it */
+int rp_received_handled(const rp_received *r);        /* 1 if marked handled */
+
+/*
+ * Field getters by name, as for the builder ("advice", "risk.level",
+ * "attachments.0.name" for list element 0). RP_ENOTFOUND: no such field, or an optional
+ * field that is absent; RP_ETYPE: another type. Texts, enum names and hex are borrowed
+ * until rp_received_free(r) (hex and texts are copied into r on first use).
+ */
+int rp_received_get_text(const rp_received *r, const char *field, const char **out);
+int rp_received_get_enum(const rp_received *r, const char *field, const char **out);
+int rp_received_get_uint(const rp_received *r, const char *field, uint64_t *out);
+int rp_received_get_bool(const rp_received *r, const char *field, int *out);
+/* Element `index` (0-based) of a set field, in name order; RP_ENOTFOUND past the end. */
+int rp_received_get_set(const rp_received *r, const char *field, size_t index,
+                        const char **out);
+/* A bytes field (ids, hashes) as lowercase hex. */
+int rp_received_get_hex(const rp_received *r, const char *field, const char **out);
+/* The number of elements of a list field. */
+int rp_received_list_count(const rp_received *r, const char *field, size_t *count);
+
+/* The whole message as a JSON object (the builder's format, plus "msg_id",
+ * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free.
+ * RP_ESTATE if the library was built without JSON support. */
+int rp_received_to_json(const rp_received *r, char **json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* REJSEPOST_H */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* The message builder by field name: types, limits (one past each), nested maps, lists,
+ * JSON and msgpack input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client_int.h"
+
+static void test_types_and_limits(void **state) {
+  rp_msg *m = NULL;
+  char *text = malloc(RP_TEXT_QUESTION_MAX + 2);
+  (void)state;
+  assert_int_equal(rp_msg_new("nope", &m), RP_EENUM);
+  assert_null(m);
+  assert_int_equal(rp_msg_new("henvendelse", &m), 0); /* the Danish label works too */
+  assert_string_equal(rp_msg_kind(m), "request");
+  memset(text, 'a', RP_TEXT_QUESTION_MAX + 1);
+  text[RP_TEXT_QUESTION_MAX] = '\0';
+  assert_int_equal(rp_msg_set_text(m, "question", text), 0);
+  text[RP_TEXT_QUESTION_MAX] = 'a';
+  text[RP_TEXT_QUESTION_MAX + 1] = '\0';
+  assert_int_equal(rp_msg_set_text(m, "question", text), RP_ETOOBIG);
+  assert_string_equal(rp_msg_error_field(m), "question");
+  assert_int_equal(rp_msg_set_text(m, "question", "\xff"), RP_EUTF8);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "akut"), 0);
+  assert_null(rp_msg_error_field(m));
+  assert_int_equal(rp_msg_set_text(m, "urgency", "akut"), RP_ETYPE);
+  assert_int_equal(rp_msg_set_uint(m, "citizen.age", RP_PAYLOAD_AGE_MAX), 0);
+  assert_int_equal(rp_msg_set_uint(m, "citizen.age", RP_PAYLOAD_AGE_MAX + 1), RP_ETOOBIG);
+  assert_int_equal(rp_msg_set_uint(m, "citizen.age", 0), RP_ETOOBIG);
+  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
+  assert_int_equal(rp_msg_set_enum(m, "citizen.nope", "x"), RP_ENOTFOUND);
+  assert_int_equal(rp_msg_set_enum(m, "question.x", "x"), RP_ETYPE);
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
+  assert_int_equal(m->p.u.request.categories, RP__BIT(RP__CAT_VOLD));
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "akut"), RP_EENUM);
+  assert_int_equal(rp_msg_set_hex(m, "kind", "00"), RP_EINVAL); /* header: library's */
+  /* Lists: set fields of the element added last; one past the capacity is refused. */
+  assert_int_equal(rp_msg_set_text(m, "attachments.name", "plan.pdf"), RP_ESTATE);
+  for (unsigned i = 0; i < RP_PAYLOAD_ATTACHMENTS_MAX; i++)
+    assert_int_equal(rp_msg_list_add(m, "attachments"), 0);
+  assert_int_equal(rp_msg_list_add(m, "attachments"), RP_ETOOBIG);
+  assert_int_equal(rp_msg_set_text(m, "attachments.name", "plan.pdf"), 0);
+  assert_int_equal(rp_msg_set_hex(m, "attachments.sha256", "00"), RP_EINVAL);
+  assert_int_equal(rp_msg_set_hex(m, "attachments.sha256",
+                                  "00112233445566778899aabbccddeeff"
+                                  "00112233445566778899AABBCCDDEEFF"),
+                   0);
+  assert_int_equal(m->p.u.request.attachments[RP_PAYLOAD_ATTACHMENTS_MAX - 1].sha256[31],
+                   0xff);
+  assert_int_equal(rp_msg_set_thread(m, "zz"), RP_EINVAL);
+  assert_int_equal(rp_msg_set_recipient(m, "has space"), RP_EINVAL);
+  rp_msg_free(m);
+  free(text);
+}
+
+static void test_json_and_msgpack(void **state) {
+  static const char json[] =
+      "{\"kind\":\"follow_up\",\"in_reply_to\":\"000102030405060708090a0b0c0d0e0f\","
+      "\"text\":\"Familien er nu informeret.\",\"urgency\":\"akut\","
+      "\"risk\":{\"level\":\"hoej\",\"acute\":true,\"tool\":\"ingen\"},"
+      "\"measures_taken\":[\"politi\",\"family_informed\"],\"recipient\":\"team\"}";
+  static const char bad1[] = "{\"kind\":\"request\",\"urgency\":\"x\"}";
+  static const char bad2[] = "{\"kind\":\"request\",\"risk\":{\"lvl\":1}}";
+  rp_msg *m = NULL, *m2 = NULL;
+  const char *where = NULL;
+  uint8_t buf[RP_PAYLOAD_MAX];
+  size_t len = 0;
+  (void)state;
+  assert_int_equal(rp_msg_from_json(json, strlen(json), &m, &where), 0);
+  assert_string_equal(rp_msg_kind(m), "follow_up");
+  assert_true(m->p.u.follow_up.has_risk);
+  assert_true(m->p.u.follow_up.risk.acute);
+  assert_string_equal(m->recipient, "team");
+  assert_int_equal(m->p.u.follow_up.in_reply_to[15], 0x0f);
+  /* Round trip through msgpack (after the library's header fields). */
+  memset(m->p.msg_id, 1, RP_MSG_ID_BYTES);
+  memset(m->p.thread_id, 2, RP_THREAD_ID_BYTES);
+  m->p.created = 1700000000000ull;
+  assert_int_equal(rp__payload_encode(&m->p, buf, sizeof buf, &len, &where), 0);
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &m2, &where), 0);
+  memset(buf, 0, sizeof buf); /* m2 must own its texts */
+  assert_int_equal(m2->p.u.follow_up.text.n, strlen("Familien er nu informeret."));
+  assert_memory_equal(m2->p.u.follow_up.text.p, "Familien er nu informeret.",
+                      m2->p.u.follow_up.text.n);
+  rp_msg_free(m2);
+  rp_msg_free(m);
+  /* Errors name the field. */
+  assert_int_equal(rp_msg_from_json(bad1, strlen(bad1), &m, &where), RP_EENUM);
+  assert_null(m);
+  assert_string_equal(where, "urgency");
+  assert_int_equal(rp_msg_from_json(bad2, strlen(bad2), &m, &where), RP_ENOTFOUND);
+  assert_string_equal(where, "risk.lvl");
+  assert_int_equal(rp_msg_from_json("[1]", 3, &m, &where), RP_ETYPE);
+  assert_int_equal(rp_msg_from_json("{", 1, &m, &where), RP_EMALFORMED);
+  assert_int_equal(rp_msg_from_msgpack((const uint8_t *)"\xc1", 1, &m, &where),
+                   RP_EMALFORMED);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_types_and_limits),
+      cmocka_unit_test(test_json_and_msgpack),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

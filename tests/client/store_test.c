@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* The client's SQLite store on real files: modes, outbox statuses, inbox dedupe. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "rejsepost.h"
+#include "store.h"
+#include "testutil.h"
+
+static void out_row(rp__store_out *o, uint8_t tag, uint8_t *env, size_t len) {
+  memset(o, 0, sizeof *o);
+  memset(o->msg_id, tag, sizeof o->msg_id);
+  memset(o->thread_id, tag, sizeof o->thread_id);
+  o->kind = 1;
+  o->urgency = 3;
+  snprintf(o->recipient, sizeof o->recipient, "team");
+  o->envelope = env;
+  o->envelope_len = len;
+  o->times[RP_STATUS_QUEUED] = 1000;
+}
+
+static void test_open_mode_and_meta(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  char path[600];
+  struct stat sb;
+  rp__store *st = NULL;
+  uint8_t *v = NULL;
+  size_t n = 0;
+  (void)state;
+  snprintf(path, sizeof path, "%s/sub", dir);
+  assert_int_equal(rp__store_open(path, &st), 0);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0700);
+  snprintf(path, sizeof path, "%s/sub/%s", dir, RP__STORE_FILE);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  assert_int_equal(rp__store_meta_get(st, "roster", &v, &n), RP_ENOTFOUND);
+  assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abc", 3), 0);
+  assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abcd", 4), 0);
+  assert_int_equal(rp__store_meta_get(st, "roster", &v, &n), 0);
+  assert_int_equal(n, 4);
+  assert_memory_equal(v, "abcd", 4);
+  free(v);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
+static void test_outbox_status_rules(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_out o, got;
+  uint8_t env[5] = {1, 2, 3, 4, 5};
+  uint64_t q = 0;
+  int changed = 0;
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  out_row(&o, 7, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(rp__store_out_add(st, &o), RP_EEXIST);
+  assert_int_equal(rp__store_out_queued_count(st, &q), 0);
+  assert_int_equal(q, 1);
+  assert_int_equal(rp__store_out_next_queued(st, 0, &got), 0);
+  assert_int_equal(got.envelope_len, sizeof env);
+  assert_memory_equal(got.envelope, env, sizeof env);
+  assert_int_equal(rp__store_out_next_queued(st, got.rowid, &o), RP_ENOTFOUND);
+  rp__store_out_free(&got);
+  /* A receipt may overtake the ACK: delivered implies relayed, with the same time. */
+  assert_int_equal(
+      rp__store_out_status(st, got.msg_id, RP_STATUS_DELIVERED, 0, 2000, &changed), 0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(
+      rp__store_out_status(st, got.msg_id, RP_STATUS_RELAYED, 0, 2500, &changed), 0);
+  assert_int_equal(changed, 0); /* no step back */
+  assert_int_equal(rp__store_out_get(st, got.msg_id, 0, &o), 0);
+  assert_int_equal(o.status, RP_STATUS_DELIVERED);
+  assert_int_equal(o.times[RP_STATUS_RELAYED], 2000);
+  /* Expiry after delivery is impossible and ignored; queued count is 0 now. */
+  assert_int_equal(
+      rp__store_out_status(st, got.msg_id, RP_STATUS_EXPIRED, 0, 3000, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(rp__store_out_queued_count(st, &q), 0);
+  assert_int_equal(q, 0);
+  /* Answered before opened: status answered, and opened still gets its time later. */
+  assert_int_equal(rp__store_out_status(st, got.msg_id, RP_STATUS_ANSWERED, 0, 4000, NULL),
+                   0);
+  assert_int_equal(
+      rp__store_out_status(st, got.msg_id, RP_STATUS_OPENED, 0, 5000, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(rp__store_out_get(st, got.msg_id, 0, &o), 0);
+  assert_int_equal(o.status, RP_STATUS_ANSWERED);
+  assert_int_equal(o.times[RP_STATUS_OPENED], 5000);
+  assert_int_equal(o.times[RP_STATUS_EXPIRED], 0);
+  /* A failure is final. */
+  out_row(&o, 8, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_FAILED, RP_EINVAL, 6000, &changed), 0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_RELAYED, 0, 7000, &changed),
+                   0);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_FAILED);
+  assert_int_equal(got.error, RP_EINVAL);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, 0, 0, 1, NULL), RP_EINVAL);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP__STORE_STATUS_MAX + 1, 0, 1, NULL),
+                   RP_EINVAL);
+  memset(o.msg_id, 9, sizeof o.msg_id);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_RELAYED, 0, 1, NULL),
+                   RP_ENOTFOUND);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
+static void test_inbox_dedupe_and_handled(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_in in, got;
+  rp__store_out receipt, o;
+  uint8_t env[3] = {9, 8, 7};
+  uint64_t n = 0;
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  memset(&in, 0, sizeof in);
+  memset(in.msg_id, 1, sizeof in.msg_id);
+  memset(in.thread_id, 1, sizeof in.thread_id);
+  in.kind = 1;
+  snprintf(in.sender, sizeof in.sender, "k101");
+  in.envelope = env;
+  in.envelope_len = sizeof env;
+  in.stored_at = 42;
+  out_row(&receipt, 5, env, sizeof env);
+  receipt.receipt = 1;
+  assert_int_equal(rp__store_in_add(st, &in, &receipt), 0);
+  /* The duplicate writes nothing, not even a second receipt. */
+  memset(receipt.msg_id, 6, sizeof receipt.msg_id);
+  assert_int_equal(rp__store_in_add(st, &in, &receipt), RP_EEXIST);
+  assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &o), RP_ENOTFOUND);
+  assert_int_equal(rp__store_in_pending(st, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(rp__store_in_next(st, 0, &got), 0);
+  assert_string_equal(got.sender, "k101");
+  assert_int_equal(got.stored_at, 42);
+  assert_int_equal(rp__store_in_next(st, got.rowid, &in), RP_ENOTFOUND);
+  rp__store_in_free(&got);
+  assert_int_equal(rp__store_in_handled(st, got.msg_id, 50), 0);
+  assert_int_equal(rp__store_in_next(st, 0, &got), RP_ENOTFOUND);
+  assert_int_equal(rp__store_in_pending(st, &n), 0);
+  assert_int_equal(n, 0);
+  memset(got.msg_id, 2, sizeof got.msg_id);
+  assert_int_equal(rp__store_in_handled(st, got.msg_id, 50), RP_ENOTFOUND);
+  rp__store_close(st);
+  /* Reopened: the state is on disk. */
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  memset(got.msg_id, 1, sizeof got.msg_id);
+  assert_int_equal(rp__store_in_get(st, got.msg_id, &in), 0);
+  assert_int_equal(in.handled, 1);
+  rp__store_in_free(&in);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_open_mode_and_meta),
+      cmocka_unit_test(test_outbox_status_rules),
+      cmocka_unit_test(test_inbox_dedupe_and_handled),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
