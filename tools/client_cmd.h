@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "rejsepost.h"
+#include "roster.h"
 
 /* Indexes of tl_conf.v, in the order of the names in client_conf.c. */
 enum {
@@ -41,5 +42,11 @@ int tl_client_open(const char *state, rp_client **out);
 /* Waits until connected, sends what waits in the outbox, and gives receipts a moment to
  * arrive; at most timeout_ms. 0 or RP_ETIMEDOUT (not connected). */
 int tl_client_sync(rp_client *c, int timeout_ms);
+
+/* The municipality code of member_id in the state folder's signed roster (verified
+ * against the pinned administrator key), so that a request's sender_org is what the
+ * roster says and never a typing error. Prints the error (TL_FAIL) or returns TL_OK. */
+int tl_member_org(const char *state, const char *member_id,
+                  char org[RP_MUNICIPALITY_CODE_BYTES + 1]);
 
 #endif /* RP_TOOLS_CLIENT_CMD_H */

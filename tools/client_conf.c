@@ -149,3 +149,43 @@ int tl_client_sync(rp_client *c, int timeout_ms) {
   for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++) nap();
   return 0;
 }
+
+/* The pinned administrator key of the settings: 64 hex, or a key file (its export). */
+static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
+  rp__identity_public pub;
+  if (strlen(v) == 2 * RP_IDENTITY_PUBLICKEYBYTES && tl_unhex(v, pk, RP_IDENTITY_PUBLICKEYBYTES) == 0)
+    return TL_OK;
+  if (tl_load_public(v, &pub) != TL_OK) return TL_FAIL;
+  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
+  return TL_OK;
+}
+
+int tl_member_org(const char *state, const char *member_id,
+                  char org[RP_MUNICIPALITY_CODE_BYTES + 1]) {
+  static tl_conf conf; /* large (paths): off the stack */
+  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES];
+  rp__roster *r = NULL;
+  const rp__member *m;
+  int status = TL_FAIL;
+
+  org[0] = '\0';
+  if (tl_conf_read(state, &conf) != TL_OK) return TL_FAIL;
+  if (conf.v[TL_CONF_ROSTER][0] == 0)
+    return tl_fail("%s has no roster_file: run 'rejsepost setup --roster ...' again", state);
+  if (admin_pk(conf.v[TL_CONF_ADMIN], pk) != TL_OK ||
+      tl_roster_load(conf.v[TL_CONF_ROSTER], pk, &r) != TL_OK)
+    return TL_FAIL;
+  if ((m = rp__roster_find_id(r, member_id)) == NULL)
+    tl_fail("member %s is not in the roster %s", member_id, conf.v[TL_CONF_ROSTER]);
+  else if (m->kind != RP_MEMBER_MUNICIPALITY || m->municipality[0] == '\0')
+    tl_fail("member %s is not a municipality in the roster: only municipalities send "
+            "requests", member_id);
+  else if (m->revoked)
+    tl_fail("member %s is revoked in the roster", member_id);
+  else {
+    snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", m->municipality);
+    status = TL_OK;
+  }
+  rp__roster_free(r);
+  return status;
+}

@@ -15,7 +15,7 @@
 
 typedef struct {
   const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question,
-      *qfile, *assessed;
+      *qfile, *assessed, *org;
   const char *cats[RP_SET_MAX];
   int ncats, wait_s;
 } send_args;
@@ -28,7 +28,8 @@ static int send_parse(int argc, char **argv, send_args *a) {
       {"case", required_argument, NULL, 'c'},     {"age-band", required_argument, NULL, 'a'},
       {"question", required_argument, NULL, 'q'}, {"question-file", required_argument, NULL, 'Q'},
       {"category", required_argument, NULL, 'C'}, {"risk-assessed", required_argument, NULL, 'A'},
-      {"wait", required_argument, NULL, 'w'},     {NULL, 0, NULL, 0}};
+      {"wait", required_argument, NULL, 'w'},     {"org", required_argument, NULL, 'O'},
+      {NULL, 0, NULL, 0}};
   int c;
   memset(a, 0, sizeof *a);
   a->wait_s = 5;
@@ -47,6 +48,7 @@ static int send_parse(int argc, char **argv, send_args *a) {
     case 'q': a->question = optarg; break;
     case 'Q': a->qfile = optarg; break;
     case 'A': a->assessed = optarg; break;
+    case 'O': a->org = optarg; break;
     case 'w': a->wait_s = atoi(optarg); break;
     case 'C':
       if (a->ncats == RP_SET_MAX) return tl_usage(argv[0], "too many --category");
@@ -61,7 +63,10 @@ static int send_parse(int argc, char **argv, send_args *a) {
   if (a->wait_s < 0 || a->wait_s > 600) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
   if (a->file == NULL && (a->ref == NULL || (a->question == NULL && a->qfile == NULL) ||
                           a->ncats == 0))
-    return tl_usage(argv[0], "give --file F, or --ref, --category and --question");
+    return tl_usage(argv[0], "give --file F, or --ref, --category, --age-band and --question");
+  if (a->file == NULL && a->band == NULL)
+    return tl_usage(argv[0], "--age-band is required (0_11, 12_14, 15_17, 18_22, 23_29 or "
+                             "30_plus): the legal track depends on it");
   return TL_OK;
 }
 
@@ -72,7 +77,7 @@ static int band_under_18(const char *band) {
 
 /* A request from flags: anonymous advice unless a file says more. */
 static int from_flags(const send_args *a, const char *question, rp_msg **out) {
-  const char *band = a->band != NULL ? a->band : "ukendt";
+  const char *band = a->band;
   rp_msg *m = NULL;
   int rc;
   if ((rc = rp_msg_new("request", &m)) != 0) return rc;
@@ -84,9 +89,9 @@ static int from_flags(const send_args *a, const char *question, rp_msg **out) {
       (rc = rp_msg_set_enum(m, "risk.level", "ukendt")) ||
       (rc = rp_msg_set_bool(m, "risk.acute", 0)) ||
       (rc = rp_msg_set_enum(m, "risk.tool", "ingen")) ||
-      (a->band && (rc = rp_msg_set_enum(m, "citizen.age_band", band))) ||
-      (rc = rp_msg_set_bool(m, "citizen.under_18", a->band && band_under_18(band))) ||
-      (a->band && band_under_18(band) &&
+      (rc = rp_msg_set_enum(m, "citizen.age_band", band)) ||
+      (rc = rp_msg_set_bool(m, "citizen.under_18", band_under_18(band))) ||
+      (band_under_18(band) &&
        (rc = rp_msg_set_enum(m, "risk_assessed_before_family",
                              a->assessed ? a->assessed : "nej"))) ||
       (rc = rp_msg_set_enum(m, "identifiability.mode", "anonym")) ||
@@ -124,6 +129,23 @@ static int from_file(const char *path, rp_msg **out) {
   return TL_OK;
 }
 
+/* sender_org is this member's municipality code from the verified roster; --org may
+ * name it too (a check for scripts), but never another municipality. The roster's code
+ * replaces whatever a request file says. */
+static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
+  char org[RP_MUNICIPALITY_CODE_BYTES + 1];
+  const char *me = rp_client_member_id(c);
+  int rc;
+  if (tl_member_org(a->state, me, org) != TL_OK) return TL_FAIL;
+  if (a->org != NULL && strcmp(a->org, org) != 0)
+    return tl_fail("--org %s does not match the roster: member %s is municipality %s. "
+                   "Nothing was stored or sent",
+                   a->org, me, org);
+  if ((rc = rp_msg_set_text(m, "sender_org", org)) != 0)
+    return tl_fail("request field 'sender_org': %s", rp_strerror(rc));
+  return TL_OK;
+}
+
 /* The refusal of a send, with what to do. */
 static int send_fail(rp_msg *m, int rc) {
   const char *field = rp_msg_error_field(m);
@@ -152,7 +174,7 @@ int tl_cmd_send(int argc, char **argv) {
   if ((a.file != NULL ? from_file(a.file, &m)
                       : from_flags(&a, qbuf != NULL ? qbuf : a.question, &m)) != TL_OK)
     goto out;
-  if (tl_client_open(a.state, &c) != TL_OK) goto out;
+  if (tl_client_open(a.state, &c) != TL_OK || set_org(&a, c, m) != TL_OK) goto out;
   if ((rc = rp_send(c, m, id)) != 0) {
     send_fail(m, rc);
     goto out;

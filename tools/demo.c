@@ -18,7 +18,7 @@
 #include "demo.h"
 #include "rejsepost_errors.h"
 
-#define DM_TIMEOUT_DEFAULT_S 20
+#define DM_TIMEOUT_DEFAULT_S 10
 
 static void line(dm_demo *d, const char *who, const char *msg_id, const char *what) {
   char hex[9] = "";
@@ -58,9 +58,11 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
   return remove(path) != 0 && errno != ENOENT ? -1 : 0;
 }
 
-static int parse(int argc, char **argv, dm_demo *d, int *keep, const char **relayd) {
+static int parse(int argc, char **argv, dm_demo *d, int *keep, const char **relayd,
+                 const char **inboxd) {
   static const struct option opts[] = {{"keep", no_argument, NULL, 'k'},
                                        {"relayd", required_argument, NULL, 'r'},
+                                       {"inboxd", required_argument, NULL, 'i'},
                                        {"timeout", required_argument, NULL, 't'},
                                        {"quiet", no_argument, NULL, 'q'},
                                        {NULL, 0, NULL, 0}};
@@ -73,6 +75,7 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, const char **rela
     switch (c) {
     case 'k': *keep = 1; break;
     case 'r': *relayd = optarg; break;
+    case 'i': *inboxd = optarg; break;
     case 'q': d->quiet = 1; break;
     case 't':
       secs = strtol(optarg, &end, 10);
@@ -87,7 +90,18 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, const char **rela
   return TL_OK;
 }
 
-/* Starts the relay, runs the flow, stops the relay and checks its exit status. */
+/* With the relay running: the inbox daemon, the flow, and the daemon's clean stop. */
+static void run_team(dm_demo *d) {
+  if (dm_inboxd_configure(d) != 0 || dm_inboxd_start(d) != 0) {
+    dm_inboxd_stop(d);
+    return;
+  }
+  dm_flow_run(d);
+  dm_inboxd_stop(d);
+}
+
+/* Starts the relay, runs the team side and the flow, stops the relay and checks its exit
+ * status. */
 static void run(dm_demo *d) {
   char conf[PATH_MAX + 16], log[PATH_MAX + 16];
   int rc;
@@ -101,7 +115,7 @@ static void run(dm_demo *d) {
   }
   dm_event(d, "relay", NULL, "rejsepost-relayd pid %ld listening on %s",
            (long)d->relayd.pid, d->listen);
-  dm_flow_run(d);
+  run_team(d);
   rc = tl_relayd_stop(&d->relayd, d->timeout_ms);
   if (rc == 0)
     dm_event(d, "relay", NULL, "stopped by SIGTERM, exit status 0");
@@ -110,28 +124,52 @@ static void run(dm_demo *d) {
             rc < 0 ? rp_strerror(rc) : "expected 0");
 }
 
+/* The programs the demo runs: the relay, the inbox daemon, and itself (the advisor). */
+static int find_programs(dm_demo *d, const char *relayd, const char *inboxd) {
+  ssize_t n;
+  if (tl_relayd_find(relayd, d->relayd_exe, sizeof d->relayd_exe) != 0)
+    return tl_fail("cannot find rejsepost-relayd%s%s: build it (scripts/build.sh) or name "
+                   "it with --relayd PATH or REJSEPOST_RELAYD",
+                   relayd != NULL ? " at " : "", relayd != NULL ? relayd : "");
+  if (tl_inboxd_find(inboxd, d->inboxd_exe, sizeof d->inboxd_exe) != 0)
+    return tl_fail("cannot find rejsepost-inboxd%s%s: build it (scripts/build.sh) or name "
+                   "it with --inboxd PATH or REJSEPOST_INBOXD",
+                   inboxd != NULL ? " at " : "", inboxd != NULL ? inboxd : "");
+  if ((n = readlink("/proc/self/exe", d->self_exe, sizeof d->self_exe - 1)) <= 0)
+    return tl_fail("cannot find this program's own path (/proc/self/exe)");
+  d->self_exe[n] = '\0';
+  return TL_OK;
+}
+
+/* A fresh private folder, absolute: the inbox daemon's settings name files in it. */
+static int make_dir(dm_demo *d) {
+  const char *tmp = getenv("TMPDIR");
+  char real[PATH_MAX];
+  snprintf(d->dir, sizeof d->dir, "%s/rejsepost-demo-XXXXXX",
+           tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+  if (mkdtemp(d->dir) == NULL)
+    return tl_fail("cannot create a temporary folder in %s: %s (set TMPDIR)",
+                   tmp != NULL ? tmp : "/tmp", strerror(errno));
+  if (realpath(d->dir, real) != NULL && strlen(real) < sizeof d->dir)
+    snprintf(d->dir, sizeof d->dir, "%s", real);
+  return TL_OK;
+}
+
 int tl_cmd_demo(int argc, char **argv) {
   static dm_demo d; /* large (paths): off the stack */
-  const char *relayd = NULL, *tmp = getenv("TMPDIR");
+  const char *relayd = NULL, *inboxd = NULL;
   int keep = 0, rc;
 
   memset(&d, 0, sizeof d);
   d.timeout_ms = DM_TIMEOUT_DEFAULT_S * 1000;
-  d.relayd.pid = -1;
-  if ((rc = parse(argc, argv, &d, &keep, &relayd)) != TL_OK) return rc;
-  if (tl_relayd_find(relayd, d.relayd_exe, sizeof d.relayd_exe) != 0)
-    return tl_fail("cannot find rejsepost-relayd%s%s: build it (scripts/build.sh) or name "
-                   "it with --relayd PATH or REJSEPOST_RELAYD",
-                   relayd != NULL ? " at " : "", relayd != NULL ? relayd : "");
-  snprintf(d.dir, sizeof d.dir, "%s/rejsepost-demo-XXXXXX",
-           tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-  if (mkdtemp(d.dir) == NULL)
-    return tl_fail("cannot create a temporary folder in %s: %s (set TMPDIR)",
-                   tmp != NULL ? tmp : "/tmp", strerror(errno));
+  d.relayd.pid = d.inboxd.pid = -1;
+  if ((rc = parse(argc, argv, &d, &keep, &relayd, &inboxd)) != TL_OK) return rc;
+  if (dm_flow_check() != TL_OK) return TL_FAIL;
+  if (find_programs(&d, relayd, inboxd) != TL_OK || make_dir(&d) != TL_OK) return TL_FAIL;
   d.t0 = tl_mono_ms();
   if (!d.quiet) {
     printf("rejsepost demo: everything below is fictitious; no real person or case.\n");
-    printf("folder %s, relay %s\n\n", d.dir, d.relayd_exe);
+    printf("folder %s\nrelay  %s\ninbox  %s\n\n", d.dir, d.relayd_exe, d.inboxd_exe);
     printf("%7s     %-13s %-8s  %s\n", "time", "who", "msg", "what");
   }
   if (dm_world_create(&d) == 0) run(&d);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rejsepost demo: the world it builds (demo_world.c), the timeline it prints
- * (demo.c) and the message flow on the client library (flow_*.c).
+ * rejsepost demo: the world it builds (demo_world.c), the team's inbox daemon
+ * (demo_inboxd.c), the timeline it prints (demo.c), and the message flow (flow_*.c):
+ * municipalities on the client library, the advisor through `rejsepost advisor`.
  */
 #ifndef RP_TOOLS_DEMO_H
 #define RP_TOOLS_DEMO_H
@@ -35,6 +36,12 @@ typedef struct dm_demo {
   dm_member team;
   dm_member munis[DM_MUNIS];
   tl_relayd relayd;
+  char inbox_dir[1040];      /* inboxd.ini, inbox.db, inbox.datakey, audit.log, socket */
+  char inboxd_exe[PATH_MAX];
+  char inboxd_conf[1100];
+  char sock[108];            /* the advisors' socket (sun_path is 108 bytes) */
+  char self_exe[PATH_MAX];   /* this program: the advisor runs `SELF advisor ...` */
+  tl_relayd inboxd;
   uint64_t t0;        /* monotonic ms at the start */
   int timeout_ms;     /* per step */
   int quiet;
@@ -54,8 +61,30 @@ int dm_fail(dm_demo *d, const char *who, const char *fmt, ...)
  * roster and the relay's config in d->dir. 0 or -1 (dm_fail called). */
 int dm_world_create(dm_demo *d);
 
-/* The message flow on the client library, with the relay running: requests, replies,
- * the announcement, statuses. 0 if every step worked, else -1. */
+/* Writes the team's rejsepost-inboxd settings in d->inbox_dir (team key, data key file,
+ * socket, office hours all day every day). 0 or -1 (dm_fail called). */
+int dm_inboxd_configure(dm_demo *d);
+
+/* Starts rejsepost-inboxd and waits for its "started" log line; 0 or -1. */
+int dm_inboxd_start(dm_demo *d);
+
+/* SIGTERM to the inbox daemon; checks exit status 0. 0 or -1. */
+int dm_inboxd_stop(dm_demo *d);
+
+/* The message flow, with the relay and the inbox daemon running: the municipalities'
+ * requests, the advisor's list, claim, show and reply through `rejsepost advisor`, the
+ * announcement, statuses. 0 if every step worked, else -1. */
 int dm_flow_run(dm_demo *d);
+
+/* TL_OK if this build has the message flow (the client library), else prints why not
+ * and returns TL_FAIL. */
+int dm_flow_check(void);
+
+/* Runs `rejsepost advisor --socket d->sock ARGS...` (this program, a child process) with
+ * `input` (may be NULL) on its stdin, at most d->timeout_ms. *out and *err get its
+ * stdout and stderr (malloc'd, never NULL). Returns its exit status, or -1 if it could
+ * not run or was killed at the deadline. */
+int dm_advisor(dm_demo *d, const char *input, const char *const *args, char **out,
+               char **err);
 
 #endif /* RP_TOOLS_DEMO_H */

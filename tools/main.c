@@ -12,6 +12,9 @@
 
 #include "cli.h"
 #include "usage.h"
+#ifdef TL_HAVE_ADVISOR
+#include "advisor_cli.h"
+#endif
 
 #ifndef RP_VERSION
 #define RP_VERSION "unknown"
@@ -48,6 +51,11 @@ const tl_cmd tl_commands[] = {
     {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
     {"demo", tl_cmd_demo, "run the whole flow on loopback and print a timeline",
      TL_USAGE_DEMO},
+#ifdef TL_HAVE_ADVISOR
+    /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
+    {"advisor", rp__advisor_main, "the team's advisor commands (talk to rejsepost-inboxd)",
+     NULL},
+#endif
 };
 const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
 
@@ -93,6 +101,12 @@ static void print_main_help(FILE *out) {
   fputs(TL_USAGE_MAIN_TAIL, out);
 }
 
+/* A command without a usage text in the table prints its own for --help. */
+static int own_help(const tl_cmd *c) {
+  char *args[] = {(char *)c->name, (char *)"--help", NULL};
+  return c->fn(2, args);
+}
+
 static int cmd_help(int argc, char **argv) {
   const tl_cmd *c;
   if (argc == 0) {
@@ -100,6 +114,7 @@ static int cmd_help(int argc, char **argv) {
     return TL_OK;
   }
   if ((c = find_cmd(argc, argv)) != NULL && argc == (int)name_words(c->name)) {
+    if (c->usage == NULL) return own_help(c);
     fputs(c->usage, stdout);
     return TL_OK;
   }
@@ -156,7 +171,7 @@ int main(int argc, char **argv) {
   words = name_words(c->name);
   /* The command sees itself as argv[0], then its own arguments. */
   argv[words] = (char *)c->name;
-  if (wants_help(argc - (int)words, argv + words)) {
+  if (c->usage != NULL && wants_help(argc - (int)words, argv + words)) {
     fputs(c->usage, stdout);
     return TL_OK;
   }

@@ -20,3 +20,7 @@ int dm_flow_run(dm_demo *d) {
   return dm_fail(d, "demo", "the message flow needs the client library (client/), which "
                             "this build does not include");
 }
+int dm_flow_check(void) {
+  return tl_fail("'demo' needs the client library (client/), which this build does not "
+                 "include");
+}

@@ -21,7 +21,7 @@ int tl_relay_create(const char *dir, const char *id, const char *listen,
                     const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES], const char *log_level,
                     rp__identity **out);
 
-/* A running rejsepost-relayd. */
+/* A running daemon (rejsepost-relayd or rejsepost-inboxd). */
 typedef struct tl_relayd {
   pid_t pid;
   char log[1024]; /* its stderr, appended */
@@ -31,6 +31,15 @@ typedef struct tl_relayd {
  * program (../server/rejsepost-relayd for a build tree, ./rejsepost-relayd and
  * ../sbin/rejsepost-relayd for an install). Writes the path into out. 0 or RP_ENOTFOUND. */
 int tl_relayd_find(const char *override, char *out, size_t cap);
+
+/* Finds rejsepost-inboxd the same way ($REJSEPOST_INBOXD, ../inbox/, ./, ../sbin/). */
+int tl_inboxd_find(const char *override, char *out, size_t cap);
+
+/* Starts exe with args (args[0] is the program's name) with stdout and stderr appended
+ * to `log`, and waits until the log holds `ready` (at most timeout_ms). 0, RP_EIO (it
+ * exited or could not start) or RP_ETIMEDOUT (it still runs: stop it). */
+int tl_daemon_start(tl_relayd *d, const char *exe, char *const *args, const char *log,
+                    const char *ready, int timeout_ms);
 
 /* Starts `exe --config CONF` with stderr and stdout to `log`, and waits until its log
  * says it listens (at most timeout_ms). 0, RP_EIO (it exited) or RP_ETIMEDOUT. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Running the real rejsepost-relayd as a child process (for the demo). */
+/* Running the real rejsepost-relayd and rejsepost-inboxd as child processes (for the
+ * demo). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,10 +21,11 @@ extern char **environ;
 
 static int executable(const char *path) { return access(path, X_OK) == 0; }
 
-int tl_relayd_find(const char *override, char *out, size_t cap) {
-  static const char *const rel[] = {"../server/rejsepost-relayd", "rejsepost-relayd",
-                                    "../sbin/rejsepost-relayd"};
-  const char *env = getenv("REJSEPOST_RELAYD");
+/* Finds program `name`: `override`, else $`env`, else next to this program (`rel` lists
+ * the places relative to our folder). */
+static int find_prog(const char *override, const char *env_name, const char *const *rel,
+                     size_t nrel, char *out, size_t cap) {
+  const char *env = getenv(env_name);
   char self[PATH_MAX];
   ssize_t n;
 
@@ -36,7 +38,7 @@ int tl_relayd_find(const char *override, char *out, size_t cap) {
   char *slash = strrchr(self, '/');
   if (slash == NULL) return RP_ENOTFOUND;
   *slash = '\0';
-  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+  for (size_t i = 0; i < nrel; i++) {
     char cand[PATH_MAX + 64], real[PATH_MAX];
     snprintf(cand, sizeof cand, "%s/%s", self, rel[i]);
     if (!executable(cand)) continue;
@@ -45,6 +47,18 @@ int tl_relayd_find(const char *override, char *out, size_t cap) {
     return 0;
   }
   return RP_ENOTFOUND;
+}
+
+int tl_relayd_find(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../server/rejsepost-relayd", "rejsepost-relayd",
+                                    "../sbin/rejsepost-relayd"};
+  return find_prog(override, "REJSEPOST_RELAYD", rel, sizeof rel / sizeof rel[0], out, cap);
+}
+
+int tl_inboxd_find(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../inbox/rejsepost-inboxd", "rejsepost-inboxd",
+                                    "../sbin/rejsepost-inboxd"};
+  return find_prog(override, "REJSEPOST_INBOXD", rel, sizeof rel / sizeof rel[0], out, cap);
 }
 
 static int log_has(const char *log, const char *needle) {
@@ -62,10 +76,9 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-int tl_relayd_start(tl_relayd *d, const char *exe, const char *conf, const char *log,
-                    int timeout_ms) {
+int tl_daemon_start(tl_relayd *d, const char *exe, char *const *args, const char *log,
+                    const char *ready, int timeout_ms) {
   posix_spawn_file_actions_t fa;
-  char *args[] = {(char *)"rejsepost-relayd", (char *)"--config", (char *)conf, NULL};
   uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
   int rc, st;
 
@@ -82,7 +95,7 @@ int tl_relayd_start(tl_relayd *d, const char *exe, const char *conf, const char 
     return RP_EIO;
   }
   while (tl_mono_ms() < deadline) {
-    if (log_has(log, "listening addr=")) return 0;
+    if (log_has(log, ready)) return 0;
     if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
       d->pid = -1;
       return RP_EIO;
@@ -90,6 +103,12 @@ int tl_relayd_start(tl_relayd *d, const char *exe, const char *conf, const char 
     sleep_ms(10);
   }
   return RP_ETIMEDOUT;
+}
+
+int tl_relayd_start(tl_relayd *d, const char *exe, const char *conf, const char *log,
+                    int timeout_ms) {
+  char *args[] = {(char *)"rejsepost-relayd", (char *)"--config", (char *)conf, NULL};
+  return tl_daemon_start(d, exe, args, log, "listening addr=", timeout_ms);
 }
 
 int tl_relayd_stop(tl_relayd *d, int timeout_ms) {

@@ -168,9 +168,11 @@
   "  --role R              myndighedsraadgiver, leder, ssp, jobcenter, skole, andet\n"   \
   "  --ref REF             your opaque caseworker id (required)\n"                       \
   "  --case REF            local case number (optional)\n"                               \
-  "  --age-band B          0-11, 12-14, 15-17, 18-22, 23-29, 30+\n"                      \
+  "  --age-band B          0_11, 12_14, 15_17, 18_22, 23_29, 30_plus (required)\n"                   \
   "  --question TEXT       the question (or --question-file F)\n"                       \
   "  --risk-assessed ja|nej  risk assessed before the family was involved (under 18)\n" \
+  "  --org NNN             your municipality code; must match the roster (optional:\n"  \
+  "                        sender_org always comes from the signed roster)\n"           \
   "  --wait SECONDS        after storing, give delivery this long (default 5; 0: none)\n"
 
 #define TL_USAGE_STATUS                                                                  \
@@ -200,21 +202,26 @@
   "\n" TL_STATE_OPT
 
 #define TL_USAGE_DEMO                                                                    \
-  "Usage: rejsepost demo [--keep] [--relayd PATH] [--timeout SECONDS] [--quiet]\n"      \
+  "Usage: rejsepost demo [--keep] [--relayd PATH] [--inboxd PATH] [--timeout SECONDS]\n" \
+  "                      [--quiet]\n"                                                   \
   "\n"                                                                                   \
   "Runs the whole flow on loopback in a fresh temporary folder: an administrator, a\n"  \
   "relay, the team and three municipalities (101 København and 265 Roskilde in the\n"  \
   "east network, 751 Aarhus in the west) with a signed roster; starts\n"                \
-  "rejsepost-relayd; the municipalities send fictitious\n"                                \
-  "requests (akut, haster, plan); the team receives them akut first, replies to each\n" \
-  "and announces an east-network meeting; the municipalities receive the replies and\n" \
-  "the announcement, and the statuses show relayed, delivered, opened, answered.\n"     \
+  "rejsepost-relayd and the team's rejsepost-inboxd (office hours all day, so no\n"    \
+  "out-of-hours reply); the municipalities send fictitious requests (akut, haster,\n"  \
+  "plan); an advisor, with 'rejsepost advisor', lists them (akut first), claims,\n"    \
+  "opens and answers each, and announces an east-network meeting; the municipalities\n" \
+  "receive the replies and the announcement, and the statuses show relayed,\n"         \
+  "delivered, opened, answered. Both daemons stop on SIGTERM with exit status 0.\n"    \
   "Prints a timeline; exit status 0 only if every step worked.\n"                       \
   "\n"                                                                                   \
   "  --keep                keep the temporary folder (its path is printed)\n"           \
   "  --relayd PATH         the relay program (default: $REJSEPOST_RELAYD, else found\n" \
   "                        next to this program, e.g. build/server/rejsepost-relayd)\n"  \
-  "  --timeout SECONDS     give up on any one step after this long (default 20)\n"      \
+  "  --inboxd PATH         the team's inbox daemon (default: $REJSEPOST_INBOXD, else\n" \
+  "                        next to this program, e.g. build/inbox/rejsepost-inboxd)\n"  \
+  "  --timeout SECONDS     give up on any one step after this long (default 10)\n"      \
   "  --quiet               print only the result line\n"
 
 #endif /* RP_TOOLS_USAGE_H */
