@@ -93,8 +93,40 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   return rc;
 }
 
+/* The payload's sender_org field, for the kinds that carry one. */
+static rp__str *org_field(rp__payload *p) {
+  switch (p->kind) {
+  case RP__PL_REQUEST: return &p->u.request.sender_org;
+  case RP__PL_PLAN_REVIEW: return &p->u.plan_review.sender_org;
+  case RP__PL_REGISTRATION: return &p->u.registration.sender_org;
+  default: return NULL;
+  }
+}
+
+/* A municipality speaks for itself only: sender_org is its code in the signed roster.
+ * Filled in when the application left it empty; a different code is refused rather than
+ * corrected, because it means the host system has mixed up its tenants. */
+static int own_org(rp_client *c, rp__payload *p, char org[RP_MUNICIPALITY_CODE_BYTES + 1],
+                   const char **where) {
+  rp__str *f = org_field(p);
+  if (f == NULL || c->my_kind != RP_MEMBER_MUNICIPALITY) return 0;
+  pthread_mutex_lock(&c->mu);
+  const rp__member *me = rp__roster_find_id(c->roster, c->me->pub.id);
+  snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", me != NULL ? me->municipality : "");
+  pthread_mutex_unlock(&c->mu);
+  *where = "sender_org";
+  if (org[0] == '\0') return RP_EUNKNOWNMEMBER;
+  if (f->n == 0)
+    *f = (rp__str){org, (uint32_t)strlen(org)};
+  else if (!rp__str_eq(*f, org))
+    return RP_EINVAL;
+  *where = NULL;
+  return 0;
+}
+
 int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
                      rp__store_out *row, const char **where, size_t *offset) {
+  char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   char peer[RP__STORE_PEER_MAX] = "";
   const uint8_t *ref = rp__payload_ref(p);
   uint8_t ref_thread[RP_THREAD_ID_BYTES], *buf;
@@ -107,6 +139,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
     *where = "kind";
     return RP_EKIND;
   }
+  if ((rc = own_org(c, p, org, where)) != 0) return rc;
   rp__envelope_new_id(p->msg_id);
   p->created = rp__now_ms();
   p->version = RP_SCHEMA_VERSION;

@@ -45,6 +45,8 @@ static void test_request_reply_linked(void **state) {
   assert_string_equal(rp_client_member_id(muni), CL_MUNI);
 
   assert_non_null(m = cl_request("Hvordan planlægger vi et sikkert første møde?"));
+  /* Left empty, sender_org is filled in from the signed roster (the fixture's code). */
+  assert_int_equal(rp_msg_set_text(m, "sender_org", ""), 0);
   assert_int_equal(rp_send(muni, m, req), 0);
   rp_msg_free(m);
   assert_int_equal(strlen(req), 32);
@@ -58,6 +60,8 @@ static void test_request_reply_linked(void **state) {
   assert_string_equal(rp_received_sender(r), CL_MUNI);
   assert_int_equal(rp_received_get_text(r, "question", &text), 0);
   assert_string_equal(text, "Hvordan planlægger vi et sikkert første møde?");
+  assert_int_equal(rp_received_get_text(r, "sender_org", &text), 0);
+  assert_string_equal(text, "102");
   assert_int_equal(rp_received_get_enum(r, "risk.level", &name), 0);
   assert_string_equal(name, "hoej");
   assert_int_equal(rp_received_get_set(r, "categories", 0, &name), 0);
@@ -152,6 +156,13 @@ static void test_cpr_refused_nothing_stored(void **state) {
   assert_string_equal(rp_msg_error_field(m), "question");
   assert_int_equal(rp_msg_error_offset(m), strlen("Pigen har cpr "));
   assert_string_equal(id, "");
+  assert_int_equal(cl_outbox_count(muni), 0);
+  /* A municipality cannot speak for another: a foreign sender_org is refused. */
+  rp_msg_free(m);
+  assert_non_null(m = cl_request("Et spørgsmål"));
+  assert_int_equal(rp_msg_set_text(m, "sender_org", "103"), 0);
+  assert_int_equal(rp_send(muni, m, id), RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "sender_org");
   assert_int_equal(cl_outbox_count(muni), 0);
   /* A schema rule names its field too: a request needs at least one category. */
   rp_msg_free(m);
