@@ -48,9 +48,9 @@ int main(int argc, char **argv) {
   rp_config_free(cfg);
   cfg = NULL;
 
-  /* An anonymous sparring request; the team member of the roster is the recipient. */
+  /* An anonymous sparring request; the team member of the roster is the recipient and
+   * the library fills in sender_org, our municipality code, from the signed roster. */
   if ((rc = rp_msg_new("request", &m)) == 0 &&
-      (rc = rp_msg_set_text(m, "sender_org", "101")) == 0 &&
       (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
       (rc = rp_msg_set_text(m, "sender_ref", "cw-17")) == 0 &&
       (rc = rp_msg_set_enum(m, "request_type", "anonym_sparring")) == 0 &&

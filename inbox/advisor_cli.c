@@ -21,7 +21,7 @@ static const char k_usage[] =
     "  list [--state S] [--municipality NNN] [--category C] [--all] [--json]\n"
     "      threads, akut first, then by deadline; '!!' marks akut, OVERDUE a missed deadline\n"
     "  show THREAD [--json]          the thread; the first opening sends the 'opened' receipt\n"
-    "  claim THREAD                  take the thread\n"
+    "  claim THREAD [--takeover]     take the thread (--takeover: from another advisor)\n"
     "  reply THREAD [--file F | --stdin]   send advice (default: edit it in $EDITOR)\n"
     "  ask THREAD [--file F | --stdin]     ask the municipality for more information\n"
     "  close THREAD --outcome O      close with an anonymous outcome code\n"
@@ -61,7 +61,9 @@ static int print_resp(const rp__ibx_req *req, const rp__adv_opts *o, const rp__i
   } else if (rs->text.n > 0) {
     fwrite(rs->text.p, 1, rs->text.n, stdout);
   }
-  if (rs->message.n > 0) printf("%.*s\n", (int)rs->message.n, rs->message.p);
+  /* With --json, stdout carries only the JSON; a note goes to stderr. */
+  if (rs->message.n > 0)
+    fprintf(o->json ? stderr : stdout, "%.*s\n", (int)rs->message.n, rs->message.p);
   return 0;
 }
 
@@ -113,6 +115,9 @@ int rp__advisor_main(int argc, char **argv) {
     return i >= argc ? 2 : 0;
   }
   req.version = RP_SCHEMA_VERSION;
+  /* Tests only: the daemon honours it only when started with --test-clock. */
+  if (getenv("RP_ADVISOR_TEST_USER") != NULL)
+    req.test_user = rp__str_c(getenv("RP_ADVISOR_TEST_USER"));
   if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0) r = round_trip(o.socket, &req, &o);
   if (text != NULL) {
     sodium_memzero(text, strlen(text));

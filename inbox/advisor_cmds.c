@@ -35,7 +35,7 @@ static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what
 }
 
 enum { O_STATE = 1, O_MUN, O_CAT, O_ALL, O_JSON, O_FILE, O_STDIN, O_OUTCOME, O_NET, O_DATE,
-       O_HOST, O_TITLE, O_DEADLINE, O_OUT };
+       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER };
 
 static const struct option k_opts[] = {
     {"state", required_argument, NULL, O_STATE},     {"municipality", required_argument, NULL, O_MUN},
@@ -45,6 +45,7 @@ static const struct option k_opts[] = {
     {"network", required_argument, NULL, O_NET},     {"date", required_argument, NULL, O_DATE},
     {"host", required_argument, NULL, O_HOST},       {"title", required_argument, NULL, O_TITLE},
     {"deadline", required_argument, NULL, O_DEADLINE}, {"out", required_argument, NULL, O_OUT},
+    {"takeover", no_argument, NULL, O_TAKEOVER},
     {NULL, 0, NULL, 0}};
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
@@ -63,6 +64,7 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     case O_TITLE: req->title = s(optarg); return 0;
     case O_DEADLINE: req->reg_deadline = s(optarg); return 0;
     case O_OUT: o->out = optarg; return 0;
+    case O_TAKEOVER: req->takeover = true; return 0;
     default: return 2;
   }
 }
@@ -78,6 +80,7 @@ static int needs_text(int a) {
 }
 
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
+  if (req->takeover && req->action != RP_IBX_A_CLAIM) return bad("--takeover is for claim", NULL);
   if (req->action == RP_IBX_A_CLOSE && req->outcome == 0)
     return bad("close needs --outcome", NULL);
   if (req->action == RP_IBX_A_EXPORT && o->out == NULL)
@@ -151,8 +154,17 @@ static int run_editor(const char *path) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* The editor's file goes where the user keeps temporary files ($TMPDIR), else /tmp;
+ * mkstemp makes it mode 0600, and it is removed whatever happens. */
+static int temp_path(char *path, size_t cap) {
+  const char *dir = getenv("TMPDIR");
+  if (dir == NULL || dir[0] != '/') dir = "/tmp";
+  int n = snprintf(path, cap, "%s/rejsepost-advisor-XXXXXX", dir);
+  return n > 0 && (size_t)n < cap ? mkstemp(path) : -1;
+}
+
 int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out) {
-  char path[] = "/tmp/rejsepost-advisor-XXXXXX";
+  char path[4096];
   const char *ed = getenv("VISUAL") != NULL ? getenv("VISUAL") : getenv("EDITOR");
   int fd, r;
   if (o->file != NULL) {
@@ -162,7 +174,7 @@ int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out) {
     return r;
   }
   if (o->use_stdin) return read_fd(STDIN_FILENO, out);
-  if ((fd = mkstemp(path)) < 0) return bad("cannot create a temporary file for the text of", what);
+  if ((fd = temp_path(path, sizeof path)) < 0) return bad("cannot create a temporary file for the text of", what);
   setenv("RP_ADVISOR_EDITOR", ed != NULL && ed[0] != 0 ? ed : "vi", 1);
   close(fd);
   r = run_editor(path) != 0 ? bad("the editor failed; nothing was sent", NULL) : 0;

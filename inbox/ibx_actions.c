@@ -6,6 +6,7 @@
  * connection.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ typedef struct act {
   rp__ibx_daemon *d;
   const char *who;
   const rp__ibx_req *req;
+  const char *audit_as; /* the audit log's action name, if not the request's */
   char thread[33];
   rp__ibx_buf msg, text, json;
 } act;
@@ -51,7 +53,15 @@ static int do_list(act *a) {
   rp__ibx_filter f = {.state = a->req->state, .municipality = mun, .all = a->req->all};
   if (a->req->municipality.n > 0) memcpy(mun, a->req->municipality.p, a->req->municipality.n);
   if (a->req->category != 0) f.category_bit = 1ull << (a->req->category - 1);
-  return rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
+  int r = rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
+  /* Akut first, then by deadline: what is cut off is the least urgent, and it is said. */
+  if (r == RP_ETOOBIG) {
+    rp__ibx_buf_printf(&a->msg, "more than %u threads match: only the first %u are shown; "
+                       "narrow with --state, --municipality or --category",
+                       RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
+    r = 0;
+  }
+  return r;
 }
 
 static int do_show(act *a, int is_export) {
@@ -64,17 +74,36 @@ static int do_show(act *a, int is_export) {
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
     rp__ibx_log(RP_IBX_LOG_WARN, "opened_receipt_failed", "thread=%s error=%s", a->thread,
                 rp_err_name(r));
-  return rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
+  r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
+  if (r == RP_ETOOBIG) {
+    rp__ibx_buf_printf(&a->msg, "the thread has more than %u messages: only the first %u "
+                       "are shown", RP_IBX_THREAD_MSGS_MAX, RP_IBX_THREAD_MSGS_MAX);
+    r = 0;
+  }
+  return r;
 }
 
 static int do_claim(act *a) {
   rp__ibx_thread t;
-  int r = need_thread(a, &t);
+  int r = need_thread(a, &t), other;
   if (r != 0) return r;
-  r = rp__ibx_store_claim(a->d->st, a->thread, a->who, rp__ibx_now(a->d));
-  if (r == RP_EBUSY) rp__ibx_buf_printf(&a->msg, "already claimed by %s", t.claimed_by);
-  else if (r == RP_ESTATE) rp__ibx_buf_puts(&a->msg, "the thread is closed");
-  else if (r == 0) rp__ibx_buf_printf(&a->msg, "claimed %s", a->thread);
+  other = t.claimed_by[0] != 0 && strcmp(t.claimed_by, a->who) != 0;
+  r = rp__ibx_store_claim(a->d->st, a->thread, a->who, a->req->takeover, rp__ibx_now(a->d));
+  if (r == RP_EBUSY) {
+    rp__ibx_buf_printf(&a->msg, "refused: %s holds this thread (claim --takeover %s takes it "
+                       "over, and the audit log records it)", t.claimed_by, a->thread);
+  } else if (r == RP_ESTATE) {
+    rp__ibx_buf_puts(&a->msg, "the thread is closed");
+  } else if (r == 0 && other) {
+    a->audit_as = "takeover";
+    rp__ibx_buf_printf(&a->msg, "claimed %s (taken over from %s)", a->thread, t.claimed_by);
+  } else if (r == 0) {
+    rp__ibx_buf_printf(&a->msg, "claimed %s", a->thread);
+  }
+  /* Tildeling: the municipality learns who handles its request, once per new holder. */
+  if (r == 0 && strcmp(t.claimed_by, a->who) != 0 &&
+      rp__ibx_send_assignment(a->d, &t, a->who) != 0)
+    rp__ibx_buf_puts(&a->msg, "; the assignment notice could not be sent (see the log)");
   return r;
 }
 
@@ -193,49 +222,61 @@ static void respond(int fd, act *a, int err) {
     rs.text = (rp__str){a->text.p, (uint32_t)a->text.len};
     rs.json = (rp__str){a->json.p, (uint32_t)a->json.len};
   }
-  if (rp__ibx_resp_encode(&rs, &out, &len) == 0) rp__ibx_sock_write_frame(fd, out, len);
+  /* A client that does not read its answer holds the daemon at most this long. */
+  if (rp__ibx_resp_encode(&rs, &out, &len) == 0 &&
+      rp__ibx_sock_write_frame_within(fd, out, len, RP_IBX_SOCK_TIMEOUT_MS) != 0)
+    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "error=%s phase=answer",
+                rp_err_name(RP_ETIMEDOUT));
   if (out != NULL) {
     sodium_memzero(out, len);
     free(out);
   }
 }
 
-void rp__ibx_serve(rp__ibx_daemon *d, int fd) {
+/* Tests need two advisors but run as one Unix user: a daemon in test mode lets a request
+ * name its user. Anywhere else the kernel's word (SO_PEERCRED) is the only one. */
+static int act_as(rp__ibx_daemon *d, const rp__ibx_req *req, char who[RP_IBX_WHO_MAX + 1]) {
+  if (req->test_user.n == 0) return 0;
+  if (!d->test_mode) return RP_EPERM;
+  memcpy(who, req->test_user.p, req->test_user.n);
+  who[req->test_user.n] = 0;
+  return 0;
+}
+
+void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
+                           size_t len) {
   char who[RP_IBX_WHO_MAX + 1];
-  uint8_t *buf = NULL;
-  size_t len = 0;
   rp__ibx_req req;
   const char *where = NULL;
   act a = {.d = d, .who = who, .req = &req};
   int r;
+  snprintf(who, sizeof who, "%s", peer);
   rp__ibx_buf_init(&a.msg, 1024);
   rp__ibx_buf_init(&a.text, RP_IBX_RESP_MAX / 2 - 64);
   rp__ibx_buf_init(&a.json, RP_IBX_RESP_MAX / 2 - 64);
-  if ((r = rp__ibx_sock_peer(fd, who, NULL)) != 0 ||
-      (r = rp__ibx_sock_read_frame(fd, RP_IBX_REQ_MAX, RP_IBX_SOCK_TIMEOUT_MS, &buf, &len)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "error=%s", rp_err_name(r));
-  } else if ((r = rp__ibx_req_decode(buf, len, &req, &where)) != 0) {
+  if ((r = rp__ibx_req_decode(buf, len, &req, &where)) != 0) {
     rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=%s", who,
                 rp_err_name(r), where != NULL ? where : "-");
     rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
                        where ? where : "");
     respond(fd, &a, r);
+  } else if ((r = act_as(d, &req, who)) != 0) {
+    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=test_user", who,
+                rp_err_name(r));
+    rp__ibx_buf_puts(&a.msg, "test_user is honoured only by a daemon started with --test-clock");
+    respond(fd, &a, r);
   } else {
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
     a.thread[req.thread.n] = 0;
     r = dispatch(&a);
-    rp__ibx_audit_action(d, who, rp__ibx_action_name(req.action), a.thread[0] ? a.thread : NULL);
+    rp__ibx_audit_action(d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
+                         a.thread[0] ? a.thread : NULL);
     rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s", who,
                 rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
                 r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
   }
-  if (buf != NULL) {
-    sodium_memzero(buf, len);
-    free(buf);
-  }
   rp__ibx_buf_free(&a.msg);
   rp__ibx_buf_free(&a.text);
   rp__ibx_buf_free(&a.json);
-  close(fd);
 }

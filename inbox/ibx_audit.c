@@ -187,6 +187,11 @@ int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
   struct tm tm;
   int n, r = 0;
 
+  /* Cut short, two users could look alike in the log: refuse instead. */
+  if ((who != NULL && strlen(who) > RP_IBX_WHO_MAX) ||
+      (action != NULL && strlen(action) >= sizeof act) ||
+      (thread != NULL && strlen(thread) >= sizeof th))
+    return RP_ETOOBIG;
   sanitise(w, sizeof w, who);
   sanitise(act, sizeof act, action);
   sanitise(th, sizeof th, thread);

@@ -35,7 +35,10 @@ void rp__ibx_audit_close(rp__ibx_audit *a);
 
 /* Appends one line. who is sanitised to [A-Za-z0-9._-] (others become '_'); action is
  * one of our fixed action names; thread is 32 hex or NULL. *head (may be NULL) gets the
- * new head. RP_EIO / RP_EFSYNC if the line could not be made durable. Thread-safe. */
+ * new head. RP_ETOOBIG (nothing written) if who is longer than RP_IBX_WHO_MAX or action
+ * or thread longer than 32. RP_EIO / RP_EFSYNC if the line could not be made durable.
+ * A line is at most RP_IBX_AUDIT_LINE_MAX bytes; verification refuses a longer one.
+ * Thread-safe. */
 int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                          const char *action, const char *thread, rp__ibx_audit_head *head);
 

@@ -16,6 +16,11 @@
 /* How long the daemon waits for one advisor's request before dropping the connection,
  * so one stalled local client cannot hold the socket for long. */
 #define RP_IBX_SOCK_TIMEOUT_MS 2000
+/* Advisor connections whose request is still arriving; each is read as its bytes come,
+ * so one that stalls holds only its own slot, for at most RP_IBX_SOCK_TIMEOUT_MS. When
+ * the table is full the oldest is dropped; one user may hold at most the second cap. */
+#define RP_IBX_CONNS_MAX 32u
+#define RP_IBX_CONNS_PER_USER 4u
 /* Threads one listing returns. */
 #define RP_IBX_LIST_MAX 500u
 /* Messages one thread shows or exports. */

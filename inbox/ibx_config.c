@@ -54,7 +54,8 @@ static int set_uint(uint64_t *dst, const char *v, uint64_t lo, uint64_t hi) {
 static int advisor(rp__ibx_config *c, const char *user, const char *v) {
   const char *colon = strchr(v, ':');
   rp__ibx_advisor *a;
-  if (c->nadvisors >= RP_IBX_ADVISORS_MAX || colon == NULL || colon == v) return RP_ECONFIG;
+  if (c->nadvisors >= RP_IBX_ADVISORS_MAX) return RP_ETOOBIG;
+  if (colon == NULL || colon == v) return RP_ECONFIG;
   a = &c->advisors[c->nadvisors];
   if ((size_t)(colon - v) >= sizeof a->role || set_str(a->user, sizeof a->user, user) != 0 ||
       set_str(a->id, sizeof a->id, colon + 1) != 0)
@@ -107,7 +108,13 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
 static int handler(void *user, const char *sec, const char *key, const char *v) {
   load_ctx *x = user;
   if (x->failed) return 1;
-  if (one(x, sec, key, v) != 0) {
+  int r = one(x, sec, key, v);
+  if (r == RP_ETOOBIG) {
+    snprintf(x->err, x->cap, "[advisors] %s: more than %u advisors", key, RP_IBX_ADVISORS_MAX);
+    x->failed = 1;
+    return 0;
+  }
+  if (r != 0) {
     snprintf(x->err, x->cap, "[%s] %s: bad or unknown setting", sec, key);
     x->failed = 1;
     return 0;

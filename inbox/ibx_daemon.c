@@ -141,8 +141,17 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   if (broken != 0)
     rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu", (unsigned long long)broken);
   if ((r = rp__ibx_roster_load(&d->cfg, &d->roster)) != 0) return fail(err, cap, "roster", r);
-  if ((r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd)) != 0)
-    return fail(err, cap, "advisor socket", r);
+  r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd);
+  if (r == RP_EPERM) {
+    snprintf(err, cap, "advisor socket: the folder of %s is writable by others; use a folder "
+             "only the daemon's user can write (e.g. /run/rejsepost-inboxd)", d->cfg.socket);
+    return RP_ECONFIG;
+  }
+  if (r == RP_ECONFIG) {
+    snprintf(err, cap, "advisor socket: unknown group '%s'", d->cfg.socket_group);
+    return RP_ECONFIG;
+  }
+  if (r != 0) return fail(err, cap, "advisor socket", r);
   if ((r = start_client(d)) != 0) return fail(err, cap, "client", r);
   return 0;
 }
@@ -158,6 +167,7 @@ int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clo
   if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
   rp__ibx_log_set_level(d->cfg.log_level);
   rp__ibx_clock_init(&d->clock, test_clock);
+  d->test_mode = test_clock;
   if (d->clock.file[0] != 0)
     rp__ibx_log(RP_IBX_LOG_WARN, "test_clock", "source=file (tests only)");
   if (pipe(d->sig_pipe) != 0) return fail(err, cap, "pipe", RP_EIO);

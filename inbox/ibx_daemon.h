@@ -35,6 +35,7 @@ typedef struct rp__ibx_daemon {
   rp_client *client;
   int listen_fd;
   int sig_pipe[2];
+  int test_mode; /* --test-clock: the clock file and a request's test_user are honoured */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store, the audit log and the roster,
@@ -73,8 +74,10 @@ int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out);
 /* ibx_recv.c: the client library's receive callback. */
 void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r);
 
-/* ibx_actions.c: serves one accepted advisor connection, then closes fd. */
-void rp__ibx_serve(rp__ibx_daemon *d, int fd);
+/* ibx_actions.c: answers one request body (no length prefix) that came on fd from the
+ * user peer (SO_PEERCRED). The caller keeps buf and closes fd. */
+void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
+                           size_t len);
 
 /* ibx_send.c: what the team sends. Each stores the sent message in the thread and
  * returns 0 or an RP_E code; msg (may be NULL) gets a line for the advisor. */
@@ -85,6 +88,10 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                          int outcome, rp__ibx_buf *msg);
 int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t);
+/* Tildeling: tells the municipality which advisor (role and pseudonym) handles t. */
+int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who);
+/* Eskalering with reason frist_overskredet: t's deadline has passed. */
+int rp__ibx_send_escalation(rp__ibx_daemon *d, const rp__ibx_thread *t);
 /* One network_announcement per active municipality member of the network (RP__NET_*).
  * *sent gets the number of envelopes. */
 typedef struct rp__ibx_announcement {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "envelope_hdr.h"
+#include "ibx_conn.h"
 #include "ibx_daemon.h"
 #include "ibx_log.h"
 
@@ -52,6 +53,9 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
               t->thread_id, t->urgency == RP__URG_AKUT ? "akut" : "haster",
               rp__ibx_state_name(t->state), deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
+  /* The municipality learns it too; a failed send is logged by the sender and the
+   * escalation itself (log line, audit, flag) stands. */
+  rp__ibx_send_escalation(d, t);
   return 0;
 }
 
@@ -102,34 +106,46 @@ static int drain_signals(rp__ibx_daemon *d) {
   return stop;
 }
 
+/* Waits for the listening socket, the signal pipe and pending advisor connections, at
+ * most until the next tick or connection deadline. Returns 1 to stop. */
+static int wait_once(rp__ibx_daemon *d, rp__ibx_conns *t, uint64_t next) {
+  struct pollfd p[2 + RP_IBX_CONNS_MAX];
+  unsigned idx[RP_IBX_CONNS_MAX], n;
+  uint64_t now = mono_ms();
+  int wait = (int)(next - now), left = rp__ibx_conns_expire(t, now);
+  if (left >= 0 && left < wait) wait = left;
+  p[0] = (struct pollfd){.fd = d->listen_fd, .events = POLLIN};
+  p[1] = (struct pollfd){.fd = d->sig_pipe[0], .events = POLLIN};
+  n = rp__ibx_conns_pollfds(t, p + 2, idx);
+  int r = poll(p, 2 + n, wait);
+  if (r <= 0) return r < 0 && errno != EINTR ? RP_EIO : 0;
+  if ((p[1].revents & POLLIN) && drain_signals(d)) return 1;
+  for (unsigned i = 0; i < n; i++)
+    if (p[2 + i].revents != 0) rp__ibx_conns_ready(d, t, idx[i]);
+  if (p[0].revents & POLLIN) rp__ibx_conns_accept(t, d->listen_fd);
+  return 0;
+}
+
 int rp__ibx_daemon_run(rp__ibx_daemon *d) {
+  static rp__ibx_conns conns; /* the main thread's only */
   uint64_t next = mono_ms();
+  int r = 0;
   install_signals(d->sig_pipe[1]);
+  rp__ibx_conns_init(&conns);
   rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s",
               rp_client_member_id(d->client), d->cfg.socket);
-  for (;;) {
-    struct pollfd p[2] = {{.fd = d->listen_fd, .events = POLLIN},
-                          {.fd = d->sig_pipe[0], .events = POLLIN}};
-    uint64_t now = mono_ms();
-    if (now >= next) {
+  while (r == 0) {
+    if (mono_ms() >= next) {
       rp__ibx_daemon_tick(d);
       pthread_mutex_lock(&d->mu);
       next = mono_ms() + d->cfg.tick_ms;
       pthread_mutex_unlock(&d->mu);
       continue;
     }
-    int r = poll(p, 2, (int)(next - now));
-    if (r < 0 && errno != EINTR) return RP_EIO;
-    if (r <= 0) continue;
-    if ((p[1].revents & POLLIN) && drain_signals(d)) break;
-    if (p[0].revents & POLLIN) {
-      int fd = accept(d->listen_fd, NULL, NULL);
-      if (fd >= 0) {
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-        rp__ibx_serve(d, fd);
-      }
-    }
+    r = wait_once(d, &conns, next);
   }
+  rp__ibx_conns_close(&conns);
+  if (r < 0) return r;
   rp__ibx_log(RP_IBX_LOG_INFO, "stopping", "reason=signal");
   g_sig_fd = -1;
   return 0;

@@ -8,6 +8,7 @@
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
 #include "ibx_log.h"
+#include "ibx_render.h"
 #include "payload.h"
 
 typedef struct out_msg {
@@ -247,4 +248,67 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
   rp__ibx_log(RP_IBX_LOG_INFO, "announced", "network=%s sent=%u failed=%u",
               rp__ibx_enum_network()->names[a->network - 1], *sent, failed);
   return *sent > 0 ? 0 : first_err;
+}
+
+/* The thread's urgency and deadline, when it has them, on an assignment or escalation. */
+static int set_clock_fields(rp_msg *m, const rp__ibx_thread *t, const char *urg_field,
+                            rp__ibx_buf *body) {
+  int r = 0;
+  if (urg_field != NULL && t->urgency != 0) {
+    r = rp_msg_set_enum(m, urg_field, rp__ibx_urgency_name(t->urgency));
+    rp__ibx_buf_printf(body, ",\"urgency\":\"%s\"", rp__ibx_urgency_name(t->urgency));
+  }
+  if (r == 0 && t->deadline != 0) {
+    r = rp_msg_set_uint(m, "deadline", t->deadline);
+    rp__ibx_buf_printf(body, ",\"deadline\":%llu", (unsigned long long)t->deadline);
+  }
+  return r;
+}
+
+int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who) {
+  char role[32], id[65], msg_id[RP_ID_STRLEN];
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_ASSIGNMENT};
+  int r;
+  advisor_of(d, who, role, id);
+  rp__ibx_buf_init(&body, 512);
+  rp__ibx_buf_puts(&body, "{\"kind\":\"assignment\",\"advisor\":{\"role\":");
+  rp__ibx_buf_json_str(&body, role);
+  rp__ibx_buf_puts(&body, ",\"id\":");
+  rp__ibx_buf_json_str(&body, id);
+  rp__ibx_buf_puts(&body, "}");
+  if ((r = rp_msg_new("assignment", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
+      (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
+      (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
+      (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
+      (r = set_clock_fields(m, t, "urgency", &body)) == 0) {
+    rp__ibx_buf_puts(&body, "}");
+    r = send_keep(d, m, &o, &body, msg_id);
+  }
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
+}
+
+int rp__ibx_send_escalation(rp__ibx_daemon *d, const rp__ibx_thread *t) {
+  char msg_id[RP_ID_STRLEN];
+  rp_msg *m = NULL;
+  rp__ibx_buf body;
+  out_msg o = {t->thread_id, t->peer, "inboxd", t->first_msg, RP__PL_ESCALATION};
+  int r;
+  rp__ibx_buf_init(&body, 256);
+  rp__ibx_buf_puts(&body, "{\"kind\":\"escalation\",\"reason\":\"frist_overskredet\"");
+  if ((r = rp_msg_new("escalation", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
+      (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
+      (r = rp_msg_set_enum(m, "reason", "frist_overskredet")) == 0 &&
+      (r = set_clock_fields(m, t, NULL, &body)) == 0) {
+    rp__ibx_buf_puts(&body, "}");
+    r = send_keep(d, m, &o, &body, msg_id);
+  }
+  rp_msg_free(m);
+  rp__ibx_buf_free(&body);
+  return r;
 }

@@ -45,13 +45,29 @@ static int group_id(const char *group, gid_t *gid) {
   return 0;
 }
 
+/* Another user who can write the socket's folder could swap the socket for their own
+ * (and collect the advisors' texts) or make chmod land on a file of theirs: refuse such
+ * a folder, sticky bit or not. */
+static int folder_safe(const char *path) {
+  char dir[RP_IBX_PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  struct stat st;
+  if (slash == NULL) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (stat(dir, &st) != 0) return RP_ENOTFOUND;
+  return (st.st_mode & S_IWOTH) ? RP_EPERM : 0;
+}
+
 int rp__ibx_sock_listen(const char *path, const char *group, int *out) {
   struct sockaddr_un a;
   struct stat st;
   gid_t gid;
   int fd, r;
   *out = -1;
-  if ((r = fill_addr(&a, path)) != 0 || (r = group_id(group, &gid)) != 0) return r;
+  if ((r = fill_addr(&a, path)) != 0 || (r = group_id(group, &gid)) != 0 ||
+      (r = folder_safe(path)) != 0)
+    return r;
   if (lstat(path, &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return RP_EEXIST;
     unlink(path);
@@ -147,6 +163,32 @@ int rp__ibx_sock_write_frame(int fd, const uint8_t *buf, size_t len) {
                     (uint8_t)len};
   int r = write_all(fd, hdr, 4);
   return r != 0 ? r : write_all(fd, buf, len);
+}
+
+static int write_within(int fd, const uint8_t *p, size_t n, uint64_t deadline) {
+  while (n > 0) {
+    uint64_t now = mono_ms();
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    if (now >= deadline) return RP_ETIMEDOUT;
+    int pr = poll(&pfd, 1, (int)(deadline - now));
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr < 0) return RP_EIO;
+    if (pr == 0) return RP_ETIMEDOUT;
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (w < 0) return errno == EPIPE || errno == ECONNRESET ? RP_ECLOSED : RP_EIO;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int rp__ibx_sock_write_frame_within(int fd, const uint8_t *buf, size_t len, int timeout_ms) {
+  uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                    (uint8_t)len};
+  uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+  int r = write_within(fd, hdr, 4, deadline);
+  return r != 0 ? r : write_within(fd, buf, len, deadline);
 }
 
 int rp__ibx_sock_connect(const char *path, int *out) {

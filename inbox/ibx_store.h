@@ -98,9 +98,10 @@ int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id
 /* Sets opened_at (and state opened if new) once; *first says whether this was the first
  * opening. */
 int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now, int *first);
-/* Claims for who. RP_EBUSY if claimed by someone else; RP_ESTATE if closed. */
+/* Claims for who. RP_EBUSY if claimed by someone else (unless takeover); RP_ESTATE if
+ * closed. */
 int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,
-                        uint64_t now);
+                        int takeover, uint64_t now);
 /* A reply (state answered) or an info request (state waiting) went out. */
 int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
                            uint64_t now);
@@ -124,11 +125,14 @@ typedef int (*rp__ibx_thread_fn)(void *data, const rp__ibx_thread *t);
 typedef int (*rp__ibx_msg_fn)(void *data, const rp__ibx_msg *m);
 
 /* Threads matching f, akut first, then by deadline (no deadline last), then arrival. At
- * most RP_IBX_LIST_MAX. fn returns nonzero to stop. Do not call the store from fn. */
+ * most RP_IBX_LIST_MAX: if more match, fn has seen the first RP_IBX_LIST_MAX and the
+ * result is RP_ETOOBIG. fn returns nonzero to stop. Do not call the store from fn. */
 int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_thread_fn fn,
                        void *data);
 
-/* Messages of a thread, oldest first, bodies opened (borrowed for the call). */
+/* Messages of a thread, oldest first, bodies opened (borrowed for the call). At most
+ * RP_IBX_THREAD_MSGS_MAX: if there are more, fn has seen the first ones and the result
+ * is RP_ETOOBIG. */
 int rp__ibx_store_messages(rp__ibx_store *st, const char *thread_id, rp__ibx_msg_fn fn,
                            void *data);
 

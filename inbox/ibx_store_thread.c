@@ -136,13 +136,13 @@ int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now,
 }
 
 int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,
-                        uint64_t now) {
+                        int takeover, uint64_t now) {
   rp__ibx_thread t;
   int64_t a[2] = {(int64_t)now, RP_IBX_ST_CLAIMED};
   int r = rp__ibx_store_thread(st, thread_id, &t);
   if (r != 0) return r;
   if (t.state == RP_IBX_ST_CLOSED) return RP_ESTATE;
-  if (t.claimed_by[0] != 0 && strcmp(t.claimed_by, who) != 0) return RP_EBUSY;
+  if (!takeover && t.claimed_by[0] != 0 && strcmp(t.claimed_by, who) != 0) return RP_EBUSY;
   pthread_mutex_lock(&st->mu);
   r = update(st,
              "UPDATE threads SET updated = ?1, state = CASE WHEN state <= ?2 THEN ?2 ELSE "
@@ -207,6 +207,7 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
                        void *data) {
   sqlite3_stmt *s = NULL;
   rp__ibx_thread t;
+  unsigned n = 0;
   int r, rc;
   pthread_mutex_lock(&st->mu);
   r = rp__ibx_store_prep(
@@ -221,12 +222,17 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
     sqlite3_bind_text(s, 2, f->municipality != NULL ? f->municipality : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)f->category_bit);
     sqlite3_bind_int(s, 4, f->all);
-    sqlite3_bind_int(s, 5, RP_IBX_LIST_MAX);
+    /* One row more than the cap tells "more match" apart from "exactly the cap". */
+    sqlite3_bind_int(s, 5, RP_IBX_LIST_MAX + 1);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      if (n++ == RP_IBX_LIST_MAX) {
+        r = RP_ETOOBIG;
+        break;
+      }
       rp__ibx_store_row_thread(s, &t);
       if (fn(data, &t) != 0) break;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) r = RP_EIO;
+    if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) r = RP_EIO;
   }
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -235,8 +241,12 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
 
 static int walk_msgs(rp__ibx_store *st, sqlite3_stmt *s, rp__ibx_msg_fn fn, void *data) {
   rp__ibx_msg m;
-  int rc, r = 0, n = 0;
-  while (r == 0 && n++ < (int)RP_IBX_THREAD_MSGS_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+  int rc, r = 0;
+  unsigned n = 0;
+  while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    /* A row past the cap: the caller has the first RP_IBX_THREAD_MSGS_MAX and learns
+     * that there are more. */
+    if (n++ == RP_IBX_THREAD_MSGS_MAX) return RP_ETOOBIG;
     if ((r = rp__ibx_store_row_msg(st, s, &m)) != 0) break;
     int stop = fn(data, &m);
     rp__ibx_store_msg_wipe(&m);

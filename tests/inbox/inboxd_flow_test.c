@@ -12,9 +12,20 @@
 
 #include "ibx_fixture.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 static fx g;
 static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
 static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
+
+/* The test's own user name, as the daemon learns it from SO_PEERCRED. */
+static const char *fx_me(void) {
+  struct passwd *pw = getpwuid(geteuid());
+  return pw != NULL ? pw->pw_name : "?";
+}
 
 static int setup(void **state) {
   (void)state;
@@ -78,6 +89,51 @@ static void test_list_order_and_deadlines(void **state) {
   free(out);
 }
 
+/* The socket: mode 0660, the configured group (here the test's own group, by name). A
+ * socket in a folder others can write is refused at start, with a clear reason. */
+static void test_socket_mode_and_folder(void **state) {
+  struct stat st;
+  char dir[700], conf[800], text[2048], cmd[2400], *out = NULL;
+  struct group *gr = getgrgid(getegid());
+  (void)state;
+  assert_non_null(gr);
+  assert_int_equal(stat(g.sock, &st), 0);
+  assert_true(S_ISSOCK(st.st_mode));
+  assert_int_equal(st.st_mode & 0777, 0660);
+  assert_int_equal(st.st_gid, getegid());
+  /* A second daemon on its own files; --check stops after opening the socket. */
+  snprintf(dir, sizeof dir, "%s/open", g.dir);
+  assert_int_equal(mkdir(dir, 0700), 0);
+  assert_int_equal(chmod(dir, 0777), 0);
+  char relay_hex[65], admin_hex[65];
+  fx_hex(g.relay.relay->pub.transport_pk, 32, relay_hex);
+  fx_hex(g.relay.admin->pub.identity_pk, 32, admin_hex);
+  snprintf(conf, sizeof conf, "%s/check.ini", g.dir);
+  snprintf(text, sizeof text,
+           "[client]\nstate_dir = check-state\nidentity = team.key\nrelay_port = %u\n"
+           "relay_key = %s\nadmin_key = %s\nroster = roster.msgpack\n"
+           "[inbox]\ndatabase = check.db\ndata_key = check.datakey\naudit_log = check.audit\n"
+           "[socket]\npath = open/advisor.sock\ngroup = %s\n",
+           (unsigned)g.relay.port, relay_hex, admin_hex, gr->gr_name);
+  fx_write(conf, text);
+  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
+           getenv("RP_BUILD_DIR"), conf, g.dir);
+  int rc = system(cmd);
+  assert_true(WIFEXITED(rc));
+  assert_int_equal(WEXITSTATUS(rc), 2);
+  snprintf(cmd, sizeof cmd, "%s/check.out", g.dir);
+  out = tu_read_file(cmd, NULL);
+  assert_non_null(strstr(out, "is writable by others"));
+  free(out);
+  /* The same with the folder closed to others: the check passes, group by name. */
+  assert_int_equal(chmod(dir, 0750), 0);
+  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
+           getenv("RP_BUILD_DIR"), conf, g.dir);
+  rc = system(cmd);
+  assert_true(WIFEXITED(rc));
+  assert_int_equal(WEXITSTATUS(rc), 0);
+}
+
 /* show sends the opened receipt the first time; the municipality sees "opened". */
 static void test_show_sends_opened(void **state) {
   char *out = NULL, args[128];
@@ -104,6 +160,25 @@ static void test_escalation(void **state) {
   assert_int_equal(fx_log_count(&g, needle), 1);
   snprintf(needle, sizeof needle, "event=escalated thread=%s", g_akut_th);
   assert_int_equal(fx_log_count(&g, needle), 0);
+  /* The municipality gets the escalation notice, in its thread, about its request. */
+  rp_received *r = NULL, *again = NULL;
+  const char *v = NULL;
+  uint64_t dl = 0;
+  assert_int_equal(fx_wait_kind(&g, 0, "escalation", 20000, &r), 0);
+  assert_string_equal(rp_received_thread_id(r), g_haster_th);
+  assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
+  assert_string_equal(v, g_haster);
+  assert_int_equal(rp_received_get_enum(r, "reason", &v), 0);
+  assert_string_equal(v, "frist_overskredet");
+  assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
+  assert_int_equal(dl, FX_MON_0900 + 24 * FX_HOUR);
+  assert_string_equal(rp_received_sender(r), "team");
+  rp_received_free(r);
+  assert_int_equal(fx_wait_kind(&g, 0, "escalation", 600, &again), RP_ETIMEDOUT); /* once */
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=inboxd action=escalate thread=%s", g_haster_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
   char *h = strstr(out, g_haster_th), *nl = h != NULL ? strchr(h, '\n') : NULL;
   assert_non_null(nl);
@@ -121,6 +196,21 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   assert_non_null(strstr(out, "claimed"));
   free(out);
+  /* Tildeling: the municipality learns who handles its request. */
+  uint64_t dl = 0;
+  assert_int_equal(fx_wait_kind(&g, 0, "assignment", 20000, &r), 0);
+  assert_string_equal(rp_received_thread_id(r), g_haster_th);
+  assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
+  assert_string_equal(v, g_haster);
+  assert_int_equal(rp_received_get_enum(r, "advisor.role", &v), 0);
+  assert_string_equal(v, "raadgiver");
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, fx_me());
+  assert_int_equal(rp_received_get_enum(r, "urgency", &v), 0);
+  assert_string_equal(v, "haster");
+  assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
+  assert_int_equal(dl, FX_MON_0900 + 24 * FX_HOUR);
+  rp_received_free(r);
   snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
   assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
   free(out);
@@ -161,6 +251,143 @@ static void test_claim_reply_ask_close(void **state) {
   snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
   assert_int_equal(fx_advisor(&g, args, "igen", &out), 1);
   free(out);
+}
+
+/* Two advisors (test_user stands in for two Unix accounts: honoured only by a daemon on
+ * the test clock). The second is refused with the holder's name, then takes over with
+ * --takeover; the audit log records the takeover and the municipality is told. */
+static void test_claim_two_advisors(void **state) {
+  char *out = NULL, args[160], needle[160];
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  fx_write_conf(&g, "[advisors]\nsara = raadgiver:Sara R.\nbo = jurist:B7\n");
+  kill(g.inboxd, SIGHUP);
+  assert_int_equal(fx_wait_log(&g, "event=reloaded", 5000), 0);
+  snprintf(args, sizeof args, "claim %s", g_normal_th);
+  setenv("RP_ADVISOR_TEST_USER", "sara", 1);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, "Sara R.");
+  assert_string_equal(rp_received_thread_id(r), g_normal_th);
+  rp_received_free(r);
+  setenv("RP_ADVISOR_TEST_USER", "bo", 1);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "sara holds this thread"));
+  free(out);
+  snprintf(args, sizeof args, "claim %s --takeover", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "taken over from sara"));
+  free(out);
+  unsetenv("RP_ADVISOR_TEST_USER");
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, "B7");
+  assert_int_equal(rp_received_get_enum(r, "advisor.role", &v), 0);
+  assert_string_equal(v, "jurist");
+  rp_received_free(r);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, "\"claimed_by\":\"bo\""));
+  free(out);
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=sara action=claim thread=%s", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  snprintf(needle, sizeof needle, "who=bo action=claim thread=%s", g_normal_th);
+  assert_non_null(strstr(audit, needle)); /* the refused attempt is recorded too */
+  snprintf(needle, sizeof needle, "who=bo action=takeover thread=%s", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
+}
+
+/* The $EDITOR file lives in $TMPDIR, mode 0600, and is gone afterwards. */
+static void test_editor_tmpdir(void **state) {
+  char tmp[700], script[800], rec[800], ed[900], text[2048], args[160], *out = NULL;
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  snprintf(tmp, sizeof tmp, "%s/advisor-tmp", g.dir);
+  assert_int_equal(mkdir(tmp, 0700), 0);
+  snprintf(script, sizeof script, "%s/editor.sh", g.dir);
+  snprintf(rec, sizeof rec, "%s/editor.rec", g.dir);
+  snprintf(text, sizeof text,
+           "stat -c %%a \"$1\" > %s\necho \"$1\" >> %s\necho 'Hvem har forældremyndigheden?' > \"$1\"\n",
+           rec, rec);
+  fx_write(script, text);
+  snprintf(ed, sizeof ed, "sh %s", script);
+  setenv("EDITOR", ed, 1);
+  unsetenv("VISUAL");
+  setenv("TMPDIR", tmp, 1);
+  snprintf(args, sizeof args, "ask %s", g_normal_th);
+  int rc = fx_advisor(&g, args, NULL, &out);
+  unsetenv("EDITOR");
+  unsetenv("TMPDIR");
+  assert_int_equal(rc, 0);
+  free(out);
+  char *got = tu_read_file(rec, NULL);
+  assert_non_null(got);
+  assert_int_equal(strncmp(got, "600\n", 4), 0);
+  assert_int_equal(strncmp(got + 4, tmp, strlen(tmp)), 0);
+  assert_int_equal(strncmp(got + 4 + strlen(tmp), "/rejsepost-advisor-", 19), 0);
+  char *nl = strchr(got + 4, '\n');
+  assert_non_null(nl);
+  *nl = 0;
+  struct stat st;
+  assert_int_equal(stat(got + 4, &st), -1); /* removed */
+  free(got);
+  assert_int_equal(fx_wait_kind(&g, 1, "info_request", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "questions", &v), 0);
+  assert_string_equal(v, "Hvem har forældremyndigheden?");
+  rp_received_free(r);
+}
+
+static uint64_t mono_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int half_frame(void) {
+  struct sockaddr_un a;
+  uint8_t half[2] = {0, 0};
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  assert_true(strlen(g.sock) < sizeof a.sun_path);
+  memcpy(a.sun_path, g.sock, strlen(g.sock) + 1);
+  assert_true(fd >= 0);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(write(fd, half, 2), 2);
+  return fd;
+}
+
+/* Clients that send half a frame and stall hold up nobody: a listing completes well
+ * within the 2 s read deadline, even past the per-user share of pending connections;
+ * the stalled ones are dropped at their deadline. */
+static void test_stalled_client(void **state) {
+  int fds[6];
+  char *out = NULL;
+  (void)state;
+  size_t dropped = fx_log_count(&g, "event=advisor_dropped");
+  for (int i = 0; i < 6; i++) fds[i] = half_frame();
+  fx_sleep_ms(100); /* the daemon has accepted them */
+  uint64_t t0 = mono_now_ms();
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  uint64_t took = mono_now_ms() - t0;
+  assert_non_null(strstr(out, g_normal_th));
+  free(out);
+  fprintf(stderr, "list beside 6 stalled connections: %llu ms\n", (unsigned long long)took);
+  assert_true(took < 1500);
+  /* Past the deadline every stalled connection has been closed by the daemon. */
+  fx_sleep_ms(2600);
+  for (int i = 0; i < 6; i++) {
+    char c;
+    assert_int_equal(read(fds[i], &c, 1), 0);
+    close(fds[i]);
+  }
+  assert_true(fx_log_count(&g, "event=advisor_dropped") >= dropped + 6);
+  assert_true(fx_log_count(&g, "error=ETIMEDOUT") >= 1);
 }
 
 static void test_export(void **state) {
@@ -320,9 +547,13 @@ static void test_restart_without_loss(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_order_and_deadlines),
+      cmocka_unit_test(test_socket_mode_and_folder),
       cmocka_unit_test(test_show_sends_opened),
       cmocka_unit_test(test_escalation),
       cmocka_unit_test(test_claim_reply_ask_close),
+      cmocka_unit_test(test_claim_two_advisors),
+      cmocka_unit_test(test_editor_tmpdir),
+      cmocka_unit_test(test_stalled_client),
       cmocka_unit_test(test_export),
       cmocka_unit_test(test_announce_and_registrations),
       cmocka_unit_test(test_out_of_hours_akut),
