@@ -6,9 +6,11 @@
  *   rejsepost-loadgen mqtt  [options]    MQTT 3.1.1 QoS 1 against a broker
  *   rejsepost-loadgen relay [options]    the rejsepost relay (needs --dir from setup)
  *   rejsepost-loadgen setup --dir D ...  keys, roster and relay config for the relay run
+ *   rejsepost-loadgen fsync --dir D      how long fdatasync takes there
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: rejsepost-loadgen mqtt|relay [options]\n"
           "       rejsepost-loadgen setup --dir DIR --port PORT\n"
+          "       rejsepost-loadgen fsync --dir DIR [--count N]\n"
           "  --host ADDR     127.0.0.1 (default) or ::1\n"
           "  --port N        the target's port\n"
           "  --senders N     concurrent senders (default 4)\n"
@@ -198,6 +201,22 @@ static int parse(int argc, char **argv, lg_opts *o) {
   return 0;
 }
 
+/* Each idle connection is a descriptor: lift the soft limit (and the hard one, where we
+ * may) to what the test needs, and say so when the system will not allow it. */
+static void raise_nofile(unsigned idle) {
+  struct rlimit rl;
+  rlim_t want = (rlim_t)idle + 256u;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+    struct rlimit up = {want, want};
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
+  }
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+    fprintf(stderr, "loadgen: descriptor limit %llu is below the %llu this test needs\n",
+            (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
 int main(int argc, char **argv) {
   lg_opts o;
   const lg_driver *d = NULL;
@@ -206,6 +225,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (strcmp(argv[1], "setup") == 0) return lg_setup_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "fsync") == 0) return lg_fsync_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "mqtt") == 0) d = &lg_mqtt_driver;
   if (strcmp(argv[1], "relay") == 0) d = &lg_relay_driver;
   if (d == NULL) {
@@ -214,5 +234,6 @@ int main(int argc, char **argv) {
   }
   if (parse(argc - 1, argv + 1, &o) != 0) return 2;
   if (o.label == NULL) o.label = d->name;
+  if (o.idle > 0) raise_nofile(o.idle);
   return lg_run_main(d, &o);
 }

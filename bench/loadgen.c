@@ -71,6 +71,7 @@ static uint64_t hist_upper(size_t i) {
 
 void lg_hist_record(lg_hist *h, uint64_t us) {
   h->c[hist_index(us)]++;
+  if (h->n == 0 || us < h->min) h->min = us;
   h->n++;
   if (us > h->max) h->max = us;
 }
@@ -379,10 +380,28 @@ static double self_cpu_s(void) {
 }
 
 static void print_lat(const char *name, const lg_hist *h) {
-  printf("  %-22s p50 %6" PRIu64 "  p99 %6" PRIu64 "  p99.9 %6" PRIu64 "  max %7" PRIu64
-         "  (%" PRIu64 " samples)\n",
-         name, lg_hist_pct(h, 0.50), lg_hist_pct(h, 0.99), lg_hist_pct(h, 0.999), h->max,
-         h->n);
+  printf("  %-22s min %5" PRIu64 "  p50 %6" PRIu64 "  p99 %6" PRIu64 "  p99.9 %6" PRIu64
+         "  max %7" PRIu64 "  (%" PRIu64 " samples)\n",
+         name, h->min, lg_hist_pct(h, 0.50), lg_hist_pct(h, 0.99), lg_hist_pct(h, 0.999),
+         h->max, h->n);
+}
+
+/* The books, message by message: an envelope acked but never delivered is lost; one
+ * delivered but never acked was refused or is unaccounted for; both are mismatches,
+ * whatever the totals say. */
+typedef struct audit {
+  uint64_t lost, unacked_del, unanswered;
+} audit;
+
+static audit audit_run(const lg_run *run) {
+  audit a = {0, 0, 0};
+  for (uint64_t i = 0; i < run->next_id; i++) {
+    uint8_t s = run->seen[i];
+    if ((s & SEEN_ACK) && !(s & SEEN_DEL)) a.lost++;
+    if ((s & SEEN_DEL) && !(s & SEEN_ACK)) a.unacked_del++;
+    if (!(s & (SEEN_ACK | SEEN_NACK))) a.unanswered++;
+  }
+  return a;
 }
 
 static void print_idle(const lg_run *run) {
@@ -390,7 +409,7 @@ static void print_idle(const lg_run *run) {
   double per = 0;
   if (run->have_proc && o->idle > 0)
     per = ((double)run->p1.rss_kb - (double)run->p0.rss_kb) * 1024.0 / o->idle;
-  printf("%s: %u idle authenticated connections\n", o->label, o->idle);
+  printf("%s: %u idle connections, each past its handshake\n", o->label, o->idle);
   if (run->have_proc)
     printf("  target RSS %" PRIu64 " kB before, %" PRIu64 " kB after: %.0f bytes per "
            "connection\n",
@@ -400,8 +419,10 @@ static void print_idle(const lg_run *run) {
          o->label, run->done ? 1 : 0, o->idle, run->p0.rss_kb, run->p1.rss_kb, per);
 }
 
-static void print_run(const lg_run *run) {
+/* Prints one run; returns the number of mismatches in its books. */
+static uint64_t print_run(const lg_run *run) {
   const lg_opts *o = &run->o;
+  const audit a = audit_run(run);
   double ack_s = run->t_last_ack > run->t0 ? secs(run->t_last_ack - run->t0) : 0;
   double del_s = run->t_last_del > run->t0 ? secs(run->t_last_del - run->t0) : 0;
   double ack_tput = ack_s > 0 ? (double)run->acked / ack_s : 0;
@@ -421,6 +442,11 @@ static void print_run(const lg_run *run) {
   printf("  sent %" PRIu64 ", acked %" PRIu64 ", refused %" PRIu64 ", delivered %" PRIu64
          " (+%" PRIu64 " duplicates)\n",
          run->next_id, run->acked, run->nacked, run->delivered, run->dup_dels);
+  printf("  books: %" PRIu64 " acked but not delivered, %" PRIu64
+         " delivered but not acked, %" PRIu64 " never answered, %" PRIu64
+         " duplicate deliveries, %" PRIu64 " duplicate acks: %s\n",
+         a.lost, a.unacked_del, a.unanswered, run->dup_dels, run->dup_acks,
+         a.lost + a.unacked_del == 0 ? "every acked message was delivered" : "MISMATCH");
   printf("  acked %.0f msg/s over %.3f s; delivered %.0f msg/s over %.3f s\n", ack_tput,
          ack_s, del_tput, del_s);
   print_lat("send-to-ack (us)", &run->ack);
@@ -431,25 +457,31 @@ static void print_run(const lg_run *run) {
            o->pid, cpu_s, cpu_us, run->p1.hwm_kb);
   printf("  load generator: %.2f CPU s\n", self_cpu_s());
   printf("LGRESULT target=%s mode=%s ok=%d rate=%.0f senders=%u window=%u count=%" PRIu64
-         " acked=%" PRIu64 " nacked=%" PRIu64 " delivered=%" PRIu64 " ack_tput=%.0f"
-         " del_tput=%.0f ack_p50=%" PRIu64 " ack_p99=%" PRIu64 " ack_p999=%" PRIu64
-         " del_p50=%" PRIu64 " del_p99=%" PRIu64 " del_p999=%" PRIu64 " cpu_s=%.2f"
-         " cpu_us=%.2f hwm_kb=%" PRIu64 " lg_cpu_s=%.2f\n",
-         o->label, o->rate > 0 ? "rate" : "full", run->done ? 1 : 0, o->rate, o->senders,
-         o->window, o->count, run->acked, run->nacked, run->delivered, ack_tput, del_tput,
-         lg_hist_pct(&run->ack, 0.5), lg_hist_pct(&run->ack, 0.99),
-         lg_hist_pct(&run->ack, 0.999), lg_hist_pct(&run->del, 0.5),
-         lg_hist_pct(&run->del, 0.99), lg_hist_pct(&run->del, 0.999), cpu_s, cpu_us,
-         run->p1.hwm_kb, self_cpu_s());
+         " acked=%" PRIu64 " nacked=%" PRIu64 " delivered=%" PRIu64 " lost=%" PRIu64
+         " unacked_del=%" PRIu64 " dup_del=%" PRIu64 " ack_tput=%.0f del_tput=%.0f"
+         " ack_min=%" PRIu64 " ack_p50=%" PRIu64 " ack_p99=%" PRIu64 " ack_p999=%" PRIu64
+         " del_min=%" PRIu64 " del_p50=%" PRIu64 " del_p99=%" PRIu64 " del_p999=%" PRIu64
+         " cpu_s=%.2f cpu_us=%.2f hwm_kb=%" PRIu64 " lg_cpu_s=%.2f\n",
+         o->label, o->rate > 0 ? "rate" : "full",
+         run->done && a.lost + a.unacked_del == 0 ? 1 : 0, o->rate, o->senders, o->window,
+         o->count, run->acked, run->nacked, run->delivered, a.lost, a.unacked_del,
+         run->dup_dels, ack_tput, del_tput, run->ack.min, lg_hist_pct(&run->ack, 0.5),
+         lg_hist_pct(&run->ack, 0.99), lg_hist_pct(&run->ack, 0.999), run->del.min,
+         lg_hist_pct(&run->del, 0.5), lg_hist_pct(&run->del, 0.99),
+         lg_hist_pct(&run->del, 0.999), cpu_s, cpu_us, run->p1.hwm_kb, self_cpu_s());
+  return a.lost + a.unacked_del;
 }
 
-static void print_results(const lg_run *run) {
+/* Prints the results; returns the number of mismatches (0 for the idle test). */
+static uint64_t print_results(const lg_run *run) {
+  uint64_t bad = 0;
   if (run->failed) fprintf(stderr, "%s: FAILED: %s\n", run->o.label, run->err);
   if (run->o.idle > 0)
     print_idle(run);
   else
-    print_run(run);
+    bad = print_run(run);
   fflush(stdout);
+  return bad;
 }
 
 int lg_run_main(const lg_driver *d, const lg_opts *o) {
@@ -486,8 +518,7 @@ int lg_run_main(const lg_driver *d, const lg_opts *o) {
   if (run.ds != NULL) d->destroy(run.ds);
   if (uv_loop_close(&run.loop) != 0) fprintf(stderr, "loadgen: handles left open\n");
   if (run.tfd >= 0) close(run.tfd);
-  print_results(&run);
-  code = run.done ? 0 : 1;
+  code = print_results(&run) == 0 && run.done ? 0 : 1;
 out:
   free(run.sched);
   free(run.seen);

@@ -36,7 +36,7 @@
 #define LG_HIST_SUB 64u
 #define LG_HIST_BUCKETS (LG_HIST_SUB * 27u) /* enough for 2^32 */
 typedef struct lg_hist {
-  uint64_t n, max;
+  uint64_t n, min, max;
   uint64_t c[LG_HIST_BUCKETS];
 } lg_hist;
 
@@ -140,6 +140,9 @@ void lg_be16(uint8_t *p, uint16_t v);
 void lg_be64(uint8_t *p, uint64_t v);
 uint16_t lg_get16(const uint8_t *p);
 uint64_t lg_get64(const uint8_t *p);
+
+/* `rejsepost-loadgen fsync`: times fdatasync on a directory's filesystem (lg_fsync.c). */
+int lg_fsync_main(int argc, char **argv);
 
 extern const lg_driver lg_mqtt_driver;
 extern const lg_driver lg_relay_driver;
