@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
   release) cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ;;
-  asan)    CC=clang cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  asan)    CC=clang CXX=clang++ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
              -DRP_SANITIZE=ON >/dev/null ;;
-  fuzz)    CC=clang cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  fuzz)    CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
              -DRP_FUZZ=ON >/dev/null ;;
   *) echo "build: unknown flavour '$flavour' (release, asan, fuzz)" >&2; exit 2 ;;
 esac
