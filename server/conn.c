@@ -294,6 +294,10 @@ static void close_after_flush(rp__conn *c) {
   rp__conn_update_reading(c);
   handover(c);
   if (c->detached) return;
+  /* uv_shutdown waits only for writes libuv already has: the BYE and whatever else is
+   * pending must be handed over first, or the FIN would overtake them. */
+  rp__conn_flush(c);
+  if (c->phase == RP__CONN_CLOSED) return;
   uv_timer_start(&c->timer, on_timer, RP__CONN_LINGER_MS, 0);
   req = malloc(sizeof *req);
   if (req == NULL) {
@@ -388,6 +392,7 @@ static void conn_release(rp__conn *c) {
     op->cprev = op->cnext = NULL;
   }
   rp__deliver_conn_free(c);
+  rp__conn_flush_drop(c);
   rp__frag_reader_free(&c->frag);
   free(c->fbuf);
   c->fbuf = NULL;

@@ -98,6 +98,18 @@ void rp__conn_io_start(rp__conn *c);
  * closed and the error returned. conn_io.c. */
 int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len);
 
+/* Hand c's pending frames to libuv in one uv_write. Nothing for a detached or closed
+ * connection; on a write error the connection is closed. conn_io.c. */
+void rp__conn_flush(rp__conn *c);
+
+/* Flush every connection on the relay's flush list (the relay's check and prepare
+ * handles call it once per loop iteration). conn_io.c. */
+void rp__conn_flush_all(rp__relay *r);
+
+/* c is going away: drop its pending frames (taking them off the write-queue counts)
+ * and take it off the flush list. conn_io.c. */
+void rp__conn_flush_drop(rp__conn *c);
+
 /* A complete handshake frame arrived: read Noise message 1, look the key up, answer
  * or close. buf may be changed. conn.c. */
 void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len);

@@ -2,7 +2,8 @@
 /*
  * The byte path of a connection (conn.h): reads through the relay's shared buffer into
  * stream frames, decryption and fragment reassembly; and the way out: encode, fragment,
- * encrypt, frame, queue, with the write queue counted for backpressure.
+ * encrypt, frame, queue, with the write queue counted for backpressure, and the frames
+ * of one loop iteration written out together.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,27 @@
 #include "log.h"
 #include "rejsepost_errors.h"
 
-/* One queued write: the framed ciphertext of one transport message (or the handshake
- * answer), freed in the write callback. */
-typedef struct wreq {
-  uv_write_t req;
-  rp__conn *c;
+/* One queued frame (or the handshake answer): its framed ciphertext. A connection's
+ * frames wait on its pending list until the loop reaches the relay's flush handles;
+ * then they go out together (rp__conn_flush). */
+struct rp__wreq {
+  rp__wreq *next;
   size_t len;
   uint8_t data[];
-} wreq;
+};
+typedef rp__wreq wreq;
+
+/* One uv_write of everything a connection queued in a loop iteration, one buffer per
+ * frame (libuv makes one writev of it). A write(2) per message cost a third of the
+ * relay's CPU at full speed; this turns the ACKs and DELIVERs of an iteration into one
+ * call. The frames stay alive until libuv is done with them. */
+typedef struct wbatch {
+  uv_write_t req;
+  rp__conn *c;
+  size_t len; /* bytes of all its frames: what on_write takes off the queue counts */
+  wreq *head;
+  uv_buf_t bufs[];
+} wbatch;
 
 /* Small messages (ACK, NACK, PONG, BYE...) are encoded on the stack. */
 #define SMALL_MSG 512u
@@ -161,13 +175,27 @@ void rp__conn_update_reading(rp__conn *c) {
   }
 }
 
-static void on_write(uv_write_t *req, int status) {
-  wreq *w = req->data;
-  rp__conn *c = w->c;
+static void free_chain(wreq *w) {
+  wreq *next;
+  for (; w != NULL; w = next) {
+    next = w->next;
+    free(w);
+  }
+}
 
-  c->wq_bytes -= w->len;
-  c->relay->stats.write_queue_bytes -= w->len;
-  free(w);
+/* Bytes leave the write queue: written, failed or dropped. */
+static void wq_sub(rp__conn *c, size_t len) {
+  c->wq_bytes -= len;
+  c->relay->stats.write_queue_bytes -= len;
+}
+
+static void on_write(uv_write_t *req, int status) {
+  wbatch *b = req->data;
+  rp__conn *c = b->c;
+
+  wq_sub(c, b->len);
+  free_chain(b->head);
+  free(b);
   if (c->phase == RP__CONN_CLOSED) return;
   if (status < 0) {
     rp__conn_abort(c, uv_err_name(status));
@@ -179,36 +207,110 @@ static void on_write(uv_write_t *req, int status) {
   }
 }
 
-/* Queue w (which the call takes in every case). */
+/* Append w to c's pending frames and put c on the relay's flush list. */
+static void pend(rp__conn *c, wreq *w) {
+  rp__relay *r = c->relay;
+
+  w->next = NULL;
+  if (c->pend_tail != NULL)
+    c->pend_tail->next = w;
+  else
+    c->pend_head = w;
+  c->pend_tail = w;
+  c->pend_n++;
+  if (!c->flush_queued) {
+    c->flush_queued = 1;
+    c->flush_next = r->flush_head;
+    r->flush_head = c;
+  }
+}
+
+/* Queue w (which the call takes in every case). The bytes count against the write
+ * queue from now on, pending or not, so backpressure sees them at once. */
 static int queue(rp__conn *c, wreq *w) {
-  uv_buf_t b;
-  int rc;
+  rp__stats *st = &c->relay->stats;
 
   if (c->detached || c->phase == RP__CONN_CLOSED) {
     free(w);
     return c->detached ? 0 : RP_ECLOSED;
   }
-  w->c = c;
-  w->req.data = w;
-  b = uv_buf_init((char *)w->data, (unsigned)w->len);
-  if ((rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write)) != 0) {
-    free(w);
-    rp__conn_abort(c, uv_err_name(rc));
-    return RP_EIO;
-  }
+  pend(c, w);
   c->wq_bytes += w->len;
-  c->relay->stats.write_queue_bytes += w->len;
-  if (c->relay->stats.write_queue_bytes > c->relay->stats.write_queue_peak)
-    c->relay->stats.write_queue_peak = c->relay->stats.write_queue_bytes;
+  st->write_queue_bytes += w->len;
+  if (st->write_queue_bytes > st->write_queue_peak)
+    st->write_queue_peak = st->write_queue_bytes;
   if (c->wq_bytes > RP__CONN_WQ_HARD) {
     /* Only answers land here past the high-water mark (deliveries stop there and so
      * does reading), so this is a peer that never reads: let it go. */
-    rp__stats_reject(&c->relay->stats, RP_EBUSY);
+    rp__stats_reject(st, RP_EBUSY);
     rp__conn_abort(c, "write_queue_full");
     return RP_EBUSY;
   }
   if (c->wq_bytes > RP__CONN_WQ_HIGH) rp__conn_update_reading(c);
   return 0;
+}
+
+void rp__conn_flush(rp__conn *c) {
+  wbatch *b;
+  wreq *w;
+  unsigned i = 0;
+  int rc;
+
+  if (c->pend_head == NULL || c->detached || c->phase == RP__CONN_CLOSED) return;
+  if ((b = malloc(sizeof *b + c->pend_n * sizeof b->bufs[0])) == NULL) {
+    rp__conn_abort(c, "out_of_memory"); /* the pending frames go in on_close */
+    return;
+  }
+  b->c = c;
+  b->len = 0;
+  b->head = c->pend_head;
+  b->req.data = b;
+  for (w = b->head; w != NULL; w = w->next) {
+    b->bufs[i++] = uv_buf_init((char *)w->data, (unsigned)w->len);
+    b->len += w->len;
+  }
+  c->pend_head = c->pend_tail = NULL;
+  c->pend_n = 0;
+  if ((rc = uv_write(&b->req, (uv_stream_t *)&c->tcp, b->bufs, i, on_write)) != 0) {
+    wq_sub(c, b->len);
+    free_chain(b->head);
+    free(b);
+    rp__conn_abort(c, uv_err_name(rc));
+  }
+}
+
+void rp__conn_flush_all(rp__relay *r) {
+  rp__conn *c;
+
+  /* One connection at a time off the head: a flush that fails closes its connection,
+   * and the hand-over of its deliveries may queue frames elsewhere, onto this list. */
+  while ((c = r->flush_head) != NULL) {
+    r->flush_head = c->flush_next;
+    c->flush_next = NULL;
+    c->flush_queued = 0;
+    rp__conn_flush(c);
+  }
+}
+
+void rp__conn_flush_drop(rp__conn *c) {
+  rp__conn **pp;
+  size_t len = 0;
+
+  if (c->flush_queued) {
+    for (pp = &c->relay->flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
+      if (*pp == c) {
+        *pp = c->flush_next;
+        break;
+      }
+    }
+    c->flush_next = NULL;
+    c->flush_queued = 0;
+  }
+  for (wreq *w = c->pend_head; w != NULL; w = w->next) len += w->len;
+  wq_sub(c, len);
+  free_chain(c->pend_head);
+  c->pend_head = c->pend_tail = NULL;
+  c->pend_n = 0;
 }
 
 int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len) {

@@ -352,6 +352,30 @@ static void on_handle_closed(uv_handle_t *h) {
   r->handles_open--;
 }
 
+static void on_flush_check(uv_check_t *h) {
+  rp__conn_flush_all(h->data);
+}
+
+static void on_flush_prepare(uv_prepare_t *h) {
+  rp__conn_flush_all(h->data);
+}
+
+/* Coalesced writes (conn_io.c): the check handle runs right after the poll phase, where
+ * reads and spool completions queue their answers; the prepare handle catches what
+ * timers and close callbacks queued before the loop blocks in poll again. Neither keeps
+ * the loop alive: a connection with something to write has its own active handles. */
+static void init_flush(rp__relay *r) {
+  uv_check_init(r->loop, &r->flush_check);
+  uv_prepare_init(r->loop, &r->flush_prepare);
+  r->flush_check.data = r;
+  r->flush_prepare.data = r;
+  r->handles_open += 2;
+  uv_check_start(&r->flush_check, on_flush_check);
+  uv_prepare_start(&r->flush_prepare, on_flush_prepare);
+  uv_unref((uv_handle_t *)&r->flush_check);
+  uv_unref((uv_handle_t *)&r->flush_prepare);
+}
+
 static void init_signal(rp__relay *r, uv_signal_t *h, int signum) {
   uv_signal_init(r->loop, h);
   h->data = r;
@@ -374,6 +398,7 @@ int rp__relay_start(rp__relay *r) {
   uv_timer_init(r->loop, &r->drain_timer);
   r->drain_timer.data = r;
   r->handles_open += 2;
+  init_flush(r);
   if ((rc = rp__listen_start(r)) != 0) return rc;
   /* Sweep once at start: envelopes may have expired while the relay was down. */
   rp__deliver_expire_run(r);
@@ -398,6 +423,9 @@ static void close_handles(rp__relay *r) {
   close_handle(r, (uv_handle_t *)&r->sig_usr1);
   close_handle(r, (uv_handle_t *)&r->expire_timer);
   close_handle(r, (uv_handle_t *)&r->drain_timer);
+  rp__conn_flush_all(r); /* nothing should be left by now; never leave frames behind */
+  close_handle(r, (uv_handle_t *)&r->flush_check);
+  close_handle(r, (uv_handle_t *)&r->flush_prepare);
 }
 
 static void on_spool_closed(rp__spool *sp) {

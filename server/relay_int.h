@@ -69,6 +69,7 @@ typedef struct rp__mstate rp__mstate;
 typedef struct rp__op rp__op;
 typedef struct rp__dentry rp__dentry;
 typedef struct rp__listener rp__listener;
+typedef struct rp__wreq rp__wreq;
 
 /* Per-member bookkeeping, keyed by member id. Exists while the member has a connection
  * or a SEND addressed to it is being committed (refs counts both). */
@@ -148,7 +149,13 @@ struct rp__conn {
   uint64_t id;
   uint64_t last_rx;      /* uv_now() when the last message arrived */
   uint64_t ping_nonce;
-  size_t wq_bytes;       /* bytes queued for writing */
+  size_t wq_bytes;       /* bytes queued for writing: pending plus handed to libuv */
+  /* Frames queued since the last flush, oldest first (conn_io.c). They go out together,
+   * in one uv_write, when the loop reaches the relay's flush handles. */
+  rp__wreq *pend_head, *pend_tail;
+  unsigned pend_n;
+  rp__conn *flush_next;  /* the relay's flush list */
+  uint8_t flush_queued;  /* c is on the relay's flush list */
   uint8_t phase;         /* RP__CONN_* */
   uint8_t tstate;        /* rp__tstate once OPEN */
   uint8_t handles;       /* handles still to be closed */
@@ -194,6 +201,12 @@ struct rp__relay {
   uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
   uv_timer_t expire_timer;
   uv_timer_t drain_timer;
+  /* Coalesced writes: connections with pending frames, flushed once per loop iteration
+   * from the check handle (what the poll phase queued) and the prepare handle (what
+   * timers and close callbacks queued, before the loop blocks in poll). */
+  uv_check_t flush_check;
+  uv_prepare_t flush_prepare;
+  rp__conn *flush_head;
   int64_t expire_timer_at;    /* unix ms the expiry timer is set for (INT64_MAX: none) */
   int64_t expire_due;         /* a sweep is due then, learnt while one ran; 0: none */
   rp__op *expire_op;          /* the sweep in flight */
