@@ -47,7 +47,7 @@ static uint64_t mono_ms(void) {
 static int escalate_one(void *data, const rp__ibx_thread *t) {
   rp__ibx_daemon *d = data;
   char deadline[32];
-  if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated") != 0) return 0;
+  if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated", 1) != 0) return 0;
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
   rp__ibx_log(RP_IBX_LOG_ERROR, "escalated", "thread=%s urgency=%s state=%s deadline=\"%s\"",
               t->thread_id, t->urgency == RP__URG_AKUT ? "akut" : "haster",

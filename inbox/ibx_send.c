@@ -110,12 +110,16 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
            "Henvendelsen behandles, så snart Rejseholdet åbner.",
            d->cfg.socialvagt);
   pthread_mutex_unlock(&d->mu);
+  /* The receive path and the periodic check (a reply missed across a crash) may both
+   * get here for one request: whoever sets the flag first sends, the other does not. A
+   * failed send clears it again so that the periodic check retries. */
+  if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
   r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, NULL);
   if (r == 0) {
-    rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied");
     rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent", t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
   } else {
+    rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 0);
     rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours", "thread=%s auto_reply=failed error=%s",
                 t->thread_id, rp_err_name(r));
   }

@@ -107,7 +107,10 @@ int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
                            uint64_t now);
 int rp__ibx_store_close_thread(rp__ibx_store *st, const char *thread_id, int outcome,
                                uint64_t now);
-int rp__ibx_store_set_flag(rp__ibx_store *st, const char *thread_id, const char *column);
+/* Sets flag `column` ("escalated" or "autoreplied") to value (0 or 1): 0 if this call
+ * changed it, RP_ENOTFOUND if it already held that value (or no such thread). */
+int rp__ibx_store_set_flag(rp__ibx_store *st, const char *thread_id, const char *column,
+                           int value);
 /* A new message in an existing thread: updated time, and a closed or answered thread
  * that the municipality writes to again is reopened (state opened) unless final. */
 int rp__ibx_store_touch(rp__ibx_store *st, const char *thread_id, uint64_t now);

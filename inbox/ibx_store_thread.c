@@ -178,13 +178,17 @@ int rp__ibx_store_close_thread(rp__ibx_store *st, const char *thread_id, int out
   return r;
 }
 
-int rp__ibx_store_set_flag(rp__ibx_store *st, const char *thread_id, const char *column) {
+int rp__ibx_store_set_flag(rp__ibx_store *st, const char *thread_id, const char *column,
+                           int value) {
   char sql[128];
   int r;
   /* Only our fixed flag columns; never a caller's text in SQL. */
   if (strcmp(column, "escalated") != 0 && strcmp(column, "autoreplied") != 0)
     return RP_EINVAL;
-  snprintf(sql, sizeof sql, "UPDATE threads SET %s = 1 WHERE thread_id = ?1", column);
+  /* Test-and-set in one statement: of two threads racing for the same flag, exactly one
+   * changes the row; the other gets RP_ENOTFOUND. */
+  snprintf(sql, sizeof sql, "UPDATE threads SET %s = %d WHERE %s != %d AND thread_id = ?1",
+           column, value ? 1 : 0, column, value ? 1 : 0);
   pthread_mutex_lock(&st->mu);
   r = update(st, sql, thread_id, 0, NULL, NULL);
   pthread_mutex_unlock(&st->mu);

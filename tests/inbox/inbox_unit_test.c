@@ -211,6 +211,13 @@ static void test_store_dedupe_encrypt_purge(void **state) {
   assert_int_equal(ins, 1);
   assert_int_equal(rp__ibx_store_add(st, &m, &t, &ins), 0);
   assert_int_equal(ins, 0); /* the same msg_id is stored once */
+  /* Flags are test-and-set: of two racing callers only the first wins (the automatic
+   * reply must go out once), and clearing lets a retry win again. */
+  assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 1), 0);
+  assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 1), RP_ENOTFOUND);
+  assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 0), 0);
+  assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 1), 0);
+  assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "state", 1), RP_EINVAL);
   rp__ibx_filter f = {0};
   assert_int_equal(rp__ibx_store_list(st, &f, count_fn, &n), 0);
   assert_int_equal(n, 1);
