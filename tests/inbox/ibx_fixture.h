@@ -123,12 +123,15 @@ static int fx_inboxd_start(fx *x) {
   const char *bdir = getenv("RP_BUILD_DIR");
   snprintf(exe, sizeof exe, "%s/inbox/rejsepost-inboxd", bdir != NULL ? bdir : ".");
   unlink(x->sock);
+  /* Set before fork: between fork and exec the child may only make async-signal-safe
+   * calls, and setenv allocates (a client thread of this test may hold the allocator's
+   * lock at the moment of the fork). */
+  setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
   pid_t pid = fork();
   if (pid < 0) return RP_EIO;
   if (pid == 0) {
     int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) dup2(fd, 2);
-    setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
     execl(exe, exe, "--config", x->conf, "--test-clock", (char *)NULL);
     _exit(127);
   }
