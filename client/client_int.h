@@ -145,6 +145,21 @@ bool rp__payload_answers(uint64_t kind);
 /* ---- msg.c ---- */
 /* Copies every text of p into m's own memory (after a decode that borrowed them). */
 int rp__msg_own_texts(rp_msg *m);
+/* Records the outcome of a check on m for rp_msg_error_field / rp_msg_error_offset
+ * (cleared when rc is 0), as rp_send and rp_msg_encode report them. */
+void rp__msg_set_error(rp_msg *m, int rc, const char *where, size_t offset);
+struct rp__cpr_hook;
+/* The content checks of a send, in its order: the CPR guard, the host's hook (NULL:
+ * none), then every schema rule by encoding *p (header filled) into
+ * buf[0..RP_PAYLOAD_MAX), which the caller wipes (the first *len bytes). 0, or the
+ * error with *where naming the field and, for CPR and hook refusals, *offset. */
+int rp__msg_check_content(const rp__payload *p, const struct rp__cpr_hook *hook,
+                          uint8_t *buf, size_t *len, const char **where, size_t *offset);
+
+/* ---- json.c ---- */
+/* m's kind and fields as indented JSON in the rp_msg_from_json format (header fields
+ * left out); *json is the caller's (free). RP_ESTATE without JSON support. */
+int rp__msg_to_json(const rp_msg *m, char **json);
 
 /* ---- config.c ---- */
 int rp__config_copy(struct rp_config *dst, const rp_config *src);

@@ -197,6 +197,23 @@ RP_PUBLIC int rp_received_to_json(const rp_received *r, char **json) {
   return *json != NULL ? 0 : RP_ENOMEM;
 }
 
+int rp__msg_to_json(const rp_msg *m, char **json) {
+  const rp__schema *s;
+  json_t *o, *f;
+  if (json == NULL) return RP_EINVAL;
+  *json = NULL;
+  if (m == NULL || (s = rp__payload_schema(m->p.kind)) == NULL) return RP_EINVAL;
+  /* "kind" first, then the fields in schema order: the file format a user writes. */
+  if ((o = json_object()) == NULL) return RP_ENOMEM;
+  json_object_set_new(o, "kind", json_string(rp__payload_kind_name(m->p.kind)));
+  if ((f = struct_json(s, (const uint8_t *)&m->p, true)) != NULL &&
+      json_object_update(o, f) == 0)
+    *json = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(f);
+  json_decref(o);
+  return *json != NULL ? 0 : RP_ENOMEM;
+}
+
 #else /* without jansson */
 
 RP_PUBLIC int rp_msg_from_json(const char *json, size_t len, rp_msg **out,
@@ -210,6 +227,12 @@ RP_PUBLIC int rp_msg_from_json(const char *json, size_t len, rp_msg **out,
 
 RP_PUBLIC int rp_received_to_json(const rp_received *r, char **json) {
   (void)r;
+  if (json) *json = NULL;
+  return RP_ESTATE;
+}
+
+int rp__msg_to_json(const rp_msg *m, char **json) {
+  (void)m;
   if (json) *json = NULL;
   return RP_ESTATE;
 }

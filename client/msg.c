@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client_int.h"
+#include "cpr.h"
 
 static int fail(rp_msg *m, const char *field, int rc) {
   snprintf(m->err_buf, sizeof m->err_buf, "%s", field != NULL ? field : "");
@@ -216,4 +219,56 @@ RP_PUBLIC int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out,
   }
   *out = m;
   return 0;
+}
+
+void rp__msg_set_error(rp_msg *m, int rc, const char *where, size_t offset) {
+  snprintf(m->err_buf, sizeof m->err_buf, "%s", where != NULL ? where : "");
+  m->err_field = rc != 0 && where != NULL ? m->err_buf : NULL;
+  m->err_offset = rc != 0 ? offset : 0;
+}
+
+int rp__msg_check_content(const rp__payload *p, const rp__cpr_hook *hook, uint8_t *buf,
+                          size_t *len, const char **where, size_t *offset) {
+  int rc;
+  /* The CPR guard first, so that a CPR number is reported as such even when another
+   * rule also fails. */
+  if ((rc = rp__payload_cpr_check(p, where, offset)) == 0 &&
+      (rc = rp__payload_hook_check(p, hook, where, offset)) == 0)
+    rc = rp__payload_encode(p, buf, RP_PAYLOAD_MAX, len, where);
+  return rc;
+}
+
+/* The header a send gives the payload: a new id, the time, and m's thread or a new one
+ * (without a client there is no outbox to find the thread of a referred message). */
+static void fill_header(const rp_msg *m, rp__payload *p) {
+  rp__envelope_new_id(p->msg_id);
+  p->created = rp__now_ms();
+  p->version = RP_SCHEMA_VERSION;
+  memcpy(p->thread_id, m->has_thread ? m->thread_id : p->msg_id, RP_THREAD_ID_BYTES);
+}
+
+RP_PUBLIC int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len) {
+  const char *where = NULL;
+  size_t n = 0, offset = 0;
+  uint8_t *buf = NULL, *copy = NULL;
+  rp__payload p;
+  int rc = RP_ENOMEM;
+  if (out != NULL) *out = NULL;
+  if (len != NULL) *len = 0;
+  if (m == NULL || out == NULL || len == NULL) return RP_EINVAL;
+  p = m->p; /* m stays as it was, as with rp_send */
+  fill_header(m, &p);
+  if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) goto out;
+  if ((rc = rp__msg_check_content(&p, NULL, buf, &n, &where, &offset)) != 0) goto out;
+  rc = RP_ENOMEM;
+  if ((copy = malloc(n > 0 ? n : 1)) == NULL) goto out;
+  memcpy(copy, buf, n);
+  *out = copy;
+  *len = n;
+  rc = 0;
+out:
+  if (buf != NULL) sodium_memzero(buf, n); /* only the encoded bytes held the plaintext */
+  free(buf);
+  rp__msg_set_error(m, rc, where, offset);
+  return rc;
 }

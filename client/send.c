@@ -57,13 +57,7 @@ static const rp__member *team_member(const rp__roster *r, uint64_t now) {
 static int check_content(rp_client *c, const rp__payload *p, uint8_t *buf, size_t *len,
                          const char **where, size_t *offset) {
   rp__cpr_hook hook = {(rp__cpr_hook_fn)c->cfg.hook, c->cfg.hook_data};
-  int rc;
-  /* The CPR guard first, so that a CPR number is reported as such even when another
-   * rule also fails. */
-  if ((rc = rp__payload_cpr_check(p, where, offset)) == 0 &&
-      (rc = rp__payload_hook_check(p, &hook, where, offset)) == 0)
-    rc = rp__payload_encode(p, buf, RP_PAYLOAD_MAX, len, where);
-  return rc;
+  return rp__msg_check_content(p, &hook, buf, len, where, offset);
 }
 
 /* Seals the encoded payload pt[0..len) of p to `to` into row (locked: reads the
@@ -201,9 +195,7 @@ RP_PUBLIC int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]) {
   p = m->p; /* the caller's message stays as it was: each send is a new message */
   rc = send_payload(c, &p, m->recipient, m->has_thread ? m->thread_id : NULL, msg_id,
                     &where, &offset);
-  snprintf(m->err_buf, sizeof m->err_buf, "%s", where != NULL ? where : "");
-  m->err_field = rc != 0 && where != NULL ? m->err_buf : NULL;
-  m->err_offset = rc != 0 ? offset : 0;
+  rp__msg_set_error(m, rc, where, offset);
   return rc;
 }
 

@@ -305,6 +305,16 @@ int rp_msg_from_json(const char *json, size_t len, rp_msg **out, const char **wh
  * kind and fields are taken; its header ids and time are replaced by rp_send. */
 int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out, const char **where);
 
+/* Checks m offline as rp_send would check its content, without a client: fills the
+ * header a send gives it (a new msg_id; the thread set with rp_msg_set_thread, else a
+ * new one; the current time), then runs the CPR guard and every rule of the kind, and
+ * encodes it. On success *out gets the encoded payload (docs/PROTOCOL.md section 7),
+ * *len bytes, the caller's (rp_free). m itself is not changed. Errors as rp_send's
+ * content errors: RP_ECPR, schema errors (RP_EMISSING, RP_EINVAL, ...), with
+ * rp_msg_error_field / rp_msg_error_offset saying where. Not checked here: the content
+ * hook, whether our member kind may send this kind, and the recipient. */
+int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
+
 /* ---- sending and status ---------------------------------------------------------------
  */
 

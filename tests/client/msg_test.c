@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The message builder by field name: types, limits (one past each), nested maps, lists,
- * JSON and msgpack input. */
+ * JSON and msgpack input, and the offline check (rp_msg_encode). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,10 +105,97 @@ static void test_json_and_msgpack(void **state) {
                    RP_EMALFORMED);
 }
 
+/* A valid request as a send would accept it, with `question` as its question. */
+static rp_msg *request(const char *question) {
+  static const char head[] =
+      "{\"kind\":\"request\",\"sender_org\":\"101\",\"sender_role\":\"myndighedsraadgiver\","
+      "\"sender_ref\":\"cw-17\",\"request_type\":\"konkret_sag\",\"urgency\":\"haster\","
+      "\"categories\":[\"negativ_social_kontrol\"],"
+      "\"risk\":{\"level\":\"middel\",\"acute\":false,\"tool\":\"ingen\"},"
+      "\"citizen\":{\"age_band\":\"15_17\",\"under_18\":true},"
+      "\"risk_assessed_before_family\":\"ja\","
+      "\"identifiability\":{\"mode\":\"anonym\",\"consent\":\"ingen\"},"
+      "\"measures_taken\":[],\"question\":\"";
+  char json[1024];
+  const char *where = NULL;
+  rp_msg *m = NULL;
+  snprintf(json, sizeof json, "%s%s\"}", head, question);
+  assert_int_equal(rp_msg_from_json(json, strlen(json), &m, &where), 0);
+  return m;
+}
+
+/* rp_msg_encode: the header a send gives, every rule, the CPR guard, errors located. */
+static void test_encode(void **state) {
+  static const uint8_t zero[RP_MSG_ID_BYTES] = {0};
+  static const char thread[] = "0f0e0d0c0b0a09080706050403020100";
+  rp_msg *m = request("FIKTIV: hvad goer vi?"), *back = NULL;
+  uint8_t *buf = (uint8_t *)"x", *buf2 = NULL, first[RP_MSG_ID_BYTES];
+  const char *where = NULL;
+  size_t len = 1, len2 = 0;
+  (void)state;
+  assert_int_equal(rp_msg_encode(NULL, &buf, &len), RP_EINVAL);
+  assert_null(buf);
+  assert_int_equal(len, 0);
+  assert_int_equal(rp_msg_encode(m, NULL, &len), RP_EINVAL);
+  /* Valid: the bytes decode strictly to the same content with a fresh header. */
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_non_null(buf);
+  assert_true(len > 0 && len <= RP_PAYLOAD_MAX);
+  assert_null(rp_msg_error_field(m));
+  assert_memory_equal(m->p.msg_id, zero, RP_MSG_ID_BYTES); /* m itself is unchanged */
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &back, &where), 0);
+  assert_string_equal(rp_msg_kind(back), "request");
+  assert_memory_not_equal(back->p.msg_id, zero, RP_MSG_ID_BYTES);
+  assert_memory_equal(back->p.thread_id, back->p.msg_id, RP_THREAD_ID_BYTES);
+  assert_true(back->p.created > 1700000000000ull);
+  assert_memory_equal(back->p.u.request.question.p, "FIKTIV: hvad goer vi?",
+                      back->p.u.request.question.n);
+  assert_int_equal(back->p.u.request.citizen.under_18, true);
+  memcpy(first, back->p.msg_id, RP_MSG_ID_BYTES);
+  /* A second encode is a new message; a set thread is kept. */
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  assert_int_equal(rp_msg_encode(m, &buf2, &len2), 0);
+  rp_msg_free(back);
+  back = NULL;
+  assert_int_equal(rp_msg_from_msgpack(buf2, len2, &back, &where), 0);
+  assert_int_equal(back->p.thread_id[0], 0x0f);
+  assert_int_equal(back->p.thread_id[15], 0x00);
+  assert_memory_not_equal(back->p.msg_id, first, RP_MSG_ID_BYTES);
+  rp_free(buf2);
+  rp_free(buf);
+  rp_msg_free(back);
+  rp_msg_free(m);
+
+  /* A CPR number is refused, naming the field and the byte where it starts. */
+  m = request("FIKTIV: ring 010203-1234");
+  buf = (uint8_t *)"x";
+  assert_int_equal(rp_msg_encode(m, &buf, &len), RP_ECPR);
+  assert_null(buf);
+  assert_int_equal(len, 0);
+  assert_string_equal(rp_msg_error_field(m), "question");
+  assert_int_equal(rp_msg_error_offset(m), strlen("FIKTIV: ring "));
+  rp_msg_free(m);
+
+  /* A rule between fields: an age band of 15-17 with under_18 false. */
+  m = request("FIKTIV: hvad goer vi?");
+  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 0), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), RP_EINVAL);
+  assert_null(buf);
+  assert_string_equal(rp_msg_error_field(m), "citizen.under_18");
+  assert_int_equal(rp_msg_error_offset(m), 0);
+  /* Fixed, it passes and the error is cleared. */
+  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_null(rp_msg_error_field(m));
+  rp_free(buf);
+  rp_msg_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_types_and_limits),
       cmocka_unit_test(test_json_and_msgpack),
+      cmocka_unit_test(test_encode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
