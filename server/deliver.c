@@ -316,6 +316,9 @@ static void expire_arm(rp__relay *r, int64_t at) {
   int64_t now = (int64_t)rp__relay_now_ms();
   if (!r->started || r->stopping) return;
   r->expire_timer_at = at;
+  /* libuv counts the timeout from the loop's cached time, which lags the clock by however
+   * long this iteration has run: refresh it, or the timer fires that much early. */
+  uv_update_time(r->loop);
   uv_timer_start(&r->expire_timer, on_expire_timer, at > now ? (uint64_t)(at - now) : 0, 0);
 }
 
@@ -386,6 +389,9 @@ static void on_expired(rp__spool_req *req) {
   }
   if (r->expire_due != 0 && r->expire_due < next) next = r->expire_due;
   r->expire_due = 0;
+  /* Woken before the envelope it was armed for had expired (the two clocks differ by a
+   * millisecond or a loaded loop ran late): that one is still due, not in a minute. */
+  if (r->expire_run_for > (int64_t)now && r->expire_run_for < next) next = r->expire_run_for;
   if (more) next = (int64_t)now;
   r->expire_timer_at = INT64_MAX;
   expire_arm(r, next);
@@ -397,6 +403,7 @@ void rp__deliver_expire_run(rp__relay *r) {
   rp__op *op;
   int rc;
 
+  if (r->expire_op == NULL) r->expire_run_for = r->expire_timer_at;
   r->expire_timer_at = INT64_MAX;
   if (r->expire_op != NULL || r->stopping || r->failed) return;
   if ((op = rp__op_new(r, NULL, RP__OP_EXPIRE)) == NULL) {

@@ -209,6 +209,7 @@ struct rp__relay {
   rp__conn *flush_head;
   int64_t expire_timer_at;    /* unix ms the expiry timer is set for (INT64_MAX: none) */
   int64_t expire_due;         /* a sweep is due then, learnt while one ran; 0: none */
+  int64_t expire_run_for;     /* the expiry time the running sweep was armed for */
   rp__op *expire_op;          /* the sweep in flight */
   uint8_t *rbuf;              /* RP__RELAY_RBUF bytes; see above */
   uint8_t *fscratch;          /* RP_FRAME_MAX bytes: a frame complete within one read */

@@ -222,9 +222,13 @@ static void test_sigterm_drains(void **state) {
   }
   assert_int_equal(m.u.bye.reason, RP__BYE_SHUTDOWN);
   assert_true(nacked > 0);
-  /* At least one commit was still running when the stop began, and was answered. */
+  /* Usually a commit is still running when the stop begins and is answered after it.
+   * Whether one is depends on the machine's speed, so it is reported, not asserted: the
+   * drain's guarantees are the assertions around this (every SEND read was answered
+   * before BYE; after the restart exactly the acked envelopes are delivered). */
   assert_int_equal(tp_relay_wait_log(&f, "shutdown_start", 5000, 1), 0);
-  assert_int_equal(tp_relay_wait_log(&f, "send_done", 1000, 0), 0);
+  if (tp_relay_wait_log(&f, "send_done", 1000, 0) != 0)
+    print_message("note: every commit had finished before the stop began\n");
   assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
   tp_close(&a);
   print_message("acked %d of %d before shutdown\n", nacked, N);
