@@ -202,3 +202,23 @@ out:
   free(buf);
   return rc;
 }
+
+int rp__chan_seal_raw(rp__chan *ch, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
+                      size_t *len) {
+  size_t ct = 0;
+  int rc;
+  *len = 0;
+  if (ch->broken || ch->state == 0) return RP_ESTATE;
+  if (n > RP_FRAME_PLAINTEXT_MAX || cap < RP__FRAME_PREFIX + n + RP__NOISE_TAGBYTES)
+    return RP_ETOOBIG;
+  memmove(out + RP__FRAME_PREFIX, pt, n);
+  rc = rp__noise_cipher_encrypt(&ch->tx, NULL, 0, out + RP__FRAME_PREFIX, n,
+                                out + RP__FRAME_PREFIX, cap - RP__FRAME_PREFIX, &ct);
+  if (rc == 0) rc = rp__frame_prefix(out, ct);
+  if (rc != 0) {
+    ch->broken = true; /* a nonce may have been used */
+    return rc;
+  }
+  *len = RP__FRAME_PREFIX + ct;
+  return 0;
+}

@@ -68,6 +68,14 @@ int rp__chan_feed(rp__chan *ch, const uint8_t *in, size_t n, size_t *used,
  * handshake, or for a message not allowed now. */
 int rp__chan_seal(rp__chan *ch, const rp__tmsg *m, uint8_t **out, size_t *len);
 
+/* Encrypts one frame whose plaintext is pt[0..n) exactly (fragment flags byte included)
+ * into out[0..cap), length prefix included; *len gets its size. Nothing is encoded or
+ * checked and the state does not move: for test peers that put hostile bytes inside a
+ * valid channel, never for real traffic. RP_ESTATE before the handshake or once broken,
+ * RP_ETOOBIG if n exceeds one frame or out is short. */
+int rp__chan_seal_raw(rp__chan *ch, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
+                      size_t *len);
+
 /* The connection state (RP__TS_*), or 0 while the handshake runs. */
 unsigned rp__chan_state(const rp__chan *ch);
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -41,20 +42,26 @@ uint64_t tp_unix_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int tp_tcp_connect(uint16_t port) {
-  struct sockaddr_in sa;
-  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-  if (fd < 0) return -1;
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+int tp_tcp_connect_addr(const char *ip, uint16_t port) {
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+  struct addrinfo *ai = NULL;
+  char serv[8];
+  int fd = -1, one = 1;
+  snprintf(serv, sizeof serv, "%u", (unsigned)port);
+  if (getaddrinfo(ip, serv, &hints, &ai) != 0) return -1;
+  if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) >= 0 &&
+      connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
     close(fd);
-    return -1;
+    fd = -1;
   }
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  freeaddrinfo(ai);
+  if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
+}
+
+int tp_tcp_connect(uint16_t port) {
+  return tp_tcp_connect_addr("127.0.0.1", port);
 }
 
 uint16_t tp_free_port(void) {
@@ -142,66 +149,76 @@ int tp_wait_closed(int fd, int timeout_ms, size_t *bytes) {
 
 /* ---- an authenticated client ---- */
 
-/* The timeout applies until a frame starts; once its first byte is in, the rest gets
- * a fresh allowance, so a short poll never leaves the stream in the middle of a frame. */
-#define FRAME_REST_MS 10000u
+/* The timeout applies until bytes come; once some are in, the rest of the message gets
+ * a fresh allowance, so a short poll does not give up on one that has begun to arrive. */
+#define MSG_REST_MS 10000u
 
-static int read_frame(int fd, uint8_t *buf, size_t *len, uint64_t deadline) {
-  uint8_t pre[RP__FRAME_PREFIX];
-  size_t n, got = 0;
+/* Feeds the channel until it has an event, reading more when it has used all bytes. */
+static int next_event(tp_peer *p, rp__chan_event *ev, uint64_t deadline) {
   int rc;
-  if ((rc = read_until(fd, pre, 1, deadline, NULL)) != 0) return rc;
-  deadline = tp_now_ms() + FRAME_REST_MS;
-  if ((rc = read_until(fd, pre + 1, 1, deadline, &got)) != 0) return rc;
-  n = (size_t)pre[0] << 8 | pre[1];
-  if (n == 0) return RP_EMALFORMED;
-  if ((rc = read_until(fd, buf, n, deadline, NULL)) != 0) return rc;
-  *len = n;
-  return 0;
+  if (p->chan == NULL) return RP_ESTATE;
+  for (;;) {
+    ssize_t r;
+    while (p->in_off < p->in_len) {
+      size_t used = 0;
+      rc =
+          rp__chan_feed(p->chan, p->in + p->in_off, p->in_len - p->in_off, &used, ev, NULL);
+      p->in_off += used;
+      if (rc != 0) return rc;
+      if (ev->type != RP__CHAN_EV_NONE) return 0;
+    }
+    if ((rc = wait_readable(p->fd, deadline)) != 0) return rc;
+    r = recv(p->fd, p->in, sizeof p->in, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return RP_ECLOSED;
+    p->in_off = 0;
+    p->in_len = (size_t)r;
+    if (deadline < tp_now_ms() + MSG_REST_MS) deadline = tp_now_ms() + MSG_REST_MS;
+  }
+}
+
+int tp_connect_at_ex(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
+                     const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
+                     uint8_t **msg1, size_t *msg1_len) {
+  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  const uint8_t *hello = NULL;
+  size_t hlen = 0;
+  rp__chan_event ev;
+  int rc;
+
+  memset(p, 0, sizeof *p);
+  snprintf(p->member, sizeof p->member, "%s", me->pub.id);
+  if ((p->fd = tp_tcp_connect_addr(ip, port)) < 0) {
+    rc = RP_ECONNREFUSED;
+    goto out;
+  }
+  if ((rc = rp__chan_new(&p->chan, me->sec->transport_sk, relay_pk)) != 0 ||
+      (rc = rp__chan_hello(p->chan, &hello, &hlen)) != 0)
+    goto out;
+  if (msg1 != NULL) {
+    *msg1 = malloc(hlen);
+    memcpy(*msg1, hello, hlen);
+    *msg1_len = hlen;
+  }
+  if ((rc = tp_write_all(p->fd, hello, hlen)) != 0 ||
+      (rc = next_event(p, &ev, deadline)) != 0)
+    goto out;
+  rc = ev.type == RP__CHAN_EV_OPEN ? 0 : RP_ESTATE;
+out:
+  if (rc != 0) tp_close(p);
+  return rc;
 }
 
 int tp_connect_ex(tp_peer *p, uint16_t port, const rp__identity *me,
                   const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
                   uint8_t **msg1, size_t *msg1_len) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
-  rp__noise_handshake *hs = NULL;
-  uint8_t out[RP__FRAME_PREFIX + 256], in[RP_FRAME_MAX], payload[256];
-  size_t olen = 0, ilen = 0, plen = 0;
-  int rc;
-
-  memset(p, 0, sizeof *p);
-  p->fd = -1;
-  snprintf(p->member, sizeof p->member, "%s", me->pub.id);
-  if ((rc = rp__frag_reader_init(&p->frag, RP_MSG_MAX)) != 0) return rc;
-  if ((p->fd = tp_tcp_connect(port)) < 0) {
-    rc = RP_ECONNREFUSED;
-    goto out;
-  }
-  if ((rc = rp__noise_ik_initiator_new(&hs, me->sec->transport_sk, relay_pk)) != 0 ||
-      (rc = rp__noise_handshake_write(hs, NULL, 0, out + 2, sizeof out - 2, &olen)) != 0 ||
-      (rc = rp__frame_prefix(out, olen)) != 0)
-    goto out;
-  if (msg1 != NULL) {
-    *msg1 = malloc(olen + 2);
-    memcpy(*msg1, out, olen + 2);
-    *msg1_len = olen + 2;
-  }
-  if ((rc = tp_write_all(p->fd, out, olen + 2)) != 0 ||
-      (rc = read_frame(p->fd, in, &ilen, deadline)) != 0 ||
-      (rc = rp__noise_handshake_read(hs, in, ilen, payload, sizeof payload, &plen)) != 0 ||
-      (rc = rp__noise_handshake_split(hs, &p->tx, &p->rx)) != 0)
-    goto out;
-  rc = 0;
-out:
-  rp__noise_handshake_free(hs);
-  if (rc != 0) tp_close(p);
-  return rc;
+  return tp_connect_at_ex(p, "127.0.0.1", port, me, relay_pk, timeout_ms, msg1, msg1_len);
 }
 
-int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
-               const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms) {
+int tp_connect_at(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
+                  const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms) {
   rp__tmsg m;
-  int rc = tp_connect_ex(p, port, me, relay_pk, timeout_ms, NULL, NULL);
+  int rc = tp_connect_at_ex(p, ip, port, me, relay_pk, timeout_ms, NULL, NULL);
   if (rc != 0) return rc;
   if ((rc = tp_recv(p, &m, timeout_ms)) != 0) goto fail;
   if (m.type != RP__T_WELCOME) {
@@ -216,19 +233,15 @@ fail:
   return rc;
 }
 
+int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
+               const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms) {
+  return tp_connect_at(p, "127.0.0.1", port, me, relay_pk, timeout_ms);
+}
+
 int tp_seal_frame(tp_peer *p, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
                   size_t *out_len) {
-  size_t ct = 0;
-  int rc;
-  if (cap < n + RP__FRAME_PREFIX + RP__NOISE_TAGBYTES) return RP_ETOOBIG;
-  memcpy(out + RP__FRAME_PREFIX, pt, n);
-  if ((rc = rp__noise_cipher_encrypt(&p->tx, NULL, 0, out + RP__FRAME_PREFIX, n,
-                                     out + RP__FRAME_PREFIX, cap - RP__FRAME_PREFIX, &ct)) !=
-          0 ||
-      (rc = rp__frame_prefix(out, ct)) != 0)
-    return rc;
-  *out_len = ct + RP__FRAME_PREFIX;
-  return 0;
+  if (p->chan == NULL) return RP_ESTATE;
+  return rp__chan_seal_raw(p->chan, pt, n, out, cap, out_len);
 }
 
 int tp_send_frame_pt(tp_peer *p, const uint8_t *pt, size_t n) {
@@ -240,64 +253,63 @@ int tp_send_frame_pt(tp_peer *p, const uint8_t *pt, size_t n) {
   return rc;
 }
 
-int tp_send(tp_peer *p, const rp__tmsg *m) {
-  size_t cap = RP__TMSG_MAX, len = 0, flen = 0, olen = 0, total = 0;
-  uint8_t *enc = malloc(cap), *frame = malloc(RP_FRAME_PLAINTEXT_MAX), *out = NULL;
+/* rp__chan_seal without its state check, for messages sent in the wrong state on
+ * purpose: each fragment is written in place and sealed there as a raw frame. */
+static int seal_unchecked(tp_peer *p, const rp__tmsg *m, uint8_t **out, size_t *len) {
+  uint8_t *enc = malloc(RP__TMSG_MAX), *buf = NULL;
+  size_t elen = 0, flen = 0, olen = 0, cap, total = 0;
   rp__frag_writer fw;
   int rc;
-
-  if ((rc = rp__tmsg_encode(m, enc, cap, &len)) != 0 ||
-      (rc = rp__frag_writer_init(&fw, enc, len)) != 0)
+  if ((rc = rp__tmsg_encode(m, enc, RP__TMSG_MAX, &elen)) != 0 ||
+      (rc = rp__frag_writer_init(&fw, enc, elen)) != 0)
     goto out;
-  /* One write for the whole message, so that tests can put several in one segment. */
-  cap = len + rp__frag_count(len) * (RP__FRAME_PREFIX + 1 + RP__NOISE_TAGBYTES);
-  out = malloc(cap);
-  while (!rp__frag_writer_done(&fw)) {
-    if ((rc = rp__frag_writer_next(&fw, frame, RP_FRAME_PLAINTEXT_MAX, &flen)) != 0 ||
-        (rc = tp_seal_frame(p, frame, flen, out + total, cap - total, &olen)) != 0)
-      goto out;
-    total += olen;
+  buf = malloc(cap = rp__chan_sealed_size(elen));
+  while (rc == 0 && !rp__frag_writer_done(&fw)) {
+    uint8_t *f = buf + total + RP__FRAME_PREFIX;
+    if ((rc = rp__frag_writer_next(&fw, f, cap - total - RP__FRAME_PREFIX, &flen)) == 0 &&
+        (rc = tp_seal_frame(p, f, flen, buf + total, cap - total, &olen)) == 0)
+      total += olen;
   }
-  rc = tp_write_all(p->fd, out, total);
+  if (rc == 0) {
+    *out = buf;
+    *len = total;
+    buf = NULL;
+  }
 out:
   free(enc);
-  free(frame);
+  free(buf);
+  return rc;
+}
+
+int tp_send(tp_peer *p, const rp__tmsg *m) {
+  uint8_t *out = NULL;
+  size_t len = 0;
+  int rc = p->chan != NULL ? rp__chan_seal(p->chan, m, &out, &len) : RP_ESTATE;
+  if (rc == RP_ESTATE && p->chan != NULL) rc = seal_unchecked(p, m, &out, &len);
+  /* One write for the whole message, so that tests can put several in one segment. */
+  if (rc == 0) rc = tp_write_all(p->fd, out, len);
   free(out);
   return rc;
 }
 
 int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
   uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
-  uint8_t *buf = malloc(RP_FRAME_MAX);
-  const uint8_t *msg = NULL;
-  size_t len = 0, plen = 0, mlen = 0;
+  rp__chan_event ev;
   int rc;
-
   for (;;) {
-    if ((rc = read_frame(p->fd, buf, &len, deadline)) != 0 ||
-        (rc = rp__noise_cipher_decrypt(&p->rx, NULL, 0, buf, len, buf, len, &plen)) != 0)
-      break;
-    rc = rp__frag_reader_feed(&p->frag, buf, plen, &msg, &mlen);
-    if (rc < 0) break;
-    if (rc == 0) continue;
-    free(p->msg);
-    p->msg = malloc(mlen);
-    memcpy(p->msg, msg, mlen);
-    p->msg_len = mlen;
-    rp__frag_reader_release(&p->frag);
-    if ((rc = rp__tmsg_decode(p->msg, p->msg_len, m, NULL)) != 0) break;
-    if (m->type == RP__T_PING) {
+    if ((rc = next_event(p, &ev, deadline)) != 0) return rc;
+    if (ev.type != RP__CHAN_EV_MSG) continue;
+    if (ev.msg.type != RP__T_PING) break;
+    {
       rp__tmsg pong;
       memset(&pong, 0, sizeof pong);
       pong.type = RP__T_PONG;
-      pong.u.pong.nonce = m->u.ping.nonce;
-      if ((rc = tp_send(p, &pong)) != 0) break;
-      continue;
+      pong.u.pong.nonce = ev.msg.u.ping.nonce;
+      if ((rc = tp_send(p, &pong)) != 0) return rc;
     }
-    break;
   }
-  free(buf);
-  return rc;
+  *m = ev.msg;
+  return 0;
 }
 
 int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *skipped) {
@@ -320,11 +332,9 @@ int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *sk
 void tp_close(tp_peer *p) {
   if (p->fd >= 0) close(p->fd);
   p->fd = -1;
-  rp__noise_cipher_wipe(&p->tx);
-  rp__noise_cipher_wipe(&p->rx);
-  rp__frag_reader_free(&p->frag);
-  free(p->msg);
-  p->msg = NULL;
+  rp__chan_free(p->chan);
+  p->chan = NULL;
+  p->in_off = p->in_len = 0;
 }
 
 /* ---- envelopes ---- */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A blocking test peer for the relay, over plain sockets, built from proto/ only: the
- * Noise_IK initiator, stream frames, fragments and transport messages. Plus a fixture
+ * A blocking test peer for the relay, over plain sockets, built on proto/chan (the
+ * Noise_IK initiator, stream frames, fragments and transport messages). Plus a fixture
  * that makes test members, a signed roster and a relay key in a temporary directory,
  * writes a config file and runs the real rejsepost-relayd ($RP_BUILD_DIR/server/).
  *
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "chan.h"
 #include "frame.h"
 #include "identity.h"
 #include "noise.h"
@@ -23,6 +24,10 @@
 #include "transport.h"
 
 /* ---- raw sockets ---- */
+
+/* Connect to ip:port, ip an IPv4 or IPv6 literal ("127.0.0.1", "::1"). Returns the
+ * socket, or -1. */
+int tp_tcp_connect_addr(const char *ip, uint16_t port);
 
 /* Connect to 127.0.0.1:port. Returns the socket, or -1. */
 int tp_tcp_connect(uint16_t port);
@@ -49,28 +54,42 @@ uint64_t tp_unix_ms(void);
 
 /* ---- an authenticated client ---- */
 
+/* The protocol is proto/chan's (handshake, frames, fragments, state checks); the peer
+ * only moves bytes. Bytes read from the socket but not yet given to the channel wait in
+ * `in`, so several messages in one segment are all delivered. */
 typedef struct tp_peer {
   int fd;
-  rp__noise_cipher tx, rx;
-  rp__frag_reader frag;
-  uint8_t *msg;  /* the last message received (owned copy) */
-  size_t msg_len;
+  rp__chan *chan;
+  uint8_t in[4096];
+  size_t in_off, in_len;
   rp__tmsg welcome;
   char member[RP_MEMBER_ID_MAX + 1];
 } tp_peer;
 
-/* Connect, run the Noise_IK handshake as `me` against the relay's transport key, and
- * read WELCOME (kept in p->welcome). 0, or an error with the socket closed. */
+/* Connect to ip:port (see tp_tcp_connect_addr), run the Noise_IK handshake as `me`
+ * against the relay's transport key and read WELCOME (kept in p->welcome). 0, or an
+ * error with the socket closed. */
+int tp_connect_at(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
+                  const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms);
+
+/* tp_connect_at to 127.0.0.1. */
 int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
                const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms);
 
-/* The handshake only: message 1 is written to *msg1 (caller frees), if not NULL, so a
- * test can replay it. */
+/* The handshake only, to ip:port: message 1 (length prefix included) is written to
+ * *msg1 (caller frees), if not NULL, so a test can replay it. */
+int tp_connect_at_ex(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
+                     const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
+                     uint8_t **msg1, size_t *msg1_len);
+
+/* tp_connect_at_ex to 127.0.0.1. */
 int tp_connect_ex(tp_peer *p, uint16_t port, const rp__identity *me,
                   const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
                   uint8_t **msg1, size_t *msg1_len);
 
-/* Encode and send one transport message (fragmented as needed). */
+/* Encode and send one transport message (fragmented as needed). A message the channel
+ * would refuse in its state or direction is sent all the same (hostile tests need it);
+ * then the channel's state does not move. */
 int tp_send(tp_peer *p, const rp__tmsg *m);
 
 /* Encrypt and send one frame whose plaintext is pt[0..n) exactly (flags byte included):
@@ -81,15 +100,17 @@ int tp_send_frame_pt(tp_peer *p, const uint8_t *pt, size_t n);
 int tp_seal_frame(tp_peer *p, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
                   size_t *out_len);
 
-/* Receive the next transport message into *m (it borrows from p->msg until the next
- * receive). PINGs from the relay are answered and skipped. */
+/* Receive the next transport message into *m (it borrows from the channel until the
+ * next receive). PINGs from the relay are answered and skipped. Once bytes of a
+ * message are in, the rest gets a fresh allowance of some seconds. A message the
+ * channel's state table refuses is an error (RP_ESTATE). */
 int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms);
 
 /* Receive until a message of `type` arrives, skipping others (their count goes to
  * *skipped if not NULL). */
 int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *skipped);
 
-/* Close the socket and wipe the ciphers. Safe to call twice. */
+/* Close the socket and free the channel. Safe to call twice. */
 void tp_close(tp_peer *p);
 
 /* ---- envelopes the relay accepts (a header and random bytes of the class size) ---- */

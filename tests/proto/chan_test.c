@@ -245,11 +245,49 @@ static void test_state_and_tampering(void **state) {
   }
 }
 
+/* A raw frame carries exactly its plaintext, checks nothing and moves no state; it
+ * refuses a plaintext one byte over a frame and a buffer one byte short. */
+static void test_seal_raw(void **state) {
+  relay_end r;
+  uint8_t pt[5] = {0x00, 0xc1, 0xc1, 0xc1, 0xc1}, *out = malloc(RP_FRAME_MAX + 2),
+          back[sizeof pt];
+  size_t n = 0, plen = 0;
+  (void)state;
+  {
+    uint8_t hello_only[64];
+    randombytes_buf(r.client_sk, 32);
+    randombytes_buf(r.pk, 32);
+    assert_int_equal(rp__chan_new(&r.ch, r.client_sk, r.pk), 0);
+    assert_int_equal(
+        rp__chan_seal_raw(r.ch, pt, sizeof pt, hello_only, sizeof hello_only, &n),
+        RP_ESTATE); /* before the handshake */
+    rp__chan_free(r.ch);
+  }
+  open_channel(&r);
+  assert_int_equal(rp__chan_seal_raw(r.ch, pt, sizeof pt, out, 2 + sizeof pt + 15, &n),
+                   RP_ETOOBIG);
+  assert_int_equal(
+      rp__chan_seal_raw(r.ch, out, RP_FRAME_PLAINTEXT_MAX + 1, out, RP_FRAME_MAX + 2, &n),
+      RP_ETOOBIG);
+  assert_int_equal(rp__chan_seal_raw(r.ch, pt, sizeof pt, out, 2 + sizeof pt + 16, &n), 0);
+  assert_int_equal(n, 2 + sizeof pt + 16);
+  assert_int_equal((size_t)out[0] << 8 | out[1], n - 2);
+  assert_int_equal(
+      rp__noise_cipher_decrypt(&r.rx, NULL, 0, out + 2, n - 2, back, sizeof back, &plen),
+      0);
+  assert_int_equal(plen, sizeof pt);
+  assert_memory_equal(back, pt, sizeof pt);
+  assert_int_equal(rp__chan_state(r.ch), RP__TS_READY);
+  rp__chan_free(r.ch);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_handshake_and_welcome),
       cmocka_unit_test(test_fragmented_roster),
       cmocka_unit_test(test_state_and_tampering),
+      cmocka_unit_test(test_seal_raw),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

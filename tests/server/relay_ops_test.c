@@ -6,10 +6,7 @@
  * while everything already acked stays and is delivered (also after a restart); the
  * counters on SIGUSR1; and a bad setting on the command line is named.
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -116,52 +113,6 @@ static int have_ipv6_loopback(void) {
   return ok;
 }
 
-static int read_exact_frame(int fd, uint8_t *buf, size_t cap, size_t *len) {
-  uint8_t pre[RP__FRAME_PREFIX];
-  size_t n;
-  int rc;
-  if ((rc = tp_read_exact(fd, pre, sizeof pre, 5000, NULL)) != 0) return rc;
-  n = (size_t)pre[0] << 8 | pre[1];
-  if (n == 0 || n > cap) return RP_EMALFORMED;
-  if ((rc = tp_read_exact(fd, buf, n, 5000, NULL)) != 0) return rc;
-  *len = n;
-  return 0;
-}
-
-/* tp_connect over [::1] (peer.c connects over IPv4 only): the same Noise_IK initiator,
- * then WELCOME, leaving p usable with tp_send and tp_recv. */
-static void connect6(tp_peer *p, tp_relay *f, const char *id) {
-  const rp__identity *me = tp_member(f, id);
-  rp__noise_handshake *hs = NULL;
-  uint8_t out[RP__FRAME_PREFIX + 256], in[1024], payload[256];
-  size_t olen = 0, ilen = 0, plen = 0;
-  struct sockaddr_in6 sa;
-  rp__tmsg m;
-
-  memset(p, 0, sizeof *p);
-  snprintf(p->member, sizeof p->member, "%s", id);
-  assert_int_equal(rp__frag_reader_init(&p->frag, RP_MSG_MAX), 0);
-  p->fd = socket(AF_INET6, SOCK_STREAM, 0);
-  assert_true(p->fd >= 0);
-  memset(&sa, 0, sizeof sa);
-  sa.sin6_family = AF_INET6;
-  sa.sin6_addr = in6addr_loopback;
-  sa.sin6_port = htons(f->port);
-  assert_int_equal(connect(p->fd, (struct sockaddr *)&sa, sizeof sa), 0);
-  assert_int_equal(rp__noise_ik_initiator_new(&hs, me->sec->transport_sk,
-                                              f->relay->pub.transport_pk),
-                   0);
-  assert_int_equal(rp__noise_handshake_write(hs, NULL, 0, out + 2, sizeof out - 2, &olen), 0);
-  assert_int_equal(rp__frame_prefix(out, olen), 0);
-  assert_int_equal(tp_write_all(p->fd, out, olen + 2), 0);
-  assert_int_equal(read_exact_frame(p->fd, in, sizeof in, &ilen), 0);
-  assert_int_equal(rp__noise_handshake_read(hs, in, ilen, payload, sizeof payload, &plen), 0);
-  assert_int_equal(rp__noise_handshake_split(hs, &p->tx, &p->rx), 0);
-  rp__noise_handshake_free(hs);
-  assert_int_equal(tp_recv(p, &m, 5000), 0);
-  assert_int_equal(m.type, RP__T_WELCOME);
-}
-
 /* Rewrite the fixture's config so that it listens on 127.0.0.1 and [::1]. */
 static void listen_both(tp_relay *f) {
   char old[64], both[160], *text, *at, *out;
@@ -199,7 +150,9 @@ static void test_ipv6(void **state) {
   assert_int_equal(tp_relay_start(&f), 0);
   assert_int_equal(tp_relay_wait_log(&f, "listening addr=[::1]:", 5000, 1), 0);
   /* A sender over IPv6, the recipient over IPv4: one relay, one spool. */
-  connect6(&a, &f, "k101");
+  assert_int_equal(tp_connect_at(&a, "::1", f.port, tp_member(&f, "k101"),
+                                 f.relay->pub.transport_pk, 5000),
+                   0);
   assert_int_equal(tp_relay_wait_log(&f, "peer=[::1]:", 5000, 1), 0);
   assert_int_equal(tp_send_envelope(&a, "team", 0, id), 0);
   assert_int_equal(tp_recv_type(&a, RP__T_ACK, &m, 5000, NULL), 0);
