@@ -621,3 +621,56 @@ void tp_relay_free(tp_relay *f) {
   rp__roster_free(f->roster);
   memset(f, 0, sizeof *f);
 }
+
+/* ---- the delivery stream ---- */
+
+int tp_receive(tp_peer *p, uint64_t window) {
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_RECEIVE;
+  m.u.receive.window = window;
+  return tp_send(p, &m);
+}
+
+int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]) {
+  rp__envcont c;
+  rp__envhdr h;
+  int rc;
+  if (m->type != RP__T_DELIVER) return RP_EINVAL;
+  rc = rp__envhdr_container_parse(m->u.deliver.envelope.p, m->u.deliver.envelope.n, &c, &h,
+                                  NULL);
+  if (rc == 0) memcpy(id, h.msg_id, RP_MSG_ID_BYTES);
+  return rc;
+}
+
+int tp_delivered(tp_peer *p, const rp__tmsg *item) {
+  rp__tmsg m;
+  int rc = 0;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_DELIVERED;
+  if (item->type == RP__T_EXPIRED) {
+    memcpy(m.u.delivered.msg_id, item->u.expired.msg_id, RP_MSG_ID_BYTES);
+    m.u.delivered.seq = item->u.expired.seq;
+  } else {
+    rc = tp_deliver_msg_id(item, m.u.delivered.msg_id);
+    m.u.delivered.seq = item->u.deliver.seq;
+  }
+  return rc != 0 ? rc : tp_send(p, &m);
+}
+
+int tp_relay_counter(tp_relay *f, const char *name, uint64_t *out) {
+  char needle[128], *text, *at, *last = NULL;
+  size_t len = 0, before = tp_relay_log_count(f, "stats_end");
+  *out = 0;
+  tp_relay_signal(f, SIGUSR1);
+  for (int i = 0; i < 250 && tp_relay_log_count(f, "stats_end") == before; i++)
+    usleep(20000);
+  if (tp_relay_log_count(f, "stats_end") == before) return RP_ETIMEDOUT;
+  snprintf(needle, sizeof needle, "stats %s=", name);
+  if ((text = tu_read_file(f->log, &len)) == NULL) return RP_EIO;
+  for (at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle))
+    last = at;
+  if (last != NULL) *out = strtoull(last + strlen(needle), NULL, 10);
+  free(text);
+  return last != NULL ? 0 : RP_ENOTFOUND;
+}

@@ -113,6 +113,17 @@ int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *sk
 /* Close the socket and free the channel. Safe to call twice. */
 void tp_close(tp_peer *p);
 
+/* ---- the delivery stream ---- */
+
+/* Send RECEIVE: the relay may have `window` deliveries unacknowledged. */
+int tp_receive(tp_peer *p, uint64_t window);
+
+/* The msg_id of a DELIVER's envelope. RP_EINVAL if m is not a DELIVER. */
+int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]);
+
+/* Acknowledge a DELIVER or an EXPIRED notice with DELIVERED. */
+int tp_delivered(tp_peer *p, const rp__tmsg *item);
+
 /* ---- envelopes the relay accepts (a header and random bytes of the class size) ---- */
 
 /* Build an envelope container: header with msg_id, sender, recipient, created, expires,
@@ -171,6 +182,10 @@ int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int resca
 
 /* Count occurrences of `needle` in the whole log. */
 size_t tp_relay_log_count(tp_relay *f, const char *needle);
+
+/* Ask the relay for its counters (SIGUSR1) and read counter `name` from that dump in the
+ * log into *out. 0, RP_ETIMEDOUT (no dump within 5 s) or RP_ENOTFOUND. */
+int tp_relay_counter(tp_relay *f, const char *name, uint64_t *out);
 
 /* Revoke member `id` in the fixture's roster, bump, sign and write the roster file. */
 int tp_relay_revoke(tp_relay *f, const char *id);

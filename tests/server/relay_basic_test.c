@@ -24,30 +24,11 @@
 static const char *const ids[] = {"team", "k101", "k102"};
 
 static void receive(tp_peer *p, uint64_t window) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_RECEIVE;
-  m.u.receive.window = window;
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_receive(p, window), 0);
 }
 
 static void delivered(tp_peer *p, const rp__tmsg *d) {
-  rp__tmsg m;
-  rp__envcont c;
-  rp__envhdr h;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_DELIVERED;
-  if (d->type == RP__T_DELIVER) {
-    assert_int_equal(rp__envhdr_container_parse(d->u.deliver.envelope.p,
-                                                d->u.deliver.envelope.n, &c, &h, NULL),
-                     0);
-    memcpy(m.u.delivered.msg_id, h.msg_id, RP_MSG_ID_BYTES);
-    m.u.delivered.seq = d->u.deliver.seq;
-  } else {
-    memcpy(m.u.delivered.msg_id, d->u.expired.msg_id, RP_MSG_ID_BYTES);
-    m.u.delivered.seq = d->u.expired.seq;
-  }
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_delivered(p, d), 0);
 }
 
 static void expect_ack(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], int status) {
@@ -59,13 +40,7 @@ static void expect_ack(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], int status
 }
 
 static void deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]) {
-  rp__envcont c;
-  rp__envhdr h;
-  assert_int_equal(m->type, RP__T_DELIVER);
-  assert_int_equal(
-      rp__envhdr_container_parse(m->u.deliver.envelope.p, m->u.deliver.envelope.n, &c, &h, NULL),
-      0);
-  memcpy(id, h.msg_id, RP_MSG_ID_BYTES);
+  assert_int_equal(tp_deliver_msg_id(m, id), 0);
 }
 
 static void test_send_deliver_delete(void **state) {

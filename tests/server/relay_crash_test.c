@@ -48,11 +48,7 @@ static int idset_add(idset *s, const uint8_t id[RP_MSG_ID_BYTES]) {
 }
 
 static void receive(tp_peer *p, uint64_t window) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_RECEIVE;
-  m.u.receive.window = window;
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_receive(p, window), 0);
 }
 
 /* Handle one DELIVER: record its id (deduplicated) and acknowledge it. Errors writing

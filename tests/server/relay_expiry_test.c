@@ -41,25 +41,17 @@ static void send_ttl(tp_peer *p, const char *to, int64_t ttl_ms, uint8_t id[RP_M
 }
 
 static void receive(tp_peer *p) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_RECEIVE;
-  m.u.receive.window = 8;
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_receive(p, 8), 0);
 }
 
 static void expect_notice(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], const char *rcpt,
                           int timeout_ms) {
-  rp__tmsg m, d;
+  rp__tmsg m;
   assert_int_equal(tp_recv_type(p, RP__T_EXPIRED, &m, timeout_ms, NULL), 0);
   assert_memory_equal(m.u.expired.msg_id, id, RP_MSG_ID_BYTES);
   assert_true(rp__str_eq(m.u.expired.recipient, rcpt));
   assert_true(m.u.expired.expired_at <= tp_unix_ms());
-  memset(&d, 0, sizeof d);
-  d.type = RP__T_DELIVERED;
-  memcpy(d.u.delivered.msg_id, m.u.expired.msg_id, RP_MSG_ID_BYTES);
-  d.u.delivered.seq = m.u.expired.seq;
-  assert_int_equal(tp_send(p, &d), 0);
+  assert_int_equal(tp_delivered(p, &m), 0);
 }
 
 static void test_refused_up_front(void **state) {

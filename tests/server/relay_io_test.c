@@ -29,48 +29,21 @@
 static const char *const ids[] = {"team", "k101"};
 
 static void receive(tp_peer *p, uint64_t window) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_RECEIVE;
-  m.u.receive.window = window;
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_receive(p, window), 0);
 }
 
 static void deliver_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]) {
-  rp__envcont c;
-  rp__envhdr h;
-  assert_int_equal(m->type, RP__T_DELIVER);
-  assert_int_equal(rp__envhdr_container_parse(m->u.deliver.envelope.p,
-                                              m->u.deliver.envelope.n, &c, &h, NULL),
-                   0);
-  memcpy(id, h.msg_id, RP_MSG_ID_BYTES);
+  assert_int_equal(tp_deliver_msg_id(m, id), 0);
 }
 
 static void delivered(tp_peer *p, const rp__tmsg *d) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_DELIVERED;
-  deliver_id(d, m.u.delivered.msg_id);
-  m.u.delivered.seq = d->u.deliver.seq;
-  assert_int_equal(tp_send(p, &m), 0);
+  assert_int_equal(tp_delivered(p, d), 0);
 }
 
 /* The value of counter `name` from a fresh SIGUSR1 dump in the log. */
 static uint64_t counter(tp_relay *f, const char *name) {
-  char needle[128], *text, *p, *last = NULL;
-  size_t len = 0, before = tp_relay_log_count(f, "stats_end");
-  uint64_t v;
-
-  tp_relay_signal(f, SIGUSR1);
-  for (int i = 0; i < 250 && tp_relay_log_count(f, "stats_end") == before; i++) usleep(20000);
-  assert_true(tp_relay_log_count(f, "stats_end") > before);
-  snprintf(needle, sizeof needle, "stats %s=", name);
-  text = tu_read_file(f->log, &len);
-  assert_non_null(text);
-  for (p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle)) last = p;
-  assert_non_null(last);
-  v = strtoull(last + strlen(needle), NULL, 10);
-  free(text);
+  uint64_t v = 0;
+  assert_int_equal(tp_relay_counter(f, name, &v), 0);
   return v;
 }
 
