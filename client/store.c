@@ -179,3 +179,17 @@ int rp__store_is_zero(const uint8_t *p, size_t n) {
     acc |= p[i];
   return acc == 0;
 }
+
+int rp__store_count(rp__store *st, const char *sql, uint64_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *n = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st, sql, &s)) == 0) {
+    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
+    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}

@@ -116,16 +116,5 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 }
 
 int rp__store_in_pending(rp__store *st, uint64_t *n) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *n = 0;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, "SELECT count(*) FROM inbox WHERE handled = 0", &s)) ==
-      0) {
-    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
-    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
-  }
-  sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_count(st, "SELECT count(*) FROM inbox WHERE handled = 0", n);
 }

@@ -17,6 +17,8 @@ struct rp__store {
 int rp__store_sqlerr(rp__store *st, int src);
 int rp__store_exec(rp__store *st, const char *sql);
 int rp__store_prepare(rp__store *st, const char *sql, sqlite3_stmt **stmt);
+/* Runs a one-row, one-column count query under the store's lock into *n. */
+int rp__store_count(rp__store *st, const char *sql, uint64_t *n);
 int rp__store_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len);
 void rp__store_col_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n);
 void rp__store_col_text(sqlite3_stmt *s, int col, char *out, size_t cap);

@@ -167,18 +167,7 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
 }
 
 int rp__store_out_queued_count(rp__store *st, uint64_t *n) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *n = 0;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, "SELECT count(*) FROM outbox WHERE status = 1", &s)) ==
-      0) {
-    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
-    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
-  }
-  sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_count(st, "SELECT count(*) FROM outbox WHERE status = 1", n);
 }
 
 int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_out *o),

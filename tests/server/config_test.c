@@ -68,7 +68,7 @@ static void test_file(void **state) {
                                "[relay]\n"
                                "listen = 0.0.0.0:7000\n"
                                "  listen = [::]:7000, 10.1.2.3:7001   ; indented, two\n"
-                               "state_dir = /srv/rp\n"
+                               "state_dir = srv/rp\n"
                                "key_file = k.key\n"
                                "admin_key = " KEYHEX "\n"
                                "\n"
@@ -89,7 +89,7 @@ static void test_file(void **state) {
   assert_string_equal(cfg.listen[0], "0.0.0.0:7000");
   assert_string_equal(cfg.listen[1], "[::]:7000");
   assert_string_equal(cfg.listen[2], "10.1.2.3:7001");
-  assert_string_equal(cfg.state_dir, "/srv/rp");
+  assert_string_equal(cfg.state_dir, "srv/rp");
   assert_string_equal(cfg.key_file, "k.key");
   assert_string_equal(cfg.roster_file, "roster.msgpack");
   assert_int_equal(cfg.window, 4096);
@@ -305,20 +305,20 @@ static void test_flags(void **state) {
   f = fopen(ini, "w");
   assert_non_null(f);
   fprintf(f,
-          "[relay]\nlisten = 10.0.0.1:1\nstate_dir = /from/file\nroster_file = r1\n"
+          "[relay]\nlisten = 10.0.0.1:1\nstate_dir = from/file\nroster_file = r1\n"
           "admin_key_file = %s\n[log]\nlevel = warn\n[limits]\nwindow = 7\n",
           keyf);
   fclose(f);
 
   char *argv1[] = {"relayd", "--config",   ini,           "--listen",   "[::1]:2",
-                   "-l",     "10.0.0.2:3", "--state-dir", "/from/flag", "--log-level",
+                   "-l",     "10.0.0.2:3", "--state-dir", "from/flag", "--log-level",
                    "debug",  "--key",      "kk",          NULL};
   assert_int_equal(from_args(&cfg, &act, 13, argv1), 0);
   assert_int_equal(act, RP__CONFIG_RUN);
   assert_int_equal(cfg.listen_count, 2); /* the flags replaced the file's list */
   assert_string_equal(cfg.listen[0], "[::1]:2");
   assert_string_equal(cfg.listen[1], "10.0.0.2:3");
-  assert_string_equal(cfg.state_dir, "/from/flag");
+  assert_string_equal(cfg.state_dir, "from/flag");
   assert_string_equal(cfg.roster_file, "r1"); /* from the file */
   assert_string_equal(cfg.key_file, "kk");
   assert_int_equal(cfg.log_level, RP__LOG_DEBUG);
