@@ -8,21 +8,7 @@
 
 #include "client_int.h"
 #include "cpr.h"
-
-static unsigned sender_bit(int kind) {
-  return kind == RP_MEMBER_MUNICIPALITY ? RP__FROM_MUNICIPALITY
-         : kind == RP_MEMBER_TEAM       ? RP__FROM_TEAM
-         : kind == RP_MEMBER_ADMIN      ? RP__FROM_ADMIN
-                                        : 0;
-}
-
-/* The urgency the relay may see: the payload's own, else normal. */
-static int urgency_of(const rp__payload *p) {
-  int u = p->kind == RP__PL_REQUEST     ? p->u.request.urgency
-          : p->kind == RP__PL_FOLLOW_UP ? p->u.follow_up.urgency
-                                        : 0;
-  return u != 0 ? u : RP__URG_NORMAL;
-}
+#include "route.h"
 
 /* The thread and the peer of the message `ref` refers to, from outbox or inbox. */
 static int ref_lookup(rp_client *c, const uint8_t *ref, uint8_t thread[RP_THREAD_ID_BYTES],
@@ -71,7 +57,7 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   if (to[0] != '\0')
     m = rp__roster_find_id(c->roster, to);
   else
-    m = sender_bit(c->my_kind) == RP__FROM_MUNICIPALITY ? team_member(c->roster, now)
+    m = rp__route_sender_bit(c->my_kind) == RP__FROM_MUNICIPALITY ? team_member(c->roster, now)
                                                         : NULL;
   *where = "recipient";
   if (m == NULL) return to[0] != '\0' ? RP_EUNKNOWNMEMBER : RP_EMISSING;
@@ -81,7 +67,7 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   memcpy(a.msg_id, p->msg_id, RP_MSG_ID_BYTES);
   a.created = now;
   a.expires = now + c->cfg.expiry_ms;
-  a.urgency = urgency_of(p);
+  a.urgency = rp__route_urgency(p);
   rc = rp__envelope_seal(c->me, m, &a, pt, len, &row->envelope, &row->envelope_len);
   if (rc == 0) snprintf(row->recipient, sizeof row->recipient, "%s", m->pub.id);
   return rc;
@@ -129,7 +115,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   memset(row, 0, sizeof *row);
   *where = NULL;
   *offset = 0;
-  if (!(rp__payload_kind_senders(p->kind) & sender_bit(c->my_kind))) {
+  if (!(rp__payload_kind_senders(p->kind) & rp__route_sender_bit(c->my_kind))) {
     *where = "kind";
     return RP_EKIND;
   }
@@ -154,7 +140,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   memcpy(row->thread_id, p->thread_id, RP_THREAD_ID_BYTES);
   if (ref != NULL) memcpy(row->ref_id, ref, RP_MSG_ID_BYTES);
   row->kind = (int)p->kind;
-  row->urgency = urgency_of(p);
+  row->urgency = rp__route_urgency(p);
   row->receipt = p->kind == RP__PL_RECEIPT;
   row->status = RP_STATUS_QUEUED;
   row->times[RP_STATUS_QUEUED] = p->created;

@@ -53,7 +53,9 @@ extern "C" {
   XX(EHOOK, -37, "refused by the content check hook")                                \
   XX(ECONFIG, -38, "bad configuration")                                              \
   XX(EKIND, -39, "member kind is not allowed to do this")                            \
-  XX(ESIZE, -40, "envelope size class or length is inconsistent")
+  XX(ESIZE, -40, "envelope size class or length is inconsistent")                    \
+  XX(EROUTE, -41, "route not allowed: municipalities write to the team, the team to municipalities") \
+  XX(EQUOTA, -42, "the sender's share of the recipient's relay spool is full; retry after it collects")
 
 /* The error codes as an enum: RP_EINVAL, RP_ENOMEM, ... */
 typedef enum {
@@ -61,7 +63,7 @@ typedef enum {
 #define RP__ERR_ENUM(name, value, text) RP_##name = (value),
   RP_ERRNO_MAP(RP__ERR_ENUM)
 #undef RP__ERR_ENUM
-  RP_ERRNO_LAST_ = -41
+  RP_ERRNO_LAST_ = -43
 } rp_errno_t;
 
 /* A sentence describing error code `err` ("unknown error" for values not in the map).

@@ -38,12 +38,15 @@ static int skip_sized(walker *w, size_t lenbytes, size_t extra) {
 static int walk(walker *w, unsigned depth);
 
 /* A container of n elements (2n objects for a map). Every element takes at least one
- * byte, so a count larger than the bytes left is a lie we can refuse before recursing. */
+ * byte, so a count larger than the bytes left is a lie we can refuse before recursing.
+ * The order of the checks is part of the wire spec (PROTOCOL.md 2.1): depth, then the
+ * count against the bytes that remain (ETRUNC), then the object budget (ETOOBIG), so
+ * that every reader reports a short document the same way whatever its limits. */
 static int walk_container(walker *w, uint64_t n, bool is_map, unsigned depth) {
   if (depth >= RP_MP_DEPTH_MAX) return RP_EDEPTH;
   uint64_t objs = is_map ? 2 * n : n;
-  if (objs > RP_MP_ITEMS_MAX - w->items) return RP_ETOOBIG;
   if (objs > w->len - w->pos) return RP_ETRUNC;
+  if (objs > RP_MP_ITEMS_MAX - w->items) return RP_ETOOBIG;
   w->items += (size_t)objs;
   for (uint64_t i = 0; i < objs; i++) {
     int r = walk(w, depth + 1);

@@ -355,6 +355,9 @@ typedef struct rp__pl_reply {
   bool meeting_offer;    /* a meeting_proposal follows */
   rp__attachment attachments[RP_PAYLOAD_ATTACHMENTS_MAX];
   uint32_t nattachments;
+  /* The inbox's automatic out-of-hours answer to an akut request, not an advisor's
+   * advice: the request is not "answered" by it (the sender's status says so). */
+  bool automatic;
 } rp__pl_reply;
 
 typedef struct rp__pl_receipt {

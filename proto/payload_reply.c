@@ -100,6 +100,7 @@ static const rp__field reply_fields[] = {
      .max = RP_PAYLOAD_ATTACHMENTS_MAX,
      .sub = &rp__payload_attachment_schema,
      .count_off = RE(nattachments)},
+    {.key = 17, .name = "automatic", .type = RP__F_BOOL, .off = RE(automatic)},
 };
 const rp__schema rp__payload_reply_schema = {"reply", sizeof(rp__payload), reply_fields,
                                              NFIELDS(reply_fields), NULL};

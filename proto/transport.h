@@ -35,7 +35,7 @@ typedef enum rp__ttype {
   RP__T_PING = 8,       /* either way: are you there? */
   RP__T_PONG = 9,       /* either way: the answer, echoing the nonce */
   RP__T_BYE = 10,       /* either way: the last message before closing */
-  RP__T_EXPIRED = 11,   /* relay -> sender: your envelope expired undelivered */
+  RP__T_EXPIRED = 11,   /* relay -> sender: your envelope expired or was refused */
   RP__T_WELCOME = 12,   /* relay -> client: first message; clock, roster, limits */
   RP__T_RECEIVE = 13,   /* client -> relay: start (or re-window) delivery */
 } rp__ttype;
@@ -116,6 +116,9 @@ typedef struct rp__t_deliver {
 typedef struct rp__t_delivered {
   uint8_t msg_id[RP_MSG_ID_BYTES];
   uint64_t seq;
+  /* Optional (0: absent): the recipient could not accept the envelope and refuses it
+   * with this positive RP_E code; the relay deletes it and tells its sender. */
+  uint64_t refused;
 } rp__t_delivered;
 typedef struct rp__t_roster_get {
   uint64_t have;
@@ -135,7 +138,10 @@ typedef struct rp__t_expired {
   uint64_t seq;                    /* in the delivery stream; acked by DELIVERED */
   uint8_t msg_id[RP_MSG_ID_BYTES]; /* the envelope that expired */
   rp__str recipient;
-  uint64_t expired_at; /* unix ms */
+  uint64_t expired_at; /* unix ms: when it expired, or when the recipient refused it */
+  /* Optional (0: absent): the recipient refused the envelope with this positive RP_E
+   * code (DELIVERED "refused"): it failed, it did not expire. */
+  uint64_t refused;
 } rp__t_expired;
 typedef struct rp__t_welcome {
   uint64_t time_ms;        /* the relay's clock, unix ms */

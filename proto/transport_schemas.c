@@ -60,6 +60,7 @@ static const rp__field delivered_f[] = {
     HEAD(RP__T_DELIVERED),
     MSGID(2, RP__REQ, u.delivered.msg_id),
     {F(3, "seq", RP__F_UINT, RP__REQ, u.delivered.seq), .min = 1, .max = RP__TMSG_SEQ_MAX},
+    {F(4, "refused", RP__F_UINT, 0, u.delivered.refused), .max = RP__TMSG_CODE_MAX},
 };
 SCHEMA(rp__tmsg_delivered_schema, "delivered", delivered_f);
 
@@ -104,6 +105,7 @@ static const rp__field expired_f[] = {
      .max = RP_MEMBER_ID_MAX},
     {F(5, "expired_at", RP__F_UINT, RP__REQ, u.expired.expired_at), .min = 1,
      .max = RP__ENVHDR_TIME_MAX},
+    {F(6, "refused", RP__F_UINT, 0, u.expired.refused), .max = RP__TMSG_CODE_MAX},
 };
 SCHEMA(rp__tmsg_expired_schema, "expired", expired_f);
 

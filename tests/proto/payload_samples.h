@@ -93,6 +93,7 @@ static void sample_reply(rp__pl_reply *r, int v) {
   r->needs_more_info = true;
   r->follow_up_at = T0 + 48 * HOUR;
   r->meeting_offer = true;
+  r->automatic = true; /* every field exercised; a real automatic reply has no referrals */
   r->nattachments = 1;
   sample_attachment(&r->attachments[0], "skabelon.pdf", RP__ATT_HANDLINGSPLAN);
 }

@@ -30,6 +30,7 @@
 #include "noise.h"
 #include "payload.h"
 #include "roster.h"
+#include "route.h"
 #include "testutil.h"
 #include "tmsg_samples.h"
 
@@ -184,6 +185,26 @@ static void error_table(void) {
   RP_ERRNO_MAP(XX)
 #undef XX
   end("errors", start);
+}
+
+/* Section 6.6: which member kinds may send each payload kind. */
+static void route_table(void) {
+  size_t start = gen.len + 1;
+  begin("routes");
+  put(&gen, "| kind | name | municipality to team | team to municipality |\n"
+            "|---|---|---|---|\n");
+  for (uint64_t k = 1; k <= RP__PL_KIND_MAX; k++) {
+    unsigned from = rp__payload_kind_senders(k);
+    put(&gen, "| %llu | `%s` | %s | %s |\n", (unsigned long long)k, rp__payload_kind_name(k),
+        rp__route_members(RP_MEMBER_MUNICIPALITY, RP_MEMBER_TEAM) == 0 &&
+                (from & RP__FROM_MUNICIPALITY)
+            ? "yes"
+            : "",
+        rp__route_members(RP_MEMBER_TEAM, RP_MEMBER_MUNICIPALITY) == 0 && (from & RP__FROM_TEAM)
+            ? "yes"
+            : "");
+  }
+  end("routes", start);
 }
 
 #define CONST_U(name, text)                                                                \
@@ -614,6 +635,7 @@ static void test_doc_matches_code(void **state) {
   constants_table();
   error_table();
   state_table();
+  route_table();
   transport_tables();
   short_examples();
   make_parties();

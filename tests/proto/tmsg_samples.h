@@ -46,6 +46,7 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
   case RP__T_DELIVERED:
     memcpy(m.u.delivered.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
     m.u.delivered.seq = 42;
+    m.u.delivered.refused = (uint64_t)-RP_EAUTH; /* every field present: a refusal */
     break;
   case RP__T_ROSTER_GET:
     m.u.roster_get.have = 3;
@@ -69,6 +70,7 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
     memcpy(m.u.expired.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
     m.u.expired.recipient = rp__str_c("team-vest");
     m.u.expired.expired_at = SAMPLE_TIME + RP_EXPIRY_DEFAULT_MS;
+    m.u.expired.refused = (uint64_t)-RP_EAUTH; /* every field present: a refusal */
     break;
   case RP__T_WELCOME:
     m.u.welcome.time_ms = SAMPLE_TIME;
