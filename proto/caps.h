@@ -27,7 +27,7 @@
 #define RP_EXPIRY_MAX_MS (90ull * 24 * 3600 * 1000)
 #define RP_CLOCK_SKEW_MS (10ull * 60 * 1000) /* created may lie this far in the future */
 
-/* ---- payloads (DOMAIN.md) ---- */
+/* ---- payloads (docs/DOMAIN.md) ---- */
 #define RP_TEXT_SHORT_MAX 256u         /* names, refs, titles (bytes, UTF-8) */
 #define RP_TEXT_QUESTION_MAX 16384u    /* the request's question, advice text */
 #define RP_SET_MAX 32u                 /* elements in an enum set */

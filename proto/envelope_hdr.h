@@ -48,7 +48,7 @@
   (1u + 2u + (1u + 2u + RP__ENVHDR_MAX) + (1u + 2u + RP__ENVHDR_ENC_BYTES) +               \
    (1u + 5u + RP_ENVELOPE_BODY_MAX))
 
-/* Urgency, the only payload property visible outside the encryption (DOMAIN.md). The
+/* Urgency, the only payload property visible outside the encryption (docs/DOMAIN.md). The
  * wire carries the name; the C value is its 1-based index. */
 typedef enum rp__urgency {
   RP__URG_AKUT = 1,   /* "akut" */

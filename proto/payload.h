@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The end-to-end payloads (DOMAIN.md "Message kinds"): what travels inside an HPKE
- * envelope between a municipality's case system and the team's advisor inbox.
+ * The end-to-end payloads (docs/DOMAIN.md, "What they send each other"): what travels
+ * inside an HPKE envelope between a municipality's case system and the team's inbox.
  *
  * Every payload is one msgpack map decoded by the schema engine (mp.h), with the same
  * five header keys, then the fields of its kind (docs/PROTOCOL.md section 7 lists them):
@@ -20,7 +20,7 @@
  * RP_EMISSING; an unknown kind is RP_EENUM.
  *
  * No payload has a field for an address or any other location: location data never
- * travels (DOMAIN.md). Adding one is a design change, not a schema change.
+ * travels (docs/DOMAIN.md). Adding one is a design change, not a schema change.
  */
 #ifndef RP_PAYLOAD_H
 #define RP_PAYLOAD_H
@@ -547,7 +547,7 @@ int rp__payload_kind_from_name(const char *name, rp__payload_kind *kind);
  * refuse a payload from a member of another kind. */
 unsigned rp__payload_kind_senders(uint64_t kind);
 
-/* Danger flags: reasons a payload must never wait silently (DOMAIN.md). */
+/* Danger flags: reasons a payload must never wait silently (docs/DOMAIN.md). */
 #define RP__DANGER_FAMILY_INFORMED 0x1u /* measures_taken holds family_informed */
 #define RP__DANGER_RISK_ACUTE 0x2u      /* risk.acute */
 #define RP__DANGER_URGENCY_AKUT 0x4u    /* urgency akut */
