@@ -5,20 +5,55 @@
  * pseudonymous, so the client refuses to send any payload whose free text holds one
  * (RP_ECPR), and then runs the host's further checks (rp__cpr_hook).
  *
- * What counts as a CPR number: ten ASCII digits "ddmmyyxxxx", optionally with one
- * separator after the sixth digit: a hyphen, a space, or the look-alikes that word
- * processors substitute (no-break space U+00A0, hyphen U+2010, non-breaking hyphen
- * U+2011, figure dash U+2012, en dash U+2013, minus sign U+2212). The date must exist:
- * the full year comes from yy and the seventh digit by the CPR office's rule
+ * The text is normalised before matching, so that a number reads the same however it
+ * was typed, pasted or converted. Reading the bytes from the start, each position is
+ * one symbol: the UTF-8 forms below stand for the ASCII character given, bytes of any
+ * other form stand for themselves (ASCII) or for "other" (everything else, including
+ * invalid UTF-8):
+ *   digits 0-9:  U+0660..U+0669, U+06F0..U+06F9 (Arabic-Indic), U+FF10..U+FF19
+ *                (full-width), U+1D7CE..U+1D7FF (mathematical, five styles of ten);
+ *   space:       U+00A0, U+2000..U+200A, U+202F, U+205F, U+3000;
+ *   '-':         U+2010..U+2015 (hyphens and dashes), U+2212 (minus sign);
+ *   ASCII 21-7E: U+FF01..U+FF5E (the full-width forms, minus U+FEE0: so the full-width
+ *                full stop, solidus, hyphen-minus and low line are separators);
+ *   nothing:     U+00AD (soft hyphen), U+200B..U+200D, U+2060, U+FEFF (invisible; they
+ *                are dropped, so they neither separate nor join anything).
+ * A run is a maximal sequence of digit symbols. A CPR number is one of three shapes of
+ * runs, written with the separators people type, d for a digit symbol:
+ *   dddddddddd            one run of ten;
+ *   dddddd T dddd         a run of six and a run of four;
+ *   dd S dd S dd T dddd   three runs of two, the same S twice, and a run of four;
+ * where S is one of  .  -  space  /  and T is one of  -  space  /  _  .  or a dash with
+ * one space before it, after it or both (" -", "- ", " - "). Because every part is a
+ * whole run, the ten digits are never part of a longer run of digits (a 12-digit account
+ * number is not a CPR number, nor is 15.03.851234 or 115.03.85-1234).
+ * The separators are chosen so that what people write for a CPR number is caught
+ * ("CPR 15.03.85-1234", "150385/1234", "plan_150385_1234.pdf") while numbers of other
+ * shapes pass: a phone number has eight digits in 2-2-2-2 or 4-4 groups, a date alone has
+ * no group of four after it (and 15.03.1985 has a run of four where the year of two
+ * should be), case numbers are 4-6 or 4/5 runs or have letters after the date
+ * (27.12.08-P20-1-24), amounts group by three and use ',' for decimals, and the Danish
+ * date style 15/3-85 or 15/03-85 mixes two separators. Not accepted on purpose: a comma
+ * or colon, two spaces or two dashes, a line break, ". " inside the date, and the date
+ * in groups without a separator before the last four (15.03.851234). What still matches
+ * besides CPR numbers are other ten digits of the same shapes with a valid date, such
+ * as a journal code of the form 27.12.08 followed by "-2024", or a date followed by a
+ * time without a colon ("15.03.24 1400"); the guard errs on the side of refusing.
+ *
+ * The date must exist: day dd, month mm, and the full year from yy and the seventh digit
+ * (the first of the last four) by the CPR office's rule
  *   7th digit 0-3: 1900-1999;  4 or 9: 2000-2036 if yy <= 36, else 1937-1999;
  *   5-8: 2000-2057 if yy <= 57, else 1858-1899,
  * and 29 February only in a Gregorian leap year. The modulus 11 check is not applied:
- * numbers without it have been issued since 2007. The ten digits must not be part of a
- * longer run of digits (a 12-digit account number is not a CPR number).
+ * numbers without it have been issued since 2007.
  *
  * The guard errs on the side of refusing: any ten digits of that form match, whether or
  * not the number was ever issued. The number itself is never logged or returned, only
- * its position.
+ * the byte offset of its first digit in the original, un-normalised text.
+ *
+ * rp__cpr_find reads each byte a bounded number of times (a match is tried only at the
+ * start of a run and reads at most 16 visible symbols from there) and allocates nothing,
+ * so it can run on every text field of every payload.
  */
 #ifndef RP_CPR_H
 #define RP_CPR_H
@@ -28,10 +63,10 @@
 
 #include "payload.h"
 
-/* Finds the first CPR number in text[0..len) (any bytes; UTF-8 around it is fine).
- * Returns true and sets *offset to the byte offset of its first digit, so a user
- * interface can point at it; returns false and sets *offset to 0 if there is none.
- * offset may be NULL. */
+/* Finds the first CPR number in text[0..len) (any bytes; UTF-8 around it is fine), the
+ * one whose first digit comes first. Returns true and sets *offset to the byte offset in
+ * text of the first byte of that digit, so a user interface can point at it; returns
+ * false and sets *offset to 0 if there is none. offset may be NULL. */
 bool rp__cpr_find(const char *text, size_t len, size_t *offset);
 
 /* Whether year-month-day is a date of the Gregorian calendar (month 1..12, day within
