@@ -19,7 +19,8 @@ typedef struct load_ctx {
 
 void rp__ibx_config_defaults(rp__ibx_config *c) {
   memset(c, 0, sizeof *c);
-  c->relay_port = 7411;
+  /* The relay's own default (server/config.c listens on 7443). */
+  c->relay_port = 7443;
   snprintf(c->relay_host, sizeof c->relay_host, "127.0.0.1");
   c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
   c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
