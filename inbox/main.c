@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* rejsepost-inboxd: the team's advisor inbox daemon. docs/INBOX.md is its manual. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ibx_daemon.h"
 #include "ibx_log.h"
@@ -25,6 +28,19 @@ static const char k_help[] =
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and the roster.\n"
     "Exit status: 0 clean stop, 1 runtime failure, 2 configuration error.\n";
 
+/* A daemon started with fd 0, 1 or 2 closed would hand those numbers to the first files
+ * and pipes it opens, and its log lines (written to fd 2) would land in one of them, or
+ * a read of stdin would drain its signal pipe. /dev/null takes each closed one before
+ * anything else is opened. If even that fails, starting is not safe. */
+static int stdio_guard(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int n = open("/dev/null", O_RDWR);
+    if (n != fd) return -1; /* the lowest free number: fd itself, or something is wrong */
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check", no_argument, NULL, 'k'},
@@ -36,6 +52,7 @@ int main(int argc, char **argv) {
   int check = 0, test_clock = 0, c, r;
   rp__ibx_daemon d;
   char err[512];
+  if (stdio_guard() != 0) return 1;
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
     switch (c) {
       case 'c': config = optarg; break;

@@ -41,19 +41,19 @@ typedef struct fx {
   char mun_id[FX_NMUN][32];
 } fx;
 
-static void fx_sleep_ms(unsigned ms) {
+static inline void fx_sleep_ms(unsigned ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
 }
 
-static void fx_write(const char *path, const char *text) {
+static inline void fx_write(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
   if (f == NULL) abort();
   fputs(text, f);
   fclose(f);
 }
 
-static void fx_set_clock(fx *x, uint64_t ms) {
+static inline void fx_set_clock(fx *x, uint64_t ms) {
   char buf[32], tmp[720];
   snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)ms);
   snprintf(tmp, sizeof tmp, "%s.tmp", x->clockf);
@@ -63,7 +63,7 @@ static void fx_set_clock(fx *x, uint64_t ms) {
 
 /* Puts the last municipality in the west network only, so announcements to one network
  * can be told from announcements to all. */
-static int fx_rewrite_roster(fx *x) {
+static inline int fx_rewrite_roster(fx *x) {
   tp_relay *f = &x->relay;
   rp__roster *r = NULL;
   const uint8_t *doc;
@@ -90,7 +90,7 @@ static int fx_rewrite_roster(fx *x) {
   return rc;
 }
 
-static int fx_write_key(fx *x, const char *id) {
+static inline int fx_write_key(fx *x, const char *id) {
   uint8_t buf[RP_KEYFILE_MAX];
   size_t n = 0;
   char path[800];
@@ -100,10 +100,10 @@ static int fx_write_key(fx *x, const char *id) {
   return rc;
 }
 
-static void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+static inline void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
 
 /* Writes the inboxd configuration; `extra` is appended (more INI lines). */
-static void fx_write_conf(fx *x, const char *extra) {
+static inline void fx_write_conf(fx *x, const char *extra) {
   char relay_hex[65], admin_hex[65], text[4096];
   fx_hex(x->relay.relay->pub.transport_pk, 32, relay_hex);
   fx_hex(x->relay.admin->pub.identity_pk, 32, admin_hex);
@@ -118,10 +118,17 @@ static void fx_write_conf(fx *x, const char *extra) {
   fx_write(x->conf, text);
 }
 
-static int fx_inboxd_start(fx *x) {
+/* How to start the daemon: which binary, and what the child's fds 0-2 are. */
+typedef struct fx_start {
+  const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd */
+  int close_stdio;  /* start with fds 0, 1 and 2 closed (no log file) */
+} fx_start;
+
+static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
   char exe[700];
   const char *bdir = getenv("RP_BUILD_DIR");
-  snprintf(exe, sizeof exe, "%s/inbox/rejsepost-inboxd", bdir != NULL ? bdir : ".");
+  snprintf(exe, sizeof exe, "%s/inbox/%s", bdir != NULL ? bdir : ".",
+           o->exe != NULL ? o->exe : "rejsepost-inboxd");
   unlink(x->sock);
   /* Set before fork: between fork and exec the child may only make async-signal-safe
    * calls, and setenv allocates (a client thread of this test may hold the allocator's
@@ -130,8 +137,14 @@ static int fx_inboxd_start(fx *x) {
   pid_t pid = fork();
   if (pid < 0) return RP_EIO;
   if (pid == 0) {
-    int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) dup2(fd, 2);
+    if (o->close_stdio) {
+      close(0);
+      close(1);
+      close(2);
+    } else {
+      int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd >= 0) dup2(fd, 2);
+    }
     execl(exe, exe, "--config", x->conf, "--test-clock", (char *)NULL);
     _exit(127);
   }
@@ -148,8 +161,13 @@ static int fx_inboxd_start(fx *x) {
   return RP_ETIMEDOUT;
 }
 
+static inline int fx_inboxd_start(fx *x) {
+  fx_start o = {0};
+  return fx_inboxd_start_with(x, &o);
+}
+
 /* SIGTERM and wait; returns the exit status or -1. */
-static int fx_inboxd_stop(fx *x) {
+static inline int fx_inboxd_stop(fx *x) {
   int st = 0;
   if (x->inboxd <= 0) return -1;
   kill(x->inboxd, SIGTERM);
@@ -166,7 +184,7 @@ static int fx_inboxd_stop(fx *x) {
   return -1;
 }
 
-static int fx_client(fx *x, const char *id, rp_client **out) {
+static inline int fx_client(fx *x, const char *id, rp_client **out) {
   rp_config *c = NULL;
   char state[800], key[800], relay_hex[65], admin_hex[65];
   int rc;
@@ -188,7 +206,7 @@ static int fx_client(fx *x, const char *id, rp_client **out) {
 }
 
 /* Builds the whole world: relay, keys, config, inboxd, municipality clients. */
-static int fx_init(fx *x, const char *tag) {
+static inline int fx_init(fx *x, const char *tag) {
   static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
   int rc;
   memset(x, 0, sizeof *x);
@@ -215,7 +233,7 @@ static int fx_init(fx *x, const char *tag) {
   return 0;
 }
 
-static void fx_free(fx *x) {
+static inline void fx_free(fx *x) {
   /* The daemon's log tail goes to the test output, for diagnosing a failed run. */
   size_t n = 0;
   char *log = tu_read_file(x->log, &n);
@@ -229,7 +247,7 @@ static void fx_free(fx *x) {
 
 /* Runs rejsepost-advisor with args (a shell word list; test-made, no quoting issues)
  * and optional stdin text; the output goes to *out (malloc'd). Returns the exit status. */
-static int fx_advisor(fx *x, const char *args, const char *input, char **out) {
+static inline int fx_advisor(fx *x, const char *args, const char *input, char **out) {
   char cmd[4096], inpath[800], outpath[800];
   const char *bdir = getenv("RP_BUILD_DIR");
   int st;
@@ -251,7 +269,7 @@ static const char *fx_code(fx *x, int i) {
 }
 
 /* Sends a request from municipality i; its msg id goes to msg_id. */
-static int fx_request(fx *x, int i, const char *urgency, const char *category,
+static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
                       char msg_id[RP_ID_STRLEN]) {
   rp_msg *m = NULL;
   char org[4];
@@ -280,7 +298,7 @@ static int fx_request(fx *x, int i, const char *urgency, const char *category,
 }
 
 /* Waits until the advisor listing (JSON) contains needle. */
-static int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
+static inline int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 100) {
     char *out = NULL;
     fx_advisor(x, args, NULL, &out);
@@ -293,7 +311,7 @@ static int fx_wait_listed(fx *x, const char *args, const char *needle, int timeo
 }
 
 /* Waits for a message of kind in municipality i's inbox; *out is the caller's. */
-static int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
+static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
   *out = NULL;
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     rp_received *r = NULL;
@@ -311,7 +329,7 @@ static int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_recei
   return RP_ETIMEDOUT;
 }
 
-static int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
+static inline int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     int s = 0;
     if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 && s >= status) return 0;
@@ -321,7 +339,7 @@ static int fx_wait_status(fx *x, int i, const char *msg_id, int status, int time
 }
 
 /* The thread id of msg_id as the inboxd lists it: the request's thread. */
-static int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
+static inline int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
   char *out = NULL, *p;
   int rc = RP_ENOTFOUND;
   char needle[80];
@@ -341,7 +359,7 @@ static int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
   return rc;
 }
 
-static size_t fx_log_count(fx *x, const char *needle) {
+static inline size_t fx_log_count(fx *x, const char *needle) {
   char *log = tu_read_file(x->log, NULL);
   size_t n = 0;
   for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++) n++;
@@ -349,7 +367,7 @@ static size_t fx_log_count(fx *x, const char *needle) {
   return n;
 }
 
-static int fx_wait_log(fx *x, const char *needle, int timeout_ms) {
+static inline int fx_wait_log(fx *x, const char *needle, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     if (fx_log_count(x, needle) > 0) return 0;
     fx_sleep_ms(50);
