@@ -115,9 +115,6 @@ int rp__advisor_main(int argc, char **argv) {
     return i >= argc ? 2 : 0;
   }
   req.version = RP_SCHEMA_VERSION;
-  /* Tests only: the daemon honours it only when started with --test-clock. */
-  if (getenv("RP_ADVISOR_TEST_USER") != NULL)
-    req.test_user = rp__str_c(getenv("RP_ADVISOR_TEST_USER"));
   if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0) r = round_trip(o.socket, &req, &o);
   if (text != NULL) {
     sodium_memzero(text, strlen(text));

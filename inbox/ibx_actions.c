@@ -233,16 +233,6 @@ static void respond(int fd, act *a, int err) {
   }
 }
 
-/* Tests need two advisors but run as one Unix user: a daemon in test mode lets a request
- * name its user. Anywhere else the kernel's word (SO_PEERCRED) is the only one. */
-static int act_as(rp__ibx_daemon *d, const rp__ibx_req *req, char who[RP_IBX_WHO_MAX + 1]) {
-  if (req->test_user.n == 0) return 0;
-  if (!d->test_mode) return RP_EPERM;
-  memcpy(who, req->test_user.p, req->test_user.n);
-  who[req->test_user.n] = 0;
-  return 0;
-}
-
 void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
                            size_t len) {
   char who[RP_IBX_WHO_MAX + 1];
@@ -259,11 +249,6 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
                 rp_err_name(r), where != NULL ? where : "-");
     rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
                        where ? where : "");
-    respond(fd, &a, r);
-  } else if ((r = act_as(d, &req, who)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=test_user", who,
-                rp_err_name(r));
-    rp__ibx_buf_puts(&a.msg, "test_user is honoured only by a daemon started with --test-clock");
     respond(fd, &a, r);
   } else {
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);

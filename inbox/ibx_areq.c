@@ -80,11 +80,6 @@ static int req_check(const void *obj, const char **where) {
   if (r->event_on.n != 0 && !is_date(r->event_on)) return fail(where, "event_on");
   if (r->reg_deadline.n != 0 && !is_date(r->reg_deadline))
     return fail(where, "registration_deadline");
-  for (uint32_t i = 0; i < r->test_user.n; i++) {
-    char c = r->test_user.p[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-      return fail(where, "test_user");
-  }
   return 0;
 }
 
@@ -104,7 +99,6 @@ static const rp__field k_req_fields[] = {
     {.key = 12, .name = "registration_deadline", .type = RP__F_STR, .off = RO(reg_deadline), .max = 10},
     {.key = 13, .name = "all", .type = RP__F_BOOL, .off = RO(all)},
     {.key = 14, .name = "takeover", .type = RP__F_BOOL, .off = RO(takeover)},
-    {.key = 15, .name = "test_user", .type = RP__F_STR, .off = RO(test_user), .max = RP_IBX_WHO_MAX},
 };
 static const rp__schema k_req_schema = {"advisor_request", sizeof(rp__ibx_req), k_req_fields,
                                         sizeof k_req_fields / sizeof k_req_fields[0],

@@ -52,8 +52,8 @@ typedef struct rp__ibx_req {
   rp__str reg_deadline; /* 12: YYYY-MM-DD */
   bool all;             /* 13: list closed threads too */
   bool takeover;        /* 14: claim a thread another advisor holds (audited) */
-  rp__str test_user;    /* 15: tests only: act as this user; honoured only by a daemon
-                           started with --test-clock, refused otherwise */
+  /* 15 is retired (an older version's test_user): never reuse it. A request that still
+   * carries it has the key skipped like any unknown key. */
 } rp__ibx_req;
 
 /* A response. */

@@ -134,30 +134,6 @@ uint64_t rp__ibx_deadline(const rp__ibx_hours *h, int urg, uint64_t t_ms) {
   }
 }
 
-void rp__ibx_clock_init(rp__ibx_clock *c, int test_mode) {
-  const char *f = test_mode ? getenv(RP_IBX_CLOCK_ENV) : NULL;
-  c->file[0] = 0;
-  if (f != NULL && strlen(f) < sizeof c->file) snprintf(c->file, sizeof c->file, "%s", f);
-}
-
-uint64_t rp__ibx_clock_now(const rp__ibx_clock *c) {
-  struct timespec ts;
-  if (c != NULL && c->file[0] != 0) {
-    FILE *f = fopen(c->file, "r");
-    char buf[32] = {0};
-    if (f != NULL) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      char *end = NULL;
-      buf[n] = 0;
-      unsigned long long v = strtoull(buf, &end, 10);
-      if (end != buf && v > 0) return (uint64_t)v;
-    }
-  }
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 void rp__ibx_fmt_local(uint64_t t_ms, char *buf, size_t cap) {
   time_t t = (time_t)(t_ms / 1000);
   struct tm tm;

@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The service clock (DOMAIN.md "Urgency and its clock"): office hours, the deadline of
- * each urgency, and the daemon's notion of "now".
+ * The service clock (DOMAIN.md "Urgency and its clock"): office hours and the deadline
+ * of each urgency. ("Now" comes from ibx_ident.h.)
  *
  * Deadlines count office time, in the daemon's local time zone: akut 1 office hour,
  * haster 1 working day, normal 5 and plan 10 working days, where a working day is one
  * full span of office hours (08:00-16:00 by default: 8 office hours). A request that
  * arrives outside office hours starts its clock at the next opening.
- *
- * Tests control "now": when the daemon runs with --test-clock, the environment
- * variable RP_INBOXD_CLOCK_FILE names a file holding unix milliseconds as decimal text,
- * read at every call. Without --test-clock the variable is ignored, so a production
- * daemon cannot be fooled by its environment.
- */
+ * */
 #ifndef RP_IBX_CLOCK_H
 #define RP_IBX_CLOCK_H
 
@@ -20,8 +15,6 @@
 #include <stdint.h>
 
 #include "ibx_caps.h"
-
-#define RP_IBX_CLOCK_ENV "RP_INBOXD_CLOCK_FILE"
 
 typedef struct rp__ibx_hours {
   unsigned start_min, end_min; /* minutes after local midnight, start < end */
@@ -47,18 +40,6 @@ uint64_t rp__ibx_hours_add(const rp__ibx_hours *h, uint64_t t_ms, uint64_t minut
 /* The deadline of a request of urgency `urg` (RP__URG_*) that arrived at t_ms; 0 for
  * an unknown urgency. */
 uint64_t rp__ibx_deadline(const rp__ibx_hours *h, int urg, uint64_t t_ms);
-
-/* The clock. file[0] == 0: the system clock. */
-typedef struct rp__ibx_clock {
-  char file[RP_IBX_PATH_MAX];
-} rp__ibx_clock;
-
-/* Sets up the clock: the system clock unless test_mode and RP_INBOXD_CLOCK_FILE is set. */
-void rp__ibx_clock_init(rp__ibx_clock *c, int test_mode);
-
-/* Now, in unix ms. A test clock file that cannot be read falls back to the system
- * clock (and the test that set it fails on its own assertions). */
-uint64_t rp__ibx_clock_now(const rp__ibx_clock *c);
 
 /* Formats t_ms as local time "2026-01-05 09:00" into buf (at least 20 bytes). */
 void rp__ibx_fmt_local(uint64_t t_ms, char *buf, size_t cap);

@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #include "ibx_datakey.h"
+#include "ibx_ident.h"
 #include "ibx_log.h"
 #include "ibx_sock.h"
 #include "keyfile.h"
 
-uint64_t rp__ibx_now(rp__ibx_daemon *d) { return rp__ibx_clock_now(&d->clock); }
+uint64_t rp__ibx_now(rp__ibx_daemon *d) {
+  (void)d;
+  return rp__ibx_ident_now();
+}
 
 void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h) {
   pthread_mutex_lock(&d->mu);
@@ -156,8 +160,7 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   return 0;
 }
 
-int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
-                        char *err, size_t cap) {
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap) {
   int r;
   memset(d, 0, sizeof *d);
   d->listen_fd = d->sig_pipe[0] = d->sig_pipe[1] = -1;
@@ -166,10 +169,7 @@ int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clo
   rp__ibx_config_defaults(&d->cfg);
   if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
   rp__ibx_log_set_level(d->cfg.log_level);
-  rp__ibx_clock_init(&d->clock, test_clock);
-  d->test_mode = test_clock;
-  if (d->clock.file[0] != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "test_clock", "source=file (tests only)");
+  rp__ibx_ident_start();
   if (pipe(d->sig_pipe) != 0) return fail(err, cap, "pipe", RP_EIO);
   fcntl(d->sig_pipe[0], F_SETFL, O_NONBLOCK);
   fcntl(d->sig_pipe[1], F_SETFL, O_NONBLOCK);

@@ -27,7 +27,6 @@ typedef struct rp__ibx_daemon {
   char config_path[RP_IBX_PATH_MAX];
   rp__ibx_config cfg;
   pthread_mutex_t mu; /* cfg.hours, cfg.socialvagt, roster */
-  rp__ibx_clock clock;
   uint8_t *key;
   rp__ibx_store *st;
   rp__ibx_audit *audit;
@@ -35,14 +34,12 @@ typedef struct rp__ibx_daemon {
   rp_client *client;
   int listen_fd;
   int sig_pipe[2];
-  int test_mode; /* --test-clock: the clock file and a request's test_user are honoured */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store, the audit log and the roster,
  * starts the client and listens on the socket. err gets a sentence on failure.
  * RP_ECONFIG for a configuration problem (exit status 2), other codes otherwise. */
-int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
-                        char *err, size_t cap);
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap);
 
 /* Serves until SIGTERM or SIGINT; SIGHUP reloads. 0 on a clean stop. */
 int rp__ibx_daemon_run(rp__ibx_daemon *d);
@@ -58,7 +55,7 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d);
  * replies, retention purge. */
 void rp__ibx_daemon_tick(rp__ibx_daemon *d);
 
-/* Now, by the daemon's clock. */
+/* Now, by the daemon's clock (ibx_ident.h). */
 uint64_t rp__ibx_now(rp__ibx_daemon *d);
 
 /* The office hours, copied under the lock. */

@@ -12,7 +12,7 @@
 #include "ibx_log.h"
 
 static const char k_help[] =
-    "Usage: rejsepost-inboxd --config FILE [--check] [--test-clock]\n"
+    "Usage: rejsepost-inboxd --config FILE [--check]\n"
     "\n"
     "The travelling team's inbox: receives, verifies, decrypts and stores every message\n"
     "for the team (bodies encrypted at rest), keeps the service clock, escalates overdue\n"
@@ -21,8 +21,6 @@ static const char k_help[] =
     "\n"
     "  --config FILE   the INI configuration (docs/INBOX.md lists every setting)\n"
     "  --check         load the configuration, key, store and roster, then exit\n"
-    "  --test-clock    tests only: read 'now' from the file named by\n"
-    "                  RP_INBOXD_CLOCK_FILE (unix milliseconds)\n"
     "  --help, --version\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and the roster.\n"
@@ -44,12 +42,11 @@ static int stdio_guard(void) {
 int main(int argc, char **argv) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check", no_argument, NULL, 'k'},
-                                       {"test-clock", no_argument, NULL, 't'},
                                        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'v'},
                                        {NULL, 0, NULL, 0}};
   const char *config = NULL;
-  int check = 0, test_clock = 0, c, r;
+  int check = 0, c, r;
   rp__ibx_daemon d;
   char err[512];
   if (stdio_guard() != 0) return 1;
@@ -57,7 +54,6 @@ int main(int argc, char **argv) {
     switch (c) {
       case 'c': config = optarg; break;
       case 'k': check = 1; break;
-      case 't': test_clock = 1; break;
       case 'h': fputs(k_help, stdout); return 0;
       case 'v': printf("rejsepost-inboxd %s\n", rp_version_string()); return 0;
       default: fputs(k_help, stderr); return 2;
@@ -68,7 +64,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (sodium_init() < 0) return 1;
-  r = rp__ibx_daemon_open(&d, config, test_clock, err, sizeof err);
+  r = rp__ibx_daemon_open(&d, config, err, sizeof err);
   if (r != 0) {
     rp__ibx_log(RP_IBX_LOG_ERROR, "start_failed", "reason=\"%s\"", err);
     rp__ibx_daemon_close(&d);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The inbox tests' world: the real relay (tests/peer.h fixture), the team's
- * rejsepost-inboxd as a child process with a controllable clock, and municipalities as
- * rp_client objects of the client library in the test process. Advisor commands run the
+ * The inbox tests' world: the real relay (tests/peer.h fixture), the team's inbox daemon
+ * as a child process (its test build rejsepost-inboxd-test: a controllable clock and
+ * advisor name, inbox/ibx_testhooks.c), and municipalities as rp_client objects of the
+ * client library in the test process. Advisor commands run the
  * real rejsepost-advisor binary. Header-only: tests/CMakeLists.txt builds one program
  * per *_test.c, so shared test code lives here as static functions.
  */
@@ -26,7 +27,7 @@
 #include "rejsepost.h"
 #include "testutil.h"
 
-/* Mon 2026-01-05 09:00 UTC (tests run with TZ=UTC), Sat 2026-01-03 22:00 UTC. */
+/* Mon 2026-01-05 09:00 UTC, Sat 2026-01-03 22:00 UTC (tests run with TZ=UTC). */
 #define FX_MON_0900 1767603600000ull
 #define FX_SAT_2200 1767477600000ull
 #define FX_HOUR 3600000ull
@@ -36,6 +37,7 @@
 typedef struct fx {
   tp_relay relay;
   char dir[600], conf[700], log[700], sock[700], clockf[700], db[700], audit[700];
+  char userf[700];
   pid_t inboxd;
   rp_client *mun[FX_NMUN];
   char mun_id[FX_NMUN][32];
@@ -59,6 +61,12 @@ static inline void fx_set_clock(fx *x, uint64_t ms) {
   snprintf(tmp, sizeof tmp, "%s.tmp", x->clockf);
   fx_write(tmp, buf);
   if (rename(tmp, x->clockf) != 0) abort();
+}
+
+/* The advisor the test build takes the next advisor commands to come from; NULL: the
+ * test's own Unix user (SO_PEERCRED). */
+static inline void fx_set_user(fx *x, const char *user) {
+  fx_write(x->userf, user != NULL ? user : "");
 }
 
 /* Puts the last municipality in the west network only, so announcements to one network
@@ -120,7 +128,7 @@ static inline void fx_write_conf(fx *x, const char *extra) {
 
 /* How to start the daemon: which binary, and what the child's fds 0-2 are. */
 typedef struct fx_start {
-  const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd */
+  const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd-test */
   int close_stdio;  /* start with fds 0, 1 and 2 closed (no log file) */
 } fx_start;
 
@@ -128,12 +136,13 @@ static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
   char exe[700];
   const char *bdir = getenv("RP_BUILD_DIR");
   snprintf(exe, sizeof exe, "%s/inbox/%s", bdir != NULL ? bdir : ".",
-           o->exe != NULL ? o->exe : "rejsepost-inboxd");
+           o->exe != NULL ? o->exe : "rejsepost-inboxd-test");
   unlink(x->sock);
   /* Set before fork: between fork and exec the child may only make async-signal-safe
    * calls, and setenv allocates (a client thread of this test may hold the allocator's
    * lock at the moment of the fork). */
   setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
+  setenv("RP_INBOXD_TEST_USER_FILE", x->userf, 1);
   pid_t pid = fork();
   if (pid < 0) return RP_EIO;
   if (pid == 0) {
@@ -145,7 +154,7 @@ static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
       int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
       if (fd >= 0) dup2(fd, 2);
     }
-    execl(exe, exe, "--config", x->conf, "--test-clock", (char *)NULL);
+    execl(exe, exe, "--config", x->conf, (char *)NULL);
     _exit(127);
   }
   x->inboxd = pid;
@@ -205,8 +214,9 @@ static inline int fx_client(fx *x, const char *id, rp_client **out) {
   return rc;
 }
 
-/* Builds the whole world: relay, keys, config, inboxd, municipality clients. */
-static inline int fx_init(fx *x, const char *tag) {
+/* Builds the whole world: relay, keys, config (plus `extra` INI lines), inboxd as o
+ * says, municipality clients. */
+static inline int fx_init_with(fx *x, const char *tag, const fx_start *o, const char *extra) {
   static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
   int rc;
   memset(x, 0, sizeof *x);
@@ -221,16 +231,22 @@ static inline int fx_init(fx *x, const char *tag) {
   snprintf(x->clockf, sizeof x->clockf, "%s/clock", x->dir);
   snprintf(x->db, sizeof x->db, "%s/inbox.db", x->dir);
   snprintf(x->audit, sizeof x->audit, "%s/audit.log", x->dir);
+  snprintf(x->userf, sizeof x->userf, "%s/test-user", x->dir);
   if ((rc = fx_rewrite_roster(x)) != 0 || (rc = tp_relay_start(&x->relay)) != 0) return rc;
   if ((rc = fx_write_key(x, "team")) != 0) return rc;
   for (int i = 0; i < FX_NMUN; i++)
     if ((rc = fx_write_key(x, x->mun_id[i])) != 0) return rc;
-  fx_write_conf(x, NULL);
+  fx_write_conf(x, extra);
   fx_set_clock(x, FX_MON_0900);
-  if ((rc = fx_inboxd_start(x)) != 0) return rc;
+  if ((rc = fx_inboxd_start_with(x, o)) != 0) return rc;
   for (int i = 0; i < FX_NMUN; i++)
     if ((rc = fx_client(x, x->mun_id[i], &x->mun[i])) != 0) return rc;
   return 0;
+}
+
+static inline int fx_init(fx *x, const char *tag) {
+  fx_start o = {0};
+  return fx_init_with(x, tag, &o, NULL);
 }
 
 static inline void fx_free(fx *x) {

@@ -253,8 +253,7 @@ static void test_claim_reply_ask_close(void **state) {
   free(out);
 }
 
-/* Two advisors (test_user stands in for two Unix accounts: honoured only by a daemon on
- * the test clock). The second is refused with the holder's name, then takes over with
+/* Two advisors (the test build's user file stands in for two Unix accounts). The second is refused with the holder's name, then takes over with
  * --takeover; the audit log records the takeover and the municipality is told. */
 static void test_claim_two_advisors(void **state) {
   char *out = NULL, args[160], needle[160];
@@ -265,7 +264,7 @@ static void test_claim_two_advisors(void **state) {
   kill(g.inboxd, SIGHUP);
   assert_int_equal(fx_wait_log(&g, "event=reloaded", 5000), 0);
   snprintf(args, sizeof args, "claim %s", g_normal_th);
-  setenv("RP_ADVISOR_TEST_USER", "sara", 1);
+  fx_set_user(&g, "sara");
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
@@ -273,7 +272,7 @@ static void test_claim_two_advisors(void **state) {
   assert_string_equal(v, "Sara R.");
   assert_string_equal(rp_received_thread_id(r), g_normal_th);
   rp_received_free(r);
-  setenv("RP_ADVISOR_TEST_USER", "bo", 1);
+  fx_set_user(&g, "bo");
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
   assert_non_null(strstr(out, "sara holds this thread"));
   free(out);
@@ -281,7 +280,7 @@ static void test_claim_two_advisors(void **state) {
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   assert_non_null(strstr(out, "taken over from sara"));
   free(out);
-  unsetenv("RP_ADVISOR_TEST_USER");
+  fx_set_user(&g, NULL);
   assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
   assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
   assert_string_equal(v, "B7");
