@@ -186,7 +186,32 @@ static int do_verify(act *a) {
   return r;
 }
 
+/* Whether an action sends something to a municipality in an advisor's name or changes
+ * who holds a thread. Reading (list, show, export, registrations, audit-verify) is open
+ * to everyone who can open the socket (the team's group). */
+static int acts(int action) {
+  return action == RP_IBX_A_CLAIM || action == RP_IBX_A_REPLY || action == RP_IBX_A_ASK ||
+         action == RP_IBX_A_CLOSE || action == RP_IBX_A_ANNOUNCE;
+}
+
+/* Only advisors listed in [advisors] act: what goes to a municipality carries their
+ * role and pseudonym from there, never the Unix login (often a real name, where
+ * advisors hide surnames for their safety). */
+static int may_act(act *a) {
+  int listed;
+  pthread_mutex_lock(&a->d->mu);
+  listed = rp__ibx_config_advisor(&a->d->cfg, a->who) != NULL;
+  pthread_mutex_unlock(&a->d->mu);
+  if (listed) return 0;
+  rp__ibx_buf_printf(&a->msg, "refused: %s is not in [advisors] of the inbox configuration, "
+                     "so nothing can be sent under a pseudonym; ask the administrator to add "
+                     "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
+                     a->who, a->who);
+  return RP_EPERM;
+}
+
 static int dispatch(act *a) {
+  if (acts(a->req->action) && may_act(a) != 0) return RP_EPERM;
   switch (a->req->action) {
     case RP_IBX_A_LIST: return do_list(a);
     case RP_IBX_A_SHOW: return do_show(a, 0);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -110,9 +111,20 @@ static inline int fx_write_key(fx *x, const char *id) {
 
 static inline void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
 
-/* Writes the inboxd configuration; `extra` is appended (more INI lines). */
+/* The test's own Unix user name, as the daemon learns it from SO_PEERCRED. */
+static inline const char *fx_me(void) {
+  struct passwd *pw = getpwuid(geteuid());
+  return pw != NULL ? pw->pw_name : "?";
+}
+
+/* The pseudonym the configuration gives the test's own user. */
+#define FX_ME_ID "R1"
+
+/* Writes the inboxd configuration; `extra` is appended (more INI lines). The test's own
+ * user is an advisor (raadgiver, pseudonym FX_ME_ID). */
 static inline void fx_write_conf(fx *x, const char *extra) {
   char relay_hex[65], admin_hex[65], text[4096];
+  const char *me = fx_me();
   fx_hex(x->relay.relay->pub.transport_pk, 32, relay_hex);
   fx_hex(x->relay.admin->pub.identity_pk, 32, admin_hex);
   snprintf(text, sizeof text,
@@ -121,8 +133,9 @@ static inline void fx_write_conf(fx *x, const char *extra) {
            "[inbox]\ndatabase = inbox.db\ndata_key = inbox.datakey\naudit_log = audit.log\n"
            "check_interval_ms = 100\nretention_seconds = 3600\n"
            "[socket]\npath = advisor.sock\n"
-           "[office]\nhours = 08:00-16:00\ndays = mon-fri\nsocialvagt = 70 10 20 30\n%s",
-           (unsigned)x->relay.port, relay_hex, admin_hex, extra != NULL ? extra : "");
+           "[office]\nhours = 08:00-16:00\ndays = mon-fri\nsocialvagt = 70 10 20 30\n"
+           "[advisors]\n%s = raadgiver:" FX_ME_ID "\n%s",
+           (unsigned)x->relay.port, relay_hex, admin_hex, me, extra != NULL ? extra : "");
   fx_write(x->conf, text);
 }
 

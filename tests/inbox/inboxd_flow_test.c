@@ -21,12 +21,6 @@ static fx g;
 static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
 static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
 
-/* The test's own user name, as the daemon learns it from SO_PEERCRED. */
-static const char *fx_me(void) {
-  struct passwd *pw = getpwuid(geteuid());
-  return pw != NULL ? pw->pw_name : "?";
-}
-
 static int setup(void **state) {
   (void)state;
   int rc = fx_init(&g, "inboxd-flow");
@@ -205,7 +199,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_enum(r, "advisor.role", &v), 0);
   assert_string_equal(v, "raadgiver");
   assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
-  assert_string_equal(v, fx_me());
+  assert_string_equal(v, FX_ME_ID); /* the pseudonym, never the Unix login */
   assert_int_equal(rp_received_get_enum(r, "urgency", &v), 0);
   assert_string_equal(v, "haster");
   assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
@@ -296,6 +290,41 @@ static void test_claim_two_advisors(void **state) {
   snprintf(needle, sizeof needle, "who=bo action=claim thread=%s", g_normal_th);
   assert_non_null(strstr(audit, needle)); /* the refused attempt is recorded too */
   snprintf(needle, sizeof needle, "who=bo action=takeover thread=%s", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
+}
+
+/* An advisor missing from [advisors] may read but not act: an action would send the
+ * municipality their Unix login (a real name) where advisors use a pseudonym. The
+ * refusal says what to do; nothing reaches the municipality; the attempt is audited. */
+static void test_unlisted_advisor_refused(void **state) {
+  char *out = NULL, args[160], needle[160];
+  rp_received *r = NULL;
+  (void)state;
+  fx_set_user(&g, "eve");
+  snprintf(args, sizeof args, "claim %s", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  if (strstr(out, "ask the administrator") == NULL) fprintf(stderr, "claim: %s\n", out);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  assert_non_null(strstr(out, "ask the administrator to add you"));
+  free(out);
+  snprintf(args, sizeof args, "reply %s --stdin", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, "Ring til politiet.", &out), 1);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  free(out);
+  /* Reading stays open to the team's group. */
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, g_akut_th));
+  assert_null(strstr(out, "\"claimed_by\":\"eve\""));
+  free(out);
+  snprintf(args, sizeof args, "show %s", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  fx_set_user(&g, NULL);
+  assert_int_equal(fx_wait_kind(&g, 2, "assignment", 600, &r), RP_ETIMEDOUT);
+  assert_int_equal(fx_wait_kind(&g, 2, "reply", 10, &r), RP_ETIMEDOUT);
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=eve action=claim thread=%s", g_akut_th);
   assert_non_null(strstr(audit, needle));
   free(audit);
 }
@@ -551,6 +580,7 @@ int main(void) {
       cmocka_unit_test(test_escalation),
       cmocka_unit_test(test_claim_reply_ask_close),
       cmocka_unit_test(test_claim_two_advisors),
+      cmocka_unit_test(test_unlisted_advisor_refused),
       cmocka_unit_test(test_editor_tmpdir),
       cmocka_unit_test(test_stalled_client),
       cmocka_unit_test(test_export),
