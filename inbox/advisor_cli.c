@@ -22,6 +22,7 @@ static const char k_usage[] =
     "      threads, akut first, then by deadline; '!!' marks akut, OVERDUE a missed deadline\n"
     "  show THREAD [--json]          the thread; the first opening sends the 'opened' receipt\n"
     "  claim THREAD [--takeover]     take the thread (--takeover: from another advisor)\n"
+    "  assign THREAD --to USER       give the thread you hold to a colleague\n"
     "  reply THREAD [--file F | --stdin]   send advice (default: edit it in $EDITOR)\n"
     "  ask THREAD [--file F | --stdin]     ask the municipality for more information\n"
     "  close THREAD --outcome O      close with an anonymous outcome code\n"

@@ -35,7 +35,7 @@ static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what
 }
 
 enum { O_STATE = 1, O_MUN, O_CAT, O_ALL, O_JSON, O_FILE, O_STDIN, O_OUTCOME, O_NET, O_DATE,
-       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER };
+       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER, O_TO };
 
 static const struct option k_opts[] = {
     {"state", required_argument, NULL, O_STATE},     {"municipality", required_argument, NULL, O_MUN},
@@ -45,7 +45,7 @@ static const struct option k_opts[] = {
     {"network", required_argument, NULL, O_NET},     {"date", required_argument, NULL, O_DATE},
     {"host", required_argument, NULL, O_HOST},       {"title", required_argument, NULL, O_TITLE},
     {"deadline", required_argument, NULL, O_DEADLINE}, {"out", required_argument, NULL, O_OUT},
-    {"takeover", no_argument, NULL, O_TAKEOVER},
+    {"takeover", no_argument, NULL, O_TAKEOVER},       {"to", required_argument, NULL, O_TO},
     {NULL, 0, NULL, 0}};
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
@@ -65,6 +65,7 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     case O_DEADLINE: req->reg_deadline = s(optarg); return 0;
     case O_OUT: o->out = optarg; return 0;
     case O_TAKEOVER: req->takeover = true; return 0;
+    case O_TO: req->to = s(optarg); return 0;
     default: return 2;
   }
 }
@@ -72,7 +73,7 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
 /* Which actions take a thread id, and which need text. */
 static int needs_thread(int a) {
   return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK ||
-         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT;
+         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT || a == RP_IBX_A_ASSIGN;
 }
 
 static int needs_text(int a) {
@@ -81,6 +82,9 @@ static int needs_text(int a) {
 
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
   if (req->takeover && req->action != RP_IBX_A_CLAIM) return bad("--takeover is for claim", NULL);
+  if (req->to.n != 0 && req->action != RP_IBX_A_ASSIGN) return bad("--to is for assign", NULL);
+  if (req->action == RP_IBX_A_ASSIGN && req->to.n == 0)
+    return bad("assign needs --to USER (the colleague's Unix user name)", NULL);
   if (req->action == RP_IBX_A_CLOSE && req->outcome == 0)
     return bad("close needs --outcome", NULL);
   if (req->action == RP_IBX_A_EXPORT && o->out == NULL)

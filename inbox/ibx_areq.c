@@ -12,7 +12,7 @@
   static const rp__enum name = {name##_names, sizeof name##_names / sizeof name##_names[0]}
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce", "registrations",
-     "export", "audit_verify");
+     "export", "audit_verify", "assign");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories and closure outcomes, in docs/PROTOCOL.md section 7 order. */
 ENUM(k_category, "negativ_social_kontrol", "aeresrelateret_konflikt", "trusler", "vold",
@@ -67,6 +67,18 @@ static int is_date(rp__str s) {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
+/* A Unix user name as the audit log writes it: nothing a line or a shell could misread. */
+static int is_user(rp__str s) {
+  if (s.n == 0 || s.n > RP_IBX_WHO_MAX) return 0;
+  for (uint32_t i = 0; i < s.n; i++) {
+    char c = s.p[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
 static int fail(const char **where, const char *field) {
   if (where != NULL) *where = field;
   return RP_EINVAL;
@@ -80,6 +92,7 @@ static int req_check(const void *obj, const char **where) {
   if (r->event_on.n != 0 && !is_date(r->event_on)) return fail(where, "event_on");
   if (r->reg_deadline.n != 0 && !is_date(r->reg_deadline))
     return fail(where, "registration_deadline");
+  if (r->to.n != 0 && !is_user(r->to)) return fail(where, "to");
   return 0;
 }
 
@@ -99,6 +112,8 @@ static const rp__field k_req_fields[] = {
     {.key = 12, .name = "registration_deadline", .type = RP__F_STR, .off = RO(reg_deadline), .max = 10},
     {.key = 13, .name = "all", .type = RP__F_BOOL, .off = RO(all)},
     {.key = 14, .name = "takeover", .type = RP__F_BOOL, .off = RO(takeover)},
+    /* 15 retired (test_user of an older version): never reuse. */
+    {.key = 16, .name = "to", .type = RP__F_STR, .off = RO(to), .max = RP_IBX_WHO_MAX},
 };
 static const rp__schema k_req_schema = {"advisor_request", sizeof(rp__ibx_req), k_req_fields,
                                         sizeof k_req_fields / sizeof k_req_fields[0],

@@ -28,9 +28,14 @@ void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h) {
 
 int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
                          const char *thread) {
+  return rp__ibx_audit_action_to(d, who, action, thread, NULL);
+}
+
+int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *to) {
   rp__ibx_audit_head h;
   uint8_t buf[40];
-  int r = rp__ibx_audit_append(d->audit, rp__ibx_now(d), who, action, thread, &h);
+  int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
   if (r != 0) {
     rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action, rp_err_name(r));
     return r;

@@ -64,6 +64,9 @@ void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h);
 /* Appends to the audit log and records the new head in the store. */
 int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
                          const char *thread);
+/* The same with the new holder of an assignment (" to=<user>"). */
+int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *to);
 
 /* Loads and verifies the roster file named in the configuration (ibx_daemon.c). */
 int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out);

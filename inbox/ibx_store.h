@@ -102,6 +102,11 @@ int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now,
  * closed. */
 int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,
                         int takeover, uint64_t now);
+/* Gives the thread to `to` if `from` still holds it ("" = nobody): one compare-and-set,
+ * so of two advisors acting on the same holder only the first wins. RP_EBUSY if the
+ * holder changed, RP_ESTATE if closed, RP_ENOTFOUND. */
+int rp__ibx_store_assign(rp__ibx_store *st, const char *thread_id, const char *from,
+                         const char *to, uint64_t now);
 /* A reply (state answered) or an info request (state waiting) went out. */
 int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
                            uint64_t now);

@@ -294,6 +294,80 @@ static void test_claim_two_advisors(void **state) {
   free(audit);
 }
 
+/* Only the holder acts on a claimed thread. Another advisor's reply, question and
+ * closure are refused with the holder's name; the holder assigns the thread to a
+ * colleague (audited, with a tildeling to the municipality), who may then act and the
+ * former holder no longer. bo holds g_normal_th after test_claim_two_advisors. */
+static void test_claim_enforced_and_assign(void **state) {
+  char *out = NULL, args[200], needle[200];
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  fx_set_user(&g, "sara");
+  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Mit svar.", &out), 1);
+  if (strstr(out, "bo holds this thread") == NULL) fprintf(stderr, "reply: %s\n", out);
+  assert_non_null(strstr(out, "refused: bo holds this thread"));
+  free(out);
+  snprintf(args, sizeof args, "ask %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Mit spørgsmål.", &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  snprintf(args, sizeof args, "close %s --outcome andet", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  /* Nor may she give away what bo holds. */
+  snprintf(args, sizeof args, "assign %s --to sara", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 300, &r), RP_ETIMEDOUT);
+  /* The holder assigns: not to someone outside [advisors], then to sara. */
+  fx_set_user(&g, "bo");
+  snprintf(args, sizeof args, "assign %s --to eve", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  free(out);
+  snprintf(args, sizeof args, "assign %s --to sara", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "assigned to sara"));
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  assert_string_equal(rp_received_thread_id(r), g_normal_th);
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, "Sara R.");
+  assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
+  assert_string_equal(v, g_normal);
+  rp_received_free(r);
+  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Bos svar.", &out), 1); /* bo no longer holds it */
+  assert_non_null(strstr(out, "sara holds this thread"));
+  free(out);
+  fx_set_user(&g, "sara");
+  assert_int_equal(fx_advisor(&g, args, "Saras svar.", &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
+  assert_string_equal(v, "Saras svar.");
+  rp_received_free(r);
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=bo action=assign thread=%s to=sara prev=", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
+  /* Back to this test's own user for the tests that follow. */
+  snprintf(args, sizeof args, "assign %s --to %s", g_normal_th, fx_me());
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  fx_set_user(&g, NULL);
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  rp_received_free(r);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  snprintf(needle, sizeof needle, "\"claimed_by\":\"%s\"", fx_me());
+  assert_non_null(strstr(out, needle));
+  free(out);
+}
+
 /* An advisor missing from [advisors] may read but not act: an action would send the
  * municipality their Unix login (a real name) where advisors use a pseudonym. The
  * refusal says what to do; nothing reaches the municipality; the attempt is audited. */
@@ -580,6 +654,7 @@ int main(void) {
       cmocka_unit_test(test_escalation),
       cmocka_unit_test(test_claim_reply_ask_close),
       cmocka_unit_test(test_claim_two_advisors),
+      cmocka_unit_test(test_claim_enforced_and_assign),
       cmocka_unit_test(test_unlisted_advisor_refused),
       cmocka_unit_test(test_editor_tmpdir),
       cmocka_unit_test(test_stalled_client),
