@@ -70,6 +70,18 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
   }
 }
 
+/* A thread as typed: its id or a unique prefix of at least RP_IBX_PREFIX_MIN hex digits,
+ * in either case (made lower case in place). */
+static int thread_arg(char *t) {
+  size_t n = strlen(t);
+  if (n < RP_IBX_PREFIX_MIN || n > 32) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] >= 'A' && t[i] <= 'F') t[i] = (char)(t[i] - 'A' + 'a');
+    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return -1;
+  }
+  return 0;
+}
+
 /* Which actions take a thread id, and which need text. */
 static int needs_thread(int a) {
   return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK ||
@@ -108,6 +120,9 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char
     if ((r = one_opt(c, req, o)) != 0) return r == 2 && c == '?' ? bad("bad option", NULL) : r;
   if (needs_thread(req->action)) {
     if (optind >= argc) return bad("a thread id is needed by", argv[0]);
+    if (thread_arg(argv[optind]) != 0)
+      return bad("a thread is its id or a unique prefix of it: at least 4 and at most 32 hex "
+                 "digits, not", argv[optind]);
     req->thread = s(argv[optind++]);
   }
   if (optind < argc) return bad("unexpected argument", argv[optind]);

@@ -29,14 +29,41 @@ static char *cstr(rp__str s) {
   return p;
 }
 
+/* "ambiguous thread prefix ...": the candidates with as many digits as tell them apart
+ * (at least as many as a listing shows). */
+static void ambiguous(act *a, char (*cand)[RP_IBX_ID_STRLEN], unsigned n) {
+  unsigned len = RP_IBX_SHORT_ID_MIN, shown = n < RP_IBX_PREFIX_CANDIDATES ? n : RP_IBX_PREFIX_CANDIDATES;
+  for (unsigned i = 1; i < shown; i++) {
+    unsigned c = 0;
+    while (c < 32 && cand[i][c] == cand[i - 1][c]) c++;
+    if (c + 1 > len) len = c + 1 > 32 ? 32 : c + 1;
+  }
+  rp__ibx_buf_printf(&a->msg, "ambiguous thread prefix %s: it matches", a->thread);
+  for (unsigned i = 0; i < shown; i++)
+    rp__ibx_buf_printf(&a->msg, "%s %.*s", i > 0 ? "," : "", (int)len, cand[i]);
+  rp__ibx_buf_printf(&a->msg, "%s; type more digits",
+                     n > RP_IBX_PREFIX_CANDIDATES ? " and more" : "");
+}
+
 int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
+  char full[RP_IBX_ID_STRLEN], cand[RP_IBX_PREFIX_CANDIDATES][RP_IBX_ID_STRLEN];
+  unsigned n = 0;
   int r;
   if (a->thread[0] == 0) {
     rp__ibx_buf_puts(&a->msg, "a thread id is required");
     return RP_EMISSING;
   }
-  if ((r = rp__ibx_store_thread(a->d->st, a->thread, t)) != 0)
-    rp__ibx_buf_puts(&a->msg, "no such thread");
+  /* A unique prefix, as in git; from here on (and in the audit log) the whole id. */
+  r = rp__ibx_store_resolve(a->d->st, a->thread, full, cand, &n);
+  if (r == RP_EEXIST) {
+    ambiguous(a, cand, n);
+    return RP_EINVAL;
+  }
+  if (r == 0) {
+    memcpy(a->thread, full, sizeof full);
+    r = rp__ibx_store_thread(a->d->st, a->thread, t);
+  }
+  if (r == RP_ENOTFOUND) rp__ibx_buf_puts(&a->msg, "no such thread");
   return r;
 }
 

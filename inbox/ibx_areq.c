@@ -43,9 +43,10 @@ int rp__ibx_action_from_name(const char *name) {
   return rp__ibx_enum_find(&k_action, name);
 }
 
+/* A thread id or a unique prefix of one: RP_IBX_PREFIX_MIN..32 lowercase hex digits. */
 static int is_hex_id(rp__str s) {
-  if (s.n != 32) return 0;
-  for (uint32_t i = 0; i < 32; i++) {
+  if (s.n < RP_IBX_PREFIX_MIN || s.n > 32) return 0;
+  for (uint32_t i = 0; i < s.n; i++) {
     char c = s.p[i];
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
   }

@@ -40,7 +40,7 @@ enum {
 typedef struct rp__ibx_req {
   uint32_t version;     /* 0: RP_SCHEMA_VERSION */
   int action;           /* 1: RP_IBX_A_* (required) */
-  rp__str thread;       /* 2: 32 lowercase hex */
+  rp__str thread;       /* 2: a thread id or a unique prefix: 4..32 lowercase hex */
   int state;            /* 3: RP_IBX_ST_* name filter */
   rp__str municipality; /* 4: 3 digits */
   int category;         /* 5: a request category name */
@@ -72,7 +72,7 @@ const char *rp__ibx_action_name(int action);
 int rp__ibx_action_from_name(const char *name);
 
 /* Decodes a request body (no length prefix). Rules beyond the schema: thread, when
- * present, is 32 lowercase hex; municipality and host_org are 3 digits; dates are
+ * present, is RP_IBX_PREFIX_MIN..32 lowercase hex (the daemon resolves a prefix); municipality and host_org are 3 digits; dates are
  * YYYY-MM-DD; to is 1..RP_IBX_WHO_MAX of [A-Za-z0-9._-]. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
 int rp__ibx_req_decode(const uint8_t *buf, size_t len, rp__ibx_req *out, const char **where);
 int rp__ibx_req_encode(const rp__ibx_req *r, uint8_t *buf, size_t cap, size_t *len);

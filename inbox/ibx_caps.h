@@ -25,6 +25,13 @@
 #define RP_IBX_LIST_MAX 500u
 /* Messages one thread shows or exports. */
 #define RP_IBX_THREAD_MSGS_MAX 1000u
+/* Thread ids as advisors type them, as in git: any unique prefix of at least
+ * RP_IBX_PREFIX_MIN hex digits. Listings show RP_IBX_SHORT_ID_MIN digits, or more when
+ * two stored threads share that many. An ambiguous prefix is answered with at most
+ * RP_IBX_PREFIX_CANDIDATES candidates. */
+#define RP_IBX_PREFIX_MIN 4u
+#define RP_IBX_SHORT_ID_MIN 8u
+#define RP_IBX_PREFIX_CANDIDATES 8u
 /* A user name as the audit log records it. */
 #define RP_IBX_WHO_MAX 32u
 /* A path in the configuration. */

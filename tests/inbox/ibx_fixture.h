@@ -297,14 +297,19 @@ static const char *fx_code(fx *x, int i) {
   return m != NULL ? m->municipality : "000";
 }
 
-/* Sends a request from municipality i; its msg id goes to msg_id. */
-static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
-                      char msg_id[RP_ID_STRLEN]) {
+/* Sends a request from municipality i in thread (32 hex; NULL: a new thread); its msg
+ * id goes to msg_id. */
+static inline int fx_request_in(fx *x, int i, const char *urgency, const char *category,
+                                const char *thread, char msg_id[RP_ID_STRLEN]) {
   rp_msg *m = NULL;
   char org[4];
   int rc;
   snprintf(org, sizeof org, "%s", fx_code(x, i));
   if ((rc = rp_msg_new("request", &m)) != 0) return rc;
+  if (thread != NULL && (rc = rp_msg_set_thread(m, thread)) != 0) {
+    rp_msg_free(m);
+    return rc;
+  }
   if ((rc = rp_msg_set_text(m, "sender_org", org)) == 0 &&
       (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
       (rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-7")) == 0 &&
@@ -324,6 +329,12 @@ static inline int fx_request(fx *x, int i, const char *urgency, const char *cate
     rc = rp_send(x->mun[i], m, msg_id);
   rp_msg_free(m);
   return rc;
+}
+
+/* Sends a request from municipality i in a new thread. */
+static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
+                             char msg_id[RP_ID_STRLEN]) {
+  return fx_request_in(x, i, urgency, category, NULL, msg_id);
 }
 
 /* Waits until the advisor listing (JSON) contains needle. */

@@ -83,6 +83,64 @@ static void test_list_order_and_deadlines(void **state) {
   free(out);
 }
 
+/* Threads are addressed by a unique prefix of their id, as in git: listings show short
+ * ids, any unique prefix of at least 4 hex digits works (upper case too), an ambiguous
+ * one is refused with the candidates' short ids, a shorter one with the rule. Two
+ * requests come in threads that share their first 5 digits. */
+static void test_short_thread_ids(void **state) {
+  static const char th1[] = "abcd1111111111111111111111111111",
+                    th2[] = "abcd1222222222222222222222222222";
+  char id1[RP_ID_STRLEN], id2[RP_ID_STRLEN], *out = NULL, args[200], shortid[40];
+  (void)state;
+  assert_int_equal(fx_request_in(&g, 0, "plan", "strategisk", th1, id1), 0);
+  assert_int_equal(fx_request_in(&g, 1, "plan", "strategisk", th2, id2), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id1, 20000), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id2, 20000), 0);
+  /* The readable listing shows short ids, not the 32 digits. */
+  assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
+  assert_null(strstr(out, g_akut_th));
+  snprintf(shortid, sizeof shortid, "%.8s ", g_akut_th);
+  assert_non_null(strstr(out, shortid));
+  assert_non_null(strstr(out, "abcd1111 "));
+  assert_non_null(strstr(out, "abcd1222 "));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, "\"short_id\":\"abcd1111\""));
+  free(out);
+  /* A unique prefix, and the same in upper case. */
+  assert_int_equal(fx_advisor(&g, "show abcd11", NULL, &out), 0);
+  assert_non_null(strstr(out, "abcd1111"));
+  assert_null(strstr(out, "abcd1222"));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "show ABCD12 --json", NULL, &out), 0);
+  assert_non_null(strstr(out, th2));
+  free(out);
+  snprintf(args, sizeof args, "show %.4s", g_akut_th);
+  if (strncmp(g_akut_th, "abcd", 4) != 0) {
+    assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+    free(out);
+  }
+  /* Ambiguous: both candidates, told apart. */
+  assert_int_equal(fx_advisor(&g, "show abcd1", NULL, &out), 1);
+  if (strstr(out, "ambiguous") == NULL) fprintf(stderr, "show abcd1: %s\n", out);
+  assert_non_null(strstr(out, "ambiguous"));
+  assert_non_null(strstr(out, "abcd1111"));
+  assert_non_null(strstr(out, "abcd1222"));
+  free(out);
+  /* Too short, and no match. */
+  assert_int_equal(fx_advisor(&g, "show abc", NULL, &out), 2);
+  assert_non_null(strstr(out, "at least 4"));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "show ffff0000", NULL, &out), 1);
+  assert_non_null(strstr(out, "no such thread"));
+  free(out);
+  /* The audit log keeps the whole id. */
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(args, sizeof args, "action=show thread=%s", th1);
+  assert_non_null(strstr(audit, args));
+  free(audit);
+}
+
 /* The socket: mode 0660, the configured group (here the test's own group, by name). A
  * socket in a folder others can write is refused at start, with a clear reason. */
 static void test_socket_mode_and_folder(void **state) {
@@ -174,7 +232,8 @@ static void test_escalation(void **state) {
   assert_non_null(strstr(audit, needle));
   free(audit);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
-  char *h = strstr(out, g_haster_th), *nl = h != NULL ? strchr(h, '\n') : NULL;
+  snprintf(needle, sizeof needle, "%.8s", g_haster_th); /* listings show short ids */
+  char *h = strstr(out, needle), *nl = h != NULL ? strchr(h, '\n') : NULL;
   assert_non_null(nl);
   *nl = 0;
   assert_non_null(strstr(h, "OVERDUE"));
@@ -649,6 +708,7 @@ static void test_restart_without_loss(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_order_and_deadlines),
+      cmocka_unit_test(test_short_thread_ids),
       cmocka_unit_test(test_socket_mode_and_folder),
       cmocka_unit_test(test_show_sends_opened),
       cmocka_unit_test(test_escalation),
