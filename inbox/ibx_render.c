@@ -66,6 +66,9 @@ static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now, u
                      t->claimed_by[0] != 0 ? "claimed by " : "");
   rp__ibx_buf_safe(b, t->claimed_by);
   rp__ibx_buf_puts(b, "\n    ");
+  /* A thread that something other than a request started says what started it. */
+  if (t->kind != RP__PL_REQUEST)
+    rp__ibx_buf_printf(b, "%s ", rp__payload_kind_name((uint64_t)t->kind));
   categories(b, t->categories, 0);
   rp__ibx_buf_puts(b, "\n");
 }

@@ -106,6 +106,10 @@ int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IB
  * NULL, else RP_IBX_ID_STRLEN bytes). */
 int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id);
 
+/* Whether the thread holds a message of kind that the team sent (1/0): a registration
+ * answers the network_announcement in its thread. */
+int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind);
+
 /* Thread updates, each one transaction. */
 /* Sets opened_at (and state opened if new) once; *first says whether this was the first
  * opening. */

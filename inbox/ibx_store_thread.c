@@ -175,6 +175,22 @@ int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id
   return found;
 }
 
+int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind) {
+  sqlite3_stmt *s = NULL;
+  int found = 0;
+  pthread_mutex_lock(&st->mu);
+  if (rp__ibx_store_prep(st, "SELECT 1 FROM messages WHERE thread_id = ? AND kind = ? AND dir = ?"
+                             " LIMIT 1", &s) == 0) {
+    sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, kind);
+    sqlite3_bind_int(s, 3, RP_IBX_OUT);
+    found = sqlite3_step(s) == SQLITE_ROW;
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return found;
+}
+
 /* Runs an UPDATE on one thread with up to three integer parameters and the thread id as
  * the last one; RP_ENOTFOUND if no row changed. */
 static int update(rp__ibx_store *st, const char *sql, const char *thread_id, int nargs,

@@ -605,6 +605,10 @@ static void test_announce_and_registrations(void **state) {
   ref = rp_received_msg_id(r[0]);
   assert_non_null(strstr(out, ref));
   free(out);
+  /* It belongs to its announcement: no thread of its own in the listing. */
+  assert_int_equal(fx_advisor(&g, "list --all --json", NULL, &out), 0);
+  assert_null(strstr(out, "\"kind\":\"registration\""));
+  free(out);
   rp_received_free(r[0]);
   rp_received_free(r[1]);
 }
