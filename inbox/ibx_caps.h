@@ -48,6 +48,8 @@
 #define RP_IBX_TICK_MIN_MS 50u
 #define RP_IBX_TICK_MAX_MS 3600000u
 #define RP_IBX_TICK_DEFAULT_MS 30000u
+/* Closure days and half days in [office] closed / half_days, each. */
+#define RP_IBX_DATES_MAX 64u
 /* Days the service clock walks forward at most when it adds office time. */
 #define RP_IBX_CLOCK_DAYS_MAX 800
 

@@ -15,6 +15,7 @@ typedef struct load_ctx {
   char *err;
   size_t cap;
   int failed;
+  int seen_closed, seen_half; /* the first line replaces the defaults, later ones add */
 } load_ctx;
 
 void rp__ibx_config_defaults(rp__ibx_config *c) {
@@ -102,6 +103,21 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("office", "hours")) r = rp__ibx_hours_parse_span(&c->hours, v);
   else if (IS("office", "days")) r = rp__ibx_hours_parse_days(&c->hours, v);
   else if (IS("office", "socialvagt")) r = set_str(c->socialvagt, sizeof c->socialvagt, v);
+  /* A long list goes on several lines (repeated keys or indented continuation lines:
+   * the INI reader's lines hold 200 bytes). */
+  else if (IS("office", "closed")) {
+    if (!x->seen_closed++) c->hours.nclosed = 0;
+    r = rp__ibx_hours_parse_dates(v, c->hours.closed, &c->hours.nclosed);
+  } else if (IS("office", "half_days")) {
+    if (!x->seen_half++) c->hours.nhalf = 0;
+    r = rp__ibx_hours_parse_dates(v, c->hours.half, &c->hours.nhalf);
+  }
+  else if (IS("office", "half_day_closes"))
+    r = rp__ibx_hours_parse_time(v, &c->hours.half_close_min);
+  else if (IS("office", "holidays")) {
+    r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
+    c->hours.holidays = strcmp(v, "danish") == 0;
+  }
   else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
   return r;
 }
@@ -110,6 +126,11 @@ static int handler(void *user, const char *sec, const char *key, const char *v) 
   load_ctx *x = user;
   if (x->failed) return 1;
   int r = one(x, sec, key, v);
+  if (r == RP_ETOOBIG && strcmp(sec, "office") == 0) {
+    snprintf(x->err, x->cap, "[office] %s: more than %u dates", key, RP_IBX_DATES_MAX);
+    x->failed = 1;
+    return 0;
+  }
   if (r == RP_ETOOBIG) {
     snprintf(x->err, x->cap, "[advisors] %s: more than %u advisors", key, RP_IBX_ADVISORS_MAX);
     x->failed = 1;

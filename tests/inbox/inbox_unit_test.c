@@ -21,7 +21,9 @@
 #include "ibx_store.h"
 #include "testutil.h"
 
-#define MON_0900 1767603600000ull /* Mon 2026-01-05 09:00 UTC */
+/* Mon 2026-01-05 09:00 in Copenhagen (08:00 UTC): office hours are Copenhagen's,
+ * whatever the TZ this test runs with (inbox_calendar_test.c goes further). */
+#define MON_0900 1767600000000ull
 #define HOUR 3600000ull
 
 static void test_clock_deadlines(void **state) {
