@@ -50,6 +50,12 @@
 #define RP_IBX_TICK_DEFAULT_MS 30000u
 /* Closure days and half days in [office] closed / half_days, each. */
 #define RP_IBX_DATES_MAX 64u
+/* Alert commands running at once (one per escalation), and how long each may run:
+ * 100 ms .. 10 minutes, 10 s by default. */
+#define RP_IBX_ALERTS_MAX 8u
+#define RP_IBX_ALERT_TIMEOUT_MIN_MS 100u
+#define RP_IBX_ALERT_TIMEOUT_MAX_MS 600000u
+#define RP_IBX_ALERT_TIMEOUT_DEFAULT_MS 10000u
 /* Days the service clock walks forward at most when it adds office time. */
 #define RP_IBX_CLOCK_DAYS_MAX 800
 

@@ -26,6 +26,7 @@ void rp__ibx_config_defaults(rp__ibx_config *c) {
   c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
   c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
   c->log_level = RP_IBX_LOG_INFO;
+  c->alert_timeout_ms = RP_IBX_ALERT_TIMEOUT_DEFAULT_MS;
   rp__ibx_hours_default(&c->hours);
   snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
 }
@@ -118,7 +119,15 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
     r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
     c->hours.holidays = strcmp(v, "danish") == 0;
   }
-  else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
+  /* The alert command is exec'd as it stands: an absolute path, no arguments, nothing a
+   * shell would read. */
+  else if (IS("alerts", "command"))
+    r = v[0] == '/' && strpbrk(v, " \t") == NULL ? set_str(c->alert_cmd, sizeof c->alert_cmd, v)
+                                                 : RP_ECONFIG;
+  else if (IS("alerts", "timeout_ms")) {
+    if ((r = set_uint(&n, v, RP_IBX_ALERT_TIMEOUT_MIN_MS, RP_IBX_ALERT_TIMEOUT_MAX_MS)) == 0)
+      c->alert_timeout_ms = (unsigned)n;
+  } else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
   return r;
 }
 

@@ -172,6 +172,7 @@ int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, s
   pthread_mutex_init(&d->mu, NULL);
   snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
   rp__ibx_config_defaults(&d->cfg);
+  rp__ibx_alerts_init(&d->alerts);
   if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
   rp__ibx_log_set_level(d->cfg.log_level);
   rp__ibx_ident_start();
@@ -220,6 +221,8 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   d->cfg.tick_ms = c.tick_ms;
   d->cfg.log_level = c.log_level;
   memcpy(d->cfg.advisors, c.advisors, sizeof c.advisors);
+  memcpy(d->cfg.alert_cmd, c.alert_cmd, sizeof c.alert_cmd);
+  d->cfg.alert_timeout_ms = c.alert_timeout_ms;
   d->cfg.nadvisors = c.nadvisors;
   rp__roster_free(d->roster);
   d->roster = ro;

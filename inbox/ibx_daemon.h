@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "ibx_alert.h"
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
@@ -34,6 +35,7 @@ typedef struct rp__ibx_daemon {
   rp_client *client;
   int listen_fd;
   int sig_pipe[2];
+  rp__ibx_alerts alerts; /* main thread only */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store, the audit log and the roster,

@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
   rp__ibx_daemon d;
   char err[512];
   if (stdio_guard() != 0) return 1;
+  rp__ibx_log_init();
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
     switch (c) {
       case 'c': config = optarg; break;

@@ -64,6 +64,7 @@ static void check_all(const char *prog) {
   }
   free(out);
   free(err);
+  tu_rmtree(dir);
 }
 
 static void test_help_standalone(void **state) {

@@ -143,6 +143,8 @@ static inline void fx_write_conf(fx *x, const char *extra) {
 typedef struct fx_start {
   const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd-test */
   int close_stdio;  /* start with fds 0, 1 and 2 closed (no log file) */
+  int journal;      /* as systemd starts it with stderr to the journal: JOURNAL_STREAM
+                       names the log file's device and inode */
 } fx_start;
 
 static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
@@ -156,6 +158,16 @@ static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
    * lock at the moment of the fork). */
   setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
   setenv("RP_INBOXD_TEST_USER_FILE", x->userf, 1);
+  if (o->journal) {
+    struct stat st;
+    char v[64];
+    int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 || fstat(fd, &st) != 0) return RP_EIO;
+    close(fd);
+    snprintf(v, sizeof v, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", v, 1);
+  }
   pid_t pid = fork();
   if (pid < 0) return RP_EIO;
   if (pid == 0) {
@@ -171,6 +183,7 @@ static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
     _exit(127);
   }
   x->inboxd = pid;
+  unsetenv("JOURNAL_STREAM");
   for (int i = 0; i < 200; i++) {
     struct stat st;
     if (stat(x->sock, &st) == 0) return 0;
