@@ -54,9 +54,9 @@ static const char *const k_summer[][2] = {
 /* Seconds of UTC midnight of "YYYY-MM-DD" (timegm: the C library, not our code). */
 static int64_t utc_midnight(const char *date) {
   struct tm tm = {0};
-  tm.tm_year = atoi(date) - 1900;
-  tm.tm_mon = atoi(date + 5) - 1;
-  tm.tm_mday = atoi(date + 8);
+  tm.tm_year = (int)strtol(date, NULL, 10) - 1900;
+  tm.tm_mon = (int)strtol(date + 5, NULL, 10) - 1;
+  tm.tm_mday = (int)strtol(date + 8, NULL, 10);
   return (int64_t)timegm(&tm);
 }
 
@@ -334,7 +334,7 @@ static void test_half_days_and_closures(void **state) {
   assert_int_equal(rp__ibx_hours_parse_dates(many, d, &n), 0);
   assert_int_equal(n, RP_IBX_DATES_MAX);
   n = 0;
-  strcat(many, ",12-30");
+  snprintf(many + strlen(many), sizeof many - strlen(many), ",12-30");
   assert_int_equal(rp__ibx_hours_parse_dates(many, d, &n), RP_ETOOBIG);
 }
 

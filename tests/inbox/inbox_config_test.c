@@ -73,7 +73,7 @@ static void test_office_calendar(void **state) {
   assert_int_equal(load(many, &c, err, sizeof err), 0);
   assert_int_equal(c.hours.nclosed, RP_IBX_DATES_MAX);
   assert_int_equal(c.hours.closed[RP_IBX_DATES_MAX - 1], RP_IBX_DATE(0, 3, 8));
-  strcat(many, "closed = 12-30\n");
+  snprintf(many + strlen(many), sizeof many - strlen(many), "closed = 12-30\n");
   assert_int_equal(load(many, &c, err, sizeof err), RP_ECONFIG);
   if (strstr(err, "more than 64 dates") == NULL) fprintf(stderr, "err: %s\n", err);
   assert_non_null(strstr(err, "more than 64 dates"));

@@ -54,9 +54,9 @@ static const char *const k_summer[][2] = {
 static uint64_t ten_oclock(const char *date) {
   struct tm tm = {0};
   int summer = 0;
-  tm.tm_year = atoi(date) - 1900;
-  tm.tm_mon = atoi(date + 5) - 1;
-  tm.tm_mday = atoi(date + 8);
+  tm.tm_year = (int)strtol(date, NULL, 10) - 1900;
+  tm.tm_mon = (int)strtol(date + 5, NULL, 10) - 1;
+  tm.tm_mday = (int)strtol(date + 8, NULL, 10);
   tm.tm_hour = 10;
   /* Dates in this form compare as text; 10:00 is after the change on its day. */
   for (size_t i = 0; i < sizeof k_summer / sizeof k_summer[0]; i++)
