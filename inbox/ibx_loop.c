@@ -37,8 +37,9 @@ static void install_signals(int fd) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
-  /* An alert command that exits wakes the loop to be reaped and its result logged. */
-  sa.sa_flags = SA_NOCLDSTOP;
+  /* An alert command that exits wakes the loop to be reaped and its result logged. The
+   * signal may land on the client library's thread: let its calls resume. */
+  sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
   sigaction(SIGCHLD, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 }
