@@ -12,24 +12,14 @@
 #include "advisor_int.h"
 #include "ibx_sock.h"
 
-static const char k_usage[] =
-    "Usage: rejsepost advisor [--socket PATH] <command> [options]\n"
-    "\n"
-    "The team's advisor commands; they talk to rejsepost-inboxd over its local socket\n"
-    "(default " RP_ADVISOR_SOCKET_DEFAULT ", or $RP_ADVISOR_SOCKET).\n"
-    "\n"
-    "  list [--state S] [--municipality NNN] [--category C] [--all] [--json]\n"
-    "      threads, akut first, then by deadline; '!!' marks akut, OVERDUE a missed deadline\n"
-    "  show THREAD [--json]          the thread; the first opening sends the 'opened' receipt\n"
-    "  claim THREAD [--takeover]     take the thread (--takeover: from another advisor)\n"
-    "  reply THREAD [--file F | --stdin]   send advice (default: edit it in $EDITOR)\n"
-    "  ask THREAD [--file F | --stdin]     ask the municipality for more information\n"
-    "  close THREAD --outcome O      close with an anonymous outcome code\n"
-    "  announce --network oest|vest --date YYYY-MM-DD --host NNN --title T\n"
-    "           --deadline YYYY-MM-DD [--file F | --stdin]   programme to every member\n"
-    "  registrations [--json]        registrations received for announcements\n"
-    "  export THREAD --out PREFIX    write PREFIX.json and PREFIX.txt (mode 0600)\n"
-    "  audit-verify                  check the audit log's hash chain\n";
+/* --help or -h among a command's arguments (before a "--") asks for its usage. */
+static int wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) return 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+  }
+  return 0;
+}
 
 static int write_file(const char *prefix, const char *ext, const char *s, size_t n) {
   char path[4096];
@@ -111,13 +101,12 @@ int rp__advisor_main(int argc, char **argv) {
     i += 2;
   }
   if (i >= argc || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-    fputs(k_usage, i >= argc ? stderr : stdout);
+    rp__adv_usage_all(i >= argc ? stderr : stdout);
     return i >= argc ? 2 : 0;
   }
+  /* A command's --help needs no daemon: its usage, exit 0. */
+  if (wants_help(argc - i, argv + i) && rp__adv_usage_cmd(argv[i], stdout) == 0) return 0;
   req.version = RP_SCHEMA_VERSION;
-  /* Tests only: the daemon honours it only when started with --test-clock. */
-  if (getenv("RP_ADVISOR_TEST_USER") != NULL)
-    req.test_user = rp__str_c(getenv("RP_ADVISOR_TEST_USER"));
   if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0) r = round_trip(o.socket, &req, &o);
   if (text != NULL) {
     sodium_memzero(text, strlen(text));

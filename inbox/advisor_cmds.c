@@ -35,7 +35,7 @@ static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what
 }
 
 enum { O_STATE = 1, O_MUN, O_CAT, O_ALL, O_JSON, O_FILE, O_STDIN, O_OUTCOME, O_NET, O_DATE,
-       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER };
+       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER, O_TO };
 
 static const struct option k_opts[] = {
     {"state", required_argument, NULL, O_STATE},     {"municipality", required_argument, NULL, O_MUN},
@@ -45,7 +45,7 @@ static const struct option k_opts[] = {
     {"network", required_argument, NULL, O_NET},     {"date", required_argument, NULL, O_DATE},
     {"host", required_argument, NULL, O_HOST},       {"title", required_argument, NULL, O_TITLE},
     {"deadline", required_argument, NULL, O_DEADLINE}, {"out", required_argument, NULL, O_OUT},
-    {"takeover", no_argument, NULL, O_TAKEOVER},
+    {"takeover", no_argument, NULL, O_TAKEOVER},       {"to", required_argument, NULL, O_TO},
     {NULL, 0, NULL, 0}};
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
@@ -65,14 +65,27 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     case O_DEADLINE: req->reg_deadline = s(optarg); return 0;
     case O_OUT: o->out = optarg; return 0;
     case O_TAKEOVER: req->takeover = true; return 0;
+    case O_TO: req->to = s(optarg); return 0;
     default: return 2;
   }
+}
+
+/* A thread as typed: its id or a unique prefix of at least RP_IBX_PREFIX_MIN hex digits,
+ * in either case (made lower case in place). */
+static int thread_arg(char *t) {
+  size_t n = strlen(t);
+  if (n < RP_IBX_PREFIX_MIN || n > 32) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] >= 'A' && t[i] <= 'F') t[i] = (char)(t[i] - 'A' + 'a');
+    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return -1;
+  }
+  return 0;
 }
 
 /* Which actions take a thread id, and which need text. */
 static int needs_thread(int a) {
   return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK ||
-         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT;
+         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT || a == RP_IBX_A_ASSIGN;
 }
 
 static int needs_text(int a) {
@@ -81,6 +94,9 @@ static int needs_text(int a) {
 
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
   if (req->takeover && req->action != RP_IBX_A_CLAIM) return bad("--takeover is for claim", NULL);
+  if (req->to.n != 0 && req->action != RP_IBX_A_ASSIGN) return bad("--to is for assign", NULL);
+  if (req->action == RP_IBX_A_ASSIGN && req->to.n == 0)
+    return bad("assign needs --to USER (the colleague's Unix user name)", NULL);
   if (req->action == RP_IBX_A_CLOSE && req->outcome == 0)
     return bad("close needs --outcome", NULL);
   if (req->action == RP_IBX_A_EXPORT && o->out == NULL)
@@ -104,6 +120,9 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char
     if ((r = one_opt(c, req, o)) != 0) return r == 2 && c == '?' ? bad("bad option", NULL) : r;
   if (needs_thread(req->action)) {
     if (optind >= argc) return bad("a thread id is needed by", argv[0]);
+    if (thread_arg(argv[optind]) != 0)
+      return bad("a thread is its id or a unique prefix of it: at least 4 and at most 32 hex "
+                 "digits, not", argv[optind]);
     req->thread = s(argv[optind++]);
   }
   if (optind < argc) return bad("unexpected argument", argv[optind]);

@@ -4,6 +4,7 @@
 #define RP_ADVISOR_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ibx_areq.h"
 
@@ -21,5 +22,9 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char
 /* Reads the text of a reply, question or programme from --file, --stdin or $EDITOR
  * into a malloc'd NUL-terminated buffer. 0 or 2 (printed). */
 int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out);
+
+/* advisor_usage.c: the overview, and one command's usage (-1 if name is unknown). */
+void rp__adv_usage_all(FILE *out);
+int rp__adv_usage_cmd(const char *name, FILE *out);
 
 #endif

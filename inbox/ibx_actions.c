@@ -11,21 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibx_areq.h"
-#include "ibx_daemon.h"
+#include "ibx_act.h"
 #include "ibx_log.h"
 #include "ibx_render.h"
 #include "ibx_sock.h"
 #include "payload.h"
 
-typedef struct act {
-  rp__ibx_daemon *d;
-  const char *who;
-  const rp__ibx_req *req;
-  const char *audit_as; /* the audit log's action name, if not the request's */
-  char thread[33];
-  rp__ibx_buf msg, text, json;
-} act;
+typedef rp__ibx_act act;
 
 /* The request's text fields as C strings (bounded copies; caller frees). */
 static char *cstr(rp__str s) {
@@ -37,14 +29,41 @@ static char *cstr(rp__str s) {
   return p;
 }
 
-static int need_thread(act *a, rp__ibx_thread *t) {
+/* "ambiguous thread prefix ...": the candidates with as many digits as tell them apart
+ * (at least as many as a listing shows). */
+static void ambiguous(act *a, char (*cand)[RP_IBX_ID_STRLEN], unsigned n) {
+  unsigned len = RP_IBX_SHORT_ID_MIN, shown = n < RP_IBX_PREFIX_CANDIDATES ? n : RP_IBX_PREFIX_CANDIDATES;
+  for (unsigned i = 1; i < shown; i++) {
+    unsigned c = 0;
+    while (c < 32 && cand[i][c] == cand[i - 1][c]) c++;
+    if (c + 1 > len) len = c + 1 > 32 ? 32 : c + 1;
+  }
+  rp__ibx_buf_printf(&a->msg, "ambiguous thread prefix %s: it matches", a->thread);
+  for (unsigned i = 0; i < shown; i++)
+    rp__ibx_buf_printf(&a->msg, "%s %.*s", i > 0 ? "," : "", (int)len, cand[i]);
+  rp__ibx_buf_printf(&a->msg, "%s; type more digits",
+                     n > RP_IBX_PREFIX_CANDIDATES ? " and more" : "");
+}
+
+int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
+  char full[RP_IBX_ID_STRLEN], cand[RP_IBX_PREFIX_CANDIDATES][RP_IBX_ID_STRLEN];
+  unsigned n = 0;
   int r;
   if (a->thread[0] == 0) {
     rp__ibx_buf_puts(&a->msg, "a thread id is required");
     return RP_EMISSING;
   }
-  if ((r = rp__ibx_store_thread(a->d->st, a->thread, t)) != 0)
-    rp__ibx_buf_puts(&a->msg, "no such thread");
+  /* A unique prefix, as in git; from here on (and in the audit log) the whole id. */
+  r = rp__ibx_store_resolve(a->d->st, a->thread, full, cand, &n);
+  if (r == RP_EEXIST) {
+    ambiguous(a, cand, n);
+    return RP_EINVAL;
+  }
+  if (r == 0) {
+    memcpy(a->thread, full, sizeof full);
+    r = rp__ibx_store_thread(a->d->st, a->thread, t);
+  }
+  if (r == RP_ENOTFOUND) rp__ibx_buf_puts(&a->msg, "no such thread");
   return r;
 }
 
@@ -66,7 +85,7 @@ static int do_list(act *a) {
 
 static int do_show(act *a, int is_export) {
   rp__ibx_thread t;
-  int first = 0, r = need_thread(a, &t);
+  int first = 0, r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
   if (!is_export && (r = rp__ibx_store_opened(a->d->st, a->thread, rp__ibx_now(a->d), &first)) != 0)
     return r;
@@ -83,39 +102,16 @@ static int do_show(act *a, int is_export) {
   return r;
 }
 
-static int do_claim(act *a) {
-  rp__ibx_thread t;
-  int r = need_thread(a, &t), other;
-  if (r != 0) return r;
-  other = t.claimed_by[0] != 0 && strcmp(t.claimed_by, a->who) != 0;
-  r = rp__ibx_store_claim(a->d->st, a->thread, a->who, a->req->takeover, rp__ibx_now(a->d));
-  if (r == RP_EBUSY) {
-    rp__ibx_buf_printf(&a->msg, "refused: %s holds this thread (claim --takeover %s takes it "
-                       "over, and the audit log records it)", t.claimed_by, a->thread);
-  } else if (r == RP_ESTATE) {
-    rp__ibx_buf_puts(&a->msg, "the thread is closed");
-  } else if (r == 0 && other) {
-    a->audit_as = "takeover";
-    rp__ibx_buf_printf(&a->msg, "claimed %s (taken over from %s)", a->thread, t.claimed_by);
-  } else if (r == 0) {
-    rp__ibx_buf_printf(&a->msg, "claimed %s", a->thread);
-  }
-  /* Tildeling: the municipality learns who handles its request, once per new holder. */
-  if (r == 0 && strcmp(t.claimed_by, a->who) != 0 &&
-      rp__ibx_send_assignment(a->d, &t, a->who) != 0)
-    rp__ibx_buf_puts(&a->msg, "; the assignment notice could not be sent (see the log)");
-  return r;
-}
-
 static int do_answer(act *a) {
   rp__ibx_thread t;
   char *text;
-  int r = need_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
+  int r = rp__ibx_act_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
   if (r != 0) return r;
   if (t.state == RP_IBX_ST_CLOSED) {
     rp__ibx_buf_puts(&a->msg, "the thread is closed");
     return RP_ESTATE;
   }
+  if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if (a->req->text.n == 0) {
     rp__ibx_buf_puts(&a->msg, "the text is empty");
     return RP_EMISSING;
@@ -133,7 +129,7 @@ static int do_answer(act *a) {
 
 static int do_close(act *a) {
   rp__ibx_thread t;
-  int r = need_thread(a, &t);
+  int r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
   if (a->req->outcome == 0) {
     rp__ibx_buf_puts(&a->msg, "an outcome code is required");
@@ -143,6 +139,7 @@ static int do_close(act *a) {
     rp__ibx_buf_puts(&a->msg, "the thread is already closed");
     return RP_ESTATE;
   }
+  if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if ((r = rp__ibx_send_closure(a->d, &t, a->who, a->req->outcome, &a->msg)) != 0) return r;
   return rp__ibx_store_close_thread(a->d->st, a->thread, a->req->outcome, rp__ibx_now(a->d));
 }
@@ -186,12 +183,34 @@ static int do_verify(act *a) {
   return r;
 }
 
+/* Whether an action sends something to a municipality in an advisor's name or changes
+ * who holds a thread. Reading (list, show, export, registrations, audit-verify) is open
+ * to everyone who can open the socket (the team's group). */
+static int acts(int action) {
+  return action == RP_IBX_A_CLAIM || action == RP_IBX_A_REPLY || action == RP_IBX_A_ASK ||
+         action == RP_IBX_A_CLOSE || action == RP_IBX_A_ANNOUNCE || action == RP_IBX_A_ASSIGN;
+}
+
+/* Only advisors listed in [advisors] act: what goes to a municipality carries their
+ * role and pseudonym from there, never the Unix login (often a real name, where
+ * advisors hide surnames for their safety). */
+static int may_act(act *a) {
+  if (rp__ibx_act_listed(a, a->who)) return 0;
+  rp__ibx_buf_printf(&a->msg, "refused: %s is not in [advisors] of the inbox configuration, "
+                     "so nothing can be sent under a pseudonym; ask the administrator to add "
+                     "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
+                     a->who, a->who);
+  return RP_EPERM;
+}
+
 static int dispatch(act *a) {
+  if (acts(a->req->action) && may_act(a) != 0) return RP_EPERM;
   switch (a->req->action) {
     case RP_IBX_A_LIST: return do_list(a);
     case RP_IBX_A_SHOW: return do_show(a, 0);
     case RP_IBX_A_EXPORT: return do_show(a, 1);
-    case RP_IBX_A_CLAIM: return do_claim(a);
+    case RP_IBX_A_CLAIM: return rp__ibx_do_claim(a);
+    case RP_IBX_A_ASSIGN: return rp__ibx_do_assign(a);
     case RP_IBX_A_REPLY:
     case RP_IBX_A_ASK: return do_answer(a);
     case RP_IBX_A_CLOSE: return do_close(a);
@@ -233,16 +252,6 @@ static void respond(int fd, act *a, int err) {
   }
 }
 
-/* Tests need two advisors but run as one Unix user: a daemon in test mode lets a request
- * name its user. Anywhere else the kernel's word (SO_PEERCRED) is the only one. */
-static int act_as(rp__ibx_daemon *d, const rp__ibx_req *req, char who[RP_IBX_WHO_MAX + 1]) {
-  if (req->test_user.n == 0) return 0;
-  if (!d->test_mode) return RP_EPERM;
-  memcpy(who, req->test_user.p, req->test_user.n);
-  who[req->test_user.n] = 0;
-  return 0;
-}
-
 void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
                            size_t len) {
   char who[RP_IBX_WHO_MAX + 1];
@@ -260,17 +269,13 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
     rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
                        where ? where : "");
     respond(fd, &a, r);
-  } else if ((r = act_as(d, &req, who)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=test_user", who,
-                rp_err_name(r));
-    rp__ibx_buf_puts(&a.msg, "test_user is honoured only by a daemon started with --test-clock");
-    respond(fd, &a, r);
   } else {
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
     a.thread[req.thread.n] = 0;
     r = dispatch(&a);
-    rp__ibx_audit_action(d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
-                         a.thread[0] ? a.thread : NULL);
+    rp__ibx_audit_action_to(d, who,
+                            a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
+                            a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
     rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s", who,
                 rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
                 r == 0 ? "ok" : rp_err_name(r));

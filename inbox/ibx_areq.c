@@ -12,7 +12,7 @@
   static const rp__enum name = {name##_names, sizeof name##_names / sizeof name##_names[0]}
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce", "registrations",
-     "export", "audit_verify");
+     "export", "audit_verify", "assign");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories and closure outcomes, in docs/PROTOCOL.md section 7 order. */
 ENUM(k_category, "negativ_social_kontrol", "aeresrelateret_konflikt", "trusler", "vold",
@@ -43,9 +43,10 @@ int rp__ibx_action_from_name(const char *name) {
   return rp__ibx_enum_find(&k_action, name);
 }
 
+/* A thread id or a unique prefix of one: RP_IBX_PREFIX_MIN..32 lowercase hex digits. */
 static int is_hex_id(rp__str s) {
-  if (s.n != 32) return 0;
-  for (uint32_t i = 0; i < 32; i++) {
+  if (s.n < RP_IBX_PREFIX_MIN || s.n > 32) return 0;
+  for (uint32_t i = 0; i < s.n; i++) {
     char c = s.p[i];
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
   }
@@ -67,6 +68,18 @@ static int is_date(rp__str s) {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
+/* A Unix user name as the audit log writes it: nothing a line or a shell could misread. */
+static int is_user(rp__str s) {
+  if (s.n == 0 || s.n > RP_IBX_WHO_MAX) return 0;
+  for (uint32_t i = 0; i < s.n; i++) {
+    char c = s.p[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
 static int fail(const char **where, const char *field) {
   if (where != NULL) *where = field;
   return RP_EINVAL;
@@ -80,11 +93,7 @@ static int req_check(const void *obj, const char **where) {
   if (r->event_on.n != 0 && !is_date(r->event_on)) return fail(where, "event_on");
   if (r->reg_deadline.n != 0 && !is_date(r->reg_deadline))
     return fail(where, "registration_deadline");
-  for (uint32_t i = 0; i < r->test_user.n; i++) {
-    char c = r->test_user.p[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-      return fail(where, "test_user");
-  }
+  if (r->to.n != 0 && !is_user(r->to)) return fail(where, "to");
   return 0;
 }
 
@@ -104,7 +113,8 @@ static const rp__field k_req_fields[] = {
     {.key = 12, .name = "registration_deadline", .type = RP__F_STR, .off = RO(reg_deadline), .max = 10},
     {.key = 13, .name = "all", .type = RP__F_BOOL, .off = RO(all)},
     {.key = 14, .name = "takeover", .type = RP__F_BOOL, .off = RO(takeover)},
-    {.key = 15, .name = "test_user", .type = RP__F_STR, .off = RO(test_user), .max = RP_IBX_WHO_MAX},
+    /* 15 retired (test_user of an older version): never reuse. */
+    {.key = 16, .name = "to", .type = RP__F_STR, .off = RO(to), .max = RP_IBX_WHO_MAX},
 };
 static const rp__schema k_req_schema = {"advisor_request", sizeof(rp__ibx_req), k_req_fields,
                                         sizeof k_req_fields / sizeof k_req_fields[0],

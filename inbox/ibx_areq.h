@@ -32,14 +32,15 @@ enum {
   RP_IBX_A_REGISTRATIONS,
   RP_IBX_A_EXPORT,
   RP_IBX_A_AUDIT_VERIFY,
-  RP_IBX_A_MAX = RP_IBX_A_AUDIT_VERIFY
+  RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
+  RP_IBX_A_MAX = RP_IBX_A_ASSIGN
 };
 
 /* A request. Texts borrow from the decoded buffer. */
 typedef struct rp__ibx_req {
   uint32_t version;     /* 0: RP_SCHEMA_VERSION */
   int action;           /* 1: RP_IBX_A_* (required) */
-  rp__str thread;       /* 2: 32 lowercase hex */
+  rp__str thread;       /* 2: a thread id or a unique prefix: 4..32 lowercase hex */
   int state;            /* 3: RP_IBX_ST_* name filter */
   rp__str municipality; /* 4: 3 digits */
   int category;         /* 5: a request category name */
@@ -52,8 +53,9 @@ typedef struct rp__ibx_req {
   rp__str reg_deadline; /* 12: YYYY-MM-DD */
   bool all;             /* 13: list closed threads too */
   bool takeover;        /* 14: claim a thread another advisor holds (audited) */
-  rp__str test_user;    /* 15: tests only: act as this user; honoured only by a daemon
-                           started with --test-clock, refused otherwise */
+  /* 15 is retired (an older version's test_user): never reuse it. A request that still
+   * carries it has the key skipped like any unknown key. */
+  rp__str to;           /* 16: assign: the advisor's Unix user name, [A-Za-z0-9._-] */
 } rp__ibx_req;
 
 /* A response. */
@@ -70,8 +72,8 @@ const char *rp__ibx_action_name(int action);
 int rp__ibx_action_from_name(const char *name);
 
 /* Decodes a request body (no length prefix). Rules beyond the schema: thread, when
- * present, is 32 lowercase hex; municipality and host_org are 3 digits; dates are
- * YYYY-MM-DD. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
+ * present, is RP_IBX_PREFIX_MIN..32 lowercase hex (the daemon resolves a prefix); municipality and host_org are 3 digits; dates are
+ * YYYY-MM-DD; to is 1..RP_IBX_WHO_MAX of [A-Za-z0-9._-]. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
 int rp__ibx_req_decode(const uint8_t *buf, size_t len, rp__ibx_req *out, const char **where);
 int rp__ibx_req_encode(const rp__ibx_req *r, uint8_t *buf, size_t cap, size_t *len);
 

@@ -182,25 +182,39 @@ static void sanitise(char *dst, size_t cap, const char *src) {
 
 int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                          const char *action, const char *thread, rp__ibx_audit_head *head) {
+  return rp__ibx_audit_append_to(a, now_ms, who, action, thread, NULL, head);
+}
+
+int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                            const char *action, const char *thread, const char *to,
+                            rp__ibx_audit_head *head) {
   char line[RP_IBX_AUDIT_LINE_MAX], w[RP_IBX_WHO_MAX + 1], act[33], th[33], prev[65], ts[32];
+  char tw[RP_IBX_WHO_MAX + 5];
   time_t t = (time_t)(now_ms / 1000);
   struct tm tm;
   int n, r = 0;
 
   /* Cut short, two users could look alike in the log: refuse instead. */
   if ((who != NULL && strlen(who) > RP_IBX_WHO_MAX) ||
+      (to != NULL && strlen(to) > RP_IBX_WHO_MAX) ||
       (action != NULL && strlen(action) >= sizeof act) ||
       (thread != NULL && strlen(thread) >= sizeof th))
     return RP_ETOOBIG;
   sanitise(w, sizeof w, who);
   sanitise(act, sizeof act, action);
   sanitise(th, sizeof th, thread);
+  tw[0] = 0;
+  if (to != NULL) {
+    memcpy(tw, " to=", 4);
+    sanitise(tw + 4, sizeof tw - 4, to);
+  }
   gmtime_r(&t, &tm);
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   pthread_mutex_lock(&a->mu);
   sodium_bin2hex(prev, sizeof prev, a->head.hash, 32);
-  n = snprintf(line, sizeof line, "%" PRIu64 " %" PRIu64 " %s who=%s action=%s thread=%s prev=%s\n",
-               a->head.seq + 1, now_ms, ts, w, act, th, prev);
+  n = snprintf(line, sizeof line,
+               "%" PRIu64 " %" PRIu64 " %s who=%s action=%s thread=%s%s prev=%s\n",
+               a->head.seq + 1, now_ms, ts, w, act, th, tw, prev);
   if (n <= 0 || (size_t)n >= sizeof line) {
     r = RP_ETOOBIG;
   } else if (write(a->fd, line, (size_t)n) != n) {

@@ -5,6 +5,8 @@
  *
  *   <seq> <unix_ms> <utc time> who=<user> action=<action> thread=<32 hex or -> prev=<64 hex>\n
  *
+ * (an assignment also names the new holder: "... thread=<32 hex> to=<user> prev=...").
+ *
  * seq counts from 1; prev is the SHA-256 of the whole previous line (newline included),
  * 64 zeros on line 1. The chain alone cannot show that the last lines were cut off, so
  * the daemon also keeps the head (seq and hash of the last line) in its database, and
@@ -41,6 +43,12 @@ void rp__ibx_audit_close(rp__ibx_audit *a);
  * Thread-safe. */
 int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                          const char *action, const char *thread, rp__ibx_audit_head *head);
+
+/* As rp__ibx_audit_append, with " to=<user>" after the thread (an assignment's new
+ * holder; sanitised as who). to NULL: no such field. */
+int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                            const char *action, const char *thread, const char *to,
+                            rp__ibx_audit_head *head);
 
 /* The head after the last append. */
 void rp__ibx_audit_head_get(rp__ibx_audit *a, rp__ibx_audit_head *head);

@@ -25,6 +25,13 @@
 #define RP_IBX_LIST_MAX 500u
 /* Messages one thread shows or exports. */
 #define RP_IBX_THREAD_MSGS_MAX 1000u
+/* Thread ids as advisors type them, as in git: any unique prefix of at least
+ * RP_IBX_PREFIX_MIN hex digits. Listings show RP_IBX_SHORT_ID_MIN digits, or more when
+ * two stored threads share that many. An ambiguous prefix is answered with at most
+ * RP_IBX_PREFIX_CANDIDATES candidates. */
+#define RP_IBX_PREFIX_MIN 4u
+#define RP_IBX_SHORT_ID_MIN 8u
+#define RP_IBX_PREFIX_CANDIDATES 8u
 /* A user name as the audit log records it. */
 #define RP_IBX_WHO_MAX 32u
 /* A path in the configuration. */
@@ -41,6 +48,14 @@
 #define RP_IBX_TICK_MIN_MS 50u
 #define RP_IBX_TICK_MAX_MS 3600000u
 #define RP_IBX_TICK_DEFAULT_MS 30000u
+/* Closure days and half days in [office] closed / half_days, each. */
+#define RP_IBX_DATES_MAX 64u
+/* Alert commands running at once (one per escalation), and how long each may run:
+ * 100 ms .. 10 minutes, 10 s by default. */
+#define RP_IBX_ALERTS_MAX 8u
+#define RP_IBX_ALERT_TIMEOUT_MIN_MS 100u
+#define RP_IBX_ALERT_TIMEOUT_MAX_MS 600000u
+#define RP_IBX_ALERT_TIMEOUT_DEFAULT_MS 10000u
 /* Days the service clock walks forward at most when it adds office time. */
 #define RP_IBX_CLOCK_DAYS_MAX 800
 

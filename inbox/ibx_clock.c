@@ -2,23 +2,30 @@
 #include "ibx_clock.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "envelope_hdr.h"
+#include "ibx_cal.h"
 #include "rejsepost_errors.h"
 
 static const char *const k_days[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 void rp__ibx_hours_default(rp__ibx_hours *h) {
+  memset(h, 0, sizeof *h);
   h->start_min = 8 * 60;
   h->end_min = 16 * 60;
   h->days = 0x3eu; /* Monday .. Friday */
+  h->holidays = 1;
+  /* Juleaftensdag, nytårsaftensdag and grundlovsdag: closed in the afternoon. */
+  h->half_close_min = 12 * 60;
+  h->half[0] = RP_IBX_DATE(0, 6, 5);
+  h->half[1] = RP_IBX_DATE(0, 12, 24);
+  h->half[2] = RP_IBX_DATE(0, 12, 31);
+  h->nhalf = 3;
 }
 
-static int parse_hhmm(const char *s, unsigned *out) {
-  if (strlen(s) != 5 || s[2] != ':') return RP_ECONFIG;
+int rp__ibx_hours_parse_time(const char *s, unsigned *out) {
+  if (s == NULL || strlen(s) != 5 || s[2] != ':') return RP_ECONFIG;
   for (int i = 0; i < 5; i++)
     if (i != 2 && (s[i] < '0' || s[i] > '9')) return RP_ECONFIG;
   unsigned hh = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
@@ -37,7 +44,8 @@ int rp__ibx_hours_parse_span(rp__ibx_hours *h, const char *span) {
   memcpy(a, span, 5);
   a[5] = 0;
   memcpy(b, dash + 1, 6);
-  if (parse_hhmm(a, &s) != 0 || parse_hhmm(b, &e) != 0 || s >= e) return RP_ECONFIG;
+  if (rp__ibx_hours_parse_time(a, &s) != 0 || rp__ibx_hours_parse_time(b, &e) != 0 || s >= e)
+    return RP_ECONFIG;
   h->start_min = s;
   h->end_min = e;
   return 0;
@@ -71,53 +79,97 @@ int rp__ibx_hours_parse_days(rp__ibx_hours *h, const char *days) {
   return 0;
 }
 
-/* Local midnight of the day containing t, plus `min` minutes. */
-static time_t day_at(time_t t, unsigned min) {
-  struct tm tm;
-  localtime_r(&t, &tm);
-  tm.tm_hour = (int)(min / 60);
-  tm.tm_min = (int)(min % 60);
-  tm.tm_sec = 0;
-  tm.tm_isdst = -1;
-  return mktime(&tm);
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, size_t n) {
+  int v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
 }
 
-static time_t next_midnight(time_t t) {
-  struct tm tm;
-  localtime_r(&t, &tm);
-  tm.tm_mday += 1;
-  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  tm.tm_isdst = -1;
-  return mktime(&tm);
+/* "YYYY-MM-DD" or "MM-DD" (len bytes at s). */
+static int parse_date(const char *s, size_t len, uint32_t *out) {
+  static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y = 0, m, d;
+  if (len == 10 && s[4] == '-') {
+    if ((y = digits(s, 4)) < 1970) return RP_ECONFIG;
+    s += 5;
+    len -= 5;
+  }
+  if (len != 5 || s[2] != '-' || (m = digits(s, 2)) < 1 || m > 12 || (d = digits(s + 3, 2)) < 1 ||
+      (unsigned)d > mdays[m - 1])
+    return RP_ECONFIG;
+  *out = RP_IBX_DATE(y, m, d);
+  return 0;
 }
 
-static int is_workday(const rp__ibx_hours *h, time_t t) {
-  struct tm tm;
-  localtime_r(&t, &tm);
-  return (h->days >> tm.tm_wday) & 1u;
+int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX], unsigned *n) {
+  const char *p = list;
+  unsigned k = *n, start = *n;
+  if (list == NULL || *list == 0) return RP_ECONFIG;
+  if (strcmp(list, "none") == 0) {
+    *n = 0;
+    return 0;
+  }
+  while (*p != 0) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t len = strcspn(p, ", ");
+    if (len == 0) break;
+    if (k == RP_IBX_DATES_MAX) return RP_ETOOBIG;
+    if (parse_date(p, len, &out[k]) != 0) return RP_ECONFIG;
+    k++;
+    p += len;
+  }
+  if (k == start) return RP_ECONFIG;
+  *n = k;
+  return 0;
+}
+
+static int listed(const uint32_t *dates, unsigned n, int64_t y, unsigned m, unsigned d) {
+  for (unsigned i = 0; i < n; i++)
+    if (dates[i] == RP_IBX_DATE(0, m, d) || dates[i] == RP_IBX_DATE(y, m, d)) return 1;
+  return 0;
+}
+
+/* When the office closes on day z (minutes after midnight); 0 if it does not open. */
+static unsigned closes(const rp__ibx_hours *h, int64_t z) {
+  int64_t y;
+  unsigned m, d;
+  if (!((h->days >> rp__ibx_cal_weekday(z)) & 1u)) return 0;
+  if (h->holidays && rp__ibx_cal_holiday(z) != NULL) return 0;
+  rp__ibx_cal_civil(z, &y, &m, &d);
+  if (listed(h->closed, h->nclosed, y, m, d)) return 0;
+  if (listed(h->half, h->nhalf, y, m, d) && h->half_close_min < h->end_min)
+    return h->half_close_min > h->start_min ? h->half_close_min : 0;
+  return h->end_min;
 }
 
 int rp__ibx_hours_open(const rp__ibx_hours *h, uint64_t t_ms) {
-  time_t t = (time_t)(t_ms / 1000);
-  if (!is_workday(h, t)) return 0;
-  return t >= day_at(t, h->start_min) && t < day_at(t, h->end_min);
+  int64_t t = (int64_t)(t_ms / 1000), z;
+  unsigned sec, end;
+  rp__ibx_cph_local(t, &z, &sec);
+  if ((end = closes(h, z)) == 0) return 0;
+  /* Compared as instants, so that a day on which the clocks change counts right. */
+  return t >= rp__ibx_cph_utc(z, h->start_min) && t < rp__ibx_cph_utc(z, end);
 }
 
 uint64_t rp__ibx_hours_add(const rp__ibx_hours *h, uint64_t t_ms, uint64_t minutes) {
-  time_t t = (time_t)(t_ms / 1000);
-  int64_t left = (int64_t)minutes * 60;
-  unsigned ms = (unsigned)(t_ms % 1000);
-
-  for (int i = 0; i < RP_IBX_CLOCK_DAYS_MAX; i++) {
-    if (is_workday(h, t)) {
-      time_t open = day_at(t, h->start_min), close = day_at(t, h->end_min);
+  int64_t t = (int64_t)(t_ms / 1000), left = (int64_t)minutes * 60, z;
+  unsigned ms = (unsigned)(t_ms % 1000), sec, end;
+  rp__ibx_cph_local(t, &z, &sec);
+  /* Day by day in Copenhagen's calendar; office time is counted in real seconds. */
+  for (int i = 0; i < RP_IBX_CLOCK_DAYS_MAX; i++, z++) {
+    if ((end = closes(h, z)) != 0) {
+      int64_t open = rp__ibx_cph_utc(z, h->start_min), close = rp__ibx_cph_utc(z, end);
       if (t < open) t = open, ms = 0;
       if (t < close) {
-        if (left <= (int64_t)(close - t)) return (uint64_t)(t + left) * 1000 + ms;
-        left -= (int64_t)(close - t);
+        if (left <= close - t) return (uint64_t)(t + left) * 1000 + ms;
+        left -= close - t;
       }
     }
-    t = next_midnight(t);
+    t = rp__ibx_cph_utc(z + 1, 0);
     ms = 0;
   }
   return 0;
@@ -134,37 +186,15 @@ uint64_t rp__ibx_deadline(const rp__ibx_hours *h, int urg, uint64_t t_ms) {
   }
 }
 
-void rp__ibx_clock_init(rp__ibx_clock *c, int test_mode) {
-  const char *f = test_mode ? getenv(RP_IBX_CLOCK_ENV) : NULL;
-  c->file[0] = 0;
-  if (f != NULL && strlen(f) < sizeof c->file) snprintf(c->file, sizeof c->file, "%s", f);
-}
-
-uint64_t rp__ibx_clock_now(const rp__ibx_clock *c) {
-  struct timespec ts;
-  if (c != NULL && c->file[0] != 0) {
-    FILE *f = fopen(c->file, "r");
-    char buf[32] = {0};
-    if (f != NULL) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      char *end = NULL;
-      buf[n] = 0;
-      unsigned long long v = strtoull(buf, &end, 10);
-      if (end != buf && v > 0) return (uint64_t)v;
-    }
-  }
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 void rp__ibx_fmt_local(uint64_t t_ms, char *buf, size_t cap) {
-  time_t t = (time_t)(t_ms / 1000);
-  struct tm tm;
+  int64_t z, y;
+  unsigned sec, m, d;
   if (t_ms == 0) {
     snprintf(buf, cap, "-");
     return;
   }
-  localtime_r(&t, &tm);
-  if (strftime(buf, cap, "%Y-%m-%d %H:%M", &tm) == 0 && cap > 0) buf[0] = 0;
+  rp__ibx_cph_local((int64_t)(t_ms / 1000), &z, &sec);
+  rp__ibx_cal_civil(z, &y, &m, &d);
+  snprintf(buf, cap, "%04lld-%02u-%02u %02u:%02u", (long long)y, m, d, sec / 3600,
+           sec / 60 % 60);
 }

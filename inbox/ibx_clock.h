@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The service clock (DOMAIN.md "Urgency and its clock"): office hours, the deadline of
- * each urgency, and the daemon's notion of "now".
+ * The service clock (DOMAIN.md "Urgency and its clock"): office hours and the deadline
+ * of each urgency. ("Now" comes from ibx_ident.h.)
  *
- * Deadlines count office time, in the daemon's local time zone: akut 1 office hour,
- * haster 1 working day, normal 5 and plan 10 working days, where a working day is one
- * full span of office hours (08:00-16:00 by default: 8 office hours). A request that
- * arrives outside office hours starts its clock at the next opening.
+ * Deadlines count office time, in Copenhagen time whatever the machine's TZ (ibx_cal.h
+ * says why and how): akut 1 office hour, haster 1 working day, normal 5 and plan 10
+ * working days, where a working day is one full span of office hours (08:00-16:00 by
+ * default: 8 office hours). A request that arrives outside office hours starts its clock
+ * at the next opening.
  *
- * Tests control "now": when the daemon runs with --test-clock, the environment
- * variable RP_INBOXD_CLOCK_FILE names a file holding unix milliseconds as decimal text,
- * read at every call. Without --test-clock the variable is ignored, so a production
- * daemon cannot be fooled by its environment.
+ * The office is closed on the configured weekdays off, on the Danish public holidays
+ * (ibx_cal.h; unless holidays = none), and on configured closure days; on half days
+ * (24 and 31 December and 5 June afternoon by default) it closes at half_close_min
+ * (12:00 by default). Dates are configured as YYYY-MM-DD (that day) or MM-DD (every
+ * year).
  */
 #ifndef RP_IBX_CLOCK_H
 #define RP_IBX_CLOCK_H
@@ -21,14 +23,19 @@
 
 #include "ibx_caps.h"
 
-#define RP_IBX_CLOCK_ENV "RP_INBOXD_CLOCK_FILE"
+/* A configured date: year 0 means every year. */
+#define RP_IBX_DATE(y, m, d) (((uint32_t)(y) << 9) | ((uint32_t)(m) << 5) | (uint32_t)(d))
 
 typedef struct rp__ibx_hours {
   unsigned start_min, end_min; /* minutes after local midnight, start < end */
   unsigned days;               /* bit tm_wday (0 = Sunday) set for working days */
+  int holidays;                /* 1: closed on Danish public holidays (the default) */
+  unsigned half_close_min;     /* when a half day closes (minutes after midnight) */
+  uint32_t closed[RP_IBX_DATES_MAX], half[RP_IBX_DATES_MAX]; /* RP_IBX_DATE values */
+  unsigned nclosed, nhalf;
 } rp__ibx_hours;
 
-/* Mon-Fri 08:00-16:00. */
+/* Mon-Fri 08:00-16:00, Danish holidays, half days 06-05, 12-24, 12-31 closing 12:00. */
 void rp__ibx_hours_default(rp__ibx_hours *h);
 
 /* Parses "08:00-16:00" into start/end. RP_ECONFIG on a bad form or start >= end. */
@@ -37,7 +44,15 @@ int rp__ibx_hours_parse_span(rp__ibx_hours *h, const char *span);
 /* Parses "mon-fri" or "mon,tue,thu" (ranges and lists mixed) into days. RP_ECONFIG. */
 int rp__ibx_hours_parse_days(rp__ibx_hours *h, const char *days);
 
-/* Whether unix time t_ms falls inside office hours (local time). */
+/* Parses a list of dates "2026-05-15, 12-24" and appends them to out[0..*n) (at most
+ * RP_IBX_DATES_MAX in all); "none" empties the list. RP_ECONFIG on a bad date,
+ * RP_ETOOBIG if there would be more. */
+int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX], unsigned *n);
+
+/* Parses "HH:MM" into minutes after midnight (00:00..24:00). RP_ECONFIG. */
+int rp__ibx_hours_parse_time(const char *s, unsigned *min);
+
+/* Whether unix time t_ms falls inside office hours (Copenhagen time). */
 int rp__ibx_hours_open(const rp__ibx_hours *h, uint64_t t_ms);
 
 /* t_ms plus `minutes` of office time. 0 if no working day was found within
@@ -48,19 +63,7 @@ uint64_t rp__ibx_hours_add(const rp__ibx_hours *h, uint64_t t_ms, uint64_t minut
  * an unknown urgency. */
 uint64_t rp__ibx_deadline(const rp__ibx_hours *h, int urg, uint64_t t_ms);
 
-/* The clock. file[0] == 0: the system clock. */
-typedef struct rp__ibx_clock {
-  char file[RP_IBX_PATH_MAX];
-} rp__ibx_clock;
-
-/* Sets up the clock: the system clock unless test_mode and RP_INBOXD_CLOCK_FILE is set. */
-void rp__ibx_clock_init(rp__ibx_clock *c, int test_mode);
-
-/* Now, in unix ms. A test clock file that cannot be read falls back to the system
- * clock (and the test that set it fails on its own assertions). */
-uint64_t rp__ibx_clock_now(const rp__ibx_clock *c);
-
-/* Formats t_ms as local time "2026-01-05 09:00" into buf (at least 20 bytes). */
+/* Formats t_ms as Copenhagen time "2026-01-05 09:00" into buf (at least 20 bytes). */
 void rp__ibx_fmt_local(uint64_t t_ms, char *buf, size_t cap);
 
 #endif /* RP_IBX_CLOCK_H */

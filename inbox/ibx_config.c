@@ -15,15 +15,18 @@ typedef struct load_ctx {
   char *err;
   size_t cap;
   int failed;
+  int seen_closed, seen_half; /* the first line replaces the defaults, later ones add */
 } load_ctx;
 
 void rp__ibx_config_defaults(rp__ibx_config *c) {
   memset(c, 0, sizeof *c);
-  c->relay_port = 7411;
+  /* The relay's own default (server/config.c listens on 7443). */
+  c->relay_port = 7443;
   snprintf(c->relay_host, sizeof c->relay_host, "127.0.0.1");
   c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
   c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
   c->log_level = RP_IBX_LOG_INFO;
+  c->alert_timeout_ms = RP_IBX_ALERT_TIMEOUT_DEFAULT_MS;
   rp__ibx_hours_default(&c->hours);
   snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
 }
@@ -101,7 +104,30 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("office", "hours")) r = rp__ibx_hours_parse_span(&c->hours, v);
   else if (IS("office", "days")) r = rp__ibx_hours_parse_days(&c->hours, v);
   else if (IS("office", "socialvagt")) r = set_str(c->socialvagt, sizeof c->socialvagt, v);
-  else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
+  /* A long list goes on several lines (repeated keys or indented continuation lines:
+   * the INI reader's lines hold 200 bytes). */
+  else if (IS("office", "closed")) {
+    if (!x->seen_closed++) c->hours.nclosed = 0;
+    r = rp__ibx_hours_parse_dates(v, c->hours.closed, &c->hours.nclosed);
+  } else if (IS("office", "half_days")) {
+    if (!x->seen_half++) c->hours.nhalf = 0;
+    r = rp__ibx_hours_parse_dates(v, c->hours.half, &c->hours.nhalf);
+  }
+  else if (IS("office", "half_day_closes"))
+    r = rp__ibx_hours_parse_time(v, &c->hours.half_close_min);
+  else if (IS("office", "holidays")) {
+    r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
+    c->hours.holidays = strcmp(v, "danish") == 0;
+  }
+  /* The alert command is exec'd as it stands: an absolute path, no arguments, nothing a
+   * shell would read. */
+  else if (IS("alerts", "command"))
+    r = v[0] == '/' && strpbrk(v, " \t") == NULL ? set_str(c->alert_cmd, sizeof c->alert_cmd, v)
+                                                 : RP_ECONFIG;
+  else if (IS("alerts", "timeout_ms")) {
+    if ((r = set_uint(&n, v, RP_IBX_ALERT_TIMEOUT_MIN_MS, RP_IBX_ALERT_TIMEOUT_MAX_MS)) == 0)
+      c->alert_timeout_ms = (unsigned)n;
+  } else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
   return r;
 }
 
@@ -109,6 +135,11 @@ static int handler(void *user, const char *sec, const char *key, const char *v) 
   load_ctx *x = user;
   if (x->failed) return 1;
   int r = one(x, sec, key, v);
+  if (r == RP_ETOOBIG && strcmp(sec, "office") == 0) {
+    snprintf(x->err, x->cap, "[office] %s: more than %u dates", key, RP_IBX_DATES_MAX);
+    x->failed = 1;
+    return 0;
+  }
   if (r == RP_ETOOBIG) {
     snprintf(x->err, x->cap, "[advisors] %s: more than %u advisors", key, RP_IBX_ADVISORS_MAX);
     x->failed = 1;

@@ -37,6 +37,9 @@ typedef struct rp__ibx_config {
   /* [office] */
   rp__ibx_hours hours;
   char socialvagt[128];
+  /* [alerts] */
+  char alert_cmd[RP_IBX_PATH_MAX]; /* "" = none */
+  unsigned alert_timeout_ms;
   /* [advisors] */
   rp__ibx_advisor advisors[RP_IBX_ADVISORS_MAX];
   unsigned nadvisors;

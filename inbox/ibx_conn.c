@@ -12,6 +12,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
+#include "ibx_ident.h"
 #include "ibx_log.h"
 #include "ibx_sock.h"
 #include "rejsepost_errors.h"
@@ -76,7 +77,7 @@ void rp__ibx_conns_accept(rp__ibx_conns *t, int listen_fd) {
   if (fd < 0) return;
   fcntl(fd, F_SETFD, FD_CLOEXEC);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  if (rp__ibx_sock_peer(fd, who, &uid) != 0) {
+  if (rp__ibx_ident_peer(fd, who, &uid) != 0) {
     close(fd);
     return;
   }

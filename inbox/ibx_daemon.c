@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #include "ibx_datakey.h"
+#include "ibx_ident.h"
 #include "ibx_log.h"
 #include "ibx_sock.h"
 #include "keyfile.h"
 
-uint64_t rp__ibx_now(rp__ibx_daemon *d) { return rp__ibx_clock_now(&d->clock); }
+uint64_t rp__ibx_now(rp__ibx_daemon *d) {
+  (void)d;
+  return rp__ibx_ident_now();
+}
 
 void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h) {
   pthread_mutex_lock(&d->mu);
@@ -24,9 +28,14 @@ void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h) {
 
 int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
                          const char *thread) {
+  return rp__ibx_audit_action_to(d, who, action, thread, NULL);
+}
+
+int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *to) {
   rp__ibx_audit_head h;
   uint8_t buf[40];
-  int r = rp__ibx_audit_append(d->audit, rp__ibx_now(d), who, action, thread, &h);
+  int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
   if (r != 0) {
     rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action, rp_err_name(r));
     return r;
@@ -156,20 +165,17 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   return 0;
 }
 
-int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
-                        char *err, size_t cap) {
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap) {
   int r;
   memset(d, 0, sizeof *d);
   d->listen_fd = d->sig_pipe[0] = d->sig_pipe[1] = -1;
   pthread_mutex_init(&d->mu, NULL);
   snprintf(d->config_path, sizeof d->config_path, "%s", config_path);
   rp__ibx_config_defaults(&d->cfg);
+  rp__ibx_alerts_init(&d->alerts);
   if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
   rp__ibx_log_set_level(d->cfg.log_level);
-  rp__ibx_clock_init(&d->clock, test_clock);
-  d->test_mode = test_clock;
-  if (d->clock.file[0] != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "test_clock", "source=file (tests only)");
+  rp__ibx_ident_start();
   if (pipe(d->sig_pipe) != 0) return fail(err, cap, "pipe", RP_EIO);
   fcntl(d->sig_pipe[0], F_SETFL, O_NONBLOCK);
   fcntl(d->sig_pipe[1], F_SETFL, O_NONBLOCK);
@@ -215,6 +221,8 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   d->cfg.tick_ms = c.tick_ms;
   d->cfg.log_level = c.log_level;
   memcpy(d->cfg.advisors, c.advisors, sizeof c.advisors);
+  memcpy(d->cfg.alert_cmd, c.alert_cmd, sizeof c.alert_cmd);
+  d->cfg.alert_timeout_ms = c.alert_timeout_ms;
   d->cfg.nadvisors = c.nadvisors;
   rp__roster_free(d->roster);
   d->roster = ro;

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "ibx_alert.h"
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
@@ -27,7 +28,6 @@ typedef struct rp__ibx_daemon {
   char config_path[RP_IBX_PATH_MAX];
   rp__ibx_config cfg;
   pthread_mutex_t mu; /* cfg.hours, cfg.socialvagt, roster */
-  rp__ibx_clock clock;
   uint8_t *key;
   rp__ibx_store *st;
   rp__ibx_audit *audit;
@@ -35,14 +35,13 @@ typedef struct rp__ibx_daemon {
   rp_client *client;
   int listen_fd;
   int sig_pipe[2];
-  int test_mode; /* --test-clock: the clock file and a request's test_user are honoured */
+  rp__ibx_alerts alerts; /* main thread only */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store, the audit log and the roster,
  * starts the client and listens on the socket. err gets a sentence on failure.
  * RP_ECONFIG for a configuration problem (exit status 2), other codes otherwise. */
-int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, int test_clock,
-                        char *err, size_t cap);
+int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap);
 
 /* Serves until SIGTERM or SIGINT; SIGHUP reloads. 0 on a clean stop. */
 int rp__ibx_daemon_run(rp__ibx_daemon *d);
@@ -58,7 +57,7 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d);
  * replies, retention purge. */
 void rp__ibx_daemon_tick(rp__ibx_daemon *d);
 
-/* Now, by the daemon's clock. */
+/* Now, by the daemon's clock (ibx_ident.h). */
 uint64_t rp__ibx_now(rp__ibx_daemon *d);
 
 /* The office hours, copied under the lock. */
@@ -67,6 +66,9 @@ void rp__ibx_hours_get(rp__ibx_daemon *d, rp__ibx_hours *h);
 /* Appends to the audit log and records the new head in the store. */
 int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
                          const char *thread);
+/* The same with the new holder of an assignment (" to=<user>"). */
+int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *to);
 
 /* Loads and verifies the roster file named in the configuration (ibx_daemon.c). */
 int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -13,11 +14,12 @@
 #include "ibx_conn.h"
 #include "ibx_daemon.h"
 #include "ibx_log.h"
+#include "ibx_render.h"
 
 static int g_sig_fd = -1;
 
 static void on_signal(int sig) {
-  char c = sig == SIGHUP ? 'H' : 'T';
+  char c = sig == SIGHUP ? 'H' : sig == SIGCHLD ? 'C' : 'T';
   int saved = errno;
   if (g_sig_fd >= 0) {
     ssize_t w = write(g_sig_fd, &c, 1);
@@ -35,6 +37,10 @@ static void install_signals(int fd) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* An alert command that exits wakes the loop to be reaped and its result logged. The
+   * signal may land on the client library's thread: let its calls resume. */
+  sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+  sigaction(SIGCHLD, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 }
 
@@ -42,6 +48,22 @@ static uint64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The team learns of an escalation from its alert command, if one is configured: the
+ * thread's short id (as listings show it) and its urgency, nothing else. */
+static void alert(rp__ibx_daemon *d, const rp__ibx_thread *t) {
+  char cmd[RP_IBX_PATH_MAX], short_id[33];
+  unsigned timeout, len = RP_IBX_SHORT_ID_MIN;
+  pthread_mutex_lock(&d->mu);
+  memcpy(cmd, d->cfg.alert_cmd, sizeof cmd);
+  timeout = d->cfg.alert_timeout_ms;
+  pthread_mutex_unlock(&d->mu);
+  if (cmd[0] == 0) return;
+  rp__ibx_store_short_len(d->st, &len);
+  snprintf(short_id, sizeof short_id, "%.*s", (int)len, t->thread_id);
+  rp__ibx_alert_start(&d->alerts, cmd, timeout, t->thread_id, short_id,
+                      rp__ibx_urgency_name(t->urgency));
 }
 
 static int escalate_one(void *data, const rp__ibx_thread *t) {
@@ -53,6 +75,7 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
               t->thread_id, t->urgency == RP__URG_AKUT ? "akut" : "haster",
               rp__ibx_state_name(t->state), deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
+  alert(d, t);
   /* The municipality learns it too; a failed send is logged by the sender and the
    * escalation itself (log line, audit, flag) stands. */
   rp__ibx_send_escalation(d, t);
@@ -102,6 +125,7 @@ static int drain_signals(rp__ibx_daemon *d) {
     for (ssize_t i = 0; i < n; i++) {
       if (buf[i] == 'T') stop = 1;
       else if (buf[i] == 'H') rp__ibx_daemon_reload(d);
+      else if (buf[i] == 'C') rp__ibx_alerts_poll(&d->alerts, mono_ms());
     }
   return stop;
 }
@@ -113,6 +137,9 @@ static int wait_once(rp__ibx_daemon *d, rp__ibx_conns *t, uint64_t next) {
   unsigned idx[RP_IBX_CONNS_MAX], n;
   uint64_t now = mono_ms();
   int wait = (int)(next - now), left = rp__ibx_conns_expire(t, now);
+  if (left >= 0 && left < wait) wait = left;
+  /* An alert past its deadline is killed on time, whatever the check interval. */
+  left = rp__ibx_alerts_poll(&d->alerts, now);
   if (left >= 0 && left < wait) wait = left;
   p[0] = (struct pollfd){.fd = d->listen_fd, .events = POLLIN};
   p[1] = (struct pollfd){.fd = d->sig_pipe[0], .events = POLLIN};

@@ -12,6 +12,7 @@
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
 #include "ibx_log.h"
+#include "ibx_render.h"
 #include "payload.h"
 
 static void copy(char *dst, size_t cap, const char *src) {
@@ -51,31 +52,59 @@ static void municipality_of(rp__ibx_daemon *d, const rp_received *r, char out[4]
   if (out[0] == 0 && rp_received_get_text(r, "sender_org", &org) == 0) copy(out, 4, org);
 }
 
-/* A thread row for a message that opens one (request, plan review), else NULL. */
+/* The clock of a thread that a message other than a request starts. A plan review and
+ * a meeting request run on the plan clock (DOMAIN.md: "10 working days or a meeting
+ * booked"); a follow-up on its own is a question that wants an answer: its own urgency
+ * if it gives one, else normal. The rest (a closure, a consent withdrawal, a recall, a
+ * meeting proposal, confirmation or cancellation about something the inbox never saw)
+ * must be seen but has no service target. */
+static int clock_of(const rp_received *r, int kind) {
+  const char *u = NULL;
+  switch (kind) {
+    case RP__PL_REQUEST:
+      return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+    case RP__PL_PLAN_REVIEW:
+    case RP__PL_MEETING_REQUEST: return RP__URG_PLAN;
+    case RP__PL_FOLLOW_UP:
+      return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+    default: return 0;
+  }
+}
+
+/*
+ * Whether the message starts a thread, and if so its row in *t (returns 1). Every message
+ * a municipality may send must reach the advisors: a request or plan review opens its
+ * thread; any other kind joins the thread the inbox knows, and when it comes on its own
+ * (a thread the inbox never saw) it starts a thread of its own, listed under its kind.
+ * The one exception is a registration that answers an announcement the team sent: it
+ * belongs to that announcement and the registrations view lists it.
+ */
 static int thread_for(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now,
                       rp__ibx_thread *t) {
-  const char *u = NULL;
+  const char *th = rp_received_thread_id(r);
   rp__ibx_hours h;
-  if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW) return 0;
+  if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW) {
+    if (rp__ibx_store_thread(d->st, th, t) == 0) return 0;
+    if (kind == RP__PL_REGISTRATION &&
+        rp__ibx_store_has_sent(d->st, th, RP__PL_NETWORK_ANNOUNCEMENT))
+      return 0;
+  }
   memset(t, 0, sizeof *t);
-  copy(t->thread_id, sizeof t->thread_id, rp_received_thread_id(r));
+  copy(t->thread_id, sizeof t->thread_id, th);
   copy(t->first_msg, sizeof t->first_msg, rp_received_msg_id(r));
   copy(t->peer, sizeof t->peer, rp_received_sender(r));
   municipality_of(d, r, t->municipality);
   t->kind = kind;
-  /* A plan review has no urgency of its own: it runs on the plan clock. */
-  t->urgency = kind == RP__PL_REQUEST && rp_received_get_enum(r, "urgency", &u) == 0
-                   ? urgency_of(u)
-                   : RP__URG_PLAN;
+  t->urgency = clock_of(r, kind);
   t->categories = kind == RP__PL_REQUEST ? categories_of(r) : 0;
   t->state = RP_IBX_ST_NEW;
   t->arrived = t->updated = now;
   rp__ibx_hours_get(d, &h);
-  t->deadline = rp__ibx_deadline(&h, t->urgency, now);
+  t->deadline = t->urgency != 0 ? rp__ibx_deadline(&h, t->urgency, now) : 0;
   return 1;
 }
 
-/* What a later message does to its thread. */
+/* What a later message does to the thread it joined. */
 static void after_store(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now) {
   const char *th = rp_received_thread_id(r), *outcome = NULL;
   rp__ibx_thread t;
@@ -140,13 +169,14 @@ void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r) {
                 rp_err_name(rc));
     return;
   }
-  if (inserted) after_store(d, r, (int)kind, now);
+  /* A message that started its thread (has_t) has nothing to do to it: a closure on its
+   * own must stay open until an advisor has seen it. */
+  if (inserted && !has_t) after_store(d, r, (int)kind, now);
   rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
   rp__ibx_log(RP_IBX_LOG_INFO, inserted ? "received" : "duplicate",
               "msg=%s thread=%s kind=%s from=%s urgency=%s%s", rp_received_msg_id(r),
               rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
-              has_t ? (t.urgency == RP__URG_AKUT ? "akut" : t.urgency == RP__URG_HASTER ? "haster"
-                       : t.urgency == RP__URG_NORMAL ? "normal" : "plan") : "-",
+              has_t && t.urgency != 0 ? rp__ibx_urgency_name(t.urgency) : "-",
               rc != 0 ? " mark_handled=failed" : "");
   rp__ibx_hours_get(d, &h);
   if (inserted && has_t && t.urgency == RP__URG_AKUT && !rp__ibx_hours_open(&h, now))

@@ -27,9 +27,10 @@ static void categories(rp__ibx_buf *b, uint64_t bits, int json) {
   }
 }
 
-static void thread_json(rp__ibx_buf *j, const rp__ibx_thread *t, uint64_t now) {
+static void thread_json(rp__ibx_buf *j, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
   rp__ibx_buf_puts(j, "{\"thread_id\":");
   rp__ibx_buf_json_str(j, t->thread_id);
+  rp__ibx_buf_printf(j, ",\"short_id\":\"%.*s\"", (int)sl, t->thread_id);
   rp__ibx_buf_puts(j, ",\"first_msg\":");
   rp__ibx_buf_json_str(j, t->first_msg);
   rp__ibx_buf_puts(j, ",\"municipality\":");
@@ -51,19 +52,23 @@ static void thread_json(rp__ibx_buf *j, const rp__ibx_thread *t, uint64_t now) {
   rp__ibx_buf_puts(j, "}");
 }
 
-static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now) {
+/* sl: the length of the short ids shown (rp__ibx_store_short_len). */
+static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
   char arrived[32], deadline[32];
   int overdue = rp__ibx_overdue(t, now);
   rp__ibx_fmt_local(t->arrived, arrived, sizeof arrived);
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_buf_printf(b, "%s %-6s %-8s %s  %-3s  in %s  due %s%s  %s",
+  rp__ibx_buf_printf(b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
                      t->urgency == RP__URG_AKUT ? "!!" : "  ",
                      rp__ibx_urgency_name(t->urgency), rp__ibx_state_name(t->state),
-                     t->thread_id, t->municipality, arrived, deadline,
+                     (int)sl, t->thread_id, t->municipality, arrived, deadline,
                      overdue ? "  OVERDUE" : "",
                      t->claimed_by[0] != 0 ? "claimed by " : "");
   rp__ibx_buf_safe(b, t->claimed_by);
   rp__ibx_buf_puts(b, "\n    ");
+  /* A thread that something other than a request started says what started it. */
+  if (t->kind != RP__PL_REQUEST)
+    rp__ibx_buf_printf(b, "%s ", rp__payload_kind_name((uint64_t)t->kind));
   categories(b, t->categories, 0);
   rp__ibx_buf_puts(b, "\n");
 }
@@ -71,23 +76,24 @@ static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now) {
 typedef struct list_ctx {
   rp__ibx_buf *text, *json;
   uint64_t now;
-  unsigned n;
+  unsigned n, short_len;
 } list_ctx;
 
 static int list_one(void *data, const rp__ibx_thread *t) {
   list_ctx *x = data;
   if (x->n++ > 0) rp__ibx_buf_puts(x->json, ",");
-  thread_json(x->json, t, x->now);
-  thread_line(x->text, t, x->now);
+  thread_json(x->json, t, x->now, x->short_len);
+  thread_line(x->text, t, x->now, x->short_len);
   return 0;
 }
 
 int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
                         rp__ibx_buf *text, rp__ibx_buf *json) {
-  list_ctx x = {text, json, now, 0};
+  list_ctx x = {text, json, now, 0, RP_IBX_SHORT_ID_MIN};
   int r;
   rp__ibx_buf_puts(json, "[");
-  r = rp__ibx_store_list(st, f, list_one, &x);
+  if ((r = rp__ibx_store_short_len(st, &x.short_len)) == 0)
+    r = rp__ibx_store_list(st, f, list_one, &x);
   rp__ibx_buf_puts(json, "]");
   if (x.n == 0) rp__ibx_buf_puts(text, "No threads.\n");
   else rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
@@ -178,14 +184,16 @@ int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now
                           rp__ibx_buf *text, rp__ibx_buf *json) {
   rp__ibx_thread t;
   msgs_ctx x = {text, json, 0};
+  unsigned sl = RP_IBX_SHORT_ID_MIN;
   int r = rp__ibx_store_thread(st, thread_id, &t);
+  if (r == 0) r = rp__ibx_store_short_len(st, &sl);
   if (r != 0) return r;
   rp__ibx_buf_puts(text, "Thread ");
-  thread_line(text, &t, now);
+  thread_line(text, &t, now, sl);
   if (t.outcome != 0)
     rp__ibx_buf_printf(text, "    closed: %s\n", rp__ibx_enum_outcome()->names[t.outcome - 1]);
   rp__ibx_buf_puts(json, "{\"thread\":");
-  thread_json(json, &t, now);
+  thread_json(json, &t, now, sl);
   rp__ibx_buf_puts(json, ",\"messages\":[");
   r = rp__ibx_store_messages(st, thread_id, msg_one, &x);
   rp__ibx_buf_puts(json, "]}");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the advisor sees: listings, threads, registrations and exports, each as text for
- * a terminal (times in local time, urgency and overdue marked) and as JSON.
+ * a terminal (times in Copenhagen time, urgency and overdue marked) and as JSON.
  */
 #ifndef RP_IBX_RENDER_H
 #define RP_IBX_RENDER_H

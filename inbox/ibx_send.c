@@ -48,14 +48,20 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, rp__ibx_buf
   return 0;
 }
 
-/* The advisor's role and pseudonym: from [advisors], else "raadgiver" and the user. */
-static void advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]) {
+/* The advisor's role and pseudonym from [advisors]. An unlisted user has none, and
+ * their Unix login must never stand in for one: RP_EPERM (the actions refuse such users
+ * before they get here; this keeps it so if one is ever missed). */
+static int advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]) {
   const rp__ibx_advisor *a;
+  int r = RP_EPERM;
   pthread_mutex_lock(&d->mu);
-  a = rp__ibx_config_advisor(&d->cfg, who);
-  snprintf(role, 32, "%s", a != NULL ? a->role : "raadgiver");
-  snprintf(id, 65, "%s", a != NULL ? a->id : who);
+  if ((a = rp__ibx_config_advisor(&d->cfg, who)) != NULL) {
+    snprintf(role, 32, "%s", a->role);
+    snprintf(id, 65, "%s", a->id);
+    r = 0;
+  }
   pthread_mutex_unlock(&d->mu);
+  return r;
 }
 
 static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
@@ -96,7 +102,11 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                        const char *text, rp__ibx_buf *msg) {
   char role[32], id[65];
-  advisor_of(d, who, role, id);
+  int r = advisor_of(d, who, role, id);
+  if (r != 0) {
+    if (msg != NULL) rp__ibx_buf_printf(msg, "not sent: %s is not in [advisors]", who);
+    return r;
+  }
   return reply_like(d, t, who, role, id, text, 0, msg);
 }
 
@@ -275,7 +285,7 @@ int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const ch
   rp__ibx_buf body;
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_ASSIGNMENT};
   int r;
-  advisor_of(d, who, role, id);
+  if ((r = advisor_of(d, who, role, id)) != 0) return r;
   rp__ibx_buf_init(&body, 512);
   rp__ibx_buf_puts(&body, "{\"kind\":\"assignment\",\"advisor\":{\"role\":");
   rp__ibx_buf_json_str(&body, role);

@@ -90,9 +90,25 @@ int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thr
 /* The thread, or RP_ENOTFOUND. */
 int rp__ibx_store_thread(rp__ibx_store *st, const char *thread_id, rp__ibx_thread *t);
 
+/* The length of the short ids a listing shows: RP_IBX_SHORT_ID_MIN, or more if two
+ * stored threads share that many first digits (then every id shows one digit more than
+ * the longest shared prefix), so each short id names one thread. */
+int rp__ibx_store_short_len(rp__ibx_store *st, unsigned *len);
+
+/* Resolves prefix (RP_IBX_PREFIX_MIN..32 lowercase hex) to the one thread id it starts:
+ * full gets it. RP_ENOTFOUND if none; RP_EEXIST if several: cand (may be NULL) gets the
+ * first RP_IBX_PREFIX_CANDIDATES in id order, and *ncand how many matched (one more than
+ * RP_IBX_PREFIX_CANDIDATES meaning "more than that"). */
+int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IBX_ID_STRLEN],
+                          char (*cand)[RP_IBX_ID_STRLEN], unsigned *ncand);
+
 /* Whether message msg_id is stored (1/0), and if so its thread in thread_id (may be
  * NULL, else RP_IBX_ID_STRLEN bytes). */
 int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id);
+
+/* Whether the thread holds a message of kind that the team sent (1/0): a registration
+ * answers the network_announcement in its thread. */
+int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind);
 
 /* Thread updates, each one transaction. */
 /* Sets opened_at (and state opened if new) once; *first says whether this was the first
@@ -102,6 +118,11 @@ int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now,
  * closed. */
 int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,
                         int takeover, uint64_t now);
+/* Gives the thread to `to` if `from` still holds it ("" = nobody): one compare-and-set,
+ * so of two advisors acting on the same holder only the first wins. RP_EBUSY if the
+ * holder changed, RP_ESTATE if closed, RP_ENOTFOUND. */
+int rp__ibx_store_assign(rp__ibx_store *st, const char *thread_id, const char *from,
+                         const char *to, uint64_t now);
 /* A reply (state answered) or an info request (state waiting) went out. */
 int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
                            uint64_t now);

@@ -152,6 +152,35 @@ int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *wh
   return r;
 }
 
+int rp__ibx_store_assign(rp__ibx_store *st, const char *thread_id, const char *from,
+                         const char *to, uint64_t now) {
+  sqlite3_stmt *s = NULL;
+  rp__ibx_thread t;
+  int r;
+  pthread_mutex_lock(&st->mu);
+  r = rp__ibx_store_prep(st,
+                         "UPDATE threads SET updated = ?1, claimed_by = ?2, state = CASE WHEN "
+                         "state <= ?3 THEN ?3 ELSE state END WHERE thread_id = ?4 AND "
+                         "claimed_by = ?5 AND state != ?6",
+                         &s);
+  if (r == 0) {
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+    sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, RP_IBX_ST_CLAIMED);
+    sqlite3_bind_text(s, 4, thread_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, from, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, RP_IBX_ST_CLOSED);
+    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = RP_ENOTFOUND;
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  /* No row changed: say why. */
+  if (r == RP_ENOTFOUND && (r = rp__ibx_store_thread(st, thread_id, &t)) == 0)
+    r = t.state == RP_IBX_ST_CLOSED ? RP_ESTATE : RP_EBUSY;
+  return r;
+}
+
 int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
                            uint64_t now) {
   int64_t a[2] = {(int64_t)now, state};

@@ -15,8 +15,9 @@
 #include "demo.h"
 #include "rejsepost_errors.h"
 
-/* Office hours all day, every day: the demo's requests arrive inside office hours
- * whenever it runs, so its timeline is the same at 03:00 on a Sunday. (An akut request
+/* Office hours all day, every day, holidays and half days too: the demo's requests
+ * arrive inside office hours whenever it runs, so its timeline is the same at 03:00 on a
+ * Sunday or on Christmas Day. (An akut request
  * out of hours would get the automatic reply with the emergency numbers; the inbox's
  * own tests show that one.) */
 #define DM_OFFICE_HOURS "00:00-24:00"
@@ -56,6 +57,7 @@ int dm_inboxd_configure(dm_demo *d) {
                "audit_log = audit.log\ncheck_interval_ms = 200\nlog_level = info\n"
                "[socket]\npath = advisor.sock\n"
                "[office]\nhours = " DM_OFFICE_HOURS "\ndays = " DM_OFFICE_DAYS "\n"
+               "holidays = none\nhalf_days = none\n"
                "socialvagt = kommunens socialvagt\n%s",
                d->team.state, d->team.key, (unsigned)d->port, relay_hex, admin_hex,
                d->relay_dir, advisors);

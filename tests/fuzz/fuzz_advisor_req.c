@@ -25,8 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* What decodes must encode again (the daemon never sees a request it could not
      * have been sent), and thread ids must be what the check promised. */
     if (rp__ibx_req_encode(&q, out, sizeof out, &len) != 0) __builtin_trap();
-    if (q.thread.n != 0 && q.thread.n != 32) __builtin_trap();
+    if (q.thread.n != 0 && (q.thread.n < RP_IBX_PREFIX_MIN || q.thread.n > 32))
+      __builtin_trap();
     if (q.action < 1 || q.action > RP_IBX_A_MAX) __builtin_trap();
+    /* The new holder of an assignment goes into the audit log: only a user name. */
+    if (q.to.n > RP_IBX_WHO_MAX) __builtin_trap();
+    for (uint32_t i = 0; i < q.to.n; i++)
+      if (q.to.p[i] == ' ' || q.to.p[i] == '=' || q.to.p[i] == '\n') __builtin_trap();
   }
   (void)rp__ibx_resp_decode(data, size, &rs);
   return 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The inbox tests' world: the real relay (tests/peer.h fixture), the team's
- * rejsepost-inboxd as a child process with a controllable clock, and municipalities as
- * rp_client objects of the client library in the test process. Advisor commands run the
+ * The inbox tests' world: the real relay (tests/peer.h fixture), the team's inbox daemon
+ * as a child process (its test build rejsepost-inboxd-test: a controllable clock and
+ * advisor name, inbox/ibx_testhooks.c), and municipalities as rp_client objects of the
+ * client library in the test process. Advisor commands run the
  * real rejsepost-advisor binary. Header-only: tests/CMakeLists.txt builds one program
  * per *_test.c, so shared test code lives here as static functions.
  */
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@
 #include "rejsepost.h"
 #include "testutil.h"
 
-/* Mon 2026-01-05 09:00 UTC (tests run with TZ=UTC), Sat 2026-01-03 22:00 UTC. */
+/* Mon 2026-01-05 09:00 UTC, Sat 2026-01-03 22:00 UTC (tests run with TZ=UTC). */
 #define FX_MON_0900 1767603600000ull
 #define FX_SAT_2200 1767477600000ull
 #define FX_HOUR 3600000ull
@@ -36,24 +38,25 @@
 typedef struct fx {
   tp_relay relay;
   char dir[600], conf[700], log[700], sock[700], clockf[700], db[700], audit[700];
+  char userf[700];
   pid_t inboxd;
   rp_client *mun[FX_NMUN];
   char mun_id[FX_NMUN][32];
 } fx;
 
-static void fx_sleep_ms(unsigned ms) {
+static inline void fx_sleep_ms(unsigned ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
 }
 
-static void fx_write(const char *path, const char *text) {
+static inline void fx_write(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
   if (f == NULL) abort();
   fputs(text, f);
   fclose(f);
 }
 
-static void fx_set_clock(fx *x, uint64_t ms) {
+static inline void fx_set_clock(fx *x, uint64_t ms) {
   char buf[32], tmp[720];
   snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)ms);
   snprintf(tmp, sizeof tmp, "%s.tmp", x->clockf);
@@ -61,9 +64,15 @@ static void fx_set_clock(fx *x, uint64_t ms) {
   if (rename(tmp, x->clockf) != 0) abort();
 }
 
+/* The advisor the test build takes the next advisor commands to come from; NULL: the
+ * test's own Unix user (SO_PEERCRED). */
+static inline void fx_set_user(fx *x, const char *user) {
+  fx_write(x->userf, user != NULL ? user : "");
+}
+
 /* Puts the last municipality in the west network only, so announcements to one network
  * can be told from announcements to all. */
-static int fx_rewrite_roster(fx *x) {
+static inline int fx_rewrite_roster(fx *x) {
   tp_relay *f = &x->relay;
   rp__roster *r = NULL;
   const uint8_t *doc;
@@ -90,7 +99,7 @@ static int fx_rewrite_roster(fx *x) {
   return rc;
 }
 
-static int fx_write_key(fx *x, const char *id) {
+static inline int fx_write_key(fx *x, const char *id) {
   uint8_t buf[RP_KEYFILE_MAX];
   size_t n = 0;
   char path[800];
@@ -100,11 +109,22 @@ static int fx_write_key(fx *x, const char *id) {
   return rc;
 }
 
-static void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+static inline void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
 
-/* Writes the inboxd configuration; `extra` is appended (more INI lines). */
-static void fx_write_conf(fx *x, const char *extra) {
+/* The test's own Unix user name, as the daemon learns it from SO_PEERCRED. */
+static inline const char *fx_me(void) {
+  struct passwd *pw = getpwuid(geteuid());
+  return pw != NULL ? pw->pw_name : "?";
+}
+
+/* The pseudonym the configuration gives the test's own user. */
+#define FX_ME_ID "R1"
+
+/* Writes the inboxd configuration; `extra` is appended (more INI lines). The test's own
+ * user is an advisor (raadgiver, pseudonym FX_ME_ID). */
+static inline void fx_write_conf(fx *x, const char *extra) {
   char relay_hex[65], admin_hex[65], text[4096];
+  const char *me = fx_me();
   fx_hex(x->relay.relay->pub.transport_pk, 32, relay_hex);
   fx_hex(x->relay.admin->pub.identity_pk, 32, admin_hex);
   snprintf(text, sizeof text,
@@ -113,29 +133,57 @@ static void fx_write_conf(fx *x, const char *extra) {
            "[inbox]\ndatabase = inbox.db\ndata_key = inbox.datakey\naudit_log = audit.log\n"
            "check_interval_ms = 100\nretention_seconds = 3600\n"
            "[socket]\npath = advisor.sock\n"
-           "[office]\nhours = 08:00-16:00\ndays = mon-fri\nsocialvagt = 70 10 20 30\n%s",
-           (unsigned)x->relay.port, relay_hex, admin_hex, extra != NULL ? extra : "");
+           "[office]\nhours = 08:00-16:00\ndays = mon-fri\nsocialvagt = 70 10 20 30\n"
+           "[advisors]\n%s = raadgiver:" FX_ME_ID "\n%s",
+           (unsigned)x->relay.port, relay_hex, admin_hex, me, extra != NULL ? extra : "");
   fx_write(x->conf, text);
 }
 
-static int fx_inboxd_start(fx *x) {
+/* How to start the daemon: which binary, and what the child's fds 0-2 are. */
+typedef struct fx_start {
+  const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd-test */
+  int close_stdio;  /* start with fds 0, 1 and 2 closed (no log file) */
+  int journal;      /* as systemd starts it with stderr to the journal: JOURNAL_STREAM
+                       names the log file's device and inode */
+} fx_start;
+
+static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
   char exe[700];
   const char *bdir = getenv("RP_BUILD_DIR");
-  snprintf(exe, sizeof exe, "%s/inbox/rejsepost-inboxd", bdir != NULL ? bdir : ".");
+  snprintf(exe, sizeof exe, "%s/inbox/%s", bdir != NULL ? bdir : ".",
+           o->exe != NULL ? o->exe : "rejsepost-inboxd-test");
   unlink(x->sock);
   /* Set before fork: between fork and exec the child may only make async-signal-safe
    * calls, and setenv allocates (a client thread of this test may hold the allocator's
    * lock at the moment of the fork). */
   setenv("RP_INBOXD_CLOCK_FILE", x->clockf, 1);
+  setenv("RP_INBOXD_TEST_USER_FILE", x->userf, 1);
+  if (o->journal) {
+    struct stat st;
+    char v[64];
+    int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 || fstat(fd, &st) != 0) return RP_EIO;
+    close(fd);
+    snprintf(v, sizeof v, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", v, 1);
+  }
   pid_t pid = fork();
   if (pid < 0) return RP_EIO;
   if (pid == 0) {
-    int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) dup2(fd, 2);
-    execl(exe, exe, "--config", x->conf, "--test-clock", (char *)NULL);
+    if (o->close_stdio) {
+      close(0);
+      close(1);
+      close(2);
+    } else {
+      int fd = open(x->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd >= 0) dup2(fd, 2);
+    }
+    execl(exe, exe, "--config", x->conf, (char *)NULL);
     _exit(127);
   }
   x->inboxd = pid;
+  unsetenv("JOURNAL_STREAM");
   for (int i = 0; i < 200; i++) {
     struct stat st;
     if (stat(x->sock, &st) == 0) return 0;
@@ -148,8 +196,13 @@ static int fx_inboxd_start(fx *x) {
   return RP_ETIMEDOUT;
 }
 
+static inline int fx_inboxd_start(fx *x) {
+  fx_start o = {0};
+  return fx_inboxd_start_with(x, &o);
+}
+
 /* SIGTERM and wait; returns the exit status or -1. */
-static int fx_inboxd_stop(fx *x) {
+static inline int fx_inboxd_stop(fx *x) {
   int st = 0;
   if (x->inboxd <= 0) return -1;
   kill(x->inboxd, SIGTERM);
@@ -166,7 +219,7 @@ static int fx_inboxd_stop(fx *x) {
   return -1;
 }
 
-static int fx_client(fx *x, const char *id, rp_client **out) {
+static inline int fx_client(fx *x, const char *id, rp_client **out) {
   rp_config *c = NULL;
   char state[800], key[800], relay_hex[65], admin_hex[65];
   int rc;
@@ -187,8 +240,9 @@ static int fx_client(fx *x, const char *id, rp_client **out) {
   return rc;
 }
 
-/* Builds the whole world: relay, keys, config, inboxd, municipality clients. */
-static int fx_init(fx *x, const char *tag) {
+/* Builds the whole world: relay, keys, config (plus `extra` INI lines), inboxd as o
+ * says, municipality clients. */
+static inline int fx_init_with(fx *x, const char *tag, const fx_start *o, const char *extra) {
   static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
   int rc;
   memset(x, 0, sizeof *x);
@@ -203,19 +257,25 @@ static int fx_init(fx *x, const char *tag) {
   snprintf(x->clockf, sizeof x->clockf, "%s/clock", x->dir);
   snprintf(x->db, sizeof x->db, "%s/inbox.db", x->dir);
   snprintf(x->audit, sizeof x->audit, "%s/audit.log", x->dir);
+  snprintf(x->userf, sizeof x->userf, "%s/test-user", x->dir);
   if ((rc = fx_rewrite_roster(x)) != 0 || (rc = tp_relay_start(&x->relay)) != 0) return rc;
   if ((rc = fx_write_key(x, "team")) != 0) return rc;
   for (int i = 0; i < FX_NMUN; i++)
     if ((rc = fx_write_key(x, x->mun_id[i])) != 0) return rc;
-  fx_write_conf(x, NULL);
+  fx_write_conf(x, extra);
   fx_set_clock(x, FX_MON_0900);
-  if ((rc = fx_inboxd_start(x)) != 0) return rc;
+  if ((rc = fx_inboxd_start_with(x, o)) != 0) return rc;
   for (int i = 0; i < FX_NMUN; i++)
     if ((rc = fx_client(x, x->mun_id[i], &x->mun[i])) != 0) return rc;
   return 0;
 }
 
-static void fx_free(fx *x) {
+static inline int fx_init(fx *x, const char *tag) {
+  fx_start o = {0};
+  return fx_init_with(x, tag, &o, NULL);
+}
+
+static inline void fx_free(fx *x) {
   /* The daemon's log tail goes to the test output, for diagnosing a failed run. */
   size_t n = 0;
   char *log = tu_read_file(x->log, &n);
@@ -229,7 +289,7 @@ static void fx_free(fx *x) {
 
 /* Runs rejsepost-advisor with args (a shell word list; test-made, no quoting issues)
  * and optional stdin text; the output goes to *out (malloc'd). Returns the exit status. */
-static int fx_advisor(fx *x, const char *args, const char *input, char **out) {
+static inline int fx_advisor(fx *x, const char *args, const char *input, char **out) {
   char cmd[4096], inpath[800], outpath[800];
   const char *bdir = getenv("RP_BUILD_DIR");
   int st;
@@ -250,14 +310,19 @@ static const char *fx_code(fx *x, int i) {
   return m != NULL ? m->municipality : "000";
 }
 
-/* Sends a request from municipality i; its msg id goes to msg_id. */
-static int fx_request(fx *x, int i, const char *urgency, const char *category,
-                      char msg_id[RP_ID_STRLEN]) {
+/* Sends a request from municipality i in thread (32 hex; NULL: a new thread); its msg
+ * id goes to msg_id. */
+static inline int fx_request_in(fx *x, int i, const char *urgency, const char *category,
+                                const char *thread, char msg_id[RP_ID_STRLEN]) {
   rp_msg *m = NULL;
   char org[4];
   int rc;
   snprintf(org, sizeof org, "%s", fx_code(x, i));
   if ((rc = rp_msg_new("request", &m)) != 0) return rc;
+  if (thread != NULL && (rc = rp_msg_set_thread(m, thread)) != 0) {
+    rp_msg_free(m);
+    return rc;
+  }
   if ((rc = rp_msg_set_text(m, "sender_org", org)) == 0 &&
       (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
       (rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-7")) == 0 &&
@@ -279,8 +344,14 @@ static int fx_request(fx *x, int i, const char *urgency, const char *category,
   return rc;
 }
 
+/* Sends a request from municipality i in a new thread. */
+static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
+                             char msg_id[RP_ID_STRLEN]) {
+  return fx_request_in(x, i, urgency, category, NULL, msg_id);
+}
+
 /* Waits until the advisor listing (JSON) contains needle. */
-static int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
+static inline int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 100) {
     char *out = NULL;
     fx_advisor(x, args, NULL, &out);
@@ -293,7 +364,7 @@ static int fx_wait_listed(fx *x, const char *args, const char *needle, int timeo
 }
 
 /* Waits for a message of kind in municipality i's inbox; *out is the caller's. */
-static int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
+static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
   *out = NULL;
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     rp_received *r = NULL;
@@ -311,7 +382,7 @@ static int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_recei
   return RP_ETIMEDOUT;
 }
 
-static int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
+static inline int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     int s = 0;
     if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 && s >= status) return 0;
@@ -321,7 +392,7 @@ static int fx_wait_status(fx *x, int i, const char *msg_id, int status, int time
 }
 
 /* The thread id of msg_id as the inboxd lists it: the request's thread. */
-static int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
+static inline int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
   char *out = NULL, *p;
   int rc = RP_ENOTFOUND;
   char needle[80];
@@ -341,7 +412,7 @@ static int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRLEN]) {
   return rc;
 }
 
-static size_t fx_log_count(fx *x, const char *needle) {
+static inline size_t fx_log_count(fx *x, const char *needle) {
   char *log = tu_read_file(x->log, NULL);
   size_t n = 0;
   for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++) n++;
@@ -349,7 +420,7 @@ static size_t fx_log_count(fx *x, const char *needle) {
   return n;
 }
 
-static int fx_wait_log(fx *x, const char *needle, int timeout_ms) {
+static inline int fx_wait_log(fx *x, const char *needle, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     if (fx_log_count(x, needle) > 0) return 0;
     fx_sleep_ms(50);

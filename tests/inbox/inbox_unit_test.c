@@ -10,18 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "envelope_hdr.h"
 #include "ibx_areq.h"
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_datakey.h"
+#include "ibx_log.h"
 #include "ibx_store.h"
 #include "testutil.h"
 
-#define MON_0900 1767603600000ull /* Mon 2026-01-05 09:00 UTC */
+/* Mon 2026-01-05 09:00 in Copenhagen (08:00 UTC): office hours are Copenhagen's,
+ * whatever the TZ this test runs with (inbox_calendar_test.c goes further). */
+#define MON_0900 1767600000000ull
 #define HOUR 3600000ull
 
 static void test_clock_deadlines(void **state) {
@@ -280,12 +285,61 @@ static void test_areq_limits(void **state) {
   free(text);
 }
 
+/* Logs one line of each level with fd 2 on path; JOURNAL_STREAM names path's inode if
+ * journal, else another file's. Returns what was written (malloc'd). */
+static char *log_lines(const char *path, int journal) {
+  int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  struct stat st;
+  char v[64];
+  assert_true(saved >= 0 && fd >= 0);
+  assert_int_equal(fstat(fd, &st), 0);
+  snprintf(v, sizeof v, "%llu:%llu", (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino + (journal ? 0 : 1));
+  setenv("JOURNAL_STREAM", v, 1);
+  dup2(fd, 2);
+  close(fd);
+  rp__ibx_log_init();
+  rp__ibx_log_set_level(RP_IBX_LOG_DEBUG);
+  rp__ibx_log(RP_IBX_LOG_DEBUG, "d", "n=%d", 1);
+  rp__ibx_log(RP_IBX_LOG_INFO, "i", "n=%d", 2);
+  rp__ibx_log(RP_IBX_LOG_WARN, "w", "n=%d", 3);
+  rp__ibx_log(RP_IBX_LOG_ERROR, "e", "n=%d", 4);
+  dup2(saved, 2);
+  close(saved);
+  unsetenv("JOURNAL_STREAM");
+  rp__ibx_log_init();
+  rp__ibx_log_set_level(RP_IBX_LOG_INFO);
+  return tu_read_file(path, NULL);
+}
+
+/* When stderr is the journal each line carries its sd-daemon priority; otherwise not. */
+static void test_log_journal_priorities(void **state) {
+  char path[600];
+  (void)state;
+  snprintf(path, sizeof path, "%s/log", tu_tmpdir("ibx-log"));
+  char *got = log_lines(path, 1);
+  const char *want[] = {"<7>", " debug event=d n=1\n", "<6>", " info event=i n=2\n",
+                        "<4>", " warn event=w n=3\n", "<3>", " error event=e n=4\n"};
+  char *p = got;
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(strncmp(p, want[2 * i], 3), 0);
+    p = strstr(p, want[2 * i + 1]);
+    assert_non_null(p);
+    p += strlen(want[2 * i + 1]);
+  }
+  free(got);
+  got = log_lines(path, 0); /* JOURNAL_STREAM inherited, but stderr is elsewhere */
+  assert_true(got[0] >= '0' && got[0] <= '9');
+  assert_null(strchr(got, '<'));
+  free(got);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clock_deadlines),   cmocka_unit_test(test_clock_walk),
       cmocka_unit_test(test_clock_parse),       cmocka_unit_test(test_audit_chain),
       cmocka_unit_test(test_datakey),           cmocka_unit_test(test_store_dedupe_encrypt_purge),
-      cmocka_unit_test(test_areq_limits),
+      cmocka_unit_test(test_areq_limits),       cmocka_unit_test(test_log_journal_priorities),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,12 +21,6 @@ static fx g;
 static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
 static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
 
-/* The test's own user name, as the daemon learns it from SO_PEERCRED. */
-static const char *fx_me(void) {
-  struct passwd *pw = getpwuid(geteuid());
-  return pw != NULL ? pw->pw_name : "?";
-}
-
 static int setup(void **state) {
   (void)state;
   int rc = fx_init(&g, "inboxd-flow");
@@ -87,6 +81,64 @@ static void test_list_order_and_deadlines(void **state) {
   free(out);
   assert_int_equal(fx_advisor(&g, "list --category nosuch", NULL, &out), 2);
   free(out);
+}
+
+/* Threads are addressed by a unique prefix of their id, as in git: listings show short
+ * ids, any unique prefix of at least 4 hex digits works (upper case too), an ambiguous
+ * one is refused with the candidates' short ids, a shorter one with the rule. Two
+ * requests come in threads that share their first 5 digits. */
+static void test_short_thread_ids(void **state) {
+  static const char th1[] = "abcd1111111111111111111111111111",
+                    th2[] = "abcd1222222222222222222222222222";
+  char id1[RP_ID_STRLEN], id2[RP_ID_STRLEN], *out = NULL, args[200], shortid[40];
+  (void)state;
+  assert_int_equal(fx_request_in(&g, 0, "plan", "strategisk", th1, id1), 0);
+  assert_int_equal(fx_request_in(&g, 1, "plan", "strategisk", th2, id2), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id1, 20000), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id2, 20000), 0);
+  /* The readable listing shows short ids, not the 32 digits. */
+  assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
+  assert_null(strstr(out, g_akut_th));
+  snprintf(shortid, sizeof shortid, "%.8s ", g_akut_th);
+  assert_non_null(strstr(out, shortid));
+  assert_non_null(strstr(out, "abcd1111 "));
+  assert_non_null(strstr(out, "abcd1222 "));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, "\"short_id\":\"abcd1111\""));
+  free(out);
+  /* A unique prefix, and the same in upper case. */
+  assert_int_equal(fx_advisor(&g, "show abcd11", NULL, &out), 0);
+  assert_non_null(strstr(out, "abcd1111"));
+  assert_null(strstr(out, "abcd1222"));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "show ABCD12 --json", NULL, &out), 0);
+  assert_non_null(strstr(out, th2));
+  free(out);
+  snprintf(args, sizeof args, "show %.4s", g_akut_th);
+  if (strncmp(g_akut_th, "abcd", 4) != 0) {
+    assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+    free(out);
+  }
+  /* Ambiguous: both candidates, told apart. */
+  assert_int_equal(fx_advisor(&g, "show abcd1", NULL, &out), 1);
+  if (strstr(out, "ambiguous") == NULL) fprintf(stderr, "show abcd1: %s\n", out);
+  assert_non_null(strstr(out, "ambiguous"));
+  assert_non_null(strstr(out, "abcd1111"));
+  assert_non_null(strstr(out, "abcd1222"));
+  free(out);
+  /* Too short, and no match. */
+  assert_int_equal(fx_advisor(&g, "show abc", NULL, &out), 2);
+  assert_non_null(strstr(out, "at least 4"));
+  free(out);
+  assert_int_equal(fx_advisor(&g, "show ffff0000", NULL, &out), 1);
+  assert_non_null(strstr(out, "no such thread"));
+  free(out);
+  /* The audit log keeps the whole id. */
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(args, sizeof args, "action=show thread=%s", th1);
+  assert_non_null(strstr(audit, args));
+  free(audit);
 }
 
 /* The socket: mode 0660, the configured group (here the test's own group, by name). A
@@ -180,7 +232,8 @@ static void test_escalation(void **state) {
   assert_non_null(strstr(audit, needle));
   free(audit);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0);
-  char *h = strstr(out, g_haster_th), *nl = h != NULL ? strchr(h, '\n') : NULL;
+  snprintf(needle, sizeof needle, "%.8s", g_haster_th); /* listings show short ids */
+  char *h = strstr(out, needle), *nl = h != NULL ? strchr(h, '\n') : NULL;
   assert_non_null(nl);
   *nl = 0;
   assert_non_null(strstr(h, "OVERDUE"));
@@ -205,7 +258,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_enum(r, "advisor.role", &v), 0);
   assert_string_equal(v, "raadgiver");
   assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
-  assert_string_equal(v, fx_me());
+  assert_string_equal(v, FX_ME_ID); /* the pseudonym, never the Unix login */
   assert_int_equal(rp_received_get_enum(r, "urgency", &v), 0);
   assert_string_equal(v, "haster");
   assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
@@ -253,8 +306,7 @@ static void test_claim_reply_ask_close(void **state) {
   free(out);
 }
 
-/* Two advisors (test_user stands in for two Unix accounts: honoured only by a daemon on
- * the test clock). The second is refused with the holder's name, then takes over with
+/* Two advisors (the test build's user file stands in for two Unix accounts). The second is refused with the holder's name, then takes over with
  * --takeover; the audit log records the takeover and the municipality is told. */
 static void test_claim_two_advisors(void **state) {
   char *out = NULL, args[160], needle[160];
@@ -265,7 +317,7 @@ static void test_claim_two_advisors(void **state) {
   kill(g.inboxd, SIGHUP);
   assert_int_equal(fx_wait_log(&g, "event=reloaded", 5000), 0);
   snprintf(args, sizeof args, "claim %s", g_normal_th);
-  setenv("RP_ADVISOR_TEST_USER", "sara", 1);
+  fx_set_user(&g, "sara");
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
@@ -273,7 +325,7 @@ static void test_claim_two_advisors(void **state) {
   assert_string_equal(v, "Sara R.");
   assert_string_equal(rp_received_thread_id(r), g_normal_th);
   rp_received_free(r);
-  setenv("RP_ADVISOR_TEST_USER", "bo", 1);
+  fx_set_user(&g, "bo");
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
   assert_non_null(strstr(out, "sara holds this thread"));
   free(out);
@@ -281,7 +333,7 @@ static void test_claim_two_advisors(void **state) {
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   assert_non_null(strstr(out, "taken over from sara"));
   free(out);
-  unsetenv("RP_ADVISOR_TEST_USER");
+  fx_set_user(&g, NULL);
   assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
   assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
   assert_string_equal(v, "B7");
@@ -297,6 +349,115 @@ static void test_claim_two_advisors(void **state) {
   snprintf(needle, sizeof needle, "who=bo action=claim thread=%s", g_normal_th);
   assert_non_null(strstr(audit, needle)); /* the refused attempt is recorded too */
   snprintf(needle, sizeof needle, "who=bo action=takeover thread=%s", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
+}
+
+/* Only the holder acts on a claimed thread. Another advisor's reply, question and
+ * closure are refused with the holder's name; the holder assigns the thread to a
+ * colleague (audited, with a tildeling to the municipality), who may then act and the
+ * former holder no longer. bo holds g_normal_th after test_claim_two_advisors. */
+static void test_claim_enforced_and_assign(void **state) {
+  char *out = NULL, args[200], needle[200];
+  rp_received *r = NULL;
+  const char *v = NULL;
+  (void)state;
+  fx_set_user(&g, "sara");
+  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Mit svar.", &out), 1);
+  if (strstr(out, "bo holds this thread") == NULL) fprintf(stderr, "reply: %s\n", out);
+  assert_non_null(strstr(out, "refused: bo holds this thread"));
+  free(out);
+  snprintf(args, sizeof args, "ask %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Mit spørgsmål.", &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  snprintf(args, sizeof args, "close %s --outcome andet", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  /* Nor may she give away what bo holds. */
+  snprintf(args, sizeof args, "assign %s --to sara", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "bo holds this thread"));
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 300, &r), RP_ETIMEDOUT);
+  /* The holder assigns: not to someone outside [advisors], then to sara. */
+  fx_set_user(&g, "bo");
+  snprintf(args, sizeof args, "assign %s --to eve", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  free(out);
+  snprintf(args, sizeof args, "assign %s --to sara", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "assigned to sara"));
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  assert_string_equal(rp_received_thread_id(r), g_normal_th);
+  assert_int_equal(rp_received_get_text(r, "advisor.id", &v), 0);
+  assert_string_equal(v, "Sara R.");
+  assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
+  assert_string_equal(v, g_normal);
+  rp_received_free(r);
+  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  assert_int_equal(fx_advisor(&g, args, "Bos svar.", &out), 1); /* bo no longer holds it */
+  assert_non_null(strstr(out, "sara holds this thread"));
+  free(out);
+  fx_set_user(&g, "sara");
+  assert_int_equal(fx_advisor(&g, args, "Saras svar.", &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &r), 0);
+  assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
+  assert_string_equal(v, "Saras svar.");
+  rp_received_free(r);
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=bo action=assign thread=%s to=sara prev=", g_normal_th);
+  assert_non_null(strstr(audit, needle));
+  free(audit);
+  /* Back to this test's own user for the tests that follow. */
+  snprintf(args, sizeof args, "assign %s --to %s", g_normal_th, fx_me());
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  fx_set_user(&g, NULL);
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
+  rp_received_free(r);
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  snprintf(needle, sizeof needle, "\"claimed_by\":\"%s\"", fx_me());
+  assert_non_null(strstr(out, needle));
+  free(out);
+}
+
+/* An advisor missing from [advisors] may read but not act: an action would send the
+ * municipality their Unix login (a real name) where advisors use a pseudonym. The
+ * refusal says what to do; nothing reaches the municipality; the attempt is audited. */
+static void test_unlisted_advisor_refused(void **state) {
+  char *out = NULL, args[160], needle[160];
+  rp_received *r = NULL;
+  (void)state;
+  fx_set_user(&g, "eve");
+  snprintf(args, sizeof args, "claim %s", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  if (strstr(out, "ask the administrator") == NULL) fprintf(stderr, "claim: %s\n", out);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  assert_non_null(strstr(out, "ask the administrator to add you"));
+  free(out);
+  snprintf(args, sizeof args, "reply %s --stdin", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, "Ring til politiet.", &out), 1);
+  assert_non_null(strstr(out, "eve is not in [advisors]"));
+  free(out);
+  /* Reading stays open to the team's group. */
+  assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
+  assert_non_null(strstr(out, g_akut_th));
+  assert_null(strstr(out, "\"claimed_by\":\"eve\""));
+  free(out);
+  snprintf(args, sizeof args, "show %s", g_akut_th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  fx_set_user(&g, NULL);
+  assert_int_equal(fx_wait_kind(&g, 2, "assignment", 600, &r), RP_ETIMEDOUT);
+  assert_int_equal(fx_wait_kind(&g, 2, "reply", 10, &r), RP_ETIMEDOUT);
+  char *audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "who=eve action=claim thread=%s", g_akut_th);
   assert_non_null(strstr(audit, needle));
   free(audit);
 }
@@ -444,6 +605,10 @@ static void test_announce_and_registrations(void **state) {
   ref = rp_received_msg_id(r[0]);
   assert_non_null(strstr(out, ref));
   free(out);
+  /* It belongs to its announcement: no thread of its own in the listing. */
+  assert_int_equal(fx_advisor(&g, "list --all --json", NULL, &out), 0);
+  assert_null(strstr(out, "\"kind\":\"registration\""));
+  free(out);
   rp_received_free(r[0]);
   rp_received_free(r[1]);
 }
@@ -547,11 +712,14 @@ static void test_restart_without_loss(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_order_and_deadlines),
+      cmocka_unit_test(test_short_thread_ids),
       cmocka_unit_test(test_socket_mode_and_folder),
       cmocka_unit_test(test_show_sends_opened),
       cmocka_unit_test(test_escalation),
       cmocka_unit_test(test_claim_reply_ask_close),
       cmocka_unit_test(test_claim_two_advisors),
+      cmocka_unit_test(test_claim_enforced_and_assign),
+      cmocka_unit_test(test_unlisted_advisor_refused),
       cmocka_unit_test(test_editor_tmpdir),
       cmocka_unit_test(test_stalled_client),
       cmocka_unit_test(test_export),

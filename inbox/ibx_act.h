@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One advisor request being served: shared by the action files (ibx_actions.c serves
+ * and dispatches; ibx_claims.c holds claim, assign and the holder rule).
+ */
+#ifndef RP_IBX_ACT_H
+#define RP_IBX_ACT_H
+
+#include "ibx_areq.h"
+#include "ibx_daemon.h"
+#include "ibx_json.h"
+
+typedef struct rp__ibx_act {
+  rp__ibx_daemon *d;
+  const char *who;      /* the SO_PEERCRED user (ibx_ident.h) */
+  const rp__ibx_req *req;
+  const char *audit_as; /* the audit log's action name, if not the request's */
+  char audit_to[RP_IBX_WHO_MAX + 1]; /* an assignment's new holder, for the audit line */
+  char thread[33];      /* the request's thread id */
+  rp__ibx_buf msg, text, json;
+} rp__ibx_act;
+
+/* The request's thread, read from the store; msg says why not (RP_EMISSING,
+ * RP_ENOTFOUND). */
+int rp__ibx_act_thread(rp__ibx_act *a, rp__ibx_thread *t);
+
+/* Whether a->who may act on t: a thread nobody holds, or one a->who holds. Otherwise
+ * RP_EBUSY, and msg names the holder and what to do. */
+int rp__ibx_act_holder_ok(rp__ibx_act *a, const rp__ibx_thread *t);
+
+/* Whether user is in [advisors] (1/0). */
+int rp__ibx_act_listed(rp__ibx_act *a, const char *user);
+
+/* claim [--takeover] and assign --to USER (ibx_claims.c). */
+int rp__ibx_do_claim(rp__ibx_act *a);
+int rp__ibx_do_assign(rp__ibx_act *a);
+
+#endif
