@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The service clock (DOMAIN.md "Urgency and its clock"): office hours and the deadline
- * of each urgency. ("Now" comes from ibx_ident.h.)
+ * The service clock (docs/DOMAIN.md, "How fast: the service clock"): office hours and
+ * the deadline of each urgency. ("Now" comes from ibx_ident.h.)
  *
  * Deadlines count office time, in Copenhagen time whatever the machine's TZ (ibx_cal.h
  * says why and how): akut 1 office hour, haster 1 working day, normal 5 and plan 10

@@ -53,8 +53,8 @@ static void municipality_of(rp__ibx_daemon *d, const rp_received *r, char out[4]
 }
 
 /* The clock of a thread that a message other than a request starts. A plan review and
- * a meeting request run on the plan clock (DOMAIN.md: "10 working days or a meeting
- * booked"); a follow-up on its own is a question that wants an answer: its own urgency
+ * a meeting request run on the plan clock (docs/DOMAIN.md: "10 working days, or a
+ * meeting is booked"); a follow-up on its own is a question that wants an answer: its own urgency
  * if it gives one, else normal. The rest (a closure, a consent withdrawal, a recall, a
  * meeting proposal, confirmation or cancellation about something the inbox never saw)
  * must be seen but has no service target. */
