@@ -64,9 +64,11 @@ static int advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id
   return r;
 }
 
+/* A reply; `automatic` marks the inbox's own out-of-hours answer, which the municipality
+ * must not take for an advisor's (PROTOCOL.md 7.4). */
 static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                       const char *role, const char *id, const char *text, int reporting,
-                      rp__ibx_buf *msg) {
+                      int automatic, rp__ibx_buf *msg) {
   rp_msg *m = NULL;
   rp__ibx_buf body;
   char msg_id[RP_ID_STRLEN];
@@ -79,13 +81,14 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
   rp__ibx_buf_json_str(&body, id);
   rp__ibx_buf_puts(&body, "},\"advice\":");
   rp__ibx_buf_json_str(&body, text);
-  rp__ibx_buf_puts(&body, "}");
+  rp__ibx_buf_puts(&body, automatic ? ",\"automatic\":true}" : "}");
   if ((r = rp_msg_new("reply", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
       (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
       (r = rp_msg_set_text(m, "advice", text)) == 0 &&
-      (r = rp_msg_set_bool(m, "reporting_duty", reporting)) == 0)
+      (r = rp_msg_set_bool(m, "reporting_duty", reporting)) == 0 &&
+      (r = rp_msg_set_bool(m, "automatic", automatic)) == 0)
     r = send_keep(d, m, &o, &body, msg_id);
   if (r != 0 && msg != NULL) {
     const char *f = m != NULL ? rp_msg_error_field(m) : NULL;
@@ -107,7 +110,7 @@ int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *w
     if (msg != NULL) rp__ibx_buf_printf(msg, "not sent: %s is not in [advisors]", who);
     return r;
   }
-  return reply_like(d, t, who, role, id, text, 0, msg);
+  return reply_like(d, t, who, role, id, text, 0, 0, msg);
 }
 
 int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
@@ -124,7 +127,7 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
    * get here for one request: whoever sets the flag first sends, the other does not. A
    * failed send clears it again so that the periodic check retries. */
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
-  r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, NULL);
+  r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL);
   if (r == 0) {
     rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent", t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
