@@ -3,6 +3,7 @@
  * The loop thread: one libuv loop per client that owns the relay connection. Other
  * threads talk to it only through the async handle `wake` and the flags under c->mu.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,14 @@ static void on_wake(uv_async_t *h) {
 
 static void run(void *arg) {
   rp_client *c = arg;
+  sigset_t pipe;
+  /* A write to a connection the relay has closed raises SIGPIPE in the writing thread,
+   * whose default action ends the whole host process. The host's own signal settings
+   * are not ours to change, so only this thread blocks it: the write then fails with
+   * EPIPE, which the connection handles like any loss. */
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   /* Messages stored but not handled before a crash are offered again first. */
   rp__recv_offer_pending(c);
   rp__conn_start(c);
