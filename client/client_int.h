@@ -45,6 +45,8 @@ struct rp_config {
   void *status_data;
   rp_content_hook_fn hook;
   void *hook_data;
+  rp_log_fn log;
+  void *log_data;
   int receive;
   char err[320];
 };
@@ -160,6 +162,16 @@ int rp__msg_check_content(const rp__payload *p, const struct rp__cpr_hook *hook,
 /* m's kind and fields as indented JSON in the rp_msg_from_json format (header fields
  * left out); *json is the caller's (free). RP_ESTATE without JSON support. */
 int rp__msg_to_json(const rp_msg *m, char **json);
+
+/* ---- log.c ---- */
+/* Formats one line ("event key=value ...") and hands it to the host's log callback, if
+ * any. Callers pass ids, codes and counts only, never content; control characters that
+ * reach the line anyway are replaced, so that one call is one line. */
+void rp__log(rp_client *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A member id from a peer (an envelope header) made safe for a log line: the id itself
+ * if it is a valid member id, else "(invalid)". out has RP_MEMBER_ID_MAX + 1 bytes. */
+const char *rp__log_id(char *out, const uint8_t *p, size_t n);
 
 /* ---- config.c ---- */
 int rp__config_copy(struct rp_config *dst, const rp_config *src);

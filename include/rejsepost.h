@@ -103,6 +103,19 @@ typedef void (*rp_receive_fn)(void *data, rp_client *c, const rp_received *r);
 typedef void (*rp_status_fn)(void *data, rp_client *c, const char *msg_id, int status,
                              int error);
 
+/* Levels of rp_log_fn, most severe first. */
+#define RP_LOG_ERROR 1 /* the library cannot do its work: a local store or memory failed */
+#define RP_LOG_WARN 2  /* something was refused or failed: an envelope we refused, a
+                        * message of ours that failed or expired */
+#define RP_LOG_INFO 3  /* the connection and the delivery stream: connected, lost, held */
+
+/* A log line of the library. level is an RP_LOG_* value; line is one line of text
+ * without a newline, "event key=value ...", borrowed for the call. A line names message
+ * ids, member ids, sequence numbers, times and error names (rp_err_name), never any
+ * content of a message: it may go to an ordinary log. Called on the library's loop
+ * thread, with the same rules as rp_receive_fn; it should return quickly. */
+typedef void (*rp_log_fn)(void *data, int level, const char *line);
+
 /* Creates an empty configuration; *out is the caller's, freed with rp_config_free.
  * RP_ENOMEM. */
 int rp_config_new(rp_config **out);
@@ -166,6 +179,11 @@ int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
 int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data);
 int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
 int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn, void *data);
+
+/* The log callback (fn NULL removes it; the default is no logging). The library logs
+ * every envelope it refuses (msg_id, sender, code, the field at fault), every message of
+ * ours that fails or expires, and connection events; see rp_log_fn. */
+int rp_config_set_log(rp_config *cfg, rp_log_fn fn, void *data);
 
 /* Whether the client asks the relay for deliveries (1, the default) or only sends (0).
  * A send-only client still receives nothing it would have to store. */
