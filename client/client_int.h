@@ -80,6 +80,13 @@ struct rp_received {
   size_t ncache, capcache;
 };
 
+/* A DELIVER kept unanswered until the relay's newer roster is in (PROTOCOL.md 6.5). */
+typedef struct rp__cl_deferred {
+  uint64_t seq;
+  uint8_t *env; /* malloc'd copy */
+  size_t len;
+} rp__cl_deferred;
+
 struct rp_client {
   struct rp_config cfg; /* a deep copy; strings owned */
   rp__identity *me;
@@ -113,7 +120,9 @@ struct rp_client {
   uint64_t idle_ms;
   uint64_t ping_nonce;
   uint8_t *rbuf;         /* read buffer, RP__CL_RBUF bytes */
-  bool left_behind;      /* a DELIVER was not acked: reconnect once the roster is new */
+  uint64_t relay_roster; /* the newest roster version the relay said it holds */
+  rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
+  size_t ndeferred;
   bool revoked;          /* the relay said we are revoked: stop retrying */
   bool shutdown_started; /* rp_client_free began the shutdown */
 };
@@ -199,13 +208,30 @@ void rp__conn_pump(rp_client *c);
 void rp__conn_on_msg(rp_client *c, const rp__tmsg *m);
 void rp__conn_shutdown(rp_client *c);
 void rp__conn_bye(rp_client *c);
+/* BYE "error" with code (an RP_E value), then close once it is written; code becomes
+ * rp_client_last_error and the client reconnects after a backoff. */
+void rp__conn_bye_error(rp_client *c, int code);
+/* conn_msg.c: frees the DELIVERs kept for a roster (the connection is gone; the relay
+ * delivers them again on the next one). */
+void rp__conn_drop_deferred(rp_client *c);
 /* loop.c: closes the remaining handles once the connection is gone (stopping). */
 void rp__loop_finish(rp_client *c);
 
 /* ---- recv.c (loop thread) ---- */
-/* Handles one DELIVER: returns 0 when DELIVERED may be sent, or a code when it must not
- * (the envelope stays at the relay and comes again). */
-int rp__recv_deliver(rp_client *c, const rp__t_deliver *d, uint8_t msg_id[RP_MSG_ID_BYTES]);
+/* What the connection does with one DELIVER (rp__recv_deliver). */
+typedef enum rp__recv_action {
+  RP__RECV_ANSWER, /* answer DELIVERED with msg_id: stored, or refused with *code */
+  RP__RECV_DEFER,  /* keep it unanswered, fetch the relay's newer roster, then again */
+  RP__RECV_RETRY,  /* a local failure (*code): leave it at the relay for a new connection */
+  RP__RECV_BROKEN, /* not even a header (*code): the relay broke the protocol */
+} rp__recv_action;
+
+/* Handles the envelope env[0..len) of one DELIVER. msg_id gets the header's msg_id
+ * whenever there is a header. `may_defer` is false on the second try after a roster
+ * fetch, so that an envelope waits for a roster at most once. */
+rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
+                                 bool may_defer, uint8_t msg_id[RP_MSG_ID_BYTES],
+                                 int *code);
 /* Offers every unhandled stored message to the receive callback (start-up). */
 void rp__recv_offer_pending(rp_client *c);
 /* Status change with the callback. */

@@ -63,6 +63,8 @@ static void on_tcp_closed(uv_handle_t *h) {
   c->roster_asked = false;
   c->inflight = 0;
   c->send_cursor = 0;
+  c->relay_roster = 0;
+  rp__conn_drop_deferred(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else
@@ -116,22 +118,35 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   rp__conn_close(c, 0);
 }
 
-/* BYE "done", then close once it is written. */
-void rp__conn_bye(rp_client *c) {
+/* BYE with reason and code, then close once it is written. */
+static void bye(rp_client *c, int reason, int code) {
   uv_shutdown_t *req;
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = RP__T_BYE;
-  m.u.bye.reason = RP__BYE_DONE;
+  m.u.bye.reason = reason;
+  m.u.bye.code = (uint64_t)-code;
   if (rp__conn_send(c, &m) != 0 || (req = calloc(1, sizeof *req)) == NULL) {
-    rp__conn_close(c, 0);
+    rp__conn_close(c, code);
     return;
   }
   req->data = c;
   if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
     free(req);
-    rp__conn_close(c, 0);
+    rp__conn_close(c, code);
   }
+}
+
+void rp__conn_bye(rp_client *c) {
+  bye(c, RP__BYE_DONE, 0);
+}
+
+void rp__conn_bye_error(rp_client *c, int code) {
+  pthread_mutex_lock(&c->mu);
+  c->last_error = code;
+  pthread_mutex_unlock(&c->mu);
+  rp__log(c, RP_LOG_INFO, "conn_bye reason=error code=%s", rp_err_name(code));
+  bye(c, RP__BYE_ERROR, code);
 }
 
 static void on_deadline(uv_timer_t *t) {
