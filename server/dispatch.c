@@ -230,7 +230,8 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
   case RP__T_SEND:
     return on_send(c, &m.u.send.envelope);
   case RP__T_DELIVERED:
-    if ((rc = rp__deliver_delivered(c, m.u.delivered.msg_id, m.u.delivered.seq)) != 0) {
+    if ((rc = rp__deliver_delivered(c, m.u.delivered.msg_id, m.u.delivered.seq,
+                                    m.u.delivered.refused)) != 0) {
       rp__stats_reject(&r->stats, rc);
       rp__log_info("msg_refused conn=%llu member=%s code=%s where=delivered",
                    (unsigned long long)c->id, rp__conn_member(c), rp_err_name(rc));

@@ -107,12 +107,13 @@ struct rp__dentry {
   uint8_t spool_id[RP_MSG_ID_BYTES]; /* the spool row's msg_id */
   uint8_t wire_id[RP_MSG_ID_BYTES];  /* the msg_id DELIVERED must echo */
   uint8_t state;                     /* RP__DL_* */
+  uint8_t notice;                    /* an EXPIRED notice, not an envelope */
 };
 
 /* What a spool request is for. */
 enum {
   RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
-  RP__OP_DELETE,     /* after DELIVERED */
+  RP__OP_DELETE,     /* after DELIVERED (with "refused": the envelope and a notice) */
   RP__OP_FETCH,      /* delivery */
   RP__OP_EXPIRE      /* the expiry sweep */
 };
@@ -265,9 +266,11 @@ rp__conn *rp__deliver_conn_of(rp__mstate *ms);
 void rp__deliver_forward(rp__relay *r, rp__op *op);
 /* A SEND committed (or failed): tell the recipient's delivery state. */
 void rp__deliver_put_done(rp__relay *r, rp__op *op);
-/* DELIVERED(msg_id, seq) from c. 0, or an RP_E code that closes the connection. */
+/* DELIVERED(msg_id, seq, refused) from c; refused is 0 (stored) or the recipient's
+ * positive error code, which turns the delete of an envelope into a refusal with a
+ * notice for its sender. 0, or an RP_E code that closes the connection. */
 int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t seq);
+                          uint64_t seq, uint64_t refused);
 /* Free c's delivery window (the connection is going away). */
 void rp__deliver_conn_free(rp__conn *c);
 /* Run the expiry sweep now and schedule the next one (rp__relay_start calls it once;

@@ -109,6 +109,27 @@ int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
   return 0;
 }
 
+int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                     const uint8_t msg_id[RP_MSG_ID_BYTES], int code, int64_t now_ms,
+                     const rp__spool_notice *notice, rp__spool_cb cb) {
+  int r;
+  if ((r = writer_gate(sp)) != 0) return r;
+  if (!id_ok(recipient) || msg_id == NULL || code <= 0 || notice == NULL ||
+      notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0)
+    return RP_EINVAL;
+  req_start(sp, req, RP__SPOOL_DELETE, cb);
+  memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
+  memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
+  req->priv.refused = code;
+  req->priv.now_ms = now_ms;
+  req->priv.notice_fn = notice->fn;
+  req->priv.notice_arg = notice->arg;
+  req->priv.notice_ttl_ms = notice->ttl_ms;
+  memcpy(req->priv.sender, notice->sender, strlen(notice->sender) + 1);
+  enqueue(&sp->writer, req);
+  return 0;
+}
+
 int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
                      rp__spool_cb cb) {
   return rp__spool_expire_notify(sp, req, now_ms, max_rows, NULL, cb);
@@ -288,6 +309,9 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     if (req->result == 0) {
       uncount(sp, req->priv.recipient, req->priv.deleted_size);
       sp->stats.deleted++;
+      if (req->priv.refused > 0) sp->stats.refused++;
+      if (req->nentries == 1 && req->entries[0].notice_size > 0)
+        count_row(sp, req->entries[0].sender, req->entries[0].notice_size);
     }
     break;
   case RP__SPOOL_EXPIRE:

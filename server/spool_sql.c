@@ -42,7 +42,8 @@ static const char *const writer_sql[] = {
          " urgency, size, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
          " ON CONFLICT (msg_id) DO NOTHING"),
     [ST_EXISTS] = ("SELECT 1 FROM envelope WHERE msg_id = ?1"),
-    [ST_FIND] = ("SELECT seq, size FROM envelope WHERE msg_id = ?1 AND recipient = ?2"),
+    [ST_FIND] = ("SELECT seq, size, sender, created_ms, expires_ms, urgency FROM envelope"
+                 " WHERE msg_id = ?1 AND recipient = ?2"),
     [ST_DELETE] = ("DELETE FROM envelope WHERE seq = ?1"),
     [ST_EXPIRED] =
         ("SELECT seq, msg_id, sender, recipient, created_ms, expires_ms, urgency,"
@@ -243,8 +244,29 @@ static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   return rc;
 }
 
+/* The row ST_FIND has found, as an entry for a refusal's notice. NULL without memory. */
+static rp__spool_entry *found_entry(sqlite3_stmt *st, const rp__spool_req *req) {
+  rp__spool_entry *e = calloc(1, sizeof *e);
+  if (e == NULL) return NULL;
+  e->seq = sqlite3_column_int64(st, 0);
+  e->size = (size_t)sqlite3_column_int64(st, 1);
+  column_id(st, 2, e->sender);
+  e->created_ms = sqlite3_column_int64(st, 3);
+  e->expires_ms = sqlite3_column_int64(st, 4);
+  e->urgency = sqlite3_column_int(st, 5);
+  memcpy(e->msg_id, req->priv.msg_id, RP_MSG_ID_BYTES);
+  memcpy(e->recipient, req->priv.recipient, sizeof e->recipient);
+  e->refused = req->priv.refused;
+  return e;
+}
+
+static int put_notice(rp__spool_lane *ln, rp__spool_req *req, rp__spool_entry *e);
+
+/* A delete after DELIVERED; with priv.refused, a refusal that stores the sender's
+ * notice in the same transaction. */
 static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[ST_FIND];
+  rp__spool_entry *e = NULL;
   sqlite3_int64 seq = 0;
   int rc;
   sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -253,24 +275,34 @@ static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   if (rc == SQLITE_ROW) {
     seq = sqlite3_column_int64(st, 0);
     req->priv.deleted_size = (size_t)sqlite3_column_int64(st, 1);
+    /* Without memory for the notice nothing is deleted (the row is delivered again
+     * later), rather than failing the whole batch or losing the sender's notice. */
+    if (req->priv.refused > 0 && (e = found_entry(st, req)) == NULL) rc = SQLITE_DONE;
   }
   sqlite3_reset(st);
   if (rc == SQLITE_DONE) {
-    req->result = RP_ENOTFOUND;
+    req->result = e == NULL && seq != 0 ? RP_ENOMEM : RP_ENOTFOUND;
     return SQLITE_OK;
   }
   if (rc != SQLITE_ROW) return rc;
+  /* The entry is the request's from here on, even if a step fails: spool.c frees it
+   * with the failed batch. */
+  if (e != NULL) {
+    req->entries = e;
+    req->nentries = 1;
+  }
   st = ln->st[ST_DELETE];
   sqlite3_bind_int64(st, 1, seq);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return rc;
+  if (e != NULL && (rc = put_notice(ln, req, e)) != SQLITE_OK) return rc;
   req->result = 0;
   return SQLITE_OK;
 }
 
-/* Store the expiry notice of row e in the running transaction, if the builder makes
- * one. A notice already stored (the same id) counts as none. */
+/* Store the notice of row e (expired, or refused) in the running transaction, if the
+ * builder makes one. A notice already stored (the same id) counts as none. */
 static int put_notice(rp__spool_lane *ln, rp__spool_req *req, rp__spool_entry *e) {
   sqlite3_stmt *st = ln->st[ST_INSERT];
   uint8_t buf[RP__SPOOL_NOTICE_MAX];

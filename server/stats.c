@@ -104,6 +104,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   put(&o, "envelopes.spooled %" PRIu64 "\n", st->envelopes_spooled);
   put(&o, "envelopes.duplicate %" PRIu64 "\n", st->envelopes_duplicate);
   put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
+  put(&o, "envelopes.refused %" PRIu64 "\n", st->envelopes_refused);
   put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
   put(&o, "write_queue.bytes %" PRIu64 "\n", st->write_queue_bytes);
   put(&o, "write_queue.peak %" PRIu64 "\n", st->write_queue_peak);
@@ -122,6 +123,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.duplicates %" PRIu64 "\n", ss.duplicates);
     put(&o, "spool.rejected_full %" PRIu64 "\n", ss.rejected_full);
     put(&o, "spool.deleted %" PRIu64 "\n", ss.deleted);
+    put(&o, "spool.refused %" PRIu64 "\n", ss.refused);
     put(&o, "spool.expired %" PRIu64 "\n", ss.expired);
     put(&o, "spool.fetches %" PRIu64 "\n", ss.fetches);
     put(&o, "spool.transactions %" PRIu64 "\n", ss.transactions);

@@ -27,6 +27,7 @@ typedef struct {
   uint64_t envelopes_spooled;           /* sends stored and acked */
   uint64_t envelopes_duplicate;         /* sends acked again as duplicates */
   uint64_t envelopes_delivered;         /* envelopes acked by their recipient and deleted */
+  uint64_t envelopes_refused;           /* envelopes their recipient refused (deleted) */
   uint64_t envelopes_expired;           /* envelopes deleted by expiry */
   uint64_t write_queue_bytes;           /* bytes queued for writing, all connections */
   uint64_t write_queue_peak;            /* the most write_queue_bytes has been */

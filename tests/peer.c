@@ -644,9 +644,14 @@ int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]) {
 }
 
 int tp_delivered(tp_peer *p, const rp__tmsg *item) {
+  return tp_delivered_refused(p, item, 0);
+}
+
+int tp_delivered_refused(tp_peer *p, const rp__tmsg *item, uint64_t code) {
   rp__tmsg m;
   int rc = 0;
   memset(&m, 0, sizeof m);
+  m.u.delivered.refused = code;
   m.type = RP__T_DELIVERED;
   if (item->type == RP__T_EXPIRED) {
     memcpy(m.u.delivered.msg_id, item->u.expired.msg_id, RP_MSG_ID_BYTES);

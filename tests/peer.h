@@ -124,6 +124,10 @@ int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]);
 /* Acknowledge a DELIVER or an EXPIRED notice with DELIVERED. */
 int tp_delivered(tp_peer *p, const rp__tmsg *item);
 
+/* Answer a DELIVER or an EXPIRED notice with DELIVERED "refused" = code (a positive
+ * RP_E code): the recipient cannot accept it. */
+int tp_delivered_refused(tp_peer *p, const rp__tmsg *item, uint64_t code);
+
 /* ---- envelopes the relay accepts (a header and random bytes of the class size) ---- */
 
 /* Build an envelope container: header with msg_id, sender, recipient, created, expires,
