@@ -85,8 +85,12 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   rp__store_out_free(&receipt);
   if (rc == RP_EEXIST) return 0; /* seen before: ack again, offer nothing */
   if (rc != 0) return rc;
+  /* The inbox's automatic out-of-hours reply is no advisor's answer (PROTOCOL.md 7.4). */
   if (ref != NULL && rp__payload_answers(p->kind))
-    rp__client_status(c, ref, RP_STATUS_ANSWERED, 0);
+    rp__client_status(c, ref,
+                      p->kind == RP__PL_REPLY && p->u.reply.automatic ? RP_STATUS_AUTO_REPLIED
+                                                                       : RP_STATUS_ANSWERED,
+                      0);
   rp__loop_wake(c); /* the receipt waits in the outbox */
   offer(c, &in);
   return 0;

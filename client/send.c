@@ -204,8 +204,9 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
 }
 
 RP_PUBLIC const char *rp_status_name(int status) {
-  static const char *const names[] = {"unknown", "queued",   "relayed", "delivered",
-                                      "opened",  "answered", "expired", "failed"};
+  static const char *const names[] = {"unknown",  "queued",  "relayed",
+                                      "delivered", "opened",  "answered",
+                                      "expired",   "failed",  "auto_replied"};
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
 }
 

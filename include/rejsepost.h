@@ -281,7 +281,10 @@ int rp_msg_set_enum(rp_msg *m, const char *field, const char *name);
 /* Sets an unsigned integer field (numbers, unix-ms times). */
 int rp_msg_set_uint(rp_msg *m, const char *field, uint64_t value);
 
-/* Sets a boolean field (0 false, anything else true). */
+/* Sets a boolean field (0 false, anything else true). A reply's "automatic" marks the
+ * team inbox's own automatic answer (out of office hours, with the emergency numbers);
+ * the request's sender then shows RP_STATUS_AUTO_REPLIED rather than answered. An
+ * advisor's reply never sets it. */
 int rp_msg_set_bool(rp_msg *m, const char *field, int value);
 
 /* Adds an element to a set field ("categories", "trusler"). Adding twice is harmless. */
@@ -336,16 +339,28 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /* ---- sending and status ---------------------------------------------------------------
  */
 
-/* Statuses of a sent message, in the order they are reached. */
+/*
+ * Statuses of a sent message. A message moves forward only, in this order: queued,
+ * relayed, delivered, auto_replied, opened, answered; or from queued or relayed to one
+ * of the final expired and failed. The numbers are not that order (auto_replied came
+ * later and got the next free number): compare statuses by this list, not by value.
+ * A step reached out of order (a reply before the "opened" receipt) still gets its time
+ * (rp_status_time) without moving the status back.
+ */
 #define RP_STATUS_QUEUED 1    /* durable in the local outbox */
 #define RP_STATUS_RELAYED 2   /* the relay acknowledged storing it */
 #define RP_STATUS_DELIVERED 3 /* the recipient's library stored it (its receipt) */
 #define RP_STATUS_OPENED 4    /* the recipient opened it (its receipt) */
-#define RP_STATUS_ANSWERED 5  /* a reply or follow-up refers to it */
+#define RP_STATUS_ANSWERED 5  /* an advisor's reply, or a follow-up, refers to it */
 #define RP_STATUS_EXPIRED 6   /* it expired at the relay undelivered */
-#define RP_STATUS_FAILED 7    /* the relay refused it for good (rp_status's error) */
+#define RP_STATUS_FAILED 7    /* refused for good, by the relay or by the recipient
+                               * (rp_status's error says why) */
+#define RP_STATUS_AUTO_REPLIED 8 /* the team's inbox answered automatically (out of
+                                  * office hours, with the emergency numbers): no
+                                  * advisor has answered yet. Ranks between delivered
+                                  * and opened */
 
-/* "queued", "relayed", ... or "unknown". Static. */
+/* "queued", "relayed", ..., "auto_replied", or "unknown". Static. */
 const char *rp_status_name(int status);
 
 /*

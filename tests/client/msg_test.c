@@ -191,11 +191,44 @@ static void test_encode(void **state) {
   rp_msg_free(m);
 }
 
+
+/* The inbox marks its automatic out-of-hours reply; the builder and JSON carry it. */
+static void test_reply_automatic(void **state) {
+  static const char json[] =
+      "{\"kind\":\"reply\",\"in_reply_to\":\"000102030405060708090a0b0c0d0e0f\","
+      "\"advisor\":{\"role\":\"raadgiver\",\"id\":\"vagt\"},"
+      "\"advice\":\"Ring 112 ved fare.\",\"reporting_duty\":false,\"automatic\":true}";
+  rp_msg *m = NULL, *back = NULL;
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  const char *where = NULL;
+  (void)state;
+  assert_int_equal(rp_msg_from_json(json, strlen(json), &m, &where), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &back, &where), 0);
+  assert_true(back->p.u.reply.automatic);
+  rp_free(buf);
+  rp_msg_free(back);
+  /* Off again through the setter: an advisor's reply; "automatic" is left out. */
+  assert_int_equal(rp_msg_set_bool(m, "automatic", 0), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &back, &where), 0);
+  assert_false(back->p.u.reply.automatic);
+  rp_free(buf);
+  rp_msg_free(back);
+  rp_msg_free(m);
+  /* Only a reply has it. */
+  assert_int_equal(rp_msg_new("follow_up", &m), 0);
+  assert_int_equal(rp_msg_set_bool(m, "automatic", 1), RP_ENOTFOUND);
+  rp_msg_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_types_and_limits),
       cmocka_unit_test(test_json_and_msgpack),
       cmocka_unit_test(test_encode),
+      cmocka_unit_test(test_reply_automatic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
