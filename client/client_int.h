@@ -62,6 +62,7 @@ struct rp_msg {
   const char *err_field;
   char err_buf[96];
   size_t err_offset;
+  char err_text[320]; /* rp_msg_error_text; "" after a call that succeeded */
 };
 
 /* A received message, opened again from the inbox's envelope. */
@@ -159,6 +160,10 @@ int rp__msg_own_texts(rp_msg *m);
 /* Records the outcome of a check on m for rp_msg_error_field / rp_msg_error_offset
  * (cleared when rc is 0), as rp_send and rp_msg_encode report them. */
 void rp__msg_set_error(rp_msg *m, int rc, const char *where, size_t offset);
+/* PROTOCOL.md 6.6: a request or plan review starts its own thread (thread_id =
+ * msg_id), so a thread set on one is refused (RP_EINVAL, *where "thread_id") rather
+ * than silently dropped: the host meant something else. */
+int rp__msg_check_thread(const rp__payload *p, bool has_thread, const char **where);
 struct rp__cpr_hook;
 /* The content checks of a send, in its order: the CPR guard, the host's hook (NULL:
  * none), then every schema rule by encoding *p (header filled) into

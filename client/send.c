@@ -119,6 +119,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
     *where = "kind";
     return RP_EKIND;
   }
+  if ((rc = rp__msg_check_thread(p, thread != NULL, where)) != 0) return rc;
   if ((rc = own_org(c, p, org, where)) != 0) return rc;
   rp__envelope_new_id(p->msg_id);
   p->created = rp__now_ms();

@@ -300,7 +300,9 @@ int rp_msg_list_add(rp_msg *m, const char *list);
 
 /* Puts the message into an existing thread (32 hex). Without it, a reply, follow-up or
  * other message that refers to a known message (in_reply_to, about, meeting_ref...)
- * joins that message's thread, and anything else starts a new thread. */
+ * joins that message's thread, and anything else starts a new thread. A request or a
+ * plan review always starts its own thread (PROTOCOL.md 6.6): rp_send and rp_msg_encode
+ * refuse one with a thread set (RP_EINVAL, rp_msg_error_field "thread_id"). */
 int rp_msg_set_thread(rp_msg *m, const char *thread_id);
 
 /* The recipient member id. Without it: the team member of the roster for a message from
@@ -312,6 +314,13 @@ int rp_msg_set_recipient(rp_msg *m, const char *member_id);
  * field's text. Borrowed until the next call on m. */
 const char *rp_msg_error_field(const rp_msg *m);
 size_t rp_msg_error_offset(const rp_msg *m);
+
+/* The last failing call on m (a setter, rp_send or rp_msg_encode) as one line for a
+ * person, naming the field and what to do where that is known ("thread_id: a request
+ * or plan review starts its own thread ..."), or NULL if the last call succeeded. It
+ * never repeats the text a CPR or content hook refusal objects to. Borrowed until the
+ * next call on m. */
+const char *rp_msg_error_text(const rp_msg *m);
 
 /* Builds a message from a JSON object {"kind": "request", "question": "...",
  * "risk": {"level": "hoej", ...}, "categories": ["trusler"], "attachments": [{...}]}:

@@ -154,6 +154,10 @@ static int send_fail(rp_msg *m, int rc) {
                    "requests are anonymous or pseudonymous, never identified by CPR. "
                    "Nothing was stored or sent",
                    field ? field : "?", rp_msg_error_offset(m));
+  /* The library's sentence names the field and, for the rules a caseworker meets
+   * (a request put into a thread, another municipality's code), what to do. */
+  if (rp_msg_error_text(m) != NULL)
+    return tl_fail("not sent: %s. Nothing was stored or sent", rp_msg_error_text(m));
   return tl_fail("not sent: %s%s%s", rp_strerror(rc), field ? ": field " : "",
                  field ? field : "");
 }

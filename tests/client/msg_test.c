@@ -152,9 +152,23 @@ static void test_encode(void **state) {
                       back->p.u.request.question.n);
   assert_int_equal(back->p.u.request.citizen.under_18, true);
   memcpy(first, back->p.msg_id, RP_MSG_ID_BYTES);
-  /* A second encode is a new message; a set thread is kept. */
+  /* A request starts its own thread (PROTOCOL.md 6.6): a thread set on it is refused,
+   * with the field and a sentence saying so, not silently dropped. */
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  assert_null(rp_msg_error_text(m));
+  assert_int_equal(rp_msg_encode(m, &buf2, &len2), RP_EINVAL);
+  assert_null(buf2);
+  assert_string_equal(rp_msg_error_field(m), "thread_id");
+  assert_non_null(rp_msg_error_text(m));
+  assert_non_null(strstr(rp_msg_error_text(m), "starts its own thread"));
+  rp_msg_free(m);
+  /* A follow-up keeps a set thread; a second encode is a new message. */
+  assert_int_equal(rp_msg_new("follow_up", &m), 0);
+  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", thread), 0);
+  assert_int_equal(rp_msg_set_text(m, "text", "FIKTIV: mere at vide"), 0);
   assert_int_equal(rp_msg_set_thread(m, thread), 0);
   assert_int_equal(rp_msg_encode(m, &buf2, &len2), 0);
+  assert_null(rp_msg_error_text(m));
   rp_msg_free(back);
   back = NULL;
   assert_int_equal(rp_msg_from_msgpack(buf2, len2, &back, &where), 0);
@@ -164,6 +178,17 @@ static void test_encode(void **state) {
   rp_free(buf2);
   rp_free(buf);
   rp_msg_free(back);
+  rp_msg_free(m);
+  /* So does a plan review, checked before its other rules. */
+  assert_int_equal(rp_msg_new("plan_review", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  assert_int_equal(rp_msg_encode(m, &buf2, &len2), RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "thread_id");
+  rp_msg_free(m);
+  /* A setter's failure has a text too, naming the field. */
+  assert_int_equal(rp_msg_new("request", &m), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "snart"), RP_EENUM);
+  assert_string_equal(rp_msg_error_text(m), "urgency: unknown enumeration value");
   rp_msg_free(m);
 
   /* A CPR number is refused, naming the field and the byte where it starts. */
