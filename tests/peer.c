@@ -64,6 +64,25 @@ int tp_tcp_connect(uint16_t port) {
   return tp_tcp_connect_addr("127.0.0.1", port);
 }
 
+int tp_tcp_connect_from(const char *src, const char *ip, uint16_t port) {
+  struct sockaddr_in from, to;
+  int fd, one = 1;
+  memset(&from, 0, sizeof from);
+  memset(&to, 0, sizeof to);
+  from.sin_family = to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  if (inet_pton(AF_INET, src, &from.sin_addr) != 1 || inet_pton(AF_INET, ip, &to.sin_addr) != 1)
+    return -1;
+  if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) return -1;
+  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+      connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+    close(fd);
+    return -1;
+  }
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
 uint16_t tp_free_port(void) {
   struct sockaddr_in sa;
   socklen_t len = sizeof sa;
@@ -227,6 +246,13 @@ int tp_connect_at(tp_peer *p, const char *ip, uint16_t port, const rp__identity 
   }
   p->welcome = m;
   p->welcome.u.welcome.member.p = p->member; /* the received text is not kept */
+  /* The proof of the key: a first message at once, whatever the test does next. */
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_PING;
+  randombytes_buf(&p->proof_nonce, sizeof p->proof_nonce);
+  m.u.ping.nonce = p->proof_nonce;
+  p->proof_pending = 1;
+  if ((rc = tp_send(p, &m)) != 0) goto fail;
   return 0;
 fail:
   tp_close(p);
@@ -299,6 +325,10 @@ int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
   for (;;) {
     if ((rc = next_event(p, &ev, deadline)) != 0) return rc;
     if (ev.type != RP__CHAN_EV_MSG) continue;
+    if (ev.msg.type == RP__T_PONG && p->proof_pending && ev.msg.u.pong.nonce == p->proof_nonce) {
+      p->proof_pending = 0; /* the answer to our proof of the key */
+      continue;
+    }
     if (ev.msg.type != RP__T_PING) break;
     {
       rp__tmsg pong;
