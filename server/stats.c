@@ -100,6 +100,10 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   buf[0] = '\0';
   put(&o, "connections.current %" PRIu64 "\n", st->conns_current);
   put(&o, "connections.total %" PRIu64 "\n", st->conns_total);
+  put(&o, "connections.pending %" PRIu64 "\n", st->conns_pending);
+  put(&o, "connections.proving %" PRIu64 "\n", st->conns_proving);
+  put(&o, "connections.active %" PRIu64 "\n", st->conns_active);
+  put(&o, "connections.evicted %" PRIu64 "\n", st->conns_evicted);
   put(&o, "handshakes.failed %" PRIu64 "\n", st->handshakes_failed);
   put(&o, "envelopes.spooled %" PRIu64 "\n", st->envelopes_spooled);
   put(&o, "envelopes.duplicate %" PRIu64 "\n", st->envelopes_duplicate);
