@@ -280,12 +280,15 @@ static void reload_config(rp__relay *r) {
   r->cfg.expiry_max_ms = nc.expiry_max_ms;
 }
 
-/* Is the connection's member still welcome under the roster? */
-static int still_member(const rp__relay *r, const rp__conn *c) {
+/* Is the connection's member still welcome under the roster? Its kind (for the routes)
+ * is taken from the new roster. */
+static int still_member(const rp__relay *r, rp__conn *c) {
   const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
   int rc = rp__roster_member_active(m, rp__relay_now_ms());
   if (rc != 0) return rc;
   if (strcmp(m->pub.id, c->ms->id) != 0) return RP_EUNKNOWNMEMBER;
+  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
+  c->kind = (uint8_t)m->kind;
   return 0;
 }
 

@@ -483,6 +483,11 @@ int tp_relay_write_config(tp_relay *f, const char *limits) {
 
 int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
                   const char *limits) {
+  return tp_relay_init_kinds(f, tag, ids, NULL, n, limits);
+}
+
+int tp_relay_init_kinds(tp_relay *f, const char *tag, const char *const *ids,
+                        const int *kinds, size_t n, const char *limits) {
   uint8_t key[RP_KEYFILE_MAX];
   char path[700], code[8];
   size_t klen = 0;
@@ -504,9 +509,10 @@ int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n
   for (size_t i = 0; i < n; i++) {
     if ((rc = rp__identity_generate(ids[i], &f->members[i])) != 0) return rc;
     f->nmembers++;
+    int kind = kinds != NULL ? kinds[i] : i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY;
     snprintf(code, sizeof code, "%03u", (unsigned)(101 + i));
-    if ((rc = add_member(f, f->members[i], i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY,
-                         i == 0 ? NULL : code)) != 0)
+    if ((rc = add_member(f, f->members[i], kind,
+                         kind == RP_MEMBER_MUNICIPALITY ? code : NULL)) != 0)
       return rc;
   }
   if ((rc = write_roster(f)) != 0) return rc;

@@ -174,6 +174,11 @@ typedef struct tp_relay {
 int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
                   const char *limits);
 
+/* tp_relay_init with the members' kinds given (RP_MEMBER_TEAM or
+ * RP_MEMBER_MUNICIPALITY each); kinds NULL is tp_relay_init's choice. */
+int tp_relay_init_kinds(tp_relay *f, const char *tag, const char *const *ids,
+                        const int *kinds, size_t n, const char *limits);
+
 /* Write the config again with other [limits] lines (for SIGHUP tests). */
 int tp_relay_write_config(tp_relay *f, const char *limits);
 

@@ -262,11 +262,11 @@ static void test_spool_recipient_full(void **state) {
   assert_int_equal(m.u.nack.code, (uint64_t)-RP_ESPOOLFULL);
   assert_memory_equal(m.u.nack.msg_id, id, RP_MSG_ID_BYTES);
   assert_int_equal(n, 15); /* 15 envelopes of 64 KiB plus headers fit in 1 MiB */
-  /* Another recipient still has room. */
-  assert_int_equal(tp_send_envelope(&p, "k102", BIG_CLASS, id), 0);
-  expect_ack(&p, id);
-  /* Everything acked reaches the recipient, and then there is room again. */
+  /* Another recipient still has room (the team writes to k102). */
   assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_send_envelope(&t, "k102", BIG_CLASS, id), 0);
+  expect_ack(&t, id);
+  /* Everything acked reaches the recipient, and then there is room again. */
   receive_all(&t, acked, n);
   assert_int_equal(tp_relay_wait_log(&f, "delivered msg_id=", 5000, 1), 0);
   for (int tries = 0;; tries++) {
@@ -283,21 +283,22 @@ static void test_spool_recipient_full(void **state) {
 
 static void test_spool_total_full(void **state) {
   tp_relay f;
-  tp_peer p;
+  tp_peer p, q;
   uint8_t id[RP_MSG_ID_BYTES];
   size_t n = 0;
   rp__tmsg m;
-  const char *to = "team";
   (void)state;
 
   start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\nspool_total_bytes = 1M\n");
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
-  /* Alternate recipients: neither reaches 1 MiB alone, together they fill the spool. */
+  assert_int_equal(tp_relay_connect(&f, &q, "team"), 0);
+  /* Alternate recipients (k101 to the team, the team to k102): neither reaches 1 MiB
+   * alone, together they fill the spool. */
   for (;; n++) {
+    tp_peer *from = n % 2 == 0 ? &p : &q;
     assert_true(n < MAX_SENDS);
-    to = n % 2 == 0 ? "team" : "k102";
-    assert_int_equal(tp_send_envelope(&p, to, BIG_CLASS, id), 0);
-    assert_int_equal(tp_recv(&p, &m, 5000), 0);
+    assert_int_equal(tp_send_envelope(from, n % 2 == 0 ? "team" : "k102", BIG_CLASS, id), 0);
+    assert_int_equal(tp_recv(from, &m, 5000), 0);
     if (m.type == RP__T_NACK) break;
     assert_int_equal(m.type, RP__T_ACK);
   }
@@ -306,9 +307,10 @@ static void test_spool_total_full(void **state) {
   /* Full is full, for every recipient (each of which is under its own limit). */
   assert_int_equal(tp_send_envelope(&p, "team", BIG_CLASS, id), 0);
   expect_nack(&p, id, RP_ESPOOLFULL);
-  assert_int_equal(tp_send_envelope(&p, "k102", BIG_CLASS, id), 0);
-  expect_nack(&p, id, RP_ESPOOLFULL);
+  assert_int_equal(tp_send_envelope(&q, "k102", BIG_CLASS, id), 0);
+  expect_nack(&q, id, RP_ESPOOLFULL);
   tp_close(&p);
+  tp_close(&q);
   stop(&f);
 }
 
