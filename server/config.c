@@ -53,13 +53,30 @@ static const setting settings[] = {
     {"limits.max_connections_per_member", K_COUNT, F(max_connections_per_member),
      RP__CFG_MEMBER_CONNS_MIN, RP__CFG_MEMBER_CONNS_MAX, NULL,
      "connections open at once by one member"},
+    {"limits.max_pending", K_COUNT, F(max_pending), RP__CFG_PENDING_MIN,
+     RP__CFG_PENDING_MAX, NULL,
+     "connections that have not yet named an active member's key, in all; a new one\n"
+     "over it closes the oldest such connection"},
+    {"limits.max_pending_per_address", K_COUNT, F(max_pending_per_address),
+     RP__CFG_PENDING_ADDR_MIN, RP__CFG_PENDING_ADDR_MAX, NULL,
+     "the same, from one source address (IPv6: one /64); a new one over it closes the\n"
+     "oldest from that address"},
+    {"limits.max_proving_per_member", K_COUNT, F(max_proving_per_member),
+     RP__CFG_PROVING_MIN, RP__CFG_PROVING_MAX, NULL,
+     "connections that named one member's key and have not proved it yet; a new one\n"
+     "over it closes the oldest of them"},
     {"limits.spool_recipient_bytes", K_SIZE, F(spool_recipient_bytes),
      RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, NULL,
      "envelope bytes spooled for one recipient; more is refused as spool full"},
     {"limits.spool_total_bytes", K_SIZE, F(spool_total_bytes), RP__CFG_TOTAL_BYTES_MIN,
      RP__CFG_TOTAL_BYTES_MAX, NULL, "envelope bytes spooled in all"},
     {"limits.handshake_timeout", K_DURATION, F(handshake_timeout_ms), RP__CFG_HANDSHAKE_MIN,
-     RP__CFG_HANDSHAKE_MAX, NULL, "time a client has to finish the Noise handshake"},
+     RP__CFG_HANDSHAKE_MAX, NULL,
+     "time from the TCP connection until the client has proved its key (its first\n"
+     "message after WELCOME)"},
+    {"limits.frame_timeout", K_DURATION, F(frame_timeout_ms), RP__CFG_FRAME_TIMEOUT_MIN,
+     RP__CFG_FRAME_TIMEOUT_MAX, NULL,
+     "a frame whose first byte has arrived must be complete within this time"},
     {"limits.idle_timeout", K_DURATION, F(idle_timeout_ms), RP__CFG_IDLE_MIN,
      RP__CFG_IDLE_MAX, NULL, "a connection silent this long is closed"},
     {"limits.ping_interval", K_DURATION, F(ping_interval_ms), RP__CFG_PING_MIN,
@@ -91,6 +108,10 @@ void rp__config_defaults(rp__config *cfg) {
   cfg->window = RP__CFG_WINDOW_DEF;
   cfg->max_connections = RP__CFG_CONNS_DEF;
   cfg->max_connections_per_member = RP__CFG_MEMBER_CONNS_DEF;
+  cfg->max_pending = RP__CFG_PENDING_DEF;
+  cfg->max_pending_per_address = RP__CFG_PENDING_ADDR_DEF;
+  cfg->max_proving_per_member = RP__CFG_PROVING_DEF;
+  cfg->frame_timeout_ms = RP__CFG_FRAME_TIMEOUT_DEF;
   cfg->spool_recipient_bytes = RP__CFG_RCPT_BYTES_DEF;
   cfg->spool_total_bytes = RP__CFG_TOTAL_BYTES_DEF;
   cfg->handshake_timeout_ms = RP__CFG_HANDSHAKE_DEF;
@@ -278,6 +299,9 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
     return cross(err, errlen, "limits.max_connections_per_member",
                  cfg->max_connections_per_member, "limits.max_connections",
                  cfg->max_connections, K_COUNT);
+  if (cfg->max_pending_per_address > cfg->max_pending)
+    return cross(err, errlen, "limits.max_pending_per_address", cfg->max_pending_per_address,
+                 "limits.max_pending", cfg->max_pending, K_COUNT);
   if (cfg->ping_interval_ms >= cfg->idle_timeout_ms) {
     char p[32], i[32];
     rp__config_fmt_duration(cfg->ping_interval_ms, p, sizeof p);
