@@ -120,6 +120,7 @@ struct rp_client {
   int64_t send_cursor;
   uint64_t idle_ms;
   uint64_t ping_nonce;
+  uint64_t nsent; /* transport messages written, to tell whether WELCOME got an answer */
   uint8_t *rbuf;         /* read buffer, RP__CL_RBUF bytes */
   uint64_t relay_roster; /* the newest roster version the relay said it holds */
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */

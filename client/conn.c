@@ -7,8 +7,9 @@
  * A failed handshake (the relay closes before the Noise answer) is reported as
  * RP_EAUTH through rp_client_last_error and retried with backoff like any other loss:
  * the cause is usually a wrong relay key in the configuration, or our key not yet in
- * the relay's roster, and the latter heals without a restart. Only BYE "revoked" stops
- * the client for good.
+ * the relay's roster, and the latter heals without a restart. A full relay answers the
+ * handshake and says BYE "busy" (RP_EBUSY) instead of WELCOME: retried the same way.
+ * Only BYE "revoked" stops the client for good.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,7 @@ int rp__conn_send(rp_client *c, const rp__tmsg *m) {
     rp__conn_close(c, RP_ECLOSED);
     return RP_ECLOSED;
   }
+  c->nsent++;
   return 0;
 }
 

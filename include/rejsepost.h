@@ -227,10 +227,18 @@ const char *rp_client_member_id(const rp_client *c);
 int rp_client_conn_state(rp_client *c);
 
 /* The error of the last failed connection attempt or the reason the last connection
- * ended (0 if none since the last successful welcome). A handshake the relay closes is
- * RP_EAUTH: usually a wrong relay key in the configuration, or our key is not (yet) in
- * the relay's roster. The client keeps retrying with backoff in that case, so a
- * roster update at the relay heals it; RP_EREVOKED (member revoked) stops it. */
+ * ended (0 if none since the last successful welcome). The two refusals at connection
+ * time are told apart (PROTOCOL.md 4.3):
+ *  - RP_EAUTH: the relay closed the connection without a word after our first
+ *    handshake message. It refused our key: usually a wrong relay key in the
+ *    configuration, or our key not (yet) in the relay's roster.
+ *  - RP_EBUSY: the relay completed the handshake and said BYE "busy" instead of
+ *    WELCOME. Our key is fine; the relay has as many connections as it may take.
+ * In both cases the client keeps retrying with backoff (rp_config_set_backoff), so a
+ * roster update at the relay, or a free slot, heals it without a restart. RP_EREVOKED
+ * (our member is revoked) stops it for good (RP_CONN_STOPPED). Once connected, the
+ * client always sends a first message at once (PING if it has nothing else to say),
+ * which the relay takes as the proof that the connection is really ours. */
 int rp_client_last_error(rp_client *c);
 
 /* The version of the roster the client holds and trusts. */
