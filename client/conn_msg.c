@@ -80,9 +80,12 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
 }
 
 static void on_nack(rp_client *c, const rp__t_nack *n) {
+  char hex[RP_ID_STRLEN];
   int code = -(int)n->code;
   if (c->inflight > 0) c->inflight--;
+  rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
   if (!transient(code) && !zero_id(n->msg_id)) {
+    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex, rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
     if (c->shutdown_started && c->inflight == 0)
       rp__conn_bye(c);

@@ -436,12 +436,48 @@ static void test_wrong_sender_key_refused(void **state) {
   tp_relay_free(&f);
 }
 
+/* Only the domain's routes exist (PROTOCOL.md 5.5, 6.6): a municipality writing to
+ * another municipality is refused by the relay (NACK EROUTE), and the sender's status
+ * says failed with EROUTE; its request to the team goes out as usual. */
+static void test_route_refused(void **state) {
+  static const char *const ids[] = {CL_TEAM, CL_MUNI, "m2"};
+  static statuses st = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0};
+  tp_relay f;
+  cl_log mlog;
+  rp_client *muni;
+  rp_msg *m;
+  char bad[RP_ID_STRLEN], good[RP_ID_STRLEN], needle[64];
+  (void)state;
+  cl_log_init(&mlog);
+  assert_int_equal(tp_relay_init(&f, "cl-route", ids, 3, NULL), 0);
+  assert_int_equal(cl_write_keys(&f), 0);
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_non_null(muni = client(&f, CL_MUNI, &mlog, &st));
+  assert_int_equal(rp_msg_new("meeting_request", &m), 0);
+  assert_int_equal(rp_msg_set_enum(m, "purpose", "sparring"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "mode", "online"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "duration_min", 60), 0);
+  assert_int_equal(rp_msg_set_recipient(m, "m2"), 0);
+  assert_int_equal(rp_send(muni, m, bad), 0);
+  rp_msg_free(m);
+  send_request(muni, "Til holdet, som altid", good);
+  wait_status(muni, bad, RP_STATUS_FAILED, RP_EROUTE);
+  assert_true(reported(&st, bad, RP_STATUS_FAILED, RP_EROUTE));
+  snprintf(needle, sizeof needle, "msg_id=%s", bad);
+  assert_int_equal(cl_log_wait(&mlog, "send_failed", needle, "code=EROUTE", 5000), 0);
+  assert_int_equal(cl_wait_status(muni, good, RP_STATUS_RELAYED, 10000), 0);
+  assert_int_equal(cl_relay_auths(&f, CL_MUNI), 1); /* a refusal is no reason to reconnect */
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_altered_envelope_refused),
       cmocka_unit_test(test_revoked_sender_refused),
       cmocka_unit_test(test_hostile_payloads_refused),
       cmocka_unit_test(test_wrong_sender_key_refused),
+      cmocka_unit_test(test_route_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
