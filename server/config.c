@@ -68,6 +68,10 @@ static const setting settings[] = {
     {"limits.spool_recipient_bytes", K_SIZE, F(spool_recipient_bytes),
      RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, NULL,
      "envelope bytes spooled for one recipient; more is refused as spool full"},
+    {"limits.spool_sender_share", K_COUNT, F(spool_sender_share), RP__CFG_SENDER_SHARE_MIN,
+     RP__CFG_SENDER_SHARE_MAX, NULL,
+     "percent of spool_recipient_bytes that one sender may fill for one recipient; more\n"
+     "is refused with EQUOTA"},
     {"limits.spool_total_bytes", K_SIZE, F(spool_total_bytes), RP__CFG_TOTAL_BYTES_MIN,
      RP__CFG_TOTAL_BYTES_MAX, NULL, "envelope bytes spooled in all"},
     {"limits.handshake_timeout", K_DURATION, F(handshake_timeout_ms), RP__CFG_HANDSHAKE_MIN,
@@ -111,6 +115,7 @@ void rp__config_defaults(rp__config *cfg) {
   cfg->max_pending = RP__CFG_PENDING_DEF;
   cfg->max_pending_per_address = RP__CFG_PENDING_ADDR_DEF;
   cfg->max_proving_per_member = RP__CFG_PROVING_DEF;
+  cfg->spool_sender_share = RP__CFG_SENDER_SHARE_DEF;
   cfg->frame_timeout_ms = RP__CFG_FRAME_TIMEOUT_DEF;
   cfg->spool_recipient_bytes = RP__CFG_RCPT_BYTES_DEF;
   cfg->spool_total_bytes = RP__CFG_TOTAL_BYTES_DEF;
@@ -295,6 +300,17 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
   if (cfg->envelope_max > cfg->commit_batch_bytes)
     return cross(err, errlen, "limits.envelope_max", cfg->envelope_max,
                  "limits.commit_batch_bytes", cfg->commit_batch_bytes, K_SIZE);
+  if (cfg->envelope_max > rp__config_sender_bytes(cfg)) {
+    char e[32], r[32];
+    rp__config_fmt_size(cfg->envelope_max, e, sizeof e);
+    rp__config_fmt_size(cfg->spool_recipient_bytes, r, sizeof r);
+    snprintf(err, errlen,
+             "limits.envelope_max (%s) must not be larger than one sender's share of a "
+             "recipient's spool (limits.spool_sender_share %u%% of "
+             "limits.spool_recipient_bytes %s)",
+             e, (unsigned)cfg->spool_sender_share, r);
+    return RP_ECONFIG;
+  }
   if (cfg->max_connections_per_member > cfg->max_connections)
     return cross(err, errlen, "limits.max_connections_per_member",
                  cfg->max_connections_per_member, "limits.max_connections",
@@ -316,6 +332,11 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
     return cross(err, errlen, "limits.expiry_default", cfg->expiry_default_ms,
                  "limits.expiry_max", cfg->expiry_max_ms, K_DURATION);
   return 0;
+}
+
+uint64_t rp__config_sender_bytes(const rp__config *cfg) {
+  /* At most 1T * 100: no overflow. */
+  return cfg->spool_recipient_bytes * cfg->spool_sender_share / 100u;
 }
 
 int rp__config_path(const rp__config *cfg, const char *path, char *out, size_t outlen) {

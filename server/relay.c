@@ -211,6 +211,7 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
   memset(&so, 0, sizeof so);
   so.path = path;
   so.recipient_bytes_max = r->cfg.spool_recipient_bytes;
+  so.sender_bytes_max = rp__config_sender_bytes(&r->cfg);
   so.total_bytes_max = r->cfg.spool_total_bytes;
   so.envelope_max = r->cfg.envelope_max;
   so.batch_max = (unsigned)r->cfg.commit_batch_max;
@@ -256,6 +257,7 @@ static void reload_config(rp__relay *r) {
       memcmp(nc.admin_key, r->cfg.admin_key, sizeof nc.admin_key) != 0 ||
       nc.spool_recipient_bytes != r->cfg.spool_recipient_bytes ||
       nc.spool_total_bytes != r->cfg.spool_total_bytes ||
+      nc.spool_sender_share != r->cfg.spool_sender_share ||
       nc.commit_batch_max != r->cfg.commit_batch_max ||
       nc.commit_batch_bytes != r->cfg.commit_batch_bytes)
     rp__log_warn("reload_needs_restart what=listen_paths_keys_or_spool_limits");

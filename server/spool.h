@@ -19,10 +19,12 @@
  *    loop because a fetch can return megabytes of envelopes that may not be in cache.
  * Callbacks of each kind complete in the order the requests were made.
  *
- * Limits: the spool keeps running totals (bytes and count per recipient and in all) in
- * memory, loaded at open, and checks a put against them when it is made, counting puts
- * still in flight. A put over a limit stores nothing and completes with RP_ESPOOLFULL
- * (or RP_EDUPLICATE if that msg_id is already stored, so a resend is still acked).
+ * Limits: the spool keeps running totals (bytes and count per recipient, per recipient
+ * and sender, and in all) in memory, loaded at open, and checks a put against them when
+ * it is made, counting puts still in flight. A put over the recipient's or the total
+ * limit completes with RP_ESPOOLFULL; one within them but over its sender's share of
+ * the recipient's bytes, with RP_EQUOTA; either way it stores nothing (and completes with RP_EDUPLICATE if
+ * that msg_id is already stored, so a resend is still acked).
  *
  * Fail closed: if SQLite reports any error while the writer runs a batch (SQLITE_IOERR,
  * SQLITE_FULL, SQLITE_CORRUPT, ...), the batch is rolled back, every request of it
@@ -136,7 +138,8 @@ struct rp__spool_req {
   void *data;              /* the caller's; never touched by the spool */
   rp__spool_req_type type; /* set by the call that started the request */
   /* Outcome, read in the callback:
-   *  put:    0 stored; RP_EDUPLICATE msg_id already stored (ack again); RP_ESPOOLFULL;
+   *  put:    0 stored; RP_EDUPLICATE msg_id already stored (ack again); RP_EQUOTA;
+   *          RP_ESPOOLFULL;
    *          RP_EFSYNC / RP_EIO the write failed (see "fail closed" above).
    *  delete: 0 deleted; RP_ENOTFOUND no such msg_id for that recipient; RP_EFSYNC/EIO.
    *          A refuse is a delete that also fills entries[0] (see rp__spool_refuse);
@@ -166,12 +169,14 @@ struct rp__spool_req {
     int64_t notice_ttl_ms;
     int refused;
     size_t deleted_size;
+    char deleted_sender[RP_MEMBER_ID_MAX + 1]; /* delete: the deleted row's sender */
   } priv;
 };
 
 typedef struct {
   const char *path;             /* the SQLite file; created (mode 0600) if missing */
   uint64_t recipient_bytes_max; /* envelope bytes spooled for one recipient */
+  uint64_t sender_bytes_max;    /* ... of which from one sender (0: no share) */
   uint64_t total_bytes_max;     /* envelope bytes spooled in all */
   size_t envelope_max;          /* largest envelope a put accepts (else RP_ETOOBIG) */
   unsigned batch_max;           /* requests per transaction (group commit cap) */
@@ -188,6 +193,7 @@ typedef struct {
   uint64_t stored;                     /* puts stored since open */
   uint64_t duplicates;                 /* puts answered RP_EDUPLICATE */
   uint64_t rejected_full;              /* puts answered RP_ESPOOLFULL */
+  uint64_t rejected_quota;             /* puts answered RP_EQUOTA */
   uint64_t deleted;                    /* rows deleted after delivery (or refusal) */
   uint64_t refused;                    /* of those, rows the recipient refused */
   uint64_t expired;                    /* rows deleted by expiry */

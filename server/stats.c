@@ -127,6 +127,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.stored %" PRIu64 "\n", ss.stored);
     put(&o, "spool.duplicates %" PRIu64 "\n", ss.duplicates);
     put(&o, "spool.rejected_full %" PRIu64 "\n", ss.rejected_full);
+    put(&o, "spool.rejected_quota %" PRIu64 "\n", ss.rejected_quota);
     put(&o, "spool.deleted %" PRIu64 "\n", ss.deleted);
     put(&o, "spool.refused %" PRIu64 "\n", ss.refused);
     put(&o, "spool.expired %" PRIu64 "\n", ss.expired);

@@ -229,6 +229,7 @@ static void test_limit_ranges(void **state) {
       {"max_pending", RP__CFG_PENDING_MIN, RP__CFG_PENDING_MAX, 0},
       {"max_pending_per_address", RP__CFG_PENDING_ADDR_MIN, RP__CFG_PENDING_ADDR_MAX, 0},
       {"max_proving_per_member", RP__CFG_PROVING_MIN, RP__CFG_PROVING_MAX, 0},
+      {"spool_sender_share", RP__CFG_SENDER_SHARE_MIN, RP__CFG_SENDER_SHARE_MAX, 0},
       {"frame_timeout", RP__CFG_FRAME_TIMEOUT_MIN, RP__CFG_FRAME_TIMEOUT_MAX, 1},
       {"spool_recipient_bytes", RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, 0},
       {"spool_total_bytes", RP__CFG_TOTAL_BYTES_MIN, RP__CFG_TOTAL_BYTES_MAX, 0},
@@ -274,6 +275,10 @@ static void test_cross_checks(void **state) {
       {"[limits]\nmax_connections = 2\nmax_connections_per_member = 3\n",
        "limits.max_connections_per_member (3) must not be larger than "
        "limits.max_connections"},
+      {"[limits]\nenvelope_max = 1M\nspool_recipient_bytes = 1M\nspool_sender_share = 99\n",
+       "limits.envelope_max (1M) must not be larger than one sender's share of a "
+       "recipient's spool (limits.spool_sender_share 99% of limits.spool_recipient_bytes "
+       "1M)"},
       {"[limits]\nmax_pending = 10\nmax_pending_per_address = 11\n",
        "limits.max_pending_per_address (11) must not be larger than limits.max_pending (10)"},
       {"[limits]\nping_interval = 5m\nidle_timeout = 5m\n",
@@ -393,7 +398,7 @@ static void test_help(void **state) {
       "relay.roster_file", "relay.admin_key", "relay.admin_key_file", "limits.frame_max",
       "limits.envelope_max", "limits.max_connections", "limits.max_connections_per_member",
       "limits.max_pending", "limits.max_pending_per_address",
-      "limits.max_proving_per_member", "limits.frame_timeout",
+      "limits.max_proving_per_member", "limits.spool_sender_share", "limits.frame_timeout",
       "limits.spool_recipient_bytes", "limits.spool_total_bytes", "limits.handshake_timeout",
       "limits.idle_timeout", "limits.ping_interval", "limits.expiry_default",
       "limits.expiry_max", "limits.commit_batch_max", "limits.commit_batch_bytes", "log.level", "HUP",

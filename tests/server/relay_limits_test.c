@@ -249,7 +249,8 @@ static void test_spool_recipient_full(void **state) {
   rp__tmsg m;
   (void)state;
 
-  start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\n");
+  /* One sender fills the recipient: the sender share must not stop it first. */
+  start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\nspool_sender_share = 100\n");
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   for (;;) {
     assert_true(n < MAX_SENDS);
@@ -289,7 +290,8 @@ static void test_spool_total_full(void **state) {
   rp__tmsg m;
   (void)state;
 
-  start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\nspool_total_bytes = 1M\n");
+  start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\nspool_total_bytes = 1M\n"
+            "spool_sender_share = 100\n");
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   assert_int_equal(tp_relay_connect(&f, &q, "team"), 0);
   /* Alternate recipients (k101 to the team, the team to k102): neither reaches 1 MiB
@@ -314,11 +316,79 @@ static void test_spool_total_full(void **state) {
   stop(&f);
 }
 
+/* SEND an envelope with a given msg_id (a resend, when the id was sent before). */
+static void send_id(tp_peer *p, const char *to, const uint8_t id[RP_MSG_ID_BYTES]) {
+  uint64_t now = tp_unix_ms();
+  uint8_t *env = NULL;
+  size_t len = 0;
+  rp__tmsg m;
+  assert_int_equal(tp_envelope(id, p->member, to, now, now + 3600000u, BIG_CLASS, &env, &len),
+                   0);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_SEND;
+  m.u.send.envelope.p = env;
+  m.u.send.envelope.n = (uint32_t)len;
+  assert_int_equal(tp_send(p, &m), 0);
+  free(env);
+}
+
+/* limits.spool_sender_share, one past: 25 % of 1 MiB holds three 64 KiB envelopes of
+ * one sender; the fourth gets EQUOTA, a resend is still acked as a duplicate, and
+ * another sender to the same recipient still gets in. */
+static void test_spool_sender_share(void **state) {
+  tp_relay f;
+  tp_peer p, q, t;
+  uint8_t acked[MAX_SENDS][RP_MSG_ID_BYTES], id[RP_MSG_ID_BYTES];
+  size_t n = 0;
+  rp__tmsg m;
+  (void)state;
+
+  start(&f, "envelope_max = 128K\nspool_recipient_bytes = 1M\nspool_sender_share = 25\n");
+  assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
+  for (;;) {
+    assert_true(n < MAX_SENDS);
+    assert_int_equal(tp_send_envelope(&p, "team", BIG_CLASS, id), 0);
+    assert_int_equal(tp_recv(&p, &m, 5000), 0);
+    if (m.type == RP__T_NACK) break;
+    assert_int_equal(m.type, RP__T_ACK);
+    memcpy(acked[n++], id, RP_MSG_ID_BYTES);
+  }
+  assert_int_equal(n, 3);
+  assert_int_equal(m.u.nack.code, (uint64_t)-RP_EQUOTA);
+  assert_memory_equal(m.u.nack.msg_id, id, RP_MSG_ID_BYTES);
+  /* A resend of what is stored is acked as a duplicate, share or not. */
+  send_id(&p, "team", acked[0]);
+  assert_int_equal(tp_recv(&p, &m, 5000), 0);
+  assert_int_equal(m.type, RP__T_ACK);
+  assert_int_equal(m.u.ack.status, RP__ACK_DUPLICATE);
+  /* Another sender to the same recipient is not held up by k101's share. */
+  assert_int_equal(tp_relay_connect(&f, &q, "k102"), 0);
+  assert_int_equal(tp_send_envelope(&q, "team", BIG_CLASS, id), 0);
+  expect_ack(&q, id);
+  assert_int_equal(tp_relay_wait_log(&f, "result=EQUOTA", 5000, 1), 0);
+  /* Once the recipient collects, k101's share frees up. */
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  receive_all(&t, acked, n);
+  for (int tries = 0;; tries++) {
+    assert_int_equal(tp_send_envelope(&p, "team", BIG_CLASS, id), 0);
+    assert_int_equal(tp_recv(&p, &m, 5000), 0);
+    if (m.type == RP__T_ACK) break;
+    assert_int_equal(m.u.nack.code, (uint64_t)-RP_EQUOTA);
+    assert_true(tries < 50); /* the deletes commit shortly after the DELIVEREDs */
+    usleep(20000);
+  }
+  tp_close(&p);
+  tp_close(&q);
+  tp_close(&t);
+  stop(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_frame_limit),         cmocka_unit_test(test_envelope_limit),
       cmocka_unit_test(test_window_limit),        cmocka_unit_test(test_connection_limits),
       cmocka_unit_test(test_spool_recipient_full), cmocka_unit_test(test_spool_total_full),
+      cmocka_unit_test(test_spool_sender_share),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

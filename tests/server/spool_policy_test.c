@@ -2,7 +2,8 @@
 /*
  * The spool's policies beyond storing and fetching, against real SQLite files and a real
  * libuv loop: a refusal deletes the envelope and stores its sender's notice in one
- * transaction.
+ * transaction; each sender has a share of each recipient's quota, kept across a
+ * reopen.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,9 +178,50 @@ static void test_refuse(void **state) {
   fresh(f);
 }
 
+static int delete_id(fixture *f, const char *rcpt, unsigned id) {
+  uint8_t mid[RP_MSG_ID_BYTES];
+  msg_id(mid, id);
+  return wait_req(f, rp__spool_delete(f->sp, fresh(f), rcpt, mid, on_done));
+}
+
+static void test_sender_share(void **state) {
+  fixture *f = *state;
+  rp__spool_stats st;
+
+  f->opts.recipient_bytes_max = 1000;
+  f->opts.sender_bytes_max = 400;
+  open_spool(f);
+  assert_int_equal(put(f, 1, "k101", "team", 200), 0);
+  assert_int_equal(put(f, 2, "k101", "team", 200), 0);
+  assert_int_equal(put(f, 3, "k101", "team", 1), RP_EQUOTA);
+  assert_int_equal(put(f, 1, "k101", "team", 200), RP_EDUPLICATE);
+  /* The share is per recipient: k101 still writes to another one. */
+  assert_int_equal(put(f, 4, "k101", "other", 400), 0);
+  /* Other senders to the same recipient have shares of their own... */
+  assert_int_equal(put(f, 5, "k102", "team", 400), 0);
+  assert_int_equal(put(f, 6, "k102", "team", 1), RP_EQUOTA);
+  /* ...until the recipient itself is full, which is full for everyone. */
+  assert_int_equal(put(f, 7, "k103", "team", 201), RP_ESPOOLFULL);
+  assert_int_equal(put(f, 8, "k103", "team", 200), 0);
+  rp__spool_get_stats(f->sp, &st);
+  assert_int_equal(st.rejected_quota, 2);
+  assert_int_equal(st.rejected_full, 1);
+  /* The shares are loaded again at open. */
+  close_spool(f);
+  open_spool(f);
+  assert_int_equal(delete_id(f, "team", 8), 0); /* room in the recipient again */
+  assert_int_equal(put(f, 9, "k101", "team", 1), RP_EQUOTA);
+  /* A delivered envelope frees its sender's share. */
+  assert_int_equal(delete_id(f, "team", 1), 0);
+  assert_int_equal(put(f, 9, "k101", "team", 200), 0);
+  assert_int_equal(put(f, 10, "k101", "team", 1), RP_EQUOTA);
+  fresh(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_refuse, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sender_share, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
