@@ -24,6 +24,7 @@
 #define RP__CL_BACKOFF_MAX_MS 60000u
 #define RP__CL_RECEIVE_WINDOW 16u
 #define RP__CL_SEND_WINDOW_MAX 256u /* we never keep more SENDs unanswered than this */
+#define RP__CL_HOLDS_MAX 128u       /* recipients held back at once (hold.c) */
 #define RP__CL_HANDSHAKE_MS 5000u
 #define RP__CL_SHUTDOWN_MS 5000u
 #define RP__CL_ROSTER_META "roster"
@@ -88,6 +89,21 @@ typedef struct rp__cl_deferred {
   size_t len;
 } rp__cl_deferred;
 
+/* A recipient whose share of the relay's spool was full (hold.c). */
+typedef enum rp__hold_state {
+  RP__HOLD_HELD,     /* its envelopes wait until `until` */
+  RP__HOLD_RELEASED, /* its passed-over envelopes are being sent again */
+  RP__HOLD_DONE,     /* all sent again; kept for the backoff until an ACK shows room */
+} rp__hold_state;
+
+typedef struct rp__cl_hold {
+  char recipient[RP_MEMBER_ID_MAX + 1];
+  rp__hold_state state;
+  uint64_t until;      /* loop time (uv_now) */
+  unsigned backoff_ms; /* the last one; doubles while the relay keeps refusing */
+  int64_t after;       /* outbox rowid the sending again has reached */
+} rp__cl_hold;
+
 struct rp_client {
   struct rp_config cfg; /* a deep copy; strings owned */
   rp__identity *me;
@@ -109,7 +125,7 @@ struct rp_client {
   uv_loop_t loop;
   uv_thread_t thread;
   uv_async_t wake;
-  uv_timer_t retry, ping, deadline;
+  uv_timer_t retry, ping, deadline, hold_timer;
   uv_tcp_t tcp;
   bool tcp_open, connecting, opened, welcomed, receiving, closing, roster_asked;
   uv_getaddrinfo_t gai;
@@ -123,6 +139,10 @@ struct rp_client {
   uint64_t nsent; /* transport messages written, to tell whether WELCOME got an answer */
   uint8_t *rbuf;         /* read buffer, RP__CL_RBUF bytes */
   uint64_t relay_roster; /* the newest roster version the relay said it holds */
+  uint8_t inflight_ids[RP__CL_SEND_WINDOW_MAX][RP_MSG_ID_BYTES]; /* SENDs unanswered */
+  size_t ninflight_ids;
+  rp__cl_hold holds[RP__CL_HOLDS_MAX];
+  size_t nholds;
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
   bool revoked;          /* the relay said we are revoked: stop retrying */
@@ -222,6 +242,22 @@ void rp__conn_bye_error(rp_client *c, int code);
 void rp__conn_drop_deferred(rp_client *c);
 /* loop.c: closes the remaining handles once the connection is gone (stopping). */
 void rp__loop_finish(rp_client *c);
+
+/* ---- hold.c (loop thread): what goes out next ---- */
+/* A SEND of envelope id went out, or was answered (ACK or NACK). */
+void rp__hold_sent(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]);
+void rp__hold_answered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]);
+/* NACK EQUOTA or ESPOOLFULL for id: hold its recipient back for a backoff; the envelope
+ * stays queued. RP_EBUSY when too many recipients are held already. */
+int rp__hold_add(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int code);
+/* ACK for id: its recipient has room again, if it was held and released. */
+void rp__hold_acked(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]);
+/* Whether the main scan must pass over an envelope to recipient. */
+bool rp__hold_blocks(rp_client *c, const char *recipient);
+/* The next envelope a released hold sends again (envelope included), or RP_ENOTFOUND. */
+int rp__hold_next(rp_client *c, rp__store_out *o);
+/* The connection is gone: nothing in flight, nothing held. */
+void rp__hold_reset(rp_client *c);
 
 /* ---- recv.c (loop thread) ---- */
 /* What the connection does with one DELIVER (rp__recv_deliver). */

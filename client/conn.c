@@ -66,6 +66,7 @@ static void on_tcp_closed(uv_handle_t *h) {
   c->send_cursor = 0;
   c->relay_roster = 0;
   rp__conn_drop_deferred(c);
+  rp__hold_reset(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else
@@ -297,13 +298,24 @@ void rp__conn_pump(rp_client *c) {
     if (rp__conn_send(c, &m) == 0) c->roster_asked = true;
   }
   while (c->inflight < c->send_window && !c->closing) {
-    if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
+    /* A released hold's envelopes first (they are the older), then the queue in order,
+     * passing over what waits for a held recipient. */
+    if (rp__hold_next(c, &o) != 0) {
+      if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
+      c->send_cursor = o.rowid;
+      if (rp__hold_blocks(c, o.recipient)) {
+        rp__store_out_free(&o);
+        continue;
+      }
+    }
     memset(&m, 0, sizeof m);
     m.type = RP__T_SEND;
     m.u.send.envelope.p = o.envelope;
     m.u.send.envelope.n = (uint32_t)o.envelope_len;
-    c->send_cursor = o.rowid;
-    if (rp__conn_send(c, &m) == 0) c->inflight++;
+    if (rp__conn_send(c, &m) == 0) {
+      c->inflight++;
+      rp__hold_sent(c, o.msg_id);
+    }
     rp__store_out_free(&o);
   }
 }

@@ -6,9 +6,9 @@
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {
-  return code == RP_EBUSY || code == RP_ESPOOLFULL || code == RP_EFSYNC || code == RP_EIO ||
-         code == RP_EINTERNAL || code == RP_ETIMEDOUT || code == RP_ENOMEM ||
-         code == RP_ESTATE;
+  return code == RP_EBUSY || code == RP_ESPOOLFULL || code == RP_EQUOTA ||
+         code == RP_EFSYNC || code == RP_EIO || code == RP_EINTERNAL ||
+         code == RP_ETIMEDOUT || code == RP_ENOMEM || code == RP_ESTATE;
 }
 
 static bool zero_id(const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -71,6 +71,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
 
 static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
+  rp__hold_answered(c, id);
+  rp__hold_acked(c, id);
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -83,7 +85,17 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   char hex[RP_ID_STRLEN];
   int code = -(int)n->code;
   if (c->inflight > 0) c->inflight--;
+  rp__hold_answered(c, n->msg_id);
   rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
+  /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
+  if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
+      rp__hold_add(c, n->msg_id, code) == 0) {
+    if (c->shutdown_started && c->inflight == 0)
+      rp__conn_bye(c);
+    else
+      rp__conn_pump(c);
+    return;
+  }
   if (!transient(code) && !zero_id(n->msg_id)) {
     rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex, rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
@@ -93,7 +105,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
       rp__conn_pump(c);
     return;
   }
-  /* The relay is busy or full: try everything again on a new connection, later. */
+  /* The relay is busy or its spool failed: everything again on a new connection,
+   * later. */
   pthread_mutex_lock(&c->mu);
   c->last_error = code;
   pthread_mutex_unlock(&c->mu);

@@ -46,10 +46,12 @@ void rp__loop_finish(rp_client *c) {
   uv_timer_stop(&c->retry);
   uv_timer_stop(&c->ping);
   uv_timer_stop(&c->deadline);
+  uv_timer_stop(&c->hold_timer);
   if (!uv_is_closing((uv_handle_t *)&c->retry)) {
     uv_close((uv_handle_t *)&c->retry, on_closed);
     uv_close((uv_handle_t *)&c->ping, on_closed);
     uv_close((uv_handle_t *)&c->deadline, on_closed);
+    uv_close((uv_handle_t *)&c->hold_timer, on_closed);
     uv_close((uv_handle_t *)&c->wake, on_closed);
   }
   pthread_mutex_lock(&c->mu);
@@ -67,7 +69,8 @@ int rp__loop_start(rp_client *c) {
   uv_timer_init(&c->loop, &c->retry);
   uv_timer_init(&c->loop, &c->ping);
   uv_timer_init(&c->loop, &c->deadline);
-  c->wake.data = c->retry.data = c->ping.data = c->deadline.data = c;
+  uv_timer_init(&c->loop, &c->hold_timer);
+  c->wake.data = c->retry.data = c->ping.data = c->deadline.data = c->hold_timer.data = c;
   if (uv_thread_create(&c->thread, run, c) != 0) {
     rp__loop_finish(c);
     uv_run(&c->loop, UV_RUN_DEFAULT);

@@ -83,6 +83,11 @@ int rp__store_out_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int 
 /* The first queued row with rowid > after (envelope included). RP_ENOTFOUND. */
 int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out);
 
+/* The first queued row to `recipient` with after < rowid <= upto (envelope included).
+ * RP_ENOTFOUND. */
+int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t after,
+                                 int64_t upto, rp__store_out *out);
+
 /* Rows still queued (waiting for the relay). */
 int rp__store_out_queued_count(rp__store *st, uint64_t *n);
 

@@ -112,6 +112,33 @@ int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out) 
                    NULL, after, 1, out);
 }
 
+int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t after,
+                                 int64_t upto, rp__store_out *out) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(st,
+                              "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
+                              " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
+                              &s)) != 0)
+    goto out;
+  sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, after);
+  sqlite3_bind_int64(s, 3, upto);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    goto out;
+  }
+  read_row(s, out);
+  rc = rp__store_col_blob(s, OUT_ENVELOPE, &out->envelope, &out->envelope_len);
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
 /* A status's place in the order a message moves through (see store.h); the final ones
  * rank above every other. auto_replied got a number after the final ones, which is why
  * numbers are not compared directly. */
