@@ -11,6 +11,8 @@
  * stored durably in the local inbox, and only then acknowledged to the relay; the
  * application reads them by callback or by polling and marks each one handled. A
  * message is offered until it is marked handled, also after a crash of the host process.
+ * One that fails verification (docs/PROTOCOL.md 6.5, 6.6) is refused: never stored or
+ * offered, logged (rp_config_set_log), and its sender learns that it failed and why.
  *
  * Storage: the library never writes a plaintext payload to disk. The outbox keeps the
  * sealed envelope plus metadata (kind, thread, recipient, urgency, times, status); the
