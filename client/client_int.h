@@ -137,7 +137,7 @@ struct rp_client {
   uint64_t idle_ms;
   uint64_t ping_nonce;
   uint64_t nsent; /* transport messages written, to tell whether WELCOME got an answer */
-  uint8_t *rbuf;         /* read buffer, RP__CL_RBUF bytes */
+  uint8_t *rbuf;  /* read buffer, RP__CL_RBUF bytes */
   uint64_t relay_roster; /* the newest roster version the relay said it holds */
   uint8_t inflight_ids[RP__CL_SEND_WINDOW_MAX][RP_MSG_ID_BYTES]; /* SENDs unanswered */
   size_t ninflight_ids;
@@ -202,7 +202,8 @@ int rp__msg_to_json(const rp_msg *m, char **json);
 /* Formats one line ("event key=value ...") and hands it to the host's log callback, if
  * any. Callers pass ids, codes and counts only, never content; control characters that
  * reach the line anyway are replaced, so that one call is one line. */
-void rp__log(rp_client *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void rp__log(rp_client *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A member id from a peer (an envelope header) made safe for a log line: the id itself
  * if it is a valid member id, else "(invalid)". out has RP_MEMBER_ID_MAX + 1 bytes. */

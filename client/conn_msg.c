@@ -65,8 +65,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
    * deadline: with nothing else to say (send-only, roster current, outbox empty) we
    * say PING. */
   if (c->nsent == sent) send_ping(c);
-  rp__log(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu", c->me->pub.id,
-          (unsigned long long)held, (unsigned long long)w->roster_version);
+  rp__log(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
+          c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
 }
 
 static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -97,7 +97,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
     return;
   }
   if (!transient(code) && !zero_id(n->msg_id)) {
-    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex, rp_err_name(code));
+    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
+            rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
     if (c->shutdown_started && c->inflight == 0)
       rp__conn_bye(c);

@@ -88,8 +88,9 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   /* The inbox's automatic out-of-hours reply is no advisor's answer (PROTOCOL.md 7.4). */
   if (ref != NULL && rp__payload_answers(p->kind))
     rp__client_status(c, ref,
-                      p->kind == RP__PL_REPLY && p->u.reply.automatic ? RP_STATUS_AUTO_REPLIED
-                                                                       : RP_STATUS_ANSWERED,
+                      p->kind == RP__PL_REPLY && p->u.reply.automatic
+                          ? RP_STATUS_AUTO_REPLIED
+                          : RP_STATUS_ANSWERED,
                       0);
   rp__loop_wake(c); /* the receipt waits in the outbox */
   offer(c, &in);
@@ -103,8 +104,8 @@ static bool local_error(int rc) {
 
 /* Takes an opened, checked payload: a receipt moves a status, anything else is stored.
  * A failure here is ours (the store), never the sender's. */
-static int take(rp_client *c, const rp__payload *p, const rp__opened *op, const uint8_t *env,
-                size_t len) {
+static int take(rp_client *c, const rp__payload *p, const rp__opened *op,
+                const uint8_t *env, size_t len) {
   if (p->kind == RP__PL_RECEIPT) {
     on_receipt(c, &p->u.receipt);
     return 0;
@@ -146,8 +147,10 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
   if (rc == RP_EUNKNOWNMEMBER || rc == RP_EWRONGSENDER) {
     /* Perhaps a member, or a key, that only a newer roster knows (PROTOCOL.md 6.5). */
     if (may_defer && c->relay_roster > held) {
-      rp__log(c, RP_LOG_INFO, "delivery_deferred msg_id=%s sender=%s code=%s roster=%llu "
-              "relay_roster=%llu", hex, who, rp_err_name(rc), (unsigned long long)held,
+      rp__log(c, RP_LOG_INFO,
+              "delivery_deferred msg_id=%s sender=%s code=%s roster=%llu "
+              "relay_roster=%llu",
+              hex, who, rp_err_name(rc), (unsigned long long)held,
               (unsigned long long)c->relay_roster);
       return RP__RECV_DEFER;
     }
@@ -170,8 +173,8 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
     return RP__RECV_RETRY;
   }
   if (rc != 0) {
-    rp__log(c, RP_LOG_WARN, "delivery_refused msg_id=%s sender=%s code=%s where=%s", hex, who,
-            rp_err_name(rc), where != NULL ? where : "-");
+    rp__log(c, RP_LOG_WARN, "delivery_refused msg_id=%s sender=%s code=%s where=%s", hex,
+            who, rp_err_name(rc), where != NULL ? where : "-");
     *code = rc;
   }
   return RP__RECV_ANSWER;

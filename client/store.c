@@ -65,12 +65,15 @@ static int migrate(rp__store *st) {
   if (version >= SCHEMA_VERSION) return 0;
   if ((rc = rp__store_exec(st, "BEGIN IMMEDIATE")) != 0) return rc;
   /* The CREATE above made t8 in a new database; only an old one lacks it. */
-  if ((rc = rp__store_prepare(st, "SELECT count(*) FROM pragma_table_info('outbox')"
-                                  " WHERE name = 't8'", &s)) == 0) {
+  if ((rc = rp__store_prepare(st,
+                              "SELECT count(*) FROM pragma_table_info('outbox')"
+                              " WHERE name = 't8'",
+                              &s)) == 0) {
     if (sqlite3_step(s) == SQLITE_ROW) have_t8 = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
   }
-  if (rc == 0 && !have_t8) rc = rp__store_exec(st, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
+  if (rc == 0 && !have_t8)
+    rc = rp__store_exec(st, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
   if (rc == 0) rc = rp__store_exec(st, "PRAGMA user_version = " STR(SCHEMA_VERSION));
   if (rc == 0) rc = rp__store_exec(st, "COMMIT");
   if (rc != 0) rp__store_exec(st, "ROLLBACK");

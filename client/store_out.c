@@ -118,10 +118,11 @@ int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t a
   int rc;
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st,
-                              "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
-                              " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
-                              &s)) != 0)
+  if ((rc = rp__store_prepare(
+           st,
+           "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
+           " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
+           &s)) != 0)
     goto out;
   sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, after);

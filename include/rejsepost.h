@@ -105,11 +105,13 @@ typedef void (*rp_receive_fn)(void *data, rp_client *c, const rp_received *r);
 typedef void (*rp_status_fn)(void *data, rp_client *c, const char *msg_id, int status,
                              int error);
 
-/* Levels of rp_log_fn, most severe first. */
-#define RP_LOG_ERROR 1 /* the library cannot do its work: a local store or memory failed */
-#define RP_LOG_WARN 2  /* something was refused or failed: an envelope we refused, a
-                        * message of ours that failed or expired */
-#define RP_LOG_INFO 3  /* the connection and the delivery stream: connected, lost, held */
+/* Levels of rp_log_fn, most severe first. ERROR: the library cannot do its work (a
+ * local store or memory failed). WARN: something was refused or failed (an envelope we
+ * refused, a message of ours that failed or expired). INFO: the connection and the
+ * delivery stream (connected, lost, a recipient held back). */
+#define RP_LOG_ERROR 1
+#define RP_LOG_WARN 2
+#define RP_LOG_INFO 3
 
 /* A log line of the library. level is an RP_LOG_* value; line is one line of text
  * without a newline, "event key=value ...", borrowed for the call. A line names message
@@ -364,7 +366,8 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
  * of the final expired and failed. The numbers are not that order (auto_replied came
  * later and got the next free number): compare statuses by this list, not by value.
  * A step reached out of order (a reply before the "opened" receipt) still gets its time
- * (rp_status_time) without moving the status back.
+ * (rp_status_time) without moving the status back. failed is a refusal for good, by the
+ * relay (EROUTE, EKIND...) or by the recipient (EAUTH, EREVOKED, EINVAL...).
  */
 #define RP_STATUS_QUEUED 1    /* durable in the local outbox */
 #define RP_STATUS_RELAYED 2   /* the relay acknowledged storing it */
@@ -372,12 +375,10 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 #define RP_STATUS_OPENED 4    /* the recipient opened it (its receipt) */
 #define RP_STATUS_ANSWERED 5  /* an advisor's reply, or a follow-up, refers to it */
 #define RP_STATUS_EXPIRED 6   /* it expired at the relay undelivered */
-#define RP_STATUS_FAILED 7    /* refused for good, by the relay or by the recipient
-                               * (rp_status's error says why) */
-#define RP_STATUS_AUTO_REPLIED 8 /* the team's inbox answered automatically (out of
-                                  * office hours, with the emergency numbers): no
-                                  * advisor has answered yet. Ranks between delivered
-                                  * and opened */
+#define RP_STATUS_FAILED 7    /* refused for good (rp_status's error says why) */
+/* The team's inbox answered automatically (out of office hours, with the emergency
+ * numbers): no advisor has answered yet. Ranks between delivered and opened. */
+#define RP_STATUS_AUTO_REPLIED 8
 
 /* "queued", "relayed", ..., "auto_replied", or "unknown". Static. */
 const char *rp_status_name(int status);

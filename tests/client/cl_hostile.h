@@ -75,7 +75,8 @@ static inline rp_client *cl_client_logged(tp_relay *f, const char *id, const cha
                                           cl_log *l) {
   rp_config *cfg = cl_config(f, id, suffix, NULL);
   rp_client *c = NULL;
-  if (cfg == NULL || rp_config_set_log(cfg, cl_log_fn, l) != 0 || rp_client_new(cfg, &c) != 0)
+  if (cfg == NULL || rp_config_set_log(cfg, cl_log_fn, l) != 0 ||
+      rp_client_new(cfg, &c) != 0)
     c = NULL;
   rp_config_free(cfg);
   return c;
@@ -92,9 +93,9 @@ typedef struct cl_hdr {
 
 /* Seals pt[0..len) from `from` to roster member `to` under header h (expiring in one
  * hour) into a malloc'd container. */
-static inline int cl_seal(const rp__identity *from, const rp__roster *roster, const char *to,
-                          const cl_hdr *h, const uint8_t *pt, size_t len, uint8_t **env,
-                          size_t *env_len) {
+static inline int cl_seal(const rp__identity *from, const rp__roster *roster,
+                          const char *to, const cl_hdr *h, const uint8_t *pt, size_t len,
+                          uint8_t **env, size_t *env_len) {
   const rp__member *m = rp__roster_find_id(roster, to);
   rp__seal_args a;
   if (m == NULL) return RP_EUNKNOWNMEMBER;

@@ -137,8 +137,8 @@ static void test_moved_install_builds_and_runs(void **state) {
   sodium_bin2hex(admin_hex, sizeof admin_hex, f.admin->pub.identity_pk, 32);
   snprintf(key, sizeof key, "%s/%s.key", f.dir, CL_MUNI);
   {
-    char *a[] = {exe,       state_dir, "127.0.0.1",     port, relay_hex,
-                 key,       admin_hex, f.roster_path, NULL};
+    char *a[] = {exe, state_dir, "127.0.0.1",   port, relay_hex,
+                 key, admin_hex, f.roster_path, NULL};
     assert_int_equal(run(a, env_ld, out), 0);
   }
   assert_non_null(text = tu_read_file(out, NULL));

@@ -75,8 +75,8 @@ static void full_share(const char *tag, const char *limits, int full) {
   assert_int_equal(cl_wait_status(team, other, RP_STATUS_RELAYED, 5000), 0);
   usleep(600000); /* several hold periods (backoff 50..400 ms) */
   assert_int_equal(rp_status(team, held, &st, &err), 0);
-  if (st != RP_STATUS_QUEUED) fprintf(stderr, "held: %s %s\n", rp_status_name(st),
-                                      rp_err_name(err));
+  if (st != RP_STATUS_QUEUED)
+    fprintf(stderr, "held: %s %s\n", rp_status_name(st), rp_err_name(err));
   assert_int_equal(st, RP_STATUS_QUEUED);
   assert_int_equal(err, 0);
   assert_int_equal(cl_relay_auths(&f, CL_TEAM), 2); /* the peer and the library, once */

@@ -42,7 +42,8 @@ static int reported(statuses *s, const char *id, int status, int error) {
   int hit = 0;
   pthread_mutex_lock(&s->mu);
   for (int i = 0; i < s->n; i++)
-    if (strcmp(s->ids[i], id) == 0 && s->status[i] == status && s->error[i] == error) hit = 1;
+    if (strcmp(s->ids[i], id) == 0 && s->status[i] == status && s->error[i] == error)
+      hit = 1;
   pthread_mutex_unlock(&s->mu);
   return hit;
 }
@@ -107,9 +108,9 @@ static void alter_outbox(tp_relay *f, const char *member, const char *msg_id) {
   memcpy(env, sqlite3_column_blob(s, 0), (size_t)len);
   sqlite3_finalize(s);
   env[len - 1] ^= 0x5a;
-  assert_int_equal(
-      sqlite3_prepare_v2(db, "UPDATE outbox SET envelope = ? WHERE msg_id = ?", -1, &s, NULL),
-      SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "UPDATE outbox SET envelope = ? WHERE msg_id = ?",
+                                      -1, &s, NULL),
+                   SQLITE_OK);
   sqlite3_bind_blob(s, 1, env, len, SQLITE_STATIC);
   sqlite3_bind_blob(s, 2, id, sizeof id, SQLITE_STATIC);
   assert_int_equal(sqlite3_step(s), SQLITE_DONE);
@@ -202,7 +203,8 @@ static void test_revoked_sender_refused(void **state) {
   assert_int_equal(v, 2);
   expect_only(team, good);
   snprintf(needle, sizeof needle, "msg_id=%s", bad);
-  assert_int_equal(cl_log_wait(&tlog, "delivery_refused", needle, "code=EREVOKED", 5000), 0);
+  assert_int_equal(cl_log_wait(&tlog, "delivery_refused", needle, "code=EREVOKED", 5000),
+                   0);
   expect_one_connection(&f, team);
   wait_status(muni, bad, RP_STATUS_FAILED, RP_EREVOKED);
   assert_true(reported(&st, bad, RP_STATUS_FAILED, RP_EREVOKED));
@@ -212,7 +214,6 @@ static void test_revoked_sender_refused(void **state) {
   rp_client_free(muni);
   tp_relay_free(&f);
 }
-
 
 /* ---- a hostile sender: the test peer seals what it likes (PROTOCOL.md 6.6) ---- */
 
@@ -231,9 +232,8 @@ static void hostile_envelope(tp_relay *f, const rp__identity *from, const char *
   size_t olen = 0, plen = 0;
   cl_hdr h;
   rp_msg *m = NULL;
-  assert_int_equal(cl_request_payload("Et spørgsmål fra en fjendtlig afsender", &p, &orig,
-                                      &olen),
-                   0);
+  assert_int_equal(
+      cl_request_payload("Et spørgsmål fra en fjendtlig afsender", &p, &orig, &olen), 0);
   memset(&h, 0, sizeof h);
   memcpy(h.msg_id, p.msg_id, RP_MSG_ID_BYTES);
   h.created = p.created;
@@ -315,8 +315,8 @@ static void drain_until_empty(tp_relay *f, tp_peer *peer) {
 
 static void test_hostile_payloads_refused(void **state) {
   static const hostile_case cases[] = {
-      {"msg_id", RP_EINVAL, "msg_id"},       {"created", RP_EINVAL, "created"},
-      {"urgency", RP_EINVAL, "urgency"},     {"thread_id", RP_EINVAL, "thread_id"},
+      {"msg_id", RP_EINVAL, "msg_id"},         {"created", RP_EINVAL, "created"},
+      {"urgency", RP_EINVAL, "urgency"},       {"thread_id", RP_EINVAL, "thread_id"},
       {"sender_org", RP_EINVAL, "sender_org"}, {"kind", RP_EKIND, "kind"},
       {"payload", RP_EMALFORMED, "payload"},
   };
@@ -350,9 +350,8 @@ static void test_hostile_payloads_refused(void **state) {
   memcpy(h.msg_id, p.msg_id, RP_MSG_ID_BYTES);
   h.created = p.created;
   h.urgency = p.u.request.urgency;
-  assert_int_equal(cl_seal(tp_member(&f, CL_MUNI), f.roster, CL_TEAM, &h, good, glen, &env,
-                           &len),
-                   0);
+  assert_int_equal(
+      cl_seal(tp_member(&f, CL_MUNI), f.roster, CL_TEAM, &h, good, glen, &env, &len), 0);
   assert_int_equal(cl_peer_send(&peer, env, len), 0);
   free(env);
   sodium_bin2hex(hex, sizeof hex, p.msg_id, RP_MSG_ID_BYTES);
@@ -418,8 +417,8 @@ static void test_wrong_sender_key_refused(void **state) {
   expect_only(team, hex);
   sodium_bin2hex(hex, sizeof hex, bad_id, RP_MSG_ID_BYTES);
   snprintf(needle, sizeof needle, "msg_id=%s", hex);
-  assert_int_equal(cl_log_wait(&tlog, "delivery_refused", needle, "code=EWRONGSENDER", 5000),
-                   0);
+  assert_int_equal(
+      cl_log_wait(&tlog, "delivery_refused", needle, "code=EWRONGSENDER", 5000), 0);
   assert_int_equal(cl_log_count(&tlog, "delivery_deferred", NULL, NULL), 0);
   expect_one_connection(&f, team);
   assert_int_equal(tp_receive(&peer, 16), 0);
@@ -466,7 +465,8 @@ static void test_route_refused(void **state) {
   snprintf(needle, sizeof needle, "msg_id=%s", bad);
   assert_int_equal(cl_log_wait(&mlog, "send_failed", needle, "code=EROUTE", 5000), 0);
   assert_int_equal(cl_wait_status(muni, good, RP_STATUS_RELAYED, 10000), 0);
-  assert_int_equal(cl_relay_auths(&f, CL_MUNI), 1); /* a refusal is no reason to reconnect */
+  assert_int_equal(cl_relay_auths(&f, CL_MUNI),
+                   1); /* a refusal is no reason to reconnect */
   rp_client_free(muni);
   tp_relay_free(&f);
 }

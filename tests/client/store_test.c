@@ -169,7 +169,6 @@ static void test_inbox_dedupe_and_handled(void **state) {
   tu_rmtree(dir);
 }
 
-
 /* auto_replied ranks between delivered and opened: an automatic reply never moves a
  * status back, and an advisor opening or answering moves it on. */
 static void test_auto_replied_rank(void **state) {
@@ -198,8 +197,8 @@ static void test_auto_replied_rank(void **state) {
   assert_int_equal(
       rp__store_out_status(st, o.msg_id, RP_STATUS_FAILED, RP_EAUTH, 3600, &changed), 0);
   assert_int_equal(changed, 0);
-  assert_int_equal(
-      rp__store_out_status(st, o.msg_id, RP_STATUS_OPENED, 0, 4000, &changed), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_OPENED, 0, 4000, &changed),
+                   0);
   assert_int_equal(changed, 1);
   assert_int_equal(
       rp__store_out_status(st, o.msg_id, RP_STATUS_AUTO_REPLIED, 0, 4500, &changed), 0);
@@ -214,7 +213,8 @@ static void test_auto_replied_rank(void **state) {
    * and the automatic reply gets its time. */
   out_row(&o, 2, env, sizeof env);
   assert_int_equal(rp__store_out_add(st, &o), 0);
-  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_ANSWERED, 0, 6000, NULL), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_ANSWERED, 0, 6000, NULL),
+                   0);
   assert_int_equal(
       rp__store_out_status(st, o.msg_id, RP_STATUS_AUTO_REPLIED, 0, 7000, &changed), 0);
   assert_int_equal(changed, 0);
@@ -268,8 +268,8 @@ static void test_old_outbox_migrated(void **state) {
     assert_int_equal(got.times[RP_STATUS_QUEUED], 100);
     assert_int_equal(got.times[RP_STATUS_DELIVERED], 300);
     assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], round == 0 ? 0 : 400);
-    assert_int_equal(
-        rp__store_out_status(st, id, RP_STATUS_AUTO_REPLIED, 0, 400, &changed), 0);
+    assert_int_equal(rp__store_out_status(st, id, RP_STATUS_AUTO_REPLIED, 0, 400, &changed),
+                     0);
     assert_int_equal(changed, round == 0);
     rp__store_close(st);
   }

@@ -4,7 +4,8 @@
  * request, then the team (the test peer, sealing real envelopes) asks for more
  * information and the municipality answers with a follow_up from a file through
  * `rejsepost send --file`. Before that, the team's automatic out-of-hours reply shows as
- * auto_replied in `rejsepost status`, not answered. A build without the client library skips.
+ * auto_replied in `rejsepost status`, not answered. A build without the client library
+ * skips.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,8 +55,9 @@ static void team_send(tp_relay *f, tp_peer *peer, rp__payload *p) {
   a.created = p->created;
   a.expires = a.created + 3600u * 1000u;
   a.urgency = RP__URG_NORMAL;
-  assert_int_equal(rp__envelope_seal(tp_member(f, TEAM), rp__roster_find_id(f->roster, MUNI),
-                                     &a, pt, plen, &env, &len),
+  assert_int_equal(rp__envelope_seal(tp_member(f, TEAM),
+                                     rp__roster_find_id(f->roster, MUNI), &a, pt, plen,
+                                     &env, &len),
                    0);
   free(pt);
   memset(&m, 0, sizeof m);
@@ -76,8 +78,9 @@ static void team_receive(tp_relay *f, tp_peer *peer, uint64_t kind, rp__payload 
   while (tp_now_ms() < end) {
     if (tp_recv(peer, &m, 1000) != 0) continue;
     if (m.type != RP__T_DELIVER) continue;
-    assert_int_equal(rp__envelope_open(tp_member(f, TEAM), f->roster, m.u.deliver.envelope.p,
-                                       m.u.deliver.envelope.n, tp_unix_ms(), op),
+    assert_int_equal(rp__envelope_open(tp_member(f, TEAM), f->roster,
+                                       m.u.deliver.envelope.p, m.u.deliver.envelope.n,
+                                       tp_unix_ms(), op),
                      0);
     assert_int_equal(tp_delivered(peer, &m), 0);
     assert_int_equal(rp__payload_decode(op->pt, op->pt_len, p, NULL), 0);
@@ -160,9 +163,8 @@ static void test_follow_up_and_auto_reply(void **state) {
 
   /* Out of office hours the inbox answers the akut request automatically. */
   rp__payload_init(&p, RP__PL_REPLY);
-  assert_int_equal(sodium_hex2bin(p.u.reply.in_reply_to, RP_MSG_ID_BYTES, req, 32, NULL,
-                                  NULL, NULL),
-                   0);
+  assert_int_equal(
+      sodium_hex2bin(p.u.reply.in_reply_to, RP_MSG_ID_BYTES, req, 32, NULL, NULL, NULL), 0);
   memcpy(p.thread_id, p.u.reply.in_reply_to, RP_THREAD_ID_BYTES);
   p.u.reply.advisor.role = 1;
   p.u.reply.advisor.id = rp__str_c("vagt");
@@ -192,7 +194,8 @@ static void test_follow_up_and_auto_reply(void **state) {
            " \"text\": \"FIKTIV: kun moderen ved det.\"}\n",
            info);
   tt_write(f.dir, "follow_up.json", json, 0600);
-  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--wait", "5");
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--wait",
+             "5");
   if (r.status != 0) fprintf(stderr, "send --file: %s\n", r.err);
   assert_int_equal(r.status, 0);
   assert_int_equal(strspn(r.out, "0123456789abcdef"), 32);
@@ -209,8 +212,8 @@ static void test_follow_up_and_auto_reply(void **state) {
   assert_non_null(strstr(line, " answered "));
   assert_non_null(strstr(line, " auto_replied "));
   /* --org is a check for scripts, also for a kind without sender_org. */
-  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--org", "265",
-             "--wait", "0");
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--org",
+             "265", "--wait", "0");
   assert_int_equal(r.status, 1);
   assert_non_null(strstr(r.err, "does not match the roster"));
   tt_result_free(&r);
