@@ -215,9 +215,16 @@ static int on_welcome(rconn *c, const rp__t_welcome *w) {
     return -1;
   }
   c->window = w->send_window;
+  /* Every client proves its key with a first message at once (PROTOCOL.md 4.3); the
+   * relay closes one that does not at the handshake deadline. The receiver's RECEIVE
+   * is its proof; the others, which may have nothing to send yet, send a PING. */
   if (c->role == ROLE_RECEIVER) {
     rp__tmsg m = {.type = RP__T_RECEIVE};
     m.u.receive.window = RECV_WINDOW;
+    if (put_msg(c, &m) != 0) return -1;
+  } else {
+    rp__tmsg m = {.type = RP__T_PING};
+    m.u.ping.nonce = c->index;
     if (put_msg(c, &m) != 0) return -1;
   }
   conn_ready(c);

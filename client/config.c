@@ -220,3 +220,10 @@ RP_PUBLIC int rp_config_set_receive(rp_config *cfg, int on) {
   cfg->receive = on != 0;
   return good(cfg);
 }
+
+RP_PUBLIC int rp_config_set_log(rp_config *cfg, rp_log_fn fn, void *data) {
+  if (cfg == NULL) return RP_EINVAL;
+  cfg->log = fn;
+  cfg->log_data = data;
+  return good(cfg);
+}

@@ -7,8 +7,9 @@
  * A failed handshake (the relay closes before the Noise answer) is reported as
  * RP_EAUTH through rp_client_last_error and retried with backoff like any other loss:
  * the cause is usually a wrong relay key in the configuration, or our key not yet in
- * the relay's roster, and the latter heals without a restart. Only BYE "revoked" stops
- * the client for good.
+ * the relay's roster, and the latter heals without a restart. A full relay answers the
+ * handshake and says BYE "busy" (RP_EBUSY) instead of WELCOME: retried the same way.
+ * Only BYE "revoked" stops the client for good.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,9 @@ static void on_tcp_closed(uv_handle_t *h) {
   c->roster_asked = false;
   c->inflight = 0;
   c->send_cursor = 0;
+  c->relay_roster = 0;
+  rp__conn_drop_deferred(c);
+  rp__hold_reset(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else
@@ -106,6 +110,7 @@ int rp__conn_send(rp_client *c, const rp__tmsg *m) {
     rp__conn_close(c, RP_ECLOSED);
     return RP_ECLOSED;
   }
+  c->nsent++;
   return 0;
 }
 
@@ -116,22 +121,35 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   rp__conn_close(c, 0);
 }
 
-/* BYE "done", then close once it is written. */
-void rp__conn_bye(rp_client *c) {
+/* BYE with reason and code, then close once it is written. */
+static void bye(rp_client *c, int reason, int code) {
   uv_shutdown_t *req;
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = RP__T_BYE;
-  m.u.bye.reason = RP__BYE_DONE;
+  m.u.bye.reason = reason;
+  m.u.bye.code = (uint64_t)-code;
   if (rp__conn_send(c, &m) != 0 || (req = calloc(1, sizeof *req)) == NULL) {
-    rp__conn_close(c, 0);
+    rp__conn_close(c, code);
     return;
   }
   req->data = c;
   if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
     free(req);
-    rp__conn_close(c, 0);
+    rp__conn_close(c, code);
   }
+}
+
+void rp__conn_bye(rp_client *c) {
+  bye(c, RP__BYE_DONE, 0);
+}
+
+void rp__conn_bye_error(rp_client *c, int code) {
+  pthread_mutex_lock(&c->mu);
+  c->last_error = code;
+  pthread_mutex_unlock(&c->mu);
+  rp__log(c, RP_LOG_INFO, "conn_bye reason=error code=%s", rp_err_name(code));
+  bye(c, RP__BYE_ERROR, code);
 }
 
 static void on_deadline(uv_timer_t *t) {
@@ -280,13 +298,24 @@ void rp__conn_pump(rp_client *c) {
     if (rp__conn_send(c, &m) == 0) c->roster_asked = true;
   }
   while (c->inflight < c->send_window && !c->closing) {
-    if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
+    /* A released hold's envelopes first (they are the older), then the queue in order,
+     * passing over what waits for a held recipient. */
+    if (rp__hold_next(c, &o) != 0) {
+      if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
+      c->send_cursor = o.rowid;
+      if (rp__hold_blocks(c, o.recipient)) {
+        rp__store_out_free(&o);
+        continue;
+      }
+    }
     memset(&m, 0, sizeof m);
     m.type = RP__T_SEND;
     m.u.send.envelope.p = o.envelope;
     m.u.send.envelope.n = (uint32_t)o.envelope_len;
-    c->send_cursor = o.rowid;
-    if (rp__conn_send(c, &m) == 0) c->inflight++;
+    if (rp__conn_send(c, &m) == 0) {
+      c->inflight++;
+      rp__hold_sent(c, o.msg_id);
+    }
     rp__store_out_free(&o);
   }
 }

@@ -6,9 +6,9 @@
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {
-  return code == RP_EBUSY || code == RP_ESPOOLFULL || code == RP_EFSYNC || code == RP_EIO ||
-         code == RP_EINTERNAL || code == RP_ETIMEDOUT || code == RP_ENOMEM ||
-         code == RP_ESTATE;
+  return code == RP_EBUSY || code == RP_ESPOOLFULL || code == RP_EQUOTA ||
+         code == RP_EFSYNC || code == RP_EIO || code == RP_EINTERNAL ||
+         code == RP_ETIMEDOUT || code == RP_ENOMEM || code == RP_ESTATE;
 }
 
 static bool zero_id(const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -27,8 +27,7 @@ static void send_receive(rp_client *c) {
   if (rp__conn_send(c, &m) == 0) c->receiving = true;
 }
 
-static void on_ping_timer(uv_timer_t *t) {
-  rp_client *c = t->data;
+static void send_ping(rp_client *c) {
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = RP__T_PING;
@@ -36,14 +35,19 @@ static void on_ping_timer(uv_timer_t *t) {
   rp__conn_send(c, &m);
 }
 
+static void on_ping_timer(uv_timer_t *t) {
+  send_ping(t->data);
+}
+
 static void on_welcome(rp_client *c, const rp__t_welcome *w) {
-  uint64_t held;
+  uint64_t held, sent = c->nsent;
   uv_timer_stop(&c->deadline);
   c->welcomed = true;
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;
   c->backoff_ms = c->cfg.backoff_min;
+  c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
   c->conn_state = RP_CONN_CONNECTED;
   c->last_error = 0;
@@ -56,10 +60,19 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   if (c->idle_ms >= 3000)
     uv_timer_start(&c->ping, on_ping_timer, c->idle_ms / 3, c->idle_ms / 3);
   rp__conn_pump(c);
+  /* The relay counts the connection as ours only once a message of ours has decrypted
+   * (PROTOCOL.md 4.3, proof of the key), and closes it unproved at its handshake
+   * deadline: with nothing else to say (send-only, roster current, outbox empty) we
+   * say PING. */
+  if (c->nsent == sent) send_ping(c);
+  rp__log(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
+          c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
 }
 
 static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
+  rp__hold_answered(c, id);
+  rp__hold_acked(c, id);
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -69,9 +82,23 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
 }
 
 static void on_nack(rp_client *c, const rp__t_nack *n) {
+  char hex[RP_ID_STRLEN];
   int code = -(int)n->code;
   if (c->inflight > 0) c->inflight--;
+  rp__hold_answered(c, n->msg_id);
+  rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
+  /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
+  if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
+      rp__hold_add(c, n->msg_id, code) == 0) {
+    if (c->shutdown_started && c->inflight == 0)
+      rp__conn_bye(c);
+    else
+      rp__conn_pump(c);
+    return;
+  }
   if (!transient(code) && !zero_id(n->msg_id)) {
+    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
+            rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
     if (c->shutdown_started && c->inflight == 0)
       rp__conn_bye(c);
@@ -79,15 +106,73 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
       rp__conn_pump(c);
     return;
   }
-  /* The relay is busy or full: try everything again on a new connection, later. */
+  /* The relay is busy or its spool failed: everything again on a new connection,
+   * later. */
   pthread_mutex_lock(&c->mu);
   c->last_error = code;
   pthread_mutex_unlock(&c->mu);
   rp__conn_bye(c);
 }
 
+static void delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
+                      int refused) {
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_DELIVERED;
+  memcpy(m.u.delivered.msg_id, id, RP_MSG_ID_BYTES);
+  m.u.delivered.seq = seq;
+  m.u.delivered.refused = (uint64_t)-refused;
+  rp__conn_send(c, &m);
+}
+
+/* Keeps a DELIVER unanswered until the relay's newer roster is in, and asks for it. The
+ * relay never has more items out than our receive window, so there is room; if not, the
+ * item is decided at once rather than kept without bound. */
+static int defer(rp_client *c, uint64_t seq, const uint8_t *env, size_t len) {
+  rp__cl_deferred *d;
+  if (c->ndeferred == RP__CL_RECEIVE_WINDOW) return RP_EBUSY;
+  d = &c->deferred[c->ndeferred];
+  if ((d->env = malloc(len > 0 ? len : 1)) == NULL) return RP_ENOMEM;
+  memcpy(d->env, env, len);
+  d->len = len;
+  d->seq = seq;
+  c->ndeferred++;
+  pthread_mutex_lock(&c->mu);
+  c->roster_wanted = true;
+  pthread_mutex_unlock(&c->mu);
+  return 0;
+}
+
+/* One DELIVER, the first time or again after the roster it waited for. */
+static void deliver(rp_client *c, uint64_t seq, const uint8_t *env, size_t len,
+                    bool may_defer) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  int code = 0;
+  switch (rp__recv_deliver(c, env, len, may_defer, id, &code)) {
+  case RP__RECV_ANSWER:
+    delivered(c, id, seq, code);
+    break;
+  case RP__RECV_DEFER:
+    if (defer(c, seq, env, len) != 0) deliver(c, seq, env, len, false);
+    break;
+  case RP__RECV_RETRY:
+  case RP__RECV_BROKEN:
+    rp__conn_bye_error(c, code);
+    break;
+  }
+}
+
+void rp__conn_drop_deferred(rp_client *c) {
+  for (size_t i = 0; i < c->ndeferred; i++)
+    free(c->deferred[i].env);
+  c->ndeferred = 0;
+}
+
 static void on_roster(rp_client *c, const rp__t_roster *r) {
+  rp__cl_deferred waiting[RP__CL_RECEIVE_WINDOW];
+  size_t n = c->ndeferred;
   int rc = 0;
+  if (r->version > c->relay_roster) c->relay_roster = r->version;
   if (r->roster.n > 0) rc = rp__client_roster_accept(c, r->roster.p, r->roster.n);
   c->roster_asked = false;
   pthread_mutex_lock(&c->mu);
@@ -95,24 +180,33 @@ static void on_roster(rp_client *c, const rp__t_roster *r) {
   c->roster_gen++;
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
-  if (c->left_behind && rc == 0) {
-    /* A delivery we could not open waits at the relay: reconnect to get it again. */
-    c->left_behind = false;
-    c->backoff_ms = c->cfg.backoff_min;
-    rp__conn_bye(c);
-    return;
+  /* What waited for this roster is decided now, whatever the roster brought: an
+   * envelope waits for a roster once, never in a loop. */
+  memcpy(waiting, c->deferred, n * sizeof *waiting);
+  c->ndeferred = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!c->closing) deliver(c, waiting[i].seq, waiting[i].env, waiting[i].len, false);
+    free(waiting[i].env);
   }
   send_receive(c);
   rp__conn_pump(c);
 }
 
-static void delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq) {
-  rp__tmsg m;
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_DELIVERED;
-  memcpy(m.u.delivered.msg_id, id, RP_MSG_ID_BYTES);
-  m.u.delivered.seq = seq;
-  rp__conn_send(c, &m);
+/* Our envelope did not reach its recipient: it expired at the relay, or the recipient
+ * refused it, and then it failed for good with the recipient's reason. */
+static void on_expired(rp_client *c, const rp__t_expired *e) {
+  char hex[RP_ID_STRLEN], who[RP_MEMBER_ID_MAX + 1];
+  rp__hex(hex, e->msg_id, RP_MSG_ID_BYTES);
+  rp__log_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
+  if (e->refused != 0) {
+    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,
+            who, rp_err_name(-(int)e->refused));
+    rp__client_status(c, e->msg_id, RP_STATUS_FAILED, -(int)e->refused);
+  } else {
+    rp__log(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
+    rp__client_status(c, e->msg_id, RP_STATUS_EXPIRED, 0);
+  }
+  delivered(c, e->msg_id, e->seq, 0);
 }
 
 static void on_bye(rp_client *c, const rp__t_bye *b) {
@@ -125,7 +219,6 @@ static void on_bye(rp_client *c, const rp__t_bye *b) {
 }
 
 void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
-  uint8_t id[RP_MSG_ID_BYTES];
   rp__tmsg pong;
   switch (m->type) {
   case RP__T_WELCOME:
@@ -138,16 +231,11 @@ void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
     on_nack(c, &m->u.nack);
     break;
   case RP__T_DELIVER:
-    memset(id, 0, sizeof id);
-    if (rp__recv_deliver(c, &m->u.deliver, id) == 0)
-      delivered(c, id, m->u.deliver.seq);
-    else
-      c->left_behind = true;
+    deliver(c, m->u.deliver.seq, m->u.deliver.envelope.p, m->u.deliver.envelope.n, true);
     rp__conn_pump(c);
     break;
   case RP__T_EXPIRED:
-    rp__client_status(c, m->u.expired.msg_id, RP_STATUS_EXPIRED, 0);
-    delivered(c, m->u.expired.msg_id, m->u.expired.seq);
+    on_expired(c, &m->u.expired);
     break;
   case RP__T_ROSTER:
     on_roster(c, &m->u.roster);

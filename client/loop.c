@@ -3,6 +3,7 @@
  * The loop thread: one libuv loop per client that owns the relay connection. Other
  * threads talk to it only through the async handle `wake` and the flags under c->mu.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,14 @@ static void on_wake(uv_async_t *h) {
 
 static void run(void *arg) {
   rp_client *c = arg;
+  sigset_t pipe;
+  /* A write to a connection the relay has closed raises SIGPIPE in the writing thread,
+   * whose default action ends the whole host process. The host's own signal settings
+   * are not ours to change, so only this thread blocks it: the write then fails with
+   * EPIPE, which the connection handles like any loss. */
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   /* Messages stored but not handled before a crash are offered again first. */
   rp__recv_offer_pending(c);
   rp__conn_start(c);
@@ -37,10 +46,12 @@ void rp__loop_finish(rp_client *c) {
   uv_timer_stop(&c->retry);
   uv_timer_stop(&c->ping);
   uv_timer_stop(&c->deadline);
+  uv_timer_stop(&c->hold_timer);
   if (!uv_is_closing((uv_handle_t *)&c->retry)) {
     uv_close((uv_handle_t *)&c->retry, on_closed);
     uv_close((uv_handle_t *)&c->ping, on_closed);
     uv_close((uv_handle_t *)&c->deadline, on_closed);
+    uv_close((uv_handle_t *)&c->hold_timer, on_closed);
     uv_close((uv_handle_t *)&c->wake, on_closed);
   }
   pthread_mutex_lock(&c->mu);
@@ -58,7 +69,8 @@ int rp__loop_start(rp_client *c) {
   uv_timer_init(&c->loop, &c->retry);
   uv_timer_init(&c->loop, &c->ping);
   uv_timer_init(&c->loop, &c->deadline);
-  c->wake.data = c->retry.data = c->ping.data = c->deadline.data = c;
+  uv_timer_init(&c->loop, &c->hold_timer);
+  c->wake.data = c->retry.data = c->ping.data = c->deadline.data = c->hold_timer.data = c;
   if (uv_thread_create(&c->thread, run, c) != 0) {
     rp__loop_finish(c);
     uv_run(&c->loop, UV_RUN_DEFAULT);

@@ -8,17 +8,21 @@
 
 #include "client_int.h"
 #include "cpr.h"
+#include "route.h"
 
 static int fail(rp_msg *m, const char *field, int rc) {
   snprintf(m->err_buf, sizeof m->err_buf, "%s", field != NULL ? field : "");
   m->err_field = field != NULL ? m->err_buf : NULL;
   m->err_offset = 0;
+  snprintf(m->err_text, sizeof m->err_text, "%s%s%s", field != NULL ? field : "",
+           field != NULL ? ": " : "", rp_strerror(rc));
   return rc;
 }
 
 static int ok(rp_msg *m) {
   m->err_field = NULL;
   m->err_offset = 0;
+  m->err_text[0] = '\0';
   return 0;
 }
 
@@ -52,6 +56,10 @@ RP_PUBLIC const char *rp_msg_error_field(const rp_msg *m) {
 
 RP_PUBLIC size_t rp_msg_error_offset(const rp_msg *m) {
   return m != NULL ? m->err_offset : 0;
+}
+
+RP_PUBLIC const char *rp_msg_error_text(const rp_msg *m) {
+  return m != NULL && m->err_text[0] != '\0' ? m->err_text : NULL;
 }
 
 /* Keeps a copy of s[0..n) and returns it. */
@@ -221,10 +229,44 @@ RP_PUBLIC int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out,
   return 0;
 }
 
+/* What to do about the refusals of a send that a host meets in practice, beyond the
+ * code's own sentence; NULL for the others. */
+static const char *advice(int rc, const char *where) {
+  if (where == NULL) return NULL;
+  if (rc == RP_EINVAL && strcmp(where, "thread_id") == 0)
+    return "a request or plan review starts its own thread (its thread_id is its own "
+           "msg_id): do not set a thread on it";
+  if (rc == RP_EINVAL && strcmp(where, "sender_org") == 0)
+    return "not this municipality's code in the signed roster; leave sender_org empty "
+           "and the library fills it in";
+  if (rc == RP_EUNKNOWNMEMBER && strcmp(where, "sender_org") == 0)
+    return "our member has no municipality code in the roster";
+  if (rc == RP_EKIND && strcmp(where, "kind") == 0)
+    return "our member kind may not send this kind of message";
+  if (rc == RP_EMISSING && strcmp(where, "recipient") == 0)
+    return "no recipient: name one with rp_msg_set_recipient";
+  return NULL;
+}
+
 void rp__msg_set_error(rp_msg *m, int rc, const char *where, size_t offset) {
+  const char *why = advice(rc, where);
   snprintf(m->err_buf, sizeof m->err_buf, "%s", where != NULL ? where : "");
   m->err_field = rc != 0 && where != NULL ? m->err_buf : NULL;
   m->err_offset = rc != 0 ? offset : 0;
+  m->err_text[0] = '\0';
+  if (rc == RP_ECPR)
+    snprintf(m->err_text, sizeof m->err_text,
+             "%s: %s (at byte %zu); the number itself is not repeated here",
+             where != NULL ? where : "?", rp_strerror(rc), offset);
+  else if (rc != 0)
+    snprintf(m->err_text, sizeof m->err_text, "%s%s%s", where != NULL ? where : "",
+             where != NULL ? ": " : "", why != NULL ? why : rp_strerror(rc));
+}
+
+int rp__msg_check_thread(const rp__payload *p, bool has_thread, const char **where) {
+  if (!has_thread || !rp__route_starts_thread(p)) return 0;
+  *where = "thread_id";
+  return RP_EINVAL;
 }
 
 int rp__msg_check_content(const rp__payload *p, const rp__cpr_hook *hook, uint8_t *buf,
@@ -258,6 +300,8 @@ RP_PUBLIC int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len) {
   if (m == NULL || out == NULL || len == NULL) return RP_EINVAL;
   p = m->p; /* m stays as it was, as with rp_send */
   fill_header(m, &p);
+  if ((rc = rp__msg_check_thread(&p, m->has_thread, &where)) != 0) goto out;
+  rc = RP_ENOMEM;
   if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) goto out;
   if ((rc = rp__msg_check_content(&p, NULL, buf, &n, &where, &offset)) != 0) goto out;
   rc = RP_ENOMEM;

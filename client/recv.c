@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Receiving: a DELIVER is verified and opened, stored in the inbox (with the automatic
- * "delivered" receipt, in one transaction), and only then may the loop answer
- * DELIVERED. Receipts and answers update the status of what we sent. Plus the inbox
- * calls of the public API.
+ * Receiving: a DELIVER is verified and opened, checked against its header and the
+ * routes (PROTOCOL.md 6.5, 6.6), stored in the inbox (with the automatic "delivered"
+ * receipt, in one transaction), and only then may the loop answer DELIVERED. What fails
+ * a check is refused: answered DELIVERED with the header's msg_id and the code, logged,
+ * never stored; an item is never left unanswered for the sender's faults, or everything
+ * behind it would wait. Receipts and answers update the status of what we sent. Plus the
+ * inbox calls of the public API.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client_int.h"
+#include "route.h"
 
 void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
                        int error) {
@@ -81,49 +85,99 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   rp__store_out_free(&receipt);
   if (rc == RP_EEXIST) return 0; /* seen before: ack again, offer nothing */
   if (rc != 0) return rc;
+  /* The inbox's automatic out-of-hours reply is no advisor's answer (PROTOCOL.md 7.4). */
   if (ref != NULL && rp__payload_answers(p->kind))
-    rp__client_status(c, ref, RP_STATUS_ANSWERED, 0);
+    rp__client_status(c, ref,
+                      p->kind == RP__PL_REPLY && p->u.reply.automatic
+                          ? RP_STATUS_AUTO_REPLIED
+                          : RP_STATUS_ANSWERED,
+                      0);
   rp__loop_wake(c); /* the receipt waits in the outbox */
   offer(c, &in);
   return 0;
 }
 
-int rp__recv_deliver(rp_client *c, const rp__t_deliver *d,
-                     uint8_t msg_id[RP_MSG_ID_BYTES]) {
+/* Errors of ours, not of the envelope: it stays at the relay and comes again later. */
+static bool local_error(int rc) {
+  return rc == RP_ENOMEM || rc == RP_EINTERNAL || rc == RP_EIO || rc == RP_EFSYNC;
+}
+
+/* Takes an opened, checked payload: a receipt moves a status, anything else is stored.
+ * A failure here is ours (the store), never the sender's. */
+static int take(rp_client *c, const rp__payload *p, const rp__opened *op,
+                const uint8_t *env, size_t len) {
+  if (p->kind == RP__PL_RECEIPT) {
+    on_receipt(c, &p->u.receipt);
+    return 0;
+  }
+  return store_message(c, p, op, env, len);
+}
+
+rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
+                                 bool may_defer, uint8_t msg_id[RP_MSG_ID_BYTES],
+                                 int *code) {
+  char hex[RP_ID_STRLEN], who[RP_MEMBER_ID_MAX + 1];
+  const char *where = NULL;
+  rp__envcont cont;
+  rp__envhdr hdr;
   rp__opened op;
   rp__payload p;
+  uint64_t held;
   int rc;
+
+  *code = 0;
+  memset(msg_id, 0, RP_MSG_ID_BYTES);
+  /* The header is readable without our key, so whatever fails below, the answer names
+   * the header's msg_id. Without a header the relay forwarded what it should never have
+   * accepted, and there is no msg_id to answer with. */
+  if ((rc = rp__envhdr_container_parse(env, len, &cont, &hdr, &where)) != 0) {
+    rp__log(c, RP_LOG_ERROR, "delivery_unreadable code=%s where=%s", rp_err_name(rc),
+            where != NULL ? where : "-");
+    *code = rc;
+    return RP__RECV_BROKEN;
+  }
+  memcpy(msg_id, hdr.msg_id, RP_MSG_ID_BYTES);
+  rp__hex(hex, hdr.msg_id, RP_MSG_ID_BYTES);
+  rp__log_id(who, (const uint8_t *)hdr.sender.p, hdr.sender.n);
+  where = NULL;
   pthread_mutex_lock(&c->mu);
-  rc = rp__envelope_open(c->me, c->roster, d->envelope.p, d->envelope.n, rp__now_ms(), &op);
+  rc = rp__envelope_open(c->me, c->roster, env, len, rp__now_ms(), &op);
+  held = rp__roster_version(c->roster);
   pthread_mutex_unlock(&c->mu);
   if (rc == RP_EUNKNOWNMEMBER || rc == RP_EWRONGSENDER) {
-    /* Perhaps a member our roster does not know yet: leave it at the relay, ask for the
-     * newest roster, and take it again after reconnecting. */
-    pthread_mutex_lock(&c->mu);
-    c->roster_wanted = true;
-    pthread_mutex_unlock(&c->mu);
-    return rc;
+    /* Perhaps a member, or a key, that only a newer roster knows (PROTOCOL.md 6.5). */
+    if (may_defer && c->relay_roster > held) {
+      rp__log(c, RP_LOG_INFO,
+              "delivery_deferred msg_id=%s sender=%s code=%s roster=%llu "
+              "relay_roster=%llu",
+              hex, who, rp_err_name(rc), (unsigned long long)held,
+              (unsigned long long)c->relay_roster);
+      return RP__RECV_DEFER;
+    }
+  } else if (rc == 0) {
+    /* The sender is authentic now: what it sealed must also be what it may send, and
+     * agree with the header it sealed it under. */
+    if ((rc = rp__payload_decode(op.pt, op.pt_len, &p, &where)) == 0 &&
+        (rc = rp__route_check(&p, &op.hdr, op.sender, c->my_kind, &where)) == 0 &&
+        (rc = take(c, &p, &op, env, len)) != 0) {
+      rp__log(c, RP_LOG_ERROR, "delivery_not_stored msg_id=%s sender=%s code=%s", hex, who,
+              rp_err_name(rc));
+      *code = rc;
+      rp__opened_free(&op);
+      return RP__RECV_RETRY;
+    }
+    rp__opened_free(&op);
   }
-  if (rc != 0) return 0; /* can never be opened: drop it (acked, not stored) */
-  memcpy(msg_id, op.hdr.msg_id, RP_MSG_ID_BYTES);
-  rc = rp__payload_decode(op.pt, op.pt_len, &p, NULL);
-  /* The payload must carry the envelope's id and come from a member allowed to send
-   * its kind; anything else is dropped (acked, never offered). */
-  if (rc != 0 || memcmp(p.msg_id, op.hdr.msg_id, RP_MSG_ID_BYTES) != 0 ||
-      !(rp__payload_kind_senders(p.kind) &
-        (op.sender->kind == RP_MEMBER_MUNICIPALITY ? RP__FROM_MUNICIPALITY
-         : op.sender->kind == RP_MEMBER_TEAM       ? RP__FROM_TEAM
-         : op.sender->kind == RP_MEMBER_ADMIN      ? RP__FROM_ADMIN
-                                                   : 0))) {
-    rc = 0;
-  } else if (p.kind == RP__PL_RECEIPT) {
-    on_receipt(c, &p.u.receipt);
-    rc = 0;
-  } else {
-    rc = store_message(c, &p, &op, d->envelope.p, d->envelope.n);
+  if (rc != 0 && local_error(rc)) {
+    *code = rc;
+    return RP__RECV_RETRY;
   }
-  rp__opened_free(&op);
-  return rc;
+  if (rc != 0) {
+    rp__log(c, RP_LOG_WARN, "delivery_refused msg_id=%s sender=%s code=%s where=%s", hex,
+            who, rp_err_name(rc), where != NULL ? where : "-");
+    *code = rc;
+  }
+  return RP__RECV_ANSWER;
 }
 
 void rp__recv_offer_pending(rp_client *c) {

@@ -119,6 +119,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
     *where = "kind";
     return RP_EKIND;
   }
+  if ((rc = rp__msg_check_thread(p, thread != NULL, where)) != 0) return rc;
   if ((rc = own_org(c, p, org, where)) != 0) return rc;
   rp__envelope_new_id(p->msg_id);
   p->created = rp__now_ms();
@@ -204,8 +205,9 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
 }
 
 RP_PUBLIC const char *rp_status_name(int status) {
-  static const char *const names[] = {"unknown", "queued",   "relayed", "delivered",
-                                      "opened",  "answered", "expired", "failed"};
+  static const char *const names[] = {"unknown",  "queued",  "relayed",
+                                      "delivered", "opened",  "answered",
+                                      "expired",   "failed",  "auto_replied"};
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
 }
 

@@ -20,7 +20,7 @@ static const char *const schema_sql =
     " receipt INTEGER NOT NULL, recipient TEXT NOT NULL, envelope BLOB NOT NULL,"
     " status INTEGER NOT NULL, error INTEGER NOT NULL DEFAULT 0,"
     " t1 INTEGER, t2 INTEGER, t3 INTEGER, t4 INTEGER, t5 INTEGER, t6 INTEGER,"
-    " t7 INTEGER);"
+    " t7 INTEGER, t8 INTEGER);"
     "CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);"
     "CREATE TABLE IF NOT EXISTS inbox("
     " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
@@ -46,6 +46,38 @@ int rp__store_sqlerr(rp__store *st, int src) {
   default:
     return RP_EIO;
   }
+}
+
+/* The schema's version in PRAGMA user_version: 0 for a database made before versions
+ * were kept (outbox times t1..t7), 1 since the auto_replied status (t8). */
+#define SCHEMA_VERSION 1
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Brings a database made by an older version up to this one, in one transaction. A
+ * state folder is never given up: the host's unsent messages are in it. */
+static int migrate(rp__store *st) {
+  sqlite3_stmt *s = NULL;
+  int rc, have_t8 = 0, version = 0;
+  if ((rc = rp__store_prepare(st, "PRAGMA user_version", &s)) != 0) return rc;
+  if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (version >= SCHEMA_VERSION) return 0;
+  if ((rc = rp__store_exec(st, "BEGIN IMMEDIATE")) != 0) return rc;
+  /* The CREATE above made t8 in a new database; only an old one lacks it. */
+  if ((rc = rp__store_prepare(st,
+                              "SELECT count(*) FROM pragma_table_info('outbox')"
+                              " WHERE name = 't8'",
+                              &s)) == 0) {
+    if (sqlite3_step(s) == SQLITE_ROW) have_t8 = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+  }
+  if (rc == 0 && !have_t8)
+    rc = rp__store_exec(st, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
+  if (rc == 0) rc = rp__store_exec(st, "PRAGMA user_version = " STR(SCHEMA_VERSION));
+  if (rc == 0) rc = rp__store_exec(st, "COMMIT");
+  if (rc != 0) rp__store_exec(st, "ROLLBACK");
+  return rc;
 }
 
 int rp__store_exec(rp__store *st, const char *sql) {
@@ -99,7 +131,7 @@ int rp__store_open(const char *dir, rp__store **out) {
   if ((rc = rp__store_exec(st, "PRAGMA journal_mode=WAL;")) != 0 ||
       (rc = rp__store_exec(st, "PRAGMA synchronous=FULL;")) != 0 ||
       (rc = rp__store_exec(st, "PRAGMA foreign_keys=ON;")) != 0 ||
-      (rc = rp__store_exec(st, schema_sql)) != 0)
+      (rc = rp__store_exec(st, schema_sql)) != 0 || (rc = migrate(st)) != 0)
     goto out;
   *out = st;
   st = NULL;

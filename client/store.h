@@ -21,7 +21,7 @@
 #include "caps.h"
 
 #define RP__STORE_FILE "client.db"
-#define RP__STORE_STATUS_MAX 7 /* RP_STATUS_FAILED */
+#define RP__STORE_STATUS_MAX 8 /* RP_STATUS_AUTO_REPLIED, the highest number */
 #define RP__STORE_PEER_MAX (RP_MEMBER_ID_MAX + 1)
 
 typedef struct rp__store rp__store;
@@ -69,9 +69,10 @@ int rp__store_meta_get(rp__store *st, const char *key, uint8_t **val, size_t *le
 int rp__store_out_add(rp__store *st, const rp__store_out *o);
 
 /* Moves msg_id to `status` at time `now` if that is progress: statuses only move
- * forward, and expired/failed are final (and are not reached once delivered). The
- * time of a step is recorded once. *changed (may be NULL) says whether the status
- * changed. RP_ENOTFOUND. */
+ * forward in rank order (queued, relayed, delivered, auto_replied, opened, answered;
+ * the numbers are not that order), and expired/failed are final (and are not reached
+ * once delivered). The time of a step is recorded once, also when it comes out of
+ * order. *changed (may be NULL) says whether the status changed. RP_ENOTFOUND. */
 int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
                          int error, uint64_t now, int *changed);
 
@@ -81,6 +82,11 @@ int rp__store_out_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int 
 
 /* The first queued row with rowid > after (envelope included). RP_ENOTFOUND. */
 int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out);
+
+/* The first queued row to `recipient` with after < rowid <= upto (envelope included).
+ * RP_ENOTFOUND. */
+int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t after,
+                                 int64_t upto, rp__store_out *out);
 
 /* Rows still queued (waiting for the relay). */
 int rp__store_out_queued_count(rp__store *st, uint64_t *n);

@@ -9,7 +9,10 @@
 
 #define OUT_COLS                                                                           \
   "id, msg_id, thread_id, ref_id, kind, urgency, receipt, recipient, status, error, t1,"   \
-  " t2, t3, t4, t5, t6, t7"
+  " t2, t3, t4, t5, t6, t7, t8"
+/* The column of times[i] is OUT_TIME0 + i; the envelope follows the last time. */
+#define OUT_TIME0 9
+#define OUT_ENVELOPE (OUT_TIME0 + RP__STORE_STATUS_MAX + 1)
 
 void rp__store_out_free(rp__store_out *o) {
   if (o == NULL) return;
@@ -68,7 +71,7 @@ static void read_row(sqlite3_stmt *s, rp__store_out *o) {
   o->status = sqlite3_column_int(s, 8);
   o->error = sqlite3_column_int(s, 9);
   for (int i = 1; i <= RP__STORE_STATUS_MAX; i++)
-    o->times[i] = (uint64_t)sqlite3_column_int64(s, 9 + i);
+    o->times[i] = (uint64_t)sqlite3_column_int64(s, OUT_TIME0 + i);
 }
 
 /* Runs a one-row query with one blob or int64 parameter into *o. */
@@ -89,7 +92,7 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
     goto out;
   }
   read_row(s, o);
-  rc = want_env ? rp__store_col_blob(s, 17, &o->envelope, &o->envelope_len) : 0;
+  rc = want_env ? rp__store_col_blob(s, OUT_ENVELOPE, &o->envelope, &o->envelope_len) : 0;
 out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -109,12 +112,55 @@ int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out) 
                    NULL, after, 1, out);
 }
 
+int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t after,
+                                 int64_t upto, rp__store_out *out) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__store_prepare(
+           st,
+           "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
+           " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
+           &s)) != 0)
+    goto out;
+  sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, after);
+  sqlite3_bind_int64(s, 3, upto);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    goto out;
+  }
+  read_row(s, out);
+  rc = rp__store_col_blob(s, OUT_ENVELOPE, &out->envelope, &out->envelope_len);
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+/* A status's place in the order a message moves through (see store.h); the final ones
+ * rank above every other. auto_replied got a number after the final ones, which is why
+ * numbers are not compared directly. */
+static int rank(int status) {
+  static const int ranks[RP__STORE_STATUS_MAX + 1] = {
+      [RP_STATUS_QUEUED] = 10,       [RP_STATUS_RELAYED] = 20, [RP_STATUS_DELIVERED] = 30,
+      [RP_STATUS_AUTO_REPLIED] = 35, [RP_STATUS_OPENED] = 40,  [RP_STATUS_ANSWERED] = 50,
+      [RP_STATUS_EXPIRED] = 90,      [RP_STATUS_FAILED] = 90,
+  };
+  return status >= 1 && status <= RP__STORE_STATUS_MAX ? ranks[status] : 0;
+}
+
+static int is_final(int status) {
+  return status == RP_STATUS_EXPIRED || status == RP_STATUS_FAILED;
+}
+
 /* Whether moving from `cur` to `next` is progress (see store.h). */
 static int progress(int cur, int next) {
-  if (cur == RP_STATUS_EXPIRED || cur == RP_STATUS_FAILED) return 0;
-  if (next == RP_STATUS_EXPIRED || next == RP_STATUS_FAILED)
-    return cur < RP_STATUS_DELIVERED;
-  return next > cur;
+  if (is_final(cur)) return 0;
+  if (is_final(next)) return rank(cur) < rank(RP_STATUS_DELIVERED);
+  return rank(next) > rank(cur);
 }
 
 int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
@@ -129,20 +175,21 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
   moved = progress(o.status, status);
   /* A step reached out of order (answered before the opened receipt) still gets its
    * time; a final failure gets one only when it happens. */
-  stamp = o.times[status] == 0 && (moved || status <= RP_STATUS_ANSWERED);
+  stamp = o.times[status] == 0 && (moved || !is_final(status));
   if (!moved && !stamp) return 0;
   /* A later step implies the earlier ones it needs (a receipt may overtake the relay's
-   * ACK): delivered, opened and answered imply relayed; opened and answered imply
-   * delivered. Those get the same time if they have none yet. */
+   * ACK): every step from delivered on implies relayed, and every step after delivered
+   * (an answer of any kind, the opened receipt) implies delivered. Those get the same
+   * time if they have none yet. */
   snprintf(sql, sizeof sql,
            "UPDATE outbox SET status = CASE WHEN ?1 THEN ?2 ELSE status END,"
            " error = CASE WHEN ?1 THEN ?3 ELSE error END, t%d = COALESCE(t%d, ?4)%s%s"
            " WHERE msg_id = ?5",
            status, status,
-           status >= RP_STATUS_DELIVERED && status <= RP_STATUS_ANSWERED
+           !is_final(status) && rank(status) >= rank(RP_STATUS_DELIVERED)
                ? ", t2 = COALESCE(t2, ?4)"
                : "",
-           status >= RP_STATUS_OPENED && status <= RP_STATUS_ANSWERED
+           !is_final(status) && rank(status) > rank(RP_STATUS_DELIVERED)
                ? ", t3 = COALESCE(t3, ?4)"
                : "");
   pthread_mutex_lock(&st->mu);

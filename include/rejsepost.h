@@ -11,6 +11,8 @@
  * stored durably in the local inbox, and only then acknowledged to the relay; the
  * application reads them by callback or by polling and marks each one handled. A
  * message is offered until it is marked handled, also after a crash of the host process.
+ * One that fails verification (docs/PROTOCOL.md 6.5, 6.6) is refused: never stored or
+ * offered, logged (rp_config_set_log), and its sender learns that it failed and why.
  *
  * Storage: the library never writes a plaintext payload to disk. The outbox keeps the
  * sealed envelope plus metadata (kind, thread, recipient, urgency, times, status); the
@@ -103,6 +105,21 @@ typedef void (*rp_receive_fn)(void *data, rp_client *c, const rp_received *r);
 typedef void (*rp_status_fn)(void *data, rp_client *c, const char *msg_id, int status,
                              int error);
 
+/* Levels of rp_log_fn, most severe first. ERROR: the library cannot do its work (a
+ * local store or memory failed). WARN: something was refused or failed (an envelope we
+ * refused, a message of ours that failed or expired). INFO: the connection and the
+ * delivery stream (connected, lost, a recipient held back). */
+#define RP_LOG_ERROR 1
+#define RP_LOG_WARN 2
+#define RP_LOG_INFO 3
+
+/* A log line of the library. level is an RP_LOG_* value; line is one line of text
+ * without a newline, "event key=value ...", borrowed for the call. A line names message
+ * ids, member ids, sequence numbers, times and error names (rp_err_name), never any
+ * content of a message: it may go to an ordinary log. Called on the library's loop
+ * thread, with the same rules as rp_receive_fn; it should return quickly. */
+typedef void (*rp_log_fn)(void *data, int level, const char *line);
+
 /* Creates an empty configuration; *out is the caller's, freed with rp_config_free.
  * RP_ENOMEM. */
 int rp_config_new(rp_config **out);
@@ -167,6 +184,11 @@ int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data)
 int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
 int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn, void *data);
 
+/* The log callback (fn NULL removes it; the default is no logging). The library logs
+ * every envelope it refuses (msg_id, sender, code, the field at fault), every message of
+ * ours that fails or expires, and connection events; see rp_log_fn. */
+int rp_config_set_log(rp_config *cfg, rp_log_fn fn, void *data);
+
 /* Whether the client asks the relay for deliveries (1, the default) or only sends (0).
  * A send-only client still receives nothing it would have to store. */
 int rp_config_set_receive(rp_config *cfg, int on);
@@ -209,10 +231,18 @@ const char *rp_client_member_id(const rp_client *c);
 int rp_client_conn_state(rp_client *c);
 
 /* The error of the last failed connection attempt or the reason the last connection
- * ended (0 if none since the last successful welcome). A handshake the relay closes is
- * RP_EAUTH: usually a wrong relay key in the configuration, or our key is not (yet) in
- * the relay's roster. The client keeps retrying with backoff in that case, so a
- * roster update at the relay heals it; RP_EREVOKED (member revoked) stops it. */
+ * ended (0 if none since the last successful welcome). The two refusals at connection
+ * time are told apart (PROTOCOL.md 4.3):
+ *  - RP_EAUTH: the relay closed the connection without a word after our first
+ *    handshake message. It refused our key: usually a wrong relay key in the
+ *    configuration, or our key not (yet) in the relay's roster.
+ *  - RP_EBUSY: the relay completed the handshake and said BYE "busy" instead of
+ *    WELCOME. Our key is fine; the relay has as many connections as it may take.
+ * In both cases the client keeps retrying with backoff (rp_config_set_backoff), so a
+ * roster update at the relay, or a free slot, heals it without a restart. RP_EREVOKED
+ * (our member is revoked) stops it for good (RP_CONN_STOPPED). Once connected, the
+ * client always sends a first message at once (PING if it has nothing else to say),
+ * which the relay takes as the proof that the connection is really ours. */
 int rp_client_last_error(rp_client *c);
 
 /* The version of the roster the client holds and trusts. */
@@ -263,7 +293,10 @@ int rp_msg_set_enum(rp_msg *m, const char *field, const char *name);
 /* Sets an unsigned integer field (numbers, unix-ms times). */
 int rp_msg_set_uint(rp_msg *m, const char *field, uint64_t value);
 
-/* Sets a boolean field (0 false, anything else true). */
+/* Sets a boolean field (0 false, anything else true). A reply's "automatic" marks the
+ * team inbox's own automatic answer (out of office hours, with the emergency numbers);
+ * the request's sender then shows RP_STATUS_AUTO_REPLIED rather than answered. An
+ * advisor's reply never sets it. */
 int rp_msg_set_bool(rp_msg *m, const char *field, int value);
 
 /* Adds an element to a set field ("categories", "trusler"). Adding twice is harmless. */
@@ -279,7 +312,9 @@ int rp_msg_list_add(rp_msg *m, const char *list);
 
 /* Puts the message into an existing thread (32 hex). Without it, a reply, follow-up or
  * other message that refers to a known message (in_reply_to, about, meeting_ref...)
- * joins that message's thread, and anything else starts a new thread. */
+ * joins that message's thread, and anything else starts a new thread. A request or a
+ * plan review always starts its own thread (PROTOCOL.md 6.6): rp_send and rp_msg_encode
+ * refuse one with a thread set (RP_EINVAL, rp_msg_error_field "thread_id"). */
 int rp_msg_set_thread(rp_msg *m, const char *thread_id);
 
 /* The recipient member id. Without it: the team member of the roster for a message from
@@ -291,6 +326,13 @@ int rp_msg_set_recipient(rp_msg *m, const char *member_id);
  * field's text. Borrowed until the next call on m. */
 const char *rp_msg_error_field(const rp_msg *m);
 size_t rp_msg_error_offset(const rp_msg *m);
+
+/* The last failing call on m (a setter, rp_send or rp_msg_encode) as one line for a
+ * person, naming the field and what to do where that is known ("thread_id: a request
+ * or plan review starts its own thread ..."), or NULL if the last call succeeded. It
+ * never repeats the text a CPR or content hook refusal objects to. Borrowed until the
+ * next call on m. */
+const char *rp_msg_error_text(const rp_msg *m);
 
 /* Builds a message from a JSON object {"kind": "request", "question": "...",
  * "risk": {"level": "hoej", ...}, "categories": ["trusler"], "attachments": [{...}]}:
@@ -318,16 +360,27 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /* ---- sending and status ---------------------------------------------------------------
  */
 
-/* Statuses of a sent message, in the order they are reached. */
+/*
+ * Statuses of a sent message. A message moves forward only, in this order: queued,
+ * relayed, delivered, auto_replied, opened, answered; or from queued or relayed to one
+ * of the final expired and failed. The numbers are not that order (auto_replied came
+ * later and got the next free number): compare statuses by this list, not by value.
+ * A step reached out of order (a reply before the "opened" receipt) still gets its time
+ * (rp_status_time) without moving the status back. failed is a refusal for good, by the
+ * relay (EROUTE, EKIND...) or by the recipient (EAUTH, EREVOKED, EINVAL...).
+ */
 #define RP_STATUS_QUEUED 1    /* durable in the local outbox */
 #define RP_STATUS_RELAYED 2   /* the relay acknowledged storing it */
 #define RP_STATUS_DELIVERED 3 /* the recipient's library stored it (its receipt) */
 #define RP_STATUS_OPENED 4    /* the recipient opened it (its receipt) */
-#define RP_STATUS_ANSWERED 5  /* a reply or follow-up refers to it */
+#define RP_STATUS_ANSWERED 5  /* an advisor's reply, or a follow-up, refers to it */
 #define RP_STATUS_EXPIRED 6   /* it expired at the relay undelivered */
-#define RP_STATUS_FAILED 7    /* the relay refused it for good (rp_status's error) */
+#define RP_STATUS_FAILED 7    /* refused for good (rp_status's error says why) */
+/* The team's inbox answered automatically (out of office hours, with the emergency
+ * numbers): no advisor has answered yet. Ranks between delivered and opened. */
+#define RP_STATUS_AUTO_REPLIED 8
 
-/* "queued", "relayed", ... or "unknown". Static. */
+/* "queued", "relayed", ..., "auto_replied", or "unknown". Static. */
 const char *rp_status_name(int status);
 
 /*

@@ -53,13 +53,34 @@ static const setting settings[] = {
     {"limits.max_connections_per_member", K_COUNT, F(max_connections_per_member),
      RP__CFG_MEMBER_CONNS_MIN, RP__CFG_MEMBER_CONNS_MAX, NULL,
      "connections open at once by one member"},
+    {"limits.max_pending", K_COUNT, F(max_pending), RP__CFG_PENDING_MIN,
+     RP__CFG_PENDING_MAX, NULL,
+     "connections that have not yet named an active member's key, in all; a new one\n"
+     "over it closes the oldest such connection"},
+    {"limits.max_pending_per_address", K_COUNT, F(max_pending_per_address),
+     RP__CFG_PENDING_ADDR_MIN, RP__CFG_PENDING_ADDR_MAX, NULL,
+     "the same, from one source address (IPv6: one /64); a new one over it closes the\n"
+     "oldest from that address"},
+    {"limits.max_proving_per_member", K_COUNT, F(max_proving_per_member),
+     RP__CFG_PROVING_MIN, RP__CFG_PROVING_MAX, NULL,
+     "connections that named one member's key and have not proved it yet; a new one\n"
+     "over it closes the oldest of them"},
     {"limits.spool_recipient_bytes", K_SIZE, F(spool_recipient_bytes),
      RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, NULL,
      "envelope bytes spooled for one recipient; more is refused as spool full"},
+    {"limits.spool_sender_share", K_COUNT, F(spool_sender_share), RP__CFG_SENDER_SHARE_MIN,
+     RP__CFG_SENDER_SHARE_MAX, NULL,
+     "percent of spool_recipient_bytes that one sender may fill for one recipient; more\n"
+     "is refused with EQUOTA"},
     {"limits.spool_total_bytes", K_SIZE, F(spool_total_bytes), RP__CFG_TOTAL_BYTES_MIN,
      RP__CFG_TOTAL_BYTES_MAX, NULL, "envelope bytes spooled in all"},
     {"limits.handshake_timeout", K_DURATION, F(handshake_timeout_ms), RP__CFG_HANDSHAKE_MIN,
-     RP__CFG_HANDSHAKE_MAX, NULL, "time a client has to finish the Noise handshake"},
+     RP__CFG_HANDSHAKE_MAX, NULL,
+     "time from the TCP connection until the client has proved its key (its first\n"
+     "message after WELCOME)"},
+    {"limits.frame_timeout", K_DURATION, F(frame_timeout_ms), RP__CFG_FRAME_TIMEOUT_MIN,
+     RP__CFG_FRAME_TIMEOUT_MAX, NULL,
+     "a frame whose first byte has arrived must be complete within this time"},
     {"limits.idle_timeout", K_DURATION, F(idle_timeout_ms), RP__CFG_IDLE_MIN,
      RP__CFG_IDLE_MAX, NULL, "a connection silent this long is closed"},
     {"limits.ping_interval", K_DURATION, F(ping_interval_ms), RP__CFG_PING_MIN,
@@ -91,6 +112,11 @@ void rp__config_defaults(rp__config *cfg) {
   cfg->window = RP__CFG_WINDOW_DEF;
   cfg->max_connections = RP__CFG_CONNS_DEF;
   cfg->max_connections_per_member = RP__CFG_MEMBER_CONNS_DEF;
+  cfg->max_pending = RP__CFG_PENDING_DEF;
+  cfg->max_pending_per_address = RP__CFG_PENDING_ADDR_DEF;
+  cfg->max_proving_per_member = RP__CFG_PROVING_DEF;
+  cfg->spool_sender_share = RP__CFG_SENDER_SHARE_DEF;
+  cfg->frame_timeout_ms = RP__CFG_FRAME_TIMEOUT_DEF;
   cfg->spool_recipient_bytes = RP__CFG_RCPT_BYTES_DEF;
   cfg->spool_total_bytes = RP__CFG_TOTAL_BYTES_DEF;
   cfg->handshake_timeout_ms = RP__CFG_HANDSHAKE_DEF;
@@ -274,10 +300,24 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
   if (cfg->envelope_max > cfg->commit_batch_bytes)
     return cross(err, errlen, "limits.envelope_max", cfg->envelope_max,
                  "limits.commit_batch_bytes", cfg->commit_batch_bytes, K_SIZE);
+  if (cfg->envelope_max > rp__config_sender_bytes(cfg)) {
+    char e[32], r[32];
+    rp__config_fmt_size(cfg->envelope_max, e, sizeof e);
+    rp__config_fmt_size(cfg->spool_recipient_bytes, r, sizeof r);
+    snprintf(err, errlen,
+             "limits.envelope_max (%s) must not be larger than one sender's share of a "
+             "recipient's spool (limits.spool_sender_share %u%% of "
+             "limits.spool_recipient_bytes %s)",
+             e, (unsigned)cfg->spool_sender_share, r);
+    return RP_ECONFIG;
+  }
   if (cfg->max_connections_per_member > cfg->max_connections)
     return cross(err, errlen, "limits.max_connections_per_member",
                  cfg->max_connections_per_member, "limits.max_connections",
                  cfg->max_connections, K_COUNT);
+  if (cfg->max_pending_per_address > cfg->max_pending)
+    return cross(err, errlen, "limits.max_pending_per_address", cfg->max_pending_per_address,
+                 "limits.max_pending", cfg->max_pending, K_COUNT);
   if (cfg->ping_interval_ms >= cfg->idle_timeout_ms) {
     char p[32], i[32];
     rp__config_fmt_duration(cfg->ping_interval_ms, p, sizeof p);
@@ -292,6 +332,11 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
     return cross(err, errlen, "limits.expiry_default", cfg->expiry_default_ms,
                  "limits.expiry_max", cfg->expiry_max_ms, K_DURATION);
   return 0;
+}
+
+uint64_t rp__config_sender_bytes(const rp__config *cfg) {
+  /* At most 1T * 100: no overflow. */
+  return cfg->spool_recipient_bytes * cfg->spool_sender_share / 100u;
 }
 
 int rp__config_path(const rp__config *cfg, const char *path, char *out, size_t outlen) {

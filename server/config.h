@@ -57,15 +57,30 @@
 #define RP__CFG_MEMBER_CONNS_DEF 4u
 #define RP__CFG_MEMBER_CONNS_MIN 1u
 #define RP__CFG_MEMBER_CONNS_MAX 256u
+#define RP__CFG_PENDING_DEF 1024u
+#define RP__CFG_PENDING_MIN 1u
+#define RP__CFG_PENDING_MAX 100000u
+#define RP__CFG_PENDING_ADDR_DEF 64u
+#define RP__CFG_PENDING_ADDR_MIN 1u
+#define RP__CFG_PENDING_ADDR_MAX 100000u
+#define RP__CFG_PROVING_DEF 8u
+#define RP__CFG_PROVING_MIN 1u
+#define RP__CFG_PROVING_MAX 256u
 #define RP__CFG_RCPT_BYTES_DEF RP__CFG_GIB
 #define RP__CFG_RCPT_BYTES_MIN RP__CFG_MIB
 #define RP__CFG_RCPT_BYTES_MAX RP__CFG_TIB
+#define RP__CFG_SENDER_SHARE_DEF 50u /* percent of spool_recipient_bytes */
+#define RP__CFG_SENDER_SHARE_MIN 1u
+#define RP__CFG_SENDER_SHARE_MAX 100u
 #define RP__CFG_TOTAL_BYTES_DEF (16 * RP__CFG_GIB)
 #define RP__CFG_TOTAL_BYTES_MIN RP__CFG_MIB
 #define RP__CFG_TOTAL_BYTES_MAX (64 * RP__CFG_TIB)
 #define RP__CFG_HANDSHAKE_DEF (5 * RP__CFG_SEC)
 #define RP__CFG_HANDSHAKE_MIN 100u
 #define RP__CFG_HANDSHAKE_MAX (60 * RP__CFG_SEC)
+#define RP__CFG_FRAME_TIMEOUT_DEF (10 * RP__CFG_SEC)
+#define RP__CFG_FRAME_TIMEOUT_MIN 100u
+#define RP__CFG_FRAME_TIMEOUT_MAX (10 * RP__CFG_MIN)
 #define RP__CFG_IDLE_DEF (5 * RP__CFG_MIN)
 #define RP__CFG_IDLE_MIN RP__CFG_SEC
 #define RP__CFG_IDLE_MAX RP__CFG_DAY
@@ -102,9 +117,14 @@ typedef struct {
   uint64_t window;
   uint64_t max_connections;
   uint64_t max_connections_per_member;
+  uint64_t max_pending;              /* connections that have not proved a key, in all */
+  uint64_t max_pending_per_address;  /* ... from one address (IPv6: one /64) */
+  uint64_t max_proving_per_member;   /* named a member's key, waiting for the proof */
   uint64_t spool_recipient_bytes;
+  uint64_t spool_sender_share;       /* percent of spool_recipient_bytes per sender */
   uint64_t spool_total_bytes;
   uint64_t handshake_timeout_ms;
+  uint64_t frame_timeout_ms;
   uint64_t idle_timeout_ms;
   uint64_t ping_interval_ms;
   uint64_t expiry_default_ms;
@@ -145,7 +165,9 @@ int rp__config_load_file(rp__config *cfg, const char *path, char *err, size_t er
 /* Cross-field checks, after everything is applied: at least one listen address, an
  * admin key (inline or file, not both), envelope_max <= spool_recipient_bytes <=
  * spool_total_bytes, envelope_max <= commit_batch_bytes, max_connections_per_member <=
- * max_connections, ping_interval < idle_timeout, expiry_default <= expiry_max.
+ * max_connections, max_pending_per_address <= max_pending, envelope_max <= the sender
+ * share (spool_recipient_bytes * spool_sender_share / 100), ping_interval <
+ * idle_timeout, expiry_default <= expiry_max.
  * Returns 0 or RP_ECONFIG with err naming the settings involved. Pure. */
 int rp__config_check(const rp__config *cfg, char *err, size_t errlen);
 
@@ -162,6 +184,10 @@ int rp__config_from_args(rp__config *cfg, int argc, char *const argv[],
 
 /* Print the usage text, each flag and each setting with its range and default. */
 void rp__config_help(FILE *out, const char *prog);
+
+/* One sender's share of one recipient's spool bytes: spool_recipient_bytes times
+ * spool_sender_share percent. Pure. */
+uint64_t rp__config_sender_bytes(const rp__config *cfg);
 
 /* Join `path` to the state dir unless it is absolute. Returns 0, or RP_ETOOBIG if out
  * (outlen bytes) is too small. Pure. */

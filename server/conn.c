@@ -22,22 +22,19 @@ const char *rp__conn_member(const rp__conn *c) {
   return c->ms != NULL ? c->ms->id : "-";
 }
 
-static void peer_name(const uv_tcp_t *tcp, char *buf, size_t len) {
-  struct sockaddr_storage ss;
-  int n = (int)sizeof ss;
+/* The peer's address as text, from the address kept at accept. */
+static void peer_name(const rp__conn *c, char *buf, size_t len) {
   char host[64] = "?";
   unsigned port = 0;
 
-  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &n) == 0) {
-    if (ss.ss_family == AF_INET) {
-      const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
-      uv_ip4_name(s4, host, sizeof host);
-      port = ntohs(s4->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-      const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
-      uv_ip6_name(s6, host, sizeof host);
-      port = ntohs(s6->sin6_port);
-    }
+  if (c->sockaddr_ok && c->peer.ss_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)&c->peer;
+    uv_ip4_name(s4, host, sizeof host);
+    port = ntohs(s4->sin_port);
+  } else if (c->sockaddr_ok && c->peer.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&c->peer;
+    uv_ip6_name(s6, host, sizeof host);
+    port = ntohs(s6->sin6_port);
   }
   snprintf(buf, len, strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host, port);
 }
@@ -55,6 +52,7 @@ static void link_conn(rp__relay *r, rp__conn *c) {
 
 void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
   char peer[96];
+  int n = (int)sizeof(struct sockaddr_storage);
   rp__conn *c = calloc(1, sizeof *c);
 
   if (c == NULL) {
@@ -74,58 +72,26 @@ void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
     rp__conn_abort(c, "accept_failed");
     return;
   }
-  peer_name(&c->tcp, peer, sizeof peer);
-  if (r->stopping || r->nconns > r->cfg.max_connections) {
-    /* Over the limit the socket is closed before anything is read or answered, which
-     * costs the least and tells an honest client to back off and retry. */
+  c->sockaddr_ok = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &n) == 0;
+  peer_name(c, peer, sizeof peer);
+  if (r->stopping) {
     rp__stats_reject(&r->stats, RP_EBUSY);
-    rp__log_warn("conn_refused conn=%llu peer=%s reason=%s", (unsigned long long)c->id,
-                 peer, r->stopping ? "stopping" : "max_connections");
+    rp__log_warn("conn_refused conn=%llu peer=%s reason=stopping", (unsigned long long)c->id,
+                 peer);
     rp__conn_abort(c, NULL);
+    return;
+  }
+  /* A connection that has proved nothing takes a slot of the pending budget, never one
+   * of the members' (admit.c); a full budget closes the oldest pending one instead. */
+  if (rp__admit_accept(r, c) != 0) {
+    rp__conn_abort(c, "out_of_memory");
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
   rp__log_info("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
-  uv_timer_start(&c->timer, on_timer, r->cfg.handshake_timeout_ms, 0);
+  c->hs_deadline = uv_now(r->loop) + r->cfg.handshake_timeout_ms;
+  rp__conn_arm_timer(c);
   rp__conn_io_start(c);
-}
-
-/* The member's connections that are open, i.e. count against its limit. */
-static unsigned member_open_conns(const rp__mstate *ms, rp__conn **oldest) {
-  unsigned n = 0;
-  *oldest = NULL;
-  for (rp__conn *o = ms->conns; o != NULL; o = o->mnext) {
-    if (o->phase != RP__CONN_OPEN) continue;
-    if (*oldest == NULL) *oldest = o;
-    n++;
-  }
-  return n;
-}
-
-/* Attach c to member `id`: the member table, the per-member limit, WELCOME. */
-static int attach_member(rp__conn *c, const char *id) {
-  rp__relay *r = c->relay;
-  rp__conn *oldest, **pp;
-  rp__mstate *ms = rp__mstate_get(r, id, 1);
-
-  if (ms == NULL) return RP_ENOMEM;
-  /* Over the per-member limit the oldest connection gives way: a client that lost its
-   * connection without a FIN must be able to reconnect before the old one times out,
-   * and a member has no use for more connections than the limit. */
-  while (member_open_conns(ms, &oldest) >= r->cfg.max_connections_per_member &&
-         oldest != NULL) {
-    rp__log_info("conn_replaced conn=%llu member=%s by=%llu",
-                 (unsigned long long)oldest->id, id, (unsigned long long)c->id);
-    rp__stats_reject(&r->stats, RP_EBUSY);
-    rp__conn_bye(oldest, RP__BYE_REPLACED, RP_EBUSY);
-  }
-  rp__mstate_ref(ms);
-  ms->nconns++;
-  for (pp = &ms->conns; *pp != NULL; pp = &(*pp)->mnext) {
-  }
-  *pp = c;
-  c->ms = ms;
-  return 0;
 }
 
 static void send_welcome(rp__conn *c) {
@@ -142,6 +108,32 @@ static void send_welcome(rp__conn *c) {
   rp__conn_send(c, &m);
 }
 
+/* The relay holds limits.max_connections proved connections and this member cannot
+ * replace one of its own: BYE "busy" (PROTOCOL.md 4.3), readable only by the key
+ * holder, so it knows to come back later rather than suspect its key. */
+static void busy_bye(rp__conn *c, const char *member) {
+  rp__relay *r = c->relay;
+  rp__stats_reject(&r->stats, RP_EBUSY);
+  rp__log_warn("conn_busy conn=%llu member=%s reason=max_connections active=%u",
+               (unsigned long long)c->id, member, r->nactive);
+  rp__conn_bye(c, RP__BYE_BUSY, RP_EBUSY);
+}
+
+int rp__conn_proved(rp__conn *c) {
+  rp__relay *r = c->relay;
+  int rc;
+
+  if (c->proven) return 0;
+  if ((rc = rp__admit_prove(c)) != 0) {
+    busy_bye(c, rp__conn_member(c));
+    return rc;
+  }
+  rp__log_info("conn_proven conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
+  c->last_rx = uv_now(r->loop);
+  rp__conn_arm_timer(c);
+  return 0;
+}
+
 /* The Noise_IK responder: one message in, one out. */
 void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   rp__relay *r = c->relay;
@@ -150,7 +142,7 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   uint8_t out[RP__FRAME_PREFIX + 2 * RP__NOISE_DHBYTES];
   size_t plen = 0, olen = 0;
   const rp__member *m;
-  int rc;
+  int rc, busy;
 
   /* The handshake state is created only now, so a connection that never sends a
    * handshake costs no sodium_malloc'd memory. */
@@ -191,14 +183,15 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   rp__noise_handshake_free(c->hs);
   c->hs = NULL;
   memcpy(c->peer_key, rs, sizeof rs);
-  if ((rc = attach_member(c, m->pub.id)) != 0) {
+  /* Message 1 may be a replay: until the client proves the key with its first transport
+   * message, this connection waits in the member's own pool (admit.c). */
+  if ((busy = rp__admit_named(c, m)) == RP_ENOMEM) {
     rp__conn_abort(c, "out_of_memory");
     return;
   }
   if (rp__conn_write_raw(c, out, RP__FRAME_PREFIX + olen) != 0) return;
   c->phase = RP__CONN_OPEN;
   c->tstate = RP__TS_HELLO;
-  c->last_rx = uv_now(r->loop);
   if (rp__frag_reader_init(&c->frag, r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD <
                                              RP_MSG_MAX
                                          ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
@@ -206,8 +199,11 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
     rp__conn_abort(c, "internal");
     return;
   }
+  if (busy == RP_EBUSY) {
+    busy_bye(c, m->pub.id);
+    return;
+  }
   rp__log_info("conn_auth conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
-  uv_timer_start(&c->timer, on_timer, r->cfg.ping_interval_ms, 0);
   send_welcome(c);
   return;
 
@@ -221,50 +217,96 @@ refuse:
   rp__conn_abort(c, NULL);
 }
 
-/* Idle handling: PING after ping_interval of silence, BYE "idle" after idle_timeout. */
-static void idle_check(rp__conn *c) {
+void rp__conn_arm_timer(rp__conn *c) {
   rp__relay *r = c->relay;
-  uint64_t now = uv_now(r->loop), quiet = now - c->last_rx, next;
+  uint64_t now = uv_now(r->loop), due;
+
+  if (c->phase != RP__CONN_HANDSHAKE && c->phase != RP__CONN_OPEN) return;
+  if (!c->proven) {
+    due = c->hs_deadline;
+  } else {
+    due = c->last_rx + r->cfg.idle_timeout_ms;
+    if (!c->pinged && c->last_rx + r->cfg.ping_interval_ms < due)
+      due = c->last_rx + r->cfg.ping_interval_ms;
+  }
+  if (c->mid_frame && c->frame_since + r->cfg.frame_timeout_ms < due)
+    due = c->frame_since + r->cfg.frame_timeout_ms;
+  uv_timer_start(&c->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
+void rp__conn_frame_clock(rp__conn *c, int fresh) {
+  rp__relay *r = c->relay;
+
+  /* The reader holds part of a frame exactly when it has length bytes of one. */
+  if (c->fr.nprefix == 0) {
+    c->mid_frame = 0;
+    return;
+  }
+  if (c->mid_frame && !fresh) return; /* the same frame goes on */
+  c->mid_frame = 1;
+  c->frame_since = uv_now(r->loop);
+  if (uv_timer_get_due_in(&c->timer) > r->cfg.frame_timeout_ms) rp__conn_arm_timer(c);
+}
+
+/* Idle handling: PING after ping_interval of silence, BYE "idle" after idle_timeout.
+ * Returns 0 if the connection stays open. */
+static int idle_check(rp__conn *c, uint64_t now) {
+  rp__relay *r = c->relay;
+  uint64_t quiet = now - c->last_rx;
   rp__tmsg m;
 
   if (quiet >= r->cfg.idle_timeout_ms) {
     rp__stats_reject(&r->stats, RP_ETIMEDOUT);
     rp__conn_bye(c, RP__BYE_IDLE, RP_ETIMEDOUT);
-    return;
+    return RP_ETIMEDOUT;
   }
   if (quiet >= r->cfg.ping_interval_ms && !c->pinged) {
     memset(&m, 0, sizeof m);
     m.type = RP__T_PING;
     m.u.ping.nonce = ++c->ping_nonce;
     c->pinged = 1;
-    if (rp__conn_send(c, &m) != 0) return;
+    return rp__conn_send(c, &m);
   }
-  next = r->cfg.idle_timeout_ms - quiet;
-  if (!c->pinged && r->cfg.ping_interval_ms - quiet < next)
-    next = r->cfg.ping_interval_ms - quiet;
-  uv_timer_start(&c->timer, on_timer, next, 0);
+  return 0;
 }
 
 static void on_timer(uv_timer_t *t) {
   rp__conn *c = t->data;
   rp__relay *r = c->relay;
+  uint64_t now = uv_now(r->loop);
 
-  switch (c->phase) {
-  case RP__CONN_HANDSHAKE:
+  if (c->phase == RP__CONN_CLOSING) {
+    rp__conn_abort(c, "linger_timeout");
+    return;
+  }
+  if (c->phase != RP__CONN_HANDSHAKE && c->phase != RP__CONN_OPEN) return;
+  if (c->mid_frame && now - c->frame_since >= r->cfg.frame_timeout_ms) {
+    /* A frame that has begun must end in time (PROTOCOL.md 4.1): after the handshake
+     * the peer is told why; during it, it learns nothing. */
+    rp__stats_reject(&r->stats, RP_ETIMEDOUT);
+    rp__log_info("frame_timeout conn=%llu member=%s waited_ms=%llu",
+                 (unsigned long long)c->id, rp__conn_member(c),
+                 (unsigned long long)(now - c->frame_since));
+    if (c->phase == RP__CONN_HANDSHAKE) {
+      r->stats.handshakes_failed++;
+      rp__conn_abort(c, NULL);
+    } else {
+      rp__conn_bye(c, RP__BYE_ERROR, RP_ETIMEDOUT);
+    }
+    return;
+  }
+  if (!c->proven && now >= c->hs_deadline) {
+    /* No handshake, or a handshake whose key was never proved (a replayed message 1,
+     * or a client that does not send its first message): closed without a word. */
     r->stats.handshakes_failed++;
     rp__stats_reject(&r->stats, RP_ETIMEDOUT);
-    rp__log_info("handshake_timeout conn=%llu", (unsigned long long)c->id);
+    rp__log_info("handshake_timeout conn=%llu member=%s why=%s", (unsigned long long)c->id,
+                 rp__conn_member(c), c->phase == RP__CONN_HANDSHAKE ? "no_handshake" : "no_proof");
     rp__conn_abort(c, NULL);
-    break;
-  case RP__CONN_OPEN:
-    idle_check(c);
-    break;
-  case RP__CONN_CLOSING:
-    rp__conn_abort(c, "linger_timeout");
-    break;
-  default:
-    break;
+    return;
   }
+  if (c->proven && idle_check(c, now) != 0) return;
+  rp__conn_arm_timer(c);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -291,6 +333,7 @@ static void close_after_flush(rp__conn *c) {
   uv_shutdown_t *req;
 
   c->phase = RP__CONN_CLOSING;
+  rp__admit_leave(c);
   rp__conn_update_reading(c);
   handover(c);
   if (c->detached) return;
@@ -355,6 +398,7 @@ void rp__conn_abort(rp__conn *c, const char *why) {
                   rp__conn_member(c));
   c->phase = RP__CONN_CLOSED;
   c->reading = 0;
+  rp__admit_leave(c);
   handover(c);
   if (c->detached) return;
   uv_close((uv_handle_t *)&c->tcp, on_close);
@@ -383,7 +427,6 @@ void rp__conn_send_answered(rp__conn *c) {
 /* Everything but the handles and the struct itself. */
 static void conn_release(rp__conn *c) {
   rp__relay *r = c->relay;
-  rp__conn **pp;
 
   while (c->ops != NULL) {
     rp__op *op = c->ops;
@@ -400,17 +443,7 @@ static void conn_release(rp__conn *c) {
   c->hs = NULL;
   rp__noise_cipher_wipe(&c->tx);
   rp__noise_cipher_wipe(&c->rx);
-  if (c->ms != NULL) {
-    for (pp = &c->ms->conns; *pp != NULL; pp = &(*pp)->mnext) {
-      if (*pp == c) {
-        *pp = c->mnext;
-        break;
-      }
-    }
-    c->ms->nconns--;
-    rp__mstate_unref(r, c->ms);
-    c->ms = NULL;
-  }
+  rp__admit_release(c);
   if (c->prev != NULL)
     c->prev->next = c->next;
   else
@@ -451,8 +484,9 @@ int rp__conn_new_detached(rp__relay *r, const char *member, unsigned tstate,
   /* A fixed key: the writes are dropped, but encrypting them exercises the real path. */
   rp__noise_cipher_init(&c->tx, zero_key);
   rp__noise_cipher_init(&c->rx, zero_key);
+  c->kind = (uint8_t)m->kind;
   if (rp__frag_reader_init(&c->frag, RP_MSG_MAX) != 0 ||
-      attach_member(c, m->pub.id) != 0) {
+      rp__admit_attach(c, m->pub.id) != 0) {
     conn_release(c);
     free(c);
     c = NULL;

@@ -6,7 +6,15 @@
  * Phases: HANDSHAKE (until Noise message 1 was read and answered) -> OPEN (transport
  * messages; the transport state HELLO -> READY -> RECEIVING of transport.h) -> CLOSING
  * (BYE sent or the peer left; queued writes drain, bounded by a linger timer) -> CLOSED
- * (uv_close called; the memory goes in the last close callback).
+ * (uv_close called; the memory goes in the last close callback). Until its first
+ * transport message has decrypted, a connection is pending (admit.c): it proves nothing
+ * about who it is, so it holds no member's slot and must prove its key by the handshake
+ * deadline, counted from the TCP connection.
+ *
+ * One timer per connection carries its nearest deadline: the proof while pending, then
+ * ping and idle; a frame that has begun must end within limits.frame_timeout (while the
+ * relay reads; a connection the relay stopped reading is not blamed); after BYE the
+ * linger.
  *
  * Buffers: while idle a connection holds no read buffer. Reads land in the relay's one
  * read buffer; a frame that completes inside the read is copied to the relay's frame
@@ -29,10 +37,10 @@
 #include "relay_int.h"
 
 /*
- * Accepts one pending connection from `server` and starts its handshake deadline.
- * Over limits.max_connections (or while stopping) the connection is accepted and closed
- * at once, before any byte is read. Errors are logged; nothing is returned because the
- * listener carries on either way.
+ * Accepts one pending connection from `server` and starts its handshake deadline. It
+ * joins the pending budget (admit.c), which may close the oldest pending connection to
+ * make room; while stopping it is closed at once, before any byte is read. Errors are
+ * logged; nothing is returned because the listener carries on either way.
  */
 void rp__conn_accept(rp__relay *r, uv_stream_t *server);
 
@@ -90,6 +98,20 @@ void rp__conn_send_answered(rp__conn *c);
 const char *rp__conn_member(const rp__conn *c);
 
 /* ---- between conn.c and conn_io.c ---- */
+
+/* Start c's timer for its nearest deadline (see the top of this file). conn.c. */
+void rp__conn_arm_timer(rp__conn *c);
+
+/* After a read (or when reading resumes, `fresh` 1): note whether a frame is partly
+ * read and since when, so that it must end within limits.frame_timeout. `fresh` says
+ * the partial frame at hand began now (a frame completed in this read, or the clock
+ * restarts). conn.c. */
+void rp__conn_frame_clock(rp__conn *c, int fresh);
+
+/* The first transport frame of a pending connection decrypted: the key is proved
+ * (admit.c). 0 to go on with the message; otherwise the connection was sent BYE busy
+ * and the message must be dropped. conn.c. */
+int rp__conn_proved(rp__conn *c);
 
 /* Start reading (and count the connection in the read path). conn_io.c. */
 void rp__conn_io_start(rp__conn *c);

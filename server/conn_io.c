@@ -68,6 +68,8 @@ static void transport_frame(rp__conn *c, uint8_t *buf, size_t len) {
     rp__conn_bye(c, RP__BYE_ERROR, rc);
     return;
   }
+  /* Only the holder of the key named in message 1 can get here: the proof. */
+  if (!c->proven && rp__conn_proved(c) != 0) return;
   rc = rp__frag_reader_feed(&c->frag, buf, plen, &msg, &mlen);
   if (rc < 0) {
     rp__stats_reject(&r->stats, rc);
@@ -87,7 +89,7 @@ static void feed(rp__conn *c, const uint8_t *in, size_t n) {
   rp__relay *r = c->relay;
   size_t off = 0, used, flen, max;
   uint8_t *fb;
-  int ev;
+  int ev, completed = 0;
 
   while (off < n && (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN)) {
     ev = rp__frame_reader_feed(&c->fr, in + off, n - off, &used, &flen);
@@ -122,6 +124,7 @@ static void feed(rp__conn *c, const uint8_t *in, size_t n) {
       }
       rp__frame_reader_set_buf(&c->fr, fb);
     } else if (ev == RP__FRAME_READY) {
+      completed = 1;
       fb = c->fbuf != NULL ? c->fbuf : r->fscratch;
       c->fbuf = NULL;
       if (c->phase == RP__CONN_HANDSHAKE)
@@ -136,6 +139,8 @@ static void feed(rp__conn *c, const uint8_t *in, size_t n) {
       }
     }
   }
+  if (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN)
+    rp__conn_frame_clock(c, completed);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
@@ -169,9 +174,14 @@ void rp__conn_update_reading(rp__conn *c) {
           c->wq_bytes <= RP__CONN_WQ_HIGH);
   if (want && !c->reading) {
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = 1;
+    /* A frame left half read while we did not read starts its clock afresh. */
+    rp__conn_frame_clock(c, 1);
   } else if (!want && c->reading) {
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->reading = 0;
+    /* While the relay does not read, a frame cannot complete: that is not the peer's
+     * fault, so its frame deadline does not run. */
+    c->mid_frame = 0;
   }
 }
 

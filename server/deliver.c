@@ -40,6 +40,14 @@
  * deleted when acknowledged with DELIVERED. Notices are exempt from the spool quotas
  * (each is smaller than the envelope it replaces) and expire themselves after
  * limits.expiry_default, without a notice.
+ *
+ * Refusal: a recipient that cannot accept an envelope (it does not open, or opens to
+ * something it must refuse) answers its DELIVER with DELIVERED "refused" = a code. The
+ * envelope is then deleted and, in the same transaction, a notice like the expiry
+ * notice, carrying the code, is stored for its sender (rp__spool_refuse): the sender
+ * learns that the message failed and why, and the recipient's stream moves on at once
+ * instead of meeting the same envelope after every reconnect. A refusal of a notice is
+ * a plain delete.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,6 +127,7 @@ static int send_item(rp__conn *c, const uint8_t spool_id[RP_MSG_ID_BYTES],
     }
     m.u.expired.seq = d->stream_seq;
     memcpy(d->wire_id, m.u.expired.msg_id, RP_MSG_ID_BYTES);
+    d->notice = 1;
   } else {
     m.type = RP__T_DELIVER;
     m.u.deliver.seq = d->stream_seq;
@@ -235,6 +244,21 @@ void rp__deliver_put_done(rp__relay *r, rp__op *op) {
   rp__deliver_kick(c);
 }
 
+static void notice_kick(rp__relay *r, const char *sender);
+
+/* The recipient refused an envelope: the spool deleted it and stored its sender's
+ * notice in the same transaction (PROTOCOL.md 5.1, delivered "refused"). */
+static void refused_done(rp__relay *r, const rp__spool_entry *e) {
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  r->stats.envelopes_refused++;
+  rp__log_info("envelope_refused msg_id=%s sender=%s recipient=%s code=%s refused=%d "
+               "size=%zu notice=%s",
+               sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES), e->sender,
+               e->recipient, rp_err_name(-e->refused), e->refused, e->size,
+               e->notice_size > 0 ? "stored" : "none");
+  if (e->notice_size > 0) notice_kick(r, e->sender);
+}
+
 static void on_deleted(rp__spool_req *req) {
   rp__op *op = req->data;
   rp__relay *r = op->relay;
@@ -242,7 +266,9 @@ static void on_deleted(rp__spool_req *req) {
   char hex[2 * RP_MSG_ID_BYTES + 1];
   rp__dentry *d;
 
-  if (req->result == 0) {
+  if (req->result == 0 && req->nentries == 1) {
+    refused_done(r, &req->entries[0]);
+  } else if (req->result == 0) {
     r->stats.envelopes_delivered++;
     rp__log_debug("delivered msg_id=%s",
                   sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES));
@@ -263,8 +289,28 @@ static void on_deleted(rp__spool_req *req) {
   rp__op_free(op);
 }
 
+static int build_notice(void *arg, const rp__spool_entry *e, int64_t now_ms,
+                        uint8_t notice_id[RP_MSG_ID_BYTES], uint8_t *buf, size_t *len);
+
+/* Queue the spool request that ends item d: a plain delete, or for an envelope the
+ * recipient refused, the delete with the sender's notice. */
+static int delete_item(rp__conn *c, rp__dentry *d, uint64_t refused, rp__op *op) {
+  rp__relay *r = c->relay;
+  rp__spool_notice notice;
+
+  /* A refusal of a notice means nothing (the envelope it speaks of is gone): delete. */
+  if (refused == 0 || d->notice)
+    return rp__spool_delete(r->spool, &op->req, c->ms->id, d->spool_id, on_deleted);
+  memset(&notice, 0, sizeof notice);
+  notice.fn = build_notice;
+  notice.sender = r->ident->pub.id;
+  notice.ttl_ms = (int64_t)r->cfg.expiry_default_ms;
+  return rp__spool_refuse(r->spool, &op->req, c->ms->id, d->spool_id, (int)refused,
+                          (int64_t)rp__relay_now_ms(), &notice, on_deleted);
+}
+
 int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t seq) {
+                          uint64_t seq, uint64_t refused) {
   rp__relay *r = c->relay;
   rp__dentry *d;
   rp__op *op;
@@ -281,12 +327,11 @@ int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
     rc = RP_ENOMEM;
   } else {
     memcpy(op->msg_id, d->spool_id, RP_MSG_ID_BYTES);
-    rc = rp__spool_delete(r->spool, &op->req, c->ms->id, d->spool_id, on_deleted);
-    if (rc != 0) rp__op_free(op);
+    if ((rc = delete_item(c, d, refused, op)) != 0) rp__op_free(op);
   }
   if (rc != 0) {
     /* The spool refuses deletes once it failed. The row stays and is delivered again
-     * after a restart; the recipient deduplicates it. */
+     * after a restart; the recipient deduplicates it (or refuses it again). */
     rp__log_warn("delete_refused member=%s code=%s", c->ms->id, rp_err_name(rc));
     d->state = RP__DL_DELETED;
     d->purge_after = c->dl_fetches;
@@ -331,8 +376,9 @@ void rp__deliver_expire_at(rp__relay *r, int64_t at) {
   if (at < r->expire_timer_at) expire_arm(r, at);
 }
 
-/* The notice for one expired envelope (rp__spool_notice_fn): an encoded EXPIRED whose
- * seq the stream replaces at delivery. Runs on a pool thread: arguments only. */
+/* The notice for one expired or refused envelope (rp__spool_notice_fn): an encoded
+ * EXPIRED whose seq the stream replaces at delivery, with the recipient's code when it
+ * refused the envelope. Runs on a pool thread: arguments only. */
 static int build_notice(void *arg, const rp__spool_entry *e, int64_t now_ms,
                         uint8_t notice_id[RP_MSG_ID_BYTES], uint8_t *buf, size_t *len) {
   uint8_t nid[crypto_generichash_BYTES];
@@ -345,6 +391,7 @@ static int build_notice(void *arg, const rp__spool_entry *e, int64_t now_ms,
   memcpy(m.u.expired.msg_id, e->msg_id, RP_MSG_ID_BYTES);
   m.u.expired.recipient = rp__str_c(e->recipient);
   m.u.expired.expired_at = (uint64_t)now_ms;
+  m.u.expired.refused = e->refused > 0 ? (uint64_t)e->refused : 0;
   if (rp__tmsg_encode(&m, buf, RP__SPOOL_NOTICE_MAX, len) != 0) return 0;
   crypto_generichash(nid, sizeof nid, e->msg_id, RP_MSG_ID_BYTES,
                      (const uint8_t *)NOTICE_CONTEXT, sizeof NOTICE_CONTEXT - 1);

@@ -11,6 +11,8 @@
  *   sender is not the authenticated member (RP_EWRONGSENDER);
  *   recipient unknown or not yet valid (RP_EUNKNOWNMEMBER), revoked (RP_EREVOKED), or
  *   not a member that receives envelopes (RP_EKIND);
+ *   the route from the sender's kind to the recipient's is not one of the domain's
+ *   (RP_EROUTE): municipalities write to the team, the team to municipalities;
  *   expired (RP_EEXPIRED), created too far in the future (RP_EINVAL), or expiring later
  *   than limits.expiry_max from now (RP_ETOOBIG);
  *   then the spool's answer after the commit: stored or duplicate (ACK), RP_ESPOOLFULL,
@@ -25,6 +27,7 @@
 #include "conn.h"
 #include "envelope_hdr.h"
 #include "log.h"
+#include "route.h"
 #include "rejsepost_errors.h"
 
 /* msg_id as hex for the log (it is metadata the relay sees anyway). */
@@ -88,8 +91,9 @@ static void on_put_done(rp__spool_req *req) {
   rp__op_free(op);
 }
 
-/* The recipient named in the header, checked against the roster. */
-static int check_recipient(rp__relay *r, const rp__envhdr *h, char id[RP_MEMBER_ID_MAX + 1]) {
+/* The recipient named in the header, checked against the roster; its kind in *kind. */
+static int check_recipient(rp__relay *r, const rp__envhdr *h, char id[RP_MEMBER_ID_MAX + 1],
+                           int *kind) {
   const rp__member *m;
   int rc;
 
@@ -98,6 +102,7 @@ static int check_recipient(rp__relay *r, const rp__envhdr *h, char id[RP_MEMBER_
   m = rp__roster_find_id(r->roster, id);
   if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) return rc;
   if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
+  *kind = m->kind;
   return 0;
 }
 
@@ -109,6 +114,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   rp__spool_envelope e;
   const char *where = NULL;
   uint64_t now = rp__relay_now_ms();
+  int rcpt_kind = 0;
   rp__envcont cont;
   rp__envhdr h;
   rp__op *op;
@@ -128,7 +134,10 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   else if (c->sends_inflight >= r->cfg.window) rc = RP_EBUSY, where = "window";
   else if (env->n > r->cfg.envelope_max) rc = RP_ETOOBIG, where = "envelope";
   else if (!rp__str_eq(h.sender, c->ms->id)) rc = RP_EWRONGSENDER, where = "sender";
-  else if ((rc = check_recipient(r, &h, rcpt)) != 0) where = "recipient";
+  else if ((rc = check_recipient(r, &h, rcpt, &rcpt_kind)) != 0) where = "recipient";
+  /* The relay sees member kinds only, not the payload: it keeps the domain's two
+   * routes (PROTOCOL.md 5.5 step 7); the recipient checks again with the payload. */
+  else if ((rc = rp__route_members(c->kind, rcpt_kind)) != 0) where = "route";
   else if ((rc = rp__envhdr_check_time(&h, now)) != 0) where = "created";
   else if (h.expires > now + r->cfg.expiry_max_ms + RP_CLOCK_SKEW_MS)
     rc = RP_ETOOBIG, where = "expires";
@@ -230,7 +239,8 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
   case RP__T_SEND:
     return on_send(c, &m.u.send.envelope);
   case RP__T_DELIVERED:
-    if ((rc = rp__deliver_delivered(c, m.u.delivered.msg_id, m.u.delivered.seq)) != 0) {
+    if ((rc = rp__deliver_delivered(c, m.u.delivered.msg_id, m.u.delivered.seq,
+                                    m.u.delivered.refused)) != 0) {
       rp__stats_reject(&r->stats, rc);
       rp__log_info("msg_refused conn=%llu member=%s code=%s where=delivered",
                    (unsigned long long)c->id, rp__conn_member(c), rp_err_name(rc));

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <sodium.h>
 #include <uv.h>
@@ -23,6 +24,17 @@
 #ifndef RP_VERSION
 #define RP_VERSION "unknown"
 #endif
+
+/* Each connection is a descriptor, and systemd's default soft limit (1,024) is below
+ * what the default settings may use: take what the hard limit allows. relay.c warns if
+ * even that is too low for the settings. */
+static void raise_nofile(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
 
 int main(int argc, char **argv) {
   static rp__config cfg; /* large (paths): keep it off the stack */
@@ -46,6 +58,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   rp__log_set_level(cfg.log_level);
+  raise_nofile();
   /* A peer that closes while we write must be an error code on that connection, not
    * the end of the process. */
   signal(SIGPIPE, SIG_IGN);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -152,6 +153,20 @@ out:
   return rc;
 }
 
+/* Warn when the descriptor limit is below what the settings may need: every member
+ * connection, every pending one, every proving pool full, and a margin for the relay's
+ * own (spool, listeners, the loop). main() has already raised the soft limit as far as
+ * the hard limit allows. */
+static void check_nofile(const rp__relay *r) {
+  struct rlimit rl;
+  uint64_t needed = r->cfg.max_connections + r->cfg.max_pending + 64u +
+                    r->cfg.max_proving_per_member * (uint64_t)rp__roster_count(r->roster);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
+  if ((uint64_t)rl.rlim_cur < needed)
+    rp__log_warn("nofile_low limit=%llu needed=%llu action=raise_LimitNOFILE",
+                 (unsigned long long)rl.rlim_cur, (unsigned long long)needed);
+}
+
 static void on_spool_fail(rp__spool *sp, int err, const char *why) {
   rp__relay *r = rp__spool_get_data(sp);
   char q[RP__SPOOL_WHY_MAX + 16];
@@ -178,6 +193,7 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
   r->argv = argv;
   r->expire_timer_at = INT64_MAX;
   rp__stats_init(&r->stats);
+  randombytes_buf(r->addr_key, sizeof r->addr_key);
   if ((r->rbuf = malloc(RP__RELAY_RBUF)) == NULL ||
       (r->fscratch = malloc(RP_FRAME_MAX)) == NULL)
     goto out;
@@ -195,6 +211,7 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
   memset(&so, 0, sizeof so);
   so.path = path;
   so.recipient_bytes_max = r->cfg.spool_recipient_bytes;
+  so.sender_bytes_max = rp__config_sender_bytes(&r->cfg);
   so.total_bytes_max = r->cfg.spool_total_bytes;
   so.envelope_max = r->cfg.envelope_max;
   so.batch_max = (unsigned)r->cfg.commit_batch_max;
@@ -207,6 +224,7 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
                   rp__log_quote(err + 256, 256, err));
     goto out;
   }
+  check_nofile(r);
   rp__log_info("relay_ready member=%s roster_version=%llu members=%u", r->ident->pub.id,
                (unsigned long long)rp__roster_version(r->roster),
                (unsigned)rp__roster_count(r->roster));
@@ -239,6 +257,7 @@ static void reload_config(rp__relay *r) {
       memcmp(nc.admin_key, r->cfg.admin_key, sizeof nc.admin_key) != 0 ||
       nc.spool_recipient_bytes != r->cfg.spool_recipient_bytes ||
       nc.spool_total_bytes != r->cfg.spool_total_bytes ||
+      nc.spool_sender_share != r->cfg.spool_sender_share ||
       nc.commit_batch_max != r->cfg.commit_batch_max ||
       nc.commit_batch_bytes != r->cfg.commit_batch_bytes)
     rp__log_warn("reload_needs_restart what=listen_paths_keys_or_spool_limits");
@@ -252,19 +271,26 @@ static void reload_config(rp__relay *r) {
   r->cfg.window = nc.window;
   r->cfg.max_connections = nc.max_connections;
   r->cfg.max_connections_per_member = nc.max_connections_per_member;
+  r->cfg.max_pending = nc.max_pending;
+  r->cfg.max_pending_per_address = nc.max_pending_per_address;
+  r->cfg.max_proving_per_member = nc.max_proving_per_member;
   r->cfg.handshake_timeout_ms = nc.handshake_timeout_ms;
+  r->cfg.frame_timeout_ms = nc.frame_timeout_ms;
   r->cfg.idle_timeout_ms = nc.idle_timeout_ms;
   r->cfg.ping_interval_ms = nc.ping_interval_ms;
   r->cfg.expiry_default_ms = nc.expiry_default_ms;
   r->cfg.expiry_max_ms = nc.expiry_max_ms;
 }
 
-/* Is the connection's member still welcome under the roster? */
-static int still_member(const rp__relay *r, const rp__conn *c) {
+/* Is the connection's member still welcome under the roster? Its kind (for the routes)
+ * is taken from the new roster. */
+static int still_member(const rp__relay *r, rp__conn *c) {
   const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
   int rc = rp__roster_member_active(m, rp__relay_now_ms());
   if (rc != 0) return rc;
   if (strcmp(m->pub.id, c->ms->id) != 0) return RP_EUNKNOWNMEMBER;
+  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
+  c->kind = (uint8_t)m->kind;
   return 0;
 }
 
@@ -316,6 +342,10 @@ static void dump_stats(rp__relay *r) {
     rp__log_error("stats_failed code=%s", rp_err_name(RP_ENOMEM));
     return;
   }
+  r->stats.conns_pending = r->npending;
+  r->stats.conns_proving = r->nproving;
+  r->stats.conns_active = r->nactive;
+  r->stats.conns_evicted = r->evicted;
   if (rp__stats_render(&r->stats, r->spool, buf, STATS_BUF, &len) != 0)
     rp__log_warn("stats_truncated");
   for (p = buf; *p != '\0'; p = nl + 1) {

@@ -64,20 +64,34 @@
 /* Member table buckets (a power of two). */
 #define RP__MSTATE_BUCKETS 256u
 
+/* Source-address table buckets (a power of two). The hash is keyed with a secret drawn
+ * at start, so that a peer cannot choose addresses that share a chain. */
+#define RP__ADDR_BUCKETS 4096u
+#define RP__ADDR_KEY_BYTES 16u
+
+/* Log at most one summary line of evictions this often (a flood makes thousands). */
+#define RP__EVICT_LOG_EVERY_MS 10000u
+
 typedef struct rp__conn rp__conn;
 typedef struct rp__mstate rp__mstate;
 typedef struct rp__op rp__op;
 typedef struct rp__dentry rp__dentry;
 typedef struct rp__listener rp__listener;
 typedef struct rp__wreq rp__wreq;
+typedef struct rp__addr rp__addr;
 
 /* Per-member bookkeeping, keyed by member id. Exists while the member has a connection
  * or a SEND addressed to it is being committed (refs counts both). */
 struct rp__mstate {
   rp__mstate *next;   /* hash chain */
-  rp__conn *conns;    /* authenticated connections, oldest first, linked by mnext */
+  rp__conn *conns;    /* connections that proved the key, oldest first, linked by mnext */
   unsigned nconns;
-  unsigned refs;      /* nconns + ops holding this entry */
+  /* Connections whose Noise message 1 named this member and that have not proved the key
+   * yet (PROTOCOL.md 4.3), oldest first, linked by qprev/qnext: the member's own pool,
+   * from which only further connections with the same key push one out. */
+  rp__conn *proving_head, *proving_tail;
+  unsigned nproving;
+  unsigned refs;      /* nconns + nproving + ops holding this entry */
   /* SENDs to this member being committed that were not forwarded early. While any is in
    * flight, a fresh envelope must not be forwarded early either, or it would overtake
    * the earlier one. */
@@ -85,10 +99,21 @@ struct rp__mstate {
   char id[RP_MEMBER_ID_MAX + 1];
 };
 
-/* Connection phases (the transport state is separate, rp__tstate). */
+/* A source address with pending connections (admit.c): IPv4, or the /64 of an IPv6
+ * address. Exists while it has pending connections. */
+struct rp__addr {
+  rp__addr *next;            /* hash chain */
+  rp__conn *head, *tail;     /* its pending connections, oldest first (aprev/anext) */
+  unsigned n;
+  uint8_t key[RP__ADDR_KEY_BYTES];
+};
+
+/* Connection phases (the transport state is separate, rp__tstate). A connection is
+ * "pending" (admit.c) until its first transport message has decrypted: in HANDSHAKE,
+ * and in OPEN with `proven` still 0. */
 enum {
   RP__CONN_HANDSHAKE = 1, /* waiting for Noise message 1 */
-  RP__CONN_OPEN = 2,      /* transport up */
+  RP__CONN_OPEN = 2,      /* transport up (the key is proved once `proven` is set) */
   RP__CONN_CLOSING = 3,   /* BYE sent or peer gone; flushing, then closing */
   RP__CONN_CLOSED = 4     /* uv_close called; freed in the last close callback */
 };
@@ -107,12 +132,13 @@ struct rp__dentry {
   uint8_t spool_id[RP_MSG_ID_BYTES]; /* the spool row's msg_id */
   uint8_t wire_id[RP_MSG_ID_BYTES];  /* the msg_id DELIVERED must echo */
   uint8_t state;                     /* RP__DL_* */
+  uint8_t notice;                    /* an EXPIRED notice, not an envelope */
 };
 
 /* What a spool request is for. */
 enum {
   RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
-  RP__OP_DELETE,     /* after DELIVERED */
+  RP__OP_DELETE,     /* after DELIVERED (with "refused": the envelope and a notice) */
   RP__OP_FETCH,      /* delivery */
   RP__OP_EXPIRE      /* the expiry sweep */
 };
@@ -134,11 +160,16 @@ struct rp__op {
 
 struct rp__conn {
   uv_tcp_t tcp;          /* data = this */
-  uv_timer_t timer;      /* handshake deadline, then idle and ping, then linger */
+  uv_timer_t timer;      /* handshake and frame deadlines, idle and ping, then linger */
   rp__relay *relay;
   rp__conn *prev, *next; /* the relay's list */
-  rp__conn *mnext;       /* the member's list */
-  rp__mstate *ms;        /* the member, once authenticated */
+  rp__conn *mnext;       /* the member's list of proved connections */
+  /* While pending: the relay's queue of anonymous connections (HANDSHAKE), or the
+   * member's proving pool (OPEN, not proven). admit.c. */
+  rp__conn *qprev, *qnext;
+  rp__conn *aprev, *anext; /* the source address's pending connections */
+  rp__addr *addr;        /* the source address, while in the anonymous queue */
+  rp__mstate *ms;        /* the member whose key message 1 named (proved once proven) */
   rp__op *ops;           /* spool requests this connection started */
   rp__noise_handshake *hs; /* during the handshake only */
   rp__noise_cipher tx, rx;
@@ -148,6 +179,8 @@ struct rp__conn {
   uint8_t *fbuf;         /* a frame split across reads; NULL otherwise */
   uint64_t id;
   uint64_t last_rx;      /* uv_now() when the last message arrived */
+  uint64_t hs_deadline;  /* uv_now() by when the key must be proved */
+  uint64_t frame_since;  /* uv_now() when the frame now partly read began (mid_frame) */
   uint64_t ping_nonce;
   size_t wq_bytes;       /* bytes queued for writing: pending plus handed to libuv */
   /* Frames queued since the last flush, oldest first (conn_io.c). They go out together,
@@ -163,6 +196,13 @@ struct rp__conn {
   uint8_t detached;      /* no socket: fuzzing and unit tests */
   uint8_t pinged;        /* a PING is out since the last message */
   uint8_t shutdown_sent; /* uv_shutdown issued */
+  uint8_t proven;        /* the first transport message decrypted: the key is proved */
+  uint8_t queued;        /* in the anonymous queue or a proving pool (qprev/qnext) */
+  uint8_t counted;       /* proven and open: counts in the relay's nactive */
+  uint8_t mid_frame;     /* a frame has begun and not ended; frame_since is its start */
+  uint8_t kind;          /* the member's kind (RP_MEMBER_*), once named */
+  uint8_t sockaddr_ok;   /* `peer` holds the peer's address */
+  struct sockaddr_storage peer;
   unsigned sends_inflight; /* SENDs not answered yet */
   /* Delivery (RECEIVING only). */
   rp__dentry *dl_head, *dl_tail;
@@ -195,6 +235,15 @@ struct rp__relay {
   unsigned listeners_open;    /* listener handles not yet closed */
   rp__conn *conns;
   uint64_t nconns;            /* connections not yet freed */
+  /* Admission (admit.c). Anonymous pending connections (no active member's key named
+   * yet), oldest first, and per source address; the proving ones are in their member's
+   * pool; nactive counts the connections that proved a key (limits.max_connections). */
+  rp__conn *pend_head, *pend_tail;
+  unsigned npending, nproving, nactive;
+  rp__addr *addrs[RP__ADDR_BUCKETS];
+  uint8_t addr_key[16];
+  uint64_t evicted, evicted_logged; /* evictions in all, and when last summarised */
+  uint64_t evict_log_at;      /* uv_now() of the last summary line */
   uint64_t next_conn_id;
   uint64_t ops_inflight;
   rp__mstate *mstate[RP__MSTATE_BUCKETS];
@@ -244,6 +293,37 @@ rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind);
  * the bytes and the op; a stopping relay may then finish. Accepts NULL. */
 void rp__op_free(rp__op *op);
 
+/* ---- admit.c: who may take a connection slot (PROTOCOL.md 4.3) ---- */
+
+/* A new TCP connection: into the anonymous queue, closing the oldest pending one (of
+ * the same source address first) if the budget is full. 0, or RP_ENOMEM (close it). */
+int rp__admit_accept(rp__relay *r, rp__conn *c);
+
+/* Message 1 named the active member `m` (kind municipality or team). Takes c out of
+ * the anonymous queue. Returns 0 if c may go on to prove its key (it is then in the
+ * member's proving pool, which may have closed the pool's oldest connection), RP_EBUSY
+ * if the relay cannot take another member connection now (answer BYE busy instead of
+ * WELCOME), or RP_ENOMEM. */
+int rp__admit_named(rp__conn *c, const rp__member *m);
+
+/* c's first transport message decrypted: its key is proved. Moves it from the proving
+ * pool to the member's connections, replacing the member's oldest connection over
+ * limits.max_connections_per_member. Returns 0, or RP_EBUSY if the relay is full of
+ * member connections (c is then sent BYE busy and closing). */
+int rp__admit_prove(rp__conn *c);
+
+/* Attach c to member `id` as a proved connection at once (detached connections of the
+ * fuzzer and unit tests). 0 or RP_ENOMEM. */
+int rp__admit_attach(rp__conn *c, const char *id);
+
+/* c is closing: it leaves the anonymous queue or its proving pool at once (making room
+ * for others) and stops counting against limits.max_connections. Idempotent. */
+void rp__admit_leave(rp__conn *c);
+
+/* c is being freed: rp__admit_leave, then out of its member's list, dropping the member
+ * reference. */
+void rp__admit_release(rp__conn *c);
+
 /* ---- listen.c ---- */
 
 /* Bind and listen on every configured address. 0 or RP_EIO (logged). */
@@ -265,9 +345,11 @@ rp__conn *rp__deliver_conn_of(rp__mstate *ms);
 void rp__deliver_forward(rp__relay *r, rp__op *op);
 /* A SEND committed (or failed): tell the recipient's delivery state. */
 void rp__deliver_put_done(rp__relay *r, rp__op *op);
-/* DELIVERED(msg_id, seq) from c. 0, or an RP_E code that closes the connection. */
+/* DELIVERED(msg_id, seq, refused) from c; refused is 0 (stored) or the recipient's
+ * positive error code, which turns the delete of an envelope into a refusal with a
+ * notice for its sender. 0, or an RP_E code that closes the connection. */
 int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t seq);
+                          uint64_t seq, uint64_t refused);
 /* Free c's delivery window (the connection is going away). */
 void rp__deliver_conn_free(rp__conn *c);
 /* Run the expiry sweep now and schedule the next one (rp__relay_start calls it once;

@@ -53,8 +53,9 @@ static int writer_gate(const rp__spool *sp) {
 
 int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *env,
                   rp__spool_cb cb) {
-  rp__spool_rcpt *rc;
-  uint64_t len, rbytes, tbytes;
+  char key[RP__SPOOL_KEY_MAX];
+  rp__spool_rcpt *rc, *pc;
+  uint64_t len, rbytes, tbytes, pbytes;
   int r, over;
 
   if ((r = writer_gate(sp)) != 0) return r;
@@ -67,13 +68,28 @@ int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *e
    * Over a limit, the writer still looks the msg_id up so that a resend is acked; such
    * a put reserves nothing and needs no entry in the totals. */
   len = env->len;
+  rp__spool_pair_key(key, env->recipient, env->sender);
   rc = rp__spool_map_find(&sp->map, env->recipient);
+  pc = rp__spool_map_find(&sp->pairs, key);
   rbytes = rc != NULL ? rc->bytes + rc->reserved : 0;
+  pbytes = pc != NULL ? pc->bytes + pc->reserved : 0;
   tbytes = sp->stats.bytes + sp->stats.reserved_bytes;
-  over = rbytes > sp->recipient_bytes_max || len > sp->recipient_bytes_max - rbytes ||
-         tbytes > sp->total_bytes_max || len > sp->total_bytes_max - tbytes;
+  /* A full recipient or spool is full for everyone (ESPOOLFULL). Below that, one
+   * sender (or one stolen key) must not fill a recipient's quota and so cut every other
+   * sender off: its share is checked next (EQUOTA, PROTOCOL.md 5.5). */
+  if (rbytes > sp->recipient_bytes_max || len > sp->recipient_bytes_max - rbytes ||
+      tbytes > sp->total_bytes_max || len > sp->total_bytes_max - tbytes)
+    over = CHECK_FULL;
+  else if (pbytes > sp->sender_bytes_max || len > sp->sender_bytes_max - pbytes)
+    over = CHECK_QUOTA;
+  else
+    over = 0;
   if (!over && rc == NULL && (rc = rp__spool_map_get(&sp->map, env->recipient)) == NULL)
     return RP_ENOMEM;
+  if (!over && pc == NULL && (pc = rp__spool_map_get(&sp->pairs, key)) == NULL) {
+    rp__spool_map_trim(&sp->map, env->recipient);
+    return RP_ENOMEM;
+  }
 
   req_start(sp, req, RP__SPOOL_PUT, cb);
   memcpy(req->priv.msg_id, env->msg_id, RP_MSG_ID_BYTES);
@@ -87,6 +103,7 @@ int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *e
   req->priv.check_only = over;
   if (!over) {
     rc->reserved += len;
+    pc->reserved += len;
     sp->stats.reserved_bytes += len;
   }
   enqueue(&sp->writer, req);
@@ -105,6 +122,27 @@ int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
   req_start(sp, req, RP__SPOOL_DELETE, cb);
   memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
   memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
+  enqueue(&sp->writer, req);
+  return 0;
+}
+
+int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                     const uint8_t msg_id[RP_MSG_ID_BYTES], int code, int64_t now_ms,
+                     const rp__spool_notice *notice, rp__spool_cb cb) {
+  int r;
+  if ((r = writer_gate(sp)) != 0) return r;
+  if (!id_ok(recipient) || msg_id == NULL || code <= 0 || notice == NULL ||
+      notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0)
+    return RP_EINVAL;
+  req_start(sp, req, RP__SPOOL_DELETE, cb);
+  memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
+  memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
+  req->priv.refused = code;
+  req->priv.now_ms = now_ms;
+  req->priv.notice_fn = notice->fn;
+  req->priv.notice_arg = notice->arg;
+  req->priv.notice_ttl_ms = notice->ttl_ms;
+  memcpy(req->priv.sender, notice->sender, strlen(notice->sender) + 1);
   enqueue(&sp->writer, req);
   return 0;
 }
@@ -225,45 +263,70 @@ static void enter_failed(rp__spool *sp, int err, const char *why) {
   if (sp->fail_cb != NULL) sp->fail_cb(sp, err, sp->fail_why);
 }
 
-/* Move a put's reservation into the committed totals (stored) or drop it. */
-static void settle_put(rp__spool *sp, rp__spool_req *req, int stored) {
-  rp__spool_rcpt *rc;
-  uint64_t len = req->priv.len;
-  if (req->priv.check_only) return; /* reserved nothing, and can never be stored */
-  /* The reservation keeps the entry alive: trim only drops entries holding nothing. */
-  if ((rc = rp__spool_map_find(&sp->map, req->priv.recipient)) == NULL) abort();
+/* Move a put's reservation into the committed totals (stored) or drop it, in one
+ * entry of a map. The reservation keeps the entry alive: trim only drops entries
+ * holding nothing. */
+static void settle_entry(rp__spool_map *m, const char *id, uint64_t len, int stored) {
+  rp__spool_rcpt *rc = rp__spool_map_find(m, id);
+  if (rc == NULL) abort();
   rc->reserved -= len;
-  sp->stats.reserved_bytes -= len;
   if (stored) {
     rc->bytes += len;
     rc->envelopes++;
+  }
+  rp__spool_map_trim(m, id);
+}
+
+static void settle_put(rp__spool *sp, rp__spool_req *req, int stored) {
+  char key[RP__SPOOL_KEY_MAX];
+  uint64_t len = req->priv.len;
+  if (req->priv.check_only) return; /* reserved nothing, and can never be stored */
+  rp__spool_pair_key(key, req->priv.recipient, req->priv.sender);
+  settle_entry(&sp->map, req->priv.recipient, len, stored);
+  settle_entry(&sp->pairs, key, len, stored);
+  sp->stats.reserved_bytes -= len;
+  if (stored) {
     sp->stats.bytes += len;
     sp->stats.envelopes++;
   }
-  rp__spool_map_trim(&sp->map, req->priv.recipient);
 }
 
-static void uncount(rp__spool *sp, const char *recipient, size_t size) {
-  rp__spool_rcpt *rc = rp__spool_map_find(&sp->map, recipient);
-  /* A row not in the totals would mean the totals are wrong; keep them from wrapping. */
-  if (rc != NULL) {
-    rc->bytes -= size < rc->bytes ? size : rc->bytes;
-    if (rc->envelopes > 0) rc->envelopes--;
-    rp__spool_map_trim(&sp->map, recipient);
-  }
+/* A row left: out of one map's entry. A row not in the totals would mean the totals
+ * are wrong; keep them from wrapping. */
+static void uncount_entry(rp__spool_map *m, const char *id, size_t size) {
+  rp__spool_rcpt *rc = rp__spool_map_find(m, id);
+  if (rc == NULL) return;
+  rc->bytes -= size < rc->bytes ? size : rc->bytes;
+  if (rc->envelopes > 0) rc->envelopes--;
+  rp__spool_map_trim(m, id);
+}
+
+static void uncount(rp__spool *sp, const char *recipient, const char *sender, size_t size) {
+  char key[RP__SPOOL_KEY_MAX];
+  rp__spool_pair_key(key, recipient, sender);
+  uncount_entry(&sp->map, recipient, size);
+  uncount_entry(&sp->pairs, key, size);
   sp->stats.bytes -= size < sp->stats.bytes ? size : sp->stats.bytes;
   if (sp->stats.envelopes > 0) sp->stats.envelopes--;
 }
 
-/* A row committed outside a put (an expiry notice): into the totals. */
-static void count_row(rp__spool *sp, const char *recipient, size_t size) {
-  rp__spool_rcpt *rc = rp__spool_map_get(&sp->map, recipient);
-  /* Without memory for the entry only the recipient's share goes uncounted; the row
-   * is still delivered and deleted, and uncount never wraps. */
+static void count_entry(rp__spool_map *m, const char *id, size_t size) {
+  rp__spool_rcpt *rc = rp__spool_map_get(m, id);
+  /* Without memory for the entry only this share goes uncounted; the row is still
+   * delivered and deleted, and uncount never wraps. */
   if (rc != NULL) {
     rc->bytes += size;
     rc->envelopes++;
   }
+}
+
+/* A row committed outside a put (a notice, from `sender`): into the totals. */
+static void count_row(rp__spool *sp, const char *recipient, const char *sender,
+                      size_t size) {
+  char key[RP__SPOOL_KEY_MAX];
+  rp__spool_pair_key(key, recipient, sender);
+  count_entry(&sp->map, recipient, size);
+  count_entry(&sp->pairs, key, size);
   sp->stats.bytes += size;
   sp->stats.envelopes++;
 }
@@ -283,19 +346,25 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     if (req->result == 0) sp->stats.stored++;
     if (req->result == RP_EDUPLICATE) sp->stats.duplicates++;
     if (req->result == RP_ESPOOLFULL) sp->stats.rejected_full++;
+    if (req->result == RP_EQUOTA) sp->stats.rejected_quota++;
     break;
   case RP__SPOOL_DELETE:
     if (req->result == 0) {
-      uncount(sp, req->priv.recipient, req->priv.deleted_size);
+      uncount(sp, req->priv.recipient, req->priv.deleted_sender, req->priv.deleted_size);
       sp->stats.deleted++;
+      if (req->priv.refused > 0) sp->stats.refused++;
+      if (req->nentries == 1 && req->entries[0].notice_size > 0)
+        count_row(sp, req->entries[0].sender, req->priv.sender,
+                  req->entries[0].notice_size);
     }
     break;
   case RP__SPOOL_EXPIRE:
     for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
-      uncount(sp, req->entries[i].recipient, req->entries[i].size);
+      uncount(sp, req->entries[i].recipient, req->entries[i].sender, req->entries[i].size);
       sp->stats.expired++;
       if (req->entries[i].notice_size > 0) {
-        count_row(sp, req->entries[i].sender, req->entries[i].notice_size);
+        count_row(sp, req->entries[i].sender, req->priv.sender,
+                  req->entries[i].notice_size);
       }
     }
     break;
@@ -356,6 +425,7 @@ static void close_work(uv_work_t *w) {
 
 static void spool_free(rp__spool *sp) {
   rp__spool_map_free(&sp->map);
+  rp__spool_map_free(&sp->pairs);
   free(sp);
 }
 
@@ -405,11 +475,16 @@ int rp__spool_open(uv_loop_t *loop, const rp__spool_options *opts, rp__spool **o
     goto out;
   }
   r = RP_ENOMEM;
-  if ((sp = calloc(1, sizeof *sp)) == NULL || rp__spool_map_init(&sp->map) != 0) goto out;
+  if ((sp = calloc(1, sizeof *sp)) == NULL || rp__spool_map_init(&sp->map) != 0 ||
+      rp__spool_map_init(&sp->pairs) != 0)
+    goto out;
   sp->loop = loop;
   sp->data = opts->data;
   sp->recipient_bytes_max = opts->recipient_bytes_max;
   sp->total_bytes_max = opts->total_bytes_max;
+  /* No share set: a sender may fill the whole of a recipient's quota. */
+  sp->sender_bytes_max =
+      opts->sender_bytes_max != 0 ? opts->sender_bytes_max : opts->recipient_bytes_max;
   sp->envelope_max = opts->envelope_max;
   sp->batch_max = opts->batch_max;
   sp->batch_bytes_max = opts->batch_bytes_max;

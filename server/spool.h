@@ -19,10 +19,12 @@
  *    loop because a fetch can return megabytes of envelopes that may not be in cache.
  * Callbacks of each kind complete in the order the requests were made.
  *
- * Limits: the spool keeps running totals (bytes and count per recipient and in all) in
- * memory, loaded at open, and checks a put against them when it is made, counting puts
- * still in flight. A put over a limit stores nothing and completes with RP_ESPOOLFULL
- * (or RP_EDUPLICATE if that msg_id is already stored, so a resend is still acked).
+ * Limits: the spool keeps running totals (bytes and count per recipient, per recipient
+ * and sender, and in all) in memory, loaded at open, and checks a put against them when
+ * it is made, counting puts still in flight. A put over the recipient's or the total
+ * limit completes with RP_ESPOOLFULL; one within them but over its sender's share of
+ * the recipient's bytes, with RP_EQUOTA; either way it stores nothing (and completes with RP_EDUPLICATE if
+ * that msg_id is already stored, so a resend is still acked).
  *
  * Fail closed: if SQLite reports any error while the writer runs a batch (SQLITE_IOERR,
  * SQLITE_FULL, SQLITE_CORRUPT, ...), the batch is rolled back, every request of it
@@ -98,10 +100,14 @@ typedef struct {
   int64_t expires_ms;
   int urgency;
   size_t size;
-  /* expire with notices: the size of the expiry notice stored for this row in the same
-   * transaction (0 if none was stored, e.g. the row was itself a notice), and its id. */
+  /* expire with notices, and refuse: the size of the notice stored for this row in the
+   * same transaction (0 if none was stored, e.g. the row was itself a notice), and its
+   * id. */
   size_t notice_size;
   uint8_t notice_id[RP_MSG_ID_BYTES];
+  /* refuse: the recipient's positive error code, for the notice builder; 0 otherwise
+   * (the row expired). */
+  int refused;
   /* malloc'd envelope bytes (fetch only). The callback may take ownership by copying the
    * pointer and setting this field to NULL; it must then free() it itself. */
   uint8_t *envelope;
@@ -110,7 +116,7 @@ typedef struct {
 /* Largest expiry notice a notice builder may produce. */
 #define RP__SPOOL_NOTICE_MAX 512u
 
-/* Builds the expiry notice for one expired row. Runs on a pool thread inside the sweep's
+/* Builds the notice for one expired (or refused: expired->refused > 0) row. Runs on a pool thread inside the sweep's
  * transaction, so it may use only its arguments and `arg` read-only. Writes the notice's
  * row id to notice_id and its bytes (at most RP__SPOOL_NOTICE_MAX) to buf, sets *len,
  * and returns 1 to store it or 0 to store none. Rows whose sender is the notice sender
@@ -132,9 +138,12 @@ struct rp__spool_req {
   void *data;              /* the caller's; never touched by the spool */
   rp__spool_req_type type; /* set by the call that started the request */
   /* Outcome, read in the callback:
-   *  put:    0 stored; RP_EDUPLICATE msg_id already stored (ack again); RP_ESPOOLFULL;
+   *  put:    0 stored; RP_EDUPLICATE msg_id already stored (ack again); RP_EQUOTA;
+   *          RP_ESPOOLFULL;
    *          RP_EFSYNC / RP_EIO the write failed (see "fail closed" above).
    *  delete: 0 deleted; RP_ENOTFOUND no such msg_id for that recipient; RP_EFSYNC/EIO.
+   *          A refuse is a delete that also fills entries[0] (see rp__spool_refuse);
+   *          it may also complete with RP_ENOMEM (nothing deleted).
    *  expire: 0 (entries filled in); RP_ENOMEM; RP_EFSYNC/EIO.
    *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO. */
   int result;
@@ -158,13 +167,16 @@ struct rp__spool_req {
     rp__spool_notice_fn notice_fn; /* expire: NULL, or store a notice per row */
     void *notice_arg;
     int64_t notice_ttl_ms;
+    int refused;
     size_t deleted_size;
+    char deleted_sender[RP_MEMBER_ID_MAX + 1]; /* delete: the deleted row's sender */
   } priv;
 };
 
 typedef struct {
   const char *path;             /* the SQLite file; created (mode 0600) if missing */
   uint64_t recipient_bytes_max; /* envelope bytes spooled for one recipient */
+  uint64_t sender_bytes_max;    /* ... of which from one sender (0: no share) */
   uint64_t total_bytes_max;     /* envelope bytes spooled in all */
   size_t envelope_max;          /* largest envelope a put accepts (else RP_ETOOBIG) */
   unsigned batch_max;           /* requests per transaction (group commit cap) */
@@ -181,7 +193,9 @@ typedef struct {
   uint64_t stored;                     /* puts stored since open */
   uint64_t duplicates;                 /* puts answered RP_EDUPLICATE */
   uint64_t rejected_full;              /* puts answered RP_ESPOOLFULL */
-  uint64_t deleted;                    /* rows deleted after delivery */
+  uint64_t rejected_quota;             /* puts answered RP_EQUOTA */
+  uint64_t deleted;                    /* rows deleted after delivery (or refusal) */
+  uint64_t refused;                    /* of those, rows the recipient refused */
   uint64_t expired;                    /* rows deleted by expiry */
   uint64_t fetches;                    /* fetch requests completed */
   uint64_t transactions;               /* write transactions committed */
@@ -223,6 +237,21 @@ int rp__spool_put_within_limits(const rp__spool_req *req);
  * RP_EFSYNC / RP_ECLOSED / RP_EINVAL. Loop thread. */
 int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
                      const uint8_t msg_id[RP_MSG_ID_BYTES], rp__spool_cb cb);
+
+/* The recipient refused the envelope `msg_id` addressed to it (DELIVERED with
+ * "refused" = code, a positive RP_E code): delete it and, in the same transaction, store
+ * a notice for its sender built by notice->fn, like an expiry notice: the row the
+ * builder is shown carries `code` in its refused field, and now_ms (unix ms, the time
+ * of the refusal) is its time. The notice is exempt from the limits, addressed to the
+ * row's sender and expires after notice->ttl_ms. So the sender learns of the refusal
+ * even if the relay crashes right after: the envelope and its notice never both vanish,
+ * and never both stay. On completion req->entries[0] (nentries 1) describes the deleted
+ * row (sender, recipient, size, notice_size, notice_id). A row whose sender is the
+ * notice sender (a notice itself) is deleted without a notice. Returns as
+ * rp__spool_delete, and RP_EINVAL for a bad notice or code. Loop thread. */
+int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                     const uint8_t msg_id[RP_MSG_ID_BYTES], int code, int64_t now_ms,
+                     const rp__spool_notice *notice, rp__spool_cb cb);
 
 /* Delete up to max_rows (1..RP__SPOOL_EXPIRE_MAX) envelopes with expires_ms <= now_ms,
  * oldest expiry first, in one transaction, and return their msg_id, sender, recipient and

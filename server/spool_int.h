@@ -10,13 +10,21 @@
 
 #include "spool.h"
 
-/* Running totals of one recipient. Loop thread only. */
+/* A put over a limit (priv.check_only) only tells a duplicate from a refusal: */
+#define CHECK_FULL 1  /* the recipient's or the whole spool's quota: RP_ESPOOLFULL */
+#define CHECK_QUOTA 2 /* the sender's share of the recipient's quota: RP_EQUOTA */
+
+/* A key of the pair map: recipient id, '\n' (never in an id), sender id. */
+#define RP__SPOOL_KEY_MAX (2u * RP_MEMBER_ID_MAX + 2u)
+
+/* Running totals of one recipient, or of one (recipient, sender) pair. Loop thread
+ * only. */
 typedef struct rp__spool_rcpt {
   struct rp__spool_rcpt *next; /* hash chain */
   uint64_t envelopes;          /* committed rows */
   uint64_t bytes;              /* committed bytes */
   uint64_t reserved;           /* bytes of puts in flight */
-  char id[RP_MEMBER_ID_MAX + 1];
+  char id[RP__SPOOL_KEY_MAX];  /* the recipient's id, or the pair's key */
 } rp__spool_rcpt;
 
 typedef struct {
@@ -51,11 +59,13 @@ struct rp__spool {
   uv_loop_t *loop;
   void *data;
   uint64_t recipient_bytes_max, total_bytes_max, batch_bytes_max;
+  uint64_t sender_bytes_max; /* one sender's share of one recipient's bytes */
   size_t envelope_max;
   unsigned batch_max;
   rp__spool_fail_cb fail_cb;
   rp__spool_lane writer, reader;
-  rp__spool_map map;
+  rp__spool_map map;   /* per recipient */
+  rp__spool_map pairs; /* per (recipient, sender): the senders' shares */
   rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
   char fail_why[RP__SPOOL_WHY_MAX];
   int closing;
@@ -72,6 +82,9 @@ rp__spool_rcpt *rp__spool_map_find(const rp__spool_map *m, const char *id);
 rp__spool_rcpt *rp__spool_map_get(rp__spool_map *m, const char *id);
 /* Drop the entry for id if it holds nothing any more. */
 void rp__spool_map_trim(rp__spool_map *m, const char *id);
+/* The pair map's key for (recipient, sender) into out. */
+void rp__spool_pair_key(char out[RP__SPOOL_KEY_MAX], const char *recipient,
+                        const char *sender);
 
 /* ---- spool_sql.c ---- */
 /* Open one connection with the spool's settings; the writer also creates the schema. */

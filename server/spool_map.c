@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Running totals per recipient: a chained hash table keyed by member id. The number of
- * entries is bounded by the recipients that have something spooled or in flight, and an
- * entry is dropped as soon as it holds nothing, so the table stays roster-sized.
+ * Running totals per recipient, and per (recipient, sender) pair: a chained hash table
+ * keyed by member id or pair key. The number of entries is bounded by the recipients
+ * (pairs) that have something spooled or in flight, and an entry is dropped as soon as
+ * it holds nothing, so the tables stay roster-sized.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ rp__spool_rcpt *rp__spool_map_get(rp__spool_map *m, const char *id) {
   rp__spool_rcpt *e = rp__spool_map_find(m, id);
   size_t len = strlen(id);
   if (e != NULL) return e;
-  if (len > RP_MEMBER_ID_MAX) return NULL;
+  if (len >= sizeof e->id) return NULL;
   e = calloc(1, sizeof *e);
   if (e == NULL) return NULL;
   memcpy(e->id, id, len + 1);
@@ -86,6 +87,18 @@ rp__spool_rcpt *rp__spool_map_get(rp__spool_map *m, const char *id) {
   m->buckets[i] = e;
   m->count++;
   return e;
+}
+
+void rp__spool_pair_key(char out[RP__SPOOL_KEY_MAX], const char *recipient,
+                        const char *sender) {
+  size_t r = strlen(recipient), s = strlen(sender);
+  /* Ids are at most RP_MEMBER_ID_MAX bytes (checked by the callers); cut to be safe. */
+  if (r > RP_MEMBER_ID_MAX) r = RP_MEMBER_ID_MAX;
+  if (s > RP_MEMBER_ID_MAX) s = RP_MEMBER_ID_MAX;
+  memcpy(out, recipient, r);
+  out[r] = '\n';
+  memcpy(out + r + 1, sender, s);
+  out[r + 1 + s] = '\0';
 }
 
 void rp__spool_map_trim(rp__spool_map *m, const char *id) {

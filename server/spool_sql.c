@@ -42,7 +42,8 @@ static const char *const writer_sql[] = {
          " urgency, size, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
          " ON CONFLICT (msg_id) DO NOTHING"),
     [ST_EXISTS] = ("SELECT 1 FROM envelope WHERE msg_id = ?1"),
-    [ST_FIND] = ("SELECT seq, size FROM envelope WHERE msg_id = ?1 AND recipient = ?2"),
+    [ST_FIND] = ("SELECT seq, size, sender, created_ms, expires_ms, urgency FROM envelope"
+                 " WHERE msg_id = ?1 AND recipient = ?2"),
     [ST_DELETE] = ("DELETE FROM envelope WHERE seq = ?1"),
     [ST_EXPIRED] =
         ("SELECT seq, msg_id, sender, recipient, created_ms, expires_ms, urgency,"
@@ -157,26 +158,47 @@ int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errl
   return 0;
 }
 
+/* Copy a text column into a fixed id buffer (ids are at most RP_MEMBER_ID_MAX bytes). */
+static void column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]) {
+  const unsigned char *t = sqlite3_column_text(st, col);
+  snprintf(out, RP_MEMBER_ID_MAX + 1, "%s", t != NULL ? (const char *)t : "");
+}
+
+static void column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]) {
+  const void *b = sqlite3_column_blob(st, col);
+  memset(out, 0, RP_MSG_ID_BYTES);
+  if (b != NULL && sqlite3_column_bytes(st, col) == (int)RP_MSG_ID_BYTES)
+    memcpy(out, b, RP_MSG_ID_BYTES);
+}
+
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
   int r = RP_EIO, rc;
   sqlite3_stmt *st = NULL;
   rc = sqlite3_prepare_v2(sp->writer.db,
-                          "SELECT recipient, COUNT(*), SUM(size) FROM envelope"
-                          " GROUP BY recipient",
+                          "SELECT recipient, sender, COUNT(*), SUM(size) FROM envelope"
+                          " GROUP BY recipient, sender",
                           -1, &st, NULL);
   if (rc != SQLITE_OK) goto sqlerr;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *id = (const char *)sqlite3_column_text(st, 0);
-    rp__spool_rcpt *e = rp__spool_map_get(&sp->map, id != NULL ? id : "");
-    if (e == NULL) {
-      snprintf(err, errlen, "load: out of memory or recipient id too long");
+    char rcpt[RP_MEMBER_ID_MAX + 1], sender[RP_MEMBER_ID_MAX + 1], key[RP__SPOOL_KEY_MAX];
+    uint64_t n = (uint64_t)sqlite3_column_int64(st, 2);
+    uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3);
+    rp__spool_rcpt *e, *pe;
+    column_id(st, 0, rcpt);
+    column_id(st, 1, sender);
+    rp__spool_pair_key(key, rcpt, sender);
+    if ((e = rp__spool_map_get(&sp->map, rcpt)) == NULL ||
+        (pe = rp__spool_map_get(&sp->pairs, key)) == NULL) {
+      snprintf(err, errlen, "load: out of memory");
       r = RP_ENOMEM;
       goto out;
     }
-    e->envelopes = (uint64_t)sqlite3_column_int64(st, 1);
-    e->bytes = (uint64_t)sqlite3_column_int64(st, 2);
-    sp->stats.envelopes += e->envelopes;
-    sp->stats.bytes += e->bytes;
+    e->envelopes += n;
+    e->bytes += bytes;
+    pe->envelopes += n;
+    pe->bytes += bytes;
+    sp->stats.envelopes += n;
+    sp->stats.bytes += bytes;
   }
   if (rc != SQLITE_DONE) goto sqlerr;
   r = 0;
@@ -197,19 +219,6 @@ void rp__spool_sql_close(rp__spool_lane *ln) {
   ln->db = NULL;
 }
 
-/* Copy a text column into a fixed id buffer (ids are at most RP_MEMBER_ID_MAX bytes). */
-static void column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]) {
-  const unsigned char *t = sqlite3_column_text(st, col);
-  snprintf(out, RP_MEMBER_ID_MAX + 1, "%s", t != NULL ? (const char *)t : "");
-}
-
-static void column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]) {
-  const void *b = sqlite3_column_blob(st, col);
-  memset(out, 0, RP_MSG_ID_BYTES);
-  if (b != NULL && sqlite3_column_bytes(st, col) == (int)RP_MSG_ID_BYTES)
-    memcpy(out, b, RP_MSG_ID_BYTES);
-}
-
 /* One put. Returns an SQLite code; the request's own outcome goes into req->result. */
 static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[req->priv.check_only ? ST_EXISTS : ST_INSERT];
@@ -226,7 +235,9 @@ static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   }
   rc = sqlite3_step(st);
   if (req->priv.check_only) {
-    req->result = rc == SQLITE_ROW ? RP_EDUPLICATE : RP_ESPOOLFULL;
+    req->result = rc == SQLITE_ROW                          ? RP_EDUPLICATE
+                  : req->priv.check_only == CHECK_QUOTA ? RP_EQUOTA
+                                                            : RP_ESPOOLFULL;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
   } else if (rc == SQLITE_DONE) {
     if (sqlite3_changes(ln->db) == 1) {
@@ -243,8 +254,29 @@ static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   return rc;
 }
 
+/* The row ST_FIND has found, as an entry for a refusal's notice. NULL without memory. */
+static rp__spool_entry *found_entry(sqlite3_stmt *st, const rp__spool_req *req) {
+  rp__spool_entry *e = calloc(1, sizeof *e);
+  if (e == NULL) return NULL;
+  e->seq = sqlite3_column_int64(st, 0);
+  e->size = (size_t)sqlite3_column_int64(st, 1);
+  column_id(st, 2, e->sender);
+  e->created_ms = sqlite3_column_int64(st, 3);
+  e->expires_ms = sqlite3_column_int64(st, 4);
+  e->urgency = sqlite3_column_int(st, 5);
+  memcpy(e->msg_id, req->priv.msg_id, RP_MSG_ID_BYTES);
+  memcpy(e->recipient, req->priv.recipient, sizeof e->recipient);
+  e->refused = req->priv.refused;
+  return e;
+}
+
+static int put_notice(rp__spool_lane *ln, rp__spool_req *req, rp__spool_entry *e);
+
+/* A delete after DELIVERED; with priv.refused, a refusal that stores the sender's
+ * notice in the same transaction. */
 static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[ST_FIND];
+  rp__spool_entry *e = NULL;
   sqlite3_int64 seq = 0;
   int rc;
   sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -253,24 +285,35 @@ static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   if (rc == SQLITE_ROW) {
     seq = sqlite3_column_int64(st, 0);
     req->priv.deleted_size = (size_t)sqlite3_column_int64(st, 1);
+    column_id(st, 2, req->priv.deleted_sender);
+    /* Without memory for the notice nothing is deleted (the row is delivered again
+     * later), rather than failing the whole batch or losing the sender's notice. */
+    if (req->priv.refused > 0 && (e = found_entry(st, req)) == NULL) rc = SQLITE_DONE;
   }
   sqlite3_reset(st);
   if (rc == SQLITE_DONE) {
-    req->result = RP_ENOTFOUND;
+    req->result = e == NULL && seq != 0 ? RP_ENOMEM : RP_ENOTFOUND;
     return SQLITE_OK;
   }
   if (rc != SQLITE_ROW) return rc;
+  /* The entry is the request's from here on, even if a step fails: spool.c frees it
+   * with the failed batch. */
+  if (e != NULL) {
+    req->entries = e;
+    req->nentries = 1;
+  }
   st = ln->st[ST_DELETE];
   sqlite3_bind_int64(st, 1, seq);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return rc;
+  if (e != NULL && (rc = put_notice(ln, req, e)) != SQLITE_OK) return rc;
   req->result = 0;
   return SQLITE_OK;
 }
 
-/* Store the expiry notice of row e in the running transaction, if the builder makes
- * one. A notice already stored (the same id) counts as none. */
+/* Store the notice of row e (expired, or refused) in the running transaction, if the
+ * builder makes one. A notice already stored (the same id) counts as none. */
 static int put_notice(rp__spool_lane *ln, rp__spool_req *req, rp__spool_entry *e) {
   sqlite3_stmt *st = ln->st[ST_INSERT];
   uint8_t buf[RP__SPOOL_NOTICE_MAX];

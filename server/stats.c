@@ -14,7 +14,8 @@
 static const int relay_reasons[] = {
     RP_EMALFORMED,   RP_ETOOBIG,  RP_EVERSION, RP_EUNKNOWNMEMBER, RP_EREVOKED,
     RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,   RP_ESPOOLFULL,     RP_ETIMEDOUT,
-    RP_EBUSY,        RP_EFSYNC,   RP_EKIND,    RP_ESIZE,
+    RP_EBUSY,        RP_EFSYNC,   RP_EKIND,    RP_ESIZE,         RP_EROUTE,
+    RP_EQUOTA,
 };
 
 typedef struct {
@@ -100,10 +101,15 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   buf[0] = '\0';
   put(&o, "connections.current %" PRIu64 "\n", st->conns_current);
   put(&o, "connections.total %" PRIu64 "\n", st->conns_total);
+  put(&o, "connections.pending %" PRIu64 "\n", st->conns_pending);
+  put(&o, "connections.proving %" PRIu64 "\n", st->conns_proving);
+  put(&o, "connections.active %" PRIu64 "\n", st->conns_active);
+  put(&o, "connections.evicted %" PRIu64 "\n", st->conns_evicted);
   put(&o, "handshakes.failed %" PRIu64 "\n", st->handshakes_failed);
   put(&o, "envelopes.spooled %" PRIu64 "\n", st->envelopes_spooled);
   put(&o, "envelopes.duplicate %" PRIu64 "\n", st->envelopes_duplicate);
   put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
+  put(&o, "envelopes.refused %" PRIu64 "\n", st->envelopes_refused);
   put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
   put(&o, "write_queue.bytes %" PRIu64 "\n", st->write_queue_bytes);
   put(&o, "write_queue.peak %" PRIu64 "\n", st->write_queue_peak);
@@ -121,7 +127,9 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.stored %" PRIu64 "\n", ss.stored);
     put(&o, "spool.duplicates %" PRIu64 "\n", ss.duplicates);
     put(&o, "spool.rejected_full %" PRIu64 "\n", ss.rejected_full);
+    put(&o, "spool.rejected_quota %" PRIu64 "\n", ss.rejected_quota);
     put(&o, "spool.deleted %" PRIu64 "\n", ss.deleted);
+    put(&o, "spool.refused %" PRIu64 "\n", ss.refused);
     put(&o, "spool.expired %" PRIu64 "\n", ss.expired);
     put(&o, "spool.fetches %" PRIu64 "\n", ss.fetches);
     put(&o, "spool.transactions %" PRIu64 "\n", ss.transactions);

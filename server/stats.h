@@ -23,10 +23,15 @@
 typedef struct {
   uint64_t conns_current;               /* connections open now */
   uint64_t conns_total;                 /* connections accepted since start */
+  uint64_t conns_pending;               /* no active member's key named yet (a gauge) */
+  uint64_t conns_proving;               /* a key named, not proved yet (a gauge) */
+  uint64_t conns_active;                /* the key proved: members' connections (a gauge) */
+  uint64_t conns_evicted;               /* pending ones closed to make room */
   uint64_t handshakes_failed;           /* Noise handshakes that failed or timed out */
   uint64_t envelopes_spooled;           /* sends stored and acked */
   uint64_t envelopes_duplicate;         /* sends acked again as duplicates */
   uint64_t envelopes_delivered;         /* envelopes acked by their recipient and deleted */
+  uint64_t envelopes_refused;           /* envelopes their recipient refused (deleted) */
   uint64_t envelopes_expired;           /* envelopes deleted by expiry */
   uint64_t write_queue_bytes;           /* bytes queued for writing, all connections */
   uint64_t write_queue_peak;            /* the most write_queue_bytes has been */

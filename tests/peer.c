@@ -64,6 +64,25 @@ int tp_tcp_connect(uint16_t port) {
   return tp_tcp_connect_addr("127.0.0.1", port);
 }
 
+int tp_tcp_connect_from(const char *src, const char *ip, uint16_t port) {
+  struct sockaddr_in from, to;
+  int fd, one = 1;
+  memset(&from, 0, sizeof from);
+  memset(&to, 0, sizeof to);
+  from.sin_family = to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  if (inet_pton(AF_INET, src, &from.sin_addr) != 1 || inet_pton(AF_INET, ip, &to.sin_addr) != 1)
+    return -1;
+  if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) return -1;
+  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+      connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+    close(fd);
+    return -1;
+  }
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
 uint16_t tp_free_port(void) {
   struct sockaddr_in sa;
   socklen_t len = sizeof sa;
@@ -227,6 +246,13 @@ int tp_connect_at(tp_peer *p, const char *ip, uint16_t port, const rp__identity 
   }
   p->welcome = m;
   p->welcome.u.welcome.member.p = p->member; /* the received text is not kept */
+  /* The proof of the key: a first message at once, whatever the test does next. */
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_PING;
+  randombytes_buf(&p->proof_nonce, sizeof p->proof_nonce);
+  m.u.ping.nonce = p->proof_nonce;
+  p->proof_pending = 1;
+  if ((rc = tp_send(p, &m)) != 0) goto fail;
   return 0;
 fail:
   tp_close(p);
@@ -299,6 +325,10 @@ int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
   for (;;) {
     if ((rc = next_event(p, &ev, deadline)) != 0) return rc;
     if (ev.type != RP__CHAN_EV_MSG) continue;
+    if (ev.msg.type == RP__T_PONG && p->proof_pending && ev.msg.u.pong.nonce == p->proof_nonce) {
+      p->proof_pending = 0; /* the answer to our proof of the key */
+      continue;
+    }
     if (ev.msg.type != RP__T_PING) break;
     {
       rp__tmsg pong;
@@ -453,6 +483,11 @@ int tp_relay_write_config(tp_relay *f, const char *limits) {
 
 int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
                   const char *limits) {
+  return tp_relay_init_kinds(f, tag, ids, NULL, n, limits);
+}
+
+int tp_relay_init_kinds(tp_relay *f, const char *tag, const char *const *ids,
+                        const int *kinds, size_t n, const char *limits) {
   uint8_t key[RP_KEYFILE_MAX];
   char path[700], code[8];
   size_t klen = 0;
@@ -474,9 +509,10 @@ int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n
   for (size_t i = 0; i < n; i++) {
     if ((rc = rp__identity_generate(ids[i], &f->members[i])) != 0) return rc;
     f->nmembers++;
+    int kind = kinds != NULL ? kinds[i] : i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY;
     snprintf(code, sizeof code, "%03u", (unsigned)(101 + i));
-    if ((rc = add_member(f, f->members[i], i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY,
-                         i == 0 ? NULL : code)) != 0)
+    if ((rc = add_member(f, f->members[i], kind,
+                         kind == RP_MEMBER_MUNICIPALITY ? code : NULL)) != 0)
       return rc;
   }
   if ((rc = write_roster(f)) != 0) return rc;
@@ -644,9 +680,14 @@ int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]) {
 }
 
 int tp_delivered(tp_peer *p, const rp__tmsg *item) {
+  return tp_delivered_refused(p, item, 0);
+}
+
+int tp_delivered_refused(tp_peer *p, const rp__tmsg *item, uint64_t code) {
   rp__tmsg m;
   int rc = 0;
   memset(&m, 0, sizeof m);
+  m.u.delivered.refused = code;
   m.type = RP__T_DELIVERED;
   if (item->type == RP__T_EXPIRED) {
     memcpy(m.u.delivered.msg_id, item->u.expired.msg_id, RP_MSG_ID_BYTES);

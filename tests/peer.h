@@ -32,6 +32,10 @@ int tp_tcp_connect_addr(const char *ip, uint16_t port);
 /* Connect to 127.0.0.1:port. Returns the socket, or -1. */
 int tp_tcp_connect(uint16_t port);
 
+/* Connect from the local IPv4 address `src` (any 127.0.0.0/8 address works on
+ * loopback) to ip:port. Returns the socket, or -1. */
+int tp_tcp_connect_from(const char *src, const char *ip, uint16_t port);
+
 /* Write all n bytes (blocking). 0 or RP_EIO / RP_ECLOSED. */
 int tp_write_all(int fd, const void *p, size_t n);
 
@@ -64,11 +68,16 @@ typedef struct tp_peer {
   size_t in_off, in_len;
   rp__tmsg welcome;
   char member[RP_MEMBER_ID_MAX + 1];
+  /* The PING that tp_connect_at sends as the proof of the key (PROTOCOL.md 4.3); its
+   * PONG is skipped by tp_recv. */
+  uint64_t proof_nonce;
+  int proof_pending;
 } tp_peer;
 
 /* Connect to ip:port (see tp_tcp_connect_addr), run the Noise_IK handshake as `me`
- * against the relay's transport key and read WELCOME (kept in p->welcome). 0, or an
- * error with the socket closed. */
+ * against the relay's transport key, read WELCOME (kept in p->welcome) and prove the
+ * key at once with a PING, as every client must (PROTOCOL.md 4.3); tp_recv skips its
+ * PONG. 0, or an error with the socket closed. */
 int tp_connect_at(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
                   const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms);
 
@@ -77,7 +86,8 @@ int tp_connect(tp_peer *p, uint16_t port, const rp__identity *me,
                const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms);
 
 /* The handshake only, to ip:port: message 1 (length prefix included) is written to
- * *msg1 (caller frees), if not NULL, so a test can replay it. */
+ * *msg1 (caller frees), if not NULL, so a test can replay it. Nothing is sent after it:
+ * the connection stays pending at the relay until the caller sends something. */
 int tp_connect_at_ex(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
                      const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
                      uint8_t **msg1, size_t *msg1_len);
@@ -124,6 +134,10 @@ int tp_deliver_msg_id(const rp__tmsg *m, uint8_t id[RP_MSG_ID_BYTES]);
 /* Acknowledge a DELIVER or an EXPIRED notice with DELIVERED. */
 int tp_delivered(tp_peer *p, const rp__tmsg *item);
 
+/* Answer a DELIVER or an EXPIRED notice with DELIVERED "refused" = code (a positive
+ * RP_E code): the recipient cannot accept it. */
+int tp_delivered_refused(tp_peer *p, const rp__tmsg *item, uint64_t code);
+
 /* ---- envelopes the relay accepts (a header and random bytes of the class size) ---- */
 
 /* Build an envelope container: header with msg_id, sender, recipient, created, expires,
@@ -159,6 +173,11 @@ typedef struct tp_relay {
  * given extra INI lines for [limits] (may be NULL). Picks a free port. */
 int tp_relay_init(tp_relay *f, const char *tag, const char *const *ids, size_t n,
                   const char *limits);
+
+/* tp_relay_init with the members' kinds given (RP_MEMBER_TEAM or
+ * RP_MEMBER_MUNICIPALITY each); kinds NULL is tp_relay_init's choice. */
+int tp_relay_init_kinds(tp_relay *f, const char *tag, const char *const *ids,
+                        const int *kinds, size_t n, const char *limits);
 
 /* Write the config again with other [limits] lines (for SIGHUP tests). */
 int tp_relay_write_config(tp_relay *f, const char *limits);

@@ -137,15 +137,22 @@ static int collect(void *data, const char *msg_id, const char *kind, const char 
   return 0;
 }
 
+/* The steps in the order a message goes through them (the numbers are not that order:
+ * auto_replied, the inbox's automatic out-of-hours reply, came later). */
+static const int status_order[] = {RP_STATUS_QUEUED,       RP_STATUS_RELAYED,
+                                   RP_STATUS_DELIVERED,    RP_STATUS_AUTO_REPLIED,
+                                   RP_STATUS_OPENED,       RP_STATUS_ANSWERED,
+                                   RP_STATUS_EXPIRED,      RP_STATUS_FAILED};
+
 static void print_status_row(rp_client *c, const outbox_row *r) {
   int st = 0, err = 0;
   char t[32];
   rp_status(c, r->id, &st, &err);
-  printf("%-32s %-20s %-14s %-10s", r->id, r->kind, r->to, rp_status_name(st));
-  for (int s = RP_STATUS_QUEUED; s <= RP_STATUS_FAILED; s++) {
+  printf("%-32s %-20s %-14s %-12s", r->id, r->kind, r->to, rp_status_name(st));
+  for (size_t i = 0; i < sizeof status_order / sizeof *status_order; i++) {
     uint64_t when = 0;
-    if (rp_status_time(c, r->id, s, &when) == 0 && when != 0)
-      printf(" %s %s", rp_status_name(s), tl_time_text(when, t, sizeof t));
+    if (rp_status_time(c, r->id, status_order[i], &when) == 0 && when != 0)
+      printf(" %s %s", rp_status_name(status_order[i]), tl_time_text(when, t, sizeof t));
   }
   if (err != 0) printf(" (%s)", rp_strerror(err));
   printf("\n");
@@ -165,7 +172,7 @@ int tl_cmd_status(int argc, char **argv) {
     return tl_fail("out of memory");
   }
   rp_outbox_foreach(c, collect, &l);
-  printf("%-32s %-20s %-14s %-10s %s\n", "MSGID", "KIND", "TO", "STATE", "TIMES");
+  printf("%-32s %-20s %-14s %-12s %s\n", "MSGID", "KIND", "TO", "STATE", "TIMES");
   for (size_t i = 0; i < l.n; i++) print_status_row(c, &l.rows[i]);
   rc = prefix != NULL && l.n == 0 ? tl_fail("no sent message with id %s", prefix) : TL_OK;
   free(l.rows);

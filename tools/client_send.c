@@ -131,7 +131,9 @@ static int from_file(const char *path, rp_msg **out) {
 
 /* sender_org is this member's municipality code from the verified roster; --org may
  * name it too (a check for scripts), but never another municipality. The roster's code
- * replaces whatever a request file says. */
+ * replaces whatever a request file says. Only a request, a plan review and a
+ * registration carry sender_org; every other kind (a follow_up answering the team's
+ * questions, a closure...) names its sender through the signed envelope alone. */
 static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
   char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   const char *me = rp_client_member_id(c);
@@ -141,8 +143,8 @@ static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
     return tl_fail("--org %s does not match the roster: member %s is municipality %s. "
                    "Nothing was stored or sent",
                    a->org, me, org);
-  if ((rc = rp_msg_set_text(m, "sender_org", org)) != 0)
-    return tl_fail("request field 'sender_org': %s", rp_strerror(rc));
+  if ((rc = rp_msg_set_text(m, "sender_org", org)) != 0 && rc != RP_ENOTFOUND)
+    return tl_fail("%s field 'sender_org': %s", rp_msg_kind(m), rp_strerror(rc));
   return TL_OK;
 }
 
@@ -154,6 +156,10 @@ static int send_fail(rp_msg *m, int rc) {
                    "requests are anonymous or pseudonymous, never identified by CPR. "
                    "Nothing was stored or sent",
                    field ? field : "?", rp_msg_error_offset(m));
+  /* The library's sentence names the field and, for the rules a caseworker meets
+   * (a request put into a thread, another municipality's code), what to do. */
+  if (rp_msg_error_text(m) != NULL)
+    return tl_fail("not sent: %s. Nothing was stored or sent", rp_msg_error_text(m));
   return tl_fail("not sent: %s%s%s", rp_strerror(rc), field ? ": field " : "",
                  field ? field : "");
 }

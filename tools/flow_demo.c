@@ -53,12 +53,22 @@ static int wait_connected(flow *f, rp_client *c, const char *who) {
   return 0;
 }
 
+/* A status's place among the steps a request goes through, 0 for the final failures
+ * (the numbers are not that order: auto_replied came later). */
+static int step(int st) {
+  static const int order[] = {RP_STATUS_QUEUED,       RP_STATUS_RELAYED, RP_STATUS_DELIVERED,
+                              RP_STATUS_AUTO_REPLIED, RP_STATUS_OPENED,  RP_STATUS_ANSWERED};
+  for (size_t k = 0; k < sizeof order / sizeof *order; k++)
+    if (order[k] == st) return (int)k + 1;
+  return 0;
+}
+
 int fl_wait_status(flow *f, int i, int status) {
   uint64_t deadline = tl_mono_ms() + (uint64_t)f->d->timeout_ms;
   const char *id = f->req_id[i];
   int st = 0;
-  while (rp_status(f->muni[i], id, &st, NULL) != 0 || st < status || st > RP_STATUS_ANSWERED) {
-    if (tl_mono_ms() > deadline || st > RP_STATUS_ANSWERED)
+  while (rp_status(f->muni[i], id, &st, NULL) != 0 || step(st) < step(status)) {
+    if (tl_mono_ms() > deadline || (st != 0 && step(st) == 0))
       return dm_fail(f->d, f->d->munis[i].id, "message %.8s is '%s', expected '%s'", id,
                      rp_status_name(st), rp_status_name(status));
     nap();

@@ -175,6 +175,14 @@ static void test_cpr_refused_nothing_stored(void **state) {
   assert_int_equal(rp_msg_new("reply", &m), 0);
   assert_int_equal(rp_send(muni, m, id), RP_EKIND); /* a municipality sends no reply */
   rp_msg_free(m);
+  /* A request starts its own thread (PROTOCOL.md 6.6): one put into a thread is refused
+   * with a sentence that says so, not sent to be refused by the team. */
+  assert_non_null(m = cl_request("I en anden tråd"));
+  assert_int_equal(rp_msg_set_thread(m, "0f0e0d0c0b0a09080706050403020100"), 0);
+  assert_int_equal(rp_send(muni, m, id), RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "thread_id");
+  assert_non_null(strstr(rp_msg_error_text(m), "starts its own thread"));
+  rp_msg_free(m);
   assert_int_equal(cl_outbox_count(muni), 0);
   rp_client_free(muni);
   tp_relay_free(&f);

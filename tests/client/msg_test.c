@@ -152,9 +152,23 @@ static void test_encode(void **state) {
                       back->p.u.request.question.n);
   assert_int_equal(back->p.u.request.citizen.under_18, true);
   memcpy(first, back->p.msg_id, RP_MSG_ID_BYTES);
-  /* A second encode is a new message; a set thread is kept. */
+  /* A request starts its own thread (PROTOCOL.md 6.6): a thread set on it is refused,
+   * with the field and a sentence saying so, not silently dropped. */
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  assert_null(rp_msg_error_text(m));
+  assert_int_equal(rp_msg_encode(m, &buf2, &len2), RP_EINVAL);
+  assert_null(buf2);
+  assert_string_equal(rp_msg_error_field(m), "thread_id");
+  assert_non_null(rp_msg_error_text(m));
+  assert_non_null(strstr(rp_msg_error_text(m), "starts its own thread"));
+  rp_msg_free(m);
+  /* A follow-up keeps a set thread; a second encode is a new message. */
+  assert_int_equal(rp_msg_new("follow_up", &m), 0);
+  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", thread), 0);
+  assert_int_equal(rp_msg_set_text(m, "text", "FIKTIV: mere at vide"), 0);
   assert_int_equal(rp_msg_set_thread(m, thread), 0);
   assert_int_equal(rp_msg_encode(m, &buf2, &len2), 0);
+  assert_null(rp_msg_error_text(m));
   rp_msg_free(back);
   back = NULL;
   assert_int_equal(rp_msg_from_msgpack(buf2, len2, &back, &where), 0);
@@ -164,6 +178,17 @@ static void test_encode(void **state) {
   rp_free(buf2);
   rp_free(buf);
   rp_msg_free(back);
+  rp_msg_free(m);
+  /* So does a plan review, checked before its other rules. */
+  assert_int_equal(rp_msg_new("plan_review", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  assert_int_equal(rp_msg_encode(m, &buf2, &len2), RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "thread_id");
+  rp_msg_free(m);
+  /* A setter's failure has a text too, naming the field. */
+  assert_int_equal(rp_msg_new("request", &m), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "snart"), RP_EENUM);
+  assert_string_equal(rp_msg_error_text(m), "urgency: unknown enumeration value");
   rp_msg_free(m);
 
   /* A CPR number is refused, naming the field and the byte where it starts. */
@@ -191,11 +216,44 @@ static void test_encode(void **state) {
   rp_msg_free(m);
 }
 
+
+/* The inbox marks its automatic out-of-hours reply; the builder and JSON carry it. */
+static void test_reply_automatic(void **state) {
+  static const char json[] =
+      "{\"kind\":\"reply\",\"in_reply_to\":\"000102030405060708090a0b0c0d0e0f\","
+      "\"advisor\":{\"role\":\"raadgiver\",\"id\":\"vagt\"},"
+      "\"advice\":\"Ring 112 ved fare.\",\"reporting_duty\":false,\"automatic\":true}";
+  rp_msg *m = NULL, *back = NULL;
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  const char *where = NULL;
+  (void)state;
+  assert_int_equal(rp_msg_from_json(json, strlen(json), &m, &where), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &back, &where), 0);
+  assert_true(back->p.u.reply.automatic);
+  rp_free(buf);
+  rp_msg_free(back);
+  /* Off again through the setter: an advisor's reply; "automatic" is left out. */
+  assert_int_equal(rp_msg_set_bool(m, "automatic", 0), 0);
+  assert_int_equal(rp_msg_encode(m, &buf, &len), 0);
+  assert_int_equal(rp_msg_from_msgpack(buf, len, &back, &where), 0);
+  assert_false(back->p.u.reply.automatic);
+  rp_free(buf);
+  rp_msg_free(back);
+  rp_msg_free(m);
+  /* Only a reply has it. */
+  assert_int_equal(rp_msg_new("follow_up", &m), 0);
+  assert_int_equal(rp_msg_set_bool(m, "automatic", 1), RP_ENOTFOUND);
+  rp_msg_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_types_and_limits),
       cmocka_unit_test(test_json_and_msgpack),
       cmocka_unit_test(test_encode),
+      cmocka_unit_test(test_reply_automatic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The client's SQLite store on real files: modes, outbox statuses, inbox dedupe. */
+/* The client's SQLite store on real files: modes, outbox statuses and their ranks,
+ * inbox dedupe, and the migration of an older outbox. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "rejsepost.h"
 #include "store.h"
@@ -167,11 +169,120 @@ static void test_inbox_dedupe_and_handled(void **state) {
   tu_rmtree(dir);
 }
 
+/* auto_replied ranks between delivered and opened: an automatic reply never moves a
+ * status back, and an advisor opening or answering moves it on. */
+static void test_auto_replied_rank(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_out o, got;
+  uint8_t env[2] = {1, 2};
+  int changed = 0;
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  out_row(&o, 1, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_RELAYED, 0, 2000, NULL), 0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_AUTO_REPLIED, 0, 3000, &changed), 0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_AUTO_REPLIED);
+  assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], 3000);
+  assert_int_equal(got.times[RP_STATUS_DELIVERED], 3000); /* a reply implies delivery */
+  /* Delivered (the receipt, late) is no step forward from auto_replied. */
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_DELIVERED, 0, 3500, &changed), 0);
+  assert_int_equal(changed, 0);
+  /* Failure or expiry cannot follow a reply. */
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_FAILED, RP_EAUTH, 3600, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_OPENED, 0, 4000, &changed),
+                   0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_AUTO_REPLIED, 0, 4500, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_ANSWERED, 0, 5000, &changed), 0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_ANSWERED);
+  assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], 3000);
+  /* Answered first, the automatic reply after (it crossed on the way): still answered,
+   * and the automatic reply gets its time. */
+  out_row(&o, 2, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_ANSWERED, 0, 6000, NULL),
+                   0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_AUTO_REPLIED, 0, 7000, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_ANSWERED);
+  assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], 7000);
+  assert_string_equal(rp_status_name(RP_STATUS_AUTO_REPLIED), "auto_replied");
+  assert_string_equal(rp_status_name(RP_STATUS_AUTO_REPLIED + 1), "unknown");
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
+/* An outbox written by the previous version (one time column per status, t1..t7) is
+ * migrated on open: its rows and times stay, and auto_replied has a column. */
+static void test_old_outbox_migrated(void **state) {
+  static const char *const old_schema =
+      "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+      "CREATE TABLE outbox("
+      " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
+      " ref_id BLOB, kind INTEGER NOT NULL, urgency INTEGER NOT NULL,"
+      " receipt INTEGER NOT NULL, recipient TEXT NOT NULL, envelope BLOB NOT NULL,"
+      " status INTEGER NOT NULL, error INTEGER NOT NULL DEFAULT 0,"
+      " t1 INTEGER, t2 INTEGER, t3 INTEGER, t4 INTEGER, t5 INTEGER, t6 INTEGER,"
+      " t7 INTEGER);"
+      "CREATE INDEX outbox_status ON outbox(status, id);"
+      "CREATE TABLE inbox("
+      " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
+      " ref_id BLOB, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
+      " envelope BLOB NOT NULL, stored_at INTEGER NOT NULL,"
+      " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER);"
+      "INSERT INTO outbox(msg_id, thread_id, kind, urgency, receipt, recipient, envelope,"
+      " status, t1, t2, t3) VALUES(x'03030303030303030303030303030303',"
+      " x'03030303030303030303030303030303', 1, 1, 0, 'team', x'00', 3, 100, 200, 300);";
+  const char *dir = tu_tmpdir("cl-store");
+  char path[600];
+  sqlite3 *db = NULL;
+  rp__store *st = NULL;
+  rp__store_out got;
+  uint8_t id[RP_MSG_ID_BYTES];
+  int changed = 0;
+  (void)state;
+  snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, old_schema, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  for (int round = 0; round < 2; round++) { /* the second open finds it done */
+    assert_int_equal(rp__store_open(dir, &st), 0);
+    memset(id, 3, sizeof id);
+    assert_int_equal(rp__store_out_get(st, id, 0, &got), 0);
+    assert_int_equal(got.status, round == 0 ? RP_STATUS_DELIVERED : RP_STATUS_AUTO_REPLIED);
+    assert_int_equal(got.times[RP_STATUS_QUEUED], 100);
+    assert_int_equal(got.times[RP_STATUS_DELIVERED], 300);
+    assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], round == 0 ? 0 : 400);
+    assert_int_equal(rp__store_out_status(st, id, RP_STATUS_AUTO_REPLIED, 0, 400, &changed),
+                     0);
+    assert_int_equal(changed, round == 0);
+    rp__store_close(st);
+  }
+  tu_rmtree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_mode_and_meta),
       cmocka_unit_test(test_outbox_status_rules),
       cmocka_unit_test(test_inbox_dedupe_and_handled),
+      cmocka_unit_test(test_auto_replied_rank),
+      cmocka_unit_test(test_old_outbox_migrated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,11 @@ static void test_limit_ranges(void **state) {
       {"window", RP__CFG_WINDOW_MIN, RP__CFG_WINDOW_MAX, 0},
       {"max_connections", RP__CFG_CONNS_MIN, RP__CFG_CONNS_MAX, 0},
       {"max_connections_per_member", RP__CFG_MEMBER_CONNS_MIN, RP__CFG_MEMBER_CONNS_MAX, 0},
+      {"max_pending", RP__CFG_PENDING_MIN, RP__CFG_PENDING_MAX, 0},
+      {"max_pending_per_address", RP__CFG_PENDING_ADDR_MIN, RP__CFG_PENDING_ADDR_MAX, 0},
+      {"max_proving_per_member", RP__CFG_PROVING_MIN, RP__CFG_PROVING_MAX, 0},
+      {"spool_sender_share", RP__CFG_SENDER_SHARE_MIN, RP__CFG_SENDER_SHARE_MAX, 0},
+      {"frame_timeout", RP__CFG_FRAME_TIMEOUT_MIN, RP__CFG_FRAME_TIMEOUT_MAX, 1},
       {"spool_recipient_bytes", RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, 0},
       {"spool_total_bytes", RP__CFG_TOTAL_BYTES_MIN, RP__CFG_TOTAL_BYTES_MAX, 0},
       {"handshake_timeout", RP__CFG_HANDSHAKE_MIN, RP__CFG_HANDSHAKE_MAX, 1},
@@ -270,6 +275,12 @@ static void test_cross_checks(void **state) {
       {"[limits]\nmax_connections = 2\nmax_connections_per_member = 3\n",
        "limits.max_connections_per_member (3) must not be larger than "
        "limits.max_connections"},
+      {"[limits]\nenvelope_max = 1M\nspool_recipient_bytes = 1M\nspool_sender_share = 99\n",
+       "limits.envelope_max (1M) must not be larger than one sender's share of a "
+       "recipient's spool (limits.spool_sender_share 99% of limits.spool_recipient_bytes "
+       "1M)"},
+      {"[limits]\nmax_pending = 10\nmax_pending_per_address = 11\n",
+       "limits.max_pending_per_address (11) must not be larger than limits.max_pending (10)"},
       {"[limits]\nping_interval = 5m\nidle_timeout = 5m\n",
        "limits.ping_interval (5m) must be shorter than limits.idle_timeout (5m)"},
       {"[limits]\nexpiry_default = 2d\nexpiry_max = 1d\n",
@@ -386,6 +397,8 @@ static void test_help(void **state) {
       "--version", "relay.listen", "relay.state_dir", "relay.spool_file", "relay.key_file",
       "relay.roster_file", "relay.admin_key", "relay.admin_key_file", "limits.frame_max",
       "limits.envelope_max", "limits.max_connections", "limits.max_connections_per_member",
+      "limits.max_pending", "limits.max_pending_per_address",
+      "limits.max_proving_per_member", "limits.spool_sender_share", "limits.frame_timeout",
       "limits.spool_recipient_bytes", "limits.spool_total_bytes", "limits.handshake_timeout",
       "limits.idle_timeout", "limits.ping_interval", "limits.expiry_default",
       "limits.expiry_max", "limits.commit_batch_max", "limits.commit_batch_bytes", "log.level", "HUP",

@@ -31,7 +31,8 @@ static int setup(void **state) {
   world *w = calloc(1, sizeof *w);
   rp__tmsg m;
   if (tp_relay_init(&w->f, "relay-hostile", ids, 3,
-                    "handshake_timeout = 300ms\nidle_timeout = 2s\nping_interval = 1s\n") != 0 ||
+                    "handshake_timeout = 300ms\nidle_timeout = 2s\nping_interval = 1s\n"
+                    "frame_timeout = 500ms\n") != 0 ||
       tp_relay_start(&w->f) != 0 || tp_relay_connect(&w->f, &w->good, "k101") != 0 ||
       tp_relay_connect(&w->f, &w->team, "team") != 0)
     return -1;
@@ -77,19 +78,6 @@ static void still_works(world *w) {
     m.u.delivered.seq = d.u.deliver.seq;
     assert_int_equal(tp_send(&w->team, &m), 0);
   }
-}
-
-/* Keep the good clients alive (they answer the relay's PINGs while they read) until fd
- * is closed by the relay or timeout_ms pass. 0 when closed. */
-static int closed_while_pumping(world *w, int fd, int timeout_ms) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
-  rp__tmsg m;
-  while (tp_now_ms() < deadline) {
-    if (tp_wait_closed(fd, 50, NULL) == 0) return 0;
-    if (tp_recv(&w->good, &m, 1) != RP_ETIMEDOUT) return -1;
-    if (tp_recv(&w->team, &m, 1) != RP_ETIMEDOUT) return -1;
-  }
-  return RP_ETIMEDOUT;
 }
 
 /* A raw connection that sends `bytes` and must be closed with nothing answered. */
@@ -150,12 +138,49 @@ static void test_bad_length_prefixes(void **state) {
   bye_then_closed(&p, RP_EMALFORMED);
   tp_close(&p);
   still_works(w);
-  /* ...and a frame that never completes ends at the idle deadline (2 s here). */
+  /* ...and a frame that never completes ends at the frame deadline (500 ms here), with
+   * BYE error ETIMEDOUT, not at the idle deadline (BYE idle). */
   assert_int_equal(tp_relay_connect(&w->f, &p, "k102"), 0);
   assert_int_equal(tp_write_all(p.fd, big, sizeof big), 0);
-  assert_int_equal(closed_while_pumping(w, p.fd, 6000), 0);
+  bye_then_closed(&p, RP_ETIMEDOUT);
   tp_close(&p);
+  assert_int_equal(tp_relay_wait_log(&w->f, "frame_timeout", 5000, 1), 0);
   still_works(w);
+}
+
+/* The frame deadline during the handshake, where the handshake deadline is far away:
+ * half a message 1, and a message 1 that trickles in a byte at a time, are both closed
+ * without a word at the frame deadline (1 s), long before the 30 s of the handshake. */
+static void test_half_frame_in_handshake(void **state) {
+  tp_relay f;
+  uint8_t part[12] = {0, 96};
+  size_t got = 1;
+  int fd;
+  (void)state;
+
+  assert_int_equal(tp_relay_init(&f, "relay-frame", ids, 3,
+                                 "handshake_timeout = 30s\nframe_timeout = 1s\n"),
+                   0);
+  assert_int_equal(tp_relay_start(&f), 0);
+  fd = tp_tcp_connect(f.port);
+  assert_true(fd >= 0);
+  assert_int_equal(tp_write_all(fd, part, sizeof part), 0);
+  assert_int_equal(tp_wait_closed(fd, 10000, &got), 0);
+  assert_int_equal(got, 0);
+  close(fd);
+  fd = tp_tcp_connect(f.port);
+  assert_true(fd >= 0);
+  /* Four bytes a second: never idle, never complete. A write after the relay closed
+   * may fail; the loop ends when the close is seen. */
+  for (int i = 0; i < 40 && tp_wait_closed(fd, 0, NULL) == RP_ETIMEDOUT; i++) {
+    (void)tp_write_all(fd, part + (i % 2), 1);
+    usleep(250000);
+  }
+  assert_int_equal(tp_wait_closed(fd, 1000, &got), 0);
+  close(fd);
+  assert_int_equal(tp_relay_log_count(&f, "frame_timeout"), 2);
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  tp_relay_free(&f);
 }
 
 static void test_garbage_msgpack(void **state) {
@@ -305,7 +330,7 @@ int main(void) {
       cmocka_unit_test(test_not_a_handshake),    cmocka_unit_test(test_stalled_handshake),
       cmocka_unit_test(test_bad_length_prefixes), cmocka_unit_test(test_garbage_msgpack),
       cmocka_unit_test(test_wrong_state),        cmocka_unit_test(test_replayed_handshake),
-      cmocka_unit_test(test_flipped_bit),
+      cmocka_unit_test(test_flipped_bit),        cmocka_unit_test(test_half_frame_in_handshake),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -338,6 +338,12 @@ static int run_relayd(char *const argv[], char *err, size_t errlen) {
   while (got + 1 < errlen && (n = read(pfd[0], err + got, errlen - 1 - got)) > 0)
     got += (size_t)n;
   err[got] = '\0';
+  /* Read the rest too, so that a long text (the help) never meets a closed pipe. */
+  {
+    char drain[4096];
+    while (read(pfd[0], drain, sizeof drain) > 0) {
+    }
+  }
   close(pfd[0]);
   waitpid(pid, &st, 0);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;

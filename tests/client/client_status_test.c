@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Statuses of sent messages through the real relay: the inbox's automatic
+ * out-of-hours reply makes a request "auto_replied", not "answered" (PROTOCOL.md 7.4);
+ * an advisor's reply later makes it answered, and an automatic reply never moves a
+ * status back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cl_fixture.h"
+
+/* Waits until msg_id's status is exactly `want`. */
+static int wait_exact(rp_client *c, const char *id, int want) {
+  uint64_t end = tp_now_ms() + 10000;
+  int st = 0;
+  while (tp_now_ms() < end) {
+    if (rp_status(c, id, &st, NULL) == 0 && st == want) return 0;
+    usleep(10000);
+  }
+  fprintf(stderr, "%s: status %s, want %s\n", id, rp_status_name(st), rp_status_name(want));
+  return RP_ETIMEDOUT;
+}
+
+/* The team replies to req, automatically or as an advisor; the municipality reads it. */
+static void reply(rp_client *team, rp_client *muni, const char *req, int automatic) {
+  rp_received *r = NULL;
+  rp_msg *m;
+  char id[RP_ID_STRLEN];
+  int got = -1;
+  assert_non_null(m = cl_reply(req, automatic ? "Uden for åbningstid: ring 112 ved fare."
+                                              : "Lav en sikkerhedsplan."));
+  if (automatic) assert_int_equal(rp_msg_set_bool(m, "automatic", 1), 0);
+  assert_int_equal(rp_send(team, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(cl_wait_inbox(muni, &r, 10000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  assert_int_equal(rp_received_get_bool(r, "automatic", &got), 0);
+  assert_int_equal(got, automatic);
+  assert_int_equal(rp_inbox_mark_handled(muni, id), 0);
+  rp_received_free(r);
+}
+
+static void test_auto_reply_then_answer(void **state) {
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp_msg *m;
+  char req[RP_ID_STRLEN], req2[RP_ID_STRLEN];
+  uint64_t t_d = 0, t_auto = 0, t_a = 0;
+  int st = 0;
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-autoreply"), 0);
+  assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  assert_non_null(m = cl_request("Pigen skal rejse i aften"));
+  assert_int_equal(rp_msg_set_text(m, "sender_org", ""), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "akut"), 0);
+  assert_int_equal(rp_send(muni, m, req), 0);
+  assert_int_equal(rp_send(muni, m, req2), 0);
+  rp_msg_free(m);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
+    assert_int_equal(rp_inbox_mark_handled(team, rp_received_msg_id(r)), 0);
+    rp_received_free(r);
+  }
+  assert_int_equal(wait_exact(muni, req, RP_STATUS_DELIVERED), 0);
+
+  /* The automatic reply: auto_replied, with its time; no advisor has answered. */
+  reply(team, muni, req, 1);
+  assert_int_equal(wait_exact(muni, req, RP_STATUS_AUTO_REPLIED), 0);
+  assert_string_equal(rp_status_name(RP_STATUS_AUTO_REPLIED), "auto_replied");
+  assert_int_equal(rp_status_time(muni, req, RP_STATUS_AUTO_REPLIED, &t_auto), 0);
+  assert_int_equal(rp_status_time(muni, req, RP_STATUS_DELIVERED, &t_d), 0);
+  assert_true(t_d > 0 && t_d <= t_auto);
+  assert_int_equal(rp_status_time(muni, req, RP_STATUS_ANSWERED, &t_a), 0);
+  assert_int_equal(t_a, 0);
+  /* An advisor opens it and answers: opened, then answered. */
+  assert_int_equal(rp_send_opened(team, req), 0);
+  assert_int_equal(wait_exact(muni, req, RP_STATUS_OPENED), 0);
+  reply(team, muni, req, 0);
+  assert_int_equal(wait_exact(muni, req, RP_STATUS_ANSWERED), 0);
+  assert_int_equal(rp_status_time(muni, req, RP_STATUS_ANSWERED, &t_a), 0);
+  assert_true(t_a >= t_auto);
+  /* A late automatic reply (it crossed the advisor's) moves nothing back. */
+  reply(team, muni, req, 1);
+  assert_int_equal(rp_status(muni, req, &st, NULL), 0);
+  assert_int_equal(st, RP_STATUS_ANSWERED);
+  /* The other request: answered by an advisor, then an automatic reply: answered. */
+  reply(team, muni, req2, 0);
+  assert_int_equal(wait_exact(muni, req2, RP_STATUS_ANSWERED), 0);
+  reply(team, muni, req2, 1);
+  assert_int_equal(rp_status(muni, req2, &st, NULL), 0);
+  assert_int_equal(st, RP_STATUS_ANSWERED);
+  assert_int_equal(rp_status_time(muni, req2, RP_STATUS_AUTO_REPLIED, &t_auto), 0);
+  assert_true(t_auto > 0);
+  rp_client_free(muni);
+  rp_client_free(team);
+  tp_relay_free(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_auto_reply_then_answer),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The municipality's command line against a real relay: `rejsepost setup`, `send` of a
+ * request, then the team (the test peer, sealing real envelopes) asks for more
+ * information and the municipality answers with a follow_up from a file through
+ * `rejsepost send --file`. Before that, the team's automatic out-of-hours reply shows as
+ * auto_replied in `rejsepost status`, not answered. A build without the client library
+ * skips.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "envelope.h"
+#include "keyfile.h"
+#include "payload.h"
+#include "peer.h"
+#include "run.h"
+
+#define TEAM "team"
+#define MUNI "m1"
+
+static void ok(tt_result r) {
+  if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
+  assert_int_equal(r.status, 0);
+  tt_result_free(&r);
+}
+
+static void write_key(const char *path, const rp__identity *id, int plain) {
+  uint8_t buf[RP_KEYFILE_MAX];
+  size_t len = 0;
+  assert_int_equal(plain ? rp__keyfile_encode_plain(id, buf, sizeof buf, &len)
+                         : rp__keyfile_encode_public(id, buf, sizeof buf, &len),
+                   0);
+  assert_int_equal(rp__keyfile_write(path, buf, len, 1), 0);
+  sodium_memzero(buf, sizeof buf);
+}
+
+/* Seals payload p from the team to m1 and sends it through the peer (ACK awaited). */
+static void team_send(tp_relay *f, tp_peer *peer, rp__payload *p) {
+  uint8_t *pt = malloc(RP_PAYLOAD_MAX), *env = NULL;
+  size_t plen = 0, len = 0;
+  rp__seal_args a;
+  rp__tmsg m;
+  assert_non_null(pt);
+  rp__envelope_new_id(p->msg_id);
+  p->created = tp_unix_ms();
+  assert_int_equal(rp__payload_encode(p, pt, RP_PAYLOAD_MAX, &plen, NULL), 0);
+  memset(&a, 0, sizeof a);
+  memcpy(a.msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  a.created = p->created;
+  a.expires = a.created + 3600u * 1000u;
+  a.urgency = RP__URG_NORMAL;
+  assert_int_equal(rp__envelope_seal(tp_member(f, TEAM),
+                                     rp__roster_find_id(f->roster, MUNI), &a, pt, plen,
+                                     &env, &len),
+                   0);
+  free(pt);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_SEND;
+  m.u.send.envelope.p = env;
+  m.u.send.envelope.n = (uint32_t)len;
+  assert_int_equal(tp_send(peer, &m), 0);
+  assert_int_equal(tp_recv_type(peer, RP__T_ACK, &m, 5000, NULL), 0);
+  free(env);
+}
+
+/* The team receives until a payload of `kind` from m1 arrives (acknowledging every
+ * item); *p borrows from *pt, the caller's (sodium_free). */
+static void team_receive(tp_relay *f, tp_peer *peer, uint64_t kind, rp__payload *p,
+                         rp__opened *op) {
+  uint64_t end = tp_now_ms() + 15000;
+  rp__tmsg m;
+  while (tp_now_ms() < end) {
+    if (tp_recv(peer, &m, 1000) != 0) continue;
+    if (m.type != RP__T_DELIVER) continue;
+    assert_int_equal(rp__envelope_open(tp_member(f, TEAM), f->roster,
+                                       m.u.deliver.envelope.p, m.u.deliver.envelope.n,
+                                       tp_unix_ms(), op),
+                     0);
+    assert_int_equal(tp_delivered(peer, &m), 0);
+    assert_int_equal(rp__payload_decode(op->pt, op->pt_len, p, NULL), 0);
+    if (p->kind == kind) return;
+    rp__opened_free(op);
+  }
+  fail_msg("no %s arrived", rp__payload_kind_name(kind));
+}
+
+static void hex_id(char out[2 * RP_MSG_ID_BYTES + 1], const uint8_t *id) {
+  sodium_bin2hex(out, 2 * RP_MSG_ID_BYTES + 1, id, RP_MSG_ID_BYTES);
+}
+
+/* The line of `rejsepost status` for message id, copied into out. */
+static void status_line(const char *dir, const char *id, char *out, size_t cap) {
+  tt_result r = tt_run(dir, "status", "--state", "m1-state", "--wait", "2");
+  const char *line;
+  size_t n;
+  assert_int_equal(r.status, 0);
+  assert_non_null(line = strstr(r.out, id));
+  n = strcspn(line, "\n");
+  assert_true(n < cap);
+  memcpy(out, line, n);
+  out[n] = '\0';
+  tt_result_free(&r);
+}
+
+/* Runs `rejsepost inbox` until its listing holds `id` (deliveries come after the
+ * connection, so one short sync may miss the newest). */
+static void inbox_until(const char *dir, const char *id) {
+  for (int i = 0; i < 10; i++) {
+    tt_result r = tt_run(dir, "inbox", "--state", "m1-state", "--wait", "2");
+    int found = r.status == 0 && strstr(r.out, id) != NULL;
+    tt_result_free(&r);
+    if (found) return;
+  }
+  fail_msg("%s never showed in the inbox", id);
+}
+
+static void test_follow_up_and_auto_reply(void **state) {
+  static const char *const ids[] = {TEAM, MUNI};
+  tp_relay f;
+  tp_peer peer;
+  rp__payload p, got;
+  rp__opened op;
+  char path[700], relay[64], rkey[65], req[65], info[65], json[512], line[1024];
+  tt_result r;
+  (void)state;
+  assert_int_equal(tp_relay_init(&f, "cli-client", ids, 2, NULL), 0);
+  assert_int_equal(tp_relay_start(&f), 0);
+  snprintf(path, sizeof path, "%s/m1.key", f.dir);
+  write_key(path, tp_member(&f, MUNI), 1);
+  snprintf(path, sizeof path, "%s/admin.pub", f.dir);
+  write_key(path, f.admin, 0);
+  snprintf(relay, sizeof relay, "127.0.0.1:%u", (unsigned)f.port);
+  sodium_bin2hex(rkey, sizeof rkey, f.relay->pub.transport_pk, 32);
+  r = tt_run(f.dir, "setup", "--state", "m1-state", "--key", "m1.key", "--relay", relay,
+             "--relay-key", rkey, "--admin-pub", "admin.pub", "--roster", "roster.msgpack");
+  if (strstr(r.err, "needs the client library") != NULL) {
+    tt_result_free(&r);
+    tp_relay_free(&f);
+    skip();
+  }
+  ok(r);
+
+  /* The municipality asks; the team receives the request. */
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--urgency", "akut", "--question",
+             "FIKTIV: eleven er bange for at rejse", "--wait", "5");
+  assert_int_equal(r.status, 0);
+  assert_int_equal(strspn(r.out, "0123456789abcdef"), 32);
+  snprintf(req, 33, "%s", r.out);
+  tt_result_free(&r);
+  assert_int_equal(tp_relay_connect(&f, &peer, TEAM), 0);
+  assert_int_equal(tp_receive(&peer, 16), 0);
+  team_receive(&f, &peer, RP__PL_REQUEST, &got, &op);
+  hex_id(info, got.msg_id);
+  assert_string_equal(info, req);
+  rp__opened_free(&op);
+
+  /* Out of office hours the inbox answers the akut request automatically. */
+  rp__payload_init(&p, RP__PL_REPLY);
+  assert_int_equal(
+      sodium_hex2bin(p.u.reply.in_reply_to, RP_MSG_ID_BYTES, req, 32, NULL, NULL, NULL), 0);
+  memcpy(p.thread_id, p.u.reply.in_reply_to, RP_THREAD_ID_BYTES);
+  p.u.reply.advisor.role = 1;
+  p.u.reply.advisor.id = rp__str_c("vagt");
+  p.u.reply.advice = rp__str_c("Uden for åbningstid: ring 112 ved fare.");
+  p.u.reply.automatic = true;
+  team_send(&f, &peer, &p);
+  hex_id(info, p.msg_id);
+  inbox_until(f.dir, info);
+  status_line(f.dir, req, line, sizeof line);
+  assert_non_null(strstr(line, " auto_replied "));
+  assert_null(strstr(line, "answered"));
+
+  /* The team asks for more information, in the request's thread. */
+  rp__payload_init(&p, RP__PL_INFO_REQUEST);
+  assert_int_equal(sodium_hex2bin(p.u.info_request.in_reply_to, RP_MSG_ID_BYTES, req, 32,
+                                  NULL, NULL, NULL),
+                   0);
+  memcpy(p.thread_id, p.u.info_request.in_reply_to, RP_THREAD_ID_BYTES);
+  p.u.info_request.questions = rp__str_c("Hvem i familien ved, at hun har henvendt sig?");
+  team_send(&f, &peer, &p);
+  hex_id(info, p.msg_id);
+  inbox_until(f.dir, info);
+
+  /* The municipality answers it with a follow_up from a file. */
+  snprintf(json, sizeof json,
+           "{\"kind\": \"follow_up\", \"in_reply_to\": \"%s\",\n"
+           " \"text\": \"FIKTIV: kun moderen ved det.\"}\n",
+           info);
+  tt_write(f.dir, "follow_up.json", json, 0600);
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--wait",
+             "5");
+  if (r.status != 0) fprintf(stderr, "send --file: %s\n", r.err);
+  assert_int_equal(r.status, 0);
+  assert_int_equal(strspn(r.out, "0123456789abcdef"), 32);
+  tt_result_free(&r);
+  team_receive(&f, &peer, RP__PL_FOLLOW_UP, &got, &op);
+  assert_true(rp__str_eq(op.hdr.sender, MUNI));
+  assert_memory_equal(got.u.follow_up.in_reply_to, p.msg_id, RP_MSG_ID_BYTES);
+  hex_id(json, got.thread_id);
+  assert_string_equal(json, req); /* in the request's thread */
+  assert_true(rp__str_eq(got.u.follow_up.text, "FIKTIV: kun moderen ved det."));
+  rp__opened_free(&op);
+  /* The team's questions count as its answer; the automatic reply keeps its time. */
+  status_line(f.dir, req, line, sizeof line);
+  assert_non_null(strstr(line, " answered "));
+  assert_non_null(strstr(line, " auto_replied "));
+  /* --org is a check for scripts, also for a kind without sender_org. */
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--file", "follow_up.json", "--org",
+             "265", "--wait", "0");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "does not match the roster"));
+  tt_result_free(&r);
+
+  tp_close(&peer);
+  tp_relay_free(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_follow_up_and_auto_reply),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
