@@ -211,6 +211,15 @@ RP_PUBLIC const char *rp_status_name(int status) {
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
 }
 
+RP_PUBLIC int rp_status_rank(int status) {
+  static const int ranks[RP__STORE_STATUS_MAX + 1] = {
+      [RP_STATUS_QUEUED] = 1,       [RP_STATUS_RELAYED] = 2, [RP_STATUS_DELIVERED] = 3,
+      [RP_STATUS_AUTO_REPLIED] = 4, [RP_STATUS_OPENED] = 5,  [RP_STATUS_ANSWERED] = 6,
+      [RP_STATUS_EXPIRED] = 7,      [RP_STATUS_FAILED] = 7,
+  };
+  return status >= 1 && status <= RP__STORE_STATUS_MAX ? ranks[status] : 0;
+}
+
 RP_PUBLIC int rp_status(rp_client *c, const char *msg_id, int *status, int *error) {
   uint8_t id[RP_MSG_ID_BYTES];
   rp__store_out o;

@@ -140,18 +140,8 @@ out:
   return rc;
 }
 
-/* A status's place in the order a message moves through (see store.h); the final ones
- * rank above every other. auto_replied got a number after the final ones, which is why
- * numbers are not compared directly. */
-static int rank(int status) {
-  static const int ranks[RP__STORE_STATUS_MAX + 1] = {
-      [RP_STATUS_QUEUED] = 10,       [RP_STATUS_RELAYED] = 20, [RP_STATUS_DELIVERED] = 30,
-      [RP_STATUS_AUTO_REPLIED] = 35, [RP_STATUS_OPENED] = 40,  [RP_STATUS_ANSWERED] = 50,
-      [RP_STATUS_EXPIRED] = 90,      [RP_STATUS_FAILED] = 90,
-  };
-  return status >= 1 && status <= RP__STORE_STATUS_MAX ? ranks[status] : 0;
-}
-
+/* Statuses are compared by rp_status_rank, never by number (see store.h): auto_replied
+ * got a number after the final ones. */
 static int is_final(int status) {
   return status == RP_STATUS_EXPIRED || status == RP_STATUS_FAILED;
 }
@@ -159,8 +149,8 @@ static int is_final(int status) {
 /* Whether moving from `cur` to `next` is progress (see store.h). */
 static int progress(int cur, int next) {
   if (is_final(cur)) return 0;
-  if (is_final(next)) return rank(cur) < rank(RP_STATUS_DELIVERED);
-  return rank(next) > rank(cur);
+  if (is_final(next)) return rp_status_rank(cur) < rp_status_rank(RP_STATUS_DELIVERED);
+  return rp_status_rank(next) > rp_status_rank(cur);
 }
 
 int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
@@ -186,10 +176,10 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
            " error = CASE WHEN ?1 THEN ?3 ELSE error END, t%d = COALESCE(t%d, ?4)%s%s"
            " WHERE msg_id = ?5",
            status, status,
-           !is_final(status) && rank(status) >= rank(RP_STATUS_DELIVERED)
+           !is_final(status) && rp_status_rank(status) >= rp_status_rank(RP_STATUS_DELIVERED)
                ? ", t2 = COALESCE(t2, ?4)"
                : "",
-           !is_final(status) && rank(status) > rank(RP_STATUS_DELIVERED)
+           !is_final(status) && rp_status_rank(status) > rp_status_rank(RP_STATUS_DELIVERED)
                ? ", t3 = COALESCE(t3, ?4)"
                : "");
   pthread_mutex_lock(&st->mu);

@@ -383,6 +383,13 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /* "queued", "relayed", ..., "auto_replied", or "unknown". Static. */
 const char *rp_status_name(int status);
 
+/* A status's place in a message's progress, since the numbers are not in that order:
+ * queued 1, relayed 2, delivered 3, auto_replied 4, opened 5, answered 6, and 7 for the
+ * final expired and failed; 0 for an unknown value. To wait until a message has reached
+ * at least `wanted`, compare rp_status_rank(current) >= rp_status_rank(wanted) and stop
+ * on a rank of 7. */
+int rp_status_rank(int status);
+
 /*
  * Checks m (schema rules, CPR guard, content hook, that our member kind may send this
  * kind, recipient in the roster and not revoked), seals it for the recipient and stores

@@ -53,14 +53,10 @@ static int wait_connected(flow *f, rp_client *c, const char *who) {
   return 0;
 }
 
-/* A status's place among the steps a request goes through, 0 for the final failures
- * (the numbers are not that order: auto_replied came later). */
+/* A status's place among the steps a request goes through, 0 for the final failures. */
 static int step(int st) {
-  static const int order[] = {RP_STATUS_QUEUED,       RP_STATUS_RELAYED, RP_STATUS_DELIVERED,
-                              RP_STATUS_AUTO_REPLIED, RP_STATUS_OPENED,  RP_STATUS_ANSWERED};
-  for (size_t k = 0; k < sizeof order / sizeof *order; k++)
-    if (order[k] == st) return (int)k + 1;
-  return 0;
+  int r = rp_status_rank(st);
+  return r == rp_status_rank(RP_STATUS_FAILED) ? 0 : r;
 }
 
 int fl_wait_status(flow *f, int i, int status) {

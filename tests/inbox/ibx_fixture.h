@@ -310,19 +310,30 @@ static const char *fx_code(fx *x, int i) {
   return m != NULL ? m->municipality : "000";
 }
 
-/* Sends a request from municipality i in thread (32 hex; NULL: a new thread); its msg
- * id goes to msg_id. */
-static inline int fx_request_in(fx *x, int i, const char *urgency, const char *category,
-                                const char *thread, char msg_id[RP_ID_STRLEN]) {
+/* Sends a follow-up from municipality i in `thread` (32 hex), about a message the inbox
+ * does not know: it starts a thread of its own under that id. Its id goes to msg_id. */
+static inline int fx_follow_up_in(fx *x, int i, const char *thread,
+                                  char msg_id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("follow_up", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_thread(m, thread)) == 0 &&
+      (rc = rp_msg_set_hex(m, "in_reply_to", "0123456789abcdef0123456789abcdef")) == 0 &&
+      (rc = rp_msg_set_text(m, "text", "Pigen er flyttet til sin moster.")) == 0)
+    rc = rp_send(x->mun[i], m, msg_id);
+  rp_msg_free(m);
+  return rc;
+}
+
+/* Sends a request from municipality i; it starts its own thread. Its msg id goes to
+ * msg_id. */
+static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
+                             char msg_id[RP_ID_STRLEN]) {
   rp_msg *m = NULL;
   char org[4];
   int rc;
   snprintf(org, sizeof org, "%s", fx_code(x, i));
   if ((rc = rp_msg_new("request", &m)) != 0) return rc;
-  if (thread != NULL && (rc = rp_msg_set_thread(m, thread)) != 0) {
-    rp_msg_free(m);
-    return rc;
-  }
   if ((rc = rp_msg_set_text(m, "sender_org", org)) == 0 &&
       (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
       (rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-7")) == 0 &&
@@ -342,12 +353,6 @@ static inline int fx_request_in(fx *x, int i, const char *urgency, const char *c
     rc = rp_send(x->mun[i], m, msg_id);
   rp_msg_free(m);
   return rc;
-}
-
-/* Sends a request from municipality i in a new thread. */
-static inline int fx_request(fx *x, int i, const char *urgency, const char *category,
-                             char msg_id[RP_ID_STRLEN]) {
-  return fx_request_in(x, i, urgency, category, NULL, msg_id);
 }
 
 /* Waits until the advisor listing (JSON) contains needle. */
@@ -385,7 +390,9 @@ static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, r
 static inline int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     int s = 0;
-    if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 && s >= status) return 0;
+    if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 &&
+        rp_status_rank(s) >= rp_status_rank(status))
+      return 0;
     fx_sleep_ms(50);
   }
   return RP_ETIMEDOUT;

@@ -86,14 +86,15 @@ static void test_list_order_and_deadlines(void **state) {
 /* Threads are addressed by a unique prefix of their id, as in git: listings show short
  * ids, any unique prefix of at least 4 hex digits works (upper case too), an ambiguous
  * one is refused with the candidates' short ids, a shorter one with the rule. Two
- * requests come in threads that share their first 5 digits. */
+ * follow-ups come in threads that share their first 5 digits (a request always starts
+ * a thread under its own random id, so the test cannot choose a request's thread). */
 static void test_short_thread_ids(void **state) {
   static const char th1[] = "abcd1111111111111111111111111111",
                     th2[] = "abcd1222222222222222222222222222";
   char id1[RP_ID_STRLEN], id2[RP_ID_STRLEN], *out = NULL, args[200], shortid[40];
   (void)state;
-  assert_int_equal(fx_request_in(&g, 0, "plan", "strategisk", th1, id1), 0);
-  assert_int_equal(fx_request_in(&g, 1, "plan", "strategisk", th2, id2), 0);
+  assert_int_equal(fx_follow_up_in(&g, 0, th1, id1), 0);
+  assert_int_equal(fx_follow_up_in(&g, 1, th2, id2), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", id1, 20000), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", id2, 20000), 0);
   /* The readable listing shows short ids, not the 32 digits. */
@@ -629,7 +630,15 @@ static void test_out_of_hours_akut(void **state) {
   assert_non_null(strstr(v, "114"));
   assert_non_null(strstr(v, "Socialvagten"));
   assert_string_equal(rp_received_in_reply_to(r), id);
+  /* It says it is automatic, and the caseworker's status says so too: not "answered",
+   * which would make them believe an advisor has answered (issue 9 item 13). */
+  int automatic = 0, status = 0;
+  assert_int_equal(rp_received_get_bool(r, "automatic", &automatic), 0);
+  assert_true(automatic);
   rp_received_free(r);
+  assert_int_equal(fx_wait_status(&g, 0, id, RP_STATUS_AUTO_REPLIED, 20000), 0);
+  assert_int_equal(rp_status(g.mun[0], id, &status, NULL), 0);
+  assert_int_equal(status, RP_STATUS_AUTO_REPLIED);
   /* Still listed, first. */
   assert_int_equal(fx_thread_of(&g, id, th), 0);
   assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
