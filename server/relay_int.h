@@ -140,7 +140,8 @@ enum {
   RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
   RP__OP_DELETE,     /* after DELIVERED (with "refused": the envelope and a notice) */
   RP__OP_FETCH,      /* delivery */
-  RP__OP_EXPIRE      /* the expiry sweep */
+  RP__OP_EXPIRE,     /* the expiry sweep */
+  RP__OP_FLOOR       /* keep a new roster's version in the spool */
 };
 
 struct rp__op {
@@ -292,6 +293,22 @@ rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind);
 /* Unlink from its connection, clean the request up, drop the recipient reference, free
  * the bytes and the op; a stopping relay may then finish. Accepts NULL. */
 void rp__op_free(rp__op *op);
+
+/* ---- reload.c ---- */
+
+/* Read the roster file and verify it: the administrator's signature, and no rollback,
+ * neither below `held` (the roster in force, NULL at start) nor below the spool's
+ * roster floor (if the spool is open); the same version as held only with the same
+ * bytes. On success *out is the new roster (owned by the caller). Every refusal is
+ * logged (roster_refused, roster_rollback naming both versions and the file) and
+ * returned as RP_ECONFIG; RP_ENOMEM. */
+int rp__relay_load_roster(rp__relay *r, const rp__roster *held, rp__roster **out);
+
+/* SIGHUP: re-read the settings that may change while running and the roster; keep a
+ * newer roster's version in the spool; say BYE revoked to the connections of members
+ * it no longer admits and push it to the others. A roster refused keeps the one in
+ * force (reload_roster_kept). */
+void rp__relay_reload(rp__relay *r);
 
 /* ---- admit.c: who may take a connection slot (PROTOCOL.md 4.3) ---- */
 

@@ -173,6 +173,43 @@ int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
   return 0;
 }
 
+uint64_t rp__spool_roster_floor(const rp__spool *sp) {
+  return sp->roster_floor;
+}
+
+int rp__spool_roster_floor_raise(rp__spool *sp, rp__spool_req *req, uint64_t version,
+                                 rp__spool_cb cb) {
+  int r;
+  if ((r = writer_gate(sp)) != 0) return r;
+  if (version == 0 || version > (uint64_t)INT64_MAX) return RP_EINVAL;
+  req_start(sp, req, RP__SPOOL_FLOOR, cb);
+  req->priv.after_seq = (int64_t)version; /* the field a floor request has no other use for */
+  enqueue(&sp->writer, req);
+  return 0;
+}
+
+int rp__spool_roster_floor_set(rp__spool *sp, uint64_t version, char *err, size_t errlen) {
+  sqlite3 *db = sp->writer.db;
+  int rc;
+
+  if (errlen > 0) err[0] = '\0';
+  if (sp->writer.busy || sp->writer.qhead != NULL || sp->stats.failed != 0)
+    return RP_EFSYNC; /* not at start-up: a caller's bug, refused rather than raced */
+  if (version <= sp->roster_floor) return 0;
+  if (version > (uint64_t)INT64_MAX) return RP_EINVAL;
+  rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = rp__spool_sql_floor(&sp->writer, version);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "roster floor: %s (SQLite code %d)", sqlite3_errmsg(db),
+             sqlite3_extended_errcode(db));
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return RP_EFSYNC;
+  }
+  sp->roster_floor = version;
+  return 0;
+}
+
 int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
                     int64_t after_seq, size_t max_count, size_t max_bytes,
                     rp__spool_cb cb) {
@@ -357,6 +394,10 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
         count_row(sp, req->entries[0].sender, req->priv.sender,
                   req->entries[0].notice_size);
     }
+    break;
+  case RP__SPOOL_FLOOR:
+    if ((uint64_t)req->priv.after_seq > sp->roster_floor)
+      sp->roster_floor = (uint64_t)req->priv.after_seq;
     break;
   case RP__SPOOL_EXPIRE:
     for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {

@@ -65,7 +65,8 @@ typedef enum {
   RP__SPOOL_PUT = 1,
   RP__SPOOL_DELETE = 2,
   RP__SPOOL_EXPIRE = 3,
-  RP__SPOOL_FETCH = 4
+  RP__SPOOL_FETCH = 4,
+  RP__SPOOL_FLOOR = 5
 } rp__spool_req_type;
 
 /* Runs on the loop thread when a request has completed; req->result holds the outcome. */
@@ -145,7 +146,8 @@ struct rp__spool_req {
    *          A refuse is a delete that also fills entries[0] (see rp__spool_refuse);
    *          it may also complete with RP_ENOMEM (nothing deleted).
    *  expire: 0 (entries filled in); RP_ENOMEM; RP_EFSYNC/EIO.
-   *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO. */
+   *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO.
+   *  floor:  0 (raised, or already as high); RP_EFSYNC/EIO. */
   int result;
   int64_t seq;              /* put: the new row's seq (arrival order) when result is 0 */
   rp__spool_entry *entries; /* fetch/expire: rows, owned by the request until cleanup */
@@ -304,6 +306,23 @@ int rp__spool_foreach_recipient(const rp__spool *sp,
                                 int (*fn)(void *arg, const char *recipient,
                                           uint64_t envelopes, uint64_t bytes),
                                 void *arg);
+
+/* The roster floor: the highest roster version the relay has accepted, kept in the
+ * spool's database so that a restart with an older roster file (which could un-revoke
+ * a member) is refused. 0 for a new spool. Read at open; raised by the two calls below.
+ * Cheap: no I/O. Loop thread. */
+uint64_t rp__spool_roster_floor(const rp__spool *sp);
+
+/* Raise the roster floor to `version` now (never lowers it), in a transaction of its
+ * own on the calling thread. For start-up only, before any request is made: it blocks
+ * on the disk like rp__spool_open. Returns 0, or RP_EFSYNC / RP_EIO with err. */
+int rp__spool_roster_floor_set(rp__spool *sp, uint64_t version, char *err, size_t errlen);
+
+/* Raise the roster floor to `version` (never lowers it) through the writer, committed
+ * with the other writes (a roster installed on reload). Returns 0 and later calls cb, or
+ * without calling it RP_EFSYNC / RP_ECLOSED / RP_EINVAL (version 0). Loop thread. */
+int rp__spool_roster_floor_raise(rp__spool *sp, rp__spool_req *req, uint64_t version,
+                                 rp__spool_cb cb);
 
 /* The caller's pointer for this spool (opts->data at open). */
 void *rp__spool_get_data(const rp__spool *sp);

@@ -48,11 +48,12 @@ typedef struct rp__spool_lane {
   int busy;
   int err;                     /* batch outcome set by the worker: 0, RP_EFSYNC, RP_EIO */
   char why[RP__SPOOL_WHY_MAX]; /* set with err */
-  /* Prepared statements (writer: insert, exists, find, delete, expired; reader: fetch). */
-  sqlite3_stmt *st[5];
+  /* Prepared statements (writer: insert, exists, find, delete, expired, floor; reader:
+   * fetch). */
+  sqlite3_stmt *st[6];
 } rp__spool_lane;
 
-enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED };
+enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED, ST_FLOOR };
 enum { ST_FETCH };
 
 struct rp__spool {
@@ -67,6 +68,7 @@ struct rp__spool {
   rp__spool_map map;   /* per recipient */
   rp__spool_map pairs; /* per (recipient, sender): the senders' shares */
   rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
+  uint64_t roster_floor; /* see rp__spool_roster_floor */
   char fail_why[RP__SPOOL_WHY_MAX];
   int closing;
   int close_started;
@@ -92,8 +94,11 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
                        char *err, size_t errlen);
 /* Prepare the lane's statements. 0 or RP_EIO with err. Any thread that owns the lane. */
 int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errlen);
-/* Read the totals per recipient into the spool's map and stats (at open). */
+/* Read the totals per recipient into the spool's map and stats, and the roster floor
+ * (at open). */
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
+/* Raise the stored roster floor in the running transaction (writer). An SQLite code. */
+int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
 /* Worker bodies: run the lane's batch (pool thread). */
 void rp__spool_sql_write(rp__spool_lane *ln);
 void rp__spool_sql_read(rp__spool_lane *ln);

@@ -11,7 +11,9 @@
 #include "rejsepost_errors.h"
 #include "spool_int.h"
 
-#define SCHEMA_VERSION 1
+/* 2: the relay_state table (the roster floor). A version 1 file is upgraded in place;
+ * a relay of version 1 refuses a version 2 file, since it would not honour the floor. */
+#define SCHEMA_VERSION 2
 
 /* AUTOINCREMENT so that a seq is never reused, even after the newest row is deleted:
  * delivery resumes "after seq N", and a reused N would hide a new envelope. The envelope
@@ -30,7 +32,10 @@ static const char schema_sql[] =
     " envelope BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS envelope_by_recipient ON envelope (recipient, seq);"
     "CREATE INDEX IF NOT EXISTS envelope_by_expiry ON envelope (expires_ms);"
-    "PRAGMA user_version = 1;";
+    "CREATE TABLE IF NOT EXISTS relay_state ("
+    " name TEXT PRIMARY KEY,"
+    " value INTEGER NOT NULL);"
+    "PRAGMA user_version = 2;";
 
 /* Indexed by the ST_ names; each statement in parentheses so that compilers do not take
  * the split literals for a missing comma. */
@@ -49,6 +54,9 @@ static const char *const writer_sql[] = {
         ("SELECT seq, msg_id, sender, recipient, created_ms, expires_ms, urgency,"
          " size FROM envelope WHERE expires_ms <= ?1"
          " ORDER BY expires_ms, seq LIMIT ?2"),
+    /* The floor only ever rises, whatever order two raises commit in. */
+    [ST_FLOOR] = ("INSERT INTO relay_state (name, value) VALUES ('roster_version', ?1)"
+                  " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"),
 };
 
 static const char *const reader_sql[] = {
@@ -201,6 +209,18 @@ int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
     sp->stats.bytes += bytes;
   }
   if (rc != SQLITE_DONE) goto sqlerr;
+  sqlite3_finalize(st);
+  st = NULL;
+  rc = sqlite3_prepare_v2(sp->writer.db,
+                          "SELECT value FROM relay_state WHERE name = 'roster_version'", -1,
+                          &st, NULL);
+  if (rc != SQLITE_OK) goto sqlerr;
+  if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    sqlite3_int64 v = sqlite3_column_int64(st, 0);
+    sp->roster_floor = v > 0 ? (uint64_t)v : 0;
+    rc = SQLITE_DONE;
+  }
+  if (rc != SQLITE_DONE) goto sqlerr;
   r = 0;
   goto out;
 sqlerr:
@@ -208,6 +228,16 @@ sqlerr:
 out:
   sqlite3_finalize(st);
   return r;
+}
+
+int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version) {
+  sqlite3_stmt *st = ln->st[ST_FLOOR];
+  int rc;
+  /* Versions are at most 2^63 - 1 (the roster's range), so they fit an SQLite integer. */
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 void rp__spool_sql_close(rp__spool_lane *ln) {
@@ -413,6 +443,11 @@ void rp__spool_sql_write(rp__spool_lane *ln) {
     case RP__SPOOL_EXPIRE:
       stage = "expire";
       rc = do_expire(ln, req);
+      break;
+    case RP__SPOOL_FLOOR:
+      stage = "roster floor";
+      rc = rp__spool_sql_floor(ln, (uint64_t)req->priv.after_seq);
+      if (rc == SQLITE_OK) req->result = 0;
       break;
     default:
       abort(); /* only writer requests are ever queued here */
