@@ -35,6 +35,17 @@
  * A put that failed was never acked; it may or may not be found after a restart (the
  * sender's resend is then acked as a duplicate).
  *
+ * Deletion on disk: a deleted envelope's bytes must not stay in the spool's files. Both
+ * connections run with PRAGMA secure_delete = ON (SQLite overwrites deleted content and
+ * freed pages with zeros, whatever it was built with). In WAL mode the older versions
+ * of a page, with the ciphertext, stay in the -wal file until a checkpoint has copied
+ * the newer versions into the database and the log is truncated; so the writer runs
+ * PRAGMA wal_checkpoint(TRUNCATE) when the spool opens (after a crash the log may hold
+ * anything) and RP__SPOOL_CKPT_DELAY_MS after any commit that deleted rows, as a batch
+ * of its own between the group commits: at most about once a second under load, once
+ * after the last delete when idle. A checkpoint that meets a reader (SQLITE_BUSY) is
+ * tried again a moment later; an I/O error in one fails the spool like any other.
+ *
  * Requests are caller-owned structs (libuv style): the caller keeps the request alive and
  * unmoved from the call until its callback has run, then may free or reuse it after
  * calling rp__spool_req_cleanup(). A function that returns an error did not take the
@@ -66,8 +77,12 @@ typedef enum {
   RP__SPOOL_DELETE = 2,
   RP__SPOOL_EXPIRE = 3,
   RP__SPOOL_FETCH = 4,
-  RP__SPOOL_FLOOR = 5
+  RP__SPOOL_FLOOR = 5,
+  RP__SPOOL_CHECKPOINT = 6 /* the spool's own: see "Deletion on disk" above */
 } rp__spool_req_type;
+
+/* After a commit that deleted rows, the WAL is checkpointed and truncated this soon. */
+#define RP__SPOOL_CKPT_DELAY_MS 1000u
 
 /* Runs on the loop thread when a request has completed; req->result holds the outcome. */
 typedef void (*rp__spool_cb)(rp__spool_req *req);
@@ -204,6 +219,8 @@ typedef struct {
   uint64_t batched;                    /* write requests in those transactions */
   uint64_t batch_largest;              /* requests in the largest transaction */
   uint64_t batch_hist[RP__SPOOL_HIST]; /* bucket i: transactions of [2^i, 2^(i+1)) */
+  uint64_t checkpoints;                /* WAL checkpoints with truncation completed */
+  uint64_t checkpoints_busy;           /* ... that met a reader and were tried again */
   int failed; /* 0, or the error that put the spool in the failed state */
 } rp__spool_stats;
 

@@ -70,11 +70,27 @@ struct rp__spool {
   rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
   uint64_t roster_floor; /* see rp__spool_roster_floor */
   char fail_why[RP__SPOOL_WHY_MAX];
+  /* The WAL checkpoint after deletes (spool.h, "Deletion on disk"). */
+  uv_timer_t ckpt_timer;
+  rp__spool_req ckpt_req;
+  int ckpt_dirty;  /* rows were deleted since the last checkpoint was queued */
+  int ckpt_queued; /* ckpt_req is in the writer's queue or running */
+  int timer_open;  /* ckpt_timer is initialised and not yet closed */
   int closing;
   int close_started;
+  int close_done; /* the connections are closed; freeing waits for the timer too */
   rp__spool_close_cb close_cb;
   uv_work_t close_work;
 };
+
+/* ---- spool.c and spool_req.c (loop thread) ---- */
+/* Reset req for a request of `type` completing with cb (req->data is kept). */
+void rp__spool_req_start(rp__spool *sp, rp__spool_req *req, rp__spool_req_type type,
+                         rp__spool_cb cb);
+/* Append req to the lane's queue and start the lane if it is idle. */
+void rp__spool_enqueue(rp__spool_lane *ln, rp__spool_req *req);
+/* Start the lane's next batch if it is idle and has work (or finish a close). */
+void rp__spool_lane_kick(rp__spool_lane *ln);
 
 /* ---- spool_map.c (loop thread) ---- */
 int rp__spool_map_init(rp__spool_map *m);
@@ -99,6 +115,8 @@ int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errl
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
 /* Raise the stored roster floor in the running transaction (writer). An SQLite code. */
 int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
+/* The WAL checkpoint with truncation (the writer's connection). An SQLite code. */
+int rp__spool_sql_checkpoint(sqlite3 *db);
 /* Worker bodies: run the lane's batch (pool thread). */
 void rp__spool_sql_write(rp__spool_lane *ln);
 void rp__spool_sql_read(rp__spool_lane *ln);

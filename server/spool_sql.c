@@ -122,6 +122,17 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
     snprintf(err, errlen, "synchronous: SQLite refused FULL (got '%s')", val);
     goto out;
   }
+  /* Deleted envelopes are overwritten with zeros on disk, not just unlinked: never
+   * leave that to how SQLite happened to be built (spool.h, "Deletion on disk"). */
+  if ((rc = sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL)) != SQLITE_OK ||
+      (rc = pragma_text(db, "PRAGMA secure_delete", val, sizeof val)) != SQLITE_OK) {
+    set_err(err, errlen, "secure_delete", db, rc);
+    goto out;
+  }
+  if (strcmp(val, "1") != 0) {
+    snprintf(err, errlen, "secure_delete: SQLite refused ON (got '%s')", val);
+    goto out;
+  }
   if ((rc = pragma_text(db, "PRAGMA user_version", val, sizeof val)) != SQLITE_OK) {
     set_err(err, errlen, "user_version", db, rc);
     goto out;
@@ -138,6 +149,12 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
       set_err(err, errlen, "schema", db, rc);
+      goto out;
+    }
+    /* After a crash the log may still hold envelopes deleted before it: copy what is
+     * current into the database and empty the log before serving. */
+    if ((rc = rp__spool_sql_checkpoint(db)) != SQLITE_OK) {
+      set_err(err, errlen, "checkpoint", db, rc);
       goto out;
     }
   } else if ((rc = sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL)) != 0) {
@@ -423,11 +440,35 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
   return SQLITE_OK;
 }
 
+int rp__spool_sql_checkpoint(sqlite3 *db) {
+  int nlog = 0, ncopied = 0;
+  return sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ncopied);
+}
+
+/* A checkpoint batch (alone in its batch; no transaction may be open). Meeting a reader
+ * is no error: it is tried again later. Anything else is the disk's, and fails the
+ * spool. */
+static void do_checkpoint(rp__spool_lane *ln, rp__spool_req *req) {
+  int rc = rp__spool_sql_checkpoint(ln->db);
+  if (rc == SQLITE_OK) {
+    req->result = 0;
+  } else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+    req->result = RP_EBUSY;
+  } else {
+    ln->err = RP_EFSYNC;
+    set_err(ln->why, sizeof ln->why, "checkpoint", ln->db, rc);
+  }
+}
+
 void rp__spool_sql_write(rp__spool_lane *ln) {
   const char *stage = "begin";
   int rc;
   ln->err = 0;
   ln->why[0] = '\0';
+  if (ln->batch->type == RP__SPOOL_CHECKPOINT) {
+    do_checkpoint(ln, ln->batch);
+    return;
+  }
   rc = sqlite3_exec(ln->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   for (rp__spool_req *req = ln->batch; rc == SQLITE_OK && req != NULL;
        req = req->priv.next) {
