@@ -88,7 +88,9 @@ void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
-  rp__log_info("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
+  /* At debug only: a flood of connections must not become a flood of log lines (the
+   * member's address is logged with conn_auth; floods show as pending_evicted). */
+  rp__log_debug("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
   c->hs_deadline = uv_now(r->loop) + r->cfg.handshake_timeout_ms;
   rp__conn_arm_timer(c);
   rp__conn_io_start(c);
@@ -140,6 +142,7 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   uint8_t payload[RP__CONN_HS_FRAME_MAX];
   uint8_t rs[RP__NOISE_DHBYTES];
   uint8_t out[RP__FRAME_PREFIX + 2 * RP__NOISE_DHBYTES];
+  char peer[96];
   size_t plen = 0, olen = 0;
   const rp__member *m;
   int rc, busy;
@@ -203,7 +206,9 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
     busy_bye(c, m->pub.id);
     return;
   }
-  rp__log_info("conn_auth conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
+  peer_name(c, peer, sizeof peer);
+  rp__log_info("conn_auth conn=%llu member=%s peer=%s", (unsigned long long)c->id, c->ms->id,
+               peer);
   send_welcome(c);
   return;
 
@@ -401,7 +406,10 @@ void rp__conn_abort(rp__conn *c, const char *why) {
   rp__admit_leave(c);
   handover(c);
   if (c->detached) return;
-  uv_close((uv_handle_t *)&c->tcp, on_close);
+  /* An evicted pending connection is reset rather than closed: it proved nothing, and
+   * a flood of them must not leave the kernel with a TIME_WAIT socket for each. */
+  if (!c->reset_on_close || uv_tcp_close_reset(&c->tcp, on_close) != 0)
+    uv_close((uv_handle_t *)&c->tcp, on_close);
   uv_close((uv_handle_t *)&c->timer, on_close);
 }
 

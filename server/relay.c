@@ -257,6 +257,7 @@ static void on_handle_closed(uv_handle_t *h) {
 
 static void on_flush_check(uv_check_t *h) {
   rp__conn_flush_all(h->data);
+  rp__listen_resume(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h) {
@@ -300,7 +301,9 @@ int rp__relay_start(rp__relay *r) {
   r->expire_timer.data = r;
   uv_timer_init(r->loop, &r->drain_timer);
   r->drain_timer.data = r;
-  r->handles_open += 2;
+  uv_timer_init(r->loop, &r->accept_timer);
+  r->accept_timer.data = r;
+  r->handles_open += 3;
   init_flush(r);
   if ((rc = rp__listen_start(r)) != 0) return rc;
   /* Sweep once at start: envelopes may have expired while the relay was down. */
@@ -326,6 +329,7 @@ static void close_handles(rp__relay *r) {
   close_handle(r, (uv_handle_t *)&r->sig_usr1);
   close_handle(r, (uv_handle_t *)&r->expire_timer);
   close_handle(r, (uv_handle_t *)&r->drain_timer);
+  close_handle(r, (uv_handle_t *)&r->accept_timer);
   rp__conn_flush_all(r); /* nothing should be left by now; never leave frames behind */
   close_handle(r, (uv_handle_t *)&r->flush_check);
   close_handle(r, (uv_handle_t *)&r->flush_prepare);

@@ -58,7 +58,7 @@ static int replay(tp_relay *f, const uint8_t *msg1, size_t len) {
   assert_int_equal(answer[0], 0);
   assert_int_equal(answer[1], 48); /* message 2 */
   assert_int_equal(tp_read_exact(fd, answer, 2, 5000, NULL), 0);
-  assert_true(answer[0] == 0 && answer[1] <= sizeof welcome);
+  assert_int_equal(answer[0], 0); /* a WELCOME is far below 256 bytes */
   assert_int_equal(tp_read_exact(fd, welcome, answer[1], 5000, NULL), 0);
   return fd;
 }
