@@ -84,7 +84,7 @@
  * wait in the kernel's queue, where a member's connection waits its turn too (or
  * retries its SYN): a retry at worst, as PROTOCOL.md 4.3 promises. */
 #define RP__ACCEPT_PRESSURE_MS 1000u
-#define RP__ACCEPT_PRESSURE_PER_MS 2u
+#define RP__ACCEPT_PRESSURE_PER_MS 1u
 #define RP__ACCEPT_PRESSURE_BURST 4u
 
 /* Log at most one summary line of evictions this often (a flood makes thousands). */
