@@ -115,9 +115,15 @@ int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errl
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
 /* Raise the stored roster floor in the running transaction (writer). An SQLite code. */
 int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
+/* Write "<what>: <SQLite message> (SQLite code N)" into err. */
+void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db, int rc);
+/* A text column into a member id buffer; a 16-byte blob column into a msg_id (zeros if
+ * it is not 16 bytes). */
+void rp__spool_column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]);
+void rp__spool_column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]);
 /* The WAL checkpoint with truncation (the writer's connection). An SQLite code. */
 int rp__spool_sql_checkpoint(sqlite3 *db);
-/* Worker bodies: run the lane's batch (pool thread). */
+/* Worker bodies: run the lane's batch (pool thread). spool_work.c. */
 void rp__spool_sql_write(rp__spool_lane *ln);
 void rp__spool_sql_read(rp__spool_lane *ln);
 /* Finalize the statements and close the connection (any thread that owns the lane). */
