@@ -238,6 +238,37 @@ static void test_max_proving_per_member(void **state) {
   stop(&f);
 }
 
+/* The relay fills up between a member's WELCOME and its proof: the proof is answered
+ * with BYE busy and not acted on (PROTOCOL.md 4.3). */
+static void test_busy_at_proof(void **state) {
+  tp_relay f;
+  tp_peer p, k;
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__tmsg m;
+  (void)state;
+
+  start(&f, "max_connections = 1\nmax_connections_per_member = 1\n");
+  assert_int_equal(tp_connect_ex(&p, f.port, tp_member(&f, "k102"), f.relay->pub.transport_pk,
+                                 5000, NULL, NULL),
+                   0);
+  assert_int_equal(tp_recv(&p, &m, 5000), 0);
+  assert_int_equal(m.type, RP__T_WELCOME);
+  assert_int_equal(tp_relay_connect(&f, &k, "k101"), 0); /* proves at once: the one slot */
+  assert_int_equal(tp_send_envelope(&p, "team", 0, id), 0); /* k102's proof */
+  assert_int_equal(tp_recv(&p, &m, 5000), 0);
+  assert_int_equal(m.type, RP__T_BYE);
+  assert_int_equal(m.u.bye.reason, RP__BYE_BUSY);
+  assert_int_equal(m.u.bye.code, (uint64_t)-RP_EBUSY);
+  assert_int_equal(tp_wait_closed(p.fd, 5000, NULL), 0);
+  tp_close(&p);
+  /* Not acted on: nothing was stored; the member in the slot works. */
+  assert_int_equal(tp_send_envelope(&k, "team", 0, id), 0);
+  assert_int_equal(tp_recv_type(&k, RP__T_ACK, &m, 5000, NULL), 0);
+  assert_int_equal(tp_relay_log_count(&f, "send_done"), 1);
+  tp_close(&k);
+  stop(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_replayed_message1),
@@ -245,6 +276,7 @@ int main(void) {
       cmocka_unit_test(test_max_pending),
       cmocka_unit_test(test_max_pending_per_address),
       cmocka_unit_test(test_max_proving_per_member),
+      cmocka_unit_test(test_busy_at_proof),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
