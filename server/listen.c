@@ -4,8 +4,11 @@
  * socket is bound IPv6-only, so that "0.0.0.0:7443" and "[::]:7443" can be configured
  * side by side, as the defaults do for loopback.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conn.h"
 #include "log.h"
@@ -86,6 +89,23 @@ void rp__listen_resume(rp__relay *r) {
   resume(r, 1);
 }
 
+/* Every client speaks first (Noise message 1). A connection that has sent nothing is
+ * of no use to the relay yet, so the kernel keeps it until data arrives or some
+ * seconds pass (TCP_DEFER_ACCEPT): a flood of idle sockets then waits in the kernel
+ * instead of taking pending slots and turns, and a member's connection, which sends at
+ * once, does not queue behind them. Where the option is missing, nothing changes. */
+static void defer_accept(rp__listener *l) {
+#ifdef TCP_DEFER_ACCEPT
+  uv_os_fd_t fd;
+  int secs = RP__DEFER_ACCEPT_S;
+  if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0 &&
+      setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof secs) != 0)
+    rp__log_warn("listen_defer_failed addr=%s", l->addr);
+#else
+  (void)l;
+#endif
+}
+
 static void on_listener_closed(uv_handle_t *h) {
   rp__listener *l = h->data;
   l->relay->listeners_open--;
@@ -117,6 +137,7 @@ int rp__listen_start(rp__relay *r) {
       rp__log_error("listen_failed addr=%s code=%s", l->addr, uv_err_name(rc));
       return RP_EIO;
     }
+    defer_accept(l);
     rp__log_info("listening addr=%s", l->addr);
   }
   return 0;

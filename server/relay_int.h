@@ -75,6 +75,10 @@
  * else. The rest wait in the kernel's queue for the next iteration (listen.c). */
 #define RP__ACCEPT_BATCH 16u
 
+/* A connection that has sent nothing reaches the relay only after about this many
+ * seconds (the kernel's TCP_DEFER_ACCEPT, listen.c); one that sends at once, at once. */
+#define RP__DEFER_ACCEPT_S 2
+
 /* Under pressure (a pending connection was evicted in the last RP__ACCEPT_PRESSURE_MS)
  * the relay accepts at most RP__ACCEPT_PRESSURE_PER_MS connections a millisecond, in
  * bursts of at most RP__ACCEPT_PRESSURE_BURST (short, so that the members' traffic in

@@ -63,6 +63,16 @@ static int replay(tp_relay *f, const uint8_t *msg1, size_t len) {
   return fd;
 }
 
+/* A connection that has begun a handshake and stalls (one byte of a frame): pending at
+ * the relay at once (one that sent nothing would wait in the kernel first). */
+static int stalled(const char *src, uint16_t port) {
+  static const uint8_t one = 0;
+  int fd = tp_tcp_connect_from(src, "127.0.0.1", port);
+  assert_true(fd >= 0);
+  assert_int_equal(tp_write_all(fd, &one, 1), 0);
+  return fd;
+}
+
 /* Is fd still open (nothing closed it within ms)? */
 static int still_open(int fd, int ms) {
   return tp_wait_closed(fd, ms, NULL) == RP_ETIMEDOUT;
@@ -157,15 +167,15 @@ static void test_max_pending(void **state) {
   (void)state;
 
   start(&f, "max_pending = 4\nmax_pending_per_address = 4\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 4; i++) assert_true((fds[i] = tp_tcp_connect(f.port)) >= 0);
+  for (int i = 0; i < 4; i++) fds[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
-  assert_true((extra = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  extra = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(fds[0], 5000, NULL), 0);
   for (int i = 1; i < 4; i++) assert_true(still_open(fds[i], 100));
   assert_true(still_open(extra, 100));
   assert_int_equal(tp_relay_wait_log(&f, "pending_evicted", 5000, 1), 0);
   /* A flood of three budgets, then a member: it gets in and works. */
-  for (int i = 0; i < 12; i++) assert_true((flood[i] = tp_tcp_connect(f.port)) >= 0);
+  for (int i = 0; i < 12; i++) flood[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   assert_int_equal(tp_send_envelope(&p, "team", 0, id), 0);
   assert_int_equal(tp_recv_type(&p, RP__T_ACK, &m, 5000, NULL), 0);
@@ -184,15 +194,14 @@ static void test_max_pending_per_address(void **state) {
   (void)state;
 
   start(&f, "max_pending = 100\nmax_pending_per_address = 3\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 3; i++)
-    assert_true((a[i] = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  for (int i = 0; i < 3; i++) a[i] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=3 ", 5000, 0), 0);
   /* Another address does not count against 127.0.0.2's budget. */
-  assert_true((b = tp_tcp_connect_from("127.0.0.3", "127.0.0.1", f.port)) >= 0);
+  b = stalled("127.0.0.3", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
   for (int i = 0; i < 3; i++) assert_true(still_open(a[i], 100));
   /* One past from 127.0.0.2: its oldest is closed. */
-  assert_true((a[3] = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  a[3] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(a[0], 5000, NULL), 0);
   for (int i = 1; i < 4; i++) assert_true(still_open(a[i], 100));
   assert_true(still_open(b, 100));

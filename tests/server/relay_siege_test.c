@@ -73,9 +73,12 @@ static void replayer(tp_relay *f, const uint8_t *msg1, size_t len) {
   }
 }
 
-/* Idle sockets from 127.0.0.2-5, reopened as soon as the relay closes them. */
+/* Sockets from 127.0.0.2-5, reopened as soon as the relay closes them: half of them
+ * idle (the kernel holds those for a while, TCP_DEFER_ACCEPT), half sending one byte
+ * of a frame and stalling (those reach the relay at once). */
 static void flood(tp_relay *f) {
   static struct pollfd pf[FLOOD];
+  static const uint8_t one = 0;
   char src[32];
   for (int i = 0; i < FLOOD; i++) pf[i].fd = -1;
   for (;;) {
@@ -84,6 +87,7 @@ static void flood(tp_relay *f) {
       snprintf(src, sizeof src, "127.0.0.%d", 2 + i % 4);
       pf[i].fd = tp_tcp_connect_from(src, "127.0.0.1", f->port);
       pf[i].events = POLLIN;
+      if (pf[i].fd >= 0 && i % 2 == 1) (void)tp_write_all(pf[i].fd, &one, 1);
     }
     if (poll(pf, FLOOD, 20) > 0) {
       for (int i = 0; i < FLOOD; i++) {
