@@ -5,7 +5,7 @@
 # same run. Loopback only. See bench/README.md ("Idle-socket flood").
 #
 # Usage: bash bench/flood.sh
-# Knobs (environment): SOCKETS=15000 ADDRESSES=8 (flood from 127.0.0.2 up) RATE=2000
+# Knobs (environment): SOCKETS=15000 ADDRESSES=8 (flood from 127.0.0.2 up) BYTES=0 RATE=2000
 #                      SECONDS_EACH=10 SKIP=5 SENDERS=4 PROBES=10 BUILD=build/bench
 #                      RELAYD=path (another relay binary, to compare)
 # The relay runs with the default admission settings and log level info, as shipped.
@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SOCKETS=${SOCKETS:-15000}
+BYTES=${BYTES:-0} # each flood socket sends this many bytes of a frame (0: idle)
 ADDRESSES=${ADDRESSES:-8}
 RATE=${RATE:-2000}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -101,7 +102,8 @@ note "flooded: $RATE msg/s for ${SECONDS_EACH}s after ${SKIP}s, $SENDERS senders
 lgpid=$!
 pids+=("$lgpid")
 sleep 1
-"$LG" flood --port "$rport" --sockets "$SOCKETS" --addresses "$ADDRESSES" >"$tmp/flood.log" 2>&1 &
+"$LG" flood --port "$rport" --sockets "$SOCKETS" --addresses "$ADDRESSES" --bytes "$BYTES" \
+  >"$tmp/flood.log" 2>&1 &
 fpid=$!
 pids+=("$fpid")
 wait "$lgpid" || failed=1

@@ -6,7 +6,8 @@
  * (127.0.0.2 and up by default), and reopens each one as soon as the target closes it,
  * for S seconds or until SIGINT/SIGTERM. All N connect at once unless --connecting C
  * bounds the connects in progress (a socket counts as open once the kernel completed
- * its handshake, whether or not the target has accepted it yet). Every second it prints one line: sockets open,
+ * its handshake, whether or not the target has accepted it yet). --bytes B sends the
+ * first B bytes of a frame that never completes, instead of nothing. Every second it prints one line: sockets open,
  * opened and closed by the target in that second, connects that failed. bench/flood.sh
  * runs it beside a measured member.
  *
@@ -42,8 +43,10 @@ typedef struct flood {
   fconn *c;
   unsigned n, addresses, connecting, open, next;
   unsigned connecting_max; /* connects in progress at once (default: all sockets) */
+  unsigned bytes;          /* sent on each socket once connected (0: idle) */
   uint32_t from;  /* host order */
   uint16_t port;
+  uv_write_t *wreq; /* one per socket, for the optional bytes */
   double seconds, elapsed;
   uint64_t opened, closed_by_target, failed; /* in the current second */
   uint64_t total_opened, total_closed, total_failed;
@@ -97,6 +100,12 @@ static void on_connect(uv_connect_t *req, int status) {
   }
   f->opened++;
   f->total_opened++;
+  /* The bytes, if any: the start of a frame that never completes (00 ff ...). */
+  if (f->bytes > 0) {
+    static char stall[8] = {0, (char)0xff, 1, 2, 3, 4, 5, 6};
+    uv_buf_t b = uv_buf_init(stall, f->bytes);
+    (void)uv_write(&f->wreq[c->index], (uv_stream_t *)&c->tcp, &b, 1, NULL);
+  }
 }
 
 /* Start connects for closed sockets, round robin, up to connecting_max at once. */
@@ -163,7 +172,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 static int usage(void) {
   fprintf(stderr, "usage: rejsepost-loadgen flood --port P [--sockets N (1..%u)] "
                   "[--from 127.0.0.2] [--addresses K (1..%u)] [--seconds S] "
-                  "[--connecting C (default N)]\n",
+                  "[--connecting C (default N)] [--bytes B (0..8: stall after B bytes)]\n",
           SOCKETS_MAX, ADDRESSES_MAX);
   return 2;
 }
@@ -191,6 +200,7 @@ int lg_flood_main(int argc, char **argv) {
                                        {"addresses", required_argument, NULL, 'a'},
                                        {"seconds", required_argument, NULL, 's'},
                                        {"connecting", required_argument, NULL, 'c'},
+                                       {"bytes", required_argument, NULL, 'b'},
                                        {NULL, 0, NULL, 0}};
   flood *f = calloc(1, sizeof *f);
   struct in_addr from;
@@ -209,6 +219,7 @@ int lg_flood_main(int argc, char **argv) {
     else if (c == 'a' && v > 0 && v <= (long)ADDRESSES_MAX) f->addresses = (unsigned)v;
     else if (c == 's' && v >= 0) f->seconds = (double)v;
     else if (c == 'c' && v > 0 && v <= (long)SOCKETS_MAX) f->connecting_max = (unsigned)v;
+    else if (c == 'b' && v >= 0 && v <= 8) f->bytes = (unsigned)v;
     else if (c == 'f' && inet_pton(AF_INET, optarg, &from) == 1) {
     } else {
       free(f);
@@ -222,7 +233,8 @@ int lg_flood_main(int argc, char **argv) {
     free(f);
     return usage();
   }
-  if (raise_nofile(f->n) != 0 || (f->c = calloc(f->n, sizeof *f->c)) == NULL) {
+  if (raise_nofile(f->n) != 0 || (f->c = calloc(f->n, sizeof *f->c)) == NULL ||
+      (f->wreq = calloc(f->n, sizeof *f->wreq)) == NULL) {
     rc = 1;
     goto out;
   }
@@ -251,6 +263,7 @@ int lg_flood_main(int argc, char **argv) {
   uv_loop_close(&f->loop);
   rc = 0;
 out:
+  free(f->wreq);
   free(f->c);
   free(f);
   return rc;
