@@ -7,6 +7,7 @@
  *   rejsepost-loadgen relay [options]    the rejsepost relay (needs --dir from setup)
  *   rejsepost-loadgen setup --dir D ...  keys, roster and relay config for the relay run
  *   rejsepost-loadgen fsync --dir D      how long fdatasync takes there
+ *   rejsepost-loadgen flood --port P     idle sockets, reopened as they close
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -116,6 +117,8 @@ static void usage(void) {
           "usage: rejsepost-loadgen mqtt|relay [options]\n"
           "       rejsepost-loadgen setup --dir DIR --port PORT\n"
           "       rejsepost-loadgen fsync --dir DIR [--count N]\n"
+          "       rejsepost-loadgen flood --port P [--sockets N] [--from ADDR]\n"
+          "                               [--addresses K] [--seconds S]\n"
           "  --host ADDR     127.0.0.1 (default) or ::1\n"
           "  --port N        the target's port\n"
           "  --senders N     concurrent senders (default 4)\n"
@@ -124,6 +127,7 @@ static void usage(void) {
           "  --rate R        open loop at R msg/s (default: closed loop, full speed)\n"
           "  --idle K        instead: open K idle authenticated connections\n"
           "  --timeout S     give up after S seconds (default 60)\n"
+          "  --skip S        leave the first S seconds out of the latencies\n"
           "  --pid P         sample this process's CPU time and memory\n"
           "  --dir DIR       relay: the directory written by setup\n"
           "  --label NAME    the target's name in the output\n");
@@ -147,7 +151,8 @@ static int parse(int argc, char **argv, lg_opts *o) {
       {"count", required_argument, NULL, 'n'},   {"rate", required_argument, NULL, 'r'},
       {"idle", required_argument, NULL, 'i'},    {"timeout", required_argument, NULL, 't'},
       {"pid", required_argument, NULL, 'P'},     {"dir", required_argument, NULL, 'd'},
-      {"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
+      {"label", required_argument, NULL, 'l'},   {"skip", required_argument, NULL, 'k'},
+      {NULL, 0, NULL, 0}};
   double v;
   int c;
   *o = (lg_opts){
@@ -188,6 +193,9 @@ static int parse(int argc, char **argv, lg_opts *o) {
     case 'P':
       r = num(optarg, 1, 4194304, &v), o->pid = (int)v;
       break;
+    case 'k':
+      r = num(optarg, 0, LG_TIMEOUT_MAX, &v), o->skip_s = v;
+      break;
     default:
       usage();
       return -1;
@@ -226,6 +234,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "setup") == 0) return lg_setup_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "fsync") == 0) return lg_fsync_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "flood") == 0) return lg_flood_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "mqtt") == 0) d = &lg_mqtt_driver;
   if (strcmp(argv[1], "relay") == 0) d = &lg_relay_driver;
   if (d == NULL) {

@@ -225,6 +225,12 @@ static int check_id(lg_run *run, uint64_t id, const char *what) {
   return -1;
 }
 
+/* Is a message scheduled at `sched` measured? All are, unless --skip left out those of
+ * the first seconds (every message is still counted in the books). */
+static bool measured(const lg_run *run, uint64_t sched) {
+  return run->o.skip_s <= 0 || sched >= run->t0 + (uint64_t)(run->o.skip_s * 1e9);
+}
+
 void lg_acked(lg_run *run, unsigned sender, uint64_t id) {
   if (run->stopped || check_id(run, id, "ack") != 0) return;
   uint64_t now = uv_hrtime();
@@ -235,7 +241,7 @@ void lg_acked(lg_run *run, unsigned sender, uint64_t id) {
   run->seen[id] |= SEEN_ACK;
   run->acked++;
   run->t_last_ack = now;
-  lg_hist_record(&run->ack, (now - run->sched[id]) / 1000u);
+  if (measured(run, run->sched[id])) lg_hist_record(&run->ack, (now - run->sched[id]) / 1000u);
   /* Closed loop: the ack frees a slot in this sender's window. */
   if (run->o.rate == 0 && run->next_id < run->o.count) send_one(run, sender, uv_hrtime());
   check_complete(run);
@@ -269,7 +275,7 @@ void lg_delivered(lg_run *run, const uint8_t stamp[LG_STAMP_BYTES]) {
   run->seen[id] |= SEEN_DEL;
   run->delivered++;
   run->t_last_del = now;
-  lg_hist_record(&run->del, (now - sched) / 1000u);
+  if (measured(run, sched)) lg_hist_record(&run->del, (now - sched) / 1000u);
   check_complete(run);
 }
 

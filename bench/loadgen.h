@@ -69,6 +69,8 @@ typedef struct lg_opts {
   double rate;       /* messages per second; 0 = closed loop at full speed */
   unsigned idle;     /* > 0: the idle-connection test with this many connections */
   double timeout_s;  /* the whole run, connecting included */
+  double skip_s;     /* latencies of messages scheduled in the first skip_s seconds are
+                      * not recorded (something else starts meanwhile) */
   int pid;           /* process under test; 0 = do not sample */
   const char *dir;   /* relay driver: the directory that `setup` wrote */
   const char *label; /* the target's name in the output */
@@ -143,6 +145,10 @@ uint64_t lg_get64(const uint8_t *p);
 
 /* `rejsepost-loadgen fsync`: times fdatasync on a directory's filesystem (lg_fsync.c). */
 int lg_fsync_main(int argc, char **argv);
+
+/* `rejsepost-loadgen flood`: idle sockets to a port, reopened as they close
+ * (lg_flood.c). */
+int lg_flood_main(int argc, char **argv);
 
 extern const lg_driver lg_mqtt_driver;
 extern const lg_driver lg_relay_driver;

@@ -115,6 +115,7 @@ static void evict(rp__conn *victim, const char *reason) {
   uint64_t now = uv_now(r->loop);
 
   r->evicted++;
+  r->evict_at = now;
   rp__stats_reject(&r->stats, RP_EBUSY);
   rp__log_debug("conn_evicted conn=%llu member=%s reason=%s",
                 (unsigned long long)victim->id, rp__conn_member(victim), reason);
@@ -127,6 +128,7 @@ static void evict(rp__conn *victim, const char *reason) {
     r->evicted_logged = r->evicted;
     r->evict_log_at = now;
   }
+  victim->reset_on_close = 1;
   rp__conn_abort(victim, NULL);
 }
 
@@ -136,17 +138,10 @@ int rp__admit_accept(rp__relay *r, rp__conn *c) {
 
   addr_key(c, key);
   if ((a = addr_get(r, key)) == NULL) return RP_ENOMEM;
-  /* Make room before joining, so the counts never pass the limits. Closing a victim
-   * unlinks it at once (rp__conn_abort -> rp__admit_release). */
-  if (a->n >= r->cfg.max_pending_per_address && a->head != NULL)
-    evict(a->head, "address");
-  else if (r->npending >= r->cfg.max_pending && r->pend_head != NULL)
-    evict(a->head != NULL ? a->head : r->pend_head, "pending");
-  /* The limits may have been lowered by a reload: shrink to them, oldest first. */
-  while (a->n >= r->cfg.max_pending_per_address && a->head != NULL)
-    evict(a->head, "address");
-  while (r->npending >= r->cfg.max_pending && r->pend_head != NULL)
-    evict(r->pend_head, "pending");
+  /* Join first (so the address entry is held by c while others leave it), then make
+   * room, oldest first: c is the newest everywhere, so it is never its own victim.
+   * Closing a victim unlinks it at once (rp__conn_abort -> rp__admit_leave). The loops
+   * also shrink the queue to limits lowered by a reload. */
   c->qprev = r->pend_tail;
   c->qnext = NULL;
   if (r->pend_tail != NULL) r->pend_tail->qnext = c;
@@ -161,6 +156,9 @@ int rp__admit_accept(rp__relay *r, rp__conn *c) {
   c->addr = a;
   c->queued = 1;
   r->npending++;
+  while (a->n > r->cfg.max_pending_per_address && a->head != c) evict(a->head, "address");
+  while (r->npending > r->cfg.max_pending && r->pend_head != c)
+    evict(a->head != c ? a->head : r->pend_head, "pending");
   return 0;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Connection life cycle (conn.h): accept, the Noise_IK responder, the deadline timer,
- * BYE and closing, and freeing once libuv has closed both handles. The byte path (reads,
- * frames, writes) is in conn_io.c; the transport messages in dispatch.c.
+ * Connection life cycle (conn.h): accept, the deadline timer, BYE and closing, and
+ * freeing once libuv has closed both handles. The Noise_IK responder and the proof of
+ * the key are in handshake.c, the byte path (reads, frames, writes) in conn_io.c, the
+ * transport messages in dispatch.c, who may hold a slot in admit.c.
  */
 #include "conn.h"
 
@@ -23,7 +24,7 @@ const char *rp__conn_member(const rp__conn *c) {
 }
 
 /* The peer's address as text, from the address kept at accept. */
-static void peer_name(const rp__conn *c, char *buf, size_t len) {
+void rp__conn_peer_name(const rp__conn *c, char *buf, size_t len) {
   char host[64] = "?";
   unsigned port = 0;
 
@@ -73,7 +74,7 @@ void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
     return;
   }
   c->sockaddr_ok = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &n) == 0;
-  peer_name(c, peer, sizeof peer);
+  rp__conn_peer_name(c, peer, sizeof peer);
   if (r->stopping) {
     rp__stats_reject(&r->stats, RP_EBUSY);
     rp__log_warn("conn_refused conn=%llu peer=%s reason=stopping", (unsigned long long)c->id,
@@ -88,133 +89,12 @@ void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
-  rp__log_info("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
+  /* At debug only: a flood of connections must not become a flood of log lines (the
+   * member's address is logged with conn_auth; floods show as pending_evicted). */
+  rp__log_debug("conn_open conn=%llu peer=%s", (unsigned long long)c->id, peer);
   c->hs_deadline = uv_now(r->loop) + r->cfg.handshake_timeout_ms;
   rp__conn_arm_timer(c);
   rp__conn_io_start(c);
-}
-
-static void send_welcome(rp__conn *c) {
-  rp__relay *r = c->relay;
-  rp__tmsg m;
-
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_WELCOME;
-  m.u.welcome.time_ms = rp__relay_now_ms();
-  m.u.welcome.roster_version = rp__roster_version(r->roster);
-  m.u.welcome.member = rp__str_c(c->ms->id);
-  m.u.welcome.send_window = r->cfg.window;
-  m.u.welcome.idle_ms = r->cfg.idle_timeout_ms;
-  rp__conn_send(c, &m);
-}
-
-/* The relay holds limits.max_connections proved connections and this member cannot
- * replace one of its own: BYE "busy" (PROTOCOL.md 4.3), readable only by the key
- * holder, so it knows to come back later rather than suspect its key. */
-static void busy_bye(rp__conn *c, const char *member) {
-  rp__relay *r = c->relay;
-  rp__stats_reject(&r->stats, RP_EBUSY);
-  rp__log_warn("conn_busy conn=%llu member=%s reason=max_connections active=%u",
-               (unsigned long long)c->id, member, r->nactive);
-  rp__conn_bye(c, RP__BYE_BUSY, RP_EBUSY);
-}
-
-int rp__conn_proved(rp__conn *c) {
-  rp__relay *r = c->relay;
-  int rc;
-
-  if (c->proven) return 0;
-  if ((rc = rp__admit_prove(c)) != 0) {
-    busy_bye(c, rp__conn_member(c));
-    return rc;
-  }
-  rp__log_info("conn_proven conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
-  c->last_rx = uv_now(r->loop);
-  rp__conn_arm_timer(c);
-  return 0;
-}
-
-/* The Noise_IK responder: one message in, one out. */
-void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
-  rp__relay *r = c->relay;
-  uint8_t payload[RP__CONN_HS_FRAME_MAX];
-  uint8_t rs[RP__NOISE_DHBYTES];
-  uint8_t out[RP__FRAME_PREFIX + 2 * RP__NOISE_DHBYTES];
-  size_t plen = 0, olen = 0;
-  const rp__member *m;
-  int rc, busy;
-
-  /* The handshake state is created only now, so a connection that never sends a
-   * handshake costs no sodium_malloc'd memory. */
-  if (c->hs == NULL &&
-      (rc = rp__noise_ik_responder_new(&c->hs, r->ident->sec->transport_sk)) != 0) {
-    rp__log_error("handshake_setup_failed conn=%llu code=%s", (unsigned long long)c->id,
-                  rp_err_name(rc));
-    rp__conn_abort(c, "internal");
-    return;
-  }
-  if ((rc = rp__noise_handshake_read(c->hs, buf, len, payload, sizeof payload, &plen)) !=
-      0) {
-    r->stats.handshakes_failed++;
-    rp__stats_reject(&r->stats, rc);
-    rp__log_info("handshake_failed conn=%llu code=%s", (unsigned long long)c->id,
-                 rp_err_name(rc));
-    rp__conn_abort(c, NULL);
-    return;
-  }
-  sodium_memzero(payload, plen);
-  if ((rc = rp__noise_handshake_remote_static(c->hs, rs)) != 0) goto refuse;
-  m = rp__roster_find_transport(r->roster, rs);
-  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) goto refuse;
-  /* Members of kind relay or admin have nothing to send or receive here. */
-  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) {
-    rc = RP_EKIND;
-    goto refuse;
-  }
-  if ((rc = rp__noise_handshake_write(c->hs, NULL, 0, out + RP__FRAME_PREFIX,
-                                      sizeof out - RP__FRAME_PREFIX, &olen)) != 0 ||
-      (rc = rp__frame_prefix(out, olen)) != 0 ||
-      (rc = rp__noise_handshake_split(c->hs, &c->tx, &c->rx)) != 0) {
-    rp__log_error("handshake_write_failed conn=%llu code=%s", (unsigned long long)c->id,
-                  rp_err_name(rc));
-    rp__conn_abort(c, "internal");
-    return;
-  }
-  rp__noise_handshake_free(c->hs);
-  c->hs = NULL;
-  memcpy(c->peer_key, rs, sizeof rs);
-  /* Message 1 may be a replay: until the client proves the key with its first transport
-   * message, this connection waits in the member's own pool (admit.c). */
-  if ((busy = rp__admit_named(c, m)) == RP_ENOMEM) {
-    rp__conn_abort(c, "out_of_memory");
-    return;
-  }
-  if (rp__conn_write_raw(c, out, RP__FRAME_PREFIX + olen) != 0) return;
-  c->phase = RP__CONN_OPEN;
-  c->tstate = RP__TS_HELLO;
-  if (rp__frag_reader_init(&c->frag, r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD <
-                                             RP_MSG_MAX
-                                         ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
-                                         : RP_MSG_MAX) != 0) {
-    rp__conn_abort(c, "internal");
-    return;
-  }
-  if (busy == RP_EBUSY) {
-    busy_bye(c, m->pub.id);
-    return;
-  }
-  rp__log_info("conn_auth conn=%llu member=%s", (unsigned long long)c->id, c->ms->id);
-  send_welcome(c);
-  return;
-
-refuse:
-  /* Unknown, revoked or unsuitable key: close without a word, so a stranger learns
-   * nothing, not even whether the relay is a rejsepost relay with this key. */
-  r->stats.handshakes_failed++;
-  rp__stats_reject(&r->stats, rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc);
-  rp__log_warn("handshake_refused conn=%llu code=%s", (unsigned long long)c->id,
-               rp_err_name(rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc));
-  rp__conn_abort(c, NULL);
 }
 
 void rp__conn_arm_timer(rp__conn *c) {
@@ -401,7 +281,10 @@ void rp__conn_abort(rp__conn *c, const char *why) {
   rp__admit_leave(c);
   handover(c);
   if (c->detached) return;
-  uv_close((uv_handle_t *)&c->tcp, on_close);
+  /* An evicted pending connection is reset rather than closed: it proved nothing, and
+   * a flood of them must not leave the kernel with a TIME_WAIT socket for each. */
+  if (!c->reset_on_close || uv_tcp_close_reset(&c->tcp, on_close) != 0)
+    uv_close((uv_handle_t *)&c->tcp, on_close);
   uv_close((uv_handle_t *)&c->timer, on_close);
 }
 

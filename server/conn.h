@@ -110,8 +110,11 @@ void rp__conn_frame_clock(rp__conn *c, int fresh);
 
 /* The first transport frame of a pending connection decrypted: the key is proved
  * (admit.c). 0 to go on with the message; otherwise the connection was sent BYE busy
- * and the message must be dropped. conn.c. */
+ * and the message must be dropped. handshake.c. */
 int rp__conn_proved(rp__conn *c);
+
+/* The peer's address as "ip:port" or "[ip6]:port" ("?:0" if unknown). conn.c. */
+void rp__conn_peer_name(const rp__conn *c, char *buf, size_t len);
 
 /* Start reading (and count the connection in the read path). conn_io.c. */
 void rp__conn_io_start(rp__conn *c);
@@ -133,7 +136,7 @@ void rp__conn_flush_all(rp__relay *r);
 void rp__conn_flush_drop(rp__conn *c);
 
 /* A complete handshake frame arrived: read Noise message 1, look the key up, answer
- * or close. buf may be changed. conn.c. */
+ * or close. buf may be changed. handshake.c. */
 void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len);
 
 /* The peer sent BYE: close once our queued writes are out, without answering. conn.c. */

@@ -15,6 +15,11 @@
  * other machines. Metadata the relay sees anyway (member ids, msg_id, sizes, error codes)
  * is fine.
  *
+ * When stderr is the systemd journal, each line starts with the sd-daemon(3) priority
+ * prefix (<3> error, <4> warn, <6> info, <7> debug), so journald files it under the
+ * right priority; `journalctl -p err` then shows the relay's errors. The prefix is
+ * turned on only when JOURNAL_STREAM names the log descriptor (rp__log_journal_detect).
+ *
  * Values that may contain spaces, quotes, '=' or control characters (member display
  * names, error texts, paths) must go through rp__log_quote(). As a last line of defence
  * rp__log() escapes every control character in the finished line, so a hostile value can
@@ -62,6 +67,15 @@ const char *rp__log_level_name(rp__log_level level);
 /* Send lines to descriptor `fd` instead of 2 (tests use a pipe or a file). The caller
  * keeps ownership of fd and must keep it open while logging may happen. Any thread. */
 void rp__log_set_fd(int fd);
+
+/* 1 if the environment variable JOURNAL_STREAM ("device:inode", set by systemd when it
+ * connects stdout or stderr to the journal) names the file behind descriptor fd, so
+ * that lines written to fd reach the journal; else 0. Reads the environment: call it
+ * at start-up. */
+int rp__log_journal_detect(int fd);
+
+/* Start (1) or stop (0) each line with its sd-daemon priority prefix. Any thread. */
+void rp__log_set_journal(int on);
 
 /* Write one event line if `level` passes the filter. `fmt` starts with the event name
  * (one word, [a-z0-9_]) followed by space-separated key=value pairs. Safe from any

@@ -7,10 +7,13 @@
  * spool could not be opened) or if the spool failed while running; 2 for a usage or
  * configuration error (a bad setting, key file or roster), which a restart cannot fix.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <uv.h>
@@ -36,6 +39,24 @@ static void raise_nofile(void) {
   }
 }
 
+/* A daemon started with stdin, stdout or stderr closed would hand those numbers to the
+ * first files it opens (the epoll descriptor, a socket, the spool): log lines would go
+ * into them, and libuv asserts at exit. Each closed one gets /dev/null first thing.
+ * Returns 0, or -1 if /dev/null cannot be opened (then nothing can be logged either). */
+static int std_fds_open(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    int nfd;
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    /* The lowest free number is fd itself, since the ones below are open by now. */
+    if ((nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)) < 0) return -1;
+    if (nfd != fd) {
+      close(nfd);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static rp__config cfg; /* large (paths): keep it off the stack */
   char err[RP__CFG_ERR_MAX];
@@ -43,6 +64,10 @@ int main(int argc, char **argv) {
   rp__relay *relay = NULL;
   uv_loop_t loop;
   int rc, status = 1;
+
+  if (std_fds_open() != 0) return 1;
+  /* Lines carry their journald priority when stderr is the journal. */
+  rp__log_set_journal(rp__log_journal_detect(2));
 
   if (rp__config_from_args(&cfg, argc, argv, &action, err, sizeof err) != 0) {
     fprintf(stderr, "rejsepost-relayd: %s\n", err);

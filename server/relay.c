@@ -111,48 +111,6 @@ void rp__op_free(rp__op *op) {
 
 /* ---- start-up ---- */
 
-static int load_roster(rp__relay *r, const rp__roster *held, rp__roster **out) {
-  char path[RP__CFG_PATH_MAX], q[RP__CFG_PATH_MAX + 16];
-  uint8_t *doc = NULL;
-  size_t len = 0, got;
-  long sz;
-  FILE *f = NULL;
-  int rc = RP_ECONFIG;
-
-  *out = NULL;
-  if (rp__config_path(&r->cfg, r->cfg.roster_file, path, sizeof path) != 0) goto out;
-  if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0) {
-    rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
-    goto out;
-  }
-  if ((size_t)sz > RP_ROSTER_MAX || sz == 0) {
-    rp__log_error("roster_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
-                  rp_err_name(RP_ETOOBIG));
-    goto out;
-  }
-  len = (size_t)sz;
-  if ((doc = malloc(len)) == NULL) {
-    rc = RP_ENOMEM;
-    goto out;
-  }
-  if ((got = fread(doc, 1, len, f)) != len) {
-    rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
-    goto out;
-  }
-  if ((rc = rp__roster_accept(held, doc, len, r->cfg.admin_key, out)) != 0) {
-    rp__log_error("roster_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
-                  rp_err_name(rc));
-    rc = RP_ECONFIG;
-    goto out;
-  }
-  rc = 0;
-out:
-  if (f != NULL) fclose(f);
-  free(doc);
-  return rc;
-}
-
 /* Warn when the descriptor limit is below what the settings may need: every member
  * connection, every pending one, every proving pool full, and a margin for the relay's
  * own (spool, listeners, the loop). main() has already raised the soft limit as far as
@@ -205,7 +163,6 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
     rc = RP_ECONFIG;
     goto out;
   }
-  if ((rc = load_roster(r, NULL, &r->roster)) != 0) goto out;
   rc = RP_ECONFIG;
   if (rp__config_path(&r->cfg, r->cfg.spool_file, path, sizeof path) != 0) goto out;
   memset(&so, 0, sizeof so);
@@ -224,6 +181,18 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
                   rp__log_quote(err + 256, 256, err));
     goto out;
   }
+  /* The roster after the spool: the spool holds the highest roster version this relay
+   * has accepted, below which no roster file is taken (an older one could un-revoke a
+   * member). A newer one raises that floor before anything is served. */
+  if ((rc = rp__relay_load_roster(r, NULL, &r->roster)) != 0) goto out;
+  if ((rc = rp__spool_roster_floor_set(r->spool, rp__roster_version(r->roster), err,
+                                       sizeof err)) != 0) {
+    rp__log_error("spool_open_failed path=%s code=%s why=%s",
+                  rp__log_quote(q, sizeof q, path), rp_err_name(rc),
+                  rp__log_quote(err + 256, 256, err));
+    rc = RP_EIO;
+    goto out;
+  }
   check_nofile(r);
   rp__log_info("relay_ready member=%s roster_version=%llu members=%u", r->ident->pub.id,
                (unsigned long long)rp__roster_version(r->roster),
@@ -237,102 +206,6 @@ out:
 }
 
 /* ---- signals ---- */
-
-/* Settings that may change while running: limits that are read at each use. Listen
- * addresses, paths, keys and the spool's own limits need a restart. */
-static void reload_config(rp__relay *r) {
-  rp__config nc;
-  rp__config_action action;
-  char err[RP__CFG_ERR_MAX], q[RP__CFG_ERR_MAX + 16];
-
-  if (r->argv == NULL) return;
-  if (rp__config_from_args(&nc, r->argc, r->argv, &action, err, sizeof err) != 0) {
-    rp__log_error("reload_config_refused why=%s", rp__log_quote(q, sizeof q, err));
-    return;
-  }
-  if (memcmp(nc.listen, r->cfg.listen, sizeof nc.listen) != 0 ||
-      strcmp(nc.state_dir, r->cfg.state_dir) != 0 ||
-      strcmp(nc.spool_file, r->cfg.spool_file) != 0 ||
-      strcmp(nc.key_file, r->cfg.key_file) != 0 ||
-      memcmp(nc.admin_key, r->cfg.admin_key, sizeof nc.admin_key) != 0 ||
-      nc.spool_recipient_bytes != r->cfg.spool_recipient_bytes ||
-      nc.spool_total_bytes != r->cfg.spool_total_bytes ||
-      nc.spool_sender_share != r->cfg.spool_sender_share ||
-      nc.commit_batch_max != r->cfg.commit_batch_max ||
-      nc.commit_batch_bytes != r->cfg.commit_batch_bytes)
-    rp__log_warn("reload_needs_restart what=listen_paths_keys_or_spool_limits");
-  r->cfg.log_level = nc.log_level;
-  rp__log_set_level(nc.log_level);
-  memcpy(r->cfg.roster_file, nc.roster_file, sizeof nc.roster_file);
-  r->cfg.frame_max = nc.frame_max;
-  /* The spool refuses envelopes above the size it was opened with; a larger limit
-   * takes effect at the next start. */
-  r->cfg.envelope_max = nc.envelope_max;
-  r->cfg.window = nc.window;
-  r->cfg.max_connections = nc.max_connections;
-  r->cfg.max_connections_per_member = nc.max_connections_per_member;
-  r->cfg.max_pending = nc.max_pending;
-  r->cfg.max_pending_per_address = nc.max_pending_per_address;
-  r->cfg.max_proving_per_member = nc.max_proving_per_member;
-  r->cfg.handshake_timeout_ms = nc.handshake_timeout_ms;
-  r->cfg.frame_timeout_ms = nc.frame_timeout_ms;
-  r->cfg.idle_timeout_ms = nc.idle_timeout_ms;
-  r->cfg.ping_interval_ms = nc.ping_interval_ms;
-  r->cfg.expiry_default_ms = nc.expiry_default_ms;
-  r->cfg.expiry_max_ms = nc.expiry_max_ms;
-}
-
-/* Is the connection's member still welcome under the roster? Its kind (for the routes)
- * is taken from the new roster. */
-static int still_member(const rp__relay *r, rp__conn *c) {
-  const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
-  int rc = rp__roster_member_active(m, rp__relay_now_ms());
-  if (rc != 0) return rc;
-  if (strcmp(m->pub.id, c->ms->id) != 0) return RP_EUNKNOWNMEMBER;
-  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
-  c->kind = (uint8_t)m->kind;
-  return 0;
-}
-
-static void reload(rp__relay *r) {
-  rp__roster *nr = NULL;
-  const uint8_t *doc = NULL;
-  size_t len = 0;
-  uint64_t old_version = rp__roster_version(r->roster);
-  rp__conn *c, *next;
-  rp__tmsg m;
-  int rc;
-
-  rp__log_info("reload_start");
-  reload_config(r);
-  if (load_roster(r, r->roster, &nr) != 0) {
-    rp__log_warn("reload_roster_kept version=%llu", (unsigned long long)old_version);
-    return;
-  }
-  rp__roster_free(r->roster);
-  r->roster = nr;
-  rp__log_info("reload_done roster_version=%llu members=%u",
-               (unsigned long long)rp__roster_version(nr), (unsigned)rp__roster_count(nr));
-  for (c = r->conns; c != NULL; c = next) {
-    next = c->next;
-    if (c->phase != RP__CONN_OPEN || c->ms == NULL) continue;
-    if ((rc = still_member(r, c)) != 0) {
-      rp__stats_reject(&r->stats, rc);
-      rp__conn_bye(c, RP__BYE_REVOKED, rc);
-      continue;
-    }
-    /* The relay hands a newer roster to every client at once (transport.h). */
-    if (rp__roster_version(nr) != old_version && c->tstate != RP__TS_HELLO &&
-        rp__roster_document(nr, &doc, &len) == 0 && len <= RP__TMSG_ROSTER_MAX) {
-      memset(&m, 0, sizeof m);
-      m.type = RP__T_ROSTER;
-      m.u.roster.version = rp__roster_version(nr);
-      m.u.roster.roster.p = doc;
-      m.u.roster.roster.n = (uint32_t)len;
-      rp__conn_send(c, &m);
-    }
-  }
-}
 
 static void dump_stats(rp__relay *r) {
   char *buf = malloc(STATS_BUF), *p, *nl, *sp;
@@ -365,7 +238,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   rp__relay *r = h->data;
   switch (signum) {
   case SIGHUP:
-    if (!r->stopping) reload(r);
+    if (!r->stopping) rp__relay_reload(r);
     break;
   case SIGUSR1:
     dump_stats(r);
@@ -384,6 +257,7 @@ static void on_handle_closed(uv_handle_t *h) {
 
 static void on_flush_check(uv_check_t *h) {
   rp__conn_flush_all(h->data);
+  rp__listen_resume(h->data);
 }
 
 static void on_flush_prepare(uv_prepare_t *h) {
@@ -427,7 +301,9 @@ int rp__relay_start(rp__relay *r) {
   r->expire_timer.data = r;
   uv_timer_init(r->loop, &r->drain_timer);
   r->drain_timer.data = r;
-  r->handles_open += 2;
+  uv_timer_init(r->loop, &r->accept_timer);
+  r->accept_timer.data = r;
+  r->handles_open += 3;
   init_flush(r);
   if ((rc = rp__listen_start(r)) != 0) return rc;
   /* Sweep once at start: envelopes may have expired while the relay was down. */
@@ -453,6 +329,7 @@ static void close_handles(rp__relay *r) {
   close_handle(r, (uv_handle_t *)&r->sig_usr1);
   close_handle(r, (uv_handle_t *)&r->expire_timer);
   close_handle(r, (uv_handle_t *)&r->drain_timer);
+  close_handle(r, (uv_handle_t *)&r->accept_timer);
   rp__conn_flush_all(r); /* nothing should be left by now; never leave frames behind */
   close_handle(r, (uv_handle_t *)&r->flush_check);
   close_handle(r, (uv_handle_t *)&r->flush_prepare);

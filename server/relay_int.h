@@ -69,6 +69,28 @@
 #define RP__ADDR_BUCKETS 4096u
 #define RP__ADDR_KEY_BYTES 16u
 
+/* Connections one listener accepts in one loop iteration at most. libuv accepts until
+ * the kernel's queue is empty, and a peer that reopens every connection the relay
+ * closes keeps it from ever being empty: without a bound the loop would do nothing
+ * else. The rest wait in the kernel's queue for the next iteration (listen.c). */
+#define RP__ACCEPT_BATCH 16u
+
+/* A connection that has sent nothing reaches the relay only after about this many
+ * seconds (the kernel's TCP_DEFER_ACCEPT, listen.c); one that sends at once, at once. */
+#define RP__DEFER_ACCEPT_S 2
+
+/* Under pressure (a pending connection was evicted in the last RP__ACCEPT_PRESSURE_MS)
+ * the relay accepts at most RP__ACCEPT_PRESSURE_PER_MS connections a millisecond, in
+ * bursts of at most RP__ACCEPT_PRESSURE_BURST (short, so that the members' traffic in
+ * the same loop iterations waits little). Each accepted one then closes an older pending one: a
+ * peer that reopens every socket it loses would otherwise have the relay accept and
+ * close as fast as two CPUs allow, and its members' envelopes wait for CPU. The rest
+ * wait in the kernel's queue, where a member's connection waits its turn too (or
+ * retries its SYN): a retry at worst, as PROTOCOL.md 4.3 promises. */
+#define RP__ACCEPT_PRESSURE_MS 1000u
+#define RP__ACCEPT_PRESSURE_PER_MS 1u
+#define RP__ACCEPT_PRESSURE_BURST 4u
+
 /* Log at most one summary line of evictions this often (a flood makes thousands). */
 #define RP__EVICT_LOG_EVERY_MS 10000u
 
@@ -140,7 +162,8 @@ enum {
   RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
   RP__OP_DELETE,     /* after DELIVERED (with "refused": the envelope and a notice) */
   RP__OP_FETCH,      /* delivery */
-  RP__OP_EXPIRE      /* the expiry sweep */
+  RP__OP_EXPIRE,     /* the expiry sweep */
+  RP__OP_FLOOR       /* keep a new roster's version in the spool */
 };
 
 struct rp__op {
@@ -199,6 +222,7 @@ struct rp__conn {
   uint8_t proven;        /* the first transport message decrypted: the key is proved */
   uint8_t queued;        /* in the anonymous queue or a proving pool (qprev/qnext) */
   uint8_t counted;       /* proven and open: counts in the relay's nactive */
+  uint8_t reset_on_close; /* close with a reset (an evicted pending connection) */
   uint8_t mid_frame;     /* a frame has begun and not ended; frame_since is its start */
   uint8_t kind;          /* the member's kind (RP_MEMBER_*), once named */
   uint8_t sockaddr_ok;   /* `peer` holds the peer's address */
@@ -218,6 +242,8 @@ struct rp__conn {
 struct rp__listener {
   uv_tcp_t tcp;
   rp__relay *relay;
+  unsigned accepted; /* in this loop iteration */
+  uint8_t deferred;  /* a connection waits in libuv for the next iteration */
   char addr[RP__CFG_ADDR_MAX];
 };
 
@@ -244,6 +270,10 @@ struct rp__relay {
   uint8_t addr_key[16];
   uint64_t evicted, evicted_logged; /* evictions in all, and when last summarised */
   uint64_t evict_log_at;      /* uv_now() of the last summary line */
+  uint64_t evict_at;          /* uv_now() of the last eviction */
+  uint64_t accept_credit;     /* accepts allowed now under pressure (listen.c) */
+  uint64_t accept_credit_at;  /* uv_now() the credit was last topped up */
+  uv_timer_t accept_timer;    /* wakes the loop to accept again under pressure */
   uint64_t next_conn_id;
   uint64_t ops_inflight;
   rp__mstate *mstate[RP__MSTATE_BUCKETS];
@@ -293,6 +323,22 @@ rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind);
  * the bytes and the op; a stopping relay may then finish. Accepts NULL. */
 void rp__op_free(rp__op *op);
 
+/* ---- reload.c ---- */
+
+/* Read the roster file and verify it: the administrator's signature, and no rollback,
+ * neither below `held` (the roster in force, NULL at start) nor below the spool's
+ * roster floor (if the spool is open); the same version as held only with the same
+ * bytes. On success *out is the new roster (owned by the caller). Every refusal is
+ * logged (roster_refused, roster_rollback naming both versions and the file) and
+ * returned as RP_ECONFIG; RP_ENOMEM. */
+int rp__relay_load_roster(rp__relay *r, const rp__roster *held, rp__roster **out);
+
+/* SIGHUP: re-read the settings that may change while running and the roster; keep a
+ * newer roster's version in the spool; say BYE revoked to the connections of members
+ * it no longer admits and push it to the others. A roster refused keeps the one in
+ * force (reload_roster_kept). */
+void rp__relay_reload(rp__relay *r);
+
 /* ---- admit.c: who may take a connection slot (PROTOCOL.md 4.3) ---- */
 
 /* A new TCP connection: into the anonymous queue, closing the oldest pending one (of
@@ -332,6 +378,9 @@ int rp__listen_start(rp__relay *r);
 void rp__listen_stop(rp__relay *r);
 /* Free the listener array, once the listeners are closed (or were never opened). */
 void rp__listen_free(rp__relay *r);
+/* A new loop iteration: each listener may accept RP__ACCEPT_BATCH again, starting with
+ * the connection it left waiting, if any. Called from the relay's check handle. */
+void rp__listen_resume(rp__relay *r);
 
 /* ---- deliver.c ---- */
 

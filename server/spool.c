@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The spool's loop-thread side: requests, queues, group commit, running totals, the
- * failed state and close. See spool.h for the contract and spool_sql.c for the SQL.
+ * The spool's loop-thread side: the lanes and their queues, group commit, applying
+ * results to the running totals, the failed state, the WAL checkpoint after deletes,
+ * open and close. Requests are made in spool_req.c; the SQL is in spool_sql.c. See
+ * spool.h for the contract.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,187 +18,7 @@
 /* Fetches handed to the reader in one pool job. */
 #define READ_BATCH_MAX 64u
 
-static void lane_kick(rp__spool_lane *ln);
-
-static int id_ok(const char *id) {
-  size_t n = id != NULL ? strlen(id) : 0;
-  return n >= 1 && n <= RP_MEMBER_ID_MAX;
-}
-
-static void req_start(rp__spool *sp, rp__spool_req *req, rp__spool_req_type type,
-                      rp__spool_cb cb) {
-  void *data = req->data;
-  memset(req, 0, sizeof *req);
-  req->data = data;
-  req->type = type;
-  req->priv.sp = sp;
-  req->priv.cb = cb;
-}
-
-static void enqueue(rp__spool_lane *ln, rp__spool_req *req) {
-  req->priv.next = NULL;
-  if (ln->qtail != NULL)
-    ln->qtail->priv.next = req;
-  else
-    ln->qhead = req;
-  ln->qtail = req;
-  lane_kick(ln);
-}
-
-/* Checks shared by the writer's requests: failed beats closing, because a caller that
- * sees RP_EFSYNC must stop accepting, whatever else is going on. */
-static int writer_gate(const rp__spool *sp) {
-  if (sp->stats.failed != 0) return RP_EFSYNC;
-  if (sp->closing) return RP_ECLOSED;
-  return 0;
-}
-
-int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *env,
-                  rp__spool_cb cb) {
-  char key[RP__SPOOL_KEY_MAX];
-  rp__spool_rcpt *rc, *pc;
-  uint64_t len, rbytes, tbytes, pbytes;
-  int r, over;
-
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (env == NULL || !id_ok(env->sender) || !id_ok(env->recipient) || env->bytes == NULL ||
-      env->len == 0)
-    return RP_EINVAL;
-  if (env->len > sp->envelope_max) return RP_ETOOBIG;
-
-  /* Puts still in flight count against the limits, so a burst cannot overshoot them.
-   * Over a limit, the writer still looks the msg_id up so that a resend is acked; such
-   * a put reserves nothing and needs no entry in the totals. */
-  len = env->len;
-  rp__spool_pair_key(key, env->recipient, env->sender);
-  rc = rp__spool_map_find(&sp->map, env->recipient);
-  pc = rp__spool_map_find(&sp->pairs, key);
-  rbytes = rc != NULL ? rc->bytes + rc->reserved : 0;
-  pbytes = pc != NULL ? pc->bytes + pc->reserved : 0;
-  tbytes = sp->stats.bytes + sp->stats.reserved_bytes;
-  /* A full recipient or spool is full for everyone (ESPOOLFULL). Below that, one
-   * sender (or one stolen key) must not fill a recipient's quota and so cut every other
-   * sender off: its share is checked next (EQUOTA, PROTOCOL.md 5.5). */
-  if (rbytes > sp->recipient_bytes_max || len > sp->recipient_bytes_max - rbytes ||
-      tbytes > sp->total_bytes_max || len > sp->total_bytes_max - tbytes)
-    over = CHECK_FULL;
-  else if (pbytes > sp->sender_bytes_max || len > sp->sender_bytes_max - pbytes)
-    over = CHECK_QUOTA;
-  else
-    over = 0;
-  if (!over && rc == NULL && (rc = rp__spool_map_get(&sp->map, env->recipient)) == NULL)
-    return RP_ENOMEM;
-  if (!over && pc == NULL && (pc = rp__spool_map_get(&sp->pairs, key)) == NULL) {
-    rp__spool_map_trim(&sp->map, env->recipient);
-    return RP_ENOMEM;
-  }
-
-  req_start(sp, req, RP__SPOOL_PUT, cb);
-  memcpy(req->priv.msg_id, env->msg_id, RP_MSG_ID_BYTES);
-  memcpy(req->priv.sender, env->sender, strlen(env->sender) + 1);
-  memcpy(req->priv.recipient, env->recipient, strlen(env->recipient) + 1);
-  req->priv.created_ms = env->created_ms;
-  req->priv.expires_ms = env->expires_ms;
-  req->priv.urgency = env->urgency;
-  req->priv.bytes = env->bytes;
-  req->priv.len = env->len;
-  req->priv.check_only = over;
-  if (!over) {
-    rc->reserved += len;
-    pc->reserved += len;
-    sp->stats.reserved_bytes += len;
-  }
-  enqueue(&sp->writer, req);
-  return 0;
-}
-
-int rp__spool_put_within_limits(const rp__spool_req *req) {
-  return req->type == RP__SPOOL_PUT && !req->priv.check_only;
-}
-
-int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
-                     const uint8_t msg_id[RP_MSG_ID_BYTES], rp__spool_cb cb) {
-  int r;
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (!id_ok(recipient) || msg_id == NULL) return RP_EINVAL;
-  req_start(sp, req, RP__SPOOL_DELETE, cb);
-  memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
-  memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
-  enqueue(&sp->writer, req);
-  return 0;
-}
-
-int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
-                     const uint8_t msg_id[RP_MSG_ID_BYTES], int code, int64_t now_ms,
-                     const rp__spool_notice *notice, rp__spool_cb cb) {
-  int r;
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (!id_ok(recipient) || msg_id == NULL || code <= 0 || notice == NULL ||
-      notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0)
-    return RP_EINVAL;
-  req_start(sp, req, RP__SPOOL_DELETE, cb);
-  memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
-  memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
-  req->priv.refused = code;
-  req->priv.now_ms = now_ms;
-  req->priv.notice_fn = notice->fn;
-  req->priv.notice_arg = notice->arg;
-  req->priv.notice_ttl_ms = notice->ttl_ms;
-  memcpy(req->priv.sender, notice->sender, strlen(notice->sender) + 1);
-  enqueue(&sp->writer, req);
-  return 0;
-}
-
-int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
-                     rp__spool_cb cb) {
-  return rp__spool_expire_notify(sp, req, now_ms, max_rows, NULL, cb);
-}
-
-int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
-                            size_t max_rows, const rp__spool_notice *notice,
-                            rp__spool_cb cb) {
-  int r;
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (max_rows == 0 || max_rows > RP__SPOOL_EXPIRE_MAX) return RP_EINVAL;
-  if (notice != NULL && (notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0))
-    return RP_EINVAL;
-  req_start(sp, req, RP__SPOOL_EXPIRE, cb);
-  req->priv.now_ms = now_ms;
-  req->priv.max_count = max_rows;
-  if (notice != NULL) {
-    req->priv.notice_fn = notice->fn;
-    req->priv.notice_arg = notice->arg;
-    req->priv.notice_ttl_ms = notice->ttl_ms;
-    memcpy(req->priv.sender, notice->sender, strlen(notice->sender) + 1);
-  }
-  enqueue(&sp->writer, req);
-  return 0;
-}
-
-int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
-                    int64_t after_seq, size_t max_count, size_t max_bytes,
-                    rp__spool_cb cb) {
-  if (sp->closing) return RP_ECLOSED;
-  if (!id_ok(recipient) || max_count == 0 || max_count > RP__SPOOL_FETCH_MAX ||
-      max_bytes == 0)
-    return RP_EINVAL;
-  req_start(sp, req, RP__SPOOL_FETCH, cb);
-  memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
-  req->priv.after_seq = after_seq;
-  req->priv.max_count = max_count;
-  req->priv.max_bytes = max_bytes;
-  enqueue(&sp->reader, req);
-  return 0;
-}
-
-void rp__spool_req_cleanup(rp__spool_req *req) {
-  if (req == NULL) return;
-  for (size_t i = 0; req->entries != NULL && i < req->nentries; i++)
-    free(req->entries[i].envelope);
-  free(req->entries);
-  req->entries = NULL;
-  req->nentries = 0;
-}
+static void ckpt_schedule(rp__spool *sp);
 
 /* ---- the lanes ---- */
 
@@ -217,12 +39,12 @@ static void lane_after(uv_work_t *w, int status) {
   }
   ln->done(ln, batch);
   ln->busy = 0;
-  lane_kick(ln);
+  rp__spool_lane_kick(ln);
 }
 
 static void maybe_finish_close(rp__spool *sp);
 
-static void lane_kick(rp__spool_lane *ln) {
+void rp__spool_lane_kick(rp__spool_lane *ln) {
   rp__spool *sp = ln->sp;
   int is_writer = ln == &sp->writer;
   size_t cap = is_writer ? sp->batch_max : READ_BATCH_MAX, n = 0;
@@ -238,6 +60,14 @@ static void lane_kick(rp__spool_lane *ln) {
    * fits, so an envelope larger than the byte cap still gets its own transaction. */
   while (r != NULL && n < cap) {
     if (n > 0 && bytes + r->priv.len > sp->batch_bytes_max) break;
+    /* A checkpoint runs outside any transaction: always a batch of its own. */
+    if (n > 0 && r->type == RP__SPOOL_CHECKPOINT) break;
+    if (r->type == RP__SPOOL_CHECKPOINT) {
+      n = 1;
+      last = r;
+      r = r->priv.next;
+      break;
+    }
     bytes += r->priv.len;
     n++;
     last = r;
@@ -348,8 +178,11 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     if (req->result == RP_ESPOOLFULL) sp->stats.rejected_full++;
     if (req->result == RP_EQUOTA) sp->stats.rejected_quota++;
     break;
+  case RP__SPOOL_CHECKPOINT:
+    break;
   case RP__SPOOL_DELETE:
     if (req->result == 0) {
+      sp->ckpt_dirty = 1;
       uncount(sp, req->priv.recipient, req->priv.deleted_sender, req->priv.deleted_size);
       sp->stats.deleted++;
       if (req->priv.refused > 0) sp->stats.refused++;
@@ -358,7 +191,12 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
                   req->entries[0].notice_size);
     }
     break;
+  case RP__SPOOL_FLOOR:
+    if ((uint64_t)req->priv.after_seq > sp->roster_floor)
+      sp->roster_floor = (uint64_t)req->priv.after_seq;
+    break;
   case RP__SPOOL_EXPIRE:
+    if (req->result == 0 && req->nentries > 0) sp->ckpt_dirty = 1;
     for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
       uncount(sp, req->entries[i].recipient, req->entries[i].sender, req->entries[i].size);
       sp->stats.expired++;
@@ -371,6 +209,41 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
   default:
     abort();
   }
+}
+
+/* ---- the WAL checkpoint after deletes (spool.h, "Deletion on disk") ---- */
+
+static void on_ckpt_timer(uv_timer_t *t);
+
+static void ckpt_done(rp__spool_req *req) {
+  rp__spool *sp = req->priv.sp;
+  sp->ckpt_queued = 0;
+  if (req->result == 0) {
+    sp->stats.checkpoints++;
+  } else if (req->result == RP_EBUSY) {
+    sp->stats.checkpoints_busy++;
+    sp->ckpt_dirty = 1; /* a reader was in the way: again, a moment later */
+  }
+  ckpt_schedule(sp);
+}
+
+/* Deletes committed: make sure a checkpoint follows within RP__SPOOL_CKPT_DELAY_MS. A
+ * timer already running, or a checkpoint already queued (which then reschedules),
+ * covers them. */
+static void ckpt_schedule(rp__spool *sp) {
+  if (!sp->ckpt_dirty || sp->ckpt_queued || !sp->timer_open || sp->closing ||
+      sp->stats.failed != 0 || uv_is_active((uv_handle_t *)&sp->ckpt_timer))
+    return;
+  uv_timer_start(&sp->ckpt_timer, on_ckpt_timer, RP__SPOOL_CKPT_DELAY_MS, 0);
+}
+
+static void on_ckpt_timer(uv_timer_t *t) {
+  rp__spool *sp = t->data;
+  if (sp->ckpt_queued || sp->closing || sp->stats.failed != 0) return;
+  sp->ckpt_dirty = 0;
+  sp->ckpt_queued = 1;
+  rp__spool_req_start(sp, &sp->ckpt_req, RP__SPOOL_CHECKPOINT, ckpt_done);
+  rp__spool_enqueue(&sp->writer, &sp->ckpt_req);
 }
 
 static void writer_done(rp__spool_lane *ln, rp__spool_req *batch) {
@@ -393,6 +266,7 @@ static void writer_done(rp__spool_lane *ln, rp__spool_req *batch) {
     writer_apply(sp, req, err);
     req->priv.cb(req);
   }
+  ckpt_schedule(sp);
   /* Requests queued behind a failed batch never reach SQLite. */
   while (sp->stats.failed != 0 && ln->qhead != NULL) {
     rp__spool_req *req = ln->qhead;
@@ -429,11 +303,25 @@ static void spool_free(rp__spool *sp) {
   free(sp);
 }
 
+/* The last of the two closes (the connections on the pool, the timer on the loop)
+ * calls back and frees. */
+static void close_finish(rp__spool *sp) {
+  if (!sp->close_done || sp->timer_open) return;
+  if (sp->close_cb != NULL) sp->close_cb(sp);
+  spool_free(sp);
+}
+
 static void close_after(uv_work_t *w, int status) {
   rp__spool *sp = w->data;
   (void)status; /* the connections are closed either way; nothing is left to do */
-  if (sp->close_cb != NULL) sp->close_cb(sp);
-  spool_free(sp);
+  sp->close_done = 1;
+  close_finish(sp);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  rp__spool *sp = h->data;
+  sp->timer_open = 0;
+  close_finish(sp);
 }
 
 static void maybe_finish_close(rp__spool *sp) {
@@ -449,6 +337,9 @@ void rp__spool_close(rp__spool *sp, rp__spool_close_cb cb) {
   if (sp->closing) abort(); /* closing twice is a bug in the caller */
   sp->closing = 1;
   sp->close_cb = cb;
+  /* A checkpoint still due is not needed: SQLite checkpoints and removes the log when
+   * the last connection closes. */
+  if (sp->timer_open) uv_close((uv_handle_t *)&sp->ckpt_timer, on_timer_closed);
   maybe_finish_close(sp);
 }
 
@@ -511,6 +402,12 @@ int rp__spool_open(uv_loop_t *loop, const rp__spool_options *opts, rp__spool **o
           0 ||
       (r = rp__spool_sql_prepare(&sp->reader, 0, err, errlen)) != 0)
     goto out;
+  /* Only now, so that a failed open has no handle to close. It never keeps the loop
+   * alive by itself: an idle owner's loop (the relay's listeners) still fires it. */
+  uv_timer_init(loop, &sp->ckpt_timer);
+  sp->ckpt_timer.data = sp;
+  uv_unref((uv_handle_t *)&sp->ckpt_timer);
+  sp->timer_open = 1;
   *out = sp;
   sp = NULL;
   r = 0;
@@ -523,46 +420,3 @@ out:
   return r;
 }
 
-/* ---- queries that cost nothing ---- */
-
-int rp__spool_failed(const rp__spool *sp) {
-  return sp->stats.failed;
-}
-
-const char *rp__spool_fail_reason(const rp__spool *sp) {
-  return sp->fail_why;
-}
-
-void rp__spool_get_stats(const rp__spool *sp, rp__spool_stats *out) {
-  *out = sp->stats;
-}
-
-void rp__spool_recipient_usage(const rp__spool *sp, const char *recipient,
-                               uint64_t *envelopes, uint64_t *bytes) {
-  const rp__spool_rcpt *rc =
-      recipient != NULL ? rp__spool_map_find(&sp->map, recipient) : NULL;
-  *envelopes = rc != NULL ? rc->envelopes : 0;
-  *bytes = rc != NULL ? rc->bytes : 0;
-}
-
-int rp__spool_foreach_recipient(const rp__spool *sp,
-                                int (*fn)(void *arg, const char *recipient,
-                                          uint64_t envelopes, uint64_t bytes),
-                                void *arg) {
-  for (size_t i = 0; i < sp->map.nbuckets; i++) {
-    for (const rp__spool_rcpt *e = sp->map.buckets[i]; e != NULL; e = e->next) {
-      if (e->envelopes == 0) continue;
-      int r = fn(arg, e->id, e->envelopes, e->bytes);
-      if (r != 0) return r;
-    }
-  }
-  return 0;
-}
-
-void *rp__spool_get_data(const rp__spool *sp) {
-  return sp->data;
-}
-
-void rp__spool_set_data(rp__spool *sp, void *data) {
-  sp->data = data;
-}

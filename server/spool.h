@@ -35,6 +35,17 @@
  * A put that failed was never acked; it may or may not be found after a restart (the
  * sender's resend is then acked as a duplicate).
  *
+ * Deletion on disk: a deleted envelope's bytes must not stay in the spool's files. Both
+ * connections run with PRAGMA secure_delete = ON (SQLite overwrites deleted content and
+ * freed pages with zeros, whatever it was built with). In WAL mode the older versions
+ * of a page, with the ciphertext, stay in the -wal file until a checkpoint has copied
+ * the newer versions into the database and the log is truncated; so the writer runs
+ * PRAGMA wal_checkpoint(TRUNCATE) when the spool opens (after a crash the log may hold
+ * anything) and RP__SPOOL_CKPT_DELAY_MS after any commit that deleted rows, as a batch
+ * of its own between the group commits: at most about once a second under load, once
+ * after the last delete when idle. A checkpoint that meets a reader (SQLITE_BUSY) is
+ * tried again a moment later; an I/O error in one fails the spool like any other.
+ *
  * Requests are caller-owned structs (libuv style): the caller keeps the request alive and
  * unmoved from the call until its callback has run, then may free or reuse it after
  * calling rp__spool_req_cleanup(). A function that returns an error did not take the
@@ -65,8 +76,13 @@ typedef enum {
   RP__SPOOL_PUT = 1,
   RP__SPOOL_DELETE = 2,
   RP__SPOOL_EXPIRE = 3,
-  RP__SPOOL_FETCH = 4
+  RP__SPOOL_FETCH = 4,
+  RP__SPOOL_FLOOR = 5,
+  RP__SPOOL_CHECKPOINT = 6 /* the spool's own: see "Deletion on disk" above */
 } rp__spool_req_type;
+
+/* After a commit that deleted rows, the WAL is checkpointed and truncated this soon. */
+#define RP__SPOOL_CKPT_DELAY_MS 1000u
 
 /* Runs on the loop thread when a request has completed; req->result holds the outcome. */
 typedef void (*rp__spool_cb)(rp__spool_req *req);
@@ -145,7 +161,8 @@ struct rp__spool_req {
    *          A refuse is a delete that also fills entries[0] (see rp__spool_refuse);
    *          it may also complete with RP_ENOMEM (nothing deleted).
    *  expire: 0 (entries filled in); RP_ENOMEM; RP_EFSYNC/EIO.
-   *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO. */
+   *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO.
+   *  floor:  0 (raised, or already as high); RP_EFSYNC/EIO. */
   int result;
   int64_t seq;              /* put: the new row's seq (arrival order) when result is 0 */
   rp__spool_entry *entries; /* fetch/expire: rows, owned by the request until cleanup */
@@ -202,6 +219,8 @@ typedef struct {
   uint64_t batched;                    /* write requests in those transactions */
   uint64_t batch_largest;              /* requests in the largest transaction */
   uint64_t batch_hist[RP__SPOOL_HIST]; /* bucket i: transactions of [2^i, 2^(i+1)) */
+  uint64_t checkpoints;                /* WAL checkpoints with truncation completed */
+  uint64_t checkpoints_busy;           /* ... that met a reader and were tried again */
   int failed; /* 0, or the error that put the spool in the failed state */
 } rp__spool_stats;
 
@@ -304,6 +323,23 @@ int rp__spool_foreach_recipient(const rp__spool *sp,
                                 int (*fn)(void *arg, const char *recipient,
                                           uint64_t envelopes, uint64_t bytes),
                                 void *arg);
+
+/* The roster floor: the highest roster version the relay has accepted, kept in the
+ * spool's database so that a restart with an older roster file (which could un-revoke
+ * a member) is refused. 0 for a new spool. Read at open; raised by the two calls below.
+ * Cheap: no I/O. Loop thread. */
+uint64_t rp__spool_roster_floor(const rp__spool *sp);
+
+/* Raise the roster floor to `version` now (never lowers it), in a transaction of its
+ * own on the calling thread. For start-up only, before any request is made: it blocks
+ * on the disk like rp__spool_open. Returns 0, or RP_EFSYNC / RP_EIO with err. */
+int rp__spool_roster_floor_set(rp__spool *sp, uint64_t version, char *err, size_t errlen);
+
+/* Raise the roster floor to `version` (never lowers it) through the writer, committed
+ * with the other writes (a roster installed on reload). Returns 0 and later calls cb, or
+ * without calling it RP_EFSYNC / RP_ECLOSED / RP_EINVAL (version 0). Loop thread. */
+int rp__spool_roster_floor_raise(rp__spool *sp, rp__spool_req *req, uint64_t version,
+                                 rp__spool_cb cb);
 
 /* The caller's pointer for this spool (opts->data at open). */
 void *rp__spool_get_data(const rp__spool *sp);

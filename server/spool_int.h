@@ -48,11 +48,12 @@ typedef struct rp__spool_lane {
   int busy;
   int err;                     /* batch outcome set by the worker: 0, RP_EFSYNC, RP_EIO */
   char why[RP__SPOOL_WHY_MAX]; /* set with err */
-  /* Prepared statements (writer: insert, exists, find, delete, expired; reader: fetch). */
-  sqlite3_stmt *st[5];
+  /* Prepared statements (writer: insert, exists, find, delete, expired, floor; reader:
+   * fetch). */
+  sqlite3_stmt *st[6];
 } rp__spool_lane;
 
-enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED };
+enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED, ST_FLOOR };
 enum { ST_FETCH };
 
 struct rp__spool {
@@ -67,12 +68,29 @@ struct rp__spool {
   rp__spool_map map;   /* per recipient */
   rp__spool_map pairs; /* per (recipient, sender): the senders' shares */
   rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
+  uint64_t roster_floor; /* see rp__spool_roster_floor */
   char fail_why[RP__SPOOL_WHY_MAX];
+  /* The WAL checkpoint after deletes (spool.h, "Deletion on disk"). */
+  uv_timer_t ckpt_timer;
+  rp__spool_req ckpt_req;
+  int ckpt_dirty;  /* rows were deleted since the last checkpoint was queued */
+  int ckpt_queued; /* ckpt_req is in the writer's queue or running */
+  int timer_open;  /* ckpt_timer is initialised and not yet closed */
   int closing;
   int close_started;
+  int close_done; /* the connections are closed; freeing waits for the timer too */
   rp__spool_close_cb close_cb;
   uv_work_t close_work;
 };
+
+/* ---- spool.c and spool_req.c (loop thread) ---- */
+/* Reset req for a request of `type` completing with cb (req->data is kept). */
+void rp__spool_req_start(rp__spool *sp, rp__spool_req *req, rp__spool_req_type type,
+                         rp__spool_cb cb);
+/* Append req to the lane's queue and start the lane if it is idle. */
+void rp__spool_enqueue(rp__spool_lane *ln, rp__spool_req *req);
+/* Start the lane's next batch if it is idle and has work (or finish a close). */
+void rp__spool_lane_kick(rp__spool_lane *ln);
 
 /* ---- spool_map.c (loop thread) ---- */
 int rp__spool_map_init(rp__spool_map *m);
@@ -92,9 +110,20 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
                        char *err, size_t errlen);
 /* Prepare the lane's statements. 0 or RP_EIO with err. Any thread that owns the lane. */
 int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errlen);
-/* Read the totals per recipient into the spool's map and stats (at open). */
+/* Read the totals per recipient into the spool's map and stats, and the roster floor
+ * (at open). */
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
-/* Worker bodies: run the lane's batch (pool thread). */
+/* Raise the stored roster floor in the running transaction (writer). An SQLite code. */
+int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
+/* Write "<what>: <SQLite message> (SQLite code N)" into err. */
+void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db, int rc);
+/* A text column into a member id buffer; a 16-byte blob column into a msg_id (zeros if
+ * it is not 16 bytes). */
+void rp__spool_column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]);
+void rp__spool_column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]);
+/* The WAL checkpoint with truncation (the writer's connection). An SQLite code. */
+int rp__spool_sql_checkpoint(sqlite3 *db);
+/* Worker bodies: run the lane's batch (pool thread). spool_work.c. */
 void rp__spool_sql_write(rp__spool_lane *ln);
 void rp__spool_sql_read(rp__spool_lane *ln);
 /* Finalize the statements and close the connection (any thread that owns the lane). */

@@ -135,6 +135,8 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.transactions %" PRIu64 "\n", ss.transactions);
     put(&o, "spool.batched %" PRIu64 "\n", ss.batched);
     put(&o, "spool.batch_largest %" PRIu64 "\n", ss.batch_largest);
+    put(&o, "spool.checkpoints %" PRIu64 "\n", ss.checkpoints);
+    put(&o, "spool.checkpoints_busy %" PRIu64 "\n", ss.checkpoints_busy);
     put(&o, "spool.failed %d\n", ss.failed != 0);
     rp__spool_foreach_recipient(sp, put_recipient, &o);
   }

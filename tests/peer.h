@@ -185,6 +185,11 @@ int tp_relay_write_config(tp_relay *f, const char *limits);
 /* Start rejsepost-relayd (stderr appended to f->log) and wait until it listens. */
 int tp_relay_start(tp_relay *f);
 
+/* Start rejsepost-relayd with descriptors 0, 1 and 2 closed (as a careless service
+ * manager might), and wait until it accepts connections on f->port (nothing is
+ * logged where the fixture can read it). */
+int tp_relay_start_closed_fds(tp_relay *f);
+
 /* Send `sig` and wait up to timeout_ms for the process to exit. Returns its exit status
  * (0..255), 128+signal if killed, or RP_ETIMEDOUT (then it is SIGKILLed). */
 int tp_relay_stop(tp_relay *f, int sig, int timeout_ms);

@@ -13,6 +13,11 @@
  * so commits and later messages interleave both ways); bits 2-3 pick the member
  * (team, k101, k102). Spool state carries over between inputs, like a relay that runs.
  *
+ * A DELIVERED whose msg_id is 16 bytes of 0xEE gets the msg_id of the item it names by
+ * its seq, if the connection's window holds one: the fuzzer cannot guess the random ids
+ * of what the spool delivers, and without them it would never get past the msg_id check
+ * to deletes and refusals (DELIVERED "refused").
+ *
  * Seeds: RP_FUZZ_RELAY_SEEDS=<dir> ./fuzz_relay writes the seed corpus into <dir> and
  * exits. Seed envelopes carry wall-clock times and stay acceptable for 59 days (the
  * harness sets limits.expiry_max to 60 days); older seeds still reach every check but
@@ -199,18 +204,27 @@ static void write_seeds(const char *dir) {
   write_seed(dir, "send", buf, n);
   /* The same SEND twice, then a second one: duplicate handling and group commit. */
   n = put_send(buf, n, id, "k101", "team", 59 * day);
-  n = put_send(buf, n, id2, "k101", "k102", 59 * day);
+  n = put_send(buf, n, id2, "k101", "team", 59 * day);
   write_seed(dir, "send_dup", buf, n);
-  /* k101 receiving sends to itself and acknowledges the delivery (stream seq 1). */
-  randombytes_buf(id, sizeof id);
-  buf[0] = (1u << 2) | 3u;
-  n = put_send(buf, 1, id, "k101", "k101", 59 * day);
+  /* The team, receiving (what earlier inputs sent it), refuses the first item and
+   * acknowledges the second, the ids filled in by the harness (see the top). */
+  buf[0] = 3u;
   memset(&m, 0, sizeof m);
   m.type = RP__T_DELIVERED;
-  memcpy(m.u.delivered.msg_id, id, sizeof id);
+  memset(m.u.delivered.msg_id, 0xee, sizeof m.u.delivered.msg_id);
   m.u.delivered.seq = 1;
+  m.u.delivered.refused = 15;
+  n = put_msg(buf, 1, &m);
+  m.u.delivered.seq = 2;
+  m.u.delivered.refused = 0;
   n = put_msg(buf, n, &m);
-  write_seed(dir, "send_self_delivered", buf, n);
+  write_seed(dir, "team_refuses", buf, n);
+  /* k101, receiving, acknowledges (or refuses) the notices of refusals. */
+  buf[0] = (1u << 2) | 3u;
+  m.u.delivered.seq = 1;
+  m.u.delivered.refused = 5;
+  n = put_msg(buf, 1, &m);
+  write_seed(dir, "notice_refused", buf, n);
   /* Refused SENDs: another sender's name, an expiry too far out, an unknown recipient. */
   buf[0] = 1u << 2;
   n = put_send(buf, 1, id, "k102", "team", day);
@@ -295,6 +309,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+/* The DELIVERED placeholder (see the top): in place in msg, if it is one. */
+static void fill_delivered(const rp__conn *c, uint8_t *msg, size_t len) {
+  static const uint8_t magic[RP_MSG_ID_BYTES] = {
+      0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+      0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
+  rp__tmsg m;
+  uint8_t *at = NULL;
+  if (rp__tmsg_decode(msg, len, &m, NULL) != 0 || m.type != RP__T_DELIVERED ||
+      memcmp(m.u.delivered.msg_id, magic, sizeof magic) != 0)
+    return;
+  for (size_t i = 0; i + sizeof magic <= len && at == NULL; i++)
+    if (memcmp(msg + i, magic, sizeof magic) == 0) at = msg + i;
+  for (const rp__dentry *d = c->dl_head; d != NULL && at != NULL; d = d->next) {
+    if (d->stream_seq == m.u.delivered.seq) {
+      memcpy(at, d->wire_id, RP_MSG_ID_BYTES);
+      return;
+    }
+  }
+}
+
 /* Run the loop until every spool request has called back. */
 static void drain(void) {
   while (g.relay->ops_inflight > 0)
@@ -312,6 +346,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rp__conn_new_detached(g.relay, members[((flags >> 2) & 3u) % 3u],
                             (flags & 1u) ? RP__TS_RECEIVING : RP__TS_READY, &c) != 0)
     abort();
+  if (flags & 2u) drain(); /* a receiving connection's first fetch, before its messages */
   while (rc == 0 && size - off >= 2) {
     len = (size_t)data[off] << 8 | data[off + 1];
     off += 2;
@@ -319,6 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* An exact-size copy, so that the sanitizer sees any read past the message. */
     if ((msg = malloc(len > 0 ? len : 1)) == NULL) abort();
     memcpy(msg, data + off, len);
+    fill_delivered(c, msg, len);
     rc = rp__conn_dispatch(c, msg, len);
     free(msg);
     off += len;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -138,11 +139,55 @@ static void test_threads(void **state) {
   free(text);
 }
 
+/* With JOURNAL_STREAM naming the log's file, every line starts with its sd-daemon
+ * priority; naming another file, or garbage, turns nothing on. */
+static void test_journal(void **state) {
+  struct stat st;
+  char env[64];
+  (void)state;
+  assert_int_equal(fstat(fd, &st), 0);
+  unsetenv("JOURNAL_STREAM");
+  assert_int_equal(rp__log_journal_detect(fd), 0);
+  snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino + 1);
+  setenv("JOURNAL_STREAM", env, 1);
+  assert_int_equal(rp__log_journal_detect(fd), 0);
+  setenv("JOURNAL_STREAM", "garbage", 1);
+  assert_int_equal(rp__log_journal_detect(fd), 0);
+  snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino);
+  setenv("JOURNAL_STREAM", env, 1);
+  assert_int_equal(rp__log_journal_detect(fd), 1);
+  unsetenv("JOURNAL_STREAM");
+  rp__log_set_journal(1);
+  rp__log_set_level(RP__LOG_DEBUG);
+  rp__log_error("e x=1");
+  rp__log_warn("w x=1");
+  rp__log_info("i x=1");
+  rp__log_debug("d x=1");
+  rp__log_set_journal(0);
+  rp__log_info("plain x=1");
+  char *text = contents();
+  char *l1 = text, *l2 = strchr(l1, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+  char *l4 = strchr(l3, '\n') + 1, *l5 = strchr(l4, '\n') + 1;
+  assert_starts(l1, "<3>");
+  assert_stamp(l1 + 3);
+  assert_starts(l1 + 28, "error e x=1\n");
+  assert_starts(l2, "<4>");
+  assert_starts(l2 + 28, "warn w x=1\n");
+  assert_starts(l3, "<6>");
+  assert_starts(l4, "<7>");
+  assert_stamp(l5);
+  assert_starts(l5 + 25, "info plain x=1\n");
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_format, setup, teardown),
       cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

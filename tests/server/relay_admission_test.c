@@ -58,8 +58,18 @@ static int replay(tp_relay *f, const uint8_t *msg1, size_t len) {
   assert_int_equal(answer[0], 0);
   assert_int_equal(answer[1], 48); /* message 2 */
   assert_int_equal(tp_read_exact(fd, answer, 2, 5000, NULL), 0);
-  assert_true(answer[0] == 0 && answer[1] <= sizeof welcome);
+  assert_int_equal(answer[0], 0); /* a WELCOME is far below 256 bytes */
   assert_int_equal(tp_read_exact(fd, welcome, answer[1], 5000, NULL), 0);
+  return fd;
+}
+
+/* A connection that has begun a handshake and stalls (one byte of a frame): pending at
+ * the relay at once (one that sent nothing would wait in the kernel first). */
+static int stalled(const char *src, uint16_t port) {
+  static const uint8_t one = 0;
+  int fd = tp_tcp_connect_from(src, "127.0.0.1", port);
+  assert_true(fd >= 0);
+  assert_int_equal(tp_write_all(fd, &one, 1), 0);
   return fd;
 }
 
@@ -157,15 +167,15 @@ static void test_max_pending(void **state) {
   (void)state;
 
   start(&f, "max_pending = 4\nmax_pending_per_address = 4\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 4; i++) assert_true((fds[i] = tp_tcp_connect(f.port)) >= 0);
+  for (int i = 0; i < 4; i++) fds[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
-  assert_true((extra = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  extra = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(fds[0], 5000, NULL), 0);
   for (int i = 1; i < 4; i++) assert_true(still_open(fds[i], 100));
   assert_true(still_open(extra, 100));
   assert_int_equal(tp_relay_wait_log(&f, "pending_evicted", 5000, 1), 0);
   /* A flood of three budgets, then a member: it gets in and works. */
-  for (int i = 0; i < 12; i++) assert_true((flood[i] = tp_tcp_connect(f.port)) >= 0);
+  for (int i = 0; i < 12; i++) flood[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   assert_int_equal(tp_send_envelope(&p, "team", 0, id), 0);
   assert_int_equal(tp_recv_type(&p, RP__T_ACK, &m, 5000, NULL), 0);
@@ -184,15 +194,14 @@ static void test_max_pending_per_address(void **state) {
   (void)state;
 
   start(&f, "max_pending = 100\nmax_pending_per_address = 3\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 3; i++)
-    assert_true((a[i] = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  for (int i = 0; i < 3; i++) a[i] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=3 ", 5000, 0), 0);
   /* Another address does not count against 127.0.0.2's budget. */
-  assert_true((b = tp_tcp_connect_from("127.0.0.3", "127.0.0.1", f.port)) >= 0);
+  b = stalled("127.0.0.3", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
   for (int i = 0; i < 3; i++) assert_true(still_open(a[i], 100));
   /* One past from 127.0.0.2: its oldest is closed. */
-  assert_true((a[3] = tp_tcp_connect_from("127.0.0.2", "127.0.0.1", f.port)) >= 0);
+  a[3] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(a[0], 5000, NULL), 0);
   for (int i = 1; i < 4; i++) assert_true(still_open(a[i], 100));
   assert_true(still_open(b, 100));
@@ -238,6 +247,37 @@ static void test_max_proving_per_member(void **state) {
   stop(&f);
 }
 
+/* The relay fills up between a member's WELCOME and its proof: the proof is answered
+ * with BYE busy and not acted on (PROTOCOL.md 4.3). */
+static void test_busy_at_proof(void **state) {
+  tp_relay f;
+  tp_peer p, k;
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__tmsg m;
+  (void)state;
+
+  start(&f, "max_connections = 1\nmax_connections_per_member = 1\n");
+  assert_int_equal(tp_connect_ex(&p, f.port, tp_member(&f, "k102"), f.relay->pub.transport_pk,
+                                 5000, NULL, NULL),
+                   0);
+  assert_int_equal(tp_recv(&p, &m, 5000), 0);
+  assert_int_equal(m.type, RP__T_WELCOME);
+  assert_int_equal(tp_relay_connect(&f, &k, "k101"), 0); /* proves at once: the one slot */
+  assert_int_equal(tp_send_envelope(&p, "team", 0, id), 0); /* k102's proof */
+  assert_int_equal(tp_recv(&p, &m, 5000), 0);
+  assert_int_equal(m.type, RP__T_BYE);
+  assert_int_equal(m.u.bye.reason, RP__BYE_BUSY);
+  assert_int_equal(m.u.bye.code, (uint64_t)-RP_EBUSY);
+  assert_int_equal(tp_wait_closed(p.fd, 5000, NULL), 0);
+  tp_close(&p);
+  /* Not acted on: nothing was stored; the member in the slot works. */
+  assert_int_equal(tp_send_envelope(&k, "team", 0, id), 0);
+  assert_int_equal(tp_recv_type(&k, RP__T_ACK, &m, 5000, NULL), 0);
+  assert_int_equal(tp_relay_log_count(&f, "send_done"), 1);
+  tp_close(&k);
+  stop(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_replayed_message1),
@@ -245,6 +285,7 @@ int main(void) {
       cmocka_unit_test(test_max_pending),
       cmocka_unit_test(test_max_pending_per_address),
       cmocka_unit_test(test_max_proving_per_member),
+      cmocka_unit_test(test_busy_at_proof),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * Who may talk to the relay: unknown keys are closed without an answer; a member revoked
  * in a roster installed with SIGHUP is disconnected, refused afterwards and no longer a
  * valid recipient; the relay serves and pushes the newest roster; SIGHUP also applies
- * safe settings.
+ * safe settings. The highest roster version accepted is kept in the spool: a restart
+ * with an older roster file (which would un-revoke a member) is refused.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -145,11 +148,13 @@ static void test_revoked_after_sighup(void **state) {
   assert_int_equal(m.type, RP__T_ACK);
   /* ...and cannot connect any more: closed after message 1, unanswered. */
   assert_int_not_equal(tp_relay_connect(&f, &a, "k101"), 0);
-  /* Putting the old roster back is a rollback and refused; so is a file that is not a
-   * signed roster. Either way the running roster stays. */
+  /* Putting the old roster back is a rollback and refused, naming both versions and the
+   * file; so is a file that is not a signed roster. Either way the running roster
+   * stays. */
   write_bytes(f.roster_path, v1, v1_len);
   tp_relay_signal(&f, SIGHUP);
-  assert_int_equal(tp_relay_wait_log(&f, "code=EROLLBACK", 5000, 0), 0);
+  assert_int_equal(tp_relay_wait_log(&f, "roster_rollback path=", 5000, 0), 0);
+  assert_int_equal(tp_relay_wait_log(&f, "roster.msgpack version=1 held=2", 5000, 1), 0);
   assert_int_equal(tp_relay_wait_log(&f, "reload_roster_kept version=2", 5000, 0), 0);
   write_bytes(f.roster_path, "not a roster", 12);
   tp_relay_signal(&f, SIGHUP);
@@ -161,6 +166,105 @@ static void test_revoked_after_sighup(void **state) {
   tp_close(&b);
   tp_close(&t);
   assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  tp_relay_free(&f);
+}
+
+/* Runs rejsepost-relayd with f's config until it exits (at most 10 s, else it is
+ * killed and -1 returned); its stderr goes to out. Returns the exit status. */
+static int run_to_exit(tp_relay *f, char *out, size_t outlen) {
+  const char *bdir = getenv("RP_BUILD_DIR");
+  char exe[1024], drain[4096];
+  int pfd[2], st = 0;
+  uint64_t deadline = tp_now_ms() + 10000;
+  size_t got = 0;
+  ssize_t n;
+  pid_t pid;
+
+  snprintf(exe, sizeof exe, "%s/server/rejsepost-relayd", bdir != NULL ? bdir : ".");
+  assert_int_equal(pipe(pfd), 0);
+  fflush(NULL);
+  if ((pid = fork()) == 0) {
+    dup2(pfd[1], 2);
+    dup2(pfd[1], 1);
+    close(pfd[0]);
+    execl(exe, "rejsepost-relayd", "--config", f->conf, (char *)NULL);
+    _exit(127);
+  }
+  close(pfd[1]);
+  /* Read what it says until it closes its end (it exits), for at most 10 s. */
+  for (;;) {
+    struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+    if (tp_now_ms() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      close(pfd[0]);
+      return -1;
+    }
+    if (poll(&pf, 1, 100) <= 0) continue;
+    n = read(pfd[0], got + 1 < outlen ? out + got : drain,
+             got + 1 < outlen ? outlen - 1 - got : sizeof drain);
+    if (n <= 0) break;
+    if (got + 1 < outlen) got += (size_t)n;
+  }
+  waitpid(pid, &st, 0);
+  out[got] = '\0';
+  close(pfd[0]);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Issue 9, item 5: restarted with an older roster file, the relay refused to start
+ * (exit 2, naming both versions and the file), whether the newer roster came by
+ * SIGHUP or at a start. Before the fix it started and relayed a revoked member's
+ * envelopes. */
+static void test_rollback_at_restart(void **state) {
+  tp_relay f;
+  tp_peer t, k;
+  uint8_t *v1, *v2, id[RP_MSG_ID_BYTES];
+  size_t v1_len = 0, v2_len = 0;
+  char out[8192];
+  rp__tmsg m;
+  (void)state;
+
+  assert_int_equal(tp_relay_init(&f, "relay-rollback", ids, 3, NULL), 0);
+  assert_non_null(v1 = (uint8_t *)tu_read_file(f.roster_path, &v1_len));
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_int_equal(tp_relay_revoke(&f, "k101"), 0);
+  tp_relay_signal(&f, SIGHUP);
+  assert_int_equal(tp_relay_wait_log(&f, "reload_done roster_version=2", 5000, 0), 0);
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  /* The old file back, and a restart: refused. */
+  assert_non_null(v2 = (uint8_t *)tu_read_file(f.roster_path, &v2_len));
+  write_bytes(f.roster_path, v1, v1_len);
+  assert_int_equal(run_to_exit(&f, out, sizeof out), 2);
+  if (strstr(out, "roster_rollback") == NULL || strstr(out, "version=1 held=2") == NULL ||
+      strstr(out, f.roster_path) == NULL || strstr(out, "version 2 or newer") == NULL)
+    fail_msg("relayd said: %s", out);
+  /* The current roster again: it starts, and the revoked member stays out. */
+  write_bytes(f.roster_path, v2, v2_len);
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_int_not_equal(tp_relay_connect(&f, &k, "k101"), 0);
+  /* A newer roster taken at a start raises the floor as well. */
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  assert_int_equal(tp_relay_revoke(&f, "k102"), 0);
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  write_bytes(f.roster_path, v2, v2_len);
+  assert_int_equal(run_to_exit(&f, out, sizeof out), 2);
+  if (strstr(out, "version=2 held=3") == NULL) fail_msg("relayd said: %s", out);
+  write_bytes(f.roster_path, v1, v1_len);
+  assert_int_equal(run_to_exit(&f, out, sizeof out), 2);
+  if (strstr(out, "version=1 held=3") == NULL) fail_msg("relayd said: %s", out);
+  /* With the newest file the relay serves again; the team still reaches nobody revoked. */
+  assert_int_equal(tp_relay_revoke(&f, "k102"), 0); /* rewrites version 4 */
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_send_envelope(&t, "k101", 0, id), 0);
+  assert_int_equal(tp_recv_type(&t, RP__T_NACK, &m, 5000, NULL), 0);
+  assert_int_equal(m.u.nack.code, (uint64_t)-RP_EREVOKED);
+  tp_close(&t);
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+  free(v1);
+  free(v2);
   tp_relay_free(&f);
 }
 
@@ -198,6 +302,7 @@ int main(void) {
       cmocka_unit_test(test_roster_get),
       cmocka_unit_test(test_revoked_after_sighup),
       cmocka_unit_test(test_sighup_settings),
+      cmocka_unit_test(test_rollback_at_restart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

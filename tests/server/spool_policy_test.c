@@ -3,7 +3,7 @@
  * The spool's policies beyond storing and fetching, against real SQLite files and a real
  * libuv loop: a refusal deletes the envelope and stores its sender's notice in one
  * transaction; each sender has a share of each recipient's quota, kept across a
- * reopen.
+ * reopen; the roster floor only ever rises and survives a reopen.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,10 +218,33 @@ static void test_sender_share(void **state) {
   fresh(f);
 }
 
+static void test_roster_floor(void **state) {
+  fixture *f = *state;
+  char err[256];
+
+  open_spool(f);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 0);
+  assert_int_equal(rp__spool_roster_floor_set(f->sp, 5, err, sizeof err), 0);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 5);
+  assert_int_equal(rp__spool_roster_floor_set(f->sp, 3, err, sizeof err), 0);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 5);
+  /* Through the writer: a raise commits, a lower value leaves it. */
+  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 7, on_done)), 0);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 7);
+  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 6, on_done)), 0);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 7);
+  assert_int_equal(rp__spool_roster_floor_raise(f->sp, fresh(f), 0, on_done), RP_EINVAL);
+  close_spool(f);
+  open_spool(f);
+  assert_int_equal(rp__spool_roster_floor(f->sp), 7);
+  fresh(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_refuse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sender_share, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_roster_floor, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
