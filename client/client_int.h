@@ -195,7 +195,7 @@ int rp__msg_check_content(const rp__payload *p, const struct rp__cpr_hook *hook,
 
 /* ---- json.c ---- */
 /* m's kind and fields as indented JSON in the rp_msg_from_json format (header fields
- * left out); *json is the caller's (free). RP_ESTATE without JSON support. */
+ * left out); *json is the caller's (free). */
 int rp__msg_to_json(const rp_msg *m, char **json);
 
 /* ---- log.c ---- */

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
-
-#ifdef RP_HAVE_JANSSON
 #include <jansson.h>
+
+#include "client_int.h"
 
 static _Thread_local char where_buf[160];
 
@@ -213,27 +212,3 @@ int rp__msg_to_json(const rp_msg *m, char **json) {
   json_decref(o);
   return *json != NULL ? 0 : RP_ENOMEM;
 }
-
-#else /* without jansson */
-
-RP_PUBLIC int rp_msg_from_json(const char *json, size_t len, rp_msg **out,
-                               const char **where) {
-  (void)json;
-  (void)len;
-  if (out) *out = NULL;
-  if (where) *where = NULL;
-  return RP_ESTATE;
-}
-
-RP_PUBLIC int rp_received_to_json(const rp_received *r, char **json) {
-  (void)r;
-  if (json) *json = NULL;
-  return RP_ESTATE;
-}
-
-int rp__msg_to_json(const rp_msg *m, char **json) {
-  (void)m;
-  if (json) *json = NULL;
-  return RP_ESTATE;
-}
-#endif

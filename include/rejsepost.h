@@ -339,8 +339,7 @@ const char *rp_msg_error_text(const rp_msg *m);
  * strings go to text or enum fields, numbers to unsigned fields, arrays to sets or
  * lists, objects to nested maps; id fields take hex strings; "recipient" and
  * "thread_id" keys set those. *out is the caller's. On failure *where (if not NULL) gets
- * a static or borrowed name of the offending field or NULL; RP_ESTATE if the library
- * was built without JSON support. */
+ * a static or borrowed name of the offending field or NULL. */
 int rp_msg_from_json(const char *json, size_t len, rp_msg **out, const char **where);
 
 /* Builds a message from an encoded msgpack payload (docs/PROTOCOL.md section 7): its
@@ -484,8 +483,7 @@ int rp_received_get_hex(const rp_received *r, const char *field, const char **ou
 int rp_received_list_count(const rp_received *r, const char *field, size_t *count);
 
 /* The whole message as a JSON object (the builder's format, plus "msg_id",
- * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free.
- * RP_ESTATE if the library was built without JSON support. */
+ * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free. */
 int rp_received_to_json(const rp_received *r, char **json);
 
 #ifdef __cplusplus
