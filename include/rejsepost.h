@@ -342,6 +342,14 @@ const char *rp_msg_error_text(const rp_msg *m);
  * a static or borrowed name of the offending field or NULL. */
 int rp_msg_from_json(const char *json, size_t len, rp_msg **out, const char **where);
 
+/* The message as one line of JSON in rp_msg_from_json's format: "kind" first, then the
+ * fields set so far in the order of docs/PROTOCOL.md section 7, then "recipient" and
+ * "thread_id" if they were set; so rp_msg_from_json of the text builds the same
+ * message. The header rp_send fills (msg_id, created) is not in it. m is not changed.
+ * *json is the caller's, freed with rp_free; NULL on failure. RP_EINVAL (m or json
+ * NULL), RP_ENOMEM. Safe on any thread, under the rule for m (one thread at a time). */
+int rp_msg_to_json(const rp_msg *m, char **json);
+
 /* Builds a message from an encoded msgpack payload (docs/PROTOCOL.md section 7): its
  * kind and fields are taken; its header ids and time are replaced by rp_send. */
 int rp_msg_from_msgpack(const uint8_t *buf, size_t len, rp_msg **out, const char **where);

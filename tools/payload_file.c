@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "rejsepost_errors.h"
-
-#ifdef TL_HAVE_CLIENT
 #include <jansson.h>
 
-#include "client_int.h"
+#include "cli.h"
+#include "payload.h"
+#include "rejsepost.h"
+
+#ifdef TL_HAVE_CLIENT
 
 /* A JSON file's syntax is checked here to say where it breaks; a file without "kind"
  * is a request. The fields themselves are the library's to read. */
@@ -83,6 +83,24 @@ static int check_msg(rp_msg *m, uint8_t **buf, size_t *len) {
                  rp_strerror(rc));
 }
 
+/* The kind's Danish label ("henvendelse"), from the protocol's table. */
+static const char *label(const rp_msg *m) {
+  rp__payload_kind k;
+  return rp__payload_kind_from_name(rp_msg_kind(m), &k) == 0 ? rp__payload_kind_label(k)
+                                                             : "?";
+}
+
+/* The message as the library writes it, indented for a person (malloc'd, or NULL). */
+static char *indented(const rp_msg *m) {
+  char *line = NULL, *text = NULL;
+  json_t *o;
+  if (rp_msg_to_json(m, &line) != 0) return NULL;
+  if ((o = json_loads(line, 0, NULL)) != NULL) text = json_dumps(o, JSON_INDENT(2));
+  json_decref(o);
+  rp_free(line);
+  return text;
+}
+
 int tl_cmd_check(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
                                        {NULL, 0, NULL, 0}};
@@ -106,9 +124,9 @@ int tl_cmd_check(int argc, char **argv) {
     tl_fail("cannot write %s", out);
     goto out;
   }
-  (void)rp__msg_to_json(m, &text);
-  printf("valid %s (%s), %zu bytes encoded\n%s\n", rp_msg_kind(m),
-         rp__payload_kind_label(m->p.kind), len, text != NULL ? text : "");
+  text = indented(m);
+  printf("valid %s (%s), %zu bytes encoded\n%s\n", rp_msg_kind(m), label(m), len,
+         text != NULL ? text : "");
   status = TL_OK;
 out:
   free(text);
