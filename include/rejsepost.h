@@ -253,6 +253,25 @@ int rp_client_roster_version(rp_client *c, uint64_t *version);
  * connected), or the verification error. */
 int rp_client_refresh_roster(rp_client *c, int timeout_ms);
 
+/* Networks of a municipality member, as bits of rp_member_fn's `networks`. */
+#define RP_MEMBER_NET_EAST 0x1u
+#define RP_MEMBER_NET_WEST 0x2u
+
+/* One member of the roster: its id, its kind ("municipality", "team", "relay" or
+ * "admin"), its municipality code (3 digits; "" for the other kinds) and its networks
+ * (RP_MEMBER_NET_* bits, 0 for none). Strings are borrowed for the call. Return 0 to go
+ * on, nonzero to stop. */
+typedef int (*rp_member_fn)(void *data, const char *member_id, const char *kind,
+                            const char *municipality, unsigned networks);
+
+/* Calls fn for each active member (not revoked, already valid) of the roster the
+ * client holds and trusts, the one it checks senders and recipients against, in roster
+ * order. Returns 0 after the last member, fn's nonzero value if it stopped, or
+ * RP_EINVAL. The roster is locked during the walk so that it cannot change half way:
+ * fn must not call the client and should return quickly. Any thread may call it, also
+ * a receive or status callback. */
+int rp_client_members(rp_client *c, rp_member_fn fn, void *data);
+
 /* Waits until no sent message is waiting for the relay (every one relayed, failed or
  * expired), at most timeout_ms (negative: forever). 0 or RP_ETIMEDOUT. */
 int rp_client_flush(rp_client *c, int timeout_ms);

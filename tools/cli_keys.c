@@ -117,17 +117,15 @@ out:
   return rc;
 }
 
-static const char *const kind_names[] = {NULL, "municipality", "team", "relay", "admin"};
-
 int tl_kind_parse(const char *s) {
   for (int k = RP_MEMBER_MUNICIPALITY; k <= RP_MEMBER_ADMIN; k++)
-    if (strcmp(s, kind_names[k]) == 0) return k;
+    if (strcmp(s, rp__roster_kind_name(k)) == 0) return k;
   return 0;
 }
 
 const char *tl_kind_name(int kind) {
-  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind]
-                                                                     : "unknown";
+  const char *name = rp__roster_kind_name(kind);
+  return name != NULL ? name : "unknown";
 }
 
 int tl_networks_parse(const char *s) {
