@@ -164,7 +164,6 @@ int tl_cmd_demo(int argc, char **argv) {
   d.timeout_ms = DM_TIMEOUT_DEFAULT_S * 1000;
   d.relayd.pid = d.inboxd.pid = -1;
   if ((rc = parse(argc, argv, &d, &keep, &relayd, &inboxd)) != TL_OK) return rc;
-  if (dm_flow_check() != TL_OK) return TL_FAIL;
   if (find_programs(&d, relayd, inboxd) != TL_OK || make_dir(&d) != TL_OK) return TL_FAIL;
   d.t0 = tl_mono_ms();
   if (!d.quiet) {

@@ -76,10 +76,6 @@ int dm_inboxd_stop(dm_demo *d);
  * announcement, statuses. 0 if every step worked, else -1. */
 int dm_flow_run(dm_demo *d);
 
-/* TL_OK if this build has the message flow (the client library), else prints why not
- * and returns TL_FAIL. */
-int dm_flow_check(void);
-
 /* Runs `rejsepost advisor --socket d->sock ARGS...` (this program, a child process) with
  * `input` (may be NULL) on its stdin, at most d->timeout_ms. *out and *err get its
  * stdout and stderr (malloc'd, never NULL). Returns its exit status, or -1 if it could

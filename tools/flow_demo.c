@@ -153,8 +153,6 @@ static int statuses(flow *f) {
   return 0;
 }
 
-int dm_flow_check(void) { return TL_OK; }
-
 int dm_flow_run(dm_demo *d) {
   flow f;
   int rc = -1;

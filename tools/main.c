@@ -12,9 +12,7 @@
 
 #include "cli.h"
 #include "usage.h"
-#ifdef TL_HAVE_ADVISOR
 #include "advisor_cli.h"
-#endif
 
 #ifndef RP_VERSION
 #define RP_VERSION "unknown"
@@ -51,11 +49,9 @@ const tl_cmd tl_commands[] = {
     {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
     {"demo", tl_cmd_demo, "run the whole flow on loopback and print a timeline",
      TL_USAGE_DEMO},
-#ifdef TL_HAVE_ADVISOR
     /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
     {"advisor", rp__advisor_main, "the team's advisor commands (talk to rejsepost-inboxd)",
      NULL},
-#endif
 };
 const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
 

@@ -16,7 +16,6 @@
 #include "payload.h"
 #include "rejsepost.h"
 
-#ifdef TL_HAVE_CLIENT
 
 /* A JSON file's syntax is checked here to say where it breaks; a file without "kind"
  * is a request. The fields themselves are the library's to read. */
@@ -134,13 +133,3 @@ out:
   rp_msg_free(m);
   return status;
 }
-
-#else /* without the client library */
-
-int tl_cmd_check(int argc, char **argv) {
-  (void)argc;
-  return tl_fail("'%s' needs the client library (client/), which this build does not "
-                 "include",
-                 argv[0]);
-}
-#endif
