@@ -19,7 +19,8 @@
 #define TL_FAIL 1
 #define TL_USAGE 2
 
-#define TL_PROG "rejsepost"
+/* The name messages begin with: "rejsepost" (main.c) or "rejsepost-demo". */
+extern const char tl_prog[];
 
 /* One subcommand. `name` may be two words ("keys new"); argv[0] of fn is that name. */
 typedef struct tl_cmd {
@@ -50,7 +51,6 @@ int tl_cmd_status(int argc, char **argv);
 int tl_cmd_inbox(int argc, char **argv);
 int tl_cmd_read(int argc, char **argv);
 int tl_cmd_mark(int argc, char **argv);
-int tl_cmd_demo(int argc, char **argv);
 
 /* ---- messages ---- */
 

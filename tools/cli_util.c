@@ -18,17 +18,17 @@
 
 int tl_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s %s: ", TL_PROG, cmd);
+  fprintf(stderr, "%s %s: ", tl_prog, cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry '%s help %s'.\n", TL_PROG, cmd);
+  fprintf(stderr, "\nTry '%s help %s'.\n", tl_prog, cmd);
   return TL_USAGE;
 }
 
 int tl_fail(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s: error: ", TL_PROG);
+  fprintf(stderr, "%s: error: ", tl_prog);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);

@@ -106,7 +106,7 @@ static rp_client *open_synced(const char *state, int wait_ms) {
   if (tl_client_open(state, &c) != TL_OK) return NULL;
   if (wait_ms > 0 && tl_client_sync(c, wait_ms) != 0)
     fprintf(stderr, "%s: note: relay not reachable (%s); showing what is stored here\n",
-            TL_PROG, rp_strerror(rp_client_last_error(c)));
+            tl_prog, rp_strerror(rp_client_last_error(c)));
   return c;
 }
 

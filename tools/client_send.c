@@ -189,10 +189,10 @@ int tl_cmd_send(int argc, char **argv) {
   fflush(stdout);
   if (a.wait_s > 0 && rp_client_flush(c, a.wait_s * 1000) == 0 &&
       rp_status(c, id, &st, NULL) == 0)
-    fprintf(stderr, "%s: %s\n", TL_PROG, rp_status_name(st));
+    fprintf(stderr, "%s: %s\n", tl_prog, rp_status_name(st));
   else
     fprintf(stderr, "%s: queued; it goes to the relay with the next rejsepost command "
-                    "(e.g. 'rejsepost status') once the relay is reachable\n", TL_PROG);
+                    "(e.g. 'rejsepost status') once the relay is reachable\n", tl_prog);
   status = TL_OK;
 out:
   rp_client_free(c);

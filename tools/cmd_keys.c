@@ -154,7 +154,7 @@ int tl_cmd_keys_verify(int argc, char **argv) {
   if (rc != 0) {
     fprintf(stderr, "%s: MISMATCH: the fingerprint does not belong to %s (member %s). Do "
                     "not enrol or trust this key; ask the member to read it again.\n",
-            TL_PROG, argv[1], pub.id);
+            tl_prog, argv[1], pub.id);
     return TL_FAIL;
   }
   printf("match: the fingerprint belongs to %s (member %s)\n", argv[1], pub.id);

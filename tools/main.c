@@ -14,6 +14,8 @@
 #include "usage.h"
 #include "advisor_cli.h"
 
+const char tl_prog[] = "rejsepost";
+
 #ifndef RP_VERSION
 #define RP_VERSION "unknown"
 #endif
@@ -47,8 +49,6 @@ const tl_cmd tl_commands[] = {
     {"inbox", tl_cmd_inbox, "list received messages", TL_USAGE_INBOX},
     {"read", tl_cmd_read, "show one received message", TL_USAGE_READ},
     {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
-    {"demo", tl_cmd_demo, "run the whole flow on loopback and print a timeline",
-     TL_USAGE_DEMO},
     /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
     {"advisor", rp__advisor_main, "the team's advisor commands (talk to rejsepost-inboxd)",
      NULL},
@@ -91,7 +91,7 @@ static void list_commands(FILE *out, const char *group) {
 }
 
 static void print_main_help(FILE *out) {
-  fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", TL_PROG);
+  fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", tl_prog);
   list_commands(out, NULL);
   fprintf(out, "  %-26s %s\n", "help [COMMAND]", "print this text or a command's help");
   fputs(TL_USAGE_MAIN_TAIL, out);
@@ -115,12 +115,12 @@ static int cmd_help(int argc, char **argv) {
     return TL_OK;
   }
   if (argc == 1 && is_group(argv[0])) {
-    printf("Usage: %s %s SUBCOMMAND [ARGS]\n\n", TL_PROG, argv[0]);
+    printf("Usage: %s %s SUBCOMMAND [ARGS]\n\n", tl_prog, argv[0]);
     list_commands(stdout, argv[0]);
     return TL_OK;
   }
-  fprintf(stderr, "%s help: no command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
-          argv[0], TL_PROG);
+  fprintf(stderr, "%s help: no command '%s'.\nTry '%s help' for the list.\n", tl_prog,
+          argv[0], tl_prog);
   return TL_USAGE;
 }
 
@@ -149,19 +149,19 @@ int main(int argc, char **argv) {
     return TL_OK;
   }
   if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-    printf("%s %s\n", TL_PROG, RP_VERSION);
+    printf("%s %s\n", tl_prog, RP_VERSION);
     return TL_OK;
   }
   if ((c = find_cmd(argc - 1, argv + 1)) == NULL) {
     if (is_group(argv[1])) {
-      fprintf(stderr, "%s %s: %s\n", TL_PROG, argv[1],
+      fprintf(stderr, "%s %s: %s\n", tl_prog, argv[1],
               argc > 2 ? "unknown subcommand" : "a subcommand is needed");
       fprintf(stderr, "Subcommands:\n");
       list_commands(stderr, argv[1]);
       return TL_USAGE;
     }
-    fprintf(stderr, "%s: unknown command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
-            argv[1], TL_PROG);
+    fprintf(stderr, "%s: unknown command '%s'.\nTry '%s help' for the list.\n", tl_prog,
+            argv[1], tl_prog);
     return TL_USAGE;
   }
   words = name_words(c->name);

@@ -19,9 +19,7 @@
   "  These commands take --state DIR (or $REJSEPOST_STATE). DIR holds the local outbox\n" \
   "  and inbox (SQLite) and the file DIR/rejsepost.conf, written once by\n"              \
   "  'rejsepost setup': lines 'name = value' with key_file, passphrase_file (optional),\n" \
-  "  relay (HOST:PORT), relay_key (hex), admin_key (hex) and team (the team's id).\n"    \
-  "\n"                                                                                   \
-  "  rejsepost demo     runs all of it on loopback in a temporary folder.\n"
+  "  relay (HOST:PORT), relay_key (hex), admin_key (hex) and team (the team's id).\n"
 
 #define TL_USAGE_KEYS_NEW                                                                \
   "Usage: rejsepost keys new --id ID --kind KIND --out FILE\n"                           \
@@ -200,28 +198,5 @@
   "\n"                                                                                   \
   "Marks a received message handled; it no longer shows in 'rejsepost inbox'.\n"        \
   "\n" TL_STATE_OPT
-
-#define TL_USAGE_DEMO                                                                    \
-  "Usage: rejsepost demo [--keep] [--relayd PATH] [--inboxd PATH] [--timeout SECONDS]\n" \
-  "                      [--quiet]\n"                                                   \
-  "\n"                                                                                   \
-  "Runs the whole flow on loopback in a fresh temporary folder: an administrator, a\n"  \
-  "relay, the team and three municipalities (101 København and 265 Roskilde in the\n"  \
-  "east network, 751 Aarhus in the west) with a signed roster; starts\n"                \
-  "rejsepost-relayd and the team's rejsepost-inboxd (office hours all day, so no\n"    \
-  "out-of-hours reply); the municipalities send fictitious requests (akut, haster,\n"  \
-  "plan); an advisor, with 'rejsepost advisor', lists them (akut first), claims,\n"    \
-  "opens and answers each, and announces an east-network meeting; the municipalities\n" \
-  "receive the replies and the announcement, and the statuses show relayed,\n"         \
-  "delivered, opened, answered. Both daemons stop on SIGTERM with exit status 0.\n"    \
-  "Prints a timeline; exit status 0 only if every step worked.\n"                       \
-  "\n"                                                                                   \
-  "  --keep                keep the temporary folder (its path is printed)\n"           \
-  "  --relayd PATH         the relay program (default: $REJSEPOST_RELAYD, else found\n" \
-  "                        next to this program, e.g. build/server/rejsepost-relayd)\n"  \
-  "  --inboxd PATH         the team's inbox daemon (default: $REJSEPOST_INBOXD, else\n" \
-  "                        next to this program, e.g. build/inbox/rejsepost-inboxd)\n"  \
-  "  --timeout SECONDS     give up on any one step after this long (default 10)\n"      \
-  "  --quiet               print only the result line\n"
 
 #endif /* RP_TOOLS_USAGE_H */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The municipality's command line against a real relay: `rejsepost setup`, `send` of a
- * request, then the team (the test peer, sealing real envelopes) asks for more
- * information and the municipality answers with a follow_up from a file through
- * `rejsepost send --file`. Before that, the team's automatic out-of-hours reply shows as
- * auto_replied in `rejsepost status`, not answered.
+ * The municipality's command line. Without a relay: a state folder made with the CLI,
+ * and `send` refusing a CPR number and taking sender_org from the signed roster. Against
+ * a real relay: `rejsepost setup`, `send` of a request, then the team (the test peer,
+ * sealing real envelopes) asks for more information and the municipality answers with a
+ * follow_up from a file through `rejsepost send --file`. Before that, the team's
+ * automatic out-of-hours reply shows as auto_replied in `rejsepost status`, not
+ * answered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,21 @@
 
 #define TEAM "team"
 #define MUNI "m1"
+
+static const char *g_dir; /* for the tests without a relay */
+
+static int setup(void **state) {
+  (void)state;
+  g_dir = strdup(tu_tmpdir("tools-client"));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tu_rmtree(g_dir);
+  free((void *)g_dir);
+  return 0;
+}
 
 static void ok(tt_result r) {
   if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
@@ -216,9 +233,100 @@ static void test_follow_up_and_auto_reply(void **state) {
   tp_relay_free(&f);
 }
 
+/* A municipality's state folder made with the CLI; send refuses a CPR number before
+ * anything is stored, and says what to do. No relay is needed for that. */
+static void test_send_cpr_refused(void **state) {
+  char key[128];
+  (void)state;
+  ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out", "admin.key",
+            "--plain"));
+  ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
+            "--plain"));
+  ok(tt_run(g_dir, "keys", "new", "--id", "kbh-101", "--kind", "municipality", "--out",
+            "kbh.key", "--plain"));
+  ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub"));
+  ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
+  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+            "team.key.pub", "--kind", "team"));
+  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+            "rd/relay.key.pub", "--kind", "relay"));
+  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+            "kbh.key.pub", "--kind", "municipality", "--municipality", "101", "--network",
+            "east"));
+  tt_result k = tt_run(g_dir, "keys", "show", "rd/relay.key.pub");
+  assert_int_equal(tt_field(k.out, "transport key:", key, sizeof key), 0);
+  tt_result_free(&k);
+  tt_result s = tt_run(g_dir, "setup", "--state", "kbh-state", "--key", "kbh.key", "--relay",
+                       "127.0.0.1:9", "--relay-key", key, "--admin-pub", "admin.key.pub",
+                       "--roster", "roster.rp");
+  assert_int_equal(s.status, 0);
+  tt_result_free(&s);
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--question",
+             "FIKTIV: eleven har cpr 010203-1234, hvad gør vi?", "--wait", "0");
+  assert_int_equal(s.status, 1);
+  assert_non_null(strstr(s.err, "CPR number"));
+  assert_non_null(strstr(s.err, "question"));
+  assert_string_equal(s.out, "");
+  tt_result_free(&s);
+  /* Nothing was stored: the outbox is empty. */
+  s = tt_run(g_dir, "status", "--state", "kbh-state", "--wait", "0");
+  assert_int_equal(s.status, 0);
+  assert_null(strstr(s.out, "request"));
+  tt_result_free(&s);
+  /* The same request without the number is stored and gets an id (32 hex): its
+   * sender_org comes from the roster (before, every CLI send failed on that field). */
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--question",
+             "FIKTIV: eleven er bange for at rejse, hvad gør vi?", "--wait", "0");
+  if (s.status != 0) fprintf(stderr, "send: %s\n", s.err);
+  assert_int_equal(s.status, 0);
+  assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
+  tt_result_free(&s);
+  /* --org must match the roster's code for this member; a wrong one stores nothing. */
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "265",
+             "--wait", "0");
+  assert_int_equal(s.status, 1);
+  assert_non_null(strstr(s.err, "--org 265 does not match the roster"));
+  assert_non_null(strstr(s.err, "municipality 101"));
+  assert_string_equal(s.out, "");
+  tt_result_free(&s);
+  s = tt_run(g_dir, "status", "--state", "kbh-state", "--wait", "0");
+  assert_int_equal(s.status, 0);
+  const char *first = strstr(s.out, "request");
+  assert_non_null(first);
+  assert_null(strstr(first + 1, "request")); /* still only the one request */
+  tt_result_free(&s);
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "101",
+             "--wait", "0");
+  assert_int_equal(s.status, 0);
+  assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
+  tt_result_free(&s);
+  /* Without an age band the flags do not make a valid request: a usage error. */
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
+             "--question", "FIKTIV: spørgsmål", "--wait", "0");
+  assert_int_equal(s.status, 2);
+  assert_non_null(strstr(s.err, "--age-band is required"));
+  tt_result_free(&s);
+  /* A member that is not a municipality in the roster has no sender_org: refused. */
+  s = tt_run(g_dir, "setup", "--state", "team-state", "--key", "team.key", "--relay",
+             "127.0.0.1:9", "--relay-key", key, "--admin-pub", "admin.key.pub", "--roster",
+             "roster.rp");
+  assert_int_equal(s.status, 0);
+  tt_result_free(&s);
+  s = tt_run(g_dir, "send", "--state", "team-state", "--ref", "cw-1", "--category", "trusler",
+             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--wait", "0");
+  assert_int_equal(s.status, 1);
+  assert_non_null(strstr(s.err, "member team is not a municipality in the roster"));
+  tt_result_free(&s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_send_cpr_refused),
       cmocka_unit_test(test_follow_up_and_auto_reply),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, setup, teardown);
 }

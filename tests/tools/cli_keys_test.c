@@ -180,8 +180,7 @@ static void test_help(void **state) {
       {"roster", "new"}, {"roster", "add"},   {"roster", "revoke"},
       {"roster", "sign"}, {"roster", "show"}, {"relay", "init"},
       {"setup", NULL},   {"send", NULL},      {"status", NULL},
-      {"inbox", NULL},   {"read", NULL},      {"mark", NULL},      {"check", NULL},
-      {"demo", NULL}};
+      {"inbox", NULL},   {"read", NULL},      {"mark", NULL},      {"check", NULL}};
   (void)state;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     const char *a[4] = {cmds[i][0], cmds[i][1] != NULL ? cmds[i][1] : "--help",

@@ -2,7 +2,7 @@
 /*
  * The demo's message flow. The municipalities are rp_client objects of the client
  * library (rejsepost.h) in this process, each with its own state folder; the team is the
- * real rejsepost-inboxd, worked by an advisor through `rejsepost advisor` (flow_team.c).
+ * real rejsepost-inboxd, worked by an advisor through `rejsepost advisor` (team.c).
  * Everyone talks to the real relay over loopback. Every wait polls with a deadline.
  */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "demo.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 #include "flow.h"
 
 static void nap(void) {

@@ -96,11 +96,11 @@ int dm_inboxd_start(dm_demo *d) {
   char *args[] = {(char *)"rejsepost-inboxd", (char *)"--config", d->inboxd_conf, NULL};
   int rc;
   snprintf(log, sizeof log, "%s/inboxd.log", d->inbox_dir);
-  rc = tl_daemon_start(&d->inboxd, d->inboxd_exe, args, log, "event=started",
+  rc = dm_daemon_start(&d->inboxd, d->inboxd_exe, args, log, "event=started",
                        d->timeout_ms);
   if (rc != 0) {
     dm_fail(d, "inboxd", "rejsepost-inboxd did not start (%s); see %s", rp_strerror(rc), log);
-    if (d->inboxd.pid > 0) tl_relayd_stop(&d->inboxd, 2000);
+    if (d->inboxd.pid > 0) dm_daemon_stop(&d->inboxd, 2000);
     return -1;
   }
   dm_event(d, "inboxd", NULL, "rejsepost-inboxd pid %ld started: holds the team key, "
@@ -112,7 +112,7 @@ int dm_inboxd_start(dm_demo *d) {
 int dm_inboxd_stop(dm_demo *d) {
   int rc;
   if (d->inboxd.pid <= 0) return 0;
-  rc = tl_relayd_stop(&d->inboxd, d->timeout_ms);
+  rc = dm_daemon_stop(&d->inboxd, d->timeout_ms);
   if (rc != 0)
     return dm_fail(d, "inboxd", "stopped with status %d (%s)", rc,
                    rc < 0 ? rp_strerror(rc) : "expected 0");

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The demo's team side: an advisor works the real rejsepost-inboxd through `rejsepost
- * advisor` (child processes of this program, flow_advisor.c), and the municipalities
- * (flow_demo.c) see the effects: opened receipts, replies, the announcement.
+ * advisor` (child processes, advisor.c), and the municipalities (flow.c) see the
+ * effects: opened receipts, replies, the announcement.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 #include "flow.h"
 
 /* One advisor command; output and errors are the caller's to free. */

@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 
 #define DAY_MS (24ull * 3600 * 1000)
 
