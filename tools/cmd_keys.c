@@ -9,8 +9,27 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "rejsepost_errors.h"
+
+const char tl_usage_keys_new[] =
+    "Usage: rejsepost keys new --id ID --kind KIND --out FILE\n"
+    "                          (--passphrase-file F | --plain) [--kdf interactive|moderate]\n"
+    "\n"
+    "Creates a member's keys: an Ed25519 identity key and two X25519 keys (transport and\n"
+    "message) signed by it. Writes the secret key file FILE and the public export\n"
+    "FILE.pub, which goes to the administrator for 'rejsepost roster add', and prints\n"
+    "the fingerprint to compare over the phone.\n"
+    "\n"
+    "  --id ID               member id (no spaces), e.g. kbh-101\n"
+    "  --kind KIND           team, municipality, admin or relay\n"
+    "  --out FILE            secret key file to create (never overwritten)\n"
+    "  --passphrase-file F   encrypt FILE with the first line of F (Argon2id);\n"
+    "                        F = - reads standard input\n"
+    "  --plain               store the secret in clear, mode 0600 (daemons only)\n"
+    "  --kdf LEVEL           Argon2id cost: moderate (default, ~1 s, 256 MiB) or\n"
+    "                        interactive (64 MiB; for tests)\n";
 
 typedef struct {
   const char *id, *kind, *out, *pass_file, *kdf;
@@ -87,6 +106,13 @@ int tl_cmd_keys_new(int argc, char **argv) {
   return TL_OK;
 }
 
+const char tl_usage_keys_show[] =
+    "Usage: rejsepost keys show FILE\n"
+    "\n"
+    "Prints a key file's member id, its three public keys and the fingerprint. FILE may\n"
+    "be a secret key file or a public export (.pub); no passphrase is needed.\n"
+    "A plain secret key file readable by others is refused.\n";
+
 static const char *file_kind_text(unsigned kind) {
   switch (kind) {
   case RP_KEYFILE_KIND_ENCRYPTED: return "secret key, encrypted (Argon2id)";
@@ -130,6 +156,13 @@ int tl_cmd_keys_show(int argc, char **argv) {
   printf("fingerprint:   %s\n", fp);
   return TL_OK;
 }
+
+const char tl_usage_keys_verify[] =
+    "Usage: rejsepost keys verify-fingerprint FILE DIGITS...\n"
+    "\n"
+    "Compares the fingerprint a person read out (60 digits; spaces and dashes ignored,\n"
+    "so it may be given as several arguments) with FILE's identity key.\n"
+    "Exit status 0 if they match, 1 if they do not.\n";
 
 int tl_cmd_keys_verify(int argc, char **argv) {
   rp__identity_public pub;

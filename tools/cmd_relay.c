@@ -9,9 +9,23 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "relay_setup.h"
 #include "rejsepost_errors.h"
+
+const char tl_usage_relay_init[] =
+    "Usage: rejsepost relay init DIR --admin-pub ADMIN.pub [--id ID] [--listen ADDR]\n"
+    "\n"
+    "Creates DIR (mode 0700) with the relay's plain key file relay.key (mode 0600), its\n"
+    "public export relay.key.pub and a config file relay.ini for rejsepost-relayd. Prints\n"
+    "the relay's transport key, which clients are configured with, and the next steps:\n"
+    "enrol relay.key.pub in the roster (--kind relay) and copy the roster to\n"
+    "DIR/roster.msgpack.\n"
+    "\n"
+    "  --admin-pub FILE      the administrator's public key file (pinned in relay.ini)\n"
+    "  --id ID               the relay's member id (default relay)\n"
+    "  --listen ADDR         address to listen on (default 127.0.0.1:7443)\n";
 
 int tl_cmd_relay_init(int argc, char **argv) {
   static const struct option opts[] = {{"admin-pub", required_argument, NULL, 'a'},

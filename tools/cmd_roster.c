@@ -11,8 +11,14 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "rejsepost_errors.h"
+
+/* The options every command that signs takes. */
+#define TL_ADMIN_OPTS \
+  "  --admin-key FILE      the administrator's secret key file\n" \
+  "  --passphrase-file F   its passphrase (first line of F; - is standard input)\n"
 
 typedef struct {
   const char *roster;                      /* positional, or --out for new */
@@ -80,6 +86,13 @@ static int commit(const char *path, rp__roster *r, const rp__identity *admin) {
   return TL_OK;
 }
 
+const char tl_usage_roster_new[] =
+    "Usage: rejsepost roster new --admin-key FILE [--passphrase-file F] --out ROSTER\n"
+    "\n"
+    "Creates a roster, version 1, whose only member is the administrator, signed with\n"
+    "the administrator's key. Relay and clients pin that key (its .pub file).\n"
+    "\n" TL_ADMIN_OPTS "  --out ROSTER          file to create (never overwritten)\n";
+
 int tl_cmd_roster_new(int argc, char **argv) {
   roster_args a;
   rp__identity *admin = NULL;
@@ -111,6 +124,21 @@ out:
 }
 
 /* Checks the enrolment fields; returns the networks bits or a negative TL code. */
+const char tl_usage_roster_add[] =
+    "Usage: rejsepost roster add ROSTER --admin-key FILE [--passphrase-file F]\n"
+    "           --member KEY.pub --kind KIND [--name NAME] [--municipality CODE]\n"
+    "           [--network east|west|east,west]\n"
+    "\n"
+    "Enrols a member from its public export (made by 'rejsepost keys new'). Compare the\n"
+    "fingerprint printed here with the one the member reads to you before you hand the\n"
+    "roster out. The roster's version goes up by one and it is signed again.\n"
+    "\n" TL_ADMIN_OPTS
+    "  --member KEY.pub      the member's public key file\n"
+    "  --kind KIND           team, municipality, admin or relay\n"
+    "  --name NAME           display name, e.g. 'Aarhus Kommune'\n"
+    "  --municipality CODE   3-digit municipality code (municipalities only)\n"
+    "  --network NET         east, west or east,west (municipalities)\n";
+
 static int add_fields(const char *cmd, const roster_args *a, int *kind) {
   int nets = 0;
   if (a->member == NULL || a->kind == NULL)
@@ -161,6 +189,13 @@ out:
   return status;
 }
 
+const char tl_usage_roster_revoke[] =
+    "Usage: rejsepost roster revoke ROSTER --admin-key FILE [--passphrase-file F] --id ID\n"
+    "\n"
+    "Marks member ID revoked, bumps the version and signs. The relay refuses the member\n"
+    "once it has loaded the new roster (SIGHUP), and clients stop trusting its keys.\n"
+    "\n" TL_ADMIN_OPTS "  --id ID               the member to revoke\n";
+
 int tl_cmd_roster_revoke(int argc, char **argv) {
   roster_args a;
   rp__identity *admin = NULL;
@@ -182,6 +217,13 @@ out:
   return status;
 }
 
+const char tl_usage_roster_sign[] =
+    "Usage: rejsepost roster sign ROSTER --admin-key FILE [--passphrase-file F]\n"
+    "\n"
+    "Verifies ROSTER, bumps its version, sets the issue time to now and signs it again,\n"
+    "so that it supersedes every copy handed out before.\n"
+    "\n" TL_ADMIN_OPTS;
+
 int tl_cmd_roster_sign(int argc, char **argv) {
   roster_args a;
   rp__identity *admin = NULL;
@@ -195,6 +237,16 @@ int tl_cmd_roster_sign(int argc, char **argv) {
   rp__identity_free(admin);
   return status;
 }
+
+const char tl_usage_roster_show[] =
+    "Usage: rejsepost roster show ROSTER (--admin-pub ADMIN.pub | --admin-key FILE)\n"
+    "\n"
+    "Verifies ROSTER's signature against the administrator's key and prints its\n"
+    "version and members with their fingerprints. A roster that was changed after\n"
+    "signing, or signed by another key, is refused (exit status 1).\n"
+    "\n"
+    "  --admin-pub FILE      the administrator's public key file (or any key file)\n"
+    "  --admin-key FILE      same; only the public part is read\n";
 
 int tl_cmd_roster_show(int argc, char **argv) {
   roster_args a;

@@ -11,8 +11,7 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "usage.h"
-#include "advisor_cli.h"
+#include "cmd.h"
 
 const char tl_prog[] = "rejsepost";
 
@@ -20,40 +19,59 @@ const char tl_prog[] = "rejsepost";
 #define RP_VERSION "unknown"
 #endif
 
-const tl_cmd tl_commands[] = {
+/* After the command list in `rejsepost help`. */
+static const char main_tail[] =
+    "\n"
+    "Every command takes --help. Exit status: 0 done, 1 failed, 2 usage error.\n"
+    "\n"
+    "Setting up (administrator):\n"
+    "  rejsepost keys new --id admin --kind admin --out admin.key --passphrase-file P\n"
+    "  rejsepost roster new --admin-key admin.key --passphrase-file P --out roster.rp\n"
+    "  rejsepost relay init relay/ --admin-pub admin.key.pub --listen 0.0.0.0:7443\n"
+    "  rejsepost roster add roster.rp --admin-key admin.key --passphrase-file P \\\n"
+    "      --member kbh.key.pub --kind municipality --name 'København' \\\n"
+    "      --municipality 101 --network east\n"
+    "\n"
+    "A municipality's state folder (send, status, inbox, read, mark):\n"
+    "  These commands take --state DIR (or $REJSEPOST_STATE). DIR holds the local outbox\n"
+    "  and inbox (SQLite) and the file DIR/rejsepost.conf, written once by\n"
+    "  'rejsepost setup': lines 'name = value' with key_file, passphrase_file (optional),\n"
+    "  relay (HOST:PORT), relay_key (hex), admin_key (hex) and team (the team's id).\n";
+
+static const tl_cmd tl_commands[] = {
     {"keys new", tl_cmd_keys_new, "create a member's keys and print the fingerprint",
-     TL_USAGE_KEYS_NEW},
+     tl_usage_keys_new},
     {"keys show", tl_cmd_keys_show, "print a key file's id, public keys and fingerprint",
-     TL_USAGE_KEYS_SHOW},
+     tl_usage_keys_show},
     {"keys verify-fingerprint", tl_cmd_keys_verify,
-     "compare a fingerprint read aloud with a key file", TL_USAGE_KEYS_VERIFY},
+     "compare a fingerprint read aloud with a key file", tl_usage_keys_verify},
     {"roster new", tl_cmd_roster_new, "start a signed roster (administrator)",
-     TL_USAGE_ROSTER_NEW},
+     tl_usage_roster_new},
     {"roster add", tl_cmd_roster_add, "enrol a member in the roster (administrator)",
-     TL_USAGE_ROSTER_ADD},
+     tl_usage_roster_add},
     {"roster revoke", tl_cmd_roster_revoke, "revoke a member (administrator)",
-     TL_USAGE_ROSTER_REVOKE},
+     tl_usage_roster_revoke},
     {"roster sign", tl_cmd_roster_sign, "bump the version and sign again (administrator)",
-     TL_USAGE_ROSTER_SIGN},
+     tl_usage_roster_sign},
     {"roster show", tl_cmd_roster_show, "verify a roster and list its members",
-     TL_USAGE_ROSTER_SHOW},
+     tl_usage_roster_show},
     {"relay init", tl_cmd_relay_init, "create a relay's key and config in a folder",
-     TL_USAGE_RELAY_INIT},
+     tl_usage_relay_init},
     {"setup", tl_cmd_setup, "write a municipality's state folder config",
-     TL_USAGE_SETUP},
+     tl_usage_setup},
     {"check", tl_cmd_check, "validate a request file (JSON or msgpack) offline",
-     TL_USAGE_CHECK},
+     tl_usage_check},
     {"send", tl_cmd_send, "send a request (from flags or a JSON/msgpack file)",
-     TL_USAGE_SEND},
-    {"status", tl_cmd_status, "show the state of sent messages", TL_USAGE_STATUS},
-    {"inbox", tl_cmd_inbox, "list received messages", TL_USAGE_INBOX},
-    {"read", tl_cmd_read, "show one received message", TL_USAGE_READ},
-    {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
+     tl_usage_send},
+    {"status", tl_cmd_status, "show the state of sent messages", tl_usage_status},
+    {"inbox", tl_cmd_inbox, "list received messages", tl_usage_inbox},
+    {"read", tl_cmd_read, "show one received message", tl_usage_read},
+    {"mark", tl_cmd_mark, "mark a received message handled", tl_usage_mark},
     /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
-    {"advisor", rp__advisor_main, "the team's advisor commands (talk to rejsepost-inboxd)",
+    {"advisor", tl_cmd_advisor, "the team's advisor commands (talk to rejsepost-inboxd)",
      NULL},
 };
-const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
+static const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
 
 static size_t name_words(const char *name) { return strchr(name, ' ') != NULL ? 2 : 1; }
 
@@ -94,7 +112,7 @@ static void print_main_help(FILE *out) {
   fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", tl_prog);
   list_commands(out, NULL);
   fprintf(out, "  %-26s %s\n", "help [COMMAND]", "print this text or a command's help");
-  fputs(TL_USAGE_MAIN_TAIL, out);
+  fputs(main_tail, out);
 }
 
 /* A command without a usage text in the table prints its own for --help. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state folder's settings file (DIR/rejsepost.conf) and opening a client from it,
- * for the municipality commands. The file is 'name = value' lines, '#' comments:
+ * A municipality's state folder, for the commands setup, send, status, inbox, read and
+ * mark: its settings file (DIR/rejsepost.conf), the options those commands share, and
+ * opening a client from it. The file is 'name = value' lines, '#' comments:
  *   key_file, passphrase_file (optional), relay (HOST:PORT), relay_key (hex or file),
  *   admin_key (hex or file), roster_file (the signed roster to start from).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +16,11 @@
 #include <time.h>
 
 #include "cli.h"
-#include "client_cmd.h"
+#include "state.h"
 #include "rejsepost_errors.h"
+
+/* How long status, inbox, read and mark give the relay by default (--wait). */
+#define SYNC_MS_DEFAULT 3000
 
 static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
                                         "relay_key", "admin_key",       "roster_file"};
@@ -188,4 +193,43 @@ int tl_member_org(const char *state, const char *member_id,
   }
   rp__roster_free(r);
   return status;
+}
+
+const char *tl_state_arg(const char *opt) {
+  const char *env = getenv("REJSEPOST_STATE");
+  return opt != NULL ? opt : env != NULL && env[0] != '\0' ? env : NULL;
+}
+
+int tl_state_parse(int argc, char **argv, const char **state, int *wait_ms,
+                   const char **pos, int need_pos) {
+  static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  *state = NULL;
+  *pos = NULL;
+  *wait_ms = SYNC_MS_DEFAULT;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 's') *state = optarg;
+    else if (c == 'w') *wait_ms = atoi(optarg) * 1000; /* bounded below */
+    else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+  }
+  if (*wait_ms < 0 || *wait_ms > 600000) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+  if (optind < argc) *pos = argv[optind++];
+  if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+  if (need_pos && *pos == NULL) return tl_usage(argv[0], "give the message id");
+  if ((*state = tl_state_arg(*state)) == NULL)
+    return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
+  return TL_OK;
+}
+
+rp_client *tl_client_open_synced(const char *state, int wait_ms) {
+  rp_client *c = NULL;
+  if (tl_client_open(state, &c) != TL_OK) return NULL;
+  if (wait_ms > 0 && tl_client_sync(c, wait_ms) != 0)
+    fprintf(stderr, "%s: note: relay not reachable (%s); showing what is stored here\n",
+            tl_prog, rp_strerror(rp_client_last_error(c)));
+  return c;
 }

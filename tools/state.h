@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* The municipality commands' shared parts: the state folder's settings and opening a
- * client library handle from them (client_conf.c). */
-#ifndef RP_TOOLS_CLIENT_CMD_H
-#define RP_TOOLS_CLIENT_CMD_H
+/* A municipality's state folder (state.c): its settings, the options the commands on it
+ * share, and opening a client library handle from them. */
+#ifndef RP_TOOLS_STATE_H
+#define RP_TOOLS_STATE_H
 
 #include <limits.h>
 
 #include "rejsepost.h"
 #include "roster.h"
 
-/* Indexes of tl_conf.v, in the order of the names in client_conf.c. */
+/* The --state option in a command's usage text. */
+#define TL_STATE_OPT \
+  "  --state DIR           the state folder (default $REJSEPOST_STATE); see\n" \
+  "                        'rejsepost help'\n"
+
+/* Indexes of tl_conf.v, in the order of the names in state.c. */
 enum {
   TL_CONF_KEY = 0,
   TL_CONF_PASS,
@@ -35,6 +40,18 @@ int tl_conf_write(const char *state, const tl_conf *conf);
 /* The state folder: opt if given, else $REJSEPOST_STATE, else NULL. */
 const char *tl_state_arg(const char *opt);
 
+/* The options of status, inbox, read and mark: --state DIR (*state; else
+ * $REJSEPOST_STATE), --wait SECONDS (*wait_ms, default 3 s), and at most one positional
+ * argument (*pos, NULL if none; required if need_pos). TL_OK, or TL_USAGE with the
+ * message printed. */
+int tl_state_parse(int argc, char **argv, const char **state, int *wait_ms,
+                   const char **pos, int need_pos);
+
+/* Opens a client from the state folder's settings. With wait_ms > 0 it first gives the
+ * relay that long to deliver what it holds (a note on stderr if it cannot be reached;
+ * what is stored here is shown anyway). NULL (the error printed) or the client. */
+rp_client *tl_client_open_synced(const char *state, int wait_ms);
+
 /* Opens a client from the state folder's settings. Prints the error (TL_FAIL) or
  * returns TL_OK with *out set. */
 int tl_client_open(const char *state, rp_client **out);
@@ -49,4 +66,4 @@ int tl_client_sync(rp_client *c, int timeout_ms);
 int tl_member_org(const char *state, const char *member_id,
                   char org[RP_MUNICIPALITY_CODE_BYTES + 1]);
 
-#endif /* RP_TOOLS_CLIENT_CMD_H */
+#endif /* RP_TOOLS_STATE_H */

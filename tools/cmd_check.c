@@ -13,9 +13,28 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "payload.h"
 #include "rejsepost.h"
 
+
+const char tl_usage_check[] =
+    "Usage: rejsepost check FILE [--out FILE.msgpack]\n"
+    "\n"
+    "Validates a payload file as 'send' would, without sending: every rule of its kind\n"
+    "and the CPR guard. FILE is JSON (an object whose keys are the payload's field\n"
+    "names; \"kind\" defaults to \"request\") or an encoded msgpack payload. Prints the\n"
+    "payload as JSON; --out writes the msgpack encoding.\n"
+    "\n"
+    "Example request (fictitious):\n"
+    "  {\"sender_org\": \"101\", \"sender_role\": \"myndighedsraadgiver\",\n"
+    "   \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": \"haster\",\n"
+    "   \"categories\": [\"negativ_social_kontrol\"],\n"
+    "   \"risk\": {\"level\": \"middel\", \"acute\": false, \"tool\": \"ingen\"},\n"
+    "   \"citizen\": {\"age_band\": \"15_17\", \"under_18\": true},\n"
+    "   \"risk_assessed_before_family\": \"ja\",\n"
+    "   \"identifiability\": {\"mode\": \"anonym\", \"consent\": \"ingen\"},\n"
+    "   \"measures_taken\": [], \"question\": \"...\"}\n";
 
 /* A JSON file's syntax is checked here to say where it breaks; a file without "kind"
  * is a request. The fields themselves are the library's to read. */

@@ -10,8 +10,30 @@
 #include <string.h>
 
 #include "cli.h"
-#include "client_cmd.h"
+#include "cmd.h"
+#include "state.h"
 #include "payload.h"
+
+const char tl_usage_send[] =
+    "Usage: rejsepost send --state DIR (--file REQUEST.json|.msgpack | FLAGS)\n"
+    "\n"
+    "Sends an advisory request (henvendelse) to the team. Returns once the request is\n"
+    "stored in the local outbox, and prints its msg_id; delivery happens in the\n"
+    "background (see 'rejsepost status'). A question holding a CPR number is refused.\n"
+    "\n" TL_STATE_OPT
+    "  --file F              the request as JSON (see docs) or msgpack\n"
+    "  --urgency U           akut, haster, normal or plan (default normal)\n"
+    "  --type T              konkret_sag, anonym_sparring, beredskabsplan, ... \n"
+    "  --category C          negativ_social_kontrol, trusler, vold, ... (repeatable)\n"
+    "  --role R              myndighedsraadgiver, leder, ssp, jobcenter, skole, andet\n"
+    "  --ref REF             your opaque caseworker id (required)\n"
+    "  --case REF            local case number (optional)\n"
+    "  --age-band B          0_11, 12_14, 15_17, 18_22, 23_29, 30_plus (required)\n"
+    "  --question TEXT       the question (or --question-file F)\n"
+    "  --risk-assessed ja|nej  risk assessed before the family was involved (under 18)\n"
+    "  --org NNN             your municipality code; must match the roster (optional:\n"
+    "                        sender_org always comes from the signed roster)\n"
+    "  --wait SECONDS        after storing, give delivery this long (default 5; 0: none)\n";
 
 typedef struct {
   const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question,
