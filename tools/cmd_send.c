@@ -160,7 +160,7 @@ static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
   char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   const char *me = rp_client_member_id(c);
   int rc;
-  if (tl_member_org(a->state, me, org) != TL_OK) return TL_FAIL;
+  if (tl_member_org(c, org) != TL_OK) return TL_FAIL;
   if (a->org != NULL && strcmp(a->org, org) != 0)
     return tl_fail("--org %s does not match the roster: member %s is municipality %s. "
                    "Nothing was stored or sent",

@@ -155,44 +155,36 @@ int tl_client_sync(rp_client *c, int timeout_ms) {
   return 0;
 }
 
-/* The pinned administrator key of the settings: 64 hex, or a key file (its export). */
-static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
-  rp__identity_public pub;
-  if (strlen(v) == 2 * RP_IDENTITY_PUBLICKEYBYTES && tl_unhex(v, pk, RP_IDENTITY_PUBLICKEYBYTES) == 0)
-    return TL_OK;
-  if (tl_load_public(v, &pub) != TL_OK) return TL_FAIL;
-  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
-  return TL_OK;
+typedef struct org_find {
+  const char *id;
+  const char *kind; /* NULL: not an active member */
+  char code[RP_MUNICIPALITY_CODE_BYTES + 1];
+} org_find;
+
+static int find_member(void *data, const char *id, const char *kind, const char *code,
+                       unsigned networks) {
+  org_find *f = data;
+  (void)networks;
+  if (strcmp(id, f->id) != 0) return 0;
+  f->kind = kind; /* static in the library */
+  snprintf(f->code, sizeof f->code, "%s", code);
+  return 1;
 }
 
-int tl_member_org(const char *state, const char *member_id,
-                  char org[RP_MUNICIPALITY_CODE_BYTES + 1]) {
-  static tl_conf conf; /* large (paths): off the stack */
-  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES];
-  rp__roster *r = NULL;
-  const rp__member *m;
-  int status = TL_FAIL;
-
+int tl_member_org(rp_client *c, char org[RP_MUNICIPALITY_CODE_BYTES + 1]) {
+  org_find f = {rp_client_member_id(c), NULL, ""};
   org[0] = '\0';
-  if (tl_conf_read(state, &conf) != TL_OK) return TL_FAIL;
-  if (conf.v[TL_CONF_ROSTER][0] == 0)
-    return tl_fail("%s has no roster_file: run 'rejsepost setup --roster ...' again", state);
-  if (admin_pk(conf.v[TL_CONF_ADMIN], pk) != TL_OK ||
-      tl_roster_load(conf.v[TL_CONF_ROSTER], pk, &r) != TL_OK)
-    return TL_FAIL;
-  if ((m = rp__roster_find_id(r, member_id)) == NULL)
-    tl_fail("member %s is not in the roster %s", member_id, conf.v[TL_CONF_ROSTER]);
-  else if (m->kind != RP_MEMBER_MUNICIPALITY || m->municipality[0] == '\0')
-    tl_fail("member %s is not a municipality in the roster: only municipalities send "
-            "requests", member_id);
-  else if (m->revoked)
-    tl_fail("member %s is revoked in the roster", member_id);
-  else {
-    snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", m->municipality);
-    status = TL_OK;
-  }
-  rp__roster_free(r);
-  return status;
+  /* The library's roster, the one the relay and the recipient check the envelope with
+   * (kept up to date from the relay), not another copy read from the roster file. */
+  rp_client_members(c, find_member, &f);
+  if (f.kind == NULL)
+    return tl_fail("member %s is not an active member of the roster", f.id);
+  if (strcmp(f.kind, "municipality") != 0 || f.code[0] == '\0')
+    return tl_fail("member %s is not a municipality in the roster: only municipalities "
+                   "send requests",
+                   f.id);
+  snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", f.code);
+  return TL_OK;
 }
 
 const char *tl_state_arg(const char *opt) {

@@ -60,10 +60,10 @@ int tl_client_open(const char *state, rp_client **out);
  * arrive; at most timeout_ms. 0 or RP_ETIMEDOUT (not connected). */
 int tl_client_sync(rp_client *c, int timeout_ms);
 
-/* The municipality code of member_id in the state folder's signed roster (verified
- * against the pinned administrator key), so that a request's sender_org is what the
- * roster says and never a typing error. Prints the error (TL_FAIL) or returns TL_OK. */
-int tl_member_org(const char *state, const char *member_id,
-                  char org[RP_MUNICIPALITY_CODE_BYTES + 1]);
+/* The municipality code of the client's own member in the roster the library holds
+ * (verified against the pinned administrator key), so that a request's sender_org is
+ * what the roster says and never a typing error. Prints the error (TL_FAIL) or returns
+ * TL_OK. */
+int tl_member_org(rp_client *c, char org[RP_MUNICIPALITY_CODE_BYTES + 1]);
 
 #endif /* RP_TOOLS_STATE_H */
