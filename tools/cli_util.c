@@ -125,6 +125,16 @@ out:
   return r;
 }
 
+int tl_seconds_parse(const char *s, int max, int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno != 0 || v < 0 || v > max) return RP_EINVAL;
+  *out = (int)v;
+  return 0;
+}
+
 uint64_t tl_unix_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

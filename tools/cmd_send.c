@@ -71,7 +71,10 @@ static int send_parse(int argc, char **argv, send_args *a) {
     case 'Q': a->qfile = optarg; break;
     case 'A': a->assessed = optarg; break;
     case 'O': a->org = optarg; break;
-    case 'w': a->wait_s = atoi(optarg); break;
+    case 'w':
+      if (tl_seconds_parse(optarg, 600, &a->wait_s) != 0)
+        return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+      break;
     case 'C':
       if (a->ncats == RP_SET_MAX) return tl_usage(argv[0], "too many --category");
       a->cats[a->ncats++] = optarg;
@@ -82,7 +85,6 @@ static int send_parse(int argc, char **argv, send_args *a) {
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
   if ((a->state = tl_state_arg(a->state)) == NULL)
     return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
-  if (a->wait_s < 0 || a->wait_s > 600) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
   if (a->file == NULL && (a->ref == NULL || (a->question == NULL && a->qfile == NULL) ||
                           a->ncats == 0))
     return tl_usage(argv[0], "give --file F, or --ref, --category, --age-band and --question");

@@ -197,18 +197,19 @@ int tl_state_parse(int argc, char **argv, const char **state, int *wait_ms,
   static const struct option opts[] = {{"state", required_argument, NULL, 's'},
                                        {"wait", required_argument, NULL, 'w'},
                                        {NULL, 0, NULL, 0}};
-  int c;
+  int c, secs = SYNC_MS_DEFAULT / 1000;
   *state = NULL;
   *pos = NULL;
-  *wait_ms = SYNC_MS_DEFAULT;
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 's') *state = optarg;
-    else if (c == 'w') *wait_ms = atoi(optarg) * 1000; /* bounded below */
-    else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    else if (c == 'w') {
+      if (tl_seconds_parse(optarg, 600, &secs) != 0)
+        return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+    } else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
   }
-  if (*wait_ms < 0 || *wait_ms > 600000) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+  *wait_ms = secs * 1000;
   if (optind < argc) *pos = argv[optind++];
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
   if (need_pos && *pos == NULL) return tl_usage(argv[0], "give the message id");

@@ -157,6 +157,8 @@ static void test_usage_errors(void **state) {
         "municipality"},
        "--municipality CODE"},
       {{"help", "nothing", NULL}, "no command"},
+      {{"status", "--state", "s", "--wait", "soon", NULL}, "--wait: 0 to 600 seconds"},
+      {{"send", "--state", "s", "--wait", "-1", NULL}, "--wait: 0 to 600 seconds"},
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
