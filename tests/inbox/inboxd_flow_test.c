@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "ibx_fixture.h"
 
@@ -20,6 +21,7 @@
 static fx g;
 static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
 static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
+static char *g_reply_json; /* the haster reply as the municipality received it */
 
 static int setup(void **state) {
   (void)state;
@@ -31,6 +33,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   fx_free(&g);
+  rp_free(g_reply_json);
   return 0;
 }
 
@@ -272,6 +275,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
   assert_string_equal(v, "Lav en sikkerhedsplan i dag.");
   assert_string_equal(rp_received_thread_id(r), g_haster_th);
+  assert_int_equal(rp_received_to_json(r, &g_reply_json), 0);
   rp_received_free(r);
   assert_int_equal(fx_wait_status(&g, 0, g_haster, RP_STATUS_ANSWERED, 20000), 0);
   /* The question is written in $EDITOR (here an "editor" that copies a prepared file). */
@@ -552,6 +556,34 @@ static void test_stalled_client(void **state) {
   assert_true(fx_log_count(&g, "error=ETIMEDOUT") >= 1);
 }
 
+/* The thread's record of the reply the team sent is that very message: its payload in
+ * the export is what the municipality received, field for field (the header the sending
+ * library gives it, msg_id and created, and the sender are the row's, not the record's). */
+static void assert_reply_kept_as_sent(const char *export_json) {
+  json_t *ex = json_loads(export_json, 0, NULL), *got = json_loads(g_reply_json, 0, NULL);
+  json_t *msgs = json_object_get(ex, "messages"), *m, *kept = NULL;
+  size_t i;
+  assert_non_null(got);
+  json_array_foreach(msgs, i, m) {
+    if (strcmp(json_string_value(json_object_get(m, "msg_id")),
+               json_string_value(json_object_get(got, "msg_id"))) == 0)
+      kept = json_object_get(m, "payload");
+  }
+  assert_non_null(kept);
+  json_object_del(got, "msg_id");
+  json_object_del(got, "sender");
+  json_object_del(got, "created");
+  if (!json_equal(kept, got)) {
+    char *a = json_dumps(kept, JSON_SORT_KEYS), *b = json_dumps(got, JSON_SORT_KEYS);
+    fprintf(stderr, "kept:     %s\nreceived: %s\n", a, b);
+    free(a);
+    free(b);
+  }
+  assert_true(json_equal(kept, got));
+  json_decref(got);
+  json_decref(ex);
+}
+
 static void test_export(void **state) {
   char *out = NULL, args[900], path[800];
   (void)state;
@@ -564,6 +596,7 @@ static void test_export(void **state) {
   assert_non_null(strstr(j, g_haster_th));
   assert_non_null(strstr(j, "\"direction\":\"out\",\"kind\":\"reply\""));
   assert_non_null(strstr(j, "Lav en sikkerhedsplan i dag."));
+  assert_reply_kept_as_sent(j);
   free(j);
   snprintf(path, sizeof path, "%s/export.txt", g.dir);
   struct stat st;
