@@ -8,7 +8,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_json.h"
+#include "ibx_buf.h"
 
 typedef struct rp__ibx_act {
   rp__ibx_daemon *d;

@@ -3,6 +3,8 @@
 #include "ibx_daemon.h"
 
 #include <fcntl.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,8 +167,20 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   return 0;
 }
 
+/* jansson builds the JSON of listings and threads, which holds decrypted content (and
+ * reads message bodies for the text views): every block it frees is wiped first, as the
+ * daemon's own answer buffers are (ibx_buf.c). */
+static void *json_alloc(size_t n) { return malloc(n); }
+
+static void json_free(void *p) {
+  if (p == NULL) return;
+  sodium_memzero(p, malloc_usable_size(p));
+  free(p);
+}
+
 int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap) {
   int r;
+  json_set_alloc_funcs(json_alloc, json_free);
   memset(d, 0, sizeof *d);
   d->listen_fd = d->sig_pipe[0] = d->sig_pipe[1] = -1;
   pthread_mutex_init(&d->mu, NULL);

@@ -19,7 +19,7 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
-#include "ibx_json.h"
+#include "ibx_buf.h"
 #include "ibx_store.h"
 #include "rejsepost.h"
 #include "roster.h"
