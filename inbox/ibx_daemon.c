@@ -47,37 +47,6 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
   return rp__ibx_store_meta_put(d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf);
 }
 
-/* The administrator key: 64 hex characters or a public key export. */
-static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
-  rp__identity_public pub;
-  int r;
-  if (strlen(v) == 64 &&
-      sodium_hex2bin(pk, RP_IDENTITY_PUBLICKEYBYTES, v, 64, NULL, NULL, NULL) == 0)
-    return 0;
-  if ((r = rp__keyfile_load_public(v, &pub)) != 0) return r;
-  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
-  return 0;
-}
-
-int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out) {
-  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES], *doc = NULL;
-  FILE *f;
-  size_t n;
-  int r;
-  *out = NULL;
-  if ((r = admin_pk(c->admin_key, pk)) != 0) return r;
-  if ((f = fopen(c->roster, "rb")) == NULL) return RP_ENOTFOUND;
-  if ((doc = malloc(RP_ROSTER_MAX + 1)) == NULL) {
-    fclose(f);
-    return RP_ENOMEM;
-  }
-  n = fread(doc, 1, RP_ROSTER_MAX + 1, f);
-  fclose(f);
-  r = n > RP_ROSTER_MAX ? RP_ETOOBIG : rp__roster_verify(doc, n, pk, out);
-  free(doc);
-  return r;
-}
-
 /* Reads the first line of a passphrase file (mode 0600 expected) into sodium memory. */
 static int read_pass(const char *path, char **pass, size_t *len) {
   char *p = sodium_malloc(RP_PASSPHRASE_MAX + 1);
@@ -151,7 +120,6 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
     return fail(err, cap, "audit log", r);
   if (broken != 0)
     rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu", (unsigned long long)broken);
-  if ((r = rp__ibx_roster_load(&d->cfg, &d->roster)) != 0) return fail(err, cap, "roster", r);
   r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd);
   if (r == RP_EPERM) {
     snprintf(err, cap, "advisor socket: the folder of %s is writable by others; use a folder "
@@ -209,22 +177,31 @@ void rp__ibx_daemon_close(rp__ibx_daemon *d) {
   rp__ibx_audit_close(d->audit);
   rp__ibx_store_close(d->st);
   rp__ibx_datakey_free(d->key);
-  rp__roster_free(d->roster);
   pthread_mutex_destroy(&d->mu);
   d->audit = NULL;
   d->st = NULL;
   d->key = NULL;
-  d->roster = NULL;
+}
+
+/* The library's roster, brought up to date from the relay when connected. */
+static void refresh_roster(rp__ibx_daemon *d) {
+  int r;
+  if (rp_client_conn_state(d->client) != RP_CONN_CONNECTED) {
+    rp__ibx_log(RP_IBX_LOG_INFO, "roster_refresh", "result=later (not connected)");
+    return;
+  }
+  if ((r = rp_client_refresh_roster(d->client, RP_IBX_ROSTER_REFRESH_MS)) != 0)
+    rp__ibx_log(RP_IBX_LOG_WARN, "roster_refresh_failed", "error=%s (roster kept)",
+                rp_err_name(r));
 }
 
 int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   rp__ibx_config c;
-  rp__roster *ro = NULL;
+  uint64_t version = 0;
   char err[256];
   int r;
   rp__ibx_config_defaults(&c);
-  if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0 ||
-      (r = rp__ibx_roster_load(&c, &ro)) != 0) {
+  if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0) {
     rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)", rp_err_name(r));
     return r;
   }
@@ -238,11 +215,10 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   memcpy(d->cfg.alert_cmd, c.alert_cmd, sizeof c.alert_cmd);
   d->cfg.alert_timeout_ms = c.alert_timeout_ms;
   d->cfg.nadvisors = c.nadvisors;
-  rp__roster_free(d->roster);
-  d->roster = ro;
   pthread_mutex_unlock(&d->mu);
   rp__ibx_log_set_level(c.log_level);
-  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu",
-              (unsigned long long)rp__roster_version(ro));
+  refresh_roster(d);
+  rp_client_roster_version(d->client, &version);
+  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu", (unsigned long long)version);
   return 0;
 }

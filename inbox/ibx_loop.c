@@ -159,8 +159,10 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   int r = 0;
   install_signals(d->sig_pipe[1]);
   rp__ibx_conns_init(&conns);
-  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s",
-              rp_client_member_id(d->client), d->cfg.socket);
+  uint64_t version = 0;
+  rp_client_roster_version(d->client, &version);
+  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s roster_version=%llu",
+              rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
   while (r == 0) {
     if (mono_ms() >= next) {
       rp__ibx_daemon_tick(d);

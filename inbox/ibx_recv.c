@@ -40,15 +40,28 @@ static uint64_t categories_of(const rp_received *r) {
   return bits;
 }
 
-/* The municipality code: the roster's (signed) rather than what the payload says. */
+typedef struct code_find {
+  const char *id;
+  char *out;
+} code_find;
+
+static int code_of(void *data, const char *id, const char *kind, const char *code,
+                   unsigned networks) {
+  code_find *f = data;
+  (void)kind;
+  (void)networks;
+  if (strcmp(id, f->id) != 0) return 0;
+  copy(f->out, 4, code);
+  return 1;
+}
+
+/* The municipality code: the roster's (signed) rather than what the payload says. The
+ * roster is the client library's, the one that just verified this message's sender. */
 static void municipality_of(rp__ibx_daemon *d, const rp_received *r, char out[4]) {
-  const rp__member *m;
+  code_find f = {rp_received_sender(r), out};
   const char *org = NULL;
   out[0] = 0;
-  pthread_mutex_lock(&d->mu);
-  m = rp__roster_find_id(d->roster, rp_received_sender(r));
-  if (m != NULL) copy(out, 4, m->municipality);
-  pthread_mutex_unlock(&d->mu);
+  rp_client_members(d->client, code_of, &f);
   if (out[0] == 0 && rp_received_get_text(r, "sender_org", &org) == 0) copy(out, 4, org);
 }
 

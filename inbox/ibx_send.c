@@ -175,20 +175,29 @@ int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char 
   return r;
 }
 
-/* The members of a network, copied so the roster lock is not held while sending. */
+typedef struct net_members {
+  unsigned bit; /* RP_MEMBER_NET_* */
+  char (*ids)[RP_MEMBER_ID_MAX + 1];
+  unsigned n, cap;
+} net_members;
+
+static int net_member(void *data, const char *id, const char *kind, const char *code,
+                      unsigned networks) {
+  net_members *m = data;
+  (void)code;
+  if (strcmp(kind, "municipality") == 0 && (networks & m->bit) && m->n < m->cap)
+    snprintf(m->ids[m->n++], RP_MEMBER_ID_MAX + 1, "%s", id);
+  return 0;
+}
+
+/* The active municipality members of a network in the client library's roster (the one
+ * rp_send checks recipients against), copied so that its lock is not held while
+ * sending. */
 static unsigned network_members(rp__ibx_daemon *d, unsigned bit,
                                 char (*ids)[RP_MEMBER_ID_MAX + 1], unsigned cap) {
-  unsigned n = 0;
-  uint64_t now = rp__ibx_now(d);
-  pthread_mutex_lock(&d->mu);
-  for (uint32_t i = 0; i < rp__roster_count(d->roster) && n < cap; i++) {
-    const rp__member *m = rp__roster_member(d->roster, i);
-    if (m->kind == RP_MEMBER_MUNICIPALITY && (m->networks & bit) &&
-        rp__roster_member_active(m, now) == 0)
-      snprintf(ids[n++], RP_MEMBER_ID_MAX + 1, "%s", m->pub.id);
-  }
-  pthread_mutex_unlock(&d->mu);
-  return n;
+  net_members m = {bit, ids, 0, cap};
+  rp_client_members(d->client, net_member, &m);
+  return m.n;
 }
 
 static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
@@ -218,7 +227,7 @@ static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
 int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
                           unsigned *sent, rp__ibx_buf *msg) {
   static char ids[RP_ROSTER_MEMBERS_MAX][RP_MEMBER_ID_MAX + 1];
-  unsigned bit = a->network == RP__NET_OEST ? RP_NETWORK_EAST : RP_NETWORK_WEST;
+  unsigned bit = a->network == RP__NET_OEST ? RP_MEMBER_NET_EAST : RP_MEMBER_NET_WEST;
   unsigned n = network_members(d, bit, ids, RP_ROSTER_MEMBERS_MAX), failed = 0;
   int r = 0, first_err = 0;
   *sent = 0;

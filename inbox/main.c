@@ -23,7 +23,8 @@ static const char k_help[] =
     "  --check         load the configuration, key, store and roster, then exit\n"
     "  --help, --version\n"
     "\n"
-    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and the roster.\n"
+    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and fetches\n"
+    "the relay's newest roster.\n"
     "Exit status: 0 clean stop, 1 runtime failure, 2 configuration error.\n";
 
 /* A daemon started with fd 0, 1 or 2 closed would hand those numbers to the first files
