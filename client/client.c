@@ -261,7 +261,8 @@ RP_PUBLIC int rp_client_roster_version(rp_client *c, uint64_t *version) {
 }
 
 /* The public bits are the roster's, passed through unchanged. */
-_Static_assert(RP_MEMBER_NET_EAST == RP_NETWORK_EAST && RP_MEMBER_NET_WEST == RP_NETWORK_WEST,
+_Static_assert(RP_MEMBER_NET_EAST == RP_NETWORK_EAST &&
+                   RP_MEMBER_NET_WEST == RP_NETWORK_WEST,
                "network bits of rejsepost.h and roster.h differ");
 
 RP_PUBLIC int rp_client_members(rp_client *c, rp_member_fn fn, void *data) {

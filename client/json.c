@@ -209,9 +209,11 @@ RP_PUBLIC int rp_msg_to_json(const rp_msg *m, char **json) {
    * builds the same message. */
   if ((o = json_object()) == NULL) return RP_ENOMEM;
   json_object_set_new(o, "kind", json_string(rp__payload_kind_name(m->p.kind)));
-  if ((f = struct_json(s, (const uint8_t *)&m->p, true)) == NULL || json_object_update(o, f) != 0)
+  if ((f = struct_json(s, (const uint8_t *)&m->p, true)) == NULL ||
+      json_object_update(o, f) != 0)
     goto out;
-  if (m->recipient[0] != '\0') json_object_set_new(o, "recipient", json_string(m->recipient));
+  if (m->recipient[0] != '\0')
+    json_object_set_new(o, "recipient", json_string(m->recipient));
   if (m->has_thread) {
     rp__hex(thread, m->thread_id, RP_THREAD_ID_BYTES);
     json_object_set_new(o, "thread_id", json_string(thread));

@@ -27,7 +27,8 @@ static int grow(rp__ibx_buf *b, size_t need) {
     b->overflow = 1;
     return -1;
   }
-  while (cap < b->len + need + 1) cap *= 2;
+  while (cap < b->len + need + 1)
+    cap *= 2;
   if (cap > b->max) cap = b->max;
   if (cap == b->cap) return 0;
   /* Not realloc: the old block may hold decrypted text and must be wiped. */
@@ -52,7 +53,9 @@ void rp__ibx_buf_add(rp__ibx_buf *b, const char *s, size_t n) {
   b->p[b->len] = 0;
 }
 
-void rp__ibx_buf_puts(rp__ibx_buf *b, const char *s) { rp__ibx_buf_add(b, s, strlen(s)); }
+void rp__ibx_buf_puts(rp__ibx_buf *b, const char *s) {
+  rp__ibx_buf_add(b, s, strlen(s));
+}
 
 void rp__ibx_buf_printf(rp__ibx_buf *b, const char *fmt, ...) {
   char tmp[1024];

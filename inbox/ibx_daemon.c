@@ -39,10 +39,12 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
   uint8_t buf[40];
   int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
   if (r != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action, rp_err_name(r));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action,
+                rp_err_name(r));
     return r;
   }
-  for (int i = 0; i < 8; i++) buf[i] = (uint8_t)(h.seq >> (56 - 8 * i));
+  for (int i = 0; i < 8; i++)
+    buf[i] = (uint8_t)(h.seq >> (56 - 8 * i));
   memcpy(buf + 8, h.hash, 32);
   return rp__ibx_store_meta_put(d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf);
 }
@@ -119,11 +121,14 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   if ((r = rp__ibx_audit_open(d->cfg.audit_log, &d->audit, &broken)) != 0)
     return fail(err, cap, "audit log", r);
   if (broken != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu", (unsigned long long)broken);
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu",
+                (unsigned long long)broken);
   r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd);
   if (r == RP_EPERM) {
-    snprintf(err, cap, "advisor socket: the folder of %s is writable by others; use a folder "
-             "only the daemon's user can write (e.g. /run/rejsepost-inboxd)", d->cfg.socket);
+    snprintf(err, cap,
+             "advisor socket: the folder of %s is writable by others; use a folder "
+             "only the daemon's user can write (e.g. /run/rejsepost-inboxd)",
+             d->cfg.socket);
     return RP_ECONFIG;
   }
   if (r == RP_ECONFIG) {
@@ -138,7 +143,9 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
 /* jansson builds the JSON of listings and threads, which holds decrypted content (and
  * reads message bodies for the text views): every block it frees is wiped first, as the
  * daemon's own answer buffers are (ibx_buf.c). */
-static void *json_alloc(size_t n) { return malloc(n); }
+static void *json_alloc(size_t n) {
+  return malloc(n);
+}
 
 static void json_free(void *p) {
   if (p == NULL) return;
@@ -202,7 +209,8 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   int r;
   rp__ibx_config_defaults(&c);
   if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)", rp_err_name(r));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)",
+                rp_err_name(r));
     return r;
   }
   pthread_mutex_lock(&d->mu);
@@ -219,6 +227,7 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   rp__ibx_log_set_level(c.log_level);
   refresh_roster(d);
   rp_client_roster_version(d->client, &version);
-  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu", (unsigned long long)version);
+  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu",
+              (unsigned long long)version);
   return 0;
 }

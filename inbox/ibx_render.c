@@ -16,7 +16,9 @@
 
 static const char *const k_urg[] = {"akut", "haster", "normal", "plan"};
 
-const char *rp__ibx_urgency_name(int u) { return u >= 1 && u <= 4 ? k_urg[u - 1] : "-"; }
+const char *rp__ibx_urgency_name(int u) {
+  return u >= 1 && u <= 4 ? k_urg[u - 1] : "-";
+}
 
 static void categories(rp__ibx_buf *b, uint64_t bits) {
   const rp__enum *e = rp__ibx_enum_category();
@@ -38,7 +40,9 @@ static json_t *jstr(const char *s) {
   return v != NULL ? v : json_string("?");
 }
 
-static json_t *jtime(uint64_t ms) { return json_integer((json_int_t)ms); }
+static json_t *jtime(uint64_t ms) {
+  return json_integer((json_int_t)ms);
+}
 
 /* Appends v, compact, to b (whose cap says whether it fits) and frees v. The text may
  * hold decrypted content: it is wiped. */
@@ -90,17 +94,17 @@ static json_t *thread_json(const rp__ibx_thread *t, uint64_t now, unsigned sl) {
 }
 
 /* sl: the length of the short ids shown (rp__ibx_store_short_len). */
-static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
+static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now,
+                        unsigned sl) {
   char arrived[32], deadline[32];
   int overdue = rp__ibx_overdue(t, now);
   rp__ibx_fmt_local(t->arrived, arrived, sizeof arrived);
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_buf_printf(b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
-                     t->urgency == RP__URG_AKUT ? "!!" : "  ",
-                     rp__ibx_urgency_name(t->urgency), rp__ibx_state_name(t->state),
-                     (int)sl, t->thread_id, t->municipality, arrived, deadline,
-                     overdue ? "  OVERDUE" : "",
-                     t->claimed_by[0] != 0 ? "claimed by " : "");
+  rp__ibx_buf_printf(
+      b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
+      t->urgency == RP__URG_AKUT ? "!!" : "  ", rp__ibx_urgency_name(t->urgency),
+      rp__ibx_state_name(t->state), (int)sl, t->thread_id, t->municipality, arrived,
+      deadline, overdue ? "  OVERDUE" : "", t->claimed_by[0] != 0 ? "claimed by " : "");
   rp__ibx_buf_safe(b, t->claimed_by);
   rp__ibx_buf_puts(b, "\n    ");
   /* A thread that something other than a request started says what started it. */
@@ -132,8 +136,10 @@ int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now
   if ((r = rp__ibx_store_short_len(st, &x.short_len)) == 0)
     r = rp__ibx_store_list(st, f, list_one, &x);
   json_out(json, x.json);
-  if (x.n == 0) rp__ibx_buf_puts(text, "No threads.\n");
-  else rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
+  if (x.n == 0)
+    rp__ibx_buf_puts(text, "No threads.\n");
+  else
+    rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
   return r;
 }
 
@@ -164,8 +170,8 @@ static void value_text(rp__ibx_buf *b, json_t *v) {
 }
 
 static int header_key(const char *k) {
-  static const char *const skip[] = {"kind", "msg_id", "thread_id", "sender", "created",
-                                     "recipient", "version"};
+  static const char *const skip[] = {"kind",    "msg_id",    "thread_id", "sender",
+                                     "created", "recipient", "version"};
   for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
     if (strcmp(k, skip[i]) == 0) return 1;
   return 0;
@@ -199,8 +205,9 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
   char when[32];
   json_t *o = json_object(), *payload = json_loadb(m->body, m->body_len, 0, NULL);
   rp__ibx_fmt_local(m->stored, when, sizeof when);
-  rp__ibx_buf_printf(x->text, "--- %s  %s %s  %s", when, m->dir == RP_IBX_IN ? "from" : "to",
-                     m->peer, rp__payload_kind_name((uint64_t)m->kind));
+  rp__ibx_buf_printf(x->text, "--- %s  %s %s  %s", when,
+                     m->dir == RP_IBX_IN ? "from" : "to", m->peer,
+                     rp__payload_kind_name((uint64_t)m->kind));
   if (m->who[0] != 0) rp__ibx_buf_printf(x->text, "  (by %s)", m->who);
   rp__ibx_buf_printf(x->text, "  [%s]\n", m->msg_id);
   body_text(x->text, m->body);
@@ -230,7 +237,8 @@ int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now
   rp__ibx_buf_puts(text, "Thread ");
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
-    rp__ibx_buf_printf(text, "    closed: %s\n", rp__ibx_enum_outcome()->names[t.outcome - 1]);
+    rp__ibx_buf_printf(text, "    closed: %s\n",
+                       rp__ibx_enum_outcome()->names[t.outcome - 1]);
   o = json_object();
   x.json = json_array();
   json_object_set_new(o, "thread", thread_json(&t, now, sl));
@@ -249,7 +257,8 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
   char when[32];
   rp__ibx_fmt_local(m->stored, when, sizeof when);
   rp__ibx_buf_printf(x->text, "%s  %-3s  %-9s %2d  from %s  announcement %s\n", when,
-                     org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer, m->ref);
+                     org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer,
+                     m->ref);
   x->n++;
   json_object_set_new(o, "msg_id", jstr(m->msg_id));
   json_object_set_new(o, "announcement", jstr(m->ref));

@@ -20,7 +20,8 @@ typedef struct out_msg {
 
 /* Sends m and keeps the library's JSON of that very message as the thread's record of
  * it: what is stored is what was sent. */
-static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, char msg_id[RP_ID_STRLEN]) {
+static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
+                     char msg_id[RP_ID_STRLEN]) {
   rp__ibx_msg row;
   char *body = NULL;
   int r;
@@ -44,10 +45,10 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, char msg_id
   row.body = body;
   row.body_len = strlen(body);
   if ((r = rp__ibx_store_add(d->st, &row, NULL, NULL)) != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)", msg_id,
-                rp_err_name(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id, o->thread_id,
-              rp__payload_kind_name((uint64_t)o->kind), o->peer);
+    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)",
+                msg_id, rp_err_name(r));
+  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id,
+              o->thread_id, rp__payload_kind_name((uint64_t)o->kind), o->peer);
   r = 0;
 out:
   /* The record holds the advice in clear: wiped, like every buffer of content here. */
@@ -127,12 +128,13 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
   r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL);
   if (r == 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent", t->thread_id);
+    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent",
+                t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
   } else {
     rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 0);
-    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours", "thread=%s auto_reply=failed error=%s",
-                t->thread_id, rp_err_name(r));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours",
+                "thread=%s auto_reply=failed error=%s", t->thread_id, rp_err_name(r));
   }
   return r;
 }
@@ -149,8 +151,10 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
       (r = rp_msg_set_text(m, "questions", text)) == 0)
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
-    if (r == 0) rp__ibx_buf_printf(msg, "question %s sent", msg_id);
-    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+    if (r == 0)
+      rp__ibx_buf_printf(msg, "question %s sent", msg_id);
+    else
+      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
@@ -163,13 +167,16 @@ int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char 
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, NULL, RP__PL_CLOSURE};
   int r;
-  if ((r = rp_msg_new("closure", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("closure", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_enum(m, "outcome", name)) == 0)
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
-    if (r == 0) rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
-    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+    if (r == 0)
+      rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
+    else
+      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
@@ -237,8 +244,10 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
     return RP_ENOTFOUND;
   }
   for (unsigned i = 0; i < n; i++) {
-    if ((r = announce_one(d, who, ids[i], a)) == 0) (*sent)++;
-    else if (failed++ == 0) first_err = r;
+    if ((r = announce_one(d, who, ids[i], a)) == 0)
+      (*sent)++;
+    else if (failed++ == 0)
+      first_err = r;
   }
   rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
                      *sent == 1 ? "" : "s", rp__ibx_enum_network()->names[a->network - 1]);
@@ -264,7 +273,8 @@ int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const ch
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_ASSIGNMENT};
   int r;
   if ((r = advisor_of(d, who, role, id)) != 0) return r;
-  if ((r = rp_msg_new("assignment", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("assignment", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
@@ -280,7 +290,8 @@ int rp__ibx_send_escalation(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   rp_msg *m = NULL;
   out_msg o = {t->thread_id, t->peer, "inboxd", t->first_msg, RP__PL_ESCALATION};
   int r;
-  if ((r = rp_msg_new("escalation", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("escalation", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "reason", "frist_overskredet")) == 0 &&

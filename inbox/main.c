@@ -54,11 +54,21 @@ int main(int argc, char **argv) {
   rp__ibx_log_init();
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': config = optarg; break;
-      case 'k': check = 1; break;
-      case 'h': fputs(k_help, stdout); return 0;
-      case 'v': printf("rejsepost-inboxd %s\n", rp_version_string()); return 0;
-      default: fputs(k_help, stderr); return 2;
+    case 'c':
+      config = optarg;
+      break;
+    case 'k':
+      check = 1;
+      break;
+    case 'h':
+      fputs(k_help, stdout);
+      return 0;
+    case 'v':
+      printf("rejsepost-inboxd %s\n", rp_version_string());
+      return 0;
+    default:
+      fputs(k_help, stderr);
+      return 2;
     }
   }
   if (config == NULL || optind != argc) {

@@ -88,7 +88,8 @@ static const char *const kind_names[] = {"municipality", "team", "relay", "admin
 static const rp__enum kind_enum = {kind_names, 4};
 
 const char *rp__roster_kind_name(int kind) {
-  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind - 1] : NULL;
+  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind - 1]
+                                                                   : NULL;
 }
 
 static const char *const network_names[] = {"east", "west"};

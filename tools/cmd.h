@@ -19,8 +19,8 @@ typedef struct tl_cmd {
 } tl_cmd;
 
 /* Declares command `name`'s function tl_cmd_<name> and usage text tl_usage_<name>. */
-#define TL_CMD(name)                                                                     \
-  int tl_cmd_##name(int argc, char **argv);                                              \
+#define TL_CMD(name)                                                                       \
+  int tl_cmd_##name(int argc, char **argv);                                                \
   extern const char tl_usage_##name[]
 
 /* cmd_keys.c */

@@ -8,4 +8,6 @@
 #include "advisor_cli.h"
 #include "cmd.h"
 
-int tl_cmd_advisor(int argc, char **argv) { return rp__advisor_main(argc, argv); }
+int tl_cmd_advisor(int argc, char **argv) {
+  return rp__advisor_main(argc, argv);
+}

@@ -17,7 +17,6 @@
 #include "payload.h"
 #include "rejsepost.h"
 
-
 const char tl_usage_check[] =
     "Usage: rejsepost check FILE [--out FILE.msgpack]\n"
     "\n"
@@ -28,7 +27,8 @@ const char tl_usage_check[] =
     "\n"
     "Example request (fictitious):\n"
     "  {\"sender_org\": \"101\", \"sender_role\": \"myndighedsraadgiver\",\n"
-    "   \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": \"haster\",\n"
+    "   \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": "
+    "\"haster\",\n"
     "   \"categories\": [\"negativ_social_kontrol\"],\n"
     "   \"risk\": {\"level\": \"middel\", \"acute\": false, \"tool\": \"ingen\"},\n"
     "   \"citizen\": {\"age_band\": \"15_17\", \"under_18\": true},\n"
@@ -59,7 +59,8 @@ static int from_json(const char *path, const uint8_t *raw, size_t len, rp_msg **
   if (rc == RP_EENUM && where != NULL && strcmp(where, "kind") == 0)
     return tl_fail("%s: \"kind\" must name a payload kind, e.g. \"request\"", path);
   if (rc != 0)
-    return tl_fail("%s: field '%s': %s", path, where != NULL ? where : "?", rp_strerror(rc));
+    return tl_fail("%s: field '%s': %s", path, where != NULL ? where : "?",
+                   rp_strerror(rc));
   return TL_OK;
 }
 
@@ -77,9 +78,9 @@ static int read_msg(const char *path, rp_msg **m) {
     status = from_json(path, raw, len, m);
   } else if ((rc = rp_msg_from_msgpack(raw, len, m, &where)) != 0) {
     /* Not JSON: an encoded payload, checked by the strict decoder. */
-    status = tl_fail("%s is neither a JSON object nor a valid msgpack payload (%s%s%s)",
-                     path, rp_strerror(rc), where != NULL ? " at " : "",
-                     where != NULL ? where : "");
+    status =
+        tl_fail("%s is neither a JSON object nor a valid msgpack payload (%s%s%s)", path,
+                rp_strerror(rc), where != NULL ? " at " : "", where != NULL ? where : "");
   } else {
     status = TL_OK;
   }

@@ -118,8 +118,10 @@ int tl_cmd_mark(int argc, char **argv) {
     return TL_FAIL;
   }
   rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
-  if (rc == 0) printf("marked %s handled\n", rp_received_msg_id(r));
-  else tl_fail("cannot mark %s: %s", rp_received_msg_id(r), rp_strerror(rc));
+  if (rc == 0)
+    printf("marked %s handled\n", rp_received_msg_id(r));
+  else
+    tl_fail("cannot mark %s: %s", rp_received_msg_id(r), rp_strerror(rc));
   rp_received_free(r);
   rp_client_free(c);
   return rc == 0 ? TL_OK : TL_FAIL;

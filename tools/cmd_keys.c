@@ -15,7 +15,8 @@
 
 const char tl_usage_keys_new[] =
     "Usage: rejsepost keys new --id ID --kind KIND --out FILE\n"
-    "                          (--passphrase-file F | --plain) [--kdf interactive|moderate]\n"
+    "                          (--passphrase-file F | --plain) [--kdf "
+    "interactive|moderate]\n"
     "\n"
     "Creates a member's keys: an Ed25519 identity key and two X25519 keys (transport and\n"
     "message) signed by it. Writes the secret key file FILE and the public export\n"
@@ -50,13 +51,26 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 'i': a->id = optarg; break;
-    case 'k': a->kind = optarg; break;
-    case 'o': a->out = optarg; break;
-    case 'p': a->pass_file = optarg; break;
-    case 'P': a->plain = 1; break;
-    case 'K': a->kdf = optarg; break;
-    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    case 'i':
+      a->id = optarg;
+      break;
+    case 'k':
+      a->kind = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
+      break;
+    case 'p':
+      a->pass_file = optarg;
+      break;
+    case 'P':
+      a->plain = 1;
+      break;
+    case 'K':
+      a->kdf = optarg;
+      break;
+    default:
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
     }
   }
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
@@ -68,11 +82,13 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   if ((a->pass_file == NULL) == (a->plain == 0))
     return tl_usage(argv[0], "give exactly one of --passphrase-file F (encrypted key "
                              "file) and --plain (daemons: clear, mode 0600)");
-  if (a->kdf != NULL && strcmp(a->kdf, "moderate") != 0 && strcmp(a->kdf, "interactive") != 0)
+  if (a->kdf != NULL && strcmp(a->kdf, "moderate") != 0 &&
+      strcmp(a->kdf, "interactive") != 0)
     return tl_usage(argv[0], "--kdf must be moderate or interactive");
   if (rp__identity_id_check(a->id, strlen(a->id)) != 0)
-    return tl_usage(argv[0], "--id must be 1 to %u bytes of UTF-8 without spaces or "
-                             "control characters",
+    return tl_usage(argv[0],
+                    "--id must be 1 to %u bytes of UTF-8 without spaces or "
+                    "control characters",
                     RP_MEMBER_ID_MAX);
   return TL_OK;
 }
@@ -115,9 +131,12 @@ const char tl_usage_keys_show[] =
 
 static const char *file_kind_text(unsigned kind) {
   switch (kind) {
-  case RP_KEYFILE_KIND_ENCRYPTED: return "secret key, encrypted (Argon2id)";
-  case RP_KEYFILE_KIND_PLAIN: return "secret key, plain";
-  default: return "public key export";
+  case RP_KEYFILE_KIND_ENCRYPTED:
+    return "secret key, encrypted (Argon2id)";
+  case RP_KEYFILE_KIND_PLAIN:
+    return "secret key, plain";
+  default:
+    return "public key export";
   }
 }
 
@@ -185,8 +204,9 @@ int tl_cmd_keys_verify(int argc, char **argv) {
     return tl_usage(argv[0], "a fingerprint is 60 digits (12 groups of 5); spaces and "
                              "dashes between them are fine");
   if (rc != 0) {
-    fprintf(stderr, "%s: MISMATCH: the fingerprint does not belong to %s (member %s). Do "
-                    "not enrol or trust this key; ask the member to read it again.\n",
+    fprintf(stderr,
+            "%s: MISMATCH: the fingerprint does not belong to %s (member %s). Do "
+            "not enrol or trust this key; ask the member to read it again.\n",
             tl_prog, argv[1], pub.id);
     return TL_FAIL;
   }

@@ -41,10 +41,14 @@ int tl_cmd_relay_init(int argc, char **argv) {
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 'a') admin_pub = optarg;
-    else if (c == 'i') id = optarg;
-    else if (c == 'l') listen = optarg;
-    else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    if (c == 'a')
+      admin_pub = optarg;
+    else if (c == 'i')
+      id = optarg;
+    else if (c == 'l')
+      listen = optarg;
+    else
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
   }
   if (optind + 1 != argc) return tl_usage(argv[0], "give exactly one folder DIR");
   if (admin_pub == NULL) return tl_usage(argv[0], "--admin-pub is required");
@@ -59,7 +63,8 @@ int tl_cmd_relay_init(int argc, char **argv) {
   rc = tl_relay_create(dir, id, listen, admin.identity_pk, "info", &relay);
   if (rc == RP_EEXIST)
     return tl_fail("%s/relay.key already exists: this folder holds a relay already", dir);
-  if (rc != 0) return tl_fail("cannot initialise the relay in %s: %s", dir, rp_strerror(rc));
+  if (rc != 0)
+    return tl_fail("cannot initialise the relay in %s: %s", dir, rp_strerror(rc));
   tl_hex(relay->pub.transport_pk, RP_X25519_PUBLICKEYBYTES, hex);
   rp__fingerprint(relay->pub.identity_pk, fp);
   printf("relay %s in %s\n", relay->pub.id, dir);

@@ -16,34 +16,44 @@
 #include "rejsepost_errors.h"
 
 /* The options every command that signs takes. */
-#define TL_ADMIN_OPTS \
-  "  --admin-key FILE      the administrator's secret key file\n" \
+#define TL_ADMIN_OPTS                                                                      \
+  "  --admin-key FILE      the administrator's secret key file\n"                          \
   "  --passphrase-file F   its passphrase (first line of F; - is standard input)\n"
 
 typedef struct {
-  const char *roster;                      /* positional, or --out for new */
+  const char *roster; /* positional, or --out for new */
   const char *admin_key, *pass_file, *admin_pub;
   const char *member, *kind, *name, *code, *network, *id;
 } roster_args;
 
-enum { O_ADMIN_KEY = 1, O_PASS, O_ADMIN_PUB, O_MEMBER, O_KIND, O_NAME, O_CODE, O_NET, O_ID, O_OUT };
+enum {
+  O_ADMIN_KEY = 1,
+  O_PASS,
+  O_ADMIN_PUB,
+  O_MEMBER,
+  O_KIND,
+  O_NAME,
+  O_CODE,
+  O_NET,
+  O_ID,
+  O_OUT
+};
 
 static int roster_parse(int argc, char **argv, roster_args *a, int positional) {
-  static const struct option opts[] = {
-      {"admin-key", required_argument, NULL, O_ADMIN_KEY},
-      {"passphrase-file", required_argument, NULL, O_PASS},
-      {"admin-pub", required_argument, NULL, O_ADMIN_PUB},
-      {"member", required_argument, NULL, O_MEMBER},
-      {"kind", required_argument, NULL, O_KIND},
-      {"name", required_argument, NULL, O_NAME},
-      {"municipality", required_argument, NULL, O_CODE},
-      {"network", required_argument, NULL, O_NET},
-      {"id", required_argument, NULL, O_ID},
-      {"out", required_argument, NULL, O_OUT},
-      {NULL, 0, NULL, 0}};
-  const char **slot[] = {NULL,       &a->admin_key, &a->pass_file, &a->admin_pub,
-                         &a->member, &a->kind,      &a->name,      &a->code,
-                         &a->network, &a->id,       &a->roster};
+  static const struct option opts[] = {{"admin-key", required_argument, NULL, O_ADMIN_KEY},
+                                       {"passphrase-file", required_argument, NULL, O_PASS},
+                                       {"admin-pub", required_argument, NULL, O_ADMIN_PUB},
+                                       {"member", required_argument, NULL, O_MEMBER},
+                                       {"kind", required_argument, NULL, O_KIND},
+                                       {"name", required_argument, NULL, O_NAME},
+                                       {"municipality", required_argument, NULL, O_CODE},
+                                       {"network", required_argument, NULL, O_NET},
+                                       {"id", required_argument, NULL, O_ID},
+                                       {"out", required_argument, NULL, O_OUT},
+                                       {NULL, 0, NULL, 0}};
+  const char **slot[] = {NULL,        &a->admin_key, &a->pass_file, &a->admin_pub,
+                         &a->member,  &a->kind,      &a->name,      &a->code,
+                         &a->network, &a->id,        &a->roster};
   int c;
   memset(a, 0, sizeof *a);
   optind = 0;
@@ -82,7 +92,8 @@ static int commit(const char *path, rp__roster *r, const rp__identity *admin) {
   if ((rc = rp__roster_bump(r, tl_unix_ms())) != 0 ||
       (rc = tl_roster_save(path, r, admin)) != 0)
     return tl_fail("cannot write roster %s: %s", path, rp_strerror(rc));
-  printf("roster %s: version %llu, signed\n", path, (unsigned long long)rp__roster_version(r));
+  printf("roster %s: version %llu, signed\n", path,
+         (unsigned long long)rp__roster_version(r));
   return TL_OK;
 }
 
@@ -132,8 +143,7 @@ const char tl_usage_roster_add[] =
     "Enrols a member from its public export (made by 'rejsepost keys new'). Compare the\n"
     "fingerprint printed here with the one the member reads to you before you hand the\n"
     "roster out. The roster's version goes up by one and it is signed again.\n"
-    "\n" TL_ADMIN_OPTS
-    "  --member KEY.pub      the member's public key file\n"
+    "\n" TL_ADMIN_OPTS "  --member KEY.pub      the member's public key file\n"
     "  --kind KIND           team, municipality, admin or relay\n"
     "  --name NAME           display name, e.g. 'Aarhus Kommune'\n"
     "  --municipality CODE   3-digit municipality code (municipalities only)\n"

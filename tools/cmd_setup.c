@@ -34,11 +34,14 @@ static int absolute(const char *path, char *out) {
 }
 
 int tl_cmd_setup(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"state", required_argument, NULL, 's'},   {"key", required_argument, NULL, 'k'},
-      {"relay", required_argument, NULL, 'r'},   {"relay-key", required_argument, NULL, 'R'},
-      {"admin-pub", required_argument, NULL, 'a'}, {"roster", required_argument, NULL, 'o'},
-      {"passphrase-file", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                       {"key", required_argument, NULL, 'k'},
+                                       {"relay", required_argument, NULL, 'r'},
+                                       {"relay-key", required_argument, NULL, 'R'},
+                                       {"admin-pub", required_argument, NULL, 'a'},
+                                       {"roster", required_argument, NULL, 'o'},
+                                       {"passphrase-file", required_argument, NULL, 'p'},
+                                       {NULL, 0, NULL, 0}};
   const char *state = NULL, *key = NULL, *relay = NULL, *rkey = NULL, *admin = NULL,
              *roster = NULL, *pass = NULL;
   static tl_conf conf;
@@ -48,14 +51,29 @@ int tl_cmd_setup(int argc, char **argv) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 's': state = optarg; break;
-    case 'k': key = optarg; break;
-    case 'r': relay = optarg; break;
-    case 'R': rkey = optarg; break;
-    case 'a': admin = optarg; break;
-    case 'o': roster = optarg; break;
-    case 'p': pass = optarg; break;
-    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    case 's':
+      state = optarg;
+      break;
+    case 'k':
+      key = optarg;
+      break;
+    case 'r':
+      relay = optarg;
+      break;
+    case 'R':
+      rkey = optarg;
+      break;
+    case 'a':
+      admin = optarg;
+      break;
+    case 'o':
+      roster = optarg;
+      break;
+    case 'p':
+      pass = optarg;
+      break;
+    default:
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
     }
   }
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);

@@ -44,10 +44,9 @@ static int collect(void *data, const char *msg_id, const char *kind, const char 
 
 /* The steps in the order a message goes through them (the numbers are not that order:
  * auto_replied, the inbox's automatic out-of-hours reply, came later). */
-static const int status_order[] = {RP_STATUS_QUEUED,       RP_STATUS_RELAYED,
-                                   RP_STATUS_DELIVERED,    RP_STATUS_AUTO_REPLIED,
-                                   RP_STATUS_OPENED,       RP_STATUS_ANSWERED,
-                                   RP_STATUS_EXPIRED,      RP_STATUS_FAILED};
+static const int status_order[] = {
+    RP_STATUS_QUEUED, RP_STATUS_RELAYED,  RP_STATUS_DELIVERED, RP_STATUS_AUTO_REPLIED,
+    RP_STATUS_OPENED, RP_STATUS_ANSWERED, RP_STATUS_EXPIRED,   RP_STATUS_FAILED};
 
 static void print_status_row(rp_client *c, const outbox_row *r) {
   int st = 0, err = 0;
@@ -78,7 +77,8 @@ int tl_cmd_status(int argc, char **argv) {
   }
   rp_outbox_foreach(c, collect, &l);
   printf("%-32s %-20s %-14s %-12s %s\n", "MSGID", "KIND", "TO", "STATE", "TIMES");
-  for (size_t i = 0; i < l.n; i++) print_status_row(c, &l.rows[i]);
+  for (size_t i = 0; i < l.n; i++)
+    print_status_row(c, &l.rows[i]);
   rc = prefix != NULL && l.n == 0 ? tl_fail("no sent message with id %s", prefix) : TL_OK;
   free(l.rows);
   rp_client_free(c);

@@ -58,8 +58,7 @@ static const tl_cmd tl_commands[] = {
      tl_usage_roster_show},
     {"relay init", tl_cmd_relay_init, "create a relay's key and config in a folder",
      tl_usage_relay_init},
-    {"setup", tl_cmd_setup, "write a municipality's state folder config",
-     tl_usage_setup},
+    {"setup", tl_cmd_setup, "write a municipality's state folder config", tl_usage_setup},
     {"check", tl_cmd_check, "validate a request file (JSON or msgpack) offline",
      tl_usage_check},
     {"send", tl_cmd_send, "send a request (from flags or a JSON/msgpack file)",
@@ -74,7 +73,9 @@ static const tl_cmd tl_commands[] = {
 };
 static const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
 
-static size_t name_words(const char *name) { return strchr(name, ' ') != NULL ? 2 : 1; }
+static size_t name_words(const char *name) {
+  return strchr(name, ' ') != NULL ? 2 : 1;
+}
 
 /* The command named by args[0] (and args[1] for two-word names), or NULL. */
 static const tl_cmd *find_cmd(int argc, char **args) {

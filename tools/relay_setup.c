@@ -30,8 +30,8 @@ int tl_relay_write_config(const char *dir, const char *listen,
 }
 
 int tl_relay_create(const char *dir, const char *id, const char *listen,
-                    const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES], const char *log_level,
-                    rp__identity **out) {
+                    const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES],
+                    const char *log_level, rp__identity **out) {
   char path[PATH_MAX];
   int rc;
   *out = NULL;

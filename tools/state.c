@@ -27,9 +27,11 @@ static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
 
 static char *trim(char *s) {
   char *e;
-  while (*s == ' ' || *s == '\t') s++;
+  while (*s == ' ' || *s == '\t')
+    s++;
   e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = 0;
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+    *--e = 0;
   return s;
 }
 
@@ -45,8 +47,8 @@ int tl_conf_read(const char *state, tl_conf *conf) {
   memset(conf, 0, sizeof *conf);
   if (tl_conf_path(state, path, sizeof path) != 0) return tl_fail("state path too long");
   if ((f = fopen(path, "r")) == NULL)
-    return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first", state,
-                   strerror(errno), state);
+    return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first",
+                   state, strerror(errno), state);
   while (fgets(line, sizeof line, f) != NULL) {
     char *eq, *name, *value;
     size_t i;
@@ -65,9 +67,10 @@ int tl_conf_read(const char *state, tl_conf *conf) {
   fclose(f);
   if (conf->v[TL_CONF_KEY][0] == 0 || conf->v[TL_CONF_RELAY][0] == 0 ||
       conf->v[TL_CONF_RELAY_KEY][0] == 0 || conf->v[TL_CONF_ADMIN][0] == 0)
-    return tl_fail("%s lacks key_file, relay, relay_key or admin_key: run 'rejsepost setup' "
-                   "again",
-                   path);
+    return tl_fail(
+        "%s lacks key_file, relay, relay_key or admin_key: run 'rejsepost setup' "
+        "again",
+        path);
   return TL_OK;
 bad:
   fclose(f);
@@ -79,7 +82,8 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
   char path[PATH_MAX], text[8 * PATH_MAX];
   size_t off = 0;
   if (tl_conf_path(state, path, sizeof path) != 0) return RP_ETOOBIG;
-  off += (size_t)snprintf(text, sizeof text, "# rejsepost client settings (rejsepost setup)\n");
+  off += (size_t)snprintf(text, sizeof text,
+                          "# rejsepost client settings (rejsepost setup)\n");
   for (size_t i = 0; i < TL_CONF_N; i++) {
     if (conf->v[i][0] == 0) continue;
     off += (size_t)snprintf(text + off, sizeof text - off, "%s = %s\n", conf_keys[i],
@@ -91,7 +95,8 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
 /* Applies one setting; prints the library's reason on failure. */
 static int set(rp_config *cfg, int rc, const char *what) {
   if (rc == 0) return 0;
-  tl_fail("setting %s: %s", what, rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
+  tl_fail("setting %s: %s", what,
+          rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
   return -1;
 }
 
@@ -120,7 +125,8 @@ int tl_client_open(const char *state, rp_client **out) {
       set(cfg, rp_config_set_identity_file(cfg, conf.v[TL_CONF_KEY]), "key_file") ||
       set(cfg, rp_config_set_admin_key(cfg, conf.v[TL_CONF_ADMIN]), "admin_key") ||
       (conf.v[TL_CONF_PASS][0] != 0 &&
-       set(cfg, rp_config_set_passphrase_file(cfg, conf.v[TL_CONF_PASS]), "passphrase_file")) ||
+       set(cfg, rp_config_set_passphrase_file(cfg, conf.v[TL_CONF_PASS]),
+           "passphrase_file")) ||
       (conf.v[TL_CONF_ROSTER][0] != 0 &&
        set(cfg, rp_config_set_roster_file(cfg, conf.v[TL_CONF_ROSTER]), "roster_file")))
     goto out;
@@ -151,7 +157,8 @@ int tl_client_sync(rp_client *c, int timeout_ms) {
   }
   rp_client_flush(c, (int)(deadline > tl_mono_ms() ? deadline - tl_mono_ms() : 0));
   /* Receipts and deliveries that the relay holds follow the welcome at once. */
-  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++) nap();
+  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++)
+    nap();
   return 0;
 }
 
@@ -203,11 +210,13 @@ int tl_state_parse(int argc, char **argv, const char **state, int *wait_ms,
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 's') *state = optarg;
+    if (c == 's')
+      *state = optarg;
     else if (c == 'w') {
       if (tl_seconds_parse(optarg, 600, &secs) != 0)
         return tl_usage(argv[0], "--wait: 0 to 600 seconds");
-    } else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    } else
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
   }
   *wait_ms = secs * 1000;
   if (optind < argc) *pos = argv[optind++];

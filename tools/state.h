@@ -10,8 +10,8 @@
 #include "roster.h"
 
 /* The --state option in a command's usage text. */
-#define TL_STATE_OPT \
-  "  --state DIR           the state folder (default $REJSEPOST_STATE); see\n" \
+#define TL_STATE_OPT                                                                       \
+  "  --state DIR           the state folder (default $REJSEPOST_STATE); see\n"             \
   "                        'rejsepost help'\n"
 
 /* Indexes of tl_conf.v, in the order of the names in state.c. */

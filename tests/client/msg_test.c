@@ -109,7 +109,8 @@ static void test_json_and_msgpack(void **state) {
 /* A valid request as a send would accept it, with `question` as its question. */
 static rp_msg *request(const char *question) {
   static const char head[] =
-      "{\"kind\":\"request\",\"sender_org\":\"101\",\"sender_role\":\"myndighedsraadgiver\","
+      "{\"kind\":\"request\",\"sender_org\":\"101\",\"sender_role\":"
+      "\"myndighedsraadgiver\","
       "\"sender_ref\":\"cw-17\",\"request_type\":\"konkret_sag\",\"urgency\":\"haster\","
       "\"categories\":[\"negativ_social_kontrol\"],"
       "\"risk\":{\"level\":\"middel\",\"acute\":false,\"tool\":\"ingen\"},"
@@ -343,10 +344,8 @@ static void test_reply_automatic(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_types_and_limits),
-      cmocka_unit_test(test_json_and_msgpack),
-      cmocka_unit_test(test_encode),
-      cmocka_unit_test(test_to_json_round_trip),
+      cmocka_unit_test(test_types_and_limits), cmocka_unit_test(test_json_and_msgpack),
+      cmocka_unit_test(test_encode),           cmocka_unit_test(test_to_json_round_trip),
       cmocka_unit_test(test_reply_automatic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,11 +15,12 @@
 #include "ibx_fixture.h"
 
 static fx g;
-static char *g_old_roster; /* the fixture's roster file (version 2), kept for the rollback */
+static char
+    *g_old_roster; /* the fixture's roster file (version 2), kept for the rollback */
 static size_t g_old_len;
 
-#define ANNOUNCE                                                                         \
-  "announce --network oest --date 2026-03-10 --host 101 --title Netvaerksmoede "        \
+#define ANNOUNCE                                                                           \
+  "announce --network oest --date 2026-03-10 --host 101 --title Netvaerksmoede "           \
   "--deadline 2026-03-01 --stdin"
 
 static int setup(void **state) {
@@ -50,7 +51,8 @@ static void write_roster_revoking(const char *id) {
   rp__roster *r = NULL;
   const uint8_t *doc;
   size_t len = 0;
-  assert_int_equal(rp__roster_create(rp__roster_version(f->roster) + 1, tp_unix_ms(), &r), 0);
+  assert_int_equal(rp__roster_create(rp__roster_version(f->roster) + 1, tp_unix_ms(), &r),
+                   0);
   for (uint32_t i = 0; i < rp__roster_count(f->roster); i++) {
     rp__member m = *rp__roster_member(f->roster, i);
     if (strcmp(m.pub.id, id) == 0) m.revoked = true;
@@ -70,7 +72,8 @@ static void reload_expecting(unsigned version) {
   size_t before = fx_log_count(&g, needle);
   assert_true(g.inboxd > 0);
   kill(g.inboxd, SIGHUP);
-  for (int i = 0; i < 200 && fx_log_count(&g, needle) == before; i++) fx_sleep_ms(50);
+  for (int i = 0; i < 200 && fx_log_count(&g, needle) == before; i++)
+    fx_sleep_ms(50);
   assert_true(fx_log_count(&g, needle) > before);
 }
 
@@ -98,7 +101,8 @@ static void test_sighup_fetches_the_relays_roster(void **state) {
   assert_non_null(g_old_roster);
   write_roster_revoking(g.mun_id[1]);
   kill(g.relay.pid, SIGHUP);
-  assert_int_equal(tp_relay_wait_log(&g.relay, "reload_done roster_version=3", 10000, 1), 0);
+  assert_int_equal(tp_relay_wait_log(&g.relay, "reload_done roster_version=3", 10000, 1),
+                   0);
   reload_expecting(3);
   announce_reaches(1);
 }

@@ -256,13 +256,13 @@ static void test_send_cpr_refused(void **state) {
   tt_result k = tt_run(g_dir, "keys", "show", "rd/relay.key.pub");
   assert_int_equal(tt_field(k.out, "transport key:", key, sizeof key), 0);
   tt_result_free(&k);
-  tt_result s = tt_run(g_dir, "setup", "--state", "kbh-state", "--key", "kbh.key", "--relay",
-                       "127.0.0.1:9", "--relay-key", key, "--admin-pub", "admin.key.pub",
-                       "--roster", "roster.rp");
+  tt_result s = tt_run(g_dir, "setup", "--state", "kbh-state", "--key", "kbh.key",
+                       "--relay", "127.0.0.1:9", "--relay-key", key, "--admin-pub",
+                       "admin.key.pub", "--roster", "roster.rp");
   assert_int_equal(s.status, 0);
   tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question",
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category",
+             "trusler", "--age-band", "15_17", "--question",
              "FIKTIV: eleven har cpr 010203-1234, hvad gør vi?", "--wait", "0");
   assert_int_equal(s.status, 1);
   assert_non_null(strstr(s.err, "CPR number"));
@@ -276,17 +276,17 @@ static void test_send_cpr_refused(void **state) {
   tt_result_free(&s);
   /* The same request without the number is stored and gets an id (32 hex): its
    * sender_org comes from the roster (before, every CLI send failed on that field). */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question",
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category",
+             "trusler", "--age-band", "15_17", "--question",
              "FIKTIV: eleven er bange for at rejse, hvad gør vi?", "--wait", "0");
   if (s.status != 0) fprintf(stderr, "send: %s\n", s.err);
   assert_int_equal(s.status, 0);
   assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
   tt_result_free(&s);
   /* --org must match the roster's code for this member; a wrong one stores nothing. */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "265",
-             "--wait", "0");
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category",
+             "trusler", "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org",
+             "265", "--wait", "0");
   assert_int_equal(s.status, 1);
   assert_non_null(strstr(s.err, "--org 265 does not match the roster"));
   assert_non_null(strstr(s.err, "municipality 101"));
@@ -298,15 +298,15 @@ static void test_send_cpr_refused(void **state) {
   assert_non_null(first);
   assert_null(strstr(first + 1, "request")); /* still only the one request */
   tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "101",
-             "--wait", "0");
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category",
+             "trusler", "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org",
+             "101", "--wait", "0");
   assert_int_equal(s.status, 0);
   assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
   tt_result_free(&s);
   /* Without an age band the flags do not make a valid request: a usage error. */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--question", "FIKTIV: spørgsmål", "--wait", "0");
+  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category",
+             "trusler", "--question", "FIKTIV: spørgsmål", "--wait", "0");
   assert_int_equal(s.status, 2);
   assert_non_null(strstr(s.err, "--age-band is required"));
   tt_result_free(&s);
@@ -316,8 +316,9 @@ static void test_send_cpr_refused(void **state) {
              "roster.rp");
   assert_int_equal(s.status, 0);
   tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "team-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--wait", "0");
+  s = tt_run(g_dir, "send", "--state", "team-state", "--ref", "cw-1", "--category",
+             "trusler", "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--wait",
+             "0");
   assert_int_equal(s.status, 1);
   assert_non_null(strstr(s.err, "member team is not a municipality in the roster"));
   tt_result_free(&s);

@@ -81,7 +81,8 @@ static void check_requests_and_replies(const char *out) {
     const char *rep = timeline(out, who[i], what);
     assert_non_null(rep);
     assert_true(rep > req);
-    snprintf(what, sizeof what, "listed #%d: %s from %s, thread %s", i + 1, urg[i], who[i], id);
+    snprintf(what, sizeof what, "listed #%d: %s from %s, thread %s", i + 1, urg[i], who[i],
+             id);
     assert_non_null(timeline(out, "advisor", what));
     const char *st = timeline(out, who[i], "status answered (sent ");
     assert_non_null(st);
@@ -120,7 +121,8 @@ static void check_triage(const char *out) {
 }
 
 static void check_announcement(const char *out) {
-  assert_non_null(timeline(out, "advisor", "announcement sent to 2 members of the oest network"));
+  assert_non_null(
+      timeline(out, "advisor", "announcement sent to 2 members of the oest network"));
   assert_non_null(timeline(out, "kbh-101", "received the east-network announcement"));
   assert_non_null(timeline(out, "roskilde-265", "received the east-network announcement"));
   assert_null(timeline(out, "aarhus-751", "received the east-network announcement"));
@@ -162,7 +164,8 @@ static void test_demo(void **state) {
   assert_false(has_entry(g_dir, "rejsepost-demo-"));
   tt_result l = tt_demo(g_dir, 60000, "--bogus");
   assert_int_equal(l.status, 2);
-  assert_non_null(strstr(l.err, "rejsepost-demo: unknown option or missing value: --bogus"));
+  assert_non_null(
+      strstr(l.err, "rejsepost-demo: unknown option or missing value: --bogus"));
   assert_non_null(strstr(l.err, "Try 'rejsepost-demo --help'"));
   tt_result_free(&l);
 }

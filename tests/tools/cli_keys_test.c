@@ -146,7 +146,8 @@ static void test_usage_errors(void **state) {
       {{"frobnicate", NULL}, "unknown command 'frobnicate'"},
       {{"keys", NULL}, "a subcommand is needed"},
       {{"keys", "new", "--id", "x", NULL}, "--id, --kind and --out are required"},
-      {{"keys", "new", "--id", "x", "--kind", "boss", "--out", "f", NULL}, "--kind must be"},
+      {{"keys", "new", "--id", "x", "--kind", "boss", "--out", "f", NULL},
+       "--kind must be"},
       {{"keys", "new", "--id", "x", "--kind", "team", "--out", "f", NULL},
        "exactly one of --passphrase-file"},
       {{"keys", "new", "--id", "a b", "--kind", "team", "--out", "f", "--plain"},
@@ -178,11 +179,12 @@ static void test_usage_errors(void **state) {
 /* --help on every subcommand and `help CMD` print the usage and exit 0. */
 static void test_help(void **state) {
   static const char *const cmds[][2] = {
-      {"keys", "new"},   {"keys", "show"},    {"keys", "verify-fingerprint"},
-      {"roster", "new"}, {"roster", "add"},   {"roster", "revoke"},
+      {"keys", "new"},    {"keys", "show"},   {"keys", "verify-fingerprint"},
+      {"roster", "new"},  {"roster", "add"},  {"roster", "revoke"},
       {"roster", "sign"}, {"roster", "show"}, {"relay", "init"},
-      {"setup", NULL},   {"send", NULL},      {"status", NULL},
-      {"inbox", NULL},   {"read", NULL},      {"mark", NULL},      {"check", NULL}};
+      {"setup", NULL},    {"send", NULL},     {"status", NULL},
+      {"inbox", NULL},    {"read", NULL},     {"mark", NULL},
+      {"check", NULL}};
   (void)state;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     const char *a[4] = {cmds[i][0], cmds[i][1] != NULL ? cmds[i][1] : "--help",
@@ -209,7 +211,8 @@ static void test_help(void **state) {
 static void test_check_request_file(void **state) {
   static const char *const req =
       "{\"sender_org\": \"101\", \"sender_role\": \"myndighedsraadgiver\",\n"
-      " \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": \"haster\",\n"
+      " \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": "
+      "\"haster\",\n"
       " \"categories\": [\"negativ_social_kontrol\"],\n"
       " \"risk\": {\"level\": \"middel\", \"acute\": false, \"tool\": \"ingen\"},\n"
       " \"citizen\": {\"age_band\": \"15_17\", \"under_18\": true},\n"

@@ -87,7 +87,8 @@ static void test_round_trip(void **state) {
   assert_false(m->revoked);
   rp__roster_free(r);
 
-  tt_result s = tt_run(g_dir, "roster", "show", "roster.rp", "--admin-pub", "admin.key.pub");
+  tt_result s =
+      tt_run(g_dir, "roster", "show", "roster.rp", "--admin-pub", "admin.key.pub");
   assert_int_equal(s.status, 0);
   assert_non_null(strstr(s.out, "signature: good"));
   assert_non_null(strstr(s.out, "roster version 3"));

@@ -114,8 +114,8 @@ static inline tt_result tt_runv(const char *dir, int timeout_ms, const char *con
 #define tt_run(dir, ...) tt_runv((dir), 60000, (const char *const[]){__VA_ARGS__, NULL})
 
 /* rejsepost-demo with argv in `dir`, for at most timeout_ms. */
-#define tt_demo(dir, timeout_ms, ...)                                                     \
-  tt_run_prog("tools/demo/rejsepost-demo", "rejsepost-demo", (dir), (timeout_ms),       \
+#define tt_demo(dir, timeout_ms, ...)                                                      \
+  tt_run_prog("tools/demo/rejsepost-demo", "rejsepost-demo", (dir), (timeout_ms),          \
               (const char *const[]){__VA_ARGS__, NULL})
 
 /* Writes a small text file dir/name. */
@@ -137,7 +137,8 @@ static inline int tt_field(const char *text, const char *label, char *out, size_
   size_t n;
   if (p == NULL) return -1;
   p += strlen(label);
-  while (*p == ' ') p++;
+  while (*p == ' ')
+    p++;
   n = strcspn(p, "\n");
   if (n >= cap) return -1;
   memcpy(out, p, n);

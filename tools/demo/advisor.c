@@ -47,8 +47,8 @@ static int reap(dm_demo *d, pid_t pid) {
   return -1;
 }
 
-static int spawn(dm_demo *d, const char *in, const char *out, const char *err,
-                 char **argv, pid_t *pid) {
+static int spawn(dm_demo *d, const char *in, const char *out, const char *err, char **argv,
+                 pid_t *pid) {
   posix_spawn_file_actions_t fa;
   int rc;
   if (posix_spawn_file_actions_init(&fa) != 0) return RP_ENOMEM;
@@ -79,7 +79,8 @@ int dm_advisor(dm_demo *d, const char *input, const char *const *args, char **ou
   argv[n++] = (char *)"advisor";
   argv[n++] = (char *)"--socket";
   argv[n++] = d->sock;
-  for (size_t i = 0; args[i] != NULL && i < DM_ADVISOR_ARGS_MAX; i++) argv[n++] = (char *)args[i];
+  for (size_t i = 0; args[i] != NULL && i < DM_ADVISOR_ARGS_MAX; i++)
+    argv[n++] = (char *)args[i];
   argv[n] = NULL;
   fflush(NULL);
   if (spawn(d, in, o, e, argv, &pid) == 0) st = reap(d, pid);

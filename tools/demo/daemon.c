@@ -18,7 +18,9 @@
 
 extern char **environ;
 
-static int executable(const char *path) { return access(path, X_OK) == 0; }
+static int executable(const char *path) {
+  return access(path, X_OK) == 0;
+}
 
 /* Finds program `name`: `override`, else $`env`, else next to this program (`rel` lists
  * the places relative to our folder). */

@@ -63,8 +63,8 @@ static void line(dm_demo *d, const char *who, const char *msg_id, const char *wh
   char hex[9] = "";
   if (d->quiet) return;
   if (msg_id != NULL) snprintf(hex, sizeof hex, "%.8s", msg_id);
-  printf("%7llu ms  %-13s %-8s  %s\n", (unsigned long long)(tl_mono_ms() - d->t0), who,
-         hex, what);
+  printf("%7llu ms  %-13s %-8s  %s\n", (unsigned long long)(tl_mono_ms() - d->t0), who, hex,
+         what);
   fflush(stdout);
 }
 
@@ -125,19 +125,32 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, programs *p) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case 'k': *keep = 1; break;
-    case 'r': p->relayd = optarg; break;
-    case 'i': p->inboxd = optarg; break;
-    case 'c': p->rejsepost = optarg; break;
-    case 'q': d->quiet = 1; break;
-    case 'h': fputs(usage, stdout); return -1;
+    case 'k':
+      *keep = 1;
+      break;
+    case 'r':
+      p->relayd = optarg;
+      break;
+    case 'i':
+      p->inboxd = optarg;
+      break;
+    case 'c':
+      p->rejsepost = optarg;
+      break;
+    case 'q':
+      d->quiet = 1;
+      break;
+    case 'h':
+      fputs(usage, stdout);
+      return -1;
     case 't':
       secs = strtol(optarg, &end, 10);
       if (*end != '\0' || secs < 1 || secs > 600)
         return usage_error("--timeout must be 1 to 600 seconds");
       d->timeout_ms = (int)secs * 1000;
       break;
-    default: return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+    default:
+      return usage_error("unknown option or missing value: %s", argv[optind - 1]);
     }
   }
   if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);

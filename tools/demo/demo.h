@@ -21,8 +21,8 @@
 typedef struct dm_member {
   const char *id;
   const char *name;
-  const char *code;  /* municipality code, NULL for the team */
-  unsigned networks; /* RP_NETWORK_* bits */
+  const char *code;     /* municipality code, NULL for the team */
+  unsigned networks;    /* RP_NETWORK_* bits */
   char key[PATH_MAX];   /* secret key file (plain, 0600) */
   char state[PATH_MAX]; /* the client library's state folder */
 } dm_member;
@@ -38,16 +38,16 @@ typedef struct dm_demo {
   dm_member team;
   dm_member munis[DM_MUNIS];
   dm_daemon relayd;
-  char inbox_dir[1040];      /* inboxd.ini, inbox.db, inbox.datakey, audit.log, socket */
+  char inbox_dir[1040]; /* inboxd.ini, inbox.db, inbox.datakey, audit.log, socket */
   char inboxd_exe[PATH_MAX];
   char inboxd_conf[1100];
-  char sock[108];            /* the advisors' socket (sun_path is 108 bytes) */
+  char sock[108];               /* the advisors' socket (sun_path is 108 bytes) */
   char rejsepost_exe[PATH_MAX]; /* the command line: the advisor runs `rejsepost advisor` */
   dm_daemon inboxd;
-  uint64_t t0;        /* monotonic ms at the start */
-  int timeout_ms;     /* per step */
+  uint64_t t0;    /* monotonic ms at the start */
+  int timeout_ms; /* per step */
   int quiet;
-  int failures;       /* steps that failed */
+  int failures; /* steps that failed */
 } dm_demo;
 
 /* Prints one timeline line: "1234 ms  who  1a2b3c4d  what". msg_id (hex text, its first
