@@ -12,21 +12,6 @@
 
 #include "run.h"
 
-static const char *g_dir;
-
-static int setup(void **state) {
-  (void)state;
-  g_dir = strdup(tu_tmpdir("tools-advisor"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
 /* `rejsepost advisor` runs the inbox's advisor commands, with their own help text. */
 static void test_advisor_cli(void **state) {
   char sock[1200];
@@ -64,5 +49,5 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_advisor_cli),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

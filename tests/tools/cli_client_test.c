@@ -25,27 +25,6 @@
 #define TEAM "team"
 #define MUNI "m1"
 
-static const char *g_dir; /* for the tests without a relay */
-
-static int setup(void **state) {
-  (void)state;
-  g_dir = strdup(tu_tmpdir("tools-client"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
-static void ok(tt_result r) {
-  if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
-  assert_int_equal(r.status, 0);
-  tt_result_free(&r);
-}
-
 static void write_key(const char *path, const rp__identity *id, int plain) {
   uint8_t buf[RP_KEYFILE_MAX];
   size_t len = 0;
@@ -155,7 +134,7 @@ static void test_follow_up_and_auto_reply(void **state) {
   sodium_bin2hex(rkey, sizeof rkey, f.relay->pub.transport_pk, 32);
   r = tt_run(f.dir, "setup", "--state", "m1-state", "--key", "m1.key", "--relay", relay,
              "--relay-key", rkey, "--admin-pub", "admin.pub", "--roster", "roster.msgpack");
-  ok(r);
+  tt_ok(r);
 
   /* The municipality asks; the team receives the request. */
   r = tt_run(f.dir, "send", "--state", "m1-state", "--ref", "cw-1", "--category", "trusler",
@@ -238,21 +217,21 @@ static void test_follow_up_and_auto_reply(void **state) {
 static void test_send_cpr_refused(void **state) {
   char key[128];
   (void)state;
-  ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out", "admin.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "kbh-101", "--kind", "municipality", "--out",
-            "kbh.key", "--plain"));
-  ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub"));
-  ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "team.key.pub", "--kind", "team"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "rd/relay.key.pub", "--kind", "relay"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "kbh.key.pub", "--kind", "municipality", "--municipality", "101", "--network",
-            "east"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out",
+               "admin.key", "--plain"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
+               "--plain"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "kbh-101", "--kind", "municipality", "--out",
+               "kbh.key", "--plain"));
+  tt_ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub"));
+  tt_ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "team.key.pub", "--kind", "team"));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "rd/relay.key.pub", "--kind", "relay"));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "kbh.key.pub", "--kind", "municipality", "--municipality", "101",
+               "--network", "east"));
   tt_result k = tt_run(g_dir, "keys", "show", "rd/relay.key.pub");
   assert_int_equal(tt_field(k.out, "transport key:", key, sizeof key), 0);
   tt_result_free(&k);
@@ -329,5 +308,5 @@ int main(void) {
       cmocka_unit_test(test_send_cpr_refused),
       cmocka_unit_test(test_follow_up_and_auto_reply),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

@@ -14,21 +14,6 @@
 
 #include "run.h"
 
-static const char *g_dir;
-
-static int setup(void **state) {
-  (void)state;
-  g_dir = strdup(tu_tmpdir("tools-demo"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
 /* The line of `text` holding both `who` and `what`, or NULL. */
 static const char *timeline(const char *text, const char *who, const char *what) {
   for (const char *p = text; p != NULL && *p != '\0';) {
@@ -207,5 +192,5 @@ int main(void) {
       cmocka_unit_test(test_demo_no_inboxd),
       cmocka_unit_test(test_demo),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

@@ -16,22 +16,6 @@
 #include "keyfile.h"
 #include "run.h"
 
-static const char *g_dir;
-
-static int setup(void **state) {
-  (void)state;
-  if (sodium_init() < 0) return -1;
-  g_dir = strdup(tu_tmpdir("tools-keys"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
 static void path_of(const char *name, char *out, size_t cap) {
   snprintf(out, cap, "%s/%s", g_dir, name);
 }
@@ -258,5 +242,5 @@ int main(void) {
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_check_request_file),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

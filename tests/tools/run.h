@@ -9,8 +9,11 @@
 #define RP_TESTS_TOOLS_RUN_H
 
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
 
 #include "testutil.h"
 
@@ -117,6 +123,32 @@ static inline tt_result tt_runv(const char *dir, int timeout_ms, const char *con
 #define tt_demo(dir, timeout_ms, ...)                                                      \
   tt_run_prog("tools/demo/rejsepost-demo", "rejsepost-demo", (dir), (timeout_ms),          \
               (const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserts that r exited 0 (printing its output if not) and frees it. */
+static inline void tt_ok(tt_result r) {
+  if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
+  assert_int_equal(r.status, 0);
+  tt_result_free(&r);
+}
+
+/* The test program's scratch folder, where the commands run: made by tt_dir_setup and
+ * removed with all it holds by tt_dir_teardown (cmocka group fixtures). */
+static const char *g_dir __attribute__((unused));
+
+static inline int tt_dir_setup(void **state) {
+  (void)state;
+  if (sodium_init() < 0) return -1;
+  g_dir = strdup(tu_tmpdir("tools"));
+  return g_dir != NULL ? 0 : -1;
+}
+
+static inline int tt_dir_teardown(void **state) {
+  (void)state;
+  tu_rmtree(g_dir);
+  free((void *)g_dir);
+  g_dir = NULL;
+  return 0;
+}
 
 /* Writes a small text file dir/name. */
 static inline void tt_write(const char *dir, const char *name, const char *text,
