@@ -64,6 +64,22 @@ static int find_received(rp_client *c, const char *id, rp_received **out) {
                    : tl_fail("%s matches %d messages: give more digits", id, hits);
 }
 
+/* read and mark: the options, the client (first given the relay --wait if sync) and the
+ * message named. TL_OK with *c and *r set (the caller's), else the exit status. */
+static int open_message(int argc, char **argv, int sync, rp_client **c, rp_received **r,
+                        int *wait_ms) {
+  const char *state, *id;
+  int rc;
+  *c = NULL;
+  *r = NULL;
+  if ((rc = tl_state_parse(argc, argv, &state, wait_ms, &id, 1)) != TL_OK) return rc;
+  if ((*c = tl_client_open_synced(state, sync ? *wait_ms : 0)) == NULL) return TL_FAIL;
+  if (find_received(*c, id, r) == 0) return TL_OK;
+  rp_client_free(*c);
+  *c = NULL;
+  return TL_FAIL;
+}
+
 const char tl_usage_read[] =
     "Usage: rejsepost read --state DIR MSGID\n"
     "\n"
@@ -71,18 +87,13 @@ const char tl_usage_read[] =
     "\n" TL_STATE_OPT;
 
 int tl_cmd_read(int argc, char **argv) {
-  const char *state, *id, *re;
-  rp_received *r = NULL;
+  const char *re;
+  rp_received *r;
   rp_client *c;
   char *json = NULL, t[32];
   int rc, wait_ms, st = 0;
 
-  if ((rc = tl_state_parse(argc, argv, &state, &wait_ms, &id, 1)) != TL_OK) return rc;
-  if ((c = tl_client_open_synced(state, wait_ms)) == NULL) return TL_FAIL;
-  if (find_received(c, id, &r) != 0) {
-    rp_client_free(c);
-    return TL_FAIL;
-  }
+  if ((rc = open_message(argc, argv, 1, &c, &r, &wait_ms)) != TL_OK) return rc;
   printf("message  %s (%s)\nfrom     %s\nthread   %s\nstored   %s\n", rp_received_msg_id(r),
          rp_received_kind(r), rp_received_sender(r), rp_received_thread_id(r),
          tl_time_text(rp_received_stored_at(r), t, sizeof t));
@@ -106,17 +117,11 @@ const char tl_usage_mark[] =
     "\n" TL_STATE_OPT;
 
 int tl_cmd_mark(int argc, char **argv) {
-  const char *state, *id;
-  rp_received *r = NULL;
+  rp_received *r;
   rp_client *c;
   int rc, wait_ms;
 
-  if ((rc = tl_state_parse(argc, argv, &state, &wait_ms, &id, 1)) != TL_OK) return rc;
-  if ((c = tl_client_open_synced(state, 0)) == NULL) return TL_FAIL;
-  if (find_received(c, id, &r) != 0) {
-    rp_client_free(c);
-    return TL_FAIL;
-  }
+  if ((rc = open_message(argc, argv, 0, &c, &r, &wait_ms)) != TL_OK) return rc;
   rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
   if (rc == 0)
     printf("marked %s handled\n", rp_received_msg_id(r));

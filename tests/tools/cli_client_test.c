@@ -115,6 +115,29 @@ static void inbox_until(const char *dir, const char *id) {
   fail_msg("%s never showed in the inbox", id);
 }
 
+/* `read` shows received message id (given by a unique prefix) with its kind and text;
+ * `mark` takes it off the `inbox` listing. */
+static void read_and_mark(const char *dir, const char *id, const char *kind,
+                          const char *text) {
+  char prefix[9], marked[96];
+  snprintf(prefix, sizeof prefix, "%.8s", id);
+  tt_result r = tt_run(dir, "read", "--state", "m1-state", "--wait", "0", prefix);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, id));
+  assert_non_null(strstr(r.out, kind));
+  assert_non_null(strstr(r.out, text));
+  tt_result_free(&r);
+  r = tt_run(dir, "mark", "--state", "m1-state", prefix);
+  snprintf(marked, sizeof marked, "marked %s handled", id);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, marked));
+  tt_result_free(&r);
+  r = tt_run(dir, "inbox", "--state", "m1-state", "--wait", "0");
+  assert_int_equal(r.status, 0);
+  assert_null(strstr(r.out, id));
+  tt_result_free(&r);
+}
+
 static void test_follow_up_and_auto_reply(void **state) {
   static const char *const ids[] = {TEAM, MUNI};
   tp_relay f;
@@ -177,6 +200,7 @@ static void test_follow_up_and_auto_reply(void **state) {
   team_send(&f, &peer, &p);
   hex_id(info, p.msg_id);
   inbox_until(f.dir, info);
+  read_and_mark(f.dir, info, "(info_request)", "Hvem i familien ved");
 
   /* The municipality answers it with a follow_up from a file. */
   snprintf(json, sizeof json,
