@@ -260,6 +260,25 @@ RP_PUBLIC int rp_client_roster_version(rp_client *c, uint64_t *version) {
   return 0;
 }
 
+/* The public bits are the roster's, passed through unchanged. */
+_Static_assert(RP_MEMBER_NET_EAST == RP_NETWORK_EAST &&
+                   RP_MEMBER_NET_WEST == RP_NETWORK_WEST,
+               "network bits of rejsepost.h and roster.h differ");
+
+RP_PUBLIC int rp_client_members(rp_client *c, rp_member_fn fn, void *data) {
+  uint64_t now = rp__now_ms();
+  int rc = 0;
+  if (c == NULL || fn == NULL) return RP_EINVAL;
+  pthread_mutex_lock(&c->mu);
+  for (uint32_t i = 0; rc == 0 && i < rp__roster_count(c->roster); i++) {
+    const rp__member *m = rp__roster_member(c->roster, i);
+    if (rp__roster_member_active(m, now) == 0)
+      rc = fn(data, m->pub.id, rp__roster_kind_name(m->kind), m->municipality, m->networks);
+  }
+  pthread_mutex_unlock(&c->mu);
+  return rc;
+}
+
 /* Absolute deadline for pthread_cond_timedwait (CLOCK_REALTIME). */
 static struct timespec deadline_in(int ms) {
   struct timespec ts;

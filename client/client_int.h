@@ -193,11 +193,6 @@ struct rp__cpr_hook;
 int rp__msg_check_content(const rp__payload *p, const struct rp__cpr_hook *hook,
                           uint8_t *buf, size_t *len, const char **where, size_t *offset);
 
-/* ---- json.c ---- */
-/* m's kind and fields as indented JSON in the rp_msg_from_json format (header fields
- * left out); *json is the caller's (free). RP_ESTATE without JSON support. */
-int rp__msg_to_json(const rp_msg *m, char **json);
-
 /* ---- log.c ---- */
 /* Formats one line ("event key=value ...") and hands it to the host's log callback, if
  * any. Callers pass ids, codes and counts only, never content; control characters that

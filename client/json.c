@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON in (rp_msg_from_json) and out (rp_received_to_json), through jansson. */
+/* JSON in (rp_msg_from_json) and out (rp_msg_to_json, rp_received_to_json), through
+ * jansson. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
-
-#ifdef RP_HAVE_JANSSON
 #include <jansson.h>
+
+#include "client_int.h"
 
 static _Thread_local char where_buf[160];
 
@@ -197,43 +197,30 @@ RP_PUBLIC int rp_received_to_json(const rp_received *r, char **json) {
   return *json != NULL ? 0 : RP_ENOMEM;
 }
 
-int rp__msg_to_json(const rp_msg *m, char **json) {
+RP_PUBLIC int rp_msg_to_json(const rp_msg *m, char **json) {
   const rp__schema *s;
-  json_t *o, *f;
+  json_t *o, *f = NULL;
+  char thread[2 * RP_THREAD_ID_BYTES + 1];
   if (json == NULL) return RP_EINVAL;
   *json = NULL;
   if (m == NULL || (s = rp__payload_schema(m->p.kind)) == NULL) return RP_EINVAL;
-  /* "kind" first, then the fields in schema order: the file format a user writes. */
+  /* "kind" first, then the fields in schema order (the file format a user writes), then
+   * the two settings that are not payload fields, so that rp_msg_from_json of the text
+   * builds the same message. */
   if ((o = json_object()) == NULL) return RP_ENOMEM;
   json_object_set_new(o, "kind", json_string(rp__payload_kind_name(m->p.kind)));
-  if ((f = struct_json(s, (const uint8_t *)&m->p, true)) != NULL &&
-      json_object_update(o, f) == 0)
-    *json = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  if ((f = struct_json(s, (const uint8_t *)&m->p, true)) == NULL ||
+      json_object_update(o, f) != 0)
+    goto out;
+  if (m->recipient[0] != '\0')
+    json_object_set_new(o, "recipient", json_string(m->recipient));
+  if (m->has_thread) {
+    rp__hex(thread, m->thread_id, RP_THREAD_ID_BYTES);
+    json_object_set_new(o, "thread_id", json_string(thread));
+  }
+  *json = json_dumps(o, JSON_COMPACT);
+out:
   json_decref(f);
   json_decref(o);
   return *json != NULL ? 0 : RP_ENOMEM;
 }
-
-#else /* without jansson */
-
-RP_PUBLIC int rp_msg_from_json(const char *json, size_t len, rp_msg **out,
-                               const char **where) {
-  (void)json;
-  (void)len;
-  if (out) *out = NULL;
-  if (where) *where = NULL;
-  return RP_ESTATE;
-}
-
-RP_PUBLIC int rp_received_to_json(const rp_received *r, char **json) {
-  (void)r;
-  if (json) *json = NULL;
-  return RP_ESTATE;
-}
-
-int rp__msg_to_json(const rp_msg *m, char **json) {
-  (void)m;
-  if (json) *json = NULL;
-  return RP_ESTATE;
-}
-#endif

@@ -57,8 +57,9 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   if (to[0] != '\0')
     m = rp__roster_find_id(c->roster, to);
   else
-    m = rp__route_sender_bit(c->my_kind) == RP__FROM_MUNICIPALITY ? team_member(c->roster, now)
-                                                        : NULL;
+    m = rp__route_sender_bit(c->my_kind) == RP__FROM_MUNICIPALITY
+            ? team_member(c->roster, now)
+            : NULL;
   *where = "recipient";
   if (m == NULL) return to[0] != '\0' ? RP_EUNKNOWNMEMBER : RP_EMISSING;
   if ((rc = rp__roster_member_active(m, now)) != 0) return rc;
@@ -76,10 +77,14 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
 /* The payload's sender_org field, for the kinds that carry one. */
 static rp__str *org_field(rp__payload *p) {
   switch (p->kind) {
-  case RP__PL_REQUEST: return &p->u.request.sender_org;
-  case RP__PL_PLAN_REVIEW: return &p->u.plan_review.sender_org;
-  case RP__PL_REGISTRATION: return &p->u.registration.sender_org;
-  default: return NULL;
+  case RP__PL_REQUEST:
+    return &p->u.request.sender_org;
+  case RP__PL_PLAN_REVIEW:
+    return &p->u.plan_review.sender_org;
+  case RP__PL_REGISTRATION:
+    return &p->u.registration.sender_org;
+  default:
+    return NULL;
   }
 }
 
@@ -205,9 +210,9 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
 }
 
 RP_PUBLIC const char *rp_status_name(int status) {
-  static const char *const names[] = {"unknown",  "queued",  "relayed",
-                                      "delivered", "opened",  "answered",
-                                      "expired",   "failed",  "auto_replied"};
+  static const char *const names[] = {"unknown",   "queued", "relayed",
+                                      "delivered", "opened", "answered",
+                                      "expired",   "failed", "auto_replied"};
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
 }
 

@@ -176,7 +176,8 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
            " error = CASE WHEN ?1 THEN ?3 ELSE error END, t%d = COALESCE(t%d, ?4)%s%s"
            " WHERE msg_id = ?5",
            status, status,
-           !is_final(status) && rp_status_rank(status) >= rp_status_rank(RP_STATUS_DELIVERED)
+           !is_final(status) &&
+                   rp_status_rank(status) >= rp_status_rank(RP_STATUS_DELIVERED)
                ? ", t2 = COALESCE(t2, ?4)"
                : "",
            !is_final(status) && rp_status_rank(status) > rp_status_rank(RP_STATUS_DELIVERED)

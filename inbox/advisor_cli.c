@@ -35,7 +35,8 @@ static int write_file(const char *prefix, const char *ext, const char *s, size_t
   return r;
 }
 
-static int print_resp(const rp__ibx_req *req, const rp__adv_opts *o, const rp__ibx_resp *rs) {
+static int print_resp(const rp__ibx_req *req, const rp__adv_opts *o,
+                      const rp__ibx_resp *rs) {
   if (rs->error != 0) {
     fprintf(stderr, "rejsepost advisor: %s: %.*s\n", rp__ibx_action_name(req->action),
             (int)rs->message.n, rs->message.p);
@@ -70,7 +71,8 @@ static int round_trip(const char *path, const rp__ibx_req *req, const rp__adv_op
     fprintf(stderr, "rejsepost advisor: cannot reach rejsepost-inboxd at %s: %s\n", path,
             rp_strerror(r));
   } else if ((r = rp__ibx_sock_write_frame(fd, buf, len)) != 0 ||
-             (r = rp__ibx_sock_read_frame(fd, RP_IBX_RESP_MAX, 120000, &resp, &rlen)) != 0 ||
+             (r = rp__ibx_sock_read_frame(fd, RP_IBX_RESP_MAX, 120000, &resp, &rlen)) !=
+                 0 ||
              (r = rp__ibx_resp_decode(resp, rlen, &rs)) != 0) {
     fprintf(stderr, "rejsepost advisor: no valid answer from rejsepost-inboxd: %s\n",
             rp_strerror(r));
@@ -107,7 +109,8 @@ int rp__advisor_main(int argc, char **argv) {
   /* A command's --help needs no daemon: its usage, exit 0. */
   if (wants_help(argc - i, argv + i) && rp__adv_usage_cmd(argv[i], stdout) == 0) return 0;
   req.version = RP_SCHEMA_VERSION;
-  if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0) r = round_trip(o.socket, &req, &o);
+  if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0)
+    r = round_trip(o.socket, &req, &o);
   if (text != NULL) {
     sodium_memzero(text, strlen(text));
     free(text);

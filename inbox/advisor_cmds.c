@@ -14,12 +14,16 @@
 #include "advisor_int.h"
 #include "ibx_caps.h"
 
-static rp__str s(const char *c) { return rp__str_c(c); }
+static rp__str s(const char *c) {
+  return rp__str_c(c);
+}
 
 /* Prints "rejsepost advisor: <what>[ '<arg>']" and returns the usage status. */
 static int bad(const char *what, const char *arg) {
-  if (arg != NULL) fprintf(stderr, "rejsepost advisor: %s '%s'\n", what, arg);
-  else fprintf(stderr, "rejsepost advisor: %s\n", what);
+  if (arg != NULL)
+    fprintf(stderr, "rejsepost advisor: %s '%s'\n", what, arg);
+  else
+    fprintf(stderr, "rejsepost advisor: %s\n", what);
   fprintf(stderr, "(run 'rejsepost advisor --help')\n");
   return 2;
 }
@@ -27,46 +31,99 @@ static int bad(const char *what, const char *arg) {
 static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what) {
   if ((*dst = rp__ibx_enum_find(e, v)) == 0) {
     fprintf(stderr, "rejsepost advisor: unknown %s '%s'; one of:", what, v);
-    for (uint32_t i = 0; i < e->n; i++) fprintf(stderr, " %s", e->names[i]);
+    for (uint32_t i = 0; i < e->n; i++)
+      fprintf(stderr, " %s", e->names[i]);
     fprintf(stderr, "\n");
     return 2;
   }
   return 0;
 }
 
-enum { O_STATE = 1, O_MUN, O_CAT, O_ALL, O_JSON, O_FILE, O_STDIN, O_OUTCOME, O_NET, O_DATE,
-       O_HOST, O_TITLE, O_DEADLINE, O_OUT, O_TAKEOVER, O_TO };
+enum {
+  O_STATE = 1,
+  O_MUN,
+  O_CAT,
+  O_ALL,
+  O_JSON,
+  O_FILE,
+  O_STDIN,
+  O_OUTCOME,
+  O_NET,
+  O_DATE,
+  O_HOST,
+  O_TITLE,
+  O_DEADLINE,
+  O_OUT,
+  O_TAKEOVER,
+  O_TO
+};
 
-static const struct option k_opts[] = {
-    {"state", required_argument, NULL, O_STATE},     {"municipality", required_argument, NULL, O_MUN},
-    {"category", required_argument, NULL, O_CAT},    {"all", no_argument, NULL, O_ALL},
-    {"json", no_argument, NULL, O_JSON},             {"file", required_argument, NULL, O_FILE},
-    {"stdin", no_argument, NULL, O_STDIN},           {"outcome", required_argument, NULL, O_OUTCOME},
-    {"network", required_argument, NULL, O_NET},     {"date", required_argument, NULL, O_DATE},
-    {"host", required_argument, NULL, O_HOST},       {"title", required_argument, NULL, O_TITLE},
-    {"deadline", required_argument, NULL, O_DEADLINE}, {"out", required_argument, NULL, O_OUT},
-    {"takeover", no_argument, NULL, O_TAKEOVER},       {"to", required_argument, NULL, O_TO},
-    {NULL, 0, NULL, 0}};
+static const struct option k_opts[] = {{"state", required_argument, NULL, O_STATE},
+                                       {"municipality", required_argument, NULL, O_MUN},
+                                       {"category", required_argument, NULL, O_CAT},
+                                       {"all", no_argument, NULL, O_ALL},
+                                       {"json", no_argument, NULL, O_JSON},
+                                       {"file", required_argument, NULL, O_FILE},
+                                       {"stdin", no_argument, NULL, O_STDIN},
+                                       {"outcome", required_argument, NULL, O_OUTCOME},
+                                       {"network", required_argument, NULL, O_NET},
+                                       {"date", required_argument, NULL, O_DATE},
+                                       {"host", required_argument, NULL, O_HOST},
+                                       {"title", required_argument, NULL, O_TITLE},
+                                       {"deadline", required_argument, NULL, O_DEADLINE},
+                                       {"out", required_argument, NULL, O_OUT},
+                                       {"takeover", no_argument, NULL, O_TAKEOVER},
+                                       {"to", required_argument, NULL, O_TO},
+                                       {NULL, 0, NULL, 0}};
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
   switch (c) {
-    case O_STATE: return set_enum(&req->state, rp__ibx_enum_state(), optarg, "state");
-    case O_MUN: req->municipality = s(optarg); return 0;
-    case O_CAT: return set_enum(&req->category, rp__ibx_enum_category(), optarg, "category");
-    case O_ALL: req->all = true; return 0;
-    case O_JSON: o->json = 1; return 0;
-    case O_FILE: o->file = optarg; return 0;
-    case O_STDIN: o->use_stdin = 1; return 0;
-    case O_OUTCOME: return set_enum(&req->outcome, rp__ibx_enum_outcome(), optarg, "outcome");
-    case O_NET: return set_enum(&req->network, rp__ibx_enum_network(), optarg, "network");
-    case O_DATE: req->event_on = s(optarg); return 0;
-    case O_HOST: req->host_org = s(optarg); return 0;
-    case O_TITLE: req->title = s(optarg); return 0;
-    case O_DEADLINE: req->reg_deadline = s(optarg); return 0;
-    case O_OUT: o->out = optarg; return 0;
-    case O_TAKEOVER: req->takeover = true; return 0;
-    case O_TO: req->to = s(optarg); return 0;
-    default: return 2;
+  case O_STATE:
+    return set_enum(&req->state, rp__ibx_enum_state(), optarg, "state");
+  case O_MUN:
+    req->municipality = s(optarg);
+    return 0;
+  case O_CAT:
+    return set_enum(&req->category, rp__ibx_enum_category(), optarg, "category");
+  case O_ALL:
+    req->all = true;
+    return 0;
+  case O_JSON:
+    o->json = 1;
+    return 0;
+  case O_FILE:
+    o->file = optarg;
+    return 0;
+  case O_STDIN:
+    o->use_stdin = 1;
+    return 0;
+  case O_OUTCOME:
+    return set_enum(&req->outcome, rp__ibx_enum_outcome(), optarg, "outcome");
+  case O_NET:
+    return set_enum(&req->network, rp__ibx_enum_network(), optarg, "network");
+  case O_DATE:
+    req->event_on = s(optarg);
+    return 0;
+  case O_HOST:
+    req->host_org = s(optarg);
+    return 0;
+  case O_TITLE:
+    req->title = s(optarg);
+    return 0;
+  case O_DEADLINE:
+    req->reg_deadline = s(optarg);
+    return 0;
+  case O_OUT:
+    o->out = optarg;
+    return 0;
+  case O_TAKEOVER:
+    req->takeover = true;
+    return 0;
+  case O_TO:
+    req->to = s(optarg);
+    return 0;
+  default:
+    return 2;
   }
 }
 
@@ -84,8 +141,9 @@ static int thread_arg(char *t) {
 
 /* Which actions take a thread id, and which need text. */
 static int needs_thread(int a) {
-  return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK ||
-         a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT || a == RP_IBX_A_ASSIGN;
+  return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY ||
+         a == RP_IBX_A_ASK || a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT ||
+         a == RP_IBX_A_ASSIGN;
 }
 
 static int needs_text(int a) {
@@ -93,8 +151,10 @@ static int needs_text(int a) {
 }
 
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
-  if (req->takeover && req->action != RP_IBX_A_CLAIM) return bad("--takeover is for claim", NULL);
-  if (req->to.n != 0 && req->action != RP_IBX_A_ASSIGN) return bad("--to is for assign", NULL);
+  if (req->takeover && req->action != RP_IBX_A_CLAIM)
+    return bad("--takeover is for claim", NULL);
+  if (req->to.n != 0 && req->action != RP_IBX_A_ASSIGN)
+    return bad("--to is for assign", NULL);
   if (req->action == RP_IBX_A_ASSIGN && req->to.n == 0)
     return bad("assign needs --to USER (the colleague's Unix user name)", NULL);
   if (req->action == RP_IBX_A_CLOSE && req->outcome == 0)
@@ -108,7 +168,8 @@ static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
   return 0;
 }
 
-int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char **textbuf) {
+int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
+                  char **textbuf) {
   int c, r;
   const char *what;
   *textbuf = NULL;
@@ -117,19 +178,23 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char
   optind = 1;
   opterr = 1;
   while ((c = getopt_long(argc, argv, "", k_opts, NULL)) != -1)
-    if ((r = one_opt(c, req, o)) != 0) return r == 2 && c == '?' ? bad("bad option", NULL) : r;
+    if ((r = one_opt(c, req, o)) != 0)
+      return r == 2 && c == '?' ? bad("bad option", NULL) : r;
   if (needs_thread(req->action)) {
     if (optind >= argc) return bad("a thread id is needed by", argv[0]);
     if (thread_arg(argv[optind]) != 0)
-      return bad("a thread is its id or a unique prefix of it: at least 4 and at most 32 hex "
-                 "digits, not", argv[optind]);
+      return bad(
+          "a thread is its id or a unique prefix of it: at least 4 and at most 32 hex "
+          "digits, not",
+          argv[optind]);
     req->thread = s(argv[optind++]);
   }
   if (optind < argc) return bad("unexpected argument", argv[optind]);
   if ((r = check_action(req, o)) != 0) return r;
   if (!needs_text(req->action)) return 0;
-  what = req->action == RP_IBX_A_REPLY ? "reply" : req->action == RP_IBX_A_ASK ? "questions"
-                                                                              : "programme";
+  what = req->action == RP_IBX_A_REPLY ? "reply"
+         : req->action == RP_IBX_A_ASK ? "questions"
+                                       : "programme";
   if ((r = rp__adv_read_text(o, what, textbuf)) != 0) return r;
   req->text = s(*textbuf);
   return 0;
@@ -141,7 +206,8 @@ static int read_fd(int fd, char **out) {
   char *b = malloc(cap);
   ssize_t r;
   if (b == NULL) return 2;
-  while (n < cap - 1 && ((r = read(fd, b + n, cap - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+  while (n < cap - 1 &&
+         ((r = read(fd, b + n, cap - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
     if (r > 0) n += (size_t)r;
   b[n] = 0;
   if (n > RP_TEXT_QUESTION_MAX) {
@@ -150,7 +216,8 @@ static int read_fd(int fd, char **out) {
     return bad("the text is longer than 16384 bytes", NULL);
   }
   /* A trailing newline from an editor or echo is not part of the message. */
-  while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r')) b[--n] = 0;
+  while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+    b[--n] = 0;
   if (n == 0) {
     free(b);
     return bad("the text is empty; nothing was sent", NULL);
@@ -193,7 +260,8 @@ int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out) {
     return r;
   }
   if (o->use_stdin) return read_fd(STDIN_FILENO, out);
-  if ((fd = temp_path(path, sizeof path)) < 0) return bad("cannot create a temporary file for the text of", what);
+  if ((fd = temp_path(path, sizeof path)) < 0)
+    return bad("cannot create a temporary file for the text of", what);
   setenv("RP_ADVISOR_EDITOR", ed != NULL && ed[0] != 0 ? ed : "vi", 1);
   close(fd);
   r = run_editor(path) != 0 ? bad("the editor failed; nothing was sent", NULL) : 0;

@@ -10,10 +10,10 @@
 
 typedef struct rp__adv_opts {
   const char *socket;
-  const char *file;   /* --file */
-  int use_stdin;      /* --stdin */
-  int json;           /* --json */
-  const char *out;    /* export --out PREFIX */
+  const char *file; /* --file */
+  int use_stdin;    /* --stdin */
+  int json;         /* --json */
+  const char *out;  /* export --out PREFIX */
 } rp__adv_opts;
 
 /* Parses the options of subcommand argv[0] into req and o. 0 or 2 (usage, printed). */

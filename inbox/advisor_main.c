@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* rejsepost-advisor: the advisor commands on their own (the same as `rejsepost advisor`). */
+/* rejsepost-advisor: the advisor commands on their own (the same as `rejsepost advisor`).
+ */
 #include <sodium.h>
 #include <stdio.h>
 

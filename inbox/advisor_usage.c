@@ -64,19 +64,21 @@ static const adv_usage k_cmds[] = {
 static const char k_tail[] =
     "\n"
     "THREAD is a thread's id or a unique prefix of it (at least 4 hex digits), as the\n"
-    "listing shows it. Global option, before the command: --socket PATH (default\n"
-    RP_ADVISOR_SOCKET_DEFAULT ", or $RP_ADVISOR_SOCKET).\n"
+    "listing shows it. Global option, before the command: --socket PATH "
+    "(default\n" RP_ADVISOR_SOCKET_DEFAULT ", or $RP_ADVISOR_SOCKET).\n"
     "Exit status: 0 done, 1 refused or failed, 2 usage error, 3 the daemon cannot be\n"
     "reached.\n";
 
 void rp__adv_usage_all(FILE *out) {
-  fputs("Usage: rejsepost advisor [--socket PATH] <command> [options]\n"
-        "\n"
-        "The team's advisor commands; they talk to rejsepost-inboxd over its local socket.\n"
-        "'rejsepost advisor <command> --help' explains one command.\n\n",
-        out);
+  fputs(
+      "Usage: rejsepost advisor [--socket PATH] <command> [options]\n"
+      "\n"
+      "The team's advisor commands; they talk to rejsepost-inboxd over its local socket.\n"
+      "'rejsepost advisor <command> --help' explains one command.\n\n",
+      out);
   for (size_t i = 0; i < NCMDS; i++)
-    fprintf(out, "  %s %s\n      %s\n", k_cmds[i].name, k_cmds[i].synopsis, k_cmds[i].summary);
+    fprintf(out, "  %s %s\n      %s\n", k_cmds[i].name, k_cmds[i].synopsis,
+            k_cmds[i].summary);
   fputs(k_tail, out);
 }
 

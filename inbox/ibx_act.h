@@ -8,15 +8,15 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_json.h"
+#include "ibx_buf.h"
 
 typedef struct rp__ibx_act {
   rp__ibx_daemon *d;
-  const char *who;      /* the SO_PEERCRED user (ibx_ident.h) */
+  const char *who; /* the SO_PEERCRED user (ibx_ident.h) */
   const rp__ibx_req *req;
-  const char *audit_as; /* the audit log's action name, if not the request's */
+  const char *audit_as;              /* the audit log's action name, if not the request's */
   char audit_to[RP_IBX_WHO_MAX + 1]; /* an assignment's new holder, for the audit line */
-  char thread[33];      /* the request's thread id */
+  char thread[33];                   /* the request's thread id */
   rp__ibx_buf msg, text, json;
 } rp__ibx_act;
 

@@ -32,10 +32,12 @@ static char *cstr(rp__str s) {
 /* "ambiguous thread prefix ...": the candidates with as many digits as tell them apart
  * (at least as many as a listing shows). */
 static void ambiguous(act *a, char (*cand)[RP_IBX_ID_STRLEN], unsigned n) {
-  unsigned len = RP_IBX_SHORT_ID_MIN, shown = n < RP_IBX_PREFIX_CANDIDATES ? n : RP_IBX_PREFIX_CANDIDATES;
+  unsigned len = RP_IBX_SHORT_ID_MIN,
+           shown = n < RP_IBX_PREFIX_CANDIDATES ? n : RP_IBX_PREFIX_CANDIDATES;
   for (unsigned i = 1; i < shown; i++) {
     unsigned c = 0;
-    while (c < 32 && cand[i][c] == cand[i - 1][c]) c++;
+    while (c < 32 && cand[i][c] == cand[i - 1][c])
+      c++;
     if (c + 1 > len) len = c + 1 > 32 ? 32 : c + 1;
   }
   rp__ibx_buf_printf(&a->msg, "ambiguous thread prefix %s: it matches", a->thread);
@@ -70,12 +72,14 @@ int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
 static int do_list(act *a) {
   char mun[4] = {0};
   rp__ibx_filter f = {.state = a->req->state, .municipality = mun, .all = a->req->all};
-  if (a->req->municipality.n > 0) memcpy(mun, a->req->municipality.p, a->req->municipality.n);
+  if (a->req->municipality.n > 0)
+    memcpy(mun, a->req->municipality.p, a->req->municipality.n);
   if (a->req->category != 0) f.category_bit = 1ull << (a->req->category - 1);
   int r = rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
   /* Akut first, then by deadline: what is cut off is the least urgent, and it is said. */
   if (r == RP_ETOOBIG) {
-    rp__ibx_buf_printf(&a->msg, "more than %u threads match: only the first %u are shown; "
+    rp__ibx_buf_printf(&a->msg,
+                       "more than %u threads match: only the first %u are shown; "
                        "narrow with --state, --municipality or --category",
                        RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
     r = 0;
@@ -87,7 +91,8 @@ static int do_show(act *a, int is_export) {
   rp__ibx_thread t;
   int first = 0, r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
-  if (!is_export && (r = rp__ibx_store_opened(a->d->st, a->thread, rp__ibx_now(a->d), &first)) != 0)
+  if (!is_export &&
+      (r = rp__ibx_store_opened(a->d->st, a->thread, rp__ibx_now(a->d), &first)) != 0)
     return r;
   /* The first opening tells the municipality its request was opened. */
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
@@ -95,8 +100,10 @@ static int do_show(act *a, int is_export) {
                 rp_err_name(r));
   r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
   if (r == RP_ETOOBIG) {
-    rp__ibx_buf_printf(&a->msg, "the thread has more than %u messages: only the first %u "
-                       "are shown", RP_IBX_THREAD_MSGS_MAX, RP_IBX_THREAD_MSGS_MAX);
+    rp__ibx_buf_printf(&a->msg,
+                       "the thread has more than %u messages: only the first %u "
+                       "are shown",
+                       RP_IBX_THREAD_MSGS_MAX, RP_IBX_THREAD_MSGS_MAX);
     r = 0;
   }
   return r;
@@ -122,7 +129,8 @@ static int do_answer(act *a) {
   sodium_memzero(text, a->req->text.n);
   free(text);
   if (r == 0)
-    r = rp__ibx_store_answered(a->d->st, a->thread, ask ? RP_IBX_ST_WAITING : RP_IBX_ST_ANSWERED,
+    r = rp__ibx_store_answered(a->d->st, a->thread,
+                               ask ? RP_IBX_ST_WAITING : RP_IBX_ST_ANSWERED,
                                rp__ibx_now(a->d));
   return r;
 }
@@ -141,7 +149,8 @@ static int do_close(act *a) {
   }
   if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if ((r = rp__ibx_send_closure(a->d, &t, a->who, a->req->outcome, &a->msg)) != 0) return r;
-  return rp__ibx_store_close_thread(a->d->st, a->thread, a->req->outcome, rp__ibx_now(a->d));
+  return rp__ibx_store_close_thread(a->d->st, a->thread, a->req->outcome,
+                                    rp__ibx_now(a->d));
 }
 
 static int do_announce(act *a) {
@@ -153,12 +162,14 @@ static int do_announce(act *a) {
   int r = RP_ENOMEM;
   if (q->network == 0 || q->event_on.n == 0 || q->host_org.n == 0 || q->title.n == 0 ||
       q->text.n == 0 || q->reg_deadline.n == 0) {
-    rp__ibx_buf_puts(&a->msg, "network, date, host, title, deadline and programme are required");
+    rp__ibx_buf_puts(&a->msg,
+                     "network, date, host, title, deadline and programme are required");
     r = RP_EMISSING;
   } else if (f[0] && f[1] && f[2] && f[3] && f[4]) {
     r = rp__ibx_send_announce(a->d, a->who, &an, &sent, &a->msg);
   }
-  for (int i = 0; i < 5; i++) free(f[i]);
+  for (int i = 0; i < 5; i++)
+    free(f[i]);
   return r;
 }
 
@@ -170,7 +181,8 @@ static int do_verify(act *a) {
   int r;
   if (rp__ibx_store_meta_get(a->d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf, &n) == 0 &&
       n == sizeof buf) {
-    for (int i = 0; i < 8; i++) h.seq = (h.seq << 8) | buf[i];
+    for (int i = 0; i < 8; i++)
+      h.seq = (h.seq << 8) | buf[i];
     memcpy(h.hash, buf + 8, 32);
   }
   r = rp__ibx_audit_verify(a->d->cfg.audit_log, h.seq > 0 ? &h : NULL, &lines, &bad);
@@ -188,7 +200,8 @@ static int do_verify(act *a) {
  * to everyone who can open the socket (the team's group). */
 static int acts(int action) {
   return action == RP_IBX_A_CLAIM || action == RP_IBX_A_REPLY || action == RP_IBX_A_ASK ||
-         action == RP_IBX_A_CLOSE || action == RP_IBX_A_ANNOUNCE || action == RP_IBX_A_ASSIGN;
+         action == RP_IBX_A_CLOSE || action == RP_IBX_A_ANNOUNCE ||
+         action == RP_IBX_A_ASSIGN;
 }
 
 /* Only advisors listed in [advisors] act: what goes to a municipality carries their
@@ -196,29 +209,41 @@ static int acts(int action) {
  * advisors hide surnames for their safety). */
 static int may_act(act *a) {
   if (rp__ibx_act_listed(a, a->who)) return 0;
-  rp__ibx_buf_printf(&a->msg, "refused: %s is not in [advisors] of the inbox configuration, "
-                     "so nothing can be sent under a pseudonym; ask the administrator to add "
-                     "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
-                     a->who, a->who);
+  rp__ibx_buf_printf(
+      &a->msg,
+      "refused: %s is not in [advisors] of the inbox configuration, "
+      "so nothing can be sent under a pseudonym; ask the administrator to add "
+      "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
+      a->who, a->who);
   return RP_EPERM;
 }
 
 static int dispatch(act *a) {
   if (acts(a->req->action) && may_act(a) != 0) return RP_EPERM;
   switch (a->req->action) {
-    case RP_IBX_A_LIST: return do_list(a);
-    case RP_IBX_A_SHOW: return do_show(a, 0);
-    case RP_IBX_A_EXPORT: return do_show(a, 1);
-    case RP_IBX_A_CLAIM: return rp__ibx_do_claim(a);
-    case RP_IBX_A_ASSIGN: return rp__ibx_do_assign(a);
-    case RP_IBX_A_REPLY:
-    case RP_IBX_A_ASK: return do_answer(a);
-    case RP_IBX_A_CLOSE: return do_close(a);
-    case RP_IBX_A_ANNOUNCE: return do_announce(a);
-    case RP_IBX_A_REGISTRATIONS:
-      return rp__ibx_render_registrations(a->d->st, &a->text, &a->json);
-    case RP_IBX_A_AUDIT_VERIFY: return do_verify(a);
-    default: return RP_EINVAL;
+  case RP_IBX_A_LIST:
+    return do_list(a);
+  case RP_IBX_A_SHOW:
+    return do_show(a, 0);
+  case RP_IBX_A_EXPORT:
+    return do_show(a, 1);
+  case RP_IBX_A_CLAIM:
+    return rp__ibx_do_claim(a);
+  case RP_IBX_A_ASSIGN:
+    return rp__ibx_do_assign(a);
+  case RP_IBX_A_REPLY:
+  case RP_IBX_A_ASK:
+    return do_answer(a);
+  case RP_IBX_A_CLOSE:
+    return do_close(a);
+  case RP_IBX_A_ANNOUNCE:
+    return do_announce(a);
+  case RP_IBX_A_REGISTRATIONS:
+    return rp__ibx_render_registrations(a->d->st, &a->text, &a->json);
+  case RP_IBX_A_AUDIT_VERIFY:
+    return do_verify(a);
+  default:
+    return RP_EINVAL;
   }
 }
 
@@ -273,11 +298,11 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
     a.thread[req.thread.n] = 0;
     r = dispatch(&a);
-    rp__ibx_audit_action_to(d, who,
-                            a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
-                            a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
-    rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s", who,
-                rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
+    rp__ibx_audit_action_to(
+        d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
+        a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
+    rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s",
+                who, rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
                 r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
   }

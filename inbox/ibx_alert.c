@@ -15,7 +15,9 @@
 #include "ibx_log.h"
 #include "rejsepost_errors.h"
 
-void rp__ibx_alerts_init(rp__ibx_alerts *a) { memset(a, 0, sizeof *a); }
+void rp__ibx_alerts_init(rp__ibx_alerts *a) {
+  memset(a, 0, sizeof *a);
+}
 
 static uint64_t mono_ms(void) {
   struct timespec ts;
@@ -24,8 +26,10 @@ static uint64_t mono_ms(void) {
 }
 
 static int from_errno(int e) {
-  return e == ENOENT ? RP_ENOTFOUND : e == EACCES || e == EPERM ? RP_EPERM
-         : e == ENOMEM ? RP_ENOMEM : RP_EIO;
+  return e == ENOENT                 ? RP_ENOTFOUND
+         : e == EACCES || e == EPERM ? RP_EPERM
+         : e == ENOMEM               ? RP_ENOMEM
+                                     : RP_EIO;
 }
 
 /* The child's start: fds, signals, process group. */
@@ -44,8 +48,9 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at) {
   sigaddset(&dfl, SIGINT);
   sigaddset(&dfl, SIGHUP);
   sigaddset(&dfl, SIGCHLD);
-  if (r == 0) r = posix_spawnattr_setflags(at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                   POSIX_SPAWN_SETSIGDEF);
+  if (r == 0)
+    r = posix_spawnattr_setflags(at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                         POSIX_SPAWN_SETSIGDEF);
   if (r == 0) r = posix_spawnattr_setpgroup(at, 0);
   if (r == 0) r = posix_spawnattr_setsigmask(at, &none);
   if (r == 0) r = posix_spawnattr_setsigdefault(at, &dfl);
@@ -77,9 +82,10 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
     r = e != 0 ? from_errno(e) : 0;
   }
   if (r != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s reason=\"%s\"",
-                thread, urgency, rp_err_name(r),
-                r == RP_EBUSY ? "too many alerts running" : "cannot start the alert command");
+    rp__ibx_log(
+        RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s reason=\"%s\"",
+        thread, urgency, rp_err_name(r),
+        r == RP_EBUSY ? "too many alerts running" : "cannot start the alert command");
     return r;
   }
   memset(slot, 0, sizeof *slot);
@@ -94,13 +100,14 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
 
 static void finished(rp__ibx_alert_run *s, int status) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    rp__ibx_log(RP_IBX_LOG_INFO, "alert_done", "thread=%s urgency=%s", s->thread, s->urgency);
+    rp__ibx_log(RP_IBX_LOG_INFO, "alert_done", "thread=%s urgency=%s", s->thread,
+                s->urgency);
   else if (WIFEXITED(status))
-    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s status=%d", s->thread,
-                s->urgency, WEXITSTATUS(status));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s status=%d",
+                s->thread, s->urgency, WEXITSTATUS(status));
   else if (!s->killed)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s signal=%d", s->thread,
-                s->urgency, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s signal=%d",
+                s->thread, s->urgency, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   memset(s, 0, sizeof *s);
 }
 
@@ -118,8 +125,8 @@ int rp__ibx_alerts_poll(rp__ibx_alerts *a, uint64_t now) {
       /* The whole group: a script's own children go too. */
       kill(-s->pid, SIGKILL);
       s->killed = 1;
-      rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s", s->thread,
-                  s->urgency, rp_err_name(RP_ETIMEDOUT));
+      rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s",
+                  s->thread, s->urgency, rp_err_name(RP_ETIMEDOUT));
     }
     /* A killed one is reaped at the next SIGCHLD; until then look again soon. */
     int left = s->killed ? 100 : (int)(s->deadline - now);

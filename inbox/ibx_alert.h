@@ -23,9 +23,9 @@
 #include "ibx_caps.h"
 
 typedef struct rp__ibx_alert_run {
-  pid_t pid; /* 0: free */
-  uint64_t deadline;   /* monotonic ms */
-  int killed;          /* the timeout struck: its death by signal is no news */
+  pid_t pid;         /* 0: free */
+  uint64_t deadline; /* monotonic ms */
+  int killed;        /* the timeout struck: its death by signal is no news */
   char thread[33], urgency[8];
 } rp__ibx_alert_run;
 

@@ -55,7 +55,7 @@ typedef struct rp__ibx_req {
   bool takeover;        /* 14: claim a thread another advisor holds (audited) */
   /* 15 is retired (an older version's test_user): never reuse it. A request that still
    * carries it has the key skipped like any unknown key. */
-  rp__str to;           /* 16: assign: the advisor's Unix user name, [A-Za-z0-9._-] */
+  rp__str to; /* 16: assign: the advisor's Unix user name, [A-Za-z0-9._-] */
 } rp__ibx_req;
 
 /* A response. */
@@ -72,9 +72,11 @@ const char *rp__ibx_action_name(int action);
 int rp__ibx_action_from_name(const char *name);
 
 /* Decodes a request body (no length prefix). Rules beyond the schema: thread, when
- * present, is RP_IBX_PREFIX_MIN..32 lowercase hex (the daemon resolves a prefix); municipality and host_org are 3 digits; dates are
- * YYYY-MM-DD; to is 1..RP_IBX_WHO_MAX of [A-Za-z0-9._-]. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
-int rp__ibx_req_decode(const uint8_t *buf, size_t len, rp__ibx_req *out, const char **where);
+ * present, is RP_IBX_PREFIX_MIN..32 lowercase hex (the daemon resolves a prefix);
+ * municipality and host_org are 3 digits; dates are YYYY-MM-DD; to is 1..RP_IBX_WHO_MAX of
+ * [A-Za-z0-9._-]. Errors as mp.h, RP_EINVAL for a rule; *where names the field. */
+int rp__ibx_req_decode(const uint8_t *buf, size_t len, rp__ibx_req *out,
+                       const char **where);
 int rp__ibx_req_encode(const rp__ibx_req *r, uint8_t *buf, size_t cap, size_t *len);
 
 int rp__ibx_resp_decode(const uint8_t *buf, size_t len, rp__ibx_resp *out);

@@ -55,7 +55,8 @@ static int check_line(walk *w, const char *line, size_t len) {
   memcpy(prevhex, p + 6, 64);
   prevhex[64] = 0;
   if (sodium_hex2bin(prev, 32, prevhex, 64, NULL, NULL, NULL) != 0) return -1;
-  while ((size_t)n < len && n < 20 && line[n] >= '0' && line[n] <= '9') n++;
+  while ((size_t)n < len && n < 20 && line[n] >= '0' && line[n] <= '9')
+    n++;
   if (n == 0 || (size_t)n >= len || line[n] != ' ') return -1;
   memcpy(seqbuf, line, (size_t)n);
   seqbuf[n] = 0;
@@ -123,7 +124,8 @@ int rp__ibx_audit_verify(const char *path, const rp__ibx_audit_head *expect,
   if (r != 0) return r;
   walk_buf(&w, buf, len);
   free(buf);
-  if (w.bad == 0 && expect != NULL && expect->seq > 0 && !w.expect_seen) w.bad = expect->seq;
+  if (w.bad == 0 && expect != NULL && expect->seq > 0 && !w.expect_seen)
+    w.bad = expect->seq;
   if (lines != NULL) *lines = w.seq;
   if (bad_line != NULL) *bad_line = w.bad;
   return w.bad != 0 ? RP_EAUTH : 0;
@@ -188,7 +190,8 @@ int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
 int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                             const char *action, const char *thread, const char *to,
                             rp__ibx_audit_head *head) {
-  char line[RP_IBX_AUDIT_LINE_MAX], w[RP_IBX_WHO_MAX + 1], act[33], th[33], prev[65], ts[32];
+  char line[RP_IBX_AUDIT_LINE_MAX], w[RP_IBX_WHO_MAX + 1], act[33], th[33], prev[65],
+      ts[32];
   char tw[RP_IBX_WHO_MAX + 5];
   time_t t = (time_t)(now_ms / 1000);
   struct tm tm;

@@ -3,7 +3,8 @@
  * The audit log: one line per advisor action (who, when, which thread, which action),
  * never content. Lines are hash-chained, so a changed, removed or reordered line shows:
  *
- *   <seq> <unix_ms> <utc time> who=<user> action=<action> thread=<32 hex or -> prev=<64 hex>\n
+ *   <seq> <unix_ms> <utc time> who=<user> action=<action> thread=<32 hex or -> prev=<64
+ * hex>\n
  *
  * (an assignment also names the new holder: "... thread=<32 hex> to=<user> prev=...").
  *
@@ -25,8 +26,8 @@
 typedef struct rp__ibx_audit rp__ibx_audit;
 
 typedef struct rp__ibx_audit_head {
-  uint64_t seq;           /* lines in the log; 0 when empty */
-  uint8_t hash[32];       /* SHA-256 of the last line; zeros when empty */
+  uint64_t seq;     /* lines in the log; 0 when empty */
+  uint8_t hash[32]; /* SHA-256 of the last line; zeros when empty */
 } rp__ibx_audit_head;
 
 /* Opens (creating, mode 0600) the log at path and verifies it to find its head. A log

@@ -2,14 +2,16 @@
 #include "ibx_cal.h"
 
 /* Floor division, for days before 1970 and negative seconds. */
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 int64_t rp__ibx_cal_days(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = floor_div(y, 400);
-  const int64_t yoe = y - era * 400;                                      /* 0..399 */
-  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;   /* 0..365 */
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;              /* 0..146096 */
+  const int64_t yoe = y - era * 400;                                   /* 0..399 */
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
   return era * 146097 + doe - 719468;
 }
 
@@ -51,16 +53,25 @@ const char *rp__ibx_cal_holiday(int64_t z) {
   /* The movable feasts fall between 19 March and 14 June. */
   if (m < 3 || m > 6) return 0;
   switch (z - rp__ibx_cal_easter(y)) {
-    case -3: return "skaertorsdag";
-    case -2: return "langfredag";
-    case 0: return "paaskedag";
-    case 1: return "2. paaskedag";
-    /* Store bededag was abolished by law from 2024. */
-    case 26: return y <= 2023 ? "store bededag" : 0;
-    case 39: return "kristi himmelfartsdag";
-    case 49: return "pinsedag";
-    case 50: return "2. pinsedag";
-    default: return 0;
+  case -3:
+    return "skaertorsdag";
+  case -2:
+    return "langfredag";
+  case 0:
+    return "paaskedag";
+  case 1:
+    return "2. paaskedag";
+  /* Store bededag was abolished by law from 2024. */
+  case 26:
+    return y <= 2023 ? "store bededag" : 0;
+  case 39:
+    return "kristi himmelfartsdag";
+  case 49:
+    return "pinsedag";
+  case 50:
+    return "2. pinsedag";
+  default:
+    return 0;
   }
 }
 

@@ -16,6 +16,8 @@
 /* How long the daemon waits for one advisor's request before dropping the connection,
  * so one stalled local client cannot hold the socket for long. */
 #define RP_IBX_SOCK_TIMEOUT_MS 2000
+/* How long a reload (SIGHUP) waits for the relay's newest roster, on the main thread. */
+#define RP_IBX_ROSTER_REFRESH_MS 3000
 /* Advisor connections whose request is still arriving; each is read as its bytes come,
  * so one that stalls holds only its own slot, for at most RP_IBX_SOCK_TIMEOUT_MS. When
  * the table is full the oldest is dropped; one user may hold at most the second cap. */

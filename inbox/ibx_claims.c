@@ -21,7 +21,8 @@ int rp__ibx_act_listed(rp__ibx_act *a, const char *user) {
 
 int rp__ibx_act_holder_ok(rp__ibx_act *a, const rp__ibx_thread *t) {
   if (t->claimed_by[0] == 0 || strcmp(t->claimed_by, a->who) == 0) return 0;
-  rp__ibx_buf_printf(&a->msg, "refused: %s holds this thread; ask %s to assign it to you "
+  rp__ibx_buf_printf(&a->msg,
+                     "refused: %s holds this thread; ask %s to assign it to you "
                      "(assign %s --to %s), or take it over with claim --takeover (audited)",
                      t->claimed_by, t->claimed_by, a->thread, a->who);
   return RP_EBUSY;
@@ -40,8 +41,10 @@ int rp__ibx_do_claim(rp__ibx_act *a) {
   other = t.claimed_by[0] != 0 && strcmp(t.claimed_by, a->who) != 0;
   r = rp__ibx_store_claim(a->d->st, a->thread, a->who, a->req->takeover, rp__ibx_now(a->d));
   if (r == RP_EBUSY) {
-    rp__ibx_buf_printf(&a->msg, "refused: %s holds this thread (claim --takeover %s takes it "
-                       "over, and the audit log records it)", t.claimed_by, a->thread);
+    rp__ibx_buf_printf(&a->msg,
+                       "refused: %s holds this thread (claim --takeover %s takes it "
+                       "over, and the audit log records it)",
+                       t.claimed_by, a->thread);
   } else if (r == RP_ESTATE) {
     rp__ibx_buf_puts(&a->msg, "the thread is closed");
   } else if (r == 0 && other) {
@@ -72,8 +75,10 @@ int rp__ibx_do_assign(rp__ibx_act *a) {
   /* The holder gives the thread away; a thread nobody holds any advisor may hand out. */
   if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if (!rp__ibx_act_listed(a, to)) {
-    rp__ibx_buf_printf(&a->msg, "refused: %s is not in [advisors] of the inbox configuration; "
-                       "ask the administrator to add them", to);
+    rp__ibx_buf_printf(&a->msg,
+                       "refused: %s is not in [advisors] of the inbox configuration; "
+                       "ask the administrator to add them",
+                       to);
     return RP_EPERM;
   }
   if (strcmp(t.claimed_by, to) == 0) {
@@ -83,7 +88,8 @@ int rp__ibx_do_assign(rp__ibx_act *a) {
   r = rp__ibx_store_assign(a->d->st, a->thread, t.claimed_by, to, rp__ibx_now(a->d));
   if (r != 0) {
     rp__ibx_buf_puts(&a->msg, r == RP_EBUSY ? "refused: the holder changed meanwhile; list "
-                     "and try again" : "the thread is closed");
+                                              "and try again"
+                                            : "the thread is closed");
     return r;
   }
   snprintf(a->audit_to, sizeof a->audit_to, "%s", to);

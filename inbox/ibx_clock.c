@@ -44,7 +44,8 @@ int rp__ibx_hours_parse_span(rp__ibx_hours *h, const char *span) {
   memcpy(a, span, 5);
   a[5] = 0;
   memcpy(b, dash + 1, 6);
-  if (rp__ibx_hours_parse_time(a, &s) != 0 || rp__ibx_hours_parse_time(b, &e) != 0 || s >= e)
+  if (rp__ibx_hours_parse_time(a, &s) != 0 || rp__ibx_hours_parse_time(b, &e) != 0 ||
+      s >= e)
     return RP_ECONFIG;
   h->start_min = s;
   h->end_min = e;
@@ -98,14 +99,15 @@ static int parse_date(const char *s, size_t len, uint32_t *out) {
     s += 5;
     len -= 5;
   }
-  if (len != 5 || s[2] != '-' || (m = digits(s, 2)) < 1 || m > 12 || (d = digits(s + 3, 2)) < 1 ||
-      (unsigned)d > mdays[m - 1])
+  if (len != 5 || s[2] != '-' || (m = digits(s, 2)) < 1 || m > 12 ||
+      (d = digits(s + 3, 2)) < 1 || (unsigned)d > mdays[m - 1])
     return RP_ECONFIG;
   *out = RP_IBX_DATE(y, m, d);
   return 0;
 }
 
-int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX], unsigned *n) {
+int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX],
+                              unsigned *n) {
   const char *p = list;
   unsigned k = *n, start = *n;
   if (list == NULL || *list == 0) return RP_ECONFIG;
@@ -114,7 +116,8 @@ int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX], 
     return 0;
   }
   while (*p != 0) {
-    while (*p == ' ' || *p == ',') p++;
+    while (*p == ' ' || *p == ',')
+      p++;
     size_t len = strcspn(p, ", ");
     if (len == 0) break;
     if (k == RP_IBX_DATES_MAX) return RP_ETOOBIG;
@@ -178,11 +181,16 @@ uint64_t rp__ibx_hours_add(const rp__ibx_hours *h, uint64_t t_ms, uint64_t minut
 uint64_t rp__ibx_deadline(const rp__ibx_hours *h, int urg, uint64_t t_ms) {
   uint64_t day = h->end_min - h->start_min;
   switch (urg) {
-    case RP__URG_AKUT: return rp__ibx_hours_add(h, t_ms, 60);
-    case RP__URG_HASTER: return rp__ibx_hours_add(h, t_ms, day);
-    case RP__URG_NORMAL: return rp__ibx_hours_add(h, t_ms, 5 * day);
-    case RP__URG_PLAN: return rp__ibx_hours_add(h, t_ms, 10 * day);
-    default: return 0;
+  case RP__URG_AKUT:
+    return rp__ibx_hours_add(h, t_ms, 60);
+  case RP__URG_HASTER:
+    return rp__ibx_hours_add(h, t_ms, day);
+  case RP__URG_NORMAL:
+    return rp__ibx_hours_add(h, t_ms, 5 * day);
+  case RP__URG_PLAN:
+    return rp__ibx_hours_add(h, t_ms, 10 * day);
+  default:
+    return 0;
   }
 }
 

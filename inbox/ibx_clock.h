@@ -47,7 +47,8 @@ int rp__ibx_hours_parse_days(rp__ibx_hours *h, const char *days);
 /* Parses a list of dates "2026-05-15, 12-24" and appends them to out[0..*n) (at most
  * RP_IBX_DATES_MAX in all); "none" empties the list. RP_ECONFIG on a bad date,
  * RP_ETOOBIG if there would be more. */
-int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX], unsigned *n);
+int rp__ibx_hours_parse_dates(const char *list, uint32_t out[RP_IBX_DATES_MAX],
+                              unsigned *n);
 
 /* Parses "HH:MM" into minutes after midnight (00:00..24:00). RP_ECONFIG. */
 int rp__ibx_hours_parse_time(const char *s, unsigned *min);

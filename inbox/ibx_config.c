@@ -60,7 +60,8 @@ static int advisor(rp__ibx_config *c, const char *user, const char *v) {
   if (c->nadvisors >= RP_IBX_ADVISORS_MAX) return RP_ETOOBIG;
   if (colon == NULL || colon == v) return RP_ECONFIG;
   a = &c->advisors[c->nadvisors];
-  if ((size_t)(colon - v) >= sizeof a->role || set_str(a->user, sizeof a->user, user) != 0 ||
+  if ((size_t)(colon - v) >= sizeof a->role ||
+      set_str(a->user, sizeof a->user, user) != 0 ||
       set_str(a->id, sizeof a->id, colon + 1) != 0)
     return RP_ECONFIG;
   memcpy(a->role, v, (size_t)(colon - v));
@@ -76,34 +77,51 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   rp__ibx_config *c = x->c;
   uint64_t n = 0;
   int r = RP_ECONFIG;
-  if (IS("client", "state_dir")) r = PATH(state_dir);
-  else if (IS("client", "identity")) r = PATH(identity);
-  else if (IS("client", "passphrase_file")) r = PATH(passphrase_file);
-  else if (IS("client", "relay_host")) r = set_str(c->relay_host, sizeof c->relay_host, v);
+  if (IS("client", "state_dir"))
+    r = PATH(state_dir);
+  else if (IS("client", "identity"))
+    r = PATH(identity);
+  else if (IS("client", "passphrase_file"))
+    r = PATH(passphrase_file);
+  else if (IS("client", "relay_host"))
+    r = set_str(c->relay_host, sizeof c->relay_host, v);
   else if (IS("client", "relay_port")) {
     if ((r = set_uint(&n, v, 1, 65535)) == 0) c->relay_port = (unsigned)n;
-  } else if (IS("client", "relay_key")) r = set_str(c->relay_key, sizeof c->relay_key, v);
-  else if (IS("client", "admin_key")) r = set_str(c->admin_key, sizeof c->admin_key, v);
-  else if (IS("client", "roster")) r = PATH(roster);
-  else if (IS("inbox", "database")) r = PATH(database);
-  else if (IS("inbox", "data_key")) r = PATH(data_key);
-  else if (IS("inbox", "data_key_passphrase_file")) r = PATH(data_key_passphrase_file);
-  else if (IS("inbox", "audit_log")) r = PATH(audit_log);
+  } else if (IS("client", "relay_key"))
+    r = set_str(c->relay_key, sizeof c->relay_key, v);
+  else if (IS("client", "admin_key"))
+    r = set_str(c->admin_key, sizeof c->admin_key, v);
+  else if (IS("client", "roster"))
+    r = PATH(roster);
+  else if (IS("inbox", "database"))
+    r = PATH(database);
+  else if (IS("inbox", "data_key"))
+    r = PATH(data_key);
+  else if (IS("inbox", "data_key_passphrase_file"))
+    r = PATH(data_key_passphrase_file);
+  else if (IS("inbox", "audit_log"))
+    r = PATH(audit_log);
   else if (IS("inbox", "retention_seconds"))
     r = set_uint(&c->retention_s, v, RP_IBX_RETENTION_MIN_S, RP_IBX_RETENTION_MAX_S);
   else if (IS("inbox", "retention_days")) {
-    if ((r = set_uint(&n, v, 1, RP_IBX_RETENTION_MAX_S / 86400)) == 0) c->retention_s = n * 86400;
+    if ((r = set_uint(&n, v, 1, RP_IBX_RETENTION_MAX_S / 86400)) == 0)
+      c->retention_s = n * 86400;
   } else if (IS("inbox", "check_interval_ms")) {
-    if ((r = set_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0) c->tick_ms = (unsigned)n;
+    if ((r = set_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0)
+      c->tick_ms = (unsigned)n;
   } else if (IS("inbox", "log_level")) {
     c->log_level = rp__ibx_log_level_from_name(v);
     r = c->log_level < 0 ? RP_ECONFIG : 0;
   } else if (IS("socket", "path")) {
     r = set_path(x, c->socket, sizeof c->socket, v);
-  } else if (IS("socket", "group")) r = set_str(c->socket_group, sizeof c->socket_group, v);
-  else if (IS("office", "hours")) r = rp__ibx_hours_parse_span(&c->hours, v);
-  else if (IS("office", "days")) r = rp__ibx_hours_parse_days(&c->hours, v);
-  else if (IS("office", "socialvagt")) r = set_str(c->socialvagt, sizeof c->socialvagt, v);
+  } else if (IS("socket", "group"))
+    r = set_str(c->socket_group, sizeof c->socket_group, v);
+  else if (IS("office", "hours"))
+    r = rp__ibx_hours_parse_span(&c->hours, v);
+  else if (IS("office", "days"))
+    r = rp__ibx_hours_parse_days(&c->hours, v);
+  else if (IS("office", "socialvagt"))
+    r = set_str(c->socialvagt, sizeof c->socialvagt, v);
   /* A long list goes on several lines (repeated keys or indented continuation lines:
    * the INI reader's lines hold 200 bytes). */
   else if (IS("office", "closed")) {
@@ -112,8 +130,7 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   } else if (IS("office", "half_days")) {
     if (!x->seen_half++) c->hours.nhalf = 0;
     r = rp__ibx_hours_parse_dates(v, c->hours.half, &c->hours.nhalf);
-  }
-  else if (IS("office", "half_day_closes"))
+  } else if (IS("office", "half_day_closes"))
     r = rp__ibx_hours_parse_time(v, &c->hours.half_close_min);
   else if (IS("office", "holidays")) {
     r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
@@ -122,12 +139,15 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   /* The alert command is exec'd as it stands: an absolute path, no arguments, nothing a
    * shell would read. */
   else if (IS("alerts", "command"))
-    r = v[0] == '/' && strpbrk(v, " \t") == NULL ? set_str(c->alert_cmd, sizeof c->alert_cmd, v)
-                                                 : RP_ECONFIG;
+    r = v[0] == '/' && strpbrk(v, " \t") == NULL
+            ? set_str(c->alert_cmd, sizeof c->alert_cmd, v)
+            : RP_ECONFIG;
   else if (IS("alerts", "timeout_ms")) {
-    if ((r = set_uint(&n, v, RP_IBX_ALERT_TIMEOUT_MIN_MS, RP_IBX_ALERT_TIMEOUT_MAX_MS)) == 0)
+    if ((r = set_uint(&n, v, RP_IBX_ALERT_TIMEOUT_MIN_MS, RP_IBX_ALERT_TIMEOUT_MAX_MS)) ==
+        0)
       c->alert_timeout_ms = (unsigned)n;
-  } else if (strcmp(sec, "advisors") == 0) r = advisor(c, key, v);
+  } else if (strcmp(sec, "advisors") == 0)
+    r = advisor(c, key, v);
   return r;
 }
 
@@ -141,7 +161,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v) 
     return 0;
   }
   if (r == RP_ETOOBIG) {
-    snprintf(x->err, x->cap, "[advisors] %s: more than %u advisors", key, RP_IBX_ADVISORS_MAX);
+    snprintf(x->err, x->cap, "[advisors] %s: more than %u advisors", key,
+             RP_IBX_ADVISORS_MAX);
     x->failed = 1;
     return 0;
   }

@@ -12,9 +12,9 @@
 #include "ibx_clock.h"
 
 typedef struct rp__ibx_advisor {
-  char user[RP_IBX_WHO_MAX + 1];      /* the Unix user name */
-  char role[32];                      /* advisor.role name: raadgiver, jurist... */
-  char id[RP_MEMBER_ID_MAX + 1];      /* the pseudonymous advisor.id */
+  char user[RP_IBX_WHO_MAX + 1]; /* the Unix user name */
+  char role[32];                 /* advisor.role name: raadgiver, jurist... */
+  char id[RP_MEMBER_ID_MAX + 1]; /* the pseudonymous advisor.id */
 } rp__ibx_advisor;
 
 typedef struct rp__ibx_config {

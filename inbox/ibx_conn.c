@@ -25,12 +25,14 @@ static uint64_t mono_ms(void) {
 
 void rp__ibx_conns_init(rp__ibx_conns *t) {
   memset(t, 0, sizeof *t);
-  for (unsigned i = 0; i < RP_IBX_CONNS_MAX; i++) t->c[i].fd = -1;
+  for (unsigned i = 0; i < RP_IBX_CONNS_MAX; i++)
+    t->c[i].fd = -1;
 }
 
 static void drop(rp__ibx_conn *c, int err) {
   if (err != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "who=%s error=%s", c->who, rp_err_name(err));
+    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "who=%s error=%s", c->who,
+                rp_err_name(err));
   if (c->buf != NULL) {
     sodium_memzero(c->buf, c->need);
     free(c->buf);
@@ -63,8 +65,10 @@ static rp__ibx_conn *slot_for(rp__ibx_conns *t, uid_t uid) {
     }
     if (oldest == NULL || c->since < oldest->since) oldest = c;
   }
-  if (mine >= RP_IBX_CONNS_PER_USER) oldest = my_oldest;
-  else if (free_slot != NULL) return free_slot;
+  if (mine >= RP_IBX_CONNS_PER_USER)
+    oldest = my_oldest;
+  else if (free_slot != NULL)
+    return free_slot;
   drop(oldest, RP_EBUSY);
   return oldest;
 }

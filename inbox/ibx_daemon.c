@@ -3,6 +3,8 @@
 #include "ibx_daemon.h"
 
 #include <fcntl.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,43 +39,14 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
   uint8_t buf[40];
   int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
   if (r != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action, rp_err_name(r));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action,
+                rp_err_name(r));
     return r;
   }
-  for (int i = 0; i < 8; i++) buf[i] = (uint8_t)(h.seq >> (56 - 8 * i));
+  for (int i = 0; i < 8; i++)
+    buf[i] = (uint8_t)(h.seq >> (56 - 8 * i));
   memcpy(buf + 8, h.hash, 32);
   return rp__ibx_store_meta_put(d->st, RP_IBX_META_AUDIT_HEAD, buf, sizeof buf);
-}
-
-/* The administrator key: 64 hex characters or a public key export. */
-static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
-  rp__identity_public pub;
-  int r;
-  if (strlen(v) == 64 &&
-      sodium_hex2bin(pk, RP_IDENTITY_PUBLICKEYBYTES, v, 64, NULL, NULL, NULL) == 0)
-    return 0;
-  if ((r = rp__keyfile_load_public(v, &pub)) != 0) return r;
-  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
-  return 0;
-}
-
-int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out) {
-  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES], *doc = NULL;
-  FILE *f;
-  size_t n;
-  int r;
-  *out = NULL;
-  if ((r = admin_pk(c->admin_key, pk)) != 0) return r;
-  if ((f = fopen(c->roster, "rb")) == NULL) return RP_ENOTFOUND;
-  if ((doc = malloc(RP_ROSTER_MAX + 1)) == NULL) {
-    fclose(f);
-    return RP_ENOMEM;
-  }
-  n = fread(doc, 1, RP_ROSTER_MAX + 1, f);
-  fclose(f);
-  r = n > RP_ROSTER_MAX ? RP_ETOOBIG : rp__roster_verify(doc, n, pk, out);
-  free(doc);
-  return r;
 }
 
 /* Reads the first line of a passphrase file (mode 0600 expected) into sodium memory. */
@@ -148,12 +121,14 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   if ((r = rp__ibx_audit_open(d->cfg.audit_log, &d->audit, &broken)) != 0)
     return fail(err, cap, "audit log", r);
   if (broken != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu", (unsigned long long)broken);
-  if ((r = rp__ibx_roster_load(&d->cfg, &d->roster)) != 0) return fail(err, cap, "roster", r);
+    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu",
+                (unsigned long long)broken);
   r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd);
   if (r == RP_EPERM) {
-    snprintf(err, cap, "advisor socket: the folder of %s is writable by others; use a folder "
-             "only the daemon's user can write (e.g. /run/rejsepost-inboxd)", d->cfg.socket);
+    snprintf(err, cap,
+             "advisor socket: the folder of %s is writable by others; use a folder "
+             "only the daemon's user can write (e.g. /run/rejsepost-inboxd)",
+             d->cfg.socket);
     return RP_ECONFIG;
   }
   if (r == RP_ECONFIG) {
@@ -165,8 +140,22 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   return 0;
 }
 
+/* jansson builds the JSON of listings and threads, which holds decrypted content (and
+ * reads message bodies for the text views): every block it frees is wiped first, as the
+ * daemon's own answer buffers are (ibx_buf.c). */
+static void *json_alloc(size_t n) {
+  return malloc(n);
+}
+
+static void json_free(void *p) {
+  if (p == NULL) return;
+  sodium_memzero(p, malloc_usable_size(p));
+  free(p);
+}
+
 int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap) {
   int r;
+  json_set_alloc_funcs(json_alloc, json_free);
   memset(d, 0, sizeof *d);
   d->listen_fd = d->sig_pipe[0] = d->sig_pipe[1] = -1;
   pthread_mutex_init(&d->mu, NULL);
@@ -195,23 +184,33 @@ void rp__ibx_daemon_close(rp__ibx_daemon *d) {
   rp__ibx_audit_close(d->audit);
   rp__ibx_store_close(d->st);
   rp__ibx_datakey_free(d->key);
-  rp__roster_free(d->roster);
   pthread_mutex_destroy(&d->mu);
   d->audit = NULL;
   d->st = NULL;
   d->key = NULL;
-  d->roster = NULL;
+}
+
+/* The library's roster, brought up to date from the relay when connected. */
+static void refresh_roster(rp__ibx_daemon *d) {
+  int r;
+  if (rp_client_conn_state(d->client) != RP_CONN_CONNECTED) {
+    rp__ibx_log(RP_IBX_LOG_INFO, "roster_refresh", "result=later (not connected)");
+    return;
+  }
+  if ((r = rp_client_refresh_roster(d->client, RP_IBX_ROSTER_REFRESH_MS)) != 0)
+    rp__ibx_log(RP_IBX_LOG_WARN, "roster_refresh_failed", "error=%s (roster kept)",
+                rp_err_name(r));
 }
 
 int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   rp__ibx_config c;
-  rp__roster *ro = NULL;
+  uint64_t version = 0;
   char err[256];
   int r;
   rp__ibx_config_defaults(&c);
-  if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0 ||
-      (r = rp__ibx_roster_load(&c, &ro)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)", rp_err_name(r));
+  if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0) {
+    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)",
+                rp_err_name(r));
     return r;
   }
   pthread_mutex_lock(&d->mu);
@@ -224,11 +223,11 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   memcpy(d->cfg.alert_cmd, c.alert_cmd, sizeof c.alert_cmd);
   d->cfg.alert_timeout_ms = c.alert_timeout_ms;
   d->cfg.nadvisors = c.nadvisors;
-  rp__roster_free(d->roster);
-  d->roster = ro;
   pthread_mutex_unlock(&d->mu);
   rp__ibx_log_set_level(c.log_level);
+  refresh_roster(d);
+  rp_client_roster_version(d->client, &version);
   rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu",
-              (unsigned long long)rp__roster_version(ro));
+              (unsigned long long)version);
   return 0;
 }

@@ -19,27 +19,26 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
-#include "ibx_json.h"
+#include "ibx_buf.h"
 #include "ibx_store.h"
 #include "rejsepost.h"
-#include "roster.h"
 
 typedef struct rp__ibx_daemon {
   char config_path[RP_IBX_PATH_MAX];
   rp__ibx_config cfg;
-  pthread_mutex_t mu; /* cfg.hours, cfg.socialvagt, roster */
+  pthread_mutex_t mu; /* the settings a reload replaces (hours, advisors, alerts...) */
   uint8_t *key;
   rp__ibx_store *st;
   rp__ibx_audit *audit;
-  rp__roster *roster;
   rp_client *client;
   int listen_fd;
   int sig_pipe[2];
   rp__ibx_alerts alerts; /* main thread only */
 } rp__ibx_daemon;
 
-/* Loads the configuration, the data key, the store, the audit log and the roster,
- * starts the client and listens on the socket. err gets a sentence on failure.
+/* Loads the configuration, the data key, the store and the audit log, starts the client
+ * (which loads and keeps the roster: the daemon has no other) and listens on the
+ * socket. err gets a sentence on failure.
  * RP_ECONFIG for a configuration problem (exit status 2), other codes otherwise. */
 int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, size_t cap);
 
@@ -49,8 +48,11 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d);
 /* Stops the client (its commits finish), closes everything, removes the socket. */
 void rp__ibx_daemon_close(rp__ibx_daemon *d);
 
-/* Reads the configuration again: office hours, retention, check interval, log level,
- * advisors and the roster. Paths, the socket and the identity need a restart. */
+/* Reads the configuration again (office hours, retention, check interval, log level,
+ * advisors, alerts) and asks the client library to fetch the relay's newest roster
+ * (verified, rollback refused), if it is connected; else the library fetches it when it
+ * connects. The roster file is the library's at start only. Paths, the socket and the
+ * identity need a restart. */
 int rp__ibx_daemon_reload(rp__ibx_daemon *d);
 
 /* The periodic work: escalation of overdue akut/haster threads, missed out-of-hours
@@ -69,9 +71,6 @@ int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
 /* The same with the new holder of an assignment (" to=<user>"). */
 int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
                             const char *thread, const char *to);
-
-/* Loads and verifies the roster file named in the configuration (ibx_daemon.c). */
-int rp__ibx_roster_load(const rp__ibx_config *c, rp__roster **out);
 
 /* ibx_recv.c: the client library's receive callback. */
 void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r);

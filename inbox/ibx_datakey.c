@@ -20,18 +20,21 @@
 #define MEM_MAX (1024ull * 1024 * 1024)
 
 static void put_be(uint8_t *p, uint64_t v, int n) {
-  for (int i = n - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+  for (int i = n - 1; i >= 0; i--, v >>= 8)
+    p[i] = (uint8_t)v;
 }
 
 static uint64_t get_be(const uint8_t *p, int n) {
   uint64_t v = 0;
-  for (int i = 0; i < n; i++) v = (v << 8) | p[i];
+  for (int i = 0; i < n; i++)
+    v = (v << 8) | p[i];
   return v;
 }
 
 static int derive(uint8_t k[32], const char *pass, size_t passlen, const uint8_t salt[16],
                   unsigned long long ops, size_t mem) {
-  if (crypto_pwhash(k, 32, pass, passlen, salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  if (crypto_pwhash(k, 32, pass, passlen, salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) !=
+      0)
     return RP_ENOMEM;
   return 0;
 }
@@ -89,14 +92,14 @@ static int parse(const uint8_t *buf, size_t n, const char *pass, size_t passlen,
   if (buf[9] != 2 || n != SEALED_LEN) return RP_EMALFORMED;
   if (pass == NULL) return RP_EPASSPHRASE;
   uint64_t ops = get_be(buf + 10, 4), mem = get_be(buf + 14, 8);
-  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > OPS_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
-      mem > MEM_MAX)
+  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > OPS_MAX ||
+      mem < crypto_pwhash_MEMLIMIT_MIN || mem > MEM_MAX)
     return RP_EMALFORMED;
   if ((k = sodium_malloc(32)) == NULL) return RP_ENOMEM;
   r = derive(k, pass, passlen, buf + 22, ops, (size_t)mem);
-  if (r == 0 && crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, buf + SEALED_HDR,
-                                                           48, buf, SEALED_HDR, buf + 38,
-                                                           k) != 0)
+  if (r == 0 &&
+      crypto_aead_xchacha20poly1305_ietf_decrypt(key, NULL, NULL, buf + SEALED_HDR, 48, buf,
+                                                 SEALED_HDR, buf + 38, k) != 0)
     r = RP_EPASSPHRASE;
   sodium_free(k);
   return r;
@@ -113,8 +116,10 @@ int rp__ibx_datakey_load(const char *path, const char *pass, size_t passlen, int
   if ((k = sodium_malloc(RP_IBX_DATAKEY_BYTES)) == NULL) return RP_ENOMEM;
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENOENT && create) {
-    if ((r = create_file(path, pass, passlen, opslimit, memlimit, k)) == 0) *key = k;
-    else sodium_free(k);
+    if ((r = create_file(path, pass, passlen, opslimit, memlimit, k)) == 0)
+      *key = k;
+    else
+      sodium_free(k);
     return r;
   }
   if (fd < 0) {
@@ -127,8 +132,10 @@ int rp__ibx_datakey_load(const char *path, const char *pass, size_t passlen, int
   if (r == 0 && n < 0) r = RP_EIO;
   if (r == 0) r = parse(buf, (size_t)n, pass, passlen, (st.st_mode & 077) == 0, k);
   sodium_memzero(buf, sizeof buf);
-  if (r == 0) *key = k;
-  else sodium_free(k);
+  if (r == 0)
+    *key = k;
+  else
+    sodium_free(k);
   return r;
 }
 

@@ -29,7 +29,9 @@ void rp__ibx_log_init(void) {
               (unsigned long long)st.st_ino == ino;
 }
 
-void rp__ibx_log_set_level(int level) { g_level = level; }
+void rp__ibx_log_set_level(int level) {
+  g_level = level;
+}
 
 int rp__ibx_log_level_from_name(const char *name) {
   for (int i = 0; i < 4; i++)

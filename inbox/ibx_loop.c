@@ -71,9 +71,10 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
   char deadline[32];
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated", 1) != 0) return 0;
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_log(RP_IBX_LOG_ERROR, "escalated", "thread=%s urgency=%s state=%s deadline=\"%s\"",
-              t->thread_id, t->urgency == RP__URG_AKUT ? "akut" : "haster",
-              rp__ibx_state_name(t->state), deadline);
+  rp__ibx_log(RP_IBX_LOG_ERROR, "escalated",
+              "thread=%s urgency=%s state=%s deadline=\"%s\"", t->thread_id,
+              t->urgency == RP__URG_AKUT ? "akut" : "haster", rp__ibx_state_name(t->state),
+              deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
   alert(d, t);
   /* The municipality learns it too; a failed send is logged by the sender and the
@@ -94,7 +95,8 @@ typedef struct missed {
 static int missed_one(void *data, const rp__ibx_thread *t) {
   missed *m = data;
   if (t->urgency != RP__URG_AKUT || m->n == 16) return 1;
-  if (!t->autoreplied && t->state == RP_IBX_ST_NEW && !rp__ibx_hours_open(&m->h, t->arrived))
+  if (!t->autoreplied && t->state == RP_IBX_ST_NEW &&
+      !rp__ibx_hours_open(&m->h, t->arrived))
     m->t[m->n++] = *t;
   return 0;
 }
@@ -106,7 +108,8 @@ void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   rp__ibx_store_escalation_candidates(d->st, now, escalate_one, d);
   rp__ibx_hours_get(d, &m.h);
   rp__ibx_store_list(d->st, &f, missed_one, &m);
-  for (int i = 0; i < m.n; i++) rp__ibx_send_autoreply(d, &m.t[i]);
+  for (int i = 0; i < m.n; i++)
+    rp__ibx_send_autoreply(d, &m.t[i]);
   pthread_mutex_lock(&d->mu);
   keep = d->cfg.retention_s * 1000;
   pthread_mutex_unlock(&d->mu);
@@ -123,9 +126,12 @@ static int drain_signals(rp__ibx_daemon *d) {
   int stop = 0;
   while ((n = read(d->sig_pipe[0], buf, sizeof buf)) > 0)
     for (ssize_t i = 0; i < n; i++) {
-      if (buf[i] == 'T') stop = 1;
-      else if (buf[i] == 'H') rp__ibx_daemon_reload(d);
-      else if (buf[i] == 'C') rp__ibx_alerts_poll(&d->alerts, mono_ms());
+      if (buf[i] == 'T')
+        stop = 1;
+      else if (buf[i] == 'H')
+        rp__ibx_daemon_reload(d);
+      else if (buf[i] == 'C')
+        rp__ibx_alerts_poll(&d->alerts, mono_ms());
     }
   return stop;
 }
@@ -159,8 +165,10 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   int r = 0;
   install_signals(d->sig_pipe[1]);
   rp__ibx_conns_init(&conns);
-  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s",
-              rp_client_member_id(d->client), d->cfg.socket);
+  uint64_t version = 0;
+  rp_client_roster_version(d->client, &version);
+  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s roster_version=%llu",
+              rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
   while (r == 0) {
     if (mono_ms() >= next) {
       rp__ibx_daemon_tick(d);

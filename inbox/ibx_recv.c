@@ -33,41 +33,57 @@ static uint64_t categories_of(const rp_received *r) {
   const rp__enum *e = rp__ibx_enum_category();
   const char *name;
   uint64_t bits = 0;
-  for (size_t i = 0; i < RP_SET_MAX && rp_received_get_set(r, "categories", i, &name) == 0; i++) {
+  for (size_t i = 0; i < RP_SET_MAX && rp_received_get_set(r, "categories", i, &name) == 0;
+       i++) {
     int idx = rp__ibx_enum_find(e, name);
     if (idx > 0) bits |= 1ull << (idx - 1);
   }
   return bits;
 }
 
-/* The municipality code: the roster's (signed) rather than what the payload says. */
+typedef struct code_find {
+  const char *id;
+  char *out;
+} code_find;
+
+static int code_of(void *data, const char *id, const char *kind, const char *code,
+                   unsigned networks) {
+  code_find *f = data;
+  (void)kind;
+  (void)networks;
+  if (strcmp(id, f->id) != 0) return 0;
+  copy(f->out, 4, code);
+  return 1;
+}
+
+/* The municipality code: the roster's (signed) rather than what the payload says. The
+ * roster is the client library's, the one that just verified this message's sender. */
 static void municipality_of(rp__ibx_daemon *d, const rp_received *r, char out[4]) {
-  const rp__member *m;
+  code_find f = {rp_received_sender(r), out};
   const char *org = NULL;
   out[0] = 0;
-  pthread_mutex_lock(&d->mu);
-  m = rp__roster_find_id(d->roster, rp_received_sender(r));
-  if (m != NULL) copy(out, 4, m->municipality);
-  pthread_mutex_unlock(&d->mu);
+  rp_client_members(d->client, code_of, &f);
   if (out[0] == 0 && rp_received_get_text(r, "sender_org", &org) == 0) copy(out, 4, org);
 }
 
 /* The clock of a thread that a message other than a request starts. A plan review and
  * a meeting request run on the plan clock (docs/DOMAIN.md: "10 working days, or a
- * meeting is booked"); a follow-up on its own is a question that wants an answer: its own urgency
- * if it gives one, else normal. The rest (a closure, a consent withdrawal, a recall, a
- * meeting proposal, confirmation or cancellation about something the inbox never saw)
- * must be seen but has no service target. */
+ * meeting is booked"); a follow-up on its own is a question that wants an answer: its own
+ * urgency if it gives one, else normal. The rest (a closure, a consent withdrawal, a
+ * recall, a meeting proposal, confirmation or cancellation about something the inbox never
+ * saw) must be seen but has no service target. */
 static int clock_of(const rp_received *r, int kind) {
   const char *u = NULL;
   switch (kind) {
-    case RP__PL_REQUEST:
-      return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
-    case RP__PL_PLAN_REVIEW:
-    case RP__PL_MEETING_REQUEST: return RP__URG_PLAN;
-    case RP__PL_FOLLOW_UP:
-      return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
-    default: return 0;
+  case RP__PL_REQUEST:
+    return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+  case RP__PL_PLAN_REVIEW:
+  case RP__PL_MEETING_REQUEST:
+    return RP__URG_PLAN;
+  case RP__PL_FOLLOW_UP:
+    return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+  default:
+    return 0;
   }
 }
 
@@ -110,7 +126,8 @@ static void after_store(rp__ibx_daemon *d, const rp_received *r, int kind, uint6
   rp__ibx_thread t;
   if (rp__ibx_store_thread(d->st, th, &t) != 0) return;
   if (kind == RP__PL_CLOSURE && rp_received_get_enum(r, "outcome", &outcome) == 0)
-    rp__ibx_store_close_thread(d->st, th, rp__ibx_enum_find(rp__ibx_enum_outcome(), outcome), now);
+    rp__ibx_store_close_thread(d->st, th,
+                               rp__ibx_enum_find(rp__ibx_enum_outcome(), outcome), now);
   else if (kind == RP__PL_CONSENT_WITHDRAWN)
     rp__ibx_store_close_thread(d->st, th, RP__OUT_SAMTYKKE_TILBAGEKALDT, now);
   else if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW)

@@ -3,6 +3,9 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "envelope_hdr.h"
@@ -13,90 +16,130 @@
 
 static const char *const k_urg[] = {"akut", "haster", "normal", "plan"};
 
-const char *rp__ibx_urgency_name(int u) { return u >= 1 && u <= 4 ? k_urg[u - 1] : "-"; }
+const char *rp__ibx_urgency_name(int u) {
+  return u >= 1 && u <= 4 ? k_urg[u - 1] : "-";
+}
 
-static void categories(rp__ibx_buf *b, uint64_t bits, int json) {
+static void categories(rp__ibx_buf *b, uint64_t bits) {
   const rp__enum *e = rp__ibx_enum_category();
   int first = 1;
   for (uint32_t i = 0; i < e->n; i++) {
     if (!(bits & (1ull << i))) continue;
-    if (!first) rp__ibx_buf_puts(b, json ? "," : " ");
-    if (json) rp__ibx_buf_json_str(b, e->names[i]);
-    else rp__ibx_buf_puts(b, e->names[i]);
+    if (!first) rp__ibx_buf_puts(b, " ");
+    rp__ibx_buf_puts(b, e->names[i]);
     first = 0;
   }
 }
 
-static void thread_json(rp__ibx_buf *j, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
-  rp__ibx_buf_puts(j, "{\"thread_id\":");
-  rp__ibx_buf_json_str(j, t->thread_id);
-  rp__ibx_buf_printf(j, ",\"short_id\":\"%.*s\"", (int)sl, t->thread_id);
-  rp__ibx_buf_puts(j, ",\"first_msg\":");
-  rp__ibx_buf_json_str(j, t->first_msg);
-  rp__ibx_buf_puts(j, ",\"municipality\":");
-  rp__ibx_buf_json_str(j, t->municipality);
-  rp__ibx_buf_puts(j, ",\"peer\":");
-  rp__ibx_buf_json_str(j, t->peer);
-  rp__ibx_buf_printf(j, ",\"kind\":\"%s\",\"urgency\":\"%s\",\"state\":\"%s\",\"categories\":[",
-                     rp__payload_kind_name((uint64_t)t->kind), rp__ibx_urgency_name(t->urgency),
-                     rp__ibx_state_name(t->state) != NULL ? rp__ibx_state_name(t->state) : "?");
-  categories(j, t->categories, 1);
-  rp__ibx_buf_printf(j,
-                     "],\"arrived\":%" PRIu64 ",\"deadline\":%" PRIu64 ",\"opened_at\":%" PRIu64
-                     ",\"answered_at\":%" PRIu64 ",\"closed_at\":%" PRIu64
-                     ",\"overdue\":%s,\"escalated\":%s,\"autoreplied\":%s,\"claimed_by\":",
-                     t->arrived, t->deadline, t->opened_at, t->answered_at, t->closed_at,
-                     rp__ibx_overdue(t, now) ? "true" : "false", t->escalated ? "true" : "false",
-                     t->autoreplied ? "true" : "false");
-  rp__ibx_buf_json_str(j, t->claimed_by);
-  rp__ibx_buf_puts(j, "}");
+/* ---- JSON, through jansson like the rest of the project ---- */
+
+/* A JSON string of s ("" for NULL; "?" for text that is not UTF-8, which the store never
+ * holds: a listing must not fail on one odd field). */
+static json_t *jstr(const char *s) {
+  json_t *v = json_string(s != NULL ? s : "");
+  return v != NULL ? v : json_string("?");
+}
+
+static json_t *jtime(uint64_t ms) {
+  return json_integer((json_int_t)ms);
+}
+
+/* Appends v, compact, to b (whose cap says whether it fits) and frees v. The text may
+ * hold decrypted content: it is wiped. */
+static void json_out(rp__ibx_buf *b, json_t *v) {
+  char *text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  if (text == NULL) {
+    b->overflow = 1;
+  } else {
+    rp__ibx_buf_puts(b, text);
+    sodium_memzero(text, strlen(text));
+    free(text);
+  }
+  json_decref(v);
+}
+
+static json_t *categories_json(uint64_t bits) {
+  const rp__enum *e = rp__ibx_enum_category();
+  json_t *a = json_array();
+  for (uint32_t i = 0; i < e->n; i++)
+    if (bits & (1ull << i)) json_array_append_new(a, jstr(e->names[i]));
+  return a;
+}
+
+/* One thread; docs/INBOX.md and the tests rely on these names (in this order). */
+static json_t *thread_json(const rp__ibx_thread *t, uint64_t now, unsigned sl) {
+  char short_id[RP_IBX_ID_STRLEN];
+  const char *state = rp__ibx_state_name(t->state);
+  json_t *o = json_object();
+  snprintf(short_id, sizeof short_id, "%.*s", (int)sl, t->thread_id);
+  json_object_set_new(o, "thread_id", jstr(t->thread_id));
+  json_object_set_new(o, "short_id", jstr(short_id));
+  json_object_set_new(o, "first_msg", jstr(t->first_msg));
+  json_object_set_new(o, "municipality", jstr(t->municipality));
+  json_object_set_new(o, "peer", jstr(t->peer));
+  json_object_set_new(o, "kind", jstr(rp__payload_kind_name((uint64_t)t->kind)));
+  json_object_set_new(o, "urgency", jstr(rp__ibx_urgency_name(t->urgency)));
+  json_object_set_new(o, "state", jstr(state != NULL ? state : "?"));
+  json_object_set_new(o, "categories", categories_json(t->categories));
+  json_object_set_new(o, "arrived", jtime(t->arrived));
+  json_object_set_new(o, "deadline", jtime(t->deadline));
+  json_object_set_new(o, "opened_at", jtime(t->opened_at));
+  json_object_set_new(o, "answered_at", jtime(t->answered_at));
+  json_object_set_new(o, "closed_at", jtime(t->closed_at));
+  json_object_set_new(o, "overdue", json_boolean(rp__ibx_overdue(t, now)));
+  json_object_set_new(o, "escalated", json_boolean(t->escalated));
+  json_object_set_new(o, "autoreplied", json_boolean(t->autoreplied));
+  json_object_set_new(o, "claimed_by", jstr(t->claimed_by));
+  return o;
 }
 
 /* sl: the length of the short ids shown (rp__ibx_store_short_len). */
-static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
+static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now,
+                        unsigned sl) {
   char arrived[32], deadline[32];
   int overdue = rp__ibx_overdue(t, now);
   rp__ibx_fmt_local(t->arrived, arrived, sizeof arrived);
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_buf_printf(b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
-                     t->urgency == RP__URG_AKUT ? "!!" : "  ",
-                     rp__ibx_urgency_name(t->urgency), rp__ibx_state_name(t->state),
-                     (int)sl, t->thread_id, t->municipality, arrived, deadline,
-                     overdue ? "  OVERDUE" : "",
-                     t->claimed_by[0] != 0 ? "claimed by " : "");
+  rp__ibx_buf_printf(
+      b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
+      t->urgency == RP__URG_AKUT ? "!!" : "  ", rp__ibx_urgency_name(t->urgency),
+      rp__ibx_state_name(t->state), (int)sl, t->thread_id, t->municipality, arrived,
+      deadline, overdue ? "  OVERDUE" : "", t->claimed_by[0] != 0 ? "claimed by " : "");
   rp__ibx_buf_safe(b, t->claimed_by);
   rp__ibx_buf_puts(b, "\n    ");
   /* A thread that something other than a request started says what started it. */
   if (t->kind != RP__PL_REQUEST)
     rp__ibx_buf_printf(b, "%s ", rp__payload_kind_name((uint64_t)t->kind));
-  categories(b, t->categories, 0);
+  categories(b, t->categories);
   rp__ibx_buf_puts(b, "\n");
 }
 
 typedef struct list_ctx {
-  rp__ibx_buf *text, *json;
+  rp__ibx_buf *text;
+  json_t *json;
   uint64_t now;
   unsigned n, short_len;
 } list_ctx;
 
 static int list_one(void *data, const rp__ibx_thread *t) {
   list_ctx *x = data;
-  if (x->n++ > 0) rp__ibx_buf_puts(x->json, ",");
-  thread_json(x->json, t, x->now, x->short_len);
+  x->n++;
+  json_array_append_new(x->json, thread_json(t, x->now, x->short_len));
   thread_line(x->text, t, x->now, x->short_len);
   return 0;
 }
 
 int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
                         rp__ibx_buf *text, rp__ibx_buf *json) {
-  list_ctx x = {text, json, now, 0, RP_IBX_SHORT_ID_MIN};
+  list_ctx x = {text, json_array(), now, 0, RP_IBX_SHORT_ID_MIN};
   int r;
-  rp__ibx_buf_puts(json, "[");
   if ((r = rp__ibx_store_short_len(st, &x.short_len)) == 0)
     r = rp__ibx_store_list(st, f, list_one, &x);
-  rp__ibx_buf_puts(json, "]");
-  if (x.n == 0) rp__ibx_buf_puts(text, "No threads.\n");
-  else rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
+  json_out(json, x.json);
+  if (x.n == 0)
+    rp__ibx_buf_puts(text, "No threads.\n");
+  else
+    rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
   return r;
 }
 
@@ -127,8 +170,8 @@ static void value_text(rp__ibx_buf *b, json_t *v) {
 }
 
 static int header_key(const char *k) {
-  static const char *const skip[] = {"kind", "msg_id", "thread_id", "sender", "created",
-                                     "recipient", "version"};
+  static const char *const skip[] = {"kind",    "msg_id",    "thread_id", "sender",
+                                     "created", "recipient", "version"};
   for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
     if (strcmp(k, skip[i]) == 0) return 1;
   return 0;
@@ -152,86 +195,86 @@ static void body_text(rp__ibx_buf *b, const char *body) {
 }
 
 typedef struct msgs_ctx {
-  rp__ibx_buf *text, *json;
+  rp__ibx_buf *text;
+  json_t *json; /* an array */
   unsigned n;
 } msgs_ctx;
 
 static int msg_one(void *data, const rp__ibx_msg *m) {
   msgs_ctx *x = data;
   char when[32];
+  json_t *o = json_object(), *payload = json_loadb(m->body, m->body_len, 0, NULL);
   rp__ibx_fmt_local(m->stored, when, sizeof when);
-  rp__ibx_buf_printf(x->text, "--- %s  %s %s  %s", when, m->dir == RP_IBX_IN ? "from" : "to",
-                     m->peer, rp__payload_kind_name((uint64_t)m->kind));
+  rp__ibx_buf_printf(x->text, "--- %s  %s %s  %s", when,
+                     m->dir == RP_IBX_IN ? "from" : "to", m->peer,
+                     rp__payload_kind_name((uint64_t)m->kind));
   if (m->who[0] != 0) rp__ibx_buf_printf(x->text, "  (by %s)", m->who);
   rp__ibx_buf_printf(x->text, "  [%s]\n", m->msg_id);
   body_text(x->text, m->body);
-  if (x->n++ > 0) rp__ibx_buf_puts(x->json, ",");
-  rp__ibx_buf_puts(x->json, "{\"msg_id\":");
-  rp__ibx_buf_json_str(x->json, m->msg_id);
-  rp__ibx_buf_printf(x->json, ",\"direction\":\"%s\",\"kind\":\"%s\",\"peer\":",
-                     m->dir == RP_IBX_IN ? "in" : "out", rp__payload_kind_name((uint64_t)m->kind));
-  rp__ibx_buf_json_str(x->json, m->peer);
-  rp__ibx_buf_puts(x->json, ",\"advisor\":");
-  rp__ibx_buf_json_str(x->json, m->who);
-  rp__ibx_buf_printf(x->json, ",\"created\":%" PRIu64 ",\"stored\":%" PRIu64 ",\"payload\":",
-                     m->created, m->stored);
-  rp__ibx_buf_add(x->json, m->body, m->body_len);
-  rp__ibx_buf_puts(x->json, "}");
+  x->n++;
+  json_object_set_new(o, "msg_id", jstr(m->msg_id));
+  json_object_set_new(o, "direction", jstr(m->dir == RP_IBX_IN ? "in" : "out"));
+  json_object_set_new(o, "kind", jstr(rp__payload_kind_name((uint64_t)m->kind)));
+  json_object_set_new(o, "peer", jstr(m->peer));
+  json_object_set_new(o, "advisor", jstr(m->who));
+  json_object_set_new(o, "created", jtime(m->created));
+  json_object_set_new(o, "stored", jtime(m->stored));
+  /* The stored body is JSON the library wrote; null if it ever is not. */
+  json_object_set_new(o, "payload", payload != NULL ? payload : json_null());
+  json_array_append_new(x->json, o);
   return 0;
 }
 
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
                           rp__ibx_buf *text, rp__ibx_buf *json) {
   rp__ibx_thread t;
-  msgs_ctx x = {text, json, 0};
+  msgs_ctx x = {text, NULL, 0};
   unsigned sl = RP_IBX_SHORT_ID_MIN;
+  json_t *o;
   int r = rp__ibx_store_thread(st, thread_id, &t);
   if (r == 0) r = rp__ibx_store_short_len(st, &sl);
   if (r != 0) return r;
   rp__ibx_buf_puts(text, "Thread ");
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
-    rp__ibx_buf_printf(text, "    closed: %s\n", rp__ibx_enum_outcome()->names[t.outcome - 1]);
-  rp__ibx_buf_puts(json, "{\"thread\":");
-  thread_json(json, &t, now, sl);
-  rp__ibx_buf_puts(json, ",\"messages\":[");
+    rp__ibx_buf_printf(text, "    closed: %s\n",
+                       rp__ibx_enum_outcome()->names[t.outcome - 1]);
+  o = json_object();
+  x.json = json_array();
+  json_object_set_new(o, "thread", thread_json(&t, now, sl));
   r = rp__ibx_store_messages(st, thread_id, msg_one, &x);
-  rp__ibx_buf_puts(json, "]}");
+  json_object_set_new(o, "messages", x.json);
+  json_out(json, o);
   return r;
 }
 
 static int reg_one(void *data, const rp__ibx_msg *m) {
   msgs_ctx *x = data;
-  json_t *root = json_loads(m->body, 0, NULL);
+  json_t *root = json_loadb(m->body, m->body_len, 0, NULL), *o = json_object();
   const char *org = json_string_value(json_object_get(root, "sender_org"));
   const char *ans = json_string_value(json_object_get(root, "answer"));
   json_int_t n = json_integer_value(json_object_get(root, "participants"));
   char when[32];
   rp__ibx_fmt_local(m->stored, when, sizeof when);
   rp__ibx_buf_printf(x->text, "%s  %-3s  %-9s %2d  from %s  announcement %s\n", when,
-                     org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer, m->ref);
-  if (x->n++ > 0) rp__ibx_buf_puts(x->json, ",");
-  rp__ibx_buf_puts(x->json, "{\"msg_id\":");
-  rp__ibx_buf_json_str(x->json, m->msg_id);
-  rp__ibx_buf_puts(x->json, ",\"announcement\":");
-  rp__ibx_buf_json_str(x->json, m->ref);
-  rp__ibx_buf_puts(x->json, ",\"from\":");
-  rp__ibx_buf_json_str(x->json, m->peer);
-  rp__ibx_buf_puts(x->json, ",\"sender_org\":");
-  rp__ibx_buf_json_str(x->json, org);
-  rp__ibx_buf_puts(x->json, ",\"answer\":");
-  rp__ibx_buf_json_str(x->json, ans);
-  rp__ibx_buf_printf(x->json, ",\"participants\":%d}", (int)n);
+                     org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer,
+                     m->ref);
+  x->n++;
+  json_object_set_new(o, "msg_id", jstr(m->msg_id));
+  json_object_set_new(o, "announcement", jstr(m->ref));
+  json_object_set_new(o, "from", jstr(m->peer));
+  json_object_set_new(o, "sender_org", jstr(org));
+  json_object_set_new(o, "answer", jstr(ans));
+  json_object_set_new(o, "participants", json_integer((int)n));
+  json_array_append_new(x->json, o);
   json_decref(root);
   return 0;
 }
 
 int rp__ibx_render_registrations(rp__ibx_store *st, rp__ibx_buf *text, rp__ibx_buf *json) {
-  msgs_ctx x = {text, json, 0};
-  int r;
-  rp__ibx_buf_puts(json, "[");
-  r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
-  rp__ibx_buf_puts(json, "]");
+  msgs_ctx x = {text, json_array(), 0};
+  int r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
+  json_out(json, x.json);
   rp__ibx_buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");
   return r;
 }

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "ibx_json.h"
+#include "ibx_buf.h"
 #include "ibx_store.h"
 
 /* "akut", "haster", "normal", "plan" or "-". */

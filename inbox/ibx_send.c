@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What the team sends: replies, questions, closures, the automatic out-of-hours reply
- * and network announcements. Each sent message is also kept in its thread (encrypted). */
+ * and network announcements. Each message is built once, as an rp_msg; what is sent and
+ * the thread's record of it (the library's JSON of that message, encrypted in the store)
+ * come from it alone. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,18 +18,20 @@ typedef struct out_msg {
   int kind;
 } out_msg;
 
-/* Sends m and keeps body (JSON) as the thread's record of it. */
-static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, rp__ibx_buf *body,
+/* Sends m and keeps the library's JSON of that very message as the thread's record of
+ * it: what is stored is what was sent. */
+static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
                      char msg_id[RP_ID_STRLEN]) {
   rp__ibx_msg row;
+  char *body = NULL;
   int r;
-  if (body->overflow) return RP_ETOOBIG;
+  if ((r = rp_msg_to_json(m, &body)) != 0) return r;
   if ((r = rp_send(d->client, m, msg_id)) != 0) {
     const char *f = rp_msg_error_field(m);
     rp__ibx_log(RP_IBX_LOG_WARN, "send_refused", "kind=%s thread=%s error=%s field=%s",
                 rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
                 f != NULL ? f : "-");
-    return r;
+    goto out;
   }
   memset(&row, 0, sizeof row);
   snprintf(row.msg_id, sizeof row.msg_id, "%s", msg_id);
@@ -38,14 +42,19 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o, rp__ibx_buf
   row.dir = RP_IBX_OUT;
   row.kind = o->kind;
   row.created = row.stored = rp__ibx_now(d);
-  row.body = body->p;
-  row.body_len = body->len;
+  row.body = body;
+  row.body_len = strlen(body);
   if ((r = rp__ibx_store_add(d->st, &row, NULL, NULL)) != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)", msg_id,
-                rp_err_name(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id, o->thread_id,
-              rp__payload_kind_name((uint64_t)o->kind), o->peer);
-  return 0;
+    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)",
+                msg_id, rp_err_name(r));
+  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id,
+              o->thread_id, rp__payload_kind_name((uint64_t)o->kind), o->peer);
+  r = 0;
+out:
+  /* The record holds the advice in clear: wiped, like every buffer of content here. */
+  sodium_memzero(body, strlen(body));
+  rp_free(body);
+  return r;
 }
 
 /* The advisor's role and pseudonym from [advisors]. An unlisted user has none, and
@@ -70,18 +79,9 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
                       const char *role, const char *id, const char *text, int reporting,
                       int automatic, rp__ibx_buf *msg) {
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_REPLY};
   int r;
-  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 1024);
-  rp__ibx_buf_puts(&body, "{\"kind\":\"reply\",\"advisor\":{\"role\":");
-  rp__ibx_buf_json_str(&body, role);
-  rp__ibx_buf_puts(&body, ",\"id\":");
-  rp__ibx_buf_json_str(&body, id);
-  rp__ibx_buf_puts(&body, "},\"advice\":");
-  rp__ibx_buf_json_str(&body, text);
-  rp__ibx_buf_puts(&body, automatic ? ",\"automatic\":true}" : "}");
   if ((r = rp_msg_new("reply", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
@@ -89,7 +89,7 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
       (r = rp_msg_set_text(m, "advice", text)) == 0 &&
       (r = rp_msg_set_bool(m, "reporting_duty", reporting)) == 0 &&
       (r = rp_msg_set_bool(m, "automatic", automatic)) == 0)
-    r = send_keep(d, m, &o, &body, msg_id);
+    r = send_keep(d, m, &o, msg_id);
   if (r != 0 && msg != NULL) {
     const char *f = m != NULL ? rp_msg_error_field(m) : NULL;
     rp__ibx_buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
@@ -98,7 +98,6 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
     rp__ibx_buf_printf(msg, "reply %s sent", msg_id);
   }
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }
 
@@ -129,12 +128,13 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
   r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL);
   if (r == 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent", t->thread_id);
+    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent",
+                t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
   } else {
     rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 0);
-    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours", "thread=%s auto_reply=failed error=%s",
-                t->thread_id, rp_err_name(r));
+    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours",
+                "thread=%s auto_reply=failed error=%s", t->thread_id, rp_err_name(r));
   }
   return r;
 }
@@ -142,25 +142,21 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                      const char *text, rp__ibx_buf *msg) {
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_INFO_REQUEST};
   int r;
-  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 256);
-  rp__ibx_buf_puts(&body, "{\"kind\":\"info_request\",\"questions\":");
-  rp__ibx_buf_json_str(&body, text);
-  rp__ibx_buf_puts(&body, "}");
   if ((r = rp_msg_new("info_request", &m)) == 0 &&
       (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
       (r = rp_msg_set_text(m, "questions", text)) == 0)
-    r = send_keep(d, m, &o, &body, msg_id);
+    r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
-    if (r == 0) rp__ibx_buf_printf(msg, "question %s sent", msg_id);
-    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+    if (r == 0)
+      rp__ibx_buf_printf(msg, "question %s sent", msg_id);
+    else
+      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }
 
@@ -168,39 +164,47 @@ int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char 
                          int outcome, rp__ibx_buf *msg) {
   const char *name = rp__ibx_enum_outcome()->names[outcome - 1];
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, NULL, RP__PL_CLOSURE};
   int r;
-  rp__ibx_buf_init(&body, 256);
-  rp__ibx_buf_printf(&body, "{\"kind\":\"closure\",\"outcome\":\"%s\"}", name);
-  if ((r = rp_msg_new("closure", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("closure", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_enum(m, "outcome", name)) == 0)
-    r = send_keep(d, m, &o, &body, msg_id);
+    r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
-    if (r == 0) rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
-    else rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+    if (r == 0)
+      rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
+    else
+      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }
 
-/* The members of a network, copied so the roster lock is not held while sending. */
+typedef struct net_members {
+  unsigned bit; /* RP_MEMBER_NET_* */
+  char (*ids)[RP_MEMBER_ID_MAX + 1];
+  unsigned n, cap;
+} net_members;
+
+static int net_member(void *data, const char *id, const char *kind, const char *code,
+                      unsigned networks) {
+  net_members *m = data;
+  (void)code;
+  if (strcmp(kind, "municipality") == 0 && (networks & m->bit) && m->n < m->cap)
+    snprintf(m->ids[m->n++], RP_MEMBER_ID_MAX + 1, "%s", id);
+  return 0;
+}
+
+/* The active municipality members of a network in the client library's roster (the one
+ * rp_send checks recipients against), copied so that its lock is not held while
+ * sending. */
 static unsigned network_members(rp__ibx_daemon *d, unsigned bit,
                                 char (*ids)[RP_MEMBER_ID_MAX + 1], unsigned cap) {
-  unsigned n = 0;
-  uint64_t now = rp__ibx_now(d);
-  pthread_mutex_lock(&d->mu);
-  for (uint32_t i = 0; i < rp__roster_count(d->roster) && n < cap; i++) {
-    const rp__member *m = rp__roster_member(d->roster, i);
-    if (m->kind == RP_MEMBER_MUNICIPALITY && (m->networks & bit) &&
-        rp__roster_member_active(m, now) == 0)
-      snprintf(ids[n++], RP_MEMBER_ID_MAX + 1, "%s", m->pub.id);
-  }
-  pthread_mutex_unlock(&d->mu);
-  return n;
+  net_members m = {bit, ids, 0, cap};
+  rp_client_members(d->client, net_member, &m);
+  return m.n;
 }
 
 static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
@@ -209,25 +213,11 @@ static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
   uint8_t tid[16];
   char thread[33], msg_id[RP_ID_STRLEN];
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   out_msg o = {thread, to, who, NULL, RP__PL_NETWORK_ANNOUNCEMENT};
   int r;
   /* A thread of its own per member, so each registration lands beside its envelope. */
   randombytes_buf(tid, sizeof tid);
   sodium_bin2hex(thread, sizeof thread, tid, sizeof tid);
-  rp__ibx_buf_init(&body, RP_TEXT_QUESTION_MAX * 7 + 2048);
-  rp__ibx_buf_printf(&body, "{\"kind\":\"network_announcement\",\"network\":\"%s\"", net);
-  rp__ibx_buf_puts(&body, ",\"event_on\":");
-  rp__ibx_buf_json_str(&body, a->event_on);
-  rp__ibx_buf_puts(&body, ",\"host_org\":");
-  rp__ibx_buf_json_str(&body, a->host_org);
-  rp__ibx_buf_puts(&body, ",\"title\":");
-  rp__ibx_buf_json_str(&body, a->title);
-  rp__ibx_buf_puts(&body, ",\"programme\":");
-  rp__ibx_buf_json_str(&body, a->programme);
-  rp__ibx_buf_puts(&body, ",\"registration_deadline\":");
-  rp__ibx_buf_json_str(&body, a->deadline);
-  rp__ibx_buf_puts(&body, "}");
   if ((r = rp_msg_new("network_announcement", &m)) == 0 &&
       (r = rp_msg_set_thread(m, thread)) == 0 && (r = rp_msg_set_recipient(m, to)) == 0 &&
       (r = rp_msg_set_enum(m, "network", net)) == 0 &&
@@ -236,16 +226,15 @@ static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
       (r = rp_msg_set_text(m, "title", a->title)) == 0 &&
       (r = rp_msg_set_text(m, "programme", a->programme)) == 0 &&
       (r = rp_msg_set_text(m, "registration_deadline", a->deadline)) == 0)
-    r = send_keep(d, m, &o, &body, msg_id);
+    r = send_keep(d, m, &o, msg_id);
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }
 
 int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
                           unsigned *sent, rp__ibx_buf *msg) {
   static char ids[RP_ROSTER_MEMBERS_MAX][RP_MEMBER_ID_MAX + 1];
-  unsigned bit = a->network == RP__NET_OEST ? RP_NETWORK_EAST : RP_NETWORK_WEST;
+  unsigned bit = a->network == RP__NET_OEST ? RP_MEMBER_NET_EAST : RP_MEMBER_NET_WEST;
   unsigned n = network_members(d, bit, ids, RP_ROSTER_MEMBERS_MAX), failed = 0;
   int r = 0, first_err = 0;
   *sent = 0;
@@ -255,8 +244,10 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
     return RP_ENOTFOUND;
   }
   for (unsigned i = 0; i < n; i++) {
-    if ((r = announce_one(d, who, ids[i], a)) == 0) (*sent)++;
-    else if (failed++ == 0) first_err = r;
+    if ((r = announce_one(d, who, ids[i], a)) == 0)
+      (*sent)++;
+    else if (failed++ == 0)
+      first_err = r;
   }
   rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
                      *sent == 1 ? "" : "s", rp__ibx_enum_network()->names[a->network - 1]);
@@ -268,64 +259,44 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
 }
 
 /* The thread's urgency and deadline, when it has them, on an assignment or escalation. */
-static int set_clock_fields(rp_msg *m, const rp__ibx_thread *t, const char *urg_field,
-                            rp__ibx_buf *body) {
+static int set_clock_fields(rp_msg *m, const rp__ibx_thread *t, const char *urg_field) {
   int r = 0;
-  if (urg_field != NULL && t->urgency != 0) {
+  if (urg_field != NULL && t->urgency != 0)
     r = rp_msg_set_enum(m, urg_field, rp__ibx_urgency_name(t->urgency));
-    rp__ibx_buf_printf(body, ",\"urgency\":\"%s\"", rp__ibx_urgency_name(t->urgency));
-  }
-  if (r == 0 && t->deadline != 0) {
-    r = rp_msg_set_uint(m, "deadline", t->deadline);
-    rp__ibx_buf_printf(body, ",\"deadline\":%llu", (unsigned long long)t->deadline);
-  }
+  if (r == 0 && t->deadline != 0) r = rp_msg_set_uint(m, "deadline", t->deadline);
   return r;
 }
 
 int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who) {
   char role[32], id[65], msg_id[RP_ID_STRLEN];
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_ASSIGNMENT};
   int r;
   if ((r = advisor_of(d, who, role, id)) != 0) return r;
-  rp__ibx_buf_init(&body, 512);
-  rp__ibx_buf_puts(&body, "{\"kind\":\"assignment\",\"advisor\":{\"role\":");
-  rp__ibx_buf_json_str(&body, role);
-  rp__ibx_buf_puts(&body, ",\"id\":");
-  rp__ibx_buf_json_str(&body, id);
-  rp__ibx_buf_puts(&body, "}");
-  if ((r = rp_msg_new("assignment", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("assignment", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
       (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
-      (r = set_clock_fields(m, t, "urgency", &body)) == 0) {
-    rp__ibx_buf_puts(&body, "}");
-    r = send_keep(d, m, &o, &body, msg_id);
-  }
+      (r = set_clock_fields(m, t, "urgency")) == 0)
+    r = send_keep(d, m, &o, msg_id);
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }
 
 int rp__ibx_send_escalation(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   char msg_id[RP_ID_STRLEN];
   rp_msg *m = NULL;
-  rp__ibx_buf body;
   out_msg o = {t->thread_id, t->peer, "inboxd", t->first_msg, RP__PL_ESCALATION};
   int r;
-  rp__ibx_buf_init(&body, 256);
-  rp__ibx_buf_puts(&body, "{\"kind\":\"escalation\",\"reason\":\"frist_overskredet\"");
-  if ((r = rp_msg_new("escalation", &m)) == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+  if ((r = rp_msg_new("escalation", &m)) == 0 &&
+      (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "about", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "reason", "frist_overskredet")) == 0 &&
-      (r = set_clock_fields(m, t, NULL, &body)) == 0) {
-    rp__ibx_buf_puts(&body, "}");
-    r = send_keep(d, m, &o, &body, msg_id);
-  }
+      (r = set_clock_fields(m, t, NULL)) == 0)
+    r = send_keep(d, m, &o, msg_id);
   rp_msg_free(m);
-  rp__ibx_buf_free(&body);
   return r;
 }

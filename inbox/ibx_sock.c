@@ -52,9 +52,12 @@ static int folder_safe(const char *path) {
   char dir[RP_IBX_PATH_MAX];
   const char *slash = strrchr(path, '/');
   struct stat st;
-  if (slash == NULL) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (slash == NULL)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
   if (stat(dir, &st) != 0) return RP_ENOTFOUND;
   return (st.st_mode & S_IWOTH) ? RP_EPERM : 0;
 }
@@ -93,7 +96,8 @@ int rp__ibx_sock_peer(int fd, char who[RP_IBX_WHO_MAX + 1], uid_t *uid) {
   struct passwd pw, *res = NULL;
   char buf[4096];
   who[0] = 0;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) != 0 || n != sizeof cr) return RP_EIO;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) != 0 || n != sizeof cr)
+    return RP_EIO;
   if (uid != NULL) *uid = cr.uid;
   if (getpwuid_r(cr.uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL &&
       strlen(pw.pw_name) <= RP_IBX_WHO_MAX)
@@ -127,7 +131,8 @@ static int read_exact(int fd, uint8_t *p, size_t n, uint64_t deadline) {
   return 0;
 }
 
-int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf, size_t *len) {
+int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf,
+                            size_t *len) {
   uint8_t hdr[4], *b;
   uint32_t n;
   uint64_t deadline = timeout_ms > 0 ? mono_ms() + (uint64_t)timeout_ms : 0;
@@ -135,7 +140,8 @@ int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf,
   *buf = NULL;
   *len = 0;
   if ((r = read_exact(fd, hdr, 4, deadline)) != 0) return r;
-  n = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
+  n = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) |
+      hdr[3];
   if (n > max) return RP_ETOOBIG;
   if ((b = malloc(n > 0 ? n : 1)) == NULL) return RP_ENOMEM;
   if ((r = read_exact(fd, b, n, deadline)) != 0) {
@@ -183,7 +189,8 @@ static int write_within(int fd, const uint8_t *p, size_t n, uint64_t deadline) {
   return 0;
 }
 
-int rp__ibx_sock_write_frame_within(int fd, const uint8_t *buf, size_t len, int timeout_ms) {
+int rp__ibx_sock_write_frame_within(int fd, const uint8_t *buf, size_t len,
+                                    int timeout_ms) {
   uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                     (uint8_t)len};
   uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;

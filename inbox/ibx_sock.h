@@ -25,7 +25,8 @@ int rp__ibx_sock_peer(int fd, char who[RP_IBX_WHO_MAX + 1], uid_t *uid);
 
 /* Reads one frame of at most max bytes within timeout_ms: *buf malloc'd. RP_ETIMEDOUT,
  * RP_ECLOSED, RP_ETOOBIG (the length prefix says more than max). */
-int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf, size_t *len);
+int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf,
+                            size_t *len);
 
 /* Writes a length prefix and buf (blocking). RP_EIO / RP_ECLOSED. */
 int rp__ibx_sock_write_frame(int fd, const uint8_t *buf, size_t len);

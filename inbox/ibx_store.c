@@ -14,10 +14,12 @@
 static const char k_schema[] =
     "PRAGMA auto_vacuum=INCREMENTAL;"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS threads(thread_id TEXT PRIMARY KEY, first_msg TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS threads(thread_id TEXT PRIMARY KEY, first_msg TEXT NOT "
+    "NULL,"
     " peer TEXT NOT NULL, municipality TEXT NOT NULL, kind INTEGER NOT NULL,"
     " urgency INTEGER NOT NULL, categories INTEGER NOT NULL, state INTEGER NOT NULL,"
-    " arrived INTEGER NOT NULL, deadline INTEGER NOT NULL, opened_at INTEGER NOT NULL DEFAULT 0,"
+    " arrived INTEGER NOT NULL, deadline INTEGER NOT NULL, opened_at INTEGER NOT NULL "
+    "DEFAULT 0,"
     " answered_at INTEGER NOT NULL DEFAULT 0, closed_at INTEGER NOT NULL DEFAULT 0,"
     " updated INTEGER NOT NULL, claimed_by TEXT NOT NULL DEFAULT '',"
     " escalated INTEGER NOT NULL DEFAULT 0, autoreplied INTEGER NOT NULL DEFAULT 0,"
@@ -91,7 +93,8 @@ int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size
   sqlite3_stmt *s = NULL;
   int r;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__ibx_store_prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) == 0) {
+  if ((r = rp__ibx_store_prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
+      0) {
     sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
     r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
@@ -101,7 +104,8 @@ int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size
   return r;
 }
 
-int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap, size_t *n) {
+int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap,
+                           size_t *n) {
   sqlite3_stmt *s = NULL;
   int r;
   *n = 0;
@@ -130,10 +134,9 @@ static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
   if ((r = rp__ibx_seal(st->key, (const uint8_t *)m->msg_id, strlen(m->msg_id),
                         (const uint8_t *)m->body, m->body_len, &ct, &ctlen)) != 0)
     return r;
-  r = rp__ibx_store_prep(st,
-                         "INSERT OR IGNORE INTO messages(" RP_IBX_MSG_COLS
-                         ") VALUES(?,?,?,?,?,?,?,?,?,?)",
-                         &s);
+  r = rp__ibx_store_prep(
+      st, "INSERT OR IGNORE INTO messages(" RP_IBX_MSG_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)",
+      &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, m->msg_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, m->thread_id, -1, SQLITE_STATIC);
@@ -155,11 +158,12 @@ static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
 
 static int insert_thread(rp__ibx_store *st, const rp__ibx_thread *t) {
   sqlite3_stmt *s = NULL;
-  int r = rp__ibx_store_prep(
-      st,
-      "INSERT INTO threads(" RP_IBX_THREAD_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-      " ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
-      &s);
+  int r =
+      rp__ibx_store_prep(st,
+                         "INSERT INTO threads(" RP_IBX_THREAD_COLS
+                         ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                         " ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
+                         &s);
   if (r != 0) return r;
   sqlite3_bind_text(s, 1, t->thread_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 2, t->first_msg, -1, SQLITE_STATIC);
@@ -224,20 +228,24 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   }
   sqlite3_finalize(s);
   s = NULL;
-  if (r == 0 && (r = rp__ibx_store_prep(
-                     st, "DELETE FROM threads WHERE state = ?1 AND closed_at < ?2", &s)) == 0) {
+  if (r == 0 &&
+      (r = rp__ibx_store_prep(st, "DELETE FROM threads WHERE state = ?1 AND closed_at < ?2",
+                              &s)) == 0) {
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
     r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
     if (r == 0) *purged = (uint64_t)sqlite3_changes(st->db);
   }
   sqlite3_finalize(s);
-  if (r == 0) r = rp__ibx_store_exec(st, "COMMIT");
-  else rp__ibx_store_exec(st, "ROLLBACK");
+  if (r == 0)
+    r = rp__ibx_store_exec(st, "COMMIT");
+  else
+    rp__ibx_store_exec(st, "ROLLBACK");
   /* Give the zeroed pages back to the file system, and fold the WAL (which still holds
    * the pages as they were before the delete) into the database and truncate it. */
   if (r == 0 && *purged > 0)
-    r = rp__ibx_store_exec(st, "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+    r = rp__ibx_store_exec(st,
+                           "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
 out:
   pthread_mutex_unlock(&st->mu);
   return r;

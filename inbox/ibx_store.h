@@ -26,11 +26,11 @@
 
 /* Thread states, in the order a thread usually goes. Never renumbered (stored). */
 enum {
-  RP_IBX_ST_NEW = 1,   /* arrived, nobody opened it */
-  RP_IBX_ST_OPENED,    /* an advisor opened it */
-  RP_IBX_ST_CLAIMED,   /* an advisor took it */
-  RP_IBX_ST_ANSWERED,  /* a reply went out */
-  RP_IBX_ST_WAITING,   /* more information was asked for */
+  RP_IBX_ST_NEW = 1,  /* arrived, nobody opened it */
+  RP_IBX_ST_OPENED,   /* an advisor opened it */
+  RP_IBX_ST_CLAIMED,  /* an advisor took it */
+  RP_IBX_ST_ANSWERED, /* a reply went out */
+  RP_IBX_ST_WAITING,  /* more information was asked for */
   RP_IBX_ST_CLOSED,
   RP_IBX_ST_MAX = RP_IBX_ST_CLOSED
 };
@@ -44,12 +44,12 @@ const char *rp__ibx_state_name(int st);
 
 typedef struct rp__ibx_thread {
   char thread_id[RP_IBX_ID_STRLEN];
-  char first_msg[RP_IBX_ID_STRLEN];  /* the message that opened it (a request) */
-  char peer[RP_IBX_PEER_STRLEN];     /* the municipality member */
-  char municipality[4];              /* its code */
-  int kind;                          /* rp__payload_kind of first_msg */
-  int urgency;                       /* RP__URG_*, 0 if the kind has none */
-  uint64_t categories;               /* RP__CAT_* bits */
+  char first_msg[RP_IBX_ID_STRLEN]; /* the message that opened it (a request) */
+  char peer[RP_IBX_PEER_STRLEN];    /* the municipality member */
+  char municipality[4];             /* its code */
+  int kind;                         /* rp__payload_kind of first_msg */
+  int urgency;                      /* RP__URG_*, 0 if the kind has none */
+  uint64_t categories;              /* RP__CAT_* bits */
   int state;
   uint64_t arrived, deadline, opened_at, answered_at, closed_at, updated;
   char claimed_by[RP_IBX_WHO_STRLEN];
@@ -59,12 +59,12 @@ typedef struct rp__ibx_thread {
 typedef struct rp__ibx_msg {
   char msg_id[RP_IBX_ID_STRLEN];
   char thread_id[RP_IBX_ID_STRLEN];
-  char ref[RP_IBX_ID_STRLEN];        /* the message it answers, "" if none */
-  char peer[RP_IBX_PEER_STRLEN];     /* sender (in) or recipient (out) */
-  char who[RP_IBX_WHO_STRLEN];       /* the advisor who sent it (out), else "" */
+  char ref[RP_IBX_ID_STRLEN];    /* the message it answers, "" if none */
+  char peer[RP_IBX_PEER_STRLEN]; /* sender (in) or recipient (out) */
+  char who[RP_IBX_WHO_STRLEN];   /* the advisor who sent it (out), else "" */
   int dir, kind;
   uint64_t created, stored;
-  char *body;                        /* JSON text; plaintext in memory only */
+  char *body; /* JSON text; plaintext in memory only */
   size_t body_len;
 } rp__ibx_msg;
 
@@ -77,7 +77,8 @@ void rp__ibx_store_close(rp__ibx_store *st);
 
 int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n);
 /* Copies at most cap bytes; *n gets the stored length. RP_ENOTFOUND. */
-int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap, size_t *n);
+int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap,
+                           size_t *n);
 
 /*
  * Stores message m (body sealed here) and, in the same transaction, thread t if t is
@@ -99,8 +100,9 @@ int rp__ibx_store_short_len(rp__ibx_store *st, unsigned *len);
  * full gets it. RP_ENOTFOUND if none; RP_EEXIST if several: cand (may be NULL) gets the
  * first RP_IBX_PREFIX_CANDIDATES in id order, and *ncand how many matched (one more than
  * RP_IBX_PREFIX_CANDIDATES meaning "more than that"). */
-int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IBX_ID_STRLEN],
-                          char (*cand)[RP_IBX_ID_STRLEN], unsigned *ncand);
+int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix,
+                          char full[RP_IBX_ID_STRLEN], char (*cand)[RP_IBX_ID_STRLEN],
+                          unsigned *ncand);
 
 /* Whether message msg_id is stored (1/0), and if so its thread in thread_id (may be
  * NULL, else RP_IBX_ID_STRLEN bytes). */
@@ -113,7 +115,8 @@ int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind);
 /* Thread updates, each one transaction. */
 /* Sets opened_at (and state opened if new) once; *first says whether this was the first
  * opening. */
-int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now, int *first);
+int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now,
+                         int *first);
 /* Claims for who. RP_EBUSY if claimed by someone else (unless takeover); RP_ESTATE if
  * closed. */
 int rp__ibx_store_claim(rp__ibx_store *st, const char *thread_id, const char *who,

@@ -10,7 +10,8 @@
 /* How many first characters a and b share. */
 static unsigned common(const char *a, const char *b) {
   unsigned n = 0;
-  while (a[n] != 0 && a[n] == b[n]) n++;
+  while (a[n] != 0 && a[n] == b[n])
+    n++;
   return n;
 }
 
@@ -22,7 +23,8 @@ int rp__ibx_store_short_len(rp__ibx_store *st, unsigned *len) {
   *len = RP_IBX_SHORT_ID_MIN;
   pthread_mutex_lock(&st->mu);
   /* Neighbours in id order share the longest prefixes: one walk finds the longest. */
-  if ((r = rp__ibx_store_prep(st, "SELECT thread_id FROM threads ORDER BY thread_id", &s)) == 0) {
+  if ((r = rp__ibx_store_prep(st, "SELECT thread_id FROM threads ORDER BY thread_id",
+                              &s)) == 0) {
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
       rp__ibx_store_col_text(s, 0, cur, sizeof cur);
       unsigned c = common(prev, cur);
@@ -37,8 +39,9 @@ int rp__ibx_store_short_len(rp__ibx_store *st, unsigned *len) {
   return r;
 }
 
-int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IBX_ID_STRLEN],
-                          char (*cand)[RP_IBX_ID_STRLEN], unsigned *ncand) {
+int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix,
+                          char full[RP_IBX_ID_STRLEN], char (*cand)[RP_IBX_ID_STRLEN],
+                          unsigned *ncand) {
   sqlite3_stmt *s = NULL;
   char hi[RP_IBX_ID_STRLEN + 1], id[RP_IBX_ID_STRLEN];
   size_t n = strlen(prefix);
@@ -53,10 +56,11 @@ int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IB
   hi[n] = 'g';
   hi[n + 1] = 0;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st,
-                         "SELECT thread_id FROM threads WHERE thread_id >= ?1 AND thread_id < ?2"
-                         " ORDER BY thread_id LIMIT ?3",
-                         &s);
+  r = rp__ibx_store_prep(
+      st,
+      "SELECT thread_id FROM threads WHERE thread_id >= ?1 AND thread_id < ?2"
+      " ORDER BY thread_id LIMIT ?3",
+      &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, prefix, (int)n, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
@@ -65,7 +69,8 @@ int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix, char full[RP_IB
     while (sqlite3_step(s) == SQLITE_ROW) {
       rp__ibx_store_col_text(s, 0, id, sizeof id);
       if (found == 0) memcpy(full, id, sizeof id);
-      if (cand != NULL && found < RP_IBX_PREFIX_CANDIDATES) memcpy(cand[found], id, sizeof id);
+      if (cand != NULL && found < RP_IBX_PREFIX_CANDIDATES)
+        memcpy(cand[found], id, sizeof id);
       found++;
     }
   }
@@ -85,8 +90,11 @@ int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind) {
   sqlite3_stmt *s = NULL;
   int found = 0;
   pthread_mutex_lock(&st->mu);
-  if (rp__ibx_store_prep(st, "SELECT 1 FROM messages WHERE thread_id = ? AND kind = ? AND dir = ?"
-                             " LIMIT 1", &s) == 0) {
+  if (rp__ibx_store_prep(
+          st,
+          "SELECT 1 FROM messages WHERE thread_id = ? AND kind = ? AND dir = ?"
+          " LIMIT 1",
+          &s) == 0) {
     sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_int(s, 3, RP_IBX_OUT);

@@ -21,13 +21,14 @@ int rp__ibx_store_prep(rp__ibx_store *st, const char *sql, sqlite3_stmt **s);
 /* Copies column i as text into dst[cap]. */
 void rp__ibx_store_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap);
 /* The thread columns, in the order rp__ibx_store_row_thread reads them. */
-#define RP_IBX_THREAD_COLS                                                                \
-  "thread_id, first_msg, peer, municipality, kind, urgency, categories, state, arrived, " \
-  "deadline, opened_at, answered_at, closed_at, updated, claimed_by, escalated, "        \
+#define RP_IBX_THREAD_COLS                                                                 \
+  "thread_id, first_msg, peer, municipality, kind, urgency, categories, state, arrived, "  \
+  "deadline, opened_at, answered_at, closed_at, updated, claimed_by, escalated, "          \
   "autoreplied, outcome"
 void rp__ibx_store_row_thread(sqlite3_stmt *s, rp__ibx_thread *t);
 /* Reads a message row (RP_IBX_MSG_COLS) and opens its body. */
-#define RP_IBX_MSG_COLS "msg_id, thread_id, ref, peer, who, dir, kind, created, stored, body"
+#define RP_IBX_MSG_COLS                                                                    \
+  "msg_id, thread_id, ref, peer, who, dir, kind, created, stored, body"
 int rp__ibx_store_row_msg(rp__ibx_store *st, sqlite3_stmt *s, rp__ibx_msg *m);
 void rp__ibx_store_msg_wipe(rp__ibx_msg *m);
 

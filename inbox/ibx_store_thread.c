@@ -72,13 +72,15 @@ int rp__ibx_store_thread(rp__ibx_store *st, const char *thread_id, rp__ibx_threa
   int r;
   memset(t, 0, sizeof *t);
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st, "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE thread_id = ?",
-                         &s);
+  r = rp__ibx_store_prep(
+      st, "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE thread_id = ?", &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) rp__ibx_store_row_thread(s, t);
-    else r = rc == SQLITE_DONE ? RP_ENOTFOUND : RP_EIO;
+    if (rc == SQLITE_ROW)
+      rp__ibx_store_row_thread(s, t);
+    else
+      r = rc == SQLITE_DONE ? RP_ENOTFOUND : RP_EIO;
   }
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -108,7 +110,8 @@ static int update(rp__ibx_store *st, const char *sql, const char *thread_id, int
   sqlite3_stmt *s = NULL;
   int r = rp__ibx_store_prep(st, sql, &s), i = 0;
   if (r != 0) return r;
-  for (; i < nargs; i++) sqlite3_bind_int64(s, i + 1, args[i]);
+  for (; i < nargs; i++)
+    sqlite3_bind_int64(s, i + 1, args[i]);
   if (text != NULL) sqlite3_bind_text(s, ++i, text, -1, SQLITE_STATIC);
   sqlite3_bind_text(s, i + 1, thread_id, -1, SQLITE_STATIC);
   r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
@@ -117,7 +120,8 @@ static int update(rp__ibx_store *st, const char *sql, const char *thread_id, int
   return r;
 }
 
-int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now, int *first) {
+int rp__ibx_store_opened(rp__ibx_store *st, const char *thread_id, uint64_t now,
+                         int *first) {
   int64_t a[2] = {(int64_t)now, RP_IBX_ST_OPENED};
   int r;
   *first = 0;
@@ -158,11 +162,12 @@ int rp__ibx_store_assign(rp__ibx_store *st, const char *thread_id, const char *f
   rp__ibx_thread t;
   int r;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st,
-                         "UPDATE threads SET updated = ?1, claimed_by = ?2, state = CASE WHEN "
-                         "state <= ?3 THEN ?3 ELSE state END WHERE thread_id = ?4 AND "
-                         "claimed_by = ?5 AND state != ?6",
-                         &s);
+  r = rp__ibx_store_prep(
+      st,
+      "UPDATE threads SET updated = ?1, claimed_by = ?2, state = CASE WHEN "
+      "state <= ?3 THEN ?3 ELSE state END WHERE thread_id = ?4 AND "
+      "claimed_by = ?5 AND state != ?6",
+      &s);
   if (r == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
     sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
@@ -186,10 +191,11 @@ int rp__ibx_store_answered(rp__ibx_store *st, const char *thread_id, int state,
   int64_t a[2] = {(int64_t)now, state};
   int r;
   pthread_mutex_lock(&st->mu);
-  r = update(st,
-             "UPDATE threads SET updated = ?1, state = ?2, answered_at = CASE WHEN "
-             "answered_at = 0 THEN ?1 ELSE answered_at END WHERE state != 6 AND thread_id = ?3",
-             thread_id, 2, a, NULL);
+  r = update(
+      st,
+      "UPDATE threads SET updated = ?1, state = ?2, answered_at = CASE WHEN "
+      "answered_at = 0 THEN ?1 ELSE answered_at END WHERE state != 6 AND thread_id = ?3",
+      thread_id, 2, a, NULL);
   pthread_mutex_unlock(&st->mu);
   return r;
 }
@@ -252,7 +258,8 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
       &s);
   if (r == 0) {
     sqlite3_bind_int(s, 1, f->state);
-    sqlite3_bind_text(s, 2, f->municipality != NULL ? f->municipality : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, f->municipality != NULL ? f->municipality : "", -1,
+                      SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)f->category_bit);
     sqlite3_bind_int(s, 4, f->all);
     /* One row more than the cap tells "more match" apart from "exactly the cap". */
@@ -312,7 +319,8 @@ int rp__ibx_store_messages_of_kind(rp__ibx_store *st, int kind, rp__ibx_msg_fn f
   int r;
   pthread_mutex_lock(&st->mu);
   r = rp__ibx_store_prep(st,
-                         "SELECT " RP_IBX_MSG_COLS " FROM messages WHERE kind = ? AND dir = 1"
+                         "SELECT " RP_IBX_MSG_COLS
+                         " FROM messages WHERE kind = ? AND dir = 1"
                          " ORDER BY stored, rowid",
                          &s);
   if (r == 0) {
@@ -331,14 +339,16 @@ int rp__ibx_store_escalation_candidates(rp__ibx_store *st, uint64_t now,
   int n = 0, r;
   /* Collect first, call fn after unlocking: fn updates the store. */
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st,
-                         "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE urgency IN (1, 2)"
-                         " AND escalated = 0 AND state != 6 AND deadline != 0 AND deadline < ?"
-                         " ORDER BY deadline LIMIT 64",
-                         &s);
+  r = rp__ibx_store_prep(
+      st,
+      "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE urgency IN (1, 2)"
+      " AND escalated = 0 AND state != 6 AND deadline != 0 AND deadline < ?"
+      " ORDER BY deadline LIMIT 64",
+      &s);
   if (r == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
-    while (n < 64 && sqlite3_step(s) == SQLITE_ROW) rp__ibx_store_row_thread(s, &t[n++]);
+    while (n < 64 && sqlite3_step(s) == SQLITE_ROW)
+      rp__ibx_store_row_thread(s, &t[n++]);
   }
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);

@@ -23,7 +23,8 @@ static const char k_help[] =
     "  --check         load the configuration, key, store and roster, then exit\n"
     "  --help, --version\n"
     "\n"
-    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and the roster.\n"
+    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the settings and fetches\n"
+    "the relay's newest roster.\n"
     "Exit status: 0 clean stop, 1 runtime failure, 2 configuration error.\n";
 
 /* A daemon started with fd 0, 1 or 2 closed would hand those numbers to the first files
@@ -53,11 +54,21 @@ int main(int argc, char **argv) {
   rp__ibx_log_init();
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': config = optarg; break;
-      case 'k': check = 1; break;
-      case 'h': fputs(k_help, stdout); return 0;
-      case 'v': printf("rejsepost-inboxd %s\n", rp_version_string()); return 0;
-      default: fputs(k_help, stderr); return 2;
+    case 'c':
+      config = optarg;
+      break;
+    case 'k':
+      check = 1;
+      break;
+    case 'h':
+      fputs(k_help, stdout);
+      return 0;
+    case 'v':
+      printf("rejsepost-inboxd %s\n", rp_version_string());
+      return 0;
+    default:
+      fputs(k_help, stderr);
+      return 2;
     }
   }
   if (config == NULL || optind != argc) {

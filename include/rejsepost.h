@@ -253,6 +253,25 @@ int rp_client_roster_version(rp_client *c, uint64_t *version);
  * connected), or the verification error. */
 int rp_client_refresh_roster(rp_client *c, int timeout_ms);
 
+/* Networks of a municipality member, as bits of rp_member_fn's `networks`. */
+#define RP_MEMBER_NET_EAST 0x1u
+#define RP_MEMBER_NET_WEST 0x2u
+
+/* One member of the roster: its id, its kind ("municipality", "team", "relay" or
+ * "admin"), its municipality code (3 digits; "" for the other kinds) and its networks
+ * (RP_MEMBER_NET_* bits, 0 for none). Strings are borrowed for the call. Return 0 to go
+ * on, nonzero to stop. */
+typedef int (*rp_member_fn)(void *data, const char *member_id, const char *kind,
+                            const char *municipality, unsigned networks);
+
+/* Calls fn for each active member (not revoked, already valid) of the roster the
+ * client holds and trusts, the one it checks senders and recipients against, in roster
+ * order. Returns 0 after the last member, fn's nonzero value if it stopped, or
+ * RP_EINVAL. The roster is locked during the walk so that it cannot change half way:
+ * fn must not call the client and should return quickly. Any thread may call it, also
+ * a receive or status callback. */
+int rp_client_members(rp_client *c, rp_member_fn fn, void *data);
+
 /* Waits until no sent message is waiting for the relay (every one relayed, failed or
  * expired), at most timeout_ms (negative: forever). 0 or RP_ETIMEDOUT. */
 int rp_client_flush(rp_client *c, int timeout_ms);
@@ -339,9 +358,16 @@ const char *rp_msg_error_text(const rp_msg *m);
  * strings go to text or enum fields, numbers to unsigned fields, arrays to sets or
  * lists, objects to nested maps; id fields take hex strings; "recipient" and
  * "thread_id" keys set those. *out is the caller's. On failure *where (if not NULL) gets
- * a static or borrowed name of the offending field or NULL; RP_ESTATE if the library
- * was built without JSON support. */
+ * a static or borrowed name of the offending field or NULL. */
 int rp_msg_from_json(const char *json, size_t len, rp_msg **out, const char **where);
+
+/* The message as one line of JSON in rp_msg_from_json's format: "kind" first, then the
+ * fields set so far in the order of docs/PROTOCOL.md section 7, then "recipient" and
+ * "thread_id" if they were set; so rp_msg_from_json of the text builds the same
+ * message. The header rp_send fills (msg_id, created) is not in it. m is not changed.
+ * *json is the caller's, freed with rp_free; NULL on failure. RP_EINVAL (m or json
+ * NULL), RP_ENOMEM. Safe on any thread, under the rule for m (one thread at a time). */
+int rp_msg_to_json(const rp_msg *m, char **json);
 
 /* Builds a message from an encoded msgpack payload (docs/PROTOCOL.md section 7): its
  * kind and fields are taken; its header ids and time are replaced by rp_send. */
@@ -484,8 +510,7 @@ int rp_received_get_hex(const rp_received *r, const char *field, const char **ou
 int rp_received_list_count(const rp_received *r, const char *field, size_t *count);
 
 /* The whole message as a JSON object (the builder's format, plus "msg_id",
- * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free.
- * RP_ESTATE if the library was built without JSON support. */
+ * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free. */
 int rp_received_to_json(const rp_received *r, char **json);
 
 #ifdef __cplusplus

@@ -8,19 +8,19 @@
 #define RP_CAPS_H
 
 /* ---- wire framing (Noise: 2-byte big-endian length, at most 65535 bytes) ---- */
-#define RP_FRAME_MAX 65535u            /* one Noise message, ciphertext incl. tag */
+#define RP_FRAME_MAX 65535u /* one Noise message, ciphertext incl. tag */
 #define RP_NOISE_TAG 16u
 #define RP_FRAME_PLAINTEXT_MAX (RP_FRAME_MAX - RP_NOISE_TAG)
 /* A transport message larger than one frame is split; this bounds the reassembled size. */
 #define RP_MSG_MAX (1024u * 1024u + 4096u)
 
 /* ---- msgpack decoding ---- */
-#define RP_MP_DEPTH_MAX 8u             /* nesting of arrays/maps in any document */
-#define RP_MP_ITEMS_MAX 65536u         /* total objects in one document */
+#define RP_MP_DEPTH_MAX 8u     /* nesting of arrays/maps in any document */
+#define RP_MP_ITEMS_MAX 65536u /* total objects in one document */
 
 /* ---- envelopes ---- */
 #define RP_ENVELOPE_BODY_MAX (1024u * 1024u) /* HPKE ciphertext incl. tag */
-#define RP_MEMBER_ID_MAX 64u           /* bytes of a member id (UTF-8) */
+#define RP_MEMBER_ID_MAX 64u                 /* bytes of a member id (UTF-8) */
 #define RP_MSG_ID_BYTES 16u
 #define RP_THREAD_ID_BYTES 16u
 #define RP_EXPIRY_DEFAULT_MS (30ull * 24 * 3600 * 1000)
@@ -28,10 +28,10 @@
 #define RP_CLOCK_SKEW_MS (10ull * 60 * 1000) /* created may lie this far in the future */
 
 /* ---- payloads (docs/DOMAIN.md) ---- */
-#define RP_TEXT_SHORT_MAX 256u         /* names, refs, titles (bytes, UTF-8) */
-#define RP_TEXT_QUESTION_MAX 16384u    /* the request's question, advice text */
-#define RP_SET_MAX 32u                 /* elements in an enum set */
-#define RP_LIST_MAX 64u                /* attachments, referrals, roster changes... */
+#define RP_TEXT_SHORT_MAX 256u      /* names, refs, titles (bytes, UTF-8) */
+#define RP_TEXT_QUESTION_MAX 16384u /* the request's question, advice text */
+#define RP_SET_MAX 32u              /* elements in an enum set */
+#define RP_LIST_MAX 64u             /* attachments, referrals, roster changes... */
 
 /* ---- roster ---- */
 #define RP_ROSTER_MEMBERS_MAX 4096u

@@ -32,7 +32,7 @@
 #define RP__ENVHDR_ENC_BYTES 32u /* HPKE DHKEM(X25519) encapsulated key */
 #define RP__ENVHDR_TAG_BYTES 16u /* ChaCha20Poly1305 tag */
 #define RP__ENVHDR_CLASS_MIN_BYTES 1024u
-#define RP__ENVHDR_CLASS_MAX 10u /* 1024 << 10 = 1 MiB */
+#define RP__ENVHDR_CLASS_MAX 10u  /* 1024 << 10 = 1 MiB */
 #define RP__ENVHDR_KEYID_BYTES 8u /* a message key's id: SHA-256(public key)[0..8) */
 /* The latest time any timestamp may carry: 9999-12-31T23:59:59.999Z in unix ms. It keeps
  * every time exact in a double and in SQLite's signed 64-bit integers. */

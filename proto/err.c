@@ -6,8 +6,8 @@ const char *rp_strerror(int err) {
   switch (err) {
   case RP_OK:
     return "success";
-#define RP__ERR_TEXT(name, value, text)                                                  \
-  case RP_##name:                                                                        \
+#define RP__ERR_TEXT(name, value, text)                                                    \
+  case RP_##name:                                                                          \
     return text;
     RP_ERRNO_MAP(RP__ERR_TEXT)
 #undef RP__ERR_TEXT
@@ -20,8 +20,8 @@ const char *rp_err_name(int err) {
   switch (err) {
   case RP_OK:
     return "OK";
-#define RP__ERR_NAME(name, value, text)                                                  \
-  case RP_##name:                                                                        \
+#define RP__ERR_NAME(name, value, text)                                                    \
+  case RP_##name:                                                                          \
     return #name;
     RP_ERRNO_MAP(RP__ERR_NAME)
 #undef RP__ERR_NAME

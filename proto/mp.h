@@ -69,8 +69,8 @@ typedef enum rp__ftype {
   RP__F_STRLIST,     /* rp__str[max]; uint32_t count at count_off; each <= elem_max   */
 } rp__ftype;
 
-#define RP__REQ 0x01u   /* required */
-#define RP__HAS 0x02u   /* optional STRUCT: a bool at has_off says whether it is present */
+#define RP__REQ 0x01u /* required */
+#define RP__HAS 0x02u /* optional STRUCT: a bool at has_off says whether it is present */
 
 typedef struct rp__enum {
   const char *const *names; /* names[0] is index 1 */
@@ -88,8 +88,8 @@ typedef struct rp__field {
   uint64_t min, max;
   const rp__enum *enm;
   const struct rp__schema *sub;
-  size_t count_off; /* LIST, STRLIST */
-  size_t has_off;   /* STRUCT with RP__HAS */
+  size_t count_off;  /* LIST, STRLIST */
+  size_t has_off;    /* STRUCT with RP__HAS */
   uint32_t elem_max; /* STRLIST */
 } rp__field;
 

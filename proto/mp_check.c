@@ -19,7 +19,8 @@ static int need(const walker *w, size_t n) {
 
 static uint64_t be(const uint8_t *p, size_t n) {
   uint64_t v = 0;
-  for (size_t i = 0; i < n; i++) v = v << 8 | p[i];
+  for (size_t i = 0; i < n; i++)
+    v = v << 8 | p[i];
   return v;
 }
 
@@ -73,38 +74,60 @@ static int walk(walker *w, unsigned depth) {
   case 0xc2: /* false */
   case 0xc3: /* true */
     return 0;
-  case 0xc4: return skip_sized(w, 1, 0); /* bin 8 */
-  case 0xc5: return skip_sized(w, 2, 0);
-  case 0xc6: return skip_sized(w, 4, 0);
-  case 0xc7: return skip_sized(w, 1, 1); /* ext 8: length, type, data */
-  case 0xc8: return skip_sized(w, 2, 1);
-  case 0xc9: return skip_sized(w, 4, 1);
-  case 0xca: case 0xce: case 0xd2:  /* 4-byte scalars */
+  case 0xc4:
+    return skip_sized(w, 1, 0); /* bin 8 */
+  case 0xc5:
+    return skip_sized(w, 2, 0);
+  case 0xc6:
+    return skip_sized(w, 4, 0);
+  case 0xc7:
+    return skip_sized(w, 1, 1); /* ext 8: length, type, data */
+  case 0xc8:
+    return skip_sized(w, 2, 1);
+  case 0xc9:
+    return skip_sized(w, 4, 1);
+  case 0xca:
+  case 0xce:
+  case 0xd2: /* 4-byte scalars */
     if ((r = need(w, 4)) != 0) return r;
     w->pos += 4;
     return 0;
-  case 0xcb: case 0xcf: case 0xd3:  /* 8-byte scalars */
+  case 0xcb:
+  case 0xcf:
+  case 0xd3: /* 8-byte scalars */
     if ((r = need(w, 8)) != 0) return r;
     w->pos += 8;
     return 0;
-  case 0xcc: case 0xd0:
+  case 0xcc:
+  case 0xd0:
     if ((r = need(w, 1)) != 0) return r;
     w->pos += 1;
     return 0;
-  case 0xcd: case 0xd1:
+  case 0xcd:
+  case 0xd1:
     if ((r = need(w, 2)) != 0) return r;
     w->pos += 2;
     return 0;
-  case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: { /* fixext 1..16 + type */
+  case 0xd4:
+  case 0xd5:
+  case 0xd6:
+  case 0xd7:
+  case 0xd8: { /* fixext 1..16 + type */
     size_t n = ((size_t)1 << (b - 0xd4)) + 1;
     if ((r = need(w, n)) != 0) return r;
     w->pos += n;
     return 0;
   }
-  case 0xd9: return skip_sized(w, 1, 0); /* str 8 */
-  case 0xda: return skip_sized(w, 2, 0);
-  case 0xdb: return skip_sized(w, 4, 0);
-  case 0xdc: case 0xdd: case 0xde: case 0xdf: {
+  case 0xd9:
+    return skip_sized(w, 1, 0); /* str 8 */
+  case 0xda:
+    return skip_sized(w, 2, 0);
+  case 0xdb:
+    return skip_sized(w, 4, 0);
+  case 0xdc:
+  case 0xdd:
+  case 0xde:
+  case 0xdf: {
     size_t nb = (b == 0xdc || b == 0xde) ? 2 : 4;
     if ((r = need(w, nb)) != 0) return r;
     uint64_t n = be(w->p + w->pos, nb);

@@ -28,23 +28,33 @@ void rp__mp_buf_packer(rp__mp_buf *b, msgpack_packer *pk) {
 static bool present(const rp__field *f, const void *in) {
   if (f->flags & RP__REQ) return true;
   switch (f->type) {
-  case RP__F_VERSION: return true;
-  case RP__F_UINT: return *CAT(in, f->off, uint64_t) != 0;
-  case RP__F_BOOL: return *CAT(in, f->off, bool);
-  case RP__F_STR: return CAT(in, f->off, rp__str)->n != 0;
-  case RP__F_BIN: return CAT(in, f->off, rp__bin)->n != 0;
+  case RP__F_VERSION:
+    return true;
+  case RP__F_UINT:
+    return *CAT(in, f->off, uint64_t) != 0;
+  case RP__F_BOOL:
+    return *CAT(in, f->off, bool);
+  case RP__F_STR:
+    return CAT(in, f->off, rp__str)->n != 0;
+  case RP__F_BIN:
+    return CAT(in, f->off, rp__bin)->n != 0;
   case RP__F_FIXBIN: {
     const uint8_t *p = CAT(in, f->off, uint8_t);
     for (uint64_t i = 0; i < f->max; i++)
       if (p[i] != 0) return true;
     return false;
   }
-  case RP__F_ENUM: return *CAT(in, f->off, int) != 0;
-  case RP__F_SET: return *CAT(in, f->off, uint64_t) != 0;
-  case RP__F_STRUCT: return (f->flags & RP__HAS) ? *CAT(in, f->has_off, bool) : true;
+  case RP__F_ENUM:
+    return *CAT(in, f->off, int) != 0;
+  case RP__F_SET:
+    return *CAT(in, f->off, uint64_t) != 0;
+  case RP__F_STRUCT:
+    return (f->flags & RP__HAS) ? *CAT(in, f->has_off, bool) : true;
   case RP__F_LIST:
-  case RP__F_STRLIST: return *CAT(in, f->count_off, uint32_t) != 0;
-  default: return false;
+  case RP__F_STRLIST:
+    return *CAT(in, f->count_off, uint32_t) != 0;
+  default:
+    return false;
   }
 }
 
@@ -102,7 +112,8 @@ static int encode_field(const rp__field *f, const void *in, msgpack_packer *pk,
     uint64_t bits = *CAT(in, f->off, uint64_t);
     uint32_t n = 0;
     if (f->enm->n < 64 && (bits >> f->enm->n) != 0) return RP_EENUM;
-    for (uint32_t i = 0; i < f->enm->n; i++) n += (bits >> i) & 1;
+    for (uint32_t i = 0; i < f->enm->n; i++)
+      n += (bits >> i) & 1;
     if (n > f->max) return RP_ETOOBIG;
     msgpack_pack_array(pk, n);
     for (uint32_t i = 0; i < f->enm->n; i++)
@@ -137,7 +148,8 @@ int rp__mp_encode_pk(const rp__schema *s, const void *in, msgpack_packer *pk,
   uint32_t n = 0;
   if (where) *where = s->name;
   if (s->check != NULL && (r = s->check(in, where)) != 0) return r;
-  for (uint32_t i = 0; i < s->nfields; i++) n += present(&s->fields[i], in);
+  for (uint32_t i = 0; i < s->nfields; i++)
+    n += present(&s->fields[i], in);
   msgpack_pack_map(pk, n);
   for (uint32_t i = 0; i < s->nfields; i++) {
     const rp__field *f = &s->fields[i];

@@ -2,8 +2,8 @@
 /*
  * The advisory request (henvendelse), municipality -> team: the one payload that carries
  * special-category personal data, so it has the most rules (docs/DOMAIN.md,
- * docs/PROTOCOL.md 7.3). Everything the team needs for triage is coded; free text is limited to
- * the question, the caseworker's opaque references and attachment names.
+ * docs/PROTOCOL.md 7.3). Everything the team needs for triage is coded; free text is
+ * limited to the question, the caseworker's opaque references and attachment names.
  */
 #include "payload_int.h"
 

@@ -86,6 +86,12 @@ typedef struct signed_wire {
 
 static const char *const kind_names[] = {"municipality", "team", "relay", "admin"};
 static const rp__enum kind_enum = {kind_names, 4};
+
+const char *rp__roster_kind_name(int kind) {
+  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind - 1]
+                                                                   : NULL;
+}
+
 static const char *const network_names[] = {"east", "west"};
 static const rp__enum network_enum = {network_names, 2};
 

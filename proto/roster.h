@@ -31,6 +31,10 @@ typedef enum rp__member_kind {
   RP_MEMBER_ADMIN = 4
 } rp__member_kind;
 
+/* "municipality", "team", "relay" or "admin" (the wire names); NULL for another value.
+ * Static. */
+const char *rp__roster_kind_name(int kind);
+
 /* Networks, as bits of rp__member.networks. */
 #define RP_NETWORK_EAST 0x1u
 #define RP_NETWORK_WEST 0x2u

@@ -32,10 +32,14 @@ bool rp__route_starts_thread(const rp__payload *p) {
 /* The payload's sender_org field, for the kinds that carry one; NULL otherwise. */
 static const rp__str *org_of(const rp__payload *p) {
   switch (p->kind) {
-  case RP__PL_REQUEST: return &p->u.request.sender_org;
-  case RP__PL_PLAN_REVIEW: return &p->u.plan_review.sender_org;
-  case RP__PL_REGISTRATION: return &p->u.registration.sender_org;
-  default: return NULL;
+  case RP__PL_REQUEST:
+    return &p->u.request.sender_org;
+  case RP__PL_PLAN_REVIEW:
+    return &p->u.plan_review.sender_org;
+  case RP__PL_REGISTRATION:
+    return &p->u.registration.sender_org;
+  default:
+    return NULL;
   }
 }
 

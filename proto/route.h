@@ -42,7 +42,7 @@ bool rp__route_starts_thread(const rp__payload *p);
  *   4. p's created is the header's                                   RP_EINVAL  "created"
  *   5. the header's urgency is rp__route_urgency(p)                  RP_EINVAL  "urgency"
  *   6. a thread's first message has thread_id = msg_id               RP_EINVAL  "thread_id"
- *   7. a sender_org field is the sender's municipality code          RP_EINVAL  "sender_org"
+ *   7. a sender_org field is the sender's municipality code          RP_EINVAL "sender_org"
  * Returns 0 when all hold.
  */
 int rp__route_check(const rp__payload *p, const rp__envhdr *hdr, const rp__member *sender,

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The test command: installs what is missing, then
-#   1. builds with -Wall -Wextra -Wshadow -Werror (gcc) and runs every test,
-#   2. builds with AddressSanitizer + UndefinedBehaviorSanitizer (clang) and runs them again,
-#   3. builds every libFuzzer harness and runs each for a short fixed time on its corpus.
-# Exit code 0 only if all three pass.
+#   1. checks that every C file is formatted (clang-format 14; the cheap stage, first),
+#   2. builds with -Wall -Wextra -Wshadow -Werror (gcc) and runs every test,
+#   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer (clang) and runs them again,
+#   4. builds every libFuzzer harness and runs each for a short fixed time on its corpus.
+# Exit code 0 only if all four pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
+
+echo "== format"
+bash scripts/format-check.sh
 
 echo "== release build and tests"
 bash scripts/build.sh release

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rejsepost command line: shared declarations. One file per group of subcommands
- * (cmd_*.c), dispatched from the table in main.c. Every command returns an exit code:
- * 0 done, 1 failed (the message says what to do about it), 2 usage error.
+ * The helpers of the rejsepost command line and the demo (cli_util.c, cli_keys.c):
+ * messages, files, keys, rosters, clocks. Every command returns an exit code: 0 done,
+ * 1 failed (the message says what to do about it), 2 usage error. The commands
+ * themselves are declared in cmd.h.
  */
 #ifndef RP_TOOLS_CLI_H
 #define RP_TOOLS_CLI_H
@@ -19,38 +20,8 @@
 #define TL_FAIL 1
 #define TL_USAGE 2
 
-#define TL_PROG "rejsepost"
-
-/* One subcommand. `name` may be two words ("keys new"); argv[0] of fn is that name. */
-typedef struct tl_cmd {
-  const char *name;
-  int (*fn)(int argc, char **argv);
-  const char *summary; /* one line for the command list */
-  const char *usage;   /* the full help text, printed by --help and `help CMD` */
-} tl_cmd;
-
-/* The table, defined in main.c. */
-extern const tl_cmd tl_commands[];
-extern const size_t tl_ncommands;
-
-/* Each cmd_*.c file exports its commands' functions and usage texts. */
-int tl_cmd_keys_new(int argc, char **argv);
-int tl_cmd_keys_show(int argc, char **argv);
-int tl_cmd_keys_verify(int argc, char **argv);
-int tl_cmd_roster_new(int argc, char **argv);
-int tl_cmd_roster_add(int argc, char **argv);
-int tl_cmd_roster_revoke(int argc, char **argv);
-int tl_cmd_roster_sign(int argc, char **argv);
-int tl_cmd_roster_show(int argc, char **argv);
-int tl_cmd_relay_init(int argc, char **argv);
-int tl_cmd_setup(int argc, char **argv);
-int tl_cmd_check(int argc, char **argv);
-int tl_cmd_send(int argc, char **argv);
-int tl_cmd_status(int argc, char **argv);
-int tl_cmd_inbox(int argc, char **argv);
-int tl_cmd_read(int argc, char **argv);
-int tl_cmd_mark(int argc, char **argv);
-int tl_cmd_demo(int argc, char **argv);
+/* The name messages begin with: "rejsepost" (main.c) or "rejsepost-demo". */
+extern const char tl_prog[];
 
 /* ---- messages ---- */
 
@@ -133,6 +104,9 @@ uint64_t tl_mono_ms(void);
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void tl_hex(const uint8_t *p, size_t n, char *out);
+/* Parses a whole number of seconds, 0 to max, into *out (set on success only). 0 or
+ * RP_EINVAL. */
+int tl_seconds_parse(const char *s, int max, int *out);
 /* Parses exactly n bytes of hex. 0 or RP_EINVAL. */
 int tl_unhex(const char *hex, uint8_t *out, size_t n);
 

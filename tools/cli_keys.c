@@ -26,7 +26,8 @@ int tl_pass_read(const char *path, tl_pass *out) {
     return tl_fail("out of memory");
   }
   /* The first line only, so that `echo secret > F` and an editor's newline both work. */
-  while ((c = fgetc(f)) != EOF && c != '\n' && n <= RP_PASSPHRASE_MAX) out->p[n++] = (char)c;
+  while ((c = fgetc(f)) != EOF && c != '\n' && n <= RP_PASSPHRASE_MAX)
+    out->p[n++] = (char)c;
   if (n > 0 && out->p[n - 1] == '\r') n--;
   if (f != stdin) fclose(f);
   if (n == 0 || n > RP_PASSPHRASE_MAX) {
@@ -94,14 +95,13 @@ int tl_key_create(const char *path, const char *id, const tl_pass *pass,
   int rc = RP_ETOOBIG;
 
   if (out != NULL) *out = NULL;
-  if (snprintf(pub_path, sizeof pub_path, "%s.pub", path) >= (int)sizeof pub_path)
-    goto out;
+  if (snprintf(pub_path, sizeof pub_path, "%s.pub", path) >= (int)sizeof pub_path) goto out;
   rc = RP_ENOMEM;
   if ((buf = sodium_malloc(RP_KEYFILE_MAX)) == NULL) goto out;
   if ((rc = rp__identity_generate(id, &ident)) != 0) goto out;
   rc = pass != NULL && pass->p != NULL
-           ? rp__keyfile_encode_encrypted(ident, pass->p, pass->n, kdf, buf,
-                                          RP_KEYFILE_MAX, &len)
+           ? rp__keyfile_encode_encrypted(ident, pass->p, pass->n, kdf, buf, RP_KEYFILE_MAX,
+                                          &len)
            : rp__keyfile_encode_plain(ident, buf, RP_KEYFILE_MAX, &len);
   if (rc != 0 || (rc = rp__keyfile_write(path, buf, len, 0)) != 0) goto out;
   if ((rc = rp__keyfile_encode_public(ident, buf, RP_KEYFILE_MAX, &len)) != 0 ||
@@ -117,17 +117,15 @@ out:
   return rc;
 }
 
-static const char *const kind_names[] = {NULL, "municipality", "team", "relay", "admin"};
-
 int tl_kind_parse(const char *s) {
   for (int k = RP_MEMBER_MUNICIPALITY; k <= RP_MEMBER_ADMIN; k++)
-    if (strcmp(s, kind_names[k]) == 0) return k;
+    if (strcmp(s, rp__roster_kind_name(k)) == 0) return k;
   return 0;
 }
 
 const char *tl_kind_name(int kind) {
-  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind]
-                                                                     : "unknown";
+  const char *name = rp__roster_kind_name(kind);
+  return name != NULL ? name : "unknown";
 }
 
 int tl_networks_parse(const char *s) {

@@ -18,17 +18,17 @@
 
 int tl_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s %s: ", TL_PROG, cmd);
+  fprintf(stderr, "%s %s: ", tl_prog, cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry '%s help %s'.\n", TL_PROG, cmd);
+  fprintf(stderr, "\nTry '%s help %s'.\n", tl_prog, cmd);
   return TL_USAGE;
 }
 
 int tl_fail(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s: error: ", TL_PROG);
+  fprintf(stderr, "%s: error: ", tl_prog);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
@@ -125,6 +125,16 @@ out:
   return r;
 }
 
+int tl_seconds_parse(const char *s, int max, int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno != 0 || v < 0 || v > max) return RP_EINVAL;
+  *out = (int)v;
+  return 0;
+}
+
 uint64_t tl_unix_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -146,14 +156,15 @@ const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap) {
   return buf;
 }
 
-void tl_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+void tl_hex(const uint8_t *p, size_t n, char *out) {
+  sodium_bin2hex(out, 2 * n + 1, p, n);
+}
 
 int tl_unhex(const char *hex, uint8_t *out, size_t n) {
   size_t got = 0;
   const char *end = NULL;
   if (strlen(hex) != 2 * n) return RP_EINVAL;
-  if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n ||
-      *end != '\0')
+  if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n || *end != '\0')
     return RP_EINVAL;
   return 0;
 }

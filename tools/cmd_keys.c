@@ -9,8 +9,28 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "rejsepost_errors.h"
+
+const char tl_usage_keys_new[] =
+    "Usage: rejsepost keys new --id ID --kind KIND --out FILE\n"
+    "                          (--passphrase-file F | --plain) [--kdf "
+    "interactive|moderate]\n"
+    "\n"
+    "Creates a member's keys: an Ed25519 identity key and two X25519 keys (transport and\n"
+    "message) signed by it. Writes the secret key file FILE and the public export\n"
+    "FILE.pub, which goes to the administrator for 'rejsepost roster add', and prints\n"
+    "the fingerprint to compare over the phone.\n"
+    "\n"
+    "  --id ID               member id (no spaces), e.g. kbh-101\n"
+    "  --kind KIND           team, municipality, admin or relay\n"
+    "  --out FILE            secret key file to create (never overwritten)\n"
+    "  --passphrase-file F   encrypt FILE with the first line of F (Argon2id);\n"
+    "                        F = - reads standard input\n"
+    "  --plain               store the secret in clear, mode 0600 (daemons only)\n"
+    "  --kdf LEVEL           Argon2id cost: moderate (default, ~1 s, 256 MiB) or\n"
+    "                        interactive (64 MiB; for tests)\n";
 
 typedef struct {
   const char *id, *kind, *out, *pass_file, *kdf;
@@ -31,13 +51,26 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 'i': a->id = optarg; break;
-    case 'k': a->kind = optarg; break;
-    case 'o': a->out = optarg; break;
-    case 'p': a->pass_file = optarg; break;
-    case 'P': a->plain = 1; break;
-    case 'K': a->kdf = optarg; break;
-    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    case 'i':
+      a->id = optarg;
+      break;
+    case 'k':
+      a->kind = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
+      break;
+    case 'p':
+      a->pass_file = optarg;
+      break;
+    case 'P':
+      a->plain = 1;
+      break;
+    case 'K':
+      a->kdf = optarg;
+      break;
+    default:
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
     }
   }
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
@@ -49,11 +82,13 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   if ((a->pass_file == NULL) == (a->plain == 0))
     return tl_usage(argv[0], "give exactly one of --passphrase-file F (encrypted key "
                              "file) and --plain (daemons: clear, mode 0600)");
-  if (a->kdf != NULL && strcmp(a->kdf, "moderate") != 0 && strcmp(a->kdf, "interactive") != 0)
+  if (a->kdf != NULL && strcmp(a->kdf, "moderate") != 0 &&
+      strcmp(a->kdf, "interactive") != 0)
     return tl_usage(argv[0], "--kdf must be moderate or interactive");
   if (rp__identity_id_check(a->id, strlen(a->id)) != 0)
-    return tl_usage(argv[0], "--id must be 1 to %u bytes of UTF-8 without spaces or "
-                             "control characters",
+    return tl_usage(argv[0],
+                    "--id must be 1 to %u bytes of UTF-8 without spaces or "
+                    "control characters",
                     RP_MEMBER_ID_MAX);
   return TL_OK;
 }
@@ -87,11 +122,21 @@ int tl_cmd_keys_new(int argc, char **argv) {
   return TL_OK;
 }
 
+const char tl_usage_keys_show[] =
+    "Usage: rejsepost keys show FILE\n"
+    "\n"
+    "Prints a key file's member id, its three public keys and the fingerprint. FILE may\n"
+    "be a secret key file or a public export (.pub); no passphrase is needed.\n"
+    "A plain secret key file readable by others is refused.\n";
+
 static const char *file_kind_text(unsigned kind) {
   switch (kind) {
-  case RP_KEYFILE_KIND_ENCRYPTED: return "secret key, encrypted (Argon2id)";
-  case RP_KEYFILE_KIND_PLAIN: return "secret key, plain";
-  default: return "public key export";
+  case RP_KEYFILE_KIND_ENCRYPTED:
+    return "secret key, encrypted (Argon2id)";
+  case RP_KEYFILE_KIND_PLAIN:
+    return "secret key, plain";
+  default:
+    return "public key export";
   }
 }
 
@@ -131,6 +176,13 @@ int tl_cmd_keys_show(int argc, char **argv) {
   return TL_OK;
 }
 
+const char tl_usage_keys_verify[] =
+    "Usage: rejsepost keys verify-fingerprint FILE DIGITS...\n"
+    "\n"
+    "Compares the fingerprint a person read out (60 digits; spaces and dashes ignored,\n"
+    "so it may be given as several arguments) with FILE's identity key.\n"
+    "Exit status 0 if they match, 1 if they do not.\n";
+
 int tl_cmd_keys_verify(int argc, char **argv) {
   rp__identity_public pub;
   char text[512];
@@ -152,9 +204,10 @@ int tl_cmd_keys_verify(int argc, char **argv) {
     return tl_usage(argv[0], "a fingerprint is 60 digits (12 groups of 5); spaces and "
                              "dashes between them are fine");
   if (rc != 0) {
-    fprintf(stderr, "%s: MISMATCH: the fingerprint does not belong to %s (member %s). Do "
-                    "not enrol or trust this key; ask the member to read it again.\n",
-            TL_PROG, argv[1], pub.id);
+    fprintf(stderr,
+            "%s: MISMATCH: the fingerprint does not belong to %s (member %s). Do "
+            "not enrol or trust this key; ask the member to read it again.\n",
+            tl_prog, argv[1], pub.id);
     return TL_FAIL;
   }
   printf("match: the fingerprint belongs to %s (member %s)\n", argv[1], pub.id);

@@ -9,45 +9,23 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "relay_setup.h"
 #include "rejsepost_errors.h"
 
-int tl_relay_write_config(const char *dir, const char *listen,
-                          const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES],
-                          const char *log_level) {
-  char path[PATH_MAX], hex[2 * RP_IDENTITY_PUBLICKEYBYTES + 1], text[PATH_MAX + 1024];
-  int n;
-
-  tl_hex(admin_pk, RP_IDENTITY_PUBLICKEYBYTES, hex);
-  /* The settings server/config.h documents; relative paths resolve in state_dir. */
-  n = snprintf(text, sizeof text,
-               "# rejsepost-relayd settings (written by 'rejsepost relay init')\n"
-               "[relay]\nlisten = %s\nstate_dir = %s\nkey_file = relay.key\n"
-               "roster_file = roster.msgpack\nadmin_key = %s\n[log]\nlevel = %s\n",
-               listen, dir, hex, log_level);
-  if (n < 0 || (size_t)n >= sizeof text) return RP_ETOOBIG;
-  if (snprintf(path, sizeof path, "%s/relay.ini", dir) >= (int)sizeof path)
-    return RP_ETOOBIG;
-  return tl_write_file(path, text, (size_t)n, 0644);
-}
-
-int tl_relay_create(const char *dir, const char *id, const char *listen,
-                    const uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES], const char *log_level,
-                    rp__identity **out) {
-  char path[PATH_MAX];
-  int rc;
-  *out = NULL;
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return RP_EIO;
-  if (snprintf(path, sizeof path, "%s/relay.key", dir) >= (int)sizeof path)
-    return RP_ETOOBIG;
-  if ((rc = tl_key_create(path, id, NULL, NULL, out)) != 0) return rc;
-  if ((rc = tl_relay_write_config(dir, listen, admin_pk, log_level)) != 0) {
-    rp__identity_free(*out);
-    *out = NULL;
-  }
-  return rc;
-}
+const char tl_usage_relay_init[] =
+    "Usage: rejsepost relay init DIR --admin-pub ADMIN.pub [--id ID] [--listen ADDR]\n"
+    "\n"
+    "Creates DIR (mode 0700) with the relay's plain key file relay.key (mode 0600), its\n"
+    "public export relay.key.pub and a config file relay.ini for rejsepost-relayd. Prints\n"
+    "the relay's transport key, which clients are configured with, and the next steps:\n"
+    "enrol relay.key.pub in the roster (--kind relay) and copy the roster to\n"
+    "DIR/roster.msgpack.\n"
+    "\n"
+    "  --admin-pub FILE      the administrator's public key file (pinned in relay.ini)\n"
+    "  --id ID               the relay's member id (default relay)\n"
+    "  --listen ADDR         address to listen on (default 127.0.0.1:7443)\n";
 
 int tl_cmd_relay_init(int argc, char **argv) {
   static const struct option opts[] = {{"admin-pub", required_argument, NULL, 'a'},
@@ -63,10 +41,14 @@ int tl_cmd_relay_init(int argc, char **argv) {
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 'a') admin_pub = optarg;
-    else if (c == 'i') id = optarg;
-    else if (c == 'l') listen = optarg;
-    else return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    if (c == 'a')
+      admin_pub = optarg;
+    else if (c == 'i')
+      id = optarg;
+    else if (c == 'l')
+      listen = optarg;
+    else
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
   }
   if (optind + 1 != argc) return tl_usage(argv[0], "give exactly one folder DIR");
   if (admin_pub == NULL) return tl_usage(argv[0], "--admin-pub is required");
@@ -81,7 +63,8 @@ int tl_cmd_relay_init(int argc, char **argv) {
   rc = tl_relay_create(dir, id, listen, admin.identity_pk, "info", &relay);
   if (rc == RP_EEXIST)
     return tl_fail("%s/relay.key already exists: this folder holds a relay already", dir);
-  if (rc != 0) return tl_fail("cannot initialise the relay in %s: %s", dir, rp_strerror(rc));
+  if (rc != 0)
+    return tl_fail("cannot initialise the relay in %s: %s", dir, rp_strerror(rc));
   tl_hex(relay->pub.transport_pk, RP_X25519_PUBLICKEYBYTES, hex);
   rp__fingerprint(relay->pub.identity_pk, fp);
   printf("relay %s in %s\n", relay->pub.id, dir);

@@ -11,33 +11,49 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "fingerprint.h"
 #include "rejsepost_errors.h"
 
+/* The options every command that signs takes. */
+#define TL_ADMIN_OPTS                                                                      \
+  "  --admin-key FILE      the administrator's secret key file\n"                          \
+  "  --passphrase-file F   its passphrase (first line of F; - is standard input)\n"
+
 typedef struct {
-  const char *roster;                      /* positional, or --out for new */
+  const char *roster; /* positional, or --out for new */
   const char *admin_key, *pass_file, *admin_pub;
   const char *member, *kind, *name, *code, *network, *id;
 } roster_args;
 
-enum { O_ADMIN_KEY = 1, O_PASS, O_ADMIN_PUB, O_MEMBER, O_KIND, O_NAME, O_CODE, O_NET, O_ID, O_OUT };
+enum {
+  O_ADMIN_KEY = 1,
+  O_PASS,
+  O_ADMIN_PUB,
+  O_MEMBER,
+  O_KIND,
+  O_NAME,
+  O_CODE,
+  O_NET,
+  O_ID,
+  O_OUT
+};
 
 static int roster_parse(int argc, char **argv, roster_args *a, int positional) {
-  static const struct option opts[] = {
-      {"admin-key", required_argument, NULL, O_ADMIN_KEY},
-      {"passphrase-file", required_argument, NULL, O_PASS},
-      {"admin-pub", required_argument, NULL, O_ADMIN_PUB},
-      {"member", required_argument, NULL, O_MEMBER},
-      {"kind", required_argument, NULL, O_KIND},
-      {"name", required_argument, NULL, O_NAME},
-      {"municipality", required_argument, NULL, O_CODE},
-      {"network", required_argument, NULL, O_NET},
-      {"id", required_argument, NULL, O_ID},
-      {"out", required_argument, NULL, O_OUT},
-      {NULL, 0, NULL, 0}};
-  const char **slot[] = {NULL,       &a->admin_key, &a->pass_file, &a->admin_pub,
-                         &a->member, &a->kind,      &a->name,      &a->code,
-                         &a->network, &a->id,       &a->roster};
+  static const struct option opts[] = {{"admin-key", required_argument, NULL, O_ADMIN_KEY},
+                                       {"passphrase-file", required_argument, NULL, O_PASS},
+                                       {"admin-pub", required_argument, NULL, O_ADMIN_PUB},
+                                       {"member", required_argument, NULL, O_MEMBER},
+                                       {"kind", required_argument, NULL, O_KIND},
+                                       {"name", required_argument, NULL, O_NAME},
+                                       {"municipality", required_argument, NULL, O_CODE},
+                                       {"network", required_argument, NULL, O_NET},
+                                       {"id", required_argument, NULL, O_ID},
+                                       {"out", required_argument, NULL, O_OUT},
+                                       {NULL, 0, NULL, 0}};
+  const char **slot[] = {NULL,        &a->admin_key, &a->pass_file, &a->admin_pub,
+                         &a->member,  &a->kind,      &a->name,      &a->code,
+                         &a->network, &a->id,        &a->roster};
   int c;
   memset(a, 0, sizeof *a);
   optind = 0;
@@ -76,9 +92,17 @@ static int commit(const char *path, rp__roster *r, const rp__identity *admin) {
   if ((rc = rp__roster_bump(r, tl_unix_ms())) != 0 ||
       (rc = tl_roster_save(path, r, admin)) != 0)
     return tl_fail("cannot write roster %s: %s", path, rp_strerror(rc));
-  printf("roster %s: version %llu, signed\n", path, (unsigned long long)rp__roster_version(r));
+  printf("roster %s: version %llu, signed\n", path,
+         (unsigned long long)rp__roster_version(r));
   return TL_OK;
 }
+
+const char tl_usage_roster_new[] =
+    "Usage: rejsepost roster new --admin-key FILE [--passphrase-file F] --out ROSTER\n"
+    "\n"
+    "Creates a roster, version 1, whose only member is the administrator, signed with\n"
+    "the administrator's key. Relay and clients pin that key (its .pub file).\n"
+    "\n" TL_ADMIN_OPTS "  --out ROSTER          file to create (never overwritten)\n";
 
 int tl_cmd_roster_new(int argc, char **argv) {
   roster_args a;
@@ -111,6 +135,20 @@ out:
 }
 
 /* Checks the enrolment fields; returns the networks bits or a negative TL code. */
+const char tl_usage_roster_add[] =
+    "Usage: rejsepost roster add ROSTER --admin-key FILE [--passphrase-file F]\n"
+    "           --member KEY.pub --kind KIND [--name NAME] [--municipality CODE]\n"
+    "           [--network east|west|east,west]\n"
+    "\n"
+    "Enrols a member from its public export (made by 'rejsepost keys new'). Compare the\n"
+    "fingerprint printed here with the one the member reads to you before you hand the\n"
+    "roster out. The roster's version goes up by one and it is signed again.\n"
+    "\n" TL_ADMIN_OPTS "  --member KEY.pub      the member's public key file\n"
+    "  --kind KIND           team, municipality, admin or relay\n"
+    "  --name NAME           display name, e.g. 'Aarhus Kommune'\n"
+    "  --municipality CODE   3-digit municipality code (municipalities only)\n"
+    "  --network NET         east, west or east,west (municipalities)\n";
+
 static int add_fields(const char *cmd, const roster_args *a, int *kind) {
   int nets = 0;
   if (a->member == NULL || a->kind == NULL)
@@ -161,6 +199,13 @@ out:
   return status;
 }
 
+const char tl_usage_roster_revoke[] =
+    "Usage: rejsepost roster revoke ROSTER --admin-key FILE [--passphrase-file F] --id ID\n"
+    "\n"
+    "Marks member ID revoked, bumps the version and signs. The relay refuses the member\n"
+    "once it has loaded the new roster (SIGHUP), and clients stop trusting its keys.\n"
+    "\n" TL_ADMIN_OPTS "  --id ID               the member to revoke\n";
+
 int tl_cmd_roster_revoke(int argc, char **argv) {
   roster_args a;
   rp__identity *admin = NULL;
@@ -182,6 +227,13 @@ out:
   return status;
 }
 
+const char tl_usage_roster_sign[] =
+    "Usage: rejsepost roster sign ROSTER --admin-key FILE [--passphrase-file F]\n"
+    "\n"
+    "Verifies ROSTER, bumps its version, sets the issue time to now and signs it again,\n"
+    "so that it supersedes every copy handed out before.\n"
+    "\n" TL_ADMIN_OPTS;
+
 int tl_cmd_roster_sign(int argc, char **argv) {
   roster_args a;
   rp__identity *admin = NULL;
@@ -195,6 +247,16 @@ int tl_cmd_roster_sign(int argc, char **argv) {
   rp__identity_free(admin);
   return status;
 }
+
+const char tl_usage_roster_show[] =
+    "Usage: rejsepost roster show ROSTER (--admin-pub ADMIN.pub | --admin-key FILE)\n"
+    "\n"
+    "Verifies ROSTER's signature against the administrator's key and prints its\n"
+    "version and members with their fingerprints. A roster that was changed after\n"
+    "signing, or signed by another key, is refused (exit status 1).\n"
+    "\n"
+    "  --admin-pub FILE      the administrator's public key file (or any key file)\n"
+    "  --admin-key FILE      same; only the public part is read\n";
 
 int tl_cmd_roster_show(int argc, char **argv) {
   roster_args a;

@@ -11,55 +11,71 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "usage.h"
-#ifdef TL_HAVE_ADVISOR
-#include "advisor_cli.h"
-#endif
+#include "cmd.h"
+
+const char tl_prog[] = "rejsepost";
 
 #ifndef RP_VERSION
 #define RP_VERSION "unknown"
 #endif
 
-const tl_cmd tl_commands[] = {
-    {"keys new", tl_cmd_keys_new, "create a member's keys and print the fingerprint",
-     TL_USAGE_KEYS_NEW},
-    {"keys show", tl_cmd_keys_show, "print a key file's id, public keys and fingerprint",
-     TL_USAGE_KEYS_SHOW},
-    {"keys verify-fingerprint", tl_cmd_keys_verify,
-     "compare a fingerprint read aloud with a key file", TL_USAGE_KEYS_VERIFY},
-    {"roster new", tl_cmd_roster_new, "start a signed roster (administrator)",
-     TL_USAGE_ROSTER_NEW},
-    {"roster add", tl_cmd_roster_add, "enrol a member in the roster (administrator)",
-     TL_USAGE_ROSTER_ADD},
-    {"roster revoke", tl_cmd_roster_revoke, "revoke a member (administrator)",
-     TL_USAGE_ROSTER_REVOKE},
-    {"roster sign", tl_cmd_roster_sign, "bump the version and sign again (administrator)",
-     TL_USAGE_ROSTER_SIGN},
-    {"roster show", tl_cmd_roster_show, "verify a roster and list its members",
-     TL_USAGE_ROSTER_SHOW},
-    {"relay init", tl_cmd_relay_init, "create a relay's key and config in a folder",
-     TL_USAGE_RELAY_INIT},
-    {"setup", tl_cmd_setup, "write a municipality's state folder config",
-     TL_USAGE_SETUP},
-    {"check", tl_cmd_check, "validate a request file (JSON or msgpack) offline",
-     TL_USAGE_CHECK},
-    {"send", tl_cmd_send, "send a request (from flags or a JSON/msgpack file)",
-     TL_USAGE_SEND},
-    {"status", tl_cmd_status, "show the state of sent messages", TL_USAGE_STATUS},
-    {"inbox", tl_cmd_inbox, "list received messages", TL_USAGE_INBOX},
-    {"read", tl_cmd_read, "show one received message", TL_USAGE_READ},
-    {"mark", tl_cmd_mark, "mark a received message handled", TL_USAGE_MARK},
-    {"demo", tl_cmd_demo, "run the whole flow on loopback and print a timeline",
-     TL_USAGE_DEMO},
-#ifdef TL_HAVE_ADVISOR
-    /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
-    {"advisor", rp__advisor_main, "the team's advisor commands (talk to rejsepost-inboxd)",
-     NULL},
-#endif
-};
-const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
+/* After the command list in `rejsepost help`. */
+static const char main_tail[] =
+    "\n"
+    "Every command takes --help. Exit status: 0 done, 1 failed, 2 usage error.\n"
+    "\n"
+    "Setting up (administrator):\n"
+    "  rejsepost keys new --id admin --kind admin --out admin.key --passphrase-file P\n"
+    "  rejsepost roster new --admin-key admin.key --passphrase-file P --out roster.rp\n"
+    "  rejsepost relay init relay/ --admin-pub admin.key.pub --listen 0.0.0.0:7443\n"
+    "  rejsepost roster add roster.rp --admin-key admin.key --passphrase-file P \\\n"
+    "      --member kbh.key.pub --kind municipality --name 'København' \\\n"
+    "      --municipality 101 --network east\n"
+    "\n"
+    "A municipality's state folder (send, status, inbox, read, mark):\n"
+    "  These commands take --state DIR (or $REJSEPOST_STATE). DIR holds the local outbox\n"
+    "  and inbox (SQLite) and the file DIR/rejsepost.conf, written once by\n"
+    "  'rejsepost setup': lines 'name = value' with key_file, passphrase_file (optional),\n"
+    "  relay (HOST:PORT), relay_key and admin_key (hex or a key file) and roster_file\n"
+    "  (the signed roster to start from).\n";
 
-static size_t name_words(const char *name) { return strchr(name, ' ') != NULL ? 2 : 1; }
+static const tl_cmd tl_commands[] = {
+    {"keys new", tl_cmd_keys_new, "create a member's keys and print the fingerprint",
+     tl_usage_keys_new},
+    {"keys show", tl_cmd_keys_show, "print a key file's id, public keys and fingerprint",
+     tl_usage_keys_show},
+    {"keys verify-fingerprint", tl_cmd_keys_verify,
+     "compare a fingerprint read aloud with a key file", tl_usage_keys_verify},
+    {"roster new", tl_cmd_roster_new, "start a signed roster (administrator)",
+     tl_usage_roster_new},
+    {"roster add", tl_cmd_roster_add, "enrol a member in the roster (administrator)",
+     tl_usage_roster_add},
+    {"roster revoke", tl_cmd_roster_revoke, "revoke a member (administrator)",
+     tl_usage_roster_revoke},
+    {"roster sign", tl_cmd_roster_sign, "bump the version and sign again (administrator)",
+     tl_usage_roster_sign},
+    {"roster show", tl_cmd_roster_show, "verify a roster and list its members",
+     tl_usage_roster_show},
+    {"relay init", tl_cmd_relay_init, "create a relay's key and config in a folder",
+     tl_usage_relay_init},
+    {"setup", tl_cmd_setup, "write a municipality's state folder config", tl_usage_setup},
+    {"check", tl_cmd_check, "validate a request file (JSON or msgpack) offline",
+     tl_usage_check},
+    {"send", tl_cmd_send, "send a request (from flags or a JSON/msgpack file)",
+     tl_usage_send},
+    {"status", tl_cmd_status, "show the state of sent messages", tl_usage_status},
+    {"inbox", tl_cmd_inbox, "list received messages", tl_usage_inbox},
+    {"read", tl_cmd_read, "show one received message", tl_usage_read},
+    {"mark", tl_cmd_mark, "mark a received message handled", tl_usage_mark},
+    /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
+    {"advisor", tl_cmd_advisor, "the team's advisor commands (talk to rejsepost-inboxd)",
+     NULL},
+};
+static const size_t tl_ncommands = sizeof tl_commands / sizeof tl_commands[0];
+
+static size_t name_words(const char *name) {
+  return strchr(name, ' ') != NULL ? 2 : 1;
+}
 
 /* The command named by args[0] (and args[1] for two-word names), or NULL. */
 static const tl_cmd *find_cmd(int argc, char **args) {
@@ -95,10 +111,10 @@ static void list_commands(FILE *out, const char *group) {
 }
 
 static void print_main_help(FILE *out) {
-  fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", TL_PROG);
+  fprintf(out, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", tl_prog);
   list_commands(out, NULL);
   fprintf(out, "  %-26s %s\n", "help [COMMAND]", "print this text or a command's help");
-  fputs(TL_USAGE_MAIN_TAIL, out);
+  fputs(main_tail, out);
 }
 
 /* A command without a usage text in the table prints its own for --help. */
@@ -119,12 +135,12 @@ static int cmd_help(int argc, char **argv) {
     return TL_OK;
   }
   if (argc == 1 && is_group(argv[0])) {
-    printf("Usage: %s %s SUBCOMMAND [ARGS]\n\n", TL_PROG, argv[0]);
+    printf("Usage: %s %s SUBCOMMAND [ARGS]\n\n", tl_prog, argv[0]);
     list_commands(stdout, argv[0]);
     return TL_OK;
   }
-  fprintf(stderr, "%s help: no command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
-          argv[0], TL_PROG);
+  fprintf(stderr, "%s help: no command '%s'.\nTry '%s help' for the list.\n", tl_prog,
+          argv[0], tl_prog);
   return TL_USAGE;
 }
 
@@ -153,19 +169,19 @@ int main(int argc, char **argv) {
     return TL_OK;
   }
   if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-    printf("%s %s\n", TL_PROG, RP_VERSION);
+    printf("%s %s\n", tl_prog, RP_VERSION);
     return TL_OK;
   }
   if ((c = find_cmd(argc - 1, argv + 1)) == NULL) {
     if (is_group(argv[1])) {
-      fprintf(stderr, "%s %s: %s\n", TL_PROG, argv[1],
+      fprintf(stderr, "%s %s: %s\n", tl_prog, argv[1],
               argc > 2 ? "unknown subcommand" : "a subcommand is needed");
       fprintf(stderr, "Subcommands:\n");
       list_commands(stderr, argv[1]);
       return TL_USAGE;
     }
-    fprintf(stderr, "%s: unknown command '%s'.\nTry '%s help' for the list.\n", TL_PROG,
-            argv[1], TL_PROG);
+    fprintf(stderr, "%s: unknown command '%s'.\nTry '%s help' for the list.\n", tl_prog,
+            argv[1], tl_prog);
     return TL_USAGE;
   }
   words = name_words(c->name);

@@ -124,7 +124,8 @@ static inline int cl_wait_status(rp_client *c, const char *msg_id, int status,
   uint64_t end = tp_now_ms() + (uint64_t)timeout_ms;
   int st = 0;
   while (tp_now_ms() < end) {
-    if (rp_status(c, msg_id, &st, NULL) == 0 && rp_status_rank(st) >= rp_status_rank(status))
+    if (rp_status(c, msg_id, &st, NULL) == 0 &&
+        rp_status_rank(st) >= rp_status_rank(status))
       return 0;
     usleep(10000);
   }

@@ -2,8 +2,9 @@
 /*
  * Start-up from configuration: passphrase sources for an encrypted identity file
  * (callback, environment, file; wrong passphrase; a passphrase file others can read),
- * public key files for the relay and administrator keys, a missing roster; and the
- * examples/send_one program run against the real relay.
+ * public key files for the relay and administrator keys, a missing roster; the roster's
+ * active members as rp_client_members gives them; and the examples/send_one program run
+ * against the real relay.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -121,6 +122,76 @@ static void test_key_files_and_roster(void **state) {
   tp_relay_free(&f);
 }
 
+typedef struct seen {
+  char text[1024]; /* "id kind code networks;" per member */
+  int calls;
+} seen;
+
+static int note_member(void *data, const char *id, const char *kind, const char *code,
+                       unsigned networks) {
+  seen *s = data;
+  size_t n = strlen(s->text);
+  snprintf(s->text + n, sizeof s->text - n, "%s %s %s %u;", id, kind, code[0] ? code : "-",
+           networks);
+  return ++s->calls == 100 ? 7 : 0;
+}
+
+static int stop_at_first(void *data, const char *id, const char *kind, const char *code,
+                         unsigned networks) {
+  (void)id;
+  (void)kind;
+  (void)code;
+  (void)networks;
+  ++*(int *)data;
+  return 42;
+}
+
+/* rp_client_members walks the roster the library holds: active members only, with
+ * kind, municipality code and networks; a nonzero return stops it and is returned. */
+static void test_members(void **state) {
+  static const char *const ids[] = {CL_TEAM, CL_MUNI, "m2", "m3", "m4"};
+  tp_relay f;
+  rp__roster *r = NULL;
+  rp_client *c = NULL;
+  rp_config *cfg;
+  const uint8_t *doc;
+  size_t len = 0;
+  seen s;
+  int first = 0;
+  FILE *o;
+  (void)state;
+  assert_int_equal(tp_relay_init(&f, "cl-members", ids, 5, NULL), 0);
+  assert_int_equal(cl_write_keys(&f), 0);
+  /* Version 2: m2 in both networks, m3 revoked, m4 valid only from tomorrow. */
+  assert_int_equal(rp__roster_create(2, tp_unix_ms(), &r), 0);
+  for (uint32_t i = 0; i < rp__roster_count(f.roster); i++) {
+    rp__member m = *rp__roster_member(f.roster, i);
+    if (strcmp(m.pub.id, "m2") == 0) m.networks = RP_NETWORK_EAST | RP_NETWORK_WEST;
+    if (strcmp(m.pub.id, "m3") == 0) m.revoked = true;
+    if (strcmp(m.pub.id, "m4") == 0) m.valid_from = tp_unix_ms() + 24 * 3600 * 1000ull;
+    assert_int_equal(rp__roster_add(r, &m), 0);
+  }
+  assert_int_equal(rp__roster_sign(r, f.admin), 0);
+  assert_int_equal(rp__roster_document(r, &doc, &len), 0);
+  assert_non_null(o = fopen(f.roster_path, "wb"));
+  assert_int_equal(fwrite(doc, 1, len, o), len);
+  fclose(o);
+  rp__roster_free(r);
+  assert_non_null(cfg = cl_config(&f, CL_MUNI, NULL, NULL));
+  assert_int_equal(rp_client_new(cfg, &c), 0);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(rp_client_members(c, note_member, &s), 0);
+  assert_string_equal(s.text, "admin admin - 0;relay relay - 0;team team - 0;"
+                              "m1 municipality 102 1;m2 municipality 103 3;");
+  assert_int_equal(rp_client_members(c, stop_at_first, &first), 42);
+  assert_int_equal(first, 1);
+  assert_int_equal(rp_client_members(c, NULL, &s), RP_EINVAL);
+  assert_int_equal(rp_client_members(NULL, stop_at_first, &first), RP_EINVAL);
+  rp_client_free(c);
+  rp_config_free(cfg);
+  tp_relay_free(&f);
+}
+
 /* The example program, as a host would run it. */
 static void test_example_send_one(void **state) {
   tp_relay f;
@@ -164,6 +235,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_passphrase_sources),
       cmocka_unit_test(test_key_files_and_roster),
+      cmocka_unit_test(test_members),
       cmocka_unit_test(test_example_send_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The message builder by field name: types, limits (one past each), nested maps, lists,
- * JSON and msgpack input, and the offline check (rp_msg_encode). */
+ * JSON and msgpack input, JSON output (rp_msg_to_json), and the offline check
+ * (rp_msg_encode). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,7 +109,8 @@ static void test_json_and_msgpack(void **state) {
 /* A valid request as a send would accept it, with `question` as its question. */
 static rp_msg *request(const char *question) {
   static const char head[] =
-      "{\"kind\":\"request\",\"sender_org\":\"101\",\"sender_role\":\"myndighedsraadgiver\","
+      "{\"kind\":\"request\",\"sender_org\":\"101\",\"sender_role\":"
+      "\"myndighedsraadgiver\","
       "\"sender_ref\":\"cw-17\",\"request_type\":\"konkret_sag\",\"urgency\":\"haster\","
       "\"categories\":[\"negativ_social_kontrol\"],"
       "\"risk\":{\"level\":\"middel\",\"acute\":false,\"tool\":\"ingen\"},"
@@ -216,6 +218,98 @@ static void test_encode(void **state) {
   rp_msg_free(m);
 }
 
+/* a and b carry the same payload (encoded under one header), recipient and thread. */
+static void assert_same_msg(const rp_msg *a, const rp_msg *b) {
+  uint8_t *ea = malloc(RP_PAYLOAD_MAX), *eb = malloc(RP_PAYLOAD_MAX);
+  rp__payload pa = a->p, pb = b->p;
+  size_t la = 0, lb = 0;
+  assert_non_null(ea);
+  assert_non_null(eb);
+  memset(pa.msg_id, 1, RP_MSG_ID_BYTES);
+  memset(pb.msg_id, 1, RP_MSG_ID_BYTES);
+  memset(pa.thread_id, 2, RP_THREAD_ID_BYTES);
+  memset(pb.thread_id, 2, RP_THREAD_ID_BYTES);
+  pa.created = pb.created = 1700000000000ull;
+  assert_int_equal(rp__payload_encode(&pa, ea, RP_PAYLOAD_MAX, &la, NULL), 0);
+  assert_int_equal(rp__payload_encode(&pb, eb, RP_PAYLOAD_MAX, &lb, NULL), 0);
+  assert_int_equal(la, lb);
+  assert_memory_equal(ea, eb, la);
+  assert_string_equal(a->recipient, b->recipient);
+  assert_int_equal(a->has_thread, b->has_thread);
+  assert_memory_equal(a->thread_id, b->thread_id, RP_THREAD_ID_BYTES);
+  free(ea);
+  free(eb);
+}
+
+/* m as JSON (one line, the caller's), built back with rp_msg_from_json: the same message,
+ * and the same text again. Returns the text (rp_free). */
+static char *round_trip(const rp_msg *m) {
+  rp_msg *back = NULL;
+  char *json = (char *)"x", *again = NULL;
+  const char *where = NULL;
+  assert_int_equal(rp_msg_to_json(m, &json), 0);
+  assert_non_null(json);
+  assert_null(strchr(json, '\n'));
+  assert_int_equal(rp_msg_from_json(json, strlen(json), &back, &where), 0);
+  assert_same_msg(m, back);
+  assert_int_equal(rp_msg_to_json(back, &again), 0);
+  assert_string_equal(again, json);
+  rp_free(again);
+  rp_msg_free(back);
+  return json;
+}
+
+/* rp_msg_to_json: rp_msg_from_json(rp_msg_to_json(m)) is m, for nested maps, sets,
+ * lists, ids, booleans, the recipient and the thread; the header a send fills is not
+ * in it. */
+static void test_to_json_round_trip(void **state) {
+  static const char thread[] = "0f0e0d0c0b0a09080706050403020100";
+  rp_msg *m = request("FIKTIV: hvad goer vi?");
+  char *json;
+  (void)state;
+  assert_int_equal(rp_msg_list_add(m, "attachments"), 0);
+  assert_int_equal(rp_msg_set_text(m, "attachments.name", "plan.pdf"), 0);
+  assert_int_equal(rp_msg_set_text(m, "attachments.mime", "application/pdf"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "attachments.size", 1234), 0);
+  assert_int_equal(rp_msg_set_enum(m, "attachments.kind", "handlingsplan"), 0);
+  assert_int_equal(rp_msg_set_hex(m, "attachments.sha256",
+                                  "00112233445566778899aabbccddeeff"
+                                  "00112233445566778899aabbccddeeff"),
+                   0);
+  assert_int_equal(rp_msg_set_recipient(m, "team"), 0);
+  json = round_trip(m);
+  assert_int_equal(strncmp(json, "{\"kind\":\"request\",", 18), 0);
+  assert_non_null(strstr(json, "\"citizen\":{\"age_band\":\"15_17\",\"under_18\":true}"));
+  assert_non_null(strstr(json, "\"categories\":[\"negativ_social_kontrol\"]"));
+  assert_non_null(strstr(json, "\"name\":\"plan.pdf\""));
+  assert_non_null(strstr(json, "\"recipient\":\"team\""));
+  assert_null(strstr(json, "msg_id"));
+  assert_null(strstr(json, "created"));
+  assert_null(strstr(json, "thread_id"));
+  rp_free(json);
+  rp_msg_free(m);
+  /* A reply in a thread: ids as hex, false booleans kept, the thread carried. */
+  assert_int_equal(rp_msg_new("reply", &m), 0);
+  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", thread), 0);
+  assert_int_equal(rp_msg_set_enum(m, "advisor.role", "raadgiver"), 0);
+  assert_int_equal(rp_msg_set_text(m, "advisor.id", "R7"), 0);
+  assert_int_equal(rp_msg_set_text(m, "advice", "FIKTIV: \"citat\"\n\tog linjeskift"), 0);
+  assert_int_equal(rp_msg_set_bool(m, "reporting_duty", 0), 0);
+  assert_int_equal(rp_msg_set_thread(m, thread), 0);
+  json = round_trip(m);
+  assert_non_null(strstr(json, "\"in_reply_to\":\"0f0e0d0c0b0a09080706050403020100\""));
+  assert_non_null(strstr(json, "\"reporting_duty\":false"));
+  assert_non_null(strstr(json, "\"thread_id\":\"0f0e0d0c0b0a09080706050403020100\""));
+  rp_free(json);
+  rp_msg_free(m);
+  /* Errors leave *json NULL. */
+  json = (char *)"x";
+  assert_int_equal(rp_msg_to_json(NULL, &json), RP_EINVAL);
+  assert_null(json);
+  assert_int_equal(rp_msg_new("closure", &m), 0);
+  assert_int_equal(rp_msg_to_json(m, NULL), RP_EINVAL);
+  rp_msg_free(m);
+}
 
 /* The inbox marks its automatic out-of-hours reply; the builder and JSON carry it. */
 static void test_reply_automatic(void **state) {
@@ -250,9 +344,8 @@ static void test_reply_automatic(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_types_and_limits),
-      cmocka_unit_test(test_json_and_msgpack),
-      cmocka_unit_test(test_encode),
+      cmocka_unit_test(test_types_and_limits), cmocka_unit_test(test_json_and_msgpack),
+      cmocka_unit_test(test_encode),           cmocka_unit_test(test_to_json_round_trip),
       cmocka_unit_test(test_reply_automatic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

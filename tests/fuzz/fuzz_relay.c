@@ -55,8 +55,8 @@ static struct {
 } g;
 
 static void cleanup(void) {
-  static const char *const files[] = {"spool.sqlite", "spool.sqlite-wal", "spool.sqlite-shm",
-                                      "relay.key", "roster.msgpack"};
+  static const char *const files[] = {"spool.sqlite", "spool.sqlite-wal",
+                                      "spool.sqlite-shm", "relay.key", "roster.msgpack"};
   char p[512];
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
     snprintf(p, sizeof p, "%s/%s", g.dir, files[i]);

@@ -16,12 +16,13 @@
 
 #include "testutil.h"
 
-static const char *const k_commands[] = {"list",   "show",     "claim",         "assign",
-                                         "reply",  "ask",      "close",         "announce",
-                                         "export", "registrations", "audit-verify"};
+static const char *const k_commands[] = {
+    "list",  "show",     "claim",  "assign",        "reply",       "ask",
+    "close", "announce", "export", "registrations", "audit-verify"};
 
 /* Runs `prog args` with stdout and stderr to files in dir; returns the exit status. */
-static int run(const char *dir, const char *prog, const char *args, char **out, char **err) {
+static int run(const char *dir, const char *prog, const char *args, char **out,
+               char **err) {
   char cmd[2400], o[700], e[700];
   snprintf(o, sizeof o, "%s/out", dir);
   snprintf(e, sizeof e, "%s/err", dir);
@@ -43,7 +44,8 @@ static void check_all(const char *prog) {
       int st = run(dir, prog, args, &out, &err);
       snprintf(usage, sizeof usage, "Usage: rejsepost advisor %s", k_commands[i]);
       if (st != 0 || strstr(out, usage) == NULL)
-        fprintf(stderr, "%s %s: status %d\nstdout: %s\nstderr: %s\n", prog, args, st, out, err);
+        fprintf(stderr, "%s %s: status %d\nstdout: %s\nstderr: %s\n", prog, args, st, out,
+                err);
       assert_int_equal(st, 0);
       assert_non_null(strstr(out, usage));
       assert_string_equal(err, "");

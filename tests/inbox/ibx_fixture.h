@@ -109,7 +109,9 @@ static inline int fx_write_key(fx *x, const char *id) {
   return rc;
 }
 
-static inline void fx_hex(const uint8_t *p, size_t n, char *out) { sodium_bin2hex(out, 2 * n + 1, p, n); }
+static inline void fx_hex(const uint8_t *p, size_t n, char *out) {
+  sodium_bin2hex(out, 2 * n + 1, p, n);
+}
 
 /* The test's own Unix user name, as the daemon learns it from SO_PEERCRED. */
 static inline const char *fx_me(void) {
@@ -141,10 +143,10 @@ static inline void fx_write_conf(fx *x, const char *extra) {
 
 /* How to start the daemon: which binary, and what the child's fds 0-2 are. */
 typedef struct fx_start {
-  const char *exe;  /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd-test */
-  int close_stdio;  /* start with fds 0, 1 and 2 closed (no log file) */
-  int journal;      /* as systemd starts it with stderr to the journal: JOURNAL_STREAM
-                       names the log file's device and inode */
+  const char *exe; /* under $RP_BUILD_DIR/inbox/; NULL: rejsepost-inboxd-test */
+  int close_stdio; /* start with fds 0, 1 and 2 closed (no log file) */
+  int journal;     /* as systemd starts it with stderr to the journal: JOURNAL_STREAM
+                      names the log file's device and inode */
 } fx_start;
 
 static inline int fx_inboxd_start_with(fx *x, const fx_start *o) {
@@ -242,13 +244,15 @@ static inline int fx_client(fx *x, const char *id, rp_client **out) {
 
 /* Builds the whole world: relay, keys, config (plus `extra` INI lines), inboxd as o
  * says, municipality clients. */
-static inline int fx_init_with(fx *x, const char *tag, const fx_start *o, const char *extra) {
+static inline int fx_init_with(fx *x, const char *tag, const fx_start *o,
+                               const char *extra) {
   static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
   int rc;
   memset(x, 0, sizeof *x);
   setenv("TZ", "UTC", 1);
   tzset();
-  for (int i = 0; i < FX_NMUN; i++) snprintf(x->mun_id[i], sizeof x->mun_id[i], "%s", ids[i + 1]);
+  for (int i = 0; i < FX_NMUN; i++)
+    snprintf(x->mun_id[i], sizeof x->mun_id[i], "%s", ids[i + 1]);
   if ((rc = tp_relay_init(&x->relay, tag, ids, 4, NULL)) != 0) return rc;
   snprintf(x->dir, sizeof x->dir, "%s", x->relay.dir);
   snprintf(x->conf, sizeof x->conf, "%s/inboxd.ini", x->dir);
@@ -282,7 +286,8 @@ static inline void fx_free(fx *x) {
   if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
     fprintf(stderr, "--- inboxd log (tail) ---\n%s\n", n > 4000 ? log + n - 4000 : log);
   free(log);
-  for (int i = 0; i < FX_NMUN; i++) rp_client_free(x->mun[i]);
+  for (int i = 0; i < FX_NMUN; i++)
+    rp_client_free(x->mun[i]);
   if (x->inboxd > 0) fx_inboxd_stop(x);
   tp_relay_free(&x->relay);
 }
@@ -356,7 +361,8 @@ static inline int fx_request(fx *x, int i, const char *urgency, const char *cate
 }
 
 /* Waits until the advisor listing (JSON) contains needle. */
-static inline int fx_wait_listed(fx *x, const char *args, const char *needle, int timeout_ms) {
+static inline int fx_wait_listed(fx *x, const char *args, const char *needle,
+                                 int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 100) {
     char *out = NULL;
     fx_advisor(x, args, NULL, &out);
@@ -369,7 +375,8 @@ static inline int fx_wait_listed(fx *x, const char *args, const char *needle, in
 }
 
 /* Waits for a message of kind in municipality i's inbox; *out is the caller's. */
-static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, rp_received **out) {
+static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms,
+                               rp_received **out) {
   *out = NULL;
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     rp_received *r = NULL;
@@ -387,7 +394,8 @@ static inline int fx_wait_kind(fx *x, int i, const char *kind, int timeout_ms, r
   return RP_ETIMEDOUT;
 }
 
-static inline int fx_wait_status(fx *x, int i, const char *msg_id, int status, int timeout_ms) {
+static inline int fx_wait_status(fx *x, int i, const char *msg_id, int status,
+                                 int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 50) {
     int s = 0;
     if (rp_status(x->mun[i], msg_id, &s, NULL) == 0 &&
@@ -408,7 +416,8 @@ static inline int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRL
   if ((p = strstr(out, needle)) != NULL) {
     /* "thread_id" comes just before "first_msg" in each object. */
     char *t = p - 1;
-    while (t > out && strncmp(t, "{\"thread_id\":\"", 14) != 0) t--;
+    while (t > out && strncmp(t, "{\"thread_id\":\"", 14) != 0)
+      t--;
     if (strncmp(t, "{\"thread_id\":\"", 14) == 0) {
       memcpy(thread, t + 14, 32);
       thread[32] = 0;
@@ -422,7 +431,8 @@ static inline int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRL
 static inline size_t fx_log_count(fx *x, const char *needle) {
   char *log = tu_read_file(x->log, NULL);
   size_t n = 0;
-  for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++) n++;
+  for (char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+    n++;
   free(log);
   return n;
 }

@@ -19,7 +19,7 @@
 #include "ibx_areq.h"
 #include "ibx_audit.h"
 #include "ibx_config.h"
-#include "ibx_json.h"
+#include "ibx_buf.h"
 #include "ibx_store.h"
 #include "testutil.h"
 
@@ -70,7 +70,8 @@ static void test_list_max(void **state) {
   rp__ibx_filter f = {0};
   unsigned n = 0;
   (void)state;
-  for (unsigned i = 0; i < RP_IBX_LIST_MAX; i++) add(st, i, NULL);
+  for (unsigned i = 0; i < RP_IBX_LIST_MAX; i++)
+    add(st, i, NULL);
   assert_int_equal(rp__ibx_store_list(st, &f, count_fn, &n), 0);
   assert_int_equal(n, RP_IBX_LIST_MAX);
   add(st, RP_IBX_LIST_MAX, NULL);
@@ -85,7 +86,8 @@ static void test_thread_msgs_max(void **state) {
   const char *th = "00000000000000000000000000000001";
   unsigned n = 0;
   (void)state;
-  for (unsigned i = 0; i < RP_IBX_THREAD_MSGS_MAX; i++) add(st, i, th);
+  for (unsigned i = 0; i < RP_IBX_THREAD_MSGS_MAX; i++)
+    add(st, i, th);
   assert_int_equal(rp__ibx_store_messages(st, th, count_msg, &n), 0);
   assert_int_equal(n, RP_IBX_THREAD_MSGS_MAX);
   add(st, RP_IBX_THREAD_MSGS_MAX, th);
@@ -143,7 +145,8 @@ static void test_resp_max(void **state) {
   memset(chunk, 'y', 1024);
   chunk[1024] = 0;
   rp__ibx_buf_init(&buf, 4096);
-  for (int i = 0; i < 3; i++) rp__ibx_buf_puts(&buf, chunk);
+  for (int i = 0; i < 3; i++)
+    rp__ibx_buf_puts(&buf, chunk);
   chunk[1023] = 0;
   rp__ibx_buf_puts(&buf, chunk);
   assert_int_equal(buf.len, 4095);
@@ -160,10 +163,13 @@ static int config_with(unsigned n, rp__ibx_config *c, char *err, size_t cap) {
   snprintf(path, sizeof path, "%s/inboxd.ini", dir);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
-  fprintf(f, "[client]\nstate_dir = s\nidentity = k\nrelay_key = r\nadmin_key = a\nroster = ro\n"
-             "[inbox]\ndatabase = d\ndata_key = dk\naudit_log = al\n[socket]\npath = sock\n"
-             "[advisors]\n");
-  for (unsigned i = 0; i < n; i++) fprintf(f, "user%u = raadgiver:R%u\n", i, i);
+  fprintf(
+      f,
+      "[client]\nstate_dir = s\nidentity = k\nrelay_key = r\nadmin_key = a\nroster = ro\n"
+      "[inbox]\ndatabase = d\ndata_key = dk\naudit_log = al\n[socket]\npath = sock\n"
+      "[advisors]\n");
+  for (unsigned i = 0; i < n; i++)
+    fprintf(f, "user%u = raadgiver:R%u\n", i, i);
   fclose(f);
   rp__ibx_config_defaults(c);
   return rp__ibx_config_load(path, c, err, cap);
@@ -185,11 +191,14 @@ static void write_line(const char *path, size_t len) {
   char line[1024], prev[65], who[600];
   uint8_t zero[32] = {0};
   sodium_bin2hex(prev, sizeof prev, zero, 32);
-  int fixed = snprintf(line, sizeof line, "1 1000 1970-01-01T00:00:01Z who= action=claim thread=- prev=%s\n", prev);
+  int fixed =
+      snprintf(line, sizeof line,
+               "1 1000 1970-01-01T00:00:01Z who= action=claim thread=- prev=%s\n", prev);
   size_t pad = len - (size_t)fixed;
   memset(who, 'a', pad);
   who[pad] = 0;
-  snprintf(line, sizeof line, "1 1000 1970-01-01T00:00:01Z who=%s action=claim thread=- prev=%s\n", who, prev);
+  snprintf(line, sizeof line,
+           "1 1000 1970-01-01T00:00:01Z who=%s action=claim thread=- prev=%s\n", who, prev);
   assert_int_equal(strlen(line), len);
   FILE *f = fopen(path, "w");
   assert_non_null(f);

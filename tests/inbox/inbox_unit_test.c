@@ -36,7 +36,7 @@ static void test_clock_deadlines(void **state) {
   tzset();
   rp__ibx_hours_default(&h);
   assert_true(rp__ibx_hours_open(&h, MON_0900));
-  assert_false(rp__ibx_hours_open(&h, MON_0900 + 7 * HOUR));     /* 16:00 closes */
+  assert_false(rp__ibx_hours_open(&h, MON_0900 + 7 * HOUR));      /* 16:00 closes */
   assert_false(rp__ibx_hours_open(&h, MON_0900 - 2 * 24 * HOUR)); /* Saturday */
   assert_false(rp__ibx_hours_open(&h, MON_0900 - HOUR - 1));      /* 07:59:59 */
   assert_true(rp__ibx_hours_open(&h, MON_0900 - HOUR));           /* 08:00 */
@@ -54,7 +54,8 @@ static void test_clock_walk(void **state) {
                    MON_0900);
   /* haster Mon 09:00 -> Tue 09:00; normal -> next Mon; plan -> Mon after. */
   assert_int_equal(rp__ibx_deadline(&h, RP__URG_HASTER, MON_0900), MON_0900 + 24 * HOUR);
-  assert_int_equal(rp__ibx_deadline(&h, RP__URG_NORMAL, MON_0900), MON_0900 + 7 * 24 * HOUR);
+  assert_int_equal(rp__ibx_deadline(&h, RP__URG_NORMAL, MON_0900),
+                   MON_0900 + 7 * 24 * HOUR);
   assert_int_equal(rp__ibx_deadline(&h, RP__URG_PLAN, MON_0900), MON_0900 + 14 * 24 * HOUR);
   assert_int_equal(rp__ibx_deadline(&h, 9, MON_0900), 0);
 }
@@ -85,8 +86,9 @@ static const char *audit_with_lines(int n, rp__ibx_audit_head *head) {
   snprintf(path, sizeof path, "%s/audit.log", tu_tmpdir("ibx-audit"));
   assert_int_equal(rp__ibx_audit_open(path, &a, NULL), 0);
   for (int i = 0; i < n; i++)
-    assert_int_equal(rp__ibx_audit_append(a, MON_0900 + (uint64_t)i, i % 2 ? "sara" : "bo x",
-                                          "claim", "00112233445566778899aabbccddeeff", head),
+    assert_int_equal(rp__ibx_audit_append(a, MON_0900 + (uint64_t)i,
+                                          i % 2 ? "sara" : "bo x", "claim",
+                                          "00112233445566778899aabbccddeeff", head),
                      0);
   rp__ibx_audit_close(a);
   return path;
@@ -163,15 +165,20 @@ static void test_datakey(void **state) {
   chmod(plain, 0640);
   assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 0, 0, 0, &k2), RP_EPERM);
   assert_int_equal(rp__ibx_datakey_load(sealed, "pw", 2, 1, crypto_pwhash_OPSLIMIT_MIN,
-                                        crypto_pwhash_MEMLIMIT_MIN, &k2), 0);
+                                        crypto_pwhash_MEMLIMIT_MIN, &k2),
+                   0);
   rp__ibx_datakey_free(k2);
   assert_int_equal(rp__ibx_datakey_load(sealed, "pX", 2, 0, 0, 0, &k2), RP_EPASSPHRASE);
   assert_int_equal(rp__ibx_datakey_load(sealed, NULL, 0, 0, 0, 0, &k2), RP_EPASSPHRASE);
   assert_int_equal(rp__ibx_datakey_load(sealed, "pw", 2, 0, 0, 0, &k2), 0);
   /* Seal/open bound to the row id. */
-  assert_int_equal(rp__ibx_seal(k1, (const uint8_t *)"id1", 3, (const uint8_t *)"{}", 2, &ct, &ctlen), 0);
-  assert_int_equal(rp__ibx_open(k1, (const uint8_t *)"id2", 3, ct, ctlen, &pt, &ptlen), RP_EAUTH);
-  assert_int_equal(rp__ibx_open(k2, (const uint8_t *)"id1", 3, ct, ctlen, &pt, &ptlen), RP_EAUTH);
+  assert_int_equal(
+      rp__ibx_seal(k1, (const uint8_t *)"id1", 3, (const uint8_t *)"{}", 2, &ct, &ctlen),
+      0);
+  assert_int_equal(rp__ibx_open(k1, (const uint8_t *)"id2", 3, ct, ctlen, &pt, &ptlen),
+                   RP_EAUTH);
+  assert_int_equal(rp__ibx_open(k2, (const uint8_t *)"id1", 3, ct, ctlen, &pt, &ptlen),
+                   RP_EAUTH);
   assert_int_equal(rp__ibx_open(k1, (const uint8_t *)"id1", 3, ct, ctlen, &pt, &ptlen), 0);
   assert_string_equal((char *)pt, "{}");
   free(ct);
@@ -275,7 +282,8 @@ static void test_areq_limits(void **state) {
   q.thread = rp__str_c("00112233445566778899AABBCCDDEEFF");
   assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
   /* A frame length one past the cap. */
-  uint8_t hdr[4] = {0, 0, (uint8_t)((RP_IBX_REQ_MAX + 1) >> 8), (uint8_t)(RP_IBX_REQ_MAX + 1)};
+  uint8_t hdr[4] = {0, 0, (uint8_t)((RP_IBX_REQ_MAX + 1) >> 8),
+                    (uint8_t)(RP_IBX_REQ_MAX + 1)};
   uint32_t n = 0;
   assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_REQ_MAX, &n), RP_ETOOBIG);
   hdr[3]--;
@@ -319,7 +327,7 @@ static void test_log_journal_priorities(void **state) {
   snprintf(path, sizeof path, "%s/log", tu_tmpdir("ibx-log"));
   char *got = log_lines(path, 1);
   const char *want[] = {"<7>", " debug event=d n=1\n", "<6>", " info event=i n=2\n",
-                        "<4>", " warn event=w n=3\n", "<3>", " error event=e n=4\n"};
+                        "<4>", " warn event=w n=3\n",  "<3>", " error event=e n=4\n"};
   char *p = got;
   for (int i = 0; i < 4; i++) {
     assert_int_equal(strncmp(p, want[2 * i], 3), 0);
@@ -336,10 +344,14 @@ static void test_log_journal_priorities(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_clock_deadlines),   cmocka_unit_test(test_clock_walk),
-      cmocka_unit_test(test_clock_parse),       cmocka_unit_test(test_audit_chain),
-      cmocka_unit_test(test_datakey),           cmocka_unit_test(test_store_dedupe_encrypt_purge),
-      cmocka_unit_test(test_areq_limits),       cmocka_unit_test(test_log_journal_priorities),
+      cmocka_unit_test(test_clock_deadlines),
+      cmocka_unit_test(test_clock_walk),
+      cmocka_unit_test(test_clock_parse),
+      cmocka_unit_test(test_audit_chain),
+      cmocka_unit_test(test_datakey),
+      cmocka_unit_test(test_store_dedupe_encrypt_purge),
+      cmocka_unit_test(test_areq_limits),
+      cmocka_unit_test(test_log_journal_priorities),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,8 +45,9 @@ static int teardown(void **state) {
 
 /* Summer time in Copenhagen, 2024-2031: from the first date to the second. */
 static const char *const k_summer[][2] = {
-    {"2024-03-31", "2024-10-27"}, {"2025-03-30", "2025-10-26"}, {"2026-03-29", "2026-10-25"},
-    {"2027-03-28", "2027-10-31"}, {"2028-03-26", "2028-10-29"}, {"2029-03-25", "2029-10-28"},
+    {"2024-03-31", "2024-10-27"}, {"2025-03-30", "2025-10-26"},
+    {"2026-03-29", "2026-10-25"}, {"2027-03-28", "2027-10-31"},
+    {"2028-03-26", "2028-10-29"}, {"2029-03-25", "2029-10-28"},
     {"2030-03-31", "2030-10-27"}, {"2031-03-30", "2031-10-26"},
 };
 
@@ -89,7 +90,8 @@ static void test_akut_on_every_holiday(void **state) {
     char *o = strstr(out, needle), *end = o != NULL ? strchr(o, '}') : NULL;
     assert_non_null(end);
     *end = 0;
-    if (strstr(o, "\"overdue\":false") == NULL) fprintf(stderr, "%s: %s\n", k_holidays[i], o);
+    if (strstr(o, "\"overdue\":false") == NULL)
+      fprintf(stderr, "%s: %s\n", k_holidays[i], o);
     assert_non_null(strstr(o, "\"overdue\":false"));
     assert_non_null(strstr(o, "\"autoreplied\":true"));
     /* (Nobody opens these: as the clock moves on, each is escalated. That is right.) */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "ibx_fixture.h"
 
@@ -20,6 +21,7 @@
 static fx g;
 static char g_haster[RP_ID_STRLEN], g_normal[RP_ID_STRLEN], g_akut[RP_ID_STRLEN];
 static char g_haster_th[RP_ID_STRLEN], g_normal_th[RP_ID_STRLEN], g_akut_th[RP_ID_STRLEN];
+static char *g_reply_json; /* the haster reply as the municipality received it */
 
 static int setup(void **state) {
   (void)state;
@@ -31,6 +33,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   fx_free(&g);
+  rp_free(g_reply_json);
   return 0;
 }
 
@@ -53,15 +56,21 @@ static void test_list_order_and_deadlines(void **state) {
   char *a = strstr(out, g_akut), *h = strstr(out, g_haster), *n = strstr(out, g_normal);
   assert_non_null(a);
   assert_true(a < h && h < n);
-  snprintf(needle, sizeof needle, "\"first_msg\":\"%s\",\"municipality\":\"%s\",\"peer\":\"kommune-101\",\"kind\":\"request\",\"urgency\":\"haster\"", g_haster, fx_code(&g, 0));
+  snprintf(needle, sizeof needle,
+           "\"first_msg\":\"%s\",\"municipality\":\"%s\",\"peer\":\"kommune-101\",\"kind\":"
+           "\"request\",\"urgency\":\"haster\"",
+           g_haster, fx_code(&g, 0));
   if (strstr(out, needle) == NULL) fprintf(stderr, "listing: %s\n", out);
   assert_non_null(strstr(out, needle));
-  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 24 * FX_HOUR));
+  snprintf(needle, sizeof needle, "\"deadline\":%llu",
+           (unsigned long long)(FX_MON_0900 + 24 * FX_HOUR));
   assert_non_null(strstr(h, needle)); /* Tue 09:00 */
-  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 7 * 24 * FX_HOUR));
+  snprintf(needle, sizeof needle, "\"deadline\":%llu",
+           (unsigned long long)(FX_MON_0900 + 7 * 24 * FX_HOUR));
   assert_non_null(strstr(n, needle)); /* next Mon 09:00 */
   /* akut 11:00 + 1 office hour */
-  snprintf(needle, sizeof needle, "\"deadline\":%llu", (unsigned long long)(FX_MON_0900 + 3 * FX_HOUR));
+  snprintf(needle, sizeof needle, "\"deadline\":%llu",
+           (unsigned long long)(FX_MON_0900 + 3 * FX_HOUR));
   assert_non_null(strstr(a, needle));
   free(out);
   /* Filters. */
@@ -162,14 +171,16 @@ static void test_socket_mode_and_folder(void **state) {
   fx_hex(g.relay.relay->pub.transport_pk, 32, relay_hex);
   fx_hex(g.relay.admin->pub.identity_pk, 32, admin_hex);
   snprintf(conf, sizeof conf, "%s/check.ini", g.dir);
-  snprintf(text, sizeof text,
-           "[client]\nstate_dir = check-state\nidentity = team.key\nrelay_port = %u\n"
-           "relay_key = %s\nadmin_key = %s\nroster = roster.msgpack\n"
-           "[inbox]\ndatabase = check.db\ndata_key = check.datakey\naudit_log = check.audit\n"
-           "[socket]\npath = open/advisor.sock\ngroup = %s\n",
-           (unsigned)g.relay.port, relay_hex, admin_hex, gr->gr_name);
+  snprintf(
+      text, sizeof text,
+      "[client]\nstate_dir = check-state\nidentity = team.key\nrelay_port = %u\n"
+      "relay_key = %s\nadmin_key = %s\nroster = roster.msgpack\n"
+      "[inbox]\ndatabase = check.db\ndata_key = check.datakey\naudit_log = check.audit\n"
+      "[socket]\npath = open/advisor.sock\ngroup = %s\n",
+      (unsigned)g.relay.port, relay_hex, admin_hex, gr->gr_name);
   fx_write(conf, text);
-  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
+  snprintf(cmd, sizeof cmd,
+           "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
            getenv("RP_BUILD_DIR"), conf, g.dir);
   int rc = system(cmd);
   assert_true(WIFEXITED(rc));
@@ -180,7 +191,8 @@ static void test_socket_mode_and_folder(void **state) {
   free(out);
   /* The same with the folder closed to others: the check passes, group by name. */
   assert_int_equal(chmod(dir, 0750), 0);
-  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
+  snprintf(cmd, sizeof cmd,
+           "%s/inbox/rejsepost-inboxd --config %s --check >%s/check.out 2>&1",
            getenv("RP_BUILD_DIR"), conf, g.dir);
   rc = system(cmd);
   assert_true(WIFEXITED(rc));
@@ -272,6 +284,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
   assert_string_equal(v, "Lav en sikkerhedsplan i dag.");
   assert_string_equal(rp_received_thread_id(r), g_haster_th);
+  assert_int_equal(rp_received_to_json(r, &g_reply_json), 0);
   rp_received_free(r);
   assert_int_equal(fx_wait_status(&g, 0, g_haster, RP_STATUS_ANSWERED, 20000), 0);
   /* The question is written in $EDITOR (here an "editor" that copies a prepared file). */
@@ -307,7 +320,8 @@ static void test_claim_reply_ask_close(void **state) {
   free(out);
 }
 
-/* Two advisors (the test build's user file stands in for two Unix accounts). The second is refused with the holder's name, then takes over with
+/* Two advisors (the test build's user file stands in for two Unix accounts). The second is
+ * refused with the holder's name, then takes over with
  * --takeover; the audit log records the takeover and the municipality is told. */
 static void test_claim_two_advisors(void **state) {
   char *out = NULL, args[160], needle[160];
@@ -412,7 +426,8 @@ static void test_claim_enforced_and_assign(void **state) {
   assert_string_equal(v, "Saras svar.");
   rp_received_free(r);
   char *audit = tu_read_file(g.audit, NULL);
-  snprintf(needle, sizeof needle, "who=bo action=assign thread=%s to=sara prev=", g_normal_th);
+  snprintf(needle, sizeof needle,
+           "who=bo action=assign thread=%s to=sara prev=", g_normal_th);
   assert_non_null(strstr(audit, needle));
   free(audit);
   /* Back to this test's own user for the tests that follow. */
@@ -474,7 +489,8 @@ static void test_editor_tmpdir(void **state) {
   snprintf(script, sizeof script, "%s/editor.sh", g.dir);
   snprintf(rec, sizeof rec, "%s/editor.rec", g.dir);
   snprintf(text, sizeof text,
-           "stat -c %%a \"$1\" > %s\necho \"$1\" >> %s\necho 'Hvem har forældremyndigheden?' > \"$1\"\n",
+           "stat -c %%a \"$1\" > %s\necho \"$1\" >> %s\necho 'Hvem har "
+           "forældremyndigheden?' > \"$1\"\n",
            rec, rec);
   fx_write(script, text);
   snprintf(ed, sizeof ed, "sh %s", script);
@@ -532,7 +548,8 @@ static void test_stalled_client(void **state) {
   char *out = NULL;
   (void)state;
   size_t dropped = fx_log_count(&g, "event=advisor_dropped");
-  for (int i = 0; i < 6; i++) fds[i] = half_frame();
+  for (int i = 0; i < 6; i++)
+    fds[i] = half_frame();
   fx_sleep_ms(100); /* the daemon has accepted them */
   uint64_t t0 = mono_now_ms();
   assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
@@ -552,6 +569,34 @@ static void test_stalled_client(void **state) {
   assert_true(fx_log_count(&g, "error=ETIMEDOUT") >= 1);
 }
 
+/* The thread's record of the reply the team sent is that very message: its payload in
+ * the export is what the municipality received, field for field (the header the sending
+ * library gives it, msg_id and created, and the sender are the row's, not the record's). */
+static void assert_reply_kept_as_sent(const char *export_json) {
+  json_t *ex = json_loads(export_json, 0, NULL), *got = json_loads(g_reply_json, 0, NULL);
+  json_t *msgs = json_object_get(ex, "messages"), *m, *kept = NULL;
+  size_t i;
+  assert_non_null(got);
+  json_array_foreach(msgs, i, m) {
+    if (strcmp(json_string_value(json_object_get(m, "msg_id")),
+               json_string_value(json_object_get(got, "msg_id"))) == 0)
+      kept = json_object_get(m, "payload");
+  }
+  assert_non_null(kept);
+  json_object_del(got, "msg_id");
+  json_object_del(got, "sender");
+  json_object_del(got, "created");
+  if (!json_equal(kept, got)) {
+    char *a = json_dumps(kept, JSON_SORT_KEYS), *b = json_dumps(got, JSON_SORT_KEYS);
+    fprintf(stderr, "kept:     %s\nreceived: %s\n", a, b);
+    free(a);
+    free(b);
+  }
+  assert_true(json_equal(kept, got));
+  json_decref(got);
+  json_decref(ex);
+}
+
 static void test_export(void **state) {
   char *out = NULL, args[900], path[800];
   (void)state;
@@ -564,6 +609,7 @@ static void test_export(void **state) {
   assert_non_null(strstr(j, g_haster_th));
   assert_non_null(strstr(j, "\"direction\":\"out\",\"kind\":\"reply\""));
   assert_non_null(strstr(j, "Lav en sikkerhedsplan i dag."));
+  assert_reply_kept_as_sent(j);
   free(j);
   snprintf(path, sizeof path, "%s/export.txt", g.dir);
   struct stat st;
@@ -687,7 +733,8 @@ static void test_audit_verify_and_tamper(void **state) {
   /* Change who did the claim. */
   char *c = strstr(log, "action=claim");
   char *line = c;
-  while (line > log && line[-1] != '\n') line--;
+  while (line > log && line[-1] != '\n')
+    line--;
   char *w = strstr(line, "who=");
   w[4] = w[4] == 'x' ? 'y' : 'x';
   fx_write(g.audit, log);

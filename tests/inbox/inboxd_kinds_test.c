@@ -55,7 +55,8 @@ static int fill(rp_msg *m, const char *kind, const char *org) {
   } else if (strcmp(kind, "meeting_proposal") == 0) {
     if ((r = rp_msg_set_hex(m, "meeting_ref", ref)) == 0 &&
         (r = rp_msg_set_enum(m, "mode", "online")) == 0 &&
-        (r = rp_msg_list_add(m, "slots")) == 0 && (r = rp_msg_set_uint(m, "slots.start", start)) == 0)
+        (r = rp_msg_list_add(m, "slots")) == 0 &&
+        (r = rp_msg_set_uint(m, "slots.start", start)) == 0)
       r = rp_msg_set_uint(m, "slots.end", start + FX_HOUR);
   } else if (strcmp(kind, "meeting_confirmation") == 0) {
     if ((r = rp_msg_set_hex(m, "meeting_ref", ref)) == 0 &&
@@ -72,8 +73,9 @@ static int fill(rp_msg *m, const char *kind, const char *org) {
         (r = rp_msg_set_text(m, "attachments.name", "beredskabsplan.pdf")) == 0 &&
         (r = rp_msg_set_text(m, "attachments.mime", "application/pdf")) == 0 &&
         (r = rp_msg_set_uint(m, "attachments.size", 12000)) == 0 &&
-        (r = rp_msg_set_hex(m, "attachments.sha256",
-                            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")) == 0)
+        (r = rp_msg_set_hex(
+             m, "attachments.sha256",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")) == 0)
       r = rp_msg_set_enum(m, "attachments.kind", "beredskabsplan_udkast");
   } else if (strcmp(kind, "registration") == 0) {
     if ((r = rp_msg_set_hex(m, "announcement_ref", ref)) == 0 &&
@@ -105,10 +107,16 @@ static int send_kind(int mun, const char *kind, const char *thread, char id[RP_I
 
 /* Every kind a municipality may send (receipts are the client library's own business),
  * the request aside. */
-static const char *const k_kinds[] = {"follow_up", "closure", "consent_withdrawn",
-                                      "meeting_request", "meeting_proposal",
-                                      "meeting_confirmation", "meeting_cancellation",
-                                      "plan_review", "registration", "recall"};
+static const char *const k_kinds[] = {"follow_up",
+                                      "closure",
+                                      "consent_withdrawn",
+                                      "meeting_request",
+                                      "meeting_proposal",
+                                      "meeting_confirmation",
+                                      "meeting_cancellation",
+                                      "plan_review",
+                                      "registration",
+                                      "recall"};
 #define NKINDS (sizeof k_kinds / sizeof k_kinds[0])
 
 /* Each kind on its own, in a thread the inbox has never seen: it starts a thread of its
@@ -120,13 +128,15 @@ static void test_each_kind_on_its_own(void **state) {
   for (size_t i = 0; i < NKINDS; i++) {
     int starts = strcmp(k_kinds[i], "plan_review") == 0;
     random_hex(th[i]);
-    assert_int_equal(send_kind((int)(i % FX_NMUN), k_kinds[i], starts ? NULL : th[i], id[i]), 0);
+    assert_int_equal(
+        send_kind((int)(i % FX_NMUN), k_kinds[i], starts ? NULL : th[i], id[i]), 0);
     if (starts) memcpy(th[i], id[i], RP_ID_STRLEN); /* its thread is its own id */
   }
   /* All were delivered; the last one listed means the rest had their chance. */
   int missing = 0;
   for (size_t i = 0; i < NKINDS; i++) {
-    assert_int_equal(fx_wait_status(&g, (int)(i % FX_NMUN), id[i], RP_STATUS_DELIVERED, 20000), 0);
+    assert_int_equal(
+        fx_wait_status(&g, (int)(i % FX_NMUN), id[i], RP_STATUS_DELIVERED, 20000), 0);
     snprintf(needle, sizeof needle, "\"thread_id\":\"%s\"", th[i]);
     if (fx_wait_listed(&g, "list --json", needle, missing ? 300 : 5000) != 0) {
       fprintf(stderr, "%s on its own: delivered, not listed\n", k_kinds[i]);
@@ -168,7 +178,8 @@ static void test_each_kind_on_its_own(void **state) {
  * they start no thread of their own. (Closure and consent withdrawal close the thread,
  * so they come last. A plan review is not here: it always starts its own thread.) */
 static void test_each_kind_in_its_thread(void **state) {
-  char req[RP_ID_STRLEN], th[RP_ID_STRLEN], id[NKINDS][RP_ID_STRLEN], args[200], *out = NULL;
+  char req[RP_ID_STRLEN], th[RP_ID_STRLEN], id[NKINDS][RP_ID_STRLEN], args[200],
+      *out = NULL;
   (void)state;
   assert_int_equal(fx_request(&g, 0, "normal", "vold", req), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", req, 20000), 0);

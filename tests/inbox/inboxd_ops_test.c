@@ -34,7 +34,8 @@ static int file_has(const char *path, const char *needle) {
   size_t n = 0, m = strlen(needle);
   char *b = tu_read_file(path, &n);
   int found = 0;
-  for (size_t i = 0; b != NULL && !found && i + m <= n; i++) found = memcmp(b + i, needle, m) == 0;
+  for (size_t i = 0; b != NULL && !found && i + m <= n; i++)
+    found = memcmp(b + i, needle, m) == 0;
   free(b);
   return found;
 }
@@ -113,8 +114,10 @@ static void test_journal_priorities(void **state) {
     assert_true(p[0] == '<' && strchr("3467", p[1]) != NULL && p[2] == '>');
     /* The level word and the priority agree. */
     const char *lvl = strchr(p, ' ') + 1;
-    int want = strncmp(lvl, "error ", 6) == 0 ? '3' : strncmp(lvl, "warn ", 5) == 0 ? '4'
-             : strncmp(lvl, "info ", 5) == 0 ? '6' : '7';
+    int want = strncmp(lvl, "error ", 6) == 0  ? '3'
+               : strncmp(lvl, "warn ", 5) == 0 ? '4'
+               : strncmp(lvl, "info ", 5) == 0 ? '6'
+                                               : '7';
     assert_int_equal(p[1], want);
     if (strchr(p, '\n') == NULL) break;
   }
@@ -122,7 +125,8 @@ static void test_journal_priorities(void **state) {
   snprintf(needle, sizeof needle, "Z error event=escalated thread=%s", th);
   char *e = strstr(log, needle);
   assert_non_null(e);
-  while (e > log && e[-1] != '\n') e--;
+  while (e > log && e[-1] != '\n')
+    e--;
   assert_int_equal(strncmp(e, "<3>", 3), 0);
   assert_non_null(strstr(log, "<6>"));
   assert_non_null(strstr(log, "<4>")); /* the test build says so at start */
@@ -155,7 +159,8 @@ static void reload_with(const char *extra) {
   size_t before = fx_log_count(&g, "event=reloaded");
   fx_write_conf(&g, extra);
   kill(g.inboxd, SIGHUP);
-  for (int i = 0; i < 100 && fx_log_count(&g, "event=reloaded") == before; i++) fx_sleep_ms(50);
+  for (int i = 0; i < 100 && fx_log_count(&g, "event=reloaded") == before; i++)
+    fx_sleep_ms(50);
   assert_true(fx_log_count(&g, "event=reloaded") > before);
 }
 
@@ -166,14 +171,15 @@ static void test_alert_command(void **state) {
   char th[RP_ID_STRLEN], extra[1200], rec[800], want[200];
   (void)state;
   snprintf(rec, sizeof rec, "%s/alert.sh.rec", g.dir);
-  snprintf(extra, sizeof extra,
-           "[alerts]\ncommand = %s\ntimeout_ms = 5000\n",
-           script("alert.sh", "{ echo \"argc=$#\"; for a in \"$@\"; do echo \"arg=$a\"; done; "
-                              "echo \"stdin=$(cat)\"; env | sort; } > \"$0.rec.tmp\" && "
-                              "mv \"$0.rec.tmp\" \"$0.rec\""));
+  snprintf(extra, sizeof extra, "[alerts]\ncommand = %s\ntimeout_ms = 5000\n",
+           script("alert.sh",
+                  "{ echo \"argc=$#\"; for a in \"$@\"; do echo \"arg=$a\"; done; "
+                  "echo \"stdin=$(cat)\"; env | sort; } > \"$0.rec.tmp\" && "
+                  "mv \"$0.rec.tmp\" \"$0.rec\""));
   reload_with(extra);
   overdue_haster(th);
-  for (int i = 0; i < 200 && access(rec, F_OK) != 0; i++) fx_sleep_ms(25);
+  for (int i = 0; i < 200 && access(rec, F_OK) != 0; i++)
+    fx_sleep_ms(25);
   char *got = tu_read_file(rec, NULL);
   assert_non_null(got);
   snprintf(want, sizeof want, "argc=2\narg=%.8s\narg=haster\nstdin=\n", th);
@@ -196,13 +202,15 @@ static void test_alert_failures(void **state) {
   snprintf(extra, sizeof extra, "[alerts]\ncommand = %s\n", script("fail.sh", "exit 3"));
   reload_with(extra);
   overdue_haster(th);
-  snprintf(needle, sizeof needle, "error event=alert_failed thread=%s urgency=haster status=3", th);
+  snprintf(needle, sizeof needle,
+           "error event=alert_failed thread=%s urgency=haster status=3", th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   snprintf(extra, sizeof extra, "[alerts]\ncommand = %s\ntimeout_ms = 300\n",
            script("hang.sh", "exec sleep 30"));
   reload_with(extra);
   overdue_haster(th);
-  snprintf(needle, sizeof needle, "error event=alert_failed thread=%s urgency=haster error=ETIMEDOUT", th);
+  snprintf(needle, sizeof needle,
+           "error event=alert_failed thread=%s urgency=haster error=ETIMEDOUT", th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0); /* still serving */
   free(out);
@@ -216,7 +224,8 @@ static void test_alert_failures(void **state) {
   fx_write_conf(&g, "[alerts]\ncommand = alert.sh\n");
   assert_true(g.inboxd > 0);
   kill(g.inboxd, SIGHUP);
-  for (int i = 0; i < 100 && fx_log_count(&g, "event=reload_failed") == failed; i++) fx_sleep_ms(50);
+  for (int i = 0; i < 100 && fx_log_count(&g, "event=reload_failed") == failed; i++)
+    fx_sleep_ms(50);
   assert_true(fx_log_count(&g, "event=reload_failed") > failed);
 }
 

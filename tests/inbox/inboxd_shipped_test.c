@@ -39,7 +39,8 @@ static int setup(void **state) {
    * test would like to impersonate. */
   snprintf(extra, sizeof extra,
            "[office]\nhours = 00:00-24:00\ndays = mon-sun\n"
-           "[advisors]\n%s = raadgiver:R1\nsara = raadgiver:Sara R.\n", me());
+           "[advisors]\n%s = raadgiver:R1\nsara = raadgiver:Sara R.\n",
+           me());
   g_t0 = real_ms();
   int rc = fx_init_with(&g, "inboxd-shipped", &o, extra);
   if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
@@ -57,7 +58,8 @@ static int file_has(const char *path, const char *needle) {
   size_t n = 0, m = strlen(needle);
   char *b = tu_read_file(path, &n);
   int found = 0;
-  for (size_t i = 0; b != NULL && !found && i + m <= n; i++) found = memcmp(b + i, needle, m) == 0;
+  for (size_t i = 0; b != NULL && !found && i + m <= n; i++)
+    found = memcmp(b + i, needle, m) == 0;
   free(b);
   return found;
 }
@@ -83,8 +85,10 @@ static void test_no_hooks_in_binary(void **state) {
 static void test_no_test_clock_option(void **state) {
   char cmd[1600];
   (void)state;
-  snprintf(cmd, sizeof cmd, "%s/inbox/rejsepost-inboxd --config %s --check --test-clock "
-           ">/dev/null 2>&1", getenv("RP_BUILD_DIR"), g.conf);
+  snprintf(cmd, sizeof cmd,
+           "%s/inbox/rejsepost-inboxd --config %s --check --test-clock "
+           ">/dev/null 2>&1",
+           getenv("RP_BUILD_DIR"), g.conf);
   int st = system(cmd);
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 2);
@@ -96,19 +100,19 @@ static int raw_claim(const char *thread, rp__ibx_resp *rs, uint8_t **buf) {
   uint8_t req[128];
   size_t n = 0, len = 0;
   int fd = -1, r;
-  req[n++] = 0x84;                 /* map of 4 */
-  req[n++] = 0x00;                 /* version */
+  req[n++] = 0x84; /* map of 4 */
+  req[n++] = 0x00; /* version */
   req[n++] = (uint8_t)RP_SCHEMA_VERSION;
-  req[n++] = 0x01;                 /* action */
+  req[n++] = 0x01; /* action */
   req[n++] = 0xa5;
   memcpy(req + n, "claim", 5);
   n += 5;
-  req[n++] = 0x02;                 /* thread */
+  req[n++] = 0x02; /* thread */
   req[n++] = 0xd9;
   req[n++] = 32;
   memcpy(req + n, thread, 32);
   n += 32;
-  req[n++] = 0x0f;                 /* 15: the old test_user */
+  req[n++] = 0x0f; /* 15: the old test_user */
   req[n++] = 0xa4;
   memcpy(req + n, "sara", 4);
   n += 4;

@@ -80,7 +80,8 @@ static const rp__member *find(const fixture *f, const char *id) {
 }
 
 /* Seals n bytes of a pattern from `from` to roster member `to`. */
-static uint8_t *seal(const rp__identity *from, const rp__member *to, size_t n, size_t *len) {
+static uint8_t *seal(const rp__identity *from, const rp__member *to, size_t n,
+                     size_t *len) {
   uint8_t *pt = malloc(n ? n : 1), *env = NULL;
   assert_non_null(pt);
   for (size_t i = 0; i < n; i++)
@@ -243,9 +244,9 @@ static void test_unknown_and_revoked_sender(void **state) {
   uint8_t *env2 = NULL;
   size_t len2 = 0;
   rp__seal_args a = args(RP__URG_NORMAL);
-  assert_int_equal(rp__envelope_seal(f->team, find(f, "kommune-751"), &a, env, 1, &env2,
-                                     &len2),
-                   RP_EREVOKED);
+  assert_int_equal(
+      rp__envelope_seal(f->team, find(f, "kommune-751"), &a, env, 1, &env2, &len2),
+      RP_EREVOKED);
   free(env);
 }
 

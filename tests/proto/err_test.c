@@ -23,7 +23,8 @@ static void test_every_code_named_and_distinct(void **state) {
     assert_true(codes[i] > RP_ERRNO_LAST_);
     assert_string_not_equal(rp_err_name(codes[i]), "UNKNOWN");
     assert_string_not_equal(rp_strerror(codes[i]), "unknown error");
-    for (size_t j = i + 1; j < n; j++) assert_int_not_equal(codes[i], codes[j]);
+    for (size_t j = i + 1; j < n; j++)
+      assert_int_not_equal(codes[i], codes[j]);
   }
   assert_string_equal(rp_err_name(RP_EINVAL), "EINVAL");
   assert_string_equal(rp_strerror(0), "success");

@@ -21,8 +21,13 @@ typedef struct inner {
 } inner;
 
 static const rp__field inner_fields[] = {
-    {.key = 1, .name = "name", .type = RP__F_STR, .flags = RP__REQ,
-     .off = offsetof(inner, name), .min = 1, .max = 8},
+    {.key = 1,
+     .name = "name",
+     .type = RP__F_STR,
+     .flags = RP__REQ,
+     .off = offsetof(inner, name),
+     .min = 1,
+     .max = 8},
     {.key = 2, .name = "n", .type = RP__F_UINT, .off = offsetof(inner, n), .max = 100},
 };
 static const rp__schema inner_schema = {"inner", sizeof(inner), inner_fields, 2, NULL};
@@ -55,26 +60,67 @@ static int doc_check(const void *obj, const char **where) {
 }
 
 static const rp__field doc_fields[] = {
-    {.key = 0, .name = "v", .type = RP__F_VERSION, .flags = RP__REQ, .off = offsetof(doc, v)},
-    {.key = 1, .name = "num", .type = RP__F_UINT, .flags = RP__REQ, .off = offsetof(doc, num),
-     .min = 1, .max = 1000},
+    {.key = 0,
+     .name = "v",
+     .type = RP__F_VERSION,
+     .flags = RP__REQ,
+     .off = offsetof(doc, v)},
+    {.key = 1,
+     .name = "num",
+     .type = RP__F_UINT,
+     .flags = RP__REQ,
+     .off = offsetof(doc, num),
+     .min = 1,
+     .max = 1000},
     {.key = 2, .name = "flag", .type = RP__F_BOOL, .off = offsetof(doc, flag)},
     {.key = 3, .name = "text", .type = RP__F_STR, .off = offsetof(doc, text), .max = 16},
     {.key = 4, .name = "blob", .type = RP__F_BIN, .off = offsetof(doc, blob), .max = 8},
-    {.key = 5, .name = "id", .type = RP__F_FIXBIN, .flags = RP__REQ, .off = offsetof(doc, id),
-     .min = 4, .max = 4},
-    {.key = 6, .name = "colour", .type = RP__F_ENUM, .flags = RP__REQ,
-     .off = offsetof(doc, colour), .enm = &colours},
-    {.key = 7, .name = "colours", .type = RP__F_SET, .off = offsetof(doc, colours), .max = 2,
+    {.key = 5,
+     .name = "id",
+     .type = RP__F_FIXBIN,
+     .flags = RP__REQ,
+     .off = offsetof(doc, id),
+     .min = 4,
+     .max = 4},
+    {.key = 6,
+     .name = "colour",
+     .type = RP__F_ENUM,
+     .flags = RP__REQ,
+     .off = offsetof(doc, colour),
      .enm = &colours},
-    {.key = 8, .name = "one", .type = RP__F_STRUCT, .flags = RP__REQ, .off = offsetof(doc, one),
+    {.key = 7,
+     .name = "colours",
+     .type = RP__F_SET,
+     .off = offsetof(doc, colours),
+     .max = 2,
+     .enm = &colours},
+    {.key = 8,
+     .name = "one",
+     .type = RP__F_STRUCT,
+     .flags = RP__REQ,
+     .off = offsetof(doc, one),
      .sub = &inner_schema},
-    {.key = 9, .name = "opt", .type = RP__F_STRUCT, .flags = RP__HAS, .off = offsetof(doc, opt),
-     .sub = &inner_schema, .has_off = offsetof(doc, has_opt)},
-    {.key = 10, .name = "list", .type = RP__F_LIST, .off = offsetof(doc, list), .max = 3,
-     .sub = &inner_schema, .count_off = offsetof(doc, nlist)},
-    {.key = 11, .name = "words", .type = RP__F_STRLIST, .off = offsetof(doc, words), .max = 2,
-     .count_off = offsetof(doc, nwords), .elem_max = 5},
+    {.key = 9,
+     .name = "opt",
+     .type = RP__F_STRUCT,
+     .flags = RP__HAS,
+     .off = offsetof(doc, opt),
+     .sub = &inner_schema,
+     .has_off = offsetof(doc, has_opt)},
+    {.key = 10,
+     .name = "list",
+     .type = RP__F_LIST,
+     .off = offsetof(doc, list),
+     .max = 3,
+     .sub = &inner_schema,
+     .count_off = offsetof(doc, nlist)},
+    {.key = 11,
+     .name = "words",
+     .type = RP__F_STRLIST,
+     .off = offsetof(doc, words),
+     .max = 2,
+     .count_off = offsetof(doc, nwords),
+     .elem_max = 5},
 };
 static const rp__schema doc_schema = {"doc", sizeof(doc), doc_fields, 12, doc_check};
 
@@ -365,7 +411,8 @@ static void test_encoder_refuses_what_decoder_would(void **state) {
   const char *where = NULL;
   doc d = sample();
   d.num = 1001;
-  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where), RP_ETOOBIG);
+  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where),
+                   RP_ETOOBIG);
   assert_string_equal(where, "num");
   d = sample();
   d.colour = 4;
@@ -378,10 +425,12 @@ static void test_encoder_refuses_what_decoder_would(void **state) {
   assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where), RP_EUTF8);
   d = sample();
   d.nlist = 4;
-  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where), RP_ETOOBIG);
+  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where),
+                   RP_ETOOBIG);
   d = sample();
   d.text.n = 0; /* flag without text breaks the cross-field rule */
-  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where), RP_EMISSING);
+  assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, sizeof buf, &len, &where),
+                   RP_EMISSING);
   d = sample();
   assert_int_equal(rp__mp_encode(&doc_schema, &d, buf, 10, &len, &where), RP_ETOOBIG);
   assert_int_equal(len, 0);
@@ -393,10 +442,21 @@ static void test_utf8(void **state) {
     const char *s;
     int ok;
   } cases[] = {
-      {"", 1}, {"ascii", 1}, {"\xc3\xa6\xc3\xb8\xc3\xa5", 1}, {"\xe2\x82\xac", 1},
-      {"\xf0\x9f\x98\x80", 1}, {"\xf4\x8f\xbf\xbf", 1},
-      {"\xc0\x80", 0}, {"\xe0\x80\xaf", 0}, {"\xed\xa0\x80", 0}, {"\xf4\x90\x80\x80", 0},
-      {"\xf5\x80\x80\x80", 0}, {"\x80", 0}, {"\xc3", 0}, {"\xe2\x82", 0}, {"\xfe", 0},
+      {"", 1},
+      {"ascii", 1},
+      {"\xc3\xa6\xc3\xb8\xc3\xa5", 1},
+      {"\xe2\x82\xac", 1},
+      {"\xf0\x9f\x98\x80", 1},
+      {"\xf4\x8f\xbf\xbf", 1},
+      {"\xc0\x80", 0},
+      {"\xe0\x80\xaf", 0},
+      {"\xed\xa0\x80", 0},
+      {"\xf4\x90\x80\x80", 0},
+      {"\xf5\x80\x80\x80", 0},
+      {"\x80", 0},
+      {"\xc3", 0},
+      {"\xe2\x82", 0},
+      {"\xfe", 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     assert_int_equal(rp__utf8_check(cases[i].s, strlen(cases[i].s)),

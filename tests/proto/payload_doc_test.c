@@ -166,8 +166,7 @@ static void test_doc_matches_tables(void **state) {
       fwrite(gen.buf, 1, gen.len, f);
       fclose(f);
     }
-    fail_msg("%u tables differ from docs/PROTOCOL.md; see payloads.generated.md",
-             missing);
+    fail_msg("%u tables differ from docs/PROTOCOL.md; see payloads.generated.md", missing);
   }
   free(doc);
 }

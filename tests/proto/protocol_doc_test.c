@@ -195,12 +195,14 @@ static void route_table(void) {
             "|---|---|---|---|\n");
   for (uint64_t k = 1; k <= RP__PL_KIND_MAX; k++) {
     unsigned from = rp__payload_kind_senders(k);
-    put(&gen, "| %llu | `%s` | %s | %s |\n", (unsigned long long)k, rp__payload_kind_name(k),
+    put(&gen, "| %llu | `%s` | %s | %s |\n", (unsigned long long)k,
+        rp__payload_kind_name(k),
         rp__route_members(RP_MEMBER_MUNICIPALITY, RP_MEMBER_TEAM) == 0 &&
                 (from & RP__FROM_MUNICIPALITY)
             ? "yes"
             : "",
-        rp__route_members(RP_MEMBER_TEAM, RP_MEMBER_MUNICIPALITY) == 0 && (from & RP__FROM_TEAM)
+        rp__route_members(RP_MEMBER_TEAM, RP_MEMBER_MUNICIPALITY) == 0 &&
+                (from & RP__FROM_TEAM)
             ? "yes"
             : "");
   }

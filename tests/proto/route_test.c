@@ -44,8 +44,8 @@ static void sample(rp__payload *p, rp__envhdr *h, uint64_t kind) {
 
 static void test_member_routes(void **state) {
   (void)state;
-  static const int kinds[] = {RP_MEMBER_MUNICIPALITY, RP_MEMBER_TEAM, RP_MEMBER_RELAY,
-                              RP_MEMBER_ADMIN, 0, 99};
+  static const int kinds[] = {
+      RP_MEMBER_MUNICIPALITY, RP_MEMBER_TEAM, RP_MEMBER_RELAY, RP_MEMBER_ADMIN, 0, 99};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
       int ok = (kinds[i] == RP_MEMBER_MUNICIPALITY && kinds[j] == RP_MEMBER_TEAM) ||

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `rejsepost demo` end to end (real relay and inbox daemon processes, the real advisor
- * command, real client library, loopback), `rejsepost advisor` wired into the command
- * line, and `rejsepost send` (CPR refused; sender_org from the signed roster). A build
- * without the client library skips what needs it (cmocka skip, with the reason on
- * stderr) instead of pretending.
+ * rejsepost-demo end to end (real relay and inbox daemon processes, the real
+ * `rejsepost advisor` command, real client library, loopback); its help and usage
+ * errors; and the installed rejsepost, which carries no demo.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,29 +13,6 @@
 #include <dirent.h>
 
 #include "run.h"
-
-static const char *g_dir;
-
-static int setup(void **state) {
-  (void)state;
-  g_dir = strdup(tu_tmpdir("tools-demo"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
-static int no_library(const tt_result *r) {
-  if (strstr(r->err, "needs the client library") == NULL &&
-      strstr(r->out, "needs the client library") == NULL)
-    return 0;
-  fprintf(stderr, "skipped: this build has no client library\n");
-  return 1;
-}
 
 /* The line of `text` holding both `who` and `what`, or NULL. */
 static const char *timeline(const char *text, const char *who, const char *what) {
@@ -91,7 +66,8 @@ static void check_requests_and_replies(const char *out) {
     const char *rep = timeline(out, who[i], what);
     assert_non_null(rep);
     assert_true(rep > req);
-    snprintf(what, sizeof what, "listed #%d: %s from %s, thread %s", i + 1, urg[i], who[i], id);
+    snprintf(what, sizeof what, "listed #%d: %s from %s, thread %s", i + 1, urg[i], who[i],
+             id);
     assert_non_null(timeline(out, "advisor", what));
     const char *st = timeline(out, who[i], "status answered (sent ");
     assert_non_null(st);
@@ -130,7 +106,8 @@ static void check_triage(const char *out) {
 }
 
 static void check_announcement(const char *out) {
-  assert_non_null(timeline(out, "advisor", "announcement sent to 2 members of the oest network"));
+  assert_non_null(
+      timeline(out, "advisor", "announcement sent to 2 members of the oest network"));
   assert_non_null(timeline(out, "kbh-101", "received the east-network announcement"));
   assert_non_null(timeline(out, "roskilde-265", "received the east-network announcement"));
   assert_null(timeline(out, "aarhus-751", "received the east-network announcement"));
@@ -157,12 +134,8 @@ static void test_demo(void **state) {
   snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", g_dir);
   putenv(tmpenv);
   uint64_t t0 = tt_mono_ms();
-  tt_result r = tt_runv(g_dir, 120000, (const char *const[]){"demo", "--timeout", "30", NULL});
+  tt_result r = tt_demo(g_dir, 120000, "--timeout", "30");
   uint64_t took = tt_mono_ms() - t0;
-  if (no_library(&r)) {
-    tt_result_free(&r);
-    skip();
-  }
   fprintf(stderr, "%s%s(demo took %llu ms)\n", r.out, r.err, (unsigned long long)took);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "demo OK"));
@@ -174,165 +147,50 @@ static void test_demo(void **state) {
   tt_result_free(&r);
   /* The temporary folder was removed. */
   assert_false(has_entry(g_dir, "rejsepost-demo-"));
-  tt_result l = tt_run(g_dir, "demo", "--bogus");
+  tt_result l = tt_demo(g_dir, 60000, "--bogus");
   assert_int_equal(l.status, 2);
+  assert_non_null(
+      strstr(l.err, "rejsepost-demo: unknown option or missing value: --bogus"));
+  assert_non_null(strstr(l.err, "Try 'rejsepost-demo --help'"));
   tt_result_free(&l);
+}
+
+/* The demo answers --help with its usage and exit 0, and does nothing else; the
+ * installed command line has no demo command. */
+static void test_demo_help_and_cli(void **state) {
+  (void)state;
+  tt_result r = tt_demo(g_dir, 60000, "--help");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "Usage: rejsepost-demo [--keep]"));
+  assert_non_null(strstr(r.out, "--rejsepost PATH"));
+  assert_null(strstr(r.out, "demo OK"));
+  assert_false(has_entry(g_dir, "rejsepost-demo-"));
+  tt_result_free(&r);
+  r = tt_run(g_dir, "demo");
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "unknown command 'demo'"));
+  tt_result_free(&r);
+  r = tt_run(g_dir, "--help");
+  assert_int_equal(r.status, 0);
+  assert_null(strstr(r.out, "demo"));
+  tt_result_free(&r);
 }
 
 /* Without the inbox daemon the demo stops at once and says how to get it. */
 static void test_demo_no_inboxd(void **state) {
   (void)state;
-  tt_result r = tt_run(g_dir, "demo", "--inboxd", "no-such-inboxd");
+  tt_result r = tt_demo(g_dir, 60000, "--inboxd", "no-such-inboxd");
   assert_int_equal(r.status, 1);
   assert_non_null(strstr(r.err, "cannot find rejsepost-inboxd at no-such-inboxd"));
   assert_null(strstr(r.out, "demo OK"));
   tt_result_free(&r);
 }
 
-/* `rejsepost advisor` runs the inbox's advisor commands, with their own help text. */
-static void test_advisor_cli(void **state) {
-  char sock[1200];
-  (void)state;
-  tt_result r = tt_run(g_dir, "advisor", "--help");
-  if (strstr(r.err, "unknown command 'advisor'") != NULL) {
-    fprintf(stderr, "skipped: this build has no inbox (advisor commands)\n");
-    tt_result_free(&r);
-    skip();
-  }
-  assert_int_equal(r.status, 0);
-  assert_non_null(strstr(r.out, "Usage: rejsepost advisor [--socket PATH] <command>"));
-  assert_non_null(strstr(r.out, "audit-verify"));
-  tt_result_free(&r);
-  r = tt_run(g_dir, "help", "advisor");
-  assert_int_equal(r.status, 0);
-  assert_non_null(strstr(r.out, "Usage: rejsepost advisor"));
-  tt_result_free(&r);
-  r = tt_run(g_dir, "--help");
-  assert_non_null(strstr(r.out, "  advisor "));
-  tt_result_free(&r);
-  r = tt_run(g_dir, "advisor");
-  assert_int_equal(r.status, 2);
-  assert_non_null(strstr(r.err, "Usage: rejsepost advisor"));
-  tt_result_free(&r);
-  /* No daemon behind the socket: exit status 3 and a message naming the socket. */
-  snprintf(sock, sizeof sock, "%s/no-such.sock", g_dir);
-  r = tt_run(g_dir, "advisor", "--socket", sock, "list");
-  assert_int_equal(r.status, 3);
-  assert_non_null(strstr(r.err, "cannot reach rejsepost-inboxd at"));
-  assert_non_null(strstr(r.err, sock));
-  assert_string_equal(r.out, "");
-  tt_result_free(&r);
-  r = tt_run(g_dir, "advisor", "--socket", sock, "list", "--state", "nosuch");
-  assert_int_equal(r.status, 2);
-  tt_result_free(&r);
-}
-
-static void ok(tt_result r) {
-  if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
-  assert_int_equal(r.status, 0);
-  tt_result_free(&r);
-}
-
-/* A municipality's state folder made with the CLI; send refuses a CPR number before
- * anything is stored, and says what to do. No relay is needed for that. */
-static void test_send_cpr_refused(void **state) {
-  char key[128];
-  (void)state;
-  ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out", "admin.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "kbh-101", "--kind", "municipality", "--out",
-            "kbh.key", "--plain"));
-  ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub"));
-  ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "team.key.pub", "--kind", "team"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "rd/relay.key.pub", "--kind", "relay"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "kbh.key.pub", "--kind", "municipality", "--municipality", "101", "--network",
-            "east"));
-  tt_result k = tt_run(g_dir, "keys", "show", "rd/relay.key.pub");
-  assert_int_equal(tt_field(k.out, "transport key:", key, sizeof key), 0);
-  tt_result_free(&k);
-  tt_result s = tt_run(g_dir, "setup", "--state", "kbh-state", "--key", "kbh.key", "--relay",
-                       "127.0.0.1:9", "--relay-key", key, "--admin-pub", "admin.key.pub",
-                       "--roster", "roster.rp");
-  if (no_library(&s)) {
-    tt_result_free(&s);
-    skip();
-  }
-  assert_int_equal(s.status, 0);
-  tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question",
-             "FIKTIV: eleven har cpr 010203-1234, hvad gør vi?", "--wait", "0");
-  assert_int_equal(s.status, 1);
-  assert_non_null(strstr(s.err, "CPR number"));
-  assert_non_null(strstr(s.err, "question"));
-  assert_string_equal(s.out, "");
-  tt_result_free(&s);
-  /* Nothing was stored: the outbox is empty. */
-  s = tt_run(g_dir, "status", "--state", "kbh-state", "--wait", "0");
-  assert_int_equal(s.status, 0);
-  assert_null(strstr(s.out, "request"));
-  tt_result_free(&s);
-  /* The same request without the number is stored and gets an id (32 hex): its
-   * sender_org comes from the roster (before, every CLI send failed on that field). */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question",
-             "FIKTIV: eleven er bange for at rejse, hvad gør vi?", "--wait", "0");
-  if (s.status != 0) fprintf(stderr, "send: %s\n", s.err);
-  assert_int_equal(s.status, 0);
-  assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
-  tt_result_free(&s);
-  /* --org must match the roster's code for this member; a wrong one stores nothing. */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "265",
-             "--wait", "0");
-  assert_int_equal(s.status, 1);
-  assert_non_null(strstr(s.err, "--org 265 does not match the roster"));
-  assert_non_null(strstr(s.err, "municipality 101"));
-  assert_string_equal(s.out, "");
-  tt_result_free(&s);
-  s = tt_run(g_dir, "status", "--state", "kbh-state", "--wait", "0");
-  assert_int_equal(s.status, 0);
-  const char *first = strstr(s.out, "request");
-  assert_non_null(first);
-  assert_null(strstr(first + 1, "request")); /* still only the one request */
-  tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--org", "101",
-             "--wait", "0");
-  assert_int_equal(s.status, 0);
-  assert_int_equal(strspn(s.out, "0123456789abcdef"), 32);
-  tt_result_free(&s);
-  /* Without an age band the flags do not make a valid request: a usage error. */
-  s = tt_run(g_dir, "send", "--state", "kbh-state", "--ref", "cw-1", "--category", "trusler",
-             "--question", "FIKTIV: spørgsmål", "--wait", "0");
-  assert_int_equal(s.status, 2);
-  assert_non_null(strstr(s.err, "--age-band is required"));
-  tt_result_free(&s);
-  /* A member that is not a municipality in the roster has no sender_org: refused. */
-  s = tt_run(g_dir, "setup", "--state", "team-state", "--key", "team.key", "--relay",
-             "127.0.0.1:9", "--relay-key", key, "--admin-pub", "admin.key.pub", "--roster",
-             "roster.rp");
-  assert_int_equal(s.status, 0);
-  tt_result_free(&s);
-  s = tt_run(g_dir, "send", "--state", "team-state", "--ref", "cw-1", "--category", "trusler",
-             "--age-band", "15_17", "--question", "FIKTIV: spørgsmål", "--wait", "0");
-  assert_int_equal(s.status, 1);
-  assert_non_null(strstr(s.err, "member team is not a municipality in the roster"));
-  tt_result_free(&s);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_advisor_cli),
-      cmocka_unit_test(test_send_cpr_refused),
+      cmocka_unit_test(test_demo_help_and_cli),
       cmocka_unit_test(test_demo_no_inboxd),
       cmocka_unit_test(test_demo),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

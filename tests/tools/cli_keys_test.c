@@ -16,22 +16,6 @@
 #include "keyfile.h"
 #include "run.h"
 
-static const char *g_dir;
-
-static int setup(void **state) {
-  (void)state;
-  if (sodium_init() < 0) return -1;
-  g_dir = strdup(tu_tmpdir("tools-keys"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
-  return 0;
-}
-
 static void path_of(const char *name, char *out, size_t cap) {
   snprintf(out, cap, "%s/%s", g_dir, name);
 }
@@ -146,7 +130,8 @@ static void test_usage_errors(void **state) {
       {{"frobnicate", NULL}, "unknown command 'frobnicate'"},
       {{"keys", NULL}, "a subcommand is needed"},
       {{"keys", "new", "--id", "x", NULL}, "--id, --kind and --out are required"},
-      {{"keys", "new", "--id", "x", "--kind", "boss", "--out", "f", NULL}, "--kind must be"},
+      {{"keys", "new", "--id", "x", "--kind", "boss", "--out", "f", NULL},
+       "--kind must be"},
       {{"keys", "new", "--id", "x", "--kind", "team", "--out", "f", NULL},
        "exactly one of --passphrase-file"},
       {{"keys", "new", "--id", "a b", "--kind", "team", "--out", "f", "--plain"},
@@ -157,6 +142,8 @@ static void test_usage_errors(void **state) {
         "municipality"},
        "--municipality CODE"},
       {{"help", "nothing", NULL}, "no command"},
+      {{"status", "--state", "s", "--wait", "soon", NULL}, "--wait: 0 to 600 seconds"},
+      {{"send", "--state", "s", "--wait", "-1", NULL}, "--wait: 0 to 600 seconds"},
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -176,12 +163,12 @@ static void test_usage_errors(void **state) {
 /* --help on every subcommand and `help CMD` print the usage and exit 0. */
 static void test_help(void **state) {
   static const char *const cmds[][2] = {
-      {"keys", "new"},   {"keys", "show"},    {"keys", "verify-fingerprint"},
-      {"roster", "new"}, {"roster", "add"},   {"roster", "revoke"},
+      {"keys", "new"},    {"keys", "show"},   {"keys", "verify-fingerprint"},
+      {"roster", "new"},  {"roster", "add"},  {"roster", "revoke"},
       {"roster", "sign"}, {"roster", "show"}, {"relay", "init"},
-      {"setup", NULL},   {"send", NULL},      {"status", NULL},
-      {"inbox", NULL},   {"read", NULL},      {"mark", NULL},      {"check", NULL},
-      {"demo", NULL}};
+      {"setup", NULL},    {"send", NULL},     {"status", NULL},
+      {"inbox", NULL},    {"read", NULL},     {"mark", NULL},
+      {"check", NULL}};
   (void)state;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     const char *a[4] = {cmds[i][0], cmds[i][1] != NULL ? cmds[i][1] : "--help",
@@ -208,7 +195,8 @@ static void test_help(void **state) {
 static void test_check_request_file(void **state) {
   static const char *const req =
       "{\"sender_org\": \"101\", \"sender_role\": \"myndighedsraadgiver\",\n"
-      " \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": \"haster\",\n"
+      " \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": "
+      "\"haster\",\n"
       " \"categories\": [\"negativ_social_kontrol\"],\n"
       " \"risk\": {\"level\": \"middel\", \"acute\": false, \"tool\": \"ingen\"},\n"
       " \"citizen\": {\"age_band\": \"15_17\", \"under_18\": true},\n"
@@ -254,5 +242,5 @@ int main(void) {
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_check_request_file),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

@@ -18,33 +18,16 @@
 #include "roster.h"
 #include "run.h"
 
-static const char *g_dir;
-
-static void ok(tt_result r) {
-  if (r.status != 0) fprintf(stderr, "stdout: %s\nstderr: %s\n", r.out, r.err);
-  assert_int_equal(r.status, 0);
-  tt_result_free(&r);
-}
-
 static int setup(void **state) {
-  (void)state;
-  if (sodium_init() < 0) return -1;
-  g_dir = strdup(tu_tmpdir("tools-roster"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out", "admin.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "other-admin", "--kind", "admin", "--out",
-            "other.key", "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
-            "--plain"));
-  ok(tt_run(g_dir, "keys", "new", "--id", "aarhus-751", "--kind", "municipality", "--out",
-            "aar.key", "--plain"));
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  tu_rmtree(g_dir);
-  free((void *)g_dir);
+  if (tt_dir_setup(state) != 0) return -1;
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "admin", "--kind", "admin", "--out",
+               "admin.key", "--plain"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "other-admin", "--kind", "admin", "--out",
+               "other.key", "--plain"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "team", "--kind", "team", "--out", "team.key",
+               "--plain"));
+  tt_ok(tt_run(g_dir, "keys", "new", "--id", "aarhus-751", "--kind", "municipality",
+               "--out", "aar.key", "--plain"));
   return 0;
 }
 
@@ -69,12 +52,12 @@ static void test_round_trip(void **state) {
   rp__roster *r;
   const rp__member *m;
   (void)state;
-  ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "team.key.pub", "--kind", "team", "--name", "Rejseholdet"));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "aar.key.pub", "--kind", "municipality", "--name", "Aarhus Kommune",
-            "--municipality", "751", "--network", "west"));
+  tt_ok(tt_run(g_dir, "roster", "new", "--admin-key", "admin.key", "--out", "roster.rp"));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "team.key.pub", "--kind", "team", "--name", "Rejseholdet"));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "aar.key.pub", "--kind", "municipality", "--name", "Aarhus Kommune",
+               "--municipality", "751", "--network", "west"));
   r = load("roster.rp");
   assert_int_equal(rp__roster_version(r), 3);
   assert_int_equal(rp__roster_count(r), 3);
@@ -87,7 +70,8 @@ static void test_round_trip(void **state) {
   assert_false(m->revoked);
   rp__roster_free(r);
 
-  tt_result s = tt_run(g_dir, "roster", "show", "roster.rp", "--admin-pub", "admin.key.pub");
+  tt_result s =
+      tt_run(g_dir, "roster", "show", "roster.rp", "--admin-pub", "admin.key.pub");
   assert_int_equal(s.status, 0);
   assert_non_null(strstr(s.out, "signature: good"));
   assert_non_null(strstr(s.out, "roster version 3"));
@@ -100,9 +84,9 @@ static void test_round_trip(void **state) {
   tt_result_free(&k);
   tt_result_free(&s);
 
-  ok(tt_run(g_dir, "roster", "revoke", "roster.rp", "--admin-key", "admin.key", "--id",
-            "aarhus-751"));
-  ok(tt_run(g_dir, "roster", "sign", "roster.rp", "--admin-key", "admin.key"));
+  tt_ok(tt_run(g_dir, "roster", "revoke", "roster.rp", "--admin-key", "admin.key", "--id",
+               "aarhus-751"));
+  tt_ok(tt_run(g_dir, "roster", "sign", "roster.rp", "--admin-key", "admin.key"));
   r = load("roster.rp");
   assert_int_equal(rp__roster_version(r), 5);
   assert_true(rp__roster_find_id(r, "aarhus-751")->revoked);
@@ -167,10 +151,10 @@ static void test_relay_init_runs(void **state) {
   const char *b = getenv("RP_BUILD_DIR");
   (void)state;
   snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)tp_free_port());
-  ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub", "--listen",
-            listen));
-  ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
-            "rd/relay.key.pub", "--kind", "relay"));
+  tt_ok(tt_run(g_dir, "relay", "init", "rd", "--admin-pub", "admin.key.pub", "--listen",
+               listen));
+  tt_ok(tt_run(g_dir, "roster", "add", "roster.rp", "--admin-key", "admin.key", "--member",
+               "rd/relay.key.pub", "--kind", "relay"));
   snprintf(conf, sizeof conf, "%s/roster.rp", g_dir);
   snprintf(log, sizeof log, "%s/rd/roster.msgpack", g_dir);
   assert_int_equal(rename(conf, log), 0);
@@ -210,5 +194,5 @@ int main(void) {
       cmocka_unit_test(test_tampered_refused),
       cmocka_unit_test(test_relay_init_runs),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tt_dir_teardown);
 }

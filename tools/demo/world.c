@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "relay_setup.h"
 #include "rejsepost_errors.h"
 
 /* A free TCP port on 127.0.0.1: bound to port 0 and read back, then released. */

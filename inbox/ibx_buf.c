@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "ibx_json.h"
+#include "ibx_buf.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -27,7 +27,8 @@ static int grow(rp__ibx_buf *b, size_t need) {
     b->overflow = 1;
     return -1;
   }
-  while (cap < b->len + need + 1) cap *= 2;
+  while (cap < b->len + need + 1)
+    cap *= 2;
   if (cap > b->max) cap = b->max;
   if (cap == b->cap) return 0;
   /* Not realloc: the old block may hold decrypted text and must be wiped. */
@@ -52,7 +53,9 @@ void rp__ibx_buf_add(rp__ibx_buf *b, const char *s, size_t n) {
   b->p[b->len] = 0;
 }
 
-void rp__ibx_buf_puts(rp__ibx_buf *b, const char *s) { rp__ibx_buf_add(b, s, strlen(s)); }
+void rp__ibx_buf_puts(rp__ibx_buf *b, const char *s) {
+  rp__ibx_buf_add(b, s, strlen(s));
+}
 
 void rp__ibx_buf_printf(rp__ibx_buf *b, const char *fmt, ...) {
   char tmp[1024];
@@ -62,25 +65,6 @@ void rp__ibx_buf_printf(rp__ibx_buf *b, const char *fmt, ...) {
   va_end(ap);
   if (n < 0) return;
   rp__ibx_buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-void rp__ibx_buf_json_str(rp__ibx_buf *b, const char *s) {
-  rp__ibx_buf_add(b, "\"", 1);
-  for (; s != NULL && *s != 0; s++) {
-    unsigned char c = (unsigned char)*s;
-    char esc[8];
-    if (c == '"' || c == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)c;
-      rp__ibx_buf_add(b, esc, 2);
-    } else if (c < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", c);
-      rp__ibx_buf_add(b, esc, 6);
-    } else {
-      rp__ibx_buf_add(b, (const char *)&c, 1);
-    }
-  }
-  rp__ibx_buf_add(b, "\"", 1);
 }
 
 void rp__ibx_buf_safe(rp__ibx_buf *b, const char *s) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* A growable text buffer with a hard cap, and JSON string escaping into it. */
-#ifndef RP_IBX_JSON_H
-#define RP_IBX_JSON_H
+/* A growable text buffer with a hard cap, wiped when freed: the parts of an answer to an
+ * advisor (message, text, JSON). JSON itself is made with jansson (ibx_render.c). */
+#ifndef RP_IBX_BUF_H
+#define RP_IBX_BUF_H
 
 #include <stddef.h>
 
@@ -19,8 +20,6 @@ void rp__ibx_buf_add(rp__ibx_buf *b, const char *s, size_t n);
 void rp__ibx_buf_puts(rp__ibx_buf *b, const char *s);
 void rp__ibx_buf_printf(rp__ibx_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string, quotes included. */
-void rp__ibx_buf_json_str(rp__ibx_buf *b, const char *s);
 /* Appends s for a terminal: control characters (other than newline and tab) become '?',
  * so a message cannot move the cursor or rewrite the advisor's screen. */
 void rp__ibx_buf_safe(rp__ibx_buf *b, const char *s);

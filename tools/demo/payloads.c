@@ -12,7 +12,7 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 
 #define DAY_MS (24ull * 3600 * 1000)
 
@@ -104,9 +104,12 @@ int dm_request(int urgency, const char *org, rp__payload *p) {
   size_t len = 0;
   rp__payload_init(p, RP__PL_REQUEST);
   header(p, NULL);
-  if (urgency == RP__URG_AKUT) request_akut(&p->u.request);
-  else if (urgency == RP__URG_HASTER) request_haster(&p->u.request);
-  else request_plan(&p->u.request);
+  if (urgency == RP__URG_AKUT)
+    request_akut(&p->u.request);
+  else if (urgency == RP__URG_HASTER)
+    request_haster(&p->u.request);
+  else
+    request_plan(&p->u.request);
   p->u.request.sender_org = str(org);
   return rp__payload_encode(p, buf, sizeof buf, &len, NULL);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The demo's team side: an advisor works the real rejsepost-inboxd through `rejsepost
- * advisor` (child processes of this program, flow_advisor.c), and the municipalities
- * (flow_demo.c) see the effects: opened receipts, replies, the announcement.
+ * advisor` (child processes, advisor.c), and the municipalities (flow.c) see the
+ * effects: opened receipts, replies, the announcement.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 #include "flow.h"
 
 /* One advisor command; output and errors are the caller's to free. */
@@ -103,15 +103,19 @@ static int show_listing(flow *f) {
   dm_event(f->d, "advisor", NULL, "$ rejsepost advisor list");
   for (char *p = r.out, *nl; rc == 0 && *p != '\0'; p = nl + 1) {
     size_t len;
-    if ((nl = strchr(p, '\n')) == NULL) nl = p + strlen(p) - 1;
-    else *nl = '\0';
-    for (len = strlen(p); len > 0 && p[len - 1] == ' '; len--) p[len - 1] = '\0';
+    if ((nl = strchr(p, '\n')) == NULL)
+      nl = p + strlen(p) - 1;
+    else
+      *nl = '\0';
+    for (len = strlen(p); len > 0 && p[len - 1] == ' '; len--)
+      p[len - 1] = '\0';
     if (*p != '\0') dm_event(f->d, "advisor", NULL, "| %s", p);
   }
   adv_free(&r);
   if (rc != 0) return -1;
   if (strcmp(f->th[0].urgency, "akut") != 0)
-    return dm_fail(f->d, "advisor", "the first listed thread is %s, not akut", f->th[0].urgency);
+    return dm_fail(f->d, "advisor", "the first listed thread is %s, not akut",
+                   f->th[0].urgency);
   for (int i = 0; i < DM_MUNIS; i++)
     dm_event(f->d, "advisor", f->th[i].first, "listed #%d: %s from %s, thread %.8s", i + 1,
              f->th[i].urgency, f->d->munis[f->th[i].muni].id, f->th[i].id);
@@ -135,11 +139,12 @@ static int receive_reply(flow *f, const dm_thread *t) {
   if (fl_wait_kind(f, t->muni, "reply", &r) != 0) return -1;
   re = rp_received_in_reply_to(r);
   rp_received_get_text(r, "advisor.id", &adv_id);
-  if (re == NULL || strcmp(re, t->first) != 0 || strcmp(rp_received_thread_id(r), t->id) != 0)
+  if (re == NULL || strcmp(re, t->first) != 0 ||
+      strcmp(rp_received_thread_id(r), t->id) != 0)
     rc = dm_fail(f->d, who, "the reply is not linked to request %.8s", t->first);
   else
-    dm_event(f->d, who, rp_received_msg_id(r), "received the reply to %.8s from %s (%s)", re,
-             rp_received_sender(r), adv_id != NULL ? adv_id : "?");
+    dm_event(f->d, who, rp_received_msg_id(r), "received the reply to %.8s from %s (%s)",
+             re, rp_received_sender(r), adv_id != NULL ? adv_id : "?");
   rp_inbox_mark_handled(f->muni[t->muni], rp_received_msg_id(r));
   rp_received_free(r);
   return rc;
@@ -160,8 +165,10 @@ static int work_thread(flow *f, int n) {
   rc = adv_check(f, &r, "show", "FIKTIVT DEMO-EKSEMPEL");
   adv_free(&r);
   if (rc != 0) return -1;
-  dm_event(f->d, "advisor", t->first, "opened the %s request (#%d): question decrypted from "
-                                      "the inbox store", t->urgency, n + 1);
+  dm_event(f->d, "advisor", t->first,
+           "opened the %s request (#%d): question decrypted from "
+           "the inbox store",
+           t->urgency, n + 1);
   if (fl_wait_status(f, t->muni, RP_STATUS_OPENED) != 0) return -1;
   dm_event(f->d, who, t->first, "opened: an advisor has read the request");
   r = adv(f, advice_for(t->urgency), reply);
@@ -212,7 +219,8 @@ static int receive_announcement(flow *f) {
     rp_received_free(r);
   }
   for (int i = 0; i < DM_MUNIS; i++)
-    if (!(f->d->munis[i].networks & RP_NETWORK_EAST) && west_gets_none(f, i) != 0) return -1;
+    if (!(f->d->munis[i].networks & RP_NETWORK_EAST) && west_gets_none(f, i) != 0)
+      return -1;
   return 0;
 }
 
@@ -231,11 +239,20 @@ static int audit_verify(flow *f) {
 int fl_advisor_announce(flow *f) {
   rp__payload p;
   const char *host = f->d->munis[0].code;
-  if (dm_announcement(host, &p) != 0) return dm_fail(f->d, "advisor", "announcement invalid");
-  const char *const args[] = {"announce", "--network", "oest", "--date",
-                              p.u.network_announcement.event_on.p, "--host", host, "--title",
-                              p.u.network_announcement.title.p, "--deadline",
-                              p.u.network_announcement.registration_deadline.p, "--stdin",
+  if (dm_announcement(host, &p) != 0)
+    return dm_fail(f->d, "advisor", "announcement invalid");
+  const char *const args[] = {"announce",
+                              "--network",
+                              "oest",
+                              "--date",
+                              p.u.network_announcement.event_on.p,
+                              "--host",
+                              host,
+                              "--title",
+                              p.u.network_announcement.title.p,
+                              "--deadline",
+                              p.u.network_announcement.registration_deadline.p,
+                              "--stdin",
                               NULL};
   adv_run r = adv(f, p.u.network_announcement.programme.p, args);
   int rc = adv_check(f, &r, "announce", NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The demo's fictitious payloads (demo_payloads.c). Each builder fills *p with fresh
- * ids and the current time (the library replaces them when sending), checks it by encoding, and returns 0 or an RP_E code. Texts
- * point to static storage. */
+/* The demo's fictitious payloads (payloads.c). Each builder fills *p with fresh ids and
+ * the current time (the library replaces them when sending), checks it by encoding, and
+ * returns 0 or an RP_E code. Texts point to static storage. */
 #ifndef RP_TOOLS_DEMO_PAYLOADS_H
 #define RP_TOOLS_DEMO_PAYLOADS_H
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The demo's message flow, shared by flow_demo.c (the municipalities, on the client
- * library) and flow_team.c (the advisor, through `rejsepost advisor` and the inbox
+/* The demo's message flow, shared by flow.c (the municipalities, on the client
+ * library) and team.c (the advisor, through `rejsepost advisor` and the inbox
  * daemon). */
-#ifndef RP_TOOLS_FLOW_H
-#define RP_TOOLS_FLOW_H
+#ifndef RP_TOOLS_DEMO_FLOW_H
+#define RP_TOOLS_DEMO_FLOW_H
 
 #include "demo.h"
 #include "rejsepost.h"
@@ -38,4 +38,4 @@ int fl_advisor_work(flow *f);
  * west member does not. Then the audit chain is verified. 0 or -1. */
 int fl_advisor_announce(flow *f);
 
-#endif /* RP_TOOLS_FLOW_H */
+#endif /* RP_TOOLS_DEMO_FLOW_H */

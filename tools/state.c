@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state folder's settings file (DIR/rejsepost.conf) and opening a client from it,
- * for the municipality commands. The file is 'name = value' lines, '#' comments:
+ * A municipality's state folder, for the commands setup, send, status, inbox, read and
+ * mark: its settings file (DIR/rejsepost.conf), the options those commands share, and
+ * opening a client from it. The file is 'name = value' lines, '#' comments:
  *   key_file, passphrase_file (optional), relay (HOST:PORT), relay_key (hex or file),
  *   admin_key (hex or file), roster_file (the signed roster to start from).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +16,22 @@
 #include <time.h>
 
 #include "cli.h"
-#include "client_cmd.h"
+#include "state.h"
 #include "rejsepost_errors.h"
+
+/* How long status, inbox, read and mark give the relay by default (--wait). */
+#define SYNC_MS_DEFAULT 3000
 
 static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
                                         "relay_key", "admin_key",       "roster_file"};
 
 static char *trim(char *s) {
   char *e;
-  while (*s == ' ' || *s == '\t') s++;
+  while (*s == ' ' || *s == '\t')
+    s++;
   e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = 0;
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+    *--e = 0;
   return s;
 }
 
@@ -40,8 +47,8 @@ int tl_conf_read(const char *state, tl_conf *conf) {
   memset(conf, 0, sizeof *conf);
   if (tl_conf_path(state, path, sizeof path) != 0) return tl_fail("state path too long");
   if ((f = fopen(path, "r")) == NULL)
-    return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first", state,
-                   strerror(errno), state);
+    return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first",
+                   state, strerror(errno), state);
   while (fgets(line, sizeof line, f) != NULL) {
     char *eq, *name, *value;
     size_t i;
@@ -60,9 +67,10 @@ int tl_conf_read(const char *state, tl_conf *conf) {
   fclose(f);
   if (conf->v[TL_CONF_KEY][0] == 0 || conf->v[TL_CONF_RELAY][0] == 0 ||
       conf->v[TL_CONF_RELAY_KEY][0] == 0 || conf->v[TL_CONF_ADMIN][0] == 0)
-    return tl_fail("%s lacks key_file, relay, relay_key or admin_key: run 'rejsepost setup' "
-                   "again",
-                   path);
+    return tl_fail(
+        "%s lacks key_file, relay, relay_key or admin_key: run 'rejsepost setup' "
+        "again",
+        path);
   return TL_OK;
 bad:
   fclose(f);
@@ -74,7 +82,8 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
   char path[PATH_MAX], text[8 * PATH_MAX];
   size_t off = 0;
   if (tl_conf_path(state, path, sizeof path) != 0) return RP_ETOOBIG;
-  off += (size_t)snprintf(text, sizeof text, "# rejsepost client settings (rejsepost setup)\n");
+  off += (size_t)snprintf(text, sizeof text,
+                          "# rejsepost client settings (rejsepost setup)\n");
   for (size_t i = 0; i < TL_CONF_N; i++) {
     if (conf->v[i][0] == 0) continue;
     off += (size_t)snprintf(text + off, sizeof text - off, "%s = %s\n", conf_keys[i],
@@ -86,7 +95,8 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
 /* Applies one setting; prints the library's reason on failure. */
 static int set(rp_config *cfg, int rc, const char *what) {
   if (rc == 0) return 0;
-  tl_fail("setting %s: %s", what, rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
+  tl_fail("setting %s: %s", what,
+          rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
   return -1;
 }
 
@@ -115,7 +125,8 @@ int tl_client_open(const char *state, rp_client **out) {
       set(cfg, rp_config_set_identity_file(cfg, conf.v[TL_CONF_KEY]), "key_file") ||
       set(cfg, rp_config_set_admin_key(cfg, conf.v[TL_CONF_ADMIN]), "admin_key") ||
       (conf.v[TL_CONF_PASS][0] != 0 &&
-       set(cfg, rp_config_set_passphrase_file(cfg, conf.v[TL_CONF_PASS]), "passphrase_file")) ||
+       set(cfg, rp_config_set_passphrase_file(cfg, conf.v[TL_CONF_PASS]),
+           "passphrase_file")) ||
       (conf.v[TL_CONF_ROSTER][0] != 0 &&
        set(cfg, rp_config_set_roster_file(cfg, conf.v[TL_CONF_ROSTER]), "roster_file")))
     goto out;
@@ -146,46 +157,81 @@ int tl_client_sync(rp_client *c, int timeout_ms) {
   }
   rp_client_flush(c, (int)(deadline > tl_mono_ms() ? deadline - tl_mono_ms() : 0));
   /* Receipts and deliveries that the relay holds follow the welcome at once. */
-  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++) nap();
+  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++)
+    nap();
   return 0;
 }
 
-/* The pinned administrator key of the settings: 64 hex, or a key file (its export). */
-static int admin_pk(const char *v, uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES]) {
-  rp__identity_public pub;
-  if (strlen(v) == 2 * RP_IDENTITY_PUBLICKEYBYTES && tl_unhex(v, pk, RP_IDENTITY_PUBLICKEYBYTES) == 0)
-    return TL_OK;
-  if (tl_load_public(v, &pub) != TL_OK) return TL_FAIL;
-  memcpy(pk, pub.identity_pk, RP_IDENTITY_PUBLICKEYBYTES);
+typedef struct org_find {
+  const char *id;
+  const char *kind; /* NULL: not an active member */
+  char code[RP_MUNICIPALITY_CODE_BYTES + 1];
+} org_find;
+
+static int find_member(void *data, const char *id, const char *kind, const char *code,
+                       unsigned networks) {
+  org_find *f = data;
+  (void)networks;
+  if (strcmp(id, f->id) != 0) return 0;
+  f->kind = kind; /* static in the library */
+  snprintf(f->code, sizeof f->code, "%s", code);
+  return 1;
+}
+
+int tl_member_org(rp_client *c, char org[RP_MUNICIPALITY_CODE_BYTES + 1]) {
+  org_find f = {rp_client_member_id(c), NULL, ""};
+  org[0] = '\0';
+  /* The library's roster, the one the relay and the recipient check the envelope with
+   * (kept up to date from the relay), not another copy read from the roster file. */
+  rp_client_members(c, find_member, &f);
+  if (f.kind == NULL)
+    return tl_fail("member %s is not an active member of the roster", f.id);
+  if (strcmp(f.kind, "municipality") != 0 || f.code[0] == '\0')
+    return tl_fail("member %s is not a municipality in the roster: only municipalities "
+                   "send requests",
+                   f.id);
+  snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", f.code);
   return TL_OK;
 }
 
-int tl_member_org(const char *state, const char *member_id,
-                  char org[RP_MUNICIPALITY_CODE_BYTES + 1]) {
-  static tl_conf conf; /* large (paths): off the stack */
-  uint8_t pk[RP_IDENTITY_PUBLICKEYBYTES];
-  rp__roster *r = NULL;
-  const rp__member *m;
-  int status = TL_FAIL;
+const char *tl_state_arg(const char *opt) {
+  const char *env = getenv("REJSEPOST_STATE");
+  return opt != NULL ? opt : env != NULL && env[0] != '\0' ? env : NULL;
+}
 
-  org[0] = '\0';
-  if (tl_conf_read(state, &conf) != TL_OK) return TL_FAIL;
-  if (conf.v[TL_CONF_ROSTER][0] == 0)
-    return tl_fail("%s has no roster_file: run 'rejsepost setup --roster ...' again", state);
-  if (admin_pk(conf.v[TL_CONF_ADMIN], pk) != TL_OK ||
-      tl_roster_load(conf.v[TL_CONF_ROSTER], pk, &r) != TL_OK)
-    return TL_FAIL;
-  if ((m = rp__roster_find_id(r, member_id)) == NULL)
-    tl_fail("member %s is not in the roster %s", member_id, conf.v[TL_CONF_ROSTER]);
-  else if (m->kind != RP_MEMBER_MUNICIPALITY || m->municipality[0] == '\0')
-    tl_fail("member %s is not a municipality in the roster: only municipalities send "
-            "requests", member_id);
-  else if (m->revoked)
-    tl_fail("member %s is revoked in the roster", member_id);
-  else {
-    snprintf(org, RP_MUNICIPALITY_CODE_BYTES + 1, "%s", m->municipality);
-    status = TL_OK;
+int tl_state_parse(int argc, char **argv, const char **state, int *wait_ms,
+                   const char **pos, int need_pos) {
+  static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {NULL, 0, NULL, 0}};
+  int c, secs = SYNC_MS_DEFAULT / 1000;
+  *state = NULL;
+  *pos = NULL;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 's')
+      *state = optarg;
+    else if (c == 'w') {
+      if (tl_seconds_parse(optarg, 600, &secs) != 0)
+        return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+    } else
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
   }
-  rp__roster_free(r);
-  return status;
+  *wait_ms = secs * 1000;
+  if (optind < argc) *pos = argv[optind++];
+  if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+  if (need_pos && *pos == NULL) return tl_usage(argv[0], "give the message id");
+  if ((*state = tl_state_arg(*state)) == NULL)
+    return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
+  return TL_OK;
+}
+
+rp_client *tl_client_open_synced(const char *state, int wait_ms) {
+  rp_client *c = NULL;
+  if (tl_client_open(state, &c) != TL_OK) return NULL;
+  if (wait_ms > 0 && tl_client_sync(c, wait_ms) != 0)
+    fprintf(stderr, "%s: note: relay not reachable (%s); showing what is stored here\n",
+            tl_prog, rp_strerror(rp_client_last_error(c)));
+  return c;
 }

@@ -10,13 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "rejsepost_errors.h"
-
-#ifdef TL_HAVE_CLIENT
 #include <jansson.h>
 
-#include "client_int.h"
+#include "cli.h"
+#include "cmd.h"
+#include "payload.h"
+#include "rejsepost.h"
+
+const char tl_usage_check[] =
+    "Usage: rejsepost check FILE [--out FILE.msgpack]\n"
+    "\n"
+    "Validates a payload file as 'send' would, without sending: every rule of its kind\n"
+    "and the CPR guard. FILE is JSON (an object whose keys are the payload's field\n"
+    "names; \"kind\" defaults to \"request\") or an encoded msgpack payload. Prints the\n"
+    "payload as JSON; --out writes the msgpack encoding.\n"
+    "\n"
+    "Example request (fictitious):\n"
+    "  {\"sender_org\": \"101\", \"sender_role\": \"myndighedsraadgiver\",\n"
+    "   \"sender_ref\": \"cw-17\", \"request_type\": \"konkret_sag\", \"urgency\": "
+    "\"haster\",\n"
+    "   \"categories\": [\"negativ_social_kontrol\"],\n"
+    "   \"risk\": {\"level\": \"middel\", \"acute\": false, \"tool\": \"ingen\"},\n"
+    "   \"citizen\": {\"age_band\": \"15_17\", \"under_18\": true},\n"
+    "   \"risk_assessed_before_family\": \"ja\",\n"
+    "   \"identifiability\": {\"mode\": \"anonym\", \"consent\": \"ingen\"},\n"
+    "   \"measures_taken\": [], \"question\": \"...\"}\n";
 
 /* A JSON file's syntax is checked here to say where it breaks; a file without "kind"
  * is a request. The fields themselves are the library's to read. */
@@ -41,7 +59,8 @@ static int from_json(const char *path, const uint8_t *raw, size_t len, rp_msg **
   if (rc == RP_EENUM && where != NULL && strcmp(where, "kind") == 0)
     return tl_fail("%s: \"kind\" must name a payload kind, e.g. \"request\"", path);
   if (rc != 0)
-    return tl_fail("%s: field '%s': %s", path, where != NULL ? where : "?", rp_strerror(rc));
+    return tl_fail("%s: field '%s': %s", path, where != NULL ? where : "?",
+                   rp_strerror(rc));
   return TL_OK;
 }
 
@@ -59,9 +78,9 @@ static int read_msg(const char *path, rp_msg **m) {
     status = from_json(path, raw, len, m);
   } else if ((rc = rp_msg_from_msgpack(raw, len, m, &where)) != 0) {
     /* Not JSON: an encoded payload, checked by the strict decoder. */
-    status = tl_fail("%s is neither a JSON object nor a valid msgpack payload (%s%s%s)",
-                     path, rp_strerror(rc), where != NULL ? " at " : "",
-                     where != NULL ? where : "");
+    status =
+        tl_fail("%s is neither a JSON object nor a valid msgpack payload (%s%s%s)", path,
+                rp_strerror(rc), where != NULL ? " at " : "", where != NULL ? where : "");
   } else {
     status = TL_OK;
   }
@@ -81,6 +100,24 @@ static int check_msg(rp_msg *m, uint8_t **buf, size_t *len) {
                    field, rp_msg_error_offset(m));
   return tl_fail("the %s is not valid: field '%s': %s", rp_msg_kind(m), field,
                  rp_strerror(rc));
+}
+
+/* The kind's Danish label ("henvendelse"), from the protocol's table. */
+static const char *label(const rp_msg *m) {
+  rp__payload_kind k;
+  return rp__payload_kind_from_name(rp_msg_kind(m), &k) == 0 ? rp__payload_kind_label(k)
+                                                             : "?";
+}
+
+/* The message as the library writes it, indented for a person (malloc'd, or NULL). */
+static char *indented(const rp_msg *m) {
+  char *line = NULL, *text = NULL;
+  json_t *o;
+  if (rp_msg_to_json(m, &line) != 0) return NULL;
+  if ((o = json_loads(line, 0, NULL)) != NULL) text = json_dumps(o, JSON_INDENT(2));
+  json_decref(o);
+  rp_free(line);
+  return text;
 }
 
 int tl_cmd_check(int argc, char **argv) {
@@ -106,9 +143,9 @@ int tl_cmd_check(int argc, char **argv) {
     tl_fail("cannot write %s", out);
     goto out;
   }
-  (void)rp__msg_to_json(m, &text);
-  printf("valid %s (%s), %zu bytes encoded\n%s\n", rp_msg_kind(m),
-         rp__payload_kind_label(m->p.kind), len, text != NULL ? text : "");
+  text = indented(m);
+  printf("valid %s (%s), %zu bytes encoded\n%s\n", rp_msg_kind(m), label(m), len,
+         text != NULL ? text : "");
   status = TL_OK;
 out:
   free(text);
@@ -116,13 +153,3 @@ out:
   rp_msg_free(m);
   return status;
 }
-
-#else /* without the client library */
-
-int tl_cmd_check(int argc, char **argv) {
-  (void)argc;
-  return tl_fail("'%s' needs the client library (client/), which this build does not "
-                 "include",
-                 argv[0]);
-}
-#endif

@@ -2,7 +2,7 @@
 /*
  * The demo's message flow. The municipalities are rp_client objects of the client
  * library (rejsepost.h) in this process, each with its own state folder; the team is the
- * real rejsepost-inboxd, worked by an advisor through `rejsepost advisor` (flow_team.c).
+ * real rejsepost-inboxd, worked by an advisor through `rejsepost advisor` (team.c).
  * Everyone talks to the real relay over loopback. Every wait polls with a deadline.
  */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "demo.h"
-#include "demo_payloads.h"
+#include "payloads.h"
 #include "flow.h"
 
 static void nap(void) {
@@ -26,11 +26,15 @@ static int open_member(flow *f, dm_member *m, rp_client **out) {
   rp_config *cfg = NULL;
   int rc;
   snprintf(roster, sizeof roster, "%s/roster.msgpack", d->relay_dir);
-  if ((rc = rp_config_new(&cfg)) != 0) return dm_fail(d, m->id, "config: %s", rp_strerror(rc));
+  if ((rc = rp_config_new(&cfg)) != 0)
+    return dm_fail(d, m->id, "config: %s", rp_strerror(rc));
   tl_hex(d->relay_pk, 32, hex);
-  if ((rc = rp_config_set_state_dir(cfg, m->state)) || (rc = rp_config_set_relay(cfg, "127.0.0.1", d->port)) ||
-      (rc = rp_config_set_relay_key(cfg, hex)) || (rc = rp_config_set_identity_file(cfg, m->key)) ||
-      (rc = rp_config_set_roster_file(cfg, roster)) || (rc = rp_config_set_backoff(cfg, 50, 1000)))
+  if ((rc = rp_config_set_state_dir(cfg, m->state)) ||
+      (rc = rp_config_set_relay(cfg, "127.0.0.1", d->port)) ||
+      (rc = rp_config_set_relay_key(cfg, hex)) ||
+      (rc = rp_config_set_identity_file(cfg, m->key)) ||
+      (rc = rp_config_set_roster_file(cfg, roster)) ||
+      (rc = rp_config_set_backoff(cfg, 50, 1000)))
     goto out;
   tl_hex(d->admin_pk, 32, hex);
   if ((rc = rp_config_set_admin_key(cfg, hex)) != 0) goto out;
@@ -100,9 +104,12 @@ static int send_payload(flow *f, rp_client *c, const char *who, const rp__payloa
   const char *where = NULL;
   int rc;
   if ((rc = rp__payload_encode(p, buf, sizeof buf, &len, &where)) != 0 ||
-      (rc = rp_msg_from_msgpack(buf, len, &m, &where)) != 0 || (rc = rp_send(c, m, id)) != 0)
+      (rc = rp_msg_from_msgpack(buf, len, &m, &where)) != 0 ||
+      (rc = rp_send(c, m, id)) != 0)
     dm_fail(f->d, who, "send %s: %s (%s)", rp__payload_kind_name(p->kind), rp_strerror(rc),
-            where ? where : m && rp_msg_error_field(m) ? rp_msg_error_field(m) : "-");
+            where                        ? where
+            : m && rp_msg_error_field(m) ? rp_msg_error_field(m)
+                                         : "-");
   rp_msg_free(m);
   return rc != 0 ? -1 : 0;
 }
@@ -114,7 +121,8 @@ static int send_requests(flow *f) {
   for (int i = DM_MUNIS - 1; i >= 0; i--) {
     dm_member *m = &f->d->munis[i];
     rp__payload p;
-    if (dm_request(urg[i], m->code, &p) != 0) return dm_fail(f->d, m->id, "request invalid");
+    if (dm_request(urg[i], m->code, &p) != 0)
+      return dm_fail(f->d, m->id, "request invalid");
     if (send_payload(f, f->muni[i], m->id, &p, f->req_id[i]) != 0) return -1;
     dm_event(f->d, m->id, f->req_id[i], "request (%s) durable in the outbox",
              dm_urgency_name(urg[i]));
@@ -147,13 +155,11 @@ static int statuses(flow *f) {
     dm_event(f->d, who, f->req_id[i],
              "status answered (sent %s): relayed +%lld ms, delivered +%lld, opened +%lld, "
              "answered +%lld",
-             tl_time_text(q, when, sizeof when), (long long)(t[0] - q), (long long)(t[1] - q),
-             (long long)(t[2] - q), (long long)(t[3] - q));
+             tl_time_text(q, when, sizeof when), (long long)(t[0] - q),
+             (long long)(t[1] - q), (long long)(t[2] - q), (long long)(t[3] - q));
   }
   return 0;
 }
-
-int dm_flow_check(void) { return TL_OK; }
 
 int dm_flow_run(dm_demo *d) {
   flow f;
@@ -169,7 +175,8 @@ int dm_flow_run(dm_demo *d) {
     goto out;
   rc = 0;
 out:
-  for (int i = 0; i < DM_MUNIS; i++) rp_client_free(f.muni[i]);
+  for (int i = 0; i < DM_MUNIS; i++)
+    rp_client_free(f.muni[i]);
   dm_event(d, "demo", NULL, "municipality clients closed (rp_client_free)");
   return rc;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rejsepost demo: the world it builds (demo_world.c), the team's inbox daemon
- * (demo_inboxd.c), the timeline it prints (demo.c), and the message flow (flow_*.c):
- * municipalities on the client library, the advisor through `rejsepost advisor`.
+ * rejsepost-demo, the end-to-end demo (a program of its own, never installed): the world
+ * it builds (world.c), the team's inbox daemon (inboxd.c), the programs it runs
+ * (daemon.c), the timeline it prints (demo.c), and the message flow: municipalities on
+ * the client library (flow.c), the advisor through `rejsepost advisor` (team.c,
+ * advisor.c).
  */
 #ifndef RP_TOOLS_DEMO_H
 #define RP_TOOLS_DEMO_H
@@ -11,7 +13,7 @@
 #include <stdint.h>
 
 #include "identity.h"
-#include "relay_setup.h"
+#include "daemon.h"
 
 #define DM_MUNIS 3
 
@@ -19,8 +21,8 @@
 typedef struct dm_member {
   const char *id;
   const char *name;
-  const char *code;  /* municipality code, NULL for the team */
-  unsigned networks; /* RP_NETWORK_* bits */
+  const char *code;     /* municipality code, NULL for the team */
+  unsigned networks;    /* RP_NETWORK_* bits */
   char key[PATH_MAX];   /* secret key file (plain, 0600) */
   char state[PATH_MAX]; /* the client library's state folder */
 } dm_member;
@@ -35,17 +37,17 @@ typedef struct dm_demo {
   uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES]; /* the relay's transport key */
   dm_member team;
   dm_member munis[DM_MUNIS];
-  tl_relayd relayd;
-  char inbox_dir[1040];      /* inboxd.ini, inbox.db, inbox.datakey, audit.log, socket */
+  dm_daemon relayd;
+  char inbox_dir[1040]; /* inboxd.ini, inbox.db, inbox.datakey, audit.log, socket */
   char inboxd_exe[PATH_MAX];
   char inboxd_conf[1100];
-  char sock[108];            /* the advisors' socket (sun_path is 108 bytes) */
-  char self_exe[PATH_MAX];   /* this program: the advisor runs `SELF advisor ...` */
-  tl_relayd inboxd;
-  uint64_t t0;        /* monotonic ms at the start */
-  int timeout_ms;     /* per step */
+  char sock[108];               /* the advisors' socket (sun_path is 108 bytes) */
+  char rejsepost_exe[PATH_MAX]; /* the command line: the advisor runs `rejsepost advisor` */
+  dm_daemon inboxd;
+  uint64_t t0;    /* monotonic ms at the start */
+  int timeout_ms; /* per step */
   int quiet;
-  int failures;       /* steps that failed */
+  int failures; /* steps that failed */
 } dm_demo;
 
 /* Prints one timeline line: "1234 ms  who  1a2b3c4d  what". msg_id (hex text, its first
@@ -76,11 +78,7 @@ int dm_inboxd_stop(dm_demo *d);
  * announcement, statuses. 0 if every step worked, else -1. */
 int dm_flow_run(dm_demo *d);
 
-/* TL_OK if this build has the message flow (the client library), else prints why not
- * and returns TL_FAIL. */
-int dm_flow_check(void);
-
-/* Runs `rejsepost advisor --socket d->sock ARGS...` (this program, a child process) with
+/* Runs `rejsepost advisor --socket d->sock ARGS...` (a child process) with
  * `input` (may be NULL) on its stdin, at most d->timeout_ms. *out and *err get its
  * stdout and stderr (malloc'd, never NULL). Returns its exit status, or -1 if it could
  * not run or was killed at the deadline. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The demo's advisor: this very program run as `rejsepost advisor --socket S ...` in a
- * child process, as an advisor at a terminal would run it, with its output captured and
- * a deadline.
+ * The demo's advisor: the real command line run as `rejsepost advisor --socket S ...` in
+ * a child process, as an advisor at a terminal would run it, with its output captured
+ * and a deadline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,15 +47,15 @@ static int reap(dm_demo *d, pid_t pid) {
   return -1;
 }
 
-static int spawn(dm_demo *d, const char *in, const char *out, const char *err,
-                 char **argv, pid_t *pid) {
+static int spawn(dm_demo *d, const char *in, const char *out, const char *err, char **argv,
+                 pid_t *pid) {
   posix_spawn_file_actions_t fa;
   int rc;
   if (posix_spawn_file_actions_init(&fa) != 0) return RP_ENOMEM;
   posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  rc = posix_spawn(pid, d->self_exe, &fa, NULL, argv, environ);
+  rc = posix_spawn(pid, d->rejsepost_exe, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   return rc == 0 ? 0 : RP_EIO;
 }
@@ -75,11 +75,12 @@ int dm_advisor(dm_demo *d, const char *input, const char *const *args, char **ou
   if (tl_write_file(in, input != NULL ? input : "", input != NULL ? strlen(input) : 0,
                     0600) != 0)
     return -1;
-  argv[n++] = (char *)TL_PROG;
+  argv[n++] = (char *)"rejsepost";
   argv[n++] = (char *)"advisor";
   argv[n++] = (char *)"--socket";
   argv[n++] = d->sock;
-  for (size_t i = 0; args[i] != NULL && i < DM_ADVISOR_ARGS_MAX; i++) argv[n++] = (char *)args[i];
+  for (size_t i = 0; args[i] != NULL && i < DM_ADVISOR_ARGS_MAX; i++)
+    argv[n++] = (char *)args[i];
   argv[n] = NULL;
   fflush(NULL);
   if (spawn(d, in, o, e, argv, &pid) == 0) st = reap(d, pid);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Running the real rejsepost-relayd and rejsepost-inboxd as child processes (for the
- * demo). */
+/* Finding the programs the demo runs, and running the daemons as child processes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,12 +13,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "relay_setup.h"
+#include "daemon.h"
 #include "rejsepost_errors.h"
 
 extern char **environ;
 
-static int executable(const char *path) { return access(path, X_OK) == 0; }
+static int executable(const char *path) {
+  return access(path, X_OK) == 0;
+}
 
 /* Finds program `name`: `override`, else $`env`, else next to this program (`rel` lists
  * the places relative to our folder). */
@@ -42,23 +43,26 @@ static int find_prog(const char *override, const char *env_name, const char *con
     char cand[PATH_MAX + 64], real[PATH_MAX];
     snprintf(cand, sizeof cand, "%s/%s", self, rel[i]);
     if (!executable(cand)) continue;
-    /* The resolved path, so the timeline shows build/server/..., not tools/../server. */
+    /* The resolved path, so the timeline shows build/server/..., not tools/demo/../... */
     snprintf(out, cap, "%s", realpath(cand, real) != NULL ? real : cand);
     return 0;
   }
   return RP_ENOTFOUND;
 }
 
-int tl_relayd_find(const char *override, char *out, size_t cap) {
-  static const char *const rel[] = {"../server/rejsepost-relayd", "rejsepost-relayd",
-                                    "../sbin/rejsepost-relayd"};
+int dm_find_relayd(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../../server/rejsepost-relayd", "rejsepost-relayd"};
   return find_prog(override, "REJSEPOST_RELAYD", rel, sizeof rel / sizeof rel[0], out, cap);
 }
 
-int tl_inboxd_find(const char *override, char *out, size_t cap) {
-  static const char *const rel[] = {"../inbox/rejsepost-inboxd", "rejsepost-inboxd",
-                                    "../sbin/rejsepost-inboxd"};
+int dm_find_inboxd(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../../inbox/rejsepost-inboxd", "rejsepost-inboxd"};
   return find_prog(override, "REJSEPOST_INBOXD", rel, sizeof rel / sizeof rel[0], out, cap);
+}
+
+int dm_find_rejsepost(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../rejsepost", "rejsepost"};
+  return find_prog(override, "REJSEPOST_CLI", rel, sizeof rel / sizeof rel[0], out, cap);
 }
 
 static int log_has(const char *log, const char *needle) {
@@ -76,7 +80,7 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-int tl_daemon_start(tl_relayd *d, const char *exe, char *const *args, const char *log,
+int dm_daemon_start(dm_daemon *d, const char *exe, char *const *args, const char *log,
                     const char *ready, int timeout_ms) {
   posix_spawn_file_actions_t fa;
   uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
@@ -105,13 +109,13 @@ int tl_daemon_start(tl_relayd *d, const char *exe, char *const *args, const char
   return RP_ETIMEDOUT;
 }
 
-int tl_relayd_start(tl_relayd *d, const char *exe, const char *conf, const char *log,
+int dm_relayd_start(dm_daemon *d, const char *exe, const char *conf, const char *log,
                     int timeout_ms) {
   char *args[] = {(char *)"rejsepost-relayd", (char *)"--config", (char *)conf, NULL};
-  return tl_daemon_start(d, exe, args, log, "listening addr=", timeout_ms);
+  return dm_daemon_start(d, exe, args, log, "listening addr=", timeout_ms);
 }
 
-int tl_relayd_stop(tl_relayd *d, int timeout_ms) {
+int dm_daemon_stop(dm_daemon *d, int timeout_ms) {
   uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
   int st;
   if (d->pid <= 0) return RP_EINVAL;

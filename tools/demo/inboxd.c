@@ -42,25 +42,27 @@ int dm_inboxd_configure(dm_demo *d) {
   snprintf(d->inboxd_conf, sizeof d->inboxd_conf, "%s/inboxd.ini", d->inbox_dir);
   n = snprintf(d->sock, sizeof d->sock, "%s/advisor.sock", d->inbox_dir);
   if (n < 0 || (size_t)n >= sizeof d->sock)
-    return dm_fail(d, "inboxd", "socket path too long for a Unix socket: set TMPDIR to a "
-                                "shorter folder");
+    return dm_fail(d, "inboxd",
+                   "socket path too long for a Unix socket: set TMPDIR to a "
+                   "shorter folder");
   if (mkdir(d->inbox_dir, 0700) != 0)
     return dm_fail(d, "inboxd", "cannot create %s: %s", d->inbox_dir, strerror(errno));
   tl_hex(d->relay_pk, 32, relay_hex);
   tl_hex(d->admin_pk, 32, admin_hex);
   advisors_section(advisors, sizeof advisors);
-  n = snprintf(text, sizeof text,
-               "# rejsepost-inboxd for the demo (docs/INBOX.md explains every setting)\n"
-               "[client]\nstate_dir = %s\nidentity = %s\nrelay_host = 127.0.0.1\n"
-               "relay_port = %u\nrelay_key = %s\nadmin_key = %s\nroster = %s/roster.msgpack\n"
-               "[inbox]\ndatabase = inbox.db\ndata_key = inbox.datakey\n"
-               "audit_log = audit.log\ncheck_interval_ms = 200\nlog_level = info\n"
-               "[socket]\npath = advisor.sock\n"
-               "[office]\nhours = " DM_OFFICE_HOURS "\ndays = " DM_OFFICE_DAYS "\n"
-               "holidays = none\nhalf_days = none\n"
-               "socialvagt = kommunens socialvagt\n%s",
-               d->team.state, d->team.key, (unsigned)d->port, relay_hex, admin_hex,
-               d->relay_dir, advisors);
+  n = snprintf(
+      text, sizeof text,
+      "# rejsepost-inboxd for the demo (docs/INBOX.md explains every setting)\n"
+      "[client]\nstate_dir = %s\nidentity = %s\nrelay_host = 127.0.0.1\n"
+      "relay_port = %u\nrelay_key = %s\nadmin_key = %s\nroster = %s/roster.msgpack\n"
+      "[inbox]\ndatabase = inbox.db\ndata_key = inbox.datakey\n"
+      "audit_log = audit.log\ncheck_interval_ms = 200\nlog_level = info\n"
+      "[socket]\npath = advisor.sock\n"
+      "[office]\nhours = " DM_OFFICE_HOURS "\ndays = " DM_OFFICE_DAYS "\n"
+      "holidays = none\nhalf_days = none\n"
+      "socialvagt = kommunens socialvagt\n%s",
+      d->team.state, d->team.key, (unsigned)d->port, relay_hex, admin_hex, d->relay_dir,
+      advisors);
   if (n < 0 || (size_t)n >= sizeof text) return dm_fail(d, "inboxd", "settings too long");
   if ((rc = tl_write_file(d->inboxd_conf, text, (size_t)n, 0600)) != 0)
     return dm_fail(d, "inboxd", "cannot write %s: %s", d->inboxd_conf, rp_strerror(rc));
@@ -96,15 +98,17 @@ int dm_inboxd_start(dm_demo *d) {
   char *args[] = {(char *)"rejsepost-inboxd", (char *)"--config", d->inboxd_conf, NULL};
   int rc;
   snprintf(log, sizeof log, "%s/inboxd.log", d->inbox_dir);
-  rc = tl_daemon_start(&d->inboxd, d->inboxd_exe, args, log, "event=started",
-                       d->timeout_ms);
+  rc =
+      dm_daemon_start(&d->inboxd, d->inboxd_exe, args, log, "event=started", d->timeout_ms);
   if (rc != 0) {
-    dm_fail(d, "inboxd", "rejsepost-inboxd did not start (%s); see %s", rp_strerror(rc), log);
-    if (d->inboxd.pid > 0) tl_relayd_stop(&d->inboxd, 2000);
+    dm_fail(d, "inboxd", "rejsepost-inboxd did not start (%s); see %s", rp_strerror(rc),
+            log);
+    if (d->inboxd.pid > 0) dm_daemon_stop(&d->inboxd, 2000);
     return -1;
   }
-  dm_event(d, "inboxd", NULL, "rejsepost-inboxd pid %ld started: holds the team key, "
-                              "advisor socket mode 0660",
+  dm_event(d, "inboxd", NULL,
+           "rejsepost-inboxd pid %ld started: holds the team key, "
+           "advisor socket mode 0660",
            (long)d->inboxd.pid);
   return check_datakey(d);
 }
@@ -112,7 +116,7 @@ int dm_inboxd_start(dm_demo *d) {
 int dm_inboxd_stop(dm_demo *d) {
   int rc;
   if (d->inboxd.pid <= 0) return 0;
-  rc = tl_relayd_stop(&d->inboxd, d->timeout_ms);
+  rc = dm_daemon_stop(&d->inboxd, d->timeout_ms);
   if (rc != 0)
     return dm_fail(d, "inboxd", "stopped with status %d (%s)", rc,
                    rc < 0 ? rp_strerror(rc) : "expected 0");

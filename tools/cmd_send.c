@@ -10,26 +10,53 @@
 #include <string.h>
 
 #include "cli.h"
-#include "client_cmd.h"
+#include "cmd.h"
+#include "state.h"
 #include "payload.h"
 
+const char tl_usage_send[] =
+    "Usage: rejsepost send --state DIR (--file REQUEST.json|.msgpack | FLAGS)\n"
+    "\n"
+    "Sends an advisory request (henvendelse) to the team. Returns once the request is\n"
+    "stored in the local outbox, and prints its msg_id; delivery happens in the\n"
+    "background (see 'rejsepost status'). A question holding a CPR number is refused.\n"
+    "\n" TL_STATE_OPT "  --file F              the request as JSON (see docs) or msgpack\n"
+    "  --urgency U           akut, haster, normal or plan (default normal)\n"
+    "  --type T              konkret_sag, anonym_sparring, beredskabsplan, ... \n"
+    "  --category C          negativ_social_kontrol, trusler, vold, ... (repeatable)\n"
+    "  --role R              myndighedsraadgiver, leder, ssp, jobcenter, skole, andet\n"
+    "  --ref REF             your opaque caseworker id (required)\n"
+    "  --case REF            local case number (optional)\n"
+    "  --age-band B          0_11, 12_14, 15_17, 18_22, 23_29, 30_plus (required)\n"
+    "  --question TEXT       the question (or --question-file F)\n"
+    "  --risk-assessed ja|nej  risk assessed before the family was involved (under 18)\n"
+    "  --org NNN             your municipality code; must match the roster (optional:\n"
+    "                        sender_org always comes from the signed roster)\n"
+    "  --wait SECONDS        after storing, give delivery this long (default 5; 0: none)\n";
+
 typedef struct {
-  const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question,
-      *qfile, *assessed, *org;
+  const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question, *qfile,
+      *assessed, *org;
   const char *cats[RP_SET_MAX];
   int ncats, wait_s;
 } send_args;
 
 static int send_parse(int argc, char **argv, send_args *a) {
-  static const struct option opts[] = {
-      {"state", required_argument, NULL, 's'},    {"file", required_argument, NULL, 'f'},
-      {"urgency", required_argument, NULL, 'u'},  {"type", required_argument, NULL, 't'},
-      {"role", required_argument, NULL, 'r'},     {"ref", required_argument, NULL, 'R'},
-      {"case", required_argument, NULL, 'c'},     {"age-band", required_argument, NULL, 'a'},
-      {"question", required_argument, NULL, 'q'}, {"question-file", required_argument, NULL, 'Q'},
-      {"category", required_argument, NULL, 'C'}, {"risk-assessed", required_argument, NULL, 'A'},
-      {"wait", required_argument, NULL, 'w'},     {"org", required_argument, NULL, 'O'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                       {"file", required_argument, NULL, 'f'},
+                                       {"urgency", required_argument, NULL, 'u'},
+                                       {"type", required_argument, NULL, 't'},
+                                       {"role", required_argument, NULL, 'r'},
+                                       {"ref", required_argument, NULL, 'R'},
+                                       {"case", required_argument, NULL, 'c'},
+                                       {"age-band", required_argument, NULL, 'a'},
+                                       {"question", required_argument, NULL, 'q'},
+                                       {"question-file", required_argument, NULL, 'Q'},
+                                       {"category", required_argument, NULL, 'C'},
+                                       {"risk-assessed", required_argument, NULL, 'A'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {"org", required_argument, NULL, 'O'},
+                                       {NULL, 0, NULL, 0}};
   int c;
   memset(a, 0, sizeof *a);
   a->wait_s = 5;
@@ -37,33 +64,61 @@ static int send_parse(int argc, char **argv, send_args *a) {
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 's': a->state = optarg; break;
-    case 'f': a->file = optarg; break;
-    case 'u': a->urgency = optarg; break;
-    case 't': a->type = optarg; break;
-    case 'r': a->role = optarg; break;
-    case 'R': a->ref = optarg; break;
-    case 'c': a->casenr = optarg; break;
-    case 'a': a->band = optarg; break;
-    case 'q': a->question = optarg; break;
-    case 'Q': a->qfile = optarg; break;
-    case 'A': a->assessed = optarg; break;
-    case 'O': a->org = optarg; break;
-    case 'w': a->wait_s = atoi(optarg); break;
+    case 's':
+      a->state = optarg;
+      break;
+    case 'f':
+      a->file = optarg;
+      break;
+    case 'u':
+      a->urgency = optarg;
+      break;
+    case 't':
+      a->type = optarg;
+      break;
+    case 'r':
+      a->role = optarg;
+      break;
+    case 'R':
+      a->ref = optarg;
+      break;
+    case 'c':
+      a->casenr = optarg;
+      break;
+    case 'a':
+      a->band = optarg;
+      break;
+    case 'q':
+      a->question = optarg;
+      break;
+    case 'Q':
+      a->qfile = optarg;
+      break;
+    case 'A':
+      a->assessed = optarg;
+      break;
+    case 'O':
+      a->org = optarg;
+      break;
+    case 'w':
+      if (tl_seconds_parse(optarg, 600, &a->wait_s) != 0)
+        return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+      break;
     case 'C':
       if (a->ncats == RP_SET_MAX) return tl_usage(argv[0], "too many --category");
       a->cats[a->ncats++] = optarg;
       break;
-    default: return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
+    default:
+      return tl_usage(argv[0], "unknown option or missing value: %s", argv[optind - 1]);
     }
   }
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
   if ((a->state = tl_state_arg(a->state)) == NULL)
     return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
-  if (a->wait_s < 0 || a->wait_s > 600) return tl_usage(argv[0], "--wait: 0 to 600 seconds");
-  if (a->file == NULL && (a->ref == NULL || (a->question == NULL && a->qfile == NULL) ||
-                          a->ncats == 0))
-    return tl_usage(argv[0], "give --file F, or --ref, --category, --age-band and --question");
+  if (a->file == NULL &&
+      (a->ref == NULL || (a->question == NULL && a->qfile == NULL) || a->ncats == 0))
+    return tl_usage(argv[0],
+                    "give --file F, or --ref, --category, --age-band and --question");
   if (a->file == NULL && a->band == NULL)
     return tl_usage(argv[0], "--age-band is required (0_11, 12_14, 15_17, 18_22, 23_29 or "
                              "30_plus): the legal track depends on it");
@@ -72,7 +127,8 @@ static int send_parse(int argc, char **argv, send_args *a) {
 
 /* The under-18 bands: the legal track depends on it. */
 static int band_under_18(const char *band) {
-  return strcmp(band, "0_11") == 0 || strcmp(band, "12_14") == 0 || strcmp(band, "15_17") == 0;
+  return strcmp(band, "0_11") == 0 || strcmp(band, "12_14") == 0 ||
+         strcmp(band, "15_17") == 0;
 }
 
 /* A request from flags: anonymous advice unless a file says more. */
@@ -91,9 +147,8 @@ static int from_flags(const send_args *a, const char *question, rp_msg **out) {
       (rc = rp_msg_set_enum(m, "risk.tool", "ingen")) ||
       (rc = rp_msg_set_enum(m, "citizen.age_band", band)) ||
       (rc = rp_msg_set_bool(m, "citizen.under_18", band_under_18(band))) ||
-      (band_under_18(band) &&
-       (rc = rp_msg_set_enum(m, "risk_assessed_before_family",
-                             a->assessed ? a->assessed : "nej"))) ||
+      (band_under_18(band) && (rc = rp_msg_set_enum(m, "risk_assessed_before_family",
+                                                    a->assessed ? a->assessed : "nej"))) ||
       (rc = rp_msg_set_enum(m, "identifiability.mode", "anonym")) ||
       (rc = rp_msg_set_enum(m, "identifiability.consent", "ingen")) ||
       (rc = rp_msg_set_text(m, "question", question)))
@@ -117,9 +172,10 @@ static int from_file(const char *path, rp_msg **out) {
   const char *where = NULL;
   int rc;
   if ((rc = tl_read_file(path, RP_PAYLOAD_MAX, &buf, &len)) != 0)
-    return tl_fail("cannot read %s: %s", path, rc == RP_ENOTFOUND ? "no such file"
-                                                                   : rp_strerror(rc));
-  while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')) i++;
+    return tl_fail("cannot read %s: %s", path,
+                   rc == RP_ENOTFOUND ? "no such file" : rp_strerror(rc));
+  while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r'))
+    i++;
   rc = i < len && buf[i] == '{' ? rp_msg_from_json((const char *)buf, len, out, &where)
                                 : rp_msg_from_msgpack(buf, len, out, &where);
   free(buf);
@@ -138,7 +194,7 @@ static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
   char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   const char *me = rp_client_member_id(c);
   int rc;
-  if (tl_member_org(a->state, me, org) != TL_OK) return TL_FAIL;
+  if (tl_member_org(c, org) != TL_OK) return TL_FAIL;
   if (a->org != NULL && strcmp(a->org, org) != 0)
     return tl_fail("--org %s does not match the roster: member %s is municipality %s. "
                    "Nothing was stored or sent",
@@ -173,8 +229,8 @@ int tl_cmd_send(int argc, char **argv) {
   int rc, st = 0, status = TL_FAIL;
 
   if ((rc = send_parse(argc, argv, &a)) != TL_OK) return rc;
-  if (a.qfile != NULL && tl_read_file(a.qfile, RP_TEXT_QUESTION_MAX, (uint8_t **)&qbuf,
-                                      &qlen) != 0)
+  if (a.qfile != NULL &&
+      tl_read_file(a.qfile, RP_TEXT_QUESTION_MAX, (uint8_t **)&qbuf, &qlen) != 0)
     return tl_fail("cannot read the question from %s (at most %u bytes)", a.qfile,
                    RP_TEXT_QUESTION_MAX);
   if ((a.file != NULL ? from_file(a.file, &m)
@@ -189,10 +245,12 @@ int tl_cmd_send(int argc, char **argv) {
   fflush(stdout);
   if (a.wait_s > 0 && rp_client_flush(c, a.wait_s * 1000) == 0 &&
       rp_status(c, id, &st, NULL) == 0)
-    fprintf(stderr, "%s: %s\n", TL_PROG, rp_status_name(st));
+    fprintf(stderr, "%s: %s\n", tl_prog, rp_status_name(st));
   else
-    fprintf(stderr, "%s: queued; it goes to the relay with the next rejsepost command "
-                    "(e.g. 'rejsepost status') once the relay is reachable\n", TL_PROG);
+    fprintf(stderr,
+            "%s: queued; it goes to the relay with the next rejsepost command "
+            "(e.g. 'rejsepost status') once the relay is reachable\n",
+            tl_prog);
   status = TL_OK;
 out:
   rp_client_free(c);
