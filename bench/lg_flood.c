@@ -7,9 +7,9 @@
  * for S seconds or until SIGINT/SIGTERM. All N connect at once unless --connecting C
  * bounds the connects in progress (a socket counts as open once the kernel completed
  * its handshake, whether or not the target has accepted it yet). --bytes B sends the
- * first B bytes of a frame that never completes, instead of nothing. Every second it prints one line: sockets open,
- * opened and closed by the target in that second, connects that failed. bench/flood.sh
- * runs it beside a measured member.
+ * first B bytes of a frame that never completes, instead of nothing. Every second it prints
+ * one line: sockets open, opened and closed by the target in that second, connects that
+ * failed. bench/flood.sh runs it beside a measured member.
  *
  * One libuv loop. The descriptor limit is raised to what N needs (setrlimit); the
  * hard limit of the shell must allow it.
@@ -44,7 +44,7 @@ typedef struct flood {
   unsigned n, addresses, connecting, open, next;
   unsigned connecting_max; /* connects in progress at once (default: all sockets) */
   unsigned bytes;          /* sent on each socket once connected (0: idle) */
-  uint32_t from;  /* host order */
+  uint32_t from;           /* host order */
   uint16_t port;
   uv_write_t *wreq; /* one per socket, for the optional bytes */
   double seconds, elapsed;
@@ -110,8 +110,8 @@ static void on_connect(uv_connect_t *req, int status) {
 
 /* Start connects for closed sockets, round robin, up to connecting_max at once. */
 static void open_some(flood *f) {
-  for (unsigned tries = 0; tries < f->n && f->connecting < f->connecting_max && !f->stopping;
-       tries++) {
+  for (unsigned tries = 0;
+       tries < f->n && f->connecting < f->connecting_max && !f->stopping; tries++) {
     fconn *c = &f->c[f->next];
     struct sockaddr_in src, dst;
     f->next = (f->next + 1) % f->n;
@@ -170,9 +170,10 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: rejsepost-loadgen flood --port P [--sockets N (1..%u)] "
-                  "[--from 127.0.0.2] [--addresses K (1..%u)] [--seconds S] "
-                  "[--connecting C (default N)] [--bytes B (0..8: stall after B bytes)]\n",
+  fprintf(stderr,
+          "usage: rejsepost-loadgen flood --port P [--sockets N (1..%u)] "
+          "[--from 127.0.0.2] [--addresses K (1..%u)] [--seconds S] "
+          "[--connecting C (default N)] [--bytes B (0..8: stall after B bytes)]\n",
           SOCKETS_MAX, ADDRESSES_MAX);
   return 2;
 }
@@ -184,8 +185,9 @@ static int raise_nofile(unsigned n) {
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
   if (rl.rlim_cur >= want) return 0;
   if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-    fprintf(stderr, "flood: the hard descriptor limit %llu is below %llu (raise it with "
-                    "ulimit -Hn as root)\n",
+    fprintf(stderr,
+            "flood: the hard descriptor limit %llu is below %llu (raise it with "
+            "ulimit -Hn as root)\n",
             (unsigned long long)rl.rlim_max, (unsigned long long)want);
     return -1;
   }
@@ -214,12 +216,18 @@ int lg_flood_main(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     v = optarg != NULL ? strtol(optarg, NULL, 10) : 0;
-    if (c == 'p' && v > 0 && v < 65536) f->port = (uint16_t)v;
-    else if (c == 'n' && v > 0 && v <= (long)SOCKETS_MAX) f->n = (unsigned)v;
-    else if (c == 'a' && v > 0 && v <= (long)ADDRESSES_MAX) f->addresses = (unsigned)v;
-    else if (c == 's' && v >= 0) f->seconds = (double)v;
-    else if (c == 'c' && v > 0 && v <= (long)SOCKETS_MAX) f->connecting_max = (unsigned)v;
-    else if (c == 'b' && v >= 0 && v <= 8) f->bytes = (unsigned)v;
+    if (c == 'p' && v > 0 && v < 65536)
+      f->port = (uint16_t)v;
+    else if (c == 'n' && v > 0 && v <= (long)SOCKETS_MAX)
+      f->n = (unsigned)v;
+    else if (c == 'a' && v > 0 && v <= (long)ADDRESSES_MAX)
+      f->addresses = (unsigned)v;
+    else if (c == 's' && v >= 0)
+      f->seconds = (double)v;
+    else if (c == 'c' && v > 0 && v <= (long)SOCKETS_MAX)
+      f->connecting_max = (unsigned)v;
+    else if (c == 'b' && v >= 0 && v <= 8)
+      f->bytes = (unsigned)v;
     else if (c == 'f' && inet_pton(AF_INET, optarg, &from) == 1) {
     } else {
       free(f);
@@ -229,7 +237,8 @@ int lg_flood_main(int argc, char **argv) {
   f->from = ntohl(from.s_addr);
   if (f->connecting_max == 0 || f->connecting_max > f->n) f->connecting_max = f->n;
   /* Loopback only: this opens sockets as fast as the target closes them. */
-  if (f->port == 0 || (f->from >> 24) != 127 || ((f->from + f->addresses - 1) >> 24) != 127) {
+  if (f->port == 0 || (f->from >> 24) != 127 ||
+      ((f->from + f->addresses - 1) >> 24) != 127) {
     free(f);
     return usage();
   }

@@ -145,14 +145,19 @@ static int num(const char *s, double lo, double hi, double *out) {
 }
 
 static int parse(int argc, char **argv, lg_opts *o) {
-  static const struct option opts[] = {
-      {"host", required_argument, NULL, 'h'},    {"port", required_argument, NULL, 'p'},
-      {"senders", required_argument, NULL, 's'}, {"window", required_argument, NULL, 'w'},
-      {"count", required_argument, NULL, 'n'},   {"rate", required_argument, NULL, 'r'},
-      {"idle", required_argument, NULL, 'i'},    {"timeout", required_argument, NULL, 't'},
-      {"pid", required_argument, NULL, 'P'},     {"dir", required_argument, NULL, 'd'},
-      {"label", required_argument, NULL, 'l'},   {"skip", required_argument, NULL, 'k'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"host", required_argument, NULL, 'h'},
+                                       {"port", required_argument, NULL, 'p'},
+                                       {"senders", required_argument, NULL, 's'},
+                                       {"window", required_argument, NULL, 'w'},
+                                       {"count", required_argument, NULL, 'n'},
+                                       {"rate", required_argument, NULL, 'r'},
+                                       {"idle", required_argument, NULL, 'i'},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"pid", required_argument, NULL, 'P'},
+                                       {"dir", required_argument, NULL, 'd'},
+                                       {"label", required_argument, NULL, 'l'},
+                                       {"skip", required_argument, NULL, 'k'},
+                                       {NULL, 0, NULL, 0}};
   double v;
   int c;
   *o = (lg_opts){

@@ -241,7 +241,8 @@ void lg_acked(lg_run *run, unsigned sender, uint64_t id) {
   run->seen[id] |= SEEN_ACK;
   run->acked++;
   run->t_last_ack = now;
-  if (measured(run, run->sched[id])) lg_hist_record(&run->ack, (now - run->sched[id]) / 1000u);
+  if (measured(run, run->sched[id]))
+    lg_hist_record(&run->ack, (now - run->sched[id]) / 1000u);
   /* Closed loop: the ack frees a slot in this sender's window. */
   if (run->o.rate == 0 && run->next_id < run->o.count) send_one(run, sender, uv_hrtime());
   check_complete(run);

@@ -91,18 +91,26 @@ static void anon_unlink(rp__conn *c) {
   rp__relay *r = c->relay;
   rp__addr *a = c->addr;
 
-  if (c->qprev != NULL) c->qprev->qnext = c->qnext;
-  else r->pend_head = c->qnext;
-  if (c->qnext != NULL) c->qnext->qprev = c->qprev;
-  else r->pend_tail = c->qprev;
+  if (c->qprev != NULL)
+    c->qprev->qnext = c->qnext;
+  else
+    r->pend_head = c->qnext;
+  if (c->qnext != NULL)
+    c->qnext->qprev = c->qprev;
+  else
+    r->pend_tail = c->qprev;
   c->qprev = c->qnext = NULL;
   c->queued = 0;
   r->npending--;
   if (a != NULL) {
-    if (c->aprev != NULL) c->aprev->anext = c->anext;
-    else a->head = c->anext;
-    if (c->anext != NULL) c->anext->aprev = c->aprev;
-    else a->tail = c->aprev;
+    if (c->aprev != NULL)
+      c->aprev->anext = c->anext;
+    else
+      a->head = c->anext;
+    if (c->anext != NULL)
+      c->anext->aprev = c->aprev;
+    else
+      a->tail = c->aprev;
     c->aprev = c->anext = NULL;
     c->addr = NULL;
     if (--a->n == 0) addr_drop(r, a);
@@ -144,19 +152,24 @@ int rp__admit_accept(rp__relay *r, rp__conn *c) {
    * also shrink the queue to limits lowered by a reload. */
   c->qprev = r->pend_tail;
   c->qnext = NULL;
-  if (r->pend_tail != NULL) r->pend_tail->qnext = c;
-  else r->pend_head = c;
+  if (r->pend_tail != NULL)
+    r->pend_tail->qnext = c;
+  else
+    r->pend_head = c;
   r->pend_tail = c;
   c->aprev = a->tail;
   c->anext = NULL;
-  if (a->tail != NULL) a->tail->anext = c;
-  else a->head = c;
+  if (a->tail != NULL)
+    a->tail->anext = c;
+  else
+    a->head = c;
   a->tail = c;
   a->n++;
   c->addr = a;
   c->queued = 1;
   r->npending++;
-  while (a->n > r->cfg.max_pending_per_address && a->head != c) evict(a->head, "address");
+  while (a->n > r->cfg.max_pending_per_address && a->head != c)
+    evict(a->head, "address");
   while (r->npending > r->cfg.max_pending && r->pend_head != c)
     evict(a->head != c ? a->head : r->pend_head, "pending");
   return 0;
@@ -166,10 +179,14 @@ int rp__admit_accept(rp__relay *r, rp__conn *c) {
 
 static void proving_unlink(rp__conn *c) {
   rp__mstate *ms = c->ms;
-  if (c->qprev != NULL) c->qprev->qnext = c->qnext;
-  else ms->proving_head = c->qnext;
-  if (c->qnext != NULL) c->qnext->qprev = c->qprev;
-  else ms->proving_tail = c->qprev;
+  if (c->qprev != NULL)
+    c->qprev->qnext = c->qnext;
+  else
+    ms->proving_head = c->qnext;
+  if (c->qnext != NULL)
+    c->qnext->qprev = c->qprev;
+  else
+    ms->proving_tail = c->qprev;
   c->qprev = c->qnext = NULL;
   c->queued = 0;
   ms->nproving--;
@@ -211,8 +228,10 @@ int rp__admit_named(rp__conn *c, const rp__member *m) {
   c->ms = ms;
   c->qprev = ms->proving_tail;
   c->qnext = NULL;
-  if (ms->proving_tail != NULL) ms->proving_tail->qnext = c;
-  else ms->proving_head = c;
+  if (ms->proving_tail != NULL)
+    ms->proving_tail->qnext = c;
+  else
+    ms->proving_head = c;
   ms->proving_tail = c;
   ms->nproving++;
   r->nproving++;
@@ -270,8 +289,10 @@ int rp__admit_attach(rp__conn *c, const char *id) {
 
 void rp__admit_leave(rp__conn *c) {
   if (c->queued) {
-    if (c->ms == NULL) anon_unlink(c);
-    else proving_unlink(c);
+    if (c->ms == NULL)
+      anon_unlink(c);
+    else
+      proving_unlink(c);
   }
   if (c->counted) {
     c->counted = 0;

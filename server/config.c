@@ -316,8 +316,9 @@ int rp__config_check(const rp__config *cfg, char *err, size_t errlen) {
                  cfg->max_connections_per_member, "limits.max_connections",
                  cfg->max_connections, K_COUNT);
   if (cfg->max_pending_per_address > cfg->max_pending)
-    return cross(err, errlen, "limits.max_pending_per_address", cfg->max_pending_per_address,
-                 "limits.max_pending", cfg->max_pending, K_COUNT);
+    return cross(err, errlen, "limits.max_pending_per_address",
+                 cfg->max_pending_per_address, "limits.max_pending", cfg->max_pending,
+                 K_COUNT);
   if (cfg->ping_interval_ms >= cfg->idle_timeout_ms) {
     char p[32], i[32];
     rp__config_fmt_duration(cfg->ping_interval_ms, p, sizeof p);

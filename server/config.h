@@ -117,11 +117,11 @@ typedef struct {
   uint64_t window;
   uint64_t max_connections;
   uint64_t max_connections_per_member;
-  uint64_t max_pending;              /* connections that have not proved a key, in all */
-  uint64_t max_pending_per_address;  /* ... from one address (IPv6: one /64) */
-  uint64_t max_proving_per_member;   /* named a member's key, waiting for the proof */
+  uint64_t max_pending;             /* connections that have not proved a key, in all */
+  uint64_t max_pending_per_address; /* ... from one address (IPv6: one /64) */
+  uint64_t max_proving_per_member;  /* named a member's key, waiting for the proof */
   uint64_t spool_recipient_bytes;
-  uint64_t spool_sender_share;       /* percent of spool_recipient_bytes per sender */
+  uint64_t spool_sender_share; /* percent of spool_recipient_bytes per sender */
   uint64_t spool_total_bytes;
   uint64_t handshake_timeout_ms;
   uint64_t frame_timeout_ms;

@@ -77,8 +77,8 @@ void rp__conn_accept(rp__relay *r, uv_stream_t *server) {
   rp__conn_peer_name(c, peer, sizeof peer);
   if (r->stopping) {
     rp__stats_reject(&r->stats, RP_EBUSY);
-    rp__log_warn("conn_refused conn=%llu peer=%s reason=stopping", (unsigned long long)c->id,
-                 peer);
+    rp__log_warn("conn_refused conn=%llu peer=%s reason=stopping",
+                 (unsigned long long)c->id, peer);
     rp__conn_abort(c, NULL);
     return;
   }
@@ -181,7 +181,8 @@ static void on_timer(uv_timer_t *t) {
     r->stats.handshakes_failed++;
     rp__stats_reject(&r->stats, RP_ETIMEDOUT);
     rp__log_info("handshake_timeout conn=%llu member=%s why=%s", (unsigned long long)c->id,
-                 rp__conn_member(c), c->phase == RP__CONN_HANDSHAKE ? "no_handshake" : "no_proof");
+                 rp__conn_member(c),
+                 c->phase == RP__CONN_HANDSHAKE ? "no_handshake" : "no_proof");
     rp__conn_abort(c, NULL);
     return;
   }
@@ -247,8 +248,8 @@ void rp__conn_bye(rp__conn *c, int reason, int code) {
   m.type = RP__T_BYE;
   m.u.bye.reason = reason;
   m.u.bye.code = code < 0 ? (uint64_t)-code : 0;
-  rp__log_info("conn_bye conn=%llu member=%s reason=%s code=%s",
-               (unsigned long long)c->id, rp__conn_member(c),
+  rp__log_info("conn_bye conn=%llu member=%s reason=%s code=%s", (unsigned long long)c->id,
+               rp__conn_member(c),
                reason == RP__BYE_DONE       ? "done"
                : reason == RP__BYE_SHUTDOWN ? "shutdown"
                : reason == RP__BYE_IDLE     ? "idle"

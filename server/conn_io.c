@@ -107,8 +107,8 @@ static void feed(rp__conn *c, const uint8_t *in, size_t n) {
       if (flen > max) {
         rp__stats_reject(&r->stats, RP_ETOOBIG);
         rp__log_info("frame_refused conn=%llu member=%s code=%s len=%zu",
-                     (unsigned long long)c->id, rp__conn_member(c),
-                     rp_err_name(RP_ETOOBIG), flen);
+                     (unsigned long long)c->id, rp__conn_member(c), rp_err_name(RP_ETOOBIG),
+                     flen);
         if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
         rp__conn_bye(c, RP__BYE_ERROR, RP_ETOOBIG);
         return;
@@ -316,7 +316,8 @@ void rp__conn_flush_drop(rp__conn *c) {
     c->flush_next = NULL;
     c->flush_queued = 0;
   }
-  for (wreq *w = c->pend_head; w != NULL; w = w->next) len += w->len;
+  for (wreq *w = c->pend_head; w != NULL; w = w->next)
+    len += w->len;
   wq_sub(c, len);
   free_chain(c->pend_head);
   c->pend_head = c->pend_tail = NULL;
@@ -374,9 +375,8 @@ int rp__conn_send(rp__conn *c, const rp__tmsg *m) {
   if ((rc = rp__frag_writer_init(&fw, enc, len)) != 0) goto fail;
   while (!rp__frag_writer_done(&fw)) {
     pt = w->data + off + RP__FRAME_PREFIX;
-    if ((rc = rp__frag_writer_next(&fw, pt, total - off - RP__FRAME_PREFIX -
-                                                RP__NOISE_TAGBYTES,
-                                   &ptlen)) != 0 ||
+    if ((rc = rp__frag_writer_next(
+             &fw, pt, total - off - RP__FRAME_PREFIX - RP__NOISE_TAGBYTES, &ptlen)) != 0 ||
         (rc = rp__noise_cipher_encrypt(&c->tx, NULL, 0, pt, ptlen, pt,
                                        total - off - RP__FRAME_PREFIX, &ctlen)) != 0 ||
         (rc = rp__frame_prefix(w->data + off, ctlen)) != 0)

@@ -171,9 +171,9 @@ static void on_fetch(rp__spool_req *req) {
         c->phase == RP__CONN_OPEN) {
       /* A stored row we cannot send (a damaged notice): log it and move on, so that
        * one bad row does not block the stream. It stays until it expires. */
-      rp__log_error("deliver_skipped conn=%llu msg_id=%s code=%s", (unsigned long long)c->id,
-                    sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES),
-                    rp_err_name(rc));
+      rp__log_error(
+          "deliver_skipped conn=%llu msg_id=%s code=%s", (unsigned long long)c->id,
+          sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES), rp_err_name(rc));
     }
   }
   if (req->more) c->dl_dirty = 1;
@@ -309,8 +309,8 @@ static int delete_item(rp__conn *c, rp__dentry *d, uint64_t refused, rp__op *op)
                           (int64_t)rp__relay_now_ms(), &notice, on_deleted);
 }
 
-int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t seq, uint64_t refused) {
+int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t seq,
+                          uint64_t refused) {
   rp__relay *r = c->relay;
   rp__dentry *d;
   rp__op *op;
@@ -438,7 +438,8 @@ static void on_expired(rp__spool_req *req) {
   r->expire_due = 0;
   /* Woken before the envelope it was armed for had expired (the two clocks differ by a
    * millisecond or a loaded loop ran late): that one is still due, not in a minute. */
-  if (r->expire_run_for > (int64_t)now && r->expire_run_for < next) next = r->expire_run_for;
+  if (r->expire_run_for > (int64_t)now && r->expire_run_for < next)
+    next = r->expire_run_for;
   if (more) next = (int64_t)now;
   r->expire_timer_at = INT64_MAX;
   expire_arm(r, next);

@@ -31,7 +31,8 @@
 #include "rejsepost_errors.h"
 
 /* msg_id as hex for the log (it is metadata the relay sees anyway). */
-static const char *hex_id(const uint8_t id[RP_MSG_ID_BYTES], char out[2 * RP_MSG_ID_BYTES + 1]) {
+static const char *hex_id(const uint8_t id[RP_MSG_ID_BYTES],
+                          char out[2 * RP_MSG_ID_BYTES + 1]) {
   return sodium_bin2hex(out, 2 * RP_MSG_ID_BYTES + 1, id, RP_MSG_ID_BYTES);
 }
 
@@ -129,16 +130,24 @@ static int on_send(rp__conn *c, const rp__bin *env) {
     return 0;
   }
   memcpy(msg_id, h.msg_id, RP_MSG_ID_BYTES);
-  if (r->failed || rp__spool_failed(r->spool) != 0) rc = RP_EFSYNC, where = "spool";
-  else if (r->stopping) rc = RP_ECLOSED, where = "stopping";
-  else if (c->sends_inflight >= r->cfg.window) rc = RP_EBUSY, where = "window";
-  else if (env->n > r->cfg.envelope_max) rc = RP_ETOOBIG, where = "envelope";
-  else if (!rp__str_eq(h.sender, c->ms->id)) rc = RP_EWRONGSENDER, where = "sender";
-  else if ((rc = check_recipient(r, &h, rcpt, &rcpt_kind)) != 0) where = "recipient";
+  if (r->failed || rp__spool_failed(r->spool) != 0)
+    rc = RP_EFSYNC, where = "spool";
+  else if (r->stopping)
+    rc = RP_ECLOSED, where = "stopping";
+  else if (c->sends_inflight >= r->cfg.window)
+    rc = RP_EBUSY, where = "window";
+  else if (env->n > r->cfg.envelope_max)
+    rc = RP_ETOOBIG, where = "envelope";
+  else if (!rp__str_eq(h.sender, c->ms->id))
+    rc = RP_EWRONGSENDER, where = "sender";
+  else if ((rc = check_recipient(r, &h, rcpt, &rcpt_kind)) != 0)
+    where = "recipient";
   /* The relay sees member kinds only, not the payload: it keeps the domain's two
    * routes (PROTOCOL.md 5.5 step 7); the recipient checks again with the payload. */
-  else if ((rc = rp__route_members(c->kind, rcpt_kind)) != 0) where = "route";
-  else if ((rc = rp__envhdr_check_time(&h, now)) != 0) where = "created";
+  else if ((rc = rp__route_members(c->kind, rcpt_kind)) != 0)
+    where = "route";
+  else if ((rc = rp__envhdr_check_time(&h, now)) != 0)
+    where = "created";
   else if (h.expires > now + r->cfg.expiry_max_ms + RP_CLOCK_SKEW_MS)
     rc = RP_ETOOBIG, where = "expires";
   if (rc != 0) {
@@ -159,9 +168,9 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   op->len = env->n;
   memcpy(op->msg_id, msg_id, RP_MSG_ID_BYTES);
   /* The relay keeps an envelope until its own expiry, but never past expiry_max. */
-  op->expires_ms = (int64_t)(h.expires < now + r->cfg.expiry_max_ms
-                                 ? h.expires
-                                 : now + r->cfg.expiry_max_ms);
+  op->expires_ms =
+      (int64_t)(h.expires < now + r->cfg.expiry_max_ms ? h.expires
+                                                       : now + r->cfg.expiry_max_ms);
   memset(&e, 0, sizeof e);
   memcpy(e.msg_id, msg_id, RP_MSG_ID_BYTES);
   e.sender = c->ms->id;

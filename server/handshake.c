@@ -113,10 +113,10 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   if (rp__conn_write_raw(c, out, RP__FRAME_PREFIX + olen) != 0) return;
   c->phase = RP__CONN_OPEN;
   c->tstate = RP__TS_HELLO;
-  if (rp__frag_reader_init(&c->frag, r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD <
-                                             RP_MSG_MAX
-                                         ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
-                                         : RP_MSG_MAX) != 0) {
+  if (rp__frag_reader_init(&c->frag,
+                           r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX
+                               ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
+                               : RP_MSG_MAX) != 0) {
     rp__conn_abort(c, "internal");
     return;
   }
@@ -125,8 +125,8 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
     return;
   }
   rp__conn_peer_name(c, peer, sizeof peer);
-  rp__log_info("conn_auth conn=%llu member=%s peer=%s", (unsigned long long)c->id, c->ms->id,
-               peer);
+  rp__log_info("conn_auth conn=%llu member=%s peer=%s", (unsigned long long)c->id,
+               c->ms->id, peer);
   send_welcome(c);
   return;
 
@@ -139,4 +139,3 @@ refuse:
                rp_err_name(rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc));
   rp__conn_abort(c, NULL);
 }
-

@@ -25,7 +25,8 @@ static int may_accept(rp__relay *r) {
   uint64_t now = uv_now(r->loop);
   if (r->evicted == 0 || now - r->evict_at >= RP__ACCEPT_PRESSURE_MS) return 1;
   r->accept_credit += (now - r->accept_credit_at) * RP__ACCEPT_PRESSURE_PER_MS;
-  if (r->accept_credit > RP__ACCEPT_PRESSURE_BURST) r->accept_credit = RP__ACCEPT_PRESSURE_BURST;
+  if (r->accept_credit > RP__ACCEPT_PRESSURE_BURST)
+    r->accept_credit = RP__ACCEPT_PRESSURE_BURST;
   r->accept_credit_at = now;
   if (r->accept_credit == 0) return 0;
   r->accept_credit--;

@@ -157,11 +157,10 @@ void rp__log(rp__log_level level, const char *fmt, ...) {
 
   r = snprintf(line, sizeof line, "%s%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
                !atomic_load(&log_journal) ? ""
-               : (unsigned)level < 4     ? journal_prefix[level]
+               : (unsigned)level < 4      ? journal_prefix[level]
                                           : "<6>",
-               tm.tm_year + 1900,
-               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-               (long)(ts.tv_nsec / 1000000), rp__log_level_name(level));
+               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+               tm.tm_sec, (long)(ts.tv_nsec / 1000000), rp__log_level_name(level));
   if (r < 0 || (size_t)r >= sizeof line) return;
   n = (size_t)r;
   /* Four bytes stay free for "...\n" if the message has to be cut. */

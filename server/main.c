@@ -95,8 +95,7 @@ int main(int argc, char **argv) {
     status = rc == RP_ECONFIG ? 2 : 1;
     goto out;
   }
-  rp__log_info("relay_start version=%s listen_count=%zu", RP_VERSION,
-               cfg.listen_count);
+  rp__log_info("relay_start version=%s listen_count=%zu", RP_VERSION, cfg.listen_count);
   if (rp__relay_start(relay) != 0) {
     rp__relay_stop(relay);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -37,7 +37,8 @@ static size_t bucket_of(const char *id) {
   /* FNV-1a: ids come from the roster and authenticated peers, so flooding a bucket
    * would need the administrator's help. */
   uint32_t h = 2166136261u;
-  for (; *id != '\0'; id++) h = (h ^ (uint8_t)*id) * 16777619u;
+  for (; *id != '\0'; id++)
+    h = (h ^ (uint8_t)*id) * 16777619u;
   return h & (RP__MSTATE_BUCKETS - 1);
 }
 

@@ -82,8 +82,8 @@
 /* Under pressure (a pending connection was evicted in the last RP__ACCEPT_PRESSURE_MS)
  * the relay accepts at most RP__ACCEPT_PRESSURE_PER_MS connections a millisecond, in
  * bursts of at most RP__ACCEPT_PRESSURE_BURST (short, so that the members' traffic in
- * the same loop iterations waits little). Each accepted one then closes an older pending one: a
- * peer that reopens every socket it loses would otherwise have the relay accept and
+ * the same loop iterations waits little). Each accepted one then closes an older pending
+ * one: a peer that reopens every socket it loses would otherwise have the relay accept and
  * close as fast as two CPUs allow, and its members' envelopes wait for CPU. The rest
  * wait in the kernel's queue, where a member's connection waits its turn too (or
  * retries its SYN): a retry at worst, as PROTOCOL.md 4.3 promises. */
@@ -105,15 +105,15 @@ typedef struct rp__addr rp__addr;
 /* Per-member bookkeeping, keyed by member id. Exists while the member has a connection
  * or a SEND addressed to it is being committed (refs counts both). */
 struct rp__mstate {
-  rp__mstate *next;   /* hash chain */
-  rp__conn *conns;    /* connections that proved the key, oldest first, linked by mnext */
+  rp__mstate *next; /* hash chain */
+  rp__conn *conns;  /* connections that proved the key, oldest first, linked by mnext */
   unsigned nconns;
   /* Connections whose Noise message 1 named this member and that have not proved the key
    * yet (PROTOCOL.md 4.3), oldest first, linked by qprev/qnext: the member's own pool,
    * from which only further connections with the same key push one out. */
   rp__conn *proving_head, *proving_tail;
   unsigned nproving;
-  unsigned refs;      /* nconns + nproving + ops holding this entry */
+  unsigned refs; /* nconns + nproving + ops holding this entry */
   /* SENDs to this member being committed that were not forwarded early. While any is in
    * flight, a fresh envelope must not be forwarded early either, or it would overtake
    * the earlier one. */
@@ -124,8 +124,8 @@ struct rp__mstate {
 /* A source address with pending connections (admit.c): IPv4, or the /64 of an IPv6
  * address. Exists while it has pending connections. */
 struct rp__addr {
-  rp__addr *next;            /* hash chain */
-  rp__conn *head, *tail;     /* its pending connections, oldest first (aprev/anext) */
+  rp__addr *next;        /* hash chain */
+  rp__conn *head, *tail; /* its pending connections, oldest first (aprev/anext) */
   unsigned n;
   uint8_t key[RP__ADDR_KEY_BYTES];
 };
@@ -142,9 +142,9 @@ enum {
 
 /* A delivery in the connection's window. */
 enum {
-  RP__DL_SENT = 1,    /* DELIVER/EXPIRED written, waiting for DELIVERED */
-  RP__DL_DELETING,    /* DELIVERED received, the spool delete is queued */
-  RP__DL_DELETED      /* deleted; kept until no older fetch can return the row again */
+  RP__DL_SENT = 1, /* DELIVER/EXPIRED written, waiting for DELIVERED */
+  RP__DL_DELETING, /* DELIVERED received, the spool delete is queued */
+  RP__DL_DELETED   /* deleted; kept until no older fetch can return the row again */
 };
 
 struct rp__dentry {
@@ -159,15 +159,15 @@ struct rp__dentry {
 
 /* What a spool request is for. */
 enum {
-  RP__OP_SEND = 1,   /* a client's SEND: ack or nack when it completes */
-  RP__OP_DELETE,     /* after DELIVERED (with "refused": the envelope and a notice) */
-  RP__OP_FETCH,      /* delivery */
-  RP__OP_EXPIRE,     /* the expiry sweep */
-  RP__OP_FLOOR       /* keep a new roster's version in the spool */
+  RP__OP_SEND = 1, /* a client's SEND: ack or nack when it completes */
+  RP__OP_DELETE,   /* after DELIVERED (with "refused": the envelope and a notice) */
+  RP__OP_FETCH,    /* delivery */
+  RP__OP_EXPIRE,   /* the expiry sweep */
+  RP__OP_FLOOR     /* keep a new roster's version in the spool */
 };
 
 struct rp__op {
-  rp__spool_req req;     /* req.data points back here */
+  rp__spool_req req; /* req.data points back here */
   rp__relay *relay;
   rp__conn *conn;        /* who asked; NULL once that connection is gone */
   rp__op *cprev, *cnext; /* in conn->ops */
@@ -175,15 +175,15 @@ struct rp__op {
   uint8_t *bytes;        /* SEND: the stored bytes (owned) */
   size_t len;
   int64_t expires_ms;
-  int kind;              /* RP__OP_* */
-  int forwarded;         /* SEND: forwarded to the recipient before commit */
+  int kind;      /* RP__OP_* */
+  int forwarded; /* SEND: forwarded to the recipient before commit */
   uint8_t msg_id[RP_MSG_ID_BYTES];
-  uint64_t fetch_no;     /* FETCH: the connection's dl_fetches value for this fetch */
+  uint64_t fetch_no; /* FETCH: the connection's dl_fetches value for this fetch */
 };
 
 struct rp__conn {
-  uv_tcp_t tcp;          /* data = this */
-  uv_timer_t timer;      /* handshake and frame deadlines, idle and ping, then linger */
+  uv_tcp_t tcp;     /* data = this */
+  uv_timer_t timer; /* handshake and frame deadlines, idle and ping, then linger */
   rp__relay *relay;
   rp__conn *prev, *next; /* the relay's list */
   rp__conn *mnext;       /* the member's list of proved connections */
@@ -191,52 +191,52 @@ struct rp__conn {
    * member's proving pool (OPEN, not proven). admit.c. */
   rp__conn *qprev, *qnext;
   rp__conn *aprev, *anext; /* the source address's pending connections */
-  rp__addr *addr;        /* the source address, while in the anonymous queue */
-  rp__mstate *ms;        /* the member whose key message 1 named (proved once proven) */
-  rp__op *ops;           /* spool requests this connection started */
+  rp__addr *addr;          /* the source address, while in the anonymous queue */
+  rp__mstate *ms;          /* the member whose key message 1 named (proved once proven) */
+  rp__op *ops;             /* spool requests this connection started */
   rp__noise_handshake *hs; /* during the handshake only */
   rp__noise_cipher tx, rx;
   uint8_t peer_key[RP__NOISE_DHBYTES]; /* the initiator's static key */
   rp__frame_reader fr;
   rp__frag_reader frag;
-  uint8_t *fbuf;         /* a frame split across reads; NULL otherwise */
+  uint8_t *fbuf; /* a frame split across reads; NULL otherwise */
   uint64_t id;
-  uint64_t last_rx;      /* uv_now() when the last message arrived */
-  uint64_t hs_deadline;  /* uv_now() by when the key must be proved */
-  uint64_t frame_since;  /* uv_now() when the frame now partly read began (mid_frame) */
+  uint64_t last_rx;     /* uv_now() when the last message arrived */
+  uint64_t hs_deadline; /* uv_now() by when the key must be proved */
+  uint64_t frame_since; /* uv_now() when the frame now partly read began (mid_frame) */
   uint64_t ping_nonce;
-  size_t wq_bytes;       /* bytes queued for writing: pending plus handed to libuv */
+  size_t wq_bytes; /* bytes queued for writing: pending plus handed to libuv */
   /* Frames queued since the last flush, oldest first (conn_io.c). They go out together,
    * in one uv_write, when the loop reaches the relay's flush handles. */
   rp__wreq *pend_head, *pend_tail;
   unsigned pend_n;
-  rp__conn *flush_next;  /* the relay's flush list */
-  uint8_t flush_queued;  /* c is on the relay's flush list */
-  uint8_t phase;         /* RP__CONN_* */
-  uint8_t tstate;        /* rp__tstate once OPEN */
-  uint8_t handles;       /* handles still to be closed */
-  uint8_t reading;       /* uv_read_start is in effect */
-  uint8_t detached;      /* no socket: fuzzing and unit tests */
-  uint8_t pinged;        /* a PING is out since the last message */
-  uint8_t shutdown_sent; /* uv_shutdown issued */
-  uint8_t proven;        /* the first transport message decrypted: the key is proved */
-  uint8_t queued;        /* in the anonymous queue or a proving pool (qprev/qnext) */
-  uint8_t counted;       /* proven and open: counts in the relay's nactive */
+  rp__conn *flush_next;   /* the relay's flush list */
+  uint8_t flush_queued;   /* c is on the relay's flush list */
+  uint8_t phase;          /* RP__CONN_* */
+  uint8_t tstate;         /* rp__tstate once OPEN */
+  uint8_t handles;        /* handles still to be closed */
+  uint8_t reading;        /* uv_read_start is in effect */
+  uint8_t detached;       /* no socket: fuzzing and unit tests */
+  uint8_t pinged;         /* a PING is out since the last message */
+  uint8_t shutdown_sent;  /* uv_shutdown issued */
+  uint8_t proven;         /* the first transport message decrypted: the key is proved */
+  uint8_t queued;         /* in the anonymous queue or a proving pool (qprev/qnext) */
+  uint8_t counted;        /* proven and open: counts in the relay's nactive */
   uint8_t reset_on_close; /* close with a reset (an evicted pending connection) */
-  uint8_t mid_frame;     /* a frame has begun and not ended; frame_since is its start */
-  uint8_t kind;          /* the member's kind (RP_MEMBER_*), once named */
-  uint8_t sockaddr_ok;   /* `peer` holds the peer's address */
+  uint8_t mid_frame;      /* a frame has begun and not ended; frame_since is its start */
+  uint8_t kind;           /* the member's kind (RP_MEMBER_*), once named */
+  uint8_t sockaddr_ok;    /* `peer` holds the peer's address */
   struct sockaddr_storage peer;
   unsigned sends_inflight; /* SENDs not answered yet */
   /* Delivery (RECEIVING only). */
   rp__dentry *dl_head, *dl_tail;
-  unsigned dl_unacked;   /* entries in state SENT */
-  unsigned dl_window;    /* min(client's RECEIVE window, limits.window) */
+  unsigned dl_unacked; /* entries in state SENT */
+  unsigned dl_window;  /* min(client's RECEIVE window, limits.window) */
   uint64_t dl_stream_seq;
-  int64_t dl_cursor;     /* the highest spool seq seen by a fetch */
-  uint64_t dl_fetches;   /* fetches started on this connection */
-  rp__op *dl_fetch;      /* the fetch in flight, if any */
-  uint8_t dl_dirty;      /* rows past dl_cursor may exist */
+  int64_t dl_cursor;   /* the highest spool seq seen by a fetch */
+  uint64_t dl_fetches; /* fetches started on this connection */
+  rp__op *dl_fetch;    /* the fetch in flight, if any */
+  uint8_t dl_dirty;    /* rows past dl_cursor may exist */
 };
 
 struct rp__listener {
@@ -252,15 +252,15 @@ struct rp__relay {
   rp__config cfg;
   int argc;
   char *const *argv;
-  rp__identity *ident;        /* the relay's keys */
-  rp__roster *roster;         /* the newest verified roster */
+  rp__identity *ident; /* the relay's keys */
+  rp__roster *roster;  /* the newest verified roster */
   rp__spool *spool;
   rp__stats stats;
   rp__listener *listeners;
   size_t nlisteners;
-  unsigned listeners_open;    /* listener handles not yet closed */
+  unsigned listeners_open; /* listener handles not yet closed */
   rp__conn *conns;
-  uint64_t nconns;            /* connections not yet freed */
+  uint64_t nconns; /* connections not yet freed */
   /* Admission (admit.c). Anonymous pending connections (no active member's key named
    * yet), oldest first, and per source address; the proving ones are in their member's
    * pool; nactive counts the connections that proved a key (limits.max_connections). */
@@ -269,11 +269,11 @@ struct rp__relay {
   rp__addr *addrs[RP__ADDR_BUCKETS];
   uint8_t addr_key[16];
   uint64_t evicted, evicted_logged; /* evictions in all, and when last summarised */
-  uint64_t evict_log_at;      /* uv_now() of the last summary line */
-  uint64_t evict_at;          /* uv_now() of the last eviction */
-  uint64_t accept_credit;     /* accepts allowed now under pressure (listen.c) */
-  uint64_t accept_credit_at;  /* uv_now() the credit was last topped up */
-  uv_timer_t accept_timer;    /* wakes the loop to accept again under pressure */
+  uint64_t evict_log_at;            /* uv_now() of the last summary line */
+  uint64_t evict_at;                /* uv_now() of the last eviction */
+  uint64_t accept_credit;           /* accepts allowed now under pressure (listen.c) */
+  uint64_t accept_credit_at;        /* uv_now() the credit was last topped up */
+  uv_timer_t accept_timer;          /* wakes the loop to accept again under pressure */
   uint64_t next_conn_id;
   uint64_t ops_inflight;
   rp__mstate *mstate[RP__MSTATE_BUCKETS];
@@ -286,20 +286,20 @@ struct rp__relay {
   uv_check_t flush_check;
   uv_prepare_t flush_prepare;
   rp__conn *flush_head;
-  int64_t expire_timer_at;    /* unix ms the expiry timer is set for (INT64_MAX: none) */
-  int64_t expire_due;         /* a sweep is due then, learnt while one ran; 0: none */
-  int64_t expire_run_for;     /* the expiry time the running sweep was armed for */
-  rp__op *expire_op;          /* the sweep in flight */
-  uint8_t *rbuf;              /* RP__RELAY_RBUF bytes; see above */
-  uint8_t *fscratch;          /* RP_FRAME_MAX bytes: a frame complete within one read */
+  int64_t expire_timer_at; /* unix ms the expiry timer is set for (INT64_MAX: none) */
+  int64_t expire_due;      /* a sweep is due then, learnt while one ran; 0: none */
+  int64_t expire_run_for;  /* the expiry time the running sweep was armed for */
+  rp__op *expire_op;       /* the sweep in flight */
+  uint8_t *rbuf;           /* RP__RELAY_RBUF bytes; see above */
+  uint8_t *fscratch;       /* RP_FRAME_MAX bytes: a frame complete within one read */
   uint8_t rbuf_busy;
   uint8_t started;
   uint8_t stopping;
   uint8_t spool_closing;
   uint8_t handles_closed;
-  uint8_t failed;             /* the spool failed: SENDs are refused */
+  uint8_t failed; /* the spool failed: SENDs are refused */
   int exit_code;
-  unsigned handles_open;      /* relay-owned handles not yet closed */
+  unsigned handles_open; /* relay-owned handles not yet closed */
 };
 
 /* ---- relay.c ---- */
@@ -397,8 +397,8 @@ void rp__deliver_put_done(rp__relay *r, rp__op *op);
 /* DELIVERED(msg_id, seq, refused) from c; refused is 0 (stored) or the recipient's
  * positive error code, which turns the delete of an envelope into a refusal with a
  * notice for its sender. 0, or an RP_E code that closes the connection. */
-int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t seq, uint64_t refused);
+int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t seq,
+                          uint64_t refused);
 /* Free c's delivery window (the connection is going away). */
 void rp__deliver_conn_free(rp__conn *c);
 /* Run the expiry sweep now and schedule the next one (rp__relay_start calls it once;

@@ -27,8 +27,8 @@ int rp__relay_load_roster(rp__relay *r, const rp__roster *held, rp__roster **out
 
   *out = NULL;
   if (rp__config_path(&r->cfg, r->cfg.roster_file, path, sizeof path) != 0) goto out;
-  if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0) {
+  if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
+      (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
     rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
     goto out;
   }
@@ -215,4 +215,3 @@ void rp__relay_reload(rp__relay *r) {
     }
   }
 }
-

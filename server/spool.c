@@ -419,4 +419,3 @@ out:
   }
   return r;
 }
-

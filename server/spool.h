@@ -23,8 +23,8 @@
  * and sender, and in all) in memory, loaded at open, and checks a put against them when
  * it is made, counting puts still in flight. A put over the recipient's or the total
  * limit completes with RP_ESPOOLFULL; one within them but over its sender's share of
- * the recipient's bytes, with RP_EQUOTA; either way it stores nothing (and completes with RP_EDUPLICATE if
- * that msg_id is already stored, so a resend is still acked).
+ * the recipient's bytes, with RP_EQUOTA; either way it stores nothing (and completes with
+ * RP_EDUPLICATE if that msg_id is already stored, so a resend is still acked).
  *
  * Fail closed: if SQLite reports any error while the writer runs a batch (SQLITE_IOERR,
  * SQLITE_FULL, SQLITE_CORRUPT, ...), the batch is rolled back, every request of it
@@ -132,11 +132,12 @@ typedef struct {
 /* Largest expiry notice a notice builder may produce. */
 #define RP__SPOOL_NOTICE_MAX 512u
 
-/* Builds the notice for one expired (or refused: expired->refused > 0) row. Runs on a pool thread inside the sweep's
- * transaction, so it may use only its arguments and `arg` read-only. Writes the notice's
- * row id to notice_id and its bytes (at most RP__SPOOL_NOTICE_MAX) to buf, sets *len,
- * and returns 1 to store it or 0 to store none. Rows whose sender is the notice sender
- * (notices themselves) never get a notice and are not shown to the builder. */
+/* Builds the notice for one expired (or refused: expired->refused > 0) row. Runs on a pool
+ * thread inside the sweep's transaction, so it may use only its arguments and `arg`
+ * read-only. Writes the notice's row id to notice_id and its bytes (at most
+ * RP__SPOOL_NOTICE_MAX) to buf, sets *len, and returns 1 to store it or 0 to store none.
+ * Rows whose sender is the notice sender (notices themselves) never get a notice and are
+ * not shown to the builder. */
 typedef int (*rp__spool_notice_fn)(void *arg, const rp__spool_entry *expired,
                                    int64_t now_ms, uint8_t notice_id[RP_MSG_ID_BYTES],
                                    uint8_t *buf, size_t *len);

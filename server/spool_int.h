@@ -65,8 +65,8 @@ struct rp__spool {
   unsigned batch_max;
   rp__spool_fail_cb fail_cb;
   rp__spool_lane writer, reader;
-  rp__spool_map map;   /* per recipient */
-  rp__spool_map pairs; /* per (recipient, sender): the senders' shares */
+  rp__spool_map map;     /* per recipient */
+  rp__spool_map pairs;   /* per (recipient, sender): the senders' shares */
   rp__spool_stats stats; /* envelopes/bytes/reserved_bytes are the running totals */
   uint64_t roster_floor; /* see rp__spool_roster_floor */
   char fail_why[RP__SPOOL_WHY_MAX];

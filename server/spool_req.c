@@ -151,7 +151,8 @@ int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
   int r;
   if ((r = writer_gate(sp)) != 0) return r;
   if (max_rows == 0 || max_rows > RP__SPOOL_EXPIRE_MAX) return RP_EINVAL;
-  if (notice != NULL && (notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0))
+  if (notice != NULL &&
+      (notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0))
     return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_EXPIRE, cb);
   req->priv.now_ms = now_ms;
@@ -176,7 +177,8 @@ int rp__spool_roster_floor_raise(rp__spool *sp, rp__spool_req *req, uint64_t ver
   if ((r = writer_gate(sp)) != 0) return r;
   if (version == 0 || version > (uint64_t)INT64_MAX) return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_FLOOR, cb);
-  req->priv.after_seq = (int64_t)version; /* the field a floor request has no other use for */
+  req->priv.after_seq =
+      (int64_t)version; /* the field a floor request has no other use for */
   rp__spool_enqueue(&sp->writer, req);
   return 0;
 }

@@ -65,7 +65,8 @@ static const char *const reader_sql[] = {
                   " ORDER BY seq LIMIT ?3"),
 };
 
-void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db, int rc) {
+void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db,
+                           int rc) {
   if (errlen == 0) return;
   snprintf(err, errlen, "%s: %s (SQLite code %d)", what,
            db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
@@ -270,4 +271,3 @@ int rp__spool_sql_checkpoint(sqlite3 *db) {
   int nlog = 0, ncopied = 0;
   return sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ncopied);
 }
-

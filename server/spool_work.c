@@ -28,9 +28,9 @@ static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   }
   rc = sqlite3_step(st);
   if (req->priv.check_only) {
-    req->result = rc == SQLITE_ROW                          ? RP_EDUPLICATE
+    req->result = rc == SQLITE_ROW                      ? RP_EDUPLICATE
                   : req->priv.check_only == CHECK_QUOTA ? RP_EQUOTA
-                                                            : RP_ESPOOLFULL;
+                                                        : RP_ESPOOLFULL;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
   } else if (rc == SQLITE_DONE) {
     if (sqlite3_changes(ln->db) == 1) {

@@ -12,10 +12,10 @@
 
 /* The refusals the relay can answer with; always rendered so a dashboard sees zeros. */
 static const int relay_reasons[] = {
-    RP_EMALFORMED,   RP_ETOOBIG,  RP_EVERSION, RP_EUNKNOWNMEMBER, RP_EREVOKED,
-    RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,   RP_ESPOOLFULL,     RP_ETIMEDOUT,
-    RP_EBUSY,        RP_EFSYNC,   RP_EKIND,    RP_ESIZE,         RP_EROUTE,
-    RP_EQUOTA,
+    RP_EMALFORMED, RP_ETOOBIG,      RP_EVERSION, RP_EUNKNOWNMEMBER,
+    RP_EREVOKED,   RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,
+    RP_ESPOOLFULL, RP_ETIMEDOUT,    RP_EBUSY,    RP_EFSYNC,
+    RP_EKIND,      RP_ESIZE,        RP_EROUTE,   RP_EQUOTA,
 };
 
 typedef struct {

@@ -71,7 +71,8 @@ int tp_tcp_connect_from(const char *src, const char *ip, uint16_t port) {
   memset(&to, 0, sizeof to);
   from.sin_family = to.sin_family = AF_INET;
   to.sin_port = htons(port);
-  if (inet_pton(AF_INET, src, &from.sin_addr) != 1 || inet_pton(AF_INET, ip, &to.sin_addr) != 1)
+  if (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
+      inet_pton(AF_INET, ip, &to.sin_addr) != 1)
     return -1;
   if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) return -1;
   if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
@@ -325,7 +326,8 @@ int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
   for (;;) {
     if ((rc = next_event(p, &ev, deadline)) != 0) return rc;
     if (ev.type != RP__CHAN_EV_MSG) continue;
-    if (ev.msg.type == RP__T_PONG && p->proof_pending && ev.msg.u.pong.nonce == p->proof_nonce) {
+    if (ev.msg.type == RP__T_PONG && p->proof_pending &&
+        ev.msg.u.pong.nonce == p->proof_nonce) {
       p->proof_pending = 0; /* the answer to our proof of the key */
       continue;
     }
@@ -545,7 +547,8 @@ int tp_relay_start(tp_relay *f) {
   fflush(NULL);
   if ((pid = fork()) < 0) return RP_EIO;
   if (pid == 0) {
-    /* A test that fails an assert exits without stopping its relay: let the kernel do it. */
+    /* A test that fails an assert exits without stopping its relay: let the kernel do it.
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) {
@@ -649,7 +652,8 @@ int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int resca
 size_t tp_relay_log_count(tp_relay *f, const char *needle) {
   size_t len = 0, n = 0;
   char *text = tu_read_file(f->log, &len), *p;
-  for (p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  for (p = text; p != NULL && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+    n++;
   free(text);
   return n;
 }
@@ -681,7 +685,8 @@ void tp_relay_free(tp_relay *f) {
     f->pid = -1;
   }
   if (f->dir[0] != '\0' && getenv("RP_KEEP_TMP") == NULL) tu_rmtree(f->dir);
-  for (size_t i = 0; i < f->nmembers; i++) rp__identity_free(f->members[i]);
+  for (size_t i = 0; i < f->nmembers; i++)
+    rp__identity_free(f->members[i]);
   rp__identity_free(f->admin);
   rp__identity_free(f->relay);
   rp__roster_free(f->roster);

@@ -311,9 +311,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 /* The DELIVERED placeholder (see the top): in place in msg, if it is one. */
 static void fill_delivered(const rp__conn *c, uint8_t *msg, size_t len) {
-  static const uint8_t magic[RP_MSG_ID_BYTES] = {
-      0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
-      0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
+  static const uint8_t magic[RP_MSG_ID_BYTES] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+                                                 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+                                                 0xee, 0xee, 0xee, 0xee};
   rp__tmsg m;
   uint8_t *at = NULL;
   if (rp__tmsg_decode(msg, len, &m, NULL) != 0 || m.type != RP__T_DELIVERED ||

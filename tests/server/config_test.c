@@ -280,7 +280,8 @@ static void test_cross_checks(void **state) {
        "recipient's spool (limits.spool_sender_share 99% of limits.spool_recipient_bytes "
        "1M)"},
       {"[limits]\nmax_pending = 10\nmax_pending_per_address = 11\n",
-       "limits.max_pending_per_address (11) must not be larger than limits.max_pending (10)"},
+       "limits.max_pending_per_address (11) must not be larger than limits.max_pending "
+       "(10)"},
       {"[limits]\nping_interval = 5m\nidle_timeout = 5m\n",
        "limits.ping_interval (5m) must be shorter than limits.idle_timeout (5m)"},
       {"[limits]\nexpiry_default = 2d\nexpiry_max = 1d\n",
@@ -321,7 +322,7 @@ static void test_flags(void **state) {
           keyf);
   fclose(f);
 
-  char *argv1[] = {"relayd", "--config",   ini,           "--listen",   "[::1]:2",
+  char *argv1[] = {"relayd", "--config",   ini,           "--listen",  "[::1]:2",
                    "-l",     "10.0.0.2:3", "--state-dir", "from/flag", "--log-level",
                    "debug",  "--key",      "kk",          NULL};
   assert_int_equal(from_args(&cfg, &act, 13, argv1), 0);
@@ -392,17 +393,43 @@ static void test_help(void **state) {
   assert_non_null(strstr(text, "--state-dir"));
   assert_non_null(strstr(text, "log.level"));
   /* Every flag and every setting is explained. */
-  static const char *const all[] = {
-      "--config", "--listen", "--state-dir", "--key", "--roster", "--log-level", "--help",
-      "--version", "relay.listen", "relay.state_dir", "relay.spool_file", "relay.key_file",
-      "relay.roster_file", "relay.admin_key", "relay.admin_key_file", "limits.frame_max",
-      "limits.envelope_max", "limits.max_connections", "limits.max_connections_per_member",
-      "limits.max_pending", "limits.max_pending_per_address",
-      "limits.max_proving_per_member", "limits.spool_sender_share", "limits.frame_timeout",
-      "limits.spool_recipient_bytes", "limits.spool_total_bytes", "limits.handshake_timeout",
-      "limits.idle_timeout", "limits.ping_interval", "limits.expiry_default",
-      "limits.expiry_max", "limits.commit_batch_max", "limits.commit_batch_bytes", "log.level", "HUP",
-      "TERM", "USR1"};
+  static const char *const all[] = {"--config",
+                                    "--listen",
+                                    "--state-dir",
+                                    "--key",
+                                    "--roster",
+                                    "--log-level",
+                                    "--help",
+                                    "--version",
+                                    "relay.listen",
+                                    "relay.state_dir",
+                                    "relay.spool_file",
+                                    "relay.key_file",
+                                    "relay.roster_file",
+                                    "relay.admin_key",
+                                    "relay.admin_key_file",
+                                    "limits.frame_max",
+                                    "limits.envelope_max",
+                                    "limits.max_connections",
+                                    "limits.max_connections_per_member",
+                                    "limits.max_pending",
+                                    "limits.max_pending_per_address",
+                                    "limits.max_proving_per_member",
+                                    "limits.spool_sender_share",
+                                    "limits.frame_timeout",
+                                    "limits.spool_recipient_bytes",
+                                    "limits.spool_total_bytes",
+                                    "limits.handshake_timeout",
+                                    "limits.idle_timeout",
+                                    "limits.ping_interval",
+                                    "limits.expiry_default",
+                                    "limits.expiry_max",
+                                    "limits.commit_batch_max",
+                                    "limits.commit_batch_bytes",
+                                    "log.level",
+                                    "HUP",
+                                    "TERM",
+                                    "USR1"};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
     if (strstr(text, all[i]) == NULL) fail_msg("--help does not mention %s", all[i]);
     /* and a bad value of each limit is refused naming it */

@@ -167,21 +167,26 @@ static void test_max_pending(void **state) {
   (void)state;
 
   start(&f, "max_pending = 4\nmax_pending_per_address = 4\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 4; i++) fds[i] = stalled("127.0.0.1", f.port);
+  for (int i = 0; i < 4; i++)
+    fds[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
   extra = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(fds[0], 5000, NULL), 0);
-  for (int i = 1; i < 4; i++) assert_true(still_open(fds[i], 100));
+  for (int i = 1; i < 4; i++)
+    assert_true(still_open(fds[i], 100));
   assert_true(still_open(extra, 100));
   assert_int_equal(tp_relay_wait_log(&f, "pending_evicted", 5000, 1), 0);
   /* A flood of three budgets, then a member: it gets in and works. */
-  for (int i = 0; i < 12; i++) flood[i] = stalled("127.0.0.1", f.port);
+  for (int i = 0; i < 12; i++)
+    flood[i] = stalled("127.0.0.1", f.port);
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   assert_int_equal(tp_send_envelope(&p, "team", 0, id), 0);
   assert_int_equal(tp_recv_type(&p, RP__T_ACK, &m, 5000, NULL), 0);
   tp_close(&p);
-  for (int i = 0; i < 4; i++) close(fds[i]);
-  for (int i = 0; i < 12; i++) close(flood[i]);
+  for (int i = 0; i < 4; i++)
+    close(fds[i]);
+  for (int i = 0; i < 12; i++)
+    close(flood[i]);
   close(extra);
   stop(&f);
 }
@@ -194,18 +199,22 @@ static void test_max_pending_per_address(void **state) {
   (void)state;
 
   start(&f, "max_pending = 100\nmax_pending_per_address = 3\nhandshake_timeout = 30s\n");
-  for (int i = 0; i < 3; i++) a[i] = stalled("127.0.0.2", f.port);
+  for (int i = 0; i < 3; i++)
+    a[i] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=3 ", 5000, 0), 0);
   /* Another address does not count against 127.0.0.2's budget. */
   b = stalled("127.0.0.3", f.port);
   assert_int_equal(tp_relay_wait_log(&f, "conn_open conn=4 ", 5000, 0), 0);
-  for (int i = 0; i < 3; i++) assert_true(still_open(a[i], 100));
+  for (int i = 0; i < 3; i++)
+    assert_true(still_open(a[i], 100));
   /* One past from 127.0.0.2: its oldest is closed. */
   a[3] = stalled("127.0.0.2", f.port);
   assert_int_equal(tp_wait_closed(a[0], 5000, NULL), 0);
-  for (int i = 1; i < 4; i++) assert_true(still_open(a[i], 100));
+  for (int i = 1; i < 4; i++)
+    assert_true(still_open(a[i], 100));
   assert_true(still_open(b, 100));
-  for (int i = 0; i < 4; i++) close(a[i]);
+  for (int i = 0; i < 4; i++)
+    close(a[i]);
   close(b);
   stop(&f);
 }
@@ -239,7 +248,8 @@ static void test_max_proving_per_member(void **state) {
   assert_int_equal(tp_wait_closed(r[1], 5000, NULL), 0);
   team_to(&team, &k);
   assert_int_equal(tp_relay_log_count(&f, "conn_replaced"), 0);
-  for (int i = 0; i < 3; i++) close(r[i]);
+  for (int i = 0; i < 3; i++)
+    close(r[i]);
   free(msg1);
   tp_close(&k);
   tp_close(&k2);
@@ -257,8 +267,8 @@ static void test_busy_at_proof(void **state) {
   (void)state;
 
   start(&f, "max_connections = 1\nmax_connections_per_member = 1\n");
-  assert_int_equal(tp_connect_ex(&p, f.port, tp_member(&f, "k102"), f.relay->pub.transport_pk,
-                                 5000, NULL, NULL),
+  assert_int_equal(tp_connect_ex(&p, f.port, tp_member(&f, "k102"),
+                                 f.relay->pub.transport_pk, 5000, NULL, NULL),
                    0);
   assert_int_equal(tp_recv(&p, &m, 5000), 0);
   assert_int_equal(m.type, RP__T_WELCOME);

@@ -186,7 +186,8 @@ static void test_sigterm_drains(void **state) {
   assert_int_equal(tp_relay_start(&f), 0);
   assert_int_equal(tp_relay_connect(&f, &a, "k101"), 0);
   /* 64 KiB envelopes, so that their commits take a while. */
-  for (int i = 0; i < N; i++) assert_int_equal(tp_send_envelope(&a, "team", 6, id[i]), 0);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(tp_send_envelope(&a, "team", 6, id[i]), 0);
   tp_relay_signal(&f, SIGTERM);
   for (;;) {
     assert_int_equal(tp_recv(&a, &m, 10000), 0);

@@ -58,9 +58,9 @@ static int take(tp_peer *p, const rp__tmsg *d, idset *got) {
   rp__envhdr h;
   rp__tmsg m;
   assert_int_equal(d->type, RP__T_DELIVER);
-  assert_int_equal(
-      rp__envhdr_container_parse(d->u.deliver.envelope.p, d->u.deliver.envelope.n, &c, &h, NULL),
-      0);
+  assert_int_equal(rp__envhdr_container_parse(d->u.deliver.envelope.p,
+                                              d->u.deliver.envelope.n, &c, &h, NULL),
+                   0);
   memset(&m, 0, sizeof m);
   m.type = RP__T_DELIVERED;
   memcpy(m.u.delivered.msg_id, h.msg_id, RP_MSG_ID_BYTES);
@@ -146,7 +146,8 @@ static void test_sigkill_mid_stream(void **state) {
   assert_int_equal(tp_relay_connect(&f, &t, "k102"), 0);
   receive(&t, 32);
   drain(&t, &got, 500, &dups);
-  for (size_t i = 0; i < acked.n; i++) assert_true(idset_has(&got, acked.v[i]));
+  for (size_t i = 0; i < acked.n; i++)
+    assert_true(idset_has(&got, acked.v[i]));
   printf("# sent %zu, acked %zu; delivered %zu distinct before the kill, %zu after the "
          "restart, %zu duplicates removed by msg_id\n",
          sent, acked.n, before, got.n - before, dups);

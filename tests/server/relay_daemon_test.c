@@ -94,7 +94,8 @@ static void test_journal_priorities(void **state) {
   tp_close(&p);
   /* A warning: a key the roster does not know. */
   assert_int_equal(rp__identity_generate("stranger", &stranger), 0);
-  assert_int_not_equal(tp_connect(&p, f.port, stranger, f.relay->pub.transport_pk, 3000), 0);
+  assert_int_not_equal(tp_connect(&p, f.port, stranger, f.relay->pub.transport_pk, 3000),
+                       0);
   rp__identity_free(stranger);
   assert_int_equal(tp_relay_wait_log(&f, "handshake_refused", 5000, 1), 0);
   /* An error: a roster file that is not one, on reload. */

@@ -110,7 +110,8 @@ static unsigned burst(tp_peer *s, tp_peer *t) {
   uint8_t id[RP_MSG_ID_BYTES];
   unsigned acked = 0, delivered = 0;
   rp__tmsg m;
-  for (int i = 0; i < N; i++) assert_int_equal(tp_send_envelope(s, t->member, 2, id), 0);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(tp_send_envelope(s, t->member, 2, id), 0);
   while (acked < N) {
     assert_int_equal(tp_recv(s, &m, 5000), 0);
     if (m.type == RP__T_ACK) acked++;
@@ -131,8 +132,8 @@ static uint64_t gone_after(tp_relay *f, const uint8_t mark[MARK], tp_peer *s, tp
   uint64_t t0 = tp_now_ms(), now, n = 0;
   while (in_files(f->dir, mark)) {
     now = tp_now_ms();
-    if (now - t0 > BOUND_MS) fail_msg("ciphertext still on disk after %llu ms",
-                                      (unsigned long long)(now - t0));
+    if (now - t0 > BOUND_MS)
+      fail_msg("ciphertext still on disk after %llu ms", (unsigned long long)(now - t0));
     if (s != NULL)
       n += burst(s, t);
     else
@@ -164,7 +165,8 @@ static void test_deleted_on_disk(void **state) {
   wait_deleted(&f, id);
   idle_ms = gone_after(&f, mark, NULL, NULL, NULL);
   /* Under load: the relay keeps storing and deleting other envelopes meanwhile. */
-  for (int i = 0; i < 10; i++) burst(&s, &t);
+  for (int i = 0; i < 10; i++)
+    burst(&s, &t);
   send_marked(&s, "team", id, mark);
   deliver(&t, id);
   wait_deleted(&f, id);

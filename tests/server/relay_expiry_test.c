@@ -23,7 +23,8 @@
 static const char *const ids[] = {"team", "k101", "k102"};
 
 /* SEND an envelope from p to `to` that expires `ttl_ms` after now (may be negative). */
-static void send_ttl(tp_peer *p, const char *to, int64_t ttl_ms, uint8_t id[RP_MSG_ID_BYTES]) {
+static void send_ttl(tp_peer *p, const char *to, int64_t ttl_ms,
+                     uint8_t id[RP_MSG_ID_BYTES]) {
   uint64_t now = tp_unix_ms();
   uint8_t *env = NULL;
   size_t len = 0;
@@ -61,7 +62,9 @@ static void test_refused_up_front(void **state) {
   rp__tmsg m;
   (void)state;
 
-  assert_int_equal(tp_relay_init(&f, "relay-expiry", ids, 3, "expiry_default = 1h\nexpiry_max = 1h\n"), 0);
+  assert_int_equal(
+      tp_relay_init(&f, "relay-expiry", ids, 3, "expiry_default = 1h\nexpiry_max = 1h\n"),
+      0);
   assert_int_equal(tp_relay_start(&f), 0);
   assert_int_equal(tp_relay_connect(&f, &p, "k101"), 0);
   send_ttl(&p, "team", -1000, id);

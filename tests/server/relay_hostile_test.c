@@ -353,10 +353,14 @@ static void test_flipped_bit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_not_a_handshake),    cmocka_unit_test(test_stalled_handshake),
-      cmocka_unit_test(test_bad_length_prefixes), cmocka_unit_test(test_garbage_msgpack),
-      cmocka_unit_test(test_wrong_state),        cmocka_unit_test(test_replayed_handshake),
-      cmocka_unit_test(test_flipped_bit),        cmocka_unit_test(test_half_frame_in_handshake),
+      cmocka_unit_test(test_not_a_handshake),
+      cmocka_unit_test(test_stalled_handshake),
+      cmocka_unit_test(test_bad_length_prefixes),
+      cmocka_unit_test(test_garbage_msgpack),
+      cmocka_unit_test(test_wrong_state),
+      cmocka_unit_test(test_replayed_handshake),
+      cmocka_unit_test(test_flipped_bit),
+      cmocka_unit_test(test_half_frame_in_handshake),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -97,7 +97,8 @@ static void test_pipelined_burst(void **state) {
   assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
   receive(&t, 1024);
   assert_int_equal(tp_relay_connect(&f, &a, "k101"), 0);
-  for (int i = 0; i < N; i++) assert_int_equal(tp_send_envelope(&a, "team", 0, id[i]), 0);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(tp_send_envelope(&a, "team", 0, id[i]), 0);
   /* Every SEND is acked exactly once (group commits may answer out of send order). */
   while (nacked < N) {
     assert_int_equal(tp_recv_type(&a, RP__T_ACK, &m, 10000, NULL), 0);

@@ -150,14 +150,16 @@ static void test_window_limit(void **state) {
   out = malloc(N * sizeof pt);
   for (int i = 0; i < N; i++) {
     randombytes_buf(ids5[i], RP_MSG_ID_BYTES);
-    assert_int_equal(tp_envelope(ids5[i], "k101", "team", now, now + 60000, 0, &env, &len), 0);
+    assert_int_equal(tp_envelope(ids5[i], "k101", "team", now, now + 60000, 0, &env, &len),
+                     0);
     memset(&m, 0, sizeof m);
     m.type = RP__T_SEND;
     m.u.send.envelope.p = env;
     m.u.send.envelope.n = (uint32_t)len;
     pt[0] = 0;
     assert_int_equal(rp__tmsg_encode(&m, pt + 1, sizeof pt - 1, &n), 0);
-    assert_int_equal(tp_seal_frame(&p, pt, n + 1, out + total, N * sizeof pt - total, &flen), 0);
+    assert_int_equal(
+        tp_seal_frame(&p, pt, n + 1, out + total, N * sizeof pt - total, &flen), 0);
     total += flen;
     free(env);
   }
@@ -222,7 +224,8 @@ static void test_connection_limits(void **state) {
   /* Connections that prove nothing take no member's place: with five of them open, a
    * member that replaces its own connection still gets in, and after one member
    * leaves, k102 does. */
-  for (int i = 0; i < 5; i++) assert_true((raw[i] = tp_tcp_connect(f.port)) >= 0);
+  for (int i = 0; i < 5; i++)
+    assert_true((raw[i] = tp_tcp_connect(f.port)) >= 0);
   assert_int_equal(tp_relay_connect(&f, &a, "k101"), 0);
   bye_then_closed(&b, RP__BYE_REPLACED, RP_EBUSY);
   tp_close(&b);
@@ -235,7 +238,8 @@ static void test_connection_limits(void **state) {
   }
   assert_int_equal(tp_send_envelope(&c, "team", 0, id), 0);
   expect_ack(&c, id);
-  for (int i = 0; i < 5; i++) close(raw[i]);
+  for (int i = 0; i < 5; i++)
+    close(raw[i]);
   tp_close(&a);
   tp_close(&c);
   stop(&f);
@@ -299,7 +303,8 @@ static void test_spool_total_full(void **state) {
   for (;; n++) {
     tp_peer *from = n % 2 == 0 ? &p : &q;
     assert_true(n < MAX_SENDS);
-    assert_int_equal(tp_send_envelope(from, n % 2 == 0 ? "team" : "k102", BIG_CLASS, id), 0);
+    assert_int_equal(tp_send_envelope(from, n % 2 == 0 ? "team" : "k102", BIG_CLASS, id),
+                     0);
     assert_int_equal(tp_recv(from, &m, 5000), 0);
     if (m.type == RP__T_NACK) break;
     assert_int_equal(m.type, RP__T_ACK);
@@ -322,8 +327,8 @@ static void send_id(tp_peer *p, const char *to, const uint8_t id[RP_MSG_ID_BYTES
   uint8_t *env = NULL;
   size_t len = 0;
   rp__tmsg m;
-  assert_int_equal(tp_envelope(id, p->member, to, now, now + 3600000u, BIG_CLASS, &env, &len),
-                   0);
+  assert_int_equal(
+      tp_envelope(id, p->member, to, now, now + 3600000u, BIG_CLASS, &env, &len), 0);
   memset(&m, 0, sizeof m);
   m.type = RP__T_SEND;
   m.u.send.envelope.p = env;
@@ -385,8 +390,8 @@ static void test_spool_sender_share(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_frame_limit),         cmocka_unit_test(test_envelope_limit),
-      cmocka_unit_test(test_window_limit),        cmocka_unit_test(test_connection_limits),
+      cmocka_unit_test(test_frame_limit),          cmocka_unit_test(test_envelope_limit),
+      cmocka_unit_test(test_window_limit),         cmocka_unit_test(test_connection_limits),
       cmocka_unit_test(test_spool_recipient_full), cmocka_unit_test(test_spool_total_full),
       cmocka_unit_test(test_spool_sender_share),
   };

@@ -379,8 +379,10 @@ static void test_bad_setting_named(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ipv6),         cmocka_unit_test(test_slow_reader),
-      cmocka_unit_test(test_disk_failure), cmocka_unit_test(test_counters),
+      cmocka_unit_test(test_ipv6),
+      cmocka_unit_test(test_slow_reader),
+      cmocka_unit_test(test_disk_failure),
+      cmocka_unit_test(test_counters),
       cmocka_unit_test(test_bad_setting_named),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

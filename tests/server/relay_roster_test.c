@@ -298,10 +298,8 @@ static void test_sighup_settings(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_unknown_key),
-      cmocka_unit_test(test_roster_get),
-      cmocka_unit_test(test_revoked_after_sighup),
-      cmocka_unit_test(test_sighup_settings),
+      cmocka_unit_test(test_unknown_key),          cmocka_unit_test(test_roster_get),
+      cmocka_unit_test(test_revoked_after_sighup), cmocka_unit_test(test_sighup_settings),
       cmocka_unit_test(test_rollback_at_restart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,8 @@
 
 static const char *const ids[] = {"team", "k101", "k102", "k103"};
 
-#define BEFORE 200   /* sends of the good member before the siege */
-#define DURING 20000 /* at most, during it: it lasts SIEGE_MS */
+#define BEFORE 200    /* sends of the good member before the siege */
+#define DURING 20000  /* at most, during it: it lasts SIEGE_MS */
 #define SIEGE_MS 6000 /* long enough for the deadlines (2 s, 1 s) to fire many times */
 #define TO_REFUSER_EVERY 10
 #define FLOOD 200 /* idle sockets kept open by the flood */
@@ -59,7 +59,8 @@ static void refuser(tp_relay *f) {
  * it; a dozen at a time, again and again. */
 static void replayer(tp_relay *f, const uint8_t *msg1, size_t len) {
   int fds[12];
-  for (int i = 0; i < 12; i++) fds[i] = -1;
+  for (int i = 0; i < 12; i++)
+    fds[i] = -1;
   for (;;) {
     for (int i = 0; i < 12; i++) {
       if (fds[i] >= 0 && tp_wait_closed(fds[i], 0, NULL) == 0) {
@@ -80,7 +81,8 @@ static void flood(tp_relay *f) {
   static struct pollfd pf[FLOOD];
   static const uint8_t one = 0;
   char src[32];
-  for (int i = 0; i < FLOOD; i++) pf[i].fd = -1;
+  for (int i = 0; i < FLOOD; i++)
+    pf[i].fd = -1;
   for (;;) {
     for (int i = 0; i < FLOOD; i++) {
       if (pf[i].fd >= 0) continue;
@@ -156,8 +158,10 @@ static void pump_team(tp_peer *t, books *b, int quiet_ms, int one) {
       assert_int_equal(tp_delivered(t, &m), 0);
       for (size_t i = 0; i < b->n; i++) {
         if (memcmp(b->sent[i], id, RP_MSG_ID_BYTES) != 0) continue;
-        if (b->got[i]) b->duplicates++;
-        else b->delivered++;
+        if (b->got[i])
+          b->duplicates++;
+        else
+          b->delivered++;
         b->got[i] = 1;
       }
     } else if (m.type == RP__T_EXPIRED) {
@@ -217,9 +221,10 @@ static void test_siege(void **state) {
   tp_peer s, t;
   uint8_t *msg1 = NULL;
   size_t msg1_len = 0;
-  uint64_t *before = calloc(BEFORE, sizeof *before), *during = calloc(DURING, sizeof *during);
-  books b = {calloc(BEFORE + DURING, RP_MSG_ID_BYTES), calloc(BEFORE + DURING, 1), 0, 0, 0,
-             0, 0};
+  uint64_t *before = calloc(BEFORE, sizeof *before),
+           *during = calloc(DURING, sizeof *during);
+  books b = {
+      calloc(BEFORE + DURING, RP_MSG_ID_BYTES), calloc(BEFORE + DURING, 1), 0, 0, 0, 0, 0};
   pid_t kids[4];
   size_t n_during;
   rp__tmsg m;
@@ -270,7 +275,9 @@ static void test_siege(void **state) {
   assert_int_equal(b.refusals, b.to_refuser);
   assert_int_equal(tp_relay_log_count(&f, "conn_replaced"), 0);
   /* The siege did reach the relay: each kind of attack met its defence. */
-  assert_true(tp_relay_log_count(&f, "why=no_proof") + tp_relay_log_count(&f, "reason=proving") > 0);
+  assert_true(tp_relay_log_count(&f, "why=no_proof") +
+                  tp_relay_log_count(&f, "reason=proving") >
+              0);
   assert_true(tp_relay_log_count(&f, "pending_evicted") > 0);
   assert_true(tp_relay_log_count(&f, "frame_timeout") >= 2);
   assert_true(tp_relay_log_count(&f, "envelope_refused") > 0);

@@ -135,13 +135,13 @@ static void test_refuse(void **state) {
   assert_int_equal(rp__spool_refuse(f->sp, fresh(f), "team", mid, 15, 5, NULL, on_done),
                    RP_EINVAL);
   /* Only the recipient can refuse: another member's refusal finds nothing. */
-  assert_int_equal(
-      wait_req(f, rp__spool_refuse(f->sp, fresh(f), "k102", mid, 15, 5000, &notice, on_done)),
-      RP_ENOTFOUND);
+  assert_int_equal(wait_req(f, rp__spool_refuse(f->sp, fresh(f), "k102", mid, 15, 5000,
+                                                &notice, on_done)),
+                   RP_ENOTFOUND);
   req = fresh(f);
-  assert_int_equal(wait_req(f, rp__spool_refuse(f->sp, req, "team", mid, 15, 5000, &notice,
-                                                on_done)),
-                   0);
+  assert_int_equal(
+      wait_req(f, rp__spool_refuse(f->sp, req, "team", mid, 15, 5000, &notice, on_done)),
+      0);
   assert_int_equal(req->nentries, 1);
   assert_string_equal(req->entries[0].sender, "k101");
   assert_string_equal(req->entries[0].recipient, "team");
@@ -154,8 +154,8 @@ static void test_refuse(void **state) {
   assert_int_equal(n, 1); /* the notice, addressed to the sender */
   /* The notice is a row for the sender, from "relay", carrying the code and time. */
   req = fresh(f);
-  assert_int_equal(wait_req(f, rp__spool_fetch(f->sp, req, "k101", 0, 10, 1u << 20, on_done)),
-                   0);
+  assert_int_equal(
+      wait_req(f, rp__spool_fetch(f->sp, req, "k101", 0, 10, 1u << 20, on_done)), 0);
   assert_int_equal(req->nentries, 1);
   assert_string_equal(req->entries[0].sender, "relay");
   assert_int_equal(req->entries[0].size, strlen("refused 15 at 5000 by team"));
@@ -229,9 +229,11 @@ static void test_roster_floor(void **state) {
   assert_int_equal(rp__spool_roster_floor_set(f->sp, 3, err, sizeof err), 0);
   assert_int_equal(rp__spool_roster_floor(f->sp), 5);
   /* Through the writer: a raise commits, a lower value leaves it. */
-  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 7, on_done)), 0);
+  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 7, on_done)),
+                   0);
   assert_int_equal(rp__spool_roster_floor(f->sp), 7);
-  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 6, on_done)), 0);
+  assert_int_equal(wait_req(f, rp__spool_roster_floor_raise(f->sp, fresh(f), 6, on_done)),
+                   0);
   assert_int_equal(rp__spool_roster_floor(f->sp), 7);
   assert_int_equal(rp__spool_roster_floor_raise(f->sp, fresh(f), 0, on_done), RP_EINVAL);
   close_spool(f);
