@@ -38,13 +38,19 @@ static void on_status(void *data, rp_client *c, const char *msg_id, int status, 
   pthread_mutex_unlock(&s->mu);
 }
 
+/* Whether the status callback reported `status` with `error` for id, within 5 s: the
+ * library commits a status before it calls the callback, so rp_status may see it a
+ * moment before the callback has run. */
 static int reported(statuses *s, const char *id, int status, int error) {
   int hit = 0;
-  pthread_mutex_lock(&s->mu);
-  for (int i = 0; i < s->n; i++)
-    if (strcmp(s->ids[i], id) == 0 && s->status[i] == status && s->error[i] == error)
-      hit = 1;
-  pthread_mutex_unlock(&s->mu);
+  for (int waited = 0; !hit && waited < 5000; waited += 10) {
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n; i++)
+      if (strcmp(s->ids[i], id) == 0 && s->status[i] == status && s->error[i] == error)
+        hit = 1;
+    pthread_mutex_unlock(&s->mu);
+    if (!hit) usleep(10000);
+  }
   return hit;
 }
 
