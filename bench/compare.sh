@@ -28,39 +28,11 @@ if [ -z "${BEFORE:-}" ] || [ ! -x "$BEFORE" ]; then
   exit 2
 fi
 
-echo "== building $BUILD (Release)"
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j 2 --target rejsepost-loadgen rejsepost-relayd
-
-ulimit -n $((IDLE_CONNS + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
 failed=0
-pids=()
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-compare.XXXXXX")
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_port() {
-  local i
-  for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+. bench/lib.sh
+bench_init compare
+bench_build rejsepost-loadgen rejsepost-relayd
+ulimit -n $((IDLE_CONNS + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 declare -A bin port pid
 bin[before]=$BEFORE
@@ -77,18 +49,12 @@ start() {
   pids+=("${pid[$n]}")
   wait_port "${port[$n]}" || { echo "compare: relay $n did not start" >&2; cat "$tmp/$n.log" >&2; exit 1; }
 }
-stop() {
-  local n=$1 p keep=()
-  kill "${pid[$n]}" 2>/dev/null || true
-  wait "${pid[$n]}" 2>/dev/null || true
-  for p in "${pids[@]}"; do [ "$p" != "${pid[$n]}" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
-}
+stop() { stop_pid "${pid[$1]}"; }
 # run NAME ARGS...: one load generator run against relay NAME.
 run() {
   local n=$1 out
   shift
-  echo "== $n: relay $*"
+  note "$n: relay $*"
   if out=$("$LG" relay --label "$n" --pid "${pid[$n]}" --port "${port[$n]}" --dir "$tmp/$n" \
       --senders "$SENDERS" "$@"); then :; else failed=1; fi
   printf '%s\n' "$out" | grep -v '^LGRESULT' || true

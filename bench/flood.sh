@@ -26,44 +26,9 @@ LG=$BUILD/bench/rejsepost-loadgen
 RELAYD=${RELAYD:-$BUILD/server/rejsepost-relayd} # another relay binary to compare
 
 failed=0
-pids=()
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-flood.XXXXXX")
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-note() { printf '\n== %s\n' "$*"; }
-# Forgets a process we waited for, so that cleanup never signals a process id the
-# system may have handed to someone else since.
-forget() {
-  local p keep=()
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-
-note "building $BUILD (Release)"
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j 2 --target rejsepost-loadgen rejsepost-relayd
-
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_port() {
-  local i
-  for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+. bench/lib.sh
+bench_init flood
+bench_build rejsepost-loadgen rejsepost-relayd
 
 rport=$(free_port)
 "$LG" setup --dir "$tmp/relay" --port "$rport" --senders "$SENDERS" >/dev/null

@@ -24,22 +24,10 @@ LG=$BUILD/bench/rejsepost-loadgen
 RELAYD=$BUILD/server/rejsepost-relayd
 
 failed=0
-pids=()
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-bench.XXXXXX")
+. bench/lib.sh
+bench_init bench
 results=$tmp/results.txt
 : >"$results"
-
-# Stops what this script started, by process id only, and removes its files.
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-note() { printf '\n== %s\n' "$*"; }
 
 # ---- prerequisites -----------------------------------------------------------------
 mosq=$(command -v mosquitto || true)
@@ -57,9 +45,7 @@ if [ -z "$mosq" ]; then
   mosq=/usr/sbin/mosquitto
 fi
 
-note "building $BUILD (Release)"
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j 2 --target rejsepost-loadgen
+bench_build rejsepost-loadgen
 # The relay is another engineer's work in progress: if it does not build, mosquitto is
 # still measured and the script fails at the end.
 cmake --build "$BUILD" -j 2 --target rejsepost-relayd || true
@@ -71,24 +57,6 @@ if [ "$fds" != unlimited ] && [ "$fds" -lt $((IDLE_CONNS + 256)) ]; then
   IDLE_CONNS=$((fds - 256))
   echo "bench: descriptor limit $fds: idle test lowered to $IDLE_CONNS connections" >&2
 fi
-
-# A loopback port nothing listens on now.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000)) # below the default ephemeral ports (32768 up)
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-
-wait_port() {
-  local i
-  for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 mport=$(free_port)
 rport=$(free_port)
@@ -129,16 +97,6 @@ start_relay() {
   rpid=$!
   pids+=("$rpid")
   wait_port "$rport" || { echo "bench: the relay did not start" >&2; cat "$tmp/relay.log" >&2; return 1; }
-}
-
-# Stops one process we started and forgets it, so that cleanup never signals a
-# process id the system may have handed to someone else since.
-stop_pid() {
-  local p keep=()
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
 }
 
 # run LABEL DRIVER PID ARGS...: one loadgen run; its LGRESULT line goes to $dest
