@@ -15,8 +15,10 @@
 #include "rejsepost_errors.h"
 #include "relay_int.h"
 
-/* Settings that may change while running: limits that are read at each use. Listen
- * addresses, paths, keys and the spool's own limits need a restart. */
+/* The settings marked live in the settings table (config.c) take effect at once; the
+ * others (listen addresses, paths, keys, the spool's own limits) need a restart. The
+ * spool refuses envelopes above the size it was opened with, so a larger
+ * limits.envelope_max takes effect at the next start. */
 static void reload_config(rp__relay *r) {
   rp__config nc;
   rp__config_action action;
@@ -27,36 +29,9 @@ static void reload_config(rp__relay *r) {
     rp__log_error("reload_config_refused why=%s", rp__log_quote(q, sizeof q, err));
     return;
   }
-  if (memcmp(nc.listen, r->cfg.listen, sizeof nc.listen) != 0 ||
-      strcmp(nc.state_dir, r->cfg.state_dir) != 0 ||
-      strcmp(nc.spool_file, r->cfg.spool_file) != 0 ||
-      strcmp(nc.key_file, r->cfg.key_file) != 0 ||
-      memcmp(nc.admin_key, r->cfg.admin_key, sizeof nc.admin_key) != 0 ||
-      nc.spool_recipient_bytes != r->cfg.spool_recipient_bytes ||
-      nc.spool_total_bytes != r->cfg.spool_total_bytes ||
-      nc.spool_sender_share != r->cfg.spool_sender_share ||
-      nc.commit_batch_max != r->cfg.commit_batch_max ||
-      nc.commit_batch_bytes != r->cfg.commit_batch_bytes)
+  if (rp__config_reload(&r->cfg, &nc, NULL, 0) > 0)
     rp__log_warn("reload_needs_restart what=listen_paths_keys_or_spool_limits");
-  r->cfg.log_level = nc.log_level;
-  rp__log_set_level(nc.log_level);
-  memcpy(r->cfg.roster_file, nc.roster_file, sizeof nc.roster_file);
-  r->cfg.frame_max = nc.frame_max;
-  /* The spool refuses envelopes above the size it was opened with; a larger limit
-   * takes effect at the next start. */
-  r->cfg.envelope_max = nc.envelope_max;
-  r->cfg.window = nc.window;
-  r->cfg.max_connections = nc.max_connections;
-  r->cfg.max_connections_per_member = nc.max_connections_per_member;
-  r->cfg.max_pending = nc.max_pending;
-  r->cfg.max_pending_per_address = nc.max_pending_per_address;
-  r->cfg.max_proving_per_member = nc.max_proving_per_member;
-  r->cfg.handshake_timeout_ms = nc.handshake_timeout_ms;
-  r->cfg.frame_timeout_ms = nc.frame_timeout_ms;
-  r->cfg.idle_timeout_ms = nc.idle_timeout_ms;
-  r->cfg.ping_interval_ms = nc.ping_interval_ms;
-  r->cfg.expiry_default_ms = nc.expiry_default_ms;
-  r->cfg.expiry_max_ms = nc.expiry_max_ms;
+  rp__log_set_level(r->cfg.log_level);
 }
 
 /* Is the connection's member still welcome under the roster? Its kind (for the routes)
