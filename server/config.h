@@ -195,11 +195,12 @@ int rp__config_path(const rp__config *cfg, const char *path, char *out, size_t o
 
 /* A reload (SIGHUP): copy into cfg, from next (the configuration read again and
  * checked), every setting the settings table marks live: the log level, the roster file
- * and the limits read at each use. The others (listen addresses, paths, keys, the spool's
- * limits) keep their value in cfg until a restart; the number of them whose value
- * differs in next is returned, and their names, space-separated in table order, go into
- * `ignored` (may be NULL; cut to ignoredlen bytes, NUL included). relay.admin_key_file
- * counts through relay.admin_key, which holds the key it names. Pure. */
+ * and the limits read at each use. The others (listen addresses, the state dir, the
+ * spool and key files, the keys, the spool's limits) keep their value in cfg until a
+ * restart; the number of them whose value differs in next is returned, and their names,
+ * space-separated in table order, go into `ignored` (may be NULL; cut to ignoredlen bytes,
+ * NUL included). relay.admin_key_file counts through relay.admin_key, which holds the key
+ * it names. Pure. */
 size_t rp__config_reload(rp__config *cfg, const rp__config *next, char *ignored,
                          size_t ignoredlen);
 

@@ -16,7 +16,8 @@
 #include "relay_int.h"
 
 /* The settings marked live in the settings table (config.c) take effect at once; the
- * others (listen addresses, paths, keys, the spool's own limits) need a restart. The
+ * others (listen addresses, the state dir, the spool and key files, the keys, the
+ * spool's own limits) need a restart. The
  * spool refuses envelopes above the size it was opened with, so a larger
  * limits.envelope_max takes effect at the next start. */
 static void reload_config(rp__relay *r) {
