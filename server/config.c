@@ -13,8 +13,14 @@
 
 typedef enum { K_LISTEN, K_PATH, K_HEXKEY, K_LEVEL, K_COUNT, K_SIZE, K_DURATION } kind;
 
+/* When a setting takes effect: LIVE ones are read at each use, so a reload (SIGHUP)
+ * copies them into the running configuration (rp__config_reload); RESTART ones shape what
+ * is opened at start (listeners, spool, keys) and keep their value until a restart. */
+enum { RESTART = 0, LIVE = 1 };
+
 typedef struct {
   const char *name; /* "section.key" */
+  int live;         /* LIVE or RESTART */
   kind k;
   size_t off; /* of the field in rp__config */
   uint64_t min, max;
@@ -25,74 +31,76 @@ typedef struct {
 #define F(field) offsetof(rp__config, field)
 
 static const setting settings[] = {
-    {"relay.listen", K_LISTEN, F(listen), 0, 0, "--listen",
+    {"relay.listen", RESTART, K_LISTEN, F(listen), 0, 0, "--listen",
      "address to accept clients on: IPv4:port or [IPv6]:port, numeric; may be given\n"
      "several times or as a space-separated list"},
-    {"relay.state_dir", K_PATH, F(state_dir), 0, 0, "--state-dir",
+    {"relay.state_dir", RESTART, K_PATH, F(state_dir), 0, 0, "--state-dir",
      "directory for the relay's state; relative paths below are taken inside it"},
-    {"relay.spool_file", K_PATH, F(spool_file), 0, 0, NULL,
+    {"relay.spool_file", RESTART, K_PATH, F(spool_file), 0, 0, NULL,
      "SQLite file holding the spooled envelopes"},
-    {"relay.key_file", K_PATH, F(key_file), 0, 0, "--key",
+    {"relay.key_file", RESTART, K_PATH, F(key_file), 0, 0, "--key",
      "the relay's private key file (mode 0600)"},
-    {"relay.roster_file", K_PATH, F(roster_file), 0, 0, "--roster",
+    {"relay.roster_file", LIVE, K_PATH, F(roster_file), 0, 0, "--roster",
      "the signed roster of members"},
-    {"relay.admin_key", K_HEXKEY, F(admin_key), 0, 0, NULL,
+    {"relay.admin_key", RESTART, K_HEXKEY, F(admin_key), 0, 0, NULL,
      "the administrator's Ed25519 public key, 64 hex digits (or use admin_key_file)"},
-    {"relay.admin_key_file", K_PATH, F(admin_key_file), 0, 0, NULL,
+    {"relay.admin_key_file", RESTART, K_PATH, F(admin_key_file), 0, 0, NULL,
      "file holding the administrator's public key as 64 hex digits"},
-    {"log.level", K_LEVEL, F(log_level), 0, 0, "--log-level",
+    {"log.level", LIVE, K_LEVEL, F(log_level), 0, 0, "--log-level",
      "least severe events logged: error, warn, info or debug"},
-    {"limits.frame_max", K_SIZE, F(frame_max), RP__CFG_FRAME_MIN, RP__CFG_FRAME_MAX, NULL,
-     "largest Noise frame accepted, bytes"},
-    {"limits.envelope_max", K_SIZE, F(envelope_max), RP__CFG_ENVELOPE_MIN,
+    {"limits.frame_max", LIVE, K_SIZE, F(frame_max), RP__CFG_FRAME_MIN, RP__CFG_FRAME_MAX,
+     NULL, "largest Noise frame accepted, bytes"},
+    {"limits.envelope_max", LIVE, K_SIZE, F(envelope_max), RP__CFG_ENVELOPE_MIN,
      RP__CFG_ENVELOPE_MAX, NULL, "largest envelope accepted (header and sealed body)"},
-    {"limits.window", K_COUNT, F(window), RP__CFG_WINDOW_MIN, RP__CFG_WINDOW_MAX, NULL,
-     "envelopes in flight per connection, each way"},
-    {"limits.max_connections", K_COUNT, F(max_connections), RP__CFG_CONNS_MIN,
+    {"limits.window", LIVE, K_COUNT, F(window), RP__CFG_WINDOW_MIN, RP__CFG_WINDOW_MAX,
+     NULL, "envelopes in flight per connection, each way"},
+    {"limits.max_connections", LIVE, K_COUNT, F(max_connections), RP__CFG_CONNS_MIN,
      RP__CFG_CONNS_MAX, NULL, "connections open at once, in all"},
-    {"limits.max_connections_per_member", K_COUNT, F(max_connections_per_member),
+    {"limits.max_connections_per_member", LIVE, K_COUNT, F(max_connections_per_member),
      RP__CFG_MEMBER_CONNS_MIN, RP__CFG_MEMBER_CONNS_MAX, NULL,
      "connections open at once by one member"},
-    {"limits.max_pending", K_COUNT, F(max_pending), RP__CFG_PENDING_MIN,
+    {"limits.max_pending", LIVE, K_COUNT, F(max_pending), RP__CFG_PENDING_MIN,
      RP__CFG_PENDING_MAX, NULL,
      "connections that have not yet named an active member's key, in all; a new one\n"
      "over it closes the oldest such connection"},
-    {"limits.max_pending_per_address", K_COUNT, F(max_pending_per_address),
+    {"limits.max_pending_per_address", LIVE, K_COUNT, F(max_pending_per_address),
      RP__CFG_PENDING_ADDR_MIN, RP__CFG_PENDING_ADDR_MAX, NULL,
      "the same, from one source address (IPv6: one /64); a new one over it closes the\n"
      "oldest from that address"},
-    {"limits.max_proving_per_member", K_COUNT, F(max_proving_per_member),
+    {"limits.max_proving_per_member", LIVE, K_COUNT, F(max_proving_per_member),
      RP__CFG_PROVING_MIN, RP__CFG_PROVING_MAX, NULL,
      "connections that named one member's key and have not proved it yet; a new one\n"
      "over it closes the oldest of them"},
-    {"limits.spool_recipient_bytes", K_SIZE, F(spool_recipient_bytes),
+    {"limits.spool_recipient_bytes", RESTART, K_SIZE, F(spool_recipient_bytes),
      RP__CFG_RCPT_BYTES_MIN, RP__CFG_RCPT_BYTES_MAX, NULL,
      "envelope bytes spooled for one recipient; more is refused as spool full"},
-    {"limits.spool_sender_share", K_COUNT, F(spool_sender_share), RP__CFG_SENDER_SHARE_MIN,
-     RP__CFG_SENDER_SHARE_MAX, NULL,
+    {"limits.spool_sender_share", RESTART, K_COUNT, F(spool_sender_share),
+     RP__CFG_SENDER_SHARE_MIN, RP__CFG_SENDER_SHARE_MAX, NULL,
      "percent of spool_recipient_bytes that one sender may fill for one recipient; more\n"
      "is refused with EQUOTA"},
-    {"limits.spool_total_bytes", K_SIZE, F(spool_total_bytes), RP__CFG_TOTAL_BYTES_MIN,
-     RP__CFG_TOTAL_BYTES_MAX, NULL, "envelope bytes spooled in all"},
-    {"limits.handshake_timeout", K_DURATION, F(handshake_timeout_ms), RP__CFG_HANDSHAKE_MIN,
-     RP__CFG_HANDSHAKE_MAX, NULL,
+    {"limits.spool_total_bytes", RESTART, K_SIZE, F(spool_total_bytes),
+     RP__CFG_TOTAL_BYTES_MIN, RP__CFG_TOTAL_BYTES_MAX, NULL,
+     "envelope bytes spooled in all"},
+    {"limits.handshake_timeout", LIVE, K_DURATION, F(handshake_timeout_ms),
+     RP__CFG_HANDSHAKE_MIN, RP__CFG_HANDSHAKE_MAX, NULL,
      "time from the TCP connection until the client has proved its key (its first\n"
      "message after WELCOME)"},
-    {"limits.frame_timeout", K_DURATION, F(frame_timeout_ms), RP__CFG_FRAME_TIMEOUT_MIN,
-     RP__CFG_FRAME_TIMEOUT_MAX, NULL,
+    {"limits.frame_timeout", LIVE, K_DURATION, F(frame_timeout_ms),
+     RP__CFG_FRAME_TIMEOUT_MIN, RP__CFG_FRAME_TIMEOUT_MAX, NULL,
      "a frame whose first byte has arrived must be complete within this time"},
-    {"limits.idle_timeout", K_DURATION, F(idle_timeout_ms), RP__CFG_IDLE_MIN,
+    {"limits.idle_timeout", LIVE, K_DURATION, F(idle_timeout_ms), RP__CFG_IDLE_MIN,
      RP__CFG_IDLE_MAX, NULL, "a connection silent this long is closed"},
-    {"limits.ping_interval", K_DURATION, F(ping_interval_ms), RP__CFG_PING_MIN,
+    {"limits.ping_interval", LIVE, K_DURATION, F(ping_interval_ms), RP__CFG_PING_MIN,
      RP__CFG_PING_MAX, NULL, "a quiet connection is pinged this often"},
-    {"limits.expiry_default", K_DURATION, F(expiry_default_ms), RP__CFG_EXPIRY_MIN,
+    {"limits.expiry_default", LIVE, K_DURATION, F(expiry_default_ms), RP__CFG_EXPIRY_MIN,
      RP__CFG_EXPIRY_MAX, NULL, "lifetime of an envelope that names none"},
-    {"limits.expiry_max", K_DURATION, F(expiry_max_ms), RP__CFG_EXPIRY_MIN,
+    {"limits.expiry_max", LIVE, K_DURATION, F(expiry_max_ms), RP__CFG_EXPIRY_MIN,
      RP__CFG_EXPIRY_MAX, NULL, "longest lifetime an envelope may ask for"},
-    {"limits.commit_batch_max", K_COUNT, F(commit_batch_max), RP__CFG_BATCH_MIN,
+    {"limits.commit_batch_max", RESTART, K_COUNT, F(commit_batch_max), RP__CFG_BATCH_MIN,
      RP__CFG_BATCH_MAX, NULL, "spool writes grouped into one transaction"},
-    {"limits.commit_batch_bytes", K_SIZE, F(commit_batch_bytes), RP__CFG_BATCH_BYTES_MIN,
-     RP__CFG_BATCH_BYTES_MAX, NULL, "envelope bytes grouped into one transaction"},
+    {"limits.commit_batch_bytes", RESTART, K_SIZE, F(commit_batch_bytes),
+     RP__CFG_BATCH_BYTES_MIN, RP__CFG_BATCH_BYTES_MAX, NULL,
+     "envelope bytes grouped into one transaction"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof *settings)
@@ -344,6 +352,77 @@ int rp__config_path(const rp__config *cfg, const char *path, char *out, size_t o
   int n = path[0] == '/' ? snprintf(out, outlen, "%s", path)
                          : snprintf(out, outlen, "%s/%s", cfg->state_dir, path);
   return n < 0 || (size_t)n >= outlen ? RP_ETOOBIG : 0;
+}
+
+/* Does setting s hold the same value in a and b? The listen addresses compare as the
+ * whole array, as they always have. */
+static int same_value(const rp__config *a, const rp__config *b, const setting *s) {
+  uint64_t av, bv;
+  switch (s->k) {
+  case K_LISTEN:
+    return memcmp(a->listen, b->listen, sizeof a->listen) == 0;
+  case K_PATH:
+    return strcmp((const char *)a + s->off, (const char *)b + s->off) == 0;
+  case K_HEXKEY:
+    return memcmp(a->admin_key, b->admin_key, sizeof a->admin_key) == 0;
+  case K_LEVEL:
+    return a->log_level == b->log_level;
+  default:
+    memcpy(&av, (const char *)a + s->off, sizeof av);
+    memcpy(&bv, (const char *)b + s->off, sizeof bv);
+    return av == bv;
+  }
+}
+
+/* Copy setting s, with the fields that go with it, from src to dst. */
+static void copy_value(rp__config *dst, const rp__config *src, const setting *s) {
+  switch (s->k) {
+  case K_LISTEN:
+    memcpy(dst->listen, src->listen, sizeof dst->listen);
+    dst->listen_count = src->listen_count;
+    break;
+  case K_PATH:
+    memcpy((char *)dst + s->off, (const char *)src + s->off, RP__CFG_PATH_MAX);
+    break;
+  case K_HEXKEY:
+    memcpy(dst->admin_key, src->admin_key, sizeof dst->admin_key);
+    dst->has_admin_key = src->has_admin_key;
+    dst->admin_key_from_file = src->admin_key_from_file;
+    break;
+  case K_LEVEL:
+    dst->log_level = src->log_level;
+    break;
+  default:
+    memcpy((char *)dst + s->off, (const char *)src + s->off, sizeof(uint64_t));
+  }
+}
+
+size_t rp__config_reload(rp__config *cfg, const rp__config *next, char *ignored,
+                         size_t ignoredlen) {
+  size_t n = 0, used = 0;
+  int w;
+
+  if (ignored != NULL && ignoredlen > 0) ignored[0] = '\0';
+  for (size_t i = 0; i < NSETTINGS; i++) {
+    const setting *s = &settings[i];
+    if (s->live == LIVE) {
+      copy_value(cfg, next, s);
+      continue;
+    }
+    /* The file is read once, into relay.admin_key: a change that matters shows there. */
+    if (s->off == F(admin_key_file) || same_value(cfg, next, s)) continue;
+    n++;
+    if (ignored == NULL || used >= ignoredlen) continue;
+    w = snprintf(ignored + used, ignoredlen - used, "%s%s", used > 0 ? " " : "", s->name);
+    used = w < 0 || (size_t)w >= ignoredlen - used ? ignoredlen : used + (size_t)w;
+  }
+  return n;
+}
+
+int rp__config_is_live(const char *name) {
+  for (size_t i = 0; i < NSETTINGS; i++)
+    if (strcmp(settings[i].name, name) == 0) return settings[i].live == LIVE;
+  return RP_ECONFIG;
 }
 
 /* The default of a setting, as text, for the help. */

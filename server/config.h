@@ -193,6 +193,21 @@ uint64_t rp__config_sender_bytes(const rp__config *cfg);
  * (outlen bytes) is too small. Pure. */
 int rp__config_path(const rp__config *cfg, const char *path, char *out, size_t outlen);
 
+/* A reload (SIGHUP): copy into cfg, from next (the configuration read again and
+ * checked), every setting the settings table marks live: the log level, the roster file
+ * and the limits read at each use. The others (listen addresses, the state dir, the
+ * spool and key files, the keys, the spool's limits) keep their value in cfg until a
+ * restart; the number of them whose value differs in next is returned, and their names,
+ * space-separated in table order, go into `ignored` (may be NULL; cut to ignoredlen bytes,
+ * NUL included). relay.admin_key_file counts through relay.admin_key, which holds the key
+ * it names. Pure. */
+size_t rp__config_reload(rp__config *cfg, const rp__config *next, char *ignored,
+                         size_t ignoredlen);
+
+/* 1 if setting `name` ("section.key") takes effect at a reload, 0 if it needs a
+ * restart, RP_ECONFIG if there is no such setting. Pure. */
+int rp__config_is_live(const char *name);
+
 /* Parse a listen address ("1.2.3.4:7443" or "[::1]:7443", numeric only) into *sa.
  * Returns 0 or RP_EINVAL. Pure. */
 int rp__config_parse_addr(const char *text, struct sockaddr_storage *sa);

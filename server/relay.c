@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The relay (relay.h): start-up, the member table, spool requests, signals, reload and
- * the graceful stop. Connections are in conn.c, delivery and expiry in deliver.c.
+ * The relay's life (relay.h): creating it (keys, spool, roster), starting it (its
+ * handles and listeners), the graceful stop and freeing it; and the relay's clock.
+ * Elsewhere: the member table and the roster in member.c, spool requests in op.c,
+ * signals in signals.c, SIGHUP in reload.c, connections in conn.c, delivery and expiry
+ * in deliver.c.
  */
 #include "relay.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,11 +19,10 @@
 #include "conn.h"
 #include "keyfile.h"
 #include "log.h"
+#include "member.h"
 #include "rejsepost_errors.h"
 #include "relay_int.h"
-
-/* A stats dump: enough for every counter and a few thousand recipients. */
-#define STATS_BUF (1024u * 1024u)
+#include "signals.h"
 
 static void close_handles(rp__relay *r);
 
@@ -29,85 +30,6 @@ uint64_t rp__relay_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* ---- member table ---- */
-
-static size_t bucket_of(const char *id) {
-  /* FNV-1a: ids come from the roster and authenticated peers, so flooding a bucket
-   * would need the administrator's help. */
-  uint32_t h = 2166136261u;
-  for (; *id != '\0'; id++)
-    h = (h ^ (uint8_t)*id) * 16777619u;
-  return h & (RP__MSTATE_BUCKETS - 1);
-}
-
-rp__mstate *rp__mstate_get(rp__relay *r, const char *id, int create) {
-  size_t b = bucket_of(id), n = strlen(id);
-  rp__mstate *ms;
-
-  for (ms = r->mstate[b]; ms != NULL; ms = ms->next)
-    if (strcmp(ms->id, id) == 0) return ms;
-  if (!create || n > RP_MEMBER_ID_MAX || (ms = calloc(1, sizeof *ms)) == NULL) return NULL;
-  memcpy(ms->id, id, n + 1);
-  ms->next = r->mstate[b];
-  r->mstate[b] = ms;
-  return ms;
-}
-
-void rp__mstate_ref(rp__mstate *ms) {
-  ms->refs++;
-}
-
-void rp__mstate_unref(rp__relay *r, rp__mstate *ms) {
-  rp__mstate **pp;
-  if (ms == NULL || --ms->refs > 0) return;
-  for (pp = &r->mstate[bucket_of(ms->id)]; *pp != NULL; pp = &(*pp)->next) {
-    if (*pp == ms) {
-      *pp = ms->next;
-      break;
-    }
-  }
-  free(ms);
-}
-
-/* ---- spool requests ---- */
-
-rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind) {
-  rp__op *op = calloc(1, sizeof *op);
-  if (op == NULL) return NULL;
-  op->relay = r;
-  op->kind = kind;
-  op->req.data = op;
-  op->conn = c;
-  if (c != NULL) {
-    op->cnext = c->ops;
-    if (c->ops != NULL) c->ops->cprev = op;
-    c->ops = op;
-  }
-  r->ops_inflight++;
-  return op;
-}
-
-static void maybe_finish(rp__relay *r);
-
-void rp__op_free(rp__op *op) {
-  rp__relay *r;
-  if (op == NULL) return;
-  r = op->relay;
-  if (op->conn != NULL) {
-    if (op->cprev != NULL)
-      op->cprev->cnext = op->cnext;
-    else
-      op->conn->ops = op->cnext;
-    if (op->cnext != NULL) op->cnext->cprev = op->cprev;
-  }
-  rp__spool_req_cleanup(&op->req);
-  rp__mstate_unref(r, op->rcpt);
-  free(op->bytes);
-  free(op);
-  r->ops_inflight--;
-  maybe_finish(r);
 }
 
 /* ---- start-up ---- */
@@ -182,18 +104,8 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
                   rp__log_quote(err + 256, 256, err));
     goto out;
   }
-  /* The roster after the spool: the spool holds the highest roster version this relay
-   * has accepted, below which no roster file is taken (an older one could un-revoke a
-   * member). A newer one raises that floor before anything is served. */
-  if ((rc = rp__relay_load_roster(r, NULL, &r->roster)) != 0) goto out;
-  if ((rc = rp__spool_roster_floor_set(r->spool, rp__roster_version(r->roster), err,
-                                       sizeof err)) != 0) {
-    rp__log_error("spool_open_failed path=%s code=%s why=%s",
-                  rp__log_quote(q, sizeof q, path), rp_err_name(rc),
-                  rp__log_quote(err + 256, 256, err));
-    rc = RP_EIO;
-    goto out;
-  }
+  /* The roster after the spool, which holds the roster floor (member.c). */
+  if ((rc = rp__member_roster_start(r, path)) != 0) goto out;
   check_nofile(r);
   rp__log_info("relay_ready member=%s roster_version=%llu members=%u", r->ident->pub.id,
                (unsigned long long)rp__roster_version(r->roster),
@@ -206,50 +118,7 @@ out:
   return rc;
 }
 
-/* ---- signals ---- */
-
-static void dump_stats(rp__relay *r) {
-  char *buf = malloc(STATS_BUF), *p, *nl, *sp;
-  size_t len = 0;
-
-  if (buf == NULL) {
-    rp__log_error("stats_failed code=%s", rp_err_name(RP_ENOMEM));
-    return;
-  }
-  r->stats.conns_pending = r->npending;
-  r->stats.conns_proving = r->nproving;
-  r->stats.conns_active = r->nactive;
-  r->stats.conns_evicted = r->evicted;
-  if (rp__stats_render(&r->stats, r->spool, buf, STATS_BUF, &len) != 0)
-    rp__log_warn("stats_truncated");
-  for (p = buf; *p != '\0'; p = nl + 1) {
-    if ((nl = strchr(p, '\n')) == NULL) break;
-    *nl = '\0';
-    if ((sp = strchr(p, ' ')) != NULL) {
-      *sp = '\0';
-      rp__log_info("stats %s=%s", p, sp + 1);
-    }
-  }
-  rp__log_info("stats_end failed=%d connections=%llu ops=%llu", r->failed,
-               (unsigned long long)r->nconns, (unsigned long long)r->ops_inflight);
-  free(buf);
-}
-
-static void on_signal(uv_signal_t *h, int signum) {
-  rp__relay *r = h->data;
-  switch (signum) {
-  case SIGHUP:
-    if (!r->stopping) rp__relay_reload(r);
-    break;
-  case SIGUSR1:
-    dump_stats(r);
-    break;
-  default:
-    rp__log_info("signal name=%s", signum == SIGTERM ? "TERM" : "INT");
-    rp__relay_stop(r);
-    break;
-  }
-}
+/* ---- running ---- */
 
 static void on_handle_closed(uv_handle_t *h) {
   rp__relay *r = h->data;
@@ -281,23 +150,11 @@ static void init_flush(rp__relay *r) {
   uv_unref((uv_handle_t *)&r->flush_prepare);
 }
 
-static void init_signal(rp__relay *r, uv_signal_t *h, int signum) {
-  uv_signal_init(r->loop, h);
-  h->data = r;
-  r->handles_open++;
-  uv_signal_start(h, on_signal, signum);
-  /* The loop must end once everything else has: signals alone do not keep it alive. */
-  uv_unref((uv_handle_t *)h);
-}
-
 int rp__relay_start(rp__relay *r) {
   int rc;
   if (r == NULL || r->started) return RP_EINVAL;
   r->started = 1;
-  init_signal(r, &r->sig_hup, SIGHUP);
-  init_signal(r, &r->sig_term, SIGTERM);
-  init_signal(r, &r->sig_int, SIGINT);
-  init_signal(r, &r->sig_usr1, SIGUSR1);
+  rp__signals_start(r);
   uv_timer_init(r->loop, &r->expire_timer);
   r->expire_timer.data = r;
   uv_timer_init(r->loop, &r->drain_timer);
@@ -324,10 +181,7 @@ static void close_handle(rp__relay *r, uv_handle_t *h) {
 static void close_handles(rp__relay *r) {
   if (r->handles_closed || !r->started) return;
   r->handles_closed = 1;
-  close_handle(r, (uv_handle_t *)&r->sig_hup);
-  close_handle(r, (uv_handle_t *)&r->sig_term);
-  close_handle(r, (uv_handle_t *)&r->sig_int);
-  close_handle(r, (uv_handle_t *)&r->sig_usr1);
+  rp__signals_close(r, on_handle_closed);
   close_handle(r, (uv_handle_t *)&r->expire_timer);
   close_handle(r, (uv_handle_t *)&r->drain_timer);
   close_handle(r, (uv_handle_t *)&r->accept_timer);
@@ -343,8 +197,8 @@ static void on_spool_closed(rp__spool *sp) {
   close_handles(r);
 }
 
-/* The last steps of a stop, once no connection and no sweep is left. */
-static void maybe_finish(rp__relay *r) {
+/* The last steps of a stop, once no connection, no spool request and no sweep is left. */
+void rp__relay_maybe_finish(rp__relay *r) {
   if (!r->stopping || r->nconns > 0 || r->expire_op != NULL || r->spool_closing) return;
   r->spool_closing = 1;
   if (r->started) uv_timer_stop(&r->drain_timer);
@@ -352,7 +206,7 @@ static void maybe_finish(rp__relay *r) {
 }
 
 void rp__relay_conn_gone(rp__relay *r) {
-  maybe_finish(r);
+  rp__relay_maybe_finish(r);
 }
 
 static void on_drain_timeout(uv_timer_t *t) {
@@ -379,7 +233,7 @@ void rp__relay_stop(rp__relay *r) {
     next = c->next;
     rp__conn_drain(c);
   }
-  maybe_finish(r);
+  rp__relay_maybe_finish(r);
 }
 
 int rp__relay_exit_code(const rp__relay *r) {

@@ -31,6 +31,11 @@
 #include "stats.h"
 #include "transport.h"
 
+/* The modules split out of relay.c declare their functions in their own headers; they
+ * are included here so that a file including relay_int.h sees them as before. */
+#include "member.h"
+#include "op.h"
+
 /* The loop-wide read buffer: libuv calls alloc and then read synchronously on the loop
  * thread, so one buffer serves every connection and an idle connection holds none. */
 #define RP__RELAY_RBUF 65536u
@@ -307,37 +312,12 @@ struct rp__relay {
 /* Now as unix milliseconds (the wall clock: envelope times are wall-clock times). */
 uint64_t rp__relay_now_ms(void);
 
-/* The member entry for `id`, created with refs 0 if `create`; NULL if absent (or out of
- * memory). Callers take a reference at once with rp__mstate_ref. */
-rp__mstate *rp__mstate_get(rp__relay *r, const char *id, int create);
-void rp__mstate_ref(rp__mstate *ms);
-/* Drop a reference; frees the entry when nothing refers to it any more. */
-void rp__mstate_unref(rp__relay *r, rp__mstate *ms);
-
 /* Called by conn.c when a connection has been freed, so a stopping relay can finish. */
 void rp__relay_conn_gone(rp__relay *r);
 
-/* Allocate an op of `kind` for connection c (may be NULL), linked into c->ops. */
-rp__op *rp__op_new(rp__relay *r, rp__conn *c, int kind);
-/* Unlink from its connection, clean the request up, drop the recipient reference, free
- * the bytes and the op; a stopping relay may then finish. Accepts NULL. */
-void rp__op_free(rp__op *op);
-
-/* ---- reload.c ---- */
-
-/* Read the roster file and verify it: the administrator's signature, and no rollback,
- * neither below `held` (the roster in force, NULL at start) nor below the spool's
- * roster floor (if the spool is open); the same version as held only with the same
- * bytes. On success *out is the new roster (owned by the caller). Every refusal is
- * logged (roster_refused, roster_rollback naming both versions and the file) and
- * returned as RP_ECONFIG; RP_ENOMEM. */
-int rp__relay_load_roster(rp__relay *r, const rp__roster *held, rp__roster **out);
-
-/* SIGHUP: re-read the settings that may change while running and the roster; keep a
- * newer roster's version in the spool; say BYE revoked to the connections of members
- * it no longer admits and push it to the others. A roster refused keeps the one in
- * force (reload_roster_kept). */
-void rp__relay_reload(rp__relay *r);
+/* A connection, a spool request or the sweep has gone: a stopping relay with nothing
+ * left closes its spool and handles. Does nothing unless stopping. */
+void rp__relay_maybe_finish(rp__relay *r);
 
 /* ---- admit.c: who may take a connection slot (PROTOCOL.md 4.3) ---- */
 

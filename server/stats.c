@@ -6,9 +6,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+
+/* A dump to the log: enough for every counter and a few thousand recipients. */
+#define STATS_LOG_BUF (1024u * 1024u)
 
 /* The refusals the relay can answer with; always rendered so a dashboard sees zeros. */
 static const int relay_reasons[] = {
@@ -145,5 +149,27 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     return RP_ETOOBIG;
   }
   if (outlen != NULL) *outlen = o.len;
+  return 0;
+}
+
+int rp__stats_log(const rp__stats *st, const rp__spool *sp) {
+  char *buf = malloc(STATS_LOG_BUF), *p, *nl, *space;
+  size_t len = 0;
+
+  if (buf == NULL) {
+    rp__log_error("stats_failed code=%s", rp_err_name(RP_ENOMEM));
+    return RP_ENOMEM;
+  }
+  if (rp__stats_render(st, sp, buf, STATS_LOG_BUF, &len) != 0)
+    rp__log_warn("stats_truncated");
+  for (p = buf; *p != '\0'; p = nl + 1) {
+    if ((nl = strchr(p, '\n')) == NULL) break;
+    *nl = '\0';
+    if ((space = strchr(p, ' ')) != NULL) {
+      *space = '\0';
+      rp__log_info("stats %s=%s", p, space + 1);
+    }
+  }
+  free(buf);
   return 0;
 }

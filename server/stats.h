@@ -58,4 +58,9 @@ uint64_t rp__stats_rejected(const rp__stats *st, int code);
 int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t buflen,
                      size_t *outlen);
 
+/* Render the counters (rp__stats_render) and write each line to the log as
+ * "stats <name>=<value>", with stats_truncated (warn) first if they did not all fit. 0, or
+ * RP_ENOMEM (logged as stats_failed, nothing else written). Loop thread. */
+int rp__stats_log(const rp__stats *st, const rp__spool *sp);
+
 #endif /* RP_SERVER_STATS_H */

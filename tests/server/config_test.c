@@ -445,13 +445,120 @@ static void test_help(void **state) {
   free(text);
 }
 
+/* SIGHUP: the settings marked live are copied, the others keep their value and are
+ * reported, by name, as needing a restart (the relay then logs reload_needs_restart). */
+static void test_reload(void **state) {
+  /* Exactly these take effect at a reload (docs/OPERATIONS.md, "systemctl reload"). */
+  static const char *const live[] = {"relay.roster_file",
+                                     "log.level",
+                                     "limits.frame_max",
+                                     "limits.envelope_max",
+                                     "limits.window",
+                                     "limits.max_connections",
+                                     "limits.max_connections_per_member",
+                                     "limits.max_pending",
+                                     "limits.max_pending_per_address",
+                                     "limits.max_proving_per_member",
+                                     "limits.handshake_timeout",
+                                     "limits.frame_timeout",
+                                     "limits.idle_timeout",
+                                     "limits.ping_interval",
+                                     "limits.expiry_default",
+                                     "limits.expiry_max"};
+  static const char *const restart[] = {"relay.listen",
+                                        "relay.state_dir",
+                                        "relay.spool_file",
+                                        "relay.key_file",
+                                        "relay.admin_key",
+                                        "relay.admin_key_file",
+                                        "limits.spool_recipient_bytes",
+                                        "limits.spool_sender_share",
+                                        "limits.spool_total_bytes",
+                                        "limits.commit_batch_max",
+                                        "limits.commit_batch_bytes"};
+  rp__config run, next, same;
+  char ignored[256], tiny[16];
+  (void)state;
+
+  for (size_t i = 0; i < sizeof live / sizeof *live; i++)
+    if (rp__config_is_live(live[i]) != 1) fail_msg("%s should apply at a reload", live[i]);
+  for (size_t i = 0; i < sizeof restart / sizeof *restart; i++)
+    if (rp__config_is_live(restart[i]) != 0)
+      fail_msg("%s should need a restart", restart[i]);
+  assert_int_equal(rp__config_is_live("limits.nonsense"), RP_ECONFIG);
+
+  assert_int_equal(parse(&run, "[relay]\n"
+                               "listen = 127.0.0.1:7000\n"
+                               "admin_key = " KEYHEX "\n"
+                               "roster_file = a.msgpack\n"
+                               "[limits]\n"
+                               "window = 7\n"
+                               "idle_timeout = 90s\n"
+                               "commit_batch_max = 100\n"
+                               "spool_total_bytes = 2G\n"
+                               "[log]\n"
+                               "level = info\n"),
+                   0);
+  memcpy(&same, &run, sizeof run);
+  assert_int_equal(parse(&next, "[relay]\n"
+                                "listen = 127.0.0.1:7001\n"
+                                "admin_key = " KEYHEX "\n"
+                                "roster_file = b.msgpack\n"
+                                "[limits]\n"
+                                "window = 9\n"
+                                "idle_timeout = 90s\n"
+                                "max_pending = 50\n"
+                                "commit_batch_max = 200\n"
+                                "spool_total_bytes = 3G\n"
+                                "[log]\n"
+                                "level = debug\n"),
+                   0);
+
+  /* The same configuration again: nothing to report, nothing changes. */
+  assert_int_equal(rp__config_reload(&same, &run, ignored, sizeof ignored), 0);
+  assert_string_equal(ignored, "");
+  assert_memory_equal(&same, &run, sizeof run);
+
+  assert_int_equal(rp__config_reload(&run, &next, ignored, sizeof ignored), 3);
+  assert_string_equal(ignored,
+                      "relay.listen limits.spool_total_bytes limits.commit_batch_max");
+  /* The live ones changed... */
+  assert_int_equal(run.window, 9);
+  assert_int_equal(run.max_pending, 50);
+  assert_int_equal(run.idle_timeout_ms, 90000);
+  assert_string_equal(run.roster_file, "b.msgpack");
+  assert_int_equal(run.log_level, RP__LOG_DEBUG);
+  /* ...the others kept their value. */
+  assert_int_equal(run.listen_count, 1);
+  assert_string_equal(run.listen[0], "127.0.0.1:7000");
+  assert_int_equal(run.commit_batch_max, 100);
+  assert_int_equal(run.spool_total_bytes, 2ull << 30);
+
+  /* Reloading once more still reports them (they wait for a restart), and a short
+   * buffer holds what fits while the count stays right. */
+  assert_int_equal(rp__config_reload(&run, &next, tiny, sizeof tiny), 3);
+  assert_string_equal(tiny, "relay.listen li");
+  assert_int_equal(rp__config_reload(&run, &next, NULL, 0), 3);
+
+  /* An admin key file under another name holding the same key is no change; another
+   * key is. */
+  memcpy(&same, &run, sizeof run);
+  next = run;
+  snprintf(next.admin_key_file, sizeof next.admin_key_file, "other.hex");
+  assert_int_equal(rp__config_reload(&same, &next, ignored, sizeof ignored), 0);
+  next.admin_key[0] ^= 1;
+  assert_int_equal(rp__config_reload(&same, &next, ignored, sizeof ignored), 1);
+  assert_string_equal(ignored, "relay.admin_key");
+  assert_int_equal(same.admin_key[0], run.admin_key[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),     cmocka_unit_test(test_file),
       cmocka_unit_test(test_bad_values),   cmocka_unit_test(test_structure_errors),
       cmocka_unit_test(test_suffixes),     cmocka_unit_test(test_limit_ranges),
       cmocka_unit_test(test_cross_checks), cmocka_unit_test(test_flags),
-      cmocka_unit_test(test_help),
+      cmocka_unit_test(test_help),         cmocka_unit_test(test_reload),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
