@@ -17,7 +17,11 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "hold.h"
+#include "log.h"
+#include "loop.h"
 
 typedef struct wreq {
   uv_write_t req;

@@ -2,7 +2,12 @@
 /* What the loop does with each message from the relay (loop thread only). */
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "hold.h"
+#include "log.h"
+#include "msg_field.h"
+#include "recv.h"
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {

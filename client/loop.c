@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "loop.h"
+#include "recv.h"
 
 static void on_wake(uv_async_t *h) {
   rp_client *c = h->data;
