@@ -51,7 +51,11 @@ struct rp_client {
   uv_async_t wake;
   uv_timer_t retry, ping, deadline, hold_timer;
   uv_tcp_t tcp;
-  bool tcp_open, connecting, opened, welcomed, receiving, closing, roster_asked;
+  rp__conn_phase phase; /* where the connection is (conn.h); moved by the table only */
+  /* Facts beside the phase, not phases of their own: a ROSTER_GET may be unanswered in
+   * READY and in RECEIVING alike (reset with the connection); `revoked` and
+   * `shutdown_started` belong to the client and outlive any one connection. */
+  bool roster_asked; /* a ROSTER_GET of ours is unanswered on this connection */
   uv_getaddrinfo_t gai;
   uv_connect_t creq;
   rp__chan *chan;
@@ -69,8 +73,8 @@ struct rp_client {
   size_t nholds;
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
-  bool revoked;          /* the relay said we are revoked: stop retrying */
-  bool shutdown_started; /* rp_client_free began the shutdown */
+  bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
+  bool shutdown_started; /* rp_client_free began the shutdown (see above) */
 };
 
 /* Unix milliseconds. */

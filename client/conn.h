@@ -8,6 +8,7 @@
 #ifndef RP_CLIENT_CONN_H
 #define RP_CLIENT_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,60 @@ typedef struct rp__cl_deferred {
   uint8_t *env; /* malloc'd copy */
   size_t len;
 } rp__cl_deferred;
+
+/* ---- conn_phase.c: the phases of one connection ----
+ *
+ * Where the connection is, as one value (c->phase) instead of a set of flags: the code
+ * asks the phase, and moves it only through rp__conn_phase_apply with one of the
+ * events below, which the table in conn_phase.c allows from some phases only. The
+ * public RP_CONN_* state (rp_client_conn_state) is a coarser view for other threads,
+ * published under c->mu where the connection decides it. */
+typedef enum rp__conn_phase {
+  RP__CONN_PH_IDLE,       /* no connection (a retry may be armed); 0, as calloc leaves it */
+  RP__CONN_PH_RESOLVING,  /* looking up the relay's address */
+  RP__CONN_PH_CONNECTING, /* TCP handle open, connect under way */
+  RP__CONN_PH_HANDSHAKE,  /* our Noise hello written, waiting for the relay's answer */
+  RP__CONN_PH_OPEN,       /* channel open, waiting for WELCOME */
+  RP__CONN_PH_READY,      /* welcomed: SENDs and roster requests go out */
+  RP__CONN_PH_RECEIVING,  /* READY, and RECEIVE sent: the relay delivers */
+  RP__CONN_PH_CLOSING,    /* TCP handle closing; its close callback makes it IDLE */
+  RP__CONN_PH_STOPPED,    /* for good: the loop finished, or the relay revoked us */
+  RP__CONN_PH_COUNT
+} rp__conn_phase;
+
+/* What the phases have in common, for the questions the code asks (conn_phase.c says
+ * which phase has which). */
+#define RP__CONN_PHF_LIVE 1u     /* a socket that is not closing: rp__conn_close acts */
+#define RP__CONN_PHF_CHANNEL 2u  /* an open channel: messages can be sealed and sent */
+#define RP__CONN_PHF_WELCOMED 4u /* WELCOME is in: the conversation of section 5 runs */
+
+typedef enum rp__conn_ev {
+  RP__CONN_EV_RESOLVE,    /* IDLE -> RESOLVING: the address lookup started */
+  RP__CONN_EV_RESOLVED,   /* RESOLVING -> CONNECTING: TCP handle opened, connecting */
+  RP__CONN_EV_UNRESOLVED, /* RESOLVING -> IDLE: the lookup failed or was cancelled */
+  RP__CONN_EV_HELLO,      /* CONNECTING -> HANDSHAKE: connected, hello on its way */
+  RP__CONN_EV_OPEN,       /* HANDSHAKE -> OPEN: the channel reported OPEN */
+  RP__CONN_EV_WELCOME,    /* OPEN -> READY: WELCOME arrived */
+  RP__CONN_EV_RECEIVE,    /* READY -> RECEIVING: RECEIVE written */
+  RP__CONN_EV_CLOSE,      /* any LIVE phase -> CLOSING: the TCP handle is being closed */
+  RP__CONN_EV_CLOSED,     /* CLOSING -> IDLE: the handle is closed, the channel freed */
+  RP__CONN_EV_STOP,       /* IDLE or STOPPED -> STOPPED: revoked, or the loop finished */
+  RP__CONN_EV_COUNT
+} rp__conn_ev;
+
+/* The phase event ev leads to from phase `from`, or -1 when the table does not allow
+ * ev there (or either is out of range). Pure: the table alone. */
+int rp__conn_phase_next(int from, int ev);
+/* Moves c->phase by ev. An event the table does not allow in the current phase is a
+ * bug of ours, never the relay's (the channel refuses messages in the wrong state
+ * before they get here): it is refused with RP_ESTATE and logged, the phase unchanged,
+ * and asserts in a debug build. */
+int rp__conn_phase_apply(rp_client *c, rp__conn_ev ev);
+/* Whether phase p has all of the RP__CONN_PHF_* flags. */
+bool rp__conn_phase_has(int p, unsigned flags);
+/* Names for log lines and tests; "?" when out of range. */
+const char *rp__conn_phase_name(int p);
+const char *rp__conn_phase_ev_name(int ev);
 
 /* ---- conn.c ---- */
 /* Resolves and connects, unless stopping or a connection is already under way. */
