@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "config_int.h"
 #include "export.h"
 #include "keyfile.h"
 #include "loop.h"

@@ -6,7 +6,8 @@
  * Which thread may touch what: cfg, me, my_kind and st are set before the loop starts
  * and only read afterwards (data is read and written atomically); the second block is
  * guarded by c->mu (any thread); the third belongs to the loop thread alone (loop.c,
- * conn.c, conn_msg.c, hold.c, recv.c). Each module's header says what it owns.
+ * conn.c, conn_msg.c, conn_phase.c, hold.c, recv.c). Each module's header says what it
+ * owns.
  */
 #ifndef RP_CLIENT_CLIENT_H
 #define RP_CLIENT_CLIENT_H

@@ -294,7 +294,7 @@ void rp__conn_shutdown(rp_client *c) {
     return; /* on_tcp_closed finishes */
   case RP__CONN_PH_READY:
   case RP__CONN_PH_RECEIVING:
-  case RP__CONN_PH_COUNT:
+  case RP__CONN_PH_COUNT: /* not a phase */
     break;
   }
   /* Let the answers to our sends in flight arrive first (bounded). */
