@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.c and conn_msg.c own the relay connection on the loop thread: resolve, connect,
- * handshake (proto/chan.h), then the conversation of docs/PROTOCOL.md section 5, and on
- * any loss a reconnect after a backoff. conn.c drives the socket and what goes out;
- * conn_msg.c handles each message from the relay. Loop thread only.
+ * conn.c, conn_msg.c and conn_phase.c own the relay connection on the loop thread:
+ * resolve, connect, handshake (proto/chan.h), then the conversation of docs/PROTOCOL.md
+ * section 5, and on any loss a reconnect after a backoff. conn.c drives the socket and
+ * what goes out; conn_msg.c handles each message from the relay; conn_phase.c keeps the
+ * table of the connection's phases. Loop thread only.
  */
 #ifndef RP_CLIENT_CONN_H
 #define RP_CLIENT_CONN_H
@@ -24,9 +25,10 @@ typedef struct rp__cl_deferred {
 
 /* ---- conn_phase.c: the phases of one connection ----
  *
- * Where the connection is, as one value (c->phase) instead of a set of flags: the code
- * asks the phase, and moves it only through rp__conn_phase_apply with one of the
- * events below, which the table in conn_phase.c allows from some phases only. The
+ * Where the connection is, as one value (c->phase), so that no combination of flags can
+ * contradict another: the code asks the phase, and moves it only through
+ * rp__conn_phase_apply with one of the events below, which the table in conn_phase.c
+ * allows from some phases only. The
  * public RP_CONN_* state (rp_client_conn_state) is a coarser view for other threads,
  * published under c->mu where the connection decides it. */
 typedef enum rp__conn_phase {
