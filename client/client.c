@@ -10,8 +10,11 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "config_int.h"
+#include "export.h"
 #include "keyfile.h"
+#include "loop.h"
 
 RP_PUBLIC unsigned rp_version(void) {
   return (RP_VERSION_MAJOR << 16) | (RP_VERSION_MINOR << 8) | RP_VERSION_PATCH;

@@ -7,8 +7,11 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client_caps.h"
+#include "config_int.h"
+#include "export.h"
 #include "keyfile.h"
+#include "msg_field.h"
 
 __attribute__((format(printf, 2, 3))) static int bad(rp_config *cfg, const char *fmt, ...) {
   va_list ap;

@@ -10,6 +10,9 @@
  * the relay's roster, and the latter heals without a restart. A full relay answers the
  * handshake and says BYE "busy" (RP_EBUSY) instead of WELCOME: retried the same way.
  * Only BYE "revoked" stops the client for good.
+ *
+ * Where the connection is, is c->phase: the phases and the events that move them are
+ * the table of conn_phase.c (conn.h); the code here asks the phase and reports events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,11 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "hold.h"
+#include "log.h"
+#include "loop.h"
 
 typedef struct wreq {
   uv_write_t req;
@@ -47,6 +54,7 @@ static void on_retry(uv_timer_t *t) {
 static void schedule_retry(rp_client *c) {
   uint64_t delay = c->backoff_ms + randombytes_uniform(c->backoff_ms / 2 + 1);
   if (c->revoked) {
+    rp__conn_phase_apply(c, RP__CONN_EV_STOP);
     set_conn(c, RP_CONN_STOPPED, RP_EREVOKED, true);
     return;
   }
@@ -60,7 +68,7 @@ static void on_tcp_closed(uv_handle_t *h) {
   rp_client *c = h->data;
   rp__chan_free(c->chan);
   c->chan = NULL;
-  c->tcp_open = c->closing = c->opened = c->welcomed = c->receiving = false;
+  rp__conn_phase_apply(c, RP__CONN_EV_CLOSED);
   c->roster_asked = false;
   c->inflight = 0;
   c->send_cursor = 0;
@@ -76,8 +84,9 @@ static void on_tcp_closed(uv_handle_t *h) {
 void rp__conn_close(rp_client *c, int err) {
   uv_timer_stop(&c->ping);
   uv_timer_stop(&c->deadline);
-  if (!c->tcp_open || c->closing) return;
-  c->closing = true;
+  /* Nothing to close without a socket; a close under way runs its course. */
+  if (!rp__conn_phase_has(c->phase, RP__CONN_PHF_LIVE)) return;
+  rp__conn_phase_apply(c, RP__CONN_EV_CLOSE);
   if (err != 0) set_conn(c, RP_CONN_DISCONNECTED, err, true);
   uv_read_stop((uv_stream_t *)&c->tcp);
   uv_close((uv_handle_t *)&c->tcp, on_tcp_closed);
@@ -96,7 +105,8 @@ int rp__conn_send(rp_client *c, const rp__tmsg *m) {
   uv_buf_t b;
   size_t len = 0;
   int rc;
-  if (!c->tcp_open || c->closing || c->chan == NULL) return RP_ECLOSED;
+  /* Only an open channel seals: from the relay's handshake answer until the close. */
+  if (!rp__conn_phase_has(c->phase, RP__CONN_PHF_CHANNEL)) return RP_ECLOSED;
   if ((w = calloc(1, sizeof *w)) == NULL) return RP_ENOMEM;
   if ((rc = rp__chan_seal(c->chan, m, &w->buf, &len)) != 0) {
     free(w);
@@ -154,7 +164,7 @@ void rp__conn_bye_error(rp_client *c, int code) {
 
 static void on_deadline(uv_timer_t *t) {
   rp_client *c = t->data;
-  if (c->shutdown_started && c->welcomed)
+  if (c->shutdown_started && rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED))
     rp__conn_bye(c);
   else
     rp__conn_close(c, RP_ETIMEDOUT);
@@ -166,24 +176,29 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)c->rbuf, RP__CL_RBUF);
 }
 
+/* Whether the relay answered our handshake: a loss before that is its refusal. */
+static bool opened(const rp_client *c) {
+  return rp__conn_phase_has(c->phase, RP__CONN_PHF_CHANNEL);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   rp_client *c = s->data;
   size_t off = 0, used = 0;
   (void)buf;
   if (nread < 0) {
     /* Closed before the Noise answer: the relay refused our handshake. */
-    rp__conn_close(c, c->opened ? RP_ECLOSED : RP_EAUTH);
+    rp__conn_close(c, opened(c) ? RP_ECLOSED : RP_EAUTH);
     return;
   }
-  while (off < (size_t)nread && !c->closing) {
+  while (off < (size_t)nread && rp__conn_phase_has(c->phase, RP__CONN_PHF_LIVE)) {
     rp__chan_event ev;
     int rc = rp__chan_feed(c->chan, c->rbuf + off, (size_t)nread - off, &used, &ev, NULL);
     if (rc != 0) {
-      rp__conn_close(c, c->opened ? rc : RP_EAUTH);
+      rp__conn_close(c, opened(c) ? rc : RP_EAUTH);
       return;
     }
     off += used;
-    if (ev.type == RP__CHAN_EV_OPEN) c->opened = true;
+    if (ev.type == RP__CHAN_EV_OPEN) rp__conn_phase_apply(c, RP__CONN_EV_OPEN);
     if (ev.type == RP__CHAN_EV_MSG) rp__conn_on_msg(c, &ev.msg);
   }
 }
@@ -204,6 +219,7 @@ static void on_connected(uv_connect_t *req, int status) {
     rp__conn_close(c, RP_ENOMEM);
     return;
   }
+  rp__conn_phase_apply(c, RP__CONN_EV_HELLO);
   memcpy(w->buf, hello, len);
   w->req.data = c;
   b = uv_buf_init((char *)w->buf, (unsigned)len);
@@ -219,8 +235,8 @@ static void on_connected(uv_connect_t *req, int status) {
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   rp_client *c = req->data;
-  c->connecting = false;
   if (status < 0 || res == NULL || is_stopping(c)) {
+    rp__conn_phase_apply(c, RP__CONN_EV_UNRESOLVED);
     if (res != NULL) uv_freeaddrinfo(res);
     if (is_stopping(c)) {
       rp__loop_finish(c);
@@ -232,7 +248,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   }
   uv_tcp_init(&c->loop, &c->tcp);
   c->tcp.data = c;
-  c->tcp_open = true;
+  rp__conn_phase_apply(c, RP__CONN_EV_RESOLVED);
   c->creq.data = c;
   if (uv_tcp_connect(&c->creq, &c->tcp, res->ai_addr, on_connected) != 0)
     rp__conn_close(c, RP_ECONNREFUSED);
@@ -242,16 +258,16 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 void rp__conn_start(rp_client *c) {
   struct addrinfo hints;
   char port[8];
-  if (is_stopping(c) || c->tcp_open || c->connecting) return;
+  if (is_stopping(c) || c->phase != RP__CONN_PH_IDLE) return;
   set_conn(c, RP_CONN_CONNECTING, 0, false);
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   snprintf(port, sizeof port, "%u", c->cfg.port);
   c->gai.data = c;
-  c->connecting = true;
+  rp__conn_phase_apply(c, RP__CONN_EV_RESOLVE);
   if (uv_getaddrinfo(&c->loop, &c->gai, on_resolved, c->cfg.host, port, &hints) != 0) {
-    c->connecting = false;
+    rp__conn_phase_apply(c, RP__CONN_EV_UNRESOLVED);
     set_conn(c, RP_CONN_DISCONNECTED, RP_ECONNREFUSED, true);
     schedule_retry(c);
   }
@@ -261,17 +277,25 @@ void rp__conn_shutdown(rp_client *c) {
   if (c->shutdown_started) return;
   c->shutdown_started = true;
   uv_timer_stop(&c->retry);
-  if (c->connecting) {
+  switch (c->phase) {
+  case RP__CONN_PH_RESOLVING:
     uv_cancel((uv_req_t *)&c->gai); /* on_resolved finishes */
     return;
-  }
-  if (!c->tcp_open) {
+  case RP__CONN_PH_IDLE:
+  case RP__CONN_PH_STOPPED:
     rp__loop_finish(c);
     return;
-  }
-  if (!c->welcomed) {
+  case RP__CONN_PH_CONNECTING:
+  case RP__CONN_PH_HANDSHAKE:
+  case RP__CONN_PH_OPEN:
     rp__conn_close(c, 0);
     return;
+  case RP__CONN_PH_CLOSING:
+    return; /* on_tcp_closed finishes */
+  case RP__CONN_PH_READY:
+  case RP__CONN_PH_RECEIVING:
+  case RP__CONN_PH_COUNT: /* not a phase */
+    break;
   }
   /* Let the answers to our sends in flight arrive first (bounded). */
   if (c->inflight == 0)
@@ -284,7 +308,7 @@ void rp__conn_pump(rp_client *c) {
   rp__store_out o;
   rp__tmsg m;
   bool want;
-  if (!c->welcomed || c->closing || c->shutdown_started) return;
+  if (!rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED) || c->shutdown_started) return;
   pthread_mutex_lock(&c->mu);
   want = c->roster_wanted;
   c->roster_wanted = false;
@@ -297,7 +321,8 @@ void rp__conn_pump(rp_client *c) {
     pthread_mutex_unlock(&c->mu);
     if (rp__conn_send(c, &m) == 0) c->roster_asked = true;
   }
-  while (c->inflight < c->send_window && !c->closing) {
+  while (c->inflight < c->send_window &&
+         rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED)) {
     /* A released hold's envelopes first (they are the older), then the queue in order,
      * passing over what waits for a held recipient. */
     if (rp__hold_next(c, &o) != 0) {

@@ -2,7 +2,12 @@
 /* What the loop does with each message from the relay (loop thread only). */
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "hold.h"
+#include "log.h"
+#include "msg_field.h"
+#include "recv.h"
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {
@@ -20,11 +25,12 @@ static bool zero_id(const uint8_t id[RP_MSG_ID_BYTES]) {
 
 static void send_receive(rp_client *c) {
   rp__tmsg m;
-  if (!c->cfg.receive || c->receiving) return;
+  /* Once per connection, and only once welcomed (RECEIVING: already sent). */
+  if (!c->cfg.receive || c->phase != RP__CONN_PH_READY) return;
   memset(&m, 0, sizeof m);
   m.type = RP__T_RECEIVE;
   m.u.receive.window = RP__CL_RECEIVE_WINDOW;
-  if (rp__conn_send(c, &m) == 0) c->receiving = true;
+  if (rp__conn_send(c, &m) == 0) rp__conn_phase_apply(c, RP__CONN_EV_RECEIVE);
 }
 
 static void send_ping(rp_client *c) {
@@ -42,7 +48,7 @@ static void on_ping_timer(uv_timer_t *t) {
 static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   uint64_t held, sent = c->nsent;
   uv_timer_stop(&c->deadline);
-  c->welcomed = true;
+  rp__conn_phase_apply(c, RP__CONN_EV_WELCOME);
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;
@@ -185,7 +191,8 @@ static void on_roster(rp_client *c, const rp__t_roster *r) {
   memcpy(waiting, c->deferred, n * sizeof *waiting);
   c->ndeferred = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!c->closing) deliver(c, waiting[i].seq, waiting[i].env, waiting[i].len, false);
+    if (rp__conn_phase_has(c->phase, RP__CONN_PHF_LIVE))
+      deliver(c, waiting[i].seq, waiting[i].env, waiting[i].len, false);
     free(waiting[i].env);
   }
   send_receive(c);

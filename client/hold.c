@@ -17,7 +17,11 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "hold.h"
+#include "log.h"
+#include "msg_field.h"
 
 static bool in_flight(const rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   for (size_t i = 0; i < c->ninflight_ids; i++)

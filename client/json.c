@@ -7,7 +7,10 @@
 
 #include <jansson.h>
 
-#include "client_int.h"
+#include "export.h"
+#include "msg_field.h"
+#include "msg_int.h"
+#include "received_int.h"
 
 static _Thread_local char where_buf[160];
 

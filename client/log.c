@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
 #include "identity.h"
+#include "log.h"
 
 #define LOG_LINE_MAX 512
 

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "conn.h"
+#include "loop.h"
+#include "recv.h"
 
 static void on_wake(uv_async_t *h) {
   rp_client *c = h->data;
@@ -54,6 +57,7 @@ void rp__loop_finish(rp_client *c) {
     uv_close((uv_handle_t *)&c->hold_timer, on_closed);
     uv_close((uv_handle_t *)&c->wake, on_closed);
   }
+  rp__conn_phase_apply(c, RP__CONN_EV_STOP);
   pthread_mutex_lock(&c->mu);
   c->stop_done = true;
   c->conn_state = RP_CONN_STOPPED;

@@ -6,8 +6,12 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
 #include "cpr.h"
+#include "envelope.h"
+#include "export.h"
+#include "msg_field.h"
+#include "msg_int.h"
 #include "route.h"
 
 static int fail(rp_msg *m, const char *field, int rc) {

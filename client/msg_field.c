@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "msg_field.h"
 
 static const char *leaf(const char *name) {
   const char *dot = strrchr(name, '.');

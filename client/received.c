@@ -6,7 +6,10 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "export.h"
+#include "msg_field.h"
+#include "received_int.h"
 
 int rp__received_from_row(rp_client *c, const rp__store_in *row, rp_received **out) {
   rp_received *r;

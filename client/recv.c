@@ -12,8 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_int.h"
+#include "client.h"
+#include "envelope.h"
+#include "export.h"
+#include "log.h"
+#include "loop.h"
+#include "msg_field.h"
+#include "received_int.h"
+#include "recv.h"
 #include "route.h"
+#include "send.h"
 
 void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
                        int error) {

@@ -6,9 +6,15 @@
 
 #include <sodium.h>
 
-#include "client_int.h"
+#include "client.h"
 #include "cpr.h"
+#include "envelope.h"
+#include "export.h"
+#include "loop.h"
+#include "msg_field.h"
+#include "msg_int.h"
 #include "route.h"
+#include "send.h"
 
 /* The thread and the peer of the message `ref` refers to, from outbox or inbox. */
 static int ref_lookup(rp_client *c, const uint8_t *ref, uint8_t thread[RP_THREAD_ID_BYTES],

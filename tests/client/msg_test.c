@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "client_int.h"
+#include "msg_int.h"
 
 static void test_types_and_limits(void **state) {
   rp_msg *m = NULL;

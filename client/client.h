@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client.c owns struct rp_client, the handle behind the public rp_client: start-up
+ * (identity, roster, store, loop) and shutdown, and the roster the client holds.
+ *
+ * Which thread may touch what: cfg, me, my_kind and st are set before the loop starts
+ * and only read afterwards (data is read and written atomically); the second block is
+ * guarded by c->mu (any thread); the third belongs to the loop thread alone (loop.c,
+ * conn.c, conn_msg.c, conn_phase.c, hold.c, recv.c). Each module's header says what it
+ * owns.
+ */
+#ifndef RP_CLIENT_CLIENT_H
+#define RP_CLIENT_CLIENT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "chan.h"
+#include "client_caps.h"
+#include "config_int.h"
+#include "conn.h"
+#include "hold.h"
+#include "identity.h"
+#include "rejsepost.h"
+#include "roster.h"
+#include "store.h"
+
+struct rp_client {
+  struct rp_config cfg; /* a deep copy; strings owned */
+  rp__identity *me;
+  int my_kind; /* rp__member_kind */
+  rp__store *st;
+  void *data;
+
+  pthread_mutex_t mu; /* roster, states and flags below */
+  pthread_cond_t cv;  /* signalled on ACK/NACK/roster/state changes */
+  rp__roster *roster;
+  int conn_state, last_error;
+  int64_t inbox_cursor;
+  bool stopping, stop_done;
+  uint64_t roster_gen; /* counts roster answers, for rp_client_refresh_roster */
+  int roster_result;
+  bool roster_wanted;
+
+  /* Loop thread only. */
+  uv_loop_t loop;
+  uv_thread_t thread;
+  uv_async_t wake;
+  uv_timer_t retry, ping, deadline, hold_timer;
+  uv_tcp_t tcp;
+  rp__conn_phase phase; /* where the connection is (conn.h); moved by the table only */
+  /* Facts beside the phase, not phases of their own: a ROSTER_GET may be unanswered in
+   * READY and in RECEIVING alike (reset with the connection); `revoked` and
+   * `shutdown_started` belong to the client and outlive any one connection. */
+  bool roster_asked; /* a ROSTER_GET of ours is unanswered on this connection */
+  uv_getaddrinfo_t gai;
+  uv_connect_t creq;
+  rp__chan *chan;
+  unsigned backoff_ms;
+  uint64_t send_window, inflight;
+  int64_t send_cursor;
+  uint64_t idle_ms;
+  uint64_t ping_nonce;
+  uint64_t nsent; /* transport messages written, to tell whether WELCOME got an answer */
+  uint8_t *rbuf;  /* read buffer, RP__CL_RBUF bytes */
+  uint64_t relay_roster; /* the newest roster version the relay said it holds */
+  uint8_t inflight_ids[RP__CL_SEND_WINDOW_MAX][RP_MSG_ID_BYTES]; /* SENDs unanswered */
+  size_t ninflight_ids;
+  rp__cl_hold holds[RP__CL_HOLDS_MAX];
+  size_t nholds;
+  rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
+  size_t ndeferred;
+  bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
+  bool shutdown_started; /* rp_client_free began the shutdown (see above) */
+};
+
+/* Unix milliseconds. */
+uint64_t rp__now_ms(void);
+
+/* Verifies and adopts a roster document (rollback refused) and stores it. */
+int rp__client_roster_accept(rp_client *c, const uint8_t *doc, size_t len);
+
+#endif /* RP_CLIENT_CLIENT_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c owns struct rp_config, the configuration object behind the public rp_config
+ * handle: the host fills it through the typed setters, rp_client_new deep-copies it
+ * into the client (rp__config_copy), and the copy is the client's until rp_client_free.
+ */
+#ifndef RP_CLIENT_CONFIG_INT_H
+#define RP_CLIENT_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "identity.h"
+#include "rejsepost.h"
+
+struct rp_config {
+  char *state_dir, *host, *identity_file, *roster_file, *pass_file, *pass_env;
+  unsigned port;
+  uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES];
+  uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES];
+  bool has_relay_pk, has_admin_pk;
+  rp_passphrase_fn pass_fn;
+  void *pass_data;
+  unsigned backoff_min, backoff_max;
+  uint64_t expiry_ms;
+  rp_receive_fn on_recv;
+  void *recv_data;
+  rp_status_fn on_status;
+  void *status_data;
+  rp_content_hook_fn hook;
+  void *hook_data;
+  rp_log_fn log;
+  void *log_data;
+  int receive;
+  char err[320];
+};
+
+/* A deep copy of src into dst, whose strings dst owns; on RP_ENOMEM what was copied
+ * is still dst's to clear. */
+int rp__config_copy(struct rp_config *dst, const rp_config *src);
+/* Frees the strings a copy owns and wipes it (not c itself: it may be embedded). */
+void rp__config_clear(struct rp_config *c);
+
+#endif /* RP_CLIENT_CONFIG_INT_H */
