@@ -111,7 +111,6 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   rp__relay *r = c->relay;
   uint8_t msg_id[RP_MSG_ID_BYTES] = {0};
   char rcpt[RP_MEMBER_ID_MAX + 1];
-  rp__spool_stats before, after;
   rp__spool_envelope e;
   const char *where = NULL;
   uint64_t now = rp__relay_now_ms();
@@ -180,7 +179,6 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   e.urgency = h.urgency;
   e.bytes = op->bytes;
   e.len = op->len;
-  rp__spool_get_stats(r->spool, &before);
   if ((rc = rp__spool_put(r->spool, &op->req, &e, on_put_done)) != 0) {
     rp__op_free(op);
     if (rc == RP_EFSYNC) r->failed = 1;
@@ -192,8 +190,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   /* The spool reserves the bytes of a put that is within its limits at once; one that
    * is over a limit reserves nothing and will be refused. Only a put that will very
    * likely be stored is forwarded before its commit. */
-  rp__spool_get_stats(r->spool, &after);
-  if (after.reserved_bytes - before.reserved_bytes == op->len)
+  if (rp__spool_put_within_limits(&op->req))
     rp__deliver_forward(r, op);
   else
     op->rcpt->puts_unfwd++;
