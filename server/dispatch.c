@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The transport messages a client sends (rp__conn_dispatch), and SEND's path to the
+ * The transport messages a client sends (rp__conn_dispatch, after the connection's
+ * channel decoded them and checked them against the state table), and SEND's path to the
  * spool: check the envelope's header, store it, ack after the commit.
  *
  * Order of the checks for a SEND, each refusal a NACK with its code:
@@ -218,28 +219,13 @@ static void on_roster_get(rp__conn *c, uint64_t have) {
   rp__conn_send(c, &m);
 }
 
-int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
+int rp__conn_dispatch(rp__conn *c, const rp__tmsg *msg) {
   rp__relay *r = c->relay;
-  const char *where = NULL;
-  char q[96];
-  rp__tmsg m;
+  rp__tmsg m = *msg;
   int rc;
 
   if (c->phase != RP__CONN_OPEN) return RP_ECLOSED;
-  if ((rc = rp__tmsg_decode(msg, len, &m, &where)) == 0 &&
-      (rc = rp__tmsg_allowed(m.type, RP__TD_C2R, c->tstate)) != 0) {
-    where = rp__tmsg_type_name(m.type);
-    rc = RP_ESTATE;
-  }
-  if (rc != 0) {
-    rp__stats_reject(&r->stats, rc);
-    rp__log_info("msg_refused conn=%llu member=%s code=%s where=%s",
-                 (unsigned long long)c->id, rp__conn_member(c), rp_err_name(rc),
-                 rp__log_quote(q, sizeof q, where));
-    rp__conn_bye(c, RP__BYE_ERROR, rc);
-    return rc;
-  }
-  if (!c->detached) c->last_rx = uv_now(r->loop);
+  c->last_rx = uv_now(r->loop);
   c->pinged = 0;
   switch (m.type) {
   case RP__T_SEND:
@@ -257,7 +243,6 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
     on_roster_get(c, m.u.roster_get.have);
     return 0;
   case RP__T_RECEIVE:
-    c->tstate = (uint8_t)rp__tmsg_next_state(m.type, c->tstate);
     rp__deliver_start(c, m.u.receive.window);
     return 0;
   case RP__T_PING:
@@ -268,7 +253,6 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
   case RP__T_PONG:
     return 0;
   case RP__T_BYE:
-    c->tstate = (uint8_t)rp__tmsg_next_state(m.type, c->tstate);
     rp__conn_peer_bye(c);
     return 0;
   default:
