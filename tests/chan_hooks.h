@@ -19,4 +19,8 @@
 int rp__chan_seal_raw(rp__chan *ch, const uint8_t *pt, size_t n, uint8_t *out, size_t cap,
                       size_t *len);
 
+/* Sets the connection state (RP__TS_*) without a message: for a peer that sent raw
+ * bytes which the other end will read as a state-changing message. */
+void rp__chan_force_state(rp__chan *ch, unsigned state);
+
 #endif /* RP_TEST_CHAN_HOOKS_H */
