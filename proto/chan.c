@@ -13,12 +13,11 @@
 #define SMALL_MSG 512u
 
 /* What both ends share once the struct exists: the fragment reader for msg_max. */
-static int chan_alloc(rp__chan **out, size_t msg_max, bool own_frame) {
+static int chan_alloc(rp__chan **out, size_t msg_max) {
   rp__chan *ch = calloc(1, sizeof *ch);
-  int rc = RP_ENOMEM;
+  int rc;
   *out = NULL;
   if (ch == NULL) return RP_ENOMEM;
-  if (own_frame && (ch->frame = malloc(RP_FRAME_MAX)) == NULL) goto fail;
   rp__frame_reader_init(&ch->fr);
   if ((rc = rp__frag_reader_init(&ch->frag, msg_max)) != 0) goto fail;
   ch->frame_max = RP_FRAME_MAX;
@@ -34,7 +33,7 @@ int rp__chan_new(rp__chan **out, const uint8_t local_sk[32], const uint8_t relay
   int rc;
   *out = NULL;
   if (local_sk == NULL || relay_pk == NULL) return RP_EINVAL;
-  if ((rc = chan_alloc(&ch, RP_MSG_MAX, true)) != 0) return rc;
+  if ((rc = chan_alloc(&ch, RP_MSG_MAX)) != 0) return rc;
   ch->rx_dir = RP__TD_R2C;
   if ((rc = rp__noise_ik_initiator_new(&ch->hs, local_sk, relay_pk)) != 0) {
     rp__chan_free(ch);
@@ -53,7 +52,7 @@ int rp__chan_new_responder(rp__chan **out, const uint8_t local_sk[32],
   if (local_sk == NULL || opts == NULL || accept == NULL || opts->frame_max == 0 ||
       opts->frame_max > RP_FRAME_MAX || opts->msg_max == 0 || opts->msg_max > RP_MSG_MAX)
     return RP_EINVAL;
-  if ((rc = chan_alloc(&ch, opts->msg_max, opts->scratch == NULL)) != 0) return rc;
+  if ((rc = chan_alloc(&ch, opts->msg_max)) != 0) return rc;
   ch->responder = true;
   ch->rx_dir = RP__TD_C2R;
   ch->lsk = local_sk;
@@ -91,7 +90,7 @@ void rp__chan_free(rp__chan *ch) {
   rp__noise_cipher_wipe(&ch->tx);
   rp__noise_cipher_wipe(&ch->rx);
   rp__frag_reader_free(&ch->frag);
-  wipe_free(ch->frame, RP_FRAME_MAX);
+  wipe_free(ch->frame, ch->frame_cap);
   wipe_free(ch->fown, ch->fown_len);
   drop_done(ch);
   sodium_memzero(ch->hs_out, sizeof ch->hs_out);
@@ -220,14 +219,28 @@ static int on_frame(rp__chan *ch, uint8_t *buf, size_t flen, rp__chan_event *ev,
  * the input left after the prefix. */
 static int lend_buffer(rp__chan *ch, size_t flen, size_t rest) {
   size_t max = ch->responder && ch->state == 0 ? RP__CHAN_HS_FRAME_MAX : ch->frame_max;
-  uint8_t *buf = ch->frame;
+  size_t cap = 256;
+  uint8_t *buf;
 
   if (flen > max) return RP_ETOOBIG;
-  if (buf == NULL && rest >= flen) {
+  if (ch->scratch != NULL && rest >= flen) {
     buf = ch->scratch; /* complete within this feed: handled before we return */
-  } else if (buf == NULL) {
+  } else if (ch->scratch != NULL) {
     if ((buf = ch->fown = malloc(flen)) == NULL) return RP_ENOMEM;
     ch->fown_len = flen;
+  } else {
+    /* Our own buffer grows to the largest frame seen, so that a connection that only
+     * ever sees small frames (most of them) holds a small buffer. */
+    if (ch->frame_cap < flen) {
+      while (cap < flen)
+        cap *= 2;
+      if (cap > RP_FRAME_MAX) cap = RP_FRAME_MAX;
+      if ((buf = malloc(cap)) == NULL) return RP_ENOMEM;
+      wipe_free(ch->frame, ch->frame_cap);
+      ch->frame = buf;
+      ch->frame_cap = cap;
+    }
+    buf = ch->frame;
   }
   return rp__frame_reader_set_buf(&ch->fr, buf);
 }

@@ -17,7 +17,8 @@ struct rp__chan {
   rp__noise_cipher tx, rx;
   rp__frame_reader fr;
   rp__frag_reader frag;
-  uint8_t *frame;   /* RP_FRAME_MAX bytes of our own, or NULL with a scratch */
+  uint8_t *frame;   /* without a scratch: our frame buffer, grown as frames need */
+  size_t frame_cap; /* its size */
   uint8_t *scratch; /* the owner's shared frame buffer (rp__chan_opts), or NULL */
   uint8_t *fown;    /* with a scratch: a frame split across feeds, or NULL */
   size_t fown_len;  /* its size */
