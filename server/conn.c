@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Connection life cycle (conn.h): accept, the deadline timer, BYE and closing, and
- * freeing once libuv has closed both handles. The Noise_IK responder and the proof of
- * the key are in handshake.c, the byte path (reads, frames, writes) in conn_io.c, the
- * transport messages in dispatch.c, who may hold a slot in admit.c.
+ * freeing once libuv has closed both handles. The transport itself (Noise_IK, frames,
+ * fragments, states) is the connection's channel (proto/chan.h); the relay's part of the
+ * handshake and the proof of the key are in handshake.c, the byte path (reads into the
+ * channel, writes) in conn_io.c, the transport messages in dispatch.c, who may hold a
+ * slot in admit.c.
  */
 #include "conn.h"
 

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "conn.h"
 #include "log.h"
 #include "rejsepost_errors.h"

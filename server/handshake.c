@@ -6,10 +6,7 @@
  * message 2 (or BYE busy); then the proof of the key, the client's first transport
  * message, which makes the connection its member's.
  */
-#include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "conn.h"
 #include "log.h"

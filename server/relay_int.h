@@ -282,7 +282,7 @@ struct rp__relay {
   int64_t expire_run_for;  /* the expiry time the running sweep was armed for */
   rp__op *expire_op;       /* the sweep in flight */
   uint8_t *rbuf;           /* RP__RELAY_RBUF bytes; see above */
-  uint8_t *fscratch;       /* RP_FRAME_MAX bytes: a frame complete within one read */
+  uint8_t *fscratch;       /* RP_FRAME_MAX bytes: every channel's scratch (chan.h) */
   uint8_t rbuf_busy;
   uint8_t started;
   uint8_t stopping;
