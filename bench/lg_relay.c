@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The relay driver: each connection is a real client of rejsepost-relayd, built on the
- * proto library (Noise_IK initiator, stream frames, fragments, transport messages,
- * envelope headers). Senders SEND envelopes addressed to the team member; the receiver
- * is the team, asks for the delivery stream with RECEIVE, and answers each DELIVER with
- * DELIVERED. The ack of a message is its ACK; its delivery is the DELIVER.
+ * proto library: a client channel (chan.h: the Noise_IK initiator, stream frames,
+ * fragments, transport messages and their states) and envelope headers. Senders SEND
+ * envelopes addressed to the team member; the receiver is the team, asks for the delivery
+ * stream with RECEIVE, and answers each DELIVER with DELIVERED. The ack of a message is its
+ * ACK; its delivery is the DELIVER.
  *
  * The envelope header is valid (sender = the authenticated member, recipient = the
  * team, created now, expiring in an hour, size class 0), but the body is not HPKE: the
@@ -22,17 +23,15 @@
 
 #include <sodium.h>
 
-#include "frame.h"
+#include "chan.h"
 #include "lg_setup.h"
 #include "loadgen.h"
-#include "noise.h"
 #include "rejsepost_errors.h"
 #include "transport.h"
 
 #define CONNECTING_MAX 64u /* idle test: handshakes under way at once */
 #define RECV_WINDOW 1024u  /* deliveries the receiver lets the relay have in flight */
-#define HS_MAX 1024u       /* a handshake message */
-#define SCRATCH 8192u      /* an encoded SEND or DELIVERED with its envelope */
+#define SCRATCH 8192u      /* an envelope */
 #define EXPIRES_MS (3600u * 1000u)
 
 enum { ROLE_SENDER, ROLE_RECEIVER, ROLE_IDLE };
@@ -46,13 +45,9 @@ typedef struct rconn {
   uv_shutdown_t sreq;
   rl *r; /* NULL until the connection is started */
   int role, state;
-  unsigned index, ts; /* ts: transport state, RP__TS_* */
+  unsigned index;
   const rp__identity *id;
-  rp__noise_handshake *hs;
-  rp__noise_cipher tx, rx;
-  rp__frame_reader fr;
-  rp__frag_reader frag;
-  uint8_t *fbuf, *scratch; /* the frame being read; senders' and receiver's own buffer */
+  rp__chan *ch; /* from the connect on */
   lg_out out;
   bool dirty;
   struct rconn *next_dirty;
@@ -73,10 +68,10 @@ struct rl {
   bool stopping;
   uint8_t tag[8]; /* msg_id prefix of this run */
   uint8_t body[LG_MSG_BYTES], enc[RP__ENVHDR_ENC_BYTES];
-  uint8_t msg[SCRATCH], env[SCRATCH], pt[RP_FRAME_PLAINTEXT_MAX];
+  uint8_t env[SCRATCH];
 };
 
-static uint8_t rbuf[65536]; /* every read lands here; frames are copied out */
+static uint8_t rbuf[65536]; /* every read lands here, and goes to a channel */
 
 static void start_idle(rl *r);
 
@@ -101,27 +96,14 @@ static void mark_dirty(rconn *c) {
 
 /* Encodes, fragments and encrypts transport message m into c's output. */
 static int put_msg(rconn *c, const rp__tmsg *m) {
-  rl *r = c->r;
-  rp__frag_writer w;
-  size_t len = 0, ptlen = 0, ctlen = 0;
-  int e = rp__tmsg_encode(m, r->msg, sizeof r->msg, &len);
-  if (e == 0) e = rp__frag_writer_init(&w, r->msg, len);
-  while (e == 0 && !rp__frag_writer_done(&w)) {
-    if ((e = rp__frag_writer_next(&w, r->pt, sizeof r->pt, &ptlen)) != 0) break;
-    uint8_t *o = lg_out_reserve(&c->out, RP__FRAME_PREFIX + ptlen + RP__NOISE_TAGBYTES);
-    if (o == NULL) {
-      e = RP_ENOMEM;
-      break;
-    }
-    e = rp__noise_cipher_encrypt(&c->tx, NULL, 0, r->pt, ptlen, o + RP__FRAME_PREFIX,
-                                 ptlen + RP__NOISE_TAGBYTES, &ctlen);
-    if (e == 0) e = rp__frame_prefix(o, ctlen);
-  }
+  size_t bound = rp__chan_seal_bound(m), len = 0;
+  uint8_t *o = lg_out_reserve(&c->out, bound);
+  int e = o == NULL ? RP_ENOMEM : rp__chan_seal_into(c->ch, m, o, bound, &len);
+  if (o != NULL) c->out.len -= bound - len; /* the reserve was a bound */
   if (e != 0) {
     fail_conn(c, "sending", e);
     return -1;
   }
-  c->ts = rp__tmsg_next_state(m->type, c->ts);
   mark_dirty(c);
   return 0;
 }
@@ -253,18 +235,10 @@ static int on_deliver(rconn *c, const rp__t_deliver *d) {
   return 0;
 }
 
-/* One decrypted transport message from the relay. */
-static int on_msg(rconn *c, const uint8_t *buf, size_t len) {
-  rp__tmsg m;
-  const char *where = NULL;
+/* One transport message from the relay, decoded and allowed now (the channel checks). */
+static int on_msg(rconn *c, const rp__tmsg *msg) {
+  rp__tmsg m = *msg;
   uint64_t id = 0;
-  int e = rp__tmsg_decode(buf, len, &m, &where);
-  if (e == 0) e = rp__tmsg_allowed(m.type, RP__TD_R2C, c->ts);
-  if (e != 0) {
-    fail_conn(c, where ? where : "message from the relay", e);
-    return -1;
-  }
-  c->ts = rp__tmsg_next_state(m.type, c->ts);
   switch (m.type) {
   case RP__T_WELCOME:
     return on_welcome(c, &m.u.welcome);
@@ -297,36 +271,6 @@ static int on_msg(rconn *c, const uint8_t *buf, size_t len) {
   return -1;
 }
 
-static int on_frame(rconn *c, uint8_t *f, size_t n) {
-  uint8_t payload[HS_MAX];
-  size_t plen = 0;
-  const uint8_t *msg = NULL;
-  int e;
-  if (c->state == ST_HANDSHAKE) {
-    e = rp__noise_handshake_read(c->hs, f, n, payload, sizeof payload, &plen);
-    if (e == 0 && rp__noise_handshake_status(c->hs) != RP__NOISE_HS_SPLIT) e = RP_ESTATE;
-    if (e == 0) e = rp__noise_handshake_split(c->hs, &c->tx, &c->rx);
-    rp__noise_handshake_free(c->hs);
-    c->hs = NULL;
-    c->state = ST_OPEN;
-    c->ts = RP__TS_HELLO;
-    if (e != 0) fail_conn(c, "handshake", e);
-    return e;
-  }
-  size_t mlen = 0;
-  e = rp__noise_cipher_decrypt(&c->rx, NULL, 0, f, n, f, n, &plen);
-  if (e == 0) e = rp__frag_reader_feed(&c->frag, f, plen, &msg, &mlen);
-  if (e < 0) {
-    fail_conn(c, "reading a frame", e);
-    return e;
-  }
-  if (e == 1) {
-    e = on_msg(c, msg, mlen);
-    rp__frag_reader_release(&c->frag);
-  }
-  return e;
-}
-
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)h;
   (void)hint;
@@ -336,7 +280,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   rconn *c = s->data;
   const uint8_t *in = (const uint8_t *)buf->base;
-  size_t left = nread > 0 ? (size_t)nread : 0, used = 0, flen = 0;
+  size_t left = nread > 0 ? (size_t)nread : 0, used = 0;
   if (c->r->stopping) return;
   if (nread < 0) {
     lg_fail(c->r->run, "relay connection of %s lost: %s", c->id->pub.id,
@@ -344,47 +288,44 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   while (left > 0 && !c->r->stopping) {
-    int ev = rp__frame_reader_feed(&c->fr, in, left, &used, &flen);
-    if (ev < 0) {
-      fail_conn(c, "framing", ev);
+    rp__chan_event ev;
+    const char *where = NULL;
+    int e = rp__chan_feed(c->ch, in, left, &used, &ev, &where);
+    if (e != 0) {
+      fail_conn(c,
+                rp__chan_failed_at(c->ch) == RP__CHAN_FAIL_HANDSHAKE ? "handshake"
+                : where != NULL                                      ? where
+                                                                     : "reading a frame",
+                e);
       return;
     }
     in += used;
     left -= used;
-    if (ev == RP__FRAME_NEED_BUF) {
-      c->fbuf = c->scratch != NULL ? c->scratch : malloc(flen);
-      if (c->fbuf == NULL || rp__frame_reader_set_buf(&c->fr, c->fbuf) != 0) {
-        fail_conn(c, "frame buffer", RP_ENOMEM);
-        return;
-      }
-    } else if (ev == RP__FRAME_READY) {
-      int e = on_frame(c, c->fbuf, flen);
-      if (c->fbuf != c->scratch) free(c->fbuf);
-      c->fbuf = NULL;
-      if (e < 0) return;
-    }
+    if (ev.type == RP__CHAN_EV_OPEN)
+      c->state = ST_OPEN;
+    else if (ev.type == RP__CHAN_EV_MSG && on_msg(c, &ev.msg) != 0)
+      return;
   }
+  rp__chan_release(c->ch);
 }
 
 static void on_connect(uv_connect_t *req, int status) {
   rconn *c = req->data;
-  uint8_t msg1[RP__FRAME_PREFIX + HS_MAX], *o = NULL;
+  const uint8_t *msg1 = NULL;
+  uint8_t *o = NULL;
   size_t n = 0;
   if (c->r->stopping) return;
   int e = status < 0 ? RP_ECONNREFUSED : 0;
   if (e == 0 && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) e = RP_EIO;
-  if (e == 0)
-    e = rp__noise_ik_initiator_new(&c->hs, c->id->sec->transport_sk, c->r->b.relay_pk);
+  if (e == 0) e = rp__chan_new(&c->ch, c->id->sec->transport_sk, c->r->b.relay_pk);
   /* Message 1 carries no payload: the relay learns who we are from our static key. */
-  if (e == 0)
-    e = rp__noise_handshake_write(c->hs, NULL, 0, msg1 + RP__FRAME_PREFIX, HS_MAX, &n);
-  if (e == 0) e = rp__frame_prefix(msg1, n);
-  if (e == 0 && (o = lg_out_reserve(&c->out, RP__FRAME_PREFIX + n)) == NULL) e = RP_ENOMEM;
+  if (e == 0) e = rp__chan_hello(c->ch, &msg1, &n);
+  if (e == 0 && (o = lg_out_reserve(&c->out, n)) == NULL) e = RP_ENOMEM;
   if (e != 0) {
     fail_conn(c, status < 0 ? uv_strerror(status) : "starting the handshake", e);
     return;
   }
-  memcpy(o, msg1, RP__FRAME_PREFIX + n);
+  memcpy(o, msg1, n);
   c->state = ST_HANDSHAKE;
   if (lg_out_flush(&c->out, (uv_stream_t *)&c->tcp) != 0) fail_conn(c, "write", RP_EIO);
 }
@@ -394,9 +335,6 @@ static int conn_start(rl *r, rconn *c, int role, unsigned index, const rp__ident
   c->role = role;
   c->index = index;
   c->id = id;
-  rp__frame_reader_init(&c->fr);
-  if (rp__frag_reader_init(&c->frag, RP_MSG_MAX) != 0) return -1;
-  if (role != ROLE_IDLE && (c->scratch = malloc(RP_FRAME_MAX)) == NULL) return -1;
   uv_tcp_init(lg_loop(r->run), &c->tcp);
   c->tcp.data = c->creq.data = c;
   uv_tcp_nodelay(&c->tcp, 1);
@@ -500,13 +438,8 @@ static void rl_stop(void *state) {
 }
 
 static void free_conn(rconn *c) {
-  if (c->fbuf != c->scratch) free(c->fbuf);
-  free(c->scratch);
   free(c->q);
-  rp__noise_handshake_free(c->hs);
-  rp__noise_cipher_wipe(&c->tx);
-  rp__noise_cipher_wipe(&c->rx);
-  if (c->r != NULL) rp__frag_reader_free(&c->frag);
+  rp__chan_free(c->ch);
   lg_out_free(&c->out);
 }
 

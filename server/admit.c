@@ -279,14 +279,6 @@ int rp__admit_prove(rp__conn *c) {
   return 0;
 }
 
-int rp__admit_attach(rp__conn *c, const char *id) {
-  rp__mstate *ms = rp__mstate_get(c->relay, id, 1);
-  if (ms == NULL) return RP_ENOMEM;
-  rp__mstate_ref(ms);
-  attach(c, ms);
-  return 0;
-}
-
 void rp__admit_leave(rp__conn *c) {
   if (c->queued) {
     if (c->ms == NULL)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Connection life cycle (conn.h): accept, the deadline timer, BYE and closing, and
- * freeing once libuv has closed both handles. The Noise_IK responder and the proof of
- * the key are in handshake.c, the byte path (reads, frames, writes) in conn_io.c, the
- * transport messages in dispatch.c, who may hold a slot in admit.c.
+ * freeing once libuv has closed both handles. The transport itself (Noise_IK, frames,
+ * fragments, states) is the connection's channel (proto/chan.h); the relay's part of the
+ * handshake and the proof of the key are in handshake.c, the byte path (reads into the
+ * channel, writes) in conn_io.c, the transport messages in dispatch.c, who may hold a
+ * slot in admit.c.
  */
 #include "conn.h"
 
@@ -117,8 +119,7 @@ void rp__conn_arm_timer(rp__conn *c) {
 void rp__conn_frame_clock(rp__conn *c, int fresh) {
   rp__relay *r = c->relay;
 
-  /* The reader holds part of a frame exactly when it has length bytes of one. */
-  if (c->fr.nprefix == 0) {
+  if (c->ch == NULL || !rp__chan_mid_frame(c->ch)) {
     c->mid_frame = 0;
     return;
   }
@@ -217,7 +218,6 @@ static void close_after_flush(rp__conn *c) {
   rp__admit_leave(c);
   rp__conn_update_reading(c);
   handover(c);
-  if (c->detached) return;
   /* uv_shutdown waits only for writes libuv already has: the BYE and whatever else is
    * pending must be handed over first, or the FIN would overtake them. */
   rp__conn_flush(c);
@@ -281,7 +281,6 @@ void rp__conn_abort(rp__conn *c, const char *why) {
   c->reading = 0;
   rp__admit_leave(c);
   handover(c);
-  if (c->detached) return;
   /* An evicted pending connection is reset rather than closed: it proved nothing, and
    * a flood of them must not leave the kernel with a TIME_WAIT socket for each. */
   if (!c->reset_on_close || uv_tcp_close_reset(&c->tcp, on_close) != 0)
@@ -320,13 +319,8 @@ static void conn_release(rp__conn *c) {
   }
   rp__deliver_conn_free(c);
   rp__conn_flush_drop(c);
-  rp__frag_reader_free(&c->frag);
-  free(c->fbuf);
-  c->fbuf = NULL;
-  rp__noise_handshake_free(c->hs);
-  c->hs = NULL;
-  rp__noise_cipher_wipe(&c->tx);
-  rp__noise_cipher_wipe(&c->rx);
+  rp__chan_free(c->ch);
+  c->ch = NULL;
   rp__admit_release(c);
   if (c->prev != NULL)
     c->prev->next = c->next;
@@ -342,56 +336,6 @@ static void on_close(uv_handle_t *h) {
   rp__relay *r = c->relay;
 
   if (--c->handles > 0) return;
-  conn_release(c);
-  free(c);
-  rp__relay_conn_gone(r);
-}
-
-int rp__conn_new_detached(rp__relay *r, const char *member, unsigned tstate,
-                          rp__conn **out) {
-  static const uint8_t zero_key[RP__NOISE_KEYBYTES];
-  const rp__member *m;
-  rp__conn *c = NULL;
-  int rc = RP_EINVAL;
-
-  if (out != NULL) *out = NULL;
-  if (r == NULL || member == NULL || out == NULL ||
-      (tstate != RP__TS_READY && tstate != RP__TS_RECEIVING))
-    goto out;
-  m = rp__roster_find_id(r->roster, member);
-  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) goto out;
-  rc = RP_ENOMEM;
-  if ((c = calloc(1, sizeof *c)) == NULL) goto out;
-  c->detached = 1;
-  c->phase = RP__CONN_OPEN;
-  link_conn(r, c);
-  /* A fixed key: the writes are dropped, but encrypting them exercises the real path. */
-  rp__noise_cipher_init(&c->tx, zero_key);
-  rp__noise_cipher_init(&c->rx, zero_key);
-  c->kind = (uint8_t)m->kind;
-  if (rp__frag_reader_init(&c->frag, RP_MSG_MAX) != 0 ||
-      rp__admit_attach(c, m->pub.id) != 0) {
-    conn_release(c);
-    free(c);
-    c = NULL;
-    goto out;
-  }
-  c->tstate = RP__TS_READY;
-  if (tstate == RP__TS_RECEIVING) {
-    c->tstate = RP__TS_RECEIVING;
-    rp__deliver_start(c, r->cfg.window);
-  }
-  *out = c;
-  rc = 0;
-out:
-  return rc;
-}
-
-void rp__conn_free_detached(rp__conn *c) {
-  rp__relay *r;
-  if (c == NULL) return;
-  r = c->relay;
-  c->phase = RP__CONN_CLOSED;
   conn_release(c);
   free(c);
   rp__relay_conn_gone(r);

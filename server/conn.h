@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One client connection of the relay: TCP, the Noise_IK responder, stream frames,
- * fragments, and the transport messages inside (rp__conn_dispatch).
+ * One client connection of the relay: TCP, write batching, backpressure, deadlines and
+ * admission around a responder channel (proto/chan.h), which does the Noise_IK
+ * handshake, stream frames, fragments and the transport state; and the transport
+ * messages that come out of it (rp__conn_dispatch).
  *
  * Phases: HANDSHAKE (until Noise message 1 was read and answered) -> OPEN (transport
  * messages; the transport state HELLO -> READY -> RECEIVING of transport.h) -> CLOSING
@@ -18,9 +20,9 @@
  *
  * Buffers: while idle a connection holds no read buffer. Reads land in the relay's one
  * read buffer; a frame that completes inside the read is copied to the relay's frame
- * scratch and decrypted there in place; only a frame split across reads gets its own
- * buffer, freed as soon as the frame is complete. The Noise handshake state is freed
- * once the handshake is done.
+ * scratch (the channel's rp__chan_opts.scratch) and decrypted there in place; only a
+ * frame split across reads gets its own buffer, freed once the frame is handled. The
+ * Noise handshake state exists only from message 1 until the handshake is done.
  *
  * The functions here run on the loop thread. "Closes the connection" below always means
  * the connection is marked closing at once and freed later by libuv's close callbacks,
@@ -45,27 +47,12 @@
 void rp__conn_accept(rp__relay *r, uv_stream_t *server);
 
 /*
- * A connection without a socket, authenticated as roster member `member` and in
- * transport state `tstate` (READY or RECEIVING): what the fuzz harness and unit tests
- * feed decrypted messages to. Its writes are encrypted and then dropped. On success *out
- * is the connection; free it with rp__conn_free_detached after the loop has run the
- * spool requests it started. Returns 0, RP_EUNKNOWNMEMBER, RP_EINVAL or RP_ENOMEM.
+ * Acts on one transport message from the client, which the channel has decoded and
+ * found allowed in the connection's state (SEND, DELIVERED, ROSTER_GET, RECEIVE, PING,
+ * PONG, BYE). Returns 0 if the connection stays open, else the RP_E code it was closed
+ * with. `m` is only borrowed (copied where it must outlive the call).
  */
-int rp__conn_new_detached(rp__relay *r, const char *member, unsigned tstate,
-                          rp__conn **out);
-
-/* Frees a detached connection (its spool requests are detached). Accepts NULL. */
-void rp__conn_free_detached(rp__conn *c);
-
-/*
- * Handles one complete, decrypted transport message from the client: decodes it, checks
- * it is allowed in the connection's state, and acts (SEND, DELIVERED, ROSTER_GET,
- * RECEIVE, PING, PONG, BYE). Any bytes are acceptable input: a message that does not
- * decode or is not allowed now gets BYE "error" with the precise code, and the
- * connection closes. Returns 0 if the connection stays open, else the RP_E code it was
- * closed with. `msg` is only borrowed (copied where it must outlive the call).
- */
-int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len);
+int rp__conn_dispatch(rp__conn *c, const rp__tmsg *m);
 
 /*
  * Encodes, fragments, encrypts and queues transport message `m`. Returns 0; on any
@@ -116,15 +103,15 @@ int rp__conn_proved(rp__conn *c);
 /* The peer's address as "ip:port" or "[ip6]:port" ("?:0" if unknown). conn.c. */
 void rp__conn_peer_name(const rp__conn *c, char *buf, size_t len);
 
-/* Start reading (and count the connection in the read path). conn_io.c. */
+/* Create c's channel and start reading. conn_io.c. */
 void rp__conn_io_start(rp__conn *c);
 
 /* Queue bytes that are already framed (the handshake answer). 0, or the connection is
  * closed and the error returned. conn_io.c. */
 int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len);
 
-/* Hand c's pending frames to libuv in one uv_write. Nothing for a detached or closed
- * connection; on a write error the connection is closed. conn_io.c. */
+/* Hand c's pending frames to libuv in one uv_write. Nothing for a closed connection; on a
+ * write error the connection is closed. conn_io.c. */
 void rp__conn_flush(rp__conn *c);
 
 /* Flush every connection on the relay's flush list (the relay's check and prepare
@@ -135,9 +122,17 @@ void rp__conn_flush_all(rp__relay *r);
  * and take it off the flush list. conn_io.c. */
 void rp__conn_flush_drop(rp__conn *c);
 
-/* A complete handshake frame arrived: read Noise message 1, look the key up, answer
- * or close. buf may be changed. handshake.c. */
-void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len);
+/* The channel's accept function (rp__chan_accept_fn, data = c): maps the initiator's
+ * static key to an active member that may connect, or refuses it. handshake.c. */
+int rp__conn_accept_key(void *data, const uint8_t rs[32]);
+
+/* The channel answered message 1 (out[0..len), message 2, to write): admit c as its
+ * member's pending connection and say WELCOME, or BYE busy. handshake.c. */
+void rp__conn_opened(rp__conn *c, const uint8_t *out, size_t len);
+
+/* The channel's handshake failed (rp__chan_failed_at HANDSHAKE or ACCEPT) with rc: log,
+ * count, and close without a word. handshake.c. */
+void rp__conn_handshake_failed(rp__conn *c, int rc);
 
 /* The peer sent BYE: close once our queued writes are out, without answering. conn.c. */
 void rp__conn_peer_bye(rp__conn *c);

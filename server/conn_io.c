@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The byte path of a connection (conn.h): reads through the relay's shared buffer into
- * stream frames, decryption and fragment reassembly; and the way out: encode, fragment,
- * encrypt, frame, queue, with the write queue counted for backpressure, and the frames
- * of one loop iteration written out together.
+ * the connection's channel (proto/chan.h: frames, decryption, fragments, decoding), and
+ * its events to the handshake (handshake.c) and the messages (dispatch.c); and the way
+ * out: sealed by the channel into a queued frame, with the write queue counted for
+ * backpressure, and the frames of one loop iteration written out together.
  */
 #include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "conn.h"
 #include "log.h"
@@ -36,9 +35,6 @@ typedef struct wbatch {
   uv_buf_t bufs[];
 } wbatch;
 
-/* Small messages (ACK, NACK, PONG, BYE...) are encoded on the stack. */
-#define SMALL_MSG 512u
-
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   rp__conn *c = h->data;
   rp__relay *r = c->relay;
@@ -53,92 +49,64 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)r->rbuf, RP__RELAY_RBUF);
 }
 
-/* One complete frame after the handshake: decrypt in place, reassemble, dispatch. */
-static void transport_frame(rp__conn *c, uint8_t *buf, size_t len) {
+/* The channel refused what it was fed: log and count it as the relay always has, and
+ * close (with BYE "error" once the peer could read one). */
+static void feed_failed(rp__conn *c, int rc, const char *where) {
   rp__relay *r = c->relay;
-  const uint8_t *msg = NULL;
-  size_t plen = 0, mlen = 0;
-  int rc;
+  char q[96];
 
-  if ((rc = rp__noise_cipher_decrypt(&c->rx, NULL, 0, buf, len, buf, len, &plen)) != 0) {
-    /* Altered, replayed or reordered: the stream cannot be trusted any further. */
+  switch (rp__chan_failed_at(c->ch)) {
+  case RP__CHAN_FAIL_HANDSHAKE:
+  case RP__CHAN_FAIL_ACCEPT:
+    rp__conn_handshake_failed(c, rc);
+    return;
+  case RP__CHAN_FAIL_MSG:
+    rp__stats_reject(&r->stats, rc);
+    rp__log_info("msg_refused conn=%llu member=%s code=%s where=%s",
+                 (unsigned long long)c->id, rp__conn_member(c), rp_err_name(rc),
+                 rp__log_quote(q, sizeof q, where));
+    rp__conn_bye(c, RP__BYE_ERROR, rc);
+    return;
+  default: /* framing, a frame altered, replayed or reordered, or bad fragments */
+    if (rc == RP_ENOMEM) {
+      rp__conn_abort(c, "out_of_memory");
+      return;
+    }
     rp__stats_reject(&r->stats, rc);
     rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
                  rp__conn_member(c), rp_err_name(rc));
+    if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
     rp__conn_bye(c, RP__BYE_ERROR, rc);
-    return;
-  }
-  /* Only the holder of the key named in message 1 can get here: the proof. */
-  if (!c->proven && rp__conn_proved(c) != 0) return;
-  rc = rp__frag_reader_feed(&c->frag, buf, plen, &msg, &mlen);
-  if (rc < 0) {
-    rp__stats_reject(&r->stats, rc);
-    rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
-                 rp__conn_member(c), rp_err_name(rc));
-    rp__conn_bye(c, RP__BYE_ERROR, rc);
-    return;
-  }
-  if (rc == 1) {
-    rp__conn_dispatch(c, msg, mlen);
-    rp__frag_reader_release(&c->frag);
   }
 }
 
-/* Feed the bytes of one read through the frame reader. */
+/* Feed the bytes of one read to the channel and act on its events. */
 static void feed(rp__conn *c, const uint8_t *in, size_t n) {
-  rp__relay *r = c->relay;
-  size_t off = 0, used, flen, max;
-  uint8_t *fb;
-  int ev, completed = 0;
+  size_t off = 0, used;
+  const char *where;
+  rp__chan_event ev;
+  int rc, completed = 0;
 
+  /* limits.frame_max may have been reloaded since the last read. */
+  rp__chan_set_frame_max(c->ch, c->relay->cfg.frame_max);
   while (off < n && (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN)) {
-    ev = rp__frame_reader_feed(&c->fr, in + off, n - off, &used, &flen);
-    if (ev < 0) {
-      rp__stats_reject(&r->stats, ev);
-      rp__log_info("frame_refused conn=%llu member=%s code=%s", (unsigned long long)c->id,
-                   rp__conn_member(c), rp_err_name(ev));
-      if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
-      rp__conn_bye(c, RP__BYE_ERROR, ev);
+    rc = rp__chan_feed(c->ch, in + off, n - off, &used, &ev, &where);
+    off += used;
+    completed |= ev.frame;
+    /* Only the holder of the key named in message 1 can produce a transport frame that
+     * decrypts: the proof. If it finds the relay full, the message is dropped. */
+    if (!c->proven && rp__chan_proved(c->ch) && rp__conn_proved(c) != 0) return;
+    if (rc != 0) {
+      feed_failed(c, rc, where);
       return;
     }
-    off += used;
-    if (ev == RP__FRAME_NEED_BUF) {
-      max = c->phase == RP__CONN_HANDSHAKE ? RP__CONN_HS_FRAME_MAX : r->cfg.frame_max;
-      if (flen > max) {
-        rp__stats_reject(&r->stats, RP_ETOOBIG);
-        rp__log_info("frame_refused conn=%llu member=%s code=%s len=%zu",
-                     (unsigned long long)c->id, rp__conn_member(c), rp_err_name(RP_ETOOBIG),
-                     flen);
-        if (c->phase == RP__CONN_HANDSHAKE) r->stats.handshakes_failed++;
-        rp__conn_bye(c, RP__BYE_ERROR, RP_ETOOBIG);
-        return;
-      }
-      /* A frame that is complete in this read is gathered in the relay's scratch
-       * buffer and handled before we return to the loop; only a frame that continues
-       * in a later read needs memory of its own until it is complete. */
-      if (n - off >= flen) {
-        fb = r->fscratch;
-      } else if ((fb = c->fbuf = malloc(flen)) == NULL) {
-        rp__conn_abort(c, "out_of_memory");
-        return;
-      }
-      rp__frame_reader_set_buf(&c->fr, fb);
-    } else if (ev == RP__FRAME_READY) {
-      completed = 1;
-      fb = c->fbuf != NULL ? c->fbuf : r->fscratch;
-      c->fbuf = NULL;
-      if (c->phase == RP__CONN_HANDSHAKE)
-        rp__conn_handshake_frame(c, fb, flen);
-      else
-        transport_frame(c, fb, flen);
-      if (fb != r->fscratch) {
-        /* Frame bytes are ciphertext, but after decryption in place they hold the
-         * plaintext of envelopes' headers and the like: wipe before freeing. */
-        sodium_memzero(fb, flen);
-        free(fb);
-      }
-    }
+    if (ev.type == RP__CHAN_EV_OPEN)
+      rp__conn_opened(c, ev.out, ev.out_len);
+    else if (ev.type == RP__CHAN_EV_MSG)
+      rp__conn_dispatch(c, &ev.msg);
   }
+  /* Nothing of this read is held while the connection waits for the next one. */
+  rp__chan_release(c->ch);
   if (c->phase == RP__CONN_HANDSHAKE || c->phase == RP__CONN_OPEN)
     rp__conn_frame_clock(c, completed);
 }
@@ -160,7 +128,20 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
 }
 
 void rp__conn_io_start(rp__conn *c) {
-  rp__frame_reader_init(&c->fr);
+  rp__relay *r = c->relay;
+  rp__chan_opts o;
+
+  memset(&o, 0, sizeof o);
+  o.frame_max = r->cfg.frame_max;
+  o.msg_max = r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX
+                  ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
+                  : RP_MSG_MAX;
+  o.scratch = r->fscratch;
+  if (rp__chan_new_responder(&c->ch, r->ident->sec->transport_sk, &o, rp__conn_accept_key,
+                             c) != 0) {
+    rp__conn_abort(c, "out_of_memory");
+    return;
+  }
   rp__conn_update_reading(c);
 }
 
@@ -168,7 +149,7 @@ void rp__conn_update_reading(rp__conn *c) {
   rp__relay *r = c->relay;
   int want;
 
-  if (c->detached || c->phase == RP__CONN_CLOSED) return;
+  if (c->phase == RP__CONN_CLOSED) return;
   want = c->phase == RP__CONN_HANDSHAKE ||
          (c->phase == RP__CONN_OPEN && !r->stopping && c->sends_inflight < r->cfg.window &&
           c->wq_bytes <= RP__CONN_WQ_HIGH);
@@ -240,9 +221,9 @@ static void pend(rp__conn *c, wreq *w) {
 static int queue(rp__conn *c, wreq *w) {
   rp__stats *st = &c->relay->stats;
 
-  if (c->detached || c->phase == RP__CONN_CLOSED) {
+  if (c->phase == RP__CONN_CLOSED) {
     free(w);
-    return c->detached ? 0 : RP_ECLOSED;
+    return RP_ECLOSED;
   }
   pend(c, w);
   c->wq_bytes += w->len;
@@ -266,7 +247,7 @@ void rp__conn_flush(rp__conn *c) {
   unsigned i = 0;
   int rc;
 
-  if (c->pend_head == NULL || c->detached || c->phase == RP__CONN_CLOSED) return;
+  if (c->pend_head == NULL || c->phase == RP__CONN_CLOSED) return;
   if ((b = malloc(sizeof *b + c->pend_n * sizeof b->bufs[0])) == NULL) {
     rp__conn_abort(c, "out_of_memory"); /* the pending frames go in on_close */
     return;
@@ -335,61 +316,25 @@ int rp__conn_write_raw(rp__conn *c, const uint8_t *bytes, size_t len) {
   return queue(c, w);
 }
 
-/* The encoded size bound of m: the fixed fields plus its one variable byte string. */
-static size_t encoded_bound(const rp__tmsg *m) {
-  switch (m->type) {
-  case RP__T_DELIVER:
-    return SMALL_MSG + m->u.deliver.envelope.n;
-  case RP__T_ROSTER:
-    return SMALL_MSG + m->u.roster.roster.n;
-  case RP__T_SEND:
-    return SMALL_MSG + m->u.send.envelope.n;
-  default:
-    return SMALL_MSG;
-  }
-}
-
 int rp__conn_send(rp__conn *c, const rp__tmsg *m) {
-  uint8_t small[SMALL_MSG];
-  uint8_t *enc = small, *pt;
-  size_t cap = encoded_bound(m), len = 0, nfr, total, off = 0, ptlen, ctlen;
-  rp__frag_writer fw;
+  size_t cap, len = 0;
   wreq *w = NULL;
   int rc;
 
   if (c->phase != RP__CONN_OPEN) return RP_ECLOSED;
   /* Our own messages pass the same state table as the peer's: an answer that the state
    * does not allow (an ACK after the peer's BYE) is not sent at all. */
-  if ((rc = rp__tmsg_allowed(m->type, RP__TD_R2C, c->tstate)) != 0) return rc;
-  if (cap > SMALL_MSG && (enc = malloc(cap)) == NULL) {
+  if ((rc = rp__tmsg_allowed(m->type, RP__TD_R2C, rp__chan_state(c->ch))) != 0) return rc;
+  cap = rp__chan_seal_bound(m);
+  if ((w = malloc(sizeof *w + cap)) == NULL) {
     rc = RP_ENOMEM;
     goto fail;
   }
-  if ((rc = rp__tmsg_encode(m, enc, cap, &len)) != 0) goto fail;
-  nfr = rp__frag_count(len);
-  total = len + nfr * (RP__FRAME_PREFIX + RP__FRAG_HEADER + RP__NOISE_TAGBYTES);
-  if ((w = malloc(sizeof *w + total)) == NULL) {
-    rc = RP_ENOMEM;
-    goto fail;
-  }
-  if ((rc = rp__frag_writer_init(&fw, enc, len)) != 0) goto fail;
-  while (!rp__frag_writer_done(&fw)) {
-    pt = w->data + off + RP__FRAME_PREFIX;
-    if ((rc = rp__frag_writer_next(
-             &fw, pt, total - off - RP__FRAME_PREFIX - RP__NOISE_TAGBYTES, &ptlen)) != 0 ||
-        (rc = rp__noise_cipher_encrypt(&c->tx, NULL, 0, pt, ptlen, pt,
-                                       total - off - RP__FRAME_PREFIX, &ctlen)) != 0 ||
-        (rc = rp__frame_prefix(w->data + off, ctlen)) != 0)
-      goto fail;
-    off += RP__FRAME_PREFIX + ctlen;
-  }
-  w->len = off;
-  if (enc != small) free(enc);
-  c->tstate = (uint8_t)rp__tmsg_next_state(m->type, c->tstate);
+  if ((rc = rp__chan_seal_into(c->ch, m, w->data, cap, &len)) != 0) goto fail;
+  w->len = len;
   return queue(c, w);
 
 fail:
-  if (enc != small) free(enc);
   free(w);
   rp__log_error("send_failed conn=%llu member=%s type=%s code=%s",
                 (unsigned long long)c->id, rp__conn_member(c),

@@ -69,12 +69,12 @@ static int is_notice(const rp__relay *r, const char *sender) {
 
 rp__conn *rp__deliver_conn_of(rp__mstate *ms) {
   for (rp__conn *c = ms->conns; c != NULL; c = c->mnext)
-    if (c->phase == RP__CONN_OPEN && c->tstate == RP__TS_RECEIVING) return c;
+    if (c->phase == RP__CONN_OPEN && rp__chan_state(c->ch) == RP__TS_RECEIVING) return c;
   return NULL;
 }
 
 static int has_room(const rp__conn *c) {
-  return c->phase == RP__CONN_OPEN && c->tstate == RP__TS_RECEIVING &&
+  return c->phase == RP__CONN_OPEN && rp__chan_state(c->ch) == RP__TS_RECEIVING &&
          !c->relay->stopping && c->dl_unacked < c->dl_window &&
          c->wq_bytes <= RP__CONN_WQ_HIGH;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The transport messages a client sends (rp__conn_dispatch), and SEND's path to the
+ * The transport messages a client sends (rp__conn_dispatch, after the connection's
+ * channel decoded them and checked them against the state table), and SEND's path to the
  * spool: check the envelope's header, store it, ack after the commit.
  *
  * Order of the checks for a SEND, each refusal a NACK with its code:
@@ -111,7 +112,6 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   rp__relay *r = c->relay;
   uint8_t msg_id[RP_MSG_ID_BYTES] = {0};
   char rcpt[RP_MEMBER_ID_MAX + 1];
-  rp__spool_stats before, after;
   rp__spool_envelope e;
   const char *where = NULL;
   uint64_t now = rp__relay_now_ms();
@@ -180,7 +180,6 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   e.urgency = h.urgency;
   e.bytes = op->bytes;
   e.len = op->len;
-  rp__spool_get_stats(r->spool, &before);
   if ((rc = rp__spool_put(r->spool, &op->req, &e, on_put_done)) != 0) {
     rp__op_free(op);
     if (rc == RP_EFSYNC) r->failed = 1;
@@ -192,8 +191,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   /* The spool reserves the bytes of a put that is within its limits at once; one that
    * is over a limit reserves nothing and will be refused. Only a put that will very
    * likely be stored is forwarded before its commit. */
-  rp__spool_get_stats(r->spool, &after);
-  if (after.reserved_bytes - before.reserved_bytes == op->len)
+  if (rp__spool_put_within_limits(&op->req))
     rp__deliver_forward(r, op);
   else
     op->rcpt->puts_unfwd++;
@@ -221,28 +219,13 @@ static void on_roster_get(rp__conn *c, uint64_t have) {
   rp__conn_send(c, &m);
 }
 
-int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
+int rp__conn_dispatch(rp__conn *c, const rp__tmsg *msg) {
   rp__relay *r = c->relay;
-  const char *where = NULL;
-  char q[96];
-  rp__tmsg m;
+  rp__tmsg m = *msg;
   int rc;
 
   if (c->phase != RP__CONN_OPEN) return RP_ECLOSED;
-  if ((rc = rp__tmsg_decode(msg, len, &m, &where)) == 0 &&
-      (rc = rp__tmsg_allowed(m.type, RP__TD_C2R, c->tstate)) != 0) {
-    where = rp__tmsg_type_name(m.type);
-    rc = RP_ESTATE;
-  }
-  if (rc != 0) {
-    rp__stats_reject(&r->stats, rc);
-    rp__log_info("msg_refused conn=%llu member=%s code=%s where=%s",
-                 (unsigned long long)c->id, rp__conn_member(c), rp_err_name(rc),
-                 rp__log_quote(q, sizeof q, where));
-    rp__conn_bye(c, RP__BYE_ERROR, rc);
-    return rc;
-  }
-  if (!c->detached) c->last_rx = uv_now(r->loop);
+  c->last_rx = uv_now(r->loop);
   c->pinged = 0;
   switch (m.type) {
   case RP__T_SEND:
@@ -260,7 +243,6 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
     on_roster_get(c, m.u.roster_get.have);
     return 0;
   case RP__T_RECEIVE:
-    c->tstate = (uint8_t)rp__tmsg_next_state(m.type, c->tstate);
     rp__deliver_start(c, m.u.receive.window);
     return 0;
   case RP__T_PING:
@@ -271,7 +253,6 @@ int rp__conn_dispatch(rp__conn *c, const uint8_t *msg, size_t len) {
   case RP__T_PONG:
     return 0;
   case RP__T_BYE:
-    c->tstate = (uint8_t)rp__tmsg_next_state(m.type, c->tstate);
     rp__conn_peer_bye(c);
     return 0;
   default:

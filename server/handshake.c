@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Noise_IK responder (PROTOCOL.md 4.3): message 1 in, the member looked up and
- * admitted as pending (admit.c), message 2 and WELCOME out (or BYE busy); then the proof
- * of the key, the client's first transport message, which makes the connection its
- * member's.
+ * The relay's part of the Noise_IK handshake (PROTOCOL.md 4.3); the channel
+ * (proto/chan.h) does the cryptography. Message 1's key is looked up (the channel's
+ * accept function), the connection admitted as pending (admit.c), WELCOME sent after
+ * message 2 (or BYE busy); then the proof of the key, the client's first transport
+ * message, which makes the connection its member's.
  */
-#include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "conn.h"
 #include "log.h"
@@ -54,72 +52,32 @@ int rp__conn_proved(rp__conn *c) {
   return 0;
 }
 
-/* The Noise_IK responder: one message in, one out. */
-void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
-  rp__relay *r = c->relay;
-  uint8_t payload[RP__CONN_HS_FRAME_MAX];
-  uint8_t rs[RP__NOISE_DHBYTES];
-  uint8_t out[RP__FRAME_PREFIX + 2 * RP__NOISE_DHBYTES];
-  char peer[96];
-  size_t plen = 0, olen = 0;
-  const rp__member *m;
-  int rc, busy;
+int rp__conn_accept_key(void *data, const uint8_t rs[32]) {
+  rp__conn *c = data;
+  const rp__member *m = rp__roster_find_transport(c->relay->roster, rs);
+  int rc;
 
-  /* The handshake state is created only now, so a connection that never sends a
-   * handshake costs no sodium_malloc'd memory. */
-  if (c->hs == NULL &&
-      (rc = rp__noise_ik_responder_new(&c->hs, r->ident->sec->transport_sk)) != 0) {
-    rp__log_error("handshake_setup_failed conn=%llu code=%s", (unsigned long long)c->id,
-                  rp_err_name(rc));
-    rp__conn_abort(c, "internal");
-    return;
-  }
-  if ((rc = rp__noise_handshake_read(c->hs, buf, len, payload, sizeof payload, &plen)) !=
-      0) {
-    r->stats.handshakes_failed++;
-    rp__stats_reject(&r->stats, rc);
-    rp__log_info("handshake_failed conn=%llu code=%s", (unsigned long long)c->id,
-                 rp_err_name(rc));
-    rp__conn_abort(c, NULL);
-    return;
-  }
-  sodium_memzero(payload, plen);
-  if ((rc = rp__noise_handshake_remote_static(c->hs, rs)) != 0) goto refuse;
-  m = rp__roster_find_transport(r->roster, rs);
-  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) goto refuse;
+  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) return rc;
   /* Members of kind relay or admin have nothing to send or receive here. */
-  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) {
-    rc = RP_EKIND;
-    goto refuse;
-  }
-  if ((rc = rp__noise_handshake_write(c->hs, NULL, 0, out + RP__FRAME_PREFIX,
-                                      sizeof out - RP__FRAME_PREFIX, &olen)) != 0 ||
-      (rc = rp__frame_prefix(out, olen)) != 0 ||
-      (rc = rp__noise_handshake_split(c->hs, &c->tx, &c->rx)) != 0) {
-    rp__log_error("handshake_write_failed conn=%llu code=%s", (unsigned long long)c->id,
-                  rp_err_name(rc));
-    rp__conn_abort(c, "internal");
-    return;
-  }
-  rp__noise_handshake_free(c->hs);
-  c->hs = NULL;
-  memcpy(c->peer_key, rs, sizeof rs);
+  if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
+  memcpy(c->peer_key, rs, sizeof c->peer_key);
+  return 0;
+}
+
+void rp__conn_opened(rp__conn *c, const uint8_t *out, size_t len) {
+  rp__relay *r = c->relay;
+  const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
+  char peer[96];
+  int busy;
+
   /* Message 1 may be a replay: until the client proves the key with its first transport
    * message, this connection waits in the member's own pool (admit.c). */
   if ((busy = rp__admit_named(c, m)) == RP_ENOMEM) {
     rp__conn_abort(c, "out_of_memory");
     return;
   }
-  if (rp__conn_write_raw(c, out, RP__FRAME_PREFIX + olen) != 0) return;
+  if (rp__conn_write_raw(c, out, len) != 0) return;
   c->phase = RP__CONN_OPEN;
-  c->tstate = RP__TS_HELLO;
-  if (rp__frag_reader_init(&c->frag,
-                           r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX
-                               ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
-                               : RP_MSG_MAX) != 0) {
-    rp__conn_abort(c, "internal");
-    return;
-  }
   if (busy == RP_EBUSY) {
     busy_bye(c, m->pub.id);
     return;
@@ -128,14 +86,23 @@ void rp__conn_handshake_frame(rp__conn *c, uint8_t *buf, size_t len) {
   rp__log_info("conn_auth conn=%llu member=%s peer=%s", (unsigned long long)c->id,
                c->ms->id, peer);
   send_welcome(c);
-  return;
+}
 
-refuse:
-  /* Unknown, revoked or unsuitable key: close without a word, so a stranger learns
-   * nothing, not even whether the relay is a rejsepost relay with this key. */
+void rp__conn_handshake_failed(rp__conn *c, int rc) {
+  rp__relay *r = c->relay;
+
   r->stats.handshakes_failed++;
-  rp__stats_reject(&r->stats, rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc);
-  rp__log_warn("handshake_refused conn=%llu code=%s", (unsigned long long)c->id,
-               rp_err_name(rc == RP_ESTATE ? RP_EUNKNOWNMEMBER : rc));
+  if (rp__chan_failed_at(c->ch) == RP__CHAN_FAIL_ACCEPT) {
+    /* Unknown, revoked or unsuitable key: close without a word, so a stranger learns
+     * nothing, not even whether the relay is a rejsepost relay with this key. */
+    if (rc == RP_ESTATE) rc = RP_EUNKNOWNMEMBER;
+    rp__stats_reject(&r->stats, rc);
+    rp__log_warn("handshake_refused conn=%llu code=%s", (unsigned long long)c->id,
+                 rp_err_name(rc));
+  } else {
+    rp__stats_reject(&r->stats, rc);
+    rp__log_info("handshake_failed conn=%llu code=%s", (unsigned long long)c->id,
+                 rp_err_name(rc));
+  }
   rp__conn_abort(c, NULL);
 }

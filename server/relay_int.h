@@ -21,8 +21,8 @@
 
 #include <uv.h>
 
+#include "chan.h"
 #include "config.h"
-#include "frame.h"
 #include "identity.h"
 #include "noise.h"
 #include "relay.h"
@@ -45,9 +45,6 @@
  * answers without bound). Past the hard cap the connection is closed. */
 #define RP__CONN_WQ_HIGH (256u * 1024u)
 #define RP__CONN_WQ_HARD (RP__CONN_WQ_HIGH + 2u * RP_MSG_MAX)
-
-/* A handshake message is 96 bytes for Noise_IK message 1 plus a small payload. */
-#define RP__CONN_HS_FRAME_MAX 1024u
 
 /* A transport message carries at most this much besides the envelope it holds, so a
  * connection reassembles at most limits.envelope_max plus this. A SEND a little over the
@@ -199,12 +196,8 @@ struct rp__conn {
   rp__addr *addr;          /* the source address, while in the anonymous queue */
   rp__mstate *ms;          /* the member whose key message 1 named (proved once proven) */
   rp__op *ops;             /* spool requests this connection started */
-  rp__noise_handshake *hs; /* during the handshake only */
-  rp__noise_cipher tx, rx;
+  rp__chan *ch;            /* the transport: handshake, frames, fragments, state */
   uint8_t peer_key[RP__NOISE_DHBYTES]; /* the initiator's static key */
-  rp__frame_reader fr;
-  rp__frag_reader frag;
-  uint8_t *fbuf; /* a frame split across reads; NULL otherwise */
   uint64_t id;
   uint64_t last_rx;     /* uv_now() when the last message arrived */
   uint64_t hs_deadline; /* uv_now() by when the key must be proved */
@@ -218,10 +211,8 @@ struct rp__conn {
   rp__conn *flush_next;   /* the relay's flush list */
   uint8_t flush_queued;   /* c is on the relay's flush list */
   uint8_t phase;          /* RP__CONN_* */
-  uint8_t tstate;         /* rp__tstate once OPEN */
   uint8_t handles;        /* handles still to be closed */
   uint8_t reading;        /* uv_read_start is in effect */
-  uint8_t detached;       /* no socket: fuzzing and unit tests */
   uint8_t pinged;         /* a PING is out since the last message */
   uint8_t shutdown_sent;  /* uv_shutdown issued */
   uint8_t proven;         /* the first transport message decrypted: the key is proved */
@@ -296,7 +287,7 @@ struct rp__relay {
   int64_t expire_run_for;  /* the expiry time the running sweep was armed for */
   rp__op *expire_op;       /* the sweep in flight */
   uint8_t *rbuf;           /* RP__RELAY_RBUF bytes; see above */
-  uint8_t *fscratch;       /* RP_FRAME_MAX bytes: a frame complete within one read */
+  uint8_t *fscratch;       /* RP_FRAME_MAX bytes: every channel's scratch (chan.h) */
   uint8_t rbuf_busy;
   uint8_t started;
   uint8_t stopping;
@@ -337,10 +328,6 @@ int rp__admit_named(rp__conn *c, const rp__member *m);
  * limits.max_connections_per_member. Returns 0, or RP_EBUSY if the relay is full of
  * member connections (c is then sent BYE busy and closing). */
 int rp__admit_prove(rp__conn *c);
-
-/* Attach c to member `id` as a proved connection at once (detached connections of the
- * fuzzer and unit tests). 0 or RP_ENOMEM. */
-int rp__admit_attach(rp__conn *c, const char *id);
 
 /* c is closing: it leaves the anonymous queue or its proving pool at once (making room
  * for others) and stops counting against limits.max_connections. Idempotent. */

@@ -77,7 +77,7 @@ void rp__reload_run(rp__relay *r) {
       continue;
     }
     /* The relay hands a newer roster to every client at once (transport.h). */
-    if (rp__roster_version(nr) != old_version && c->tstate != RP__TS_HELLO &&
+    if (rp__roster_version(nr) != old_version && rp__chan_state(c->ch) != RP__TS_HELLO &&
         rp__roster_document(nr, &doc, &len) == 0 && len <= RP__TMSG_ROSTER_MAX) {
       memset(&m, 0, sizeof m);
       m.type = RP__T_ROSTER;

@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "chan_hooks.h"
 #include "envelope_hdr.h"
 #include "frame.h"
 #include "keyfile.h"

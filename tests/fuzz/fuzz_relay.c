@@ -1,33 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The relay's message handling after the handshake: arbitrary transport-message
- * plaintexts fed to rp__conn_dispatch, the function the real read path calls once a
- * frame is decrypted and its fragments reassembled. The relay is real (rp__relay_new:
- * key file, signed roster, a SQLite spool on a temporary file, preferably on tmpfs so
- * that fsync costs nothing); only the socket is missing: a detached connection
- * (rp__conn_new_detached) whose writes are encrypted and then dropped.
+ * The relay as a client meets it: a real relay (rp__relay_new and rp__relay_start: key
+ * file, signed roster, a SQLite spool on a temporary file, preferably on tmpfs so that
+ * fsync costs nothing) listening on loopback, and per input one TCP connection with a
+ * client channel (proto/chan.h) that does the handshake, waits for WELCOME, and then
+ * sends the input's messages, each encrypted as it is (fragmented when longer than a
+ * frame, nothing checked on our side), so that they reach the relay's whole read path:
+ * frames, decryption, fragments, decoding, the state table and the handlers. The relay
+ * runs on this thread; the harness turns its loop while it waits for answers.
  *
  * Input: one flags byte, then messages, each a 2-byte big-endian length and that many
- * bytes (the last may be short). Flags: bit 0 starts the connection RECEIVING instead
- * of READY; bit 1 runs the spool's callbacks after every message (else only at the end,
- * so commits and later messages interleave both ways); bits 2-3 pick the member
- * (team, k101, k102). Spool state carries over between inputs, like a relay that runs.
+ * bytes (the last may be short). Flags: bit 0 sends RECEIVE first (the connection
+ * RECEIVING instead of READY); bit 1 waits after every message until the relay has
+ * answered it and its spool requests have completed (else only at the end, so commits
+ * and later messages interleave both ways); bits 2-3 pick the member (team, k101,
+ * k102). Spool state carries over between inputs, like a relay that runs.
  *
- * A DELIVERED whose msg_id is 16 bytes of 0xEE gets the msg_id of the item it names by
- * its seq, if the connection's window holds one: the fuzzer cannot guess the random ids
- * of what the spool delivers, and without them it would never get past the msg_id check
- * to deletes and refusals (DELIVERED "refused").
+ * A DELIVERED whose msg_id is 16 bytes of 0xEE gets the msg_id of the item the relay
+ * delivered with its seq on this connection, if it did: the fuzzer cannot guess the
+ * random ids of what the spool delivers, and without them it would never get past the
+ * msg_id check to deletes and refusals (DELIVERED "refused").
  *
  * Seeds: RP_FUZZ_RELAY_SEEDS=<dir> ./fuzz_relay writes the seed corpus into <dir> and
  * exits. Seed envelopes carry wall-clock times and stay acceptable for 59 days (the
  * harness sets limits.expiry_max to 60 days); older seeds still reach every check but
  * the last ones. Regenerate them then.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,9 +45,11 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "chan.h"
+#include "chan_hooks.h"
 #include "config.h"
-#include "conn.h"
 #include "envelope_hdr.h"
+#include "frame.h"
 #include "keyfile.h"
 #include "log.h"
 #include "relay.h"
@@ -52,6 +63,10 @@ static struct {
   char dir[256];
   uv_loop_t loop;
   rp__relay *relay;
+  uint16_t port;
+  size_t chunk_max;         /* fragment size the relay's frame_max allows */
+  uint8_t relay_pk[32];     /* the relay's transport key */
+  uint8_t member_sk[3][32]; /* the members' transport secrets */
 } g;
 
 static void cleanup(void) {
@@ -107,6 +122,7 @@ static void make_state(uint8_t admin_pk[RP__CFG_ADMIN_KEY_BYTES]) {
       mem.pub = relay->pub, mem.kind = RP_MEMBER_RELAY;
     } else {
       must(rp__identity_generate(members[i], &m) == 0, "member");
+      memcpy(g.member_sk[i], m->sec->transport_sk, 32);
       mem.pub = m->pub;
       mem.kind = i == 0 ? RP_MEMBER_TEAM : RP_MEMBER_MUNICIPALITY;
       if (i > 0) memcpy(mem.municipality, i == 1 ? "101" : "102", 3);
@@ -126,6 +142,7 @@ static void make_state(uint8_t admin_pk[RP__CFG_ADMIN_KEY_BYTES]) {
        "key write");
   sodium_memzero(key, sizeof key);
   memcpy(admin_pk, admin->pub.identity_pk, RP__CFG_ADMIN_KEY_BYTES);
+  memcpy(g.relay_pk, relay->pub.transport_pk, 32);
   rp__roster_free(ro);
   rp__identity_free(admin);
   rp__identity_free(relay);
@@ -270,6 +287,22 @@ static void write_seeds(const char *dir) {
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A loopback port that was free a moment ago (the relay's listener takes no port 0). */
+static uint16_t free_port(void) {
+  struct sockaddr_in sa;
+  socklen_t n = sizeof sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  must(fd >= 0, "socket");
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  must(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+           getsockname(fd, (struct sockaddr *)&sa, &n) == 0,
+       "free port");
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
   const char *seeds = getenv("RP_FUZZ_RELAY_SEEDS");
@@ -299,18 +332,160 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   make_state(cfg.admin_key);
   cfg.has_admin_key = 1;
   snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", g.dir);
+  g.port = free_port();
+  snprintf(cfg.listen[0], sizeof cfg.listen[0], "127.0.0.1:%u", (unsigned)g.port);
+  cfg.listen_count = 1;
   cfg.spool_recipient_bytes = 16 * RP__CFG_MIB;
   cfg.spool_total_bytes = 64 * RP__CFG_MIB;
   cfg.window = 8;
   cfg.expiry_max_ms = 60 * RP__CFG_DAY;
   must(rp__config_check(&cfg, err, sizeof err) == 0, err);
+  g.chunk_max = cfg.frame_max - RP__FRAG_HEADER - RP__NOISE_TAGBYTES;
   must(uv_loop_init(&g.loop) == 0, "loop");
   must(rp__relay_new(&g.relay, &g.loop, &cfg, 0, NULL) == 0, "relay");
+  must(rp__relay_start(g.relay) == 0, "relay start");
+  /* SIGINT and SIGTERM stay libFuzzer's, so that it can stop and report. */
+  uv_signal_stop(&g.relay->sig_int);
+  uv_signal_stop(&g.relay->sig_term);
   return 0;
 }
 
+/* ---- one client ---- */
+
+#define WAIT_MS 5000 /* a relay that does not answer in this time is stuck: abort */
+#define SEQS 64u     /* delivered items remembered for the DELIVERED placeholder */
+
+typedef struct client {
+  int fd;
+  rp__chan *ch;
+  int closed;          /* the relay closed the connection (or it failed) */
+  int welcome;         /* WELCOME arrived */
+  uint64_t ping, pong; /* the last PING nonce sent, the last PONG nonce seen */
+  uint8_t in[65536];
+  size_t in_len, in_off;
+  struct {
+    uint64_t seq;
+    uint8_t id[RP_MSG_ID_BYTES];
+  } seen[SEQS];
+  unsigned nseen;
+} client;
+
+static void on_msg(client *cl, const rp__tmsg *m) {
+  const uint8_t *id = NULL;
+  rp__envcont cont;
+  rp__envhdr h;
+  uint64_t seq = 0;
+  if (m->type == RP__T_WELCOME) cl->welcome = 1;
+  if (m->type == RP__T_PONG) cl->pong = m->u.pong.nonce;
+  if (m->type == RP__T_BYE) cl->closed = 1;
+  if (m->type == RP__T_DELIVER &&
+      rp__envhdr_container_decode(m->u.deliver.envelope.p, m->u.deliver.envelope.n, &cont,
+                                  NULL) == 0 &&
+      rp__envhdr_decode(cont.header.p, cont.header.n, &h, NULL) == 0)
+    id = h.msg_id, seq = m->u.deliver.seq;
+  if (m->type == RP__T_EXPIRED) id = m->u.expired.msg_id, seq = m->u.expired.seq;
+  if (id != NULL) {
+    cl->seen[cl->nseen % SEQS].seq = seq;
+    memcpy(cl->seen[cl->nseen % SEQS].id, id, RP_MSG_ID_BYTES);
+    cl->nseen++;
+  }
+}
+
+/* One turn: wait briefly for the relay's loop or our socket, run the loop once without
+ * blocking, and feed whatever the relay sent to our channel. */
+static void turn(client *cl) {
+  struct pollfd p[2] = {{uv_backend_fd(&g.loop), POLLIN, 0}, {cl->fd, POLLIN, 0}};
+  int t = uv_backend_timeout(&g.loop);
+  rp__chan_event ev;
+  size_t used;
+  ssize_t n;
+
+  poll(p, cl->closed ? 1 : 2, t < 0 || t > 10 ? 10 : t);
+  uv_run(&g.loop, UV_RUN_NOWAIT);
+  if (cl->closed) return;
+  n = recv(cl->fd, cl->in, sizeof cl->in, MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    cl->closed = 1;
+    return;
+  }
+  for (size_t off = 0; n > 0 && off < (size_t)n; off += used) {
+    if (rp__chan_feed(cl->ch, cl->in + off, (size_t)n - off, &used, &ev, NULL) != 0) {
+      cl->closed = 1; /* a relay's message our channel refuses: nothing more to read */
+      return;
+    }
+    if (ev.type == RP__CHAN_EV_MSG) on_msg(cl, &ev.msg);
+  }
+}
+
+/* Turns until `done` holds or the connection closed; a stuck relay aborts. */
+#define TURN_UNTIL(cl, done)                                                               \
+  do {                                                                                     \
+    uint64_t until_ = unix_ms() + WAIT_MS;                                                 \
+    while (!(done) && !(cl)->closed) {                                                     \
+      if (unix_ms() > until_) must(0, "the relay does not answer");                        \
+      turn(cl);                                                                            \
+    }                                                                                      \
+  } while (0)
+
+/* Writes all of buf, turning the relay's loop while the socket is full. */
+static void put(client *cl, const uint8_t *buf, size_t n) {
+  uint64_t until = unix_ms() + WAIT_MS;
+  while (n > 0 && !cl->closed) {
+    ssize_t w = send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w > 0) {
+      buf += w, n -= (size_t)w;
+    } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      must(unix_ms() <= until, "the relay does not read");
+      turn(cl);
+    } else {
+      cl->closed = 1;
+    }
+  }
+}
+
+/* Seals m with the channel's state check and sends it. */
+static void send_msg(client *cl, const rp__tmsg *m) {
+  uint8_t *out = NULL;
+  size_t len = 0;
+  if (cl->closed || rp__chan_seal(cl->ch, m, &out, &len) != 0) return;
+  put(cl, out, len);
+  free(out);
+}
+
+/* Sends msg[0..len) exactly as it is, fragmented like any message; if the relay will
+ * read it as a message that moves the state, ours moves too. */
+static void put_raw(client *cl, const uint8_t *msg, size_t len) {
+  static uint8_t pt[RP_FRAME_MAX], out[RP_FRAME_MAX + RP__FRAME_PREFIX];
+  size_t off = 0, n, flen = 0;
+  rp__tmsg m;
+  do {
+    n = len - off < g.chunk_max ? len - off : g.chunk_max;
+    pt[0] = off + n < len ? RP__FRAG_MORE : 0;
+    memcpy(pt + 1, msg + off, n);
+    if (rp__chan_seal_raw(cl->ch, pt, n + 1, out, sizeof out, &flen) != 0) abort();
+    put(cl, out, flen);
+    off += n;
+  } while (off < len);
+  if (rp__tmsg_decode(msg, len, &m, NULL) == 0 &&
+      rp__tmsg_allowed(m.type, RP__TD_C2R, rp__chan_state(cl->ch)) == 0)
+    rp__chan_force_state(cl->ch, rp__tmsg_next_state(m.type, rp__chan_state(cl->ch)));
+}
+
+/* Until the relay has read everything sent so far (it answers PING in order) and its
+ * spool requests have completed, then once more for what those completions sent. */
+static void settle(client *cl) {
+  rp__tmsg m;
+  for (int round = 0; round < 2 && !cl->closed; round++) {
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_PING;
+    m.u.ping.nonce = ++cl->ping;
+    send_msg(cl, &m);
+    TURN_UNTIL(cl, cl->pong == cl->ping && g.relay->ops_inflight == 0);
+  }
+}
+
 /* The DELIVERED placeholder (see the top): in place in msg, if it is one. */
-static void fill_delivered(const rp__conn *c, uint8_t *msg, size_t len) {
+static void fill_delivered(const client *cl, uint8_t *msg, size_t len) {
   static const uint8_t magic[RP_MSG_ID_BYTES] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
                                                  0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
                                                  0xee, 0xee, 0xee, 0xee};
@@ -321,47 +496,85 @@ static void fill_delivered(const rp__conn *c, uint8_t *msg, size_t len) {
     return;
   for (size_t i = 0; i + sizeof magic <= len && at == NULL; i++)
     if (memcmp(msg + i, magic, sizeof magic) == 0) at = msg + i;
-  for (const rp__dentry *d = c->dl_head; d != NULL && at != NULL; d = d->next) {
-    if (d->stream_seq == m.u.delivered.seq) {
-      memcpy(at, d->wire_id, RP_MSG_ID_BYTES);
+  for (unsigned i = 0; i < SEQS && i < cl->nseen && at != NULL; i++) {
+    if (cl->seen[i].seq == m.u.delivered.seq) {
+      memcpy(at, cl->seen[i].id, RP_MSG_ID_BYTES);
       return;
     }
   }
 }
 
-/* Run the loop until every spool request has called back. */
-static void drain(void) {
-  while (g.relay->ops_inflight > 0)
+/* Connects member `who` and waits for WELCOME. */
+static void client_open(client *cl, int who) {
+  struct sockaddr_in sa;
+  const uint8_t *hello = NULL;
+  size_t len = 0;
+  int one = 1;
+
+  memset(cl, 0, sizeof *cl);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(g.port);
+  cl->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  must(cl->fd >= 0 && connect(cl->fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect");
+  /* Without it each small message after the first waits for the previous one's ACK. */
+  setsockopt(cl->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  must(rp__chan_new(&cl->ch, g.member_sk[who], g.relay_pk) == 0 &&
+           rp__chan_hello(cl->ch, &hello, &len) == 0,
+       "client channel");
+  put(cl, hello, len);
+  TURN_UNTIL(cl, cl->welcome);
+  must(cl->welcome, "no WELCOME");
+}
+
+/* Says BYE, waits for the relay to close, and resets the socket (so that thousands of
+ * inputs leave no TIME_WAIT sockets behind). */
+static void client_close(client *cl) {
+  struct linger lg = {1, 0};
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_BYE;
+  m.u.bye.reason = RP__BYE_DONE;
+  send_msg(cl, &m);
+  TURN_UNTIL(cl, 0);
+  setsockopt(cl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(cl->fd);
+  rp__chan_free(cl->ch);
+  /* The relay frees the connection in its close callbacks; its spool requests finish. */
+  while (g.relay->nconns > 0 || g.relay->ops_inflight > 0)
     uv_run(&g.loop, UV_RUN_ONCE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  rp__conn *c = NULL;
+  static client cl;
   size_t off = 1, len;
   uint8_t flags, *msg;
-  int rc = 0;
+  rp__tmsg m;
 
   if (size < 1) return 0;
   flags = data[0];
-  if (rp__conn_new_detached(g.relay, members[((flags >> 2) & 3u) % 3u],
-                            (flags & 1u) ? RP__TS_RECEIVING : RP__TS_READY, &c) != 0)
-    abort();
-  if (flags & 2u) drain(); /* a receiving connection's first fetch, before its messages */
-  while (rc == 0 && size - off >= 2) {
+  client_open(&cl, ((flags >> 2) & 3u) % 3u);
+  if (flags & 1u) {
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_RECEIVE;
+    m.u.receive.window = 8;
+    send_msg(&cl, &m);
+  }
+  if (flags & 2u)
+    settle(&cl); /* a receiving connection's first fetch, before its messages */
+  while (!cl.closed && size - off >= 2) {
     len = (size_t)data[off] << 8 | data[off + 1];
     off += 2;
     if (len > size - off) len = size - off;
-    /* An exact-size copy, so that the sanitizer sees any read past the message. */
     if ((msg = malloc(len > 0 ? len : 1)) == NULL) abort();
     memcpy(msg, data + off, len);
-    fill_delivered(c, msg, len);
-    rc = rp__conn_dispatch(c, msg, len);
+    fill_delivered(&cl, msg, len);
+    put_raw(&cl, msg, len);
     free(msg);
     off += len;
-    if (flags & 2u) drain();
+    if (flags & 2u) settle(&cl);
   }
-  drain();
-  rp__conn_free_detached(c);
-  drain();
+  client_close(&cl);
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "chan.h"
+#include "chan_hooks.h"
 #include "frame.h"
 #include "noise.h"
 
