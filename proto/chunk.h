@@ -76,8 +76,8 @@
 #define RP__CHUNK_NONCEBYTES 12u
 #define RP__CHUNK_TAGBYTES 16u
 #define RP__CHUNK_AADBYTES 29u /* msg_id 16 || a 4 || j 8 || final 1 */
-#define RP__CHUNK_SEALED_MAX (RP__CHUNK_SIZE + RP__CHUNK_TAGBYTES) /* a sealed full chunk  \
-                                                                    */
+/* A sealed full chunk: the most any sealed chunk takes. */
+#define RP__CHUNK_SEALED_MAX (RP__CHUNK_SIZE + RP__CHUNK_TAGBYTES)
 /* HPKE exporter_context of K. */
 #define RP__CHUNK_KEY_CONTEXT "rejsepost/1 chunks"
 /* The format's ceiling for one attachment (4 GiB); the client's own cap is lower. */
