@@ -597,8 +597,8 @@ static void write_seed(const char *dir, const char *name, const uint8_t *buf, si
 }
 
 /* Seeds for fuzz_chunk_open: the harness's key is KEY and its msg_id MSG_ID. Layout:
- * u8 n_att, n_att * (u32be size, u8 sha256 ok), then records (u8 g_delta, u16be length,
- * the sealed chunk's bytes) until the input ends. */
+ * u8 n_att, n_att * (u32be size, sha256), then records (i8 g - next, u16be length, the
+ * sealed chunk's bytes) until the input ends. */
 static void test_write_corpus(void **state) {
   (void)state;
   const char *dir = getenv("RP_WRITE_CORPUS");
@@ -614,7 +614,8 @@ static void test_write_corpus(void **state) {
     for (uint32_t a = 0; a < counts[s]; a++) {
       for (int i = 3; i >= 0; i--)
         buf[pos++] = (uint8_t)(sets[s][a] >> (8 * i));
-      buf[pos++] = 1;
+      memcpy(buf + pos, m.sha[a], 32);
+      pos += 32;
     }
     for (uint64_t g = 0; g < m.n; g++) {
       buf[pos++] = 0;
@@ -626,6 +627,14 @@ static void test_write_corpus(void **state) {
     char name[32];
     snprintf(name, sizeof name, "valid%zu", s);
     write_seed(dir, name, buf, pos);
+    if (s == 0) {
+      /* The one chunk again: as the next index (EEXCESS), and as the previous one. */
+      size_t rec = 3 + m.ct_len[0];
+      memcpy(buf + pos, buf + pos - rec, rec);
+      write_seed(dir, "excess", buf, pos + rec);
+      buf[pos] = 0xff;
+      write_seed(dir, "duplicate", buf, pos + rec);
+    }
     free_msg(&m);
   }
 }
