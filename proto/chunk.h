@@ -14,14 +14,14 @@
  *   seal    ChaCha20-Poly1305 (IETF), nonce = 00000000 || u64be g,
  *           aad = msg_id || u32be a || u64be j || u8 final (final: j = n_a - 1)
  *
- *   open    (reader, in this order)   g < next                        RP_EDUPLICATE
- *                                     g > next                        RP_EORDER
- *                                     g >= N (the chunk after the last) RP_EEXCESS
- *                                     length != P(len) + 16           RP_ESIZE
- *                                     AEAD fails                      RP_EAUTH
- *                                     a padding byte is not zero      RP_EMALFORMED
- *                                     last chunk of a: sha256 differs RP_EDIGEST
- *           finish: a chunk is missing                                RP_ETRUNC
+ *   open    (reader, in this order)   g < next                          RP_EDUPLICATE
+ *                                     g > next                          RP_EORDER
+ *                                     g >= N (a chunk after the last)   RP_EEXCESS
+ *                                     length != P(len) + 16             RP_ESIZE
+ *                                     AEAD fails                        RP_EAUTH
+ *                                     a padding byte is not zero        RP_EMALFORMED
+ *                                     last chunk of a: sha256 differs   RP_EDIGEST
+ *           finish: a chunk is missing                                  RP_ETRUNC
  *
  * Why these choices (the lead engineer's, see the issue):
  * - One key per message, exported from the envelope's own HPKE Auth context: every
@@ -48,11 +48,14 @@
  * - A buffer too small for the chunk at hand is RP_EINVAL, not RP_ETOOBIG: every size is
  *   known in advance (RP__CHUNK_SEALED_MAX and RP__CHUNK_SIZE always suffice), so it is
  *   a programming error, and RP_ETOOBIG stays the answer to a size over a cap.
- * - The reader takes the spec's order literally: an index beyond N while chunks before
- *   it are missing is RP_EORDER; RP_EEXCESS is a chunk offered once all N have arrived.
+ * - The reader takes the order above literally: an index above the expected one is
+ *   RP_EORDER even when it is also >= N; RP_EEXCESS is a chunk offered as index N once
+ *   all N have arrived.
  * - Any error of the reader, argument errors included, leaves it failed (RP_ESTATE
- *   afterwards): the recipient discards the attachment and starts over. The writer's
- *   errors are the caller's (wrong length, small buffer) and consume nothing.
+ *   afterwards), so that no caller goes on after a bad chunk by mistake. The chunks
+ *   opened before the error were authentic: a recipient may resume with a fresh reader
+ *   as above, except after RP_EDIGEST, where the attachment itself is wrong. The
+ *   writer's errors are the caller's (wrong length, small buffer) and consume nothing.
  *
  * Memory: nothing grows with the file. Writer and reader are fixed-size structs that live
  * wherever the caller puts them (the stack is fine) and hold the key and one SHA-256
