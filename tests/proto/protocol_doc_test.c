@@ -663,6 +663,11 @@ static void chunk_example(const uint8_t key[32]) {
   put(&gen, "```\n");
   hex_inline(line, sizeof line, key, 32);
   put(&gen, "chunk key  %s\n", line);
+  hex_inline(line, sizeof line, (const uint8_t *)SAMPLE_MSG_ID, 16);
+  put(&gen, "msg_id     %s\n", line);
+  hex_inline(line, sizeof line, hello, 5);
+  put(&gen, "plaintext  %s (\"hello\"), then %zu zero bytes\n", line,
+      rp__chunk_padded(5) - 5);
   hex_inline(line, sizeof line, sha, 32);
   put(&gen, "sha256     %s\n", line);
   hex_inline(line, sizeof line, nonce, sizeof nonce);
