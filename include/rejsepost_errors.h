@@ -57,7 +57,10 @@ extern "C" {
   XX(EROUTE, -41,                                                                          \
      "route not allowed: municipalities write to the team, the team to municipalities")    \
   XX(EQUOTA, -42,                                                                          \
-     "the sender's share of the recipient's relay spool is full; retry after it collects")
+     "the sender's share of the recipient's relay spool is full; retry after it collects") \
+  XX(EDIGEST, -43, "attachment content does not match its sha256")                         \
+  XX(EORDER, -44, "attachment chunk out of order")                                         \
+  XX(EEXCESS, -45, "more attachment chunks than the message declares")
 
 /* The error codes as an enum: RP_EINVAL, RP_ENOMEM, ... clang-format cannot see that the
  * map expands to enumerators with their commas, and would indent the last one as a
@@ -68,7 +71,7 @@ typedef enum {
 #define RP__ERR_ENUM(name, value, text) RP_##name = (value),
   RP_ERRNO_MAP(RP__ERR_ENUM)
 #undef RP__ERR_ENUM
-  RP_ERRNO_LAST_ = -43
+  RP_ERRNO_LAST_ = -46
 } rp_errno_t;
 /* clang-format on */
 

@@ -30,10 +30,15 @@ void rp__envelope_new_id(uint8_t id[RP_MSG_ID_BYTES]) {
   while (sodium_is_zero(id, RP_MSG_ID_BYTES));
 }
 
-int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
-                      const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len) {
+/* Seals with a fresh ephemeral, or with skE when given (known-answer tests). The context
+ * is set up, seals once (sequence number 0, as the single-shot seal of RFC 9180 6.1 does,
+ * so the bytes are the same) and exports the chunk key before it is wiped. */
+static int seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
+                const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len,
+                uint8_t *chunk_key, const uint8_t *skE) {
   if (out != NULL) *out = NULL;
   if (out_len != NULL) *out_len = 0;
+  if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
   if (me == NULL || me->sec == NULL || to == NULL || a == NULL || out == NULL ||
       out_len == NULL || (pt == NULL && pt_len != 0))
     return RP_EINVAL;
@@ -58,6 +63,11 @@ int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__se
   rc = rp__envhdr_encode(&h, hdr, sizeof hdr, &hdr_len, NULL);
   if (rc != 0) return rc == RP_ETOOBIG || rc == RP_EENUM ? RP_EINVAL : rc;
 
+  rp__hpke_ctx ctx;
+  uint8_t key[RP__CHUNK_KEYBYTES];
+  memset(&ctx, 0, sizeof ctx);
+  memset(key, 0, sizeof key);
+
   /* Pad in locked memory: the padded buffer holds the plaintext. */
   size_t padded_cap = rp__envhdr_class_padded(h.size_class);
   size_t ct_len = rp__envhdr_class_ct_bytes(h.size_class);
@@ -76,8 +86,15 @@ int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__se
     goto done;
   }
   rp__envcont c = {.header = {hdr, (uint32_t)hdr_len}};
-  rc = rp__hpke_seal(c.enc, ct, padded, padded_len, hdr, hdr_len, &envelope_params,
-                     to->pub.message_pk, me->sec->message_sk);
+  rc = skE == NULL
+           ? rp__hpke_setup_sender(&ctx, c.enc, &envelope_params, to->pub.message_pk,
+                                   me->sec->message_sk)
+           : rp__hpke_setup_sender_derand(&ctx, c.enc, &envelope_params, to->pub.message_pk,
+                                          me->sec->message_sk, skE);
+  if (rc == 0) rc = rp__hpke_ctx_seal(&ctx, ct, padded, padded_len, hdr, hdr_len);
+  if (rc == 0)
+    rc = rp__hpke_ctx_export(&ctx, key, sizeof key, (const uint8_t *)RP__CHUNK_KEY_CONTEXT,
+                             sizeof RP__CHUNK_KEY_CONTEXT - 1);
   if (rc != 0) goto done;
   c.ct = (rp__bin){ct, (uint32_t)ct_len};
 
@@ -94,10 +111,39 @@ int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__se
     goto done;
   }
   *out = buf;
+  if (chunk_key != NULL) memcpy(chunk_key, key, sizeof key);
 done:
+  rp__hpke_ctx_wipe(&ctx);
+  sodium_memzero(key, sizeof key);
   sodium_free(padded);
   free(ct);
   return rc;
+}
+
+int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
+                      const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len) {
+  return seal(me, to, a, pt, pt_len, out, out_len, NULL, NULL);
+}
+
+int rp__envelope_seal_ex(const rp__identity *me, const rp__member *to,
+                         const rp__seal_args *a, const uint8_t *pt, size_t pt_len,
+                         uint8_t **out, size_t *out_len,
+                         uint8_t chunk_key[RP__CHUNK_KEYBYTES]) {
+  return seal(me, to, a, pt, pt_len, out, out_len, chunk_key, NULL);
+}
+
+int rp__envelope_seal_derand(const rp__identity *me, const rp__member *to,
+                             const rp__seal_args *a, const uint8_t *pt, size_t pt_len,
+                             uint8_t **out, size_t *out_len,
+                             uint8_t chunk_key[RP__CHUNK_KEYBYTES],
+                             const uint8_t skE[RP__HPKE_NSK]) {
+  if (skE == NULL) {
+    if (out != NULL) *out = NULL;
+    if (out_len != NULL) *out_len = 0;
+    if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
+    return RP_EINVAL;
+  }
+  return seal(me, to, a, pt, pt_len, out, out_len, chunk_key, skE);
 }
 
 /* 0 if id equals the key id of pk; the ids are public, a plain compare would do, but
@@ -147,14 +193,26 @@ int rp__envelope_open(const rp__identity *me, const rp__roster *roster, const ui
   size_t padded_len = c.ct.n - RP__ENVHDR_TAG_BYTES;
   uint8_t *pt = sodium_malloc(padded_len);
   if (pt == NULL) return RP_ENOMEM;
-  rc = rp__hpke_open(pt, c.enc, c.ct.p, c.ct.n, c.header.p, c.header.n, &envelope_params,
-                     me->sec->message_sk, from->pub.message_pk);
+  /* The single-shot open of RFC 9180 6.1 (setup, open with sequence number 0), keeping
+   * the context long enough to export the chunk key. */
+  rp__hpke_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  rc = rp__hpke_setup_recipient(&ctx, &envelope_params, c.enc, me->sec->message_sk,
+                                from->pub.message_pk);
+  if (rc == 0) rc = rp__hpke_ctx_open(&ctx, pt, c.ct.p, c.ct.n, c.header.p, c.header.n);
+  if (rc == 0)
+    rc = rp__hpke_ctx_export(&ctx, out->chunk_key, sizeof out->chunk_key,
+                             (const uint8_t *)RP__CHUNK_KEY_CONTEXT,
+                             sizeof RP__CHUNK_KEY_CONTEXT - 1);
+  rp__hpke_ctx_wipe(&ctx);
   if (rc != 0) {
+    sodium_memzero(out->chunk_key, sizeof out->chunk_key);
     sodium_free(pt);
     return rc == RP_ECRYPTO ? RP_EAUTH : rc;
   }
   size_t pt_len = 0;
   if (sodium_unpad(&pt_len, pt, padded_len, padded_len) != 0) {
+    sodium_memzero(out->chunk_key, sizeof out->chunk_key);
     sodium_free(pt);
     return RP_EMALFORMED; /* authentic but badly padded: a broken sender */
   }
@@ -168,5 +226,5 @@ int rp__envelope_open(const rp__identity *me, const rp__roster *roster, const ui
 void rp__opened_free(rp__opened *o) {
   if (o == NULL) return;
   sodium_free(o->pt); /* sodium_free wipes */
-  memset(o, 0, sizeof *o);
+  sodium_memzero(o, sizeof *o);
 }

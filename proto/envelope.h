@@ -34,7 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunk.h"
 #include "envelope_hdr.h"
+#include "hpke.h"
 #include "identity.h"
 #include "roster.h"
 
@@ -53,12 +55,14 @@ typedef struct rp__seal_args {
 } rp__seal_args;
 
 /* An opened envelope. hdr's texts borrow from the envelope bytes given to open; pt is
- * in sodium_malloc memory owned by this struct (rp__opened_free). */
+ * in sodium_malloc memory owned by this struct (rp__opened_free). chunk_key is K of the
+ * message's attachment chunks (chunk.h), exported from the envelope's HPKE context. */
 typedef struct rp__opened {
   rp__envhdr hdr;
   const rp__member *sender; /* borrowed from the roster given to open */
   uint8_t *pt;
   size_t pt_len;
+  uint8_t chunk_key[RP__CHUNK_KEYBYTES]; /* secret: wiped by rp__opened_free */
 } rp__opened;
 
 /* The key id of an X25519 message public key. */
@@ -79,6 +83,28 @@ int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__se
                       const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len);
 
 /*
+ * rp__envelope_seal, and the key K of the message's attachment chunks: HPKE Export of
+ * the context that sealed the envelope, exporter_context RP__CHUNK_KEY_CONTEXT, 32 bytes
+ * (docs/PROTOCOL.md 6.7). chunk_key may be NULL (rp__envelope_seal passes NULL); else it
+ * is cleared on entry and set on success only, and is the caller's secret to wipe. The
+ * envelope's bytes are those of the single-shot seal: the export changes nothing on the
+ * wire.
+ */
+int rp__envelope_seal_ex(const rp__identity *me, const rp__member *to,
+                         const rp__seal_args *a, const uint8_t *pt, size_t pt_len,
+                         uint8_t **out, size_t *out_len,
+                         uint8_t chunk_key[RP__CHUNK_KEYBYTES]);
+
+/* rp__envelope_seal_ex with the HPKE ephemeral secret key skE given instead of drawn, like
+ * rp__hpke_seal_derand: for known-answer tests only (docs/PROTOCOL.md A.5); skE must never
+ * be used twice. */
+int rp__envelope_seal_derand(const rp__identity *me, const rp__member *to,
+                             const rp__seal_args *a, const uint8_t *pt, size_t pt_len,
+                             uint8_t **out, size_t *out_len,
+                             uint8_t chunk_key[RP__CHUNK_KEYBYTES],
+                             const uint8_t skE[RP__HPKE_NSK]);
+
+/*
  * Opens env[0..len), which must be addressed to `me`, checking the sender against
  * `roster` and the times against now_ms, in the order given at the top of this file.
  * On success *out holds the header (borrowing from env), the sender (borrowing from
@@ -88,7 +114,8 @@ int rp__envelope_seal(const rp__identity *me, const rp__member *to, const rp__se
 int rp__envelope_open(const rp__identity *me, const rp__roster *roster, const uint8_t *env,
                       size_t len, uint64_t now_ms, rp__opened *out);
 
-/* Wipes and frees the plaintext; the struct is zeroed. Accepts NULL. */
+/* Wipes and frees the plaintext, wipes the chunk key; the struct is zeroed. Accepts
+ * NULL. */
 void rp__opened_free(rp__opened *o);
 
 #endif /* RP_ENVELOPE_H */

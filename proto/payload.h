@@ -37,9 +37,9 @@
 /* Attachments per payload. A request carries a few draft plans or a risk result; 16 is
  * generous and keeps rp__payload a few kilobytes, well under RP_LIST_MAX. */
 #define RP_PAYLOAD_ATTACHMENTS_MAX 16u
-/* Bytes of one attachment's content (sent as sealed chunks, not in the payload). Plans
- * and scanned documents stay far below 64 MiB; the transfer layer may set a lower cap. */
-#define RP_PAYLOAD_ATTACHMENT_SIZE_MAX (64ull * 1024 * 1024)
+/* Bytes of one attachment's content: 0..RP__CHUNK_ATTACHMENT_MAX (chunk.h), the ceiling
+ * of the chunk format. The content travels as sealed chunks, not in the payload; the
+ * client sets a lower cap of its own. */
 /* A media type "type/subtype": RFC 6838 allows 127 bytes for each half. */
 #define RP_PAYLOAD_MIME_MAX 255u
 /* Referrals in one reply: a handful of services at most. */
@@ -293,7 +293,7 @@ typedef struct rp__identifiability {
 typedef struct rp__attachment {
   rp__str name;  /* file name, no path; 1..RP_TEXT_SHORT_MAX */
   rp__str mime;  /* "type/subtype", lower case */
-  uint64_t size; /* bytes, 1..RP_PAYLOAD_ATTACHMENT_SIZE_MAX */
+  uint64_t size; /* bytes, 0..RP__CHUNK_ATTACHMENT_MAX (chunk.h) */
   uint8_t sha256[32];
   int kind; /* RP__ATT_* */
 } rp__attachment;

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "chunk.h" /* RP__CHUNK_ATTACHMENT_MAX */
 #include "cpr.h"
 #include "payload_int.h"
 
@@ -176,8 +177,8 @@ static const rp__field attachment_fields[] = {
      .type = RP__F_UINT,
      .flags = RP__REQ,
      .off = offsetof(rp__attachment, size),
-     .min = 1,
-     .max = RP_PAYLOAD_ATTACHMENT_SIZE_MAX},
+     .min = 0,
+     .max = RP__CHUNK_ATTACHMENT_MAX},
     {.key = 4,
      .name = "attachment.sha256",
      .type = RP__F_FIXBIN,

@@ -3,7 +3,7 @@
  * End-to-end envelopes (proto/envelope.h): round trips at every size-class boundary, and
  * each way an envelope can be wrong refused with its own error: a flipped byte anywhere,
  * a wrong recipient key, a wrong sender key, an unknown or revoked sender, expiry,
- * truncation.
+ * truncation; and the chunk key both ends export from the envelope's HPKE context.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -311,6 +311,72 @@ static void test_key_ids_required(void **state) {
                    RP_EMISSING);
 }
 
+/* The chunk key (docs/PROTOCOL.md 6.7): the sender's export and the recipient's are the
+ * same key, another envelope has another, and a failed open leaves none. */
+static void test_chunk_key(void **state) {
+  fixture *f = *state;
+  const rp__member *team = find(f, "rejseholdet");
+  uint8_t k1[RP__CHUNK_KEYBYTES], k2[RP__CHUNK_KEYBYTES], *env = NULL, *env2 = NULL;
+  size_t len = 0, len2 = 0;
+  rp__seal_args a = args(RP__URG_NORMAL);
+  assert_int_equal(
+      rp__envelope_seal_ex(f->muni, team, &a, (const uint8_t *)"x", 1, &env, &len, k1), 0);
+  assert_false(sodium_is_zero(k1, sizeof k1));
+  rp__opened o;
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env, len, NOW + 1, &o), 0);
+  assert_memory_equal(o.chunk_key, k1, sizeof k1);
+  rp__opened_free(&o);
+  assert_true(sodium_is_zero((const uint8_t *)&o, sizeof o));
+
+  /* The same payload and header sealed again: a fresh ephemeral, another key. */
+  assert_int_equal(
+      rp__envelope_seal_ex(f->muni, team, &a, (const uint8_t *)"x", 1, &env2, &len2, k2),
+      0);
+  assert_memory_not_equal(k1, k2, sizeof k1);
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env2, len2, NOW + 1, &o), 0);
+  assert_memory_equal(o.chunk_key, k2, sizeof k2);
+  rp__opened_free(&o);
+
+  /* A failed open: no key. */
+  env2[len2 - 1] ^= 1;
+  memset(&o, 0x5a, sizeof o);
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env2, len2, NOW + 1, &o),
+                   RP_EAUTH);
+  assert_true(sodium_is_zero(o.chunk_key, sizeof o.chunk_key));
+  free(env2);
+
+  /* A failed seal: no key either. */
+  memset(k2, 0x5a, sizeof k2);
+  assert_int_equal(rp__envelope_seal_ex(f->muni, team, &a, NULL, 1, &env2, &len2, k2),
+                   RP_EINVAL);
+  assert_true(sodium_is_zero(k2, sizeof k2));
+  assert_int_equal(
+      rp__envelope_seal_derand(f->muni, team, &a, NULL, 0, &env2, &len2, k2, NULL),
+      RP_EINVAL);
+
+  /* The same ephemeral gives the same envelope and key: the derand form is deterministic
+   * (A.5 in protocol_doc_test checks its bytes). */
+  uint8_t skE[32], k3[RP__CHUNK_KEYBYTES];
+  memset(skE, 0x77, sizeof skE);
+  assert_int_equal(rp__envelope_seal_derand(f->muni, team, &a, (const uint8_t *)"x", 1,
+                                            &env2, &len2, k2, skE),
+                   0);
+  uint8_t *env3 = NULL;
+  size_t len3 = 0;
+  assert_int_equal(rp__envelope_seal_derand(f->muni, team, &a, (const uint8_t *)"x", 1,
+                                            &env3, &len3, k3, skE),
+                   0);
+  assert_int_equal(len2, len3);
+  assert_memory_equal(env2, env3, len2);
+  assert_memory_equal(k2, k3, sizeof k2);
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env3, len3, NOW + 1, &o), 0);
+  assert_memory_equal(o.chunk_key, k3, sizeof k3);
+  rp__opened_free(&o);
+  free(env);
+  free(env2);
+  free(env3);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
@@ -324,6 +390,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_sender_not_yet_valid, setup, teardown),
       cmocka_unit_test_setup_teardown(test_times, setup, teardown),
       cmocka_unit_test_setup_teardown(test_key_ids_required, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chunk_key, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

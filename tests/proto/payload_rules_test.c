@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "chunk.h"
 #include "payload.h"
 #include "payload_samples.h"
 
@@ -219,7 +220,11 @@ static void test_attachments(void **state) {
   RQ->attachments[1].mime =
       rp__str_c("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
   enc_expect(&p, 0, NULL);
-  RQ->attachments[1].size = 0;
+  RQ->attachments[1].size = 0; /* an empty file is one chunk of 0 bytes */
+  enc_expect(&p, 0, NULL);
+  RQ->attachments[1].size = RP__CHUNK_ATTACHMENT_MAX;
+  enc_expect(&p, 0, NULL);
+  RQ->attachments[1].size = RP__CHUNK_ATTACHMENT_MAX + 1;
   enc_expect(&p, RP_ETOOBIG, "attachment.size");
 }
 

@@ -12,6 +12,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "chunk.h"
 #include "cpr.h"
 #include "envelope.h"
 #include "fingerprint.h"
@@ -274,6 +276,12 @@ static void constants_table(void) {
   CONST_S(RP_ROSTER_SIG_CONTEXT, "prefix of the roster signature");
   CONST_S(RP_FINGERPRINT_LABEL, "label of the fingerprint hash");
   CONST_S(RP__ENVELOPE_INFO, "HPKE info of every envelope");
+  CONST_U(RP__CHUNK_SIZE, "plaintext bytes of a full attachment chunk (C)");
+  CONST_U(RP__CHUNK_PAD_MIN, "smallest padded chunk plaintext");
+  CONST_U(RP__CHUNK_SEALED_MAX, "bytes of a sealed full chunk");
+  CONST_U(RP__CHUNK_ATTACHMENT_MAX, "bytes of one attachment, the format's ceiling");
+  CONST_U(RP__CHUNK_COUNT_MAX, "chunks of one message");
+  CONST_S(RP__CHUNK_KEY_CONTEXT, "HPKE exporter_context of the chunk key");
   end("constants", start);
 }
 
@@ -551,7 +559,7 @@ static void handshake(void) {
   rp__noise_cipher_wipe(&rrx);
 }
 
-static void envelope(const rp__roster *roster) {
+static void envelope(const rp__roster *roster, uint8_t chunk_key[32]) {
   const rp__identity *from = parties[AARHUS].ident, *to = parties[TEAM].ident;
   uint8_t pl[256], hdr[RP__ENVHDR_MAX], skE[32], enc[32];
   static uint8_t padded[1024], ct[1024], cont[2048];
@@ -597,17 +605,95 @@ static void envelope(const rp__roster *roster) {
   assert_int_equal(rp__envhdr_container_encode(&c, cont, sizeof cont, &cont_len, NULL), 0);
   hex_block("hex:envelope", cont, cont_len);
 
-  /* The team's real opener accepts it and returns the payload. */
+  /* The real sealer makes the same bytes with the same ephemeral, and the chunk key of
+   * 6.7 is the export of that context, as the sender and the recipient derive it. */
+  rp__seal_args a = {.created = h.created, .expires = h.expires, .urgency = h.urgency};
+  memcpy(a.msg_id, h.msg_id, 16);
+  uint8_t *env = NULL, key_s[32], key_h[32];
+  size_t env_len = 0;
+  assert_int_equal(rp__envelope_seal_derand(from, rp__roster_find_id(roster, "team-vest"),
+                                            &a, pl, pl_len, &env, &env_len, key_s, skE),
+                   0);
+  assert_int_equal(env_len, cont_len);
+  assert_memory_equal(env, cont, cont_len);
+  free(env);
+  rp__hpke_ctx ctx;
+  assert_int_equal(rp__hpke_setup_sender_derand(&ctx, enc, &prm, to->pub.message_pk,
+                                                from->sec->message_sk, skE),
+                   0);
+  assert_int_equal(rp__hpke_ctx_export(&ctx, key_h, 32,
+                                       (const uint8_t *)RP__CHUNK_KEY_CONTEXT,
+                                       strlen(RP__CHUNK_KEY_CONTEXT)),
+                   0);
+  rp__hpke_ctx_wipe(&ctx);
+  assert_memory_equal(key_s, key_h, 32);
+
+  /* The team's real opener accepts it and returns the payload and the chunk key. */
   rp__opened o;
   assert_int_equal(rp__envelope_open(to, roster, cont, cont_len, SAMPLE_TIME + 1000, &o),
                    0);
   assert_int_equal(o.pt_len, pl_len);
   assert_memory_equal(o.pt, pl, pl_len);
+  assert_memory_equal(o.chunk_key, key_s, 32);
+  memcpy(chunk_key, o.chunk_key, 32);
   rp__opened_free(&o);
   /* ... and a one-bit change of the header is refused. */
   cont[10] ^= 1;
   assert_int_not_equal(
       rp__envelope_open(to, roster, cont, cont_len, SAMPLE_TIME + 1000, &o), 0);
+}
+
+/* Section 6.7: the 5-byte attachment "hello" of the message of A.5, sealed under that
+ * envelope's chunk key, then opened by the real reader. */
+static void chunk_example(const uint8_t key[32]) {
+  static const uint8_t hello[] = "hello";
+  uint8_t nonce[RP__CHUNK_NONCEBYTES], aad[RP__CHUNK_AADBYTES], sha[32], ct[1040];
+  static uint8_t pt[RP__CHUNK_SIZE];
+  char line[160];
+  size_t len = 0, n = 0;
+  uint32_t att = 9;
+  bool done = false;
+  uint64_t size = 5;
+
+  crypto_hash_sha256(sha, hello, 5);
+  rp__chunk_nonce(nonce, 0);
+  rp__chunk_aad(aad, (const uint8_t *)SAMPLE_MSG_ID, 0, 0, true);
+  size_t start = gen.len + 1;
+  begin("chunk:example");
+  put(&gen, "```\n");
+  hex_inline(line, sizeof line, key, 32);
+  put(&gen, "chunk key  %s\n", line);
+  hex_inline(line, sizeof line, (const uint8_t *)SAMPLE_MSG_ID, 16);
+  put(&gen, "msg_id     %s\n", line);
+  hex_inline(line, sizeof line, hello, 5);
+  put(&gen, "plaintext  %s (\"hello\"), then %zu zero bytes\n", line,
+      rp__chunk_padded(5) - 5);
+  hex_inline(line, sizeof line, sha, 32);
+  put(&gen, "sha256     %s\n", line);
+  hex_inline(line, sizeof line, nonce, sizeof nonce);
+  put(&gen, "nonce      %s\n", line);
+  hex_inline(line, sizeof line, aad, sizeof aad);
+  put(&gen, "aad        %s\n", line);
+  put(&gen, "```\n");
+  end("chunk:example", start);
+
+  assert_int_equal(rp__chunk_seal(key, (const uint8_t *)SAMPLE_MSG_ID, 0, 0, 0, true, hello,
+                                  5, ct, sizeof ct, &len),
+                   0);
+  assert_int_equal(len, sizeof ct);
+  hex_block("hex:chunk", ct, len);
+
+  rp__chunk_reader r;
+  assert_int_equal(rp__chunk_reader_init(&r, key, (const uint8_t *)SAMPLE_MSG_ID, &size,
+                                         (const uint8_t(*)[32])sha, 1, size, size),
+                   0);
+  assert_int_equal(rp__chunk_reader_open(&r, 0, ct, len, pt, sizeof pt, &n, &att, &done),
+                   0);
+  assert_int_equal(n, 5);
+  assert_memory_equal(pt, hello, 5);
+  assert_true(done);
+  assert_int_equal(rp__chunk_reader_finish(&r), 0);
+  rp__chunk_reader_wipe(&r);
 }
 
 /* The CPR examples of section 7.22: each is in the document, and the guard agrees. */
@@ -679,7 +765,9 @@ static void test_doc_matches_code(void **state) {
   key_files();
   rp__roster *roster = make_roster();
   handshake();
-  envelope(roster);
+  uint8_t chunk_key[32];
+  envelope(roster, chunk_key);
+  chunk_example(chunk_key);
   rp__roster_free(roster);
   free_parties();
 
