@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "client_int.h"
+#include "clock.h"
 #include "keyfile.h"
 
 RP_PUBLIC unsigned rp_version(void) {
@@ -23,12 +24,6 @@ RP_PUBLIC const char *rp_version_string(void) {
 
 RP_PUBLIC void rp_free(void *p) {
   free(p);
-}
-
-uint64_t rp__now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* Reads a whole file of at most max bytes into malloc'd memory. */
@@ -266,7 +261,7 @@ _Static_assert(RP_MEMBER_NET_EAST == RP_NETWORK_EAST &&
                "network bits of rejsepost.h and roster.h differ");
 
 RP_PUBLIC int rp_client_members(rp_client *c, rp_member_fn fn, void *data) {
-  uint64_t now = rp__now_ms();
+  uint64_t now = rp__clock_wall_ms();
   int rc = 0;
   if (c == NULL || fn == NULL) return RP_EINVAL;
   pthread_mutex_lock(&c->mu);

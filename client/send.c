@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "client_int.h"
+#include "clock.h"
 #include "cpr.h"
 #include "route.h"
 
@@ -127,7 +128,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   if ((rc = rp__msg_check_thread(p, thread != NULL, where)) != 0) return rc;
   if ((rc = own_org(c, p, org, where)) != 0) return rc;
   rp__envelope_new_id(p->msg_id);
-  p->created = rp__now_ms();
+  p->created = rp__clock_wall_ms();
   p->version = RP_SCHEMA_VERSION;
   if (ref != NULL && ref_lookup(c, ref, ref_thread, peer, sizeof peer) == 0 && !thread)
     thread = ref_thread;
@@ -203,7 +204,7 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
   rp__payload_init(&p, RP__PL_RECEIPT);
   memcpy(p.u.receipt.about, id, RP_MSG_ID_BYTES);
   p.u.receipt.status = RP__RCPT_OPENED;
-  p.u.receipt.at = rp__now_ms();
+  p.u.receipt.at = rp__clock_wall_ms();
   rc = send_payload(c, &p, in.sender, in.thread_id, NULL, &where, &offset);
   rp__store_in_free(&in);
   return rc;

@@ -13,6 +13,7 @@
 
 #include "advisor_int.h"
 #include "ibx_caps.h"
+#include "payload.h"
 
 static rp__str s(const char *c) {
   return rp__str_c(c);
@@ -29,7 +30,7 @@ static int bad(const char *what, const char *arg) {
 }
 
 static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what) {
-  if ((*dst = rp__ibx_enum_find(e, v)) == 0) {
+  if ((*dst = rp__enum_find(e, v)) == 0) {
     fprintf(stderr, "rejsepost advisor: unknown %s '%s'; one of:", what, v);
     for (uint32_t i = 0; i < e->n; i++)
       fprintf(stderr, " %s", e->names[i]);
@@ -84,7 +85,7 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     req->municipality = s(optarg);
     return 0;
   case O_CAT:
-    return set_enum(&req->category, rp__ibx_enum_category(), optarg, "category");
+    return set_enum(&req->category, &rp__payload_enum_category, optarg, "category");
   case O_ALL:
     req->all = true;
     return 0;
@@ -98,9 +99,9 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     o->use_stdin = 1;
     return 0;
   case O_OUTCOME:
-    return set_enum(&req->outcome, rp__ibx_enum_outcome(), optarg, "outcome");
+    return set_enum(&req->outcome, &rp__payload_enum_outcome, optarg, "outcome");
   case O_NET:
-    return set_enum(&req->network, rp__ibx_enum_network(), optarg, "network");
+    return set_enum(&req->network, &rp__payload_enum_network, optarg, "network");
   case O_DATE:
     req->event_on = s(optarg);
     return 0;

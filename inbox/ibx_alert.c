@@ -12,17 +12,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ibx_log.h"
 #include "rejsepost_errors.h"
 
 void rp__ibx_alerts_init(rp__ibx_alerts *a) {
   memset(a, 0, sizeof *a);
-}
-
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int from_errno(int e) {
@@ -90,7 +85,7 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
   }
   memset(slot, 0, sizeof *slot);
   slot->pid = pid;
-  slot->deadline = mono_ms() + timeout_ms;
+  slot->deadline = rp__clock_mono_ms() + timeout_ms;
   snprintf(slot->thread, sizeof slot->thread, "%s", thread);
   snprintf(slot->urgency, sizeof slot->urgency, "%s", urgency);
   rp__ibx_log(RP_IBX_LOG_INFO, "alert", "thread=%s urgency=%s pid=%ld", thread, urgency,

@@ -14,14 +14,13 @@
 #include "payload.h"
 #include "rejsepost_errors.h"
 
-static const char *const k_urg[] = {"akut", "haster", "normal", "plan"};
-
 const char *rp__ibx_urgency_name(int u) {
-  return u >= 1 && u <= 4 ? k_urg[u - 1] : "-";
+  const char *name = rp__urgency_name(u);
+  return name != NULL ? name : "-";
 }
 
 static void categories(rp__ibx_buf *b, uint64_t bits) {
-  const rp__enum *e = rp__ibx_enum_category();
+  const rp__enum *e = &rp__payload_enum_category;
   int first = 1;
   for (uint32_t i = 0; i < e->n; i++) {
     if (!(bits & (1ull << i))) continue;
@@ -59,7 +58,7 @@ static void json_out(rp__ibx_buf *b, json_t *v) {
 }
 
 static json_t *categories_json(uint64_t bits) {
-  const rp__enum *e = rp__ibx_enum_category();
+  const rp__enum *e = &rp__payload_enum_category;
   json_t *a = json_array();
   for (uint32_t i = 0; i < e->n; i++)
     if (bits & (1ull << i)) json_array_append_new(a, jstr(e->names[i]));
@@ -238,7 +237,7 @@ int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
     rp__ibx_buf_printf(text, "    closed: %s\n",
-                       rp__ibx_enum_outcome()->names[t.outcome - 1]);
+                       rp__payload_enum_outcome.names[t.outcome - 1]);
   o = json_object();
   x.json = json_array();
   json_object_set_new(o, "thread", thread_json(&t, now, sl));

@@ -162,7 +162,7 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
 
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                          int outcome, rp__ibx_buf *msg) {
-  const char *name = rp__ibx_enum_outcome()->names[outcome - 1];
+  const char *name = rp__payload_enum_outcome.names[outcome - 1];
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, NULL, RP__PL_CLOSURE};
@@ -209,7 +209,7 @@ static unsigned network_members(rp__ibx_daemon *d, unsigned bit,
 
 static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
                         const rp__ibx_announcement *a) {
-  const char *net = rp__ibx_enum_network()->names[a->network - 1];
+  const char *net = rp__payload_enum_network.names[a->network - 1];
   uint8_t tid[16];
   char thread[33], msg_id[RP_ID_STRLEN];
   rp_msg *m = NULL;
@@ -250,11 +250,11 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
       first_err = r;
   }
   rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
-                     *sent == 1 ? "" : "s", rp__ibx_enum_network()->names[a->network - 1]);
+                     *sent == 1 ? "" : "s", rp__payload_enum_network.names[a->network - 1]);
   if (failed > 0)
     rp__ibx_buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
   rp__ibx_log(RP_IBX_LOG_INFO, "announced", "network=%s sent=%u failed=%u",
-              rp__ibx_enum_network()->names[a->network - 1], *sent, failed);
+              rp__payload_enum_network.names[a->network - 1], *sent, failed);
   return *sent > 0 ? 0 : first_err;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ibx_areq.h"
 #include "ibx_datakey.h"
 #include "ibx_store_int.h"
 #include "rejsepost_errors.h"
@@ -204,11 +205,8 @@ int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thr
   return r;
 }
 
-static const char *const k_state_names[] = {"new",      "opened",  "claimed",
-                                            "answered", "waiting", "closed"};
-
 const char *rp__ibx_state_name(int s) {
-  return s >= 1 && s <= RP_IBX_ST_MAX ? k_state_names[s - 1] : NULL;
+  return rp__enum_at(rp__ibx_enum_state(), s);
 }
 
 int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {

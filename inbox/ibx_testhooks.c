@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ibx_ident.h"
 #include "ibx_log.h"
 #include "ibx_sock.h"
@@ -62,9 +63,7 @@ uint64_t rp__ibx_ident_now(void) {
     unsigned long long v = strtoull(buf, &end, 10);
     if (end != buf && v > 0) return (uint64_t)v;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
+  return rp__clock_wall_ms();
 }
 
 static int name_ok(const char *s) {

@@ -77,6 +77,19 @@ typedef struct rp__enum {
   uint32_t n;               /* at most 64 */
 } rp__enum;
 
+/* Defines the name table `var` from the names given, index 1 first. qual is `static` for
+ * a table of one file, or empty for one that a header declares extern. Every enum name
+ * table is made with this, so that each lives once and all are read the same way. */
+#define RP__ENUM(qual, var, ...)                                                           \
+  static const char *const var##_names[] = {__VA_ARGS__};                                  \
+  qual const rp__enum var = {var##_names, sizeof var##_names / sizeof var##_names[0]}
+
+/* The 1-based index of name in e, or 0 if e has no such name (or name is NULL). */
+int rp__enum_find(const rp__enum *e, const char *name);
+
+/* The name of 1-based index idx in e, or NULL if idx is out of range. */
+const char *rp__enum_at(const rp__enum *e, int idx);
+
 struct rp__schema;
 
 typedef struct rp__field {

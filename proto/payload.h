@@ -102,6 +102,12 @@ typedef enum rp__payload_kind {
 #define RP__FROM_ADMIN 0x4u
 
 /* ---- enumerations: C constants are the 1-based indexes of the wire names ---- */
+
+/* Name tables that other layers read too (the inbox's advisor requests and listings);
+ * the rest are in payload_int.h. Urgency's is in envelope_hdr.h. */
+extern const rp__enum rp__payload_enum_category, rp__payload_enum_outcome,
+    rp__payload_enum_network;
+
 enum {
   RP__ROLE_MYNDIGHEDSRAADGIVER = 1,
   RP__ROLE_LEDER,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "roster.h"
@@ -98,8 +99,6 @@ void tl_roster_print(FILE *out, const rp__roster *r);
 
 /* ---- small helpers ---- */
 
-uint64_t tl_unix_ms(void);
-uint64_t tl_mono_ms(void);
 /* "2025-11-24 18:20:11" local time, into buf. */
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */

@@ -135,18 +135,6 @@ int tl_seconds_parse(const char *s, int max, int *out) {
   return 0;
 }
 
-uint64_t tl_unix_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-uint64_t tl_mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap) {
   time_t t = (time_t)(unix_ms / 1000u);
   struct tm tm;

@@ -150,14 +150,15 @@ static void nap(void) {
 }
 
 int tl_client_sync(rp_client *c, int timeout_ms) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   while (rp_client_conn_state(c) != RP_CONN_CONNECTED) {
-    if (tl_mono_ms() >= deadline) return RP_ETIMEDOUT;
+    if (rp__clock_mono_ms() >= deadline) return RP_ETIMEDOUT;
     nap();
   }
-  rp_client_flush(c, (int)(deadline > tl_mono_ms() ? deadline - tl_mono_ms() : 0));
+  rp_client_flush(
+      c, (int)(deadline > rp__clock_mono_ms() ? deadline - rp__clock_mono_ms() : 0));
   /* Receipts and deliveries that the relay holds follow the welcome at once. */
-  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++)
+  for (int i = 0; i < 15 && rp__clock_mono_ms() < deadline; i++)
     nap();
   return 0;
 }

@@ -33,10 +33,10 @@ static char *slurp(const char *path) {
 
 /* Waits for the child until the deadline; its exit status, or -1 (killed, or signal). */
 static int reap(dm_demo *d, pid_t pid) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)d->timeout_ms;
   struct timespec ts = {0, 2 * 1000 * 1000};
   int st;
-  while (tl_mono_ms() < deadline) {
+  while (rp__clock_mono_ms() < deadline) {
     pid_t w = waitpid(pid, &st, WNOHANG);
     if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (w < 0 && errno != EINTR) return -1;
