@@ -12,6 +12,7 @@
 
 #include "client_int.h"
 #include "clock.h"
+#include "file.h"
 #include "keyfile.h"
 
 RP_PUBLIC unsigned rp_version(void) {
@@ -24,29 +25,6 @@ RP_PUBLIC const char *rp_version_string(void) {
 
 RP_PUBLIC void rp_free(void *p) {
   free(p);
-}
-
-/* Reads a whole file of at most max bytes into malloc'd memory. */
-static int read_file(const char *path, size_t max, uint8_t **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t n = 0;
-  *out = NULL;
-  *len = 0;
-  if (f == NULL) return RP_ENOTFOUND;
-  if ((buf = malloc(max + 1)) == NULL) {
-    fclose(f);
-    return RP_ENOMEM;
-  }
-  n = fread(buf, 1, max + 1, f);
-  fclose(f);
-  if (n > max) {
-    free(buf);
-    return RP_ETOOBIG;
-  }
-  *out = buf;
-  *len = n;
-  return 0;
 }
 
 /* The passphrase from the configured source into buf (sodium_malloc'd by the caller). */
@@ -109,7 +87,7 @@ static int load_roster(rp_client *c) {
     free(doc);
   }
   if (c->cfg.roster_file != NULL) {
-    if ((rc = read_file(c->cfg.roster_file, RP_ROSTER_MAX, &doc, &len)) != 0) {
+    if ((rc = rp__file_read(c->cfg.roster_file, RP_ROSTER_MAX, &doc, &len)) != 0) {
       rp__roster_free(held);
       return rc;
     }

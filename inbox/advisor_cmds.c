@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "advisor_int.h"
+#include "file.h"
 #include "ibx_caps.h"
 #include "payload.h"
 
@@ -203,19 +204,13 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
 
 /* Reads at most RP_TEXT_QUESTION_MAX bytes from fd; one more is an error. */
 static int read_fd(int fd, char **out) {
-  size_t cap = RP_TEXT_QUESTION_MAX + 2, n = 0;
-  char *b = malloc(cap);
-  ssize_t r;
-  if (b == NULL) return 2;
-  while (n < cap - 1 &&
-         ((r = read(fd, b + n, cap - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0) n += (size_t)r;
-  b[n] = 0;
-  if (n > RP_TEXT_QUESTION_MAX) {
-    sodium_memzero(b, cap);
-    free(b);
-    return bad("the text is longer than 16384 bytes", NULL);
-  }
+  uint8_t *raw = NULL;
+  size_t n = 0;
+  int r = rp__file_read_fd(fd, RP_TEXT_QUESTION_MAX, &raw, &n);
+  char *b = (char *)raw;
+  if (r == RP_ENOMEM) return 2;
+  if (r == RP_ETOOBIG) return bad("the text is longer than 16384 bytes", NULL);
+  if (r != 0) return bad("cannot read the text", NULL);
   /* A trailing newline from an editor or echo is not part of the message. */
   while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
     b[--n] = 0;

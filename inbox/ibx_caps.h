@@ -42,6 +42,9 @@
 #define RP_IBX_ADVISORS_MAX 64u
 /* One audit log line, newline included. */
 #define RP_IBX_AUDIT_LINE_MAX 512u
+/* The whole audit log, which opening and verifying read into memory: 1 GiB holds two
+ * million lines of the longest kind, decades of a team's actions. */
+#define RP_IBX_AUDIT_FILE_MAX (1024u * 1024u * 1024u)
 /* Retention of closed threads: 1 hour .. 10 years (seconds); default 180 days. */
 #define RP_IBX_RETENTION_MIN_S 3600ull
 #define RP_IBX_RETENTION_MAX_S (3650ull * 86400)

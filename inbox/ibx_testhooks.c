@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "file.h"
 #include "ibx_ident.h"
 #include "ibx_log.h"
 #include "ibx_sock.h"
@@ -46,12 +47,8 @@ void rp__ibx_ident_start(void) {
 
 /* The first line of a small file, without its newline; "" if there is none. */
 static void first_line(const char *path, char *buf, size_t cap) {
-  FILE *f = fopen(path, "r");
   size_t n = 0;
-  buf[0] = 0;
-  if (f == NULL) return;
-  n = fread(buf, 1, cap - 1, f);
-  fclose(f);
+  if (rp__file_read_into(path, (uint8_t *)buf, cap - 1, &n, NULL) != 0) n = 0;
   buf[n] = 0;
   buf[strcspn(buf, "\r\n")] = 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "file.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "roster.h"
@@ -36,15 +37,6 @@ int tl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failure to use key file `path` (code rc from keyfile.h), with what to do about it.
  * Returns TL_FAIL. */
 int tl_key_fail(const char *path, int rc);
-
-/* ---- files ---- */
-
-/* Reads a whole file of at most `max` bytes into a malloc'd buffer (one spare NUL byte
- * after it). 0, RP_ENOTFOUND, RP_ETOOBIG or RP_EIO; *out NULL on failure. */
-int tl_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
-
-/* Writes buf atomically (temporary file beside it, fsync, rename) with `mode`. */
-int tl_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 
 /* ---- keys ---- */
 

@@ -55,7 +55,7 @@ int tl_load_secret(const char *path, const char *pass_file, rp__identity **out) 
 
   *out = NULL;
   /* Peek first, so an encrypted file without --passphrase-file gets a precise hint. */
-  if ((rc = tl_read_file(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
     return tl_key_fail(path, rc == RP_ETOOBIG ? RP_EMALFORMED : rc);
   rc = rp__keyfile_peek(buf, len, &info);
   free(buf);
@@ -77,7 +77,7 @@ int tl_load_public(const char *path, rp__identity_public *out) {
   int rc;
 
   memset(out, 0, sizeof *out);
-  if ((rc = tl_read_file(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
     return tl_key_fail(path, rc == RP_ETOOBIG ? RP_EMALFORMED : rc);
   rc = rp__keyfile_peek(buf, len, &info);
   free(buf);
@@ -149,7 +149,7 @@ int tl_roster_load(const char *path, const uint8_t admin_pk[RP_IDENTITY_PUBLICKE
   int rc;
 
   *out = NULL;
-  if ((rc = tl_read_file(path, RP_ROSTER_MAX, &doc, &len)) != 0) {
+  if ((rc = rp__file_read(path, RP_ROSTER_MAX, &doc, &len)) != 0) {
     if (rc == RP_ENOTFOUND)
       return tl_fail("no roster %s: create one with 'rejsepost roster new'", path);
     return tl_fail("cannot read roster %s: %s", path, rp_strerror(rc));
@@ -175,7 +175,7 @@ int tl_roster_save(const char *path, rp__roster *r, const rp__identity *admin) {
   if ((rc = rp__roster_sign(r, admin)) != 0 ||
       (rc = rp__roster_document(r, &doc, &len)) != 0)
     return rc;
-  return tl_write_file(path, doc, len, 0644);
+  return rp__file_write(path, doc, len, 0644, 1);
 }
 
 int tl_roster_add_member(rp__roster *r, const rp__identity_public *pub, int kind,

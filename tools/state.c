@@ -89,7 +89,7 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
     off += (size_t)snprintf(text + off, sizeof text - off, "%s = %s\n", conf_keys[i],
                             conf->v[i]);
   }
-  return tl_write_file(path, text, off, 0600);
+  return rp__file_write(path, text, off, 0600, 1);
 }
 
 /* Applies one setting; prints the library's reason on failure. */

@@ -69,7 +69,7 @@ static int log_has(const char *log, const char *needle) {
   uint8_t *text = NULL;
   size_t len = 0;
   int hit;
-  if (tl_read_file(log, 64u * 1024 * 1024, &text, &len) != 0) return 0;
+  if (rp__file_read(log, 64u * 1024 * 1024, &text, &len) != 0) return 0;
   hit = strstr((char *)text, needle) != NULL;
   free(text);
   return hit;
