@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Every cap of the advisor inbox daemon in one place (the protocol-wide ones are in
- * proto/caps.h). Each has a test that goes one past it.
+ * Every cap that only the advisor inbox daemon needs, in one place; a cap that another
+ * part needs too lives in proto/caps.h (paths: RP_PATH_MAX) and is not named again here.
+ * Each has a test that goes one past it.
  */
 #ifndef RP_IBX_CAPS_H
 #define RP_IBX_CAPS_H
@@ -36,8 +37,6 @@
 #define RP_IBX_PREFIX_CANDIDATES 8u
 /* A user name as the audit log records it. */
 #define RP_IBX_WHO_MAX 32u
-/* A path in the configuration. */
-#define RP_IBX_PATH_MAX 1024u
 /* Advisors mapped to a pseudonym in the configuration. */
 #define RP_IBX_ADVISORS_MAX 64u
 /* One audit log line, newline included. */

@@ -11,7 +11,7 @@
 
 typedef struct load_ctx {
   rp__ibx_config *c;
-  char dir[RP_IBX_PATH_MAX];
+  char dir[RP_PATH_MAX];
   char *err;
   size_t cap;
   int failed;

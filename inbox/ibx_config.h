@@ -19,15 +19,15 @@ typedef struct rp__ibx_advisor {
 
 typedef struct rp__ibx_config {
   /* [client]: the team identity and the relay */
-  char state_dir[RP_IBX_PATH_MAX], identity[RP_IBX_PATH_MAX];
-  char passphrase_file[RP_IBX_PATH_MAX];
+  char state_dir[RP_PATH_MAX], identity[RP_PATH_MAX];
+  char passphrase_file[RP_PATH_MAX];
   char relay_host[256];
   unsigned relay_port;
-  char relay_key[RP_IBX_PATH_MAX], admin_key[RP_IBX_PATH_MAX], roster[RP_IBX_PATH_MAX];
+  char relay_key[RP_PATH_MAX], admin_key[RP_PATH_MAX], roster[RP_PATH_MAX];
   /* [inbox] */
-  char database[RP_IBX_PATH_MAX], data_key[RP_IBX_PATH_MAX];
-  char data_key_passphrase_file[RP_IBX_PATH_MAX];
-  char audit_log[RP_IBX_PATH_MAX];
+  char database[RP_PATH_MAX], data_key[RP_PATH_MAX];
+  char data_key_passphrase_file[RP_PATH_MAX];
+  char audit_log[RP_PATH_MAX];
   uint64_t retention_s;
   unsigned tick_ms;
   int log_level;
@@ -38,7 +38,7 @@ typedef struct rp__ibx_config {
   rp__ibx_hours hours;
   char socialvagt[128];
   /* [alerts] */
-  char alert_cmd[RP_IBX_PATH_MAX]; /* "" = none */
+  char alert_cmd[RP_PATH_MAX]; /* "" = none */
   unsigned alert_timeout_ms;
   /* [advisors] */
   rp__ibx_advisor advisors[RP_IBX_ADVISORS_MAX];

@@ -24,7 +24,7 @@
 #include "rejsepost.h"
 
 typedef struct rp__ibx_daemon {
-  char config_path[RP_IBX_PATH_MAX];
+  char config_path[RP_PATH_MAX];
   rp__ibx_config cfg;
   pthread_mutex_t mu; /* the settings a reload replaces (hours, advisors, alerts...) */
   uint8_t *key;

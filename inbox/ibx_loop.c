@@ -48,7 +48,7 @@ static void install_signals(int fd) {
 /* The team learns of an escalation from its alert command, if one is configured: the
  * thread's short id (as listings show it) and its urgency, nothing else. */
 static void alert(rp__ibx_daemon *d, const rp__ibx_thread *t) {
-  char cmd[RP_IBX_PATH_MAX], short_id[33];
+  char cmd[RP_PATH_MAX], short_id[33];
   unsigned timeout, len = RP_IBX_SHORT_ID_MIN;
   pthread_mutex_lock(&d->mu);
   memcpy(cmd, d->cfg.alert_cmd, sizeof cmd);

@@ -50,7 +50,7 @@ static int group_id(const char *group, gid_t *gid) {
  * (and collect the advisors' texts) or make chmod land on a file of theirs: refuse such
  * a folder, sticky bit or not. */
 static int folder_safe(const char *path) {
-  char dir[RP_IBX_PATH_MAX];
+  char dir[RP_PATH_MAX];
   const char *slash = strrchr(path, '/');
   struct stat st;
   if (slash == NULL)

@@ -30,7 +30,7 @@
 #define USER_ENV "RP_INBOXD_TEST_USER_FILE"
 
 /* Set once at start on the main thread, read-only after. */
-static char g_clock[RP_IBX_PATH_MAX], g_user[RP_IBX_PATH_MAX];
+static char g_clock[RP_PATH_MAX], g_user[RP_PATH_MAX];
 
 static void env_path(const char *name, char *dst, size_t cap) {
   const char *v = getenv(name);

@@ -58,8 +58,7 @@
 #define RP_PAYLOAD_ROSTER_CHANGES_MAX RP_LIST_MAX
 /* A citizen's exact age in years. */
 #define RP_PAYLOAD_AGE_MAX 120u
-/* Upper bound of every unix-millisecond time: 9999-12-31T23:59:59.999Z. */
-#define RP_PAYLOAD_TIME_MAX 253402300799999ull
+/* Every unix-millisecond time is at most RP__ENVHDR_TIME_MAX (envelope_hdr.h). */
 /* A generous bound on any encoded payload (every field at its cap stays below it; a
  * test proves it), so callers can size buffers. Far below RP_ENVELOPE_BODY_MAX. */
 #define RP_PAYLOAD_MAX (256u * 1024u)
@@ -487,7 +486,7 @@ typedef struct rp__payload {
   uint64_t kind;                         /* key 1; an rp__payload_kind */
   uint8_t msg_id[RP_MSG_ID_BYTES];       /* key 2 */
   uint8_t thread_id[RP_THREAD_ID_BYTES]; /* key 3 */
-  uint64_t created;                      /* key 4; unix ms, 1..RP_PAYLOAD_TIME_MAX */
+  uint64_t created;                      /* key 4; unix ms, 1..RP__ENVHDR_TIME_MAX */
   union {
     rp__pl_request request;
     rp__pl_reply reply;

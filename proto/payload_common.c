@@ -237,14 +237,14 @@ static const rp__field slot_fields[] = {
      .flags = RP__REQ,
      .off = offsetof(rp__slot, start),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     {.key = 2,
      .name = "slot.end",
      .type = RP__F_UINT,
      .flags = RP__REQ,
      .off = offsetof(rp__slot, end),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_slot_schema = {"slot", sizeof(rp__slot), slot_fields,
                                             NFIELDS(slot_fields), slot_check};

@@ -49,7 +49,7 @@
        .max = RP_THREAD_ID_BYTES},                                                         \
   {                                                                                        \
     .key = 4, .name = "created", .type = RP__F_UINT, .flags = RP__REQ, .off = PO(created), \
-    .min = 1, .max = RP_PAYLOAD_TIME_MAX                                                   \
+    .min = 1, .max = RP__ENVHDR_TIME_MAX                                                   \
   }
 
 /* A required 16-byte message id field referring to another payload. */

@@ -40,7 +40,7 @@ static const rp__field receipt_fields[] = {
      .flags = RP__REQ,
      .off = PO(u.receipt.at),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     /* Error codes are small negative numbers; the positive value travels, as in a NACK. */
     {.key = 8,
      .name = "error",
@@ -140,7 +140,7 @@ static const rp__field roster_notice_fields[] = {
      .type = RP__F_UINT,
      .off = PO(u.roster_notice.effective_at),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_roster_notice_schema = {"roster_notice", sizeof(rp__payload),
                                                      roster_notice_fields,

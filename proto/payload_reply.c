@@ -91,7 +91,7 @@ static const rp__field reply_fields[] = {
      .type = RP__F_UINT,
      .off = RE(follow_up_at),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     {.key = 15, .name = "meeting_offer", .type = RP__F_BOOL, .off = RE(meeting_offer)},
     {.key = 16,
      .name = "attachments",
@@ -125,7 +125,7 @@ static const rp__field assignment_fields[] = {
      .type = RP__F_UINT,
      .off = PO(u.assignment.deadline),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_assignment_schema = {
     "assignment", sizeof(rp__payload), assignment_fields, NFIELDS(assignment_fields), NULL};
@@ -145,7 +145,7 @@ static const rp__field escalation_fields[] = {
      .type = RP__F_UINT,
      .off = PO(u.escalation.deadline),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     {.key = 8,
      .name = "note",
      .type = RP__F_STR,
@@ -211,7 +211,7 @@ static const rp__field info_request_fields[] = {
      .type = RP__F_UINT,
      .off = PO(u.info_request.respond_by),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_info_request_schema = {"info_request", sizeof(rp__payload),
                                                     info_request_fields,
