@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ibx_act.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "ibx_sock.h"
 #include "payload.h"
@@ -96,8 +96,8 @@ static int do_show(act *a, int is_export) {
     return r;
   /* The first opening tells the municipality its request was opened. */
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "opened_receipt_failed", "thread=%s error=%s", a->thread,
-                rp_err_name(r));
+    rp__log_warn("event=opened_receipt_failed thread=%s error=%s", a->thread,
+                 rp_err_name(r));
   r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
   if (r == RP_ETOOBIG) {
     rp__ibx_buf_printf(&a->msg,
@@ -269,8 +269,7 @@ static void respond(int fd, act *a, int err) {
   /* A client that does not read its answer holds the daemon at most this long. */
   if (rp__ibx_resp_encode(&rs, &out, &len) == 0 &&
       rp__ibx_sock_write_frame_within(fd, out, len, RP_IBX_SOCK_TIMEOUT_MS) != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "error=%s phase=answer",
-                rp_err_name(RP_ETIMEDOUT));
+    rp__log_warn("event=advisor_dropped error=%s phase=answer", rp_err_name(RP_ETIMEDOUT));
   if (out != NULL) {
     sodium_memzero(out, len);
     free(out);
@@ -289,8 +288,8 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
   rp__ibx_buf_init(&a.text, RP_IBX_RESP_MAX / 2 - 64);
   rp__ibx_buf_init(&a.json, RP_IBX_RESP_MAX / 2 - 64);
   if ((r = rp__ibx_req_decode(buf, len, &req, &where)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=%s", who,
-                rp_err_name(r), where != NULL ? where : "-");
+    rp__log_warn("event=advisor_bad_request who=%s error=%s field=%s", who, rp_err_name(r),
+                 where != NULL ? where : "-");
     rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
                        where ? where : "");
     respond(fd, &a, r);
@@ -301,9 +300,9 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
     rp__ibx_audit_action_to(
         d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
         a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
-    rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s",
-                who, rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
-                r == 0 ? "ok" : rp_err_name(r));
+    rp__log_info("event=advisor_action who=%s action=%s thread=%s result=%s", who,
+                 rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
+                 r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
   }
   rp__ibx_buf_free(&a.msg);

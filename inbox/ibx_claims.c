@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ibx_act.h"
-#include "ibx_log.h"
+#include "log.h"
 
 int rp__ibx_act_listed(rp__ibx_act *a, const char *user) {
   int listed;

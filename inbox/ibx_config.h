@@ -10,6 +10,7 @@
 
 #include "ibx_caps.h"
 #include "ibx_clock.h"
+#include "log.h"
 
 typedef struct rp__ibx_advisor {
   char user[RP_IBX_WHO_MAX + 1]; /* the Unix user name */
@@ -30,7 +31,7 @@ typedef struct rp__ibx_config {
   char audit_log[RP_PATH_MAX];
   uint64_t retention_s;
   unsigned tick_ms;
-  int log_level;
+  rp__log_level log_level;
   /* [socket] */
   char socket[108]; /* sun_path */
   char socket_group[64];

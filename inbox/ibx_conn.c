@@ -14,7 +14,7 @@
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
 #include "ibx_ident.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_sock.h"
 #include "rejsepost_errors.h"
 
@@ -26,8 +26,7 @@ void rp__ibx_conns_init(rp__ibx_conns *t) {
 
 static void drop(rp__ibx_conn *c, int err) {
   if (err != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "who=%s error=%s", c->who,
-                rp_err_name(err));
+    rp__log_warn("event=advisor_dropped who=%s error=%s", c->who, rp_err_name(err));
   if (c->buf != NULL) {
     sodium_memzero(c->buf, c->need);
     free(c->buf);

@@ -14,7 +14,7 @@
 #include "envelope_hdr.h"
 #include "ibx_conn.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 
 static int g_sig_fd = -1;
@@ -66,9 +66,9 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
   char deadline[32];
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated", 1) != 0) return 0;
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_log(RP_IBX_LOG_ERROR, "escalated",
-              "thread=%s urgency=%s state=%s deadline=\"%s\"", t->thread_id,
-              rp__ibx_urgency_name(t->urgency), rp__ibx_state_name(t->state), deadline);
+  rp__log_error("event=escalated thread=%s urgency=%s state=%s deadline=\"%s\"",
+                t->thread_id, rp__ibx_urgency_name(t->urgency),
+                rp__ibx_state_name(t->state), deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
   alert(d, t);
   /* The municipality learns it too; a failed send is logged by the sender and the
@@ -108,7 +108,7 @@ void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   keep = d->cfg.retention_s * 1000;
   pthread_mutex_unlock(&d->mu);
   if (now > keep && rp__ibx_store_purge(d->st, now - keep, &purged) == 0 && purged > 0) {
-    rp__ibx_log(RP_IBX_LOG_INFO, "purged", "threads=%llu", (unsigned long long)purged);
+    rp__log_info("event=purged threads=%llu", (unsigned long long)purged);
     rp__ibx_audit_action(d, "inboxd", "purge", NULL);
   }
 }
@@ -161,8 +161,8 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   rp__ibx_conns_init(&conns);
   uint64_t version = 0;
   rp_client_roster_version(d->client, &version);
-  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s roster_version=%llu",
-              rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
+  rp__log_info("event=started member=%s socket=%s roster_version=%llu",
+               rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
   while (r == 0) {
     if (rp__clock_mono_ms() >= next) {
       rp__ibx_daemon_tick(d);
@@ -175,7 +175,7 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   }
   rp__ibx_conns_close(&conns);
   if (r < 0) return r;
-  rp__ibx_log(RP_IBX_LOG_INFO, "stopping", "reason=signal");
+  rp__log_info("event=stopping reason=signal");
   g_sig_fd = -1;
   return 0;
 }

@@ -11,7 +11,7 @@
 #include "envelope_hdr.h"
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
 
@@ -177,19 +177,19 @@ void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r) {
   if (rp__payload_kind_from_name(rp_received_kind(r), &kind) != 0) kind = 0;
   if ((rc = store(d, r, (int)kind, now, &inserted, &t, &has_t)) != 0) {
     /* Not marked handled: the library offers it again at the next start. */
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s", rp_received_msg_id(r),
-                rp_err_name(rc));
+    rp__log_error("event=store_failed msg=%s error=%s", rp_received_msg_id(r),
+                  rp_err_name(rc));
     return;
   }
   /* A message that started its thread (has_t) has nothing to do to it: a closure on its
    * own must stay open until an advisor has seen it. */
   if (inserted && !has_t) after_store(d, r, (int)kind, now);
   rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, inserted ? "received" : "duplicate",
-              "msg=%s thread=%s kind=%s from=%s urgency=%s%s", rp_received_msg_id(r),
-              rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
-              has_t && t.urgency != 0 ? rp__ibx_urgency_name(t.urgency) : "-",
-              rc != 0 ? " mark_handled=failed" : "");
+  rp__log_info("event=%s msg=%s thread=%s kind=%s from=%s urgency=%s%s",
+               inserted ? "received" : "duplicate", rp_received_msg_id(r),
+               rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
+               has_t && t.urgency != 0 ? rp__ibx_urgency_name(t.urgency) : "-",
+               rc != 0 ? " mark_handled=failed" : "");
   rp__ibx_hours_get(d, &h);
   if (inserted && has_t && t.urgency == RP__URG_AKUT && !rp__ibx_hours_open(&h, now))
     rp__ibx_send_autoreply(d, &t);

@@ -9,7 +9,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
 
@@ -28,9 +28,9 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
   if ((r = rp_msg_to_json(m, &body)) != 0) return r;
   if ((r = rp_send(d->client, m, msg_id)) != 0) {
     const char *f = rp_msg_error_field(m);
-    rp__ibx_log(RP_IBX_LOG_WARN, "send_refused", "kind=%s thread=%s error=%s field=%s",
-                rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
-                f != NULL ? f : "-");
+    rp__log_warn("event=send_refused kind=%s thread=%s error=%s field=%s",
+                 rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
+                 f != NULL ? f : "-");
     goto out;
   }
   memset(&row, 0, sizeof row);
@@ -45,10 +45,10 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
   row.body = body;
   row.body_len = strlen(body);
   if ((r = rp__ibx_store_add(d->st, &row, NULL, NULL)) != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)",
-                msg_id, rp_err_name(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id,
-              o->thread_id, rp__payload_kind_name((uint64_t)o->kind), o->peer);
+    rp__log_error("event=store_failed msg=%s error=%s (sent, not kept)", msg_id,
+                  rp_err_name(r));
+  rp__log_info("event=sent msg=%s thread=%s kind=%s to=%s", msg_id, o->thread_id,
+               rp__payload_kind_name((uint64_t)o->kind), o->peer);
   r = 0;
 out:
   /* The record holds the advice in clear: wiped, like every buffer of content here. */
@@ -128,13 +128,12 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
   r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL);
   if (r == 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent",
-                t->thread_id);
+    rp__log_warn("event=akut_out_of_hours thread=%s auto_reply=sent", t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
   } else {
     rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 0);
-    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours",
-                "thread=%s auto_reply=failed error=%s", t->thread_id, rp_err_name(r));
+    rp__log_error("event=akut_out_of_hours thread=%s auto_reply=failed error=%s",
+                  t->thread_id, rp_err_name(r));
   }
   return r;
 }
@@ -253,8 +252,8 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
                      *sent == 1 ? "" : "s", rp__payload_enum_network.names[a->network - 1]);
   if (failed > 0)
     rp__ibx_buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
-  rp__ibx_log(RP_IBX_LOG_INFO, "announced", "network=%s sent=%u failed=%u",
-              rp__payload_enum_network.names[a->network - 1], *sent, failed);
+  rp__log_info("event=announced network=%s sent=%u failed=%u",
+               rp__payload_enum_network.names[a->network - 1], *sent, failed);
   return *sent > 0 ? 0 : first_err;
 }
 

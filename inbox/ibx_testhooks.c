@@ -23,7 +23,7 @@
 #include "clock.h"
 #include "file.h"
 #include "ibx_ident.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_sock.h"
 
 #define CLOCK_ENV "RP_INBOXD_CLOCK_FILE"
@@ -41,8 +41,8 @@ static void env_path(const char *name, char *dst, size_t cap) {
 void rp__ibx_ident_start(void) {
   env_path(CLOCK_ENV, g_clock, sizeof g_clock);
   env_path(USER_ENV, g_user, sizeof g_user);
-  rp__ibx_log(RP_IBX_LOG_WARN, "test_build", "clock=%s user=%s (tests only; never deploy)",
-              g_clock[0] != 0 ? "file" : "system", g_user[0] != 0 ? "file" : "peercred");
+  rp__log_warn("event=test_build clock=%s user=%s (tests only; never deploy)",
+               g_clock[0] != 0 ? "file" : "system", g_user[0] != 0 ? "file" : "peercred");
 }
 
 /* The first line of a small file, without its newline; "" if there is none. */

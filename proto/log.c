@@ -134,7 +134,7 @@ static size_t copy_escaped(char *out, size_t cap, const char *in, int *cut) {
   return o;
 }
 
-void rp__log(rp__log_level level, const char *fmt, ...) {
+void rp__log_write(rp__log_level level, const char *fmt, ...) {
   char msg[RP__LOG_LINE_MAX];
   char line[RP__LOG_LINE_MAX];
   struct timespec ts;
