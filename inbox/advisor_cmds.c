@@ -133,10 +133,10 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
  * in either case (made lower case in place). */
 static int thread_arg(char *t) {
   size_t n = strlen(t);
-  if (n < RP_IBX_PREFIX_MIN || n > 32) return -1;
+  if (n < RP_IBX_PREFIX_MIN || n > 32) return RP_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if (t[i] >= 'A' && t[i] <= 'F') t[i] = (char)(t[i] - 'A' + 'a');
-    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return -1;
+    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return RP_EINVAL;
   }
   return 0;
 }

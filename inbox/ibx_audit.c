@@ -52,20 +52,21 @@ static int check_line(walk *w, const char *line, size_t len) {
   const char *p = find(line, len, " prev=");
   int n = 0;
 
-  if (p == NULL || (size_t)(line + len - (p + 6)) != 64 || !hex_ok(p + 6, 64)) return -1;
+  if (p == NULL || (size_t)(line + len - (p + 6)) != 64 || !hex_ok(p + 6, 64))
+    return RP_EAUTH;
   memcpy(prevhex, p + 6, 64);
   prevhex[64] = 0;
-  if (sodium_hex2bin(prev, 32, prevhex, 64, NULL, NULL, NULL) != 0) return -1;
+  if (sodium_hex2bin(prev, 32, prevhex, 64, NULL, NULL, NULL) != 0) return RP_EAUTH;
   while ((size_t)n < len && n < 20 && line[n] >= '0' && line[n] <= '9')
     n++;
-  if (n == 0 || (size_t)n >= len || line[n] != ' ') return -1;
+  if (n == 0 || (size_t)n >= len || line[n] != ' ') return RP_EAUTH;
   memcpy(seqbuf, line, (size_t)n);
   seqbuf[n] = 0;
-  if (strtoull(seqbuf, NULL, 10) != w->seq + 1) return -1;
-  if (memcmp(prev, w->prev, 32) != 0) return -1;
+  if (strtoull(seqbuf, NULL, 10) != w->seq + 1) return RP_EAUTH;
+  if (memcmp(prev, w->prev, 32) != 0) return RP_EAUTH;
   if (find(line, len, " who=") == NULL || find(line, len, " action=") == NULL ||
       find(line, len, " thread=") == NULL)
-    return -1;
+    return RP_EAUTH;
   return 0;
 }
 

@@ -97,7 +97,7 @@ static int set(rp_config *cfg, int rc, const char *what) {
   if (rc == 0) return 0;
   tl_fail("setting %s: %s", what,
           rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
-  return -1;
+  return TL_FAIL;
 }
 
 int tl_client_open(const char *state, rp_client **out) {
