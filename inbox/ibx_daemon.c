@@ -140,7 +140,7 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
 
 /* jansson builds the JSON of listings and threads, which holds decrypted content (and
  * reads message bodies for the text views): every block it frees is wiped first, as the
- * daemon's own answer buffers are (ibx_buf.c). */
+ * daemon's own answer buffers are (proto/buf.c). */
 static void *json_alloc(size_t n) {
   return malloc(n);
 }

@@ -77,7 +77,7 @@ static int advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id
  * must not take for an advisor's (PROTOCOL.md 7.4). */
 static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                       const char *role, const char *id, const char *text, int reporting,
-                      int automatic, rp__ibx_buf *msg) {
+                      int automatic, rp__buf *msg) {
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_REPLY};
@@ -92,21 +92,21 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
     r = send_keep(d, m, &o, msg_id);
   if (r != 0 && msg != NULL) {
     const char *f = m != NULL ? rp_msg_error_field(m) : NULL;
-    rp__ibx_buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
-                       f != NULL ? f : "");
+    rp__buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
+                   f != NULL ? f : "");
   } else if (msg != NULL) {
-    rp__ibx_buf_printf(msg, "reply %s sent", msg_id);
+    rp__buf_printf(msg, "reply %s sent", msg_id);
   }
   rp_msg_free(m);
   return r;
 }
 
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, rp__ibx_buf *msg) {
+                       const char *text, rp__buf *msg) {
   char role[32], id[65];
   int r = advisor_of(d, who, role, id);
   if (r != 0) {
-    if (msg != NULL) rp__ibx_buf_printf(msg, "not sent: %s is not in [advisors]", who);
+    if (msg != NULL) rp__buf_printf(msg, "not sent: %s is not in [advisors]", who);
     return r;
   }
   return reply_like(d, t, who, role, id, text, 0, 0, msg);
@@ -139,7 +139,7 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
 }
 
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                     const char *text, rp__ibx_buf *msg) {
+                     const char *text, rp__buf *msg) {
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_INFO_REQUEST};
@@ -151,16 +151,16 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
     if (r == 0)
-      rp__ibx_buf_printf(msg, "question %s sent", msg_id);
+      rp__buf_printf(msg, "question %s sent", msg_id);
     else
-      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+      rp__buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
 }
 
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                         int outcome, rp__ibx_buf *msg) {
+                         int outcome, rp__buf *msg) {
   const char *name = rp__payload_enum_outcome.names[outcome - 1];
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
@@ -173,9 +173,9 @@ int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char 
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
     if (r == 0)
-      rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
+      rp__buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
     else
-      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+      rp__buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
@@ -231,7 +231,7 @@ static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
 }
 
 int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
-                          unsigned *sent, rp__ibx_buf *msg) {
+                          unsigned *sent, rp__buf *msg) {
   static char ids[RP_ROSTER_MEMBERS_MAX][RP_MEMBER_ID_MAX + 1];
   unsigned bit = a->network == RP__NET_OEST ? RP_MEMBER_NET_EAST : RP_MEMBER_NET_WEST;
   unsigned n = network_members(d, bit, ids, RP_ROSTER_MEMBERS_MAX), failed = 0;
@@ -239,7 +239,7 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
   *sent = 0;
   /* ids is static: announcements run on the main thread only. */
   if (n == 0) {
-    rp__ibx_buf_puts(msg, "the network has no active members in the roster");
+    rp__buf_puts(msg, "the network has no active members in the roster");
     return RP_ENOTFOUND;
   }
   for (unsigned i = 0; i < n; i++) {
@@ -248,10 +248,9 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
     else if (failed++ == 0)
       first_err = r;
   }
-  rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
-                     *sent == 1 ? "" : "s", rp__payload_enum_network.names[a->network - 1]);
-  if (failed > 0)
-    rp__ibx_buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
+  rp__buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
+                 *sent == 1 ? "" : "s", rp__payload_enum_network.names[a->network - 1]);
+  if (failed > 0) rp__buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
   rp__log_info("event=announced network=%s sent=%u failed=%u",
                rp__payload_enum_network.names[a->network - 1], *sent, failed);
   return *sent > 0 ? 0 : first_err;

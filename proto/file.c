@@ -13,12 +13,8 @@
 
 #include <sodium.h>
 
+#include "buf.h"
 #include "rejsepost_errors.h"
-
-/* The first allocation of rp__file_read_fd. A cap up to this size is read into one
- * allocation, so that growing leaves no copy of a confidential text behind in freed
- * memory; larger inputs (payload files, logs) grow by doubling. */
-#define FIRST_CHUNK 65536u
 
 /* Opens path for reading after checking that it is a regular file of at most max bytes. */
 static int open_checked(const char *path, size_t max, int *fd_out, struct stat *st) {
@@ -63,45 +59,32 @@ static int read_upto(int fd, uint8_t *buf, size_t cap, size_t *got) {
 }
 
 int rp__file_read_fd(int fd, size_t max, uint8_t **out, size_t *len) {
-  int r = RP_EINTERNAL;
-  uint8_t *buf = NULL;
-  size_t size = 0, got = 0;
+  uint8_t chunk[16384];
+  rp__buf b;
+  int r;
 
   if (out == NULL || len == NULL) return RP_EINVAL;
   *out = NULL;
   *len = 0;
   if (max >= SIZE_MAX - 1) return RP_EINVAL;
-  /* Grows by doubling up to max + 1 bytes: one byte past the cap says the input is too
-   * large. The buffer always keeps one more byte for the NUL. */
-  for (;;) {
-    size_t want = size == 0 ? FIRST_CHUNK : size * 2, n;
-    if (want > max + 1) want = max + 1;
-    uint8_t *nb = realloc(buf, want + 1);
-    if (nb == NULL) {
-      r = RP_ENOMEM;
-      goto out;
-    }
-    buf = nb;
-    size = want;
-    if ((r = read_upto(fd, buf + got, size - got, &n)) != 0) goto out;
-    got += n;
-    if (got < size) break;
-    if (size == max + 1) {
-      r = RP_ETOOBIG;
-      goto out;
-    }
+  /* The text and its NUL; rp__buf wipes every block it gives up while growing. */
+  rp__buf_init(&b, max + 1);
+  r = rp__buf_add(&b, "", 0);
+  while (r == 0) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) r = RP_EIO;
+    if (n <= 0) break;
+    r = rp__buf_add(&b, (const char *)chunk, (size_t)n);
   }
-  buf[got] = 0;
-  *out = buf;
-  *len = got;
-  buf = NULL;
-  r = 0;
-out:
-  if (buf != NULL) {
-    sodium_memzero(buf, size + 1);
-    free(buf);
+  sodium_memzero(chunk, sizeof chunk);
+  if (r != 0) {
+    rp__buf_free(&b);
+    return r;
   }
-  return r;
+  *out = b.p;
+  *len = b.len;
+  return 0;
 }
 
 int rp__file_read(const char *path, size_t max, uint8_t **out, size_t *len) {

@@ -36,6 +36,7 @@
 
 #include <msgpack.h>
 
+#include "buf.h"
 #include "caps.h"
 #include "rejsepost_errors.h"
 
@@ -150,15 +151,9 @@ int rp__mp_encode(const rp__schema *s, const void *in, uint8_t *buf, size_t cap,
 int rp__mp_encode_pk(const rp__schema *s, const void *in, msgpack_packer *pk,
                      const char **where);
 
-/* A bounded output buffer for msgpack_packer: writes past cap fail and set overflow. */
-typedef struct rp__mp_buf {
-  uint8_t *p;
-  size_t len, cap;
-  bool overflow;
-} rp__mp_buf;
-
-/* Initializes pk to write into b (which must outlive pk). */
-void rp__mp_buf_packer(rp__mp_buf *b, msgpack_packer *pk);
+/* Initializes pk to write into b (which must outlive pk): a write past b's maximum fails
+ * and sets b->overflow (buf.h). */
+void rp__mp_buf_packer(rp__buf *b, msgpack_packer *pk);
 
 /* 0 if p[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) with no
  * NUL byte; RP_EUTF8 otherwise. */

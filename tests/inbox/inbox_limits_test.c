@@ -19,7 +19,7 @@
 #include "ibx_areq.h"
 #include "ibx_audit.h"
 #include "ibx_config.h"
-#include "ibx_buf.h"
+#include "buf.h"
 #include "ibx_store.h"
 #include "testutil.h"
 
@@ -140,20 +140,20 @@ static void test_resp_max(void **state) {
   assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_RESP_MAX, &flen), RP_ETOOBIG);
   /* The daemon's output buffer (max counts its terminating NUL): full it holds, one
    * byte more reports overflow (the daemon then answers "the answer is too large"). */
-  rp__ibx_buf buf;
+  rp__buf buf;
   char chunk[1025];
   memset(chunk, 'y', 1024);
   chunk[1024] = 0;
-  rp__ibx_buf_init(&buf, 4096);
+  rp__buf_init(&buf, 4096);
   for (int i = 0; i < 3; i++)
-    rp__ibx_buf_puts(&buf, chunk);
+    rp__buf_puts(&buf, chunk);
   chunk[1023] = 0;
-  rp__ibx_buf_puts(&buf, chunk);
+  rp__buf_puts(&buf, chunk);
   assert_int_equal(buf.len, 4095);
   assert_false(buf.overflow);
-  rp__ibx_buf_puts(&buf, "z");
+  rp__buf_puts(&buf, "z");
   assert_true(buf.overflow);
-  rp__ibx_buf_free(&buf);
+  rp__buf_free(&buf);
 }
 
 /* A configuration with n advisors; returns rp__ibx_config_load's result. */
