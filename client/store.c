@@ -109,36 +109,15 @@ void rp__store_close(rp__store *st) {
 }
 
 int rp__store_meta_put(rp__store *st, const char *key, const uint8_t *val, size_t len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)",
-                            &s)) == 0) {
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
-    rc = rp__sql_err(sqlite3_step(s));
-  }
-  sqlite3_finalize(s);
+  int rc = rp__sql_meta_put(st->db, key, val, len);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
 
 int rp__store_meta_get(rp__store *st, const char *key, uint8_t **val, size_t *len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *val = NULL;
-  *len = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db, "SELECT v FROM meta WHERE k = ?", &s)) != 0) goto out;
-  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-  rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
-    goto out;
-  }
-  rc = rp__sql_col_blob(s, 0, val, len);
-out:
-  sqlite3_finalize(s);
+  int rc = rp__sql_meta_get(st->db, key, val, len);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }

@@ -74,6 +74,36 @@ int rp__sql_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len) {
   return 0;
 }
 
+int rp__sql_meta_put(sqlite3 *db, const char *k, const void *v, size_t n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  if (n > INT32_MAX) return RP_ETOOBIG;
+  if ((rc = rp__sql_prepare(db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
+      0) {
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, n > 0 ? v : "", (int)n, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int rp__sql_meta_get(sqlite3 *db, const char *k, uint8_t **v, size_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *v = NULL;
+  *n = 0;
+  if ((rc = rp__sql_prepare(db, "SELECT v FROM meta WHERE k = ?", &s)) != 0) return rc;
+  sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    rc = rp__sql_col_blob(s, 0, v, n);
+  else
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
+  sqlite3_finalize(s);
+  return rc;
+}
+
 int rp__sql_create_private(const char *path) {
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return RP_EIO;

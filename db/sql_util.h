@@ -50,6 +50,14 @@ void rp__sql_col_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n);
  * empty blob is not NULL). 0 or RP_ENOMEM; *val and *len cleared on entry. */
 int rp__sql_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len);
 
+/* A store's key-value table, made by the store's own schema as
+ *   CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL)
+ * rp__sql_meta_put stores v[n] under k, replacing what was there. rp__sql_meta_get reads
+ * it into malloc'd *v (*v and *n cleared on entry, set on success); RP_ENOTFOUND if k has
+ * no value. Both return rp__sql_err codes otherwise. */
+int rp__sql_meta_put(sqlite3 *db, const char *k, const void *v, size_t n);
+int rp__sql_meta_get(sqlite3 *db, const char *k, uint8_t **v, size_t *n);
+
 /* Creates the database file at path with mode 0600 if it does not exist, and sets 0600
  * if it does, before SQLite opens it: SQLite would create it with the umask's mode, and
  * its WAL and shared-memory files take the database file's mode. A symbolic link in the

@@ -73,40 +73,26 @@ void rp__ibx_store_close(rp__ibx_store *st) {
 }
 
 int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n) {
-  sqlite3_stmt *s = NULL;
-  int r;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__sql_prepare(st->db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
-      0) {
-    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
-    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
-  }
-  sqlite3_finalize(s);
+  int r = rp__sql_meta_put(st->db, k, v, n);
   pthread_mutex_unlock(&st->mu);
   return r;
 }
 
 int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap,
                            size_t *n) {
-  sqlite3_stmt *s = NULL;
-  int r;
+  uint8_t *got = NULL;
+  size_t len = 0;
   *n = 0;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__sql_prepare(st->db, "SELECT v FROM meta WHERE k = ?", &s)) == 0) {
-    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-      size_t len = (size_t)sqlite3_column_bytes(s, 0);
-      if (len > 0) memcpy(v, sqlite3_column_blob(s, 0), len < cap ? len : cap);
-      *n = len;
-    } else {
-      r = rc == SQLITE_DONE ? RP_ENOTFOUND : RP_EIO;
-    }
-  }
-  sqlite3_finalize(s);
+  int r = rp__sql_meta_get(st->db, k, &got, &len);
   pthread_mutex_unlock(&st->mu);
-  return r;
+  if (r != 0) return r;
+  if (len > 0) memcpy(v, got, len < cap ? len : cap);
+  *n = len;
+  sodium_memzero(got, len);
+  free(got);
+  return 0;
 }
 
 static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
