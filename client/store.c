@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Opening the client database, metadata and the shared SQL helpers; see store.h. */
+/* Opening the client database and its metadata; see store.h. The SQL helpers the stores
+ * share are in db/sql_util.h. */
 #include "store_int.h"
 
 #include <errno.h>

@@ -67,6 +67,12 @@ int rp__file_read_fd(int fd, size_t max, uint8_t **out, size_t *len) {
   *out = NULL;
   *len = 0;
   if (max >= SIZE_MAX - 1) return RP_EINVAL;
+  /* A regular file says its size: one that is too large is refused before it is read. */
+  struct stat st;
+  off_t at = lseek(fd, 0, SEEK_CUR);
+  if (at >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > at &&
+      (uint64_t)(st.st_size - at) > max)
+    return RP_ETOOBIG;
   /* The text and its NUL; rp__buf wipes every block it gives up while growing. */
   rp__buf_init(&b, max + 1);
   r = rp__buf_add(&b, "", 0);

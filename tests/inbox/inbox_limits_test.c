@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,11 +237,30 @@ static void test_audit_line_max(void **state) {
   free(log);
 }
 
+/* The whole log is read into memory when it is opened or verified: one byte past
+ * RP_IBX_AUDIT_FILE_MAX is refused before it is read (a sparse file, so the test is
+ * cheap). */
+static void test_audit_file_max(void **state) {
+  char path[600];
+  uint64_t lines = 0, bad = 0;
+  rp__ibx_audit *a = NULL;
+  (void)state;
+  snprintf(path, sizeof path, "%s/audit.log", tu_tmpdir("ibx-auditfile"));
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, (off_t)RP_IBX_AUDIT_FILE_MAX + 1), 0);
+  close(fd);
+  assert_int_equal(rp__ibx_audit_verify(path, NULL, &lines, &bad), RP_ETOOBIG);
+  assert_int_equal(rp__ibx_audit_open(path, &a, NULL), RP_ETOOBIG);
+  assert_null(a);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_max),       cmocka_unit_test(test_thread_msgs_max),
       cmocka_unit_test(test_resp_max),       cmocka_unit_test(test_advisors_max),
-      cmocka_unit_test(test_audit_line_max),
+      cmocka_unit_test(test_audit_line_max), cmocka_unit_test(test_audit_file_max),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);
