@@ -75,26 +75,12 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   return rc;
 }
 
-/* The payload's sender_org field, for the kinds that carry one. */
-static rp__str *org_field(rp__payload *p) {
-  switch (p->kind) {
-  case RP__PL_REQUEST:
-    return &p->u.request.sender_org;
-  case RP__PL_PLAN_REVIEW:
-    return &p->u.plan_review.sender_org;
-  case RP__PL_REGISTRATION:
-    return &p->u.registration.sender_org;
-  default:
-    return NULL;
-  }
-}
-
 /* A municipality speaks for itself only: sender_org is its code in the signed roster.
  * Filled in when the application left it empty; a different code is refused rather than
  * corrected, because it means the host system has mixed up its tenants. */
 static int own_org(rp_client *c, rp__payload *p, char org[RP_MUNICIPALITY_CODE_BYTES + 1],
                    const char **where) {
-  rp__str *f = org_field(p);
+  rp__str *f = rp__route_org_field(p);
   if (f == NULL || c->my_kind != RP_MEMBER_MUNICIPALITY) return 0;
   pthread_mutex_lock(&c->mu);
   const rp__member *me = rp__roster_find_id(c->roster, c->me->pub.id);
