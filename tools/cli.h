@@ -62,8 +62,8 @@ int tl_load_public(const char *path, rp__identity_public *out);
 int tl_key_create(const char *path, const char *id, const tl_pass *pass,
                   const rp__keyfile_kdf *kdf, rp__identity **out);
 
-/* Parses a member kind name ("team", "municipality", "admin", "relay"); 0 if unknown. */
-int tl_kind_parse(const char *s);
+/* A member kind's name (rp__roster_kind_name; rp__roster_kind_from_name parses one), or
+ * "unknown". */
 const char *tl_kind_name(int kind);
 
 /* Parses "east", "west", "east,west" (or "none") into RP_NETWORK_* bits; -1 if bad. */

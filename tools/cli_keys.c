@@ -117,12 +117,6 @@ out:
   return rc;
 }
 
-int tl_kind_parse(const char *s) {
-  for (int k = RP_MEMBER_MUNICIPALITY; k <= RP_MEMBER_ADMIN; k++)
-    if (strcmp(s, rp__roster_kind_name(k)) == 0) return k;
-  return 0;
-}
-
 const char *tl_kind_name(int kind) {
   const char *name = rp__roster_kind_name(kind);
   return name != NULL ? name : "unknown";

@@ -76,7 +76,7 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
   if (a->id == NULL || a->kind == NULL || a->out == NULL)
     return tl_usage(argv[0], "--id, --kind and --out are required");
-  if (tl_kind_parse(a->kind) == 0)
+  if (rp__roster_kind_from_name(a->kind) == 0)
     return tl_usage(argv[0], "--kind must be team, municipality, admin or relay, not '%s'",
                     a->kind);
   if ((a->pass_file == NULL) == (a->plain == 0))

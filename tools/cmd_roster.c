@@ -153,7 +153,7 @@ static int add_fields(const char *cmd, const roster_args *a, int *kind) {
   int nets = 0;
   if (a->member == NULL || a->kind == NULL)
     return -tl_usage(cmd, "--member and --kind are required");
-  if ((*kind = tl_kind_parse(a->kind)) == 0)
+  if ((*kind = rp__roster_kind_from_name(a->kind)) == 0)
     return -tl_usage(cmd, "--kind must be team, municipality, admin or relay");
   if (a->network != NULL && (nets = tl_networks_parse(a->network)) < 0)
     return -tl_usage(cmd, "--network must be east, west or east,west");
