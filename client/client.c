@@ -45,19 +45,14 @@ static int get_pass(struct rp_config *cfg, char *buf, size_t cap, size_t *len) {
   if (cfg->pass_file != NULL) {
     struct stat sb;
     int fd = open(cfg->pass_file, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
     if (fd < 0) return RP_ENOTFOUND;
     if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
       close(fd);
       return RP_EPERM;
     }
-    n = read(fd, buf, cap);
+    int rc = rp__file_read_line(fd, buf, cap, len);
     close(fd);
-    if (n < 0) return RP_EIO;
-    *len = (size_t)n;
-    for (size_t i = 0; i < *len; i++)
-      if (buf[i] == '\n' || buf[i] == '\r') *len = i;
-    return 0;
+    return rc;
   }
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "ibx_datakey.h"
 #include "ibx_ident.h"
 #include "log.h"
@@ -51,22 +52,25 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
 /* Reads the first line of a passphrase file (mode 0600 expected) into sodium memory. */
 static int read_pass(const char *path, char **pass, size_t *len) {
   char *p = sodium_malloc(RP_PASSPHRASE_MAX + 1);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n;
+  int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+  size_t n = 0;
   *pass = NULL;
-  if (p == NULL) return RP_ENOMEM;
+  if (p == NULL) {
+    if (fd >= 0) close(fd);
+    return RP_ENOMEM;
+  }
   if (fd < 0) {
     sodium_free(p);
     return RP_ENOTFOUND;
   }
-  n = read(fd, p, RP_PASSPHRASE_MAX);
+  r = rp__file_read_line(fd, p, RP_PASSPHRASE_MAX, &n);
   close(fd);
-  if (n <= 0) {
-    sodium_free(p);
-    return RP_EPASSPHRASE;
+  if (r != 0 || n == 0) {
+    sodium_free(p); /* sodium_free wipes */
+    return r != 0 ? r : RP_EPASSPHRASE;
   }
   p[n] = 0;
-  *len = strcspn(p, "\r\n");
+  *len = n;
   *pass = p;
   return 0;
 }

@@ -124,6 +124,29 @@ int rp__file_read_into(const char *path, uint8_t *buf, size_t max, size_t *len,
   return 0;
 }
 
+int rp__file_read_line(int fd, char *buf, size_t cap, size_t *len) {
+  size_t n = 0;
+  bool cr = false;
+  if (len == NULL || (buf == NULL && cap > 0)) return RP_EINVAL;
+  *len = 0;
+  for (;;) {
+    char c;
+    ssize_t r = read(fd, &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return RP_EIO;
+    if (r == 0 || c == '\n') break;
+    /* After a '\r' the line is over; the rest up to '\n' is read and dropped. */
+    if (cr || c == '\r') {
+      cr = true;
+      continue;
+    }
+    if (n == cap) return RP_ETOOBIG;
+    buf[n++] = c;
+  }
+  *len = n;
+  return 0;
+}
+
 int rp__file_write_all(int fd, const uint8_t *buf, size_t len) {
   while (len > 0) {
     ssize_t w = write(fd, buf, len);

@@ -35,6 +35,14 @@ int rp__file_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
 int rp__file_read_into(const char *path, uint8_t *buf, size_t max, size_t *len,
                        mode_t *mode);
 
+/* Reads the first line of fd into buf[0..cap), for passphrase files: the line ends at
+ * '\n', '\r' or the end of the input, and its end is not stored (nor a NUL). One byte
+ * is read at a time, so that nothing after the line is taken from a pipe or a terminal.
+ * *len is set on success (0 for an empty first line or an empty input); RP_ETOOBIG if
+ * the line is longer than cap, RP_EIO on a read error. What was read stays in buf: the
+ * caller wipes it. */
+int rp__file_read_line(int fd, char *buf, size_t cap, size_t *len);
+
 /* Writes len bytes to the descriptor, again after EINTR and short writes. RP_EIO. */
 int rp__file_write_all(int fd, const uint8_t *buf, size_t len);
 

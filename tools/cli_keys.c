@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Key files, passphrases, member kinds and the signed roster, as the commands use them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -13,24 +15,21 @@
 #include "rejsepost_errors.h"
 
 int tl_pass_read(const char *path, tl_pass *out) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
   size_t n = 0;
-  int c;
+  int rc;
 
   out->p = NULL;
   out->n = 0;
-  if (f == NULL)
-    return tl_fail("cannot open passphrase file %s: %s", path, strerror(errno));
+  if (fd < 0) return tl_fail("cannot open passphrase file %s: %s", path, strerror(errno));
   if ((out->p = sodium_malloc(RP_PASSPHRASE_MAX + 1)) == NULL) {
-    if (f != stdin) fclose(f);
+    if (fd != STDIN_FILENO) close(fd);
     return tl_fail("out of memory");
   }
   /* The first line only, so that `echo secret > F` and an editor's newline both work. */
-  while ((c = fgetc(f)) != EOF && c != '\n' && n <= RP_PASSPHRASE_MAX)
-    out->p[n++] = (char)c;
-  if (n > 0 && out->p[n - 1] == '\r') n--;
-  if (f != stdin) fclose(f);
-  if (n == 0 || n > RP_PASSPHRASE_MAX) {
+  rc = rp__file_read_line(fd, out->p, RP_PASSPHRASE_MAX, &n);
+  if (fd != STDIN_FILENO) close(fd);
+  if (rc != 0 || n == 0) {
     tl_pass_free(out);
     return tl_fail("passphrase in %s must be 1 to %u bytes on its first line", path,
                    RP_PASSPHRASE_MAX);

@@ -84,6 +84,32 @@ static void test_write_create_only(void **state) {
   free(got);
 }
 
+/* A passphrase file's first line: its end is not kept, nothing after it is read from a
+ * pipe, and a line longer than the room is refused. */
+static void test_read_line(void **state) {
+  int p[2];
+  char buf[8], rest[16];
+  size_t len = 99;
+  (void)state;
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(write(p[1], "secret\r\nnext\n", 13), 13);
+  assert_int_equal(rp__file_read_line(p[0], buf, sizeof buf, &len), 0);
+  assert_int_equal(len, 6);
+  assert_memory_equal(buf, "secret", 6);
+  assert_int_equal(read(p[0], rest, 5), 5);
+  assert_memory_equal(rest, "next\n", 5);
+  assert_int_equal(write(p[1], "12345678\n", 9), 9);
+  assert_int_equal(rp__file_read_line(p[0], buf, 8, &len), 0);
+  assert_int_equal(len, 8);
+  assert_int_equal(write(p[1], "123456789\n", 10), 10);
+  assert_int_equal(rp__file_read_line(p[0], buf, 8, &len), RP_ETOOBIG);
+  close(p[1]);
+  assert_int_equal(read(p[0], rest, sizeof rest), 1); /* the rest of that line: "\n" */
+  assert_int_equal(rp__file_read_line(p[0], buf, 8, &len), 0);
+  assert_int_equal(len, 0);
+  close(p[0]);
+}
+
 static void test_clocks(void **state) {
   (void)state;
   uint64_t a = rp__clock_mono_ms(), b = rp__clock_mono_ms();
@@ -109,7 +135,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_read_cap),          cmocka_unit_test(test_read_into_and_errors),
       cmocka_unit_test(test_write_create_only), cmocka_unit_test(test_clocks),
-      cmocka_unit_test(test_urgency_names),
+      cmocka_unit_test(test_urgency_names),     cmocka_unit_test(test_read_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
