@@ -59,7 +59,8 @@ int rp__buf_puts(rp__buf *b, const char *s);
 int rp__buf_printf(rp__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* rp__buf_printf with a va_list. */
-int rp__buf_vprintf(rp__buf *b, const char *fmt, va_list ap);
+int rp__buf_vprintf(rp__buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Appends s for a terminal: control characters other than newline and tab become '?',
  * so that a message cannot move the cursor or rewrite the reader's screen. */
