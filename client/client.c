@@ -11,8 +11,10 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
 #include "config_int.h"
 #include "export.h"
+#include "file.h"
 #include "keyfile.h"
 #include "loop.h"
 
@@ -26,35 +28,6 @@ RP_PUBLIC const char *rp_version_string(void) {
 
 RP_PUBLIC void rp_free(void *p) {
   free(p);
-}
-
-uint64_t rp__now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Reads a whole file of at most max bytes into malloc'd memory. */
-static int read_file(const char *path, size_t max, uint8_t **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t n = 0;
-  *out = NULL;
-  *len = 0;
-  if (f == NULL) return RP_ENOTFOUND;
-  if ((buf = malloc(max + 1)) == NULL) {
-    fclose(f);
-    return RP_ENOMEM;
-  }
-  n = fread(buf, 1, max + 1, f);
-  fclose(f);
-  if (n > max) {
-    free(buf);
-    return RP_ETOOBIG;
-  }
-  *out = buf;
-  *len = n;
-  return 0;
 }
 
 /* The passphrase from the configured source into buf (sodium_malloc'd by the caller). */
@@ -75,19 +48,14 @@ static int get_pass(struct rp_config *cfg, char *buf, size_t cap, size_t *len) {
   if (cfg->pass_file != NULL) {
     struct stat sb;
     int fd = open(cfg->pass_file, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
     if (fd < 0) return RP_ENOTFOUND;
     if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
       close(fd);
       return RP_EPERM;
     }
-    n = read(fd, buf, cap);
+    int rc = rp__file_read_line(fd, buf, cap, len);
     close(fd);
-    if (n < 0) return RP_EIO;
-    *len = (size_t)n;
-    for (size_t i = 0; i < *len; i++)
-      if (buf[i] == '\n' || buf[i] == '\r') *len = i;
-    return 0;
+    return rc;
   }
   return 0;
 }
@@ -117,7 +85,7 @@ static int load_roster(rp_client *c) {
     free(doc);
   }
   if (c->cfg.roster_file != NULL) {
-    if ((rc = read_file(c->cfg.roster_file, RP_ROSTER_MAX, &doc, &len)) != 0) {
+    if ((rc = rp__file_read(c->cfg.roster_file, RP_ROSTER_MAX, &doc, &len)) != 0) {
       rp__roster_free(held);
       return rc;
     }
@@ -269,7 +237,7 @@ _Static_assert(RP_MEMBER_NET_EAST == RP_NETWORK_EAST &&
                "network bits of rejsepost.h and roster.h differ");
 
 RP_PUBLIC int rp_client_members(rp_client *c, rp_member_fn fn, void *data) {
-  uint64_t now = rp__now_ms();
+  uint64_t now = rp__clock_wall_ms();
   int rc = 0;
   if (c == NULL || fn == NULL) return RP_EINVAL;
   pthread_mutex_lock(&c->mu);

@@ -78,9 +78,6 @@ struct rp_client {
   bool shutdown_started; /* rp_client_free began the shutdown (see above) */
 };
 
-/* Unix milliseconds. */
-uint64_t rp__now_ms(void);
-
 /* Verifies and adopts a roster document (rollback refused) and stores it. */
 int rp__client_roster_accept(rp_client *c, const uint8_t *doc, size_t len);
 

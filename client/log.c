@@ -4,6 +4,10 @@
  * message ids, member ids, sequence numbers and error names. Content never reaches this
  * file, and what comes from a peer (a member id in an envelope header) is checked before
  * it is printed, so a line is always one line that a log parser can split on spaces.
+ *
+ * This is not the daemons' logger (proto/log.h, which writes timestamped lines to stderr
+ * or the journal): a library never writes to the host's stderr, it hands each line to
+ * the host's callback, which decides where lines go.
  */
 #include <stdarg.h>
 #include <stdio.h>

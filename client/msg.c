@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
 #include "cpr.h"
 #include "envelope.h"
 #include "export.h"
@@ -288,7 +289,7 @@ int rp__msg_check_content(const rp__payload *p, const rp__cpr_hook *hook, uint8_
  * (without a client there is no outbox to find the thread of a referred message). */
 static void fill_header(const rp_msg *m, rp__payload *p) {
   rp__envelope_new_id(p->msg_id);
-  p->created = rp__now_ms();
+  p->created = rp__clock_wall_ms();
   p->version = RP_SCHEMA_VERSION;
   memcpy(p->thread_id, m->has_thread ? m->thread_id : p->msg_id, RP_THREAD_ID_BYTES);
 }

@@ -86,8 +86,7 @@ int rp__path_resolve(rp__payload *p, const char *path, bool indexed, bool build,
 }
 
 const char *rp__enum_name(const rp__field *f, int v) {
-  if (f->enm == NULL || v < 1 || (uint32_t)v > f->enm->n) return NULL;
-  return f->enm->names[v - 1];
+  return f->enm != NULL ? rp__enum_at(f->enm, v) : NULL;
 }
 
 void rp__hex(char *out, const uint8_t *p, size_t n) {

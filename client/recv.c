@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "clock.h"
 #include "envelope.h"
 #include "export.h"
 #include "log.h"
@@ -27,7 +28,8 @@ void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int stat
                        int error) {
   char hex[RP_ID_STRLEN];
   int changed = 0;
-  if (rp__store_out_status(c->st, id, status, error, rp__now_ms(), &changed) != 0) return;
+  if (rp__store_out_status(c->st, id, status, error, rp__clock_wall_ms(), &changed) != 0)
+    return;
   /* The callback first, then the waiters, so that a waiter woken by this change finds
    * its callback done (a flush that finds nothing queued does not wait, though). */
   if (changed && c->cfg.on_status != NULL) {
@@ -59,7 +61,7 @@ static int make_receipt(rp_client *c, const rp__payload *got, const char *sender
   rp__payload_init(&p, RP__PL_RECEIPT);
   memcpy(p.u.receipt.about, got->msg_id, RP_MSG_ID_BYTES);
   p.u.receipt.status = RP__RCPT_DELIVERED;
-  p.u.receipt.at = rp__now_ms();
+  p.u.receipt.at = rp__clock_wall_ms();
   return rp__send_prepare(c, &p, sender, got->thread_id, row, &where, &off);
 }
 
@@ -85,7 +87,7 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   snprintf(in.sender, sizeof in.sender, "%s", op->sender->pub.id);
   in.envelope = (uint8_t *)env;
   in.envelope_len = len;
-  in.stored_at = rp__now_ms();
+  in.stored_at = rp__clock_wall_ms();
   /* Without a receipt (sender's key unusable) the message is still stored: losing it
    * would be worse than a missing receipt. */
   if (make_receipt(c, p, in.sender, &receipt) != 0) memset(&receipt, 0, sizeof receipt);
@@ -149,7 +151,7 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
   rp__log_id(who, (const uint8_t *)hdr.sender.p, hdr.sender.n);
   where = NULL;
   pthread_mutex_lock(&c->mu);
-  rc = rp__envelope_open(c->me, c->roster, env, len, rp__now_ms(), &op);
+  rc = rp__envelope_open(c->me, c->roster, env, len, rp__clock_wall_ms(), &op);
   held = rp__roster_version(c->roster);
   pthread_mutex_unlock(&c->mu);
   if (rc == RP_EUNKNOWNMEMBER || rc == RP_EWRONGSENDER) {
@@ -239,7 +241,7 @@ RP_PUBLIC int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out) 
 RP_PUBLIC int rp_inbox_mark_handled(rp_client *c, const char *msg_id) {
   uint8_t id[RP_MSG_ID_BYTES];
   if (c == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
-  return rp__store_in_handled(c->st, id, rp__now_ms());
+  return rp__store_in_handled(c->st, id, rp__clock_wall_ms());
 }
 
 RP_PUBLIC int rp_inbox_pending(rp_client *c, uint64_t *count) {

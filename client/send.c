@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
 #include "cpr.h"
 #include "envelope.h"
 #include "export.h"
@@ -80,26 +81,12 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   return rc;
 }
 
-/* The payload's sender_org field, for the kinds that carry one. */
-static rp__str *org_field(rp__payload *p) {
-  switch (p->kind) {
-  case RP__PL_REQUEST:
-    return &p->u.request.sender_org;
-  case RP__PL_PLAN_REVIEW:
-    return &p->u.plan_review.sender_org;
-  case RP__PL_REGISTRATION:
-    return &p->u.registration.sender_org;
-  default:
-    return NULL;
-  }
-}
-
 /* A municipality speaks for itself only: sender_org is its code in the signed roster.
  * Filled in when the application left it empty; a different code is refused rather than
  * corrected, because it means the host system has mixed up its tenants. */
 static int own_org(rp_client *c, rp__payload *p, char org[RP_MUNICIPALITY_CODE_BYTES + 1],
                    const char **where) {
-  rp__str *f = org_field(p);
+  rp__str *f = rp__route_org_field(p);
   if (f == NULL || c->my_kind != RP_MEMBER_MUNICIPALITY) return 0;
   pthread_mutex_lock(&c->mu);
   const rp__member *me = rp__roster_find_id(c->roster, c->me->pub.id);
@@ -133,7 +120,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   if ((rc = rp__msg_check_thread(p, thread != NULL, where)) != 0) return rc;
   if ((rc = own_org(c, p, org, where)) != 0) return rc;
   rp__envelope_new_id(p->msg_id);
-  p->created = rp__now_ms();
+  p->created = rp__clock_wall_ms();
   p->version = RP_SCHEMA_VERSION;
   if (ref != NULL && ref_lookup(c, ref, ref_thread, peer, sizeof peer) == 0 && !thread)
     thread = ref_thread;
@@ -209,7 +196,7 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
   rp__payload_init(&p, RP__PL_RECEIPT);
   memcpy(p.u.receipt.about, id, RP_MSG_ID_BYTES);
   p.u.receipt.status = RP__RCPT_OPENED;
-  p.u.receipt.at = rp__now_ms();
+  p.u.receipt.at = rp__clock_wall_ms();
   rc = send_payload(c, &p, in.sender, in.thread_id, NULL, &where, &offset);
   rp__store_in_free(&in);
   return rc;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Opening the client database, metadata and the shared SQL helpers; see store.h. */
+/* Opening the client database and its metadata; see store.h. The SQL helpers the stores
+ * share are in db/sql_util.h. */
 #include "store_int.h"
 
 #include <errno.h>
@@ -29,25 +30,6 @@ static const char *const schema_sql =
     " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);";
 
-int rp__store_sqlerr(rp__store *st, int src) {
-  (void)st;
-  switch (src) {
-  case SQLITE_OK:
-  case SQLITE_DONE:
-  case SQLITE_ROW:
-    return 0;
-  case SQLITE_NOMEM:
-    return RP_ENOMEM;
-  case SQLITE_CONSTRAINT:
-    return RP_EEXIST;
-  case SQLITE_FULL:
-  case SQLITE_IOERR:
-    return RP_EFSYNC;
-  default:
-    return RP_EIO;
-  }
-}
-
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8). */
 #define SCHEMA_VERSION 1
@@ -59,46 +41,25 @@ int rp__store_sqlerr(rp__store *st, int src) {
 static int migrate(rp__store *st) {
   sqlite3_stmt *s = NULL;
   int rc, have_t8 = 0, version = 0;
-  if ((rc = rp__store_prepare(st, "PRAGMA user_version", &s)) != 0) return rc;
+  if ((rc = rp__sql_prepare(st->db, "PRAGMA user_version", &s)) != 0) return rc;
   if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
   if (version >= SCHEMA_VERSION) return 0;
-  if ((rc = rp__store_exec(st, "BEGIN IMMEDIATE")) != 0) return rc;
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) return rc;
   /* The CREATE above made t8 in a new database; only an old one lacks it. */
-  if ((rc = rp__store_prepare(st,
-                              "SELECT count(*) FROM pragma_table_info('outbox')"
-                              " WHERE name = 't8'",
-                              &s)) == 0) {
+  if ((rc = rp__sql_prepare(st->db,
+                            "SELECT count(*) FROM pragma_table_info('outbox')"
+                            " WHERE name = 't8'",
+                            &s)) == 0) {
     if (sqlite3_step(s) == SQLITE_ROW) have_t8 = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
   }
   if (rc == 0 && !have_t8)
-    rc = rp__store_exec(st, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
-  if (rc == 0) rc = rp__store_exec(st, "PRAGMA user_version = " STR(SCHEMA_VERSION));
-  if (rc == 0) rc = rp__store_exec(st, "COMMIT");
-  if (rc != 0) rp__store_exec(st, "ROLLBACK");
+    rc = rp__sql_exec(st->db, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
+  if (rc == 0) rc = rp__sql_exec(st->db, "PRAGMA user_version = " STR(SCHEMA_VERSION));
+  if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
   return rc;
-}
-
-int rp__store_exec(rp__store *st, const char *sql) {
-  return rp__store_sqlerr(st, sqlite3_exec(st->db, sql, NULL, NULL, NULL));
-}
-
-int rp__store_prepare(rp__store *st, const char *sql, sqlite3_stmt **stmt) {
-  return rp__store_sqlerr(st, sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL));
-}
-
-/* Creates the file with mode 0600 before SQLite opens it, so it is never readable by
- * others, not even for a moment. WAL and journal files inherit the mode. */
-static int create_private(const char *path) {
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return RP_EIO;
-  if (fchmod(fd, 0600) != 0) {
-    close(fd);
-    return RP_EIO;
-  }
-  close(fd);
-  return 0;
 }
 
 static int make_dir(const char *dir) {
@@ -117,7 +78,7 @@ int rp__store_open(const char *dir, rp__store **out) {
   n = snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
   rc = RP_ETOOBIG;
   if (n < 0 || (size_t)n >= sizeof path) goto out;
-  if ((rc = make_dir(dir)) != 0 || (rc = create_private(path)) != 0) goto out;
+  if ((rc = make_dir(dir)) != 0 || (rc = rp__sql_create_private(path)) != 0) goto out;
   rc = RP_ENOMEM;
   if ((st = calloc(1, sizeof *st)) == NULL) goto out;
   pthread_mutex_init(&st->mu, NULL);
@@ -128,10 +89,10 @@ int rp__store_open(const char *dir, rp__store **out) {
   sqlite3_busy_timeout(st->db, 5000);
   /* FULL: a commit is on disk when it returns, which is what "send returns once the
    * envelope is durable" and "stored before the relay is acked" promise. */
-  if ((rc = rp__store_exec(st, "PRAGMA journal_mode=WAL;")) != 0 ||
-      (rc = rp__store_exec(st, "PRAGMA synchronous=FULL;")) != 0 ||
-      (rc = rp__store_exec(st, "PRAGMA foreign_keys=ON;")) != 0 ||
-      (rc = rp__store_exec(st, schema_sql)) != 0 || (rc = migrate(st)) != 0)
+  if ((rc = rp__sql_exec(st->db, "PRAGMA journal_mode=WAL;")) != 0 ||
+      (rc = rp__sql_exec(st->db, "PRAGMA synchronous=FULL;")) != 0 ||
+      (rc = rp__sql_exec(st->db, "PRAGMA foreign_keys=ON;")) != 0 ||
+      (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0)
     goto out;
   *out = st;
   st = NULL;
@@ -149,60 +110,17 @@ void rp__store_close(rp__store *st) {
 }
 
 int rp__store_meta_put(rp__store *st, const char *key, const uint8_t *val, size_t len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
-      0) {
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
-    rc = rp__store_sqlerr(st, sqlite3_step(s));
-  }
-  sqlite3_finalize(s);
+  int rc = rp__sql_meta_put(st->db, key, val, len);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
 
 int rp__store_meta_get(rp__store *st, const char *key, uint8_t **val, size_t *len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *val = NULL;
-  *len = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, "SELECT v FROM meta WHERE k = ?", &s)) != 0) goto out;
-  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-  rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
-    goto out;
-  }
-  rc = rp__store_col_blob(s, 0, val, len);
-out:
-  sqlite3_finalize(s);
+  int rc = rp__sql_meta_get(st->db, key, val, len);
   pthread_mutex_unlock(&st->mu);
   return rc;
-}
-
-int rp__store_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len) {
-  const void *p = sqlite3_column_blob(s, col);
-  int n = sqlite3_column_bytes(s, col);
-  *val = NULL;
-  *len = 0;
-  if ((*val = malloc(n > 0 ? (size_t)n : 1)) == NULL) return RP_ENOMEM;
-  if (n > 0) memcpy(*val, p, (size_t)n);
-  *len = (size_t)n;
-  return 0;
-}
-
-void rp__store_col_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n) {
-  const void *p = sqlite3_column_blob(s, col);
-  memset(out, 0, n);
-  if (p != NULL && (size_t)sqlite3_column_bytes(s, col) == n) memcpy(out, p, n);
-}
-
-void rp__store_col_text(sqlite3_stmt *s, int col, char *out, size_t cap) {
-  const unsigned char *p = sqlite3_column_text(s, col);
-  snprintf(out, cap, "%s", p != NULL ? (const char *)p : "");
 }
 
 int rp__store_is_zero(const uint8_t *p, size_t n) {
@@ -217,7 +135,7 @@ int rp__store_count(rp__store *st, const char *sql, uint64_t *n) {
   int rc;
   *n = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, sql, &s)) == 0) {
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
   }

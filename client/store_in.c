@@ -17,10 +17,10 @@ void rp__store_in_free(rp__store_in *in) {
 
 static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_stmt *s = NULL;
-  int rc = rp__store_prepare(st,
-                             "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
-                             " envelope, stored_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                             &s);
+  int rc = rp__sql_prepare(st->db,
+                           "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
+                           " envelope, stored_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_blob(s, 2, in->thread_id, RP_THREAD_ID_BYTES, SQLITE_STATIC);
@@ -32,7 +32,7 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_bind_text(s, 5, in->sender, -1, SQLITE_STATIC);
   sqlite3_bind_blob(s, 6, in->envelope, (int)in->envelope_len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)in->stored_at);
-  rc = rp__store_sqlerr(st, sqlite3_step(s));
+  rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
   return rc;
 }
@@ -40,14 +40,14 @@ static int insert(rp__store *st, const rp__store_in *in) {
 int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt) {
   int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_exec(st, "BEGIN IMMEDIATE")) != 0) goto out;
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
   if ((rc = insert(st, in)) != 0 ||
       (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
-    rp__store_exec(st, "ROLLBACK");
+    rp__sql_exec(st->db, "ROLLBACK");
     goto out;
   }
-  rc = rp__store_exec(st, "COMMIT");
-  if (rc != 0) rp__store_exec(st, "ROLLBACK");
+  rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
 out:
   pthread_mutex_unlock(&st->mu);
   return rc;
@@ -59,25 +59,25 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   int rc;
   memset(o, 0, sizeof *o);
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, sql, &s)) != 0) goto out;
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) goto out;
   if (id != NULL)
     sqlite3_bind_blob(s, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   else
     sqlite3_bind_int64(s, 1, after);
   rc = sqlite3_step(s);
   if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
     goto out;
   }
   o->rowid = sqlite3_column_int64(s, 0);
-  rp__store_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
-  rp__store_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
-  rp__store_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
+  rp__sql_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
+  rp__sql_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
+  rp__sql_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
   o->kind = sqlite3_column_int(s, 4);
-  rp__store_col_text(s, 5, o->sender, sizeof o->sender);
+  rp__sql_col_text(s, 5, o->sender, sizeof o->sender);
   o->stored_at = (uint64_t)sqlite3_column_int64(s, 6);
   o->handled = sqlite3_column_int(s, 7);
-  rc = rp__store_col_blob(s, 8, &o->envelope, &o->envelope_len);
+  rc = rp__sql_col_blob(s, 8, &o->envelope, &o->envelope_len);
 out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -101,13 +101,13 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
   sqlite3_stmt *s = NULL;
   int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st,
-                              "UPDATE inbox SET handled = 1,"
-                              " handled_at = COALESCE(handled_at, ?) WHERE msg_id = ?",
-                              &s)) == 0) {
+  if ((rc = rp__sql_prepare(st->db,
+                            "UPDATE inbox SET handled = 1,"
+                            " handled_at = COALESCE(handled_at, ?) WHERE msg_id = ?",
+                            &s)) == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
     sqlite3_bind_blob(s, 2, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    rc = rp__store_sqlerr(st, sqlite3_step(s));
+    rc = rp__sql_err(sqlite3_step(s));
     if (rc == 0 && sqlite3_changes(st->db) == 0) rc = RP_ENOTFOUND;
   }
   sqlite3_finalize(s);

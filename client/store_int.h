@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "sql_util.h"
 #include "store.h"
 
 struct rp__store {
@@ -14,14 +15,8 @@ struct rp__store {
   pthread_mutex_t mu; /* one statement at a time on the one connection */
 };
 
-int rp__store_sqlerr(rp__store *st, int src);
-int rp__store_exec(rp__store *st, const char *sql);
-int rp__store_prepare(rp__store *st, const char *sql, sqlite3_stmt **stmt);
 /* Runs a one-row, one-column count query under the store's lock into *n. */
 int rp__store_count(rp__store *st, const char *sql, uint64_t *n);
-int rp__store_col_blob(sqlite3_stmt *s, int col, uint8_t **val, size_t *len);
-void rp__store_col_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n);
-void rp__store_col_text(sqlite3_stmt *s, int col, char *out, size_t cap);
 int rp__store_is_zero(const uint8_t *p, size_t n);
 /* The INSERT of one outbox row; the caller holds the lock (and any transaction). */
 int rp__store_out_insert(rp__store *st, const rp__store_out *o);

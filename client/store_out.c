@@ -31,11 +31,11 @@ static void bind_opt_id(sqlite3_stmt *s, int col, const uint8_t id[RP_MSG_ID_BYT
 /* The INSERT of one outbox row; the caller holds the lock and owns the transaction. */
 int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
   sqlite3_stmt *s = NULL;
-  int rc = rp__store_prepare(st,
-                             "INSERT INTO outbox(msg_id, thread_id, ref_id, kind, urgency,"
-                             " receipt, recipient, envelope, status, t1)"
-                             " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                             &s);
+  int rc = rp__sql_prepare(st->db,
+                           "INSERT INTO outbox(msg_id, thread_id, ref_id, kind, urgency,"
+                           " receipt, recipient, envelope, status, t1)"
+                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                           &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, o->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_blob(s, 2, o->thread_id, RP_THREAD_ID_BYTES, SQLITE_STATIC);
@@ -46,7 +46,7 @@ int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
   sqlite3_bind_text(s, 7, o->recipient, -1, SQLITE_STATIC);
   sqlite3_bind_blob(s, 8, o->envelope, (int)o->envelope_len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 9, (sqlite3_int64)o->times[RP_STATUS_QUEUED]);
-  rc = rp__store_sqlerr(st, sqlite3_step(s));
+  rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
   return rc;
 }
@@ -61,13 +61,13 @@ int rp__store_out_add(rp__store *st, const rp__store_out *o) {
 
 static void read_row(sqlite3_stmt *s, rp__store_out *o) {
   o->rowid = sqlite3_column_int64(s, 0);
-  rp__store_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
-  rp__store_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
-  rp__store_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
+  rp__sql_col_fixed(s, 1, o->msg_id, RP_MSG_ID_BYTES);
+  rp__sql_col_fixed(s, 2, o->thread_id, RP_THREAD_ID_BYTES);
+  rp__sql_col_fixed(s, 3, o->ref_id, RP_MSG_ID_BYTES);
   o->kind = sqlite3_column_int(s, 4);
   o->urgency = sqlite3_column_int(s, 5);
   o->receipt = sqlite3_column_int(s, 6);
-  rp__store_col_text(s, 7, o->recipient, sizeof o->recipient);
+  rp__sql_col_text(s, 7, o->recipient, sizeof o->recipient);
   o->status = sqlite3_column_int(s, 8);
   o->error = sqlite3_column_int(s, 9);
   for (int i = 1; i <= RP__STORE_STATUS_MAX; i++)
@@ -81,18 +81,18 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   int rc;
   memset(o, 0, sizeof *o);
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(st, sql, &s)) != 0) goto out;
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) goto out;
   if (id != NULL)
     sqlite3_bind_blob(s, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   else
     sqlite3_bind_int64(s, 1, after);
   rc = sqlite3_step(s);
   if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
     goto out;
   }
   read_row(s, o);
-  rc = want_env ? rp__store_col_blob(s, OUT_ENVELOPE, &o->envelope, &o->envelope_len) : 0;
+  rc = want_env ? rp__sql_col_blob(s, OUT_ENVELOPE, &o->envelope, &o->envelope_len) : 0;
 out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -118,22 +118,21 @@ int rp__store_out_next_queued_to(rp__store *st, const char *recipient, int64_t a
   int rc;
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(
-           st,
-           "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
-           " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
-           &s)) != 0)
+  if ((rc = rp__sql_prepare(st->db,
+                            "SELECT " OUT_COLS ", envelope FROM outbox WHERE status = 1"
+                            " AND recipient = ? AND id > ? AND id <= ? ORDER BY id LIMIT 1",
+                            &s)) != 0)
     goto out;
   sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, after);
   sqlite3_bind_int64(s, 3, upto);
   rc = sqlite3_step(s);
   if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__store_sqlerr(st, rc);
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
     goto out;
   }
   read_row(s, out);
-  rc = rp__store_col_blob(s, OUT_ENVELOPE, &out->envelope, &out->envelope_len);
+  rc = rp__sql_col_blob(s, OUT_ENVELOPE, &out->envelope, &out->envelope_len);
 out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
@@ -188,17 +187,17 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
    * only means the envelope is sent again, which the relay acks as a duplicate and the
    * recipient drops. It halves the fsyncs per message. A process crash loses nothing
    * either way (WAL). Every other step stays synchronous=FULL. */
-  if (status == RP_STATUS_RELAYED) rp__store_exec(st, "PRAGMA synchronous=NORMAL;");
-  if ((rc = rp__store_prepare(st, sql, &s)) == 0) {
+  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
     sqlite3_bind_int(s, 1, moved);
     sqlite3_bind_int(s, 2, status);
     sqlite3_bind_int(s, 3, error);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
     sqlite3_bind_blob(s, 5, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    rc = rp__store_sqlerr(st, sqlite3_step(s));
+    rc = rp__sql_err(sqlite3_step(s));
   }
   sqlite3_finalize(s);
-  if (status == RP_STATUS_RELAYED) rp__store_exec(st, "PRAGMA synchronous=FULL;");
+  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
   pthread_mutex_unlock(&st->mu);
   if (rc == 0 && changed) *changed = moved;
   return rc;
@@ -214,15 +213,16 @@ int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_o
   rp__store_out o;
   int rc, step;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__store_prepare(
-           st, "SELECT " OUT_COLS " FROM outbox WHERE receipt = 0 ORDER BY id", &s)) != 0)
+  if ((rc = rp__sql_prepare(st->db,
+                            "SELECT " OUT_COLS " FROM outbox WHERE receipt = 0 ORDER BY id",
+                            &s)) != 0)
     goto out;
   while ((step = sqlite3_step(s)) == SQLITE_ROW) {
     memset(&o, 0, sizeof o);
     read_row(s, &o);
     if ((rc = fn(data, &o)) != 0) goto out;
   }
-  rc = rp__store_sqlerr(st, step);
+  rc = rp__sql_err(step);
 out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "advisor_int.h"
+#include "file.h"
 #include "ibx_caps.h"
+#include "payload.h"
 
 static rp__str s(const char *c) {
   return rp__str_c(c);
@@ -29,7 +31,7 @@ static int bad(const char *what, const char *arg) {
 }
 
 static int set_enum(int *dst, const rp__enum *e, const char *v, const char *what) {
-  if ((*dst = rp__ibx_enum_find(e, v)) == 0) {
+  if ((*dst = rp__enum_find(e, v)) == 0) {
     fprintf(stderr, "rejsepost advisor: unknown %s '%s'; one of:", what, v);
     for (uint32_t i = 0; i < e->n; i++)
       fprintf(stderr, " %s", e->names[i]);
@@ -84,7 +86,7 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     req->municipality = s(optarg);
     return 0;
   case O_CAT:
-    return set_enum(&req->category, rp__ibx_enum_category(), optarg, "category");
+    return set_enum(&req->category, &rp__payload_enum_category, optarg, "category");
   case O_ALL:
     req->all = true;
     return 0;
@@ -98,9 +100,9 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     o->use_stdin = 1;
     return 0;
   case O_OUTCOME:
-    return set_enum(&req->outcome, rp__ibx_enum_outcome(), optarg, "outcome");
+    return set_enum(&req->outcome, &rp__payload_enum_outcome, optarg, "outcome");
   case O_NET:
-    return set_enum(&req->network, rp__ibx_enum_network(), optarg, "network");
+    return set_enum(&req->network, &rp__payload_enum_network, optarg, "network");
   case O_DATE:
     req->event_on = s(optarg);
     return 0;
@@ -131,10 +133,10 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
  * in either case (made lower case in place). */
 static int thread_arg(char *t) {
   size_t n = strlen(t);
-  if (n < RP_IBX_PREFIX_MIN || n > 32) return -1;
+  if (n < RP_IBX_PREFIX_MIN || n > 32) return RP_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if (t[i] >= 'A' && t[i] <= 'F') t[i] = (char)(t[i] - 'A' + 'a');
-    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return -1;
+    if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f'))) return RP_EINVAL;
   }
   return 0;
 }
@@ -202,19 +204,13 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
 
 /* Reads at most RP_TEXT_QUESTION_MAX bytes from fd; one more is an error. */
 static int read_fd(int fd, char **out) {
-  size_t cap = RP_TEXT_QUESTION_MAX + 2, n = 0;
-  char *b = malloc(cap);
-  ssize_t r;
-  if (b == NULL) return 2;
-  while (n < cap - 1 &&
-         ((r = read(fd, b + n, cap - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0) n += (size_t)r;
-  b[n] = 0;
-  if (n > RP_TEXT_QUESTION_MAX) {
-    sodium_memzero(b, cap);
-    free(b);
-    return bad("the text is longer than 16384 bytes", NULL);
-  }
+  uint8_t *raw = NULL;
+  size_t n = 0;
+  int r = rp__file_read_fd(fd, RP_TEXT_QUESTION_MAX, &raw, &n);
+  char *b = (char *)raw;
+  if (r == RP_ENOMEM) return 2;
+  if (r == RP_ETOOBIG) return bad("the text is longer than 16384 bytes", NULL);
+  if (r != 0) return bad("cannot read the text", NULL);
   /* A trailing newline from an editor or echo is not part of the message. */
   while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
     b[--n] = 0;

@@ -23,7 +23,8 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o, char
  * into a malloc'd NUL-terminated buffer. 0 or 2 (printed). */
 int rp__adv_read_text(const rp__adv_opts *o, const char *what, char **out);
 
-/* advisor_usage.c: the overview, and one command's usage (-1 if name is unknown). */
+/* advisor_usage.c: the overview, and one command's usage (RP_ENOTFOUND if name is
+ * unknown). */
 void rp__adv_usage_all(FILE *out);
 int rp__adv_usage_cmd(const char *name, FILE *out);
 

@@ -6,6 +6,7 @@
 
 #include "advisor_cli.h"
 #include "advisor_int.h"
+#include "rejsepost_errors.h"
 
 typedef struct adv_usage {
   const char *name;     /* as typed */
@@ -90,5 +91,5 @@ int rp__adv_usage_cmd(const char *name, FILE *out) {
       fputs(k_tail, out);
       return 0;
     }
-  return -1;
+  return RP_ENOTFOUND;
 }

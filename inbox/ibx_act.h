@@ -8,7 +8,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_buf.h"
+#include "buf.h"
 
 typedef struct rp__ibx_act {
   rp__ibx_daemon *d;
@@ -17,7 +17,7 @@ typedef struct rp__ibx_act {
   const char *audit_as;              /* the audit log's action name, if not the request's */
   char audit_to[RP_IBX_WHO_MAX + 1]; /* an assignment's new holder, for the audit line */
   char thread[33];                   /* the request's thread id */
-  rp__ibx_buf msg, text, json;
+  rp__buf msg, text, json;
 } rp__ibx_act;
 
 /* The request's thread, read from the store; msg says why not (RP_EMISSING,

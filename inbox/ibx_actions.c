@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ibx_act.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "ibx_sock.h"
 #include "payload.h"
@@ -40,11 +40,11 @@ static void ambiguous(act *a, char (*cand)[RP_IBX_ID_STRLEN], unsigned n) {
       c++;
     if (c + 1 > len) len = c + 1 > 32 ? 32 : c + 1;
   }
-  rp__ibx_buf_printf(&a->msg, "ambiguous thread prefix %s: it matches", a->thread);
+  rp__buf_printf(&a->msg, "ambiguous thread prefix %s: it matches", a->thread);
   for (unsigned i = 0; i < shown; i++)
-    rp__ibx_buf_printf(&a->msg, "%s %.*s", i > 0 ? "," : "", (int)len, cand[i]);
-  rp__ibx_buf_printf(&a->msg, "%s; type more digits",
-                     n > RP_IBX_PREFIX_CANDIDATES ? " and more" : "");
+    rp__buf_printf(&a->msg, "%s %.*s", i > 0 ? "," : "", (int)len, cand[i]);
+  rp__buf_printf(&a->msg, "%s; type more digits",
+                 n > RP_IBX_PREFIX_CANDIDATES ? " and more" : "");
 }
 
 int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
@@ -52,7 +52,7 @@ int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
   unsigned n = 0;
   int r;
   if (a->thread[0] == 0) {
-    rp__ibx_buf_puts(&a->msg, "a thread id is required");
+    rp__buf_puts(&a->msg, "a thread id is required");
     return RP_EMISSING;
   }
   /* A unique prefix, as in git; from here on (and in the audit log) the whole id. */
@@ -65,7 +65,7 @@ int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
     memcpy(a->thread, full, sizeof full);
     r = rp__ibx_store_thread(a->d->st, a->thread, t);
   }
-  if (r == RP_ENOTFOUND) rp__ibx_buf_puts(&a->msg, "no such thread");
+  if (r == RP_ENOTFOUND) rp__buf_puts(&a->msg, "no such thread");
   return r;
 }
 
@@ -78,10 +78,10 @@ static int do_list(act *a) {
   int r = rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
   /* Akut first, then by deadline: what is cut off is the least urgent, and it is said. */
   if (r == RP_ETOOBIG) {
-    rp__ibx_buf_printf(&a->msg,
-                       "more than %u threads match: only the first %u are shown; "
-                       "narrow with --state, --municipality or --category",
-                       RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
+    rp__buf_printf(&a->msg,
+                   "more than %u threads match: only the first %u are shown; "
+                   "narrow with --state, --municipality or --category",
+                   RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
     r = 0;
   }
   return r;
@@ -96,14 +96,14 @@ static int do_show(act *a, int is_export) {
     return r;
   /* The first opening tells the municipality its request was opened. */
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "opened_receipt_failed", "thread=%s error=%s", a->thread,
-                rp_err_name(r));
+    rp__log_warn("event=opened_receipt_failed thread=%s error=%s", a->thread,
+                 rp_err_name(r));
   r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
   if (r == RP_ETOOBIG) {
-    rp__ibx_buf_printf(&a->msg,
-                       "the thread has more than %u messages: only the first %u "
-                       "are shown",
-                       RP_IBX_THREAD_MSGS_MAX, RP_IBX_THREAD_MSGS_MAX);
+    rp__buf_printf(&a->msg,
+                   "the thread has more than %u messages: only the first %u "
+                   "are shown",
+                   RP_IBX_THREAD_MSGS_MAX, RP_IBX_THREAD_MSGS_MAX);
     r = 0;
   }
   return r;
@@ -115,12 +115,12 @@ static int do_answer(act *a) {
   int r = rp__ibx_act_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
   if (r != 0) return r;
   if (t.state == RP_IBX_ST_CLOSED) {
-    rp__ibx_buf_puts(&a->msg, "the thread is closed");
+    rp__buf_puts(&a->msg, "the thread is closed");
     return RP_ESTATE;
   }
   if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if (a->req->text.n == 0) {
-    rp__ibx_buf_puts(&a->msg, "the text is empty");
+    rp__buf_puts(&a->msg, "the text is empty");
     return RP_EMISSING;
   }
   if ((text = cstr(a->req->text)) == NULL) return RP_ENOMEM;
@@ -140,11 +140,11 @@ static int do_close(act *a) {
   int r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
   if (a->req->outcome == 0) {
-    rp__ibx_buf_puts(&a->msg, "an outcome code is required");
+    rp__buf_puts(&a->msg, "an outcome code is required");
     return RP_EMISSING;
   }
   if (t.state == RP_IBX_ST_CLOSED) {
-    rp__ibx_buf_puts(&a->msg, "the thread is already closed");
+    rp__buf_puts(&a->msg, "the thread is already closed");
     return RP_ESTATE;
   }
   if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
@@ -162,8 +162,8 @@ static int do_announce(act *a) {
   int r = RP_ENOMEM;
   if (q->network == 0 || q->event_on.n == 0 || q->host_org.n == 0 || q->title.n == 0 ||
       q->text.n == 0 || q->reg_deadline.n == 0) {
-    rp__ibx_buf_puts(&a->msg,
-                     "network, date, host, title, deadline and programme are required");
+    rp__buf_puts(&a->msg,
+                 "network, date, host, title, deadline and programme are required");
     r = RP_EMISSING;
   } else if (f[0] && f[1] && f[2] && f[3] && f[4]) {
     r = rp__ibx_send_announce(a->d, a->who, &an, &sent, &a->msg);
@@ -187,11 +187,11 @@ static int do_verify(act *a) {
   }
   r = rp__ibx_audit_verify(a->d->cfg.audit_log, h.seq > 0 ? &h : NULL, &lines, &bad);
   if (r == 0)
-    rp__ibx_buf_printf(&a->msg, "audit log intact: %llu lines, chain and head verified",
-                       (unsigned long long)lines);
+    rp__buf_printf(&a->msg, "audit log intact: %llu lines, chain and head verified",
+                   (unsigned long long)lines);
   else if (r == RP_EAUTH)
-    rp__ibx_buf_printf(&a->msg, "audit log TAMPERED: the chain breaks at line %llu",
-                       (unsigned long long)bad);
+    rp__buf_printf(&a->msg, "audit log TAMPERED: the chain breaks at line %llu",
+                   (unsigned long long)bad);
   return r;
 }
 
@@ -209,12 +209,11 @@ static int acts(int action) {
  * advisors hide surnames for their safety). */
 static int may_act(act *a) {
   if (rp__ibx_act_listed(a, a->who)) return 0;
-  rp__ibx_buf_printf(
-      &a->msg,
-      "refused: %s is not in [advisors] of the inbox configuration, "
-      "so nothing can be sent under a pseudonym; ask the administrator to add "
-      "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
-      a->who, a->who);
+  rp__buf_printf(&a->msg,
+                 "refused: %s is not in [advisors] of the inbox configuration, "
+                 "so nothing can be sent under a pseudonym; ask the administrator to add "
+                 "you ('%s = role:pseudonym') and reload the daemon (reading is allowed)",
+                 a->who, a->who);
   return RP_EPERM;
 }
 
@@ -254,23 +253,22 @@ static void respond(int fd, act *a, int err) {
   memset(&rs, 0, sizeof rs);
   rs.version = RP_SCHEMA_VERSION;
   rs.error = err < 0 ? (uint64_t)-err : 0;
-  if (err != 0 && a->msg.len == 0) rp__ibx_buf_puts(&a->msg, rp_strerror(err));
+  if (err != 0 && a->msg.len == 0) rp__buf_puts(&a->msg, rp_strerror(err));
   if (a->text.overflow || a->json.overflow) {
     rs.error = (uint64_t)-RP_ETOOBIG;
-    rp__ibx_buf_free(&a->msg);
-    rp__ibx_buf_init(&a->msg, 1024);
-    rp__ibx_buf_puts(&a->msg, "the answer is too large");
+    rp__buf_free(&a->msg);
+    rp__buf_init(&a->msg, 1024);
+    rp__buf_puts(&a->msg, "the answer is too large");
   }
-  rs.message = (rp__str){a->msg.p, (uint32_t)a->msg.len};
+  rs.message = (rp__str){(const char *)a->msg.p, (uint32_t)a->msg.len};
   if (rs.error == 0) {
-    rs.text = (rp__str){a->text.p, (uint32_t)a->text.len};
-    rs.json = (rp__str){a->json.p, (uint32_t)a->json.len};
+    rs.text = (rp__str){(const char *)a->text.p, (uint32_t)a->text.len};
+    rs.json = (rp__str){(const char *)a->json.p, (uint32_t)a->json.len};
   }
   /* A client that does not read its answer holds the daemon at most this long. */
   if (rp__ibx_resp_encode(&rs, &out, &len) == 0 &&
       rp__ibx_sock_write_frame_within(fd, out, len, RP_IBX_SOCK_TIMEOUT_MS) != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "error=%s phase=answer",
-                rp_err_name(RP_ETIMEDOUT));
+    rp__log_warn("event=advisor_dropped error=%s phase=answer", rp_err_name(RP_ETIMEDOUT));
   if (out != NULL) {
     sodium_memzero(out, len);
     free(out);
@@ -285,14 +283,14 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
   act a = {.d = d, .who = who, .req = &req};
   int r;
   snprintf(who, sizeof who, "%s", peer);
-  rp__ibx_buf_init(&a.msg, 1024);
-  rp__ibx_buf_init(&a.text, RP_IBX_RESP_MAX / 2 - 64);
-  rp__ibx_buf_init(&a.json, RP_IBX_RESP_MAX / 2 - 64);
+  rp__buf_init(&a.msg, 1024);
+  rp__buf_init(&a.text, RP_IBX_RESP_MAX / 2 - 64);
+  rp__buf_init(&a.json, RP_IBX_RESP_MAX / 2 - 64);
   if ((r = rp__ibx_req_decode(buf, len, &req, &where)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_bad_request", "who=%s error=%s field=%s", who,
-                rp_err_name(r), where != NULL ? where : "-");
-    rp__ibx_buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
-                       where ? where : "");
+    rp__log_warn("event=advisor_bad_request who=%s error=%s field=%s", who, rp_err_name(r),
+                 where != NULL ? where : "-");
+    rp__buf_printf(&a.msg, "bad request (%s%s%s)", rp_strerror(r), where ? " at " : "",
+                   where ? where : "");
     respond(fd, &a, r);
   } else {
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
@@ -301,12 +299,12 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
     rp__ibx_audit_action_to(
         d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
         a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
-    rp__ibx_log(RP_IBX_LOG_INFO, "advisor_action", "who=%s action=%s thread=%s result=%s",
-                who, rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
-                r == 0 ? "ok" : rp_err_name(r));
+    rp__log_info("event=advisor_action who=%s action=%s thread=%s result=%s", who,
+                 rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
+                 r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
   }
-  rp__ibx_buf_free(&a.msg);
-  rp__ibx_buf_free(&a.text);
-  rp__ibx_buf_free(&a.json);
+  rp__buf_free(&a.msg);
+  rp__buf_free(&a.text);
+  rp__buf_free(&a.json);
 }

@@ -12,17 +12,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "ibx_log.h"
+#include "clock.h"
+#include "log.h"
 #include "rejsepost_errors.h"
 
 void rp__ibx_alerts_init(rp__ibx_alerts *a) {
   memset(a, 0, sizeof *a);
-}
-
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int from_errno(int e) {
@@ -82,32 +77,30 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
     r = e != 0 ? from_errno(e) : 0;
   }
   if (r != 0) {
-    rp__ibx_log(
-        RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s reason=\"%s\"",
-        thread, urgency, rp_err_name(r),
-        r == RP_EBUSY ? "too many alerts running" : "cannot start the alert command");
+    rp__log_error("event=alert_failed thread=%s urgency=%s error=%s reason=\"%s\"", thread,
+                  urgency, rp_err_name(r),
+                  r == RP_EBUSY ? "too many alerts running"
+                                : "cannot start the alert command");
     return r;
   }
   memset(slot, 0, sizeof *slot);
   slot->pid = pid;
-  slot->deadline = mono_ms() + timeout_ms;
+  slot->deadline = rp__clock_mono_ms() + timeout_ms;
   snprintf(slot->thread, sizeof slot->thread, "%s", thread);
   snprintf(slot->urgency, sizeof slot->urgency, "%s", urgency);
-  rp__ibx_log(RP_IBX_LOG_INFO, "alert", "thread=%s urgency=%s pid=%ld", thread, urgency,
-              (long)pid);
+  rp__log_info("event=alert thread=%s urgency=%s pid=%ld", thread, urgency, (long)pid);
   return 0;
 }
 
 static void finished(rp__ibx_alert_run *s, int status) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    rp__ibx_log(RP_IBX_LOG_INFO, "alert_done", "thread=%s urgency=%s", s->thread,
-                s->urgency);
+    rp__log_info("event=alert_done thread=%s urgency=%s", s->thread, s->urgency);
   else if (WIFEXITED(status))
-    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s status=%d",
-                s->thread, s->urgency, WEXITSTATUS(status));
+    rp__log_error("event=alert_failed thread=%s urgency=%s status=%d", s->thread,
+                  s->urgency, WEXITSTATUS(status));
   else if (!s->killed)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s signal=%d",
-                s->thread, s->urgency, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    rp__log_error("event=alert_failed thread=%s urgency=%s signal=%d", s->thread,
+                  s->urgency, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   memset(s, 0, sizeof *s);
 }
 
@@ -125,8 +118,8 @@ int rp__ibx_alerts_poll(rp__ibx_alerts *a, uint64_t now) {
       /* The whole group: a script's own children go too. */
       kill(-s->pid, SIGKILL);
       s->killed = 1;
-      rp__ibx_log(RP_IBX_LOG_ERROR, "alert_failed", "thread=%s urgency=%s error=%s",
-                  s->thread, s->urgency, rp_err_name(RP_ETIMEDOUT));
+      rp__log_error("event=alert_failed thread=%s urgency=%s error=%s", s->thread,
+                    s->urgency, rp_err_name(RP_ETIMEDOUT));
     }
     /* A killed one is reaped at the next SIGCHLD; until then look again soon. */
     int left = s->killed ? 100 : (int)(s->deadline - now);

@@ -5,40 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "payload.h"
+
 #define RO(m) offsetof(rp__ibx_req, m)
 #define SO(m) offsetof(rp__ibx_resp, m)
-#define ENUM(name, ...)                                                                    \
-  static const char *const name##_names[] = {__VA_ARGS__};                                 \
-  static const rp__enum name = {name##_names, sizeof name##_names / sizeof name##_names[0]}
+#define ENUM(name, ...) RP__ENUM(static, name, __VA_ARGS__)
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
      "registrations", "export", "audit_verify", "assign");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
-/* The request categories and closure outcomes, in docs/PROTOCOL.md section 7 order. */
-ENUM(k_category, "negativ_social_kontrol", "aeresrelateret_konflikt", "trusler", "vold",
-     "tvangsaegteskab", "genopdragelsesrejse", "omskaering", "lgbt", "exit", "strategisk");
-ENUM(k_outcome, "raadgivning_givet", "henvist_specialtilbud", "exit_ivaerksat",
-     "plan_udarbejdet", "besoeg_gennemfoert", "samtykke_tilbagekaldt",
-     "ingen_yderligere_kontakt", "andet");
-ENUM(k_network, "oest", "vest");
+/* The request categories, closure outcomes and networks are the payloads' own tables
+ * (payload.h). */
 
 const rp__enum *rp__ibx_enum_state(void) {
   return &k_state;
-}
-const rp__enum *rp__ibx_enum_category(void) {
-  return &k_category;
-}
-const rp__enum *rp__ibx_enum_outcome(void) {
-  return &k_outcome;
-}
-const rp__enum *rp__ibx_enum_network(void) {
-  return &k_network;
-}
-
-int rp__ibx_enum_find(const rp__enum *e, const char *name) {
-  for (uint32_t i = 0; name != NULL && i < e->n; i++)
-    if (strcmp(e->names[i], name) == 0) return (int)i + 1;
-  return 0;
 }
 
 const char *rp__ibx_action_name(int a) {
@@ -48,7 +28,7 @@ const char *rp__ibx_action_name(int a) {
 int rp__ibx_action_from_name(const char *name) {
   /* The command line writes "audit-verify"; the wire name has an underscore. */
   if (name != NULL && strcmp(name, "audit-verify") == 0) return RP_IBX_A_AUDIT_VERIFY;
-  return rp__ibx_enum_find(&k_action, name);
+  return rp__enum_find(&k_action, name);
 }
 
 /* A thread id or a unique prefix of one: RP_IBX_PREFIX_MIN..32 lowercase hex digits. */
@@ -129,7 +109,7 @@ static const rp__field k_req_fields[] = {
      .name = "category",
      .type = RP__F_ENUM,
      .off = RO(category),
-     .enm = &k_category},
+     .enm = &rp__payload_enum_category},
     {.key = 6,
      .name = "text",
      .type = RP__F_STR,
@@ -139,12 +119,12 @@ static const rp__field k_req_fields[] = {
      .name = "outcome",
      .type = RP__F_ENUM,
      .off = RO(outcome),
-     .enm = &k_outcome},
+     .enm = &rp__payload_enum_outcome},
     {.key = 8,
      .name = "network",
      .type = RP__F_ENUM,
      .off = RO(network),
-     .enm = &k_network},
+     .enm = &rp__payload_enum_network},
     {.key = 9, .name = "event_on", .type = RP__F_STR, .off = RO(event_on), .max = 10},
     {.key = 10, .name = "host_org", .type = RP__F_STR, .off = RO(host_org), .max = 3},
     {.key = 11,

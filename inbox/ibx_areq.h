@@ -86,13 +86,9 @@ int rp__ibx_resp_encode(const rp__ibx_resp *r, uint8_t **out, size_t *len);
 /* Reads a 4-byte big-endian length prefix; RP_ETOOBIG if over max. */
 int rp__ibx_frame_len(const uint8_t hdr[4], uint32_t max, uint32_t *len);
 
-/* Name tables of the request's enums (for the command line and the daemon). */
+/* The name table of thread states (for the command line and the daemon). Categories,
+ * outcomes and networks are the payloads' tables (payload.h), urgency is
+ * rp__urgency_enum (envelope_hdr.h); rp__enum_find and rp__enum_at read all of them. */
 const rp__enum *rp__ibx_enum_state(void);
-const rp__enum *rp__ibx_enum_category(void);
-const rp__enum *rp__ibx_enum_outcome(void);
-const rp__enum *rp__ibx_enum_network(void);
-
-/* The 1-based index of name in e, or 0. */
-int rp__ibx_enum_find(const rp__enum *e, const char *name);
 
 #endif /* RP_IBX_AREQ_H */

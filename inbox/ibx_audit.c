@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "rejsepost_errors.h"
 
 struct rp__ibx_audit {
@@ -51,20 +52,21 @@ static int check_line(walk *w, const char *line, size_t len) {
   const char *p = find(line, len, " prev=");
   int n = 0;
 
-  if (p == NULL || (size_t)(line + len - (p + 6)) != 64 || !hex_ok(p + 6, 64)) return -1;
+  if (p == NULL || (size_t)(line + len - (p + 6)) != 64 || !hex_ok(p + 6, 64))
+    return RP_EAUTH;
   memcpy(prevhex, p + 6, 64);
   prevhex[64] = 0;
-  if (sodium_hex2bin(prev, 32, prevhex, 64, NULL, NULL, NULL) != 0) return -1;
+  if (sodium_hex2bin(prev, 32, prevhex, 64, NULL, NULL, NULL) != 0) return RP_EAUTH;
   while ((size_t)n < len && n < 20 && line[n] >= '0' && line[n] <= '9')
     n++;
-  if (n == 0 || (size_t)n >= len || line[n] != ' ') return -1;
+  if (n == 0 || (size_t)n >= len || line[n] != ' ') return RP_EAUTH;
   memcpy(seqbuf, line, (size_t)n);
   seqbuf[n] = 0;
-  if (strtoull(seqbuf, NULL, 10) != w->seq + 1) return -1;
-  if (memcmp(prev, w->prev, 32) != 0) return -1;
+  if (strtoull(seqbuf, NULL, 10) != w->seq + 1) return RP_EAUTH;
+  if (memcmp(prev, w->prev, 32) != 0) return RP_EAUTH;
   if (find(line, len, " who=") == NULL || find(line, len, " action=") == NULL ||
       find(line, len, " thread=") == NULL)
-    return -1;
+    return RP_EAUTH;
   return 0;
 }
 
@@ -91,38 +93,17 @@ static void walk_buf(walk *w, const char *buf, size_t len) {
   }
 }
 
-static int read_all(int fd, char **out, size_t *len) {
-  struct stat st;
-  char *buf;
-  size_t got = 0;
-  *out = NULL;
-  if (fstat(fd, &st) != 0) return RP_EIO;
-  buf = malloc((size_t)st.st_size + 1);
-  if (buf == NULL) return RP_ENOMEM;
-  while (got < (size_t)st.st_size) {
-    ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  *out = buf;
-  *len = got;
-  return 0;
-}
-
 int rp__ibx_audit_verify(const char *path, const rp__ibx_audit_head *expect,
                          uint64_t *lines, uint64_t *bad_line) {
   walk w = {.expect = expect};
-  char *buf = NULL;
+  uint8_t *buf = NULL;
   size_t len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+  int r;
   if (lines != NULL) *lines = 0;
   if (bad_line != NULL) *bad_line = 0;
-  if (fd < 0) return RP_EIO;
-  r = read_all(fd, &buf, &len);
-  close(fd);
-  if (r != 0) return r;
-  walk_buf(&w, buf, len);
+  if ((r = rp__file_read(path, RP_IBX_AUDIT_FILE_MAX, &buf, &len)) != 0)
+    return r == RP_ENOTFOUND ? RP_EIO : r;
+  walk_buf(&w, (const char *)buf, len);
   free(buf);
   if (w.bad == 0 && expect != NULL && expect->seq > 0 && !w.expect_seen)
     w.bad = expect->seq;
@@ -134,7 +115,7 @@ int rp__ibx_audit_verify(const char *path, const rp__ibx_audit_head *expect,
 int rp__ibx_audit_open(const char *path, rp__ibx_audit **out, uint64_t *broken) {
   rp__ibx_audit *a = NULL;
   walk w = {0};
-  char *buf = NULL;
+  uint8_t *buf = NULL;
   size_t len = 0;
   int r;
 
@@ -146,12 +127,13 @@ int rp__ibx_audit_open(const char *path, rp__ibx_audit **out, uint64_t *broken) 
     free(a);
     return RP_EIO;
   }
-  if ((r = read_all(a->fd, &buf, &len)) != 0) {
+  /* Opened for appending, the descriptor still reads from the start. */
+  if ((r = rp__file_read_fd(a->fd, RP_IBX_AUDIT_FILE_MAX, &buf, &len)) != 0) {
     close(a->fd);
     free(a);
     return r;
   }
-  walk_buf(&w, buf, len);
+  walk_buf(&w, (const char *)buf, len);
   free(buf);
   if (broken != NULL) *broken = w.bad;
   /* On a broken chain new lines continue from the last sound line; the break stays

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Every cap of the advisor inbox daemon in one place (the protocol-wide ones are in
- * proto/caps.h). Each has a test that goes one past it.
+ * Every cap that only the advisor inbox daemon needs, in one place; a cap that another
+ * part needs too lives in proto/caps.h (paths: RP_PATH_MAX) and is not named again here.
+ * Each has a test that goes one past it.
  */
 #ifndef RP_IBX_CAPS_H
 #define RP_IBX_CAPS_H
@@ -36,12 +37,13 @@
 #define RP_IBX_PREFIX_CANDIDATES 8u
 /* A user name as the audit log records it. */
 #define RP_IBX_WHO_MAX 32u
-/* A path in the configuration. */
-#define RP_IBX_PATH_MAX 1024u
 /* Advisors mapped to a pseudonym in the configuration. */
 #define RP_IBX_ADVISORS_MAX 64u
 /* One audit log line, newline included. */
 #define RP_IBX_AUDIT_LINE_MAX 512u
+/* The whole audit log, which opening and verifying read into memory: 1 GiB holds two
+ * million lines of the longest kind, decades of a team's actions. */
+#define RP_IBX_AUDIT_FILE_MAX (1024u * 1024u * 1024u)
 /* Retention of closed threads: 1 hour .. 10 years (seconds); default 180 days. */
 #define RP_IBX_RETENTION_MIN_S 3600ull
 #define RP_IBX_RETENTION_MAX_S (3650ull * 86400)

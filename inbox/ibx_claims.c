@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ibx_act.h"
-#include "ibx_log.h"
+#include "log.h"
 
 int rp__ibx_act_listed(rp__ibx_act *a, const char *user) {
   int listed;
@@ -21,17 +21,17 @@ int rp__ibx_act_listed(rp__ibx_act *a, const char *user) {
 
 int rp__ibx_act_holder_ok(rp__ibx_act *a, const rp__ibx_thread *t) {
   if (t->claimed_by[0] == 0 || strcmp(t->claimed_by, a->who) == 0) return 0;
-  rp__ibx_buf_printf(&a->msg,
-                     "refused: %s holds this thread; ask %s to assign it to you "
-                     "(assign %s --to %s), or take it over with claim --takeover (audited)",
-                     t->claimed_by, t->claimed_by, a->thread, a->who);
+  rp__buf_printf(&a->msg,
+                 "refused: %s holds this thread; ask %s to assign it to you "
+                 "(assign %s --to %s), or take it over with claim --takeover (audited)",
+                 t->claimed_by, t->claimed_by, a->thread, a->who);
   return RP_EBUSY;
 }
 
 /* Tildeling: the municipality learns who handles its request, once per new holder. */
 static void tell(rp__ibx_act *a, const rp__ibx_thread *t, const char *holder) {
   if (rp__ibx_send_assignment(a->d, t, holder) != 0)
-    rp__ibx_buf_puts(&a->msg, "; the assignment notice could not be sent (see the log)");
+    rp__buf_puts(&a->msg, "; the assignment notice could not be sent (see the log)");
 }
 
 int rp__ibx_do_claim(rp__ibx_act *a) {
@@ -41,17 +41,17 @@ int rp__ibx_do_claim(rp__ibx_act *a) {
   other = t.claimed_by[0] != 0 && strcmp(t.claimed_by, a->who) != 0;
   r = rp__ibx_store_claim(a->d->st, a->thread, a->who, a->req->takeover, rp__ibx_now(a->d));
   if (r == RP_EBUSY) {
-    rp__ibx_buf_printf(&a->msg,
-                       "refused: %s holds this thread (claim --takeover %s takes it "
-                       "over, and the audit log records it)",
-                       t.claimed_by, a->thread);
+    rp__buf_printf(&a->msg,
+                   "refused: %s holds this thread (claim --takeover %s takes it "
+                   "over, and the audit log records it)",
+                   t.claimed_by, a->thread);
   } else if (r == RP_ESTATE) {
-    rp__ibx_buf_puts(&a->msg, "the thread is closed");
+    rp__buf_puts(&a->msg, "the thread is closed");
   } else if (r == 0 && other) {
     a->audit_as = "takeover";
-    rp__ibx_buf_printf(&a->msg, "claimed %s (taken over from %s)", a->thread, t.claimed_by);
+    rp__buf_printf(&a->msg, "claimed %s (taken over from %s)", a->thread, t.claimed_by);
   } else if (r == 0) {
-    rp__ibx_buf_printf(&a->msg, "claimed %s", a->thread);
+    rp__buf_printf(&a->msg, "claimed %s", a->thread);
   }
   if (r == 0 && strcmp(t.claimed_by, a->who) != 0) tell(a, &t, a->who);
   return r;
@@ -63,38 +63,38 @@ int rp__ibx_do_assign(rp__ibx_act *a) {
   int r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
   if (a->req->to.n == 0) {
-    rp__ibx_buf_puts(&a->msg, "assign needs --to USER");
+    rp__buf_puts(&a->msg, "assign needs --to USER");
     return RP_EMISSING;
   }
   memcpy(to, a->req->to.p, a->req->to.n);
   to[a->req->to.n] = 0;
   if (t.state == RP_IBX_ST_CLOSED) {
-    rp__ibx_buf_puts(&a->msg, "the thread is closed");
+    rp__buf_puts(&a->msg, "the thread is closed");
     return RP_ESTATE;
   }
   /* The holder gives the thread away; a thread nobody holds any advisor may hand out. */
   if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if (!rp__ibx_act_listed(a, to)) {
-    rp__ibx_buf_printf(&a->msg,
-                       "refused: %s is not in [advisors] of the inbox configuration; "
-                       "ask the administrator to add them",
-                       to);
+    rp__buf_printf(&a->msg,
+                   "refused: %s is not in [advisors] of the inbox configuration; "
+                   "ask the administrator to add them",
+                   to);
     return RP_EPERM;
   }
   if (strcmp(t.claimed_by, to) == 0) {
-    rp__ibx_buf_printf(&a->msg, "%s already holds %s; nothing sent", to, a->thread);
+    rp__buf_printf(&a->msg, "%s already holds %s; nothing sent", to, a->thread);
     return 0;
   }
   r = rp__ibx_store_assign(a->d->st, a->thread, t.claimed_by, to, rp__ibx_now(a->d));
   if (r != 0) {
-    rp__ibx_buf_puts(&a->msg, r == RP_EBUSY ? "refused: the holder changed meanwhile; list "
-                                              "and try again"
-                                            : "the thread is closed");
+    rp__buf_puts(&a->msg, r == RP_EBUSY ? "refused: the holder changed meanwhile; list "
+                                          "and try again"
+                                        : "the thread is closed");
     return r;
   }
   snprintf(a->audit_to, sizeof a->audit_to, "%s", to);
-  rp__ibx_buf_printf(&a->msg, "%s assigned to %s", a->thread, to);
-  if (t.claimed_by[0] != 0) rp__ibx_buf_printf(&a->msg, " (from %s)", t.claimed_by);
+  rp__buf_printf(&a->msg, "%s assigned to %s", a->thread, to);
+  if (t.claimed_by[0] != 0) rp__buf_printf(&a->msg, " (from %s)", t.claimed_by);
   tell(a, &t, to);
   return 0;
 }

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibx_log.h"
+#include "log.h"
 #include "rejsepost_errors.h"
 
 typedef struct load_ctx {
   rp__ibx_config *c;
-  char dir[RP_IBX_PATH_MAX];
+  char dir[RP_PATH_MAX];
   char *err;
   size_t cap;
   int failed;
@@ -25,7 +25,7 @@ void rp__ibx_config_defaults(rp__ibx_config *c) {
   snprintf(c->relay_host, sizeof c->relay_host, "127.0.0.1");
   c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
   c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
-  c->log_level = RP_IBX_LOG_INFO;
+  c->log_level = RP__LOG_INFO;
   c->alert_timeout_ms = RP_IBX_ALERT_TIMEOUT_DEFAULT_MS;
   rp__ibx_hours_default(&c->hours);
   snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
@@ -110,8 +110,7 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
     if ((r = set_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0)
       c->tick_ms = (unsigned)n;
   } else if (IS("inbox", "log_level")) {
-    c->log_level = rp__ibx_log_level_from_name(v);
-    r = c->log_level < 0 ? RP_ECONFIG : 0;
+    r = rp__log_level_parse(v, &c->log_level) != 0 ? RP_ECONFIG : 0;
   } else if (IS("socket", "path")) {
     r = set_path(x, c->socket, sizeof c->socket, v);
   } else if (IS("socket", "group"))

@@ -10,6 +10,7 @@
 
 #include "ibx_caps.h"
 #include "ibx_clock.h"
+#include "log.h"
 
 typedef struct rp__ibx_advisor {
   char user[RP_IBX_WHO_MAX + 1]; /* the Unix user name */
@@ -19,18 +20,18 @@ typedef struct rp__ibx_advisor {
 
 typedef struct rp__ibx_config {
   /* [client]: the team identity and the relay */
-  char state_dir[RP_IBX_PATH_MAX], identity[RP_IBX_PATH_MAX];
-  char passphrase_file[RP_IBX_PATH_MAX];
+  char state_dir[RP_PATH_MAX], identity[RP_PATH_MAX];
+  char passphrase_file[RP_PATH_MAX];
   char relay_host[256];
   unsigned relay_port;
-  char relay_key[RP_IBX_PATH_MAX], admin_key[RP_IBX_PATH_MAX], roster[RP_IBX_PATH_MAX];
+  char relay_key[RP_PATH_MAX], admin_key[RP_PATH_MAX], roster[RP_PATH_MAX];
   /* [inbox] */
-  char database[RP_IBX_PATH_MAX], data_key[RP_IBX_PATH_MAX];
-  char data_key_passphrase_file[RP_IBX_PATH_MAX];
-  char audit_log[RP_IBX_PATH_MAX];
+  char database[RP_PATH_MAX], data_key[RP_PATH_MAX];
+  char data_key_passphrase_file[RP_PATH_MAX];
+  char audit_log[RP_PATH_MAX];
   uint64_t retention_s;
   unsigned tick_ms;
-  int log_level;
+  rp__log_level log_level;
   /* [socket] */
   char socket[108]; /* sun_path */
   char socket_group[64];
@@ -38,7 +39,7 @@ typedef struct rp__ibx_config {
   rp__ibx_hours hours;
   char socialvagt[128];
   /* [alerts] */
-  char alert_cmd[RP_IBX_PATH_MAX]; /* "" = none */
+  char alert_cmd[RP_PATH_MAX]; /* "" = none */
   unsigned alert_timeout_ms;
   /* [advisors] */
   rp__ibx_advisor advisors[RP_IBX_ADVISORS_MAX];

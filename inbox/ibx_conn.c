@@ -10,18 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
 #include "ibx_ident.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_sock.h"
 #include "rejsepost_errors.h"
-
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void rp__ibx_conns_init(rp__ibx_conns *t) {
   memset(t, 0, sizeof *t);
@@ -31,8 +26,7 @@ void rp__ibx_conns_init(rp__ibx_conns *t) {
 
 static void drop(rp__ibx_conn *c, int err) {
   if (err != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "advisor_dropped", "who=%s error=%s", c->who,
-                rp_err_name(err));
+    rp__log_warn("event=advisor_dropped who=%s error=%s", c->who, rp_err_name(err));
   if (c->buf != NULL) {
     sodium_memzero(c->buf, c->need);
     free(c->buf);
@@ -89,7 +83,7 @@ void rp__ibx_conns_accept(rp__ibx_conns *t, int listen_fd) {
   c->fd = fd;
   c->uid = uid;
   memcpy(c->who, who, sizeof who);
-  c->since = mono_ms();
+  c->since = rp__clock_mono_ms();
   c->deadline = c->since + RP_IBX_SOCK_TIMEOUT_MS;
 }
 

@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "ibx_datakey.h"
 #include "ibx_ident.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_sock.h"
 #include "keyfile.h"
 
@@ -39,8 +40,7 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
   uint8_t buf[40];
   int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
   if (r != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_failed", "action=%s error=%s", action,
-                rp_err_name(r));
+    rp__log_error("event=audit_failed action=%s error=%s", action, rp_err_name(r));
     return r;
   }
   for (int i = 0; i < 8; i++)
@@ -52,22 +52,25 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
 /* Reads the first line of a passphrase file (mode 0600 expected) into sodium memory. */
 static int read_pass(const char *path, char **pass, size_t *len) {
   char *p = sodium_malloc(RP_PASSPHRASE_MAX + 1);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n;
+  int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+  size_t n = 0;
   *pass = NULL;
-  if (p == NULL) return RP_ENOMEM;
+  if (p == NULL) {
+    if (fd >= 0) close(fd);
+    return RP_ENOMEM;
+  }
   if (fd < 0) {
     sodium_free(p);
     return RP_ENOTFOUND;
   }
-  n = read(fd, p, RP_PASSPHRASE_MAX);
+  r = rp__file_read_line(fd, p, RP_PASSPHRASE_MAX, &n);
   close(fd);
-  if (n <= 0) {
-    sodium_free(p);
-    return RP_EPASSPHRASE;
+  if (r != 0 || n == 0) {
+    sodium_free(p); /* sodium_free wipes */
+    return r != 0 ? r : RP_EPASSPHRASE;
   }
   p[n] = 0;
-  *len = strcspn(p, "\r\n");
+  *len = n;
   *pass = p;
   return 0;
 }
@@ -101,8 +104,8 @@ static int start_client(rp__ibx_daemon *d) {
     if (r == 0) r = rp_client_new(cfg, &d->client);
   }
   if (r != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "client_failed", "error=%s detail=\"%s\"", rp_err_name(r),
-                rp_config_error(cfg));
+    rp__log_error("event=client_failed error=%s detail=\"%s\"", rp_err_name(r),
+                  rp_config_error(cfg));
   rp_config_free(cfg);
   return r;
 }
@@ -121,8 +124,7 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
   if ((r = rp__ibx_audit_open(d->cfg.audit_log, &d->audit, &broken)) != 0)
     return fail(err, cap, "audit log", r);
   if (broken != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "audit_chain_broken", "line=%llu",
-                (unsigned long long)broken);
+    rp__log_error("event=audit_chain_broken line=%llu", (unsigned long long)broken);
   r = rp__ibx_sock_listen(d->cfg.socket, d->cfg.socket_group, &d->listen_fd);
   if (r == RP_EPERM) {
     snprintf(err, cap,
@@ -142,7 +144,7 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
 
 /* jansson builds the JSON of listings and threads, which holds decrypted content (and
  * reads message bodies for the text views): every block it frees is wiped first, as the
- * daemon's own answer buffers are (ibx_buf.c). */
+ * daemon's own answer buffers are (proto/buf.c). */
 static void *json_alloc(size_t n) {
   return malloc(n);
 }
@@ -163,7 +165,7 @@ int rp__ibx_daemon_open(rp__ibx_daemon *d, const char *config_path, char *err, s
   rp__ibx_config_defaults(&d->cfg);
   rp__ibx_alerts_init(&d->alerts);
   if ((r = rp__ibx_config_load(config_path, &d->cfg, err, cap)) != 0) return RP_ECONFIG;
-  rp__ibx_log_set_level(d->cfg.log_level);
+  rp__log_set_level(d->cfg.log_level);
   rp__ibx_ident_start();
   if (pipe(d->sig_pipe) != 0) return fail(err, cap, "pipe", RP_EIO);
   fcntl(d->sig_pipe[0], F_SETFL, O_NONBLOCK);
@@ -194,12 +196,11 @@ void rp__ibx_daemon_close(rp__ibx_daemon *d) {
 static void refresh_roster(rp__ibx_daemon *d) {
   int r;
   if (rp_client_conn_state(d->client) != RP_CONN_CONNECTED) {
-    rp__ibx_log(RP_IBX_LOG_INFO, "roster_refresh", "result=later (not connected)");
+    rp__log_info("event=roster_refresh result=later (not connected)");
     return;
   }
   if ((r = rp_client_refresh_roster(d->client, RP_IBX_ROSTER_REFRESH_MS)) != 0)
-    rp__ibx_log(RP_IBX_LOG_WARN, "roster_refresh_failed", "error=%s (roster kept)",
-                rp_err_name(r));
+    rp__log_warn("event=roster_refresh_failed error=%s (roster kept)", rp_err_name(r));
 }
 
 int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
@@ -209,8 +210,7 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   int r;
   rp__ibx_config_defaults(&c);
   if ((r = rp__ibx_config_load(d->config_path, &c, err, sizeof err)) != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "reload_failed", "error=%s (old settings kept)",
-                rp_err_name(r));
+    rp__log_error("event=reload_failed error=%s (old settings kept)", rp_err_name(r));
     return r;
   }
   pthread_mutex_lock(&d->mu);
@@ -224,10 +224,9 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   d->cfg.alert_timeout_ms = c.alert_timeout_ms;
   d->cfg.nadvisors = c.nadvisors;
   pthread_mutex_unlock(&d->mu);
-  rp__ibx_log_set_level(c.log_level);
+  rp__log_set_level(c.log_level);
   refresh_roster(d);
   rp_client_roster_version(d->client, &version);
-  rp__ibx_log(RP_IBX_LOG_INFO, "reloaded", "roster_version=%llu",
-              (unsigned long long)version);
+  rp__log_info("event=reloaded roster_version=%llu", (unsigned long long)version);
   return 0;
 }

@@ -19,12 +19,12 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
-#include "ibx_buf.h"
+#include "buf.h"
 #include "ibx_store.h"
 #include "rejsepost.h"
 
 typedef struct rp__ibx_daemon {
-  char config_path[RP_IBX_PATH_MAX];
+  char config_path[RP_PATH_MAX];
   rp__ibx_config cfg;
   pthread_mutex_t mu; /* the settings a reload replaces (hours, advisors, alerts...) */
   uint8_t *key;
@@ -83,11 +83,11 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
 /* ibx_send.c: what the team sends. Each stores the sent message in the thread and
  * returns 0 or an RP_E code; msg (may be NULL) gets a line for the advisor. */
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, rp__ibx_buf *msg);
+                       const char *text, rp__buf *msg);
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                     const char *text, rp__ibx_buf *msg);
+                     const char *text, rp__buf *msg);
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                         int outcome, rp__ibx_buf *msg);
+                         int outcome, rp__buf *msg);
 int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t);
 /* Tildeling: tells the municipality which advisor (role and pseudonym) handles t. */
 int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who);
@@ -100,7 +100,7 @@ typedef struct rp__ibx_announcement {
   const char *event_on, *host_org, *title, *programme, *deadline;
 } rp__ibx_announcement;
 int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
-                          unsigned *sent, rp__ibx_buf *msg);
+                          unsigned *sent, rp__buf *msg);
 
 /* The meta key of the audit head in the store. */
 #define RP_IBX_META_AUDIT_HEAD "audit_head"

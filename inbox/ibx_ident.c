@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "ibx_sock.h"
 
 void rp__ibx_ident_start(void) {
@@ -12,9 +13,7 @@ void rp__ibx_ident_start(void) {
 }
 
 uint64_t rp__ibx_ident_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
+  return rp__clock_wall_ms();
 }
 
 int rp__ibx_ident_peer(int fd, char who[RP_IBX_WHO_MAX + 1], uid_t *uid) {

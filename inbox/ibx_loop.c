@@ -10,10 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "envelope_hdr.h"
 #include "ibx_conn.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 
 static int g_sig_fd = -1;
@@ -44,16 +45,10 @@ static void install_signals(int fd) {
   signal(SIGPIPE, SIG_IGN);
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The team learns of an escalation from its alert command, if one is configured: the
  * thread's short id (as listings show it) and its urgency, nothing else. */
 static void alert(rp__ibx_daemon *d, const rp__ibx_thread *t) {
-  char cmd[RP_IBX_PATH_MAX], short_id[33];
+  char cmd[RP_PATH_MAX], short_id[33];
   unsigned timeout, len = RP_IBX_SHORT_ID_MIN;
   pthread_mutex_lock(&d->mu);
   memcpy(cmd, d->cfg.alert_cmd, sizeof cmd);
@@ -71,10 +66,9 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
   char deadline[32];
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "escalated", 1) != 0) return 0;
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_log(RP_IBX_LOG_ERROR, "escalated",
-              "thread=%s urgency=%s state=%s deadline=\"%s\"", t->thread_id,
-              t->urgency == RP__URG_AKUT ? "akut" : "haster", rp__ibx_state_name(t->state),
-              deadline);
+  rp__log_error("event=escalated thread=%s urgency=%s state=%s deadline=\"%s\"",
+                t->thread_id, rp__ibx_urgency_name(t->urgency),
+                rp__ibx_state_name(t->state), deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
   alert(d, t);
   /* The municipality learns it too; a failed send is logged by the sender and the
@@ -114,7 +108,7 @@ void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   keep = d->cfg.retention_s * 1000;
   pthread_mutex_unlock(&d->mu);
   if (now > keep && rp__ibx_store_purge(d->st, now - keep, &purged) == 0 && purged > 0) {
-    rp__ibx_log(RP_IBX_LOG_INFO, "purged", "threads=%llu", (unsigned long long)purged);
+    rp__log_info("event=purged threads=%llu", (unsigned long long)purged);
     rp__ibx_audit_action(d, "inboxd", "purge", NULL);
   }
 }
@@ -131,7 +125,7 @@ static int drain_signals(rp__ibx_daemon *d) {
       else if (buf[i] == 'H')
         rp__ibx_daemon_reload(d);
       else if (buf[i] == 'C')
-        rp__ibx_alerts_poll(&d->alerts, mono_ms());
+        rp__ibx_alerts_poll(&d->alerts, rp__clock_mono_ms());
     }
   return stop;
 }
@@ -141,7 +135,7 @@ static int drain_signals(rp__ibx_daemon *d) {
 static int wait_once(rp__ibx_daemon *d, rp__ibx_conns *t, uint64_t next) {
   struct pollfd p[2 + RP_IBX_CONNS_MAX];
   unsigned idx[RP_IBX_CONNS_MAX], n;
-  uint64_t now = mono_ms();
+  uint64_t now = rp__clock_mono_ms();
   int wait = (int)(next - now), left = rp__ibx_conns_expire(t, now);
   if (left >= 0 && left < wait) wait = left;
   /* An alert past its deadline is killed on time, whatever the check interval. */
@@ -161,19 +155,19 @@ static int wait_once(rp__ibx_daemon *d, rp__ibx_conns *t, uint64_t next) {
 
 int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   static rp__ibx_conns conns; /* the main thread's only */
-  uint64_t next = mono_ms();
+  uint64_t next = rp__clock_mono_ms();
   int r = 0;
   install_signals(d->sig_pipe[1]);
   rp__ibx_conns_init(&conns);
   uint64_t version = 0;
   rp_client_roster_version(d->client, &version);
-  rp__ibx_log(RP_IBX_LOG_INFO, "started", "member=%s socket=%s roster_version=%llu",
-              rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
+  rp__log_info("event=started member=%s socket=%s roster_version=%llu",
+               rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
   while (r == 0) {
-    if (mono_ms() >= next) {
+    if (rp__clock_mono_ms() >= next) {
       rp__ibx_daemon_tick(d);
       pthread_mutex_lock(&d->mu);
-      next = mono_ms() + d->cfg.tick_ms;
+      next = rp__clock_mono_ms() + d->cfg.tick_ms;
       pthread_mutex_unlock(&d->mu);
       continue;
     }
@@ -181,7 +175,7 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   }
   rp__ibx_conns_close(&conns);
   if (r < 0) return r;
-  rp__ibx_log(RP_IBX_LOG_INFO, "stopping", "reason=signal");
+  rp__log_info("event=stopping reason=signal");
   g_sig_fd = -1;
   return 0;
 }

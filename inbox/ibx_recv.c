@@ -11,7 +11,7 @@
 #include "envelope_hdr.h"
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
 
@@ -22,20 +22,13 @@ static void copy(char *dst, size_t cap, const char *src) {
   dst[n] = 0;
 }
 
-static int urgency_of(const char *name) {
-  static const char *const u[] = {"akut", "haster", "normal", "plan"};
-  for (int i = 0; name != NULL && i < 4; i++)
-    if (strcmp(name, u[i]) == 0) return i + 1;
-  return 0;
-}
-
 static uint64_t categories_of(const rp_received *r) {
-  const rp__enum *e = rp__ibx_enum_category();
+  const rp__enum *e = &rp__payload_enum_category;
   const char *name;
   uint64_t bits = 0;
   for (size_t i = 0; i < RP_SET_MAX && rp_received_get_set(r, "categories", i, &name) == 0;
        i++) {
-    int idx = rp__ibx_enum_find(e, name);
+    int idx = rp__enum_find(e, name);
     if (idx > 0) bits |= 1ull << (idx - 1);
   }
   return bits;
@@ -76,12 +69,14 @@ static int clock_of(const rp_received *r, int kind) {
   const char *u = NULL;
   switch (kind) {
   case RP__PL_REQUEST:
-    return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+    return rp_received_get_enum(r, "urgency", &u) == 0 ? rp__urgency_from_name(u)
+                                                       : RP__URG_NORMAL;
   case RP__PL_PLAN_REVIEW:
   case RP__PL_MEETING_REQUEST:
     return RP__URG_PLAN;
   case RP__PL_FOLLOW_UP:
-    return rp_received_get_enum(r, "urgency", &u) == 0 ? urgency_of(u) : RP__URG_NORMAL;
+    return rp_received_get_enum(r, "urgency", &u) == 0 ? rp__urgency_from_name(u)
+                                                       : RP__URG_NORMAL;
   default:
     return 0;
   }
@@ -126,8 +121,8 @@ static void after_store(rp__ibx_daemon *d, const rp_received *r, int kind, uint6
   rp__ibx_thread t;
   if (rp__ibx_store_thread(d->st, th, &t) != 0) return;
   if (kind == RP__PL_CLOSURE && rp_received_get_enum(r, "outcome", &outcome) == 0)
-    rp__ibx_store_close_thread(d->st, th,
-                               rp__ibx_enum_find(rp__ibx_enum_outcome(), outcome), now);
+    rp__ibx_store_close_thread(d->st, th, rp__enum_find(&rp__payload_enum_outcome, outcome),
+                               now);
   else if (kind == RP__PL_CONSENT_WITHDRAWN)
     rp__ibx_store_close_thread(d->st, th, RP__OUT_SAMTYKKE_TILBAGEKALDT, now);
   else if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW)
@@ -182,19 +177,19 @@ void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r) {
   if (rp__payload_kind_from_name(rp_received_kind(r), &kind) != 0) kind = 0;
   if ((rc = store(d, r, (int)kind, now, &inserted, &t, &has_t)) != 0) {
     /* Not marked handled: the library offers it again at the next start. */
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s", rp_received_msg_id(r),
-                rp_err_name(rc));
+    rp__log_error("event=store_failed msg=%s error=%s", rp_received_msg_id(r),
+                  rp_err_name(rc));
     return;
   }
   /* A message that started its thread (has_t) has nothing to do to it: a closure on its
    * own must stay open until an advisor has seen it. */
   if (inserted && !has_t) after_store(d, r, (int)kind, now);
   rc = rp_inbox_mark_handled(c, rp_received_msg_id(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, inserted ? "received" : "duplicate",
-              "msg=%s thread=%s kind=%s from=%s urgency=%s%s", rp_received_msg_id(r),
-              rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
-              has_t && t.urgency != 0 ? rp__ibx_urgency_name(t.urgency) : "-",
-              rc != 0 ? " mark_handled=failed" : "");
+  rp__log_info("event=%s msg=%s thread=%s kind=%s from=%s urgency=%s%s",
+               inserted ? "received" : "duplicate", rp_received_msg_id(r),
+               rp_received_thread_id(r), rp_received_kind(r), rp_received_sender(r),
+               has_t && t.urgency != 0 ? rp__ibx_urgency_name(t.urgency) : "-",
+               rc != 0 ? " mark_handled=failed" : "");
   rp__ibx_hours_get(d, &h);
   if (inserted && has_t && t.urgency == RP__URG_AKUT && !rp__ibx_hours_open(&h, now))
     rp__ibx_send_autoreply(d, &t);

@@ -14,19 +14,18 @@
 #include "payload.h"
 #include "rejsepost_errors.h"
 
-static const char *const k_urg[] = {"akut", "haster", "normal", "plan"};
-
 const char *rp__ibx_urgency_name(int u) {
-  return u >= 1 && u <= 4 ? k_urg[u - 1] : "-";
+  const char *name = rp__urgency_name(u);
+  return name != NULL ? name : "-";
 }
 
-static void categories(rp__ibx_buf *b, uint64_t bits) {
-  const rp__enum *e = rp__ibx_enum_category();
+static void categories(rp__buf *b, uint64_t bits) {
+  const rp__enum *e = &rp__payload_enum_category;
   int first = 1;
   for (uint32_t i = 0; i < e->n; i++) {
     if (!(bits & (1ull << i))) continue;
-    if (!first) rp__ibx_buf_puts(b, " ");
-    rp__ibx_buf_puts(b, e->names[i]);
+    if (!first) rp__buf_puts(b, " ");
+    rp__buf_puts(b, e->names[i]);
     first = 0;
   }
 }
@@ -46,12 +45,12 @@ static json_t *jtime(uint64_t ms) {
 
 /* Appends v, compact, to b (whose cap says whether it fits) and frees v. The text may
  * hold decrypted content: it is wiped. */
-static void json_out(rp__ibx_buf *b, json_t *v) {
+static void json_out(rp__buf *b, json_t *v) {
   char *text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
   if (text == NULL) {
     b->overflow = 1;
   } else {
-    rp__ibx_buf_puts(b, text);
+    rp__buf_puts(b, text);
     sodium_memzero(text, strlen(text));
     free(text);
   }
@@ -59,7 +58,7 @@ static void json_out(rp__ibx_buf *b, json_t *v) {
 }
 
 static json_t *categories_json(uint64_t bits) {
-  const rp__enum *e = rp__ibx_enum_category();
+  const rp__enum *e = &rp__payload_enum_category;
   json_t *a = json_array();
   for (uint32_t i = 0; i < e->n; i++)
     if (bits & (1ull << i)) json_array_append_new(a, jstr(e->names[i]));
@@ -94,28 +93,27 @@ static json_t *thread_json(const rp__ibx_thread *t, uint64_t now, unsigned sl) {
 }
 
 /* sl: the length of the short ids shown (rp__ibx_store_short_len). */
-static void thread_line(rp__ibx_buf *b, const rp__ibx_thread *t, uint64_t now,
-                        unsigned sl) {
+static void thread_line(rp__buf *b, const rp__ibx_thread *t, uint64_t now, unsigned sl) {
   char arrived[32], deadline[32];
   int overdue = rp__ibx_overdue(t, now);
   rp__ibx_fmt_local(t->arrived, arrived, sizeof arrived);
   rp__ibx_fmt_local(t->deadline, deadline, sizeof deadline);
-  rp__ibx_buf_printf(
-      b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
-      t->urgency == RP__URG_AKUT ? "!!" : "  ", rp__ibx_urgency_name(t->urgency),
-      rp__ibx_state_name(t->state), (int)sl, t->thread_id, t->municipality, arrived,
-      deadline, overdue ? "  OVERDUE" : "", t->claimed_by[0] != 0 ? "claimed by " : "");
-  rp__ibx_buf_safe(b, t->claimed_by);
-  rp__ibx_buf_puts(b, "\n    ");
+  rp__buf_printf(b, "%s %-6s %-8s %.*s  %-3s  in %s  due %s%s  %s",
+                 t->urgency == RP__URG_AKUT ? "!!" : "  ", rp__ibx_urgency_name(t->urgency),
+                 rp__ibx_state_name(t->state), (int)sl, t->thread_id, t->municipality,
+                 arrived, deadline, overdue ? "  OVERDUE" : "",
+                 t->claimed_by[0] != 0 ? "claimed by " : "");
+  rp__buf_add_safe(b, t->claimed_by);
+  rp__buf_puts(b, "\n    ");
   /* A thread that something other than a request started says what started it. */
   if (t->kind != RP__PL_REQUEST)
-    rp__ibx_buf_printf(b, "%s ", rp__payload_kind_name((uint64_t)t->kind));
+    rp__buf_printf(b, "%s ", rp__payload_kind_name((uint64_t)t->kind));
   categories(b, t->categories);
-  rp__ibx_buf_puts(b, "\n");
+  rp__buf_puts(b, "\n");
 }
 
 typedef struct list_ctx {
-  rp__ibx_buf *text;
+  rp__buf *text;
   json_t *json;
   uint64_t now;
   unsigned n, short_len;
@@ -130,39 +128,39 @@ static int list_one(void *data, const rp__ibx_thread *t) {
 }
 
 int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
-                        rp__ibx_buf *text, rp__ibx_buf *json) {
+                        rp__buf *text, rp__buf *json) {
   list_ctx x = {text, json_array(), now, 0, RP_IBX_SHORT_ID_MIN};
   int r;
   if ((r = rp__ibx_store_short_len(st, &x.short_len)) == 0)
     r = rp__ibx_store_list(st, f, list_one, &x);
   json_out(json, x.json);
   if (x.n == 0)
-    rp__ibx_buf_puts(text, "No threads.\n");
+    rp__buf_puts(text, "No threads.\n");
   else
-    rp__ibx_buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
+    rp__buf_printf(text, "%u thread%s.\n", x.n, x.n == 1 ? "" : "s");
   return r;
 }
 
 /* Writes one JSON value of a payload for a terminal. */
-static void value_text(rp__ibx_buf *b, json_t *v) {
+static void value_text(rp__buf *b, json_t *v) {
   size_t i;
   json_t *e;
   if (json_is_string(v)) {
-    rp__ibx_buf_safe(b, json_string_value(v));
+    rp__buf_add_safe(b, json_string_value(v));
   } else if (json_is_integer(v)) {
-    rp__ibx_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    rp__buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
   } else if (json_is_boolean(v)) {
-    rp__ibx_buf_puts(b, json_is_true(v) ? "ja" : "nej");
+    rp__buf_puts(b, json_is_true(v) ? "ja" : "nej");
   } else if (json_is_array(v)) {
     json_array_foreach(v, i, e) {
-      if (i > 0) rp__ibx_buf_puts(b, ", ");
+      if (i > 0) rp__buf_puts(b, ", ");
       value_text(b, e);
     }
   } else if (json_is_object(v)) {
     const char *k;
     int first = 1;
     json_object_foreach(v, k, e) {
-      rp__ibx_buf_printf(b, "%s%s=", first ? "" : ", ", k);
+      rp__buf_printf(b, "%s%s=", first ? "" : ", ", k);
       value_text(b, e);
       first = 0;
     }
@@ -177,25 +175,25 @@ static int header_key(const char *k) {
   return 0;
 }
 
-static void body_text(rp__ibx_buf *b, const char *body) {
+static void body_text(rp__buf *b, const char *body) {
   json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, NULL), *v;
   const char *k;
   if (!json_is_object(root)) {
-    rp__ibx_buf_puts(b, "    (unreadable body)\n");
+    rp__buf_puts(b, "    (unreadable body)\n");
     json_decref(root);
     return;
   }
   json_object_foreach(root, k, v) {
     if (header_key(k)) continue;
-    rp__ibx_buf_printf(b, "    %s: ", k);
+    rp__buf_printf(b, "    %s: ", k);
     value_text(b, v);
-    rp__ibx_buf_puts(b, "\n");
+    rp__buf_puts(b, "\n");
   }
   json_decref(root);
 }
 
 typedef struct msgs_ctx {
-  rp__ibx_buf *text;
+  rp__buf *text;
   json_t *json; /* an array */
   unsigned n;
 } msgs_ctx;
@@ -205,11 +203,10 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
   char when[32];
   json_t *o = json_object(), *payload = json_loadb(m->body, m->body_len, 0, NULL);
   rp__ibx_fmt_local(m->stored, when, sizeof when);
-  rp__ibx_buf_printf(x->text, "--- %s  %s %s  %s", when,
-                     m->dir == RP_IBX_IN ? "from" : "to", m->peer,
-                     rp__payload_kind_name((uint64_t)m->kind));
-  if (m->who[0] != 0) rp__ibx_buf_printf(x->text, "  (by %s)", m->who);
-  rp__ibx_buf_printf(x->text, "  [%s]\n", m->msg_id);
+  rp__buf_printf(x->text, "--- %s  %s %s  %s", when, m->dir == RP_IBX_IN ? "from" : "to",
+                 m->peer, rp__payload_kind_name((uint64_t)m->kind));
+  if (m->who[0] != 0) rp__buf_printf(x->text, "  (by %s)", m->who);
+  rp__buf_printf(x->text, "  [%s]\n", m->msg_id);
   body_text(x->text, m->body);
   x->n++;
   json_object_set_new(o, "msg_id", jstr(m->msg_id));
@@ -226,7 +223,7 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
 }
 
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
-                          rp__ibx_buf *text, rp__ibx_buf *json) {
+                          rp__buf *text, rp__buf *json) {
   rp__ibx_thread t;
   msgs_ctx x = {text, NULL, 0};
   unsigned sl = RP_IBX_SHORT_ID_MIN;
@@ -234,11 +231,10 @@ int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now
   int r = rp__ibx_store_thread(st, thread_id, &t);
   if (r == 0) r = rp__ibx_store_short_len(st, &sl);
   if (r != 0) return r;
-  rp__ibx_buf_puts(text, "Thread ");
+  rp__buf_puts(text, "Thread ");
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
-    rp__ibx_buf_printf(text, "    closed: %s\n",
-                       rp__ibx_enum_outcome()->names[t.outcome - 1]);
+    rp__buf_printf(text, "    closed: %s\n", rp__payload_enum_outcome.names[t.outcome - 1]);
   o = json_object();
   x.json = json_array();
   json_object_set_new(o, "thread", thread_json(&t, now, sl));
@@ -256,9 +252,8 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
   json_int_t n = json_integer_value(json_object_get(root, "participants"));
   char when[32];
   rp__ibx_fmt_local(m->stored, when, sizeof when);
-  rp__ibx_buf_printf(x->text, "%s  %-3s  %-9s %2d  from %s  announcement %s\n", when,
-                     org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer,
-                     m->ref);
+  rp__buf_printf(x->text, "%s  %-3s  %-9s %2d  from %s  announcement %s\n", when,
+                 org != NULL ? org : "?", ans != NULL ? ans : "?", (int)n, m->peer, m->ref);
   x->n++;
   json_object_set_new(o, "msg_id", jstr(m->msg_id));
   json_object_set_new(o, "announcement", jstr(m->ref));
@@ -271,10 +266,10 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
   return 0;
 }
 
-int rp__ibx_render_registrations(rp__ibx_store *st, rp__ibx_buf *text, rp__ibx_buf *json) {
+int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json) {
   msgs_ctx x = {text, json_array(), 0};
   int r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
   json_out(json, x.json);
-  rp__ibx_buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");
+  rp__buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");
   return r;
 }

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "ibx_buf.h"
+#include "buf.h"
 #include "ibx_store.h"
 
 /* "akut", "haster", "normal", "plan" or "-". */
@@ -16,13 +16,13 @@ const char *rp__ibx_urgency_name(int urg);
 
 /* The listing of threads that match f. */
 int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
-                        rp__ibx_buf *text, rp__ibx_buf *json);
+                        rp__buf *text, rp__buf *json);
 
 /* One thread with every message (show and export). RP_ENOTFOUND. */
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
-                          rp__ibx_buf *text, rp__ibx_buf *json);
+                          rp__buf *text, rp__buf *json);
 
 /* Every registration received, grouped by the announcement it answers. */
-int rp__ibx_render_registrations(rp__ibx_store *st, rp__ibx_buf *text, rp__ibx_buf *json);
+int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
 
@@ -28,9 +28,9 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
   if ((r = rp_msg_to_json(m, &body)) != 0) return r;
   if ((r = rp_send(d->client, m, msg_id)) != 0) {
     const char *f = rp_msg_error_field(m);
-    rp__ibx_log(RP_IBX_LOG_WARN, "send_refused", "kind=%s thread=%s error=%s field=%s",
-                rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
-                f != NULL ? f : "-");
+    rp__log_warn("event=send_refused kind=%s thread=%s error=%s field=%s",
+                 rp__payload_kind_name((uint64_t)o->kind), o->thread_id, rp_err_name(r),
+                 f != NULL ? f : "-");
     goto out;
   }
   memset(&row, 0, sizeof row);
@@ -45,10 +45,10 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
   row.body = body;
   row.body_len = strlen(body);
   if ((r = rp__ibx_store_add(d->st, &row, NULL, NULL)) != 0)
-    rp__ibx_log(RP_IBX_LOG_ERROR, "store_failed", "msg=%s error=%s (sent, not kept)",
-                msg_id, rp_err_name(r));
-  rp__ibx_log(RP_IBX_LOG_INFO, "sent", "msg=%s thread=%s kind=%s to=%s", msg_id,
-              o->thread_id, rp__payload_kind_name((uint64_t)o->kind), o->peer);
+    rp__log_error("event=store_failed msg=%s error=%s (sent, not kept)", msg_id,
+                  rp_err_name(r));
+  rp__log_info("event=sent msg=%s thread=%s kind=%s to=%s", msg_id, o->thread_id,
+               rp__payload_kind_name((uint64_t)o->kind), o->peer);
   r = 0;
 out:
   /* The record holds the advice in clear: wiped, like every buffer of content here. */
@@ -77,7 +77,7 @@ static int advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id
  * must not take for an advisor's (PROTOCOL.md 7.4). */
 static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                       const char *role, const char *id, const char *text, int reporting,
-                      int automatic, rp__ibx_buf *msg) {
+                      int automatic, rp__buf *msg) {
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_REPLY};
@@ -92,21 +92,21 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
     r = send_keep(d, m, &o, msg_id);
   if (r != 0 && msg != NULL) {
     const char *f = m != NULL ? rp_msg_error_field(m) : NULL;
-    rp__ibx_buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
-                       f != NULL ? f : "");
+    rp__buf_printf(msg, "not sent: %s%s%s", rp_strerror(r), f != NULL ? " at " : "",
+                   f != NULL ? f : "");
   } else if (msg != NULL) {
-    rp__ibx_buf_printf(msg, "reply %s sent", msg_id);
+    rp__buf_printf(msg, "reply %s sent", msg_id);
   }
   rp_msg_free(m);
   return r;
 }
 
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, rp__ibx_buf *msg) {
+                       const char *text, rp__buf *msg) {
   char role[32], id[65];
   int r = advisor_of(d, who, role, id);
   if (r != 0) {
-    if (msg != NULL) rp__ibx_buf_printf(msg, "not sent: %s is not in [advisors]", who);
+    if (msg != NULL) rp__buf_printf(msg, "not sent: %s is not in [advisors]", who);
     return r;
   }
   return reply_like(d, t, who, role, id, text, 0, 0, msg);
@@ -128,19 +128,18 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
   r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL);
   if (r == 0) {
-    rp__ibx_log(RP_IBX_LOG_WARN, "akut_out_of_hours", "thread=%s auto_reply=sent",
-                t->thread_id);
+    rp__log_warn("event=akut_out_of_hours thread=%s auto_reply=sent", t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
   } else {
     rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 0);
-    rp__ibx_log(RP_IBX_LOG_ERROR, "akut_out_of_hours",
-                "thread=%s auto_reply=failed error=%s", t->thread_id, rp_err_name(r));
+    rp__log_error("event=akut_out_of_hours thread=%s auto_reply=failed error=%s",
+                  t->thread_id, rp_err_name(r));
   }
   return r;
 }
 
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                     const char *text, rp__ibx_buf *msg) {
+                     const char *text, rp__buf *msg) {
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_INFO_REQUEST};
@@ -152,17 +151,17 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
     if (r == 0)
-      rp__ibx_buf_printf(msg, "question %s sent", msg_id);
+      rp__buf_printf(msg, "question %s sent", msg_id);
     else
-      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+      rp__buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
 }
 
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                         int outcome, rp__ibx_buf *msg) {
-  const char *name = rp__ibx_enum_outcome()->names[outcome - 1];
+                         int outcome, rp__buf *msg) {
+  const char *name = rp__payload_enum_outcome.names[outcome - 1];
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   out_msg o = {t->thread_id, t->peer, who, NULL, RP__PL_CLOSURE};
@@ -174,9 +173,9 @@ int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char 
     r = send_keep(d, m, &o, msg_id);
   if (msg != NULL) {
     if (r == 0)
-      rp__ibx_buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
+      rp__buf_printf(msg, "closed (%s); closure %s sent", name, msg_id);
     else
-      rp__ibx_buf_printf(msg, "not sent: %s", rp_strerror(r));
+      rp__buf_printf(msg, "not sent: %s", rp_strerror(r));
   }
   rp_msg_free(m);
   return r;
@@ -209,7 +208,7 @@ static unsigned network_members(rp__ibx_daemon *d, unsigned bit,
 
 static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
                         const rp__ibx_announcement *a) {
-  const char *net = rp__ibx_enum_network()->names[a->network - 1];
+  const char *net = rp__payload_enum_network.names[a->network - 1];
   uint8_t tid[16];
   char thread[33], msg_id[RP_ID_STRLEN];
   rp_msg *m = NULL;
@@ -232,7 +231,7 @@ static int announce_one(rp__ibx_daemon *d, const char *who, const char *to,
 }
 
 int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_announcement *a,
-                          unsigned *sent, rp__ibx_buf *msg) {
+                          unsigned *sent, rp__buf *msg) {
   static char ids[RP_ROSTER_MEMBERS_MAX][RP_MEMBER_ID_MAX + 1];
   unsigned bit = a->network == RP__NET_OEST ? RP_MEMBER_NET_EAST : RP_MEMBER_NET_WEST;
   unsigned n = network_members(d, bit, ids, RP_ROSTER_MEMBERS_MAX), failed = 0;
@@ -240,7 +239,7 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
   *sent = 0;
   /* ids is static: announcements run on the main thread only. */
   if (n == 0) {
-    rp__ibx_buf_puts(msg, "the network has no active members in the roster");
+    rp__buf_puts(msg, "the network has no active members in the roster");
     return RP_ENOTFOUND;
   }
   for (unsigned i = 0; i < n; i++) {
@@ -249,12 +248,11 @@ int rp__ibx_send_announce(rp__ibx_daemon *d, const char *who, const rp__ibx_anno
     else if (failed++ == 0)
       first_err = r;
   }
-  rp__ibx_buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
-                     *sent == 1 ? "" : "s", rp__ibx_enum_network()->names[a->network - 1]);
-  if (failed > 0)
-    rp__ibx_buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
-  rp__ibx_log(RP_IBX_LOG_INFO, "announced", "network=%s sent=%u failed=%u",
-              rp__ibx_enum_network()->names[a->network - 1], *sent, failed);
+  rp__buf_printf(msg, "announcement sent to %u member%s of the %s network", *sent,
+                 *sent == 1 ? "" : "s", rp__payload_enum_network.names[a->network - 1]);
+  if (failed > 0) rp__buf_printf(msg, "; %u not sent (%s)", failed, rp_strerror(first_err));
+  rp__log_info("event=announced network=%s sent=%u failed=%u",
+               rp__payload_enum_network.names[a->network - 1], *sent, failed);
   return *sent > 0 ? 0 : first_err;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rejsepost_errors.h"
 
 /* SO_PEERCRED and struct ucred are Linux extensions that _DEFAULT_SOURCE hides. */
@@ -49,7 +50,7 @@ static int group_id(const char *group, gid_t *gid) {
  * (and collect the advisors' texts) or make chmod land on a file of theirs: refuse such
  * a folder, sticky bit or not. */
 static int folder_safe(const char *path) {
-  char dir[RP_IBX_PATH_MAX];
+  char dir[RP_PATH_MAX];
   const char *slash = strrchr(path, '/');
   struct stat st;
   if (slash == NULL)
@@ -107,16 +108,10 @@ int rp__ibx_sock_peer(int fd, char who[RP_IBX_WHO_MAX + 1], uid_t *uid) {
   return 0;
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int read_exact(int fd, uint8_t *p, size_t n, uint64_t deadline) {
   size_t got = 0;
   while (got < n) {
-    uint64_t now = mono_ms();
+    uint64_t now = rp__clock_mono_ms();
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     if (deadline != 0 && now >= deadline) return RP_ETIMEDOUT;
     int pr = poll(&pfd, 1, deadline != 0 ? (int)(deadline - now) : -1);
@@ -135,7 +130,7 @@ int rp__ibx_sock_read_frame(int fd, uint32_t max, int timeout_ms, uint8_t **buf,
                             size_t *len) {
   uint8_t hdr[4], *b;
   uint32_t n;
-  uint64_t deadline = timeout_ms > 0 ? mono_ms() + (uint64_t)timeout_ms : 0;
+  uint64_t deadline = timeout_ms > 0 ? rp__clock_mono_ms() + (uint64_t)timeout_ms : 0;
   int r;
   *buf = NULL;
   *len = 0;
@@ -173,7 +168,7 @@ int rp__ibx_sock_write_frame(int fd, const uint8_t *buf, size_t len) {
 
 static int write_within(int fd, const uint8_t *p, size_t n, uint64_t deadline) {
   while (n > 0) {
-    uint64_t now = mono_ms();
+    uint64_t now = rp__clock_mono_ms();
     struct pollfd pfd = {.fd = fd, .events = POLLOUT};
     if (now >= deadline) return RP_ETIMEDOUT;
     int pr = poll(&pfd, 1, (int)(deadline - now));
@@ -193,7 +188,7 @@ int rp__ibx_sock_write_frame_within(int fd, const uint8_t *buf, size_t len,
                                     int timeout_ms) {
   uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                     (uint8_t)len};
-  uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int r = write_within(fd, hdr, 4, deadline);
   return r != 0 ? r : write_within(fd, buf, len, deadline);
 }

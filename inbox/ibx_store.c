@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ibx_areq.h"
 #include "ibx_datakey.h"
 #include "ibx_store_int.h"
 #include "rejsepost_errors.h"
@@ -31,39 +32,21 @@ static const char k_schema[] =
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id, stored);"
     "CREATE INDEX IF NOT EXISTS messages_kind ON messages(kind, stored);";
 
-int rp__ibx_store_exec(rp__ibx_store *st, const char *sql) {
-  return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : RP_EIO;
-}
-
-int rp__ibx_store_prep(rp__ibx_store *st, const char *sql, sqlite3_stmt **s) {
-  return sqlite3_prepare_v2(st->db, sql, -1, s, NULL) == SQLITE_OK ? 0 : RP_EIO;
-}
-
-void rp__ibx_store_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(s, i);
-  size_t n = t != NULL ? strlen((const char *)t) : 0;
-  if (n >= cap) n = cap - 1;
-  if (n > 0) memcpy(dst, t, n);
-  dst[n] = 0;
-}
-
 static int apply_pragmas(rp__ibx_store *st) {
   /* WAL + FULL: a committed message survives a power cut; secure_delete: purged rows
    * are overwritten with zeros, not just unlinked from the b-tree. */
-  return rp__ibx_store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;"
-                                "PRAGMA busy_timeout=5000;");
+  return rp__sql_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;"
+                              "PRAGMA busy_timeout=5000;");
 }
 
 int rp__ibx_store_open(const char *path, const uint8_t *key, rp__ibx_store **out) {
   rp__ibx_store *st;
-  int fd, r;
+  int r;
 
   *out = NULL;
   /* Create the file ourselves so it is born 0600; SQLite would use the umask. */
-  fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return RP_EIO;
-  close(fd);
+  if ((r = rp__sql_create_private(path)) != 0) return r;
   if ((st = calloc(1, sizeof *st)) == NULL) return RP_ENOMEM;
   st->key = key;
   pthread_mutex_init(&st->mu, NULL);
@@ -72,7 +55,7 @@ int rp__ibx_store_open(const char *path, const uint8_t *key, rp__ibx_store **out
     rp__ibx_store_close(st);
     return RP_EIO;
   }
-  if ((r = rp__ibx_store_exec(st, k_schema)) != 0 || (r = apply_pragmas(st)) != 0) {
+  if ((r = rp__sql_exec(st->db, k_schema)) != 0 || (r = apply_pragmas(st)) != 0) {
     rp__ibx_store_close(st);
     return r;
   }
@@ -90,40 +73,26 @@ void rp__ibx_store_close(rp__ibx_store *st) {
 }
 
 int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n) {
-  sqlite3_stmt *s = NULL;
-  int r;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__ibx_store_prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", &s)) ==
-      0) {
-    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
-    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
-  }
-  sqlite3_finalize(s);
+  int r = rp__sql_meta_put(st->db, k, v, n);
   pthread_mutex_unlock(&st->mu);
   return r;
 }
 
 int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap,
                            size_t *n) {
-  sqlite3_stmt *s = NULL;
-  int r;
+  uint8_t *got = NULL;
+  size_t len = 0;
   *n = 0;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__ibx_store_prep(st, "SELECT v FROM meta WHERE k = ?", &s)) == 0) {
-    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-      size_t len = (size_t)sqlite3_column_bytes(s, 0);
-      if (len > 0) memcpy(v, sqlite3_column_blob(s, 0), len < cap ? len : cap);
-      *n = len;
-    } else {
-      r = rc == SQLITE_DONE ? RP_ENOTFOUND : RP_EIO;
-    }
-  }
-  sqlite3_finalize(s);
+  int r = rp__sql_meta_get(st->db, k, &got, &len);
   pthread_mutex_unlock(&st->mu);
-  return r;
+  if (r != 0) return r;
+  if (len > 0) memcpy(v, got, len < cap ? len : cap);
+  *n = len;
+  sodium_memzero(got, len);
+  free(got);
+  return 0;
 }
 
 static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
@@ -134,9 +103,10 @@ static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
   if ((r = rp__ibx_seal(st->key, (const uint8_t *)m->msg_id, strlen(m->msg_id),
                         (const uint8_t *)m->body, m->body_len, &ct, &ctlen)) != 0)
     return r;
-  r = rp__ibx_store_prep(
-      st, "INSERT OR IGNORE INTO messages(" RP_IBX_MSG_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)",
-      &s);
+  r = rp__sql_prepare(st->db,
+                      "INSERT OR IGNORE INTO messages(" RP_IBX_MSG_COLS
+                      ") VALUES(?,?,?,?,?,?,?,?,?,?)",
+                      &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, m->msg_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, m->thread_id, -1, SQLITE_STATIC);
@@ -159,11 +129,11 @@ static int insert_msg(rp__ibx_store *st, const rp__ibx_msg *m, int *inserted) {
 static int insert_thread(rp__ibx_store *st, const rp__ibx_thread *t) {
   sqlite3_stmt *s = NULL;
   int r =
-      rp__ibx_store_prep(st,
-                         "INSERT INTO threads(" RP_IBX_THREAD_COLS
-                         ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                         " ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
-                         &s);
+      rp__sql_prepare(st->db,
+                      "INSERT INTO threads(" RP_IBX_THREAD_COLS
+                      ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                      " ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
+                      &s);
   if (r != 0) return r;
   sqlite3_bind_text(s, 1, t->thread_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 2, t->first_msg, -1, SQLITE_STATIC);
@@ -193,22 +163,19 @@ int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thr
   int ins = 0, r;
   if (inserted != NULL) *inserted = 0;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__ibx_store_exec(st, "BEGIN IMMEDIATE")) == 0) {
+  if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) == 0) {
     r = insert_msg(st, m, &ins);
     if (r == 0 && ins && t != NULL) r = insert_thread(st, t);
-    if (r == 0) r = rp__ibx_store_exec(st, "COMMIT");
-    if (r != 0) rp__ibx_store_exec(st, "ROLLBACK");
+    if (r == 0) r = rp__sql_exec(st->db, "COMMIT");
+    if (r != 0) rp__sql_exec(st->db, "ROLLBACK");
   }
   pthread_mutex_unlock(&st->mu);
   if (r == 0 && inserted != NULL) *inserted = ins;
   return r;
 }
 
-static const char *const k_state_names[] = {"new",      "opened",  "claimed",
-                                            "answered", "waiting", "closed"};
-
 const char *rp__ibx_state_name(int s) {
-  return s >= 1 && s <= RP_IBX_ST_MAX ? k_state_names[s - 1] : NULL;
+  return rp__enum_at(rp__ibx_enum_state(), s);
 }
 
 int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
@@ -216,11 +183,11 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   int r;
   *purged = 0;
   pthread_mutex_lock(&st->mu);
-  if ((r = rp__ibx_store_exec(st, "BEGIN IMMEDIATE")) != 0) goto out;
-  r = rp__ibx_store_prep(st,
-                         "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "
-                         "threads WHERE state = ?1 AND closed_at < ?2)",
-                         &s);
+  if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  r = rp__sql_prepare(st->db,
+                      "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "
+                      "threads WHERE state = ?1 AND closed_at < ?2)",
+                      &s);
   if (r == 0) {
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
@@ -229,8 +196,8 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   sqlite3_finalize(s);
   s = NULL;
   if (r == 0 &&
-      (r = rp__ibx_store_prep(st, "DELETE FROM threads WHERE state = ?1 AND closed_at < ?2",
-                              &s)) == 0) {
+      (r = rp__sql_prepare(
+           st->db, "DELETE FROM threads WHERE state = ?1 AND closed_at < ?2", &s)) == 0) {
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
     r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
@@ -238,14 +205,13 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   }
   sqlite3_finalize(s);
   if (r == 0)
-    r = rp__ibx_store_exec(st, "COMMIT");
+    r = rp__sql_exec(st->db, "COMMIT");
   else
-    rp__ibx_store_exec(st, "ROLLBACK");
+    rp__sql_exec(st->db, "ROLLBACK");
   /* Give the zeroed pages back to the file system, and fold the WAL (which still holds
    * the pages as they were before the delete) into the database and truncate it. */
   if (r == 0 && *purged > 0)
-    r = rp__ibx_store_exec(st,
-                           "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+    r = rp__sql_exec(st->db, "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
 out:
   pthread_mutex_unlock(&st->mu);
   return r;

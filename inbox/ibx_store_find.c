@@ -23,10 +23,10 @@ int rp__ibx_store_short_len(rp__ibx_store *st, unsigned *len) {
   *len = RP_IBX_SHORT_ID_MIN;
   pthread_mutex_lock(&st->mu);
   /* Neighbours in id order share the longest prefixes: one walk finds the longest. */
-  if ((r = rp__ibx_store_prep(st, "SELECT thread_id FROM threads ORDER BY thread_id",
-                              &s)) == 0) {
+  if ((r = rp__sql_prepare(st->db, "SELECT thread_id FROM threads ORDER BY thread_id",
+                           &s)) == 0) {
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      rp__ibx_store_col_text(s, 0, cur, sizeof cur);
+      rp__sql_col_text(s, 0, cur, sizeof cur);
       unsigned c = common(prev, cur);
       if (c > shared) shared = c;
       memcpy(prev, cur, sizeof cur);
@@ -56,8 +56,8 @@ int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix,
   hi[n] = 'g';
   hi[n + 1] = 0;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(
-      st,
+  r = rp__sql_prepare(
+      st->db,
       "SELECT thread_id FROM threads WHERE thread_id >= ?1 AND thread_id < ?2"
       " ORDER BY thread_id LIMIT ?3",
       &s);
@@ -67,7 +67,7 @@ int rp__ibx_store_resolve(rp__ibx_store *st, const char *prefix,
     /* One more than we list tells "more than that" apart. */
     sqlite3_bind_int(s, 3, RP_IBX_PREFIX_CANDIDATES + 1);
     while (sqlite3_step(s) == SQLITE_ROW) {
-      rp__ibx_store_col_text(s, 0, id, sizeof id);
+      rp__sql_col_text(s, 0, id, sizeof id);
       if (found == 0) memcpy(full, id, sizeof id);
       if (cand != NULL && found < RP_IBX_PREFIX_CANDIDATES)
         memcpy(cand[found], id, sizeof id);
@@ -90,11 +90,10 @@ int rp__ibx_store_has_sent(rp__ibx_store *st, const char *thread_id, int kind) {
   sqlite3_stmt *s = NULL;
   int found = 0;
   pthread_mutex_lock(&st->mu);
-  if (rp__ibx_store_prep(
-          st,
-          "SELECT 1 FROM messages WHERE thread_id = ? AND kind = ? AND dir = ?"
-          " LIMIT 1",
-          &s) == 0) {
+  if (rp__sql_prepare(st->db,
+                      "SELECT 1 FROM messages WHERE thread_id = ? AND kind = ? AND dir = ?"
+                      " LIMIT 1",
+                      &s) == 0) {
     sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, kind);
     sqlite3_bind_int(s, 3, RP_IBX_OUT);

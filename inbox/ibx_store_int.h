@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "ibx_store.h"
+#include "sql_util.h"
 
 struct rp__ibx_store {
   sqlite3 *db;
@@ -14,12 +15,7 @@ struct rp__ibx_store {
   const uint8_t *key;
 };
 
-/* Runs one statement with no result rows. */
-int rp__ibx_store_exec(rp__ibx_store *st, const char *sql);
-/* Prepares sql; RP_EIO on failure. */
-int rp__ibx_store_prep(rp__ibx_store *st, const char *sql, sqlite3_stmt **s);
-/* Copies column i as text into dst[cap]. */
-void rp__ibx_store_col_text(sqlite3_stmt *s, int i, char *dst, size_t cap);
+/* Statements, columns and the private file: rp__sql_* (db/sql_util.h). */
 /* The thread columns, in the order rp__ibx_store_row_thread reads them. */
 #define RP_IBX_THREAD_COLS                                                                 \
   "thread_id, first_msg, peer, municipality, kind, urgency, categories, state, arrived, "  \

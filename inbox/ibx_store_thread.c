@@ -15,10 +15,10 @@
 
 void rp__ibx_store_row_thread(sqlite3_stmt *s, rp__ibx_thread *t) {
   memset(t, 0, sizeof *t);
-  rp__ibx_store_col_text(s, 0, t->thread_id, sizeof t->thread_id);
-  rp__ibx_store_col_text(s, 1, t->first_msg, sizeof t->first_msg);
-  rp__ibx_store_col_text(s, 2, t->peer, sizeof t->peer);
-  rp__ibx_store_col_text(s, 3, t->municipality, sizeof t->municipality);
+  rp__sql_col_text(s, 0, t->thread_id, sizeof t->thread_id);
+  rp__sql_col_text(s, 1, t->first_msg, sizeof t->first_msg);
+  rp__sql_col_text(s, 2, t->peer, sizeof t->peer);
+  rp__sql_col_text(s, 3, t->municipality, sizeof t->municipality);
   t->kind = sqlite3_column_int(s, 4);
   t->urgency = sqlite3_column_int(s, 5);
   t->categories = U64(s, 6);
@@ -29,7 +29,7 @@ void rp__ibx_store_row_thread(sqlite3_stmt *s, rp__ibx_thread *t) {
   t->answered_at = U64(s, 11);
   t->closed_at = U64(s, 12);
   t->updated = U64(s, 13);
-  rp__ibx_store_col_text(s, 14, t->claimed_by, sizeof t->claimed_by);
+  rp__sql_col_text(s, 14, t->claimed_by, sizeof t->claimed_by);
   t->escalated = sqlite3_column_int(s, 15);
   t->autoreplied = sqlite3_column_int(s, 16);
   t->outcome = sqlite3_column_int(s, 17);
@@ -49,11 +49,11 @@ int rp__ibx_store_row_msg(rp__ibx_store *st, sqlite3_stmt *s, rp__ibx_msg *m) {
   size_t n = 0;
   int r;
   memset(m, 0, sizeof *m);
-  rp__ibx_store_col_text(s, 0, m->msg_id, sizeof m->msg_id);
-  rp__ibx_store_col_text(s, 1, m->thread_id, sizeof m->thread_id);
-  rp__ibx_store_col_text(s, 2, m->ref, sizeof m->ref);
-  rp__ibx_store_col_text(s, 3, m->peer, sizeof m->peer);
-  rp__ibx_store_col_text(s, 4, m->who, sizeof m->who);
+  rp__sql_col_text(s, 0, m->msg_id, sizeof m->msg_id);
+  rp__sql_col_text(s, 1, m->thread_id, sizeof m->thread_id);
+  rp__sql_col_text(s, 2, m->ref, sizeof m->ref);
+  rp__sql_col_text(s, 3, m->peer, sizeof m->peer);
+  rp__sql_col_text(s, 4, m->who, sizeof m->who);
   m->dir = sqlite3_column_int(s, 5);
   m->kind = sqlite3_column_int(s, 6);
   m->created = U64(s, 7);
@@ -72,8 +72,8 @@ int rp__ibx_store_thread(rp__ibx_store *st, const char *thread_id, rp__ibx_threa
   int r;
   memset(t, 0, sizeof *t);
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(
-      st, "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE thread_id = ?", &s);
+  r = rp__sql_prepare(st->db,
+                      "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE thread_id = ?", &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -91,11 +91,11 @@ int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id
   sqlite3_stmt *s = NULL;
   int found = 0;
   pthread_mutex_lock(&st->mu);
-  if (rp__ibx_store_prep(st, "SELECT thread_id FROM messages WHERE msg_id = ?", &s) == 0) {
+  if (rp__sql_prepare(st->db, "SELECT thread_id FROM messages WHERE msg_id = ?", &s) == 0) {
     sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
       found = 1;
-      if (thread_id != NULL) rp__ibx_store_col_text(s, 0, thread_id, RP_IBX_ID_STRLEN);
+      if (thread_id != NULL) rp__sql_col_text(s, 0, thread_id, RP_IBX_ID_STRLEN);
     }
   }
   sqlite3_finalize(s);
@@ -108,7 +108,7 @@ int rp__ibx_store_has_msg(rp__ibx_store *st, const char *msg_id, char *thread_id
 static int update(rp__ibx_store *st, const char *sql, const char *thread_id, int nargs,
                   const int64_t *args, const char *text) {
   sqlite3_stmt *s = NULL;
-  int r = rp__ibx_store_prep(st, sql, &s), i = 0;
+  int r = rp__sql_prepare(st->db, sql, &s), i = 0;
   if (r != 0) return r;
   for (; i < nargs; i++)
     sqlite3_bind_int64(s, i + 1, args[i]);
@@ -162,12 +162,11 @@ int rp__ibx_store_assign(rp__ibx_store *st, const char *thread_id, const char *f
   rp__ibx_thread t;
   int r;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(
-      st,
-      "UPDATE threads SET updated = ?1, claimed_by = ?2, state = CASE WHEN "
-      "state <= ?3 THEN ?3 ELSE state END WHERE thread_id = ?4 AND "
-      "claimed_by = ?5 AND state != ?6",
-      &s);
+  r = rp__sql_prepare(st->db,
+                      "UPDATE threads SET updated = ?1, claimed_by = ?2, state = CASE WHEN "
+                      "state <= ?3 THEN ?3 ELSE state END WHERE thread_id = ?4 AND "
+                      "claimed_by = ?5 AND state != ?6",
+                      &s);
   if (r == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
     sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
@@ -249,8 +248,8 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
   unsigned n = 0;
   int r, rc;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(
-      st,
+  r = rp__sql_prepare(
+      st->db,
       "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE (?1 = 0 OR state = ?1)"
       " AND (?1 != 0 OR ?4 != 0 OR state != 6)"
       " AND (?2 = '' OR municipality = ?2) AND (?3 = 0 OR (categories & ?3) != 0)"
@@ -300,10 +299,10 @@ int rp__ibx_store_messages(rp__ibx_store *st, const char *thread_id, rp__ibx_msg
   sqlite3_stmt *s = NULL;
   int r;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st,
-                         "SELECT " RP_IBX_MSG_COLS " FROM messages WHERE thread_id = ?"
-                         " ORDER BY stored, rowid",
-                         &s);
+  r = rp__sql_prepare(st->db,
+                      "SELECT " RP_IBX_MSG_COLS " FROM messages WHERE thread_id = ?"
+                      " ORDER BY stored, rowid",
+                      &s);
   if (r == 0) {
     sqlite3_bind_text(s, 1, thread_id, -1, SQLITE_STATIC);
     r = walk_msgs(st, s, fn, data);
@@ -318,11 +317,10 @@ int rp__ibx_store_messages_of_kind(rp__ibx_store *st, int kind, rp__ibx_msg_fn f
   sqlite3_stmt *s = NULL;
   int r;
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(st,
-                         "SELECT " RP_IBX_MSG_COLS
-                         " FROM messages WHERE kind = ? AND dir = 1"
-                         " ORDER BY stored, rowid",
-                         &s);
+  r = rp__sql_prepare(st->db,
+                      "SELECT " RP_IBX_MSG_COLS " FROM messages WHERE kind = ? AND dir = 1"
+                      " ORDER BY stored, rowid",
+                      &s);
   if (r == 0) {
     sqlite3_bind_int(s, 1, kind);
     r = walk_msgs(st, s, fn, data);
@@ -339,12 +337,11 @@ int rp__ibx_store_escalation_candidates(rp__ibx_store *st, uint64_t now,
   int n = 0, r;
   /* Collect first, call fn after unlocking: fn updates the store. */
   pthread_mutex_lock(&st->mu);
-  r = rp__ibx_store_prep(
-      st,
-      "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE urgency IN (1, 2)"
-      " AND escalated = 0 AND state != 6 AND deadline != 0 AND deadline < ?"
-      " ORDER BY deadline LIMIT 64",
-      &s);
+  r = rp__sql_prepare(st->db,
+                      "SELECT " RP_IBX_THREAD_COLS " FROM threads WHERE urgency IN (1, 2)"
+                      " AND escalated = 0 AND state != 6 AND deadline != 0 AND deadline < ?"
+                      " ORDER BY deadline LIMIT 64",
+                      &s);
   if (r == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
     while (n < 64 && sqlite3_step(s) == SQLITE_ROW)

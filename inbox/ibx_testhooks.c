@@ -20,15 +20,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "file.h"
 #include "ibx_ident.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_sock.h"
 
 #define CLOCK_ENV "RP_INBOXD_CLOCK_FILE"
 #define USER_ENV "RP_INBOXD_TEST_USER_FILE"
 
 /* Set once at start on the main thread, read-only after. */
-static char g_clock[RP_IBX_PATH_MAX], g_user[RP_IBX_PATH_MAX];
+static char g_clock[RP_PATH_MAX], g_user[RP_PATH_MAX];
 
 static void env_path(const char *name, char *dst, size_t cap) {
   const char *v = getenv(name);
@@ -39,18 +41,14 @@ static void env_path(const char *name, char *dst, size_t cap) {
 void rp__ibx_ident_start(void) {
   env_path(CLOCK_ENV, g_clock, sizeof g_clock);
   env_path(USER_ENV, g_user, sizeof g_user);
-  rp__ibx_log(RP_IBX_LOG_WARN, "test_build", "clock=%s user=%s (tests only; never deploy)",
-              g_clock[0] != 0 ? "file" : "system", g_user[0] != 0 ? "file" : "peercred");
+  rp__log_warn("event=test_build clock=%s user=%s (tests only; never deploy)",
+               g_clock[0] != 0 ? "file" : "system", g_user[0] != 0 ? "file" : "peercred");
 }
 
 /* The first line of a small file, without its newline; "" if there is none. */
 static void first_line(const char *path, char *buf, size_t cap) {
-  FILE *f = fopen(path, "r");
   size_t n = 0;
-  buf[0] = 0;
-  if (f == NULL) return;
-  n = fread(buf, 1, cap - 1, f);
-  fclose(f);
+  if (rp__file_read_into(path, (uint8_t *)buf, cap - 1, &n, NULL) != 0) n = 0;
   buf[n] = 0;
   buf[strcspn(buf, "\r\n")] = 0;
 }
@@ -62,9 +60,7 @@ uint64_t rp__ibx_ident_now(void) {
     unsigned long long v = strtoull(buf, &end, 10);
     if (end != buf && v > 0) return (uint64_t)v;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
+  return rp__clock_wall_ms();
 }
 
 static int name_ok(const char *s) {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ibx_daemon.h"
-#include "ibx_log.h"
+#include "log.h"
 
 static const char k_help[] =
     "Usage: rejsepost-inboxd --config FILE [--check]\n"
@@ -51,7 +51,9 @@ int main(int argc, char **argv) {
   rp__ibx_daemon d;
   char err[512];
   if (stdio_guard() != 0) return 1;
-  rp__ibx_log_init();
+  /* systemd.exec(5): JOURNAL_STREAM names the stream it connected stderr to; a child
+   * whose stderr was redirected inherits the variable, so it counts only for fd 2. */
+  rp__log_set_journal(rp__log_journal_detect(STDERR_FILENO));
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
@@ -78,12 +80,12 @@ int main(int argc, char **argv) {
   if (sodium_init() < 0) return 1;
   r = rp__ibx_daemon_open(&d, config, err, sizeof err);
   if (r != 0) {
-    rp__ibx_log(RP_IBX_LOG_ERROR, "start_failed", "reason=\"%s\"", err);
+    rp__log_error("event=start_failed reason=\"%s\"", err);
     rp__ibx_daemon_close(&d);
     return r == RP_ECONFIG ? 2 : 1;
   }
   if (!check) r = rp__ibx_daemon_run(&d);
   rp__ibx_daemon_close(&d);
-  rp__ibx_log(RP_IBX_LOG_INFO, "stopped", "status=%s", r == 0 ? "clean" : rp_err_name(r));
+  rp__log_info("event=stopped status=%s", r == 0 ? "clean" : rp_err_name(r));
   return r == 0 ? 0 : 1;
 }

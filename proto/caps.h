@@ -37,6 +37,10 @@
 #define RP_ROSTER_MEMBERS_MAX 4096u
 #define RP_ROSTER_MAX (4u * 1024u * 1024u)
 
+/* ---- files ---- */
+/* A path in a configuration file or on a command line, NUL included. */
+#define RP_PATH_MAX 1024u
+
 /* ---- key files ---- */
 #define RP_KEYFILE_MAX 4096u
 #define RP_PASSPHRASE_MAX 1024u

@@ -19,8 +19,15 @@ _Static_assert(RP__ENVHDR_MAX <= 0xffu, "a header's bin header is 2 bytes (RP__E
 _Static_assert(RP_ENVELOPE_BODY_MAX > 0xffffu, "a large body's bin header is 5 bytes");
 _Static_assert(RP_EXPIRY_MAX_MS < RP__ENVHDR_TIME_MAX, "expiry fits the time range");
 
-static const char *const urgency_names[] = {"akut", "haster", "normal", "plan"};
-static const rp__enum urgency_enum = {urgency_names, 4};
+RP__ENUM(, rp__urgency_enum, "akut", "haster", "normal", "plan");
+
+const char *rp__urgency_name(int urg) {
+  return rp__enum_at(&rp__urgency_enum, urg);
+}
+
+int rp__urgency_from_name(const char *name) {
+  return rp__enum_find(&rp__urgency_enum, name);
+}
 
 static bool all_zero(const uint8_t *p, size_t n) {
   uint8_t acc = 0;
@@ -61,7 +68,7 @@ static const rp__field envhdr_fields[] = {
      .max = RP__ENVHDR_TIME_MAX},
     {HDR_FIELD(5, "expires", RP__F_UINT, RP__REQ, expires), .min = 1,
      .max = RP__ENVHDR_TIME_MAX},
-    {HDR_FIELD(6, "urgency", RP__F_ENUM, RP__REQ, urgency), .enm = &urgency_enum},
+    {HDR_FIELD(6, "urgency", RP__F_ENUM, RP__REQ, urgency), .enm = &rp__urgency_enum},
     {HDR_FIELD(7, "size_class", RP__F_UINT, RP__REQ, size_class), .min = 0,
      .max = RP__ENVHDR_CLASS_MAX},
     /* Key ids (proto/envelope.h): optional here because the relay has no use for them;

@@ -57,6 +57,16 @@ typedef enum rp__urgency {
   RP__URG_PLAN = 4,   /* "plan" */
 } rp__urgency;
 
+/* The one table of urgency names, indexed by rp__urgency. Every layer that shows or
+ * parses an urgency uses it or the two functions below. */
+extern const rp__enum rp__urgency_enum;
+
+/* "akut", "haster", "normal" or "plan"; NULL for any other value. */
+const char *rp__urgency_name(int urg);
+
+/* The rp__urgency of a name, or 0 if name (which may be NULL) is none of them. */
+int rp__urgency_from_name(const char *name);
+
 /* The outer header. Decoded texts borrow from the header bytes. */
 typedef struct rp__envhdr {
   uint32_t version;                /* key 0; set by decode, written by encode */

@@ -22,7 +22,7 @@ static int hmac_update_parts(crypto_auth_hmacsha256_state *st, const rp__hkdf_pa
                              size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (parts[i].len == 0) continue;
-    if (crypto_auth_hmacsha256_update(st, parts[i].p, parts[i].len) != 0) return -1;
+    if (crypto_auth_hmacsha256_update(st, parts[i].p, parts[i].len) != 0) return RP_ECRYPTO;
   }
   return 0;
 }

@@ -40,6 +40,16 @@ int rp__mp_map_uint(const msgpack_object *obj, uint32_t key, uint64_t *val) {
   return RP_EMISSING;
 }
 
+int rp__enum_find(const rp__enum *e, const char *name) {
+  for (uint32_t i = 0; name != NULL && i < e->n; i++)
+    if (strcmp(e->names[i], name) == 0) return (int)i + 1;
+  return 0;
+}
+
+const char *rp__enum_at(const rp__enum *e, int idx) {
+  return idx >= 1 && (uint32_t)idx <= e->n ? e->names[idx - 1] : NULL;
+}
+
 static int enum_lookup(const rp__enum *e, const msgpack_object *o, int *idx) {
   if (o->type != MSGPACK_OBJECT_STR) return RP_ETYPE;
   for (uint32_t i = 0; i < e->n; i++) {

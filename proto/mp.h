@@ -36,6 +36,7 @@
 
 #include <msgpack.h>
 
+#include "buf.h"
 #include "caps.h"
 #include "rejsepost_errors.h"
 
@@ -76,6 +77,19 @@ typedef struct rp__enum {
   const char *const *names; /* names[0] is index 1 */
   uint32_t n;               /* at most 64 */
 } rp__enum;
+
+/* Defines the name table `var` from the names given, index 1 first. qual is `static` for
+ * a table of one file, or empty for one that a header declares extern. Every enum name
+ * table is made with this, so that each lives once and all are read the same way. */
+#define RP__ENUM(qual, var, ...)                                                           \
+  static const char *const var##_names[] = {__VA_ARGS__};                                  \
+  qual const rp__enum var = {var##_names, sizeof var##_names / sizeof var##_names[0]}
+
+/* The 1-based index of name in e, or 0 if e has no such name (or name is NULL). */
+int rp__enum_find(const rp__enum *e, const char *name);
+
+/* The name of 1-based index idx in e, or NULL if idx is out of range. */
+const char *rp__enum_at(const rp__enum *e, int idx);
 
 struct rp__schema;
 
@@ -137,15 +151,9 @@ int rp__mp_encode(const rp__schema *s, const void *in, uint8_t *buf, size_t cap,
 int rp__mp_encode_pk(const rp__schema *s, const void *in, msgpack_packer *pk,
                      const char **where);
 
-/* A bounded output buffer for msgpack_packer: writes past cap fail and set overflow. */
-typedef struct rp__mp_buf {
-  uint8_t *p;
-  size_t len, cap;
-  bool overflow;
-} rp__mp_buf;
-
-/* Initializes pk to write into b (which must outlive pk). */
-void rp__mp_buf_packer(rp__mp_buf *b, msgpack_packer *pk);
+/* Initializes pk to write into b (which must outlive pk): a write past b's maximum fails
+ * and sets b->overflow (buf.h). */
+void rp__mp_buf_packer(rp__buf *b, msgpack_packer *pk);
 
 /* 0 if p[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) with no
  * NUL byte; RP_EUTF8 otherwise. */

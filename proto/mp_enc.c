@@ -10,17 +10,11 @@
 #define CAT(base, off, type) ((const type *)((const char *)(base) + (off)))
 
 static int buf_write(void *data, const char *b, size_t n) {
-  rp__mp_buf *buf = data;
-  if (buf->overflow || n > buf->cap - buf->len) {
-    buf->overflow = true;
-    return -1;
-  }
-  memcpy(buf->p + buf->len, b, n);
-  buf->len += n;
-  return 0;
+  /* msgpack-c's write callbacks answer 0 or -1. */
+  return rp__buf_put(data, b, n) == 0 ? 0 : -1;
 }
 
-void rp__mp_buf_packer(rp__mp_buf *b, msgpack_packer *pk) {
+void rp__mp_buf_packer(rp__buf *b, msgpack_packer *pk) {
   msgpack_packer_init(pk, b, buf_write);
 }
 
@@ -163,9 +157,10 @@ int rp__mp_encode_pk(const rp__schema *s, const void *in, msgpack_packer *pk,
 
 int rp__mp_encode(const rp__schema *s, const void *in, uint8_t *buf, size_t cap,
                   size_t *len, const char **where) {
-  rp__mp_buf b = {buf, 0, cap, false};
+  rp__buf b;
   msgpack_packer pk;
   *len = 0;
+  rp__buf_init_mem(&b, buf, cap);
   rp__mp_buf_packer(&b, &pk);
   int r = rp__mp_encode_pk(s, in, &pk, where);
   if (r != 0) return r;

@@ -58,8 +58,7 @@
 #define RP_PAYLOAD_ROSTER_CHANGES_MAX RP_LIST_MAX
 /* A citizen's exact age in years. */
 #define RP_PAYLOAD_AGE_MAX 120u
-/* Upper bound of every unix-millisecond time: 9999-12-31T23:59:59.999Z. */
-#define RP_PAYLOAD_TIME_MAX 253402300799999ull
+/* Every unix-millisecond time is at most RP__ENVHDR_TIME_MAX (envelope_hdr.h). */
 /* A generous bound on any encoded payload (every field at its cap stays below it; a
  * test proves it), so callers can size buffers. Far below RP_ENVELOPE_BODY_MAX. */
 #define RP_PAYLOAD_MAX (256u * 1024u)
@@ -102,6 +101,12 @@ typedef enum rp__payload_kind {
 #define RP__FROM_ADMIN 0x4u
 
 /* ---- enumerations: C constants are the 1-based indexes of the wire names ---- */
+
+/* Name tables that other layers read too (the inbox's advisor requests and listings);
+ * the rest are in payload_int.h. Urgency's is in envelope_hdr.h. */
+extern const rp__enum rp__payload_enum_category, rp__payload_enum_outcome,
+    rp__payload_enum_network;
+
 enum {
   RP__ROLE_MYNDIGHEDSRAADGIVER = 1,
   RP__ROLE_LEDER,
@@ -481,7 +486,7 @@ typedef struct rp__payload {
   uint64_t kind;                         /* key 1; an rp__payload_kind */
   uint8_t msg_id[RP_MSG_ID_BYTES];       /* key 2 */
   uint8_t thread_id[RP_THREAD_ID_BYTES]; /* key 3 */
-  uint64_t created;                      /* key 4; unix ms, 1..RP_PAYLOAD_TIME_MAX */
+  uint64_t created;                      /* key 4; unix ms, 1..RP__ENVHDR_TIME_MAX */
   union {
     rp__pl_request request;
     rp__pl_reply reply;

@@ -9,13 +9,10 @@
 #include "cpr.h"
 #include "payload_int.h"
 
-#define ENUM(var, ...)                                                                     \
-  static const char *const var##_names[] = {__VA_ARGS__};                                  \
-  const rp__enum var = {var##_names, NFIELDS(var##_names)}
+#define ENUM(var, ...) RP__ENUM(, var, __VA_ARGS__)
 
 ENUM(rp__payload_enum_role, "myndighedsraadgiver", "leder", "ssp", "jobcenter", "skole",
      "andet");
-ENUM(rp__payload_enum_urgency, "akut", "haster", "normal", "plan");
 ENUM(rp__payload_enum_risk_level, "lav", "middel", "hoej", "ukendt");
 ENUM(rp__payload_enum_risk_tool, "patriark", "anden", "ingen");
 ENUM(rp__payload_enum_measures, "underretning", "screening", "boernefaglig_undersoegelse",
@@ -27,6 +24,14 @@ ENUM(rp__payload_enum_advisor_role, "raadgiver", "specialkonsulent", "teamleder"
      "andet");
 ENUM(rp__payload_enum_mode, "online", "fysisk");
 ENUM(rp__payload_enum_place, "hos_kommunen", "hos_rejseholdet", "andet_sted");
+/* Also read by the inbox (payload.h). */
+ENUM(rp__payload_enum_category, "negativ_social_kontrol", "aeresrelateret_konflikt",
+     "trusler", "vold", "tvangsaegteskab", "genopdragelsesrejse", "omskaering", "lgbt",
+     "exit", "strategisk");
+ENUM(rp__payload_enum_outcome, "raadgivning_givet", "henvist_specialtilbud",
+     "exit_ivaerksat", "plan_udarbejdet", "besoeg_gennemfoert", "samtykke_tilbagekaldt",
+     "ingen_yderligere_kontakt", "andet");
+ENUM(rp__payload_enum_network, "oest", "vest");
 
 int rp__payload_org_check(rp__str s) {
   if (s.n != 3 || s.p == NULL) return RP_EINVAL;
@@ -233,14 +238,14 @@ static const rp__field slot_fields[] = {
      .flags = RP__REQ,
      .off = offsetof(rp__slot, start),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     {.key = 2,
      .name = "slot.end",
      .type = RP__F_UINT,
      .flags = RP__REQ,
      .off = offsetof(rp__slot, end),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_slot_schema = {"slot", sizeof(rp__slot), slot_fields,
                                             NFIELDS(slot_fields), slot_check};

@@ -49,7 +49,7 @@
        .max = RP_THREAD_ID_BYTES},                                                         \
   {                                                                                        \
     .key = 4, .name = "created", .type = RP__F_UINT, .flags = RP__REQ, .off = PO(created), \
-    .min = 1, .max = RP_PAYLOAD_TIME_MAX                                                   \
+    .min = 1, .max = RP__ENVHDR_TIME_MAX                                                   \
   }
 
 /* A required 16-byte message id field referring to another payload. */
@@ -60,15 +60,12 @@
   }
 
 /* A file-local enum name table: RP__PL_ENUM(urgency, "akut", ...) defines `urgency`. */
-#define RP__PL_ENUM(var, ...)                                                              \
-  static const char *const var##_names[] = {__VA_ARGS__};                                  \
-  static const rp__enum var = {var##_names, NFIELDS(var##_names)}
+#define RP__PL_ENUM(var, ...) RP__ENUM(static, var, __VA_ARGS__)
 
 /* Enum name tables (payload_common.c). */
-extern const rp__enum rp__payload_enum_role, rp__payload_enum_urgency,
-    rp__payload_enum_risk_level, rp__payload_enum_risk_tool, rp__payload_enum_measures,
-    rp__payload_enum_attachment_kind, rp__payload_enum_advisor_role, rp__payload_enum_mode,
-    rp__payload_enum_place;
+extern const rp__enum rp__payload_enum_role, rp__payload_enum_risk_level,
+    rp__payload_enum_risk_tool, rp__payload_enum_measures, rp__payload_enum_attachment_kind,
+    rp__payload_enum_advisor_role, rp__payload_enum_mode, rp__payload_enum_place;
 
 /* Nested schemas shared by several kinds (payload_common.c). */
 extern const rp__schema rp__payload_risk_schema, rp__payload_attachment_schema,

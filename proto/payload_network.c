@@ -8,7 +8,6 @@
 #include "payload_int.h"
 
 RP__PL_ENUM(plan, "beredskabsplan", "handlingsplan");
-RP__PL_ENUM(network, "oest", "vest");
 RP__PL_ENUM(answer, "tilmeldt", "afmeldt");
 
 #define ATTACHMENTS(k, flags_, kind)                                                       \
@@ -85,7 +84,7 @@ static const rp__field announcement_fields[] = {
      .type = RP__F_ENUM,
      .flags = RP__REQ,
      .off = NA(network),
-     .enm = &network},
+     .enm = &rp__payload_enum_network},
     {.key = 6,
      .name = "event_on",
      .type = RP__F_STR,

@@ -6,9 +6,6 @@
 #include "payload_int.h"
 
 RP__PL_ENUM(receipt_status, "relayed", "delivered", "opened", "failed", "expired");
-RP__PL_ENUM(outcome, "raadgivning_givet", "henvist_specialtilbud", "exit_ivaerksat",
-            "plan_udarbejdet", "besoeg_gennemfoert", "samtykke_tilbagekaldt",
-            "ingen_yderligere_kontakt", "andet");
 RP__PL_ENUM(withdrawn_by, "borger", "foraeldremyndighed");
 RP__PL_ENUM(recall_reason, "forkert_modtager", "forkert_indhold", "dublet", "andet");
 RP__PL_ENUM(roster_change, "tilfoejet", "noegleskift", "tilbagekaldt", "fjernet");
@@ -43,7 +40,7 @@ static const rp__field receipt_fields[] = {
      .flags = RP__REQ,
      .off = PO(u.receipt.at),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
     /* Error codes are small negative numbers; the positive value travels, as in a NACK. */
     {.key = 8,
      .name = "error",
@@ -63,7 +60,7 @@ static const rp__field closure_fields[] = {
      .type = RP__F_ENUM,
      .flags = RP__REQ,
      .off = PO(u.closure.outcome),
-     .enm = &outcome},
+     .enm = &rp__payload_enum_outcome},
 };
 const rp__schema rp__payload_closure_schema = {
     "closure", sizeof(rp__payload), closure_fields, NFIELDS(closure_fields), NULL};
@@ -143,7 +140,7 @@ static const rp__field roster_notice_fields[] = {
      .type = RP__F_UINT,
      .off = PO(u.roster_notice.effective_at),
      .min = 1,
-     .max = RP_PAYLOAD_TIME_MAX},
+     .max = RP__ENVHDR_TIME_MAX},
 };
 const rp__schema rp__payload_roster_notice_schema = {"roster_notice", sizeof(rp__payload),
                                                      roster_notice_fields,

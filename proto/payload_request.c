@@ -9,9 +9,6 @@
 
 RP__PL_ENUM(request_type, "konkret_sag", "anonym_sparring", "beredskabsplan",
             "handlingsplan", "exit", "opkvalificering", "besoeg");
-RP__PL_ENUM(categories, "negativ_social_kontrol", "aeresrelateret_konflikt", "trusler",
-            "vold", "tvangsaegteskab", "genopdragelsesrejse", "omskaering", "lgbt", "exit",
-            "strategisk");
 RP__PL_ENUM(phase, "optrapning", "akut", "genetablering");
 RP__PL_ENUM(age_band, "0_11", "12_14", "15_17", "18_22", "23_29", "30_plus");
 RP__PL_ENUM(gender, "kvinde", "mand", "andet");
@@ -159,14 +156,14 @@ static const rp__field request_fields[] = {
      .type = RP__F_ENUM,
      .flags = RP__REQ,
      .off = RQ(urgency),
-     .enm = &rp__payload_enum_urgency},
+     .enm = &rp__urgency_enum},
     {.key = 11,
      .name = "categories",
      .type = RP__F_SET,
      .flags = RP__REQ,
      .off = RQ(categories),
      .max = RP_SET_MAX,
-     .enm = &categories},
+     .enm = &rp__payload_enum_category},
     {.key = 12, .name = "phase", .type = RP__F_ENUM, .off = RQ(phase), .enm = &phase},
     {.key = 13,
      .name = "risk",

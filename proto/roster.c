@@ -84,16 +84,17 @@ typedef struct signed_wire {
   uint8_t sig[RP_SIGNATUREBYTES];
 } signed_wire;
 
-static const char *const kind_names[] = {"municipality", "team", "relay", "admin"};
-static const rp__enum kind_enum = {kind_names, 4};
+RP__ENUM(static, kind_enum, "municipality", "team", "relay", "admin");
 
 const char *rp__roster_kind_name(int kind) {
-  return kind >= RP_MEMBER_MUNICIPALITY && kind <= RP_MEMBER_ADMIN ? kind_names[kind - 1]
-                                                                   : NULL;
+  return rp__enum_at(&kind_enum, kind);
 }
 
-static const char *const network_names[] = {"east", "west"};
-static const rp__enum network_enum = {network_names, 2};
+int rp__roster_kind_from_name(const char *name) {
+  return rp__enum_find(&kind_enum, name);
+}
+
+RP__ENUM(static, network_enum, "east", "west");
 
 /* One field per line: key, name, type, flags, member, min, max, enum. */
 #define FLD(st, k, nm, t, fl, mem, lo, hi, e)                                              \

@@ -35,6 +35,9 @@ typedef enum rp__member_kind {
  * Static. */
 const char *rp__roster_kind_name(int kind);
 
+/* The rp__member_kind of a wire name, or 0 for another text (or NULL). */
+int rp__roster_kind_from_name(const char *name);
+
 /* Networks, as bits of rp__member.networks. */
 #define RP_NETWORK_EAST 0x1u
 #define RP_NETWORK_WEST 0x2u

@@ -33,6 +33,10 @@ int rp__route_urgency(const rp__payload *p);
  * own msg_id. */
 bool rp__route_starts_thread(const rp__payload *p);
 
+/* p's sender_org field, for the kinds that carry one (request, plan review,
+ * registration); NULL for the others. Writers fill it in, rp__route_check reads it. */
+rp__str *rp__route_org_field(rp__payload *p);
+
 /*
  * The recipient's checks after opening (PROTOCOL.md 6.6), in this order, each naming the
  * field in *where (may be NULL):

@@ -20,11 +20,9 @@
   const rp__schema var = {name, sizeof(rp__tmsg), fields, sizeof fields / sizeof fields[0], NULL}
 /* clang-format on */
 
-static const char *const ack_names[] = {"stored", "duplicate"};
-static const rp__enum ack_enum = {ack_names, 2};
-static const char *const bye_names[] = {"done",    "shutdown", "idle", "error",
-                                        "revoked", "replaced", "busy"};
-static const rp__enum bye_enum = {bye_names, 7};
+RP__ENUM(static, ack_enum, "stored", "duplicate");
+RP__ENUM(static, bye_enum, "done", "shutdown", "idle", "error", "revoked", "replaced",
+         "busy");
 
 static const rp__field send_f[] = {
     HEAD(RP__T_SEND),

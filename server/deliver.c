@@ -55,6 +55,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "rejsepost_errors.h"
@@ -306,7 +307,7 @@ static int delete_item(rp__conn *c, rp__dentry *d, uint64_t refused, rp__op *op)
   notice.sender = r->ident->pub.id;
   notice.ttl_ms = (int64_t)r->cfg.expiry_default_ms;
   return rp__spool_refuse(r->spool, &op->req, c->ms->id, d->spool_id, (int)refused,
-                          (int64_t)rp__relay_now_ms(), &notice, on_deleted);
+                          (int64_t)rp__clock_wall_ms(), &notice, on_deleted);
 }
 
 int rp__deliver_delivered(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t seq,
@@ -358,7 +359,7 @@ static void on_expire_timer(uv_timer_t *t) {
 }
 
 static void expire_arm(rp__relay *r, int64_t at) {
-  int64_t now = (int64_t)rp__relay_now_ms();
+  int64_t now = (int64_t)rp__clock_wall_ms();
   if (!r->started || r->stopping) return;
   r->expire_timer_at = at;
   /* libuv counts the timeout from the loop's cached time, which lags the clock by however
@@ -411,7 +412,7 @@ static void notice_kick(rp__relay *r, const char *sender) {
 static void on_expired(rp__spool_req *req) {
   rp__op *op = req->data;
   rp__relay *r = op->relay;
-  uint64_t now = rp__relay_now_ms();
+  uint64_t now = rp__clock_wall_ms();
   int64_t next = (int64_t)(now + RP__RELAY_EXPIRE_EVERY_MS);
   char hex[2 * RP_MSG_ID_BYTES + 1];
   int more = req->more;
@@ -455,14 +456,14 @@ void rp__deliver_expire_run(rp__relay *r) {
   r->expire_timer_at = INT64_MAX;
   if (r->expire_op != NULL || r->stopping || r->failed) return;
   if ((op = rp__op_new(r, NULL, RP__OP_EXPIRE)) == NULL) {
-    expire_arm(r, (int64_t)(rp__relay_now_ms() + RP__RELAY_EXPIRE_EVERY_MS));
+    expire_arm(r, (int64_t)(rp__clock_wall_ms() + RP__RELAY_EXPIRE_EVERY_MS));
     return;
   }
   memset(&notice, 0, sizeof notice);
   notice.fn = build_notice;
   notice.sender = r->ident->pub.id;
   notice.ttl_ms = (int64_t)r->cfg.expiry_default_ms;
-  if ((rc = rp__spool_expire_notify(r->spool, &op->req, (int64_t)rp__relay_now_ms(),
+  if ((rc = rp__spool_expire_notify(r->spool, &op->req, (int64_t)rp__clock_wall_ms(),
                                     RP__SPOOL_EXPIRE_MAX, &notice, on_expired)) != 0) {
     rp__log_warn("expire_failed code=%s", rp_err_name(rc));
     rp__op_free(op);

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "spool.h"
+#include "sql_util.h"
 
 /* A put over a limit (priv.check_only) only tells a duplicate from a refusal: */
 #define CHECK_FULL 1  /* the recipient's or the whole spool's quota: RP_ESPOOLFULL */
@@ -117,10 +118,6 @@ int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen);
 int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
 /* Write "<what>: <SQLite message> (SQLite code N)" into err. */
 void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db, int rc);
-/* A text column into a member id buffer; a 16-byte blob column into a msg_id (zeros if
- * it is not 16 bytes). */
-void rp__spool_column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]);
-void rp__spool_column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]);
 /* The WAL checkpoint with truncation (the writer's connection). An SQLite code. */
 int rp__spool_sql_checkpoint(sqlite3 *db);
 /* Worker bodies: run the lane's batch (pool thread). spool_work.c. */

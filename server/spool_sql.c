@@ -73,24 +73,6 @@ void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *
            db != NULL ? sqlite3_extended_errcode(db) : rc);
 }
 
-/* Run a one-row PRAGMA and return its text value in buf ("" if none). */
-static int pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len) {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  buf[0] = '\0';
-  if (rc != SQLITE_OK) return rc;
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
-    rc = SQLITE_OK;
-  } else if (rc == SQLITE_DONE) {
-    rc = SQLITE_OK;
-  }
-  sqlite3_finalize(st);
-  return rc;
-}
-
 int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **out,
                        char *err, size_t errlen) {
   int r = RP_EIO, rc;
@@ -106,7 +88,8 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
-  if ((rc = pragma_text(db, "PRAGMA journal_mode = WAL", val, sizeof val)) != SQLITE_OK) {
+  if ((rc = rp__sql_pragma_text(db, "PRAGMA journal_mode = WAL", val, sizeof val)) !=
+      SQLITE_OK) {
     rp__spool_sql_set_err(err, errlen, "journal_mode", db, rc);
     goto out;
   }
@@ -115,7 +98,7 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
     goto out;
   }
   if ((rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK ||
-      (rc = pragma_text(db, "PRAGMA synchronous", val, sizeof val)) != SQLITE_OK) {
+      (rc = rp__sql_pragma_text(db, "PRAGMA synchronous", val, sizeof val)) != SQLITE_OK) {
     rp__spool_sql_set_err(err, errlen, "synchronous", db, rc);
     goto out;
   }
@@ -126,7 +109,8 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
   /* Deleted envelopes are overwritten with zeros on disk, not just unlinked: never
    * leave that to how SQLite happened to be built (spool.h, "Deletion on disk"). */
   if ((rc = sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL)) != SQLITE_OK ||
-      (rc = pragma_text(db, "PRAGMA secure_delete", val, sizeof val)) != SQLITE_OK) {
+      (rc = rp__sql_pragma_text(db, "PRAGMA secure_delete", val, sizeof val)) !=
+          SQLITE_OK) {
     rp__spool_sql_set_err(err, errlen, "secure_delete", db, rc);
     goto out;
   }
@@ -134,7 +118,7 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
     snprintf(err, errlen, "secure_delete: SQLite refused ON (got '%s')", val);
     goto out;
   }
-  if ((rc = pragma_text(db, "PRAGMA user_version", val, sizeof val)) != SQLITE_OK) {
+  if ((rc = rp__sql_pragma_text(db, "PRAGMA user_version", val, sizeof val)) != SQLITE_OK) {
     rp__spool_sql_set_err(err, errlen, "user_version", db, rc);
     goto out;
   }
@@ -184,19 +168,6 @@ int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errl
   return 0;
 }
 
-/* Copy a text column into a fixed id buffer (ids are at most RP_MEMBER_ID_MAX bytes). */
-void rp__spool_column_id(sqlite3_stmt *st, int col, char out[RP_MEMBER_ID_MAX + 1]) {
-  const unsigned char *t = sqlite3_column_text(st, col);
-  snprintf(out, RP_MEMBER_ID_MAX + 1, "%s", t != NULL ? (const char *)t : "");
-}
-
-void rp__spool_column_msg_id(sqlite3_stmt *st, int col, uint8_t out[RP_MSG_ID_BYTES]) {
-  const void *b = sqlite3_column_blob(st, col);
-  memset(out, 0, RP_MSG_ID_BYTES);
-  if (b != NULL && sqlite3_column_bytes(st, col) == (int)RP_MSG_ID_BYTES)
-    memcpy(out, b, RP_MSG_ID_BYTES);
-}
-
 int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
   int r = RP_EIO, rc;
   sqlite3_stmt *st = NULL;
@@ -210,8 +181,8 @@ int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
     uint64_t n = (uint64_t)sqlite3_column_int64(st, 2);
     uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3);
     rp__spool_rcpt *e, *pe;
-    rp__spool_column_id(st, 0, rcpt);
-    rp__spool_column_id(st, 1, sender);
+    rp__sql_col_text(st, 0, rcpt, RP_MEMBER_ID_MAX + 1);
+    rp__sql_col_text(st, 1, sender, RP_MEMBER_ID_MAX + 1);
     rp__spool_pair_key(key, rcpt, sender);
     if ((e = rp__spool_map_get(&sp->map, rcpt)) == NULL ||
         (pe = rp__spool_map_get(&sp->pairs, key)) == NULL) {

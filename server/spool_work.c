@@ -53,7 +53,7 @@ static rp__spool_entry *found_entry(sqlite3_stmt *st, const rp__spool_req *req) 
   if (e == NULL) return NULL;
   e->seq = sqlite3_column_int64(st, 0);
   e->size = (size_t)sqlite3_column_int64(st, 1);
-  rp__spool_column_id(st, 2, e->sender);
+  rp__sql_col_text(st, 2, e->sender, RP_MEMBER_ID_MAX + 1);
   e->created_ms = sqlite3_column_int64(st, 3);
   e->expires_ms = sqlite3_column_int64(st, 4);
   e->urgency = sqlite3_column_int(st, 5);
@@ -78,7 +78,7 @@ static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   if (rc == SQLITE_ROW) {
     seq = sqlite3_column_int64(st, 0);
     req->priv.deleted_size = (size_t)sqlite3_column_int64(st, 1);
-    rp__spool_column_id(st, 2, req->priv.deleted_sender);
+    rp__sql_col_text(st, 2, req->priv.deleted_sender, RP_MEMBER_ID_MAX + 1);
     /* Without memory for the notice nothing is deleted (the row is delivered again
      * later), rather than failing the whole batch or losing the sender's notice. */
     if (req->priv.refused > 0 && (e = found_entry(st, req)) == NULL) rc = SQLITE_DONE;
@@ -157,9 +157,9 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
       break;
     }
     e[n].seq = sqlite3_column_int64(st, 0);
-    rp__spool_column_msg_id(st, 1, e[n].msg_id);
-    rp__spool_column_id(st, 2, e[n].sender);
-    rp__spool_column_id(st, 3, e[n].recipient);
+    rp__sql_col_fixed(st, 1, e[n].msg_id, RP_MSG_ID_BYTES);
+    rp__sql_col_text(st, 2, e[n].sender, RP_MEMBER_ID_MAX + 1);
+    rp__sql_col_text(st, 3, e[n].recipient, RP_MEMBER_ID_MAX + 1);
     e[n].created_ms = sqlite3_column_int64(st, 4);
     e[n].expires_ms = sqlite3_column_int64(st, 5);
     e[n].urgency = sqlite3_column_int(st, 6);
@@ -281,8 +281,8 @@ static void do_fetch(rp__spool_lane *ln, rp__spool_req *req) {
     if (blen > 0) memcpy(e[n].envelope, blob, blen);
     e[n].size = blen;
     e[n].seq = sqlite3_column_int64(st, 0);
-    rp__spool_column_msg_id(st, 1, e[n].msg_id);
-    rp__spool_column_id(st, 2, e[n].sender);
+    rp__sql_col_fixed(st, 1, e[n].msg_id, RP_MSG_ID_BYTES);
+    rp__sql_col_text(st, 2, e[n].sender, RP_MEMBER_ID_MAX + 1);
     memcpy(e[n].recipient, req->priv.recipient, sizeof e[n].recipient);
     e[n].created_ms = sqlite3_column_int64(st, 3);
     e[n].expires_ms = sqlite3_column_int64(st, 4);

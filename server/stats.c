@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 
 /* A dump to the log: enough for every counter and a few thousand recipients. */
@@ -22,26 +23,16 @@ static const int relay_reasons[] = {
     RP_EKIND,      RP_ESIZE,        RP_EROUTE,   RP_EQUOTA,
 };
 
-typedef struct {
-  char *buf;
-  size_t cap, len;
-  int full;
-} out_buf;
+static void put(rp__buf *o, const char *fmt, ...) RP__PRINTF(2, 3);
 
-static void put(out_buf *o, const char *fmt, ...) RP__PRINTF(2, 3);
-
-static void put(out_buf *o, const char *fmt, ...) {
+/* A line into the dump; after the first line that does not fit, none: the dump is then
+ * a clean prefix. */
+static void put(rp__buf *o, const char *fmt, ...) {
   va_list ap;
-  int n;
-  if (o->full) return;
+  if (o->overflow) return;
   va_start(ap, fmt);
-  n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+  rp__buf_vprintf(o, fmt, ap);
   va_end(ap);
-  if (n < 0 || (size_t)n >= o->cap - o->len) {
-    o->full = 1;
-    return;
-  }
-  o->len += (size_t)n;
 }
 
 static size_t slot(int code) {
@@ -98,11 +89,12 @@ static int put_recipient(void *arg, const char *id, uint64_t envelopes, uint64_t
 
 int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t buflen,
                      size_t *outlen) {
-  out_buf o = {buf, buflen, 0, 0};
+  rp__buf o;
   char name[32];
 
   if (buflen == 0) return RP_ETOOBIG;
   buf[0] = '\0';
+  rp__buf_init_mem(&o, buf, buflen);
   put(&o, "connections.current %" PRIu64 "\n", st->conns_current);
   put(&o, "connections.total %" PRIu64 "\n", st->conns_total);
   put(&o, "connections.pending %" PRIu64 "\n", st->conns_pending);
@@ -144,10 +136,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.failed %d\n", ss.failed != 0);
     rp__spool_foreach_recipient(sp, put_recipient, &o);
   }
-  if (o.full) {
-    buf[o.len] = '\0';
-    return RP_ETOOBIG;
-  }
+  if (o.overflow) return RP_ETOOBIG;
   if (outlen != NULL) *outlen = o.len;
   return 0;
 }

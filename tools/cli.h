@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"
+#include "file.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "roster.h"
@@ -35,15 +37,6 @@ int tl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failure to use key file `path` (code rc from keyfile.h), with what to do about it.
  * Returns TL_FAIL. */
 int tl_key_fail(const char *path, int rc);
-
-/* ---- files ---- */
-
-/* Reads a whole file of at most `max` bytes into a malloc'd buffer (one spare NUL byte
- * after it). 0, RP_ENOTFOUND, RP_ETOOBIG or RP_EIO; *out NULL on failure. */
-int tl_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
-
-/* Writes buf atomically (temporary file beside it, fsync, rename) with `mode`. */
-int tl_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 
 /* ---- keys ---- */
 
@@ -69,8 +62,8 @@ int tl_load_public(const char *path, rp__identity_public *out);
 int tl_key_create(const char *path, const char *id, const tl_pass *pass,
                   const rp__keyfile_kdf *kdf, rp__identity **out);
 
-/* Parses a member kind name ("team", "municipality", "admin", "relay"); 0 if unknown. */
-int tl_kind_parse(const char *s);
+/* A member kind's name (rp__roster_kind_name; rp__roster_kind_from_name parses one), or
+ * "unknown". */
 const char *tl_kind_name(int kind);
 
 /* Parses "east", "west", "east,west" (or "none") into RP_NETWORK_* bits; -1 if bad. */
@@ -98,8 +91,6 @@ void tl_roster_print(FILE *out, const rp__roster *r);
 
 /* ---- small helpers ---- */
 
-uint64_t tl_unix_ms(void);
-uint64_t tl_mono_ms(void);
 /* "2025-11-24 18:20:11" local time, into buf. */
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Key files, passphrases, member kinds and the signed roster, as the commands use them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -13,24 +15,21 @@
 #include "rejsepost_errors.h"
 
 int tl_pass_read(const char *path, tl_pass *out) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
   size_t n = 0;
-  int c;
+  int rc;
 
   out->p = NULL;
   out->n = 0;
-  if (f == NULL)
-    return tl_fail("cannot open passphrase file %s: %s", path, strerror(errno));
+  if (fd < 0) return tl_fail("cannot open passphrase file %s: %s", path, strerror(errno));
   if ((out->p = sodium_malloc(RP_PASSPHRASE_MAX + 1)) == NULL) {
-    if (f != stdin) fclose(f);
+    if (fd != STDIN_FILENO) close(fd);
     return tl_fail("out of memory");
   }
   /* The first line only, so that `echo secret > F` and an editor's newline both work. */
-  while ((c = fgetc(f)) != EOF && c != '\n' && n <= RP_PASSPHRASE_MAX)
-    out->p[n++] = (char)c;
-  if (n > 0 && out->p[n - 1] == '\r') n--;
-  if (f != stdin) fclose(f);
-  if (n == 0 || n > RP_PASSPHRASE_MAX) {
+  rc = rp__file_read_line(fd, out->p, RP_PASSPHRASE_MAX, &n);
+  if (fd != STDIN_FILENO) close(fd);
+  if (rc != 0 || n == 0) {
     tl_pass_free(out);
     return tl_fail("passphrase in %s must be 1 to %u bytes on its first line", path,
                    RP_PASSPHRASE_MAX);
@@ -55,7 +54,7 @@ int tl_load_secret(const char *path, const char *pass_file, rp__identity **out) 
 
   *out = NULL;
   /* Peek first, so an encrypted file without --passphrase-file gets a precise hint. */
-  if ((rc = tl_read_file(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
     return tl_key_fail(path, rc == RP_ETOOBIG ? RP_EMALFORMED : rc);
   rc = rp__keyfile_peek(buf, len, &info);
   free(buf);
@@ -77,7 +76,7 @@ int tl_load_public(const char *path, rp__identity_public *out) {
   int rc;
 
   memset(out, 0, sizeof *out);
-  if ((rc = tl_read_file(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_KEYFILE_MAX, &buf, &len)) != 0)
     return tl_key_fail(path, rc == RP_ETOOBIG ? RP_EMALFORMED : rc);
   rc = rp__keyfile_peek(buf, len, &info);
   free(buf);
@@ -117,12 +116,6 @@ out:
   return rc;
 }
 
-int tl_kind_parse(const char *s) {
-  for (int k = RP_MEMBER_MUNICIPALITY; k <= RP_MEMBER_ADMIN; k++)
-    if (strcmp(s, rp__roster_kind_name(k)) == 0) return k;
-  return 0;
-}
-
 const char *tl_kind_name(int kind) {
   const char *name = rp__roster_kind_name(kind);
   return name != NULL ? name : "unknown";
@@ -149,7 +142,7 @@ int tl_roster_load(const char *path, const uint8_t admin_pk[RP_IDENTITY_PUBLICKE
   int rc;
 
   *out = NULL;
-  if ((rc = tl_read_file(path, RP_ROSTER_MAX, &doc, &len)) != 0) {
+  if ((rc = rp__file_read(path, RP_ROSTER_MAX, &doc, &len)) != 0) {
     if (rc == RP_ENOTFOUND)
       return tl_fail("no roster %s: create one with 'rejsepost roster new'", path);
     return tl_fail("cannot read roster %s: %s", path, rp_strerror(rc));
@@ -175,7 +168,7 @@ int tl_roster_save(const char *path, rp__roster *r, const rp__identity *admin) {
   if ((rc = rp__roster_sign(r, admin)) != 0 ||
       (rc = rp__roster_document(r, &doc, &len)) != 0)
     return rc;
-  return tl_write_file(path, doc, len, 0644);
+  return rp__file_write(path, doc, len, 0644, 1);
 }
 
 int tl_roster_add_member(rp__roster *r, const rp__identity_public *pub, int kind,

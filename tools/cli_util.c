@@ -63,68 +63,6 @@ int tl_key_fail(const char *path, int rc) {
   }
 }
 
-int tl_read_file(const char *path, size_t max, uint8_t **out, size_t *len) {
-  struct stat st;
-  uint8_t *buf = NULL;
-  size_t got = 0;
-  int fd, r = RP_EIO;
-
-  *out = NULL;
-  *len = 0;
-  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-    return errno == ENOENT ? RP_ENOTFOUND : RP_EIO;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) goto out;
-  r = RP_ETOOBIG;
-  if ((uint64_t)st.st_size > max) goto out;
-  r = RP_ENOMEM;
-  if ((buf = malloc((size_t)st.st_size + 1)) == NULL) goto out;
-  r = RP_EIO;
-  while (got < (size_t)st.st_size) {
-    ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) goto out;
-    got += (size_t)n;
-  }
-  buf[got] = 0;
-  *out = buf;
-  *len = got;
-  buf = NULL;
-  r = 0;
-out:
-  free(buf);
-  close(fd);
-  return r;
-}
-
-int tl_write_file(const char *path, const void *buf, size_t len, unsigned mode) {
-  char tmp[PATH_MAX];
-  const uint8_t *p = buf;
-  int fd, r = RP_EIO;
-
-  if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-    return RP_ETOOBIG;
-  if ((fd = mkstemp(tmp)) < 0) return RP_EIO;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) goto out;
-    p += n;
-    len -= (size_t)n;
-  }
-  if (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0) goto out;
-  if (close(fd) != 0) {
-    fd = -1;
-    goto out;
-  }
-  fd = -1;
-  if (rename(tmp, path) != 0) goto out;
-  return 0;
-out:
-  if (fd >= 0) close(fd);
-  unlink(tmp);
-  return r;
-}
-
 int tl_seconds_parse(const char *s, int max, int *out) {
   char *end;
   long v;
@@ -133,18 +71,6 @@ int tl_seconds_parse(const char *s, int max, int *out) {
   if (end == s || *end != '\0' || errno != 0 || v < 0 || v > max) return RP_EINVAL;
   *out = (int)v;
   return 0;
-}
-
-uint64_t tl_unix_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-uint64_t tl_mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap) {

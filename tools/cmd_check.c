@@ -69,7 +69,7 @@ static int read_msg(const char *path, rp_msg **m) {
   const char *where = NULL;
   size_t len = 0, i = 0;
   int rc, status;
-  if ((rc = tl_read_file(path, RP_PAYLOAD_MAX, &raw, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_PAYLOAD_MAX, &raw, &len)) != 0)
     return tl_fail("cannot read %s: %s", path,
                    rc == RP_ENOTFOUND ? "no such file" : rp_strerror(rc));
   while (i < len && (raw[i] == ' ' || raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\r'))
@@ -139,7 +139,7 @@ int tl_cmd_check(int argc, char **argv) {
   }
   if (optind + 1 != argc) return tl_usage(argv[0], "give exactly one payload file");
   if (read_msg(argv[optind], &m) != TL_OK || check_msg(m, &buf, &len) != TL_OK) goto out;
-  if (out != NULL && tl_write_file(out, buf, len, 0600) != 0) {
+  if (out != NULL && rp__file_write(out, buf, len, 0600, 1) != 0) {
     tl_fail("cannot write %s", out);
     goto out;
   }

@@ -76,7 +76,7 @@ static int keys_new_parse(int argc, char **argv, keys_new_args *a) {
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
   if (a->id == NULL || a->kind == NULL || a->out == NULL)
     return tl_usage(argv[0], "--id, --kind and --out are required");
-  if (tl_kind_parse(a->kind) == 0)
+  if (rp__roster_kind_from_name(a->kind) == 0)
     return tl_usage(argv[0], "--kind must be team, municipality, admin or relay, not '%s'",
                     a->kind);
   if ((a->pass_file == NULL) == (a->plain == 0))
@@ -156,7 +156,7 @@ int tl_cmd_keys_show(int argc, char **argv) {
 
   if (argc != 2) return tl_usage(argv[0], "give exactly one key file");
   if (argv[1][0] == '-') return tl_usage(argv[0], "unknown option '%s'", argv[1]);
-  if ((rc = tl_read_file(argv[1], RP_KEYFILE_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(argv[1], RP_KEYFILE_MAX, &buf, &len)) != 0)
     return tl_key_fail(argv[1], rc == RP_ETOOBIG ? RP_EMALFORMED : rc);
   rc = rp__keyfile_peek(buf, len, &info);
   free(buf);

@@ -89,7 +89,7 @@ static int open_admin(const char *cmd, const roster_args *a, rp__identity **admi
 /* Bumps, signs and writes; prints the new version. */
 static int commit(const char *path, rp__roster *r, const rp__identity *admin) {
   int rc;
-  if ((rc = rp__roster_bump(r, tl_unix_ms())) != 0 ||
+  if ((rc = rp__roster_bump(r, rp__clock_wall_ms())) != 0 ||
       (rc = tl_roster_save(path, r, admin)) != 0)
     return tl_fail("cannot write roster %s: %s", path, rp_strerror(rc));
   printf("roster %s: version %llu, signed\n", path,
@@ -119,7 +119,7 @@ int tl_cmd_roster_new(int argc, char **argv) {
                    "change it with 'roster add' or 'roster revoke'",
                    a.roster);
   if (tl_load_secret(a.admin_key, a.pass_file, &admin) != TL_OK) return TL_FAIL;
-  if ((rc = rp__roster_create(1, tl_unix_ms(), &r)) != 0 ||
+  if ((rc = rp__roster_create(1, rp__clock_wall_ms(), &r)) != 0 ||
       (rc = tl_roster_add_member(r, &admin->pub, RP_MEMBER_ADMIN, "Administrator", NULL,
                                  0)) != 0 ||
       (rc = tl_roster_save(a.roster, r, admin)) != 0) {
@@ -153,7 +153,7 @@ static int add_fields(const char *cmd, const roster_args *a, int *kind) {
   int nets = 0;
   if (a->member == NULL || a->kind == NULL)
     return -tl_usage(cmd, "--member and --kind are required");
-  if ((*kind = tl_kind_parse(a->kind)) == 0)
+  if ((*kind = rp__roster_kind_from_name(a->kind)) == 0)
     return -tl_usage(cmd, "--kind must be team, municipality, admin or relay");
   if (a->network != NULL && (nets = tl_networks_parse(a->network)) < 0)
     return -tl_usage(cmd, "--network must be east, west or east,west");

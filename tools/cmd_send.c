@@ -171,7 +171,7 @@ static int from_file(const char *path, rp_msg **out) {
   size_t len = 0, i = 0;
   const char *where = NULL;
   int rc;
-  if ((rc = tl_read_file(path, RP_PAYLOAD_MAX, &buf, &len)) != 0)
+  if ((rc = rp__file_read(path, RP_PAYLOAD_MAX, &buf, &len)) != 0)
     return tl_fail("cannot read %s: %s", path,
                    rc == RP_ENOTFOUND ? "no such file" : rp_strerror(rc));
   while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r'))
@@ -230,7 +230,7 @@ int tl_cmd_send(int argc, char **argv) {
 
   if ((rc = send_parse(argc, argv, &a)) != TL_OK) return rc;
   if (a.qfile != NULL &&
-      tl_read_file(a.qfile, RP_TEXT_QUESTION_MAX, (uint8_t **)&qbuf, &qlen) != 0)
+      rp__file_read(a.qfile, RP_TEXT_QUESTION_MAX, (uint8_t **)&qbuf, &qlen) != 0)
     return tl_fail("cannot read the question from %s (at most %u bytes)", a.qfile,
                    RP_TEXT_QUESTION_MAX);
   if ((a.file != NULL ? from_file(a.file, &m)

@@ -26,7 +26,7 @@ int tl_relay_write_config(const char *dir, const char *listen,
   if (n < 0 || (size_t)n >= sizeof text) return RP_ETOOBIG;
   if (snprintf(path, sizeof path, "%s/relay.ini", dir) >= (int)sizeof path)
     return RP_ETOOBIG;
-  return tl_write_file(path, text, (size_t)n, 0644);
+  return rp__file_write(path, text, (size_t)n, 0644, 1);
 }
 
 int tl_relay_create(const char *dir, const char *id, const char *listen,

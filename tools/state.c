@@ -2,7 +2,8 @@
 /*
  * A municipality's state folder, for the commands setup, send, status, inbox, read and
  * mark: its settings file (DIR/rejsepost.conf), the options those commands share, and
- * opening a client from it. The file is 'name = value' lines, '#' comments:
+ * opening a client from it. The file is 'name = value' lines, '#' comments, read with
+ * libinih as the daemons read theirs (no sections; a line shorter than INI_MAX_LINE):
  *   key_file, passphrase_file (optional), relay (HOST:PORT), relay_key (hex or file),
  *   admin_key (hex or file), roster_file (the signed roster to start from).
  */
@@ -15,6 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <ini.h>
+
 #include "cli.h"
 #include "state.h"
 #include "rejsepost_errors.h"
@@ -25,46 +28,47 @@
 static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
                                         "relay_key", "admin_key",       "roster_file"};
 
-static char *trim(char *s) {
-  char *e;
-  while (*s == ' ' || *s == '\t')
-    s++;
-  e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-    *--e = 0;
-  return s;
-}
-
 int tl_conf_path(const char *state, char *out, size_t cap) {
   return snprintf(out, cap, "%s/rejsepost.conf", state) < (int)cap ? 0 : RP_ETOOBIG;
 }
 
+/* libinih's longest line, newline included, as Debian builds it (ini.h's INI_MAX_LINE):
+ * a longer line would be cut, so the writer refuses one and the reader reports it. */
+#define CONF_LINE_MAX INI_MAX_LINE
+/* The settings file: six lines of at most CONF_LINE_MAX bytes and some comments. */
+#define CONF_FILE_MAX (64u * 1024u)
+
+/* libinih's handler: 1 to go on, 0 for a line in error (ini_parse_string returns the
+ * number of the first). */
+static int conf_entry(void *user, const char *section, const char *name,
+                      const char *value) {
+  tl_conf *conf = user;
+  size_t i, n = strlen(value);
+  if (section[0] != '\0') return 0; /* the file has no sections */
+  for (i = 0; i < TL_CONF_N; i++)
+    if (strcmp(name, conf_keys[i]) == 0) break;
+  if (i == TL_CONF_N || n >= PATH_MAX) return 0;
+  memcpy(conf->v[i], value, n + 1);
+  return 1;
+}
+
 int tl_conf_read(const char *state, tl_conf *conf) {
-  char path[PATH_MAX], line[PATH_MAX + 64];
-  FILE *f;
-  int n = 0;
+  char path[PATH_MAX];
+  uint8_t *text = NULL;
+  size_t len = 0;
+  int rc, line;
 
   memset(conf, 0, sizeof *conf);
   if (tl_conf_path(state, path, sizeof path) != 0) return tl_fail("state path too long");
-  if ((f = fopen(path, "r")) == NULL)
+  if ((rc = rp__file_read(path, CONF_FILE_MAX, &text, &len)) != 0)
     return tl_fail("no settings in %s (%s): run 'rejsepost setup --state %s ...' first",
-                   state, strerror(errno), state);
-  while (fgets(line, sizeof line, f) != NULL) {
-    char *eq, *name, *value;
-    size_t i;
-    n++;
-    name = trim(line);
-    if (*name == '\0' || *name == '#') continue;
-    if ((eq = strchr(name, '=')) == NULL) goto bad;
-    *eq = '\0';
-    name = trim(name);
-    value = trim(eq + 1);
-    for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++)
-      if (strcmp(name, conf_keys[i]) == 0) break;
-    if (i == sizeof conf_keys / sizeof conf_keys[0] || strlen(value) >= PATH_MAX) goto bad;
-    memcpy(conf->v[i], value, strlen(value) + 1);
-  }
-  fclose(f);
+                   state, rc == RP_ENOTFOUND ? strerror(ENOENT) : rp_strerror(rc), state);
+  line = ini_parse_string((const char *)text, conf_entry, conf);
+  free(text);
+  if (line != 0)
+    return tl_fail("%s:%d: expected 'name = value' with a known name (%s, ...), on a line "
+                   "shorter than %d bytes",
+                   path, line, conf_keys[0], CONF_LINE_MAX);
   if (conf->v[TL_CONF_KEY][0] == 0 || conf->v[TL_CONF_RELAY][0] == 0 ||
       conf->v[TL_CONF_RELAY_KEY][0] == 0 || conf->v[TL_CONF_ADMIN][0] == 0)
     return tl_fail(
@@ -72,10 +76,6 @@ int tl_conf_read(const char *state, tl_conf *conf) {
         "again",
         path);
   return TL_OK;
-bad:
-  fclose(f);
-  return tl_fail("%s:%d: expected 'name = value' with a known name (%s, ...)", path, n,
-                 conf_keys[0]);
 }
 
 int tl_conf_write(const char *state, const tl_conf *conf) {
@@ -86,10 +86,13 @@ int tl_conf_write(const char *state, const tl_conf *conf) {
                           "# rejsepost client settings (rejsepost setup)\n");
   for (size_t i = 0; i < TL_CONF_N; i++) {
     if (conf->v[i][0] == 0) continue;
+    /* "name = value\n" must fit one line of the reader (libinih). */
+    if (strlen(conf_keys[i]) + 3 + strlen(conf->v[i]) + 1 >= CONF_LINE_MAX)
+      return RP_ETOOBIG;
     off += (size_t)snprintf(text + off, sizeof text - off, "%s = %s\n", conf_keys[i],
                             conf->v[i]);
   }
-  return tl_write_file(path, text, off, 0600);
+  return rp__file_write(path, text, off, 0600, 1);
 }
 
 /* Applies one setting; prints the library's reason on failure. */
@@ -97,7 +100,7 @@ static int set(rp_config *cfg, int rc, const char *what) {
   if (rc == 0) return 0;
   tl_fail("setting %s: %s", what,
           rp_config_error(cfg)[0] ? rp_config_error(cfg) : rp_strerror(rc));
-  return -1;
+  return TL_FAIL;
 }
 
 int tl_client_open(const char *state, rp_client **out) {
@@ -150,14 +153,15 @@ static void nap(void) {
 }
 
 int tl_client_sync(rp_client *c, int timeout_ms) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   while (rp_client_conn_state(c) != RP_CONN_CONNECTED) {
-    if (tl_mono_ms() >= deadline) return RP_ETIMEDOUT;
+    if (rp__clock_mono_ms() >= deadline) return RP_ETIMEDOUT;
     nap();
   }
-  rp_client_flush(c, (int)(deadline > tl_mono_ms() ? deadline - tl_mono_ms() : 0));
+  rp_client_flush(
+      c, (int)(deadline > rp__clock_mono_ms() ? deadline - rp__clock_mono_ms() : 0));
   /* Receipts and deliveries that the relay holds follow the welcome at once. */
-  for (int i = 0; i < 15 && tl_mono_ms() < deadline; i++)
+  for (int i = 0; i < 15 && rp__clock_mono_ms() < deadline; i++)
     nap();
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 #include "ibx_areq.h"
 #include "ibx_audit.h"
 #include "ibx_config.h"
-#include "ibx_buf.h"
+#include "buf.h"
 #include "ibx_store.h"
 #include "testutil.h"
 
@@ -140,20 +141,20 @@ static void test_resp_max(void **state) {
   assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_RESP_MAX, &flen), RP_ETOOBIG);
   /* The daemon's output buffer (max counts its terminating NUL): full it holds, one
    * byte more reports overflow (the daemon then answers "the answer is too large"). */
-  rp__ibx_buf buf;
+  rp__buf buf;
   char chunk[1025];
   memset(chunk, 'y', 1024);
   chunk[1024] = 0;
-  rp__ibx_buf_init(&buf, 4096);
+  rp__buf_init(&buf, 4096);
   for (int i = 0; i < 3; i++)
-    rp__ibx_buf_puts(&buf, chunk);
+    rp__buf_puts(&buf, chunk);
   chunk[1023] = 0;
-  rp__ibx_buf_puts(&buf, chunk);
+  rp__buf_puts(&buf, chunk);
   assert_int_equal(buf.len, 4095);
   assert_false(buf.overflow);
-  rp__ibx_buf_puts(&buf, "z");
+  rp__buf_puts(&buf, "z");
   assert_true(buf.overflow);
-  rp__ibx_buf_free(&buf);
+  rp__buf_free(&buf);
 }
 
 /* A configuration with n advisors; returns rp__ibx_config_load's result. */
@@ -236,11 +237,30 @@ static void test_audit_line_max(void **state) {
   free(log);
 }
 
+/* The whole log is read into memory when it is opened or verified: one byte past
+ * RP_IBX_AUDIT_FILE_MAX is refused before it is read (a sparse file, so the test is
+ * cheap). */
+static void test_audit_file_max(void **state) {
+  char path[600];
+  uint64_t lines = 0, bad = 0;
+  rp__ibx_audit *a = NULL;
+  (void)state;
+  snprintf(path, sizeof path, "%s/audit.log", tu_tmpdir("ibx-auditfile"));
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, (off_t)RP_IBX_AUDIT_FILE_MAX + 1), 0);
+  close(fd);
+  assert_int_equal(rp__ibx_audit_verify(path, NULL, &lines, &bad), RP_ETOOBIG);
+  assert_int_equal(rp__ibx_audit_open(path, &a, NULL), RP_ETOOBIG);
+  assert_null(a);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_max),       cmocka_unit_test(test_thread_msgs_max),
       cmocka_unit_test(test_resp_max),       cmocka_unit_test(test_advisors_max),
-      cmocka_unit_test(test_audit_line_max),
+      cmocka_unit_test(test_audit_line_max), cmocka_unit_test(test_audit_file_max),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

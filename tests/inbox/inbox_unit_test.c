@@ -20,7 +20,7 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_datakey.h"
-#include "ibx_log.h"
+#include "log.h"
 #include "ibx_store.h"
 #include "testutil.h"
 
@@ -306,17 +306,17 @@ static char *log_lines(const char *path, int journal) {
   setenv("JOURNAL_STREAM", v, 1);
   dup2(fd, 2);
   close(fd);
-  rp__ibx_log_init();
-  rp__ibx_log_set_level(RP_IBX_LOG_DEBUG);
-  rp__ibx_log(RP_IBX_LOG_DEBUG, "d", "n=%d", 1);
-  rp__ibx_log(RP_IBX_LOG_INFO, "i", "n=%d", 2);
-  rp__ibx_log(RP_IBX_LOG_WARN, "w", "n=%d", 3);
-  rp__ibx_log(RP_IBX_LOG_ERROR, "e", "n=%d", 4);
+  rp__log_set_journal(rp__log_journal_detect(2));
+  rp__log_set_level(RP__LOG_DEBUG);
+  rp__log_debug("event=d n=%d", 1);
+  rp__log_info("event=i n=%d", 2);
+  rp__log_warn("event=w n=%d", 3);
+  rp__log_error("event=e n=%d", 4);
   dup2(saved, 2);
   close(saved);
   unsetenv("JOURNAL_STREAM");
-  rp__ibx_log_init();
-  rp__ibx_log_set_level(RP_IBX_LOG_INFO);
+  rp__log_set_journal(rp__log_journal_detect(2));
+  rp__log_set_level(RP__LOG_INFO);
   return tu_read_file(path, NULL);
 }
 

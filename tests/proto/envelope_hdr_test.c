@@ -176,9 +176,10 @@ static void test_header_caps_by_one(void **state) {
 static void test_header_hostile(void **state) {
   (void)state;
   uint8_t buf[256];
-  rp__mp_buf b = {buf, 0, sizeof buf, false};
+  rp__buf b;
   msgpack_packer pk;
   rp__envhdr out;
+  rp__buf_init_mem(&b, buf, sizeof buf);
   rp__mp_buf_packer(&b, &pk);
   /* A 15-byte msg_id. */
   msgpack_pack_map(&pk, 1);
@@ -291,8 +292,9 @@ static void test_container(void **state) {
                    RP_ETOOBIG);
   assert_string_equal(where, "ciphertext");
   /* Decoder side of the same cap, packed by hand. */
-  rp__mp_buf b = {out, 0, sizeof out, false};
+  rp__buf b;
   msgpack_packer pk;
+  rp__buf_init_mem(&b, out, sizeof out);
   rp__mp_buf_packer(&b, &pk);
   msgpack_pack_map(&pk, 4);
   msgpack_pack_uint32(&pk, 0), msgpack_pack_uint32(&pk, 1);

@@ -270,12 +270,12 @@ static void test_depth_cap(void **state) {
 /* Builds a document by hand with a packer so that we can break the rules. */
 typedef struct raw {
   uint8_t buf[512];
-  rp__mp_buf b;
+  rp__buf b;
   msgpack_packer pk;
 } raw;
 
 static void raw_init(raw *r) {
-  r->b = (rp__mp_buf){r->buf, 0, sizeof r->buf, false};
+  rp__buf_init_mem(&r->b, r->buf, sizeof r->buf);
   rp__mp_buf_packer(&r->b, &r->pk);
 }
 

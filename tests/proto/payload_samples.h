@@ -320,8 +320,9 @@ SAMPLE_UNUSED static size_t apply_edit(const uint8_t *in, size_t inlen, const ed
                                        uint8_t *out, size_t cap) {
   msgpack_unpacked up;
   if (rp__mp_unpack(in, inlen, &up) != 0) return 0;
-  rp__mp_buf b = {out, 0, cap, false};
+  rp__buf b;
   msgpack_packer pk;
+  rp__buf_init_mem(&b, out, cap);
   rp__mp_buf_packer(&b, &pk);
   pack_edited(&pk, &up.data, e, 0);
   msgpack_unpacked_destroy(&up);

@@ -144,8 +144,9 @@ static size_t remap(uint64_t t, uint32_t key, int mode, packfn fn, uint64_t arg,
   msgpack_unpacked up;
   assert_int_equal(rp__mp_unpack(a, len, &up), 0);
   const msgpack_object_map *m = &up.data.via.map;
-  rp__mp_buf b = {out, 0, cap, false};
+  rp__buf b;
   msgpack_packer pk;
+  rp__buf_init_mem(&b, out, cap);
   rp__mp_buf_packer(&b, &pk);
   uint32_t n = m->size;
   if (mode == DROP) n--;

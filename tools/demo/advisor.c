@@ -27,16 +27,16 @@ extern char **environ;
 static char *slurp(const char *path) {
   uint8_t *text = NULL;
   size_t len = 0;
-  if (tl_read_file(path, DM_ADVISOR_OUT_MAX, &text, &len) != 0) return strdup("");
+  if (rp__file_read(path, DM_ADVISOR_OUT_MAX, &text, &len) != 0) return strdup("");
   return (char *)text;
 }
 
 /* Waits for the child until the deadline; its exit status, or -1 (killed, or signal). */
 static int reap(dm_demo *d, pid_t pid) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)d->timeout_ms;
   struct timespec ts = {0, 2 * 1000 * 1000};
   int st;
-  while (tl_mono_ms() < deadline) {
+  while (rp__clock_mono_ms() < deadline) {
     pid_t w = waitpid(pid, &st, WNOHANG);
     if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (w < 0 && errno != EINTR) return -1;
@@ -72,8 +72,8 @@ int dm_advisor(dm_demo *d, const char *input, const char *const *args, char **ou
   snprintf(in, sizeof in, "%s/advisor.in", d->inbox_dir);
   snprintf(o, sizeof o, "%s/advisor.out", d->inbox_dir);
   snprintf(e, sizeof e, "%s/advisor.err", d->inbox_dir);
-  if (tl_write_file(in, input != NULL ? input : "", input != NULL ? strlen(input) : 0,
-                    0600) != 0)
+  if (rp__file_write(in, input != NULL ? input : "", input != NULL ? strlen(input) : 0,
+                     0600, 1) != 0)
     return -1;
   argv[n++] = (char *)"rejsepost";
   argv[n++] = (char *)"advisor";

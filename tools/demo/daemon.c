@@ -69,7 +69,7 @@ static int log_has(const char *log, const char *needle) {
   uint8_t *text = NULL;
   size_t len = 0;
   int hit;
-  if (tl_read_file(log, 64u * 1024 * 1024, &text, &len) != 0) return 0;
+  if (rp__file_read(log, 64u * 1024 * 1024, &text, &len) != 0) return 0;
   hit = strstr((char *)text, needle) != NULL;
   free(text);
   return hit;
@@ -83,7 +83,7 @@ static void sleep_ms(long ms) {
 int dm_daemon_start(dm_daemon *d, const char *exe, char *const *args, const char *log,
                     const char *ready, int timeout_ms) {
   posix_spawn_file_actions_t fa;
-  uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int rc, st;
 
   d->pid = -1;
@@ -98,7 +98,7 @@ int dm_daemon_start(dm_daemon *d, const char *exe, char *const *args, const char
     d->pid = -1;
     return RP_EIO;
   }
-  while (tl_mono_ms() < deadline) {
+  while (rp__clock_mono_ms() < deadline) {
     if (log_has(log, ready)) return 0;
     if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
       d->pid = -1;
@@ -116,11 +116,11 @@ int dm_relayd_start(dm_daemon *d, const char *exe, const char *conf, const char 
 }
 
 int dm_daemon_stop(dm_daemon *d, int timeout_ms) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int st;
   if (d->pid <= 0) return RP_EINVAL;
   kill(d->pid, SIGTERM);
-  while (tl_mono_ms() < deadline) {
+  while (rp__clock_mono_ms() < deadline) {
     pid_t w = waitpid(d->pid, &st, WNOHANG);
     if (w == d->pid) {
       d->pid = -1;

@@ -63,8 +63,8 @@ static void line(dm_demo *d, const char *who, const char *msg_id, const char *wh
   char hex[9] = "";
   if (d->quiet) return;
   if (msg_id != NULL) snprintf(hex, sizeof hex, "%.8s", msg_id);
-  printf("%7llu ms  %-13s %-8s  %s\n", (unsigned long long)(tl_mono_ms() - d->t0), who, hex,
-         what);
+  printf("%7llu ms  %-13s %-8s  %s\n", (unsigned long long)(rp__clock_mono_ms() - d->t0),
+         who, hex, what);
   fflush(stdout);
 }
 
@@ -237,7 +237,7 @@ int main(int argc, char **argv) {
   if ((rc = parse(argc, argv, &d, &keep, &p)) != TL_OK) return rc < 0 ? TL_OK : rc;
   if (sodium_init() < 0) return tl_fail("libsodium could not be initialised");
   if (find_programs(&d, &p) != TL_OK || make_dir(&d) != TL_OK) return TL_FAIL;
-  d.t0 = tl_mono_ms();
+  d.t0 = rp__clock_mono_ms();
   if (!d.quiet) {
     printf("rejsepost-demo: everything below is fictitious; no real person or case.\n");
     printf("folder %s\nrelay  %s\ninbox  %s\ncli    %s\n\n", d.dir, d.relayd_exe,
@@ -255,6 +255,6 @@ int main(int argc, char **argv) {
     return TL_FAIL;
   }
   printf("\ndemo OK: every step worked in %llu ms\n",
-         (unsigned long long)(tl_mono_ms() - d.t0));
+         (unsigned long long)(rp__clock_mono_ms() - d.t0));
   return TL_OK;
 }

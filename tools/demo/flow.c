@@ -46,9 +46,9 @@ out:
 }
 
 static int wait_connected(flow *f, rp_client *c, const char *who) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)f->d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)f->d->timeout_ms;
   while (rp_client_conn_state(c) != RP_CONN_CONNECTED) {
-    if (tl_mono_ms() > deadline)
+    if (rp__clock_mono_ms() > deadline)
       return dm_fail(f->d, who, "not connected to the relay (%s)",
                      rp_strerror(rp_client_last_error(c)));
     nap();
@@ -64,11 +64,11 @@ static int step(int st) {
 }
 
 int fl_wait_status(flow *f, int i, int status) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)f->d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)f->d->timeout_ms;
   const char *id = f->req_id[i];
   int st = 0;
   while (rp_status(f->muni[i], id, &st, NULL) != 0 || step(st) < step(status)) {
-    if (tl_mono_ms() > deadline || (st != 0 && step(st) == 0))
+    if (rp__clock_mono_ms() > deadline || (st != 0 && step(st) == 0))
       return dm_fail(f->d, f->d->munis[i].id, "message %.8s is '%s', expected '%s'", id,
                      rp_status_name(st), rp_status_name(status));
     nap();
@@ -77,10 +77,10 @@ int fl_wait_status(flow *f, int i, int status) {
 }
 
 int fl_wait_kind(flow *f, int i, const char *kind, rp_received **out) {
-  uint64_t deadline = tl_mono_ms() + (uint64_t)f->d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)f->d->timeout_ms;
   rp_client *c = f->muni[i];
   *out = NULL;
-  while (tl_mono_ms() <= deadline) {
+  while (rp__clock_mono_ms() <= deadline) {
     rp_received *r = NULL;
     if (rp_inbox_next(c, &r) != 0) {
       nap();

@@ -64,7 +64,7 @@ int dm_inboxd_configure(dm_demo *d) {
       d->team.state, d->team.key, (unsigned)d->port, relay_hex, admin_hex, d->relay_dir,
       advisors);
   if (n < 0 || (size_t)n >= sizeof text) return dm_fail(d, "inboxd", "settings too long");
-  if ((rc = tl_write_file(d->inboxd_conf, text, (size_t)n, 0600)) != 0)
+  if ((rc = rp__file_write(d->inboxd_conf, text, (size_t)n, 0600, 1)) != 0)
     return dm_fail(d, "inboxd", "cannot write %s: %s", d->inboxd_conf, rp_strerror(rc));
   dm_event(d, "inboxd", NULL,
            "configured: team key %s.key (0600), data key file inbox.datakey (0600), "

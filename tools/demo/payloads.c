@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "envelope_hdr.h"
 #include "payloads.h"
 
 #define DAY_MS (24ull * 3600 * 1000)
@@ -23,7 +24,7 @@ static rp__str str(const char *s) {
 
 /* "YYYY-MM-DD" of now + days (UTC), into a static slot (one per use below). */
 static rp__str date_in(int days, char slot[11]) {
-  time_t t = (time_t)((tl_unix_ms() + (uint64_t)days * DAY_MS) / 1000u);
+  time_t t = (time_t)((rp__clock_wall_ms() + (uint64_t)days * DAY_MS) / 1000u);
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(slot, 11, "%Y-%m-%d", &tm);
@@ -36,7 +37,7 @@ static void header(rp__payload *p, const uint8_t *thread) {
     memcpy(p->thread_id, thread, sizeof p->thread_id);
   else
     memcpy(p->thread_id, p->msg_id, sizeof p->thread_id);
-  p->created = tl_unix_ms();
+  p->created = rp__clock_wall_ms();
 }
 
 static void request_akut(rp__pl_request *q) {
@@ -132,6 +133,6 @@ int dm_announcement(const char *host_org, rp__payload *p) {
 }
 
 const char *dm_urgency_name(int urgency) {
-  static const char *const names[] = {"?", "akut", "haster", "normal", "plan"};
-  return urgency >= 1 && urgency <= 4 ? names[urgency] : names[0];
+  const char *name = rp__urgency_name(urgency);
+  return name != NULL ? name : "?";
 }

@@ -76,7 +76,7 @@ static int parse_list(flow *f, const char *text) {
 /* Polls the listing until the three requests are in the inbox. */
 static int wait_listed(flow *f) {
   static const char *const args[] = {"list", "--json", NULL};
-  uint64_t deadline = tl_mono_ms() + (uint64_t)f->d->timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)f->d->timeout_ms;
   for (;;) {
     adv_run r = adv(f, NULL, args);
     int n = r.status == 0 ? parse_list(f, r.out) : 0;
@@ -84,7 +84,7 @@ static int wait_listed(flow *f) {
       adv_free(&r);
       return 0;
     }
-    if (tl_mono_ms() > deadline) {
+    if (rp__clock_mono_ms() > deadline) {
       dm_fail(f->d, "advisor", "list: %d of %d requests listed in time", n, DM_MUNIS);
       adv_check(f, &r, "list", NULL);
       adv_free(&r);
@@ -189,8 +189,8 @@ int fl_advisor_work(flow *f) {
 /* The west member must not get the east network's announcement: after the east members
  * have theirs, its inbox stays without one for a while. */
 static int west_gets_none(flow *f, int i) {
-  uint64_t until = tl_mono_ms() + 300;
-  while (tl_mono_ms() < until) {
+  uint64_t until = rp__clock_mono_ms() + 300;
+  while (rp__clock_mono_ms() < until) {
     rp_received *r = NULL;
     if (rp_inbox_next(f->muni[i], &r) != 0) {
       nap_ms(10);

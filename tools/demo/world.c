@@ -85,7 +85,7 @@ int dm_world_create(dm_demo *d) {
   }
   memcpy(d->relay_pk, relay->pub.transport_pk, sizeof d->relay_pk);
   dm_event(d, "relay", NULL, "created the relay key and config (%s)", d->listen);
-  if ((rc = rp__roster_create(1, tl_unix_ms(), &r)) != 0 ||
+  if ((rc = rp__roster_create(1, rp__clock_wall_ms(), &r)) != 0 ||
       (rc = tl_roster_add_member(r, &admin->pub, RP_MEMBER_ADMIN, "Administrator", NULL,
                                  0)) != 0 ||
       (rc = tl_roster_add_member(r, &relay->pub, RP_MEMBER_RELAY, "Relay", NULL, 0)) != 0) {

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rejsepost_errors.h"
 
 /* Atomics because the pool threads read these while the loop thread may change them. */
@@ -134,19 +135,21 @@ static size_t copy_escaped(char *out, size_t cap, const char *in, int *cut) {
   return o;
 }
 
-void rp__log(rp__log_level level, const char *fmt, ...) {
+void rp__log_write(rp__log_level level, const char *fmt, ...) {
   char msg[RP__LOG_LINE_MAX];
   char line[RP__LOG_LINE_MAX];
-  struct timespec ts;
   struct tm tm;
   va_list ap;
   size_t n;
   int r, cut;
 
   if (!rp__log_enabled(level)) return;
-  if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL) {
+  uint64_t now = rp__clock_wall_ms();
+  time_t sec = (time_t)(now / 1000u);
+  long ms = (long)(now % 1000u);
+  if (gmtime_r(&sec, &tm) == NULL) {
     memset(&tm, 0, sizeof tm);
-    ts.tv_nsec = 0;
+    ms = 0;
   }
   va_start(ap, fmt);
   r = vsnprintf(msg, sizeof msg, fmt, ap);
@@ -160,7 +163,7 @@ void rp__log(rp__log_level level, const char *fmt, ...) {
                : (unsigned)level < 4      ? journal_prefix[level]
                                           : "<6>",
                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-               tm.tm_sec, (long)(ts.tv_nsec / 1000000), rp__log_level_name(level));
+               tm.tm_sec, ms, rp__log_level_name(level));
   if (r < 0 || (size_t)r >= sizeof line) return;
   n = (size_t)r;
   /* Four bytes stay free for "...\n" if the message has to be cut. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The relay's log: one line per event, written to stderr (or another descriptor) with a
- * single write(2), so lines from different threads never interleave. A line looks like
+ * The daemons' log (the relay's and the advisor inbox's; issue 10: one logger): one line
+ * per event, written to stderr (or another descriptor) with a single write(2), so lines
+ * from different threads never interleave. A line looks like
  *
  *   2026-11-24T17:03:12.345Z info conn_open peer=127.0.0.1:5433 conn=17
  *
@@ -25,8 +26,8 @@
  * rp__log() escapes every control character in the finished line, so a hostile value can
  * never start a new line of its own.
  */
-#ifndef RP_SERVER_LOG_H
-#define RP_SERVER_LOG_H
+#ifndef RP_LOG_H
+#define RP_LOG_H
 
 #include <stddef.h>
 
@@ -80,8 +81,14 @@ void rp__log_set_journal(int on);
 /* Write one event line if `level` passes the filter. `fmt` starts with the event name
  * (one word, [a-z0-9_]) followed by space-separated key=value pairs. Safe from any
  * thread; the line is built on the stack and written with one write(2). Errors writing
- * the log are ignored: logging must never take the relay down. */
-void rp__log(rp__log_level level, const char *fmt, ...) RP__PRINTF(2, 3);
+ * the log are ignored: logging must never take a daemon down.
+ *
+ * The symbol is rp__log_write; sources call it rp__log (the macro below) or through the
+ * level macros. The client library has a function rp__log of its own (client/log.c, the
+ * host application's callback logger, a different thing), and the inbox daemon links
+ * both. */
+void rp__log_write(rp__log_level level, const char *fmt, ...) RP__PRINTF(2, 3);
+#define rp__log(...) rp__log_write(__VA_ARGS__)
 
 /* Make `value` safe as the value of a key=value pair. Returns `value` itself when it is
  * non-empty and has no space, '"', '\\', '=' or control character; otherwise writes a
@@ -90,9 +97,9 @@ void rp__log(rp__log_level level, const char *fmt, ...) RP__PRINTF(2, 3);
  * buflen must be at least 8. Pure; the result lives as long as value and buf do. */
 const char *rp__log_quote(char *buf, size_t buflen, const char *value);
 
-#define rp__log_error(...) rp__log(RP__LOG_ERROR, __VA_ARGS__)
-#define rp__log_warn(...) rp__log(RP__LOG_WARN, __VA_ARGS__)
-#define rp__log_info(...) rp__log(RP__LOG_INFO, __VA_ARGS__)
-#define rp__log_debug(...) rp__log(RP__LOG_DEBUG, __VA_ARGS__)
+#define rp__log_error(...) rp__log_write(RP__LOG_ERROR, __VA_ARGS__)
+#define rp__log_warn(...) rp__log_write(RP__LOG_WARN, __VA_ARGS__)
+#define rp__log_info(...) rp__log_write(RP__LOG_INFO, __VA_ARGS__)
+#define rp__log_debug(...) rp__log_write(RP__LOG_DEBUG, __VA_ARGS__)
 
-#endif /* RP_SERVER_LOG_H */
+#endif /* RP_LOG_H */
