@@ -110,6 +110,25 @@ void lg_out_free(lg_out *o) {
   memset(o, 0, sizeof *o);
 }
 
+static void on_tcp_closed(uv_handle_t *h) {
+  (void)h;
+}
+
+static void on_tcp_shutdown(uv_shutdown_t *req, int status) {
+  (void)status;
+  if (!uv_is_closing((uv_handle_t *)req->handle))
+    uv_close((uv_handle_t *)req->handle, on_tcp_closed);
+}
+
+void lg_close_tcp(uv_tcp_t *tcp, uv_shutdown_t *sreq, lg_out *out, bool graceful) {
+  if (uv_is_closing((uv_handle_t *)tcp)) return;
+  if (graceful) {
+    (void)lg_out_flush(out, (uv_stream_t *)tcp);
+    if (uv_shutdown(sreq, (uv_stream_t *)tcp, on_tcp_shutdown) == 0) return;
+  }
+  uv_close((uv_handle_t *)tcp, on_tcp_closed);
+}
+
 /* ---- command line -------------------------------------------------------------- */
 
 static void usage(void) {

@@ -343,24 +343,10 @@ static int mq_open_idle(void *state, unsigned k) {
   return 0;
 }
 
-static void on_closed(uv_handle_t *h) {
-  (void)h;
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status) {
-  (void)status;
-  if (!uv_is_closing((uv_handle_t *)req->handle))
-    uv_close((uv_handle_t *)req->handle, on_closed);
-}
-
 /* Gracefully: what is queued goes out, then FIN, then close. Forced: close now. */
 static void close_conn(mconn *c, bool force) {
-  if (c->m == NULL || uv_is_closing((uv_handle_t *)&c->tcp)) return;
-  if (!force && c->state != ST_CONNECTING) {
-    (void)lg_out_flush(&c->out, (uv_stream_t *)&c->tcp);
-    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) == 0) return;
-  }
-  uv_close((uv_handle_t *)&c->tcp, on_closed);
+  if (c->m == NULL) return;
+  lg_close_tcp(&c->tcp, &c->sreq, &c->out, !force && c->state != ST_CONNECTING);
 }
 
 static void mq_stop(void *state) {

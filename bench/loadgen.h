@@ -137,6 +137,10 @@ uint8_t *lg_out_reserve(lg_out *o, size_t n);
 int lg_out_flush(lg_out *o, uv_stream_t *s);
 void lg_out_free(lg_out *o);
 
+/* Closes a connection's socket, once: gracefully (what `out` holds goes out, then FIN,
+ * then close) when `graceful`, else at once. Both drivers close their connections so. */
+void lg_close_tcp(uv_tcp_t *tcp, uv_shutdown_t *sreq, lg_out *out, bool graceful);
+
 /* Big-endian helpers. */
 void lg_be16(uint8_t *p, uint16_t v);
 void lg_be64(uint8_t *p, uint64_t v);
