@@ -173,7 +173,7 @@ static void on_deadline(uv_timer_t *t) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   rp_client *c = h->data;
   (void)hint;
-  *buf = uv_buf_init((char *)c->rbuf, RP__CL_RBUF);
+  *buf = uv_buf_init((char *)c->rbuf, RP_SOCK_READ_BUF);
 }
 
 /* Whether the relay answered our handshake: a loss before that is its refusal. */
