@@ -2,6 +2,8 @@
 /* What the loop does with each message from the relay (loop thread only). */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client.h"
 #include "conn.h"
 #include "hold.h"
@@ -92,7 +94,7 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   int code = -(int)n->code;
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, n->msg_id);
-  rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(hex, sizeof hex, n->msg_id, RP_MSG_ID_BYTES);
   /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
   if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
       rp__hold_add(c, n->msg_id, code) == 0) {
@@ -203,7 +205,7 @@ static void on_roster(rp_client *c, const rp__t_roster *r) {
  * refused it, and then it failed for good with the recipient's reason. */
 static void on_expired(rp_client *c, const rp__t_expired *e) {
   char hex[RP_ID_STRLEN], who[RP_MEMBER_ID_MAX + 1];
-  rp__hex(hex, e->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES);
   rp__log_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
   if (e->refused != 0) {
     rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,

@@ -106,7 +106,7 @@ int rp__hold_add(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int code) {
   h->backoff_ms = backoff;
   h->state = RP__HOLD_HELD;
   h->until = uv_now(&c->loop) + backoff + randombytes_uniform(backoff / 4 + 1);
-  rp__hex(hex, id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(hex, sizeof hex, id, RP_MSG_ID_BYTES);
   rp__log(c, RP_LOG_INFO, "send_held msg_id=%s recipient=%s code=%s retry_ms=%u", hex,
           h->recipient, rp_err_name(code), backoff);
   arm(c);

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client.h"
 #include "clock.h"
 #include "envelope.h"
 #include "export.h"
+#include "hex.h"
 #include "log.h"
 #include "loop.h"
 #include "msg_field.h"
@@ -33,7 +36,7 @@ void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int stat
   /* The callback first, then the waiters, so that a waiter woken by this change finds
    * its callback done (a flush that finds nothing queued does not wait, though). */
   if (changed && c->cfg.on_status != NULL) {
-    rp__hex(hex, id, RP_MSG_ID_BYTES);
+    sodium_bin2hex(hex, sizeof hex, id, RP_MSG_ID_BYTES);
     c->cfg.on_status(c->cfg.status_data, c, hex, status, error);
   }
   pthread_mutex_lock(&c->mu);
@@ -147,7 +150,7 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
     return RP__RECV_BROKEN;
   }
   memcpy(msg_id, hdr.msg_id, RP_MSG_ID_BYTES);
-  rp__hex(hex, hdr.msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(hex, sizeof hex, hdr.msg_id, RP_MSG_ID_BYTES);
   rp__log_id(who, (const uint8_t *)hdr.sender.p, hdr.sender.n);
   where = NULL;
   pthread_mutex_lock(&c->mu);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 
 typedef enum { K_LISTEN, K_PATH, K_HEXKEY, K_LEVEL, K_COUNT, K_SIZE, K_DURATION } kind;
@@ -246,7 +247,7 @@ int rp__config_set(rp__config *cfg, const char *name, const char *value, const c
     memcpy((char *)cfg + s->off, value, strlen(value) + 1);
     return 0;
   case K_HEXKEY:
-    if (rp__config_parse_hex(value, cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES) != 0) {
+    if (rp__unhex(cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES, value) != 0) {
       fail(err, errlen, where, s->name, "must be 64 hex digits (an Ed25519 public key)",
            value);
       return RP_ECONFIG;

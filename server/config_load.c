@@ -14,6 +14,7 @@
 
 #include "config_int.h"
 #include "file.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 
 #define SEEN_MAX 64u
@@ -190,7 +191,7 @@ static int load_admin_key(rp__config *cfg, char *err, size_t errlen) {
   }
   if ((r = slurp(path, 1024, &text, err, errlen, "relay.admin_key_file: ")) != 0) return r;
   text[strcspn(text, " \t\r\n")] = '\0';
-  if (rp__config_parse_hex(text, cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES) != 0) {
+  if (rp__unhex(cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES, text) != 0) {
     snprintf(err, errlen,
              "relay.admin_key_file: %s: must hold 64 hex digits (an Ed25519 "
              "public key)",

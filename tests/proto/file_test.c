@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Whole files in and out (proto/file.h): the cap, its errors, atomic writes; and the
- * clocks (proto/clock.h) and the one urgency table (envelope_hdr.h) they sit beside. */
+ * clocks (proto/clock.h), the hex reader (proto/hex.h) and the one urgency table
+ * (envelope_hdr.h) they sit beside. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "clock.h"
 #include "envelope_hdr.h"
 #include "file.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 #include "testutil.h"
 
@@ -131,11 +133,31 @@ static void test_urgency_names(void **state) {
   assert_int_equal(rp__urgency_from_name(NULL), 0);
 }
 
+/* rp__unhex takes exactly the digits of n bytes, in either case, and nothing else. */
+static void test_unhex(void **state) {
+  uint8_t b[2] = {0};
+  (void)state;
+  assert_int_equal(rp__unhex(b, 2, "0aF1"), 0);
+  assert_int_equal(b[0], 0x0a);
+  assert_int_equal(b[1], 0xf1);
+  assert_int_equal(rp__unhex(b, 0, ""), 0);
+  assert_int_equal(rp__unhex(b, 2, NULL), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a0b0c"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a0g"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, " 0a0"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 1, "0x"), RP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_read_cap),          cmocka_unit_test(test_read_into_and_errors),
-      cmocka_unit_test(test_write_create_only), cmocka_unit_test(test_clocks),
-      cmocka_unit_test(test_urgency_names),     cmocka_unit_test(test_read_line),
+      cmocka_unit_test(test_read_cap),
+      cmocka_unit_test(test_read_into_and_errors),
+      cmocka_unit_test(test_write_create_only),
+      cmocka_unit_test(test_clocks),
+      cmocka_unit_test(test_urgency_names),
+      cmocka_unit_test(test_read_line),
+      cmocka_unit_test(test_unhex),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
