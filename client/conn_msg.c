@@ -7,7 +7,7 @@
 #include "client.h"
 #include "conn.h"
 #include "hold.h"
-#include "log.h"
+#include "host_log.h"
 #include "msg_field.h"
 #include "recv.h"
 
@@ -73,8 +73,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
    * deadline: with nothing else to say (send-only, roster current, outbox empty) we
    * say PING. */
   if (c->nsent == sent) send_ping(c);
-  rp__log(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
-          c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
+  rp__hlog(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
+           c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
 }
 
 static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -105,8 +105,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
     return;
   }
   if (!transient(code) && !zero_id(n->msg_id)) {
-    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
-            rp_err_name(code));
+    rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
+             rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
     if (c->shutdown_started && c->inflight == 0)
       rp__conn_bye(c);
@@ -206,13 +206,13 @@ static void on_roster(rp_client *c, const rp__t_roster *r) {
 static void on_expired(rp_client *c, const rp__t_expired *e) {
   char hex[RP_ID_STRLEN], who[RP_MEMBER_ID_MAX + 1];
   sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES);
-  rp__log_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
+  rp__hlog_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
   if (e->refused != 0) {
-    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,
-            who, rp_err_name(-(int)e->refused));
+    rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,
+             who, rp_err_name(-(int)e->refused));
     rp__client_status(c, e->msg_id, RP_STATUS_FAILED, -(int)e->refused);
   } else {
-    rp__log(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
+    rp__hlog(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
     rp__client_status(c, e->msg_id, RP_STATUS_EXPIRED, 0);
   }
   delivered(c, e->msg_id, e->seq, 0);

@@ -73,10 +73,10 @@ static void on_put_done(rp__spool_req *req) {
   } else {
     rp__stats_reject(&r->stats, res);
   }
-  rp__log(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
-          "send_done conn=%llu msg_id=%s recipient=%s result=%s forwarded=%d",
-          (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
-          op->rcpt->id, res == 0 ? "stored" : rp_err_name(res), op->forwarded);
+  rp__log_write(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
+                "send_done conn=%llu msg_id=%s recipient=%s result=%s forwarded=%d",
+                (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
+                op->rcpt->id, res == 0 ? "stored" : rp_err_name(res), op->forwarded);
   if (c != NULL) {
     c->sends_inflight--;
     if (res == 0 || res == RP_EDUPLICATE) {
