@@ -61,11 +61,19 @@ static void test_read_into_and_errors(void **state) {
   snprintf(dir, sizeof dir, "%s", tu_tmpdir("file-into"));
   snprintf(path, sizeof path, "%s/k", dir);
   assert_int_equal(rp__file_write(path, "1234567", 7, 0640, 1), 0);
-  assert_int_equal(rp__file_read_into(path, buf, 7, &len, &mode), 0);
+  assert_int_equal(rp__file_read_into(path, buf, 7, &len, &mode, 0), 0);
   assert_int_equal(len, 7);
   assert_memory_equal(buf, "1234567", 7);
   assert_int_equal(mode & 0777, 0640);
-  assert_int_equal(rp__file_read_into(path, buf, 6, &len, NULL), RP_ETOOBIG);
+  assert_int_equal(rp__file_read_into(path, buf, 6, &len, NULL, 0), RP_ETOOBIG);
+  /* Through a symbolic link unless RP__FILE_NOFOLLOW. */
+  char link_path[700];
+  snprintf(link_path, sizeof link_path, "%s/link", dir);
+  assert_int_equal(symlink(path, link_path), 0);
+  assert_int_equal(rp__file_read_into(link_path, buf, 7, &len, NULL, 0), 0);
+  assert_int_equal(len, 7);
+  assert_int_equal(rp__file_read_into(link_path, buf, 7, &len, NULL, RP__FILE_NOFOLLOW),
+                   RP_EIO);
   snprintf(path, sizeof path, "%s/none", dir);
   assert_int_equal(rp__file_read(path, 10, &got, &len), RP_ENOTFOUND);
   /* A folder in a file's place is not a file. */
