@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "keyfile.h"
 #include "peer.h"
 #include "rejsepost.h"
@@ -145,19 +146,19 @@ int main(int argc, char **argv) {
   if ((c = client(&f)) == NULL || (m = request()) == NULL) goto out;
   rcpu0 = cpu_pid_us(f.pid);
   cpu0 = cpu_self_us();
-  t0 = tp_now_ms();
+  t0 = rp__clock_mono_ms();
   for (unsigned i = 0; i < n; i++) {
     if ((rc = rp_send(c, m, NULL)) != 0) {
       fprintf(stderr, "rp_send: %s\n", rp_strerror(rc));
       goto out;
     }
   }
-  t1 = tp_now_ms();
+  t1 = rp__clock_mono_ms();
   if ((rc = rp_client_flush(c, 600000)) != 0) {
     fprintf(stderr, "flush: %s\n", rp_strerror(rc));
     goto out;
   }
-  t2 = tp_now_ms();
+  t2 = rp__clock_mono_ms();
   cpu1 = cpu_self_us();
   rcpu1 = cpu_pid_us(f.pid);
   tp_relay_signal(&f, SIGUSR1);

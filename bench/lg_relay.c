@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "chan.h"
+#include "clock.h"
 #include "lg_setup.h"
 #include "loadgen.h"
 #include "rejsepost_errors.h"
@@ -81,12 +81,6 @@ static void fail_conn(rconn *c, const char *what, int code) {
           what, code ? ": " : "", code ? rp_strerror(code) : "");
 }
 
-static uint64_t wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void mark_dirty(rconn *c) {
   if (c->dirty) return;
   c->dirty = true;
@@ -119,7 +113,7 @@ static int transmit(rconn *c, uint64_t id, uint64_t sched) {
   lg_be64(h.msg_id + 8, id);
   h.sender = rp__str_c(c->id->pub.id);
   h.recipient = rp__str_c(LG_TEAM_ID);
-  h.created = wall_ms();
+  h.created = rp__clock_wall_ms();
   h.expires = h.created + EXPIRES_MS;
   h.urgency = RP__URG_NORMAL;
   h.size_class = 0;

@@ -17,23 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "keyfile.h"
 #include "lg_setup.h"
 #include "rejsepost_errors.h"
 #include "roster.h"
 
 #define FILE_MAX 8192u
-
-static uint64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int say(const char *what, int r) {
   fprintf(stderr, "setup: %s: %s\n", what, rp_strerror(r));
@@ -160,7 +154,7 @@ static int setup(const char *dir_arg, int port, unsigned senders, unsigned idle,
   }
   if (path_in(path, sizeof path, dir, "keys") != 0 || make_dir(path) != 0) return -1;
   if (path_in(path, sizeof path, dir, "state") != 0 || make_dir(path) != 0) return -1;
-  if ((e = rp__roster_create(1, now_ms(), &ros)) != 0) return say("roster", e);
+  if ((e = rp__roster_create(1, rp__clock_wall_ms(), &ros)) != 0) return say("roster", e);
   if (add_member(ros, "bench-admin", RP_MEMBER_ADMIN, NULL, &admin) != 0) goto out;
   if (path_in(path, sizeof path, dir, "relay.key") != 0 ||
       add_member(ros, "bench-relay", RP_MEMBER_RELAY, path, NULL) != 0)

@@ -66,7 +66,7 @@ struct rp_client {
   uint64_t idle_ms;
   uint64_t ping_nonce;
   uint64_t nsent; /* transport messages written, to tell whether WELCOME got an answer */
-  uint8_t *rbuf;  /* read buffer, RP__CL_RBUF bytes */
+  uint8_t *rbuf;  /* read buffer, RP_SOCK_READ_BUF bytes */
   uint64_t relay_roster; /* the newest roster version the relay said it holds */
   uint8_t inflight_ids[RP__CL_SEND_WINDOW_MAX][RP_MSG_ID_BYTES]; /* SENDs unanswered */
   size_t ninflight_ids;

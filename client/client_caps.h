@@ -14,6 +14,5 @@
 #define RP__CL_HANDSHAKE_MS 5000u
 #define RP__CL_SHUTDOWN_MS 5000u
 #define RP__CL_ROSTER_META "roster"
-#define RP__CL_RBUF 65536u
 
 #endif /* RP_CLIENT_CAPS_H */

@@ -10,6 +10,7 @@
 #include "client_caps.h"
 #include "config_int.h"
 #include "export.h"
+#include "hex.h"
 #include "keyfile.h"
 #include "msg_field.h"
 

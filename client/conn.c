@@ -23,7 +23,7 @@
 #include "client.h"
 #include "conn.h"
 #include "hold.h"
-#include "log.h"
+#include "host_log.h"
 #include "loop.h"
 
 typedef struct wreq {
@@ -158,7 +158,7 @@ void rp__conn_bye_error(rp_client *c, int code) {
   pthread_mutex_lock(&c->mu);
   c->last_error = code;
   pthread_mutex_unlock(&c->mu);
-  rp__log(c, RP_LOG_INFO, "conn_bye reason=error code=%s", rp_err_name(code));
+  rp__hlog(c, RP_LOG_INFO, "conn_bye reason=error code=%s", rp_err_name(code));
   bye(c, RP__BYE_ERROR, code);
 }
 
@@ -173,7 +173,7 @@ static void on_deadline(uv_timer_t *t) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   rp_client *c = h->data;
   (void)hint;
-  *buf = uv_buf_init((char *)c->rbuf, RP__CL_RBUF);
+  *buf = uv_buf_init((char *)c->rbuf, RP_SOCK_READ_BUF);
 }
 
 /* Whether the relay answered our handshake: a loss before that is its refusal. */

@@ -2,10 +2,12 @@
 /* What the loop does with each message from the relay (loop thread only). */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client.h"
 #include "conn.h"
 #include "hold.h"
-#include "log.h"
+#include "host_log.h"
 #include "msg_field.h"
 #include "recv.h"
 
@@ -71,8 +73,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
    * deadline: with nothing else to say (send-only, roster current, outbox empty) we
    * say PING. */
   if (c->nsent == sent) send_ping(c);
-  rp__log(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
-          c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
+  rp__hlog(c, RP_LOG_INFO, "conn_ready member=%s roster=%llu relay_roster=%llu",
+           c->me->pub.id, (unsigned long long)held, (unsigned long long)w->roster_version);
 }
 
 static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -92,7 +94,7 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   int code = -(int)n->code;
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, n->msg_id);
-  rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(hex, sizeof hex, n->msg_id, RP_MSG_ID_BYTES);
   /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
   if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
       rp__hold_add(c, n->msg_id, code) == 0) {
@@ -103,8 +105,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
     return;
   }
   if (!transient(code) && !zero_id(n->msg_id)) {
-    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
-            rp_err_name(code));
+    rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay", hex,
+             rp_err_name(code));
     rp__client_status(c, n->msg_id, RP_STATUS_FAILED, code);
     if (c->shutdown_started && c->inflight == 0)
       rp__conn_bye(c);
@@ -203,14 +205,14 @@ static void on_roster(rp_client *c, const rp__t_roster *r) {
  * refused it, and then it failed for good with the recipient's reason. */
 static void on_expired(rp_client *c, const rp__t_expired *e) {
   char hex[RP_ID_STRLEN], who[RP_MEMBER_ID_MAX + 1];
-  rp__hex(hex, e->msg_id, RP_MSG_ID_BYTES);
-  rp__log_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
+  sodium_bin2hex(hex, sizeof hex, e->msg_id, RP_MSG_ID_BYTES);
+  rp__hlog_id(who, (const uint8_t *)e->recipient.p, e->recipient.n);
   if (e->refused != 0) {
-    rp__log(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,
-            who, rp_err_name(-(int)e->refused));
+    rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s recipient=%s code=%s by=recipient", hex,
+             who, rp_err_name(-(int)e->refused));
     rp__client_status(c, e->msg_id, RP_STATUS_FAILED, -(int)e->refused);
   } else {
-    rp__log(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
+    rp__hlog(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
     rp__client_status(c, e->msg_id, RP_STATUS_EXPIRED, 0);
   }
   delivered(c, e->msg_id, e->seq, 0);

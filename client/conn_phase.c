@@ -9,7 +9,7 @@
 
 #include "client.h"
 #include "conn.h"
-#include "log.h"
+#include "host_log.h"
 
 #define PH(p) (1u << (p))
 #define LIVE                                                                               \
@@ -73,8 +73,8 @@ int rp__conn_phase_next(int from, int ev) {
 int rp__conn_phase_apply(rp_client *c, rp__conn_ev ev) {
   int to = rp__conn_phase_next((int)c->phase, (int)ev);
   if (to < 0) {
-    rp__log(c, RP_LOG_ERROR, "conn_phase_refused phase=%s event=%s",
-            rp__conn_phase_name((int)c->phase), rp__conn_phase_ev_name((int)ev));
+    rp__hlog(c, RP_LOG_ERROR, "conn_phase_refused phase=%s event=%s",
+             rp__conn_phase_name((int)c->phase), rp__conn_phase_ev_name((int)ev));
     assert(!"connection event in a phase that does not allow it");
     return RP_ESTATE;
   }

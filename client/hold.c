@@ -20,7 +20,7 @@
 #include "client.h"
 #include "conn.h"
 #include "hold.h"
-#include "log.h"
+#include "host_log.h"
 #include "msg_field.h"
 
 static bool in_flight(const rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -77,7 +77,7 @@ static void on_hold_timer(uv_timer_t *t) {
     if (h->state != RP__HOLD_HELD || h->until > now) continue;
     h->state = RP__HOLD_RELEASED;
     h->after = 0;
-    rp__log(c, RP_LOG_INFO, "send_resumed recipient=%s", h->recipient);
+    rp__hlog(c, RP_LOG_INFO, "send_resumed recipient=%s", h->recipient);
   }
   arm(c);
   rp__conn_pump(c);
@@ -106,9 +106,9 @@ int rp__hold_add(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int code) {
   h->backoff_ms = backoff;
   h->state = RP__HOLD_HELD;
   h->until = uv_now(&c->loop) + backoff + randombytes_uniform(backoff / 4 + 1);
-  rp__hex(hex, id, RP_MSG_ID_BYTES);
-  rp__log(c, RP_LOG_INFO, "send_held msg_id=%s recipient=%s code=%s retry_ms=%u", hex,
-          h->recipient, rp_err_name(code), backoff);
+  sodium_bin2hex(hex, sizeof hex, id, RP_MSG_ID_BYTES);
+  rp__hlog(c, RP_LOG_INFO, "send_held msg_id=%s recipient=%s code=%s retry_ms=%u", hex,
+           h->recipient, rp_err_name(code), backoff);
   arm(c);
   return 0;
 }

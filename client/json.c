@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "export.h"
 #include "msg_field.h"
@@ -146,14 +147,14 @@ static json_t *field_json(const rp__field *f, const uint8_t *base) {
   case RP__F_BOOL:
     return json_boolean(*(const bool *)at);
   case RP__F_ENUM: {
-    const char *n = rp__enum_name(f, *(const int *)at);
+    const char *n = rp__enum_at(f->enm, *(const int *)at);
     return n != NULL ? json_string(n) : NULL;
   }
   case RP__F_SET:
     return set_json(f, *(const uint64_t *)at);
   case RP__F_FIXBIN:
     if (f->max > 64) return NULL;
-    rp__hex(hex, at, (size_t)f->max);
+    sodium_bin2hex(hex, sizeof hex, at, (size_t)f->max);
     return json_string(hex);
   case RP__F_STRUCT:
     if ((f->flags & RP__HAS) && !*(const bool *)(base + f->has_off)) return NULL;
@@ -218,7 +219,7 @@ RP_PUBLIC int rp_msg_to_json(const rp_msg *m, char **json) {
   if (m->recipient[0] != '\0')
     json_object_set_new(o, "recipient", json_string(m->recipient));
   if (m->has_thread) {
-    rp__hex(thread, m->thread_id, RP_THREAD_ID_BYTES);
+    sodium_bin2hex(thread, sizeof thread, m->thread_id, RP_THREAD_ID_BYTES);
     json_object_set_new(o, "thread_id", json_string(thread));
   }
   *json = json_dumps(o, JSON_COMPACT);

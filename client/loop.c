@@ -66,7 +66,7 @@ void rp__loop_finish(rp_client *c) {
 }
 
 int rp__loop_start(rp_client *c) {
-  if ((c->rbuf = malloc(RP__CL_RBUF)) == NULL) return RP_ENOMEM;
+  if ((c->rbuf = malloc(RP_SOCK_READ_BUF)) == NULL) return RP_ENOMEM;
   c->backoff_ms = c->cfg.backoff_min;
   if (uv_loop_init(&c->loop) != 0) return RP_EINTERNAL;
   uv_async_init(&c->loop, &c->wake, on_wake);

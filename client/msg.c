@@ -11,6 +11,7 @@
 #include "cpr.h"
 #include "envelope.h"
 #include "export.h"
+#include "hex.h"
 #include "msg_field.h"
 #include "msg_int.h"
 #include "route.h"

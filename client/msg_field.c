@@ -85,36 +85,6 @@ int rp__path_resolve(rp__payload *p, const char *path, bool indexed, bool build,
   }
 }
 
-const char *rp__enum_name(const rp__field *f, int v) {
-  return f->enm != NULL ? rp__enum_at(f->enm, v) : NULL;
-}
-
-void rp__hex(char *out, const uint8_t *p, size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
-static int nibble(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
-int rp__unhex(uint8_t *out, size_t n, const char *hex) {
-  if (hex == NULL || strlen(hex) != 2 * n) return RP_EINVAL;
-  for (size_t i = 0; i < n; i++) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return RP_EINVAL;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return 0;
-}
-
 static const uint8_t *nonzero(const uint8_t *id) {
   uint8_t acc = 0;
   for (size_t i = 0; i < RP_MSG_ID_BYTES; i++)

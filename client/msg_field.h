@@ -24,13 +24,6 @@ typedef struct rp__target {
 int rp__path_resolve(rp__payload *p, const char *path, bool indexed, bool build,
                      rp__target *t);
 
-/* The name of enum value v (1-based) of field f, or NULL. */
-const char *rp__enum_name(const rp__field *f, int v);
-
-/* Hex helpers: out gets 2n+1 bytes. */
-void rp__hex(char *out, const uint8_t *p, size_t n);
-int rp__unhex(uint8_t *out, size_t n, const char *hex);
-
 /* The id a payload refers to (in_reply_to, about, meeting_ref, announcement_ref), or
  * NULL when its kind has none or it is zero. */
 const uint8_t *rp__payload_ref(const rp__payload *p);

@@ -35,10 +35,10 @@ int rp__received_from_row(rp_client *c, const rp__store_in *row, rp_received **o
     rp_received_free(r);
     return rc;
   }
-  rp__hex(r->msg_id, r->p.msg_id, RP_MSG_ID_BYTES);
-  rp__hex(r->thread_id, r->p.thread_id, RP_THREAD_ID_BYTES);
+  sodium_bin2hex(r->msg_id, sizeof r->msg_id, r->p.msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(r->thread_id, sizeof r->thread_id, r->p.thread_id, RP_THREAD_ID_BYTES);
   if ((ref = rp__payload_ref(&r->p)) != NULL) {
-    rp__hex(r->ref_id, ref, RP_MSG_ID_BYTES);
+    sodium_bin2hex(r->ref_id, sizeof r->ref_id, ref, RP_MSG_ID_BYTES);
     r->has_ref = true;
   }
   r->stored_at = row->stored_at;
@@ -165,7 +165,7 @@ RP_PUBLIC int rp_received_get_enum(const rp_received *r, const char *field,
   if (out == NULL) return RP_EINVAL;
   *out = NULL;
   if ((rc = get(r, field, RP__F_ENUM, &t)) != 0) return rc;
-  *out = rp__enum_name(t.f, *(const int *)(t.base + t.f->off));
+  *out = rp__enum_at(t.f->enm, *(const int *)(t.base + t.f->off));
   return *out != NULL ? 0 : RP_ENOTFOUND;
 }
 
@@ -201,7 +201,7 @@ RP_PUBLIC int rp_received_get_set(const rp_received *r, const char *field, size_
   for (uint32_t i = 1; i <= t.f->enm->n; i++) {
     if (!(bits & RP__BIT(i))) continue;
     if (index-- == 0) {
-      *out = rp__enum_name(t.f, (int)i);
+      *out = rp__enum_at(t.f->enm, (int)i);
       return 0;
     }
   }
@@ -217,7 +217,7 @@ RP_PUBLIC int rp_received_get_hex(const rp_received *r, const char *field,
   *out = NULL;
   if ((rc = get(r, field, RP__F_FIXBIN, &t)) != 0) return rc;
   if (t.f->max > 64) return RP_ETOOBIG;
-  rp__hex(buf, t.base + t.f->off, (size_t)t.f->max);
+  sodium_bin2hex(buf, sizeof buf, t.base + t.f->off, (size_t)t.f->max);
   return (*out = cache(r, buf, strlen(buf))) != NULL ? 0 : RP_ENOMEM;
 }
 

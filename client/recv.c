@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "client.h"
 #include "clock.h"
 #include "envelope.h"
 #include "export.h"
-#include "log.h"
+#include "hex.h"
+#include "host_log.h"
 #include "loop.h"
 #include "msg_field.h"
 #include "received_int.h"
@@ -33,7 +36,7 @@ void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int stat
   /* The callback first, then the waiters, so that a waiter woken by this change finds
    * its callback done (a flush that finds nothing queued does not wait, though). */
   if (changed && c->cfg.on_status != NULL) {
-    rp__hex(hex, id, RP_MSG_ID_BYTES);
+    sodium_bin2hex(hex, sizeof hex, id, RP_MSG_ID_BYTES);
     c->cfg.on_status(c->cfg.status_data, c, hex, status, error);
   }
   pthread_mutex_lock(&c->mu);
@@ -141,14 +144,14 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
    * the header's msg_id. Without a header the relay forwarded what it should never have
    * accepted, and there is no msg_id to answer with. */
   if ((rc = rp__envhdr_container_parse(env, len, &cont, &hdr, &where)) != 0) {
-    rp__log(c, RP_LOG_ERROR, "delivery_unreadable code=%s where=%s", rp_err_name(rc),
-            where != NULL ? where : "-");
+    rp__hlog(c, RP_LOG_ERROR, "delivery_unreadable code=%s where=%s", rp_err_name(rc),
+             where != NULL ? where : "-");
     *code = rc;
     return RP__RECV_BROKEN;
   }
   memcpy(msg_id, hdr.msg_id, RP_MSG_ID_BYTES);
-  rp__hex(hex, hdr.msg_id, RP_MSG_ID_BYTES);
-  rp__log_id(who, (const uint8_t *)hdr.sender.p, hdr.sender.n);
+  sodium_bin2hex(hex, sizeof hex, hdr.msg_id, RP_MSG_ID_BYTES);
+  rp__hlog_id(who, (const uint8_t *)hdr.sender.p, hdr.sender.n);
   where = NULL;
   pthread_mutex_lock(&c->mu);
   rc = rp__envelope_open(c->me, c->roster, env, len, rp__clock_wall_ms(), &op);
@@ -157,11 +160,11 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
   if (rc == RP_EUNKNOWNMEMBER || rc == RP_EWRONGSENDER) {
     /* Perhaps a member, or a key, that only a newer roster knows (PROTOCOL.md 6.5). */
     if (may_defer && c->relay_roster > held) {
-      rp__log(c, RP_LOG_INFO,
-              "delivery_deferred msg_id=%s sender=%s code=%s roster=%llu "
-              "relay_roster=%llu",
-              hex, who, rp_err_name(rc), (unsigned long long)held,
-              (unsigned long long)c->relay_roster);
+      rp__hlog(c, RP_LOG_INFO,
+               "delivery_deferred msg_id=%s sender=%s code=%s roster=%llu "
+               "relay_roster=%llu",
+               hex, who, rp_err_name(rc), (unsigned long long)held,
+               (unsigned long long)c->relay_roster);
       return RP__RECV_DEFER;
     }
   } else if (rc == 0) {
@@ -170,8 +173,8 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
     if ((rc = rp__payload_decode(op.pt, op.pt_len, &p, &where)) == 0 &&
         (rc = rp__route_check(&p, &op.hdr, op.sender, c->my_kind, &where)) == 0 &&
         (rc = take(c, &p, &op, env, len)) != 0) {
-      rp__log(c, RP_LOG_ERROR, "delivery_not_stored msg_id=%s sender=%s code=%s", hex, who,
-              rp_err_name(rc));
+      rp__hlog(c, RP_LOG_ERROR, "delivery_not_stored msg_id=%s sender=%s code=%s", hex, who,
+               rp_err_name(rc));
       *code = rc;
       rp__opened_free(&op);
       return RP__RECV_RETRY;
@@ -183,8 +186,8 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
     return RP__RECV_RETRY;
   }
   if (rc != 0) {
-    rp__log(c, RP_LOG_WARN, "delivery_refused msg_id=%s sender=%s code=%s where=%s", hex,
-            who, rp_err_name(rc), where != NULL ? where : "-");
+    rp__hlog(c, RP_LOG_WARN, "delivery_refused msg_id=%s sender=%s code=%s where=%s", hex,
+             who, rp_err_name(rc), where != NULL ? where : "-");
     *code = rc;
   }
   return RP__RECV_ANSWER;

@@ -11,6 +11,7 @@
 #include "cpr.h"
 #include "envelope.h"
 #include "export.h"
+#include "hex.h"
 #include "loop.h"
 #include "msg_field.h"
 #include "msg_int.h"
@@ -165,7 +166,7 @@ static int send_payload(rp_client *c, rp__payload *p, const char *to, const uint
     rp__store_out_free(&row);
   }
   if (rc != 0) return rc;
-  if (msg_id != NULL) rp__hex(msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  if (msg_id != NULL) sodium_bin2hex(msg_id, RP_ID_STRLEN, p->msg_id, RP_MSG_ID_BYTES);
   rp__loop_wake(c);
   return 0;
 }
@@ -252,8 +253,8 @@ typedef struct walk_ctx {
 static int walk_one(void *data, const rp__store_out *o) {
   walk_ctx *w = data;
   char id[RP_ID_STRLEN], th[RP_ID_STRLEN];
-  rp__hex(id, o->msg_id, RP_MSG_ID_BYTES);
-  rp__hex(th, o->thread_id, RP_THREAD_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, o->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(th, sizeof th, o->thread_id, RP_THREAD_ID_BYTES);
   return w->fn(w->data, id, rp__payload_kind_name((uint64_t)o->kind), th, o->recipient,
                o->status, o->times[RP_STATUS_QUEUED]);
 }

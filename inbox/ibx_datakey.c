@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "ibx_datakey.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "file.h"
 #include "rejsepost_errors.h"
 
 #define MAGIC "rp-ibxk\n"
@@ -39,15 +37,6 @@ static int derive(uint8_t k[32], const char *pass, size_t passlen, const uint8_t
   return 0;
 }
 
-static int write_new(const char *path, const uint8_t *buf, size_t n) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r = 0;
-  if (fd < 0) return errno == EEXIST ? RP_EEXIST : RP_EIO;
-  if (write(fd, buf, n) != (ssize_t)n || fsync(fd) != 0) r = RP_EIO;
-  close(fd);
-  if (r != 0) unlink(path);
-  return r;
-}
-
 static int create_file(const char *path, const char *pass, size_t passlen,
                        unsigned long long ops, size_t mem, uint8_t *key) {
   uint8_t buf[SEALED_LEN], *k = NULL;
@@ -58,7 +47,7 @@ static int create_file(const char *path, const char *pass, size_t passlen,
   if (pass == NULL) {
     buf[9] = 1;
     memcpy(buf + 10, key, 32);
-    r = write_new(path, buf, PLAIN_LEN);
+    r = rp__file_write(path, buf, PLAIN_LEN, 0600, 0);
     sodium_memzero(buf, sizeof buf);
     return r;
   }
@@ -72,7 +61,7 @@ static int create_file(const char *path, const char *pass, size_t passlen,
   if ((r = derive(k, pass, passlen, buf + 22, ops, mem)) == 0) {
     crypto_aead_xchacha20poly1305_ietf_encrypt(buf + SEALED_HDR, NULL, key, 32, buf,
                                                SEALED_HDR, NULL, buf + 38, k);
-    r = write_new(path, buf, SEALED_LEN);
+    r = rp__file_write(path, buf, SEALED_LEN, 0600, 0);
   }
   sodium_free(k);
   return r;
@@ -108,29 +97,23 @@ static int parse(const uint8_t *buf, size_t n, const char *pass, size_t passlen,
 int rp__ibx_datakey_load(const char *path, const char *pass, size_t passlen, int create,
                          unsigned long long opslimit, size_t memlimit, uint8_t **key) {
   uint8_t buf[SEALED_LEN + 1], *k = NULL;
-  struct stat st;
-  ssize_t n;
-  int fd, r;
+  mode_t mode = 0;
+  size_t n = 0;
+  int r;
 
   *key = NULL;
   if ((k = sodium_malloc(RP_IBX_DATAKEY_BYTES)) == NULL) return RP_ENOMEM;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT && create) {
+  r = rp__file_read_into(path, buf, SEALED_LEN, &n, &mode, RP__FILE_NOFOLLOW);
+  if (r == RP_ENOTFOUND && create) {
     if ((r = create_file(path, pass, passlen, opslimit, memlimit, k)) == 0)
       *key = k;
     else
       sodium_free(k);
     return r;
   }
-  if (fd < 0) {
-    sodium_free(k);
-    return errno == ENOENT ? RP_ENOTFOUND : RP_EIO;
-  }
-  r = fstat(fd, &st) != 0 ? RP_EIO : 0;
-  n = r == 0 ? read(fd, buf, sizeof buf) : -1;
-  close(fd);
-  if (r == 0 && n < 0) r = RP_EIO;
-  if (r == 0) r = parse(buf, (size_t)n, pass, passlen, (st.st_mode & 077) == 0, k);
+  if (r == RP_ETOOBIG) r = RP_EMALFORMED; /* no data key file is that long */
+  if (r != 0 && r != RP_ENOTFOUND && r != RP_EMALFORMED) r = RP_EIO;
+  if (r == 0) r = parse(buf, n, pass, passlen, (mode & 077) == 0, k);
   sodium_memzero(buf, sizeof buf);
   if (r == 0)
     *key = k;

@@ -48,7 +48,7 @@ void rp__ibx_ident_start(void) {
 /* The first line of a small file, without its newline; "" if there is none. */
 static void first_line(const char *path, char *buf, size_t cap) {
   size_t n = 0;
-  if (rp__file_read_into(path, (uint8_t *)buf, cap - 1, &n, NULL) != 0) n = 0;
+  if (rp__file_read_into(path, (uint8_t *)buf, cap - 1, &n, NULL, 0) != 0) n = 0;
   buf[n] = 0;
   buf[strcspn(buf, "\r\n")] = 0;
 }

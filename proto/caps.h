@@ -13,6 +13,10 @@
 #define RP_FRAME_PLAINTEXT_MAX (RP_FRAME_MAX - RP_NOISE_TAG)
 /* A transport message larger than one frame is split; this bounds the reassembled size. */
 #define RP_MSG_MAX (1024u * 1024u + 4096u)
+/* Bytes taken from a socket by one read, into the relay's loop-wide buffer or a client's
+ * own. A frame may span reads (the channel gathers it), so this is an I/O size and not
+ * derived from RP_FRAME_MAX (a whole frame on the wire is 2 + RP_FRAME_MAX bytes). */
+#define RP_SOCK_READ_BUF 65536u
 
 /* ---- msgpack decoding ---- */
 #define RP_MP_DEPTH_MAX 8u     /* nesting of arrays/maps in any document */

@@ -17,13 +17,15 @@
 #include "rejsepost_errors.h"
 
 /* Opens path for reading after checking that it is a regular file of at most max bytes. */
-static int open_checked(const char *path, size_t max, int *fd_out, struct stat *st) {
+static int open_checked(const char *path, size_t max, int flags, int *fd_out,
+                        struct stat *st) {
   int r = RP_EINTERNAL;
   *fd_out = -1;
   if (path == NULL) return RP_EINVAL;
   /* O_NONBLOCK so that a FIFO put in the file's place cannot hang us; the S_ISREG check
    * then refuses it. Regular files ignore the flag. */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                          ((flags & RP__FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
   if (fd < 0) return errno == ENOENT ? RP_ENOTFOUND : RP_EIO;
   if (fstat(fd, st) != 0) {
     r = RP_EIO;
@@ -99,21 +101,21 @@ int rp__file_read(const char *path, size_t max, uint8_t **out, size_t *len) {
   if (out == NULL || len == NULL) return RP_EINVAL;
   *out = NULL;
   *len = 0;
-  if ((r = open_checked(path, max, &fd, &st)) != 0) return r;
+  if ((r = open_checked(path, max, 0, &fd, &st)) != 0) return r;
   r = rp__file_read_fd(fd, max, out, len);
   close(fd);
   return r;
 }
 
 int rp__file_read_into(const char *path, uint8_t *buf, size_t max, size_t *len,
-                       mode_t *mode) {
+                       mode_t *mode, int flags) {
   struct stat st;
   size_t got = 0;
   int fd, r;
   if (len == NULL) return RP_EINVAL;
   *len = 0;
   if (buf == NULL) return RP_EINVAL;
-  if ((r = open_checked(path, max, &fd, &st)) != 0) return r;
+  if ((r = open_checked(path, max, flags, &fd, &st)) != 0) return r;
   /* Read one byte past the cap in case the file grew after fstat. */
   r = read_upto(fd, buf, max + 1, &got);
   close(fd);

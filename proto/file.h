@@ -28,12 +28,16 @@ int rp__file_read(const char *path, size_t max, uint8_t **out, size_t *len);
  * is freed: the input may be a confidential text. */
 int rp__file_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
 
+/* Flags of rp__file_read_into. */
+#define RP__FILE_NOFOLLOW 1 /* refuse a symbolic link in path's last place (RP_EIO) */
+
 /* Reads the regular file at path, at most max bytes, into the caller's buf, which holds
  * max + 1 bytes (one more, to notice a file that grew after it was measured); for secrets
- * that must stay in the caller's guarded memory. *len is cleared on entry; on success it
- * and, if mode is not NULL, the file's mode are set. No NUL is added. */
+ * that must stay in the caller's guarded memory. flags: 0 or RP__FILE_NOFOLLOW. *len is
+ * cleared on entry; on success it and, if mode is not NULL, the file's mode are set. No
+ * NUL is added. */
 int rp__file_read_into(const char *path, uint8_t *buf, size_t max, size_t *len,
-                       mode_t *mode);
+                       mode_t *mode, int flags);
 
 /* Reads the first line of fd into buf[0..cap), for passphrase files: the line ends at
  * '\n', '\r' or the end of the input, and its end is not stored (nor a NUL). One byte

@@ -29,7 +29,7 @@ int rp__keyfile_load(const char *path, const char *pass, size_t passlen,
   /* A plain key file is a secret: keep its bytes in guarded memory too. */
   uint8_t *buf = sodium_malloc(RP_KEYFILE_MAX + 1);
   if (buf == NULL) return RP_ENOMEM;
-  if ((r = rp__file_read_into(path, buf, RP_KEYFILE_MAX, &len, &mode)) != 0) goto out;
+  if ((r = rp__file_read_into(path, buf, RP_KEYFILE_MAX, &len, &mode, 0)) != 0) goto out;
   if ((r = rp__keyfile_peek(buf, len, &info)) != 0) goto out;
   if (info.kind == RP_KEYFILE_KIND_PLAIN && (mode & (S_IRWXG | S_IRWXO)) != 0) {
     r = RP_EPERM;
@@ -47,7 +47,7 @@ int rp__keyfile_load_public(const char *path, rp__identity_public *pub) {
   mode_t mode = 0;
   if (pub == NULL) return RP_EINVAL;
   memset(pub, 0, sizeof *pub);
-  int r = rp__file_read_into(path, buf, RP_KEYFILE_MAX, &len, &mode);
+  int r = rp__file_read_into(path, buf, RP_KEYFILE_MAX, &len, &mode, 0);
   if (r == 0) r = rp__keyfile_decode_public(buf, len, pub);
   /* The caller may have pointed us at a secret key file by mistake. */
   sodium_memzero(buf, sizeof buf);

@@ -9,7 +9,7 @@
  * that is: ISO-8601 UTC time with milliseconds, the level, the event name, then
  * key=value pairs. The event name is the first word of the format string, so a call reads
  *
- *   rp__log(RP__LOG_INFO, "conn_open peer=%s conn=%u", peer, id);
+ *   rp__log_info("conn_open peer=%s conn=%u", peer, id);
  *
  * NEVER pass envelope content, plaintext, key material, passphrases or anything derived
  * from them (not even lengths of secrets): the log is read by operators and shipped to
@@ -23,8 +23,8 @@
  *
  * Values that may contain spaces, quotes, '=' or control characters (member display
  * names, error texts, paths) must go through rp__log_quote(). As a last line of defence
- * rp__log() escapes every control character in the finished line, so a hostile value can
- * never start a new line of its own.
+ * rp__log_write() escapes every control character in the finished line, so a hostile value
+ * can never start a new line of its own.
  */
 #ifndef RP_LOG_H
 #define RP_LOG_H
@@ -83,12 +83,10 @@ void rp__log_set_journal(int on);
  * thread; the line is built on the stack and written with one write(2). Errors writing
  * the log are ignored: logging must never take a daemon down.
  *
- * The symbol is rp__log_write; sources call it rp__log (the macro below) or through the
- * level macros. The client library has a function rp__log of its own (client/log.c, the
- * host application's callback logger, a different thing), and the inbox daemon links
- * both. */
+ * Sources call it through the level macros below, or by this name when the level is a
+ * variable. Not the client library's logger (client/host_log.h, rp__hlog: lines handed to
+ * the host application's callback), which the inbox daemon links as well. */
 void rp__log_write(rp__log_level level, const char *fmt, ...) RP__PRINTF(2, 3);
-#define rp__log(...) rp__log_write(__VA_ARGS__)
 
 /* Make `value` safe as the value of a key=value pair. Returns `value` itself when it is
  * non-empty and has no space, '"', '\\', '=' or control character; otherwise writes a

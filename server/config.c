@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 
 typedef enum { K_LISTEN, K_PATH, K_HEXKEY, K_LEVEL, K_COUNT, K_SIZE, K_DURATION } kind;
@@ -48,8 +49,8 @@ static const setting settings[] = {
      "file holding the administrator's public key as 64 hex digits"},
     {"log.level", LIVE, K_LEVEL, F(log_level), 0, 0, "--log-level",
      "least severe events logged: error, warn, info or debug"},
-    {"limits.frame_max", LIVE, K_SIZE, F(frame_max), RP__CFG_FRAME_MIN, RP__CFG_FRAME_MAX,
-     NULL, "largest Noise frame accepted, bytes"},
+    {"limits.frame_max", LIVE, K_SIZE, F(frame_max), RP__CFG_FRAME_MIN, RP_FRAME_MAX, NULL,
+     "largest Noise frame accepted, bytes"},
     {"limits.envelope_max", LIVE, K_SIZE, F(envelope_max), RP__CFG_ENVELOPE_MIN,
      RP__CFG_ENVELOPE_MAX, NULL, "largest envelope accepted (header and sealed body)"},
     {"limits.window", LIVE, K_COUNT, F(window), RP__CFG_WINDOW_MIN, RP__CFG_WINDOW_MAX,
@@ -115,7 +116,7 @@ void rp__config_defaults(rp__config *cfg) {
   snprintf(cfg->key_file, sizeof cfg->key_file, "relay.key");
   snprintf(cfg->roster_file, sizeof cfg->roster_file, "roster.msgpack");
   cfg->log_level = RP__LOG_INFO;
-  cfg->frame_max = RP__CFG_FRAME_DEF;
+  cfg->frame_max = RP_FRAME_MAX;
   cfg->envelope_max = RP__CFG_ENVELOPE_DEF;
   cfg->window = RP__CFG_WINDOW_DEF;
   cfg->max_connections = RP__CFG_CONNS_DEF;
@@ -239,14 +240,14 @@ int rp__config_set(rp__config *cfg, const char *name, const char *value, const c
   case K_LISTEN:
     return set_listen(cfg, s, value, where, err, errlen);
   case K_PATH:
-    if (value[0] == '\0' || strlen(value) >= RP__CFG_PATH_MAX) {
+    if (value[0] == '\0' || strlen(value) >= RP_PATH_MAX) {
       fail(err, errlen, where, s->name, "must be a path of 1 to 1023 bytes", value);
       return RP_ECONFIG;
     }
     memcpy((char *)cfg + s->off, value, strlen(value) + 1);
     return 0;
   case K_HEXKEY:
-    if (rp__config_parse_hex(value, cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES) != 0) {
+    if (rp__unhex(cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES, value) != 0) {
       fail(err, errlen, where, s->name, "must be 64 hex digits (an Ed25519 public key)",
            value);
       return RP_ECONFIG;
@@ -382,7 +383,7 @@ static void copy_value(rp__config *dst, const rp__config *src, const setting *s)
     dst->listen_count = src->listen_count;
     break;
   case K_PATH:
-    memcpy((char *)dst + s->off, (const char *)src + s->off, RP__CFG_PATH_MAX);
+    memcpy((char *)dst + s->off, (const char *)src + s->off, RP_PATH_MAX);
     break;
   case K_HEXKEY:
     memcpy(dst->admin_key, src->admin_key, sizeof dst->admin_key);

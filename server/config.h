@@ -24,7 +24,6 @@
 
 #define RP__CFG_LISTEN_MAX 16u           /* listen addresses */
 #define RP__CFG_ADDR_MAX 64u             /* "[v6]:port" text, NUL included */
-#define RP__CFG_PATH_MAX 1024u           /* paths, NUL included */
 #define RP__CFG_ADMIN_KEY_BYTES 32u      /* Ed25519 public key */
 #define RP__CFG_ERR_MAX 512u             /* a good size for the err buffers below */
 #define RP__CFG_FILE_MAX (1024u * 1024u) /* config files larger than this are refused */
@@ -42,9 +41,8 @@
 #define RP__CFG_ENVELOPE_HEADER_MAX 1024u
 
 /* Defaults and ranges (inclusive), one triple per limit. */
-#define RP__CFG_FRAME_DEF RP_FRAME_MAX
+/* limits.frame_max: default and top RP_FRAME_MAX (proto/caps.h). */
 #define RP__CFG_FRAME_MIN 1024u
-#define RP__CFG_FRAME_MAX RP_FRAME_MAX
 #define RP__CFG_ENVELOPE_DEF (RP_ENVELOPE_BODY_MAX + RP__CFG_ENVELOPE_HEADER_MAX)
 #define RP__CFG_ENVELOPE_MIN 1024u
 #define RP__CFG_ENVELOPE_MAX (RP_ENVELOPE_BODY_MAX + RP__CFG_ENVELOPE_HEADER_MAX)
@@ -101,14 +99,14 @@ typedef struct {
   /* [relay] */
   char listen[RP__CFG_LISTEN_MAX][RP__CFG_ADDR_MAX]; /* "127.0.0.1:7443", "[::1]:7443" */
   size_t listen_count;
-  char state_dir[RP__CFG_PATH_MAX];   /* holds the spool; relative paths below are in it */
-  char spool_file[RP__CFG_PATH_MAX];  /* default "spool.sqlite" */
-  char key_file[RP__CFG_PATH_MAX];    /* the relay's private key file, "relay.key" */
-  char roster_file[RP__CFG_PATH_MAX]; /* the signed roster, "roster.msgpack" */
+  char state_dir[RP_PATH_MAX];   /* holds the spool; relative paths below are in it */
+  char spool_file[RP_PATH_MAX];  /* default "spool.sqlite" */
+  char key_file[RP_PATH_MAX];    /* the relay's private key file, "relay.key" */
+  char roster_file[RP_PATH_MAX]; /* the signed roster, "roster.msgpack" */
   uint8_t admin_key[RP__CFG_ADMIN_KEY_BYTES]; /* valid if has_admin_key */
   int has_admin_key;
-  char admin_key_file[RP__CFG_PATH_MAX]; /* "" unless set; holds the key as hex */
-  int admin_key_from_file;               /* admin_key was read from admin_key_file */
+  char admin_key_file[RP_PATH_MAX]; /* "" unless set; holds the key as hex */
+  int admin_key_from_file;          /* admin_key was read from admin_key_file */
   /* [log] */
   rp__log_level log_level;
   /* [limits] (durations in milliseconds, sizes in bytes) */

@@ -14,7 +14,4 @@ void rp__config_fmt_duration(uint64_t ms, char *buf, size_t len);
  * bytes with "...". */
 void rp__config_fmt_got(const char *value, char *buf, size_t len);
 
-/* Parse exactly 2*n hex digits into out. 0 or RP_EINVAL. */
-int rp__config_parse_hex(const char *text, uint8_t *out, size_t n);
-
 #endif /* RP_SERVER_CONFIG_INT_H */

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "file.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 
 #define SEEN_MAX 64u
@@ -68,7 +70,7 @@ static char *text_reader(char *str, int num, void *stream) {
 
 static int on_setting(void *user, const char *section, const char *key, const char *value) {
   ini_ctx *c = user;
-  char name[64], where[RP__CFG_PATH_MAX + 16];
+  char name[64], where[RP_PATH_MAX + 16];
   if (c->fail_line != 0) return 1;
   if (section[0] == '\0') {
     ctx_fail(c, c->line, key,
@@ -143,43 +145,31 @@ int rp__config_parse_string(rp__config *cfg, const char *fname, const char *text
   return r;
 }
 
-/* Read a whole small file into a NUL-terminated malloc'd buffer. */
+/* Reads a whole small file (rp__file_read, at most max bytes) as a NUL-terminated text. */
 static int slurp(const char *path, size_t max, char **out, char *err, size_t errlen,
                  const char *what) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t n;
-  int r = RP_ECONFIG;
+  uint8_t *buf = NULL;
+  size_t n = 0;
+  int r = rp__file_read(path, max, &buf, &n);
   *out = NULL;
-  if (f == NULL) {
-    snprintf(err, errlen, "%s%s: cannot open: %s", what, path, strerror(errno));
-    goto out;
-  }
-  if ((buf = malloc(max + 1)) == NULL) {
+  if (r == RP_ENOTFOUND)
+    snprintf(err, errlen, "%s%s: cannot open: %s", what, path, strerror(ENOENT));
+  else if (r == RP_ENOMEM)
     snprintf(err, errlen, "%s%s: out of memory", what, path);
-    goto out;
-  }
-  n = fread(buf, 1, max + 1, f);
-  if (ferror(f)) {
-    snprintf(err, errlen, "%s%s: cannot read: %s", what, path, strerror(errno));
-    goto out;
-  }
-  if (n > max) {
+  else if (r == RP_ETOOBIG)
     snprintf(err, errlen, "%s%s: larger than %zu bytes", what, path, max);
-    goto out;
-  }
-  buf[n] = '\0';
-  if (strlen(buf) != n) {
+  else if (r == RP_EINVAL)
+    snprintf(err, errlen, "%s%s: not a regular file", what, path);
+  else if (r != 0)
+    snprintf(err, errlen, "%s%s: cannot read: %s", what, path, strerror(errno));
+  else if (strlen((const char *)buf) != n)
     snprintf(err, errlen, "%s%s: contains a NUL byte", what, path);
-    goto out;
+  else {
+    *out = (char *)buf;
+    return 0;
   }
-  *out = buf;
-  buf = NULL;
-  r = 0;
-out:
   free(buf);
-  if (f != NULL) fclose(f);
-  return r;
+  return RP_ECONFIG;
 }
 
 int rp__config_load_file(rp__config *cfg, const char *path, char *err, size_t errlen) {
@@ -191,7 +181,7 @@ int rp__config_load_file(rp__config *cfg, const char *path, char *err, size_t er
 }
 
 static int load_admin_key(rp__config *cfg, char *err, size_t errlen) {
-  char path[RP__CFG_PATH_MAX + RP__CFG_PATH_MAX];
+  char path[RP_PATH_MAX + RP_PATH_MAX];
   char *text = NULL;
   int r;
   if (cfg->admin_key_file[0] == '\0') return 0;
@@ -201,7 +191,7 @@ static int load_admin_key(rp__config *cfg, char *err, size_t errlen) {
   }
   if ((r = slurp(path, 1024, &text, err, errlen, "relay.admin_key_file: ")) != 0) return r;
   text[strcspn(text, " \t\r\n")] = '\0';
-  if (rp__config_parse_hex(text, cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES) != 0) {
+  if (rp__unhex(cfg->admin_key, RP__CFG_ADMIN_KEY_BYTES, text) != 0) {
     snprintf(err, errlen,
              "relay.admin_key_file: %s: must hold 64 hex digits (an Ed25519 "
              "public key)",

@@ -119,23 +119,6 @@ int rp__config_parse_addr(const char *text, struct sockaddr_storage *sa) {
   return 0;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-int rp__config_parse_hex(const char *text, uint8_t *out, size_t n) {
-  if (strlen(text) != 2 * n) return RP_EINVAL;
-  for (size_t i = 0; i < n; i++) {
-    int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return RP_EINVAL;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return 0;
-}
-
 void rp__config_fmt_size(uint64_t v, char *buf, size_t len) {
   static const char suffix[] = "TGMK";
   static const uint64_t unit[] = {RP__CFG_TIB, RP__CFG_GIB, RP__CFG_MIB, RP__CFG_KIB};

@@ -46,7 +46,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     return;
   }
   r->rbuf_busy = 1;
-  *buf = uv_buf_init((char *)r->rbuf, RP__RELAY_RBUF);
+  *buf = uv_buf_init((char *)r->rbuf, RP_SOCK_READ_BUF);
 }
 
 /* The channel refused what it was fed: log and count it as the relay always has, and

@@ -73,10 +73,10 @@ static void on_put_done(rp__spool_req *req) {
   } else {
     rp__stats_reject(&r->stats, res);
   }
-  rp__log(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
-          "send_done conn=%llu msg_id=%s recipient=%s result=%s forwarded=%d",
-          (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
-          op->rcpt->id, res == 0 ? "stored" : rp_err_name(res), op->forwarded);
+  rp__log_write(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
+                "send_done conn=%llu msg_id=%s recipient=%s result=%s forwarded=%d",
+                (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
+                op->rcpt->id, res == 0 ? "stored" : rp_err_name(res), op->forwarded);
   if (c != NULL) {
     c->sends_inflight--;
     if (res == 0 || res == RP_EDUPLICATE) {
@@ -102,7 +102,7 @@ static int check_recipient(rp__relay *r, const rp__envhdr *h, char id[RP_MEMBER_
   memcpy(id, h->recipient.p, h->recipient.n);
   id[h->recipient.n] = '\0';
   m = rp__roster_find_id(r->roster, id);
-  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) return rc;
+  if ((rc = rp__roster_member_active(m, rp__clock_wall_ms())) != 0) return rc;
   if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
   *kind = m->kind;
   return 0;
@@ -114,7 +114,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   char rcpt[RP_MEMBER_ID_MAX + 1];
   rp__spool_envelope e;
   const char *where = NULL;
-  uint64_t now = rp__relay_now_ms();
+  uint64_t now = rp__clock_wall_ms();
   int rcpt_kind = 0;
   rp__envcont cont;
   rp__envhdr h;

@@ -18,7 +18,7 @@ static void send_welcome(rp__conn *c) {
 
   memset(&m, 0, sizeof m);
   m.type = RP__T_WELCOME;
-  m.u.welcome.time_ms = rp__relay_now_ms();
+  m.u.welcome.time_ms = rp__clock_wall_ms();
   m.u.welcome.roster_version = rp__roster_version(r->roster);
   m.u.welcome.member = rp__str_c(c->ms->id);
   m.u.welcome.send_window = r->cfg.window;
@@ -57,7 +57,7 @@ int rp__conn_accept_key(void *data, const uint8_t rs[32]) {
   const rp__member *m = rp__roster_find_transport(c->relay->roster, rs);
   int rc;
 
-  if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) return rc;
+  if ((rc = rp__roster_member_active(m, rp__clock_wall_ms())) != 0) return rc;
   /* Members of kind relay or admin have nothing to send or receive here. */
   if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
   memcpy(c->peer_key, rs, sizeof c->peer_key);

@@ -10,10 +10,10 @@
 #include "member.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "log.h"
 #include "op.h"
 #include "rejsepost_errors.h"
@@ -62,34 +62,26 @@ void rp__mstate_unref(rp__relay *r, rp__mstate *ms) {
 /* ---- the roster ---- */
 
 int rp__member_roster_load(rp__relay *r, const rp__roster *held, rp__roster **out) {
-  char path[RP__CFG_PATH_MAX], q[RP__CFG_PATH_MAX + 16];
+  char path[RP_PATH_MAX], q[RP_PATH_MAX + 16];
   rp__roster *nr = NULL;
   uint8_t *doc = NULL;
-  size_t len = 0, got;
+  size_t len = 0;
   uint64_t v, floor;
-  long sz;
-  FILE *f = NULL;
   int rc = RP_ECONFIG;
 
   *out = NULL;
   if (rp__config_path(&r->cfg, r->cfg.roster_file, path, sizeof path) != 0) goto out;
-  if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
-      (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
-    goto out;
-  }
-  if ((size_t)sz > RP_ROSTER_MAX || sz == 0) {
+  if ((rc = rp__file_read(path, RP_ROSTER_MAX, &doc, &len)) == RP_ENOMEM) goto out;
+  /* An empty file is refused as a large one is. */
+  if (rc == RP_ETOOBIG || (rc == 0 && len == 0)) {
     rp__log_error("roster_refused path=%s code=%s", rp__log_quote(q, sizeof q, path),
                   rp_err_name(RP_ETOOBIG));
+    rc = RP_ECONFIG;
     goto out;
   }
-  len = (size_t)sz;
-  if ((doc = malloc(len)) == NULL) {
-    rc = RP_ENOMEM;
-    goto out;
-  }
-  if ((got = fread(doc, 1, len, f)) != len) {
+  if (rc != 0) {
     rp__log_error("roster_unreadable path=%s", rp__log_quote(q, sizeof q, path));
+    rc = RP_ECONFIG;
     goto out;
   }
   /* The signature first, which also yields the version the administrator signed. */
@@ -134,7 +126,6 @@ int rp__member_roster_load(rp__relay *r, const rp__roster *held, rp__roster **ou
   rc = 0;
 out:
   rp__roster_free(nr);
-  if (f != NULL) fclose(f);
   free(doc);
   return rc;
 }
@@ -142,7 +133,7 @@ out:
 /* ---- the roster floor ---- */
 
 int rp__member_roster_start(rp__relay *r, const char *spool_path) {
-  char q[RP__CFG_PATH_MAX + 16], err[512];
+  char q[RP_PATH_MAX + 16], err[512];
   int rc;
 
   /* The roster after the spool: the spool holds the highest roster version this relay

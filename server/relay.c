@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The relay's life (relay.h): creating it (keys, spool, roster), starting it (its
- * handles and listeners), the graceful stop and freeing it; and the relay's clock.
+ * handles and listeners), the graceful stop and freeing it. The relay's clock is
+ * rp__clock_wall_ms (proto/clock.h).
  * Elsewhere: the member table and the roster in member.c, spool requests in op.c,
  * signals in signals.c, SIGHUP in reload.c, connections in conn.c, delivery and expiry
  * in deliver.c.
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -25,12 +25,6 @@
 #include "signals.h"
 
 static void close_handles(rp__relay *r);
-
-uint64_t rp__relay_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- start-up ---- */
 
@@ -59,7 +53,7 @@ static void on_spool_fail(rp__spool *sp, int err, const char *why) {
 
 int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int argc,
                   char *const argv[]) {
-  char path[RP__CFG_PATH_MAX], q[RP__CFG_PATH_MAX + 16], err[512];
+  char path[RP_PATH_MAX], q[RP_PATH_MAX + 16], err[512];
   rp__spool_options so;
   rp__relay *r = NULL;
   int rc = RP_ENOMEM;
@@ -75,7 +69,7 @@ int rp__relay_new(rp__relay **out, uv_loop_t *loop, const rp__config *cfg, int a
   r->expire_timer_at = INT64_MAX;
   rp__stats_init(&r->stats);
   randombytes_buf(r->addr_key, sizeof r->addr_key);
-  if ((r->rbuf = malloc(RP__RELAY_RBUF)) == NULL ||
+  if ((r->rbuf = malloc(RP_SOCK_READ_BUF)) == NULL ||
       (r->fscratch = malloc(RP_FRAME_MAX)) == NULL)
     goto out;
   rc = RP_ECONFIG;

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "chan.h"
+#include "clock.h" /* the relay's clock: envelope times are wall-clock times */
 #include "config.h"
 #include "identity.h"
 #include "noise.h"
@@ -35,10 +36,6 @@
  * are included here so that a file including relay_int.h sees them as before. */
 #include "member.h"
 #include "op.h"
-
-/* The loop-wide read buffer: libuv calls alloc and then read synchronously on the loop
- * thread, so one buffer serves every connection and an idle connection holds none. */
-#define RP__RELAY_RBUF 65536u
 
 /* Deliveries to a connection stop while more than this many bytes wait in its write
  * queue, and reading from it stops too (a peer that does not read cannot make us buffer
@@ -286,7 +283,7 @@ struct rp__relay {
   int64_t expire_due;      /* a sweep is due then, learnt while one ran; 0: none */
   int64_t expire_run_for;  /* the expiry time the running sweep was armed for */
   rp__op *expire_op;       /* the sweep in flight */
-  uint8_t *rbuf;           /* RP__RELAY_RBUF bytes; see above */
+  uint8_t *rbuf;           /* RP_SOCK_READ_BUF bytes: every connection's (conn_io.c) */
   uint8_t *fscratch;       /* RP_FRAME_MAX bytes: every channel's scratch (chan.h) */
   uint8_t rbuf_busy;
   uint8_t started;
@@ -299,9 +296,6 @@ struct rp__relay {
 };
 
 /* ---- relay.c ---- */
-
-/* Now as unix milliseconds (the wall clock: envelope times are wall-clock times). */
-uint64_t rp__relay_now_ms(void);
 
 /* Called by conn.c when a connection has been freed, so a stopping relay can finish. */
 void rp__relay_conn_gone(rp__relay *r);

@@ -39,7 +39,7 @@ static void reload_config(rp__relay *r) {
  * is taken from the new roster. */
 static int still_member(const rp__relay *r, rp__conn *c) {
   const rp__member *m = rp__roster_find_transport(r->roster, c->peer_key);
-  int rc = rp__roster_member_active(m, rp__relay_now_ms());
+  int rc = rp__roster_member_active(m, rp__clock_wall_ms());
   if (rc != 0) return rc;
   if (strcmp(m->pub.id, c->ms->id) != 0) return RP_EUNKNOWNMEMBER;
   if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;

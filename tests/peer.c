@@ -17,11 +17,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "chan_hooks.h"
 #include "envelope_hdr.h"
 #include "frame.h"
@@ -30,18 +30,6 @@
 #include "testutil.h"
 
 /* ---- raw sockets ---- */
-
-uint64_t tp_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-uint64_t tp_unix_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int tp_tcp_connect_addr(const char *ip, uint16_t port) {
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
@@ -116,12 +104,12 @@ int tp_write_all(int fd, const void *p, size_t n) {
 static int wait_readable(int fd, uint64_t deadline) {
   struct pollfd pfd = {.fd = fd, .events = POLLIN};
   for (;;) {
-    uint64_t now = tp_now_ms();
+    uint64_t now = rp__clock_mono_ms();
     /* A deadline that has passed still gets one look, so a zero timeout polls. */
     int rc = poll(&pfd, 1, now < deadline ? (int)(deadline - now) : 0);
     if (rc > 0) return 0;
     if (rc < 0 && errno != EINTR) return RP_EIO;
-    if (rc == 0 && tp_now_ms() >= deadline) return RP_ETIMEDOUT;
+    if (rc == 0 && rp__clock_mono_ms() >= deadline) return RP_ETIMEDOUT;
   }
 }
 
@@ -145,11 +133,11 @@ static int read_until(int fd, void *p, size_t n, uint64_t deadline, size_t *got)
 }
 
 int tp_read_exact(int fd, void *p, size_t n, int timeout_ms, size_t *got) {
-  return read_until(fd, p, n, tp_now_ms() + (uint64_t)timeout_ms, got);
+  return read_until(fd, p, n, rp__clock_mono_ms() + (uint64_t)timeout_ms, got);
 }
 
 int tp_wait_closed(int fd, int timeout_ms, size_t *bytes) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   uint8_t buf[4096];
   size_t total = 0;
   int rc;
@@ -194,14 +182,15 @@ static int next_event(tp_peer *p, rp__chan_event *ev, uint64_t deadline) {
     if (r <= 0) return RP_ECLOSED;
     p->in_off = 0;
     p->in_len = (size_t)r;
-    if (deadline < tp_now_ms() + MSG_REST_MS) deadline = tp_now_ms() + MSG_REST_MS;
+    if (deadline < rp__clock_mono_ms() + MSG_REST_MS)
+      deadline = rp__clock_mono_ms() + MSG_REST_MS;
   }
 }
 
 int tp_connect_at_ex(tp_peer *p, const char *ip, uint16_t port, const rp__identity *me,
                      const uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES], int timeout_ms,
                      uint8_t **msg1, size_t *msg1_len) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   const uint8_t *hello = NULL;
   size_t hlen = 0;
   rp__chan_event ev;
@@ -321,7 +310,7 @@ int tp_send(tp_peer *p, const rp__tmsg *m) {
 }
 
 int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   rp__chan_event ev;
   int rc;
   for (;;) {
@@ -346,10 +335,10 @@ int tp_recv(tp_peer *p, rp__tmsg *m, int timeout_ms) {
 }
 
 int tp_recv_type(tp_peer *p, uint64_t type, rp__tmsg *m, int timeout_ms, int *skipped) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int rc, n = 0;
   for (;;) {
-    uint64_t now = tp_now_ms();
+    uint64_t now = rp__clock_mono_ms();
     if (now >= deadline) {
       rc = RP_ETIMEDOUT;
       break;
@@ -413,7 +402,7 @@ int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
 
 int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
                      uint8_t msg_id[RP_MSG_ID_BYTES]) {
-  uint64_t now = tp_unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   uint8_t *env = NULL;
   size_t len = 0;
   rp__tmsg m;
@@ -505,7 +494,7 @@ int tp_relay_init_kinds(tp_relay *f, const char *tag, const char *const *ids,
   snprintf(f->roster_path, sizeof f->roster_path, "%s/roster.msgpack", f->dir);
   if ((rc = rp__identity_generate("admin", &f->admin)) != 0 ||
       (rc = rp__identity_generate("relay", &f->relay)) != 0 ||
-      (rc = rp__roster_create(1, tp_unix_ms(), &f->roster)) != 0 ||
+      (rc = rp__roster_create(1, rp__clock_wall_ms(), &f->roster)) != 0 ||
       (rc = add_member(f, f->admin, RP_MEMBER_ADMIN, NULL)) != 0 ||
       (rc = add_member(f, f->relay, RP_MEMBER_RELAY, NULL)) != 0)
     return rc;
@@ -569,8 +558,8 @@ int tp_relay_start(tp_relay *f) {
     free(text);
   }
   {
-    uint64_t deadline = tp_now_ms() + 15000;
-    while (tp_now_ms() < deadline) {
+    uint64_t deadline = rp__clock_mono_ms() + 15000;
+    while (rp__clock_mono_ms() < deadline) {
       if (tp_relay_wait_log(f, "listening addr=", 20, 0) == 0) return 0;
       if (!tp_relay_alive(f)) return RP_EIO;
     }
@@ -597,7 +586,7 @@ int tp_relay_start_closed_fds(tp_relay *f) {
     _exit(127);
   }
   f->pid = pid;
-  for (deadline = tp_now_ms() + 15000; tp_now_ms() < deadline;) {
+  for (deadline = rp__clock_mono_ms() + 15000; rp__clock_mono_ms() < deadline;) {
     if ((fd = tp_tcp_connect(f->port)) >= 0) {
       close(fd);
       return 0;
@@ -613,11 +602,11 @@ void tp_relay_signal(tp_relay *f, int sig) {
 }
 
 int tp_relay_stop(tp_relay *f, int sig, int timeout_ms) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int st;
   if (f->pid <= 0) return RP_EINVAL;
   kill(f->pid, sig);
-  while (tp_now_ms() < deadline) {
+  while (rp__clock_mono_ms() < deadline) {
     pid_t w = waitpid(f->pid, &st, WNOHANG);
     if (w == f->pid) {
       f->pid = -1;
@@ -634,7 +623,7 @@ int tp_relay_stop(tp_relay *f, int sig, int timeout_ms) {
 }
 
 int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int rescan) {
-  uint64_t deadline = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t deadline = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   size_t from = rescan ? 0 : f->log_seen;
   for (;;) {
     size_t len = 0;
@@ -645,7 +634,7 @@ int tp_relay_wait_log(tp_relay *f, const char *needle, int timeout_ms, int resca
       return 0;
     }
     free(text);
-    if (tp_now_ms() >= deadline) return RP_ETIMEDOUT;
+    if (rp__clock_mono_ms() >= deadline) return RP_ETIMEDOUT;
     usleep(5000);
   }
 }
@@ -662,7 +651,7 @@ size_t tp_relay_log_count(tp_relay *f, const char *needle) {
 int tp_relay_revoke(tp_relay *f, const char *id) {
   int rc;
   if ((rc = rp__roster_revoke(f->roster, id)) != 0 ||
-      (rc = rp__roster_bump(f->roster, tp_unix_ms())) != 0)
+      (rc = rp__roster_bump(f->roster, rp__clock_wall_ms())) != 0)
     return rc;
   return write_roster(f);
 }

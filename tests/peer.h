@@ -50,12 +50,6 @@ int tp_wait_closed(int fd, int timeout_ms, size_t *bytes);
 /* A free TCP port on 127.0.0.1 (bound to port 0 and read back, then released). */
 uint16_t tp_free_port(void);
 
-/* Milliseconds of a monotonic clock. */
-uint64_t tp_now_ms(void);
-
-/* Unix milliseconds (the wall clock). */
-uint64_t tp_unix_ms(void);
-
 /* ---- an authenticated client ---- */
 
 /* The protocol is proto/chan's (handshake, frames, fragments, state checks); the peer

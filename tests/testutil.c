@@ -8,12 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+#include "hex.h"
 
 uint8_t *tu_unhex(const char *hex, size_t *len) {
   size_t n = strlen(hex);
@@ -23,13 +18,9 @@ uint8_t *tu_unhex(const char *hex, size_t *len) {
   }
   uint8_t *out = malloc(n / 2 + 1);
   if (out == NULL) abort();
-  for (size_t i = 0; i < n / 2; i++) {
-    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      fprintf(stderr, "tu_unhex: bad digit\n");
-      abort();
-    }
-    out[i] = (uint8_t)(hi << 4 | lo);
+  if (rp__unhex(out, n / 2, hex) != 0) {
+    fprintf(stderr, "tu_unhex: bad digit\n");
+    abort();
   }
   *len = n / 2;
   return out;

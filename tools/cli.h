@@ -93,12 +93,8 @@ void tl_roster_print(FILE *out, const rp__roster *r);
 
 /* "2025-11-24 18:20:11" local time, into buf. */
 const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap);
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void tl_hex(const uint8_t *p, size_t n, char *out);
 /* Parses a whole number of seconds, 0 to max, into *out (set on success only). 0 or
  * RP_EINVAL. */
 int tl_seconds_parse(const char *s, int max, int *out);
-/* Parses exactly n bytes of hex. 0 or RP_EINVAL. */
-int tl_unhex(const char *hex, uint8_t *out, size_t n);
 
 #endif /* RP_TOOLS_CLI_H */

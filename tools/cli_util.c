@@ -81,16 +81,3 @@ const char *tl_time_text(uint64_t unix_ms, char *buf, size_t cap) {
     snprintf(buf, cap, "-");
   return buf;
 }
-
-void tl_hex(const uint8_t *p, size_t n, char *out) {
-  sodium_bin2hex(out, 2 * n + 1, p, n);
-}
-
-int tl_unhex(const char *hex, uint8_t *out, size_t n) {
-  size_t got = 0;
-  const char *end = NULL;
-  if (strlen(hex) != 2 * n) return RP_EINVAL;
-  if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n || *end != '\0')
-    return RP_EINVAL;
-  return 0;
-}

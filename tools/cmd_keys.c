@@ -166,11 +166,11 @@ int tl_cmd_keys_show(int argc, char **argv) {
   rp__fingerprint(info.pub.identity_pk, fp);
   printf("file:          %s (%s)\n", argv[1], file_kind_text(info.kind));
   printf("id:            %s\n", info.pub.id);
-  tl_hex(info.pub.identity_pk, 32, hex);
+  sodium_bin2hex(hex, sizeof hex, info.pub.identity_pk, 32);
   printf("identity key:  %s\n", hex);
-  tl_hex(info.pub.transport_pk, 32, hex);
+  sodium_bin2hex(hex, sizeof hex, info.pub.transport_pk, 32);
   printf("transport key: %s\n", hex);
-  tl_hex(info.pub.message_pk, 32, hex);
+  sodium_bin2hex(hex, sizeof hex, info.pub.message_pk, 32);
   printf("message key:   %s\n", hex);
   printf("fingerprint:   %s\n", fp);
   return TL_OK;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "cmd.h"
 #include "fingerprint.h"
@@ -65,7 +67,7 @@ int tl_cmd_relay_init(int argc, char **argv) {
     return tl_fail("%s/relay.key already exists: this folder holds a relay already", dir);
   if (rc != 0)
     return tl_fail("cannot initialise the relay in %s: %s", dir, rp_strerror(rc));
-  tl_hex(relay->pub.transport_pk, RP_X25519_PUBLICKEYBYTES, hex);
+  sodium_bin2hex(hex, sizeof hex, relay->pub.transport_pk, RP_X25519_PUBLICKEYBYTES);
   rp__fingerprint(relay->pub.identity_pk, fp);
   printf("relay %s in %s\n", relay->pub.id, dir);
   printf("config:        %s/relay.ini\n", dir);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "relay_setup.h"
 #include "rejsepost_errors.h"
@@ -16,7 +18,7 @@ int tl_relay_write_config(const char *dir, const char *listen,
   char path[PATH_MAX], hex[2 * RP_IDENTITY_PUBLICKEYBYTES + 1], text[PATH_MAX + 1024];
   int n;
 
-  tl_hex(admin_pk, RP_IDENTITY_PUBLICKEYBYTES, hex);
+  sodium_bin2hex(hex, sizeof hex, admin_pk, RP_IDENTITY_PUBLICKEYBYTES);
   /* The settings server/config.h documents; relative paths resolve in state_dir. */
   n = snprintf(text, sizeof text,
                "# rejsepost-relayd settings (written by 'rejsepost relay init')\n"

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "keyfile.h"
 #include "peer.h"
 #include "rejsepost.h"
@@ -121,9 +122,9 @@ static inline rp_msg *cl_reply(const char *request_id, const char *advice) {
 /* Polls until msg_id reaches at least `status` (or a final one). 0 or RP_ETIMEDOUT. */
 static inline int cl_wait_status(rp_client *c, const char *msg_id, int status,
                                  int timeout_ms) {
-  uint64_t end = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t end = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int st = 0;
-  while (tp_now_ms() < end) {
+  while (rp__clock_mono_ms() < end) {
     if (rp_status(c, msg_id, &st, NULL) == 0 &&
         rp_status_rank(st) >= rp_status_rank(status))
       return 0;
@@ -134,12 +135,12 @@ static inline int cl_wait_status(rp_client *c, const char *msg_id, int status,
 
 /* Polls the inbox for the next message. */
 static inline int cl_wait_inbox(rp_client *c, rp_received **out, int timeout_ms) {
-  uint64_t end = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t end = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   int rc;
   do {
     if ((rc = rp_inbox_next(c, out)) != RP_ENOTFOUND) return rc;
     usleep(10000);
-  } while (tp_now_ms() < end);
+  } while (rp__clock_mono_ms() < end);
   return RP_ETIMEDOUT;
 }
 

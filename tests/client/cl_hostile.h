@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 
+#include "clock.h"
 #include "cl_fixture.h"
 #include "envelope.h"
 #include "payload.h"
@@ -55,11 +56,11 @@ static inline int cl_log_count(cl_log *l, const char *a, const char *b, const ch
 /* Waits until some line holds all the needles. 0 or RP_ETIMEDOUT. */
 static inline int cl_log_wait(cl_log *l, const char *a, const char *b, const char *c,
                               int timeout_ms) {
-  uint64_t end = tp_now_ms() + (uint64_t)timeout_ms;
+  uint64_t end = rp__clock_mono_ms() + (uint64_t)timeout_ms;
   do {
     if (cl_log_count(l, a, b, c) > 0) return 0;
     usleep(10000);
-  } while (tp_now_ms() < end);
+  } while (rp__clock_mono_ms() < end);
   return RP_ETIMEDOUT;
 }
 
@@ -170,11 +171,11 @@ static inline size_t cl_relay_auths(tp_relay *f, const char *id) {
 
 /* Waits until the relay's spool holds no envelope and no notice. */
 static inline int cl_relay_spool_empty(tp_relay *f, int timeout_ms) {
-  uint64_t end = tp_now_ms() + (uint64_t)timeout_ms, n = 1;
+  uint64_t end = rp__clock_mono_ms() + (uint64_t)timeout_ms, n = 1;
   do {
     if (tp_relay_counter(f, "spool.envelopes", &n) == 0 && n == 0) return 0;
     usleep(50000);
-  } while (tp_now_ms() < end);
+  } while (rp__clock_mono_ms() < end);
   fprintf(stderr, "relay spool still holds %llu envelopes\n", (unsigned long long)n);
   return RP_ETIMEDOUT;
 }

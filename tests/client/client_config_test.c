@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "cl_fixture.h"
 
 #define PASS "korrekt hest batteri"
@@ -163,12 +164,13 @@ static void test_members(void **state) {
   assert_int_equal(tp_relay_init(&f, "cl-members", ids, 5, NULL), 0);
   assert_int_equal(cl_write_keys(&f), 0);
   /* Version 2: m2 in both networks, m3 revoked, m4 valid only from tomorrow. */
-  assert_int_equal(rp__roster_create(2, tp_unix_ms(), &r), 0);
+  assert_int_equal(rp__roster_create(2, rp__clock_wall_ms(), &r), 0);
   for (uint32_t i = 0; i < rp__roster_count(f.roster); i++) {
     rp__member m = *rp__roster_member(f.roster, i);
     if (strcmp(m.pub.id, "m2") == 0) m.networks = RP_NETWORK_EAST | RP_NETWORK_WEST;
     if (strcmp(m.pub.id, "m3") == 0) m.revoked = true;
-    if (strcmp(m.pub.id, "m4") == 0) m.valid_from = tp_unix_ms() + 24 * 3600 * 1000ull;
+    if (strcmp(m.pub.id, "m4") == 0)
+      m.valid_from = rp__clock_wall_ms() + 24 * 3600 * 1000ull;
     assert_int_equal(rp__roster_add(r, &m), 0);
   }
   assert_int_equal(rp__roster_sign(r, f.admin), 0);

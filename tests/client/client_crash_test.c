@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "cl_fixture.h"
 
 typedef struct counter {
@@ -53,8 +54,8 @@ static size_t delivered_count(tp_relay *f, const char *id) {
 }
 
 static int wait_delivered(tp_relay *f, const char *id, size_t n, int timeout_ms) {
-  uint64_t end = tp_now_ms() + (uint64_t)timeout_ms;
-  while (delivered_count(f, id) < n && tp_now_ms() < end)
+  uint64_t end = rp__clock_mono_ms() + (uint64_t)timeout_ms;
+  while (delivered_count(f, id) < n && rp__clock_mono_ms() < end)
     usleep(10000);
   return delivered_count(f, id) >= n ? 0 : RP_ETIMEDOUT;
 }

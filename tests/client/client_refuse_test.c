@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "cl_hostile.h"
 
 /* The status callback's reports. */
@@ -69,9 +70,9 @@ static rp_client *client(tp_relay *f, const char *id, cl_log *l, statuses *s) {
 
 /* Waits until msg_id's status is exactly `want`; then its error is checked too. */
 static void wait_status(rp_client *c, const char *id, int want, int want_err) {
-  uint64_t end = tp_now_ms() + 15000;
+  uint64_t end = rp__clock_mono_ms() + 15000;
   int st = 0, err = 0;
-  while (tp_now_ms() < end) {
+  while (rp__clock_mono_ms() < end) {
     if (rp_status(c, id, &st, &err) == 0 && st == want) break;
     usleep(10000);
   }
@@ -308,9 +309,9 @@ static void expect_refusals(tp_peer *peer, uint8_t ids[][RP_MSG_ID_BYTES], const
 /* Acknowledges what else the peer is delivered (the team's receipt for the good
  * request) until the relay's spool is empty. */
 static void drain_until_empty(tp_relay *f, tp_peer *peer) {
-  uint64_t end = tp_now_ms() + 10000, n = 1;
+  uint64_t end = rp__clock_mono_ms() + 10000, n = 1;
   rp__tmsg m;
-  while (tp_now_ms() < end) {
+  while (rp__clock_mono_ms() < end) {
     while (tp_recv(peer, &m, 100) == 0)
       if (m.type == RP__T_DELIVER || m.type == RP__T_EXPIRED)
         assert_int_equal(tp_delivered(peer, &m), 0);

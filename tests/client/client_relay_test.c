@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "cl_fixture.h"
 #include "roster.h"
 
@@ -206,8 +207,8 @@ static void test_wrong_relay_key(void **state) {
   assert_non_null(m = cl_request("Wrong key"));
   assert_int_equal(rp_send(muni, m, id), 0);
   rp_msg_free(m);
-  end = tp_now_ms() + 10000;
-  while (rp_client_last_error(muni) != RP_EAUTH && tp_now_ms() < end)
+  end = rp__clock_mono_ms() + 10000;
+  while (rp_client_last_error(muni) != RP_EAUTH && rp__clock_mono_ms() < end)
     usleep(10000);
   assert_int_equal(rp_client_last_error(muni), RP_EAUTH);
   assert_int_equal(tp_relay_wait_log(&f, "handshake_failed", 5000, 1), 0);
@@ -235,7 +236,7 @@ static const rp__identity *enrol(tp_relay *f, const char *id) {
   memcpy(mb.municipality, "851", 3);
   mb.networks = RP_NETWORK_WEST;
   if (rp__roster_add(f->roster, &mb) != 0 ||
-      rp__roster_bump(f->roster, tp_unix_ms()) != 0 ||
+      rp__roster_bump(f->roster, rp__clock_wall_ms()) != 0 ||
       rp__roster_sign(f->roster, f->admin) != 0 ||
       rp__roster_document(f->roster, &doc, &len) != 0)
     return NULL;
@@ -269,8 +270,8 @@ static void test_roster_update_picked_up(void **state) {
   tp_relay_signal(&f, SIGHUP);
   assert_int_equal(tp_relay_wait_log(&f, "reload_done", 5000, 0), 0);
   /* The relay pushes the new roster; the client verifies and keeps it. */
-  end = tp_now_ms() + 10000;
-  while (rp_client_roster_version(muni, &v1) == 0 && v1 == v0 && tp_now_ms() < end)
+  end = rp__clock_mono_ms() + 10000;
+  while (rp_client_roster_version(muni, &v1) == 0 && v1 == v0 && rp__clock_mono_ms() < end)
     usleep(10000);
   assert_int_equal(v1, v0 + 1);
   assert_int_equal(rp_send(muni, m, id), 0);
@@ -390,13 +391,13 @@ static void test_concurrent_senders(void **state) {
   assert_int_equal(rp_client_flush(muni, 20000), 0);
   assert_int_equal(cl_outbox_count(muni), SENDERS * PER_SENDER);
   /* Every message was reported by the status callback. */
-  end = tp_now_ms() + 5000;
-  while (status_count(&relayed) < SENDERS * PER_SENDER && tp_now_ms() < end)
+  end = rp__clock_mono_ms() + 5000;
+  while (status_count(&relayed) < SENDERS * PER_SENDER && rp__clock_mono_ms() < end)
     usleep(5000);
   assert_int_equal(status_count(&relayed), SENDERS * PER_SENDER);
-  end = tp_now_ms() + 20000;
+  end = rp__clock_mono_ms() + 20000;
   while (__atomic_load_n(&s.n, __ATOMIC_SEQ_CST) < SENDERS * PER_SENDER &&
-         tp_now_ms() < end)
+         rp__clock_mono_ms() < end)
     usleep(10000);
   assert_int_equal(__atomic_load_n(&s.n, __ATOMIC_SEQ_CST), SENDERS * PER_SENDER);
   assert_int_equal(rp_inbox_pending(team, &pending), 0);

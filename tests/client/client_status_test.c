@@ -12,13 +12,14 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "cl_fixture.h"
 
 /* Waits until msg_id's status is exactly `want`. */
 static int wait_exact(rp_client *c, const char *id, int want) {
-  uint64_t end = tp_now_ms() + 10000;
+  uint64_t end = rp__clock_mono_ms() + 10000;
   int st = 0;
-  while (tp_now_ms() < end) {
+  while (rp__clock_mono_ms() < end) {
     if (rp_status(c, id, &st, NULL) == 0 && st == want) return 0;
     usleep(10000);
   }

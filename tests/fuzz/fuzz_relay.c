@@ -38,7 +38,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -47,6 +46,7 @@
 
 #include "chan.h"
 #include "chan_hooks.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope_hdr.h"
 #include "frame.h"
@@ -94,12 +94,6 @@ static int write_file(const char *path, const uint8_t *p, size_t n) {
   return ok;
 }
 
-static uint64_t unix_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* The relay's key, three members and the signed roster in g.dir. */
 static void make_state(uint8_t admin_pk[RP__CFG_ADMIN_KEY_BYTES]) {
   rp__identity *admin = NULL, *relay = NULL, *m = NULL;
@@ -112,7 +106,7 @@ static void make_state(uint8_t admin_pk[RP__CFG_ADMIN_KEY_BYTES]) {
 
   must(rp__identity_generate("admin", &admin) == 0 &&
            rp__identity_generate("relay", &relay) == 0 &&
-           rp__roster_create(1, unix_ms(), &ro) == 0,
+           rp__roster_create(1, rp__clock_wall_ms(), &ro) == 0,
        "identities");
   for (int i = -2; i < 3; i++) {
     memset(&mem, 0, sizeof mem);
@@ -190,7 +184,7 @@ static size_t put_send(uint8_t *out, size_t off, const uint8_t id[16], const cha
                        const char *to, uint64_t ttl) {
   uint8_t env[4096];
   size_t elen = 0;
-  uint64_t now = unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   rp__tmsg m;
   envelope(env, sizeof env, &elen, id, from, to, now, now + ttl);
   memset(&m, 0, sizeof m);
@@ -420,22 +414,22 @@ static void turn(client *cl) {
 /* Turns until `done` holds or the connection closed; a stuck relay aborts. */
 #define TURN_UNTIL(cl, done)                                                               \
   do {                                                                                     \
-    uint64_t until_ = unix_ms() + WAIT_MS;                                                 \
+    uint64_t until_ = rp__clock_wall_ms() + WAIT_MS;                                       \
     while (!(done) && !(cl)->closed) {                                                     \
-      if (unix_ms() > until_) must(0, "the relay does not answer");                        \
+      if (rp__clock_wall_ms() > until_) must(0, "the relay does not answer");              \
       turn(cl);                                                                            \
     }                                                                                      \
   } while (0)
 
 /* Writes all of buf, turning the relay's loop while the socket is full. */
 static void put(client *cl, const uint8_t *buf, size_t n) {
-  uint64_t until = unix_ms() + WAIT_MS;
+  uint64_t until = rp__clock_wall_ms() + WAIT_MS;
   while (n > 0 && !cl->closed) {
     ssize_t w = send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w > 0) {
       buf += w, n -= (size_t)w;
     } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      must(unix_ms() <= until, "the relay does not read");
+      must(rp__clock_wall_ms() <= until, "the relay does not read");
       turn(cl);
     } else {
       cl->closed = 1;

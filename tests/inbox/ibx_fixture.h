@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "keyfile.h"
 #include "peer.h"
 #include "rejsepost.h"
@@ -77,7 +78,7 @@ static inline int fx_rewrite_roster(fx *x) {
   rp__roster *r = NULL;
   const uint8_t *doc;
   size_t len;
-  int rc = rp__roster_create(rp__roster_version(f->roster) + 1, tp_unix_ms(), &r);
+  int rc = rp__roster_create(rp__roster_version(f->roster) + 1, rp__clock_wall_ms(), &r);
   for (uint32_t i = 0; rc == 0 && i < rp__roster_count(f->roster); i++) {
     rp__member m = *rp__roster_member(f->roster, i);
     if (strcmp(m.pub.id, x->mun_id[FX_NMUN - 1]) == 0) m.networks = RP_NETWORK_WEST;

@@ -164,6 +164,11 @@ static void test_datakey(void **state) {
   rp__ibx_datakey_free(k2);
   chmod(plain, 0640);
   assert_int_equal(rp__ibx_datakey_load(plain, NULL, 0, 0, 0, 0, &k2), RP_EPERM);
+  /* The key file is never read through a symbolic link, nor created behind one. */
+  char link_path[700];
+  snprintf(link_path, sizeof link_path, "%s/link.key", dir);
+  assert_int_equal(symlink(plain, link_path), 0);
+  assert_int_equal(rp__ibx_datakey_load(link_path, NULL, 0, 1, 0, 0, &k2), RP_EIO);
   assert_int_equal(rp__ibx_datakey_load(sealed, "pw", 2, 1, crypto_pwhash_OPSLIMIT_MIN,
                                         crypto_pwhash_MEMLIMIT_MIN, &k2),
                    0);

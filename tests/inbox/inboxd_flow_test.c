@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "ibx_fixture.h"
 
 #include <grp.h>
@@ -520,12 +521,6 @@ static void test_editor_tmpdir(void **state) {
   rp_received_free(r);
 }
 
-static uint64_t mono_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int half_frame(void) {
   struct sockaddr_un a;
   uint8_t half[2] = {0, 0};
@@ -551,9 +546,9 @@ static void test_stalled_client(void **state) {
   for (int i = 0; i < 6; i++)
     fds[i] = half_frame();
   fx_sleep_ms(100); /* the daemon has accepted them */
-  uint64_t t0 = mono_now_ms();
+  uint64_t t0 = rp__clock_mono_ms();
   assert_int_equal(fx_advisor(&g, "list --json", NULL, &out), 0);
-  uint64_t took = mono_now_ms() - t0;
+  uint64_t took = rp__clock_mono_ms() - t0;
   assert_non_null(strstr(out, g_normal_th));
   free(out);
   fprintf(stderr, "list beside 6 stalled connections: %llu ms\n", (unsigned long long)took);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "ibx_fixture.h"
 
 static fx g;
@@ -51,8 +52,8 @@ static void write_roster_revoking(const char *id) {
   rp__roster *r = NULL;
   const uint8_t *doc;
   size_t len = 0;
-  assert_int_equal(rp__roster_create(rp__roster_version(f->roster) + 1, tp_unix_ms(), &r),
-                   0);
+  assert_int_equal(
+      rp__roster_create(rp__roster_version(f->roster) + 1, rp__clock_wall_ms(), &r), 0);
   for (uint32_t i = 0; i < rp__roster_count(f->roster); i++) {
     rp__member m = *rp__roster_member(f->roster, i);
     if (strcmp(m.pub.id, id) == 0) m.revoked = true;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <pwd.h>
 
+#include "clock.h"
 #include "ibx_areq.h"
 #include "ibx_fixture.h"
 #include "ibx_sock.h"
@@ -21,12 +22,6 @@ static fx g;
 static const char *me(void) {
   struct passwd *pw = getpwuid(geteuid());
   return pw != NULL ? pw->pw_name : "?";
-}
-
-static uint64_t real_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t g_t0;
@@ -41,7 +36,7 @@ static int setup(void **state) {
            "[office]\nhours = 00:00-24:00\ndays = mon-sun\n"
            "[advisors]\n%s = raadgiver:R1\nsara = raadgiver:Sara R.\n",
            me());
-  g_t0 = real_ms();
+  g_t0 = rp__clock_wall_ms();
   int rc = fx_init_with(&g, "inboxd-shipped", &o, extra);
   if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
   return rc;
@@ -148,7 +143,7 @@ static void test_peercred_and_system_clock(void **state) {
   char *a = strstr(out, "\"arrived\":");
   assert_non_null(a);
   uint64_t arrived = strtoull(a + 10, NULL, 10);
-  assert_true(arrived >= g_t0 && arrived <= real_ms());
+  assert_true(arrived >= g_t0 && arrived <= rp__clock_wall_ms());
   free(out);
   char *audit = tu_read_file(g.audit, NULL);
   snprintf(needle, sizeof needle, "who=%s action=claim thread=%s", me(), th);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Whole files in and out (proto/file.h): the cap, its errors, atomic writes; and the
- * clocks (proto/clock.h) and the one urgency table (envelope_hdr.h) they sit beside. */
+ * clocks (proto/clock.h), the hex reader (proto/hex.h) and the one urgency table
+ * (envelope_hdr.h) they sit beside. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "clock.h"
 #include "envelope_hdr.h"
 #include "file.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 #include "testutil.h"
 
@@ -59,11 +61,19 @@ static void test_read_into_and_errors(void **state) {
   snprintf(dir, sizeof dir, "%s", tu_tmpdir("file-into"));
   snprintf(path, sizeof path, "%s/k", dir);
   assert_int_equal(rp__file_write(path, "1234567", 7, 0640, 1), 0);
-  assert_int_equal(rp__file_read_into(path, buf, 7, &len, &mode), 0);
+  assert_int_equal(rp__file_read_into(path, buf, 7, &len, &mode, 0), 0);
   assert_int_equal(len, 7);
   assert_memory_equal(buf, "1234567", 7);
   assert_int_equal(mode & 0777, 0640);
-  assert_int_equal(rp__file_read_into(path, buf, 6, &len, NULL), RP_ETOOBIG);
+  assert_int_equal(rp__file_read_into(path, buf, 6, &len, NULL, 0), RP_ETOOBIG);
+  /* Through a symbolic link unless RP__FILE_NOFOLLOW. */
+  char link_path[700];
+  snprintf(link_path, sizeof link_path, "%s/link", dir);
+  assert_int_equal(symlink(path, link_path), 0);
+  assert_int_equal(rp__file_read_into(link_path, buf, 7, &len, NULL, 0), 0);
+  assert_int_equal(len, 7);
+  assert_int_equal(rp__file_read_into(link_path, buf, 7, &len, NULL, RP__FILE_NOFOLLOW),
+                   RP_EIO);
   snprintf(path, sizeof path, "%s/none", dir);
   assert_int_equal(rp__file_read(path, 10, &got, &len), RP_ENOTFOUND);
   /* A folder in a file's place is not a file. */
@@ -131,11 +141,31 @@ static void test_urgency_names(void **state) {
   assert_int_equal(rp__urgency_from_name(NULL), 0);
 }
 
+/* rp__unhex takes exactly the digits of n bytes, in either case, and nothing else. */
+static void test_unhex(void **state) {
+  uint8_t b[2] = {0};
+  (void)state;
+  assert_int_equal(rp__unhex(b, 2, "0aF1"), 0);
+  assert_int_equal(b[0], 0x0a);
+  assert_int_equal(b[1], 0xf1);
+  assert_int_equal(rp__unhex(b, 0, ""), 0);
+  assert_int_equal(rp__unhex(b, 2, NULL), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a0b0c"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, "0a0g"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 2, " 0a0"), RP_EINVAL);
+  assert_int_equal(rp__unhex(b, 1, "0x"), RP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_read_cap),          cmocka_unit_test(test_read_into_and_errors),
-      cmocka_unit_test(test_write_create_only), cmocka_unit_test(test_clocks),
-      cmocka_unit_test(test_urgency_names),     cmocka_unit_test(test_read_line),
+      cmocka_unit_test(test_read_cap),
+      cmocka_unit_test(test_read_into_and_errors),
+      cmocka_unit_test(test_write_create_only),
+      cmocka_unit_test(test_clocks),
+      cmocka_unit_test(test_urgency_names),
+      cmocka_unit_test(test_read_line),
+      cmocka_unit_test(test_unhex),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

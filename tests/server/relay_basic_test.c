@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "rejsepost_errors.h"
 
@@ -78,7 +79,7 @@ static void test_send_deliver_delete(void **state) {
 
 /* SEND the given envelope bytes (so a test can send the same one twice). */
 static void send_env(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], const char *to) {
-  uint64_t now = tp_unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   uint8_t *env = NULL;
   size_t len = 0;
   rp__tmsg m;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "envelope_hdr.h"
 #include "peer.h"
 #include "rejsepost_errors.h"
@@ -63,7 +64,7 @@ static int in_files(const char *dir, const uint8_t mark[MARK]) {
  * keep a slice of its ciphertext in mark, wait for the ACK. */
 static void send_marked(tp_peer *p, const char *to, uint8_t id[RP_MSG_ID_BYTES],
                         uint8_t mark[MARK]) {
-  uint64_t now = tp_unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   uint8_t *env = NULL;
   size_t len = 0;
   rp__envcont c;
@@ -129,9 +130,9 @@ static unsigned burst(tp_peer *s, tp_peer *t) {
  * envelopes per second. */
 static uint64_t gone_after(tp_relay *f, const uint8_t mark[MARK], tp_peer *s, tp_peer *t,
                            unsigned *rate) {
-  uint64_t t0 = tp_now_ms(), now, n = 0;
+  uint64_t t0 = rp__clock_mono_ms(), now, n = 0;
   while (in_files(f->dir, mark)) {
-    now = tp_now_ms();
+    now = rp__clock_mono_ms();
     if (now - t0 > BOUND_MS)
       fail_msg("ciphertext still on disk after %llu ms", (unsigned long long)(now - t0));
     if (s != NULL)
@@ -139,7 +140,7 @@ static uint64_t gone_after(tp_relay *f, const uint8_t mark[MARK], tp_peer *s, tp
     else
       usleep(50000);
   }
-  now = tp_now_ms();
+  now = rp__clock_mono_ms();
   if (rate != NULL) *rate = now > t0 ? (unsigned)(n * 1000u / (now - t0)) : 0;
   return now - t0;
 }

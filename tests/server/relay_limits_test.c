@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "envelope_hdr.h"
 #include "frame.h"
 #include "peer.h"
@@ -138,7 +139,7 @@ static void test_window_limit(void **state) {
   uint8_t ids5[N][RP_MSG_ID_BYTES], *env, pt[4096], *out;
   size_t len = 0, n = 0, total = 0, flen = 0;
   int acks = 0, busy = 0;
-  uint64_t now = tp_unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   rp__tmsg m;
   (void)state;
 
@@ -323,7 +324,7 @@ static void test_spool_total_full(void **state) {
 
 /* SEND an envelope with a given msg_id (a resend, when the id was sent before). */
 static void send_id(tp_peer *p, const char *to, const uint8_t id[RP_MSG_ID_BYTES]) {
-  uint64_t now = tp_unix_ms();
+  uint64_t now = rp__clock_wall_ms();
   uint8_t *env = NULL;
   size_t len = 0;
   rp__tmsg m;

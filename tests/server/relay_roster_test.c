@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "rejsepost_errors.h"
 #include "testutil.h"
@@ -175,7 +176,7 @@ static int run_to_exit(tp_relay *f, char *out, size_t outlen) {
   const char *bdir = getenv("RP_BUILD_DIR");
   char exe[1024], drain[4096];
   int pfd[2], st = 0;
-  uint64_t deadline = tp_now_ms() + 10000;
+  uint64_t deadline = rp__clock_mono_ms() + 10000;
   size_t got = 0;
   ssize_t n;
   pid_t pid;
@@ -194,7 +195,7 @@ static int run_to_exit(tp_relay *f, char *out, size_t outlen) {
   /* Read what it says until it closes its end (it exits), for at most 10 s. */
   for (;;) {
     struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
-    if (tp_now_ms() > deadline) {
+    if (rp__clock_mono_ms() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &st, 0);
       close(pfd[0]);

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "peer.h"
 #include "rejsepost_errors.h"
 
@@ -187,10 +188,10 @@ static size_t rounds(tp_peer *s, tp_peer *t, books *b, size_t count, uint64_t ms
                      uint64_t *us) {
   uint8_t id[RP_MSG_ID_BYTES];
   struct timespec t0, t1;
-  uint64_t end = tp_now_ms() + ms;
+  uint64_t end = rp__clock_mono_ms() + ms;
   rp__tmsg m;
   size_t i;
-  for (i = 0; i < count && (ms == 0 || tp_now_ms() < end); i++) {
+  for (i = 0; i < count && (ms == 0 || rp__clock_mono_ms() < end); i++) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(tp_send_envelope(s, "team", 0, b->sent[b->n]), 0);
     assert_int_equal(tp_recv(s, &m, 10000), 0);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "envelope.h"
 #include "keyfile.h"
 #include "payload.h"
@@ -43,7 +44,7 @@ static void team_send(tp_relay *f, tp_peer *peer, rp__payload *p) {
   rp__tmsg m;
   assert_non_null(pt);
   rp__envelope_new_id(p->msg_id);
-  p->created = tp_unix_ms();
+  p->created = rp__clock_wall_ms();
   assert_int_equal(rp__payload_encode(p, pt, RP_PAYLOAD_MAX, &plen, NULL), 0);
   memset(&a, 0, sizeof a);
   memcpy(a.msg_id, p->msg_id, RP_MSG_ID_BYTES);
@@ -68,14 +69,14 @@ static void team_send(tp_relay *f, tp_peer *peer, rp__payload *p) {
  * item); *p borrows from *pt, the caller's (sodium_free). */
 static void team_receive(tp_relay *f, tp_peer *peer, uint64_t kind, rp__payload *p,
                          rp__opened *op) {
-  uint64_t end = tp_now_ms() + 15000;
+  uint64_t end = rp__clock_mono_ms() + 15000;
   rp__tmsg m;
-  while (tp_now_ms() < end) {
+  while (rp__clock_mono_ms() < end) {
     if (tp_recv(peer, &m, 1000) != 0) continue;
     if (m.type != RP__T_DELIVER) continue;
     assert_int_equal(rp__envelope_open(tp_member(f, TEAM), f->roster,
                                        m.u.deliver.envelope.p, m.u.deliver.envelope.n,
-                                       tp_unix_ms(), op),
+                                       rp__clock_wall_ms(), op),
                      0);
     assert_int_equal(tp_delivered(peer, &m), 0);
     assert_int_equal(rp__payload_decode(op->pt, op->pt_len, p, NULL), 0);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "demo.h"
 #include "payloads.h"
@@ -28,7 +30,7 @@ static int open_member(flow *f, dm_member *m, rp_client **out) {
   snprintf(roster, sizeof roster, "%s/roster.msgpack", d->relay_dir);
   if ((rc = rp_config_new(&cfg)) != 0)
     return dm_fail(d, m->id, "config: %s", rp_strerror(rc));
-  tl_hex(d->relay_pk, 32, hex);
+  sodium_bin2hex(hex, sizeof hex, d->relay_pk, 32);
   if ((rc = rp_config_set_state_dir(cfg, m->state)) ||
       (rc = rp_config_set_relay(cfg, "127.0.0.1", d->port)) ||
       (rc = rp_config_set_relay_key(cfg, hex)) ||
@@ -36,7 +38,7 @@ static int open_member(flow *f, dm_member *m, rp_client **out) {
       (rc = rp_config_set_roster_file(cfg, roster)) ||
       (rc = rp_config_set_backoff(cfg, 50, 1000)))
     goto out;
-  tl_hex(d->admin_pk, 32, hex);
+  sodium_bin2hex(hex, sizeof hex, d->admin_pk, 32);
   if ((rc = rp_config_set_admin_key(cfg, hex)) != 0) goto out;
   rc = rp_client_new(cfg, out);
 out:

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "demo.h"
 #include "rejsepost_errors.h"
@@ -47,8 +49,8 @@ int dm_inboxd_configure(dm_demo *d) {
                    "shorter folder");
   if (mkdir(d->inbox_dir, 0700) != 0)
     return dm_fail(d, "inboxd", "cannot create %s: %s", d->inbox_dir, strerror(errno));
-  tl_hex(d->relay_pk, 32, relay_hex);
-  tl_hex(d->admin_pk, 32, admin_hex);
+  sodium_bin2hex(relay_hex, sizeof relay_hex, d->relay_pk, 32);
+  sodium_bin2hex(admin_hex, sizeof admin_hex, d->admin_pk, 32);
   advisors_section(advisors, sizeof advisors);
   n = snprintf(
       text, sizeof text,

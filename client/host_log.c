@@ -15,11 +15,11 @@
 
 #include "client.h"
 #include "identity.h"
-#include "log.h"
+#include "host_log.h"
 
 #define LOG_LINE_MAX 512
 
-void rp__log(rp_client *c, int level, const char *fmt, ...) {
+void rp__hlog(rp_client *c, int level, const char *fmt, ...) {
   char line[LOG_LINE_MAX];
   va_list ap;
   if (c == NULL || c->cfg.log == NULL) return;
@@ -32,7 +32,7 @@ void rp__log(rp_client *c, int level, const char *fmt, ...) {
   c->cfg.log(c->cfg.log_data, level, line);
 }
 
-const char *rp__log_id(char *out, const uint8_t *p, size_t n) {
+const char *rp__hlog_id(char *out, const uint8_t *p, size_t n) {
   if (p == NULL || n == 0 || n > RP_MEMBER_ID_MAX ||
       rp__identity_id_check((const char *)p, n) != 0) {
     snprintf(out, RP_MEMBER_ID_MAX + 1, "(invalid)");

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hex text of bytes (issue 10: one of each). Writing it is libsodium's sodium_bin2hex
+ * (lower case, NUL-terminated: 2n + 1 bytes for n bytes). Reading it is rp__unhex, for
+ * the rule every reader of an id or a key wants and sodium_hex2bin does not check alone:
+ * the whole string is exactly the digits of n bytes.
+ */
+#ifndef RP_HEX_H
+#define RP_HEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses hex, exactly 2n hex digits (either case) and nothing else, into out[0..n).
+ * Returns 0, or RP_EINVAL for NULL, another length or a character that is not a hex
+ * digit (out may have been written then). */
+int rp__unhex(uint8_t *out, size_t n, const char *hex);
+
+#endif /* RP_HEX_H */
