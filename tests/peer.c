@@ -534,6 +534,15 @@ int tp_relay_start(tp_relay *f) {
   int fd;
 
   snprintf(exe, sizeof exe, "%s/server/rejsepost-relayd", bdir != NULL ? bdir : ".");
+  /* Each start logs "listening" anew; search only what this start writes. Measured
+   * before the fork: a relay that starts before the parent runs again must not have its
+   * line counted as old. */
+  {
+    size_t len = 0;
+    char *text = tu_read_file(f->log, &len);
+    f->log_seen = text != NULL ? len : 0;
+    free(text);
+  }
   fflush(NULL);
   if ((pid = fork()) < 0) return RP_EIO;
   if (pid == 0) {
@@ -550,13 +559,6 @@ int tp_relay_start(tp_relay *f) {
     _exit(127);
   }
   f->pid = pid;
-  /* Each start logs "listening" anew; search only what this start wrote. */
-  {
-    size_t len = 0;
-    char *text = tu_read_file(f->log, &len);
-    f->log_seen = text != NULL ? len : 0;
-    free(text);
-  }
   {
     uint64_t deadline = rp__clock_mono_ms() + 15000;
     while (rp__clock_mono_ms() < deadline) {
