@@ -78,8 +78,14 @@ static void drop_done(rp__chan *ch) {
   ch->fdone_len = 0;
 }
 
+static void drop_hs_out(rp__chan *ch) {
+  wipe_free(ch->hs_out, ch->hs_out == NULL ? 0 : RP__CHAN_HS_OUT);
+  ch->hs_out = NULL;
+}
+
 void rp__chan_release(rp__chan *ch) {
   if (ch == NULL) return;
+  if (ch->state != 0) drop_hs_out(ch);
   rp__frag_reader_release(&ch->frag);
   drop_done(ch);
 }
@@ -93,7 +99,7 @@ void rp__chan_free(rp__chan *ch) {
   wipe_free(ch->frame, ch->frame_cap);
   wipe_free(ch->fown, ch->fown_len);
   drop_done(ch);
-  sodium_memzero(ch->hs_out, sizeof ch->hs_out);
+  drop_hs_out(ch);
   free(ch);
 }
 
@@ -124,8 +130,9 @@ int rp__chan_hello(rp__chan *ch, const uint8_t **out, size_t *len) {
   *out = NULL;
   *len = 0;
   if (ch->responder || ch->said_hello || ch->rx_broken || ch->hs == NULL) return RP_ESTATE;
+  if ((ch->hs_out = malloc(RP__CHAN_HS_OUT)) == NULL) return RP_ENOMEM;
   rc = rp__noise_handshake_write(ch->hs, NULL, 0, ch->hs_out + RP__FRAME_PREFIX,
-                                 sizeof ch->hs_out - RP__FRAME_PREFIX, &n);
+                                 RP__CHAN_HS_OUT - RP__FRAME_PREFIX, &n);
   if (rc == 0) rc = rp__frame_prefix(ch->hs_out, n);
   if (rc != 0) {
     ch->rx_broken = ch->tx_broken = true;
@@ -146,6 +153,7 @@ static int finish_handshake(rp__chan *ch, const uint8_t *buf, size_t flen) {
   if (rc == 0) rc = rp__noise_handshake_split(ch->hs, &ch->tx, &ch->rx);
   rp__noise_handshake_free(ch->hs);
   ch->hs = NULL;
+  drop_hs_out(ch);
   if (rc == 0) ch->state = RP__TS_HELLO;
   return rc;
 }
@@ -169,8 +177,10 @@ static int respond(rp__chan *ch, const uint8_t *buf, size_t flen, rp__chan_event
       (rc = ch->accept(ch->data, rs)) != 0)
     return rc;
   *stage = RP__CHAN_FAIL_HANDSHAKE;
+  if (ch->hs_out == NULL && (ch->hs_out = malloc(RP__CHAN_HS_OUT)) == NULL)
+    return RP_ENOMEM;
   if ((rc = rp__noise_handshake_write(ch->hs, NULL, 0, ch->hs_out + RP__FRAME_PREFIX,
-                                      sizeof ch->hs_out - RP__FRAME_PREFIX, &olen)) != 0 ||
+                                      RP__CHAN_HS_OUT - RP__FRAME_PREFIX, &olen)) != 0 ||
       (rc = rp__frame_prefix(ch->hs_out, olen)) != 0 ||
       (rc = rp__noise_handshake_split(ch->hs, &ch->tx, &ch->rx)) != 0)
     return rc;
@@ -256,6 +266,7 @@ int rp__chan_feed(rp__chan *ch, const uint8_t *in, size_t n, size_t *used,
   if (where) *where = NULL;
   if (ch->rx_broken || (!ch->responder && !ch->said_hello)) return RP_ESTATE;
   drop_done(ch);
+  if (ch->responder && ch->state != 0) drop_hs_out(ch); /* the owner has written it */
   rc = rp__frame_reader_feed(&ch->fr, in, n, &u, &flen);
   if (rc == RP__FRAME_NEED_BUF) {
     *used = u;

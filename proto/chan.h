@@ -101,7 +101,8 @@ int rp__chan_new_responder(rp__chan **out, const uint8_t local_sk[32],
 void rp__chan_free(rp__chan *ch);
 
 /* Noise message 1 with its length prefix, to be written first. *out borrows from the
- * channel until the next call on it. Initiator only, once only (RP_ESTATE otherwise). */
+ * channel until the relay's answer has been fed (the answer means the socket took all of
+ * it). Initiator only, once only (RP_ESTATE otherwise); RP_ENOMEM. */
 int rp__chan_hello(rp__chan *ch, const uint8_t **out, size_t *len);
 
 /* Feeds received bytes in[0..n); *used gets the bytes consumed (always set on success).

@@ -12,6 +12,9 @@
 #include "frame.h"
 #include "noise.h"
 
+/* Room for a framed Noise_IK message 1 (96 bytes) or 2 (48 bytes). */
+#define RP__CHAN_HS_OUT (RP__FRAME_PREFIX + 128u)
+
 struct rp__chan {
   rp__noise_handshake *hs; /* until the handshake completes */
   rp__noise_cipher tx, rx;
@@ -27,11 +30,15 @@ struct rp__chan {
   const uint8_t *lsk; /* responder: our static secret, until the handshake starts */
   rp__chan_accept_fn accept;
   void *data;
-  size_t frame_max;                       /* the longest transport frame read */
-  uint8_t hs_out[RP__FRAME_PREFIX + 128]; /* our framed handshake message */
-  unsigned state;                         /* 0 during the handshake, then RP__TS_* */
-  unsigned rx_dir;                        /* RP__TD_* of what we read; we write the other */
-  int failed_at;                          /* RP__CHAN_FAIL_* of the last failed feed */
+  size_t frame_max; /* the longest transport frame read */
+  /* Our framed handshake message (RP__CHAN_HS_OUT bytes), allocated only while the
+   * handshake runs: the initiator's until the relay answers (by then the socket has
+   * taken all of it), the responder's until its next feed (the owner copies it out
+   * before). Inline, it would cost every idle connection of the relay 130 bytes. */
+  uint8_t *hs_out;
+  unsigned state;  /* 0 during the handshake, then RP__TS_* */
+  unsigned rx_dir; /* RP__TD_* of what we read; we write the other */
+  int failed_at;   /* RP__CHAN_FAIL_* of the last failed feed */
   bool responder;
   bool said_hello;
   bool proved;    /* a transport frame from the peer has decrypted */
