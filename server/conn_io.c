@@ -152,7 +152,7 @@ void rp__conn_update_reading(rp__conn *c) {
   if (c->phase == RP__CONN_CLOSED) return;
   want = c->phase == RP__CONN_HANDSHAKE ||
          (c->phase == RP__CONN_OPEN && !r->stopping && c->sends_inflight < r->cfg.window &&
-          c->wq_bytes <= RP__CONN_WQ_HIGH);
+          c->wq_bytes <= RP__CONN_WQ_HIGH && c->cg_n < RP__CONN_CHUNK_GETS);
   if (want && !c->reading) {
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = 1;
     /* A frame left half read while we did not read starts its clock afresh. */
@@ -195,6 +195,7 @@ static void on_write(uv_write_t *req, int status) {
   if (c->phase == RP__CONN_OPEN && c->wq_bytes <= RP__CONN_WQ_HIGH) {
     rp__conn_update_reading(c);
     rp__deliver_kick(c);
+    rp__attach_kick(c);
   }
 }
 
