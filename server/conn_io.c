@@ -133,9 +133,12 @@ void rp__conn_io_start(rp__conn *c) {
 
   memset(&o, 0, sizeof o);
   o.frame_max = r->cfg.frame_max;
-  o.msg_max = r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX
-                  ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
-                  : RP_MSG_MAX;
+  /* The largest message carries an envelope or, as WELCOME's chunk_max promises, a
+   * full sealed attachment chunk. */
+  uint64_t body = r->cfg.envelope_max > RP__CHUNK_SEALED_MAX ? r->cfg.envelope_max
+                                                             : RP__CHUNK_SEALED_MAX;
+  o.msg_max =
+      body + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX ? body + RP__CONN_MSG_OVERHEAD : RP_MSG_MAX;
   o.scratch = r->fscratch;
   if (rp__chan_new_responder(&c->ch, r->ident->sec->transport_sk, &o, rp__conn_accept_key,
                              c) != 0) {
