@@ -53,6 +53,7 @@ static int seal(const rp__identity *me, const rp__member *to, const rp__seal_arg
   h.created = a->created;
   h.expires = a->expires;
   h.urgency = a->urgency;
+  h.chunks = a->chunks;
   int rc = rp__envhdr_class_for(pt_len, &h.size_class);
   if (rc != 0) return rc;
   rp__envelope_key_id(h.sender_key, me->pub.message_pk);
