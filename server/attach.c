@@ -89,13 +89,13 @@ static void on_chunk_done(rp__spool_req *req) {
   } else {
     rp__stats_reject(&r->stats, res);
   }
-  rp__log(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
-          "chunk_done conn=%llu msg_id=%s index=%llu recipient=%s size=%zu result=%s",
-          (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
-          (unsigned long long)op->index, op->rcpt->id, op->len,
-          res == 0               ? "stored"
-          : res == RP_EDUPLICATE ? "duplicate"
-                                 : rp_err_name(res));
+  rp__log_write(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
+                "chunk_done conn=%llu msg_id=%s index=%llu recipient=%s size=%zu result=%s",
+                (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
+                (unsigned long long)op->index, op->rcpt->id, op->len,
+                res == 0               ? "stored"
+                : res == RP_EDUPLICATE ? "duplicate"
+                                       : rp_err_name(res));
   if (c != NULL) {
     c->sends_inflight--;
     send_ack(c, op->msg_id, op->index, res == RP_EDUPLICATE ? 0 : res);
@@ -106,7 +106,7 @@ static void on_chunk_done(rp__spool_req *req) {
 
 int rp__attach_chunk(rp__conn *c, const rp__t_chunk *m) {
   rp__relay *r = c->relay;
-  uint64_t now = rp__relay_now_ms(), max = r->cfg.attachment_bytes_max;
+  uint64_t now = rp__clock_wall_ms(), max = r->cfg.attachment_bytes_max;
   const uint64_t smallest = RP__CHUNK_PAD_MIN + RP__CHUNK_TAGBYTES;
   char rcpt[RP_MEMBER_ID_MAX + 1];
   const char *where = NULL;
@@ -259,7 +259,7 @@ void rp__attach_kick(rp__conn *c) {
     rc = RP_ENOMEM;
   } else if ((rc = rp__spool_chunk_get(r->spool, &op->req, c->ms->id, g->msg_id,
                                        g->next_index, g->end - g->next_index, bytes,
-                                       (int64_t)rp__relay_now_ms(), on_chunk_read)) != 0) {
+                                       (int64_t)rp__clock_wall_ms(), on_chunk_read)) != 0) {
     rp__op_free(op);
   } else {
     c->cg_read = op;
