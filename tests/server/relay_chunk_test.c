@@ -113,9 +113,9 @@ static uint64_t send_envelope(tp_peer *p, const msg *m, const char *from, const 
   uint8_t *env = NULL;
   size_t len = 0;
   rp__tmsg s;
-  assert_int_equal(
-      tp_envelope_chunks(m->id, from, to, rp__clock_wall_ms(), m->expires, 0, chunks, &env, &len),
-      0);
+  assert_int_equal(tp_envelope_chunks(m->id, from, to, rp__clock_wall_ms(), m->expires, 0,
+                                      chunks, &env, &len),
+                   0);
   memset(&s, 0, sizeof s);
   s.type = RP__T_SEND;
   s.u.send.envelope = (rp__bin){env, (uint32_t)len};
