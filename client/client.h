@@ -62,6 +62,7 @@ struct rp_client {
   rp__chan *chan;
   unsigned backoff_ms;
   uint64_t send_window, inflight;
+  uint64_t chunk_max; /* WELCOME's chunk_max: 0 = the relay takes no attachment chunks */
   int64_t send_cursor;
   uint64_t idle_ms;
   uint64_t ping_nonce;

@@ -15,5 +15,10 @@
 #define RP__CL_SHUTDOWN_MS 5000u
 #define RP__CL_ROSTER_META "roster"
 #define RP__CL_RBUF 65536u
+/* Attachment caps: the defaults of rp_config_set_attachment_max and
+ * rp_config_set_message_attachments_max, and the most the latter accepts. */
+#define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)
+#define RP__CL_MSG_ATT_MAX_DEFAULT (256ull * 1024 * 1024)
+#define RP__CL_MSG_ATT_MAX_CEILING (64ull * 1024 * 1024 * 1024)
 
 #endif /* RP_CLIENT_CAPS_H */

@@ -25,6 +25,7 @@
 #include "hold.h"
 #include "log.h"
 #include "loop.h"
+#include "msg_field.h"
 
 typedef struct wreq {
   uv_write_t req;
@@ -332,6 +333,17 @@ void rp__conn_pump(rp_client *c) {
         rp__store_out_free(&o);
         continue;
       }
+    }
+    if (o.chunks > 0 && c->chunk_max == 0) {
+      /* Chunks go only to a relay that said it takes them (WELCOME's chunk_max): the
+       * message stays queued for a later connection. Once per connection: the cursor
+       * has passed it. */
+      char id[RP_ID_STRLEN];
+      rp__hex(id, o.msg_id, RP_MSG_ID_BYTES);
+      rp__log(c, RP_LOG_INFO, "send_wait msg=%s chunks=%llu reason=relay_without_chunks",
+              id, (unsigned long long)o.chunks);
+      rp__store_out_free(&o);
+      continue;
     }
     memset(&m, 0, sizeof m);
     m.type = RP__T_SEND;

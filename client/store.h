@@ -41,6 +41,7 @@ typedef struct rp__store_out {
   int status;                               /* RP_STATUS_* */
   int error;                                /* negative code when failed */
   uint64_t times[RP__STORE_STATUS_MAX + 1]; /* times[status], unix ms, 0 = not reached */
+  uint64_t chunks; /* N: sealed attachment chunks (outbox_chunk rows); 0 = none */
 } rp__store_out;
 
 /* One inbox row. */
@@ -94,6 +95,27 @@ int rp__store_out_queued_count(rp__store *st, uint64_t *n);
 /* Every outbox row that is not a receipt, oldest first (no envelopes). */
 int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_out *o),
                           void *data);
+
+/*
+ * Attachment chunks of an outbox message, as sealed (docs/PROTOCOL.md 6.7): one row per
+ * chunk (msg_id, idx g, data, acked). rp_send writes them before the outbox row that
+ * refers to them: each put is its own small write, not synced on its own, and the commit
+ * of the outbox row (synchronous=FULL, WAL) makes them durable with it. So the loop never
+ * sees a message whose chunks are not all there, rp_send never holds the store's lock
+ * while it reads a host's file or stream, and a send that fails (or a process that dies
+ * half way) leaves only rows that rp__store_out_chunks_delete, or the next
+ * rp__store_open, removes. put: RP_EEXIST for a known (msg_id, idx).
+ * get: the sealed chunk into buf[0..cap) (RP_ETOOBIG if it does not fit), *len, *acked
+ * (may be NULL); RP_ENOTFOUND. count: rows and acked rows of msg_id.
+ */
+int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, const uint8_t *data, size_t len);
+int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
+                            int *acked);
+int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+int rp__store_out_chunks_count(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n, uint64_t *acked);
 
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
  * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */

@@ -193,6 +193,30 @@ int rp_config_set_log(rp_config *cfg, rp_log_fn fn, void *data);
  * A send-only client still receives nothing it would have to store. */
 int rp_config_set_receive(rp_config *cfg, int on);
 
+/* Attachment caps, checked by rp_send while it reads the attachments (a stream's size
+ * is known only at its end): each attachment at most `bytes` (default 100 MiB), all of a
+ * message's attachments together at most `bytes` (default 256 MiB). 1 ..
+ * 4 GiB (the format's ceiling per attachment), and the per-message cap 1 .. 64 GiB. Over
+ * a cap rp_send fails with RP_ETOOBIG and rp_msg_error_field names the attachment
+ * ("attachments.2"). */
+int rp_config_set_attachment_max(rp_config *cfg, uint64_t bytes);
+int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
+
+/* Directions of rp_progress_fn. */
+#define RP_PROGRESS_SEND 1
+#define RP_PROGRESS_RECEIVE 2
+
+/* Progress of a message's attachment bytes between this client and the relay: msg_id
+ * (borrowed for the call), the direction (RP_PROGRESS_*), the sealed bytes done so far
+ * and in all (chunks the relay acknowledged, or chunks stored in our inbox). Called on
+ * the library's loop thread at most once per chunk, with the same rules as
+ * rp_receive_fn. */
+typedef void (*rp_progress_fn)(void *data, rp_client *c, const char *msg_id, int direction,
+                               uint64_t done_bytes, uint64_t total_bytes);
+
+/* The progress callback (fn NULL removes it). */
+int rp_config_set_progress(rp_config *cfg, rp_progress_fn fn, void *data);
+
 /* ---- the client -------------------------------------------------------------------- */
 
 /* Connection states (rp_client_conn_state). */
@@ -328,6 +352,42 @@ int rp_msg_set_hex(rp_msg *m, const char *field, const char *hex);
 /* Appends an empty element to a list field ("attachments", "referrals", "slots"); later
  * "<list>.<field>" setters fill it. RP_ETOOBIG when the list is full. */
 int rp_msg_list_add(rp_msg *m, const char *list);
+
+/*
+ * Attachments (docs/PROTOCOL.md 6.7). Each call adds an element to the kind's
+ * "attachments" list (RP_ENOTFOUND for a kind without one, RP_ETOOBIG when it is full)
+ * with its name (1..RP_TEXT_SHORT_MAX bytes, no path), mime type ("application/pdf")
+ * and kind (an attachment kind name, "handlingsplan"), and records where its bytes come
+ * from. The bytes are read during rp_send, on the caller's thread, one chunk (256 KiB)
+ * at a time: rp_send hashes them, fills the element's "size" and "sha256", seals them
+ * into the outbox with the message and returns once all is durable. The library never
+ * writes them in plain. Memory stays bounded by a few chunks whatever the size. The
+ * caps are rp_config_set_attachment_max and rp_config_set_message_attachments_max.
+ * On a failing call nothing is added.
+ */
+
+/* A file, opened and read at rp_send time (path is copied now). name NULL: the path's
+ * last component. A file that cannot be read then makes rp_send fail with RP_EIO (or
+ * RP_ENOTFOUND, RP_EPERM), naming the attachment. */
+int rp_msg_attach_file(rp_msg *m, const char *path, const char *name, const char *mime,
+                       const char *kind);
+
+/* data[0..len) is borrowed, not copied: it must stay valid and unchanged until the last
+ * rp_send of m has returned (copying would double the memory a large buffer costs, and
+ * rp_send reads it on the caller's thread anyway). */
+int rp_msg_attach_buffer(rp_msg *m, const void *data, size_t len, const char *name,
+                         const char *mime, const char *kind);
+
+/* A stream source: write at most `cap` bytes to buf and return how many (fewer than cap
+ * is fine), 0 at the end, or a negative value to abort (rp_send then fails with RP_EIO
+ * and stores nothing). Called on the caller's thread during rp_send, never after. */
+typedef long long (*rp_read_fn)(void *ctx, uint8_t *buf, size_t cap);
+
+/* A stream: read (ctx passed along) during rp_send until it returns 0. A stream can be
+ * read once: the first rp_send of m that reaches it consumes it, and a later rp_send of
+ * m fails with RP_ESTATE naming the attachment. */
+int rp_msg_attach_stream(rp_msg *m, rp_read_fn read, void *ctx, const char *name,
+                         const char *mime, const char *kind);
 
 /* Puts the message into an existing thread (32 hex). Without it, a reply, follow-up or
  * other message that refers to a known message (in_reply_to, about, meeting_ref...)
