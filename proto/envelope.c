@@ -123,6 +123,7 @@ int rp__envelope_finish(rp__envelope_sealer *s, const rp__seal_args *a, const ui
   h.created = a->created;
   h.expires = a->expires;
   h.urgency = a->urgency;
+  h.chunks = a->chunks;
   int rc = rp__envhdr_class_for(pt_len, &h.size_class);
   if (rc != 0) return rc;
   memcpy(h.sender_key, s->sender_key, sizeof h.sender_key);

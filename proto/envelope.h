@@ -52,6 +52,10 @@ typedef struct rp__seal_args {
   uint64_t created;                /* unix ms */
   uint64_t expires;                /* unix ms; created < expires <= created + max */
   int urgency;                     /* rp__urgency */
+  /* N, the attachment chunks that travel beside the envelope (header key 10): the
+   * rp__chunk_plan of the payload's attachment sizes; 0 without attachments. Over
+   * RP__CHUNK_COUNT_MAX the seal fails with RP_EINVAL. */
+  uint64_t chunks;
 } rp__seal_args;
 
 /* An opened envelope. hdr's texts borrow from the envelope bytes given to open; pt is

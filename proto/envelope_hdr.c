@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "chunk.h"
 #include "envelope_hdr.h"
 
 _Static_assert(RP__ENVHDR_ENC_BYTES == crypto_scalarmult_curve25519_BYTES,
@@ -18,6 +19,8 @@ _Static_assert((RP__ENVHDR_CLASS_MIN_BYTES << RP__ENVHDR_CLASS_MAX) == RP_ENVELO
 _Static_assert(RP__ENVHDR_MAX <= 0xffu, "a header's bin header is 2 bytes (RP__ENVC_MAX)");
 _Static_assert(RP_ENVELOPE_BODY_MAX > 0xffffu, "a large body's bin header is 5 bytes");
 _Static_assert(RP_EXPIRY_MAX_MS < RP__ENVHDR_TIME_MAX, "expiry fits the time range");
+_Static_assert(RP__CHUNK_COUNT_MAX <= 0xffffffffu,
+               "chunks is a uint32 at most (RP__ENVHDR_MAX)");
 
 RP__ENUM(, rp__urgency_enum, "akut", "haster", "normal", "plan");
 
@@ -77,6 +80,9 @@ static const rp__field envhdr_fields[] = {
      .max = RP__ENVHDR_KEYID_BYTES},
     {HDR_FIELD(9, "recipient_key", RP__F_FIXBIN, 0, recipient_key),
      .min = RP__ENVHDR_KEYID_BYTES, .max = RP__ENVHDR_KEYID_BYTES},
+    /* Attachment chunks (docs/PROTOCOL.md 6.7, 5.1 chunk): optional, 0 meaning none, so
+     * an envelope without attachments has the same bytes as before the key existed. */
+    {HDR_FIELD(10, "chunks", RP__F_UINT, 0, chunks), .min = 0, .max = RP__CHUNK_COUNT_MAX},
 };
 
 const rp__schema rp__envhdr_schema = {"envelope_header", sizeof(rp__envhdr), envhdr_fields,

@@ -8,7 +8,8 @@
  *   container = {0: version, 1: header (bin), 2: enc (bin, 32), 3: ciphertext (bin)}
  *   header    = {0: version, 1: msg_id (bin, 16), 2: sender, 3: recipient (text),
  *                4: created, 5: expires (unix ms), 6: urgency (text), 7: size_class,
- *                8: sender_key, 9: recipient_key (bin, 8; optional for the relay)}
+ *                8: sender_key, 9: recipient_key (bin, 8; optional for the relay),
+ *                10: chunks (uint; 0 = absent = no attachment chunks)}
  *
  * The container keeps the header as the exact bytes that were sealed: they are the AEAD
  * associated data, so a relay that alters or re-routes an envelope breaks the tag. A
@@ -38,10 +39,12 @@
  * every time exact in a double and in SQLite's signed 64-bit integers. */
 #define RP__ENVHDR_TIME_MAX 253402300799999ull
 /* The longest encoded header: map, version, msg_id, two member ids, two uint64 times,
- * the longest urgency name ("haster"), the class and the two key ids, each with its key. */
+ * the longest urgency name ("haster"), the class, the two key ids and the chunk count (a
+ * uint32 at most, RP__CHUNK_COUNT_MAX), each with its key. */
 #define RP__ENVHDR_MAX                                                                     \
   (1u + 2u + (1u + 2u + RP_MSG_ID_BYTES) + 2u * (1u + 2u + RP_MEMBER_ID_MAX) +             \
-   2u * (1u + 9u) + (1u + 1u + 6u) + (1u + 1u) + 2u * (1u + 2u + RP__ENVHDR_KEYID_BYTES))
+   2u * (1u + 9u) + (1u + 1u + 6u) + (1u + 1u) + 2u * (1u + 2u + RP__ENVHDR_KEYID_BYTES) + \
+   (1u + 5u))
 /* The longest encoded container: map, version, the header (bin8), enc (bin8) and the
  * ciphertext (bin32), each with its key. */
 #define RP__ENVC_MAX                                                                       \
@@ -79,6 +82,12 @@ typedef struct rp__envhdr {
   uint64_t size_class;             /* key 7; 0..RP__ENVHDR_CLASS_MAX */
   uint8_t sender_key[RP__ENVHDR_KEYID_BYTES];    /* key 8; id of the sealing message key */
   uint8_t recipient_key[RP__ENVHDR_KEYID_BYTES]; /* key 9; id of the opening message key */
+  /* key 10; N, the sealed attachment chunks that travel beside the envelope (chunk.h):
+   * rp__chunk_plan of the payload's attachment sizes, 0..RP__CHUNK_COUNT_MAX, 0 (absent)
+   * when there are none. Part of the header, so authenticated end to end; the relay reads
+   * it to refuse a SEND whose chunks it does not all hold, the recipient checks it
+   * against the payload's descriptors. */
+  uint64_t chunks;
 } rp__envhdr;
 
 /* The container. Decoded byte strings borrow from the container bytes. */

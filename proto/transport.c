@@ -52,6 +52,13 @@ static const rule rules[RP__T_MAX + 1] = {
     /* Starts the delivery stream with a window (unacknowledged items the client can
      * take), or changes the window later; a client with a full disk shrinks it. */
     [RP__T_RECEIVE] = {"receive", &rp__tmsg_receive_schema, C2R, OPEN, RP__TS_RECEIVING},
+    /* Attachment chunks, negotiated by WELCOME's chunk_max (transport.h). A sender
+     * uploads in READY like SEND; downloads, like deliveries, only once the client asked
+     * for the delivery stream, since chunk_get names an envelope it was delivered. */
+    [RP__T_CHUNK] = {"chunk", &rp__tmsg_chunk_schema, C2R, OPEN, 0},
+    [RP__T_CHUNK_ACK] = {"chunk_ack", &rp__tmsg_chunk_ack_schema, R2C, OPEN, 0},
+    [RP__T_CHUNK_GET] = {"chunk_get", &rp__tmsg_chunk_get_schema, C2R, RECV, 0},
+    [RP__T_CHUNK_DATA] = {"chunk_data", &rp__tmsg_chunk_data_schema, R2C, RECV, 0},
 };
 
 static const rule *rule_of(uint64_t type) {

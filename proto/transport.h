@@ -10,7 +10,12 @@
  * A message of an unknown type is refused (RP_EENUM) and the connection is closed: the
  * sender expects an answer or a state change that we cannot give, so going on would
  * leave the two ends disagreeing about the conversation. New message types therefore
- * come with a new schema version, never silently.
+ * come with a new schema version, or are negotiated so that no peer that does not know
+ * them ever receives one. The attachment chunk types (14-17) are of the second kind: the
+ * relay announces them with WELCOME's `chunk_max` (an optional key, which old clients
+ * skip), a client sends `chunk` and `chunk_get` only to a relay whose WELCOME has it, and
+ * the relay sends `chunk_ack` and `chunk_data` only in answer to those. So neither an old
+ * client nor an old relay ever sees types 14-17, and the schema version stays 1.
  */
 #ifndef RP_TRANSPORT_H
 #define RP_TRANSPORT_H
@@ -20,26 +25,31 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "chunk.h"
 #include "envelope_hdr.h"
 #include "mp.h"
 
 /* Message types (key 1). Never renumbered. */
 typedef enum rp__ttype {
-  RP__T_SEND = 1,       /* client -> relay: store and forward this envelope */
-  RP__T_ACK = 2,        /* relay -> client: the envelope is durably stored */
-  RP__T_NACK = 3,       /* relay -> client: the envelope was not accepted */
-  RP__T_DELIVER = 4,    /* relay -> client: an envelope for you */
-  RP__T_DELIVERED = 5,  /* client -> relay: I stored item seq durably; drop it */
-  RP__T_ROSTER_GET = 6, /* client -> relay: I hold roster version n */
-  RP__T_ROSTER = 7,     /* relay -> client: the newest signed roster */
-  RP__T_PING = 8,       /* either way: are you there? */
-  RP__T_PONG = 9,       /* either way: the answer, echoing the nonce */
-  RP__T_BYE = 10,       /* either way: the last message before closing */
-  RP__T_EXPIRED = 11,   /* relay -> sender: your envelope expired or was refused */
-  RP__T_WELCOME = 12,   /* relay -> client: first message; clock, roster, limits */
-  RP__T_RECEIVE = 13,   /* client -> relay: start (or re-window) delivery */
+  RP__T_SEND = 1,        /* client -> relay: store and forward this envelope */
+  RP__T_ACK = 2,         /* relay -> client: the envelope is durably stored */
+  RP__T_NACK = 3,        /* relay -> client: the envelope was not accepted */
+  RP__T_DELIVER = 4,     /* relay -> client: an envelope for you */
+  RP__T_DELIVERED = 5,   /* client -> relay: I stored item seq durably; drop it */
+  RP__T_ROSTER_GET = 6,  /* client -> relay: I hold roster version n */
+  RP__T_ROSTER = 7,      /* relay -> client: the newest signed roster */
+  RP__T_PING = 8,        /* either way: are you there? */
+  RP__T_PONG = 9,        /* either way: the answer, echoing the nonce */
+  RP__T_BYE = 10,        /* either way: the last message before closing */
+  RP__T_EXPIRED = 11,    /* relay -> sender: your envelope expired or was refused */
+  RP__T_WELCOME = 12,    /* relay -> client: first message; clock, roster, limits */
+  RP__T_RECEIVE = 13,    /* client -> relay: start (or re-window) delivery */
+  RP__T_CHUNK = 14,      /* client -> relay: store this attachment chunk */
+  RP__T_CHUNK_ACK = 15,  /* relay -> client: the chunk is durably stored, or refused */
+  RP__T_CHUNK_GET = 16,  /* client -> relay: send me chunks from..from+count-1 */
+  RP__T_CHUNK_DATA = 17, /* relay -> client: one chunk, or why there is none */
 } rp__ttype;
-#define RP__T_MAX 13u
+#define RP__T_MAX 17u
 
 /* Directions a message travels. */
 #define RP__TD_C2R 1u /* client -> relay */
@@ -94,6 +104,14 @@ _Static_assert(RP__TMSG_ENVELOPE_MAX + 32u <= RP_MSG_MAX, "every envelope fits a
  * can be, so the transport's own limit applies (overhead under 32 bytes). */
 #define RP__TMSG_ROSTER_MAX                                                                \
   (RP_ROSTER_MAX < RP_MSG_MAX - 32u ? RP_ROSTER_MAX : RP_MSG_MAX - 32u)
+/* Chunk indices and counts on the wire: as wide as a delivery sequence number, so that
+ * the relay, not the decoder, refuses an index or count over the format's caps with a
+ * precise chunk_ack code (docs/PROTOCOL.md 5.6). */
+#define RP__TMSG_CHUNK_INDEX_MAX RP__TMSG_SEQ_MAX
+/* Chunks one chunk_get asks for at most. */
+#define RP__CHUNK_GET_MAX 16u
+_Static_assert(RP__CHUNK_SEALED_MAX + 128u <= RP_MSG_MAX,
+               "every sealed chunk fits a message");
 /* The largest encoded transport message. */
 #define RP__TMSG_MAX RP_MSG_MAX
 
@@ -149,10 +167,38 @@ typedef struct rp__t_welcome {
   rp__str member;          /* who the relay believes you are */
   uint64_t send_window;    /* SENDs you may have unanswered at once */
   uint64_t idle_ms;        /* the relay closes after this long without a message */
+  /* Optional (0: absent): the relay takes attachment chunks (types 14-17), and this is
+   * the largest sealed chunk it accepts, RP__CHUNK_SEALED_MAX. */
+  uint64_t chunk_max;
 } rp__t_welcome;
 typedef struct rp__t_receive {
   uint64_t window;
 } rp__t_receive;
+typedef struct rp__t_chunk {
+  uint8_t msg_id[RP_MSG_ID_BYTES]; /* the envelope the chunk belongs to */
+  rp__str to;                      /* its recipient's member id */
+  uint64_t index;                  /* g, 0..count-1 */
+  uint64_t count;                  /* N, the envelope header's chunks */
+  uint64_t expires;                /* unix ms, the envelope header's expires */
+  rp__bin data;                    /* one sealed chunk (chunk.h) */
+} rp__t_chunk;
+typedef struct rp__t_chunk_ack {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint64_t index;
+  uint64_t code; /* optional (0: absent = stored durably); else a positive RP_E value */
+} rp__t_chunk_ack;
+typedef struct rp__t_chunk_get {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint64_t from;  /* the first index wanted */
+  uint64_t count; /* how many at most, 1..RP__CHUNK_GET_MAX */
+} rp__t_chunk_get;
+typedef struct rp__t_chunk_data {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint64_t index;
+  rp__bin data;  /* the sealed chunk; absent exactly when code is present */
+  uint64_t code; /* optional (0: absent = data present); else RP_ENOTFOUND or RP_EEXPIRED,
+                    positive */
+} rp__t_chunk_data;
 
 /* One transport message: a type and the matching member of u. Decoded texts and byte
  * strings borrow from the buffer the message was decoded from. */
@@ -173,6 +219,10 @@ typedef struct rp__tmsg {
     rp__t_expired expired;
     rp__t_welcome welcome;
     rp__t_receive receive;
+    rp__t_chunk chunk;
+    rp__t_chunk_ack chunk_ack;
+    rp__t_chunk_get chunk_get;
+    rp__t_chunk_data chunk_data;
   } u;
 } rp__tmsg;
 

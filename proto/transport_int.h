@@ -18,5 +18,9 @@ extern const rp__schema rp__tmsg_bye_schema;
 extern const rp__schema rp__tmsg_expired_schema;
 extern const rp__schema rp__tmsg_welcome_schema;
 extern const rp__schema rp__tmsg_receive_schema;
+extern const rp__schema rp__tmsg_chunk_schema;
+extern const rp__schema rp__tmsg_chunk_ack_schema;
+extern const rp__schema rp__tmsg_chunk_get_schema;
+extern const rp__schema rp__tmsg_chunk_data_schema;
 
 #endif /* RP_TRANSPORT_INT_H */

@@ -119,6 +119,7 @@ static const rp__field welcome_f[] = {
      .max = RP__TMSG_WINDOW_MAX},
     {F(6, "idle_ms", RP__F_UINT, RP__REQ, u.welcome.idle_ms), .min = RP__TMSG_IDLE_MIN_MS,
      .max = RP__TMSG_IDLE_MAX_MS},
+    {F(7, "chunk_max", RP__F_UINT, 0, u.welcome.chunk_max), .max = RP__CHUNK_SEALED_MAX},
 };
 SCHEMA(rp__tmsg_welcome_schema, "welcome", welcome_f);
 
@@ -128,3 +129,61 @@ static const rp__field receive_f[] = {
      .max = RP__TMSG_WINDOW_MAX},
 };
 SCHEMA(rp__tmsg_receive_schema, "receive", receive_f);
+
+/* The chunk fields are as wide as the wire allows, not as the format's caps: the relay
+ * checks index, count and the sealed length itself and refuses a chunk with a precise
+ * chunk_ack code (docs/PROTOCOL.md 5.6) instead of closing the connection. data is bounded
+ * by RP__CHUNK_SEALED_MAX so that no chunk message is larger than a full chunk needs. */
+static const rp__field chunk_f[] = {
+    HEAD(RP__T_CHUNK),
+    MSGID(2, RP__REQ, u.chunk.msg_id),
+    {F(3, "to", RP__F_STR, RP__REQ, u.chunk.to), .min = 1, .max = RP_MEMBER_ID_MAX},
+    {F(4, "index", RP__F_UINT, RP__REQ, u.chunk.index), .max = RP__TMSG_CHUNK_INDEX_MAX},
+    {F(5, "count", RP__F_UINT, RP__REQ, u.chunk.count), .min = 1,
+     .max = RP__TMSG_CHUNK_INDEX_MAX},
+    {F(6, "expires", RP__F_UINT, RP__REQ, u.chunk.expires), .min = 1,
+     .max = RP__ENVHDR_TIME_MAX},
+    {F(7, "data", RP__F_BIN, RP__REQ, u.chunk.data), .min = 1, .max = RP__CHUNK_SEALED_MAX},
+};
+SCHEMA(rp__tmsg_chunk_schema, "chunk", chunk_f);
+
+static const rp__field chunk_ack_f[] = {
+    HEAD(RP__T_CHUNK_ACK),
+    MSGID(2, RP__REQ, u.chunk_ack.msg_id),
+    {F(3, "index", RP__F_UINT, RP__REQ, u.chunk_ack.index),
+     .max = RP__TMSG_CHUNK_INDEX_MAX},
+    {F(4, "code", RP__F_UINT, 0, u.chunk_ack.code), .max = RP__TMSG_CODE_MAX},
+};
+SCHEMA(rp__tmsg_chunk_ack_schema, "chunk_ack", chunk_ack_f);
+
+static const rp__field chunk_get_f[] = {
+    HEAD(RP__T_CHUNK_GET),
+    MSGID(2, RP__REQ, u.chunk_get.msg_id),
+    {F(3, "from", RP__F_UINT, RP__REQ, u.chunk_get.from), .max = RP__TMSG_CHUNK_INDEX_MAX},
+    {F(4, "count", RP__F_UINT, RP__REQ, u.chunk_get.count), .min = 1,
+     .max = RP__CHUNK_GET_MAX},
+};
+SCHEMA(rp__tmsg_chunk_get_schema, "chunk_get", chunk_get_f);
+
+/* A chunk_data carries either the chunk or the reason there is none, never both and never
+ * neither: a reader must not mistake a missing chunk for an empty one. */
+static int chunk_data_check(const void *obj, const char **where) {
+  const rp__tmsg *m = obj;
+  if ((m->u.chunk_data.code == 0) == (m->u.chunk_data.data.n == 0)) {
+    if (where) *where = m->u.chunk_data.code == 0 ? "data" : "code";
+    return m->u.chunk_data.code == 0 ? RP_EMISSING : RP_EINVAL;
+  }
+  return 0;
+}
+
+static const rp__field chunk_data_f[] = {
+    HEAD(RP__T_CHUNK_DATA),
+    MSGID(2, RP__REQ, u.chunk_data.msg_id),
+    {F(3, "index", RP__F_UINT, RP__REQ, u.chunk_data.index),
+     .max = RP__TMSG_CHUNK_INDEX_MAX},
+    {F(4, "data", RP__F_BIN, 0, u.chunk_data.data), .max = RP__CHUNK_SEALED_MAX},
+    {F(5, "code", RP__F_UINT, 0, u.chunk_data.code), .max = RP__TMSG_CODE_MAX},
+};
+const rp__schema rp__tmsg_chunk_data_schema = {"chunk_data", sizeof(rp__tmsg), chunk_data_f,
+                                               sizeof chunk_data_f / sizeof chunk_data_f[0],
+                                               chunk_data_check};

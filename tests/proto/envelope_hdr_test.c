@@ -105,7 +105,18 @@ static void test_header_max(void **state) {
   h.size_class = RP__ENVHDR_CLASS_MAX;
   memset(h.sender_key, 0xff, sizeof h.sender_key);
   memset(h.recipient_key, 0xff, sizeof h.recipient_key);
+  h.chunks = RP__CHUNK_COUNT_MAX;
   assert_int_equal(hdr_enc(&h, a, sizeof a), RP__ENVHDR_MAX);
+  /* Key 10 round-trips and is bounded by the format's cap on chunks. */
+  rp__envhdr back;
+  assert_int_equal(rp__envhdr_decode(a, RP__ENVHDR_MAX, &back, NULL), 0);
+  assert_int_equal(back.chunks, RP__CHUNK_COUNT_MAX);
+  h.chunks = RP__CHUNK_COUNT_MAX + 1;
+  const char *where = NULL;
+  size_t n = 0;
+  assert_int_equal(rp__envhdr_encode(&h, a, sizeof a, &n, &where), RP_ETOOBIG);
+  assert_string_equal(where, "chunks");
+  h.chunks = RP__CHUNK_COUNT_MAX;
   size_t len = 0;
   assert_int_equal(rp__envhdr_encode(&h, a, RP__ENVHDR_MAX - 1, &len, NULL), RP_ETOOBIG);
   assert_int_equal(len, 0);

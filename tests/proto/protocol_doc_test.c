@@ -281,6 +281,7 @@ static void constants_table(void) {
   CONST_U(RP__CHUNK_SEALED_MAX, "bytes of a sealed full chunk");
   CONST_U(RP__CHUNK_ATTACHMENT_MAX, "bytes of one attachment, the format's ceiling");
   CONST_U(RP__CHUNK_COUNT_MAX, "chunks of one message");
+  CONST_U(RP__CHUNK_GET_MAX, "chunks one chunk_get asks for at most");
   CONST_S(RP__CHUNK_KEY_CONTEXT, "HPKE exporter_context of the chunk key");
   end("constants", start);
 }
@@ -681,7 +682,7 @@ static void chunk_example(const uint8_t key[32]) {
                                   5, ct, sizeof ct, &len),
                    0);
   assert_int_equal(len, sizeof ct);
-  hex_block("hex:chunk", ct, len);
+  hex_block("hex:chunk_sealed", ct, len);
 
   rp__chunk_reader r;
   assert_int_equal(rp__chunk_reader_init(&r, key, (const uint8_t *)SAMPLE_MSG_ID, &size,

@@ -23,6 +23,8 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
   static const uint8_t sample_envelope[8] = {0xe0, 0xe1, 0xe2, 0xe3,
                                              0xe4, 0xe5, 0xe6, 0xe7};
   static const uint8_t sample_roster[8] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7};
+  /* And a sealed attachment chunk (really at least 1040 bytes, chunk.h). */
+  static const uint8_t sample_chunk[8] = {0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7};
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = type;
@@ -78,9 +80,33 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
     m.u.welcome.member = rp__str_c("aarhus");
     m.u.welcome.send_window = 32;
     m.u.welcome.idle_ms = 60000;
+    m.u.welcome.chunk_max = RP__CHUNK_SEALED_MAX;
     break;
   case RP__T_RECEIVE:
     m.u.receive.window = 16;
+    break;
+  case RP__T_CHUNK:
+    memcpy(m.u.chunk.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
+    m.u.chunk.to = rp__str_c("team-vest");
+    m.u.chunk.index = 1;
+    m.u.chunk.count = 3;
+    m.u.chunk.expires = SAMPLE_TIME + RP_EXPIRY_DEFAULT_MS;
+    m.u.chunk.data = (rp__bin){sample_chunk, sizeof sample_chunk};
+    break;
+  case RP__T_CHUNK_ACK: /* a refusal: every field present */
+    memcpy(m.u.chunk_ack.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
+    m.u.chunk_ack.index = 1;
+    m.u.chunk_ack.code = (uint64_t)-RP_EQUOTA;
+    break;
+  case RP__T_CHUNK_GET:
+    memcpy(m.u.chunk_get.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
+    m.u.chunk_get.from = 1;
+    m.u.chunk_get.count = RP__CHUNK_GET_MAX;
+    break;
+  case RP__T_CHUNK_DATA:
+    memcpy(m.u.chunk_data.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
+    m.u.chunk_data.index = 1;
+    m.u.chunk_data.data = (rp__bin){sample_chunk, sizeof sample_chunk};
     break;
   default:
     break;

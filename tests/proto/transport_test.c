@@ -27,8 +27,15 @@ static const char *const kat[RP__T_MAX + 1] = {
     [RP__T_BYE] = "840001010a02a56572726f72031a",
     [RP__T_EXPIRED] = "870001010b022b03c410101112131415161718191a1b1c1d1e1f04a97465616d2d76"
                       "65737405cf0000019c11597000060f",
-    [RP__T_WELCOME] = "870001010c02cf0000019b76daa800030404a6616172687573052006cdea60",
+    [RP__T_WELCOME] = "880001010c02cf0000019b76daa800030404a6616172687573052006cdea6007"
+                      "ce00040010",
     [RP__T_RECEIVE] = "830001010d0210",
+    [RP__T_CHUNK] = "880001010e02c410101112131415161718191a1b1c1d1e1f03a97465616d2d76"
+                    "6573740401050306cf0000019c1159700007c408c0c1c2c3c4c5c6c7",
+    [RP__T_CHUNK_ACK] = "850001010f02c410101112131415161718191a1b1c1d1e1f0301042a",
+    [RP__T_CHUNK_GET] = "850001011002c410101112131415161718191a1b1c1d1e1f03010410",
+    [RP__T_CHUNK_DATA] = "850001011102c410101112131415161718191a1b1c1d1e1f030104c408c0c1c2"
+                         "c3c4c5c6c7",
 };
 
 #define BIG (RP_MSG_MAX + 64)
@@ -191,15 +198,34 @@ static void test_field_rules(void **state) {
     for (uint32_t i = 0; i < s->nfields; i++) {
       const rp__field *f = &s->fields[i];
       const char *where = NULL;
+      /* chunk_data carries data or code, never both: its sample has no code (below). */
+      if (t == RP__T_CHUNK_DATA && f->key == 5) continue;
       assert_int_equal(decode_remap(t, f->key, REPLACE, pk_nil, 0, &where), RP_ETYPE);
       /* Every field is present in the samples, so each can be dropped and doubled. */
       int drop = decode_remap(t, f->key, DROP, NULL, 0, &where);
-      assert_int_equal(drop, (f->flags & RP__REQ) ? RP_EMISSING : 0);
+      bool required = (f->flags & RP__REQ) || (t == RP__T_CHUNK_DATA && f->key == 4);
+      assert_int_equal(drop, required ? RP_EMISSING : 0);
       assert_int_equal(decode_remap(t, f->key, DUP, NULL, 0, &where), RP_EMALFORMED);
     }
     assert_int_equal(decode_remap(t, 99, ADD, pk_nil, 0, NULL), 0);
     assert_int_equal(decode_remap(t, 1, REPLACE, pk_neg, t, NULL), RP_ETYPE);
   }
+  /* chunk_data: a code instead of the data, never both, never neither. */
+  static uint8_t buf[512];
+  rp__tmsg m = sample_tmsg(RP__T_CHUNK_DATA), out;
+  const char *where = NULL;
+  m.u.chunk_data.data = (rp__bin){NULL, 0};
+  m.u.chunk_data.code = (uint64_t)-RP_ENOTFOUND;
+  size_t len = enc(&m, buf, sizeof buf);
+  assert_int_equal(rp__tmsg_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.u.chunk_data.code, (uint64_t)-RP_ENOTFOUND);
+  assert_int_equal(out.u.chunk_data.data.n, 0);
+  assert_int_equal(decode_remap(RP__T_CHUNK_DATA, 5, ADD, pk_uint, 6, &where), RP_EINVAL);
+  assert_string_equal(where, "code");
+  assert_int_equal(decode_remap(RP__T_CHUNK_DATA, 4, DROP, NULL, 0, &where), RP_EMISSING);
+  assert_string_equal(where, "data");
+  m.u.chunk_data.code = 0;
+  assert_int_equal(rp__tmsg_encode(&m, buf, sizeof buf, &len), RP_EMISSING);
 }
 
 static void test_unknown_type_and_version(void **state) {
@@ -281,6 +307,22 @@ static void test_caps_by_one(void **state) {
       {RP__T_WELCOME, 2, pk_uint, RP__ENVHDR_TIME_MAX, RP__ENVHDR_TIME_MAX + 1},
       {RP__T_RECEIVE, 2, pk_uint, RP__TMSG_WINDOW_MAX, RP__TMSG_WINDOW_MAX + 1},
       {RP__T_RECEIVE, 2, pk_uint, 1, 0},
+      {RP__T_WELCOME, 7, pk_uint, RP__CHUNK_SEALED_MAX, RP__CHUNK_SEALED_MAX + 1},
+      {RP__T_CHUNK, 3, pk_str, RP_MEMBER_ID_MAX, RP_MEMBER_ID_MAX + 1},
+      {RP__T_CHUNK, 3, pk_str, 1, 0},
+      {RP__T_CHUNK, 4, pk_uint, RP__TMSG_CHUNK_INDEX_MAX, RP__TMSG_CHUNK_INDEX_MAX + 1},
+      {RP__T_CHUNK, 5, pk_uint, RP__TMSG_CHUNK_INDEX_MAX, RP__TMSG_CHUNK_INDEX_MAX + 1},
+      {RP__T_CHUNK, 5, pk_uint, 1, 0},
+      {RP__T_CHUNK, 6, pk_uint, RP__ENVHDR_TIME_MAX, RP__ENVHDR_TIME_MAX + 1},
+      {RP__T_CHUNK, 6, pk_uint, 1, 0},
+      {RP__T_CHUNK, 7, pk_bin, RP__CHUNK_SEALED_MAX, RP__CHUNK_SEALED_MAX + 1},
+      {RP__T_CHUNK, 7, pk_bin, 1, 0},
+      {RP__T_CHUNK_ACK, 3, pk_uint, RP__TMSG_CHUNK_INDEX_MAX, RP__TMSG_CHUNK_INDEX_MAX + 1},
+      {RP__T_CHUNK_ACK, 4, pk_uint, RP__TMSG_CODE_MAX, RP__TMSG_CODE_MAX + 1},
+      {RP__T_CHUNK_GET, 3, pk_uint, RP__TMSG_CHUNK_INDEX_MAX, RP__TMSG_CHUNK_INDEX_MAX + 1},
+      {RP__T_CHUNK_GET, 4, pk_uint, RP__CHUNK_GET_MAX, RP__CHUNK_GET_MAX + 1},
+      {RP__T_CHUNK_GET, 4, pk_uint, 1, 0},
+      {RP__T_CHUNK_DATA, 4, pk_bin, RP__CHUNK_SEALED_MAX, RP__CHUNK_SEALED_MAX + 1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const cap_case *c = &cases[i];
@@ -338,6 +380,10 @@ static const struct {
     [RP__T_EXPIRED] = {RP__TD_R2C, V, RP__TS_READY},
     [RP__T_WELCOME] = {RP__TD_R2C, H, RP__TS_READY},
     [RP__T_RECEIVE] = {RP__TD_C2R, R | V, RP__TS_RECEIVING},
+    [RP__T_CHUNK] = {RP__TD_C2R, R | V, RP__TS_READY},
+    [RP__T_CHUNK_ACK] = {RP__TD_R2C, R | V, RP__TS_READY},
+    [RP__T_CHUNK_GET] = {RP__TD_C2R, V, RP__TS_READY},
+    [RP__T_CHUNK_DATA] = {RP__TD_R2C, V, RP__TS_READY},
 };
 
 static void test_state_table(void **state) {
