@@ -28,6 +28,7 @@
 #include "rejsepost.h"
 #include "roster.h"
 #include "store.h"
+#include "upload.h"
 
 struct rp_client {
   struct rp_config cfg; /* a deep copy; strings owned */
@@ -75,6 +76,7 @@ struct rp_client {
   size_t nholds;
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
+  rp__cl_upload upload;  /* the message whose chunks go to the relay (upload.c) */
   bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
   bool shutdown_started; /* rp_client_free began the shutdown (see above) */
 };

@@ -15,6 +15,8 @@
 #define RP__CL_SHUTDOWN_MS 5000u
 #define RP__CL_ROSTER_META "roster"
 #define RP__CL_RBUF 65536u
+/* Attachment chunks of ours unanswered at once (each is 256 KiB in the write queue). */
+#define RP__CL_CHUNK_WINDOW 8u
 /* Attachment caps: the defaults of rp_config_set_attachment_max and
  * rp_config_set_message_attachments_max, and the most the latter accepts. */
 #define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)

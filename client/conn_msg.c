@@ -8,6 +8,7 @@
 #include "log.h"
 #include "msg_field.h"
 #include "recv.h"
+#include "upload.h"
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {
@@ -52,6 +53,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;
+  /* A relay that takes chunks smaller than ours takes none of our full ones. */
+  c->chunk_max = w->chunk_max >= RP__CHUNK_SEALED_MAX ? w->chunk_max : 0;
   c->backoff_ms = c->cfg.backoff_min;
   c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
@@ -79,6 +82,7 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, id);
   rp__hold_acked(c, id);
+  rp__upload_done(c, id, true);
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -94,6 +98,7 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   rp__hold_answered(c, n->msg_id);
   rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
   /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
+  rp__upload_done(c, n->msg_id, !transient(code) && code != RP_EQUOTA);
   if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
       rp__hold_add(c, n->msg_id, code) == 0) {
     if (c->shutdown_started && c->inflight == 0)
@@ -255,6 +260,9 @@ void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
     break;
   case RP__T_BYE:
     on_bye(c, &m->u.bye);
+    break;
+  case RP__T_CHUNK_ACK:
+    rp__upload_on_ack(c, m->u.chunk_ack.msg_id, m->u.chunk_ack.index, m->u.chunk_ack.code);
     break;
   default:
     break; /* PONG */

@@ -112,6 +112,7 @@ static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, u
       rc = rp__payload_encode(p, buf, RP_PAYLOAD_MAX, len, where);
     }
   }
+  a.chunks = job.n_chunks; /* header key 10: authenticated, and the relay reads it */
   if (rc == 0)
     rc = rp__envelope_finish(s, &a, buf, *len, &row->envelope, &row->envelope_len);
   if (rc == 0) row->chunks = job.n_chunks;

@@ -106,7 +106,8 @@ int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_o
  * half way) leaves only rows that rp__store_out_chunks_delete, or the next
  * rp__store_open, removes. put: RP_EEXIST for a known (msg_id, idx).
  * get: the sealed chunk into buf[0..cap) (RP_ETOOBIG if it does not fit), *len, *acked
- * (may be NULL); RP_ENOTFOUND. count: rows and acked rows of msg_id.
+ * (may be NULL); with buf NULL only *len and *acked; RP_ENOTFOUND. count: rows and acked
+ * rows of msg_id.
  */
 int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, const uint8_t *data, size_t len);
@@ -116,6 +117,14 @@ int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]
 int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 int rp__store_out_chunks_count(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n, uint64_t *acked);
+/* count, plus the sealed bytes of all the rows and of the acked ones. */
+int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t *n, uint64_t *acked, uint64_t *bytes,
+                             uint64_t *bytes_acked);
+/* Marks chunk idx of msg_id acknowledged by the relay (written without a sync of its
+ * own: losing it only resends the chunk, which the relay acknowledges again). */
+int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                              uint64_t idx);
 
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
  * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */

@@ -266,9 +266,13 @@ int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]
   *len = 0;
   if (acked) *acked = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(
-           st->db, "SELECT data, acked FROM outbox_chunk WHERE msg_id = ? AND idx = ?",
-           &s)) != 0)
+  /* buf NULL: the length and the flag only (SQLite then does not read the blob). */
+  if ((rc = rp__sql_prepare(st->db,
+                            buf != NULL ? "SELECT data, acked FROM outbox_chunk"
+                                          " WHERE msg_id = ? AND idx = ?"
+                                        : "SELECT length(data), acked FROM outbox_chunk"
+                                          " WHERE msg_id = ? AND idx = ?",
+                            &s)) != 0)
     goto out;
   sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
@@ -277,10 +281,11 @@ int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]
     rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
     goto out;
   }
-  size_t n = (size_t)sqlite3_column_bytes(s, 0);
+  size_t n =
+      buf != NULL ? (size_t)sqlite3_column_bytes(s, 0) : (size_t)sqlite3_column_int64(s, 0);
   rc = RP_ETOOBIG;
-  if (n > cap) goto out;
-  if (n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
+  if (buf != NULL && n > cap) goto out;
+  if (buf != NULL && n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
   *len = n;
   if (acked) *acked = sqlite3_column_int(s, 1);
   rc = 0;
@@ -306,23 +311,54 @@ int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BY
 
 int rp__store_out_chunks_count(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n, uint64_t *acked) {
+  uint64_t b, ba;
+  return rp__store_out_chunks_sum(st, msg_id, n, acked, &b, &ba);
+}
+
+int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t *n, uint64_t *acked, uint64_t *bytes,
+                             uint64_t *bytes_acked) {
   sqlite3_stmt *s = NULL;
   int rc;
-  *n = 0;
-  if (acked) *acked = 0;
+  *n = *acked = *bytes = *bytes_acked = 0;
   pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_prepare(st->db,
-                            "SELECT count(*), coalesce(sum(acked), 0) FROM outbox_chunk"
+                            "SELECT count(*), coalesce(sum(acked), 0),"
+                            " coalesce(sum(length(data)), 0),"
+                            " coalesce(sum(acked * length(data)), 0) FROM outbox_chunk"
                             " WHERE msg_id = ?",
                             &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) {
       *n = (uint64_t)sqlite3_column_int64(s, 0);
-      if (acked) *acked = (uint64_t)sqlite3_column_int64(s, 1);
+      *acked = (uint64_t)sqlite3_column_int64(s, 1);
+      *bytes = (uint64_t)sqlite3_column_int64(s, 2);
+      *bytes_acked = (uint64_t)sqlite3_column_int64(s, 3);
     }
   }
   sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                              uint64_t idx) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* Not synced: an ack lost to a power cut only means the chunk is sent again, which
+   * the relay acknowledges again without storing it twice. */
+  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(
+           st->db, "UPDATE outbox_chunk SET acked = 1 WHERE msg_id = ? AND idx = ?", &s)) ==
+      0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
