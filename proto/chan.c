@@ -309,6 +309,12 @@ static size_t encoded_bound(const rp__tmsg *m) {
   case RP__T_SEND:
     n += m->u.send.envelope.n;
     break;
+  case RP__T_CHUNK:
+    n += m->u.chunk.data.n;
+    break;
+  case RP__T_CHUNK_DATA:
+    n += m->u.chunk_data.data.n;
+    break;
   default:
     break;
   }

@@ -101,6 +101,10 @@ static const setting settings[] = {
     {"limits.commit_batch_bytes", RESTART, K_SIZE, F(commit_batch_bytes),
      RP__CFG_BATCH_BYTES_MIN, RP__CFG_BATCH_BYTES_MAX, NULL,
      "envelope bytes grouped into one transaction"},
+    {"limits.attachment_bytes_max", LIVE, K_SIZE, F(attachment_bytes_max),
+     RP__CFG_ATTACH_BYTES_MIN, RP__CFG_ATTACH_BYTES_MAX, NULL,
+     "sealed attachment chunk bytes of one message, in all; a chunk over it is refused\n"
+     "with ETOOBIG"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof *settings)
@@ -133,6 +137,7 @@ void rp__config_defaults(rp__config *cfg) {
   cfg->expiry_default_ms = RP__CFG_EXPIRY_DEF;
   cfg->expiry_max_ms = RP__CFG_EXPIRY_MAX;
   cfg->commit_batch_max = RP__CFG_BATCH_DEF;
+  cfg->attachment_bytes_max = RP__CFG_ATTACH_BYTES_DEF;
   cfg->commit_batch_bytes = RP__CFG_BATCH_BYTES_DEF;
 }
 

@@ -96,6 +96,11 @@
 #define RP__CFG_BATCH_BYTES_DEF (64 * RP__CFG_MIB)
 #define RP__CFG_BATCH_BYTES_MIN (64 * RP__CFG_KIB)
 #define RP__CFG_BATCH_BYTES_MAX RP__CFG_GIB
+/* Sealed attachment chunk bytes of one message. The ceiling is the format's: 16
+ * attachments of 4 GiB (proto/chunk.h). */
+#define RP__CFG_ATTACH_BYTES_DEF (256 * RP__CFG_MIB)
+#define RP__CFG_ATTACH_BYTES_MIN RP__CFG_MIB
+#define RP__CFG_ATTACH_BYTES_MAX (64 * RP__CFG_GIB)
 
 typedef struct {
   /* [relay] */
@@ -131,6 +136,7 @@ typedef struct {
   uint64_t expiry_max_ms;
   uint64_t commit_batch_max;
   uint64_t commit_batch_bytes;
+  uint64_t attachment_bytes_max; /* a message's chunk bytes in all (live) */
 } rp__config;
 
 /* What the command line asked for. */

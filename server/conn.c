@@ -318,6 +318,7 @@ static void conn_release(rp__conn *c) {
     op->cprev = op->cnext = NULL;
   }
   rp__deliver_conn_free(c);
+  rp__attach_conn_free(c);
   rp__conn_flush_drop(c);
   rp__chan_free(c->ch);
   c->ch = NULL;

@@ -81,6 +81,12 @@ void rp__conn_drain(rp__conn *c);
 /* A SEND of c was answered: resume reading, or finish a drain. */
 void rp__conn_send_answered(rp__conn *c);
 
+/* The recipient `recipient` (of a SEND's header or a chunk) checked against the roster:
+ * 0 with its NUL-terminated id and kind, RP_EUNKNOWNMEMBER / RP_EREVOKED (not active)
+ * or RP_EKIND (a member that receives no envelopes). dispatch.c. */
+int rp__conn_check_recipient(rp__relay *r, rp__str recipient, char id[RP_MEMBER_ID_MAX + 1],
+                             int *kind);
+
 /* The member id of an authenticated connection ("-" before). */
 const char *rp__conn_member(const rp__conn *c);
 

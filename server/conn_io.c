@@ -133,9 +133,12 @@ void rp__conn_io_start(rp__conn *c) {
 
   memset(&o, 0, sizeof o);
   o.frame_max = r->cfg.frame_max;
-  o.msg_max = r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX
-                  ? r->cfg.envelope_max + RP__CONN_MSG_OVERHEAD
-                  : RP_MSG_MAX;
+  /* The largest message carries an envelope or, as WELCOME's chunk_max promises, a
+   * full sealed attachment chunk. */
+  uint64_t body = r->cfg.envelope_max > RP__CHUNK_SEALED_MAX ? r->cfg.envelope_max
+                                                             : RP__CHUNK_SEALED_MAX;
+  o.msg_max =
+      body + RP__CONN_MSG_OVERHEAD < RP_MSG_MAX ? body + RP__CONN_MSG_OVERHEAD : RP_MSG_MAX;
   o.scratch = r->fscratch;
   if (rp__chan_new_responder(&c->ch, r->ident->sec->transport_sk, &o, rp__conn_accept_key,
                              c) != 0) {
@@ -152,7 +155,7 @@ void rp__conn_update_reading(rp__conn *c) {
   if (c->phase == RP__CONN_CLOSED) return;
   want = c->phase == RP__CONN_HANDSHAKE ||
          (c->phase == RP__CONN_OPEN && !r->stopping && c->sends_inflight < r->cfg.window &&
-          c->wq_bytes <= RP__CONN_WQ_HIGH);
+          c->wq_bytes <= RP__CONN_WQ_HIGH && c->cg_n < RP__CONN_CHUNK_GETS);
   if (want && !c->reading) {
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = 1;
     /* A frame left half read while we did not read starts its clock afresh. */
@@ -195,6 +198,7 @@ static void on_write(uv_write_t *req, int status) {
   if (c->phase == RP__CONN_OPEN && c->wq_bytes <= RP__CONN_WQ_HIGH) {
     rp__conn_update_reading(c);
     rp__deliver_kick(c);
+    rp__attach_kick(c);
   }
 }
 

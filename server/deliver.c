@@ -267,6 +267,10 @@ static void on_deleted(rp__spool_req *req) {
   char hex[2 * RP_MSG_ID_BYTES + 1];
   rp__dentry *d;
 
+  if (req->result == 0 && req->chunks > 0)
+    rp__log_info("chunks_deleted msg_id=%s chunks=%llu bytes=%llu",
+                 sodium_bin2hex(hex, sizeof hex, op->msg_id, RP_MSG_ID_BYTES),
+                 (unsigned long long)req->chunks, (unsigned long long)req->chunk_bytes);
   if (req->result == 0 && req->nentries == 1) {
     refused_done(r, &req->entries[0]);
   } else if (req->result == 0) {
@@ -430,11 +434,16 @@ static void on_expired(rp__spool_req *req) {
       continue;
     }
     r->stats.envelopes_expired++;
-    rp__log_info("envelope_expired msg_id=%s sender=%s recipient=%s size=%zu notice=%s",
-                 hex, e->sender, e->recipient, e->size,
+    rp__log_info("envelope_expired msg_id=%s sender=%s recipient=%s size=%zu chunks=%llu "
+                 "notice=%s",
+                 hex, e->sender, e->recipient, e->size, (unsigned long long)e->chunks,
                  e->notice_size > 0 ? "stored" : "none");
     if (e->notice_size > 0) notice_kick(r, e->sender);
   }
+  /* Chunks whose envelope never came, deleted at their own expiry. */
+  if (req->result == 0 && req->chunks > 0)
+    rp__log_info("chunks_expired chunks=%llu bytes=%llu", (unsigned long long)req->chunks,
+                 (unsigned long long)req->chunk_bytes);
   if (r->expire_due != 0 && r->expire_due < next) next = r->expire_due;
   r->expire_due = 0;
   /* Woken before the envelope it was armed for had expired (the two clocks differ by a

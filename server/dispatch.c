@@ -17,7 +17,9 @@
  *   expired (RP_EEXPIRED), created too far in the future (RP_EINVAL), or expiring later
  *   than limits.expiry_max from now (RP_ETOOBIG);
  *   then the spool's answer after the commit: stored or duplicate (ACK), RP_ESPOOLFULL,
- *   RP_EFSYNC or RP_EIO (NACK).
+ *   RP_EQUOTA, RP_ETRUNC (the header's chunks are not all stored), RP_EFSYNC or RP_EIO
+ *   (NACK).
+ * CHUNK and CHUNK_GET go to attach.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,14 +95,13 @@ static void on_put_done(rp__spool_req *req) {
   rp__op_free(op);
 }
 
-/* The recipient named in the header, checked against the roster; its kind in *kind. */
-static int check_recipient(rp__relay *r, const rp__envhdr *h, char id[RP_MEMBER_ID_MAX + 1],
-                           int *kind) {
+int rp__conn_check_recipient(rp__relay *r, rp__str recipient, char id[RP_MEMBER_ID_MAX + 1],
+                             int *kind) {
   const rp__member *m;
   int rc;
 
-  memcpy(id, h->recipient.p, h->recipient.n);
-  id[h->recipient.n] = '\0';
+  memcpy(id, recipient.p, recipient.n);
+  id[recipient.n] = '\0';
   m = rp__roster_find_id(r->roster, id);
   if ((rc = rp__roster_member_active(m, rp__relay_now_ms())) != 0) return rc;
   if (m->kind != RP_MEMBER_MUNICIPALITY && m->kind != RP_MEMBER_TEAM) return RP_EKIND;
@@ -140,7 +141,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
     rc = RP_ETOOBIG, where = "envelope";
   else if (!rp__str_eq(h.sender, c->ms->id))
     rc = RP_EWRONGSENDER, where = "sender";
-  else if ((rc = check_recipient(r, &h, rcpt, &rcpt_kind)) != 0)
+  else if ((rc = rp__conn_check_recipient(r, h.recipient, rcpt, &rcpt_kind)) != 0)
     where = "recipient";
   /* The relay sees member kinds only, not the payload: it keeps the domain's two
    * routes (PROTOCOL.md 5.5 step 7); the recipient checks again with the payload. */
@@ -180,6 +181,7 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   e.urgency = h.urgency;
   e.bytes = op->bytes;
   e.len = op->len;
+  e.chunks = h.chunks;
   if ((rc = rp__spool_put(r->spool, &op->req, &e, on_put_done)) != 0) {
     rp__op_free(op);
     if (rc == RP_EFSYNC) r->failed = 1;
@@ -191,7 +193,10 @@ static int on_send(rp__conn *c, const rp__bin *env) {
   /* The spool reserves the bytes of a put that is within its limits at once; one that
    * is over a limit reserves nothing and will be refused. Only a put that will very
    * likely be stored is forwarded before its commit. */
-  if (rp__spool_put_within_limits(&op->req))
+  /* Nor is one with attachment chunks: its commit may still find chunks missing
+   * (RP_ETRUNC), and a recipient must never see an envelope whose chunks it cannot
+   * fetch. */
+  if (rp__spool_put_within_limits(&op->req) && h.chunks == 0)
     rp__deliver_forward(r, op);
   else
     op->rcpt->puts_unfwd++;
@@ -241,6 +246,11 @@ int rp__conn_dispatch(rp__conn *c, const rp__tmsg *msg) {
     return rc;
   case RP__T_ROSTER_GET:
     on_roster_get(c, m.u.roster_get.have);
+    return 0;
+  case RP__T_CHUNK:
+    return rp__attach_chunk(c, &m.u.chunk);
+  case RP__T_CHUNK_GET:
+    rp__attach_get(c, &m.u.chunk_get);
     return 0;
   case RP__T_RECEIVE:
     rp__deliver_start(c, m.u.receive.window);

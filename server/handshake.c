@@ -23,6 +23,8 @@ static void send_welcome(rp__conn *c) {
   m.u.welcome.member = rp__str_c(c->ms->id);
   m.u.welcome.send_window = r->cfg.window;
   m.u.welcome.idle_ms = r->cfg.idle_timeout_ms;
+  /* This relay takes attachment chunks (PROTOCOL.md 5.6), up to a full sealed chunk. */
+  m.u.welcome.chunk_max = RP__CHUNK_SEALED_MAX;
   rp__conn_send(c, &m);
 }
 

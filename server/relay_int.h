@@ -63,6 +63,10 @@
 /* Bytes one delivery fetch may read from the spool at most (at least one row always). */
 #define RP__DELIVER_FETCH_BYTES (512u * 1024u)
 
+/* chunk_gets one connection may have queued; while that many wait the relay stops
+ * reading from it, so a client that asks for more only waits (attach.c). */
+#define RP__CONN_CHUNK_GETS 8u
+
 /* Member table buckets (a power of two). */
 #define RP__MSTATE_BUCKETS 256u
 
@@ -103,6 +107,7 @@ typedef struct rp__dentry rp__dentry;
 typedef struct rp__listener rp__listener;
 typedef struct rp__wreq rp__wreq;
 typedef struct rp__addr rp__addr;
+typedef struct rp__cget rp__cget;
 
 /* Per-member bookkeeping, keyed by member id. Exists while the member has a connection
  * or a SEND addressed to it is being committed (refs counts both). */
@@ -165,7 +170,16 @@ enum {
   RP__OP_DELETE,   /* after DELIVERED (with "refused": the envelope and a notice) */
   RP__OP_FETCH,    /* delivery */
   RP__OP_EXPIRE,   /* the expiry sweep */
-  RP__OP_FLOOR     /* keep a new roster's version in the spool */
+  RP__OP_FLOOR,    /* keep a new roster's version in the spool */
+  RP__OP_CHUNK,    /* a client's chunk: chunk_ack when it completes */
+  RP__OP_CHUNK_GET /* a read of chunks for a chunk_get */
+};
+
+/* A chunk_get waiting or being answered (attach.c): chunks next..end-1 of msg_id. */
+struct rp__cget {
+  rp__cget *next;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint64_t next_index, end;
 };
 
 struct rp__op {
@@ -181,6 +195,7 @@ struct rp__op {
   int forwarded; /* SEND: forwarded to the recipient before commit */
   uint8_t msg_id[RP_MSG_ID_BYTES];
   uint64_t fetch_no; /* FETCH: the connection's dl_fetches value for this fetch */
+  uint64_t index;    /* CHUNK: the chunk's index */
 };
 
 struct rp__conn {
@@ -233,6 +248,11 @@ struct rp__conn {
   uint64_t dl_fetches; /* fetches started on this connection */
   rp__op *dl_fetch;    /* the fetch in flight, if any */
   uint8_t dl_dirty;    /* rows past dl_cursor may exist */
+  /* Attachment chunk downloads (attach.c): chunk_gets in arrival order, answered one
+   * after the other, and the spool read in flight for the first. */
+  rp__cget *cg_head, *cg_tail;
+  unsigned cg_n;
+  rp__op *cg_read;
 };
 
 struct rp__listener {
@@ -373,5 +393,18 @@ void rp__deliver_conn_free(rp__conn *c);
 void rp__deliver_expire_run(rp__relay *r);
 /* An envelope expiring at `expires_ms` was stored: make sure the sweep runs by then. */
 void rp__deliver_expire_at(rp__relay *r, int64_t expires_ms);
+
+/* ---- attach.c: attachment chunks (PROTOCOL.md 5.6) ---- */
+
+/* A chunk from c: check it, store it, chunk_ack after the commit (or refuse it with a
+ * chunk_ack code at once). Always 0: a refused chunk leaves the connection open. */
+int rp__attach_chunk(rp__conn *c, const rp__t_chunk *m);
+/* A chunk_get from c: queue it and answer it with chunk_data as the write queue
+ * drains. */
+void rp__attach_get(rp__conn *c, const rp__t_chunk_get *m);
+/* Read more chunks for c's first chunk_get if its write queue has room. */
+void rp__attach_kick(rp__conn *c);
+/* Free c's queued chunk_gets (the connection is going away). */
+void rp__attach_conn_free(rp__conn *c);
 
 #endif /* RP_SERVER_RELAY_INT_H */

@@ -96,29 +96,56 @@ static void enter_failed(rp__spool *sp, int err, const char *why) {
 /* Move a put's reservation into the committed totals (stored) or drop it, in one
  * entry of a map. The reservation keeps the entry alive: trim only drops entries
  * holding nothing. */
-static void settle_entry(rp__spool_map *m, const char *id, uint64_t len, int stored) {
+static void settle_entry(rp__spool_map *m, const char *id, uint64_t len, int stored,
+                         int chunk) {
   rp__spool_rcpt *rc = rp__spool_map_find(m, id);
   if (rc == NULL) abort();
   rc->reserved -= len;
   if (stored) {
     rc->bytes += len;
-    rc->envelopes++;
+    if (!chunk) rc->envelopes++; /* a chunk counts in bytes only */
   }
   rp__spool_map_trim(m, id);
 }
 
+/* A put or chunk put completed: its reservation becomes committed bytes, or goes. */
 static void settle_put(rp__spool *sp, rp__spool_req *req, int stored) {
   char key[RP__SPOOL_KEY_MAX];
   uint64_t len = req->priv.len;
+  int chunk = req->type == RP__SPOOL_CHUNK_PUT;
   if (req->priv.check_only) return; /* reserved nothing, and can never be stored */
   rp__spool_pair_key(key, req->priv.recipient, req->priv.sender);
-  settle_entry(&sp->map, req->priv.recipient, len, stored);
-  settle_entry(&sp->pairs, key, len, stored);
+  settle_entry(&sp->map, req->priv.recipient, len, stored, chunk);
+  settle_entry(&sp->pairs, key, len, stored, chunk);
   sp->stats.reserved_bytes -= len;
   if (stored) {
     sp->stats.bytes += len;
-    sp->stats.envelopes++;
+    if (chunk) {
+      sp->stats.chunks++;
+      sp->stats.chunk_bytes += len;
+    } else {
+      sp->stats.envelopes++;
+    }
   }
+}
+
+/* Chunks left (with their envelope, or expired): their bytes out of the totals. */
+static void uncount_chunks(rp__spool *sp, const char *recipient, const char *sender,
+                           uint64_t n, uint64_t bytes) {
+  char key[RP__SPOOL_KEY_MAX];
+  rp__spool_map *maps[2] = {&sp->map, &sp->pairs};
+  const char *ids[2] = {recipient, key};
+  if (n == 0 && bytes == 0) return;
+  rp__spool_pair_key(key, recipient, sender);
+  for (int i = 0; i < 2; i++) {
+    rp__spool_rcpt *rc = rp__spool_map_find(maps[i], ids[i]);
+    if (rc == NULL) continue;
+    rc->bytes -= bytes < rc->bytes ? bytes : rc->bytes;
+    rp__spool_map_trim(maps[i], ids[i]);
+  }
+  sp->stats.bytes -= bytes < sp->stats.bytes ? bytes : sp->stats.bytes;
+  sp->stats.chunks -= n < sp->stats.chunks ? n : sp->stats.chunks;
+  sp->stats.chunk_bytes -= bytes < sp->stats.chunk_bytes ? bytes : sp->stats.chunk_bytes;
 }
 
 /* A row left: out of one map's entry. A row not in the totals would mean the totals
@@ -167,10 +194,18 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     req->seq = 0;
     rp__spool_req_cleanup(req);
     req->more = 0;
-    if (req->type == RP__SPOOL_PUT) settle_put(sp, req, 0);
+    if (req->type == RP__SPOOL_PUT || req->type == RP__SPOOL_CHUNK_PUT)
+      settle_put(sp, req, 0);
     return;
   }
   switch (req->type) {
+  case RP__SPOOL_CHUNK_PUT:
+    settle_put(sp, req, req->result == 0);
+    if (req->result == 0) sp->stats.chunks_stored++;
+    if (req->result == RP_EDUPLICATE) sp->stats.chunks_duplicates++;
+    if (req->result == RP_ESPOOLFULL) sp->stats.rejected_full++;
+    if (req->result == RP_EQUOTA) sp->stats.rejected_quota++;
+    break;
   case RP__SPOOL_PUT:
     settle_put(sp, req, req->result == 0);
     if (req->result == 0) sp->stats.stored++;
@@ -184,6 +219,9 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
     if (req->result == 0) {
       sp->ckpt_dirty = 1;
       uncount(sp, req->priv.recipient, req->priv.deleted_sender, req->priv.deleted_size);
+      uncount_chunks(sp, req->priv.recipient, req->priv.deleted_sender, req->chunks,
+                     req->chunk_bytes);
+      sp->stats.chunks_deleted += req->chunks;
       sp->stats.deleted++;
       if (req->priv.refused > 0) sp->stats.refused++;
       if (req->nentries == 1 && req->entries[0].notice_size > 0)
@@ -196,9 +234,19 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
       sp->roster_floor = (uint64_t)req->priv.after_seq;
     break;
   case RP__SPOOL_EXPIRE:
-    if (req->result == 0 && req->nentries > 0) sp->ckpt_dirty = 1;
+    if (req->result == 0 && (req->nentries > 0 || req->priv.nfreed > 0)) sp->ckpt_dirty = 1;
+    for (size_t i = 0; req->result == 0 && i < req->priv.nfreed; i++) {
+      const struct rp__spool_freed *f = &req->priv.freed[i];
+      uncount_chunks(sp, f->recipient, f->sender, f->chunks, f->bytes);
+      sp->stats.chunks_expired += f->chunks;
+      req->chunks += f->chunks;
+      req->chunk_bytes += f->bytes;
+    }
     for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
       uncount(sp, req->entries[i].recipient, req->entries[i].sender, req->entries[i].size);
+      uncount_chunks(sp, req->entries[i].recipient, req->entries[i].sender,
+                     req->entries[i].chunks, req->entries[i].chunk_bytes);
+      sp->stats.chunks_deleted += req->entries[i].chunks;
       sp->stats.expired++;
       if (req->entries[i].notice_size > 0) {
         count_row(sp, req->entries[i].sender, req->priv.sender,
@@ -284,7 +332,10 @@ static void reader_done(rp__spool_lane *ln, rp__spool_req *batch) {
       rp__spool_req_cleanup(req);
       req->result = ln->err;
     }
-    ln->sp->stats.fetches++;
+    if (req->type == RP__SPOOL_CHUNK_GET)
+      ln->sp->stats.chunk_gets++;
+    else
+      ln->sp->stats.fetches++;
     req->priv.cb(req);
   }
 }

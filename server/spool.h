@@ -46,6 +46,22 @@
  * after the last delete when idle. A checkpoint that meets a reader (SQLITE_BUSY) is
  * tried again a moment later; an I/O error in one fails the spool like any other.
  *
+ * Attachment chunks (docs/PROTOCOL.md 5.6): the sealed chunks that travel beside an
+ * envelope whose header says chunks = N > 0. Table chunk holds one row per (msg_id, idx)
+ * with its sender, recipient, expires_ms and bytes; table chunk_msg one row per msg_id
+ * with what every chunk of it must agree on (sender, recipient, count) and the running
+ * sums (rows n, bytes), so that a put, the SEND's completeness check and the deletes cost
+ * one index lookup instead of a scan of the message's chunks (an attacker may upload
+ * hundreds of thousands of small chunks). Chunks go through the same writer and group
+ * commit as envelopes, count against the same limits (recipient, sender share, total;
+ * their bytes are in `bytes` and the per-recipient totals, not in `envelopes`), and are
+ * read on the reader. A SEND of an envelope with chunks = N stores it only if chunk_msg
+ * holds all N from its sender to its recipient (else RP_ETRUNC), and from then on the
+ * chunks expire with the envelope. Deleting an envelope (delivered, refused or expired)
+ * deletes its chunks in the same transaction; chunks whose envelope never came are
+ * deleted by the expiry sweep at their own expires_ms, without a notice. Their bytes
+ * leave the disk like an envelope's (secure_delete, and the checkpoint after deletes).
+ *
  * Requests are caller-owned structs (libuv style): the caller keeps the request alive and
  * unmoved from the call until its callback has run, then may free or reuse it after
  * calling rp__spool_req_cleanup(). A function that returns an error did not take the
@@ -78,7 +94,9 @@ typedef enum {
   RP__SPOOL_EXPIRE = 3,
   RP__SPOOL_FETCH = 4,
   RP__SPOOL_FLOOR = 5,
-  RP__SPOOL_CHECKPOINT = 6 /* the spool's own: see "Deletion on disk" above */
+  RP__SPOOL_CHECKPOINT = 6, /* the spool's own: see "Deletion on disk" above */
+  RP__SPOOL_CHUNK_PUT = 7,
+  RP__SPOOL_CHUNK_GET = 8
 } rp__spool_req_type;
 
 /* After a commit that deleted rows, the WAL is checkpointed and truncated this soon. */
@@ -104,7 +122,24 @@ typedef struct {
   int urgency;
   const uint8_t *bytes;
   size_t len;
+  /* The header's chunks: N > 0 stores the envelope only if all N chunks of msg_id from
+   * sender to recipient are stored (else the put completes with RP_ETRUNC). */
+  uint64_t chunks;
 } rp__spool_envelope;
+
+/* An attachment chunk to store (rp__spool_put_chunk). As rp__spool_envelope: the ids are
+ * copied, `bytes` must stay valid until the callback has run. */
+typedef struct {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  const char *sender;
+  const char *recipient;
+  uint64_t index;     /* 0..count-1 */
+  uint64_t count;     /* N */
+  int64_t expires_ms; /* until the envelope is stored, when the chunk expires */
+  const uint8_t *bytes;
+  size_t len;
+  uint64_t message_max; /* the message's chunk bytes in all at most (else RP_ETOOBIG) */
+} rp__spool_chunk;
 
 /* A row returned by fetch (envelope set) or expire (envelope NULL). */
 typedef struct {
@@ -124,6 +159,10 @@ typedef struct {
   /* refuse: the recipient's positive error code, for the notice builder; 0 otherwise
    * (the row expired). */
   int refused;
+  /* expire, and a refuse's entries[0]: attachment chunks deleted with the row, and their
+   * bytes. chunk get: seq is the chunk's index, envelope its bytes, size their length. */
+  uint64_t chunks;
+  uint64_t chunk_bytes;
   /* malloc'd envelope bytes (fetch only). The callback may take ownership by copying the
    * pointer and setting this field to NULL; it must then free() it itself. */
   uint8_t *envelope;
@@ -163,12 +202,24 @@ struct rp__spool_req {
    *          it may also complete with RP_ENOMEM (nothing deleted).
    *  expire: 0 (entries filled in); RP_ENOMEM; RP_EFSYNC/EIO.
    *  fetch:  0 (entries filled in, maybe none); RP_ENOMEM; RP_EIO.
-   *  floor:  0 (raised, or already as high); RP_EFSYNC/EIO. */
+   *  floor:  0 (raised, or already as high); RP_EFSYNC/EIO.
+   *  chunk put: 0 stored; RP_EDUPLICATE that (msg_id, index) from that sender is already
+   *          stored; RP_EINVAL chunks of msg_id are stored with another sender, recipient
+   *          or count; RP_ETOOBIG the message's chunk bytes would pass message_max;
+   *          RP_EQUOTA; RP_ESPOOLFULL; RP_EFSYNC / RP_EIO.
+   *  chunk get: 0 (entries filled in, at least one; more says the range goes on);
+   *          RP_ENOTFOUND no such stored envelope for that recipient, or no chunk at
+   *          `from`; RP_EEXPIRED the envelope has expired; RP_ENOMEM; RP_EIO.
+   *  A delete's entries (refuse) and req->chunks/chunk_bytes say what chunks went. */
   int result;
   int64_t seq;              /* put: the new row's seq (arrival order) when result is 0 */
   rp__spool_entry *entries; /* fetch/expire: rows, owned by the request until cleanup */
   size_t nentries;
   int more; /* fetch/expire: more rows matched than were returned */
+  /* delete (and refuse): attachment chunks deleted with the envelope, and their bytes;
+   * expire: orphaned chunks (no envelope) deleted at their expiry. */
+  uint64_t chunks;
+  uint64_t chunk_bytes;
   /* Private to the spool. */
   struct {
     rp__spool *sp;
@@ -186,6 +237,9 @@ struct rp__spool_req {
     void *notice_arg;
     int64_t notice_ttl_ms;
     int refused;
+    uint64_t index, count, message_max; /* chunk put and get */
+    struct rp__spool_freed *freed;      /* expire: orphaned chunks to take off the totals */
+    size_t nfreed;
     size_t deleted_size;
     char deleted_sender[RP_MEMBER_ID_MAX + 1]; /* delete: the deleted row's sender */
   } priv;
@@ -220,6 +274,13 @@ typedef struct {
   uint64_t batched;                    /* write requests in those transactions */
   uint64_t batch_largest;              /* requests in the largest transaction */
   uint64_t batch_hist[RP__SPOOL_HIST]; /* bucket i: transactions of [2^i, 2^(i+1)) */
+  uint64_t chunks;                     /* attachment chunks in the spool now */
+  uint64_t chunk_bytes;                /* their bytes (also counted in `bytes`) */
+  uint64_t chunks_stored;              /* chunk puts stored since open */
+  uint64_t chunks_duplicates;          /* chunk puts answered RP_EDUPLICATE */
+  uint64_t chunks_deleted;             /* chunks deleted with their envelope */
+  uint64_t chunks_expired;             /* chunks deleted at their own expiry (orphans) */
+  uint64_t chunk_gets;                 /* chunk get requests completed */
   uint64_t checkpoints;                /* WAL checkpoints with truncation completed */
   uint64_t checkpoints_busy;           /* ... that met a reader and were tried again */
   int failed; /* 0, or the error that put the spool in the failed state */
@@ -300,6 +361,24 @@ int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
  * Loop thread. */
 int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
                     int64_t after_seq, size_t max_count, size_t max_bytes, rp__spool_cb cb);
+
+/* Store an attachment chunk (rp__spool_chunk) through the writer, in the group commit
+ * with the envelopes, checked against the limits like a put: the callback runs after the
+ * commit, with req->result as listed at rp__spool_req. Returns 0, or without calling cb
+ * RP_EFSYNC, RP_ECLOSED, RP_EINVAL (bad ids, index >= count, zero length), RP_ETOOBIG
+ * (len > RP__CHUNK_SEALED_MAX or message_max), RP_ENOMEM. Loop thread. */
+int rp__spool_put_chunk(rp__spool *sp, rp__spool_req *req, const rp__spool_chunk *ch,
+                        rp__spool_cb cb);
+
+/* Read chunks from..from+count-1 (count 1..RP__CHUNK_GET_MAX) of the stored envelope
+ * msg_id addressed to `recipient`, in index order, on the reader: at least one chunk if
+ * any, then more while their bytes stay within max_bytes; req->more says chunks of the
+ * range remain. Each entry: seq = index, envelope = the sealed chunk (malloc'd, as for
+ * fetch), size. now_ms decides RP_EEXPIRED. Works in the failed state. Returns 0 and
+ * later calls cb, or RP_ECLOSED / RP_EINVAL without calling it. Loop thread. */
+int rp__spool_chunk_get(rp__spool *sp, rp__spool_req *req, const char *recipient,
+                        const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t from,
+                        uint64_t count, size_t max_bytes, int64_t now_ms, rp__spool_cb cb);
 
 /* Free what a completed request holds (entries and their envelopes) and clear those
  * fields. Safe on a request that holds nothing; never on one still running. */

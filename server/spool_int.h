@@ -49,13 +49,36 @@ typedef struct rp__spool_lane {
   int busy;
   int err;                     /* batch outcome set by the worker: 0, RP_EFSYNC, RP_EIO */
   char why[RP__SPOOL_WHY_MAX]; /* set with err */
-  /* Prepared statements (writer: insert, exists, find, delete, expired, floor; reader:
-   * fetch). */
-  sqlite3_stmt *st[6];
+  /* Prepared statements, indexed by the ST_ names below (writer and reader each). */
+  sqlite3_stmt *st[16];
 } rp__spool_lane;
 
-enum { ST_INSERT, ST_EXISTS, ST_FIND, ST_DELETE, ST_EXPIRED, ST_FLOOR };
-enum { ST_FETCH };
+enum {
+  ST_INSERT,
+  ST_EXISTS,
+  ST_FIND,
+  ST_DELETE,
+  ST_EXPIRED,
+  ST_FLOOR,
+  /* Attachment chunks (spool_chunk_sql.c). */
+  ST_CHUNK_HAS,     /* the sender of chunk (msg_id, idx), if stored */
+  ST_CHUNK_MSG,     /* msg_id's chunk_msg row: sender, recipient, count, n, bytes */
+  ST_CHUNK_INSERT,  /* one chunk row */
+  ST_CHUNK_MSG_ADD, /* create or extend msg_id's chunk_msg row */
+  ST_CHUNK_DEL,     /* every chunk row of msg_id */
+  ST_CHUNK_MSG_DEL, /* msg_id's chunk_msg row */
+  ST_CHUNK_EXPIRES, /* msg_id's chunks now expire with its envelope */
+  ST_CHUNK_ORPHANS, /* chunk_msg rows due, without an envelope */
+  ST_WRITER_N
+};
+enum { ST_FETCH, ST_CG_MSG, ST_CG_DATA, ST_READER_N };
+
+/* Orphaned chunks an expiry deleted, per message: taken off the totals on the loop. */
+struct rp__spool_freed {
+  char sender[RP_MEMBER_ID_MAX + 1];
+  char recipient[RP_MEMBER_ID_MAX + 1];
+  uint64_t chunks, bytes;
+};
 
 struct rp__spool {
   uv_loop_t *loop;
@@ -88,6 +111,14 @@ struct rp__spool {
 /* Reset req for a request of `type` completing with cb (req->data is kept). */
 void rp__spool_req_start(rp__spool *sp, rp__spool_req *req, rp__spool_req_type type,
                          rp__spool_cb cb);
+/* 1 if id is a member id of 1..RP_MEMBER_ID_MAX bytes. */
+int rp__spool_id_ok(const char *id);
+/* 0, or RP_EFSYNC (failed) / RP_ECLOSED (closing): may a writer request start? */
+int rp__spool_writer_gate(const rp__spool *sp);
+/* Check a put of len bytes from sender to recipient against the limits and, within
+ * them, reserve the bytes; *over is 0, CHECK_FULL or CHECK_QUOTA. RP_ENOMEM. */
+int rp__spool_reserve(rp__spool *sp, const char *recipient, const char *sender,
+                      uint64_t len, int *over);
 /* Append req to the lane's queue and start the lane if it is idle. */
 void rp__spool_enqueue(rp__spool_lane *ln, rp__spool_req *req);
 /* Start the lane's next batch if it is idle and has work (or finish a close). */
@@ -120,6 +151,25 @@ int rp__spool_sql_floor(rp__spool_lane *ln, uint64_t version);
 void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db, int rc);
 /* The WAL checkpoint with truncation (the writer's connection). An SQLite code. */
 int rp__spool_sql_checkpoint(sqlite3 *db);
+/* ---- spool_chunk_sql.c (pool thread, inside the writer's transaction or the reader) ----
+ * Each returns an SQLite code; the request's own outcome goes into req->result. */
+int rp__spool_sql_put_chunk(rp__spool_lane *ln, rp__spool_req *req);
+/* Before an envelope with chunks = N is inserted: RP_ETRUNC into req->result unless all
+ * N are stored from its sender to its recipient with count N. */
+int rp__spool_sql_chunks_complete(rp__spool_lane *ln, rp__spool_req *req, int *complete);
+/* The envelope msg_id is stored: its chunks expire with it from now on. */
+int rp__spool_sql_chunks_expire_with(rp__spool_lane *ln, const uint8_t *msg_id,
+                                     int64_t expires_ms);
+/* Delete msg_id's chunks if they are from sender to recipient; *n and *bytes say what
+ * went (0 if none). */
+int rp__spool_sql_delete_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
+                                const char *sender, const char *recipient, uint64_t *n,
+                                uint64_t *bytes);
+/* Delete up to max orphaned messages' chunks due at now_ms into req->priv.freed. */
+int rp__spool_sql_expire_orphans(rp__spool_lane *ln, rp__spool_req *req, size_t max);
+/* A chunk get on the reader (sets req->result; never fails the lane). */
+void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req);
+
 /* Worker bodies: run the lane's batch (pool thread). spool_work.c. */
 void rp__spool_sql_write(rp__spool_lane *ln);
 void rp__spool_sql_read(rp__spool_lane *ln);

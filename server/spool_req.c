@@ -11,7 +11,7 @@
 #include "rejsepost_errors.h"
 #include "spool_int.h"
 
-static int id_ok(const char *id) {
+int rp__spool_id_ok(const char *id) {
   size_t n = id != NULL ? strlen(id) : 0;
   return n >= 1 && n <= RP_MEMBER_ID_MAX;
 }
@@ -38,31 +38,25 @@ void rp__spool_enqueue(rp__spool_lane *ln, rp__spool_req *req) {
 
 /* Checks shared by the writer's requests: failed beats closing, because a caller that
  * sees RP_EFSYNC must stop accepting, whatever else is going on. */
-static int writer_gate(const rp__spool *sp) {
+int rp__spool_writer_gate(const rp__spool *sp) {
   if (sp->stats.failed != 0) return RP_EFSYNC;
   if (sp->closing) return RP_ECLOSED;
   return 0;
 }
 
-int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *env,
-                  rp__spool_cb cb) {
+int rp__spool_reserve(rp__spool *sp, const char *recipient, const char *sender,
+                      uint64_t len, int *over_out) {
   char key[RP__SPOOL_KEY_MAX];
   rp__spool_rcpt *rc, *pc;
-  uint64_t len, rbytes, tbytes, pbytes;
-  int r, over;
-
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (env == NULL || !id_ok(env->sender) || !id_ok(env->recipient) || env->bytes == NULL ||
-      env->len == 0)
-    return RP_EINVAL;
-  if (env->len > sp->envelope_max) return RP_ETOOBIG;
+  uint64_t rbytes, tbytes, pbytes;
+  int over;
 
   /* Puts still in flight count against the limits, so a burst cannot overshoot them.
    * Over a limit, the writer still looks the msg_id up so that a resend is acked; such
    * a put reserves nothing and needs no entry in the totals. */
-  len = env->len;
-  rp__spool_pair_key(key, env->recipient, env->sender);
-  rc = rp__spool_map_find(&sp->map, env->recipient);
+  *over_out = 0;
+  rp__spool_pair_key(key, recipient, sender);
+  rc = rp__spool_map_find(&sp->map, recipient);
   pc = rp__spool_map_find(&sp->pairs, key);
   rbytes = rc != NULL ? rc->bytes + rc->reserved : 0;
   pbytes = pc != NULL ? pc->bytes + pc->reserved : 0;
@@ -77,12 +71,32 @@ int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *e
     over = CHECK_QUOTA;
   else
     over = 0;
-  if (!over && rc == NULL && (rc = rp__spool_map_get(&sp->map, env->recipient)) == NULL)
+  if (!over && rc == NULL && (rc = rp__spool_map_get(&sp->map, recipient)) == NULL)
     return RP_ENOMEM;
   if (!over && pc == NULL && (pc = rp__spool_map_get(&sp->pairs, key)) == NULL) {
-    rp__spool_map_trim(&sp->map, env->recipient);
+    rp__spool_map_trim(&sp->map, recipient);
     return RP_ENOMEM;
   }
+  if (!over) {
+    rc->reserved += len;
+    pc->reserved += len;
+    sp->stats.reserved_bytes += len;
+  }
+  *over_out = over;
+  return 0;
+}
+
+int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *env,
+                  rp__spool_cb cb) {
+  int r, over;
+
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
+  if (env == NULL || !rp__spool_id_ok(env->sender) || !rp__spool_id_ok(env->recipient) ||
+      env->bytes == NULL || env->len == 0)
+    return RP_EINVAL;
+  if (env->len > sp->envelope_max) return RP_ETOOBIG;
+  if ((r = rp__spool_reserve(sp, env->recipient, env->sender, env->len, &over)) != 0)
+    return r;
 
   rp__spool_req_start(sp, req, RP__SPOOL_PUT, cb);
   memcpy(req->priv.msg_id, env->msg_id, RP_MSG_ID_BYTES);
@@ -93,25 +107,22 @@ int rp__spool_put(rp__spool *sp, rp__spool_req *req, const rp__spool_envelope *e
   req->priv.urgency = env->urgency;
   req->priv.bytes = env->bytes;
   req->priv.len = env->len;
+  req->priv.count = env->chunks;
   req->priv.check_only = over;
-  if (!over) {
-    rc->reserved += len;
-    pc->reserved += len;
-    sp->stats.reserved_bytes += len;
-  }
   rp__spool_enqueue(&sp->writer, req);
   return 0;
 }
 
 int rp__spool_put_within_limits(const rp__spool_req *req) {
-  return req->type == RP__SPOOL_PUT && !req->priv.check_only;
+  return (req->type == RP__SPOOL_PUT || req->type == RP__SPOOL_CHUNK_PUT) &&
+         !req->priv.check_only;
 }
 
 int rp__spool_delete(rp__spool *sp, rp__spool_req *req, const char *recipient,
                      const uint8_t msg_id[RP_MSG_ID_BYTES], rp__spool_cb cb) {
   int r;
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (!id_ok(recipient) || msg_id == NULL) return RP_EINVAL;
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
+  if (!rp__spool_id_ok(recipient) || msg_id == NULL) return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_DELETE, cb);
   memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
   memcpy(req->priv.recipient, recipient, strlen(recipient) + 1);
@@ -123,9 +134,9 @@ int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
                      const uint8_t msg_id[RP_MSG_ID_BYTES], int code, int64_t now_ms,
                      const rp__spool_notice *notice, rp__spool_cb cb) {
   int r;
-  if ((r = writer_gate(sp)) != 0) return r;
-  if (!id_ok(recipient) || msg_id == NULL || code <= 0 || notice == NULL ||
-      notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0)
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
+  if (!rp__spool_id_ok(recipient) || msg_id == NULL || code <= 0 || notice == NULL ||
+      notice->fn == NULL || !rp__spool_id_ok(notice->sender) || notice->ttl_ms <= 0)
     return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_DELETE, cb);
   memcpy(req->priv.msg_id, msg_id, RP_MSG_ID_BYTES);
@@ -149,10 +160,10 @@ int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
                             size_t max_rows, const rp__spool_notice *notice,
                             rp__spool_cb cb) {
   int r;
-  if ((r = writer_gate(sp)) != 0) return r;
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
   if (max_rows == 0 || max_rows > RP__SPOOL_EXPIRE_MAX) return RP_EINVAL;
   if (notice != NULL &&
-      (notice->fn == NULL || !id_ok(notice->sender) || notice->ttl_ms <= 0))
+      (notice->fn == NULL || !rp__spool_id_ok(notice->sender) || notice->ttl_ms <= 0))
     return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_EXPIRE, cb);
   req->priv.now_ms = now_ms;
@@ -174,7 +185,7 @@ uint64_t rp__spool_roster_floor(const rp__spool *sp) {
 int rp__spool_roster_floor_raise(rp__spool *sp, rp__spool_req *req, uint64_t version,
                                  rp__spool_cb cb) {
   int r;
-  if ((r = writer_gate(sp)) != 0) return r;
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
   if (version == 0 || version > (uint64_t)INT64_MAX) return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_FLOOR, cb);
   req->priv.after_seq =
@@ -209,7 +220,7 @@ int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
                     int64_t after_seq, size_t max_count, size_t max_bytes,
                     rp__spool_cb cb) {
   if (sp->closing) return RP_ECLOSED;
-  if (!id_ok(recipient) || max_count == 0 || max_count > RP__SPOOL_FETCH_MAX ||
+  if (!rp__spool_id_ok(recipient) || max_count == 0 || max_count > RP__SPOOL_FETCH_MAX ||
       max_bytes == 0)
     return RP_EINVAL;
   rp__spool_req_start(sp, req, RP__SPOOL_FETCH, cb);
@@ -228,6 +239,9 @@ void rp__spool_req_cleanup(rp__spool_req *req) {
   free(req->entries);
   req->entries = NULL;
   req->nentries = 0;
+  free(req->priv.freed);
+  req->priv.freed = NULL;
+  req->priv.nfreed = 0;
 }
 
 /* ---- queries that cost nothing ---- */

@@ -12,8 +12,11 @@
 #include "spool_int.h"
 
 /* 2: the relay_state table (the roster floor). A version 1 file is upgraded in place;
- * a relay of version 1 refuses a version 2 file, since it would not honour the floor. */
-#define SCHEMA_VERSION 2
+ * a relay of version 1 refuses a version 2 file, since it would not honour the floor.
+ * 3: the chunk and chunk_msg tables (attachment chunks). Older files are upgraded in
+ * place; a relay of version 2 refuses a version 3 file, since it would never delete the
+ * chunks nor count them against the quotas. */
+#define SCHEMA_VERSION 3
 
 /* AUTOINCREMENT so that a seq is never reused, even after the newest row is deleted:
  * delivery resumes "after seq N", and a reused N would hide a new envelope. The envelope
@@ -35,7 +38,27 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS relay_state ("
     " name TEXT PRIMARY KEY,"
     " value INTEGER NOT NULL);"
-    "PRAGMA user_version = 2;";
+    /* One row per chunk; the bytes come last, as in envelope. */
+    "CREATE TABLE IF NOT EXISTS chunk ("
+    " msg_id BLOB NOT NULL CHECK (length(msg_id) = 16),"
+    " idx INTEGER NOT NULL CHECK (idx >= 0),"
+    " sender TEXT NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " expires_ms INTEGER NOT NULL,"
+    " bytes BLOB NOT NULL,"
+    " PRIMARY KEY (msg_id, idx));"
+    /* One row per message with chunks: what they must agree on, and their sums (n rows,
+     * bytes), so that no check has to scan a message's chunks (spool.h). */
+    "CREATE TABLE IF NOT EXISTS chunk_msg ("
+    " msg_id BLOB PRIMARY KEY CHECK (length(msg_id) = 16),"
+    " sender TEXT NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " count INTEGER NOT NULL CHECK (count > 0),"
+    " expires_ms INTEGER NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS chunk_msg_by_expiry ON chunk_msg (expires_ms);"
+    "PRAGMA user_version = 3;";
 
 /* Indexed by the ST_ names; each statement in parentheses so that compilers do not take
  * the split literals for a missing comma. */
@@ -57,13 +80,43 @@ static const char *const writer_sql[] = {
     /* The floor only ever rises, whatever order two raises commit in. */
     [ST_FLOOR] = ("INSERT INTO relay_state (name, value) VALUES ('roster_version', ?1)"
                   " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"),
+    [ST_CHUNK_HAS] = ("SELECT sender FROM chunk WHERE msg_id = ?1 AND idx = ?2"),
+    [ST_CHUNK_MSG] = ("SELECT sender, recipient, count, n, bytes FROM chunk_msg"
+                      " WHERE msg_id = ?1"),
+    [ST_CHUNK_INSERT] = ("INSERT INTO chunk (msg_id, idx, sender, recipient, expires_ms,"
+                         " bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+    [ST_CHUNK_MSG_ADD] =
+        ("INSERT INTO chunk_msg (msg_id, sender, recipient, count, expires_ms, n, bytes)"
+         " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) ON CONFLICT (msg_id) DO UPDATE SET"
+         " n = n + 1, bytes = bytes + excluded.bytes,"
+         " expires_ms = max(expires_ms, excluded.expires_ms)"),
+    [ST_CHUNK_DEL] = ("DELETE FROM chunk WHERE msg_id = ?1"),
+    [ST_CHUNK_MSG_DEL] = ("DELETE FROM chunk_msg WHERE msg_id = ?1"),
+    [ST_CHUNK_EXPIRES] = ("UPDATE chunk_msg SET expires_ms = ?2 WHERE msg_id = ?1"),
+    [ST_CHUNK_ORPHANS] =
+        ("SELECT msg_id, sender, recipient, n, bytes FROM chunk_msg WHERE expires_ms <= ?1"
+         " AND NOT EXISTS (SELECT 1 FROM envelope WHERE envelope.msg_id = chunk_msg.msg_id)"
+         " ORDER BY expires_ms LIMIT ?2"),
 };
+_Static_assert(sizeof writer_sql / sizeof *writer_sql == ST_WRITER_N,
+               "one SQL a statement");
 
 static const char *const reader_sql[] = {
     [ST_FETCH] = ("SELECT seq, msg_id, sender, created_ms, expires_ms, urgency, size,"
                   " envelope FROM envelope WHERE recipient = ?1 AND seq > ?2"
                   " ORDER BY seq LIMIT ?3"),
+    /* A chunk get serves only the chunks of a stored envelope of this recipient, from
+     * the envelope's own sender. */
+    [ST_CG_MSG] =
+        ("SELECT e.expires_ms, m.count FROM envelope e JOIN chunk_msg m"
+         " ON m.msg_id = e.msg_id AND m.sender = e.sender"
+         " AND m.recipient = e.recipient WHERE e.msg_id = ?1 AND e.recipient = ?2"),
+    [ST_CG_DATA] = ("SELECT idx, bytes FROM chunk WHERE msg_id = ?1 AND idx >= ?2"
+                    " AND idx < ?3 ORDER BY idx"),
 };
+_Static_assert(sizeof reader_sql / sizeof *reader_sql == ST_READER_N,
+               "one SQL a statement");
+_Static_assert(ST_WRITER_N <= 16 && ST_READER_N <= 16, "rp__spool_lane.st holds them");
 
 void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *db,
                            int rc) {
@@ -196,6 +249,35 @@ int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
     pe->bytes += bytes;
     sp->stats.envelopes += n;
     sp->stats.bytes += bytes;
+  }
+  if (rc != SQLITE_DONE) goto sqlerr;
+  sqlite3_finalize(st);
+  st = NULL;
+  /* Chunk bytes count in the byte totals (the quotas), not in the envelope counts. */
+  rc = sqlite3_prepare_v2(sp->writer.db,
+                          "SELECT recipient, sender, SUM(n), SUM(bytes) FROM chunk_msg"
+                          " GROUP BY recipient, sender",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK) goto sqlerr;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char rcpt[RP_MEMBER_ID_MAX + 1], sender[RP_MEMBER_ID_MAX + 1], key[RP__SPOOL_KEY_MAX];
+    uint64_t n = (uint64_t)sqlite3_column_int64(st, 2);
+    uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3);
+    rp__spool_rcpt *e, *pe;
+    rp__sql_col_text(st, 0, rcpt, RP_MEMBER_ID_MAX + 1);
+    rp__sql_col_text(st, 1, sender, RP_MEMBER_ID_MAX + 1);
+    rp__spool_pair_key(key, rcpt, sender);
+    if ((e = rp__spool_map_get(&sp->map, rcpt)) == NULL ||
+        (pe = rp__spool_map_get(&sp->pairs, key)) == NULL) {
+      snprintf(err, errlen, "load: out of memory");
+      r = RP_ENOMEM;
+      goto out;
+    }
+    e->bytes += bytes;
+    pe->bytes += bytes;
+    sp->stats.bytes += bytes;
+    sp->stats.chunks += n;
+    sp->stats.chunk_bytes += bytes;
   }
   if (rc != SQLITE_DONE) goto sqlerr;
   sqlite3_finalize(st);

@@ -16,6 +16,26 @@
 static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[req->priv.check_only ? ST_EXISTS : ST_INSERT];
   int rc;
+  /* An envelope with attachment chunks: a resend is a duplicate as always; else it is
+   * stored only once all its chunks are (PROTOCOL.md 5.5, ETRUNC). */
+  if (req->priv.count > 0 && !req->priv.check_only) {
+    int complete = 0;
+    sqlite3_stmt *ex = ln->st[ST_EXISTS];
+    sqlite3_bind_blob(ex, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(ex);
+    sqlite3_reset(ex);
+    sqlite3_clear_bindings(ex);
+    if (rc == SQLITE_ROW) {
+      req->result = RP_EDUPLICATE;
+      return SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) return rc;
+    if ((rc = rp__spool_sql_chunks_complete(ln, req, &complete)) != SQLITE_OK) return rc;
+    if (!complete) {
+      req->result = RP_ETRUNC;
+      return SQLITE_OK;
+    }
+  }
   sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   if (!req->priv.check_only) {
     sqlite3_bind_text(st, 2, req->priv.sender, -1, SQLITE_STATIC);
@@ -36,10 +56,13 @@ static int do_put(rp__spool_lane *ln, rp__spool_req *req) {
     if (sqlite3_changes(ln->db) == 1) {
       req->result = 0;
       req->seq = sqlite3_last_insert_rowid(ln->db);
+      /* From now on the chunks live exactly as long as their envelope. */
+      if (req->priv.count > 0)
+        rc = rp__spool_sql_chunks_expire_with(ln, req->priv.msg_id, req->priv.expires_ms);
     } else {
       req->result = RP_EDUPLICATE;
     }
-    rc = SQLITE_OK;
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
   }
   sqlite3_reset(st);
   /* Drop the pointers into the caller's buffers: they die after the callback. */
@@ -100,6 +123,15 @@ static int do_delete(rp__spool_lane *ln, rp__spool_req *req) {
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return rc;
+  /* The envelope's attachment chunks go in the same transaction. */
+  if ((rc = rp__spool_sql_delete_chunks(ln, req->priv.msg_id, req->priv.deleted_sender,
+                                        req->priv.recipient, &req->chunks,
+                                        &req->chunk_bytes)) != SQLITE_OK)
+    return rc;
+  if (e != NULL) {
+    e->chunks = req->chunks;
+    e->chunk_bytes = req->chunk_bytes;
+  }
   if (e != NULL && (rc = put_notice(ln, req, e)) != SQLITE_OK) return rc;
   req->result = 0;
   return SQLITE_OK;
@@ -173,6 +205,11 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
     sqlite3_bind_int64(del, 1, e[i].seq);
     rc = sqlite3_step(del);
     sqlite3_reset(del);
+    if (rc == SQLITE_DONE) {
+      rc = rp__spool_sql_delete_chunks(ln, e[i].msg_id, e[i].sender, e[i].recipient,
+                                       &e[i].chunks, &e[i].chunk_bytes);
+      if (rc == SQLITE_OK) rc = SQLITE_DONE;
+    }
     if (rc == SQLITE_DONE && req->priv.notice_fn != NULL) {
       rc = put_notice(ln, req, &e[i]);
       if (rc == SQLITE_OK) rc = SQLITE_DONE;
@@ -182,6 +219,9 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
   req->entries = e;
   req->nentries = n;
   if (rc != SQLITE_DONE) return rc;
+  /* Chunks whose envelope never came, at their own expiry and without a notice. */
+  if ((rc = rp__spool_sql_expire_orphans(ln, req, req->priv.max_count)) != SQLITE_OK)
+    return rc;
   req->result = 0;
   return SQLITE_OK;
 }
@@ -225,6 +265,10 @@ void rp__spool_sql_write(rp__spool_lane *ln) {
     case RP__SPOOL_EXPIRE:
       stage = "expire";
       rc = do_expire(ln, req);
+      break;
+    case RP__SPOOL_CHUNK_PUT:
+      stage = "chunk";
+      rc = rp__spool_sql_put_chunk(ln, req);
       break;
     case RP__SPOOL_FLOOR:
       stage = "roster floor";
@@ -299,6 +343,10 @@ static void do_fetch(rp__spool_lane *ln, rp__spool_req *req) {
 
 void rp__spool_sql_read(rp__spool_lane *ln) {
   ln->err = 0;
-  for (rp__spool_req *req = ln->batch; req != NULL; req = req->priv.next)
-    do_fetch(ln, req);
+  for (rp__spool_req *req = ln->batch; req != NULL; req = req->priv.next) {
+    if (req->type == RP__SPOOL_CHUNK_GET)
+      rp__spool_sql_chunk_get(ln, req);
+    else
+      do_fetch(ln, req);
+  }
 }

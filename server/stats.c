@@ -17,10 +17,10 @@
 
 /* The refusals the relay can answer with; always rendered so a dashboard sees zeros. */
 static const int relay_reasons[] = {
-    RP_EMALFORMED, RP_ETOOBIG,      RP_EVERSION, RP_EUNKNOWNMEMBER,
-    RP_EREVOKED,   RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,
-    RP_ESPOOLFULL, RP_ETIMEDOUT,    RP_EBUSY,    RP_EFSYNC,
-    RP_EKIND,      RP_ESIZE,        RP_EROUTE,   RP_EQUOTA,
+    RP_EMALFORMED,   RP_ETOOBIG,  RP_EVERSION, RP_EUNKNOWNMEMBER, RP_EREVOKED,
+    RP_EWRONGSENDER, RP_EEXPIRED, RP_ESTATE,   RP_ESPOOLFULL,     RP_ETIMEDOUT,
+    RP_EBUSY,        RP_EFSYNC,   RP_EKIND,    RP_ESIZE,          RP_EROUTE,
+    RP_EQUOTA,       RP_ETRUNC,   RP_EINVAL,
 };
 
 static void put(rp__buf *o, const char *fmt, ...) RP__PRINTF(2, 3);
@@ -107,6 +107,9 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
   put(&o, "envelopes.refused %" PRIu64 "\n", st->envelopes_refused);
   put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
+  put(&o, "chunks.stored %" PRIu64 "\n", st->chunks_stored);
+  put(&o, "chunks.duplicate %" PRIu64 "\n", st->chunks_duplicate);
+  put(&o, "chunks.sent %" PRIu64 "\n", st->chunks_sent);
   put(&o, "write_queue.bytes %" PRIu64 "\n", st->write_queue_bytes);
   put(&o, "write_queue.peak %" PRIu64 "\n", st->write_queue_peak);
   for (size_t s = 0; s < RP__STATS_REASONS; s++) {
@@ -128,6 +131,13 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.refused %" PRIu64 "\n", ss.refused);
     put(&o, "spool.expired %" PRIu64 "\n", ss.expired);
     put(&o, "spool.fetches %" PRIu64 "\n", ss.fetches);
+    put(&o, "spool.chunks %" PRIu64 "\n", ss.chunks);
+    put(&o, "spool.chunk_bytes %" PRIu64 "\n", ss.chunk_bytes);
+    put(&o, "spool.chunks_stored %" PRIu64 "\n", ss.chunks_stored);
+    put(&o, "spool.chunks_duplicates %" PRIu64 "\n", ss.chunks_duplicates);
+    put(&o, "spool.chunks_deleted %" PRIu64 "\n", ss.chunks_deleted);
+    put(&o, "spool.chunks_expired %" PRIu64 "\n", ss.chunks_expired);
+    put(&o, "spool.chunk_gets %" PRIu64 "\n", ss.chunk_gets);
     put(&o, "spool.transactions %" PRIu64 "\n", ss.transactions);
     put(&o, "spool.batched %" PRIu64 "\n", ss.batched);
     put(&o, "spool.batch_largest %" PRIu64 "\n", ss.batch_largest);

@@ -375,6 +375,13 @@ void tp_close(tp_peer *p) {
 int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
                 const char *recipient, uint64_t created, uint64_t expires, unsigned cls,
                 uint8_t **out, size_t *out_len) {
+  return tp_envelope_chunks(msg_id, sender, recipient, created, expires, cls, 0, out,
+                            out_len);
+}
+
+int tp_envelope_chunks(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
+                       const char *recipient, uint64_t created, uint64_t expires,
+                       unsigned cls, uint64_t chunks, uint8_t **out, size_t *out_len) {
   uint8_t hdr[RP__ENVHDR_MAX];
   size_t hlen = 0, ctlen = rp__envhdr_class_ct_bytes(cls), cap;
   uint8_t *ct = NULL, *buf = NULL;
@@ -391,6 +398,7 @@ int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
   h.expires = expires;
   h.urgency = RP__URG_NORMAL;
   h.size_class = cls;
+  h.chunks = chunks;
   if ((rc = rp__envhdr_encode(&h, hdr, sizeof hdr, &hlen, NULL)) != 0) return rc;
   ct = malloc(ctlen);
   randombytes_buf(ct, ctlen);

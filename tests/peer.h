@@ -147,6 +147,12 @@ int tp_envelope(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
                 const char *recipient, uint64_t created, uint64_t expires, unsigned cls,
                 uint8_t **out, size_t *out_len);
 
+/* tp_envelope with the header's chunks (key 10) set: the envelope of a message with
+ * attachment chunks. */
+int tp_envelope_chunks(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender,
+                       const char *recipient, uint64_t created, uint64_t expires,
+                       unsigned cls, uint64_t chunks, uint8_t **out, size_t *out_len);
+
 /* Send an envelope as SEND with a fresh random msg_id (written to msg_id), expiring in
  * 1 hour, of class cls. */
 int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,

@@ -464,7 +464,8 @@ static void test_reload(void **state) {
                                      "limits.idle_timeout",
                                      "limits.ping_interval",
                                      "limits.expiry_default",
-                                     "limits.expiry_max"};
+                                     "limits.expiry_max",
+                                     "limits.attachment_bytes_max"};
   static const char *const restart[] = {"relay.listen",
                                         "relay.state_dir",
                                         "relay.spool_file",

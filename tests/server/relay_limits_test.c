@@ -124,8 +124,11 @@ static void test_envelope_limit(void **state) {
   expect_ack(&p, id);
   assert_int_equal(tp_send_envelope(&p, "team", 2, id), 0);
   expect_nack(&p, id, RP_ETOOBIG);
-  /* Far beyond the limit the message is not even gathered: the connection closes. */
+  /* Far beyond the limit, and beyond a full attachment chunk (which the relay always
+   * takes, WELCOME chunk_max), the message is not even gathered: the connection closes. */
   assert_int_equal(tp_send_envelope(&p, "team", 4, id), 0);
+  expect_nack(&p, id, RP_ETOOBIG);
+  assert_int_equal(tp_send_envelope(&p, "team", 9, id), 0);
   bye_then_closed(&p, RP__BYE_ERROR, RP_ETOOBIG);
   tp_close(&p);
   stop(&f);

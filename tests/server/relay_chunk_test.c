@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attachment chunks through the real relay (docs/PROTOCOL.md 5.6): upload, the SEND's
+ * completeness check, durability of chunk_ack across kill -9, idempotence, every
+ * refusal of a chunk with its code, the download with chunk_get/chunk_data (order,
+ * count, another member's message), deletion with DELIVERED (spool empty, the bytes gone
+ * from the files), expiry with and without the envelope, and resumption after a restart
+ * of the relay in the middle of a download.
+ *
+ * The relay never opens a chunk, so the chunks here are random bytes of valid sealed
+ * lengths.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "chunk.h"
+#include "envelope_hdr.h"
+#include "peer.h"
+#include "rejsepost_errors.h"
+#include "testutil.h"
+
+static const char *const ids[] = {"team", "k101", "k102", "k103"};
+
+#define SMALL (RP__CHUNK_PAD_MIN + RP__CHUNK_TAGBYTES) /* 1040 */
+#define FULL RP__CHUNK_SEALED_MAX                      /* 262160 */
+#define NCH 3u
+
+typedef struct msg {
+  uint8_t id[RP_MSG_ID_BYTES];
+  uint64_t expires;
+  uint8_t *data[NCH];
+  size_t len[NCH];
+} msg;
+
+static void msg_new(msg *m, uint64_t ttl_ms) {
+  static const size_t lens[NCH] = {SMALL, 2 * 1024 + 16, SMALL};
+  memset(m, 0, sizeof *m);
+  randombytes_buf(m->id, sizeof m->id);
+  m->expires = tp_unix_ms() + ttl_ms;
+  for (unsigned i = 0; i < NCH; i++) {
+    m->len[i] = lens[i];
+    m->data[i] = malloc(lens[i]);
+    assert_non_null(m->data[i]);
+    randombytes_buf(m->data[i], lens[i]);
+  }
+}
+
+static void msg_free(msg *m) {
+  for (unsigned i = 0; i < NCH; i++)
+    free(m->data[i]);
+}
+
+static int send_chunk(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], const char *to,
+                      uint64_t index, uint64_t count, uint64_t expires, const uint8_t *data,
+                      size_t len) {
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_CHUNK;
+  memcpy(m.u.chunk.msg_id, id, RP_MSG_ID_BYTES);
+  m.u.chunk.to = rp__str_c(to);
+  m.u.chunk.index = index;
+  m.u.chunk.count = count;
+  m.u.chunk.expires = expires;
+  m.u.chunk.data = (rp__bin){data, (uint32_t)len};
+  return tp_send(p, &m);
+}
+
+/* The chunk_ack of (id, index): its code (0: stored). */
+static uint64_t ack_code(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], uint64_t index) {
+  rp__tmsg m;
+  assert_int_equal(tp_recv_type(p, RP__T_CHUNK_ACK, &m, 10000, NULL), 0);
+  assert_memory_equal(m.u.chunk_ack.msg_id, id, RP_MSG_ID_BYTES);
+  assert_int_equal(m.u.chunk_ack.index, index);
+  return m.u.chunk_ack.code;
+}
+
+/* One chunk of `len` random bytes, answered: its chunk_ack code. */
+static uint64_t try_chunk(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], const char *to,
+                          uint64_t index, uint64_t count, uint64_t expires, size_t len) {
+  uint8_t *data = malloc(len);
+  assert_non_null(data);
+  randombytes_buf(data, len);
+  assert_int_equal(send_chunk(p, id, to, index, count, expires, data, len), 0);
+  free(data);
+  return ack_code(p, id, index);
+}
+
+static void upload(tp_peer *p, const msg *m, const char *to) {
+  for (unsigned i = 0; i < NCH; i++)
+    assert_int_equal(send_chunk(p, m->id, to, i, NCH, m->expires, m->data[i], m->len[i]),
+                     0);
+  for (unsigned i = 0; i < NCH; i++)
+    assert_int_equal(ack_code(p, m->id, i), 0);
+}
+
+/* SEND of m's envelope (class 0, header chunks = `chunks`): 0 for ACK, else the NACK's
+ * code. */
+static uint64_t send_envelope(tp_peer *p, const msg *m, const char *from, const char *to,
+                              uint64_t chunks) {
+  uint8_t *env = NULL;
+  size_t len = 0;
+  rp__tmsg s;
+  assert_int_equal(
+      tp_envelope_chunks(m->id, from, to, tp_unix_ms(), m->expires, 0, chunks, &env, &len),
+      0);
+  memset(&s, 0, sizeof s);
+  s.type = RP__T_SEND;
+  s.u.send.envelope = (rp__bin){env, (uint32_t)len};
+  assert_int_equal(tp_send(p, &s), 0);
+  free(env);
+  for (;;) {
+    assert_int_equal(tp_recv(p, &s, 10000), 0);
+    if (s.type == RP__T_ACK) {
+      assert_memory_equal(s.u.ack.msg_id, m->id, RP_MSG_ID_BYTES);
+      return 0;
+    }
+    if (s.type == RP__T_NACK) {
+      assert_memory_equal(s.u.nack.msg_id, m->id, RP_MSG_ID_BYTES);
+      return s.u.nack.code;
+    }
+  }
+}
+
+static void chunk_get(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], uint64_t from,
+                      uint64_t count) {
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_CHUNK_GET;
+  memcpy(m.u.chunk_get.msg_id, id, RP_MSG_ID_BYTES);
+  m.u.chunk_get.from = from;
+  m.u.chunk_get.count = count;
+  assert_int_equal(tp_send(p, &m), 0);
+}
+
+/* The next chunk_data must be chunk `index` of m, with its bytes. */
+static void expect_chunk(tp_peer *p, const msg *m, uint64_t index) {
+  rp__tmsg d;
+  assert_int_equal(tp_recv_type(p, RP__T_CHUNK_DATA, &d, 10000, NULL), 0);
+  assert_memory_equal(d.u.chunk_data.msg_id, m->id, RP_MSG_ID_BYTES);
+  assert_int_equal(d.u.chunk_data.index, index);
+  assert_int_equal(d.u.chunk_data.code, 0);
+  assert_int_equal(d.u.chunk_data.data.n, m->len[index]);
+  assert_memory_equal(d.u.chunk_data.data.p, m->data[index], m->len[index]);
+}
+
+/* The next chunk_data must be a refusal for `index` with `code`. */
+static void expect_no_chunk(tp_peer *p, const uint8_t id[RP_MSG_ID_BYTES], uint64_t index,
+                            int code) {
+  rp__tmsg d;
+  assert_int_equal(tp_recv_type(p, RP__T_CHUNK_DATA, &d, 10000, NULL), 0);
+  assert_memory_equal(d.u.chunk_data.msg_id, id, RP_MSG_ID_BYTES);
+  assert_int_equal(d.u.chunk_data.index, index);
+  assert_int_equal(d.u.chunk_data.code, (uint64_t)-code);
+  assert_int_equal(d.u.chunk_data.data.n, 0);
+}
+
+/* The next DELIVER, which must be m's envelope: its seq. */
+static uint64_t expect_deliver(tp_peer *p, const msg *m) {
+  uint8_t id[RP_MSG_ID_BYTES];
+  rp__tmsg d;
+  assert_int_equal(tp_recv_type(p, RP__T_DELIVER, &d, 10000, NULL), 0);
+  assert_int_equal(tp_deliver_msg_id(&d, id), 0);
+  assert_memory_equal(id, m->id, RP_MSG_ID_BYTES);
+  return d.u.deliver.seq;
+}
+
+/* DELIVERED for m's envelope, delivered as `seq`. */
+static void delivered(tp_peer *p, const msg *m, uint64_t seq) {
+  rp__tmsg d;
+  memset(&d, 0, sizeof d);
+  d.type = RP__T_DELIVERED;
+  memcpy(d.u.delivered.msg_id, m->id, RP_MSG_ID_BYTES);
+  d.u.delivered.seq = seq;
+  assert_int_equal(tp_send(p, &d), 0);
+}
+
+/* Poll a counter until it has `want` (the relay commits asynchronously). */
+static void wait_counter(tp_relay *f, const char *name, uint64_t want) {
+  uint64_t v = UINT64_MAX;
+  for (int i = 0; i < 50; i++) {
+    assert_int_equal(tp_relay_counter(f, name, &v), 0);
+    if (v == want) return;
+    usleep(100000);
+  }
+  fail_msg("%s is %llu, want %llu", name, (unsigned long long)v, (unsigned long long)want);
+}
+
+/* Is the 32-byte mark in any regular file of dir? (as relay_erase_test) */
+static int in_files(const char *dir, const uint8_t mark[32]) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[1024];
+  int found = 0;
+  assert_non_null(d);
+  while (!found && (e = readdir(d)) != NULL) {
+    struct stat st;
+    size_t len = 0;
+    char *text;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if ((text = tu_read_file(path, &len)) == NULL) continue;
+    for (size_t i = 0; !found && i + 32 <= len; i++)
+      found = (uint8_t)text[i] == mark[0] && memcmp(text + i, mark, 32) == 0;
+    free(text);
+  }
+  closedir(d);
+  return found;
+}
+
+static void start(tp_relay *f, const char *tag, const char *limits) {
+  assert_int_equal(tp_relay_init(f, tag, ids, 4, limits), 0);
+  assert_int_equal(tp_relay_start(f), 0);
+}
+
+/* Upload, SEND, DELIVER, chunk_get with credit, other members' and unknown ids,
+ * DELIVERED: the spool is empty and the chunks' bytes are gone from the disk. */
+static void test_flow(void **state) {
+  tp_relay f;
+  tp_peer s, t, o;
+  msg m;
+  uint64_t seq;
+  uint8_t unknown[RP_MSG_ID_BYTES];
+  (void)state;
+
+  start(&f, "relay-chunk-flow", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  assert_int_equal(s.welcome.u.welcome.chunk_max, RP__CHUNK_SEALED_MAX);
+  msg_new(&m, 3600 * 1000);
+  upload(&s, &m, "team");
+  wait_counter(&f, "spool.chunks", NCH);
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
+
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_receive(&t, 4), 0);
+  seq = expect_deliver(&t, &m);
+  /* Credit: two, then the rest (one: fewer at the end), then past the end. */
+  chunk_get(&t, m.id, 0, 2);
+  expect_chunk(&t, &m, 0);
+  expect_chunk(&t, &m, 1);
+  chunk_get(&t, m.id, 2, RP__CHUNK_GET_MAX);
+  expect_chunk(&t, &m, 2);
+  chunk_get(&t, m.id, NCH, 1);
+  expect_no_chunk(&t, m.id, NCH, RP_ENOTFOUND);
+  randombytes_buf(unknown, sizeof unknown);
+  chunk_get(&t, unknown, 0, 1);
+  expect_no_chunk(&t, unknown, 0, RP_ENOTFOUND);
+
+  /* Another member may not read this member's chunks. */
+  assert_int_equal(tp_relay_connect(&f, &o, "k102"), 0);
+  assert_int_equal(tp_receive(&o, 4), 0);
+  chunk_get(&o, m.id, 0, 1);
+  expect_no_chunk(&o, m.id, 0, RP_ENOTFOUND);
+  tp_close(&o);
+
+  /* DELIVERED deletes the envelope and its chunks in one transaction. */
+  delivered(&t, &m, seq);
+  wait_counter(&f, "spool.chunks", 0);
+  wait_counter(&f, "spool.envelopes", 0);
+  assert_int_equal(tp_relay_wait_log(&f, "chunks_deleted", 5000, 1), 0);
+  chunk_get(&t, m.id, 0, 1);
+  expect_no_chunk(&t, m.id, 0, RP_ENOTFOUND);
+  /* And their bytes leave the files (secure_delete and the checkpoint), within 5 s. */
+  uint64_t t0 = tp_now_ms();
+  while (in_files(f.dir, m.data[1]) && tp_now_ms() - t0 < 5000)
+    usleep(50000);
+  assert_false(in_files(f.dir, m.data[1]));
+  tp_close(&t);
+  tp_close(&s);
+  msg_free(&m);
+  tp_relay_free(&f);
+}
+
+/* A SEND before all chunks are stored: NACK ETRUNC; once they are, ACK. A resent chunk
+ * is acknowledged again and stored once. */
+static void test_etrunc_and_duplicate(void **state) {
+  tp_relay f;
+  tp_peer s;
+  msg m;
+  uint64_t v = 0;
+  (void)state;
+
+  start(&f, "relay-chunk-etrunc", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&m, 3600 * 1000);
+  assert_int_equal(send_chunk(&s, m.id, "team", 0, NCH, m.expires, m.data[0], m.len[0]), 0);
+  assert_int_equal(ack_code(&s, m.id, 0), 0);
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), (uint64_t)-RP_ETRUNC);
+  /* An envelope whose header says fewer or no chunks is not the one the chunks are for:
+   * the chunks stay, the SEND of chunks = 1 is refused too. */
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", 1), (uint64_t)-RP_ETRUNC);
+  upload(&s, &m, "team"); /* chunk 0 again: a duplicate, acknowledged */
+  assert_int_equal(tp_relay_counter(&f, "chunks.duplicate", &v), 0);
+  assert_int_equal(v, 1);
+  wait_counter(&f, "spool.chunks", NCH);
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
+  tp_close(&s);
+  msg_free(&m);
+  tp_relay_free(&f);
+}
+
+/* Every refusal of a chunk, with its code; the connection stays open throughout. */
+static void test_refusals(void **state) {
+  tp_relay f;
+  tp_peer s, b, c;
+  uint8_t id[RP_MSG_ID_BYTES];
+  uint64_t now = tp_unix_ms(), exp = now + 3600 * 1000;
+  (void)state;
+
+  /* 3 MiB per recipient and in all, 60% for one sender; 1 MiB of chunks a message. */
+  start(&f, "relay-chunk-refuse",
+        "envelope_max = 64K\nspool_recipient_bytes = 3M\nspool_total_bytes = 3M\n"
+        "spool_sender_share = 60\nattachment_bytes_max = 1M\n");
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  randombytes_buf(id, sizeof id);
+  assert_int_equal(try_chunk(&s, id, "nobody", 0, 1, exp, SMALL),
+                   (uint64_t)-RP_EUNKNOWNMEMBER);
+  assert_int_equal(try_chunk(&s, id, "k102", 0, 1, exp, SMALL), (uint64_t)-RP_EROUTE);
+  assert_int_equal(try_chunk(&s, id, "team", 0, 1, now - 1000, SMALL),
+                   (uint64_t)-RP_EEXPIRED);
+  assert_int_equal(try_chunk(&s, id, "team", 0, 1, now + 200ull * 24 * 3600 * 1000, SMALL),
+                   (uint64_t)-RP_ETOOBIG);
+  assert_int_equal(try_chunk(&s, id, "team", 2, 2, exp, SMALL), (uint64_t)-RP_EINVAL);
+  assert_int_equal(try_chunk(&s, id, "team", 0, RP__CHUNK_COUNT_MAX + 1, exp, SMALL),
+                   (uint64_t)-RP_ETOOBIG);
+  assert_int_equal(try_chunk(&s, id, "team", 0, 1, exp, SMALL + 1), (uint64_t)-RP_ESIZE);
+  assert_int_equal(try_chunk(&s, id, "team", 0, 1, exp, 1000), (uint64_t)-RP_ESIZE);
+  /* A count that cannot fit attachment_bytes_max even in the smallest chunks. */
+  assert_int_equal(try_chunk(&s, id, "team", 0, 2000, exp, SMALL), (uint64_t)-RP_ETOOBIG);
+
+  /* k103: a message whose chunks pass attachment_bytes_max at the fourth full one. */
+  assert_int_equal(tp_relay_connect(&f, &c, "k103"), 0);
+  randombytes_buf(id, sizeof id);
+  for (uint64_t i = 0; i < 3; i++)
+    assert_int_equal(try_chunk(&c, id, "team", i, 8, exp, FULL), 0);
+  assert_int_equal(try_chunk(&c, id, "team", 3, 8, exp, FULL), (uint64_t)-RP_ETOOBIG);
+  /* And every chunk of a message agrees on its count. */
+  assert_int_equal(try_chunk(&c, id, "team", 4, 9, exp, SMALL), (uint64_t)-RP_EINVAL);
+
+  /* k101: its share of team's quota (60% of 3 MiB) holds seven full chunks. */
+  for (int i = 0; i < 7; i++) {
+    randombytes_buf(id, sizeof id);
+    assert_int_equal(try_chunk(&s, id, "team", 0, 1, exp, FULL), 0);
+  }
+  randombytes_buf(id, sizeof id);
+  assert_int_equal(try_chunk(&s, id, "team", 0, 1, exp, FULL), (uint64_t)-RP_EQUOTA);
+  /* k102: team holds ten full chunks now and one more; a twelfth passes its 3 MiB. */
+  assert_int_equal(tp_relay_connect(&f, &b, "k102"), 0);
+  randombytes_buf(id, sizeof id);
+  assert_int_equal(try_chunk(&b, id, "team", 0, 1, exp, FULL), 0);
+  randombytes_buf(id, sizeof id);
+  assert_int_equal(try_chunk(&b, id, "team", 0, 1, exp, FULL), (uint64_t)-RP_ESPOOLFULL);
+  assert_int_equal(tp_relay_wait_log(&f, "chunk_refused", 1000, 1), 0);
+  tp_close(&b);
+  tp_close(&c);
+  tp_close(&s);
+  tp_relay_free(&f);
+}
+
+/* chunk_ack means durable: after a kill -9 and a restart the chunk is there. */
+static void test_durable(void **state) {
+  tp_relay f;
+  tp_peer s;
+  msg m;
+  uint64_t v = 0;
+  (void)state;
+
+  start(&f, "relay-chunk-durable", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&m, 3600 * 1000);
+  assert_int_equal(send_chunk(&s, m.id, "team", 0, NCH, m.expires, m.data[0], m.len[0]), 0);
+  assert_int_equal(ack_code(&s, m.id, 0), 0);
+  tp_close(&s);
+  assert_int_equal(tp_relay_stop(&f, SIGKILL, 5000), 128 + SIGKILL);
+  assert_int_equal(tp_relay_start(&f), 0);
+  wait_counter(&f, "spool.chunks", 1);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  upload(&s, &m, "team");
+  assert_int_equal(tp_relay_counter(&f, "chunks.duplicate", &v), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
+  tp_close(&s);
+  msg_free(&m);
+  tp_relay_free(&f);
+}
+
+/* Chunks without an envelope expire at their own expiry; an envelope that expires takes
+ * its chunks with it. */
+static void test_expiry(void **state) {
+  tp_relay f;
+  tp_peer s;
+  msg a, b;
+  (void)state;
+
+  start(&f, "relay-chunk-expiry", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&a, 1500);
+  msg_new(&b, 1500);
+  upload(&s, &a, "team"); /* never sent */
+  upload(&s, &b, "team");
+  assert_int_equal(send_envelope(&s, &b, "k101", "team", NCH), 0);
+  wait_counter(&f, "spool.chunks", 2 * NCH);
+  assert_int_equal(tp_relay_wait_log(&f, "chunks_expired chunks=3", 10000, 1), 0);
+  assert_int_equal(tp_relay_wait_log(&f, "chunks=3 notice=stored", 10000, 1), 0);
+  wait_counter(&f, "spool.chunks", 0);
+  wait_counter(&f, "spool.chunk_bytes", 0);
+  tp_close(&s);
+  msg_free(&a);
+  msg_free(&b);
+  tp_relay_free(&f);
+}
+
+/* The relay restarts in the middle of a download; the recipient resumes with chunk_get
+ * from the first chunk it has not stored. */
+static void test_resume(void **state) {
+  tp_relay f;
+  tp_peer s, t;
+  msg m;
+  uint64_t seq;
+  (void)state;
+
+  start(&f, "relay-chunk-resume", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&m, 3600 * 1000);
+  upload(&s, &m, "team");
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
+  tp_close(&s);
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_receive(&t, 4), 0);
+  seq = expect_deliver(&t, &m);
+  chunk_get(&t, m.id, 0, 1);
+  expect_chunk(&t, &m, 0);
+  tp_close(&t);
+  assert_int_equal(tp_relay_stop(&f, SIGKILL, 5000), 128 + SIGKILL);
+  assert_int_equal(tp_relay_start(&f), 0);
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_receive(&t, 4), 0);
+  seq = expect_deliver(&t, &m); /* delivered again after the reconnect */
+  chunk_get(&t, m.id, 1, RP__CHUNK_GET_MAX);
+  expect_chunk(&t, &m, 1);
+  expect_chunk(&t, &m, 2);
+  delivered(&t, &m, seq);
+  wait_counter(&f, "spool.chunks", 0);
+  wait_counter(&f, "spool.bytes", 0);
+  tp_close(&t);
+  msg_free(&m);
+  tp_relay_free(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_flow),     cmocka_unit_test(test_etrunc_and_duplicate),
+      cmocka_unit_test(test_refusals), cmocka_unit_test(test_durable),
+      cmocka_unit_test(test_expiry),   cmocka_unit_test(test_resume),
+  };
+  if (sodium_init() < 0) return 1;
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
