@@ -207,9 +207,9 @@ int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p) {
   n = *count;
   for (i = 0; i < n; i++)
     with_src += m->src[i].type != RP__ATT_SRC_NONE;
-  /* Descriptors filled by hand carry no content: the message goes as before, without
-   * chunks. A message that has both kinds is a mistake of the host's. */
-  if (with_src == 0) return 0;
+  /* A descriptor filled by hand (rp_msg_list_add) has no content to send, and the
+   * recipient refuses a message whose header's chunks are not its descriptors' plan
+   * (PROTOCOL.md 6.2): refused here, naming it, rather than failing at the recipient. */
   if ((uint32_t)with_src != n) {
     for (i = 0; m->src[i].type != RP__ATT_SRC_NONE; i++)
       ;

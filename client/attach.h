@@ -39,12 +39,12 @@ int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count);
 /*
  * Reads, hashes and seals every attachment of p whose source m records, in list order,
  * into outbox_chunk rows of job->msg_id (g = 0..N-1), and fills each descriptor's size
- * and sha256 in p (not in m). Descriptors that the host filled by hand, all of them,
- * leave N = 0 and p unchanged. Errors: RP_ETOOBIG (a cap), RP_EIO (a source failed: a
- * read error, a stream's negative return), RP_ENOTFOUND / RP_EPERM (a file), RP_ESTATE
- * (a stream already read by an earlier rp_send), RP_EMISSING (some descriptors have a
- * source and some not), RP_ENOMEM, the store's errors. On failure no chunk row of
- * msg_id is left. Runs on the caller's thread, without any lock held between chunks.
+ * and sha256 in p (not in m). A kind without attachments, or none added, leaves N = 0.
+ * Errors: RP_EMISSING (a descriptor the host filled by hand, without a source), RP_ETOOBIG
+ * (a cap), RP_EIO (a source failed: a read error, a stream's negative return), RP_ENOTFOUND
+ * / RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send), RP_ENOMEM,
+ * the store's errors. On failure no chunk row of msg_id is left. Runs on the caller's
+ * thread, without any lock held between chunks.
  */
 int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p);
 

@@ -23,6 +23,7 @@
 #include "client_caps.h"
 #include "config_int.h"
 #include "conn.h"
+#include "download.h"
 #include "hold.h"
 #include "identity.h"
 #include "rejsepost.h"
@@ -76,9 +77,10 @@ struct rp_client {
   size_t nholds;
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
-  rp__cl_upload upload;  /* the message whose chunks go to the relay (upload.c) */
-  bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
-  bool shutdown_started; /* rp_client_free began the shutdown (see above) */
+  rp__cl_upload upload;     /* the message whose chunks go to the relay (upload.c) */
+  rp__cl_download download; /* chunks coming from the relay (download.c) */
+  bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
+  bool shutdown_started;    /* rp_client_free began the shutdown (see above) */
 };
 
 /* Verifies and adopts a roster document (rollback refused) and stores it. */

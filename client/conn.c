@@ -78,6 +78,7 @@ static void on_tcp_closed(uv_handle_t *h) {
   rp__conn_drop_deferred(c);
   rp__hold_reset(c);
   rp__upload_reset(c);
+  rp__download_reset(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else

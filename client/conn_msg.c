@@ -4,6 +4,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "download.h"
 #include "hold.h"
 #include "log.h"
 #include "msg_field.h"
@@ -125,8 +126,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   rp__conn_bye(c);
 }
 
-static void delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
-                      int refused) {
+void rp__conn_delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
+                        int refused) {
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = RP__T_DELIVERED;
@@ -161,7 +162,10 @@ static void deliver(rp_client *c, uint64_t seq, const uint8_t *env, size_t len,
   int code = 0;
   switch (rp__recv_deliver(c, env, len, may_defer, id, &code)) {
   case RP__RECV_ANSWER:
-    delivered(c, id, seq, code);
+    rp__conn_delivered(c, id, seq, code);
+    break;
+  case RP__RECV_DOWNLOAD:
+    rp__download_add(c, id, seq);
     break;
   case RP__RECV_DEFER:
     if (defer(c, seq, env, len) != 0) deliver(c, seq, env, len, false);
@@ -218,7 +222,7 @@ static void on_expired(rp_client *c, const rp__t_expired *e) {
     rp__log(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
     rp__client_status(c, e->msg_id, RP_STATUS_EXPIRED, 0);
   }
-  delivered(c, e->msg_id, e->seq, 0);
+  rp__conn_delivered(c, e->msg_id, e->seq, 0);
 }
 
 static void on_bye(rp_client *c, const rp__t_bye *b) {
@@ -260,6 +264,11 @@ void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
     break;
   case RP__T_BYE:
     on_bye(c, &m->u.bye);
+    break;
+  case RP__T_CHUNK_DATA:
+    rp__download_on_data(c, m->u.chunk_data.msg_id, m->u.chunk_data.index,
+                         m->u.chunk_data.data.p, m->u.chunk_data.data.n,
+                         m->u.chunk_data.code);
     break;
   case RP__T_CHUNK_ACK:
     rp__upload_on_ack(c, m->u.chunk_ack.msg_id, m->u.chunk_ack.index, m->u.chunk_ack.code);

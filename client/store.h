@@ -56,6 +56,8 @@ typedef struct rp__store_in {
   size_t envelope_len;
   uint64_t stored_at;
   int handled;
+  uint64_t chunks; /* N: attachment chunks (inbox_chunk rows once complete) */
+  int complete;    /* 0 while chunks are missing: never offered, listed or counted */
 } rp__store_in;
 
 /* Opens (creating) the database in dir, which is created mode 0700 if missing. */
@@ -129,6 +131,29 @@ int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTE
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
  * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
 int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt);
+
+/*
+ * A message with attachments is stored when its envelope arrives, incomplete (chunks N,
+ * complete 0), and completes once every chunk is stored and verified: until then no
+ * inbox call but _get_any sees it. Chunks are stored as received (sealed), each its own
+ * small write without a sync of its own; rp__store_in_complete commits with a sync and
+ * so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
+ * download asks again from the first it holds not). chunks_stored: the rows of msg_id
+ * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
+ * with the outbox row `receipt` (may be NULL) in one transaction. drop: deletes an
+ * incomplete message and its chunks (refused), in one transaction.
+ */
+int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                         rp__store_in *out);
+int rp__store_in_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, const uint8_t *data, size_t len);
+int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, uint8_t *buf, size_t cap, size_t *len);
+int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n);
+int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          uint64_t now, const rp__store_out *receipt);
+int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);

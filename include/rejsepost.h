@@ -569,6 +569,40 @@ int rp_received_get_hex(const rp_received *r, const char *field, const char **ou
 /* The number of elements of a list field. */
 int rp_received_list_count(const rp_received *r, const char *field, size_t *count);
 
+/* ---- received attachments ---- */
+
+/* The number of attachments of r (0 for a kind without any). Thread-safe like r. */
+size_t rp_received_attachments(const rp_received *r);
+
+/* Attachment i's descriptor: file name, mime type, size in bytes and kind name. Each
+ * out-parameter may be NULL; strings are borrowed until rp_received_free(r).
+ * RP_ENOTFOUND for i past the end. */
+int rp_received_attachment(const rp_received *r, size_t i, const char **name,
+                           const char **mime, uint64_t *size, const char **kind);
+
+/* A sink for rp_received_attachment_read: takes buf[0..len) (borrowed for the call);
+ * returns 0, or nonzero to stop (the read then fails with RP_EIO). */
+typedef int (*rp_write_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+/*
+ * Streams attachment i of r, a message of c's inbox, to write: decrypted a chunk (256
+ * KiB) at a time from the inbox, where it stays sealed, each chunk checked again and the
+ * sha256 compared at the end (docs/PROTOCOL.md 6.7). Called on the caller's thread;
+ * memory stays a few chunks. The bytes handed to write before an error (RP_EDIGEST,
+ * RP_EAUTH: the inbox was altered) are not to be trusted. Errors: RP_ENOTFOUND (no such
+ * attachment, or its chunks are not in c's inbox), RP_EIO (write stopped it), the
+ * store's. Any thread; several at once are fine.
+ */
+int rp_received_attachment_read(rp_client *c, const rp_received *r, size_t i,
+                                rp_write_fn write, void *ctx);
+
+/* Writes attachment i of r to a new file at path, mode 0600: created with O_EXCL
+ * (RP_EEXIST if anything is there; a symbolic link is not followed), filled by
+ * rp_received_attachment_read, fsync'd. On any error the file is removed: a saved file
+ * is always whole and verified. */
+int rp_received_attachment_save(rp_client *c, const rp_received *r, size_t i,
+                                const char *path);
+
 /* The whole message as a JSON object (the builder's format, plus "msg_id",
  * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free. */
 int rp_received_to_json(const rp_received *r, char **json);
