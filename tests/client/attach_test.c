@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -265,10 +266,54 @@ static void test_refusals(void **state) {
   rp_client_free(c);
 }
 
+/* A chunk altered in the sender's outbox (so, for the recipient, on the way): the
+ * recipient refuses the whole message with the reader's code, offers nothing and keeps
+ * nothing; the sender sees it failed with that code. */
+static void test_bad_chunk_refused(void **state) {
+  fx *x = *state;
+  static uint8_t buf[3 * RP__CHUNK_SIZE];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_client *team;
+  rp_msg *m;
+  uint64_t pending = 9;
+  int st = 0, err = 0;
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Ødelagt undervejs"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE outbox_chunk SET data = zeroblob(length(data))"
+                                " WHERE idx = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(err, RP_EAUTH);
+  assert_int_equal(rp_inbox_pending(team, &pending), 0);
+  assert_int_equal(pending, 0);
+  rp_client_free(team);
+  char path[700];
+  snprintf(path, sizeof path, "%s/state-%s/%s", x->f.dir, CL_TEAM, RP__STORE_FILE);
+  rp_client_set_data(x->muni, path);
+  assert_int_equal(rows(x->muni, "inbox_chunk"), 0);
+  assert_int_equal(rows(x->muni, "inbox"), 0);
+  rp_client_set_data(x->muni, x->db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sizes_and_sources, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
