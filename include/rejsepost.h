@@ -209,7 +209,8 @@ int rp_config_set_receive(rp_config *cfg, int on);
  * message's attachments together at most `bytes` (default 256 MiB). 1 ..
  * 4 GiB (the format's ceiling per attachment), and the per-message cap 1 .. 64 GiB. Over
  * a cap rp_send fails with RP_ETOOBIG and rp_msg_error_field names the attachment
- * ("attachments.2"). */
+ * ("attachments.2"). The same caps bound what this client receives: a message whose
+ * attachments are over them is refused (RP_ETOOBIG, the sender sees it failed). */
 int rp_config_set_attachment_max(rp_config *cfg, uint64_t bytes);
 int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
 
