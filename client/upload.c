@@ -6,18 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "chunk.h"
 #include "client.h"
 #include "conn.h"
 #include "envelope_hdr.h"
 #include "log.h"
-#include "msg_field.h"
 #include "recv.h"
 
 static void progress(rp_client *c, const rp__cl_upload *u) {
   char id[RP_ID_STRLEN];
   if (c->cfg.progress == NULL) return;
-  rp__hex(id, u->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, u->msg_id, RP_MSG_ID_BYTES);
   c->cfg.progress(c->cfg.progress_data, c, id, RP_PROGRESS_SEND, u->bytes_acked, u->bytes);
 }
 
@@ -51,7 +52,7 @@ bool rp__upload_pump(rp_client *c, const rp__store_out *o) {
   if (u->active && memcmp(u->msg_id, o->msg_id, RP_MSG_ID_BYTES) != 0) return false;
   if (!u->active && (rc = start(c, u, o)) != 0) {
     char id[RP_ID_STRLEN];
-    rp__hex(id, o->msg_id, RP_MSG_ID_BYTES);
+    sodium_bin2hex(id, sizeof id, o->msg_id, RP_MSG_ID_BYTES);
     rp__log(c, RP_LOG_ERROR, "upload_failed msg_id=%s code=%s", id, rp_err_name(rc));
     return false;
   }
@@ -99,7 +100,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
   if (!u->active || memcmp(u->msg_id, msg_id, RP_MSG_ID_BYTES) != 0 || index >= u->count)
     return; /* an answer from before a reset of ours: the outbox decides */
   if (u->inflight > 0) u->inflight--;
-  rp__hex(id, msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, msg_id, RP_MSG_ID_BYTES);
   if (code == 0) {
     size_t len = 0;
     int was = 0;
