@@ -309,11 +309,68 @@ static void test_bad_chunk_refused(void **state) {
   rp_client_set_data(x->muni, x->db);
 }
 
+/* Progress: monotonic per direction, the last call at done == total. */
+typedef struct prog {
+  uint64_t last[3], total[3];
+  int calls[3], backwards;
+} prog;
+
+static void on_prog(void *data, rp_client *c, const char *msg_id, int direction,
+                    uint64_t done, uint64_t total) {
+  prog *p = data;
+  (void)c;
+  (void)msg_id;
+  if (direction < 1 || direction > 2) return;
+  if (done < p->last[direction] || done > total) p->backwards = 1;
+  p->last[direction] = done;
+  p->total[direction] = total;
+  p->calls[direction]++;
+}
+
+/* The recipient's own caps: a message over them is refused (ETOOBIG) and the sender
+ * sees it failed; progress both ways on a message within them. */
+static void test_receive_caps_and_progress(void **state) {
+  fx *x = *state;
+  static uint8_t buf[3 * RP__CHUNK_SIZE];
+  rp_config *cfg = cl_config(&x->f, CL_TEAM, NULL, NULL);
+  rp_client *team = NULL;
+  rp_msg *m;
+  char id[RP_ID_STRLEN], ok_id[RP_ID_STRLEN];
+  prog tp = {0};
+  int st = 0, err = 0;
+  assert_non_null(cfg);
+  assert_int_equal(rp_config_set_attachment_max(cfg, 2 * RP__CHUNK_SIZE), 0);
+  assert_int_equal(rp_config_set_progress(cfg, on_prog, &tp), 0);
+  assert_int_equal(rp_client_new(cfg, &team), 0);
+  rp_config_free(cfg);
+  assert_non_null(m = cl_request("Større end modtageren tager"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(err, RP_ETOOBIG);
+
+  assert_non_null(m = cl_request("Inden for"));
+  assert_int_equal(
+      rp_msg_attach_buffer(m, buf, 2 * RP__CHUNK_SIZE, "b.bin", "text/plain", "andet"), 0);
+  assert_int_equal(rp_send(x->muni, m, ok_id), 0);
+  rp_msg_free(m);
+  assert_int_equal(cl_wait_status(x->muni, ok_id, RP_STATUS_DELIVERED, 20000), 0);
+  assert_int_equal(tp.backwards, 0);
+  assert_int_equal(tp.calls[RP_PROGRESS_RECEIVE], 2); /* one call per chunk */
+  assert_int_equal(tp.last[RP_PROGRESS_RECEIVE], tp.total[RP_PROGRESS_RECEIVE]);
+  assert_int_equal(tp.total[RP_PROGRESS_RECEIVE], 2 * RP__CHUNK_SEALED_MAX);
+  rp_client_free(team);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sizes_and_sources, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
