@@ -145,3 +145,14 @@ void rp__upload_done(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], bool d
   if (drop && rp__store_out_get(c->st, msg_id, 0, &o) == 0 && o.chunks > 0)
     rp__store_out_chunks_delete(c->st, msg_id);
 }
+
+int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  rp__store_out o;
+  int rc;
+  if ((rc = rp__store_out_get(c->st, msg_id, 0, &o)) != 0) return rc;
+  if (o.chunks == 0 || o.status != RP_STATUS_QUEUED) return RP_ENOTFOUND;
+  if ((rc = rp__store_out_chunks_unack(c->st, msg_id)) != 0) return rc;
+  rp__upload_done(c, msg_id, false);
+  if (c->send_cursor >= o.rowid) c->send_cursor = o.rowid - 1;
+  return 0;
+}

@@ -309,6 +309,41 @@ static void test_bad_chunk_refused(void **state) {
   rp_client_set_data(x->muni, x->db);
 }
 
+/* PROTOCOL.md 5.6: a SEND answered ETRUNC although the outbox holds every chunk as
+ * acknowledged (here: marked so while the relay was down, as if the relay had lost them)
+ * makes the client upload the chunks again, then the envelope: delivered whole. */
+static void test_etrunc_uploads_again(void **state) {
+  fx *x = *state;
+  static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_client *team;
+  rp_msg *m;
+  for (size_t i = 0; i < sizeof buf; i++)
+    buf[i] = (uint8_t)(i * 7u);
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Igen"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db, "UPDATE outbox_chunk SET acked = 1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_changes(db), 3);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_RELAYED, 20000), 0);
+  assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_DELIVERED, 20000), 0);
+  rp_received *r = NULL;
+  assert_int_equal(rp_inbox_get(team, id, &r), 0);
+  assert_int_equal(rp_received_attachments(r), 1);
+  rp_received_free(r);
+  rp_client_free(team);
+}
+
 /* Progress: monotonic per direction, the last call at done == total. */
 typedef struct prog {
   uint64_t last[3], total[3];
@@ -371,6 +406,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_etrunc_uploads_again, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
