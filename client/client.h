@@ -23,11 +23,13 @@
 #include "client_caps.h"
 #include "config_int.h"
 #include "conn.h"
+#include "download.h"
 #include "hold.h"
 #include "identity.h"
 #include "rejsepost.h"
 #include "roster.h"
 #include "store.h"
+#include "upload.h"
 
 struct rp_client {
   struct rp_config cfg; /* a deep copy; strings owned */
@@ -62,6 +64,7 @@ struct rp_client {
   rp__chan *chan;
   unsigned backoff_ms;
   uint64_t send_window, inflight;
+  uint64_t chunk_max; /* WELCOME's chunk_max: 0 = the relay takes no attachment chunks */
   int64_t send_cursor;
   uint64_t idle_ms;
   uint64_t ping_nonce;
@@ -74,8 +77,10 @@ struct rp_client {
   size_t nholds;
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
-  bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
-  bool shutdown_started; /* rp_client_free began the shutdown (see above) */
+  rp__cl_upload upload;     /* the message whose chunks go to the relay (upload.c) */
+  rp__cl_download download; /* chunks coming from the relay (download.c) */
+  bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
+  bool shutdown_started;    /* rp_client_free began the shutdown (see above) */
 };
 
 /* Verifies and adopts a roster document (rollback refused) and stores it. */

@@ -14,5 +14,15 @@
 #define RP__CL_HANDSHAKE_MS 5000u
 #define RP__CL_SHUTDOWN_MS 5000u
 #define RP__CL_ROSTER_META "roster"
+/* Attachment chunks of ours unanswered at once (each is 256 KiB in the write queue). */
+#define RP__CL_CHUNK_WINDOW 8u
+/* Chunks asked for with one chunk_get, and asked for and not yet received at most. */
+#define RP__CL_CHUNK_GET 8u
+#define RP__CL_CHUNK_CREDIT 16u
+/* Attachment caps: the defaults of rp_config_set_attachment_max and
+ * rp_config_set_message_attachments_max, and the most the latter accepts. */
+#define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)
+#define RP__CL_MSG_ATT_MAX_DEFAULT (256ull * 1024 * 1024)
+#define RP__CL_MSG_ATT_MAX_CEILING (64ull * 1024 * 1024 * 1024)
 
 #endif /* RP_CLIENT_CAPS_H */

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "chunk.h"
 #include "client_caps.h"
 #include "config_int.h"
 #include "export.h"
@@ -36,6 +37,8 @@ RP_PUBLIC int rp_config_new(rp_config **out) {
   c->backoff_max = RP__CL_BACKOFF_MAX_MS;
   c->expiry_ms = RP_EXPIRY_DEFAULT_MS;
   c->receive = 1;
+  c->att_max = RP__CL_ATT_MAX_DEFAULT;
+  c->msg_att_max = RP__CL_MSG_ATT_MAX_DEFAULT;
   *out = c;
   return 0;
 }
@@ -222,6 +225,31 @@ RP_PUBLIC int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn,
 RP_PUBLIC int rp_config_set_receive(rp_config *cfg, int on) {
   if (cfg == NULL) return RP_EINVAL;
   cfg->receive = on != 0;
+  return good(cfg);
+}
+
+RP_PUBLIC int rp_config_set_attachment_max(rp_config *cfg, uint64_t bytes) {
+  if (cfg == NULL) return RP_EINVAL;
+  if (bytes < 1 || bytes > RP__CHUNK_ATTACHMENT_MAX)
+    return bad(cfg, "attachment_max: %llu bytes is not between 1 and 4 GiB",
+               (unsigned long long)bytes);
+  cfg->att_max = bytes;
+  return good(cfg);
+}
+
+RP_PUBLIC int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes) {
+  if (cfg == NULL) return RP_EINVAL;
+  if (bytes < 1 || bytes > RP__CL_MSG_ATT_MAX_CEILING)
+    return bad(cfg, "message_attachments_max: %llu bytes is not between 1 and 64 GiB",
+               (unsigned long long)bytes);
+  cfg->msg_att_max = bytes;
+  return good(cfg);
+}
+
+RP_PUBLIC int rp_config_set_progress(rp_config *cfg, rp_progress_fn fn, void *data) {
+  if (cfg == NULL) return RP_EINVAL;
+  cfg->progress = fn;
+  cfg->progress_data = data;
   return good(cfg);
 }
 

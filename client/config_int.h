@@ -32,6 +32,9 @@ struct rp_config {
   rp_log_fn log;
   void *log_data;
   int receive;
+  uint64_t att_max, msg_att_max; /* attachment caps, bytes */
+  rp_progress_fn progress;
+  void *progress_data;
   char err[320];
 };
 

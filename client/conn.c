@@ -25,6 +25,7 @@
 #include "hold.h"
 #include "host_log.h"
 #include "loop.h"
+#include "upload.h"
 
 typedef struct wreq {
   uv_write_t req;
@@ -75,6 +76,8 @@ static void on_tcp_closed(uv_handle_t *h) {
   c->relay_roster = 0;
   rp__conn_drop_deferred(c);
   rp__hold_reset(c);
+  rp__upload_reset(c);
+  rp__download_reset(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else
@@ -323,15 +326,35 @@ void rp__conn_pump(rp_client *c) {
   }
   while (c->inflight < c->send_window &&
          rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED)) {
+    int64_t prev = c->send_cursor;
+    bool from_hold = true;
     /* A released hold's envelopes first (they are the older), then the queue in order,
      * passing over what waits for a held recipient. */
     if (rp__hold_next(c, &o) != 0) {
+      from_hold = false;
       if (rp__store_out_next_queued(c->st, c->send_cursor, &o) != 0) break;
       c->send_cursor = o.rowid;
       if (rp__hold_blocks(c, o.recipient)) {
         rp__store_out_free(&o);
         continue;
       }
+    }
+    if (o.chunks > 0 && c->chunk_max != 0 && !rp__upload_pump(c, &o)) {
+      /* Its chunks are on their way: the queue waits behind it (upload.h). */
+      if (!from_hold) c->send_cursor = prev;
+      rp__store_out_free(&o);
+      break;
+    }
+    if (o.chunks > 0 && c->chunk_max == 0) {
+      /* Chunks go only to a relay that said it takes them (WELCOME's chunk_max): the
+       * message stays queued for a later connection. Once per connection: the cursor
+       * has passed it. */
+      char id[RP_ID_STRLEN];
+      sodium_bin2hex(id, sizeof id, o.msg_id, RP_MSG_ID_BYTES);
+      rp__hlog(c, RP_LOG_INFO, "send_wait msg=%s chunks=%llu reason=relay_without_chunks",
+               id, (unsigned long long)o.chunks);
+      rp__store_out_free(&o);
+      continue;
     }
     memset(&m, 0, sizeof m);
     m.type = RP__T_SEND;

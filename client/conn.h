@@ -101,6 +101,10 @@ void rp__conn_bye_error(rp_client *c, int code);
 /* ---- conn_msg.c ---- */
 /* One message from the relay, as the channel opened it. */
 void rp__conn_on_msg(rp_client *c, const rp__tmsg *m);
+/* DELIVERED for msg_id (its DELIVER's seq), refused with `refused` (an RP_E value) or
+ * 0 when stored. */
+void rp__conn_delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
+                        int refused);
 /* Frees the DELIVERs kept for a roster (the connection is gone; the relay delivers them
  * again on the next one). */
 void rp__conn_drop_deferred(rp_client *c);

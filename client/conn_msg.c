@@ -6,10 +6,12 @@
 
 #include "client.h"
 #include "conn.h"
+#include "download.h"
 #include "hold.h"
 #include "host_log.h"
 #include "msg_field.h"
 #include "recv.h"
+#include "upload.h"
 
 /* NACK codes worth another try later; every other refusal is final for that envelope. */
 static bool transient(int code) {
@@ -54,6 +56,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;
+  /* A relay that takes chunks smaller than ours takes none of our full ones. */
+  c->chunk_max = w->chunk_max >= RP__CHUNK_SEALED_MAX ? w->chunk_max : 0;
   c->backoff_ms = c->cfg.backoff_min;
   c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
@@ -81,6 +85,7 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, id);
   rp__hold_acked(c, id);
+  rp__upload_done(c, id, true);
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -96,6 +101,18 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   rp__hold_answered(c, n->msg_id);
   sodium_bin2hex(hex, sizeof hex, n->msg_id, RP_MSG_ID_BYTES);
   /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
+  /* PROTOCOL.md 5.6: ETRUNC for a message whose chunks were all acknowledged means the
+   * relay no longer holds them: upload them again, then the envelope (upload.c). */
+  if (code == RP_ETRUNC && !zero_id(n->msg_id) && rp__upload_again(c, n->msg_id) == 0) {
+    rp__hlog(c, RP_LOG_INFO, "send_retry msg_id=%s code=%s reason=chunks_again", hex,
+             rp_err_name(code));
+    if (c->shutdown_started && c->inflight == 0)
+      rp__conn_bye(c);
+    else
+      rp__conn_pump(c);
+    return;
+  }
+  rp__upload_done(c, n->msg_id, !transient(code) && code != RP_EQUOTA);
   if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
       rp__hold_add(c, n->msg_id, code) == 0) {
     if (c->shutdown_started && c->inflight == 0)
@@ -122,8 +139,8 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   rp__conn_bye(c);
 }
 
-static void delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
-                      int refused) {
+void rp__conn_delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,
+                        int refused) {
   rp__tmsg m;
   memset(&m, 0, sizeof m);
   m.type = RP__T_DELIVERED;
@@ -158,7 +175,10 @@ static void deliver(rp_client *c, uint64_t seq, const uint8_t *env, size_t len,
   int code = 0;
   switch (rp__recv_deliver(c, env, len, may_defer, id, &code)) {
   case RP__RECV_ANSWER:
-    delivered(c, id, seq, code);
+    rp__conn_delivered(c, id, seq, code);
+    break;
+  case RP__RECV_DOWNLOAD:
+    rp__download_add(c, id, seq);
     break;
   case RP__RECV_DEFER:
     if (defer(c, seq, env, len) != 0) deliver(c, seq, env, len, false);
@@ -215,7 +235,7 @@ static void on_expired(rp_client *c, const rp__t_expired *e) {
     rp__hlog(c, RP_LOG_WARN, "send_expired msg_id=%s recipient=%s", hex, who);
     rp__client_status(c, e->msg_id, RP_STATUS_EXPIRED, 0);
   }
-  delivered(c, e->msg_id, e->seq, 0);
+  rp__conn_delivered(c, e->msg_id, e->seq, 0);
 }
 
 static void on_bye(rp_client *c, const rp__t_bye *b) {
@@ -257,6 +277,14 @@ void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
     break;
   case RP__T_BYE:
     on_bye(c, &m->u.bye);
+    break;
+  case RP__T_CHUNK_DATA:
+    rp__download_on_data(c, m->u.chunk_data.msg_id, m->u.chunk_data.index,
+                         m->u.chunk_data.data.p, m->u.chunk_data.data.n,
+                         m->u.chunk_data.code);
+    break;
+  case RP__T_CHUNK_ACK:
+    rp__upload_on_ack(c, m->u.chunk_ack.msg_id, m->u.chunk_ack.index, m->u.chunk_ack.code);
     break;
   default:
     break; /* PONG */

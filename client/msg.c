@@ -48,6 +48,8 @@ RP_PUBLIC void rp_msg_free(rp_msg *m) {
   if (m == NULL) return;
   for (size_t i = 0; i < m->nstrs; i++)
     free(m->strs[i]);
+  for (size_t i = 0; i < RP_PAYLOAD_ATTACHMENTS_MAX; i++)
+    free(m->src[i].path);
   free(m->strs);
   free(m);
 }

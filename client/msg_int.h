@@ -15,8 +15,22 @@
 #include "payload.h"
 #include "rejsepost.h"
 
+/* Where the bytes of attachment list element i come from (attach.c). NONE: the host
+ * filled a descriptor by hand (rp_msg_list_add), which carries no content. */
+enum { RP__ATT_SRC_NONE = 0, RP__ATT_SRC_FILE, RP__ATT_SRC_BUFFER, RP__ATT_SRC_STREAM };
+typedef struct rp__att_src {
+  int type;
+  char *path;          /* FILE: owned copy */
+  const uint8_t *data; /* BUFFER: borrowed until rp_send returns */
+  size_t len;
+  rp_read_fn read; /* STREAM */
+  void *ctx;
+  bool consumed; /* STREAM: an rp_send has read it */
+} rp__att_src;
+
 /* A message being built: the payload, whose texts point into owned copies. */
 struct rp_msg {
+  rp__att_src src[RP_PAYLOAD_ATTACHMENTS_MAX]; /* by attachments list index */
   rp__payload p;
   void **strs; /* owned copies the payload's texts point at */
   size_t nstrs, capstrs;

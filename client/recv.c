@@ -14,6 +14,8 @@
 
 #include <sodium.h>
 
+#include "attach.h"
+#include "chunk.h"
 #include "client.h"
 #include "clock.h"
 #include "envelope.h"
@@ -110,6 +112,89 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   return 0;
 }
 
+/* docs/PROTOCOL.md 6.2: the header's chunks must be the plan of the payload's
+ * descriptors (a kind without attachments plans 0). Our own caps apply to what we
+ * receive as to what we send: a recipient refuses (RP_ETOOBIG) what it would not store. */
+static int chunks_check(rp_client *c, rp__payload *p, const rp__envhdr *h,
+                        const char **where) {
+  uint64_t sizes[RP_PAYLOAD_ATTACHMENTS_MAX], plan = 0;
+  rp__attachment *atts;
+  uint32_t *count;
+  int rc;
+  if (rp__attach_list(p, &atts, &count) == 0 && *count > 0) {
+    for (uint32_t i = 0; i < *count; i++)
+      sizes[i] = atts[i].size;
+    if ((rc = rp__chunk_plan(sizes, *count, c->cfg.att_max, c->cfg.msg_att_max, &plan)) !=
+        0) {
+      *where = "attachments";
+      return rc;
+    }
+  }
+  if (plan != h->chunks) {
+    *where = "chunks";
+    return RP_EINVAL;
+  }
+  return 0;
+}
+
+/* Stores a message with attachments as incomplete (download.h). *complete: it was
+ * stored whole before (delivered again), answer at once. */
+static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened *op,
+                            const uint8_t *env, size_t len, bool *complete) {
+  rp__store_in in, old;
+  const uint8_t *ref = rp__payload_ref(p);
+  int rc;
+  *complete = false;
+  memset(&in, 0, sizeof in);
+  memcpy(in.msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  memcpy(in.thread_id, p->thread_id, RP_THREAD_ID_BYTES);
+  if (ref != NULL) memcpy(in.ref_id, ref, RP_MSG_ID_BYTES);
+  in.kind = (int)p->kind;
+  snprintf(in.sender, sizeof in.sender, "%s", op->sender->pub.id);
+  in.envelope = (uint8_t *)env;
+  in.envelope_len = len;
+  in.stored_at = rp__clock_wall_ms();
+  in.chunks = op->hdr.chunks;
+  in.complete = 0;
+  rc = rp__store_in_add(c->st, &in, NULL);
+  if (rc != RP_EEXIST) return rc;
+  if ((rc = rp__store_in_get_any(c->st, p->msg_id, &old)) != 0) return rc;
+  *complete = old.complete != 0;
+  rp__store_in_free(&old);
+  return 0;
+}
+
+int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  rp__store_in row;
+  rp__store_out receipt;
+  rp_received *r = NULL;
+  const uint8_t *ref;
+  int rc;
+  if ((rc = rp__store_in_get_any(c->st, msg_id, &row)) != 0) return rc;
+  if ((rc = rp__received_from_row(c, &row, &r)) != 0) {
+    rp__store_in_free(&row);
+    return rc;
+  }
+  if (make_receipt(c, &r->p, row.sender, &receipt) != 0)
+    memset(&receipt, 0, sizeof receipt);
+  rc = rp__store_in_complete(c->st, msg_id, receipt.envelope != NULL ? &receipt : NULL);
+  rp__store_out_free(&receipt);
+  if (rc == 0) {
+    if ((ref = rp__payload_ref(&r->p)) != NULL && rp__payload_answers(r->p.kind))
+      rp__client_status(c, ref,
+                        r->p.kind == RP__PL_REPLY && r->p.u.reply.automatic
+                            ? RP_STATUS_AUTO_REPLIED
+                            : RP_STATUS_ANSWERED,
+                        0);
+    rp__loop_wake(c);
+    row.complete = 1;
+    offer(c, &row);
+  }
+  rp_received_free(r);
+  rp__store_in_free(&row);
+  return rc;
+}
+
 /* Errors of ours, not of the envelope: it stays at the relay and comes again later. */
 static bool local_error(int rc) {
   return rc == RP_ENOMEM || rc == RP_EINTERNAL || rc == RP_EIO || rc == RP_EFSYNC;
@@ -170,9 +255,15 @@ rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
   } else if (rc == 0) {
     /* The sender is authentic now: what it sealed must also be what it may send, and
      * agree with the header it sealed it under. */
+    bool whole = true;
     if ((rc = rp__payload_decode(op.pt, op.pt_len, &p, &where)) == 0 &&
         (rc = rp__route_check(&p, &op.hdr, op.sender, c->my_kind, &where)) == 0 &&
-        (rc = take(c, &p, &op, env, len)) != 0) {
+        (rc = chunks_check(c, &p, &op.hdr, &where)) == 0 && op.hdr.chunks > 0 &&
+        (rc = store_incomplete(c, &p, &op, env, len, &whole)) == 0 && !whole) {
+      rp__opened_free(&op);
+      return RP__RECV_DOWNLOAD; /* never offered before its chunks are all in */
+    }
+    if (rc == 0 && op.hdr.chunks == 0 && (rc = take(c, &p, &op, env, len)) != 0) {
       rp__hlog(c, RP_LOG_ERROR, "delivery_not_stored msg_id=%s sender=%s code=%s", hex, who,
                rp_err_name(rc));
       *code = rc;

@@ -20,6 +20,7 @@ typedef enum rp__recv_action {
   RP__RECV_DEFER,  /* keep it unanswered, fetch the relay's newer roster, then again */
   RP__RECV_RETRY,  /* a local failure (*code): leave it at the relay for a new connection */
   RP__RECV_BROKEN, /* not even a header (*code): the relay broke the protocol */
+  RP__RECV_DOWNLOAD, /* stored incomplete: fetch its chunks (download.h), answer then */
 } rp__recv_action;
 
 /* Handles the envelope env[0..len) of one DELIVER. msg_id gets the header's msg_id
@@ -28,6 +29,10 @@ typedef enum rp__recv_action {
 rp__recv_action rp__recv_deliver(rp_client *c, const uint8_t *env, size_t len,
                                  bool may_defer, uint8_t msg_id[RP_MSG_ID_BYTES],
                                  int *code);
+/* An incomplete inbox message whose chunks are all stored and verified: completes it
+ * (with its "delivered" receipt, in one transaction), moves what it answers and offers
+ * it. 0 or a store error. */
+int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 /* Offers every unhandled stored message to the receive callback (start-up). */
 void rp__recv_offer_pending(rp_client *c);
 /* Status change with the callback. */

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "attach.h"
 #include "client.h"
 #include "clock.h"
 #include "cpr.h"
@@ -54,12 +55,12 @@ static int check_content(rp_client *c, const rp__payload *p, uint8_t *buf, size_
   return rp__msg_check_content(p, &hook, buf, len, where, offset);
 }
 
-/* Seals the encoded payload pt[0..len) of p to `to` into row (locked: reads the
- * roster). */
-static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, size_t len,
-                       const char *to, rp__store_out *row, const char **where) {
+/* Chooses the recipient of p, fills the envelope's arguments and sets up its sealing
+ * (the HPKE context and the chunk key), under c->mu since it reads the roster. */
+static int begin_locked(rp_client *c, const rp__payload *p, const char *to,
+                        rp__store_out *row, rp__seal_args *a, rp__envelope_sealer **s,
+                        uint8_t key[RP__CHUNK_KEYBYTES], const char **where) {
   const rp__member *m;
-  rp__seal_args a;
   int rc;
   uint64_t now = p->created;
   if (to[0] != '\0')
@@ -72,13 +73,53 @@ static int seal_locked(rp_client *c, const rp__payload *p, const uint8_t *pt, si
   if (m == NULL) return to[0] != '\0' ? RP_EUNKNOWNMEMBER : RP_EMISSING;
   if ((rc = rp__roster_member_active(m, now)) != 0) return rc;
   *where = NULL;
-  memset(&a, 0, sizeof a);
-  memcpy(a.msg_id, p->msg_id, RP_MSG_ID_BYTES);
-  a.created = now;
-  a.expires = now + c->cfg.expiry_ms;
-  a.urgency = rp__route_urgency(p);
-  rc = rp__envelope_seal(c->me, m, &a, pt, len, &row->envelope, &row->envelope_len);
+  memset(a, 0, sizeof *a);
+  memcpy(a->msg_id, p->msg_id, RP_MSG_ID_BYTES);
+  a->created = now;
+  a->expires = now + c->cfg.expiry_ms;
+  a->urgency = rp__route_urgency(p);
+  rc = rp__envelope_begin(c->me, m, s, key);
   if (rc == 0) snprintf(row->recipient, sizeof row->recipient, "%s", m->pub.id);
+  return rc;
+}
+
+/* Seals the attachments of msg (if any) into the outbox, then the payload: the order
+ * attach.h gives. buf holds the payload as checked; it is encoded again once the
+ * attachments' sizes and hashes are in. On failure no chunk of p stays. */
+static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, uint8_t *buf,
+                    size_t *len, rp__store_out *row, const char **where, char *where_buf,
+                    size_t where_cap) {
+  rp__envelope_sealer *s = NULL;
+  uint8_t key[RP__CHUNK_KEYBYTES];
+  rp__seal_args a;
+  rp__attach_job job;
+  int rc;
+  memset(&job, 0, sizeof job);
+  pthread_mutex_lock(&c->mu);
+  rc = begin_locked(c, p, to, row, &a, &s, key, where);
+  pthread_mutex_unlock(&c->mu);
+  if (rc == 0 && msg != NULL) {
+    job.st = c->st;
+    job.key = key;
+    job.msg_id = p->msg_id;
+    job.att_max = c->cfg.att_max;
+    job.msg_att_max = c->cfg.msg_att_max;
+    if ((rc = rp__attach_seal(&job, msg, p)) != 0) {
+      snprintf(where_buf, where_cap, "%s", job.where);
+      *where = where_buf;
+    }
+    if (rc == 0 && job.n_chunks > 0) {
+      sodium_memzero(buf, *len);
+      rc = rp__payload_encode(p, buf, RP_PAYLOAD_MAX, len, where);
+    }
+  }
+  a.chunks = job.n_chunks; /* header key 10: authenticated, and the relay reads it */
+  if (rc == 0)
+    rc = rp__envelope_finish(s, &a, buf, *len, &row->envelope, &row->envelope_len);
+  if (rc == 0) row->chunks = job.n_chunks;
+  if (rc != 0 && job.n_chunks > 0) rp__store_out_chunks_delete(c->st, p->msg_id);
+  rp__envelope_sealer_free(s);
+  sodium_memzero(key, sizeof key);
   return rc;
 }
 
@@ -103,8 +144,11 @@ static int own_org(rp_client *c, rp__payload *p, char org[RP_MUNICIPALITY_CODE_B
   return 0;
 }
 
-int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
-                     rp__store_out *row, const char **where, size_t *offset) {
+/* rp__send_prepare, with the attachment sources of msg (NULL: none). where_buf holds
+ * a *where that names an attachment. */
+static int prepare(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
+                   const uint8_t *thread, rp__store_out *row, const char **where,
+                   size_t *offset, char *where_buf, size_t where_cap) {
   char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   char peer[RP__STORE_PEER_MAX] = "";
   const uint8_t *ref = rp__payload_ref(p);
@@ -129,9 +173,7 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) return RP_ENOMEM;
   if ((rc = check_content(c, p, buf, &len, where, offset)) == 0) {
     if (to == NULL || to[0] == '\0') to = peer;
-    pthread_mutex_lock(&c->mu);
-    rc = seal_locked(c, p, buf, len, to, row, where);
-    pthread_mutex_unlock(&c->mu);
+    rc = seal_all(c, p, msg, to, buf, &len, row, where, where_buf, where_cap);
   }
   sodium_memzero(buf, len); /* only the encoded bytes ever held the plaintext */
   free(buf);
@@ -147,6 +189,11 @@ int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t
   return 0;
 }
 
+int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
+                     rp__store_out *row, const char **where, size_t *offset) {
+  return prepare(c, p, NULL, to, thread, row, where, offset, NULL, 0);
+}
+
 static int stopping(rp_client *c) {
   int s;
   pthread_mutex_lock(&c->mu);
@@ -155,14 +202,20 @@ static int stopping(rp_client *c) {
   return s;
 }
 
-/* Prepares, stores and wakes the loop; fills the id on success. */
-static int send_payload(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
-                        char msg_id[RP_ID_STRLEN], const char **where, size_t *offset) {
+/* Prepares, stores and wakes the loop; fills the id on success. msg (may be NULL) gives
+ * the attachments' sources; where_buf[RP__SEND_WHERE] holds a *where naming one. */
+#define RP__SEND_WHERE 32
+static int send_payload(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
+                        const uint8_t *thread, char msg_id[RP_ID_STRLEN],
+                        const char **where, size_t *offset, char *where_buf) {
   rp__store_out row;
   int rc;
   if (stopping(c)) return RP_ESTATE;
-  if ((rc = rp__send_prepare(c, p, to, thread, &row, where, offset)) == 0) {
+  if ((rc = prepare(c, p, msg, to, thread, &row, where, offset, where_buf,
+                    RP__SEND_WHERE)) == 0) {
+    /* The commit that makes the chunks written before it durable too (store.h). */
     rc = rp__store_out_add(c->st, &row);
+    if (rc != 0 && row.chunks > 0) rp__store_out_chunks_delete(c->st, p->msg_id);
     rp__store_out_free(&row);
   }
   if (rc != 0) return rc;
@@ -174,13 +227,14 @@ static int send_payload(rp_client *c, rp__payload *p, const char *to, const uint
 RP_PUBLIC int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]) {
   rp__payload p;
   const char *where = NULL;
+  char where_buf[RP__SEND_WHERE] = "";
   size_t offset = 0;
   int rc;
   if (msg_id != NULL) msg_id[0] = '\0';
   if (c == NULL || m == NULL) return RP_EINVAL;
   p = m->p; /* the caller's message stays as it was: each send is a new message */
-  rc = send_payload(c, &p, m->recipient, m->has_thread ? m->thread_id : NULL, msg_id,
-                    &where, &offset);
+  rc = send_payload(c, &p, m, m->recipient, m->has_thread ? m->thread_id : NULL, msg_id,
+                    &where, &offset, where_buf);
   rp__msg_set_error(m, rc, where, offset);
   return rc;
 }
@@ -198,7 +252,8 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
   memcpy(p.u.receipt.about, id, RP_MSG_ID_BYTES);
   p.u.receipt.status = RP__RCPT_OPENED;
   p.u.receipt.at = rp__clock_wall_ms();
-  rc = send_payload(c, &p, in.sender, in.thread_id, NULL, &where, &offset);
+  char where_buf[RP__SEND_WHERE];
+  rc = send_payload(c, &p, NULL, in.sender, in.thread_id, NULL, &where, &offset, where_buf);
   rp__store_in_free(&in);
   return rc;
 }

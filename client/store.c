@@ -21,46 +21,80 @@ static const char *const schema_sql =
     " receipt INTEGER NOT NULL, recipient TEXT NOT NULL, envelope BLOB NOT NULL,"
     " status INTEGER NOT NULL, error INTEGER NOT NULL DEFAULT 0,"
     " t1 INTEGER, t2 INTEGER, t3 INTEGER, t4 INTEGER, t5 INTEGER, t6 INTEGER,"
-    " t7 INTEGER, t8 INTEGER);"
+    " t7 INTEGER, t8 INTEGER, chunks INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, id);"
     "CREATE TABLE IF NOT EXISTS inbox("
     " id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE, thread_id BLOB NOT NULL,"
     " ref_id BLOB, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
     " envelope BLOB NOT NULL, stored_at INTEGER NOT NULL,"
-    " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER);"
-    "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);";
+    " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER,"
+    " chunks INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);"
+    /* Attachment chunks as sealed (docs/PROTOCOL.md 6.7), one row per chunk: the
+     * outbox's until the relay has them all, the inbox's as received. */
+    "CREATE TABLE IF NOT EXISTS outbox_chunk("
+    " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+    " acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(msg_id, idx));"
+    "CREATE TABLE IF NOT EXISTS inbox_chunk("
+    " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(msg_id, idx));";
 
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
- * were kept (outbox times t1..t7), 1 since the auto_replied status (t8). */
-#define SCHEMA_VERSION 1
+ * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
+ * attachments (the chunks columns and tables). */
+#define SCHEMA_VERSION 2
 #define STR_(x) #x
 #define STR(x) STR_(x)
+
+/* Columns added since the first schema: a new database has them from the CREATE above,
+ * an old one gets them here. */
+static const struct {
+  const char *table, *column, *decl;
+} added[] = {
+    {"outbox", "t8", "INTEGER"},
+    {"outbox", "chunks", "INTEGER NOT NULL DEFAULT 0"},
+    {"inbox", "chunks", "INTEGER NOT NULL DEFAULT 0"},
+    {"inbox", "complete", "INTEGER NOT NULL DEFAULT 1"},
+};
+
+static int add_column(rp__store *st, const char *table, const char *column,
+                      const char *decl) {
+  sqlite3_stmt *s = NULL;
+  char sql[160];
+  int rc, have = 0;
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = ?",
+           table);
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) return rc;
+  sqlite3_bind_text(s, 1, column, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) == SQLITE_ROW) have = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (have) return 0;
+  snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
+  return rp__sql_exec(st->db, sql);
+}
 
 /* Brings a database made by an older version up to this one, in one transaction. A
  * state folder is never given up: the host's unsent messages are in it. */
 static int migrate(rp__store *st) {
   sqlite3_stmt *s = NULL;
-  int rc, have_t8 = 0, version = 0;
+  int rc, version = 0;
   if ((rc = rp__sql_prepare(st->db, "PRAGMA user_version", &s)) != 0) return rc;
   if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
   if (version >= SCHEMA_VERSION) return 0;
   if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) return rc;
-  /* The CREATE above made t8 in a new database; only an old one lacks it. */
-  if ((rc = rp__sql_prepare(st->db,
-                            "SELECT count(*) FROM pragma_table_info('outbox')"
-                            " WHERE name = 't8'",
-                            &s)) == 0) {
-    if (sqlite3_step(s) == SQLITE_ROW) have_t8 = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-  }
-  if (rc == 0 && !have_t8)
-    rc = rp__sql_exec(st->db, "ALTER TABLE outbox ADD COLUMN t8 INTEGER");
+  for (size_t i = 0; rc == 0 && i < sizeof added / sizeof added[0]; i++)
+    rc = add_column(st, added[i].table, added[i].column, added[i].decl);
   if (rc == 0) rc = rp__sql_exec(st->db, "PRAGMA user_version = " STR(SCHEMA_VERSION));
   if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
   if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
   return rc;
 }
+
+/* Chunks of an rp_send that never committed its envelope (the process died while it
+ * streamed an attachment): nothing refers to them. */
+static const char *const orphans_sql =
+    "DELETE FROM outbox_chunk WHERE msg_id NOT IN (SELECT msg_id FROM outbox);";
 
 static int make_dir(const char *dir) {
   struct stat sb;
@@ -92,7 +126,8 @@ int rp__store_open(const char *dir, rp__store **out) {
   if ((rc = rp__sql_exec(st->db, "PRAGMA journal_mode=WAL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA synchronous=FULL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA foreign_keys=ON;")) != 0 ||
-      (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0)
+      (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0 ||
+      (rc = rp__sql_exec(st->db, orphans_sql)) != 0)
     goto out;
   *out = st;
   st = NULL;

@@ -41,6 +41,7 @@ typedef struct rp__store_out {
   int status;                               /* RP_STATUS_* */
   int error;                                /* negative code when failed */
   uint64_t times[RP__STORE_STATUS_MAX + 1]; /* times[status], unix ms, 0 = not reached */
+  uint64_t chunks; /* N: sealed attachment chunks (outbox_chunk rows); 0 = none */
 } rp__store_out;
 
 /* One inbox row. */
@@ -55,6 +56,8 @@ typedef struct rp__store_in {
   size_t envelope_len;
   uint64_t stored_at;
   int handled;
+  uint64_t chunks; /* N: attachment chunks (inbox_chunk rows once complete) */
+  int complete;    /* 0 while chunks are missing: never offered, listed or counted */
 } rp__store_in;
 
 /* Opens (creating) the database in dir, which is created mode 0700 if missing. */
@@ -95,9 +98,64 @@ int rp__store_out_queued_count(rp__store *st, uint64_t *n);
 int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_out *o),
                           void *data);
 
+/*
+ * Attachment chunks of an outbox message, as sealed (docs/PROTOCOL.md 6.7): one row per
+ * chunk (msg_id, idx g, data, acked). rp_send writes them before the outbox row that
+ * refers to them: each put is its own small write, not synced on its own, and the commit
+ * of the outbox row (synchronous=FULL, WAL) makes them durable with it. So the loop never
+ * sees a message whose chunks are not all there, rp_send never holds the store's lock
+ * while it reads a host's file or stream, and a send that fails (or a process that dies
+ * half way) leaves only rows that rp__store_out_chunks_delete, or the next
+ * rp__store_open, removes. put: RP_EEXIST for a known (msg_id, idx).
+ * get: the sealed chunk into buf[0..cap) (RP_ETOOBIG if it does not fit), *len, *acked
+ * (may be NULL); with buf NULL only *len and *acked; RP_ENOTFOUND. count: rows and acked
+ * rows of msg_id.
+ */
+int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, const uint8_t *data, size_t len);
+int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
+                            int *acked);
+int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+int rp__store_out_chunks_count(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n, uint64_t *acked);
+/* count, plus the sealed bytes of all the rows and of the acked ones. */
+int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t *n, uint64_t *acked, uint64_t *bytes,
+                             uint64_t *bytes_acked);
+/* Marks chunk idx of msg_id acknowledged by the relay (written without a sync of its
+ * own: losing it only resends the chunk, which the relay acknowledges again). */
+int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                              uint64_t idx);
+/* Marks every chunk of msg_id unacknowledged (the relay lost them: upload again). */
+int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
  * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
 int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt);
+
+/*
+ * A message with attachments is stored when its envelope arrives, incomplete (chunks N,
+ * complete 0), and completes once every chunk is stored and verified: until then no
+ * inbox call but _get_any sees it. Chunks are stored as received (sealed), each its own
+ * small write without a sync of its own; rp__store_in_complete commits with a sync and
+ * so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
+ * download asks again from the first it holds not). chunks_stored: the rows of msg_id
+ * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
+ * with the outbox row `receipt` (may be NULL) in one transaction. drop: deletes an
+ * incomplete message and its chunks (refused), in one transaction.
+ */
+int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                         rp__store_in *out);
+int rp__store_in_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, const uint8_t *data, size_t len);
+int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, uint8_t *buf, size_t cap, size_t *len);
+int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n);
+int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          const rp__store_out *receipt);
+int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);

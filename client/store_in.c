@@ -6,7 +6,9 @@
 #include "rejsepost_errors.h"
 #include "store_int.h"
 
-#define IN_COLS "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope"
+#define IN_COLS                                                                            \
+  "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope, chunks,"     \
+  " complete"
 
 void rp__store_in_free(rp__store_in *in) {
   if (in == NULL) return;
@@ -19,7 +21,8 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_stmt *s = NULL;
   int rc = rp__sql_prepare(st->db,
                            "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
-                           " envelope, stored_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           " envelope, stored_at, chunks, complete)"
+                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -32,6 +35,8 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_bind_text(s, 5, in->sender, -1, SQLITE_STATIC);
   sqlite3_bind_blob(s, 6, in->envelope, (int)in->envelope_len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)in->stored_at);
+  sqlite3_bind_int64(s, 8, (sqlite3_int64)in->chunks);
+  sqlite3_bind_int(s, 9, in->chunks == 0 || in->complete);
   rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
   return rc;
@@ -77,6 +82,8 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   rp__sql_col_text(s, 5, o->sender, sizeof o->sender);
   o->stored_at = (uint64_t)sqlite3_column_int64(s, 6);
   o->handled = sqlite3_column_int(s, 7);
+  o->chunks = (uint64_t)sqlite3_column_int64(s, 9);
+  o->complete = sqlite3_column_int(s, 10);
   rc = rp__sql_col_blob(s, 8, &o->envelope, &o->envelope_len);
 out:
   sqlite3_finalize(s);
@@ -86,13 +93,20 @@ out:
 
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out) {
   return query_one(st,
-                   "SELECT " IN_COLS " FROM inbox WHERE handled = 0 AND id > ?"
+                   "SELECT " IN_COLS " FROM inbox WHERE handled = 0 AND complete = 1"
+                   " AND id > ?"
                    " ORDER BY id LIMIT 1",
                    NULL, after, out);
 }
 
 int rp__store_in_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                      rp__store_in *out) {
+  return query_one(st, "SELECT " IN_COLS " FROM inbox WHERE msg_id = ? AND complete = 1",
+                   msg_id, 0, out);
+}
+
+int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                         rp__store_in *out) {
   return query_one(st, "SELECT " IN_COLS " FROM inbox WHERE msg_id = ?", msg_id, 0, out);
 }
 
@@ -103,7 +117,8 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
   pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_prepare(st->db,
                             "UPDATE inbox SET handled = 1,"
-                            " handled_at = COALESCE(handled_at, ?) WHERE msg_id = ?",
+                            " handled_at = COALESCE(handled_at, ?) WHERE msg_id = ?"
+                            " AND complete = 1",
                             &s)) == 0) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
     sqlite3_bind_blob(s, 2, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -116,5 +131,124 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 }
 
 int rp__store_in_pending(rp__store *st, uint64_t *n) {
-  return rp__store_count(st, "SELECT count(*) FROM inbox WHERE handled = 0", n);
+  return rp__store_count(
+      st, "SELECT count(*) FROM inbox WHERE handled = 0 AND complete = 1", n);
+}
+
+/* ---- the inbox's attachment chunks ---- */
+
+/* Runs one statement with msg_id as ?1 and an optional int64 as ?2, under the lock. */
+static int exec_id(rp__store *st, const char *sql, const uint8_t *msg_id, int64_t v) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(s) > 1) sqlite3_bind_int64(s, 2, v);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int rp__store_in_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, const uint8_t *data, size_t len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* Not synced on its own (store.h): the commit that completes the message syncs it. */
+  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(st->db,
+                            "INSERT OR REPLACE INTO inbox_chunk(msg_id, idx, data)"
+                            " VALUES(?, ?, ?)",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t idx, uint8_t *buf, size_t cap, size_t *len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *len = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(
+           st->db, "SELECT data FROM inbox_chunk WHERE msg_id = ? AND idx = ?", &s)) != 0)
+    goto out;
+  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
+    goto out;
+  }
+  size_t n = (size_t)sqlite3_column_bytes(s, 0);
+  rc = RP_ETOOBIG;
+  if (n > cap) goto out;
+  if (n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
+  *len = n;
+  rc = 0;
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *n = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db, "SELECT count(*) FROM inbox_chunk WHERE msg_id = ?",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
+    if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          const rp__store_out *receipt) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
+  if ((rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", msg_id, 0)) !=
+          0 ||
+      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
+    rp__sql_exec(st->db, "ROLLBACK");
+    goto out;
+  }
+  rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+out:
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  if ((rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1", msg_id, 0)) != 0 ||
+      (rc = exec_id(st, "DELETE FROM inbox WHERE msg_id = ?1 AND complete = 0", msg_id,
+                    0)) != 0) {
+    rp__sql_exec(st->db, "ROLLBACK");
+    goto out;
+  }
+  rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+out:
+  pthread_mutex_unlock(&st->mu);
+  return rc;
 }

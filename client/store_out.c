@@ -9,10 +9,12 @@
 
 #define OUT_COLS                                                                           \
   "id, msg_id, thread_id, ref_id, kind, urgency, receipt, recipient, status, error, t1,"   \
-  " t2, t3, t4, t5, t6, t7, t8"
-/* The column of times[i] is OUT_TIME0 + i; the envelope follows the last time. */
+  " t2, t3, t4, t5, t6, t7, t8, chunks"
+/* The column of times[i] is OUT_TIME0 + i; chunks follows the last time, then the
+ * envelope. */
 #define OUT_TIME0 9
-#define OUT_ENVELOPE (OUT_TIME0 + RP__STORE_STATUS_MAX + 1)
+#define OUT_CHUNKS (OUT_TIME0 + RP__STORE_STATUS_MAX + 1)
+#define OUT_ENVELOPE (OUT_CHUNKS + 1)
 
 void rp__store_out_free(rp__store_out *o) {
   if (o == NULL) return;
@@ -33,8 +35,8 @@ int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
   sqlite3_stmt *s = NULL;
   int rc = rp__sql_prepare(st->db,
                            "INSERT INTO outbox(msg_id, thread_id, ref_id, kind, urgency,"
-                           " receipt, recipient, envelope, status, t1)"
-                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                           " receipt, recipient, envelope, status, t1, chunks)"
+                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                            &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, o->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -46,6 +48,7 @@ int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
   sqlite3_bind_text(s, 7, o->recipient, -1, SQLITE_STATIC);
   sqlite3_bind_blob(s, 8, o->envelope, (int)o->envelope_len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 9, (sqlite3_int64)o->times[RP_STATUS_QUEUED]);
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)o->chunks);
   rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
   return rc;
@@ -72,6 +75,7 @@ static void read_row(sqlite3_stmt *s, rp__store_out *o) {
   o->error = sqlite3_column_int(s, 9);
   for (int i = 1; i <= RP__STORE_STATUS_MAX; i++)
     o->times[i] = (uint64_t)sqlite3_column_int64(s, OUT_TIME0 + i);
+  o->chunks = (uint64_t)sqlite3_column_int64(s, OUT_CHUNKS);
 }
 
 /* Runs a one-row query with one blob or int64 parameter into *o. */
@@ -224,6 +228,150 @@ int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_o
   }
   rc = rp__sql_err(step);
 out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+/* ---- the outbox's attachment chunks ---- */
+
+int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, const uint8_t *data, size_t len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* Not synced on its own: the commit of the envelope row (synchronous=FULL) syncs the
+   * WAL, and with it every chunk written before; a chunk lost before that commit
+   * belongs to a send that never returned (store_open deletes such orphans). */
+  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(st->db,
+                            "INSERT INTO outbox_chunk(msg_id, idx, data) VALUES(?, ?, ?)",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
+                            int *acked) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *len = 0;
+  if (acked) *acked = 0;
+  pthread_mutex_lock(&st->mu);
+  /* buf NULL: the length and the flag only (SQLite then does not read the blob). */
+  if ((rc = rp__sql_prepare(st->db,
+                            buf != NULL ? "SELECT data, acked FROM outbox_chunk"
+                                          " WHERE msg_id = ? AND idx = ?"
+                                        : "SELECT length(data), acked FROM outbox_chunk"
+                                          " WHERE msg_id = ? AND idx = ?",
+                            &s)) != 0)
+    goto out;
+  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
+    goto out;
+  }
+  size_t n =
+      buf != NULL ? (size_t)sqlite3_column_bytes(s, 0) : (size_t)sqlite3_column_int64(s, 0);
+  rc = RP_ETOOBIG;
+  if (buf != NULL && n > cap) goto out;
+  if (buf != NULL && n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
+  *len = n;
+  if (acked) *acked = sqlite3_column_int(s, 1);
+  rc = 0;
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db, "DELETE FROM outbox_chunk WHERE msg_id = ?", &s)) ==
+      0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunks_count(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                               uint64_t *n, uint64_t *acked) {
+  uint64_t b, ba;
+  return rp__store_out_chunks_sum(st, msg_id, n, acked, &b, &ba);
+}
+
+int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t *n, uint64_t *acked, uint64_t *bytes,
+                             uint64_t *bytes_acked) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *n = *acked = *bytes = *bytes_acked = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db,
+                            "SELECT count(*), coalesce(sum(acked), 0),"
+                            " coalesce(sum(length(data)), 0),"
+                            " coalesce(sum(acked * length(data)), 0) FROM outbox_chunk"
+                            " WHERE msg_id = ?",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
+    if (rc == 0) {
+      *n = (uint64_t)sqlite3_column_int64(s, 0);
+      *acked = (uint64_t)sqlite3_column_int64(s, 1);
+      *bytes = (uint64_t)sqlite3_column_int64(s, 2);
+      *bytes_acked = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                              uint64_t idx) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* Not synced: an ack lost to a power cut only means the chunk is sent again, which
+   * the relay acknowledges again without storing it twice. */
+  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(
+           st->db, "UPDATE outbox_chunk SET acked = 1 WHERE msg_id = ? AND idx = ?", &s)) ==
+      0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db, "UPDATE outbox_chunk SET acked = 0 WHERE msg_id = ?",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
   return rc;

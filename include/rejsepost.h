@@ -19,6 +19,16 @@
  * inbox keeps the envelope as received (verified once on arrival) plus metadata, and
  * opens it again each time the application reads it.
  *
+ * Attachments (rp_msg_attach_*) are read during rp_send, sealed in chunks of 256 KiB
+ * (docs/PROTOCOL.md 6.7) and stored sealed in the outbox with the envelope, in memory a
+ * few chunks at a time whatever their size. The loop uploads the chunks, then the
+ * envelope: such a message is "queued" until the relay has acknowledged every chunk and
+ * the envelope. A recipient's library fetches and verifies every chunk before it stores
+ * the message as complete: a message is never offered (callback, rp_inbox_*) with an
+ * attachment missing or wrong; one whose chunks fail is refused like an envelope that
+ * does not open. Received attachments stay sealed in the inbox; rp_received_attachment_
+ * read and _save decrypt them on demand.
+ *
  * Conventions (the same in every function):
  *  - Functions that can fail return 0 or a negative RP_E* code (rejsepost_errors.h);
  *    rp_strerror() turns one into a sentence.
@@ -31,8 +41,9 @@
  *    buffers for them are RP_ID_STRLEN (33) bytes, NUL included.
  *  - Times are unix milliseconds (uint64_t).
  *
- * Thread safety: every rp_client_*, rp_send*, rp_status*, rp_outbox_* and rp_inbox_*
- * call may be made from any thread, concurrently, on the same client, except
+ * Thread safety: every rp_client_*, rp_send*, rp_status*, rp_outbox_*, rp_inbox_* and
+ * rp_received_attachment_read/_save call may be made from any thread, concurrently, on
+ * the same client, except
  * rp_client_free, which must be the last call on the handle and must not run
  * concurrently with any other call on it, nor from a callback. rp_config and rp_msg
  * objects are not locked: use one from one thread at a time. rp_received objects are
@@ -193,6 +204,31 @@ int rp_config_set_log(rp_config *cfg, rp_log_fn fn, void *data);
  * A send-only client still receives nothing it would have to store. */
 int rp_config_set_receive(rp_config *cfg, int on);
 
+/* Attachment caps, checked by rp_send while it reads the attachments (a stream's size
+ * is known only at its end): each attachment at most `bytes` (default 100 MiB), all of a
+ * message's attachments together at most `bytes` (default 256 MiB). 1 ..
+ * 4 GiB (the format's ceiling per attachment), and the per-message cap 1 .. 64 GiB. Over
+ * a cap rp_send fails with RP_ETOOBIG and rp_msg_error_field names the attachment
+ * ("attachments.2"). The same caps bound what this client receives: a message whose
+ * attachments are over them is refused (RP_ETOOBIG, the sender sees it failed). */
+int rp_config_set_attachment_max(rp_config *cfg, uint64_t bytes);
+int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
+
+/* Directions of rp_progress_fn. */
+#define RP_PROGRESS_SEND 1
+#define RP_PROGRESS_RECEIVE 2
+
+/* Progress of a message's attachment bytes between this client and the relay: msg_id
+ * (borrowed for the call), the direction (RP_PROGRESS_*), the sealed bytes done so far
+ * and in all (chunks the relay acknowledged, or chunks stored in our inbox). Called on
+ * the library's loop thread at most once per chunk, with the same rules as
+ * rp_receive_fn. */
+typedef void (*rp_progress_fn)(void *data, rp_client *c, const char *msg_id, int direction,
+                               uint64_t done_bytes, uint64_t total_bytes);
+
+/* The progress callback (fn NULL removes it). */
+int rp_config_set_progress(rp_config *cfg, rp_progress_fn fn, void *data);
+
 /* ---- the client -------------------------------------------------------------------- */
 
 /* Connection states (rp_client_conn_state). */
@@ -329,6 +365,42 @@ int rp_msg_set_hex(rp_msg *m, const char *field, const char *hex);
  * "<list>.<field>" setters fill it. RP_ETOOBIG when the list is full. */
 int rp_msg_list_add(rp_msg *m, const char *list);
 
+/*
+ * Attachments (docs/PROTOCOL.md 6.7). Each call adds an element to the kind's
+ * "attachments" list (RP_ENOTFOUND for a kind without one, RP_ETOOBIG when it is full)
+ * with its name (1..RP_TEXT_SHORT_MAX bytes, no path), mime type ("application/pdf")
+ * and kind (an attachment kind name, "handlingsplan"), and records where its bytes come
+ * from. The bytes are read during rp_send, on the caller's thread, one chunk (256 KiB)
+ * at a time: rp_send hashes them, fills the element's "size" and "sha256", seals them
+ * into the outbox with the message and returns once all is durable. The library never
+ * writes them in plain. Memory stays bounded by a few chunks whatever the size. The
+ * caps are rp_config_set_attachment_max and rp_config_set_message_attachments_max.
+ * On a failing call nothing is added.
+ */
+
+/* A file, opened and read at rp_send time (path is copied now). name NULL: the path's
+ * last component. A file that cannot be read then makes rp_send fail with RP_EIO (or
+ * RP_ENOTFOUND, RP_EPERM), naming the attachment. */
+int rp_msg_attach_file(rp_msg *m, const char *path, const char *name, const char *mime,
+                       const char *kind);
+
+/* data[0..len) is borrowed, not copied: it must stay valid and unchanged until the last
+ * rp_send of m has returned (copying would double the memory a large buffer costs, and
+ * rp_send reads it on the caller's thread anyway). */
+int rp_msg_attach_buffer(rp_msg *m, const void *data, size_t len, const char *name,
+                         const char *mime, const char *kind);
+
+/* A stream source: write at most `cap` bytes to buf and return how many (fewer than cap
+ * is fine), 0 at the end, or a negative value to abort (rp_send then fails with RP_EIO
+ * and stores nothing). Called on the caller's thread during rp_send, never after. */
+typedef long long (*rp_read_fn)(void *ctx, uint8_t *buf, size_t cap);
+
+/* A stream: read (ctx passed along) during rp_send until it returns 0. A stream can be
+ * read once: the first rp_send of m that reaches it consumes it, and a later rp_send of
+ * m fails with RP_ESTATE naming the attachment. */
+int rp_msg_attach_stream(rp_msg *m, rp_read_fn read, void *ctx, const char *name,
+                         const char *mime, const char *kind);
+
 /* Puts the message into an existing thread (32 hex). Without it, a reply, follow-up or
  * other message that refers to a known message (in_reply_to, about, meeting_ref...)
  * joins that message's thread, and anything else starts a new thread. A request or a
@@ -426,6 +498,11 @@ int rp_status_rank(int status);
  * (RP_EMISSING, RP_EINVAL, ... with rp_msg_error_field), RP_EKIND (our member kind may
  * not send this kind), RP_EUNKNOWNMEMBER / RP_EREVOKED (recipient), RP_EIO / RP_EFSYNC
  * (the outbox could not be written; nothing was stored), RP_ESTATE (client stopping).
+ * With attachments, rp_msg_error_field names the attachment ("attachments.1") for:
+ * RP_ETOOBIG (over a cap), RP_EIO (a source failed or a stream aborted), RP_ENOTFOUND /
+ * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
+ * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
+ * attachments are read here, on the caller's thread; nothing is stored on any error.
  */
 int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
 
@@ -508,6 +585,40 @@ int rp_received_get_set(const rp_received *r, const char *field, size_t index,
 int rp_received_get_hex(const rp_received *r, const char *field, const char **out);
 /* The number of elements of a list field. */
 int rp_received_list_count(const rp_received *r, const char *field, size_t *count);
+
+/* ---- received attachments ---- */
+
+/* The number of attachments of r (0 for a kind without any). Thread-safe like r. */
+size_t rp_received_attachments(const rp_received *r);
+
+/* Attachment i's descriptor: file name, mime type, size in bytes and kind name. Each
+ * out-parameter may be NULL; strings are borrowed until rp_received_free(r).
+ * RP_ENOTFOUND for i past the end. */
+int rp_received_attachment(const rp_received *r, size_t i, const char **name,
+                           const char **mime, uint64_t *size, const char **kind);
+
+/* A sink for rp_received_attachment_read: takes buf[0..len) (borrowed for the call);
+ * returns 0, or nonzero to stop (the read then fails with RP_EIO). */
+typedef int (*rp_write_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+/*
+ * Streams attachment i of r, a message of c's inbox, to write: decrypted a chunk (256
+ * KiB) at a time from the inbox, where it stays sealed, each chunk checked again and the
+ * sha256 compared at the end (docs/PROTOCOL.md 6.7). Called on the caller's thread;
+ * memory stays a few chunks. The bytes handed to write before an error (RP_EDIGEST,
+ * RP_EAUTH: the inbox was altered) are not to be trusted. Errors: RP_ENOTFOUND (no such
+ * attachment, or its chunks are not in c's inbox), RP_EIO (write stopped it), the
+ * store's. Any thread; several at once are fine.
+ */
+int rp_received_attachment_read(rp_client *c, const rp_received *r, size_t i,
+                                rp_write_fn write, void *ctx);
+
+/* Writes attachment i of r to a new file at path, mode 0600: created with O_EXCL
+ * (RP_EEXIST if anything is there; a symbolic link is not followed), filled by
+ * rp_received_attachment_read, fsync'd. On any error the file is removed: a saved file
+ * is always whole and verified. */
+int rp_received_attachment_save(rp_client *c, const rp_received *r, size_t i,
+                                const char *path);
 
 /* The whole message as a JSON object (the builder's format, plus "msg_id",
  * "thread_id", "sender", "created"); *json is the caller's, freed with rp_free. */

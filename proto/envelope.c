@@ -30,44 +30,109 @@ void rp__envelope_new_id(uint8_t id[RP_MSG_ID_BYTES]) {
   while (sodium_is_zero(id, RP_MSG_ID_BYTES));
 }
 
-/* Seals with a fresh ephemeral, or with skE when given (known-answer tests). The context
- * is set up, seals once (sequence number 0, as the single-shot seal of RFC 9180 6.1 does,
- * so the bytes are the same) and exports the chunk key before it is wiped. */
-static int seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
-                const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len,
-                uint8_t *chunk_key, const uint8_t *skE) {
+/* The sealing state between rp__envelope_begin and rp__envelope_finish: everything
+ * finish needs of the two members is copied here, so that the caller may release the
+ * roster (and its lock) while it streams the attachments. In sodium_malloc memory: the
+ * HPKE context is a secret. */
+struct rp__envelope_sealer {
+  rp__hpke_ctx ctx;
+  uint8_t enc[RP__HPKE_NENC];
+  char sender[RP_MEMBER_ID_MAX + 1];
+  char recipient[RP_MEMBER_ID_MAX + 1];
+  uint8_t sender_key[RP__ENVHDR_KEYID_BYTES];
+  uint8_t recipient_key[RP__ENVHDR_KEYID_BYTES];
+  int used; /* finish seals once: a second seal would use sequence number 1 */
+};
+
+/* Sets up the HPKE Auth sender context (with a fresh ephemeral, or skE when given) and
+ * exports the chunk key. The export does not depend on the sequence number, so taking it
+ * before the seal gives the key the single-shot form took after it. */
+static int begin(const rp__identity *me, const rp__member *to, rp__envelope_sealer **out,
+                 uint8_t *chunk_key, const uint8_t *skE) {
+  rp__envelope_sealer *s = NULL;
+  int rc = RP_EINVAL;
+  if (out != NULL) *out = NULL;
+  if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
+  if (me == NULL || me->sec == NULL || to == NULL || out == NULL || chunk_key == NULL)
+    return RP_EINVAL;
+  if (to->revoked) return RP_EREVOKED;
+  if (strlen(me->pub.id) > RP_MEMBER_ID_MAX || strlen(to->pub.id) > RP_MEMBER_ID_MAX)
+    return RP_EINVAL;
+  if ((s = sodium_malloc(sizeof *s)) == NULL) return RP_ENOMEM;
+  memset(s, 0, sizeof *s);
+  memcpy(s->sender, me->pub.id, strlen(me->pub.id));
+  memcpy(s->recipient, to->pub.id, strlen(to->pub.id));
+  rp__envelope_key_id(s->sender_key, me->pub.message_pk);
+  rp__envelope_key_id(s->recipient_key, to->pub.message_pk);
+  rc = skE == NULL
+           ? rp__hpke_setup_sender(&s->ctx, s->enc, &envelope_params, to->pub.message_pk,
+                                   me->sec->message_sk)
+           : rp__hpke_setup_sender_derand(&s->ctx, s->enc, &envelope_params,
+                                          to->pub.message_pk, me->sec->message_sk, skE);
+  if (rc == 0)
+    rc = rp__hpke_ctx_export(&s->ctx, chunk_key, RP__CHUNK_KEYBYTES,
+                             (const uint8_t *)RP__CHUNK_KEY_CONTEXT,
+                             sizeof RP__CHUNK_KEY_CONTEXT - 1);
+  if (rc != 0) {
+    sodium_memzero(chunk_key, RP__CHUNK_KEYBYTES);
+    rp__envelope_sealer_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+int rp__envelope_begin(const rp__identity *me, const rp__member *to,
+                       rp__envelope_sealer **out, uint8_t chunk_key[RP__CHUNK_KEYBYTES]) {
+  return begin(me, to, out, chunk_key, NULL);
+}
+
+int rp__envelope_begin_derand(const rp__identity *me, const rp__member *to,
+                              rp__envelope_sealer **out,
+                              uint8_t chunk_key[RP__CHUNK_KEYBYTES],
+                              const uint8_t skE[RP__HPKE_NSK]) {
+  if (skE == NULL) {
+    if (out != NULL) *out = NULL;
+    if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
+    return RP_EINVAL;
+  }
+  return begin(me, to, out, chunk_key, skE);
+}
+
+void rp__envelope_sealer_free(rp__envelope_sealer *s) {
+  if (s == NULL) return;
+  rp__hpke_ctx_wipe(&s->ctx);
+  sodium_free(s); /* sodium_free wipes */
+}
+
+int rp__envelope_finish(rp__envelope_sealer *s, const rp__seal_args *a, const uint8_t *pt,
+                        size_t pt_len, uint8_t **out, size_t *out_len) {
   if (out != NULL) *out = NULL;
   if (out_len != NULL) *out_len = 0;
-  if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
-  if (me == NULL || me->sec == NULL || to == NULL || a == NULL || out == NULL ||
-      out_len == NULL || (pt == NULL && pt_len != 0))
+  if (s == NULL || a == NULL || out == NULL || out_len == NULL ||
+      (pt == NULL && pt_len != 0))
     return RP_EINVAL;
   if (pt_len > RP__ENVELOPE_PT_MAX) return RP_ETOOBIG;
-  if (to->revoked) return RP_EREVOKED;
+  if (s->used) return RP_ESTATE;
 
   rp__envhdr h;
   memset(&h, 0, sizeof h);
   memcpy(h.msg_id, a->msg_id, sizeof h.msg_id);
-  h.sender = (rp__str){me->pub.id, (uint32_t)strlen(me->pub.id)};
-  h.recipient = (rp__str){to->pub.id, (uint32_t)strlen(to->pub.id)};
+  h.sender = (rp__str){s->sender, (uint32_t)strlen(s->sender)};
+  h.recipient = (rp__str){s->recipient, (uint32_t)strlen(s->recipient)};
   h.created = a->created;
   h.expires = a->expires;
   h.urgency = a->urgency;
   h.chunks = a->chunks;
   int rc = rp__envhdr_class_for(pt_len, &h.size_class);
   if (rc != 0) return rc;
-  rp__envelope_key_id(h.sender_key, me->pub.message_pk);
-  rp__envelope_key_id(h.recipient_key, to->pub.message_pk);
+  memcpy(h.sender_key, s->sender_key, sizeof h.sender_key);
+  memcpy(h.recipient_key, s->recipient_key, sizeof h.recipient_key);
 
   uint8_t hdr[RP__ENVHDR_MAX];
   size_t hdr_len;
   rc = rp__envhdr_encode(&h, hdr, sizeof hdr, &hdr_len, NULL);
   if (rc != 0) return rc == RP_ETOOBIG || rc == RP_EENUM ? RP_EINVAL : rc;
-
-  rp__hpke_ctx ctx;
-  uint8_t key[RP__CHUNK_KEYBYTES];
-  memset(&ctx, 0, sizeof ctx);
-  memset(key, 0, sizeof key);
 
   /* Pad in locked memory: the padded buffer holds the plaintext. */
   size_t padded_cap = rp__envhdr_class_padded(h.size_class);
@@ -87,16 +152,10 @@ static int seal(const rp__identity *me, const rp__member *to, const rp__seal_arg
     goto done;
   }
   rp__envcont c = {.header = {hdr, (uint32_t)hdr_len}};
-  rc = skE == NULL
-           ? rp__hpke_setup_sender(&ctx, c.enc, &envelope_params, to->pub.message_pk,
-                                   me->sec->message_sk)
-           : rp__hpke_setup_sender_derand(&ctx, c.enc, &envelope_params, to->pub.message_pk,
-                                          me->sec->message_sk, skE);
-  if (rc == 0) rc = rp__hpke_ctx_seal(&ctx, ct, padded, padded_len, hdr, hdr_len);
-  if (rc == 0)
-    rc = rp__hpke_ctx_export(&ctx, key, sizeof key, (const uint8_t *)RP__CHUNK_KEY_CONTEXT,
-                             sizeof RP__CHUNK_KEY_CONTEXT - 1);
-  if (rc != 0) goto done;
+  memcpy(c.enc, s->enc, sizeof c.enc);
+  s->used = 1;
+  if ((rc = rp__hpke_ctx_seal(&s->ctx, ct, padded, padded_len, hdr, hdr_len)) != 0)
+    goto done;
   c.ct = (rp__bin){ct, (uint32_t)ct_len};
 
   size_t cap = ct_len + hdr_len + 64;
@@ -112,12 +171,33 @@ static int seal(const rp__identity *me, const rp__member *to, const rp__seal_arg
     goto done;
   }
   *out = buf;
-  if (chunk_key != NULL) memcpy(chunk_key, key, sizeof key);
 done:
-  rp__hpke_ctx_wipe(&ctx);
-  sodium_memzero(key, sizeof key);
   sodium_free(padded);
   free(ct);
+  return rc;
+}
+
+/* The single-shot forms: begin and finish in one call, with the argument checks in the
+ * order they always had (size before the recipient's state). */
+static int seal(const rp__identity *me, const rp__member *to, const rp__seal_args *a,
+                const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len,
+                uint8_t *chunk_key, const uint8_t *skE) {
+  rp__envelope_sealer *s = NULL;
+  uint8_t key[RP__CHUNK_KEYBYTES];
+  int rc;
+  if (out != NULL) *out = NULL;
+  if (out_len != NULL) *out_len = 0;
+  if (chunk_key != NULL) memset(chunk_key, 0, RP__CHUNK_KEYBYTES);
+  if (me == NULL || me->sec == NULL || to == NULL || a == NULL || out == NULL ||
+      out_len == NULL || (pt == NULL && pt_len != 0))
+    return RP_EINVAL;
+  if (pt_len > RP__ENVELOPE_PT_MAX) return RP_ETOOBIG;
+  if (to->revoked) return RP_EREVOKED;
+  rc = begin(me, to, &s, key, skE);
+  if (rc == 0) rc = rp__envelope_finish(s, a, pt, pt_len, out, out_len);
+  if (rc == 0 && chunk_key != NULL) memcpy(chunk_key, key, sizeof key);
+  rp__envelope_sealer_free(s);
+  sodium_memzero(key, sizeof key);
   return rc;
 }
 

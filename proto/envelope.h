@@ -109,6 +109,42 @@ int rp__envelope_seal_derand(const rp__identity *me, const rp__member *to,
                              const uint8_t skE[RP__HPKE_NSK]);
 
 /*
+ * The two-step form of the seal, for a message with attachments (docs/PROTOCOL.md 6.7):
+ * the chunk key comes from the envelope's HPKE context, but the payload that the context
+ * seals carries each attachment's size and sha256, known only once the attachments have
+ * been read (a stream can be read once). So: rp__envelope_begin sets up the context for
+ * `to` and exports the chunk key; the caller seals the chunks with it; then
+ * rp__envelope_finish seals the payload with the same context and writes the container.
+ * begin + finish produce exactly the bytes of rp__envelope_seal_ex (the same ephemeral
+ * via the _derand forms gives the same envelope).
+ *
+ * begin copies what it needs of me and to (ids, key ids): neither need outlive the call,
+ * so the roster may change while the caller streams. *out is the caller's, freed with
+ * rp__envelope_sealer_free (also after finish; it wipes the context). chunk_key is
+ * cleared on entry and set on success only, and is the caller's secret to wipe.
+ * begin: 0, RP_EINVAL, RP_EREVOKED (`to` is revoked), RP_ENOMEM, RP_ECRYPTO.
+ * finish: 0, RP_EINVAL (NULL, bad times or urgency), RP_ETOOBIG (pt over
+ * RP__ENVELOPE_PT_MAX), RP_ESTATE (finish already sealed with s), RP_ENOMEM; *out as for
+ * rp__envelope_seal. A finish that failed before sealing (arguments) may be retried.
+ */
+typedef struct rp__envelope_sealer rp__envelope_sealer;
+
+int rp__envelope_begin(const rp__identity *me, const rp__member *to,
+                       rp__envelope_sealer **out, uint8_t chunk_key[RP__CHUNK_KEYBYTES]);
+
+/* rp__envelope_begin with the ephemeral secret key given: known-answer tests only. */
+int rp__envelope_begin_derand(const rp__identity *me, const rp__member *to,
+                              rp__envelope_sealer **out,
+                              uint8_t chunk_key[RP__CHUNK_KEYBYTES],
+                              const uint8_t skE[RP__HPKE_NSK]);
+
+int rp__envelope_finish(rp__envelope_sealer *s, const rp__seal_args *a, const uint8_t *pt,
+                        size_t pt_len, uint8_t **out, size_t *out_len);
+
+/* Wipes and frees a sealing state. Accepts NULL. */
+void rp__envelope_sealer_free(rp__envelope_sealer *s);
+
+/*
  * Opens env[0..len), which must be addressed to `me`, checking the sender against
  * `roster` and the times against now_ms, in the order given at the top of this file.
  * On success *out holds the header (borrowing from env), the sender (borrowing from

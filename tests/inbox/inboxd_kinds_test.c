@@ -36,6 +36,9 @@ static void random_hex(char out[RP_ID_STRLEN]) {
 
 /* Fills m with valid fields of its kind; every reference points at nothing the inbox
  * knows (the message comes on its own). */
+/* The draft plan a plan review carries: a small attachment, sealed in one chunk. */
+static const uint8_t k_plan_pdf[12000] = {'%', 'P', 'D', 'F'};
+
 static int fill(rp_msg *m, const char *kind, const char *org) {
   char ref[RP_ID_STRLEN];
   const uint64_t start = FX_MON_0900 + 3 * 24 * FX_HOUR;
@@ -68,15 +71,9 @@ static int fill(rp_msg *m, const char *kind, const char *org) {
       r = rp_msg_set_enum(m, "reason", "ny_tid_oenskes");
   } else if (strcmp(kind, "plan_review") == 0) {
     if ((r = rp_msg_set_text(m, "sender_org", org)) == 0 &&
-        (r = rp_msg_set_enum(m, "plan", "beredskabsplan")) == 0 &&
-        (r = rp_msg_list_add(m, "attachments")) == 0 &&
-        (r = rp_msg_set_text(m, "attachments.name", "beredskabsplan.pdf")) == 0 &&
-        (r = rp_msg_set_text(m, "attachments.mime", "application/pdf")) == 0 &&
-        (r = rp_msg_set_uint(m, "attachments.size", 12000)) == 0 &&
-        (r = rp_msg_set_hex(
-             m, "attachments.sha256",
-             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")) == 0)
-      r = rp_msg_set_enum(m, "attachments.kind", "beredskabsplan_udkast");
+        (r = rp_msg_set_enum(m, "plan", "beredskabsplan")) == 0)
+      r = rp_msg_attach_buffer(m, k_plan_pdf, sizeof k_plan_pdf, "beredskabsplan.pdf",
+                               "application/pdf", "beredskabsplan_udkast");
   } else if (strcmp(kind, "registration") == 0) {
     if ((r = rp_msg_set_hex(m, "announcement_ref", ref)) == 0 &&
         (r = rp_msg_set_text(m, "sender_org", org)) == 0 &&

@@ -377,6 +377,57 @@ static void test_chunk_key(void **state) {
   free(env3);
 }
 
+/* The two-step seal (begin, chunks, finish) gives the very bytes and key of the
+ * single-shot one with the same ephemeral, opens like any envelope, and seals once. */
+static void test_begin_finish(void **state) {
+  fixture *f = *state;
+  const rp__member *team = find(f, "rejseholdet");
+  uint8_t skE[32], k1[RP__CHUNK_KEYBYTES], k2[RP__CHUNK_KEYBYTES];
+  uint8_t *env1 = NULL, *env2 = NULL, *env3 = (uint8_t *)1;
+  size_t len1 = 0, len2 = 0, len3 = 1;
+  static uint8_t pt[3000];
+  rp__seal_args a = args(RP__URG_AKUT);
+  rp__envelope_sealer *s = NULL;
+  memset(skE, 0x42, sizeof skE);
+  randombytes_buf(pt, sizeof pt);
+  assert_int_equal(
+      rp__envelope_seal_derand(f->muni, team, &a, pt, sizeof pt, &env1, &len1, k1, skE), 0);
+  assert_int_equal(rp__envelope_begin_derand(f->muni, team, &s, k2, skE), 0);
+  assert_memory_equal(k1, k2, sizeof k1);
+  /* A failed finish (bad times) seals nothing and may be retried. */
+  uint64_t expires = a.expires;
+  a.expires = a.created;
+  assert_int_equal(rp__envelope_finish(s, &a, pt, sizeof pt, &env2, &len2), RP_EINVAL);
+  a.expires = expires;
+  assert_int_equal(rp__envelope_finish(s, &a, pt, sizeof pt, &env2, &len2), 0);
+  assert_int_equal(len1, len2);
+  assert_memory_equal(env1, env2, len1);
+  /* Once sealed, the context's sequence number has moved on: no second envelope. */
+  assert_int_equal(rp__envelope_finish(s, &a, pt, sizeof pt, &env3, &len3), RP_ESTATE);
+  assert_null(env3);
+  assert_int_equal(len3, 0);
+  rp__envelope_sealer_free(s);
+  rp__opened o;
+  assert_int_equal(rp__envelope_open(f->team, f->roster, env2, len2, NOW + 1, &o), 0);
+  assert_memory_equal(o.chunk_key, k2, sizeof k2);
+  assert_int_equal(o.pt_len, sizeof pt);
+  assert_memory_equal(o.pt, pt, sizeof pt);
+  rp__opened_free(&o);
+  /* The random form: a fresh key each time; arguments refused with nothing set. */
+  s = NULL;
+  assert_int_equal(rp__envelope_begin(f->muni, team, &s, k2), 0);
+  assert_memory_not_equal(k1, k2, sizeof k1);
+  rp__envelope_sealer_free(s);
+  memset(k2, 0x5a, sizeof k2);
+  assert_int_equal(rp__envelope_begin(NULL, team, &s, k2), RP_EINVAL);
+  assert_null(s);
+  assert_true(sodium_is_zero(k2, sizeof k2));
+  assert_int_equal(rp__envelope_begin_derand(f->muni, team, &s, k2, NULL), RP_EINVAL);
+  rp__envelope_sealer_free(NULL);
+  free(env1);
+  free(env2);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
@@ -391,6 +442,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_times, setup, teardown),
       cmocka_unit_test_setup_teardown(test_key_ids_required, setup, teardown),
       cmocka_unit_test_setup_teardown(test_chunk_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_begin_finish, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

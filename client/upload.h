@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * upload.c owns the upload of an outbox message's attachment chunks to the relay (loop
+ * thread only; docs/PROTOCOL.md 5.6): `chunk` in index order, each `chunk_ack` recorded
+ * in the outbox, and the envelope's SEND only once every chunk is acknowledged.
+ *
+ * Decisions:
+ * - One message uploads at a time, and the queue waits behind it (the pump does not pass
+ *   a message whose chunks are not all acknowledged). Messages keep their order, and the
+ *   state is one struct; a large upload delays later messages, which is what order
+ *   means.
+ * - Chunks unanswered are bounded twice: by the relay's send window, which SENDs and
+ *   chunks share (PROTOCOL.md 5.3), and by RP__CL_CHUNK_WINDOW of our own, since each
+ *   chunk in flight sits in the write queue (256 KiB each): memory stays a few MiB
+ *   whatever the window the relay grants.
+ * - Resumption needs no state of its own: the outbox rows say which chunks were
+ *   acknowledged; a new connection (or a restart) sends the others again.
+ */
+#ifndef RP_CLIENT_UPLOAD_H
+#define RP_CLIENT_UPLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "rejsepost.h"
+#include "store.h"
+
+typedef struct rp__cl_upload {
+  bool active;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  char to[RP_MEMBER_ID_MAX + 1];
+  uint64_t expires, count;
+  uint64_t next;     /* the next index to look at */
+  uint64_t acked;    /* chunks acknowledged (stored before and on this connection) */
+  uint64_t inflight; /* chunks sent and not yet answered on this connection */
+  uint64_t bytes, bytes_acked;
+} rp__cl_upload;
+
+/* For the pump, with a queued row o that has chunks: sends what the windows allow and
+ * returns true once every chunk is acknowledged (o's SEND may go), false while the
+ * upload goes on (the pump stops there). */
+bool rp__upload_pump(rp_client *c, const rp__store_out *o);
+
+/* One chunk_ack from the relay. */
+void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t index,
+                       uint64_t code);
+
+/* The relay answered msg_id's SEND with ETRUNC: if it has chunks, marks them all
+ * unacknowledged and moves the pump's cursor back so that they go again, then the
+ * envelope; 0, or RP_ENOTFOUND for a message without chunks (the NACK is then final). */
+int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+
+/* The connection ended: what is in flight is forgotten (the outbox knows what was
+ * acknowledged). */
+void rp__upload_reset(rp_client *c);
+
+/* The relay answered msg_id's SEND: the next message may upload. drop: the answer was
+ * final (ACK: the chunks are the relay's now; a final NACK), so its chunk rows go; a
+ * held envelope (EQUOTA) keeps them, as it is sent again later. */
+void rp__upload_done(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], bool drop);
+
+#endif /* RP_CLIENT_UPLOAD_H */
