@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Documents in the team's inbox: a request with attachments arrives and is stored
+ * encrypted in pieces, `show` lists them, `save` writes one byte-identical to a new
+ * file (mode 0600) and refuses an existing path, a reply carries an attachment the
+ * municipality receives whole, and the retention purge removes the attachments' rows and
+ * their ciphertext from the database and WAL files. Real relayd, real daemon (test
+ * build), the real rejsepost-advisor command.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "ibx_fixture.h"
+
+static fx g;
+/* Three pieces of the store (256 KiB each), the last one short. */
+#define BIG_LEN (600u * 1024u + 17u)
+static uint8_t g_big[BIG_LEN];
+static const char k_small[] = "Noter til planen: ingen personoplysninger.\n";
+
+static int setup(void **state) {
+  (void)state;
+  randombytes_buf(g_big, sizeof g_big);
+  int rc = fx_init(&g, "inboxd-attach");
+  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
+  return rc;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  fx_free(&g);
+  return 0;
+}
+
+static int request_with_attachments(char id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("request", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_text(m, "sender_org", fx_code(&g, 0))) == 0 &&
+      (rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver")) == 0 &&
+      (rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-7")) == 0 &&
+      (rc = rp_msg_set_enum(m, "request_type", "beredskabsplan")) == 0 &&
+      (rc = rp_msg_set_enum(m, "urgency", "plan")) == 0 &&
+      (rc = rp_msg_add_to_set(m, "categories", "strategisk")) == 0 &&
+      (rc = rp_msg_set_enum(m, "risk.level", "ukendt")) == 0 &&
+      (rc = rp_msg_set_bool(m, "risk.acute", 0)) == 0 &&
+      (rc = rp_msg_set_enum(m, "risk.tool", "ingen")) == 0 &&
+      (rc = rp_msg_set_enum(m, "citizen.age_band", "30_plus")) == 0 &&
+      (rc = rp_msg_set_bool(m, "citizen.under_18", 0)) == 0 &&
+      (rc = rp_msg_set_enum(m, "identifiability.mode", "anonym")) == 0 &&
+      (rc = rp_msg_set_enum(m, "identifiability.consent", "ingen")) == 0 &&
+      (rc = rp_msg_set_text(m, "question", "Vil I se vores udkast?")) == 0 &&
+      (rc = rp_msg_attach_buffer(m, g_big, sizeof g_big, "udkast.pdf", "application/pdf",
+                                 "beredskabsplan_udkast")) == 0 &&
+      (rc = rp_msg_attach_buffer(m, k_small, sizeof k_small - 1, "noter.txt", "text/plain",
+                                 "andet")) == 0)
+    rc = rp_send(g.mun[0], m, id);
+  if (rc != 0)
+    fprintf(stderr, "request: %s at %s\n", rp_strerror(rc),
+            rp_msg_error_field(m) ? rp_msg_error_field(m) : "-");
+  rp_msg_free(m);
+  return rc;
+}
+
+static void assert_file_is(const char *path, const void *want, size_t n) {
+  struct stat sb;
+  size_t len = 0;
+  char *got = tu_read_file(path, &len);
+  assert_non_null(got);
+  assert_int_equal(len, n);
+  assert_memory_equal(got, want, n);
+  free(got);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+/* Counts rows of table in the inbox store (read-only, beside the running daemon). */
+static long long rows(const char *table) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  char sql[96];
+  long long n = -1;
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+  if (sqlite3_open_v2(g.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+/* 64 bytes from the middle of a stored piece's ciphertext. */
+static int cipher_slice(uint8_t out[64]) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  int rc = -1;
+  if (sqlite3_open_v2(g.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db,
+                         "SELECT data FROM attachment_pieces WHERE idx = 0 AND piece = 1",
+                         -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 1000) {
+    memcpy(out, (const uint8_t *)sqlite3_column_blob(s, 0) + 500, 64);
+    rc = 0;
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return rc;
+}
+
+static int files_hold(const uint8_t *needle, size_t n) {
+  const char *ext[2] = {"", "-wal"};
+  char path[800];
+  for (int i = 0; i < 2; i++) {
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s%s", g.db, ext[i]);
+    uint8_t *b = (uint8_t *)tu_read_file(path, &len);
+    for (size_t k = 0; b != NULL && k + n <= len; k++)
+      if (memcmp(b + k, needle, n) == 0) {
+        free(b);
+        return 1;
+      }
+    free(b);
+  }
+  return 0;
+}
+
+static void test_attachments(void **state) {
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], args[1200], path[800], path2[800], needle[120];
+  char *out = NULL, *audit;
+  rp_received *r = NULL;
+  uint8_t slice[64], reply_doc[70000];
+  (void)state;
+
+  /* It arrives, with both attachments, and show lists them. */
+  assert_int_equal(request_with_attachments(id), 0);
+  snprintf(needle, sizeof needle, "\"first_msg\":\"%s\"", id);
+  assert_int_equal(fx_wait_listed(&g, "list --json", needle, 30000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(args, sizeof args, "show %s", th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "bilag 1: navn udkast.pdf, type application/pdf, størrelse "
+                              "614417 bytes, art beredskabsplan_udkast"));
+  assert_non_null(strstr(out, "bilag 2: navn noter.txt, type text/plain"));
+  free(out);
+  assert_int_equal(rows("attachments"), 2);
+  assert_int_equal(rows("attachment_pieces"), 4);
+  /* At rest it is ciphertext: no run of the plain bytes is in the files. */
+  assert_false(files_hold(g_big + 300000, 64));
+
+  /* save: byte-identical, 0600; an existing path is refused and left alone. */
+  snprintf(path, sizeof path, "%s/saved-udkast.pdf", g.dir);
+  snprintf(args, sizeof args, "save %s 1 %s", th, path);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "saved udkast.pdf (614417 bytes"));
+  free(out);
+  assert_file_is(path, g_big, sizeof g_big);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "exists"));
+  free(out);
+  assert_file_is(path, g_big, sizeof g_big);
+  snprintf(path2, sizeof path2, "%s/saved-noter.txt", g.dir);
+  snprintf(args, sizeof args, "save %s 2 %s", th, path2);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  assert_file_is(path2, k_small, sizeof k_small - 1);
+  /* No such attachment: refused, no file left. */
+  snprintf(path2, sizeof path2, "%s/saved-none", g.dir);
+  snprintf(args, sizeof args, "save %s 9 %s", th, path2);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
+  assert_non_null(strstr(out, "no number 9"));
+  free(out);
+  assert_int_equal(access(path2, F_OK), -1);
+  /* Audited: who, the thread and the attachment, never content. */
+  audit = tu_read_file(g.audit, NULL);
+  snprintf(needle, sizeof needle, "action=save thread=%s attachment=1 ", th);
+  assert_non_null(strstr(audit, needle));
+  assert_null(strstr(audit, "udkast.pdf"));
+  free(audit);
+
+  /* A reply with an attachment reaches the municipality whole. */
+  for (size_t i = 0; i < sizeof reply_doc; i++)
+    reply_doc[i] = (uint8_t)(i * 7 + 3);
+  snprintf(path, sizeof path, "%s/kommenteret.pdf", g.dir);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(reply_doc, 1, sizeof reply_doc, f), sizeof reply_doc);
+  fclose(f);
+  snprintf(args, sizeof args, "reply %s --stdin --attach %s:handlingsplan", th, path);
+  assert_int_equal(fx_advisor(&g, args, "Se vores kommentarer i bilaget.", &out), 0);
+  free(out);
+  assert_int_equal(fx_wait_kind(&g, 0, "reply", 30000, &r), 0);
+  assert_int_equal(rp_received_attachments(r), 1);
+  const char *name = NULL, *kind = NULL, *mime = NULL;
+  uint64_t size = 0;
+  assert_int_equal(rp_received_attachment(r, 0, &name, &mime, &size, &kind), 0);
+  assert_string_equal(name, "kommenteret.pdf");
+  assert_string_equal(mime, "application/pdf");
+  assert_string_equal(kind, "handlingsplan");
+  assert_int_equal(size, sizeof reply_doc);
+  snprintf(path2, sizeof path2, "%s/kommune-fik.pdf", g.dir);
+  assert_int_equal(rp_received_attachment_save(g.mun[0], r, 0, path2), 0);
+  assert_file_is(path2, reply_doc, sizeof reply_doc);
+  rp_received_free(r);
+  /* The thread records it (sent), and show lists it as number 3. */
+  snprintf(args, sizeof args, "show %s", th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(strstr(out, "bilag 3: navn kommenteret.pdf, type application/pdf, "
+                              "størrelse 70000 bytes, art handlingsplan"));
+  free(out);
+
+  /* A non-regular file is refused by the command before anything is sent. */
+  snprintf(args, sizeof args, "reply %s --stdin --attach %s", th, g.dir);
+  assert_int_equal(fx_advisor(&g, args, "x", &out), 2);
+  free(out);
+
+  /* Purge with the thread: rows and ciphertext leave the database and WAL files. */
+  assert_int_equal(cipher_slice(slice), 0);
+  assert_true(files_hold(slice, sizeof slice));
+  snprintf(args, sizeof args, "close %s --outcome raadgivning_givet", th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  fx_set_clock(&g, FX_MON_0900 + 5 * FX_HOUR);
+  assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 20000), 0);
+  assert_int_equal(rows("attachments"), 0);
+  assert_int_equal(rows("attachment_pieces"), 0);
+  assert_false(files_hold(slice, sizeof slice));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_attachments),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
