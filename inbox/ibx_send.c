@@ -14,6 +14,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
+#include "ibx_mime.h"
 #include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
@@ -133,20 +134,6 @@ static int file_att_src(void *ctx, unsigned idx, rp__ibx_att *meta,
   return r;
 }
 
-/* The mime type from the name's extension: the documents a team exchanges. */
-static const char *mime_of(const char *name) {
-  static const char *const k[][2] = {
-      {".pdf", "application/pdf"},
-      {".txt", "text/plain"},
-      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-      {".odt", "application/vnd.oasis.opendocument.text"},
-      {".doc", "application/msword"}};
-  const char *dot = strrchr(name, '.');
-  for (size_t i = 0; dot != NULL && i < sizeof k / sizeof k[0]; i++)
-    if (strcasecmp(dot, k[i][0]) == 0) return k[i][1];
-  return "application/octet-stream";
-}
-
 /* Parses "name/kind/..." against the files passed, checks each is a regular file (a
  * pipe or device could hold the daemon), and attaches them to m as streams. */
 static int attach_files(rp_msg *m, const rp__ibx_files *files, files_ctx *fc,
@@ -170,7 +157,7 @@ static int attach_files(rp_msg *m, const rp__ibx_files *files, files_ctx *fc,
     memcpy(f->name, p, (size_t)(slash - p));
     memcpy(f->kind, slash + 1, (size_t)(end - slash - 1));
     f->fd = files->fds[i];
-    f->mime = mime_of(f->name);
+    f->mime = rp__ibx_mime_of(f->name);
     if (fstat(f->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
       rp__buf_printf(msg, "not sent: attachment %u (%s) is not a regular file", i + 1,
                      f->name);
