@@ -73,7 +73,8 @@ typedef struct rp__ibx_att {
 } rp__ibx_att;
 
 /* Where the store takes an attachment's bytes from while it adds a message: the source
- * fills meta's name, mime and kind and hands the bytes, in order, to
+ * fills meta's name, mime and kind (and may set meta's sha256 to what the bytes must hash
+ * to: a mismatch fails the add with RP_EDIGEST) and hands the bytes, in order, to
  * rp__ibx_att_put(sink, ...). The store counts the size, hashes and seals them in pieces
  * of RP_IBX_ATT_PIECE bytes, each on its own, bound to msg_id, the attachment's index and
  * the piece's index: memory stays one piece whatever the size. */

@@ -135,7 +135,13 @@ int rp__ibx_store_add_atts(rp__ibx_store *st, const rp__ibx_msg *m) {
     if (r == 0 && (s.n > 0 || s.piece == 0)) r = put_piece(&s);
     if (r != 0) break;
     crypto_hash_sha256_final(&s.h, digest);
-    sodium_bin2hex(meta.sha256, sizeof meta.sha256, digest, sizeof digest);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    if (meta.sha256[0] != 0 && strcmp(meta.sha256, hex) != 0) {
+      r = RP_EDIGEST;
+      break;
+    }
+    memcpy(meta.sha256, hex, sizeof hex);
     meta.size = s.total;
     meta.pieces = s.piece;
     r = put_meta(st, m->msg_id, i, &meta);

@@ -212,6 +212,20 @@ static void test_attachments(void **state) {
   assert_non_null(strstr(out, "bilag 3: navn kommenteret.pdf, type application/pdf, "
                               "størrelse 70000 bytes, art handlingsplan"));
   free(out);
+  /* The record of the reply (its payload) carries the size and sha256 that went out,
+   * and the store's copy hashes the same. */
+  uint8_t dg[32];
+  char hex[65], *p1;
+  crypto_hash_sha256(dg, reply_doc, sizeof reply_doc);
+  sodium_bin2hex(hex, sizeof hex, dg, sizeof dg);
+  snprintf(needle, sizeof needle, "\"sha256\":\"%s\"", hex);
+  snprintf(args, sizeof args, "show %s --json", th);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  assert_non_null(p1 = strstr(out, needle));
+  assert_non_null(strstr(p1 + 1, needle));
+  assert_non_null(strstr(out, "\"size\":70000"));
+  free(out);
+  assert_int_equal(fx_log_count(&g, "event=attachment_changed"), 0);
 
   /* A non-regular file is refused by the command before anything is sent. */
   snprintf(args, sizeof args, "reply %s --stdin --attach %s", th, g.dir);
