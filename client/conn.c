@@ -25,7 +25,6 @@
 #include "hold.h"
 #include "log.h"
 #include "loop.h"
-#include "msg_field.h"
 #include "upload.h"
 
 typedef struct wreq {
@@ -351,7 +350,7 @@ void rp__conn_pump(rp_client *c) {
        * message stays queued for a later connection. Once per connection: the cursor
        * has passed it. */
       char id[RP_ID_STRLEN];
-      rp__hex(id, o.msg_id, RP_MSG_ID_BYTES);
+      sodium_bin2hex(id, sizeof id, o.msg_id, RP_MSG_ID_BYTES);
       rp__log(c, RP_LOG_INFO, "send_wait msg=%s chunks=%llu reason=relay_without_chunks",
               id, (unsigned long long)o.chunks);
       rp__store_out_free(&o);

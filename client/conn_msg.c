@@ -99,6 +99,17 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   rp__hold_answered(c, n->msg_id);
   rp__hex(hex, n->msg_id, RP_MSG_ID_BYTES);
   /* Full for this recipient only: the envelope waits, the others go on (hold.c). */
+  /* PROTOCOL.md 5.6: ETRUNC for a message whose chunks were all acknowledged means the
+   * relay no longer holds them: upload them again, then the envelope (upload.c). */
+  if (code == RP_ETRUNC && !zero_id(n->msg_id) && rp__upload_again(c, n->msg_id) == 0) {
+    rp__log(c, RP_LOG_INFO, "send_retry msg_id=%s code=%s reason=chunks_again", hex,
+            rp_err_name(code));
+    if (c->shutdown_started && c->inflight == 0)
+      rp__conn_bye(c);
+    else
+      rp__conn_pump(c);
+    return;
+  }
   rp__upload_done(c, n->msg_id, !transient(code) && code != RP_EQUOTA);
   if ((code == RP_EQUOTA || code == RP_ESPOOLFULL) && !zero_id(n->msg_id) &&
       rp__hold_add(c, n->msg_id, code) == 0) {

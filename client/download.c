@@ -12,7 +12,6 @@
 #include "client.h"
 #include "conn.h"
 #include "log.h"
-#include "msg_field.h"
 #include "received_int.h"
 #include "recv.h"
 #include "store.h"
@@ -20,7 +19,7 @@
 static void progress(rp_client *c, const rp__cl_download *d) {
   char id[RP_ID_STRLEN];
   if (c->cfg.progress == NULL) return;
-  rp__hex(id, d->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, d->msg_id, RP_MSG_ID_BYTES);
   c->cfg.progress(c->cfg.progress_data, c, id, RP_PROGRESS_RECEIVE, d->bytes_done,
                   d->bytes_total);
 }
@@ -42,7 +41,7 @@ void rp__download_reset(rp_client *c) {
 static void refuse(rp_client *c, int code, uint64_t index) {
   rp__cl_download *d = &c->download;
   char id[RP_ID_STRLEN];
-  rp__hex(id, d->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, d->msg_id, RP_MSG_ID_BYTES);
   rp__log(c, RP_LOG_WARN, "delivery_refused msg_id=%s code=%s where=chunk index=%llu", id,
           rp_err_name(code), (unsigned long long)index);
   if (rp__store_in_drop(c->st, d->msg_id) != 0) {
@@ -205,7 +204,7 @@ void rp__download_on_data(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
     /* The relay holds no such message (any more): nothing to fetch, nothing to answer.
      * The incomplete row goes; were the envelope delivered again, it starts over. */
     char id[RP_ID_STRLEN];
-    rp__hex(id, msg_id, RP_MSG_ID_BYTES);
+    sodium_bin2hex(id, sizeof id, msg_id, RP_MSG_ID_BYTES);
     rp__log(c, RP_LOG_WARN, "download_failed msg_id=%s index=%llu code=%s", id,
             (unsigned long long)index, rp_err_name(-(int)code));
     rp__store_in_drop(c->st, msg_id);

@@ -174,8 +174,7 @@ int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   }
   if (make_receipt(c, &r->p, row.sender, &receipt) != 0)
     memset(&receipt, 0, sizeof receipt);
-  rc = rp__store_in_complete(c->st, msg_id, rp__clock_wall_ms(),
-                             receipt.envelope != NULL ? &receipt : NULL);
+  rc = rp__store_in_complete(c->st, msg_id, receipt.envelope != NULL ? &receipt : NULL);
   rp__store_out_free(&receipt);
   if (rc == 0) {
     if ((ref = rp__payload_ref(&r->p)) != NULL && rp__payload_answers(r->p.kind))

@@ -127,6 +127,8 @@ int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES
  * own: losing it only resends the chunk, which the relay acknowledges again). */
 int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                               uint64_t idx);
+/* Marks every chunk of msg_id unacknowledged (the relay lost them: upload again). */
+int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
  * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
@@ -152,7 +154,7 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n);
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t now, const rp__store_out *receipt);
+                          const rp__store_out *receipt);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */

@@ -218,12 +218,11 @@ int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYT
 }
 
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          uint64_t now, const rp__store_out *receipt) {
+                          const rp__store_out *receipt) {
   int rc;
   pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
   /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
-  (void)now;
   if ((rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", msg_id, 0)) !=
           0 ||
       (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {

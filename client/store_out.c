@@ -362,3 +362,17 @@ int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTE
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
+
+int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db, "UPDATE outbox_chunk SET acked = 0 WHERE msg_id = ?",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}

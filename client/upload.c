@@ -6,18 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "chunk.h"
 #include "client.h"
 #include "conn.h"
 #include "envelope_hdr.h"
 #include "log.h"
-#include "msg_field.h"
 #include "recv.h"
 
 static void progress(rp_client *c, const rp__cl_upload *u) {
   char id[RP_ID_STRLEN];
   if (c->cfg.progress == NULL) return;
-  rp__hex(id, u->msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, u->msg_id, RP_MSG_ID_BYTES);
   c->cfg.progress(c->cfg.progress_data, c, id, RP_PROGRESS_SEND, u->bytes_acked, u->bytes);
 }
 
@@ -51,7 +52,7 @@ bool rp__upload_pump(rp_client *c, const rp__store_out *o) {
   if (u->active && memcmp(u->msg_id, o->msg_id, RP_MSG_ID_BYTES) != 0) return false;
   if (!u->active && (rc = start(c, u, o)) != 0) {
     char id[RP_ID_STRLEN];
-    rp__hex(id, o->msg_id, RP_MSG_ID_BYTES);
+    sodium_bin2hex(id, sizeof id, o->msg_id, RP_MSG_ID_BYTES);
     rp__log(c, RP_LOG_ERROR, "upload_failed msg_id=%s code=%s", id, rp_err_name(rc));
     return false;
   }
@@ -99,7 +100,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
   if (!u->active || memcmp(u->msg_id, msg_id, RP_MSG_ID_BYTES) != 0 || index >= u->count)
     return; /* an answer from before a reset of ours: the outbox decides */
   if (u->inflight > 0) u->inflight--;
-  rp__hex(id, msg_id, RP_MSG_ID_BYTES);
+  sodium_bin2hex(id, sizeof id, msg_id, RP_MSG_ID_BYTES);
   if (code == 0) {
     size_t len = 0;
     int was = 0;
@@ -143,4 +144,15 @@ void rp__upload_done(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], bool d
     c->upload.active = false;
   if (drop && rp__store_out_get(c->st, msg_id, 0, &o) == 0 && o.chunks > 0)
     rp__store_out_chunks_delete(c->st, msg_id);
+}
+
+int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  rp__store_out o;
+  int rc;
+  if ((rc = rp__store_out_get(c->st, msg_id, 0, &o)) != 0) return rc;
+  if (o.chunks == 0 || o.status != RP_STATUS_QUEUED) return RP_ENOTFOUND;
+  if ((rc = rp__store_out_chunks_unack(c->st, msg_id)) != 0) return rc;
+  rp__upload_done(c, msg_id, false);
+  if (c->send_cursor >= o.rowid) c->send_cursor = o.rowid - 1;
+  return 0;
 }

@@ -46,6 +46,11 @@ bool rp__upload_pump(rp_client *c, const rp__store_out *o);
 void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t index,
                        uint64_t code);
 
+/* The relay answered msg_id's SEND with ETRUNC: if it has chunks, marks them all
+ * unacknowledged and moves the pump's cursor back so that they go again, then the
+ * envelope; 0, or RP_ENOTFOUND for a message without chunks (the NACK is then final). */
+int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+
 /* The connection ended: what is in flight is forgotten (the outbox knows what was
  * acknowledged). */
 void rp__upload_reset(rp_client *c);

@@ -19,6 +19,16 @@
  * inbox keeps the envelope as received (verified once on arrival) plus metadata, and
  * opens it again each time the application reads it.
  *
+ * Attachments (rp_msg_attach_*) are read during rp_send, sealed in chunks of 256 KiB
+ * (docs/PROTOCOL.md 6.7) and stored sealed in the outbox with the envelope, in memory a
+ * few chunks at a time whatever their size. The loop uploads the chunks, then the
+ * envelope: such a message is "queued" until the relay has acknowledged every chunk and
+ * the envelope. A recipient's library fetches and verifies every chunk before it stores
+ * the message as complete: a message is never offered (callback, rp_inbox_*) with an
+ * attachment missing or wrong; one whose chunks fail is refused like an envelope that
+ * does not open. Received attachments stay sealed in the inbox; rp_received_attachment_
+ * read and _save decrypt them on demand.
+ *
  * Conventions (the same in every function):
  *  - Functions that can fail return 0 or a negative RP_E* code (rejsepost_errors.h);
  *    rp_strerror() turns one into a sentence.
@@ -31,8 +41,9 @@
  *    buffers for them are RP_ID_STRLEN (33) bytes, NUL included.
  *  - Times are unix milliseconds (uint64_t).
  *
- * Thread safety: every rp_client_*, rp_send*, rp_status*, rp_outbox_* and rp_inbox_*
- * call may be made from any thread, concurrently, on the same client, except
+ * Thread safety: every rp_client_*, rp_send*, rp_status*, rp_outbox_*, rp_inbox_* and
+ * rp_received_attachment_read/_save call may be made from any thread, concurrently, on
+ * the same client, except
  * rp_client_free, which must be the last call on the handle and must not run
  * concurrently with any other call on it, nor from a callback. rp_config and rp_msg
  * objects are not locked: use one from one thread at a time. rp_received objects are
@@ -198,7 +209,8 @@ int rp_config_set_receive(rp_config *cfg, int on);
  * message's attachments together at most `bytes` (default 256 MiB). 1 ..
  * 4 GiB (the format's ceiling per attachment), and the per-message cap 1 .. 64 GiB. Over
  * a cap rp_send fails with RP_ETOOBIG and rp_msg_error_field names the attachment
- * ("attachments.2"). */
+ * ("attachments.2"). The same caps bound what this client receives: a message whose
+ * attachments are over them is refused (RP_ETOOBIG, the sender sees it failed). */
 int rp_config_set_attachment_max(rp_config *cfg, uint64_t bytes);
 int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
 
@@ -486,6 +498,11 @@ int rp_status_rank(int status);
  * (RP_EMISSING, RP_EINVAL, ... with rp_msg_error_field), RP_EKIND (our member kind may
  * not send this kind), RP_EUNKNOWNMEMBER / RP_EREVOKED (recipient), RP_EIO / RP_EFSYNC
  * (the outbox could not be written; nothing was stored), RP_ESTATE (client stopping).
+ * With attachments, rp_msg_error_field names the attachment ("attachments.1") for:
+ * RP_ETOOBIG (over a cap), RP_EIO (a source failed or a stream aborted), RP_ENOTFOUND /
+ * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
+ * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
+ * attachments are read here, on the caller's thread; nothing is stored on any error.
  */
 int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
 

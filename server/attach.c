@@ -214,11 +214,11 @@ static void on_chunk_read(rp__spool_req *req) {
   char hex[2 * RP_MSG_ID_BYTES + 1];
   rp__cget *g;
 
+  if (c != NULL) c->cg_read = NULL;
   if (c == NULL || c->cg_head == NULL) {
     rp__op_free(op);
     return;
   }
-  c->cg_read = NULL;
   g = c->cg_head;
   rp__log_debug("chunk_get conn=%llu member=%s msg_id=%s from=%llu chunks=%zu result=%s",
                 (unsigned long long)c->id, rp__conn_member(c), hex_id(g->msg_id, hex),

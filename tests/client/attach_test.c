@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -265,10 +266,147 @@ static void test_refusals(void **state) {
   rp_client_free(c);
 }
 
+/* A chunk altered in the sender's outbox (so, for the recipient, on the way): the
+ * recipient refuses the whole message with the reader's code, offers nothing and keeps
+ * nothing; the sender sees it failed with that code. */
+static void test_bad_chunk_refused(void **state) {
+  fx *x = *state;
+  static uint8_t buf[3 * RP__CHUNK_SIZE];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_client *team;
+  rp_msg *m;
+  uint64_t pending = 9;
+  int st = 0, err = 0;
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Ødelagt undervejs"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE outbox_chunk SET data = zeroblob(length(data))"
+                                " WHERE idx = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(err, RP_EAUTH);
+  assert_int_equal(rp_inbox_pending(team, &pending), 0);
+  assert_int_equal(pending, 0);
+  rp_client_free(team);
+  char path[700];
+  snprintf(path, sizeof path, "%s/state-%s/%s", x->f.dir, CL_TEAM, RP__STORE_FILE);
+  rp_client_set_data(x->muni, path);
+  assert_int_equal(rows(x->muni, "inbox_chunk"), 0);
+  assert_int_equal(rows(x->muni, "inbox"), 0);
+  rp_client_set_data(x->muni, x->db);
+}
+
+/* PROTOCOL.md 5.6: a SEND answered ETRUNC although the outbox holds every chunk as
+ * acknowledged (here: marked so while the relay was down, as if the relay had lost them)
+ * makes the client upload the chunks again, then the envelope: delivered whole. */
+static void test_etrunc_uploads_again(void **state) {
+  fx *x = *state;
+  static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_client *team;
+  rp_msg *m;
+  for (size_t i = 0; i < sizeof buf; i++)
+    buf[i] = (uint8_t)(i * 7u);
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Igen"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db, "UPDATE outbox_chunk SET acked = 1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_changes(db), 3);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_RELAYED, 20000), 0);
+  assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_DELIVERED, 20000), 0);
+  rp_received *r = NULL;
+  assert_int_equal(rp_inbox_get(team, id, &r), 0);
+  assert_int_equal(rp_received_attachments(r), 1);
+  rp_received_free(r);
+  rp_client_free(team);
+}
+
+/* Progress: monotonic per direction, the last call at done == total. */
+typedef struct prog {
+  uint64_t last[3], total[3];
+  int calls[3], backwards;
+} prog;
+
+static void on_prog(void *data, rp_client *c, const char *msg_id, int direction,
+                    uint64_t done, uint64_t total) {
+  prog *p = data;
+  (void)c;
+  (void)msg_id;
+  if (direction < 1 || direction > 2) return;
+  if (done < p->last[direction] || done > total) p->backwards = 1;
+  p->last[direction] = done;
+  p->total[direction] = total;
+  p->calls[direction]++;
+}
+
+/* The recipient's own caps: a message over them is refused (ETOOBIG) and the sender
+ * sees it failed; progress both ways on a message within them. */
+static void test_receive_caps_and_progress(void **state) {
+  fx *x = *state;
+  static uint8_t buf[3 * RP__CHUNK_SIZE];
+  rp_config *cfg = cl_config(&x->f, CL_TEAM, NULL, NULL);
+  rp_client *team = NULL;
+  rp_msg *m;
+  char id[RP_ID_STRLEN], ok_id[RP_ID_STRLEN];
+  prog tp = {0};
+  int st = 0, err = 0;
+  assert_non_null(cfg);
+  assert_int_equal(rp_config_set_attachment_max(cfg, 2 * RP__CHUNK_SIZE), 0);
+  assert_int_equal(rp_config_set_progress(cfg, on_prog, &tp), 0);
+  assert_int_equal(rp_client_new(cfg, &team), 0);
+  rp_config_free(cfg);
+  assert_non_null(m = cl_request("Større end modtageren tager"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(err, RP_ETOOBIG);
+
+  assert_non_null(m = cl_request("Inden for"));
+  assert_int_equal(
+      rp_msg_attach_buffer(m, buf, 2 * RP__CHUNK_SIZE, "b.bin", "text/plain", "andet"), 0);
+  assert_int_equal(rp_send(x->muni, m, ok_id), 0);
+  rp_msg_free(m);
+  assert_int_equal(cl_wait_status(x->muni, ok_id, RP_STATUS_DELIVERED, 20000), 0);
+  assert_int_equal(tp.backwards, 0);
+  assert_int_equal(tp.calls[RP_PROGRESS_RECEIVE], 2); /* one call per chunk */
+  assert_int_equal(tp.last[RP_PROGRESS_RECEIVE], tp.total[RP_PROGRESS_RECEIVE]);
+  assert_int_equal(tp.total[RP_PROGRESS_RECEIVE], 2 * RP__CHUNK_SEALED_MAX);
+  rp_client_free(team);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sizes_and_sources, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_etrunc_uploads_again, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

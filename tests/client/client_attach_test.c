@@ -2,8 +2,9 @@
 /*
  * Attachments end to end through a real relay (public API only): sizes at the chunk
  * boundaries, several attachments both ways, a stream source, saving (0600, an existing
- * path refused) and reading, a 100 MiB file compared by sha256, and kill -9 of the sender
- * mid-upload and of the recipient mid-download (resumed, delivered once, same bytes).
+ * path refused) and reading, a 100 MiB file compared by sha256, kill -9 of the sender
+ * mid-upload and of the recipient mid-download (resumed, delivered once, same bytes), and
+ * rp_client_free mid-transfer each way.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -380,10 +381,85 @@ static void test_kill_mid_upload_and_download(void **state) {
   tp_relay_free(&f);
 }
 
+/* rp_client_free during a transfer, each way: nothing is lost, the next run goes on. */
+typedef struct halfway {
+  int direction;
+  uint64_t after;
+  int reached;
+} halfway;
+
+static void on_halfway(void *data, rp_client *c, const char *msg_id, int direction,
+                       uint64_t done, uint64_t total) {
+  halfway *h = data;
+  (void)c;
+  (void)msg_id;
+  (void)total;
+  if (direction == h->direction && done >= h->after)
+    __atomic_store_n(&h->reached, 1, __ATOMIC_SEQ_CST);
+}
+
+static rp_client *client_halfway(tp_relay *f, const char *id, halfway *h) {
+  rp_config *cfg = cl_config(f, id, NULL, NULL);
+  rp_client *c = NULL;
+  if (cfg == NULL) return NULL;
+  rp_config_set_progress(cfg, on_halfway, h);
+  if (rp_client_new(cfg, &c) != 0) c = NULL;
+  rp_config_free(cfg);
+  return c;
+}
+
+static int wait_reached(halfway *h) {
+  for (int i = 0; i < 3000; i++) {
+    if (__atomic_load_n(&h->reached, __ATOMIC_SEQ_CST)) return 0;
+    usleep(10000);
+  }
+  return RP_ETIMEDOUT;
+}
+
+static void test_free_mid_transfer(void **state) {
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp_msg *m;
+  char id[RP_ID_STRLEN];
+  stream s = {.left = KILL_SIZE, .seed = 11};
+  halfway up = {RP_PROGRESS_SEND, KILL_SIZE / 4, 0};
+  halfway down = {RP_PROGRESS_RECEIVE, KILL_SIZE / 4, 0};
+  check k = {.seed = 11};
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-attfree"), 0);
+  assert_non_null(muni = client_halfway(&f, CL_MUNI, &up));
+  assert_non_null(m = cl_request("Lukket midt i det hele"));
+  assert_int_equal(rp_msg_attach_stream(m, stream_read, &s, "x.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_reached(&up), 0);
+  rp_client_free(muni);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_RELAYED, 30000), 0);
+
+  assert_non_null(team = client_halfway(&f, CL_TEAM, &down));
+  assert_int_equal(wait_reached(&down), 0);
+  rp_client_free(team);
+  assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
+  assert_int_equal(cl_wait_inbox(team, &r, 30000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  assert_int_equal(rp_received_attachment_read(team, r, 0, check_write, &k), 0);
+  assert_int_equal(k.off, KILL_SIZE);
+  assert_int_equal(k.bad, 0);
+  rp_received_free(r);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_DELIVERED, 20000), 0);
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sizes_save_read),
       cmocka_unit_test(test_kill_mid_upload_and_download),
+      cmocka_unit_test(test_free_mid_transfer),
       cmocka_unit_test(test_100mib_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,8 +227,9 @@ static void test_auto_replied_rank(void **state) {
   tu_rmtree(dir);
 }
 
-/* An outbox written by the previous version (one time column per status, t1..t7) is
- * migrated on open: its rows and times stay, and auto_replied has a column. */
+/* An outbox written by the first version (one time column per status, t1..t7) is
+ * migrated on open: its rows and times stay, auto_replied has a column, and the
+ * attachment columns of schema 2 are there with their defaults. */
 static void test_old_outbox_migrated(void **state) {
   static const char *const old_schema =
       "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
@@ -247,7 +248,10 @@ static void test_old_outbox_migrated(void **state) {
       " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER);"
       "INSERT INTO outbox(msg_id, thread_id, kind, urgency, receipt, recipient, envelope,"
       " status, t1, t2, t3) VALUES(x'03030303030303030303030303030303',"
-      " x'03030303030303030303030303030303', 1, 1, 0, 'team', x'00', 3, 100, 200, 300);";
+      " x'03030303030303030303030303030303', 1, 1, 0, 'team', x'00', 3, 100, 200, 300);"
+      "INSERT INTO inbox(msg_id, thread_id, kind, sender, envelope, stored_at)"
+      " VALUES(x'04040404040404040404040404040404', x'04040404040404040404040404040404',"
+      " 1, 'team', x'00', 50);";
   const char *dir = tu_tmpdir("cl-store");
   char path[600];
   sqlite3 *db = NULL;
@@ -271,6 +275,14 @@ static void test_old_outbox_migrated(void **state) {
     assert_int_equal(rp__store_out_status(st, id, RP_STATUS_AUTO_REPLIED, 0, 400, &changed),
                      0);
     assert_int_equal(changed, round == 0);
+    /* Schema 2: no chunks on old rows, and an old inbox row is complete (offered). */
+    assert_int_equal(got.chunks, 0);
+    rp__store_in in;
+    assert_int_equal(rp__store_in_next(st, 0, &in), 0);
+    assert_int_equal(in.stored_at, 50);
+    assert_int_equal(in.complete, 1);
+    assert_int_equal(in.chunks, 0);
+    rp__store_in_free(&in);
     rp__store_close(st);
   }
   tu_rmtree(dir);

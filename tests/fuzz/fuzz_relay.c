@@ -19,7 +19,9 @@
  * A DELIVERED whose msg_id is 16 bytes of 0xEE gets the msg_id of the item the relay
  * delivered with its seq on this connection, if it did: the fuzzer cannot guess the
  * random ids of what the spool delivers, and without them it would never get past the
- * msg_id check to deletes and refusals (DELIVERED "refused").
+ * msg_id check to deletes and refusals (DELIVERED "refused"). A CHUNK_GET with that msg_id
+ * likewise asks for the chunks of the item delivered last, so that downloads of
+ * attachment chunks (chunk_data from the spool) are reached too.
  *
  * Seeds: RP_FUZZ_RELAY_SEEDS=<dir> ./fuzz_relay writes the seed corpus into <dir> and
  * exits. Seed envelopes carry wall-clock times and stay acceptable for 59 days (the
@@ -160,7 +162,8 @@ static size_t put_msg(uint8_t *out, size_t off, const rp__tmsg *m) {
 
 /* An envelope container of class 0 (1 KiB) with the given header fields. */
 static void envelope(uint8_t *buf, size_t cap, size_t *len, const uint8_t id[16],
-                     const char *from, const char *to, uint64_t created, uint64_t expires) {
+                     const char *from, const char *to, uint64_t created, uint64_t expires,
+                     uint64_t chunks) {
   uint8_t hdr[RP__ENVHDR_MAX], ct[1024];
   size_t hlen = 0;
   rp__envcont c;
@@ -174,6 +177,7 @@ static void envelope(uint8_t *buf, size_t cap, size_t *len, const uint8_t id[16]
   h.expires = expires;
   h.urgency = RP__URG_NORMAL;
   h.size_class = 0;
+  h.chunks = chunks;
   must(rp__envhdr_class_ct_bytes(0) <= sizeof ct, "class 0 size");
   must(rp__envhdr_encode(&h, hdr, sizeof hdr, &hlen, NULL) == 0, "header");
   memset(ct, 0xc3, sizeof ct);
@@ -186,17 +190,41 @@ static void envelope(uint8_t *buf, size_t cap, size_t *len, const uint8_t id[16]
   must(rp__envhdr_container_encode(&c, buf, cap, len, NULL) == 0, "container");
 }
 
-static size_t put_send(uint8_t *out, size_t off, const uint8_t id[16], const char *from,
-                       const char *to, uint64_t ttl) {
+static size_t put_send_chunks(uint8_t *out, size_t off, const uint8_t id[16],
+                              const char *from, const char *to, uint64_t ttl,
+                              uint64_t chunks) {
   uint8_t env[4096];
   size_t elen = 0;
   uint64_t now = unix_ms();
   rp__tmsg m;
-  envelope(env, sizeof env, &elen, id, from, to, now, now + ttl);
+  envelope(env, sizeof env, &elen, id, from, to, now, now + ttl, chunks);
   memset(&m, 0, sizeof m);
   m.type = RP__T_SEND;
   m.u.send.envelope.p = env;
   m.u.send.envelope.n = (uint32_t)elen;
+  return put_msg(out, off, &m);
+}
+
+static size_t put_send(uint8_t *out, size_t off, const uint8_t id[16], const char *from,
+                       const char *to, uint64_t ttl) {
+  return put_send_chunks(out, off, id, from, to, ttl, 0);
+}
+
+/* A CHUNK of the smallest sealed size (1040 bytes of 0xc5). */
+static size_t put_chunk(uint8_t *out, size_t off, const uint8_t id[16], const char *to,
+                        uint64_t index, uint64_t count, uint64_t ttl) {
+  static uint8_t data[RP__CHUNK_PAD_MIN + RP__CHUNK_TAGBYTES];
+  rp__tmsg m;
+  memset(data, 0xc5, sizeof data);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_CHUNK;
+  memcpy(m.u.chunk.msg_id, id, RP_MSG_ID_BYTES);
+  m.u.chunk.to = rp__str_c(to);
+  m.u.chunk.index = index;
+  m.u.chunk.count = count;
+  m.u.chunk.expires = unix_ms() + ttl;
+  m.u.chunk.data.p = data;
+  m.u.chunk.data.n = sizeof data;
   return put_msg(out, off, &m);
 }
 
@@ -248,6 +276,35 @@ static void write_seeds(const char *dir) {
   n = put_send(buf, n, id2, "k101", "team", 80 * day);
   n = put_send(buf, n, id2, "k101", "nobody", day);
   write_seed(dir, "send_refused", buf, n);
+  /* Attachment chunks from k101 to the team: two stored, one again (a duplicate), one
+   * refused (index >= count), the SEND of their envelope (chunks = 2), and a SEND whose
+   * chunks are missing (ETRUNC). */
+  buf[0] = 1u << 2;
+  n = put_chunk(buf, 1, id, "team", 0, 2, 59 * day);
+  n = put_chunk(buf, n, id, "team", 1, 2, 59 * day);
+  n = put_chunk(buf, n, id, "team", 1, 2, 59 * day);
+  n = put_chunk(buf, n, id, "team", 2, 2, 59 * day);
+  n = put_send_chunks(buf, n, id, "k101", "team", 59 * day, 2);
+  n = put_send_chunks(buf, n, id2, "k101", "team", 59 * day, 3);
+  write_seed(dir, "chunks", buf, n);
+  /* The team, receiving, downloads the chunks of the item delivered last (the harness
+   * fills in its id), asks for an unknown message, and acknowledges the item. */
+  buf[0] = 3u;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_CHUNK_GET;
+  memset(m.u.chunk_get.msg_id, 0xee, sizeof m.u.chunk_get.msg_id);
+  m.u.chunk_get.from = 0;
+  m.u.chunk_get.count = RP__CHUNK_GET_MAX;
+  n = put_msg(buf, 1, &m);
+  memcpy(m.u.chunk_get.msg_id, id2, sizeof id2);
+  m.u.chunk_get.count = 1;
+  n = put_msg(buf, n, &m);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_DELIVERED;
+  memset(m.u.delivered.msg_id, 0xee, sizeof m.u.delivered.msg_id);
+  m.u.delivered.seq = 1;
+  n = put_msg(buf, n, &m);
+  write_seed(dir, "chunk_get", buf, n);
   /* The team in READY: ROSTER_GET, PING, PONG, RECEIVE, BYE. */
   buf[0] = 0;
   memset(&m, 0, sizeof m);
@@ -484,15 +541,22 @@ static void settle(client *cl) {
   }
 }
 
-/* The DELIVERED placeholder (see the top): in place in msg, if it is one. */
-static void fill_delivered(const client *cl, uint8_t *msg, size_t len) {
+/* The placeholders (see the top): the msg_id of a DELIVERED or CHUNK_GET, in place. */
+static void fill_ids(const client *cl, uint8_t *msg, size_t len) {
   static const uint8_t magic[RP_MSG_ID_BYTES] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
                                                  0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
                                                  0xee, 0xee, 0xee, 0xee};
   rp__tmsg m;
   uint8_t *at = NULL;
-  if (rp__tmsg_decode(msg, len, &m, NULL) != 0 || m.type != RP__T_DELIVERED ||
-      memcmp(m.u.delivered.msg_id, magic, sizeof magic) != 0)
+  if (rp__tmsg_decode(msg, len, &m, NULL) != 0) return;
+  if (m.type == RP__T_CHUNK_GET && cl->nseen > 0 &&
+      memcmp(m.u.chunk_get.msg_id, magic, sizeof magic) == 0) {
+    for (size_t i = 0; i + sizeof magic <= len && at == NULL; i++)
+      if (memcmp(msg + i, magic, sizeof magic) == 0) at = msg + i;
+    if (at != NULL) memcpy(at, cl->seen[(cl->nseen - 1) % SEQS].id, RP_MSG_ID_BYTES);
+    return;
+  }
+  if (m.type != RP__T_DELIVERED || memcmp(m.u.delivered.msg_id, magic, sizeof magic) != 0)
     return;
   for (size_t i = 0; i + sizeof magic <= len && at == NULL; i++)
     if (memcmp(msg + i, magic, sizeof magic) == 0) at = msg + i;
@@ -569,7 +633,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (len > size - off) len = size - off;
     if ((msg = malloc(len > 0 ? len : 1)) == NULL) abort();
     memcpy(msg, data + off, len);
-    fill_delivered(&cl, msg, len);
+    fill_ids(&cl, msg, len);
     put_raw(&cl, msg, len);
     free(msg);
     off += len;

@@ -18,6 +18,7 @@
 #include "chan.h"
 #include "chan_hooks.h"
 #include "frame.h"
+#include "tmsg_samples.h"
 
 typedef struct pair {
   uint8_t relay_sk[32], relay_pk[32], client_sk[32], client_pk[32];
@@ -236,6 +237,36 @@ static void test_fragments(void **state) {
   free(env);
 }
 
+/* A full sealed attachment chunk travels both ways: chunk up, chunk_data down (the seal
+ * bound counts their data, as it does an envelope). */
+static void test_full_chunk(void **state) {
+  uint8_t *data = malloc(RP__CHUNK_SEALED_MAX);
+  pair p;
+  rp__chan_event ev;
+  rp__tmsg m;
+  (void)state;
+  assert_non_null(data);
+  randombytes_buf(data, RP__CHUNK_SEALED_MAX);
+  pair_new(&p, RP_FRAME_MAX, 1);
+  pair_open(&p);
+  m = sample_tmsg(RP__T_CHUNK);
+  m.u.chunk.data = (rp__bin){data, RP__CHUNK_SEALED_MAX};
+  assert_int_equal(pass(p.cl, p.rl, &m, SIZE_MAX, &ev, NULL), 0);
+  assert_int_equal(ev.msg.type, RP__T_CHUNK);
+  assert_int_equal(ev.msg.u.chunk.data.n, RP__CHUNK_SEALED_MAX);
+  assert_memory_equal(ev.msg.u.chunk.data.p, data, RP__CHUNK_SEALED_MAX);
+  rp__chan_release(p.rl);
+  m = sample_tmsg(RP__T_RECEIVE);
+  assert_int_equal(pass(p.cl, p.rl, &m, SIZE_MAX, &ev, NULL), 0);
+  m = sample_tmsg(RP__T_CHUNK_DATA);
+  m.u.chunk_data.data = (rp__bin){data, RP__CHUNK_SEALED_MAX};
+  assert_int_equal(pass(p.rl, p.cl, &m, 1000, &ev, NULL), 0);
+  assert_int_equal(ev.msg.type, RP__T_CHUNK_DATA);
+  assert_memory_equal(ev.msg.u.chunk_data.data.p, data, RP__CHUNK_SEALED_MAX);
+  pair_free(&p);
+  free(data);
+}
+
 /* The responder reads transport frames up to its frame_max and refuses one byte more,
  * as soon as the length prefix says so. Handshake frames are capped on their own. */
 static void test_frame_max(void **state) {
@@ -421,6 +452,7 @@ int main(void) {
       cmocka_unit_test(test_both_ways),          cmocka_unit_test(test_fragments),
       cmocka_unit_test(test_frame_max),          cmocka_unit_test(test_refused),
       cmocka_unit_test(test_broken_rx_says_bye), cmocka_unit_test(test_mid_frame),
+      cmocka_unit_test(test_full_chunk),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

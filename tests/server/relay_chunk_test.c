@@ -391,6 +391,9 @@ static void test_durable(void **state) {
   assert_int_equal(v, 1);
   assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
   tp_close(&s);
+  /* A graceful stop with chunks in the spool: a clean exit (and, in the sanitizer build,
+   * no leak). */
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
   msg_free(&m);
   tp_relay_free(&f);
 }
@@ -458,11 +461,71 @@ static void test_resume(void **state) {
   tp_relay_free(&f);
 }
 
+/* Full chunks stream one read at a time under the write queue's high-water mark (a full
+ * chunk is more than it): all of them arrive, in order. And the download messages are
+ * refused outside RECEIVING: BYE error ESTATE. */
+static void test_stream_and_state(void **state) {
+  enum { N = 5 };
+  tp_relay f;
+  tp_peer s, t;
+  uint8_t *data[N];
+  uint64_t seq, reads = 0;
+  msg m;
+  rp__tmsg d;
+  (void)state;
+
+  start(&f, "relay-chunk-stream", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  memset(&m, 0, sizeof m);
+  randombytes_buf(m.id, sizeof m.id);
+  m.expires = tp_unix_ms() + 3600 * 1000;
+  for (int i = 0; i < N; i++) {
+    assert_non_null(data[i] = malloc(FULL));
+    randombytes_buf(data[i], FULL);
+    assert_int_equal(send_chunk(&s, m.id, "team", (uint64_t)i, N, m.expires, data[i], FULL),
+                     0);
+  }
+  for (int i = 0; i < N; i++)
+    assert_int_equal(ack_code(&s, m.id, (uint64_t)i), 0);
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", N), 0);
+
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_receive(&t, 4), 0);
+  seq = expect_deliver(&t, &m);
+  chunk_get(&t, m.id, 0, RP__CHUNK_GET_MAX);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(tp_recv_type(&t, RP__T_CHUNK_DATA, &d, 10000, NULL), 0);
+    assert_int_equal(d.u.chunk_data.index, (uint64_t)i);
+    assert_int_equal(d.u.chunk_data.data.n, FULL);
+    assert_memory_equal(d.u.chunk_data.data.p, data[i], FULL);
+  }
+  /* One spool read a chunk: each was more than the room under the high-water mark. */
+  assert_int_equal(tp_relay_counter(&f, "spool.chunk_gets", &reads), 0);
+  assert_true(reads >= N);
+  delivered(&t, &m, seq);
+  wait_counter(&f, "spool.chunks", 0);
+  tp_close(&t);
+
+  /* chunk_get in READY (no RECEIVE): a protocol error. */
+  chunk_get(&s, m.id, 0, 1);
+  assert_int_equal(tp_recv_type(&s, RP__T_BYE, &d, 10000, NULL), 0);
+  assert_int_equal(d.u.bye.reason, RP__BYE_ERROR);
+  assert_int_equal(d.u.bye.code, (uint64_t)-RP_ESTATE);
+  tp_close(&s);
+  for (int i = 0; i < N; i++)
+    free(data[i]);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_flow),     cmocka_unit_test(test_etrunc_and_duplicate),
-      cmocka_unit_test(test_refusals), cmocka_unit_test(test_durable),
-      cmocka_unit_test(test_expiry),   cmocka_unit_test(test_resume),
+      cmocka_unit_test(test_flow),
+      cmocka_unit_test(test_etrunc_and_duplicate),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_durable),
+      cmocka_unit_test(test_expiry),
+      cmocka_unit_test(test_resume),
+      cmocka_unit_test(test_stream_and_state),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,6 +131,131 @@ static int delete_wait(fixture *f, const char *rcpt, unsigned id) {
   return f->req[1].result;
 }
 
+/* Chunk put i of message `id` (index, count) of `len` bytes; waits; the result. */
+static int chunk_wait(fixture *f, unsigned id, const char *sender, uint64_t index,
+                      uint64_t count, size_t len, uint64_t message_max) {
+  rp__spool_chunk ch = {.sender = sender,
+                        .recipient = "team",
+                        .index = index,
+                        .count = count,
+                        .expires_ms = 1000000,
+                        .bytes = f->body[2],
+                        .len = len,
+                        .message_max = message_max};
+  msg_id(ch.msg_id, id);
+  memset(f->body[2], (int)(index & 0xff), len);
+  f->done[2] = 0;
+  f->req[2].data = &f->done[2];
+  assert_int_equal(rp__spool_put_chunk(f->sp, &f->req[2], &ch, on_done), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->done[2], 1);
+  return f->req[2].result;
+}
+
+/* An envelope put with header chunks = n; the result. */
+static int put_chunked(fixture *f, unsigned id, uint64_t n) {
+  rp__spool_envelope env = {.sender = "kommune-101",
+                            .recipient = "team",
+                            .created_ms = 1000,
+                            .expires_ms = 2000000,
+                            .urgency = 2,
+                            .bytes = f->body[0],
+                            .len = 100,
+                            .chunks = n};
+  msg_id(env.msg_id, id);
+  f->done[0] = 0;
+  f->req[0].data = &f->done[0];
+  assert_int_equal(rp__spool_put(f->sp, &f->req[0], &env, on_done), 0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->done[0], 1);
+  return f->req[0].result;
+}
+
+/* Chunk get of message id from `from`, count chunks; the caller cleans req[3] up. */
+static rp__spool_req *chunk_get_wait(fixture *f, unsigned id, uint64_t from, uint64_t count,
+                                     int64_t now) {
+  uint8_t mid[RP_MSG_ID_BYTES];
+  msg_id(mid, id);
+  f->done[3] = 0;
+  f->req[3].data = &f->done[3];
+  assert_int_equal(rp__spool_chunk_get(f->sp, &f->req[3], "team", mid, from, count,
+                                       1u << 20, now, on_done),
+                   0);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(f->done[3], 1);
+  return &f->req[3];
+}
+
+/* Attachment chunks: stored once, checked for agreement and the message's cap, the
+ * SEND's completeness, read back in order, counted in the totals (across a reopen), and
+ * deleted with their envelope. */
+static void test_chunks(void **state) {
+  fixture *f = *state;
+  rp__spool_stats st;
+  rp__spool_req *g;
+  uint64_t n, b;
+  open_spool(f);
+  assert_int_equal(chunk_wait(f, 7, "kommune-101", 0, 2, 1040, 4096), 0);
+  assert_int_equal(chunk_wait(f, 7, "kommune-101", 0, 2, 1040, 4096), RP_EDUPLICATE);
+  assert_int_equal(chunk_wait(f, 7, "kommune-101", 1, 3, 1040, 4096), RP_EINVAL);
+  assert_int_equal(chunk_wait(f, 7, "kommune-102", 1, 2, 1040, 4096), RP_EINVAL);
+  assert_int_equal(chunk_wait(f, 7, "kommune-101", 1, 2, 1040, 2000), RP_ETOOBIG);
+  assert_int_equal(put_chunked(f, 7, 2), RP_ETRUNC);
+  assert_int_equal(chunk_wait(f, 7, "kommune-101", 1, 2, 2064, 4096), 0);
+  assert_int_equal(put_chunked(f, 7, 3), RP_ETRUNC);
+  /* Not deliverable before its envelope is stored. */
+  g = chunk_get_wait(f, 7, 0, 16, 1000);
+  assert_int_equal(g->result, RP_ENOTFOUND);
+  rp__spool_req_cleanup(g);
+  assert_int_equal(put_chunked(f, 7, 2), 0);
+  assert_int_equal(put_chunked(f, 7, 2), RP_EDUPLICATE);
+  rp__spool_get_stats(f->sp, &st);
+  assert_int_equal(st.chunks, 2);
+  assert_int_equal(st.chunk_bytes, 1040 + 2064);
+  assert_int_equal(st.bytes, 100 + 1040 + 2064);
+  rp__spool_recipient_usage(f->sp, "team", &n, &b);
+  assert_int_equal(n, 1);
+  assert_int_equal(b, 100 + 1040 + 2064);
+  /* The totals come back from the file. */
+  close_spool(f);
+  open_spool(f);
+  rp__spool_get_stats(f->sp, &st);
+  assert_int_equal(st.chunks, 2);
+  assert_int_equal(st.bytes, 100 + 1040 + 2064);
+  g = chunk_get_wait(f, 7, 0, 16, 1000);
+  assert_int_equal(g->result, 0);
+  assert_int_equal(g->nentries, 2);
+  assert_int_equal(g->more, 0);
+  assert_int_equal(g->entries[0].seq, 0);
+  assert_int_equal(g->entries[0].size, 1040);
+  assert_int_equal(g->entries[1].seq, 1);
+  assert_int_equal(g->entries[1].size, 2064);
+  assert_int_equal(g->entries[1].envelope[0], 1);
+  rp__spool_req_cleanup(g);
+  g = chunk_get_wait(f, 7, 1, 1, 1000);
+  assert_int_equal(g->nentries, 1);
+  assert_int_equal(g->entries[0].seq, 1);
+  rp__spool_req_cleanup(g);
+  g = chunk_get_wait(f, 7, 2, 1, 1000);
+  assert_int_equal(g->result, RP_ENOTFOUND);
+  rp__spool_req_cleanup(g);
+  g = chunk_get_wait(f, 7, 0, 1, 2000000);
+  assert_int_equal(g->result, RP_EEXPIRED);
+  rp__spool_req_cleanup(g);
+  /* The envelope's delete takes its chunks. */
+  assert_int_equal(delete_wait(f, "team", 7), 0);
+  assert_int_equal(f->req[1].chunks, 2);
+  assert_int_equal(f->req[1].chunk_bytes, 1040 + 2064);
+  rp__spool_get_stats(f->sp, &st);
+  assert_int_equal(st.chunks, 0);
+  assert_int_equal(st.chunk_bytes, 0);
+  assert_int_equal(st.bytes, 0);
+  assert_int_equal(st.chunks_deleted, 2);
+  g = chunk_get_wait(f, 7, 0, 1, 1000);
+  assert_int_equal(g->result, RP_ENOTFOUND);
+  rp__spool_req_cleanup(g);
+}
+
 static void test_put_fetch_delete(void **state) {
   fixture *f = *state;
   uint64_t n, b;
@@ -514,6 +639,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_drains, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
