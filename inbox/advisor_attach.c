@@ -28,7 +28,7 @@ static int bad(const char *what, const char *arg) {
 }
 
 int rp__adv_attach_open(rp__adv_opts *o) {
-  size_t cap = o->nattach * (RP_TEXT_SHORT_MAX + 34) + 1, used = 0;
+  size_t cap = RP_IBX_ATTACH_SPEC_MAX + 1, used = 0;
   for (unsigned i = 0; i < o->nattach; i++)
     o->attach_fds[i] = -1;
   if (o->nattach == 0) return 0;

@@ -151,7 +151,7 @@ static const rp__field k_req_fields[] = {
      .name = "attach",
      .type = RP__F_STR,
      .off = RO(attach),
-     .max = RP_PAYLOAD_ATTACHMENTS_MAX * (RP_TEXT_SHORT_MAX + 32)},
+     .max = RP_IBX_ATTACH_SPEC_MAX},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,

@@ -9,10 +9,13 @@
 
 #include "caps.h"
 
+/* A reply's attachment names and kinds on the socket ("name/kind/..."): 16 names
+ * (RP_PAYLOAD_ATTACHMENTS_MAX in payload.h) of at most RP_TEXT_SHORT_MAX bytes, each with
+ * a kind of at most 31 and two separators. */
+#define RP_IBX_ATTACH_SPEC_MAX (16u * (RP_TEXT_SHORT_MAX + 33u))
 /* One advisor request on the socket (frame body). The largest fields are a reply text of
- * RP_TEXT_QUESTION_MAX bytes and a reply's attachment names and kinds (16 of at most 256
- * + 32 bytes, RP_PAYLOAD_ATTACHMENTS_MAX in payload.h); the rest is small. */
-#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u + 16u * (256u + 32u))
+ * RP_TEXT_QUESTION_MAX bytes and the attachments' names and kinds; the rest is small. */
+#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u + RP_IBX_ATTACH_SPEC_MAX)
 /* One response: a listing or an export of a long thread. */
 #define RP_IBX_RESP_MAX (8u * 1024u * 1024u)
 /* How long the daemon waits for one advisor's request before dropping the connection,

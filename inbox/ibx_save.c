@@ -61,7 +61,8 @@ void rp__ibx_save_stream(rp__ibx_act *a, int fd) {
       break;
     }
     if ((r = rp__ibx_store_att_piece(a->d->st, s->msg_id, s->idx, p, &pt, &n)) != 0) break;
-    r = rp__ibx_sock_write_frame_within(fd, pt, n, (int)(end - now));
+    /* An empty piece (a 0-byte file) is not sent: an empty frame means "complete". */
+    if (n > 0) r = rp__ibx_sock_write_frame_within(fd, pt, n, (int)(end - now));
     sodium_memzero(pt, n);
     free(pt);
     pt = NULL;

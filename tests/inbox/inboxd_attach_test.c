@@ -57,7 +57,8 @@ static int request_with_attachments(char id[RP_ID_STRLEN]) {
       (rc = rp_msg_attach_buffer(m, g_big, sizeof g_big, "udkast.pdf", "application/pdf",
                                  "beredskabsplan_udkast")) == 0 &&
       (rc = rp_msg_attach_buffer(m, k_small, sizeof k_small - 1, "noter.txt", "text/plain",
-                                 "andet")) == 0)
+                                 "andet")) == 0 &&
+      (rc = rp_msg_attach_buffer(m, k_small, 0, "tom.txt", "text/plain", "andet")) == 0)
     rc = rp_send(g.mun[0], m, id);
   if (rc != 0)
     fprintf(stderr, "request: %s at %s\n", rp_strerror(rc),
@@ -147,8 +148,8 @@ static void test_attachments(void **state) {
                               "614417 bytes, art beredskabsplan_udkast"));
   assert_non_null(strstr(out, "bilag 2: navn noter.txt, type text/plain"));
   free(out);
-  assert_int_equal(rows("attachments"), 2);
-  assert_int_equal(rows("attachment_pieces"), 4);
+  assert_int_equal(rows("attachments"), 3);
+  assert_int_equal(rows("attachment_pieces"), 5); /* 3 + 1 + 1 (an empty one too) */
   /* At rest it is ciphertext: no run of the plain bytes is in the files. */
   assert_false(files_hold(g_big + 300000, 64));
 
@@ -168,6 +169,12 @@ static void test_attachments(void **state) {
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   free(out);
   assert_file_is(path2, k_small, sizeof k_small - 1);
+  /* An empty attachment saves as an empty file. */
+  snprintf(path2, sizeof path2, "%s/saved-tom.txt", g.dir);
+  snprintf(args, sizeof args, "save %s 3 %s", th, path2);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  assert_file_is(path2, "", 0);
   /* No such attachment: refused, no file left. */
   snprintf(path2, sizeof path2, "%s/saved-none", g.dir);
   snprintf(args, sizeof args, "save %s 9 %s", th, path2);
@@ -206,10 +213,10 @@ static void test_attachments(void **state) {
   assert_int_equal(rp_received_attachment_save(g.mun[0], r, 0, path2), 0);
   assert_file_is(path2, reply_doc, sizeof reply_doc);
   rp_received_free(r);
-  /* The thread records it (sent), and show lists it as number 3. */
+  /* The thread records it (sent), and show lists it as number 4. */
   snprintf(args, sizeof args, "show %s", th);
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  assert_non_null(strstr(out, "bilag 3: navn kommenteret.pdf, type application/pdf, "
+  assert_non_null(strstr(out, "bilag 4: navn kommenteret.pdf, type application/pdf, "
                               "størrelse 70000 bytes, art handlingsplan"));
   free(out);
   /* The record of the reply (its payload) carries the size and sha256 that went out,
