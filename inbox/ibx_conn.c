@@ -100,12 +100,17 @@ unsigned rp__ibx_conns_pollfds(const rp__ibx_conns *t, struct pollfd *pfd, unsig
 }
 
 /* Takes the files that came with the bytes just read. More than the cap (16, the
- * attachments a message may carry) closes them all and drops the connection. */
+ * attachments a message may carry) drops the connection (drop closes what was kept;
+ * the extras are closed here, and the kernel closes any that did not fit the buffer). */
 static int take_fds(rp__ibx_conn *c, struct msghdr *mh) {
   int bad = (mh->msg_flags & MSG_CTRUNC) != 0;
   for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h != NULL; h = CMSG_NXTHDR(mh, h)) {
     if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
     size_t n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    size_t room =
+        (mh->msg_controllen - (size_t)((char *)CMSG_DATA(h) - (char *)mh->msg_control)) /
+        sizeof(int);
+    if (n > room) n = room;
     for (size_t i = 0; i < n; i++) {
       int f;
       memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
@@ -128,7 +133,7 @@ static int read_some(rp__ibx_conn *c) {
     if (c->got >= 4 && c->got - 4 == c->need) return 1;
     union {
       struct cmsghdr h;
-      char b[CMSG_SPACE(sizeof(int) * 16)];
+      char b[CMSG_SPACE(sizeof(int) * 32)];
     } u;
     struct iovec iov = {dst, want};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};

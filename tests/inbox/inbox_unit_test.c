@@ -419,6 +419,32 @@ static void test_areq_limits(void **state) {
   hdr[3]--;
   assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_REQ_MAX, &n), 0);
   assert_int_equal(rp__ibx_req_decode(buf, RP_IBX_REQ_MAX + 1, &out, &where), RP_ETOOBIG);
+  /* The largest reply text with the largest names-and-kinds list still fits a request;
+   * the list one past its cap does not encode. */
+  char *spec = malloc(RP_IBX_ATTACH_SPEC_MAX + 2);
+  memset(spec, 'n', RP_IBX_ATTACH_SPEC_MAX + 1);
+  spec[RP_IBX_ATTACH_SPEC_MAX] = 0;
+  text[RP_TEXT_QUESTION_MAX] = 0;
+  q.thread = rp__str_c("00112233445566778899aabbccddeeff");
+  q.text = rp__str_c(text);
+  q.attach = rp__str_c(spec);
+  assert_int_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.attach.n, RP_IBX_ATTACH_SPEC_MAX);
+  spec[RP_IBX_ATTACH_SPEC_MAX] = 'n';
+  spec[RP_IBX_ATTACH_SPEC_MAX + 1] = 0;
+  q.attach = rp__str_c(spec);
+  assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX + 64, &len), 0);
+  /* save: the attachment's number is 1 .. RP_IBX_THREAD_MSGS_MAX * 16. */
+  rp__ibx_req sv = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_SAVE};
+  sv.thread = rp__str_c("00112233");
+  sv.attachment = RP_IBX_THREAD_MSGS_MAX * 16u;
+  assert_int_equal(rp__ibx_req_encode(&sv, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.attachment, RP_IBX_THREAD_MSGS_MAX * 16u);
+  sv.attachment++;
+  assert_int_not_equal(rp__ibx_req_encode(&sv, buf, RP_IBX_REQ_MAX, &len), 0);
+  free(spec);
   free(buf);
   free(text);
 }

@@ -14,7 +14,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include <sys/socket.h>
+
+#include "ibx_areq.h"
 #include "ibx_fixture.h"
+#include "ibx_sock.h"
 
 static fx g;
 /* Three pieces of the store (256 KiB each), the last one short. */
@@ -24,6 +28,7 @@ static const char k_small[] = "Noter til planen: ingen personoplysninger.\n";
 
 static int setup(void **state) {
   (void)state;
+  signal(SIGPIPE, SIG_IGN); /* a dropped connection must fail a write, not the test */
   randombytes_buf(g_big, sizeof g_big);
   int rc = fx_init(&g, "inboxd-attach");
   if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
@@ -252,9 +257,85 @@ static void test_attachments(void **state) {
   assert_false(files_hold(slice, sizeof slice));
 }
 
+/* Sends a request frame with n files passed along (SCM_RIGHTS on the length prefix). */
+static int send_with_fds(int fd, const uint8_t *body, size_t len, const int *fds,
+                         unsigned n) {
+  uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                    (uint8_t)len};
+  union {
+    struct cmsghdr h;
+    char b[CMSG_SPACE(sizeof(int) * 32)];
+  } u;
+  struct iovec iov = {hdr, sizeof hdr};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct cmsghdr *c;
+  memset(&u, 0, sizeof u);
+  mh.msg_control = u.b;
+  mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+  c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+  if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof hdr) return -1;
+  /* The daemon may have dropped the connection already (too many files). */
+  return send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : 1;
+}
+
+/* The daemon's own checks on files passed with a reply, whatever the command does: a
+ * pipe is refused (it could hold the daemon), and more than 16 files drop the
+ * connection unanswered. */
+static void test_passed_files(void **state) {
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], needle[120];
+  rp__ibx_req q;
+  rp__ibx_resp rs;
+  uint8_t buf[4096], *resp = NULL;
+  size_t len = 0, rlen = 0;
+  int sock = -1, p[2], many[17];
+  (void)state;
+  assert_int_equal(fx_request(&g, 1, "normal", "trusler", id), 0);
+  snprintf(needle, sizeof needle, "\"first_msg\":\"%s\"", id);
+  assert_int_equal(fx_wait_listed(&g, "list --json", needle, 30000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  memset(&q, 0, sizeof q);
+  q.version = RP_SCHEMA_VERSION;
+  q.action = RP_IBX_A_REPLY;
+  q.thread = rp__str_c(th);
+  q.text = rp__str_c("FIKTIV: se bilaget.");
+  q.attach = rp__str_c("p.txt/andet");
+  assert_int_equal(rp__ibx_req_encode(&q, buf, sizeof buf, &len), 0);
+
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(rp__ibx_sock_connect(g.sock, &sock), 0);
+  assert_int_equal(send_with_fds(sock, buf, len, &p[0], 1), 0);
+  assert_int_equal(rp__ibx_sock_read_frame(sock, RP_IBX_RESP_MAX, 10000, &resp, &rlen), 0);
+  assert_int_equal(rp__ibx_resp_decode(resp, rlen, &rs), 0);
+  assert_int_equal(rs.error, (uint64_t)-RP_EINVAL);
+  assert_non_null(strstr(rs.message.p, "not a regular file"));
+  free(resp);
+  close(sock);
+  close(p[0]);
+  close(p[1]);
+
+  for (int i = 0; i < 17; i++)
+    assert_true((many[i] = open("/dev/null", O_RDONLY)) >= 0);
+  assert_int_equal(rp__ibx_sock_connect(g.sock, &sock), 0);
+  assert_true(send_with_fds(sock, buf, len, many, 17) >= 0);
+  assert_int_equal(rp__ibx_sock_read_frame(sock, RP_IBX_RESP_MAX, 10000, &resp, &rlen),
+                   RP_ECLOSED);
+  close(sock);
+  for (int i = 0; i < 17; i++)
+    close(many[i]);
+  assert_int_equal(fx_wait_log(&g, "event=advisor_dropped who=", 5000), 0);
+  assert_true(fx_log_count(&g, "error=ETOOBIG") >= 1);
+  /* Nothing went out on that thread. */
+  assert_int_equal(fx_log_count(&g, "kind=reply to=kommune-102"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_attachments),
+      cmocka_unit_test(test_passed_files),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
