@@ -2,6 +2,7 @@
 /* The advisor commands: dispatch, the socket round trip, and printing. */
 #include "advisor_cli.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -62,29 +63,47 @@ static int round_trip(const char *path, const rp__ibx_req *req, const rp__adv_op
   uint8_t *buf = NULL, *resp = NULL;
   size_t len = 0, rlen = 0;
   rp__ibx_resp rs;
-  int fd = -1, r, ret = 3;
-  if ((buf = malloc(RP_IBX_REQ_MAX)) == NULL) return 1;
-  if ((r = rp__ibx_req_encode(req, buf, RP_IBX_REQ_MAX, &len)) != 0) {
+  int fd = -1, out = -1, r, ret = 3, handed = 0;
+  /* save: the file is made first, by us, as the advisor; an existing path is refused
+   * before the daemon is asked anything. */
+  if (o->save_path != NULL &&
+      (out = open(o->save_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600)) < 0) {
+    fprintf(stderr, "rejsepost advisor: save: %s %s; nothing was written\n", o->save_path,
+            errno == EEXIST ? "exists (save writes a new file only)" : "cannot be created");
+    return 1;
+  }
+  if ((buf = malloc(RP_IBX_REQ_MAX)) == NULL) {
+    ret = 1;
+  } else if ((r = rp__ibx_req_encode(req, buf, RP_IBX_REQ_MAX, &len)) != 0) {
     fprintf(stderr, "rejsepost advisor: request not valid (%s)\n", rp_strerror(r));
     ret = 2;
   } else if ((r = rp__ibx_sock_connect(path, &fd)) != 0) {
     fprintf(stderr, "rejsepost advisor: cannot reach rejsepost-inboxd at %s: %s\n", path,
             rp_strerror(r));
-  } else if ((r = rp__ibx_sock_write_frame(fd, buf, len)) != 0 ||
+  } else if ((r = o->nattach > 0
+                      ? rp__adv_send_with_fds(fd, buf, len, o->attach_fds, o->nattach)
+                      : rp__ibx_sock_write_frame(fd, buf, len)) != 0 ||
              (r = rp__ibx_sock_read_frame(fd, RP_IBX_RESP_MAX, 120000, &resp, &rlen)) !=
                  0 ||
              (r = rp__ibx_resp_decode(resp, rlen, &rs)) != 0) {
     fprintf(stderr, "rejsepost advisor: no valid answer from rejsepost-inboxd: %s\n",
             rp_strerror(r));
+  } else if (out >= 0 && rs.error == 0) {
+    handed = 1; /* it removes the file itself if the save fails */
+    ret = rp__adv_save_receive(fd, o->save_path, out, &rs);
   } else {
     ret = print_resp(req, o, &rs);
   }
+  /* A save that did not finish leaves no file. */
+  if (out >= 0 && ret != 0 && !handed) unlink(o->save_path);
+  if (out >= 0) close(out);
   if (fd >= 0) close(fd);
   if (resp != NULL) {
     sodium_memzero(resp, rlen);
     free(resp);
   }
-  sodium_memzero(buf, RP_IBX_REQ_MAX);
+  if (buf != NULL) sodium_memzero(buf, RP_IBX_REQ_MAX);
   free(buf);
   return ret;
 }
@@ -109,8 +128,12 @@ int rp__advisor_main(int argc, char **argv) {
   /* A command's --help needs no daemon: its usage, exit 0. */
   if (wants_help(argc - i, argv + i) && rp__adv_usage_cmd(argv[i], stdout) == 0) return 0;
   req.version = RP_SCHEMA_VERSION;
-  if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0)
+  if ((r = rp__adv_parse(argc - i, argv + i, &req, &o, &text)) == 0 &&
+      (r = rp__adv_attach_open(&o)) == 0) {
+    if (o.attach_spec != NULL) req.attach = rp__str_c(o.attach_spec);
     r = round_trip(o.socket, &req, &o);
+  }
+  rp__adv_attach_close(&o);
   if (text != NULL) {
     sodium_memzero(text, strlen(text));
     free(text);

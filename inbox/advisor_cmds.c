@@ -57,7 +57,8 @@ enum {
   O_DEADLINE,
   O_OUT,
   O_TAKEOVER,
-  O_TO
+  O_TO,
+  O_ATTACH
 };
 
 static const struct option k_opts[] = {{"state", required_argument, NULL, O_STATE},
@@ -76,6 +77,7 @@ static const struct option k_opts[] = {{"state", required_argument, NULL, O_STAT
                                        {"out", required_argument, NULL, O_OUT},
                                        {"takeover", no_argument, NULL, O_TAKEOVER},
                                        {"to", required_argument, NULL, O_TO},
+                                       {"attach", required_argument, NULL, O_ATTACH},
                                        {NULL, 0, NULL, 0}};
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
@@ -124,6 +126,11 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
   case O_TO:
     req->to = s(optarg);
     return 0;
+  case O_ATTACH:
+    if (o->nattach == sizeof o->attach / sizeof o->attach[0])
+      return bad("at most 16 --attach", NULL);
+    o->attach[o->nattach++] = optarg;
+    return 0;
   default:
     return 2;
   }
@@ -145,7 +152,7 @@ static int thread_arg(char *t) {
 static int needs_thread(int a) {
   return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY ||
          a == RP_IBX_A_ASK || a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT ||
-         a == RP_IBX_A_ASSIGN;
+         a == RP_IBX_A_ASSIGN || a == RP_IBX_A_SAVE;
 }
 
 static int needs_text(int a) {
@@ -155,6 +162,8 @@ static int needs_text(int a) {
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
   if (req->takeover && req->action != RP_IBX_A_CLAIM)
     return bad("--takeover is for claim", NULL);
+  if (o->nattach > 0 && req->action != RP_IBX_A_REPLY)
+    return bad("--attach is for reply", NULL);
   if (req->to.n != 0 && req->action != RP_IBX_A_ASSIGN)
     return bad("--to is for assign", NULL);
   if (req->action == RP_IBX_A_ASSIGN && req->to.n == 0)
@@ -190,6 +199,17 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
           "digits, not",
           argv[optind]);
     req->thread = s(argv[optind++]);
+  }
+  if (req->action == RP_IBX_A_SAVE) {
+    char *end = NULL;
+    unsigned long long n;
+    if (optind + 2 > argc) return bad("save needs THREAD N PATH", NULL);
+    n = strtoull(argv[optind], &end, 10);
+    if (argv[optind][0] < '1' || argv[optind][0] > '9' || *end != 0 || n > 16000)
+      return bad("the attachment's number (as show lists it) is 1.., not", argv[optind]);
+    req->attachment = n;
+    o->save_path = argv[optind + 1];
+    optind += 2;
   }
   if (optind < argc) return bad("unexpected argument", argv[optind]);
   if ((r = check_action(req, o)) != 0) return r;

@@ -35,10 +35,16 @@ static const adv_usage k_cmds[] = {
      "Makes USER (a Unix user listed in [advisors]) the thread's holder; the municipality\n"
      "is told (tildeling) and the audit log records it. You may assign a thread you hold\n"
      "or one nobody holds.\n"},
-    {"reply", "THREAD [--file F | --stdin]", "send advice (default: edit it in $EDITOR)",
+    {"reply", "THREAD [--file F | --stdin] [--attach FILE[:kind]]...",
+     "send advice (default: edit it in $EDITOR)",
      "Sends advice (svar) to the municipality. Only the thread's holder may reply to a\n"
      "claimed thread. The text comes from --file, --stdin, or $VISUAL / $EDITOR on a\n"
-     "temporary file (mode 0600, in $TMPDIR, removed afterwards).\n"},
+     "temporary file (mode 0600, in $TMPDIR, removed afterwards).\n"
+     "  --attach FILE[:kind]  a document to send along (repeatable, at most 16); kind is\n"
+     "                        beredskabsplan_udkast, handlingsplan, risikovurdering or\n"
+     "                        andet (default). The file is opened by this command, as "
+     "you,\n"
+     "                        and handed to the daemon open; it must be a regular file.\n"},
     {"ask", "THREAD [--file F | --stdin]", "ask the municipality for more information",
      "Sends a request for more information; text as for reply. Only the thread's holder\n"
      "may ask on a claimed thread.\n"},
@@ -54,6 +60,10 @@ static const adv_usage k_cmds[] = {
      "the network in the roster; the programme text as for reply.\n"},
     {"registrations", "[--json]", "registrations received for announcements",
      "Lists the registrations (tilmeldinger) that came back for announcements.\n"},
+    {"save", "THREAD N PATH", "write attachment N of the thread (show lists them) to PATH",
+     "Writes attachment N (the number show gives it) to a new file PATH, mode 0600, made\n"
+     "by this command as you; an existing PATH is refused. The size and sha256 are\n"
+     "checked; a save that fails leaves no file. The audit log records it.\n"},
     {"export", "THREAD --out PREFIX", "write PREFIX.json and PREFIX.txt (mode 0600)",
      "Writes the thread, decrypted, to PREFIX.json and PREFIX.txt (mode 0600).\n"},
     {"audit-verify", "", "check the audit log's hash chain",

@@ -16,7 +16,12 @@ typedef struct rp__ibx_act {
   const rp__ibx_req *req;
   const char *audit_as;              /* the audit log's action name, if not the request's */
   char audit_to[RP_IBX_WHO_MAX + 1]; /* an assignment's new holder, for the audit line */
+  const char *audit_key;             /* the audit field audit_to fills ("to" if NULL) */
   char thread[33];                   /* the request's thread id */
+  rp__ibx_att save;                  /* save: the attachment to stream after the answer */
+  int saving;
+  int *fds; /* file descriptors passed with the request (reply attachments) */
+  unsigned nfds;
   rp__buf msg, text, json;
 } rp__ibx_act;
 
@@ -34,5 +39,10 @@ int rp__ibx_act_listed(rp__ibx_act *a, const char *user);
 /* claim [--takeover] and assign --to USER (ibx_claims.c). */
 int rp__ibx_do_claim(rp__ibx_act *a);
 int rp__ibx_do_assign(rp__ibx_act *a);
+
+/* save THREAD N (ibx_save.c): checks and sets a->save; rp__ibx_save_stream writes the
+ * bytes after the answer. */
+int rp__ibx_do_save(rp__ibx_act *a);
+void rp__ibx_save_stream(rp__ibx_act *a, int fd);
 
 #endif

@@ -123,9 +123,19 @@ static int do_answer(act *a) {
     rp__buf_puts(&a->msg, "the text is empty");
     return RP_EMISSING;
   }
+  if ((a->nfds > 0 || a->req->attach.n > 0) && ask) {
+    rp__buf_puts(&a->msg, "attachments go with a reply");
+    return RP_EINVAL;
+  }
   if ((text = cstr(a->req->text)) == NULL) return RP_ENOMEM;
-  r = ask ? rp__ibx_send_ask(a->d, &t, a->who, text, &a->msg)
-          : rp__ibx_send_reply(a->d, &t, a->who, text, &a->msg);
+  char *spec = cstr(a->req->attach);
+  rp__ibx_files files = {a->fds, a->nfds, spec};
+  if (spec == NULL)
+    r = RP_ENOMEM;
+  else
+    r = ask ? rp__ibx_send_ask(a->d, &t, a->who, text, &a->msg)
+            : rp__ibx_send_reply(a->d, &t, a->who, text, &files, &a->msg);
+  free(spec);
   sodium_memzero(text, a->req->text.n);
   free(text);
   if (r == 0)
@@ -241,6 +251,8 @@ static int dispatch(act *a) {
     return rp__ibx_render_registrations(a->d->st, &a->text, &a->json);
   case RP_IBX_A_AUDIT_VERIFY:
     return do_verify(a);
+  case RP_IBX_A_SAVE:
+    return rp__ibx_do_save(a);
   default:
     return RP_EINVAL;
   }
@@ -265,6 +277,11 @@ static void respond(int fd, act *a, int err) {
     rs.text = (rp__str){(const char *)a->text.p, (uint32_t)a->text.len};
     rs.json = (rp__str){(const char *)a->json.p, (uint32_t)a->json.len};
   }
+  if (rs.error == 0 && a->saving) {
+    rs.name = rp__str_c(a->save.name);
+    rs.size = a->save.size;
+    rs.sha256 = rp__str_c(a->save.sha256);
+  }
   /* A client that does not read its answer holds the daemon at most this long. */
   if (rp__ibx_resp_encode(&rs, &out, &len) == 0 &&
       rp__ibx_sock_write_frame_within(fd, out, len, RP_IBX_SOCK_TIMEOUT_MS) != 0)
@@ -276,11 +293,11 @@ static void respond(int fd, act *a, int err) {
 }
 
 void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
-                           size_t len) {
+                           size_t len, int *fds, unsigned nfds) {
   char who[RP_IBX_WHO_MAX + 1];
   rp__ibx_req req;
   const char *where = NULL;
-  act a = {.d = d, .who = who, .req = &req};
+  act a = {.d = d, .who = who, .req = &req, .fds = fds, .nfds = nfds};
   int r;
   snprintf(who, sizeof who, "%s", peer);
   rp__buf_init(&a.msg, 1024);
@@ -296,13 +313,15 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
     a.thread[req.thread.n] = 0;
     r = dispatch(&a);
-    rp__ibx_audit_action_to(
+    rp__ibx_audit_action_kv(
         d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
-        a.thread[0] ? a.thread : NULL, a.audit_to[0] ? a.audit_to : NULL);
+        a.thread[0] ? a.thread : NULL, a.audit_key != NULL ? a.audit_key : "to",
+        a.audit_to[0] ? a.audit_to : NULL);
     rp__log_info("event=advisor_action who=%s action=%s thread=%s result=%s", who,
                  rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
                  r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
+    if (r == 0 && a.saving) rp__ibx_save_stream(&a, fd);
   }
   rp__buf_free(&a.msg);
   rp__buf_free(&a.text);

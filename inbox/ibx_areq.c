@@ -12,7 +12,7 @@
 #define ENUM(name, ...) RP__ENUM(static, name, __VA_ARGS__)
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
-     "registrations", "export", "audit_verify", "assign");
+     "registrations", "export", "audit_verify", "assign", "save");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables
  * (payload.h). */
@@ -141,6 +141,17 @@ static const rp__field k_req_fields[] = {
     {.key = 14, .name = "takeover", .type = RP__F_BOOL, .off = RO(takeover)},
     /* 15 retired (test_user of an older version): never reuse. */
     {.key = 16, .name = "to", .type = RP__F_STR, .off = RO(to), .max = RP_IBX_WHO_MAX},
+    {.key = 17,
+     .name = "attachment",
+     .type = RP__F_UINT,
+     .off = RO(attachment),
+     .min = 1,
+     .max = RP_IBX_THREAD_MSGS_MAX * RP_PAYLOAD_ATTACHMENTS_MAX},
+    {.key = 18,
+     .name = "attach",
+     .type = RP__F_STR,
+     .off = RO(attach),
+     .max = RP_IBX_ATTACH_SPEC_MAX},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,
@@ -156,6 +167,13 @@ static const rp__field k_resp_fields[] = {
     {.key = 2, .name = "message", .type = RP__F_STR, .off = SO(message), .max = 1024},
     {.key = 3, .name = "text", .type = RP__F_STR, .off = SO(text), .max = RP_IBX_RESP_MAX},
     {.key = 4, .name = "json", .type = RP__F_STR, .off = SO(json), .max = RP_IBX_RESP_MAX},
+    {.key = 5,
+     .name = "name",
+     .type = RP__F_STR,
+     .off = SO(name),
+     .max = RP_TEXT_SHORT_MAX},
+    {.key = 6, .name = "size", .type = RP__F_UINT, .off = SO(size), .max = UINT64_MAX},
+    {.key = 7, .name = "sha256", .type = RP__F_STR, .off = SO(sha256), .max = 64},
 };
 static const rp__schema k_resp_schema = {
     "advisor_response", sizeof(rp__ibx_resp), k_resp_fields,
@@ -184,7 +202,7 @@ int rp__ibx_resp_decode(const uint8_t *buf, size_t len, rp__ibx_resp *out) {
 }
 
 int rp__ibx_resp_encode(const rp__ibx_resp *r, uint8_t **out, size_t *len) {
-  size_t cap = 64 + r->message.n + r->text.n + r->json.n;
+  size_t cap = 128 + r->message.n + r->text.n + r->json.n + r->name.n + r->sha256.n;
   uint8_t *b;
   int rc;
   *out = NULL;

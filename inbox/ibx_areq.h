@@ -33,7 +33,8 @@ enum {
   RP_IBX_A_EXPORT,
   RP_IBX_A_AUDIT_VERIFY,
   RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
-  RP_IBX_A_MAX = RP_IBX_A_ASSIGN
+  RP_IBX_A_SAVE,
+  RP_IBX_A_MAX = RP_IBX_A_SAVE
 };
 
 /* A request. Texts borrow from the decoded buffer. */
@@ -55,7 +56,12 @@ typedef struct rp__ibx_req {
   bool takeover;        /* 14: claim a thread another advisor holds (audited) */
   /* 15 is retired (an older version's test_user): never reuse it. A request that still
    * carries it has the key skipped like any unknown key. */
-  rp__str to; /* 16: assign: the advisor's Unix user name, [A-Za-z0-9._-] */
+  rp__str to;          /* 16: assign: the advisor's Unix user name, [A-Za-z0-9._-] */
+  uint64_t attachment; /* 17: save: the attachment's number in the thread (show), 1.. */
+  /* 18: reply: the attachments' names and kinds, "name/kind/name/kind..." ('/' cannot be
+   * in a name: names carry no path), one pair per file descriptor passed with the
+   * request (SCM_RIGHTS), in order. */
+  rp__str attach;
 } rp__ibx_req;
 
 /* A response. */
@@ -65,6 +71,13 @@ typedef struct rp__ibx_resp {
   rp__str message;  /* 2: one line for the advisor (an error's reason, or "claimed") */
   rp__str text;     /* 3: the readable output (listing, thread, export text form) */
   rp__str json;     /* 4: the same as JSON (listing, export) */
+  /* save: the attachment's name, size and sha256 (hex). Its bytes follow this response
+   * on the connection as frames of at most RP_IBX_ATT_PIECE raw bytes each, ended by an
+   * empty frame; a connection that closes before the empty frame, or bytes that do not
+   * match size and sha256, are a failed save. */
+  rp__str name;   /* 5 */
+  uint64_t size;  /* 6 */
+  rp__str sha256; /* 7 */
 } rp__ibx_resp;
 
 /* "list", "show", ... or NULL; and back (0 if unknown). */

@@ -172,16 +172,22 @@ int rp__ibx_audit_append(rp__ibx_audit *a, uint64_t now_ms, const char *who,
 int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                             const char *action, const char *thread, const char *to,
                             rp__ibx_audit_head *head) {
+  return rp__ibx_audit_append_kv(a, now_ms, who, action, thread, "to", to, head);
+}
+
+int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                            const char *action, const char *thread, const char *key,
+                            const char *to, rp__ibx_audit_head *head) {
   char line[RP_IBX_AUDIT_LINE_MAX], w[RP_IBX_WHO_MAX + 1], act[33], th[33], prev[65],
       ts[32];
-  char tw[RP_IBX_WHO_MAX + 5];
+  char tw[RP_IBX_WHO_MAX + 20];
   time_t t = (time_t)(now_ms / 1000);
   struct tm tm;
   int n, r = 0;
 
   /* Cut short, two users could look alike in the log: refuse instead. */
   if ((who != NULL && strlen(who) > RP_IBX_WHO_MAX) ||
-      (to != NULL && strlen(to) > RP_IBX_WHO_MAX) ||
+      (to != NULL && strlen(to) > RP_IBX_WHO_MAX) || (key != NULL && strlen(key) > 12) ||
       (action != NULL && strlen(action) >= sizeof act) ||
       (thread != NULL && strlen(thread) >= sizeof th))
     return RP_ETOOBIG;
@@ -189,9 +195,12 @@ int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
   sanitise(act, sizeof act, action);
   sanitise(th, sizeof th, thread);
   tw[0] = 0;
-  if (to != NULL) {
-    memcpy(tw, " to=", 4);
-    sanitise(tw + 4, sizeof tw - 4, to);
+  if (to != NULL && key != NULL) {
+    size_t k = strlen(key);
+    tw[0] = ' ';
+    memcpy(tw + 1, key, k);
+    tw[k + 1] = '=';
+    sanitise(tw + k + 2, sizeof tw - k - 2, to);
   }
   gmtime_r(&t, &tm);
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);

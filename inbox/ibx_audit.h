@@ -51,6 +51,12 @@ int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                             const char *action, const char *thread, const char *to,
                             rp__ibx_audit_head *head);
 
+/* As rp__ibx_audit_append_to with another field name (one of ours, at most 12
+ * characters): " attachment=2" for a saved attachment. */
+int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                            const char *action, const char *thread, const char *key,
+                            const char *value, rp__ibx_audit_head *head);
+
 /* The head after the last append. */
 void rp__ibx_audit_head_get(rp__ibx_audit *a, rp__ibx_audit_head *head);
 

@@ -9,9 +9,13 @@
 
 #include "caps.h"
 
-/* One advisor request on the socket (frame body). The largest field is a reply text of
- * RP_TEXT_QUESTION_MAX bytes; the rest is small. */
-#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u)
+/* A reply's attachment names and kinds on the socket ("name/kind/..."): 16 names
+ * (RP_PAYLOAD_ATTACHMENTS_MAX in payload.h) of at most RP_TEXT_SHORT_MAX bytes, each with
+ * a kind of at most 31 and two separators. */
+#define RP_IBX_ATTACH_SPEC_MAX (16u * (RP_TEXT_SHORT_MAX + 33u))
+/* One advisor request on the socket (frame body). The largest fields are a reply text of
+ * RP_TEXT_QUESTION_MAX bytes and the attachments' names and kinds; the rest is small. */
+#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u + RP_IBX_ATTACH_SPEC_MAX)
 /* One response: a listing or an export of a long thread. */
 #define RP_IBX_RESP_MAX (8u * 1024u * 1024u)
 /* How long the daemon waits for one advisor's request before dropping the connection,
@@ -60,6 +64,14 @@
 #define RP_IBX_ALERT_TIMEOUT_MIN_MS 100u
 #define RP_IBX_ALERT_TIMEOUT_MAX_MS 600000u
 #define RP_IBX_ALERT_TIMEOUT_DEFAULT_MS 10000u
+/* An attachment in the inbox store is sealed in pieces of this many bytes, each on its
+ * own (the client library's chunk size): storing, saving and purging never hold more
+ * than one piece in memory. */
+#define RP_IBX_ATT_PIECE (256u * 1024u)
+/* How long one `save` may stream an attachment to an advisor's command in all; the
+ * daemon serves one request at a time, so this bounds how long a slow reader holds the
+ * others (a 100 MiB file takes well under a second on a local socket). */
+#define RP_IBX_SAVE_TIMEOUT_MS 30000
 /* Days the service clock walks forward at most when it adds office time. */
 #define RP_IBX_CLOCK_DAYS_MAX 800
 

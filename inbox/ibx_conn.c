@@ -31,6 +31,8 @@ static void drop(rp__ibx_conn *c, int err) {
     sodium_memzero(c->buf, c->need);
     free(c->buf);
   }
+  for (unsigned i = 0; i < c->nfds; i++)
+    close(c->fds[i]);
   close(c->fd);
   memset(c, 0, sizeof *c);
   c->fd = -1;
@@ -97,13 +99,48 @@ unsigned rp__ibx_conns_pollfds(const rp__ibx_conns *t, struct pollfd *pfd, unsig
   return n;
 }
 
+/* Takes the files that came with the bytes just read. More than the cap (16, the
+ * attachments a message may carry) drops the connection (drop closes what was kept;
+ * the extras are closed here, and the kernel closes any that did not fit the buffer). */
+static int take_fds(rp__ibx_conn *c, struct msghdr *mh) {
+  int bad = (mh->msg_flags & MSG_CTRUNC) != 0;
+  for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h != NULL; h = CMSG_NXTHDR(mh, h)) {
+    if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    size_t room =
+        (mh->msg_controllen - (size_t)((char *)CMSG_DATA(h) - (char *)mh->msg_control)) /
+        sizeof(int);
+    if (n > room) n = room;
+    for (size_t i = 0; i < n; i++) {
+      int f;
+      memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
+      if (c->nfds < sizeof c->fds / sizeof c->fds[0])
+        c->fds[c->nfds++] = f;
+      else {
+        close(f);
+        bad = 1;
+      }
+    }
+  }
+  return bad ? RP_ETOOBIG : 0;
+}
+
 /* Reads what is there. 1: the request is complete; 0: more to come; <0: drop. */
 static int read_some(rp__ibx_conn *c) {
   for (;;) {
     uint8_t *dst = c->got < 4 ? c->hdr + c->got : c->buf + (c->got - 4);
     size_t want = c->got < 4 ? 4 - c->got : c->need - (c->got - 4);
     if (c->got >= 4 && c->got - 4 == c->need) return 1;
-    ssize_t r = read(c->fd, dst, want);
+    union {
+      struct cmsghdr h;
+      char b[CMSG_SPACE(sizeof(int) * 32)];
+    } u;
+    struct iovec iov = {dst, want};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    mh.msg_control = u.b;
+    mh.msg_controllen = sizeof u.b;
+    ssize_t r = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+    if (r > 0 && take_fds(c, &mh) != 0) return RP_ETOOBIG;
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (r <= 0) return RP_ECLOSED;
@@ -122,7 +159,7 @@ void rp__ibx_conns_ready(struct rp__ibx_daemon *d, rp__ibx_conns *t, unsigned i)
   if (r < 0) {
     drop(c, r);
   } else if (r == 1) {
-    rp__ibx_serve_request(d, c->fd, c->who, c->buf, c->need);
+    rp__ibx_serve_request(d, c->fd, c->who, c->buf, c->need, c->fds, c->nfds);
     drop(c, 0);
   }
 }

@@ -24,6 +24,10 @@ typedef struct rp__ibx_conn {
   uint8_t *buf; /* the body, once the length is known */
   uint32_t need;
   size_t got; /* bytes of header + body so far */
+  /* Files passed with the request (SCM_RIGHTS: a reply's attachments, opened by the
+   * advisor's command as the advisor); closed when the connection is done. */
+  int fds[16];
+  unsigned nfds;
 } rp__ibx_conn;
 
 typedef struct rp__ibx_conns {

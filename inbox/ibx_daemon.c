@@ -36,9 +36,15 @@ int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
 
 int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
                             const char *thread, const char *to) {
+  return rp__ibx_audit_action_kv(d, who, action, thread, "to", to);
+}
+
+int rp__ibx_audit_action_kv(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *key, const char *value) {
   rp__ibx_audit_head h;
   uint8_t buf[40];
-  int r = rp__ibx_audit_append_to(d->audit, rp__ibx_now(d), who, action, thread, to, &h);
+  int r = rp__ibx_audit_append_kv(d->audit, rp__ibx_now(d), who, action, thread, key, value,
+                                  &h);
   if (r != 0) {
     rp__log_error("event=audit_failed action=%s error=%s", action, rp_err_name(r));
     return r;

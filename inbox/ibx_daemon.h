@@ -71,19 +71,30 @@ int rp__ibx_audit_action(rp__ibx_daemon *d, const char *who, const char *action,
 /* The same with the new holder of an assignment (" to=<user>"). */
 int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *action,
                             const char *thread, const char *to);
+/* The same with another field of ours (" attachment=N" for a save). */
+int rp__ibx_audit_action_kv(rp__ibx_daemon *d, const char *who, const char *action,
+                            const char *thread, const char *key, const char *value);
 
 /* ibx_recv.c: the client library's receive callback. */
 void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r);
 
 /* ibx_actions.c: answers one request body (no length prefix) that came on fd from the
- * user peer (SO_PEERCRED). The caller keeps buf and closes fd. */
+ * user peer (SO_PEERCRED), with the nfds files passed along (a reply's attachments).
+ * The caller keeps buf and closes fd and the files. */
 void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const uint8_t *buf,
-                           size_t len);
+                           size_t len, int *fds, unsigned nfds);
 
 /* ibx_send.c: what the team sends. Each stores the sent message in the thread and
  * returns 0 or an RP_E code; msg (may be NULL) gets a line for the advisor. */
+/* A reply's attachments: files the advisor's command opened and passed open (fds), with
+ * their names and kinds as "name/kind/name/kind..." (spec). */
+typedef struct rp__ibx_files {
+  const int *fds;
+  unsigned n;
+  const char *spec;
+} rp__ibx_files;
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, rp__buf *msg);
+                       const char *text, const rp__ibx_files *files, rp__buf *msg);
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                      const char *text, rp__buf *msg);
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,

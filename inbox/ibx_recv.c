@@ -145,11 +145,38 @@ static char *body_of(const rp_received *r, size_t *len) {
   return copy_;
 }
 
+typedef struct att_ctx {
+  rp__ibx_daemon *d;
+  const rp_received *r;
+} att_ctx;
+
+static int att_write(void *ctx, const uint8_t *buf, size_t len) {
+  return rp__ibx_att_put(ctx, buf, len);
+}
+
+/* Attachment idx of the message being stored: the library's stream (decrypted a chunk
+ * at a time from its inbox, checked against the sha256) into the store's pieces. */
+static int att_src(void *ctx, unsigned idx, rp__ibx_att *meta, rp__ibx_att_sink *sink) {
+  att_ctx *a = ctx;
+  const char *name = NULL, *mime = NULL, *kind = NULL;
+  int r = rp_received_attachment(a->r, idx, &name, &mime, NULL, &kind);
+  if (r != 0) return r;
+  copy(meta->name, sizeof meta->name, name);
+  copy(meta->mime, sizeof meta->mime, mime);
+  copy(meta->kind, sizeof meta->kind, kind);
+  meta->dir = RP_IBX_IN;
+  return rp_received_attachment_read(a->d->client, a->r, idx, att_write, sink);
+}
+
 static int store(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now,
                  int *inserted, rp__ibx_thread *t, int *has_t) {
   rp__ibx_msg m;
+  att_ctx ac = {d, r};
   int rc;
   memset(&m, 0, sizeof m);
+  m.natt = (unsigned)rp_received_attachments(r);
+  m.att_src = att_src;
+  m.att_ctx = &ac;
   copy(m.msg_id, sizeof m.msg_id, rp_received_msg_id(r));
   copy(m.thread_id, sizeof m.thread_id, rp_received_thread_id(r));
   copy(m.ref, sizeof m.ref, rp_received_in_reply_to(r));

@@ -168,8 +168,9 @@ static void value_text(rp__buf *b, json_t *v) {
 }
 
 static int header_key(const char *k) {
+  /* The attachments are listed from the store (numbered, as save takes them). */
   static const char *const skip[] = {"kind",    "msg_id",    "thread_id", "sender",
-                                     "created", "recipient", "version"};
+                                     "created", "recipient", "version",   "attachments"};
   for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
     if (strcmp(k, skip[i]) == 0) return 1;
   return 0;
@@ -196,7 +197,34 @@ typedef struct msgs_ctx {
   rp__buf *text;
   json_t *json; /* an array */
   unsigned n;
+  const rp__ibx_att *att; /* the thread's attachments (show) */
+  unsigned natt;
 } msgs_ctx;
+
+/* A message's attachments, numbered in the thread as `save` takes them, with Danish
+ * labels as the municipalities' documents call them (bilag, navn, type, størrelse,
+ * art). */
+static json_t *atts_of(msgs_ctx *x, const char *msg_id) {
+  json_t *arr = json_array();
+  for (unsigned i = 0; i < x->natt; i++) {
+    const rp__ibx_att *a = &x->att[i];
+    json_t *o;
+    if (strcmp(a->msg_id, msg_id) != 0) continue;
+    rp__buf_printf(x->text,
+                   "    bilag %u: navn %s, type %s, størrelse %" PRIu64 " bytes, art %s, "
+                   "sha256 %s\n",
+                   a->n, a->name, a->mime, a->size, a->kind, a->sha256);
+    o = json_object();
+    json_object_set_new(o, "n", json_integer((json_int_t)a->n));
+    json_object_set_new(o, "name", jstr(a->name));
+    json_object_set_new(o, "mime", jstr(a->mime));
+    json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+    json_object_set_new(o, "kind", jstr(a->kind));
+    json_object_set_new(o, "sha256", jstr(a->sha256));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
 
 static int msg_one(void *data, const rp__ibx_msg *m) {
   msgs_ctx *x = data;
@@ -208,6 +236,7 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
   if (m->who[0] != 0) rp__buf_printf(x->text, "  (by %s)", m->who);
   rp__buf_printf(x->text, "  [%s]\n", m->msg_id);
   body_text(x->text, m->body);
+  json_object_set_new(o, "attachments", atts_of(x, m->msg_id));
   x->n++;
   json_object_set_new(o, "msg_id", jstr(m->msg_id));
   json_object_set_new(o, "direction", jstr(m->dir == RP_IBX_IN ? "in" : "out"));
@@ -225,12 +254,16 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
                           rp__buf *text, rp__buf *json) {
   rp__ibx_thread t;
-  msgs_ctx x = {text, NULL, 0};
+  msgs_ctx x = {text, NULL, 0, NULL, 0};
+  rp__ibx_att *att = NULL;
   unsigned sl = RP_IBX_SHORT_ID_MIN;
   json_t *o;
   int r = rp__ibx_store_thread(st, thread_id, &t);
   if (r == 0) r = rp__ibx_store_short_len(st, &sl);
+  /* Read before the messages: the walk holds the store, and fn may not call it. */
+  if (r == 0) r = rp__ibx_store_thread_atts(st, thread_id, &att, &x.natt);
   if (r != 0) return r;
+  x.att = att;
   rp__buf_puts(text, "Thread ");
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
@@ -241,6 +274,7 @@ int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now
   r = rp__ibx_store_messages(st, thread_id, msg_one, &x);
   json_object_set_new(o, "messages", x.json);
   json_out(json, o);
+  free(att);
   return r;
 }
 
@@ -267,7 +301,7 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
 }
 
 int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json) {
-  msgs_ctx x = {text, json_array(), 0};
+  msgs_ctx x = {text, json_array(), 0, NULL, 0};
   int r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
   json_out(json, x.json);
   rp__buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");

@@ -8,6 +8,7 @@
 
 #include "ibx_areq.h"
 #include "ibx_datakey.h"
+#include "ibx_store_att.h"
 #include "ibx_store_int.h"
 #include "rejsepost_errors.h"
 
@@ -30,7 +31,13 @@ static const char k_schema[] =
     " kind INTEGER NOT NULL, created INTEGER NOT NULL, stored INTEGER NOT NULL,"
     " body BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id, stored);"
-    "CREATE INDEX IF NOT EXISTS messages_kind ON messages(kind, stored);";
+    "CREATE INDEX IF NOT EXISTS messages_kind ON messages(kind, stored);"
+    /* Attachments (ibx_store_att.c): a sealed descriptor and the sealed pieces. */
+    "CREATE TABLE IF NOT EXISTS attachments(msg_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+    " meta BLOB NOT NULL, PRIMARY KEY(msg_id, idx));"
+    "CREATE TABLE IF NOT EXISTS attachment_pieces(msg_id TEXT NOT NULL,"
+    " idx INTEGER NOT NULL, piece INTEGER NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(msg_id, idx, piece));";
 
 static int apply_pragmas(rp__ibx_store *st) {
   /* WAL + FULL: a committed message survives a power cut; secure_delete: purged rows
@@ -165,6 +172,7 @@ int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thr
   pthread_mutex_lock(&st->mu);
   if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) == 0) {
     r = insert_msg(st, m, &ins);
+    if (r == 0 && ins) r = rp__ibx_store_add_atts(st, m);
     if (r == 0 && ins && t != NULL) r = insert_thread(st, t);
     if (r == 0) r = rp__sql_exec(st->db, "COMMIT");
     if (r != 0) rp__sql_exec(st->db, "ROLLBACK");
@@ -184,10 +192,25 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   *purged = 0;
   pthread_mutex_lock(&st->mu);
   if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  r = rp__sql_prepare(st->db,
-                      "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "
-                      "threads WHERE state = ?1 AND closed_at < ?2)",
-                      &s);
+  /* The attachments first, while their messages still name the thread. */
+  static const char *const k_att_sql[] = {
+      "DELETE FROM attachment_pieces WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
+      "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))",
+      "DELETE FROM attachments WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
+      "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))"};
+  for (size_t i = 0; r == 0 && i < 2; i++) {
+    if ((r = rp__sql_prepare(st->db, k_att_sql[i], &s)) != 0) break;
+    sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
+    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
+    sqlite3_finalize(s);
+    s = NULL;
+  }
+  if (r == 0)
+    r = rp__sql_prepare(st->db,
+                        "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "
+                        "threads WHERE state = ?1 AND closed_at < ?2)",
+                        &s);
   if (r == 0) {
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);

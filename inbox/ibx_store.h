@@ -56,6 +56,33 @@ typedef struct rp__ibx_thread {
   int escalated, autoreplied, outcome;
 } rp__ibx_thread;
 
+/* One attachment of a stored message: its descriptor (sealed at rest like the body) and
+ * where its bytes are. n is its number in the thread (1-based, in message order), as
+ * `show` lists it and `save` takes it. */
+typedef struct rp__ibx_att {
+  unsigned n;
+  char msg_id[RP_IBX_ID_STRLEN];
+  unsigned idx; /* its index in the message's attachment list */
+  int dir;      /* RP_IBX_IN / RP_IBX_OUT */
+  char name[RP_TEXT_SHORT_MAX + 1];
+  char mime[RP_TEXT_SHORT_MAX + 1];
+  char kind[32];
+  uint64_t size;
+  char sha256[65]; /* lowercase hex of the bytes the store holds */
+  uint32_t pieces; /* RP_IBX_ATT_PIECE bytes each, the last one shorter */
+} rp__ibx_att;
+
+/* Where the store takes an attachment's bytes from while it adds a message: the source
+ * fills meta's name, mime and kind (and may set meta's sha256 to what the bytes must hash
+ * to: a mismatch fails the add with RP_EDIGEST) and hands the bytes, in order, to
+ * rp__ibx_att_put(sink, ...). The store counts the size, hashes and seals them in pieces
+ * of RP_IBX_ATT_PIECE bytes, each on its own, bound to msg_id, the attachment's index and
+ * the piece's index: memory stays one piece whatever the size. */
+typedef struct rp__ibx_att_sink rp__ibx_att_sink;
+typedef int (*rp__ibx_att_src)(void *ctx, unsigned idx, rp__ibx_att *meta,
+                               rp__ibx_att_sink *sink);
+int rp__ibx_att_put(rp__ibx_att_sink *sink, const uint8_t *p, size_t n);
+
 typedef struct rp__ibx_msg {
   char msg_id[RP_IBX_ID_STRLEN];
   char thread_id[RP_IBX_ID_STRLEN];
@@ -66,6 +93,11 @@ typedef struct rp__ibx_msg {
   uint64_t created, stored;
   char *body; /* JSON text; plaintext in memory only */
   size_t body_len;
+  /* Attachments to store with the message (rp__ibx_store_add only): natt of them, read
+   * through att_src (att_ctx passed along) inside the message's transaction. */
+  unsigned natt;
+  rp__ibx_att_src att_src;
+  void *att_ctx;
 } rp__ibx_msg;
 
 typedef struct rp__ibx_store rp__ibx_store;
@@ -81,9 +113,11 @@ int rp__ibx_store_meta_get(rp__ibx_store *st, const char *k, void *v, size_t cap
                            size_t *n);
 
 /*
- * Stores message m (body sealed here) and, in the same transaction, thread t if t is
- * not NULL and its thread is new (an existing thread only gets its `updated` time).
- * A msg_id already stored is not stored again: *inserted (may be NULL) says 0.
+ * Stores message m (body sealed here), its m->natt attachments (read from m->att_src)
+ * and, in the same transaction, thread t if t is not NULL and its thread is new (an
+ * existing thread only gets its `updated` time). A msg_id already stored is not stored
+ * again (its attachments are not read): *inserted (may be NULL) says 0. A source that
+ * fails rolls everything back.
  */
 int rp__ibx_store_add(rp__ibx_store *st, const rp__ibx_msg *m, const rp__ibx_thread *t,
                       int *inserted);
@@ -167,14 +201,25 @@ int rp__ibx_store_messages(rp__ibx_store *st, const char *thread_id, rp__ibx_msg
 int rp__ibx_store_messages_of_kind(rp__ibx_store *st, int kind, rp__ibx_msg_fn fn,
                                    void *data);
 
+/* The attachments of a thread's messages, numbered 1.. in message order (stored, then
+ * index): *out malloc'd (caller frees), *n how many. At most RP_IBX_THREAD_MSGS_MAX *
+ * RP_PAYLOAD_ATTACHMENTS_MAX. */
+int rp__ibx_store_thread_atts(rp__ibx_store *st, const char *thread_id, rp__ibx_att **out,
+                              unsigned *n);
+
+/* Piece `piece` of attachment idx of msg_id, opened: *pt malloc'd (caller wipes and
+ * frees). RP_ENOTFOUND, RP_EAUTH (altered or moved). */
+int rp__ibx_store_att_piece(rp__ibx_store *st, const char *msg_id, unsigned idx,
+                            uint32_t piece, uint8_t **pt, size_t *n);
+
 /* Open threads that could be overdue for escalation: urgency akut or haster, not
  * escalated, not closed, deadline before now. */
 int rp__ibx_store_escalation_candidates(rp__ibx_store *st, uint64_t now,
                                         rp__ibx_thread_fn fn, void *data);
 
-/* Deletes closed threads with closed_at < before, and their messages, then reclaims
- * the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged gets
- * the number of threads. */
+/* Deletes closed threads with closed_at < before, their messages and attachments, then
+ * reclaims the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged
+ * gets the number of threads. */
 int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged);
 
 /* Whether the thread is overdue at now (see docs/INBOX.md "The service clock"). */

@@ -47,6 +47,8 @@ TL_CMD(status);
 TL_CMD(inbox);
 TL_CMD(read);
 TL_CMD(mark);
+/* cmd_save.c */
+TL_CMD(save);
 
 /* cmd_advisor.c: the inbox's advisor commands, which print their own usage texts. */
 int tl_cmd_advisor(int argc, char **argv);

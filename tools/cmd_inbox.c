@@ -47,7 +47,7 @@ int tl_cmd_inbox(int argc, char **argv) {
 }
 
 /* Finds an inbox message by full id, or by a unique prefix of an unhandled one. */
-static int find_received(rp_client *c, const char *id, rp_received **out) {
+int tl_find_received(rp_client *c, const char *id, rp_received **out) {
   rp_received *r = NULL;
   int hits = 0;
   *out = NULL;
@@ -74,7 +74,7 @@ static int open_message(int argc, char **argv, int sync, rp_client **c, rp_recei
   *r = NULL;
   if ((rc = tl_state_parse(argc, argv, &state, wait_ms, &id, 1)) != TL_OK) return rc;
   if ((*c = tl_client_open_synced(state, sync ? *wait_ms : 0)) == NULL) return TL_FAIL;
-  if (find_received(*c, id, r) == 0) return TL_OK;
+  if (tl_find_received(*c, id, r) == 0) return TL_OK;
   rp_client_free(*c);
   *c = NULL;
   return TL_FAIL;
@@ -83,8 +83,23 @@ static int open_message(int argc, char **argv, int sync, rp_client **c, rp_recei
 const char tl_usage_read[] =
     "Usage: rejsepost read --state DIR MSGID\n"
     "\n"
-    "Shows one received message (MSGID or a unique prefix), with the request it answers.\n"
+    "Shows one received message (MSGID or a unique prefix), with the request it answers,\n"
+    "and lists its attachments (bilag), numbered as 'rejsepost save' takes them.\n"
     "\n" TL_STATE_OPT;
+
+/* The attachments, numbered from 1 as `rejsepost save` takes them. */
+static void print_attachments(const rp_received *r) {
+  size_t n = rp_received_attachments(r);
+  for (size_t i = 0; i < n; i++) {
+    const char *name = NULL, *mime = NULL, *kind = NULL;
+    uint64_t size = 0;
+    if (rp_received_attachment(r, i, &name, &mime, &size, &kind) != 0) continue;
+    printf("bilag %zu  %s (%s, %llu bytes, %s)\n", i + 1, name, mime,
+           (unsigned long long)size, kind);
+  }
+  if (n > 0)
+    printf("         save one with: rejsepost save %s N PATH\n", rp_received_msg_id(r));
+}
 
 int tl_cmd_read(int argc, char **argv) {
   const char *re;
@@ -100,6 +115,7 @@ int tl_cmd_read(int argc, char **argv) {
   if ((re = rp_received_in_reply_to(r)) != NULL)
     printf("answers  %s%s%s\n", re, rp_status(c, re, &st, NULL) == 0 ? " (your " : "",
            st != 0 ? "message, now answered)" : "");
+  print_attachments(r);
   if (rp_received_to_json(r, &json) == 0) printf("\n%s\n", json);
   rp_free(json);
   /* Reading is opening: the sender sees 'opened' (receipts are not themselves opened). */

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "cmd.h"
+#include "ibx_mime.h"
 #include "state.h"
 #include "payload.h"
 
@@ -32,13 +35,22 @@ const char tl_usage_send[] =
     "  --risk-assessed ja|nej  risk assessed before the family was involved (under 18)\n"
     "  --org NNN             your municipality code; must match the roster (optional:\n"
     "                        sender_org always comes from the signed roster)\n"
+    "  --attach FILE[:KIND]  a document to send along (repeatable, at most 16). KIND is\n"
+    "                        beredskabsplan_udkast, handlingsplan, risikovurdering or\n"
+    "                        andet; by default the one the message is about: a plan\n"
+    "                        review's plan (beredskabsplan_udkast or handlingsplan), a\n"
+    "                        request of type beredskabsplan or handlingsplan likewise,\n"
+    "                        else andet. The name sent is the file's name, without its\n"
+    "                        folders; it is read and sealed into the outbox by this "
+    "command\n"
     "  --wait SECONDS        after storing, give delivery this long (default 5; 0: none)\n";
 
 typedef struct {
   const char *state, *file, *urgency, *type, *role, *ref, *casenr, *band, *question, *qfile,
       *assessed, *org;
   const char *cats[RP_SET_MAX];
-  int ncats, wait_s;
+  const char *attach[RP_PAYLOAD_ATTACHMENTS_MAX];
+  int ncats, nattach, wait_s;
 } send_args;
 
 static int send_parse(int argc, char **argv, send_args *a) {
@@ -56,6 +68,7 @@ static int send_parse(int argc, char **argv, send_args *a) {
                                        {"risk-assessed", required_argument, NULL, 'A'},
                                        {"wait", required_argument, NULL, 'w'},
                                        {"org", required_argument, NULL, 'O'},
+                                       {"attach", required_argument, NULL, 'T'},
                                        {NULL, 0, NULL, 0}};
   int c;
   memset(a, 0, sizeof *a);
@@ -103,6 +116,11 @@ static int send_parse(int argc, char **argv, send_args *a) {
     case 'w':
       if (tl_seconds_parse(optarg, 600, &a->wait_s) != 0)
         return tl_usage(argv[0], "--wait: 0 to 600 seconds");
+      break;
+    case 'T':
+      if (a->nattach == (int)RP_PAYLOAD_ATTACHMENTS_MAX)
+        return tl_usage(argv[0], "at most %u --attach", RP_PAYLOAD_ATTACHMENTS_MAX);
+      a->attach[a->nattach++] = optarg;
       break;
     case 'C':
       if (a->ncats == RP_SET_MAX) return tl_usage(argv[0], "too many --category");
@@ -204,6 +222,46 @@ static int set_org(const send_args *a, rp_client *c, rp_msg *m) {
   return TL_OK;
 }
 
+/* The attachment kind a document has when --attach does not say: what the message is
+ * about. A plan review carries the plan it asks about; a request about a plan likewise. */
+static const char *default_kind(const rp_msg *m) {
+  char *js = NULL;
+  const char *kind = "andet", *v = NULL;
+  json_t *root;
+  if (rp_msg_to_json(m, &js) != 0) return kind;
+  root = json_loads(js, 0, NULL);
+  rp_free(js);
+  if (strcmp(rp_msg_kind(m), "plan_review") == 0)
+    v = json_string_value(json_object_get(root, "plan"));
+  else if (strcmp(rp_msg_kind(m), "request") == 0)
+    v = json_string_value(json_object_get(root, "request_type"));
+  if (v != NULL && strcmp(v, "beredskabsplan") == 0)
+    kind = "beredskabsplan_udkast";
+  else if (v != NULL && strcmp(v, "handlingsplan") == 0)
+    kind = "handlingsplan";
+  json_decref(root);
+  return kind;
+}
+
+/* --attach FILE[:KIND], each read at rp_send time by the library. */
+static int attach_all(const send_args *a, rp_msg *m) {
+  const char *def = default_kind(m);
+  for (int i = 0; i < a->nattach; i++) {
+    char path[RP_PATH_MAX], kind[32];
+    const char *arg = a->attach[i], *colon = strrchr(arg, ':');
+    size_t plen = colon != NULL ? (size_t)(colon - arg) : strlen(arg);
+    int rc;
+    if (plen == 0 || plen >= sizeof path) return tl_fail("--attach %s: no file", arg);
+    memcpy(path, arg, plen);
+    path[plen] = 0;
+    snprintf(kind, sizeof kind, "%s", colon != NULL ? colon + 1 : def);
+    if ((rc = rp_msg_attach_file(m, path, NULL, rp__ibx_mime_of(path), kind)) != 0)
+      return tl_fail("--attach %s: %s", arg,
+                     rp_msg_error_text(m) != NULL ? rp_msg_error_text(m) : rp_strerror(rc));
+  }
+  return TL_OK;
+}
+
 /* The refusal of a send, with what to do. */
 static int send_fail(rp_msg *m, int rc) {
   const char *field = rp_msg_error_field(m);
@@ -236,6 +294,7 @@ int tl_cmd_send(int argc, char **argv) {
   if ((a.file != NULL ? from_file(a.file, &m)
                       : from_flags(&a, qbuf != NULL ? qbuf : a.question, &m)) != TL_OK)
     goto out;
+  if (attach_all(&a, m) != TL_OK) goto out;
   if (tl_client_open(a.state, &c) != TL_OK || set_org(&a, c, m) != TL_OK) goto out;
   if ((rc = rp_send(c, m, id)) != 0) {
     send_fail(m, rc);

@@ -67,6 +67,8 @@ static const tl_cmd tl_commands[] = {
     {"inbox", tl_cmd_inbox, "list received messages", tl_usage_inbox},
     {"read", tl_cmd_read, "show one received message", tl_usage_read},
     {"mark", tl_cmd_mark, "mark a received message handled", tl_usage_mark},
+    {"save", tl_cmd_save, "save a received message's attachment to a new file",
+     tl_usage_save},
     /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
     {"advisor", tl_cmd_advisor, "the team's advisor commands (talk to rejsepost-inboxd)",
      NULL},

@@ -66,4 +66,8 @@ int tl_client_sync(rp_client *c, int timeout_ms);
  * TL_OK. */
 int tl_member_org(rp_client *c, char org[RP_MUNICIPALITY_CODE_BYTES + 1]);
 
+/* cmd_inbox.c: an inbox message by full id, or by a unique prefix of an unhandled one;
+ * 0 with *out the caller's, else printed and nonzero. */
+int tl_find_received(rp_client *c, const char *id, rp_received **out);
+
 #endif /* RP_TOOLS_STATE_H */

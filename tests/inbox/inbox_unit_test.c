@@ -21,8 +21,10 @@
 #include "ibx_clock.h"
 #include "ibx_datakey.h"
 #include "log.h"
+#include "ibx_caps.h"
 #include "ibx_store.h"
 #include "testutil.h"
+#include <sqlite3.h>
 
 /* Mon 2026-01-05 09:00 in Copenhagen (08:00 UTC): office hours are Copenhagen's,
  * whatever the TZ this test runs with (inbox_calendar_test.c goes further). */
@@ -198,6 +200,134 @@ static int count_fn(void *data, const rp__ibx_thread *t) {
   return 0;
 }
 
+/* An attachment source for the store: sizes[idx] bytes of a pattern, handed over in
+ * uneven slices; fail_at (if nonzero) makes attachment fail_at - 1 fail midway. */
+typedef struct att_fake {
+  const size_t *sizes;
+  unsigned fail_at, calls;
+} att_fake;
+
+static uint8_t pattern(size_t i, unsigned idx) {
+  return (uint8_t)(i * 31u + idx * 7u + (i >> 11));
+}
+
+static int fake_src(void *ctx, unsigned idx, rp__ibx_att *meta, rp__ibx_att_sink *sink) {
+  att_fake *a = ctx;
+  uint8_t buf[70001];
+  size_t done = 0, total = a->sizes[idx];
+  a->calls++;
+  snprintf(meta->name, sizeof meta->name, "bilag-%u.pdf", idx);
+  snprintf(meta->mime, sizeof meta->mime, "application/pdf");
+  snprintf(meta->kind, sizeof meta->kind, "andet");
+  while (done < total) {
+    size_t n = total - done < sizeof buf ? total - done : sizeof buf;
+    if (a->fail_at == idx + 1 && done > 0) return RP_EIO;
+    for (size_t i = 0; i < n; i++)
+      buf[i] = pattern(done + i, idx);
+    int r = rp__ibx_att_put(sink, buf, n);
+    if (r != 0) return r;
+    done += n;
+  }
+  return 0;
+}
+
+/* Attachments in the store: pieces of RP_IBX_ATT_PIECE at the boundaries (0 bytes, one
+ * piece exactly, one byte more), read back whole; a duplicate msg_id reads nothing; a
+ * source that fails leaves neither message nor pieces; a piece moved to another place
+ * does not open (RP_EAUTH); purge removes them. */
+static void test_store_attachments(void **state) {
+  const char *dir = tu_tmpdir("ibx-att");
+  const size_t sizes[3] = {0, RP_IBX_ATT_PIECE, RP_IBX_ATT_PIECE + 1};
+  const uint32_t pieces[3] = {1, 1, 2};
+  char path[600];
+  uint8_t key[32];
+  rp__ibx_store *st = NULL;
+  rp__ibx_msg m = {0};
+  rp__ibx_thread t = {0};
+  rp__ibx_att *att = NULL;
+  att_fake fk = {sizes, 0, 0};
+  unsigned n = 0;
+  int ins = -1;
+  uint64_t purged = 0;
+  (void)state;
+  randombytes_buf(key, sizeof key);
+  snprintf(path, sizeof path, "%s/inbox.db", dir);
+  assert_int_equal(rp__ibx_store_open(path, key, &st), 0);
+  snprintf(m.msg_id, sizeof m.msg_id, "bb112233445566778899aabbccddeeff");
+  snprintf(m.thread_id, sizeof m.thread_id, "%s", m.msg_id);
+  m.dir = RP_IBX_IN;
+  m.kind = 1;
+  m.body = "{}";
+  m.body_len = 2;
+  m.natt = 3;
+  m.att_src = fake_src;
+  m.att_ctx = &fk;
+  t = (rp__ibx_thread){.state = RP_IBX_ST_NEW, .kind = 1};
+  snprintf(t.thread_id, sizeof t.thread_id, "%s", m.msg_id);
+  snprintf(t.first_msg, sizeof t.first_msg, "%s", m.msg_id);
+  assert_int_equal(rp__ibx_store_add(st, &m, &t, &ins), 0);
+  assert_int_equal(ins, 1);
+  assert_int_equal(fk.calls, 3);
+  assert_int_equal(rp__ibx_store_add(st, &m, &t, &ins), 0);
+  assert_int_equal(ins, 0);
+  assert_int_equal(fk.calls, 3); /* a duplicate is not read again */
+  assert_int_equal(rp__ibx_store_thread_atts(st, t.thread_id, &att, &n), 0);
+  assert_int_equal(n, 3);
+  for (unsigned a = 0; a < 3; a++) {
+    assert_int_equal(att[a].n, a + 1);
+    assert_int_equal(att[a].idx, a);
+    assert_int_equal(att[a].size, sizes[a]);
+    assert_int_equal(att[a].pieces, pieces[a]);
+    assert_string_equal(att[a].kind, "andet");
+    size_t at = 0;
+    for (uint32_t p = 0; p < att[a].pieces; p++) {
+      uint8_t *pt = NULL;
+      size_t len = 0;
+      assert_int_equal(rp__ibx_store_att_piece(st, m.msg_id, a, p, &pt, &len), 0);
+      assert_true(len <= RP_IBX_ATT_PIECE);
+      for (size_t i = 0; i < len; i++)
+        assert_int_equal(pt[i], pattern(at + i, a));
+      at += len;
+      free(pt);
+    }
+    assert_int_equal(at, sizes[a]);
+  }
+  free(att);
+  uint8_t *pt = NULL;
+  size_t len = 0;
+  assert_int_equal(rp__ibx_store_att_piece(st, m.msg_id, 2, 2, &pt, &len), RP_ENOTFOUND);
+
+  /* A failing source: nothing of that message is kept. */
+  att_fake bad = {sizes, 3, 0};
+  rp__ibx_msg m2 = m;
+  snprintf(m2.msg_id, sizeof m2.msg_id, "cc112233445566778899aabbccddeeff");
+  m2.att_ctx = &bad;
+  assert_int_not_equal(rp__ibx_store_add(st, &m2, NULL, &ins), 0);
+  assert_int_equal(rp__ibx_store_has_msg(st, m2.msg_id, NULL), 0);
+  assert_int_equal(rp__ibx_store_att_piece(st, m2.msg_id, 0, 0, &pt, &len), RP_ENOTFOUND);
+
+  /* A piece copied over another place does not open. */
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE attachment_pieces SET data = (SELECT data FROM "
+                                "attachment_pieces WHERE idx = 2 AND piece = 0) WHERE idx "
+                                "= 2 AND piece = 1",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(rp__ibx_store_att_piece(st, m.msg_id, 2, 1, &pt, &len), RP_EAUTH);
+
+  assert_int_equal(rp__ibx_store_close_thread(st, t.thread_id, 1, 1000), 0);
+  assert_int_equal(rp__ibx_store_purge(st, 1001, &purged), 0);
+  assert_int_equal(purged, 1);
+  assert_int_equal(rp__ibx_store_att_piece(st, m.msg_id, 1, 0, &pt, &len), RP_ENOTFOUND);
+  assert_int_equal(rp__ibx_store_thread_atts(st, t.thread_id, &att, &n), 0);
+  assert_int_equal(n, 0);
+  free(att);
+  rp__ibx_store_close(st);
+}
+
 static void test_store_dedupe_encrypt_purge(void **state) {
   const char *dir = tu_tmpdir("ibx-store");
   char path[600];
@@ -294,6 +424,32 @@ static void test_areq_limits(void **state) {
   hdr[3]--;
   assert_int_equal(rp__ibx_frame_len(hdr, RP_IBX_REQ_MAX, &n), 0);
   assert_int_equal(rp__ibx_req_decode(buf, RP_IBX_REQ_MAX + 1, &out, &where), RP_ETOOBIG);
+  /* The largest reply text with the largest names-and-kinds list still fits a request;
+   * the list one past its cap does not encode. */
+  char *spec = malloc(RP_IBX_ATTACH_SPEC_MAX + 2);
+  memset(spec, 'n', RP_IBX_ATTACH_SPEC_MAX + 1);
+  spec[RP_IBX_ATTACH_SPEC_MAX] = 0;
+  text[RP_TEXT_QUESTION_MAX] = 0;
+  q.thread = rp__str_c("00112233445566778899aabbccddeeff");
+  q.text = rp__str_c(text);
+  q.attach = rp__str_c(spec);
+  assert_int_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.attach.n, RP_IBX_ATTACH_SPEC_MAX);
+  spec[RP_IBX_ATTACH_SPEC_MAX] = 'n';
+  spec[RP_IBX_ATTACH_SPEC_MAX + 1] = 0;
+  q.attach = rp__str_c(spec);
+  assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX + 64, &len), 0);
+  /* save: the attachment's number is 1 .. RP_IBX_THREAD_MSGS_MAX * 16. */
+  rp__ibx_req sv = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_SAVE};
+  sv.thread = rp__str_c("00112233");
+  sv.attachment = RP_IBX_THREAD_MSGS_MAX * 16u;
+  assert_int_equal(rp__ibx_req_encode(&sv, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.attachment, RP_IBX_THREAD_MSGS_MAX * 16u);
+  sv.attachment++;
+  assert_int_not_equal(rp__ibx_req_encode(&sv, buf, RP_IBX_REQ_MAX, &len), 0);
+  free(spec);
   free(buf);
   free(text);
 }
@@ -355,6 +511,7 @@ int main(void) {
       cmocka_unit_test(test_audit_chain),
       cmocka_unit_test(test_datakey),
       cmocka_unit_test(test_store_dedupe_encrypt_purge),
+      cmocka_unit_test(test_store_attachments),
       cmocka_unit_test(test_areq_limits),
       cmocka_unit_test(test_log_journal_priorities),
   };

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -22,6 +23,7 @@
 #include "payload.h"
 #include "peer.h"
 #include "run.h"
+#include "testutil.h"
 
 #define TEAM "team"
 #define MUNI "m1"
@@ -328,9 +330,112 @@ static void test_send_cpr_refused(void **state) {
   tt_result_free(&s);
 }
 
+/* Writes n bytes of a pattern to dir/name. */
+static void write_bytes(const char *dir, const char *name, size_t n, uint8_t *keep) {
+  char path[800];
+  FILE *f;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  assert_non_null(f = fopen(path, "wb"));
+  for (size_t i = 0; i < n; i++) {
+    uint8_t b = (uint8_t)((i * 131u) ^ (i >> 9));
+    if (keep != NULL) keep[i] = b;
+    assert_int_equal(fputc(b, f), b);
+  }
+  assert_int_equal(fclose(f), 0);
+}
+
+/* send --attach FILE[:KIND] (the kind by default from the request's type), then the
+ * recipient's `read` lists the attachments and `save` writes one byte-identical, mode
+ * 0600, refusing an existing path and a number the message does not have. Both ends
+ * are the command line: the team's end is a plain state folder here. */
+static void test_send_attach_and_save(void **state) {
+  static const char *const ids[] = {TEAM, MUNI};
+  enum { DRAFT_LEN = 300 * 1024 + 5 };
+  static uint8_t draft[DRAFT_LEN];
+  tp_relay f;
+  char path[800], relay[64], rkey[65], id[33];
+  struct stat sb;
+  tt_result r;
+  size_t n = 0;
+  int found = 0;
+  (void)state;
+  assert_int_equal(tp_relay_init(&f, "cli-attach", ids, 2, NULL), 0);
+  assert_int_equal(tp_relay_start(&f), 0);
+  snprintf(path, sizeof path, "%s/m1.key", f.dir);
+  write_key(path, tp_member(&f, MUNI), 1);
+  snprintf(path, sizeof path, "%s/team.key", f.dir);
+  write_key(path, tp_member(&f, TEAM), 1);
+  snprintf(path, sizeof path, "%s/admin.pub", f.dir);
+  write_key(path, f.admin, 0);
+  snprintf(relay, sizeof relay, "127.0.0.1:%u", (unsigned)f.port);
+  sodium_bin2hex(rkey, sizeof rkey, f.relay->pub.transport_pk, 32);
+  tt_ok(tt_run(f.dir, "setup", "--state", "m1-state", "--key", "m1.key", "--relay", relay,
+               "--relay-key", rkey, "--admin-pub", "admin.pub", "--roster",
+               "roster.msgpack"));
+  tt_ok(tt_run(f.dir, "setup", "--state", "team-state", "--key", "team.key", "--relay",
+               relay, "--relay-key", rkey, "--admin-pub", "admin.pub", "--roster",
+               "roster.msgpack"));
+  write_bytes(f.dir, "udkast.pdf", DRAFT_LEN, draft);
+  tt_write(f.dir, "noter.txt", "FIKTIV: noter til planen\n", 0600);
+
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--ref", "cw-1", "--category",
+             "strategisk", "--age-band", "30_plus", "--type", "beredskabsplan",
+             "--question", "FIKTIV: vil I se vores udkast?", "--attach", "udkast.pdf",
+             "--attach", "noter.txt:andet", "--wait", "5");
+  if (r.status != 0) fprintf(stderr, "send --attach: %s\n", r.err);
+  assert_int_equal(r.status, 0);
+  assert_int_equal(strspn(r.out, "0123456789abcdef"), 32);
+  snprintf(id, sizeof id, "%s", r.out);
+  tt_result_free(&r);
+  /* A file that is not there: refused, nothing stored. */
+  r = tt_run(f.dir, "send", "--state", "m1-state", "--ref", "cw-1", "--category",
+             "strategisk", "--age-band", "30_plus", "--question", "FIKTIV: x", "--attach",
+             "mangler.pdf", "--wait", "0");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "attachments.0"));
+  tt_result_free(&r);
+
+  for (int i = 0; i < 15 && !found; i++) {
+    r = tt_run(f.dir, "inbox", "--state", "team-state", "--wait", "2");
+    found = r.status == 0 && strstr(r.out, id) != NULL;
+    tt_result_free(&r);
+  }
+  assert_true(found);
+  r = tt_run(f.dir, "read", "--state", "team-state", "--wait", "0", id);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "bilag 1  udkast.pdf (application/pdf, 307205 bytes, "
+                                "beredskabsplan_udkast)"));
+  assert_non_null(strstr(r.out, "bilag 2  noter.txt (text/plain, 25 bytes, andet)"));
+  tt_result_free(&r);
+
+  r = tt_run(f.dir, "save", "--state", "team-state", id, "1", "gemt.pdf");
+  if (r.status != 0) fprintf(stderr, "save: %s\n", r.err);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "saved udkast.pdf (307205 bytes)"));
+  tt_result_free(&r);
+  snprintf(path, sizeof path, "%s/gemt.pdf", f.dir);
+  char *got = tu_read_file(path, &n);
+  assert_non_null(got);
+  assert_int_equal(n, DRAFT_LEN);
+  assert_memory_equal(got, draft, DRAFT_LEN);
+  free(got);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  r = tt_run(f.dir, "save", "--state", "team-state", id, "1", "gemt.pdf");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "exists"));
+  tt_result_free(&r);
+  r = tt_run(f.dir, "save", "--state", "team-state", id, "3", "tredje.pdf");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "no number 3"));
+  tt_result_free(&r);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_cpr_refused),
+      cmocka_unit_test(test_send_attach_and_save),
       cmocka_unit_test(test_follow_up_and_auto_reply),
   };
   return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);

@@ -2,7 +2,8 @@
 /*
  * rejsepost-demo end to end (real relay and inbox daemon processes, the real
  * `rejsepost advisor` command, real client library, loopback); its help and usage
- * errors; and the installed rejsepost, which carries no demo.
+ * errors; and the installed rejsepost, which carries no demo. The timeline includes the
+ * plan review's documents (a PDF draft saved by the advisor, an annotated copy back).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,6 +116,29 @@ static void check_announcement(const char *out) {
   assert_non_null(timeline(out, "advisor", "audit-verify: audit log intact"));
 }
 
+/* The plan review's documents: the draft PDF goes out, the advisor lists and saves it
+ * (sha256 compared), replies with an annotated copy, and the municipality saves that
+ * (sha256 compared), in this order. */
+static void check_documents(const char *out) {
+  const char *sent = timeline(out, "aarhus-751", "plan review with the draft plan (PDF, ");
+  const char *show = timeline(
+      out, "advisor", "bilag 1: navn beredskabsplan-udkast.pdf, type application/pdf");
+  const char *saved = timeline(out, "advisor", "matches the municipality's");
+  const char *reply = timeline(out, "advisor", "replied with the annotated copy");
+  const char *got = timeline(out, "aarhus-751", "matches the advisor's copy");
+  assert_non_null(sent);
+  assert_non_null(
+      timeline(out, "aarhus-751", "delivered: the inbox daemon stored the draft"));
+  assert_non_null(show);
+  assert_non_null(saved);
+  assert_non_null(strstr(saved, "$ rejsepost advisor save "));
+  assert_non_null(reply);
+  assert_non_null(got);
+  assert_non_null(
+      timeline(out, "aarhus-751", "received the reply with kommenteret-udkast.pdf"));
+  assert_true(sent < show && show < saved && saved < reply && reply < got);
+}
+
 static void check_daemons(const char *out) {
   assert_non_null(timeline(out, "relay", "listening on 127.0.0.1:"));
   assert_non_null(timeline(out, "inboxd", "office hours 00:00-24:00 mon-sun"));
@@ -144,6 +168,7 @@ static void test_demo(void **state) {
   check_requests_and_replies(r.out);
   check_triage(r.out);
   check_announcement(r.out);
+  check_documents(r.out);
   tt_result_free(&r);
   /* The temporary folder was removed. */
   assert_false(has_entry(g_dir, "rejsepost-demo-"));

@@ -4,7 +4,8 @@
  * it builds (world.c), the team's inbox daemon (inboxd.c), the programs it runs
  * (daemon.c), the timeline it prints (demo.c), and the message flow: municipalities on
  * the client library (flow.c), the advisor through `rejsepost advisor` (team.c,
- * advisor.c).
+ * advisor.c), and the plan review's documents (review.c, with the PDF fixture of
+ * pdf.c).
  */
 #ifndef RP_TOOLS_DEMO_H
 #define RP_TOOLS_DEMO_H

@@ -173,7 +173,7 @@ int dm_flow_run(dm_demo *d) {
   for (int i = 0; i < DM_MUNIS; i++)
     if (wait_connected(&f, f.muni[i], d->munis[i].id) != 0) goto out;
   if (send_requests(&f) != 0 || fl_advisor_work(&f) != 0 || fl_advisor_announce(&f) != 0 ||
-      statuses(&f) != 0)
+      statuses(&f) != 0 || fl_plan_review(&f) != 0)
     goto out;
   rc = 0;
 out:

@@ -38,4 +38,8 @@ int fl_advisor_work(flow *f);
  * west member does not. Then the audit chain is verified. 0 or -1. */
 int fl_advisor_announce(flow *f);
 
+/* review.c: a plan review carrying a PDF draft plan; the advisor shows and saves it and
+ * replies with an annotated copy, which the municipality saves. 0 or -1. */
+int fl_plan_review(flow *f);
+
 #endif /* RP_TOOLS_DEMO_FLOW_H */
