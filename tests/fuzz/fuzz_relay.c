@@ -216,7 +216,7 @@ static size_t put_chunk(uint8_t *out, size_t off, const uint8_t id[16], const ch
   m.u.chunk.to = rp__str_c(to);
   m.u.chunk.index = index;
   m.u.chunk.count = count;
-  m.u.chunk.expires = unix_ms() + ttl;
+  m.u.chunk.expires = rp__clock_wall_ms() + ttl;
   m.u.chunk.data.p = data;
   m.u.chunk.data.n = sizeof data;
   return put_msg(out, off, &m);
