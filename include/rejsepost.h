@@ -371,9 +371,10 @@ int rp_msg_list_add(rp_msg *m, const char *list);
  * with its name (1..RP_TEXT_SHORT_MAX bytes, no path), mime type ("application/pdf")
  * and kind (an attachment kind name, "handlingsplan"), and records where its bytes come
  * from. The bytes are read during rp_send, on the caller's thread, one chunk (256 KiB)
- * at a time: rp_send hashes them, fills the element's "size" and "sha256", seals them
- * into the outbox with the message and returns once all is durable. The library never
- * writes them in plain. Memory stays bounded by a few chunks whatever the size. The
+ * at a time: rp_send hashes them, puts their "size" and "sha256" into the payload it
+ * seals (the caller's rp_msg is not changed: rp_msg_to_json of it shows neither), seals
+ * the bytes into the outbox with the message and returns once all is durable. The library
+ * never writes them in plain. Memory stays bounded by a few chunks whatever the size. The
  * caps are rp_config_set_attachment_max and rp_config_set_message_attachments_max.
  * On a failing call nothing is added.
  */
