@@ -208,7 +208,7 @@ static void test_refusals(void **state) {
   static uint8_t buf[3 * RP__CHUNK_SIZE];
   rp_config *cfg = cl_config(&x->f, CL_MUNI, "-caps", NULL);
   rp_client *c = NULL;
-  char db[700], id[RP_ID_STRLEN];
+  char db[700], missing[700], id[RP_ID_STRLEN];
   rp_msg *m;
   stream s = {.left = 2 * RP__CHUNK_SIZE, .fail_at = RP__CHUNK_SIZE + 5, .seed = 1};
   assert_non_null(cfg);
@@ -248,8 +248,8 @@ static void test_refusals(void **state) {
   rp_msg_free(m);
 
   assert_non_null(m = cl_request("Ingen fil"));
-  assert_int_equal(
-      rp_msg_attach_file(m, "/nonexistent/rp-attach-test", NULL, "text/plain", "andet"), 0);
+  snprintf(missing, sizeof missing, "%s/no-such-file.pdf", x->f.dir);
+  assert_int_equal(rp_msg_attach_file(m, missing, NULL, "text/plain", "andet"), 0);
   assert_int_equal(rp_send(c, m, id), RP_ENOTFOUND);
   rp_msg_free(m);
 

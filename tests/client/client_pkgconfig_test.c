@@ -107,7 +107,7 @@ static void test_moved_install_builds_and_runs(void **state) {
   flags[strcspn(flags, "\n")] = '\0';
   fprintf(stderr, "pkg-config: %s\n", flags);
   assert_null(strstr(flags, from));
-  assert_non_null(strstr(flags, "/moved/"));
+  assert_non_null(strstr(flags, to)); /* the moved tree, wherever it lies */
 
   /* Build the example with those flags, as a host's Makefile would. */
   snprintf(example, sizeof example, "%s/examples/send_one.c", src);
