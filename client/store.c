@@ -178,3 +178,53 @@ int rp__store_count(rp__store *st, const char *sql, uint64_t *n) {
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
+
+int rp__store_chunk_write(rp__store *st, const char *sql, const uint8_t *msg_id,
+                          uint64_t idx, const uint8_t *data, size_t len) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* Not synced on its own: the commit that completes the message (synchronous=FULL)
+   * syncs the WAL, and with it every chunk written before; a chunk lost before that
+   * commit belongs to a transfer that never completed, and is written again or dropped
+   * as an orphan when the store opens. */
+  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_chunk_read(rp__store *st, const char *sql, const uint8_t *msg_id,
+                         uint64_t idx, uint8_t *buf, size_t cap, size_t *len, int *acked) {
+  sqlite3_stmt *s = NULL;
+  size_t n;
+  int rc;
+  *len = 0;
+  if (acked) *acked = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) goto out;
+  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+  if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
+    goto out;
+  }
+  n = buf != NULL ? (size_t)sqlite3_column_bytes(s, 0) : (size_t)sqlite3_column_int64(s, 0);
+  rc = RP_ETOOBIG;
+  if (buf != NULL && n > cap) goto out;
+  if (buf != NULL && n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
+  *len = n;
+  if (acked) *acked = sqlite3_column_int(s, 1);
+  rc = 0;
+out:
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}

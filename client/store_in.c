@@ -152,52 +152,16 @@ static int exec_id(rp__store *st, const char *sql, const uint8_t *msg_id, int64_
 
 int rp__store_in_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, const uint8_t *data, size_t len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  /* Not synced on its own (store.h): the commit that completes the message syncs it. */
-  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
-  if ((rc = rp__sql_prepare(st->db,
-                            "INSERT OR REPLACE INTO inbox_chunk(msg_id, idx, data)"
-                            " VALUES(?, ?, ?)",
-                            &s)) == 0) {
-    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
-    rc = rp__sql_err(sqlite3_step(s));
-  }
-  sqlite3_finalize(s);
-  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_chunk_write(
+      st, "INSERT OR REPLACE INTO inbox_chunk(msg_id, idx, data) VALUES(?1, ?2, ?3)",
+      msg_id, idx, data, len);
 }
 
 int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *len = 0;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(
-           st->db, "SELECT data FROM inbox_chunk WHERE msg_id = ? AND idx = ?", &s)) != 0)
-    goto out;
-  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-  rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
-    goto out;
-  }
-  size_t n = (size_t)sqlite3_column_bytes(s, 0);
-  rc = RP_ETOOBIG;
-  if (n > cap) goto out;
-  if (n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
-  *len = n;
-  rc = 0;
-out:
-  sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_chunk_read(st,
+                              "SELECT data FROM inbox_chunk WHERE msg_id = ?1 AND idx = ?2",
+                              msg_id, idx, buf, cap, len, NULL);
 }
 
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],

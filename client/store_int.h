@@ -21,4 +21,12 @@ int rp__store_is_zero(const uint8_t *p, size_t n);
 /* The INSERT of one outbox row; the caller holds the lock (and any transaction). */
 int rp__store_out_insert(rp__store *st, const rp__store_out *o);
 
+/* The outbox's and the inbox's attachment chunks, one shape: `sql` inserts (msg_id, idx,
+ * data) without a sync of its own (store.h), or selects (data or, with buf NULL, its
+ * length; then optionally acked) for msg_id ?1 and idx ?2. */
+int rp__store_chunk_write(rp__store *st, const char *sql, const uint8_t *msg_id,
+                          uint64_t idx, const uint8_t *data, size_t len);
+int rp__store_chunk_read(rp__store *st, const char *sql, const uint8_t *msg_id,
+                         uint64_t idx, uint8_t *buf, size_t cap, size_t *len, int *acked);
+
 #endif /* RP_CLIENT_STORE_INT_H */

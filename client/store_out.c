@@ -237,62 +237,21 @@ out:
 
 int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, const uint8_t *data, size_t len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  /* Not synced on its own: the commit of the envelope row (synchronous=FULL) syncs the
-   * WAL, and with it every chunk written before; a chunk lost before that commit
-   * belongs to a send that never returned (store_open deletes such orphans). */
-  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
-  if ((rc = rp__sql_prepare(st->db,
-                            "INSERT INTO outbox_chunk(msg_id, idx, data) VALUES(?, ?, ?)",
-                            &s)) == 0) {
-    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
-    rc = rp__sql_err(sqlite3_step(s));
-  }
-  sqlite3_finalize(s);
-  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_chunk_write(
+      st, "INSERT INTO outbox_chunk(msg_id, idx, data) VALUES(?1, ?2, ?3)", msg_id, idx,
+      data, len);
 }
 
 int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
                             int *acked) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  *len = 0;
-  if (acked) *acked = 0;
-  pthread_mutex_lock(&st->mu);
   /* buf NULL: the length and the flag only (SQLite then does not read the blob). */
-  if ((rc = rp__sql_prepare(st->db,
-                            buf != NULL ? "SELECT data, acked FROM outbox_chunk"
-                                          " WHERE msg_id = ? AND idx = ?"
-                                        : "SELECT length(data), acked FROM outbox_chunk"
-                                          " WHERE msg_id = ? AND idx = ?",
-                            &s)) != 0)
-    goto out;
-  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-  rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
-    goto out;
-  }
-  size_t n =
-      buf != NULL ? (size_t)sqlite3_column_bytes(s, 0) : (size_t)sqlite3_column_int64(s, 0);
-  rc = RP_ETOOBIG;
-  if (buf != NULL && n > cap) goto out;
-  if (buf != NULL && n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
-  *len = n;
-  if (acked) *acked = sqlite3_column_int(s, 1);
-  rc = 0;
-out:
-  sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
+  return rp__store_chunk_read(st,
+                              buf != NULL ? "SELECT data, acked FROM outbox_chunk"
+                                            " WHERE msg_id = ?1 AND idx = ?2"
+                                          : "SELECT length(data), acked FROM outbox_chunk"
+                                            " WHERE msg_id = ?1 AND idx = ?2",
+                              msg_id, idx, buf, cap, len, acked);
 }
 
 int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {

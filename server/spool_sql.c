@@ -4,6 +4,7 @@
  * totals and roster floor read at open, the floor and the checkpoint statements. The
  * worker bodies that run batches are in spool_work.c. Nothing here touches the loop.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,15 +222,14 @@ int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errl
   return 0;
 }
 
-int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
-  int r = RP_EIO, rc;
+/* Adds the rows of `sql` (recipient, sender, count, bytes) to the running totals: the
+ * bytes to the recipient's, the pair's and the spool's totals (the quotas), the count to
+ * the envelope counts, or for chunks to the chunk counters only. */
+static int load_totals(rp__spool *sp, const char *sql, bool chunks, char *err,
+                       size_t errlen) {
   sqlite3_stmt *st = NULL;
-  rc = sqlite3_prepare_v2(sp->writer.db,
-                          "SELECT recipient, sender, COUNT(*), SUM(size) FROM envelope"
-                          " GROUP BY recipient, sender",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK) goto sqlerr;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  int r = 0, rc = sqlite3_prepare_v2(sp->writer.db, sql, -1, &st, NULL);
+  while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     char rcpt[RP_MEMBER_ID_MAX + 1], sender[RP_MEMBER_ID_MAX + 1], key[RP__SPOOL_KEY_MAX];
     uint64_t n = (uint64_t)sqlite3_column_int64(st, 2);
     uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3);
@@ -241,47 +241,41 @@ int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
         (pe = rp__spool_map_get(&sp->pairs, key)) == NULL) {
       snprintf(err, errlen, "load: out of memory");
       r = RP_ENOMEM;
-      goto out;
-    }
-    e->envelopes += n;
-    e->bytes += bytes;
-    pe->envelopes += n;
-    pe->bytes += bytes;
-    sp->stats.envelopes += n;
-    sp->stats.bytes += bytes;
-  }
-  if (rc != SQLITE_DONE) goto sqlerr;
-  sqlite3_finalize(st);
-  st = NULL;
-  /* Chunk bytes count in the byte totals (the quotas), not in the envelope counts. */
-  rc = sqlite3_prepare_v2(sp->writer.db,
-                          "SELECT recipient, sender, SUM(n), SUM(bytes) FROM chunk_msg"
-                          " GROUP BY recipient, sender",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK) goto sqlerr;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    char rcpt[RP_MEMBER_ID_MAX + 1], sender[RP_MEMBER_ID_MAX + 1], key[RP__SPOOL_KEY_MAX];
-    uint64_t n = (uint64_t)sqlite3_column_int64(st, 2);
-    uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 3);
-    rp__spool_rcpt *e, *pe;
-    rp__sql_col_text(st, 0, rcpt, RP_MEMBER_ID_MAX + 1);
-    rp__sql_col_text(st, 1, sender, RP_MEMBER_ID_MAX + 1);
-    rp__spool_pair_key(key, rcpt, sender);
-    if ((e = rp__spool_map_get(&sp->map, rcpt)) == NULL ||
-        (pe = rp__spool_map_get(&sp->pairs, key)) == NULL) {
-      snprintf(err, errlen, "load: out of memory");
-      r = RP_ENOMEM;
-      goto out;
+      break;
     }
     e->bytes += bytes;
     pe->bytes += bytes;
     sp->stats.bytes += bytes;
-    sp->stats.chunks += n;
-    sp->stats.chunk_bytes += bytes;
+    if (chunks) {
+      sp->stats.chunks += n;
+      sp->stats.chunk_bytes += bytes;
+    } else {
+      e->envelopes += n;
+      pe->envelopes += n;
+      sp->stats.envelopes += n;
+    }
   }
-  if (rc != SQLITE_DONE) goto sqlerr;
+  if (r == 0 && rc != SQLITE_DONE) {
+    rp__spool_sql_set_err(err, errlen, "load", sp->writer.db, rc);
+    r = RP_EIO;
+  }
   sqlite3_finalize(st);
-  st = NULL;
+  return r;
+}
+
+int rp__spool_sql_load(rp__spool *sp, char *err, size_t errlen) {
+  int r, rc;
+  sqlite3_stmt *st = NULL;
+  if ((r = load_totals(sp,
+                       "SELECT recipient, sender, COUNT(*), SUM(size) FROM envelope"
+                       " GROUP BY recipient, sender",
+                       false, err, errlen)) != 0 ||
+      (r = load_totals(sp,
+                       "SELECT recipient, sender, SUM(n), SUM(bytes) FROM chunk_msg"
+                       " GROUP BY recipient, sender",
+                       true, err, errlen)) != 0)
+    return r;
+  r = RP_EIO;
   rc = sqlite3_prepare_v2(sp->writer.db,
                           "SELECT value FROM relay_state WHERE name = 'roster_version'", -1,
                           &st, NULL);
