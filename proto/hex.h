@@ -11,9 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
+
+#include "caps.h"
+
 /* Parses hex, exactly 2n hex digits (either case) and nothing else, into out[0..n).
  * Returns 0, or RP_EINVAL for NULL, another length or a character that is not a hex
  * digit (out may have been written then). */
 int rp__unhex(uint8_t *out, size_t n, const char *hex);
+
+/* Bytes of a msg_id's hex text, NUL included. */
+#define RP__ID_HEX_BYTES (2u * RP_MSG_ID_BYTES + 1u)
+
+/* A msg_id as hex text in out, for log lines (metadata the relay sees anyway); returns
+ * out, so that it can stand in a printf argument list. */
+static inline const char *rp__id_hex(char out[RP__ID_HEX_BYTES],
+                                     const uint8_t id[RP_MSG_ID_BYTES]) {
+  return sodium_bin2hex(out, RP__ID_HEX_BYTES, id, RP_MSG_ID_BYTES);
+}
 
 #endif /* RP_HEX_H */

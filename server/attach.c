@@ -37,14 +37,10 @@
 
 #include "chunk.h"
 #include "conn.h"
+#include "hex.h"
 #include "log.h"
 #include "rejsepost_errors.h"
 #include "route.h"
-
-static const char *hex_id(const uint8_t id[RP_MSG_ID_BYTES],
-                          char out[2 * RP_MSG_ID_BYTES + 1]) {
-  return sodium_bin2hex(out, 2 * RP_MSG_ID_BYTES + 1, id, RP_MSG_ID_BYTES);
-}
 
 static void send_ack(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_t index,
                      int code) {
@@ -58,10 +54,10 @@ static void send_ack(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint64_
 }
 
 static void refuse(rp__conn *c, const rp__t_chunk *m, int code, const char *where) {
-  char hex[2 * RP_MSG_ID_BYTES + 1];
+  char hex[RP__ID_HEX_BYTES];
   rp__stats_reject(&c->relay->stats, code);
   rp__log_info("chunk_refused conn=%llu member=%s msg_id=%s index=%llu code=%s where=%s",
-               (unsigned long long)c->id, rp__conn_member(c), hex_id(m->msg_id, hex),
+               (unsigned long long)c->id, rp__conn_member(c), rp__id_hex(hex, m->msg_id),
                (unsigned long long)m->index, rp_err_name(code), where);
   send_ack(c, m->msg_id, m->index, code);
 }
@@ -77,7 +73,7 @@ static void on_chunk_done(rp__spool_req *req) {
   rp__op *op = req->data;
   rp__relay *r = op->relay;
   rp__conn *c = op->conn;
-  char hex[2 * RP_MSG_ID_BYTES + 1];
+  char hex[RP__ID_HEX_BYTES];
   int res = req->result;
 
   if (res == 0) {
@@ -91,7 +87,7 @@ static void on_chunk_done(rp__spool_req *req) {
   }
   rp__log_write(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
                 "chunk_done conn=%llu msg_id=%s index=%llu recipient=%s size=%zu result=%s",
-                (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
+                (unsigned long long)(c != NULL ? c->id : 0), rp__id_hex(hex, op->msg_id),
                 (unsigned long long)op->index, op->rcpt->id, op->len,
                 res == 0               ? "stored"
                 : res == RP_EDUPLICATE ? "duplicate"
@@ -211,7 +207,7 @@ static void on_chunk_read(rp__spool_req *req) {
   rp__op *op = req->data;
   rp__relay *r = op->relay;
   rp__conn *c = op->conn;
-  char hex[2 * RP_MSG_ID_BYTES + 1];
+  char hex[RP__ID_HEX_BYTES];
   rp__cget *g;
 
   if (c != NULL) c->cg_read = NULL;
@@ -221,7 +217,7 @@ static void on_chunk_read(rp__spool_req *req) {
   }
   g = c->cg_head;
   rp__log_debug("chunk_get conn=%llu member=%s msg_id=%s from=%llu chunks=%zu result=%s",
-                (unsigned long long)c->id, rp__conn_member(c), hex_id(g->msg_id, hex),
+                (unsigned long long)c->id, rp__conn_member(c), rp__id_hex(hex, g->msg_id),
                 (unsigned long long)g->next_index, req->nentries,
                 req->result == 0 ? "ok" : rp_err_name(req->result));
   if (req->result != 0) {

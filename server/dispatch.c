@@ -29,15 +29,10 @@
 
 #include "conn.h"
 #include "envelope_hdr.h"
+#include "hex.h"
 #include "log.h"
 #include "route.h"
 #include "rejsepost_errors.h"
-
-/* msg_id as hex for the log (it is metadata the relay sees anyway). */
-static const char *hex_id(const uint8_t id[RP_MSG_ID_BYTES],
-                          char out[2 * RP_MSG_ID_BYTES + 1]) {
-  return sodium_bin2hex(out, 2 * RP_MSG_ID_BYTES + 1, id, RP_MSG_ID_BYTES);
-}
 
 static void send_nack(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], int code) {
   rp__tmsg m;
@@ -51,10 +46,10 @@ static void send_nack(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], int co
 
 static void refuse(rp__conn *c, const uint8_t msg_id[RP_MSG_ID_BYTES], int code,
                    const char *where) {
-  char hex[2 * RP_MSG_ID_BYTES + 1], q[96];
+  char hex[RP__ID_HEX_BYTES], q[96];
   rp__stats_reject(&c->relay->stats, code);
   rp__log_info("send_refused conn=%llu member=%s msg_id=%s code=%s where=%s",
-               (unsigned long long)c->id, rp__conn_member(c), hex_id(msg_id, hex),
+               (unsigned long long)c->id, rp__conn_member(c), rp__id_hex(hex, msg_id),
                rp_err_name(code), rp__log_quote(q, sizeof q, where));
   send_nack(c, msg_id, code);
 }
@@ -63,7 +58,7 @@ static void on_put_done(rp__spool_req *req) {
   rp__op *op = req->data;
   rp__relay *r = op->relay;
   rp__conn *c = op->conn;
-  char hex[2 * RP_MSG_ID_BYTES + 1];
+  char hex[RP__ID_HEX_BYTES];
   int res = req->result;
   rp__tmsg m;
 
@@ -77,7 +72,7 @@ static void on_put_done(rp__spool_req *req) {
   }
   rp__log_write(res == 0 || res == RP_EDUPLICATE ? RP__LOG_DEBUG : RP__LOG_WARN,
                 "send_done conn=%llu msg_id=%s recipient=%s result=%s forwarded=%d",
-                (unsigned long long)(c != NULL ? c->id : 0), hex_id(op->msg_id, hex),
+                (unsigned long long)(c != NULL ? c->id : 0), rp__id_hex(hex, op->msg_id),
                 op->rcpt->id, res == 0 ? "stored" : rp_err_name(res), op->forwarded);
   if (c != NULL) {
     c->sends_inflight--;
