@@ -12,13 +12,18 @@
 #define ENUM(name, ...) RP__ENUM(static, name, __VA_ARGS__)
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
-     "registrations", "export", "audit_verify", "assign", "save");
+     "registrations", "export", "audit_verify", "assign", "save", "web_event");
+ENUM(k_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables
  * (payload.h). */
 
 const rp__enum *rp__ibx_enum_state(void) {
   return &k_state;
+}
+
+const rp__enum *rp__ibx_enum_event(void) {
+  return &k_event;
 }
 
 const char *rp__ibx_action_name(int a) {
@@ -83,6 +88,7 @@ static int req_check(const void *obj, const char **where) {
   if (r->reg_deadline.n != 0 && !is_date(r->reg_deadline))
     return fail(where, "registration_deadline");
   if (r->to.n != 0 && !is_user(r->to)) return fail(where, "to");
+  if (r->as.n != 0 && !is_user(r->as)) return fail(where, "as");
   return 0;
 }
 
@@ -152,6 +158,8 @@ static const rp__field k_req_fields[] = {
      .type = RP__F_STR,
      .off = RO(attach),
      .max = RP_IBX_ATTACH_SPEC_MAX},
+    {.key = 19, .name = "as", .type = RP__F_STR, .off = RO(as), .max = RP_IBX_WHO_MAX},
+    {.key = 20, .name = "event", .type = RP__F_ENUM, .off = RO(event), .enm = &k_event},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,

@@ -34,7 +34,18 @@ enum {
   RP_IBX_A_AUDIT_VERIFY,
   RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
   RP_IBX_A_SAVE,
-  RP_IBX_A_MAX = RP_IBX_A_SAVE
+  RP_IBX_A_WEB_EVENT, /* a front end records its own event (key 20; ibx_front.c) */
+  RP_IBX_A_MAX = RP_IBX_A_WEB_EVENT
+};
+
+/* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */
+enum {
+  RP_IBX_EV_LOGIN = 1,
+  RP_IBX_EV_LOGIN_FAILED,
+  RP_IBX_EV_LOCKOUT,
+  RP_IBX_EV_LOGOUT,
+  RP_IBX_EV_ENROLLED,
+  RP_IBX_EV_MAX = RP_IBX_EV_ENROLLED
 };
 
 /* A request. Texts borrow from the decoded buffer. */
@@ -62,6 +73,10 @@ typedef struct rp__ibx_req {
    * in a name: names carry no path), one pair per file descriptor passed with the
    * request (SCM_RIGHTS), in order. */
   rp__str attach;
+  /* 19: the advisor a front end acts for (its name in [advisors]); only a peer listed in
+   * [socket] frontends may send it (ibx_front.c). */
+  rp__str as;
+  int event; /* 20: web_event: RP_IBX_EV_* */
 } rp__ibx_req;
 
 /* A response. */
@@ -103,5 +118,7 @@ int rp__ibx_frame_len(const uint8_t hdr[4], uint32_t max, uint32_t *len);
  * outcomes and networks are the payloads' tables (payload.h), urgency is
  * rp__urgency_enum (envelope_hdr.h); rp__enum_find and rp__enum_at read all of them. */
 const rp__enum *rp__ibx_enum_state(void);
+/* The front end's event names ("login", "login_failed", ...). */
+const rp__enum *rp__ibx_enum_event(void);
 
 #endif /* RP_IBX_AREQ_H */
