@@ -21,8 +21,8 @@ int rp__ibx_frontends_parse(rp__ibx_config *c, const char *v) {
     if (*p == 0) break;
     while (name_char(p[n]))
       n++;
-    if (n == 0 || n > RP_IBX_WHO_MAX || (p[n] != 0 && p[n] != ',' && p[n] != ' ' &&
-                                         p[n] != '\t'))
+    if (n == 0 || n > RP_IBX_WHO_MAX ||
+        (p[n] != 0 && p[n] != ',' && p[n] != ' ' && p[n] != '\t'))
       return RP_ECONFIG;
     if (c->nfrontends >= RP_IBX_FRONTENDS_MAX) return RP_ETOOBIG;
     memcpy(c->frontends[c->nfrontends], p, n);
@@ -68,10 +68,11 @@ int rp__ibx_front_check(rp__ibx_act *a, char who[RP_IBX_WHO_MAX + 1]) {
   memcpy(as, q->as.p, q->as.n);
   as[q->as.n] = 0;
   if (!rp__ibx_front_listed(a, who)) {
-    rp__buf_printf(&a->msg,
-                   "refused: %s is not a front end ([socket] frontends of the inbox "
-                   "configuration), so it cannot act for an advisor; the attempt is audited",
-                   who);
+    rp__buf_printf(
+        &a->msg,
+        "refused: %s is not a front end ([socket] frontends of the inbox "
+        "configuration), so it cannot act for an advisor; the attempt is audited",
+        who);
     return refuse(a, as);
   }
   if (as[0] != 0 && !advisor_listed(a, as)) {
