@@ -234,6 +234,12 @@ static void render_obj(rp__buf *b, json_t *o, const char *prefix) {
     char path[128];
     /* The message's attachments are listed under it, with their links. */
     if (prefix[0] == 0 && strcmp(k, "attachments") == 0) continue;
+    /* The envelope's own fields (the library adds them): the heading shows time and
+     * direction, and ids and member ids say nothing to an advisor. */
+    if (prefix[0] == 0 && (strcmp(k, "kind") == 0 || strcmp(k, "msg_id") == 0 ||
+                           strcmp(k, "thread_id") == 0 || strcmp(k, "sender") == 0 ||
+                           strcmp(k, "created") == 0))
+      continue;
     snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
     const char *label = rp__web_field_label(path);
     h_lit(b, "<dt>");
@@ -262,6 +268,8 @@ static void render_value(rp__buf *b, json_t *v, const char *path) {
     h_text(b, json_is_true(v) ? "Ja" : "Nej");
   } else if (json_is_integer(v)) {
     h_num(b, (long long)json_integer_value(v));
+  } else if (json_is_array(v) && json_array_size(v) == 0) {
+    h_lit(b, "–");
   } else if (json_is_array(v)) {
     int objects = 0;
     json_array_foreach(v, i, e) objects |= json_is_object(e);
