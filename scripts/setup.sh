@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libsodium-dev libuv1-dev libmsgpack-dev libsqlite3-dev libcmocka-dev
           libinih-dev libjansson-dev clang-format-14 libmicrohttpd-dev liboath-dev
-          libqrencode-dev libcurl4-openssl-dev "$@")
+          libqrencode-dev libcurl4-openssl-dev openssl "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -687,6 +687,86 @@ static void test_lockout(void **state) {
   free(o);
 }
 
+/* HTTPS with a configured certificate (GnuTLS inside libmicrohttpd): the same pages,
+ * HSTS, and plain HTTP on that port gets no page. The certificate is made here with the
+ * openssl command (scripts/setup.sh installs it). */
+static void test_tls(void **state) {
+  char cmd[2000], conf[800], text[1200], url[120], log[800];
+  hresp r;
+  (void)state;
+  snprintf(cmd, sizeof cmd,
+           "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+           "-keyout tls.key -out tls.crt -days 1 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           g.dir);
+  assert_int_equal(system(cmd), 0);
+  uint16_t port = tp_free_port();
+  snprintf(conf, sizeof conf, "%s/webd-tls.ini", g.dir);
+  snprintf(log, sizeof log, "%s/webd-tls.log", g.dir);
+  snprintf(text, sizeof text,
+           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
+           "tls_cert = tls.crt\ntls_key = tls.key\ncookie_secure = no\n",
+           (unsigned)port);
+  fx_write(conf, text);
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd", bdir != NULL ? bdir : ".");
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    execl(cmd, cmd, "--config", conf, (char *)NULL);
+    _exit(127);
+  }
+  snprintf(url, sizeof url, "https://127.0.0.1:%u/login", (unsigned)port);
+  char ca[800];
+  snprintf(ca, sizeof ca, "%s/tls.crt", g.dir);
+  CURLcode cc = CURLE_COULDNT_CONNECT;
+  for (int i = 0; i < 100 && cc != CURLE_OK; i++) {
+    CURL *c = curl_easy_init();
+    memset(&r, 0, sizeof r);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK) {
+      hfree(&r);
+      fx_sleep_ms(50);
+    }
+  }
+  assert_int_equal(cc, CURLE_OK);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "<h1>Log ind</h1>"));
+  assert_true(hdr_has(&r, "Strict-Transport-Security: max-age="));
+  /* Over TLS the cookie is Secure whatever the setting says. */
+  assert_true(hdr_has(&r, "Set-Cookie: __Host-rp_session="));
+  assert_true(hdr_has(&r, "; Secure; HttpOnly; SameSite=Strict"));
+  hfree(&r);
+  /* Plain HTTP on the TLS port: no page. */
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/login", (unsigned)port);
+  CURL *c = curl_easy_init();
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+  cc = curl_easy_perform(c);
+  long st = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+  curl_easy_cleanup(c);
+  assert_true(cc != CURLE_OK || st != 200);
+  assert_true(r.body == NULL || strstr(r.body, "Log ind") == NULL);
+  hfree(&r);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  g_cookie[0] = 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_login_and_enrolment),
@@ -695,6 +775,7 @@ int main(void) {
       cmocka_unit_test(test_xss_escaped),
       cmocka_unit_test(test_download),
       cmocka_unit_test(test_lockout),
+      cmocka_unit_test(test_tls),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
