@@ -23,6 +23,7 @@ static char g_webconf[800], g_acc[800], g_weblog[800], g_base[64], g_pw[64];
 static pid_t g_webd;
 static char g_cookie[200]; /* "name=value" of the session cookie */
 static char g_secret[64];  /* sara's TOTP secret, base32, after enrolment */
+static char g_cainfo[800]; /* the HTTPS test's certificate, when set */
 static const char k_newpw[] = "et langt og godt kodeord";
 
 typedef struct hresp {
@@ -84,6 +85,7 @@ static void http(const char *path, const char *form, hresp *r) {
     curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
   }
   if (form != NULL) curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+  if (g_cainfo[0] != 0) curl_easy_setopt(c, CURLOPT_CAINFO, g_cainfo);
   assert_int_equal(curl_easy_perform(c), CURLE_OK);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
   curl_easy_cleanup(c);
@@ -705,7 +707,8 @@ static void test_tls(void **state) {
   snprintf(log, sizeof log, "%s/webd-tls.log", g.dir);
   snprintf(text, sizeof text,
            "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
-           "tls_cert = tls.crt\ntls_key = tls.key\ncookie_secure = no\n",
+           "tls_cert = tls.crt\ntls_key = tls.key\ncookie_secure = no\n"
+           "login_rate_per_minute = 2\n",
            (unsigned)port);
   fx_write(conf, text);
   const char *bdir = getenv("RP_BUILD_DIR");
@@ -762,6 +765,18 @@ static void test_tls(void **state) {
   assert_true(cc != CURLE_OK || st != 200);
   assert_true(r.body == NULL || strstr(r.body, "Log ind") == NULL);
   hfree(&r);
+  /* The rate limit per client address: two attempts a minute here, the third is
+   * refused before any password is looked at. */
+  char base[64];
+  snprintf(base, sizeof base, "%s", g_base);
+  snprintf(g_base, sizeof g_base, "https://127.0.0.1:%u", (unsigned)port);
+  snprintf(g_cainfo, sizeof g_cainfo, "%s", ca);
+  long last = 0;
+  for (int i = 0; i < 3; i++)
+    last = login("bo", "forkert kodeord", "");
+  snprintf(g_base, sizeof g_base, "%s", base);
+  g_cainfo[0] = 0;
+  assert_int_equal(last, 429);
   kill(pid, SIGTERM);
   waitpid(pid, NULL, 0);
   g_cookie[0] = 0;
