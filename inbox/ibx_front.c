@@ -64,8 +64,9 @@ static int refuse(rp__ibx_act *a, const char *as) {
 int rp__ibx_front_check(rp__ibx_act *a, char who[RP_IBX_WHO_MAX + 1]) {
   char as[RP_IBX_WHO_MAX + 1];
   const rp__ibx_req *q = a->req;
-  /* The decoder has checked the name's characters and length. */
-  memcpy(as, q->as.p, q->as.n);
+  /* The decoder has checked the name's characters and length. An absent `as` has no
+   * pointer at all (web_event without an account). */
+  if (q->as.n > 0) memcpy(as, q->as.p, q->as.n);
   as[q->as.n] = 0;
   if (!rp__ibx_front_listed(a, who)) {
     rp__buf_printf(
