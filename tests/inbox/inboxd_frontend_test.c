@@ -16,6 +16,8 @@
 #include "ibx_fixture.h"
 #include "ibx_sock.h"
 
+#include <grp.h>
+
 static fx g;
 static char g_extra[256];
 
@@ -169,11 +171,63 @@ static void test_web_events(void **state) {
   free(out);
 }
 
-int main(void) {
+/* The same with a real second Unix user (only when the test runs as root): a child
+ * that is uid 65534 (nobody) but keeps gid 0, so the socket's mode (0660, the daemon's
+ * group) lets it in, sends `as`. The daemon knows it from the kernel and refuses. The
+ * child re-executes this program (no allocation between fork and exec: the test has
+ * threads) and answers by its exit status. */
+static void test_as_from_other_uid(void **state) {
+  char th[RP_ID_STRLEN], needle[200], self[800];
+  struct passwd *pw = getpwuid(65534);
+  int st = 0;
+  (void)state;
+  if (geteuid() != 0) {
+    fprintf(stderr, "not root: the real second user is not tried (the test build's user "
+                    "file stands in above)\n");
+    skip();
+  }
+  new_thread(th);
+  fx_set_user(&g, NULL); /* the kernel's name, as the shipped daemon takes it */
+  assert_int_equal(chmod(g.dir, 0710), 0); /* the child may pass through, group only */
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  assert_true(n > 0);
+  self[n] = 0;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    gid_t root = 0;
+    if (setgroups(1, &root) != 0 || setgid(0) != 0 || setuid(65534) != 0) _exit(100);
+    execl(self, self, "--other-user", g.sock, th, (char *)NULL);
+    _exit(101);
+  }
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  chmod(g.dir, 0700);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), -RP_EPERM);
+  snprintf(needle, sizeof needle, "who=%s action=frontend_refused thread=%s as=sara ",
+           pw != NULL ? pw->pw_name : "65534", th);
+  assert_true(audit_has(needle));
+}
+
+/* The child of test_as_from_other_uid: claim as sara; the exit status is the error. */
+static int other_user(const char *sock, const char *th) {
+  char msg[1024];
+  rp__ibx_req q = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_CLAIM};
+  q.thread = rp__str_c(th);
+  q.as = rp__str_c("sara");
+  snprintf(g.sock, sizeof g.sock, "%s", sock);
+  int r = raw(&q, msg, sizeof msg);
+  return r <= 0 && r > -256 ? -r : 255;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "--other-user") == 0)
+    return other_user(argv[2], argv[3]);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_front_end_acts_as_advisor),
       cmocka_unit_test(test_as_from_others_refused),
       cmocka_unit_test(test_web_events),
+      cmocka_unit_test(test_as_from_other_uid),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
