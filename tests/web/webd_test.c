@@ -689,6 +689,37 @@ static void test_lockout(void **state) {
   free(o);
 }
 
+/* The administrator's command: usage, names, states, and its refusals. */
+static void test_admin_commands(void **state) {
+  char out[4096], pw[64];
+  (void)state;
+  assert_int_equal(webd_admin("--help", out, sizeof out), 0);
+  assert_non_null(strstr(out, "account add NAME"));
+  assert_non_null(strstr(out, "account unlock NAME"));
+  assert_int_equal(webd_admin("account add 'bad;name'", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account add", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account frob sara", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account add sara", out, sizeof out), 1);
+  assert_non_null(strstr(out, "exists"));
+  assert_int_equal(webd_admin("account reset nobody-here", out, sizeof out), 1);
+  assert_int_equal(webd_admin("account unlock nobody-here", out, sizeof out), 1);
+  one_time("tmp1", pw);
+  assert_int_equal(strlen(pw), 23);
+  assert_int_equal(webd_admin("account list", out, sizeof out), 0);
+  assert_non_null(strstr(out, "sara "));
+  assert_non_null(strstr(out, "enrolled"));
+  assert_non_null(strstr(out, "tmp1 "));
+  assert_non_null(strstr(out, "awaits first login"));
+  assert_null(strstr(out, "$argon2")); /* never a hash or a secret */
+  assert_int_equal(webd_admin("account delete tmp1", out, sizeof out), 0);
+  assert_int_equal(webd_admin("account list", out, sizeof out), 0);
+  assert_null(strstr(out, "tmp1"));
+  /* The store stays private. */
+  struct stat st;
+  assert_int_equal(stat(g_acc, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 /* HTTPS with a configured certificate (GnuTLS inside libmicrohttpd): the same pages,
  * HSTS, and plain HTTP on that port gets no page. The certificate is made here with the
  * openssl command (scripts/setup.sh installs it). */
@@ -791,6 +822,7 @@ int main(void) {
       cmocka_unit_test(test_download),
       cmocka_unit_test(test_lockout),
       cmocka_unit_test(test_tls),
+      cmocka_unit_test(test_admin_commands),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
