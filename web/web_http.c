@@ -328,6 +328,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   client_addr(&x);
   x.s = rp__web_sess_find(
       &w->sess, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, cookie_name(w)), x.now);
+  /* An account deleted or reset since the login ends its sessions here. */
+  if (x.s != NULL && x.s->stage != RP_WEB_ANON) {
+    rp__web_acct a;
+    int r = rp__web_acct_get(w->accts, x.s->name, &a);
+    int gone = r == RP_ENOTFOUND || (r == 0 && x.s->stage == RP_WEB_IN && a.one_time);
+    sodium_memzero(&a, sizeof a);
+    if (gone) {
+      rp__log_info("event=web_session_ended who=%s reason=account_changed", x.s->name);
+      rp__web_sess_drop(x.s);
+      x.s = NULL;
+      x.clear_cookie = 1;
+    }
+  }
   route(&x);
   if (x.body.overflow) rp__web_error_page(&x, 500, "Fejl", "Siden blev for stor.");
   ret = respond(&x);

@@ -677,6 +677,16 @@ static void test_lockout(void **state) {
   assert_non_null(strstr(out, "locked"));
   assert_int_equal(webd_admin("account unlock bo", out, sizeof out), 0);
   assert_int_equal(login("bo", pw, ""), 303);
+  /* Deleting the account ends its session at the next request. */
+  hresp e;
+  http("/enrol", NULL, &e);
+  assert_int_equal(e.status, 200);
+  hfree(&e);
+  assert_int_equal(webd_admin("account delete bo", out, sizeof out), 0);
+  http("/enrol", NULL, &e);
+  assert_int_equal(e.status, 303);
+  assert_true(hdr_has(&e, "Location: /login"));
+  hfree(&e);
   /* An unknown name fails like a wrong password, and is audited under webd's user. */
   assert_int_equal(login("nobody-here", "x", ""), 200);
   char needle[100];
