@@ -82,6 +82,58 @@ void rp__web_frame_start(rp__web_ctx *x, const char *title) {
 
 /* ---- form fields ---- */
 
+/* A file's name as the daemon takes it: the last path component, no control
+ * characters, no '/' (the attach spec's separator), at most 100 bytes. */
+static void upload_name(const char *in, char out[128]) {
+  const char *p = in;
+  size_t j = 0;
+  for (const char *q = in; *q != 0; q++)
+    if (*q == '/' || *q == '\\') p = q + 1;
+  for (; *p != 0 && j < 100; p++)
+    out[j++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '_' : *p;
+  out[j] = 0;
+  if (j == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+    snprintf(out, 128, "bilag");
+}
+
+/* A part with a file name: into an unlinked temporary file of webd's own folder. */
+static enum MHD_Result file_part(rp__web_form *f, const char *filename, const char *data,
+                                 uint64_t off, size_t size) {
+  if (!f->files_ok || filename[0] == 0) return MHD_YES; /* an empty file input */
+  if (off == 0) {
+    char path[RP_WEB_PATH_MAX + 32];
+    if (f->nfiles >= RP_WEB_FILES_MAX) {
+      f->overflow = 1;
+      return MHD_NO;
+    }
+    snprintf(path, sizeof path, "%s/.upload-XXXXXX", f->tmpdir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+      f->overflow = 1;
+      return MHD_NO;
+    }
+    unlink(path);
+    f->fd[f->nfiles] = fd;
+    upload_name(filename, f->fname[f->nfiles]);
+    f->nfiles++;
+  }
+  if (f->upload_total + size > RP_WEB_UPLOAD_MAX) {
+    f->overflow = 1;
+    return MHD_NO;
+  }
+  int fd = f->fd[f->nfiles - 1];
+  for (size_t done = 0; done < size;) {
+    ssize_t w = write(fd, data + done, size - done);
+    if (w <= 0) {
+      f->overflow = 1;
+      return MHD_NO;
+    }
+    done += (size_t)w;
+  }
+  f->upload_total += size;
+  return MHD_YES;
+}
+
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *filename, const char *content_type,
                                  const char *transfer_encoding, const char *data,
@@ -89,11 +141,10 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
   rp__web_form *f = cls;
   unsigned i;
   (void)kind;
-  (void)filename;
   (void)content_type;
   (void)transfer_encoding;
-  (void)off;
   if (f->overflow) return MHD_NO;
+  if (filename != NULL) return file_part(f, filename, data, off, size);
   for (i = 0; i < f->n; i++)
     if (strcmp(f->key[i], key) == 0) break;
   if (i == f->n) {
@@ -128,6 +179,8 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 
 static void form_free(rp__web_form *f) {
   if (f == NULL) return;
+  for (unsigned i = 0; i < f->nfiles; i++)
+    close(f->fd[i]);
   if (f->pp != NULL) MHD_destroy_post_processor(f->pp);
   for (unsigned i = 0; i < f->n; i++) {
     free(f->key[i]);
@@ -302,9 +355,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     *con_cls = f;
     if (strcmp(method, "POST") == 0) {
       f->is_post = 1;
-      /* Only url-encoded forms: anything else has no post processor, and no fields. */
+      /* Url-encoded forms, and multipart ones (files come only with a reply): anything
+       * else has no post processor, and no fields. */
       const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-      if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+      size_t ul = strlen(url);
+      /* Files are written to disk only for a logged-in advisor's reply (the CSRF token
+       * is checked once the form is complete). */
+      rp__web_sess *s = rp__web_sess_find(
+          &w->sess, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, cookie_name(w)),
+          (int64_t)time(NULL));
+      f->files_ok = ul > 6 && strcmp(url + ul - 6, "/reply") == 0 && s != NULL &&
+                    s->stage == RP_WEB_IN;
+      f->tmpdir = w->tmpdir;
+      if (ct != NULL && (strncmp(ct, "application/x-www-form-urlencoded", 33) == 0 ||
+                         strncmp(ct, "multipart/form-data", 19) == 0))
         f->pp = MHD_create_post_processor(c, 8192, post_iter, f);
     }
     return MHD_YES;

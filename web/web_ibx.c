@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advisor_int.h"
 #include "ibx_sock.h"
 #include "rejsepost_errors.h"
 
@@ -26,8 +27,9 @@ void rp__web_resp_free(rp__web_resp *r) {
 }
 
 /* Sends q; reads and decodes the answer into out (and rs, borrowing *raw). */
-static int exchange(const char *sock, const rp__ibx_req *q, int *fd_out, rp__web_resp *out,
-                    rp__ibx_resp *rs, uint8_t **raw, size_t *rlen) {
+static int exchange(const char *sock, const rp__ibx_req *q, const int *fds, unsigned nfds,
+                    int *fd_out, rp__web_resp *out, rp__ibx_resp *rs, uint8_t **raw,
+                    size_t *rlen) {
   uint8_t *buf = malloc(RP_IBX_REQ_MAX);
   size_t len = 0;
   int fd = -1, r;
@@ -36,7 +38,8 @@ static int exchange(const char *sock, const rp__ibx_req *q, int *fd_out, rp__web
   if (buf == NULL) return RP_ENOMEM;
   if ((r = rp__ibx_req_encode(q, buf, RP_IBX_REQ_MAX, &len)) == 0 &&
       (r = rp__ibx_sock_connect(sock, &fd)) == 0 &&
-      (r = rp__ibx_sock_write_frame(fd, buf, len)) == 0 &&
+      (r = nfds > 0 ? rp__adv_send_with_fds(fd, buf, len, fds, nfds)
+                    : rp__ibx_sock_write_frame(fd, buf, len)) == 0 &&
       (r = rp__ibx_sock_read_frame(fd, RP_IBX_RESP_MAX, 30000, raw, rlen)) == 0)
     r = rp__ibx_resp_decode(*raw, *rlen, rs);
   sodium_memzero(buf, RP_IBX_REQ_MAX);
@@ -58,10 +61,15 @@ static int exchange(const char *sock, const rp__ibx_req *q, int *fd_out, rp__web
 }
 
 int rp__web_ibx_call(const char *sock, const rp__ibx_req *q, rp__web_resp *out) {
+  return rp__web_ibx_call_fds(sock, q, NULL, 0, out);
+}
+
+int rp__web_ibx_call_fds(const char *sock, const rp__ibx_req *q, const int *fds, unsigned n,
+                         rp__web_resp *out) {
   rp__ibx_resp rs;
   uint8_t *raw = NULL;
   size_t rlen = 0;
-  int fd = -1, r = exchange(sock, q, &fd, out, &rs, &raw, &rlen);
+  int fd = -1, r = exchange(sock, q, fds, n, &fd, out, &rs, &raw, &rlen);
   if (fd >= 0) close(fd);
   if (raw != NULL) {
     sodium_memzero(raw, rlen);
@@ -85,7 +93,7 @@ int rp__web_ibx_save(const char *sock, const char *as, const char *thread, uint6
   name[0] = 0;
   q.as = rp__str_c(as);
   q.thread = rp__str_c(thread);
-  if ((r = exchange(sock, &q, &fd, out, &rs, &raw, &rlen)) != 0) return r;
+  if ((r = exchange(sock, &q, NULL, 0, &fd, out, &rs, &raw, &rlen)) != 0) return r;
   if (out->err != 0) goto done;
   if (rs.size > max) {
     r = RP_ETOOBIG;

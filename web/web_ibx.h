@@ -24,6 +24,9 @@ typedef struct rp__web_resp {
  * transport error (the daemon cannot be reached). Free out with rp__web_resp_free. */
 int rp__web_ibx_call(const char *sock, const rp__ibx_req *q, rp__web_resp *out);
 void rp__web_resp_free(rp__web_resp *r);
+/* The same with n open files passed along (a reply's attachments, SCM_RIGHTS). */
+int rp__web_ibx_call_fds(const char *sock, const rp__ibx_req *q, const int *fds, unsigned n,
+                         rp__web_resp *out);
 
 /* save: the attachment's bytes (malloc'd, checked against size and sha256) and name.
  * RP_ETOOBIG if it is larger than max. The daemon's refusal comes back in out. */

@@ -16,6 +16,8 @@
 #define RP_WEB_POST_MAX 65536u  /* a whole form */
 #define RP_WEB_PAGE_MAX (16u * 1024u * 1024u)
 #define RP_WEB_DOWNLOAD_MAX (64u * 1024u * 1024u)
+#define RP_WEB_UPLOAD_MAX (32u * 1024u * 1024u) /* a reply's files together */
+#define RP_WEB_FILES_MAX 16u                    /* as RP_PAYLOAD_ATTACHMENTS_MAX */
 
 typedef struct rp__webd {
   rp__web_config cfg;
@@ -25,6 +27,7 @@ typedef struct rp__webd {
   struct MHD_Daemon *mhd;
   char *cert_pem, *key_pem;
   char dummy_hash[crypto_pwhash_STRBYTES]; /* verified against for unknown names */
+  char tmpdir[RP_WEB_PATH_MAX];            /* the accounts store's folder (uploads) */
 } rp__webd;
 
 /* One request's form fields (POST, application/x-www-form-urlencoded). */
@@ -35,6 +38,14 @@ typedef struct rp__web_form {
   size_t total;
   char *key[RP_WEB_FIELDS_MAX], *val[RP_WEB_FIELDS_MAX];
   size_t len[RP_WEB_FIELDS_MAX];
+  /* Files of a multipart reply form: each kept in an unlinked file of webd's own
+   * folder, passed open to the daemon (never a path). */
+  int files_ok;
+  const char *tmpdir;
+  unsigned nfiles;
+  int fd[RP_WEB_FILES_MAX];
+  char fname[RP_WEB_FILES_MAX][128];
+  uint64_t upload_total;
 } rp__web_form;
 
 typedef struct rp__web_ctx {

@@ -90,7 +90,10 @@ static void daemon_note(rp__buf *b, const rp__web_resp *r) {
 static int call(rp__web_ctx *x, rp__ibx_req *q, rp__web_resp *out) {
   q->version = RP_SCHEMA_VERSION;
   q->as = rp__str_c(x->s->name);
-  int r = rp__web_ibx_call(x->w->cfg.socket, q, out);
+  /* A reply's files go along open (the daemon never opens a path webd names). */
+  int files = q->action == RP_IBX_A_REPLY && x->f != NULL && x->f->nfiles > 0;
+  int r = rp__web_ibx_call_fds(x->w->cfg.socket, q, files ? x->f->fd : NULL,
+                               files ? x->f->nfiles : 0, out);
   if (r != 0) {
     rp__log_error("event=inbox_unreachable error=%s", rp_err_name(r));
     rp__web_error_page(x, 503, "Indbakken svarer ikke",
@@ -350,11 +353,19 @@ static void attachments(rp__buf *b, json_t *arr, const char *thread) {
   h_lit(b, "</ul>\n");
 }
 
+static const rp__web_code k_att_kinds[] = {
+    {"beredskabsplan_udkast", "Udkast til beredskabsplan"},
+    {"handlingsplan", "Handlingsplan"},
+    {"risikovurdering", "Risikovurdering"},
+    {NULL, NULL}};
+
 static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                       const char *legend) {
   char to[80];
   snprintf(to, sizeof to, "/t/%.32s/%s", thread, action);
   h_lit(b, "<form method=\"post\" class=\"handling\"");
+  /* Only a reply carries files. */
+  if (strcmp(action, "reply") == 0) h_lit(b, " enctype=\"multipart/form-data\"");
   h_attr(b, "action", to);
   h_lit(b, ">\n");
   h_csrf(b, x->s->csrf);
@@ -387,8 +398,11 @@ static void actions(rp__buf *b, rp__web_ctx *x, json_t *t) {
     form_open(b, x, id, "reply", "Svar kommunen");
     h_lit(b, "<p><label for=\"tekst\">Rådgivning til kommunen</label>\n<textarea "
              "id=\"tekst\" name=\"tekst\" rows=\"8\" required maxlength=\"16384\">"
-             "</textarea></p>\n<button type=\"submit\">Send svar</button></fieldset>"
-             "</form>\n");
+             "</textarea></p>\n<p><label for=\"bilag\">Bilag (valgfrit, højst 16 filer, "
+             "32 MB i alt)</label>\n<input type=\"file\" id=\"bilag\" name=\"bilag\" "
+             "multiple></p>\n");
+    select_codes(b, "bilag_art", "Bilagenes art", k_att_kinds, NULL, "Andet");
+    h_lit(b, "<button type=\"submit\">Send svar</button></fieldset></form>\n");
     form_open(b, x, id, "ask", "Bed om flere oplysninger");
     h_lit(b, "<p><label for=\"spoergsmaal\">Spørgsmål til kommunen</label>\n<textarea "
              "id=\"spoergsmaal\" name=\"spoergsmaal\" rows=\"4\" required "
@@ -503,11 +517,28 @@ void rp__web_thread_get(rp__web_ctx *x, const char *thread, const char *note) {
   thread_page(x, thread, NULL);
 }
 
+/* "name/kind/name/kind..." for the daemon (request key 18), one pair per file. */
+static int attach_spec(rp__web_ctx *x, char *out, size_t cap) {
+  const char *kind = rp__web_field(x, "bilag_art");
+  size_t j = 0;
+  int known = kind == NULL || kind[0] == 0;
+  for (const rp__web_code *c = k_att_kinds; !known && c->code != NULL; c++)
+    known = strcmp(c->code, kind) == 0;
+  if (!known) return RP_EINVAL;
+  if (kind == NULL || kind[0] == 0) kind = "andet";
+  for (unsigned i = 0; i < x->f->nfiles; i++) {
+    int n = snprintf(out + j, cap - j, "%s%s/%s", i > 0 ? "/" : "", x->f->fname[i], kind);
+    if (n < 0 || (size_t)n >= cap - j) return RP_ETOOBIG;
+    j += (size_t)n;
+  }
+  return 0;
+}
+
 void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action) {
   rp__ibx_req q = {0};
   rp__web_resp r;
   const char *v = NULL;
-  char to[128];
+  char to[128], spec[RP_IBX_ATTACH_SPEC_MAX + 1];
   q.thread = rp__str_c(thread);
   if (strcmp(action, "claim") == 0) {
     q.action = RP_IBX_A_CLAIM;
@@ -531,6 +562,17 @@ void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action)
       return;
     }
     q.text = rp__str_c(v);
+    if (!ask && x->f->nfiles > 0 && attach_spec(x, spec, sizeof spec) != 0) {
+      rp__web_error_page(x, 400, "Ugyldige bilag",
+                         "Bilagenes navne eller art er ugyldige.");
+      return;
+    }
+    if (!ask && x->f->nfiles > 0) q.attach = rp__str_c(spec);
+    if (ask && x->f->nfiles > 0) {
+      rp__web_error_page(x, 400, "Bilag",
+                         "Bilag sendes med et svar, ikke med et spørgsmål.");
+      return;
+    }
   } else if (strcmp(action, "close") == 0) {
     q.action = RP_IBX_A_CLOSE;
     v = rp__web_field(x, "udfald");

@@ -108,6 +108,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "rejsepost-webd: %s\n", err);
     return 2;
   }
+  /* Uploads wait in webd's own folder, unlinked at once (web_http.c). */
+  snprintf(w.tmpdir, sizeof w.tmpdir, "%s", w.cfg.accounts);
+  char *slash = strrchr(w.tmpdir, '/');
+  if (slash == NULL)
+    snprintf(w.tmpdir, sizeof w.tmpdir, ".");
+  else if (slash == w.tmpdir)
+    slash[1] = 0;
+  else
+    *slash = 0;
   if ((r = rp__web_accts_open(w.cfg.accounts, &w.accts)) != 0) {
     fprintf(stderr, "rejsepost-webd: cannot open the accounts store %s: %s\n",
             w.cfg.accounts, rp_strerror(r));

@@ -651,6 +651,88 @@ static void test_download(void **state) {
   }
 }
 
+typedef struct sink {
+  char buf[256];
+  size_t n;
+} sink;
+
+static int to_sink(void *ctx, const uint8_t *b, size_t n) {
+  sink *k = ctx;
+  if (k->n + n >= sizeof k->buf) return 1;
+  memcpy(k->buf + k->n, b, n);
+  k->n += n;
+  return 0;
+}
+
+/* A reply with a file from the browser's form (multipart): the municipality receives
+ * the reply with the file, its name without the client's folders, and its kind. */
+static void test_reply_with_attachment(void **state) {
+  static const char k_plan[] = "Handlingsplan: ring 112 ved fare.\n";
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[100], csrf[80], url[200];
+  rp_received *rec = NULL;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(fx_request(&g, 2, "normal", "exit", id), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, "enctype=\"multipart/form-data\""));
+  assert_non_null(strstr(r.body, "<label for=\"bilag\">"));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  CURL *c = curl_easy_init();
+  curl_mime *m = curl_mime_init(c);
+  curl_mimepart *p = curl_mime_addpart(m);
+  curl_mime_name(p, "csrf");
+  curl_mime_data(p, csrf, CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "tekst");
+  curl_mime_data(p, "Se den vedlagte plan.", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "bilag_art");
+  curl_mime_data(p, "handlingsplan", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "bilag");
+  curl_mime_data(p, k_plan, sizeof k_plan - 1);
+  curl_mime_filename(p, "C:\\Sager\\plan.txt");
+  curl_mime_type(p, "text/plain");
+  snprintf(url, sizeof url, "%s/t/%s/reply", g_base, th);
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
+  curl_easy_setopt(c, CURLOPT_COOKIE, g_cookie);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(c);
+  curl_mime_free(m);
+  if (r.status != 303) fprintf(stderr, "%s\n", r.body != NULL ? r.body : "");
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  assert_int_equal(fx_wait_kind(&g, 2, "reply", 20000, &rec), 0);
+  const char *name = NULL, *kind = NULL;
+  uint64_t size = 0;
+  assert_int_equal(rp_received_attachments(rec), 1);
+  assert_int_equal(rp_received_attachment(rec, 0, &name, NULL, &size, &kind), 0);
+  assert_string_equal(name, "plan.txt");
+  assert_string_equal(kind, "handlingsplan");
+  assert_int_equal(size, sizeof k_plan - 1);
+  sink k = {{0}, 0};
+  assert_int_equal(rp_received_attachment_read(g.mun[2], rec, 0, to_sink, &k), 0);
+  assert_int_equal(k.n, sizeof k_plan - 1);
+  assert_memory_equal(k.buf, k_plan, k.n);
+  rp_received_free(rec);
+  /* The thread lists the sent file with a download link. */
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, ">plan.txt</a>"));
+  hfree(&r);
+}
+
 /* N failures lock the account for the lockout time, even with the right password
  * after; the administrator's unlock ends it. */
 static void test_lockout(void **state) {
@@ -830,6 +912,7 @@ int main(void) {
       cmocka_unit_test(test_csrf_refused),
       cmocka_unit_test(test_xss_escaped),
       cmocka_unit_test(test_download),
+      cmocka_unit_test(test_reply_with_attachment),
       cmocka_unit_test(test_lockout),
       cmocka_unit_test(test_tls),
       cmocka_unit_test(test_admin_commands),
