@@ -201,12 +201,36 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- responses ---- */
 
+/* A download's bytes are handed to the library without a copy, and wiped when it is
+ * done with them. */
+typedef struct owned {
+  uint8_t *p;
+  size_t n;
+} owned;
+
+static void owned_free(void *cls) {
+  owned *o = cls;
+  sodium_memzero(o->p, o->n);
+  free(o->p);
+  free(o);
+}
+
 static enum MHD_Result respond(rp__web_ctx *x) {
   struct MHD_Response *r;
   enum MHD_Result ret;
-  if (x->bin != NULL)
-    r = MHD_create_response_from_buffer(x->binlen, x->bin, MHD_RESPMEM_MUST_COPY);
-  else
+  owned *o = x->bin != NULL ? malloc(sizeof *o) : NULL;
+  if (x->bin != NULL && o == NULL) return MHD_NO;
+  if (o != NULL) {
+    o->p = x->bin;
+    o->n = x->binlen;
+    r = MHD_create_response_from_buffer_with_free_callback_cls(x->binlen, x->bin,
+                                                               owned_free, o);
+    if (r == NULL) {
+      free(o);
+      return MHD_NO;
+    }
+    x->bin = NULL; /* the response owns it now */
+  } else
     r = MHD_create_response_from_buffer(x->body.len, x->body.p, MHD_RESPMEM_MUST_COPY);
   if (r == NULL) return MHD_NO;
   MHD_add_response_header(r, "Content-Type",
@@ -330,7 +354,7 @@ static void route(rp__web_ctx *x) {
     rp__web_inbox_get(x);
   } else if (thread_path(url, th, &rest)) {
     if (rest[0] == 0 && get)
-      rp__web_thread_get(x, th, NULL);
+      rp__web_thread_get(x, th);
     else if (strncmp(rest, "bilag/", 6) == 0 && get)
       rp__web_download(x, th, rest + 6);
     else if (post && strchr(rest, '/') == NULL)

@@ -86,7 +86,7 @@ void rp__web_logout_post(rp__web_ctx *x);
 
 /* The workspace (web_pages.c): the inbox, a thread, the actions, a download. */
 void rp__web_inbox_get(rp__web_ctx *x);
-void rp__web_thread_get(rp__web_ctx *x, const char *thread, const char *note);
+void rp__web_thread_get(rp__web_ctx *x, const char *thread);
 void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action);
 void rp__web_download(rp__web_ctx *x, const char *thread, const char *n);
 

@@ -512,8 +512,7 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   h_page_end(b);
 }
 
-void rp__web_thread_get(rp__web_ctx *x, const char *thread, const char *note) {
-  (void)note;
+void rp__web_thread_get(rp__web_ctx *x, const char *thread) {
   thread_page(x, thread, NULL);
 }
 
@@ -591,9 +590,8 @@ void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action)
     snprintf(to, sizeof to, "/t/%s?udfoert=%s", thread, action);
     rp__web_redirect(x, to);
   } else {
-    x->status = 409;
+    x->status = 409; /* the page shows the thread again, with the refusal on top */
     thread_page(x, thread, &r);
-    x->status = x->status == 200 ? 409 : x->status;
   }
   rp__web_resp_free(&r);
 }
