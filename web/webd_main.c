@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "log.h"
@@ -138,6 +139,9 @@ int main(int argc, char **argv) {
     printf("rejsepost-webd: configuration, certificate and accounts are fine\n");
     ret = 0;
   } else {
+    /* It needs no privilege: the systemd unit runs it as its own user. */
+    if (geteuid() == 0)
+      rp__log_warn("event=running_as_root (run rejsepost-webd as a user of its own)");
     rp__web_sess_init(&w.sess, w.cfg.idle_s, w.cfg.absolute_s);
     ret = rp__webd_serve(&w) == 0 ? 0 : 1;
   }
