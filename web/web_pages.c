@@ -168,9 +168,14 @@ void rp__web_inbox_get(rp__web_ctx *x) {
     return;
   }
   if (r.msg[0] != 0) {
-    h_lit(b, "<p class=\"note\">");
+    /* The daemon's cap on a listing (RP_IBX_LIST_MAX): the most urgent are shown. */
+    h_lit(b, "<p class=\"note\" role=\"status\">");
+    if (strncmp(r.msg, "more than ", 10) == 0)
+      h_lit(b, "Der er flere henvendelser, end der kan vises på én gang; de mest "
+               "presserende vises. Brug filtrene for at se resten. ");
+    h_lit(b, "<span class=\"teknisk\">Indbakkens besked: ");
     h_text(b, r.msg);
-    h_lit(b, "</p>\n");
+    h_lit(b, "</span></p>\n");
   }
   root = json_loads(r.json, 0, NULL);
   h_lit(b,
