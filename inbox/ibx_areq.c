@@ -13,7 +13,7 @@
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
      "registrations", "export", "audit_verify", "assign", "save", "web_event");
-ENUM(k_event, "login", "login_failed", "lockout", "logout", "enrolled");
+ENUM(k_web_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables
  * (payload.h). */
@@ -22,8 +22,8 @@ const rp__enum *rp__ibx_enum_state(void) {
   return &k_state;
 }
 
-const rp__enum *rp__ibx_enum_event(void) {
-  return &k_event;
+const rp__enum *rp__ibx_enum_web_event(void) {
+  return &k_web_event;
 }
 
 const char *rp__ibx_action_name(int a) {
@@ -159,7 +159,11 @@ static const rp__field k_req_fields[] = {
      .off = RO(attach),
      .max = RP_IBX_ATTACH_SPEC_MAX},
     {.key = 19, .name = "as", .type = RP__F_STR, .off = RO(as), .max = RP_IBX_WHO_MAX},
-    {.key = 20, .name = "event", .type = RP__F_ENUM, .off = RO(event), .enm = &k_event},
+    {.key = 20,
+     .name = "web_event",
+     .type = RP__F_ENUM,
+     .off = RO(web_event),
+     .enm = &k_web_event},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,

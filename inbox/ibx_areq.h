@@ -40,12 +40,12 @@ enum {
 
 /* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */
 enum {
-  RP_IBX_EV_LOGIN = 1,
-  RP_IBX_EV_LOGIN_FAILED,
-  RP_IBX_EV_LOCKOUT,
-  RP_IBX_EV_LOGOUT,
-  RP_IBX_EV_ENROLLED,
-  RP_IBX_EV_MAX = RP_IBX_EV_ENROLLED
+  RP_IBX_WEV_LOGIN = 1,
+  RP_IBX_WEV_LOGIN_FAILED,
+  RP_IBX_WEV_LOCKOUT,
+  RP_IBX_WEV_LOGOUT,
+  RP_IBX_WEV_ENROLLED,
+  RP_IBX_WEV_MAX = RP_IBX_WEV_ENROLLED
 };
 
 /* A request. Texts borrow from the decoded buffer. */
@@ -76,7 +76,7 @@ typedef struct rp__ibx_req {
   /* 19: the advisor a front end acts for (its name in [advisors]); only a peer listed in
    * [socket] frontends may send it (ibx_front.c). */
   rp__str as;
-  int event; /* 20: web_event: RP_IBX_EV_* */
+  int web_event; /* 20: web_event: RP_IBX_WEV_* */
 } rp__ibx_req;
 
 /* A response. */
@@ -119,6 +119,6 @@ int rp__ibx_frame_len(const uint8_t hdr[4], uint32_t max, uint32_t *len);
  * rp__urgency_enum (envelope_hdr.h); rp__enum_find and rp__enum_at read all of them. */
 const rp__enum *rp__ibx_enum_state(void);
 /* The front end's event names ("login", "login_failed", ...). */
-const rp__enum *rp__ibx_enum_event(void);
+const rp__enum *rp__ibx_enum_web_event(void);
 
 #endif /* RP_IBX_AREQ_H */

@@ -93,11 +93,11 @@ int rp__ibx_do_web_event(rp__ibx_act *a) {
     rp__buf_puts(&a->msg, "refused: only a front end records its events");
     return RP_EPERM;
   }
-  if (a->req->event < 1 || a->req->event > RP_IBX_EV_MAX) {
+  if (a->req->web_event < 1 || a->req->web_event > RP_IBX_WEV_MAX) {
     rp__buf_puts(&a->msg, "an event is required");
     return RP_EMISSING;
   }
-  a->audit_as = names[a->req->event - 1];
+  a->audit_as = names[a->req->web_event - 1];
   a->thread[0] = 0; /* an event names no thread */
   return 0;
 }

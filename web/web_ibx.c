@@ -145,7 +145,7 @@ done:
 
 int rp__web_ibx_event(const char *sock, const char *as, int event) {
   rp__ibx_req q = {
-      .version = RP_SCHEMA_VERSION, .action = RP_IBX_A_WEB_EVENT, .event = event};
+      .version = RP_SCHEMA_VERSION, .action = RP_IBX_A_WEB_EVENT, .web_event = event};
   rp__web_resp out;
   if (as != NULL) q.as = rp__str_c(as);
   int r = rp__web_ibx_call(sock, &q, &out);

@@ -34,7 +34,7 @@ int rp__web_ibx_save(const char *sock, const char *as, const char *thread, uint6
                      size_t max, rp__web_resp *out, uint8_t **data, size_t *len,
                      char name[256]);
 
-/* Records a front-end event (RP_IBX_EV_*) for account as (NULL: none). */
+/* Records a front-end event (RP_IBX_WEV_*) for account as (NULL: none). */
 int rp__web_ibx_event(const char *sock, const char *as, int event);
 
 #endif

@@ -21,14 +21,14 @@ static int event(rp__web_ctx *x, const char *as, int ev) {
   int r = rp__web_ibx_event(x->w->cfg.socket, as, ev);
   if (r != 0)
     rp__log_error("event=web_audit_failed what=%s error=%s",
-                  rp__enum_at(rp__ibx_enum_event(), ev), rp_err_name(r));
+                  rp__enum_at(rp__ibx_enum_web_event(), ev), rp_err_name(r));
   return r;
 }
 
 /* A login counts only once the inbox daemon has it in the audit chain, and the daemon
  * refuses a name that is not in its [advisors]: both fail closed. */
 static int login_audited(rp__web_ctx *x, const char *name) {
-  int r = event(x, name, RP_IBX_EV_LOGIN);
+  int r = event(x, name, RP_IBX_WEV_LOGIN);
   if (r == 0) return 1;
   rp__web_sess_drop(x->s);
   x->s = rp__web_sess_new(&x->w->sess, x->now);
@@ -102,14 +102,14 @@ void rp__web_login_post(rp__web_ctx *x) {
     /* The same work as for an account, so the time does not tell which names exist. */
     (void)rp__web_pw_verify(w->dummy_hash, pw);
     rp__log_warn("event=web_login_failed reason=unknown addr=%s", x->addr);
-    event(x, NULL, RP_IBX_EV_LOGIN_FAILED);
+    event(x, NULL, RP_IBX_WEV_LOGIN_FAILED);
     rp__web_login_get(x, k_bad_login);
     return;
   }
   if (a.locked_until > x->now) {
     sodium_memzero(&a, sizeof a);
     rp__log_warn("event=web_login_failed reason=locked who=%s addr=%s", name, x->addr);
-    event(x, name, RP_IBX_EV_LOGIN_FAILED);
+    event(x, name, RP_IBX_WEV_LOGIN_FAILED);
     rp__web_login_get(x, "Kontoen er midlertidigt låst efter for mange forkerte forsøg. "
                          "Prøv igen senere, eller bed administratoren om at låse den op.");
     return;
@@ -124,8 +124,8 @@ void rp__web_login_post(rp__web_ctx *x) {
                         &locked);
     rp__log_warn("event=web_login_failed who=%s addr=%s%s", name, x->addr,
                  locked ? " lockout=yes" : "");
-    event(x, name, RP_IBX_EV_LOGIN_FAILED);
-    if (locked) event(x, name, RP_IBX_EV_LOCKOUT);
+    event(x, name, RP_IBX_WEV_LOGIN_FAILED);
+    if (locked) event(x, name, RP_IBX_WEV_LOCKOUT);
     rp__web_login_get(x, k_bad_login);
     return;
   }
@@ -277,14 +277,14 @@ void rp__web_enrol_post(rp__web_ctx *x) {
   rp__web_sess_rotate(x->s, x->now);
   x->send_cookie = 1;
   rp__log_info("event=web_enrolled who=%s", name);
-  event(x, name, RP_IBX_EV_ENROLLED);
+  event(x, name, RP_IBX_WEV_ENROLLED);
   if (login_audited(x, name)) rp__web_redirect(x, "/");
 }
 
 void rp__web_logout_post(rp__web_ctx *x) {
   if (x->s->stage != RP_WEB_ANON) {
     rp__log_info("event=web_logout who=%s", x->s->name);
-    if (x->s->stage == RP_WEB_IN) event(x, x->s->name, RP_IBX_EV_LOGOUT);
+    if (x->s->stage == RP_WEB_IN) event(x, x->s->name, RP_IBX_WEV_LOGOUT);
   }
   rp__web_sess_drop(x->s);
   x->s = NULL;

@@ -124,8 +124,9 @@ static void test_as_from_others_refused(void **state) {
   q.thread = (rp__str){0};
   assert_int_equal(raw(&q, msg, sizeof msg), RP_EPERM);
   /* And its events. */
-  q = (rp__ibx_req){
-      .version = RP_SCHEMA_VERSION, .action = RP_IBX_A_WEB_EVENT, .event = RP_IBX_EV_LOGIN};
+  q = (rp__ibx_req){.version = RP_SCHEMA_VERSION,
+                    .action = RP_IBX_A_WEB_EVENT,
+                    .web_event = RP_IBX_WEV_LOGIN};
   assert_int_equal(raw(&q, msg, sizeof msg), RP_EPERM);
   fx_set_user(&g, NULL);
   snprintf(needle, sizeof needle, "show %s --json", th);
@@ -145,24 +146,25 @@ static void test_as_from_others_refused(void **state) {
 static void test_web_events(void **state) {
   char msg[1024], *out = NULL;
   (void)state;
-  rp__ibx_req q = {
-      .version = RP_SCHEMA_VERSION, .action = RP_IBX_A_WEB_EVENT, .event = RP_IBX_EV_LOGIN};
+  rp__ibx_req q = {.version = RP_SCHEMA_VERSION,
+                   .action = RP_IBX_A_WEB_EVENT,
+                   .web_event = RP_IBX_WEV_LOGIN};
   q.as = rp__str_c("sara");
   assert_int_equal(raw(&q, msg, sizeof msg), 0);
   assert_true(audit_has("who=sara action=web_login thread=- via=web prev="));
-  q.event = RP_IBX_EV_LOCKOUT;
+  q.web_event = RP_IBX_WEV_LOCKOUT;
   assert_int_equal(raw(&q, msg, sizeof msg), 0);
   assert_true(audit_has("who=sara action=web_lockout thread=- via=web prev="));
   /* A failed login under a name that is no account: no `as`, the front end's own name. */
   q.as = (rp__str){0};
-  q.event = RP_IBX_EV_LOGIN_FAILED;
+  q.web_event = RP_IBX_WEV_LOGIN_FAILED;
   assert_int_equal(raw(&q, msg, sizeof msg), 0);
   char needle[120];
   snprintf(needle, sizeof needle,
            "who=%s action=web_login_failed thread=- via=web prev=", fx_me());
   assert_true(audit_has(needle));
   /* No event: refused. */
-  q.event = 0;
+  q.web_event = 0;
   assert_int_equal(raw(&q, msg, sizeof msg), RP_EMISSING);
   /* Not a command of the advisor's command line. */
   assert_int_equal(fx_advisor(&g, "web_event", NULL, &out), 2);
