@@ -130,9 +130,22 @@ int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTE
 /* Marks every chunk of msg_id unacknowledged (the relay lost them: upload again). */
 int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
-/* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
- * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
-int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt);
+/* What an arriving message does to one of ours: an answer moves its request to answered
+ * (or auto_replied). It is written in the arrival's own transaction, so that whoever
+ * finds the answer in the inbox finds the request's new status too; an `about` that is
+ * not in our outbox changes nothing. *changed is set as by rp__store_out_status. */
+typedef struct rp__store_effect {
+  uint8_t about[RP_MSG_ID_BYTES];
+  int status; /* 0: no effect */
+  uint64_t at;
+  int changed; /* out */
+} rp__store_effect;
+
+/* Adds an inbox row and, in the same transaction, the outbox row `receipt` and the
+ * status effect (each may be NULL). RP_EEXIST (nothing written) if msg_id is already in
+ * the inbox. */
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt,
+                     rp__store_effect *effect);
 
 /*
  * A message with attachments is stored when its envelope arrives, incomplete (chunks N,
@@ -142,7 +155,8 @@ int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out 
  * so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
  * download asks again from the first it holds not). chunks_stored: the rows of msg_id
  * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
- * with the outbox row `receipt` (may be NULL) in one transaction. drop: deletes an
+ * with the outbox row `receipt` and the status effect (each may be NULL) in one
+ * transaction. drop: deletes an
  * incomplete message and its chunks (refused), in one transaction.
  */
 int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
@@ -154,7 +168,7 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n);
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          const rp__store_out *receipt);
+                          const rp__store_out *receipt, rp__store_effect *effect);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */

@@ -42,12 +42,14 @@ static int insert(rp__store *st, const rp__store_in *in) {
   return rc;
 }
 
-int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt) {
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt,
+                     rp__store_effect *effect) {
   int rc;
   pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
   if ((rc = insert(st, in)) != 0 ||
-      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
+      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0) ||
+      (rc = rp__store_effect_apply(st, effect)) != 0) {
     rp__sql_exec(st->db, "ROLLBACK");
     goto out;
   }
@@ -182,14 +184,15 @@ int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYT
 }
 
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          const rp__store_out *receipt) {
+                          const rp__store_out *receipt, rp__store_effect *effect) {
   int rc;
   pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
   /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
   if ((rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", msg_id, 0)) !=
           0 ||
-      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
+      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0) ||
+      (rc = rp__store_effect_apply(st, effect)) != 0) {
     rp__sql_exec(st->db, "ROLLBACK");
     goto out;
   }

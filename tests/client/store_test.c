@@ -140,10 +140,10 @@ static void test_inbox_dedupe_and_handled(void **state) {
   in.stored_at = 42;
   out_row(&receipt, 5, env, sizeof env);
   receipt.receipt = 1;
-  assert_int_equal(rp__store_in_add(st, &in, &receipt), 0);
+  assert_int_equal(rp__store_in_add(st, &in, &receipt, NULL), 0);
   /* The duplicate writes nothing, not even a second receipt. */
   memset(receipt.msg_id, 6, sizeof receipt.msg_id);
-  assert_int_equal(rp__store_in_add(st, &in, &receipt), RP_EEXIST);
+  assert_int_equal(rp__store_in_add(st, &in, &receipt, NULL), RP_EEXIST);
   assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &o), RP_ENOTFOUND);
   assert_int_equal(rp__store_in_pending(st, &n), 0);
   assert_int_equal(n, 1);
