@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
 #include "conn.h"
 #include "download.h"
 #include "hold.h"
@@ -50,8 +51,11 @@ static void on_ping_timer(uv_timer_t *t) {
 }
 
 static void on_welcome(rp_client *c, const rp__t_welcome *w) {
-  uint64_t held, sent = c->nsent;
+  uint64_t held, sent = c->nsent, gone = 0;
   uv_timer_stop(&c->deadline);
+  /* Incomplete messages whose envelope expired will never be completed (store.h). */
+  if (rp__store_in_sweep(c->st, rp__clock_wall_ms(), &gone) == 0 && gone > 0)
+    rp__hlog(c, RP_LOG_WARN, "incomplete_expired count=%llu", (unsigned long long)gone);
   rp__conn_phase_apply(c, RP__CONN_EV_WELCOME);
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;

@@ -170,6 +170,7 @@ static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened
   in.stored_at = rp__clock_wall_ms();
   in.chunks = op->hdr.chunks;
   in.complete = 0;
+  in.expires = op->hdr.expires;
   rc = rp__store_in_add(c->st, &in, NULL, NULL);
   if (rc != RP_EEXIST) return rc;
   if ((rc = rp__store_in_get_any(c->st, p->msg_id, &old)) != 0) return rc;

@@ -56,8 +56,9 @@ typedef struct rp__store_in {
   size_t envelope_len;
   uint64_t stored_at;
   int handled;
-  uint64_t chunks; /* N: attachment chunks (inbox_chunk rows once complete) */
-  int complete;    /* 0 while chunks are missing: never offered, listed or counted */
+  uint64_t chunks;  /* N: attachment chunks (inbox_chunk rows once complete) */
+  int complete;     /* 0 while chunks are missing: never offered, listed or counted */
+  uint64_t expires; /* the envelope header's expiry, unix ms (0: not known) */
 } rp__store_in;
 
 /* Opens (creating) the database in dir, which is created mode 0700 if missing. */
@@ -170,6 +171,12 @@ int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYT
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                           const rp__store_out *receipt, rp__store_effect *effect);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+/* Deletes every incomplete message whose envelope expired more than the allowed clock
+ * skew (RP_CLOCK_SKEW_MS) before `now`, with its chunks, in one transaction: the relay
+ * has let it go with its chunks, so the rest will never come (and the sender was told
+ * it expired). Run when the store opens and at every WELCOME. *n (may be NULL): how many
+ * were deleted. */
+int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);

@@ -8,7 +8,7 @@
 
 #define IN_COLS                                                                            \
   "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope, chunks,"     \
-  " complete"
+  " complete, expires"
 
 void rp__store_in_free(rp__store_in *in) {
   if (in == NULL) return;
@@ -21,8 +21,8 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_stmt *s = NULL;
   int rc = rp__sql_prepare(st->db,
                            "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
-                           " envelope, stored_at, chunks, complete)"
-                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " envelope, stored_at, chunks, complete, expires)"
+                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -37,6 +37,7 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_bind_int64(s, 7, (sqlite3_int64)in->stored_at);
   sqlite3_bind_int64(s, 8, (sqlite3_int64)in->chunks);
   sqlite3_bind_int(s, 9, in->chunks == 0 || in->complete);
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)in->expires);
   rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
   return rc;
@@ -86,6 +87,7 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   o->handled = sqlite3_column_int(s, 7);
   o->chunks = (uint64_t)sqlite3_column_int64(s, 9);
   o->complete = sqlite3_column_int(s, 10);
+  o->expires = (uint64_t)sqlite3_column_int64(s, 11);
   rc = rp__sql_col_blob(s, 8, &o->envelope, &o->envelope_len);
 out:
   sqlite3_finalize(s);
@@ -214,6 +216,38 @@ int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
     goto out;
   }
   rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+out:
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n) {
+  sqlite3_stmt *s = NULL;
+  int64_t before = (int64_t)(now > RP_CLOCK_SKEW_MS ? now - RP_CLOCK_SKEW_MS : 0);
+  int rc;
+  if (n != NULL) *n = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  if ((rc = rp__sql_prepare(st->db,
+                            "DELETE FROM inbox_chunk WHERE msg_id IN (SELECT msg_id FROM"
+                            " inbox WHERE complete = 0 AND expires > 0 AND expires < ?1)",
+                            &s)) == 0) {
+    sqlite3_bind_int64(s, 1, before);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  s = NULL;
+  if (rc == 0 &&
+      (rc = rp__sql_prepare(
+           st->db, "DELETE FROM inbox WHERE complete = 0 AND expires > 0 AND expires < ?1",
+           &s)) == 0) {
+    sqlite3_bind_int64(s, 1, before);
+    rc = rp__sql_err(sqlite3_step(s));
+    if (rc == 0 && n != NULL) *n = (uint64_t)sqlite3_changes(st->db);
+  }
+  sqlite3_finalize(s);
+  if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
   if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
 out:
   pthread_mutex_unlock(&st->mu);

@@ -460,9 +460,8 @@ static void test_attachment_hook(void **state) {
   assert_int_equal(rp_msg_attach_buffer(m, NULL, 0, "tom.txt", "text/plain", "andet"), 0);
   assert_int_equal(
       rp_msg_attach_buffer(m, pdf, sizeof pdf, "plan.pdf", "application/pdf", "andet"), 0);
-  assert_int_equal(rp_msg_attach_buffer(m, clean, sizeof clean, "noter.txt", "text/plain",
-                                        "andet"),
-                   0);
+  assert_int_equal(
+      rp_msg_attach_buffer(m, clean, sizeof clean, "noter.txt", "text/plain", "andet"), 0);
   assert_int_equal(rp_send(x->muni, m, id), 0);
   rp_msg_free(m);
   assert_int_equal(h.calls, 1 + 1 + 3);
