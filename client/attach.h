@@ -45,10 +45,10 @@ int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count);
  * and sha256 in p (not in m). A kind without attachments, or none added, leaves N = 0.
  * Each chunk's plaintext goes to job->hook (if set) before it is sealed.
  * Errors: RP_EMISSING (a descriptor the host filled by hand, without a source), RP_ETOOBIG
- * (a cap), RP_EHOOK (the hook refused: offset set), RP_EIO (a source failed: a read error, a stream's negative return), RP_ENOTFOUND
- * / RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send), RP_ENOMEM,
- * the store's errors. On failure no chunk row of msg_id is left. Runs on the caller's
- * thread, without any lock held between chunks.
+ * (a cap), RP_EHOOK (the hook refused: offset set), RP_EIO (a source failed: a read error,
+ * a stream's negative return), RP_ENOTFOUND / RP_EPERM (a file), RP_ESTATE (a stream
+ * already read by an earlier rp_send), RP_ENOMEM, the store's errors. On failure no chunk
+ * row of msg_id is left. Runs on the caller's thread, without any lock held between chunks.
  */
 int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p);
 
