@@ -78,6 +78,7 @@ struct rp_client {
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
   rp__cl_upload upload;     /* the message whose chunks go to the relay (upload.c) */
+  rp__cl_again again;       /* its uploads again after ETRUNC (upload.h) */
   rp__cl_download download; /* chunks coming from the relay (download.c) */
   bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
   bool shutdown_started;    /* rp_client_free began the shutdown (see above) */

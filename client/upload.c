@@ -151,6 +151,12 @@ int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   int rc;
   if ((rc = rp__store_out_get(c->st, msg_id, 0, &o)) != 0) return rc;
   if (o.chunks == 0 || o.status != RP_STATUS_QUEUED) return RP_ENOTFOUND;
+  if (memcmp(c->again.msg_id, msg_id, RP_MSG_ID_BYTES) != 0) {
+    memcpy(c->again.msg_id, msg_id, RP_MSG_ID_BYTES);
+    c->again.n = 0;
+  }
+  if (c->again.n >= RP__CL_UPLOAD_AGAIN_MAX) return RP_ETRUNC;
+  c->again.n++;
   if ((rc = rp__store_out_chunks_unack(c->st, msg_id)) != 0) return rc;
   rp__upload_done(c, msg_id, false);
   if (c->send_cursor >= o.rowid) c->send_cursor = o.rowid - 1;

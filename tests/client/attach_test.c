@@ -345,6 +345,43 @@ static void test_etrunc_uploads_again(void **state) {
   rp_client_free(team);
 }
 
+/* A relay that answers ETRUNC however often the chunks go again is given up on: after
+ * RP__CL_UPLOAD_AGAIN_MAX uploads the message fails with ETRUNC. Played with the real
+ * relay by a trigger in the sender's store that keeps chunk 1 marked acknowledged, so
+ * the relay never gets it. Before the bound, the client uploaded for ever. */
+static void test_etrunc_bounded(void **state) {
+  fx *x = *state;
+  static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_msg *m;
+  int st = 0, err = 0;
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Igen og igen"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "UPDATE outbox_chunk SET acked = 1 WHERE idx = 1;"
+                   "CREATE TRIGGER lose AFTER UPDATE OF acked ON outbox_chunk"
+                   " WHEN NEW.idx = 1 AND NEW.acked = 0 BEGIN"
+                   " UPDATE outbox_chunk SET acked = 1 WHERE rowid = NEW.rowid;"
+                   " END;",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 30000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(st, RP_STATUS_FAILED);
+  assert_int_equal(err, RP_ETRUNC);
+  assert_int_equal(rows(x->muni, "outbox_chunk"), 0);
+}
+
 /* Progress: monotonic per direction, the last call at done == total. */
 typedef struct prog {
   uint64_t last[3], total[3];
@@ -495,6 +532,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
       cmocka_unit_test_setup_teardown(test_etrunc_uploads_again, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_etrunc_bounded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
