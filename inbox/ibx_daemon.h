@@ -19,6 +19,7 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
+#include "ibx_mail.h"
 #include "buf.h"
 #include "ibx_store.h"
 #include "rejsepost.h"
@@ -34,6 +35,7 @@ typedef struct rp__ibx_daemon {
   int listen_fd;
   int sig_pipe[2];
   rp__ibx_alerts alerts; /* main thread only */
+  rp__ibx_mail mail;     /* the alert mail thread (ibx_mail.h) */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store and the audit log, starts the client
