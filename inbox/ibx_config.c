@@ -136,8 +136,7 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("office", "holidays")) {
     r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
     c->hours.holidays = strcmp(v, "danish") == 0;
-  }
-  else if (strcmp(sec, "alerts") == 0)
+  } else if (strcmp(sec, "alerts") == 0)
     r = rp__ibx_config_alert(&c->alerts, x->dir, key, v);
   else if (strcmp(sec, "advisors") == 0)
     r = advisor(c, key, v);

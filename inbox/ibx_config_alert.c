@@ -156,13 +156,12 @@ int rp__ibx_config_alert_check(const rp__ibx_alert_cfg *a, char *err, size_t cap
   if (a->smtp_url[0] == 0 && a->smtp_from[0] == 0 && a->nto == 0 && a->nlead == 0 &&
       a->smtp_user[0] == 0 && a->web_base_url[0] == 0)
     return 0;
-  missing = a->smtp_url[0] == 0       ? "smtp_url"
-            : a->smtp_from[0] == 0    ? "smtp_from"
-            : a->nto == 0             ? "to"
-            : a->web_base_url[0] == 0 ? "web_base_url"
-            : a->smtp_user[0] != 0 && a->smtp_password_file[0] == 0
-                ? "smtp_password_file"
-                : NULL;
+  missing = a->smtp_url[0] == 0                                     ? "smtp_url"
+            : a->smtp_from[0] == 0                                  ? "smtp_from"
+            : a->nto == 0                                           ? "to"
+            : a->web_base_url[0] == 0                               ? "web_base_url"
+            : a->smtp_user[0] != 0 && a->smtp_password_file[0] == 0 ? "smtp_password_file"
+                                                                    : NULL;
   if (missing == NULL) return 1;
   snprintf(err, cap, "[alerts] %s is required when mail alerts are set up", missing);
   return RP_ECONFIG;

@@ -37,8 +37,7 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *data) {
 }
 
 /* Cuts a transfer short when the daemon stops. */
-static int progress_cb(void *data, curl_off_t a, curl_off_t b, curl_off_t c,
-                       curl_off_t e) {
+static int progress_cb(void *data, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t e) {
   rp__ibx_mail *m = data;
   (void)a, (void)b, (void)c, (void)e;
   return __atomic_load_n(&m->stop, __ATOMIC_ACQUIRE) ? 1 : 0;
@@ -68,8 +67,7 @@ static void clean(char *s) {
 }
 
 /* One try. 0, or curl's code with reason filled in. */
-static int send_once(rp__ibx_mail *m, const rp__ibx_mail_job *j, char *reason,
-                     size_t cap) {
+static int send_once(rp__ibx_mail *m, const rp__ibx_mail_job *j, char *reason, size_t cap) {
   CURL *c = curl_easy_init();
   struct curl_slist *rcpt = NULL;
   char errbuf[CURL_ERROR_SIZE] = "", from[RP_IBX_MAIL_ADDR_MAX + 3];
@@ -104,8 +102,8 @@ static int send_once(rp__ibx_mail *m, const rp__ibx_mail_job *j, char *reason,
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, m);
   /* A password never goes in clear: with a user, STARTTLS is required. */
-  curl_easy_setopt(c, CURLOPT_USE_SSL, j->user[0] != 0 ? (long)CURLUSESSL_ALL
-                                                        : (long)CURLUSESSL_TRY);
+  curl_easy_setopt(c, CURLOPT_USE_SSL,
+                   j->user[0] != 0 ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
   if (password != NULL) {
     curl_easy_setopt(c, CURLOPT_USERNAME, j->user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, password);
@@ -151,11 +149,13 @@ static void deliver(rp__ibx_mail *m, const rp__ibx_mail_job *j) {
     int stop = m->stop;
     pthread_mutex_unlock(&m->mu);
     if (stop) {
-      rp__log_info("event=mail_pending thread=%s alert=%s (sent at the next start)", th, ev);
+      rp__log_info("event=mail_pending thread=%s alert=%s (sent at the next start)", th,
+                   ev);
       return;
     }
-    rp__log_error("event=mail_failed thread=%s alert=%s attempt=%u/%u curl=%d reason=\"%s\"",
-                  th, ev, attempt, RP_IBX_MAIL_TRIES, rc, reason);
+    rp__log_error(
+        "event=mail_failed thread=%s alert=%s attempt=%u/%u curl=%d reason=\"%s\"", th, ev,
+        attempt, RP_IBX_MAIL_TRIES, rc, reason);
     if (attempt == RP_IBX_MAIL_TRIES) break;
     pthread_mutex_lock(&m->mu);
     stop = pause_ms(m, wait);

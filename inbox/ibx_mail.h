@@ -28,9 +28,9 @@
 #include "ibx_store.h"
 
 typedef struct rp__ibx_mail_job {
-  char thread[RP_IBX_ID_STRLEN]; /* "" for the digest */
-  int event;                     /* RP_IBX_EV_*; 0 for the digest */
-  char urgency[8];               /* for the log, "" for the digest */
+  char thread[RP_IBX_ID_STRLEN];   /* "" for the digest */
+  int event;                       /* RP_IBX_EV_*; 0 for the digest */
+  char urgency[8];                 /* for the log, "" for the digest */
   char text[RP_IBX_MAIL_TEXT_MAX]; /* the whole message: headers, blank line, body */
   size_t len;
   char rcpt[2 * RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1];

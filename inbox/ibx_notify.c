@@ -99,9 +99,8 @@ int rp__ibx_notify_compose(const rp__ibx_alert_cfg *a, int event, const char *ur
         dg->open[RP__URG_AKUT], dg->open[RP__URG_HASTER], dg->open[RP__URG_NORMAL],
         dg->open[RP__URG_PLAN], dg->open[0], dg->overdue, a->web_base_url);
   }
-  add(&t,
-      "\r\nBeskeden siger med vilje intet om indholdet. Log ind i arbejdsrummet for at "
-      "se det.\r\n-- \r\nrejsepost-inboxd\r\n");
+  add(&t, "\r\nBeskeden siger med vilje intet om indholdet. Log ind i arbejdsrummet for at "
+          "se det.\r\n-- \r\nrejsepost-inboxd\r\n");
   if (t.full) return RP_ETOOBIG;
   *len = t.len;
   return 0;
@@ -148,7 +147,7 @@ static void queue_mail(rp__ibx_daemon *d, const rp__ibx_alert_cfg *a, const char
     memcpy(j->password_file, a->smtp_password_file, sizeof j->password_file);
     j->timeout_ms = a->timeout_ms;
     r = rp__ibx_notify_compose(a, event, urgency, short_id, dg, rp__ibx_now(d),
-                               (const char(*)[RP_IBX_MAIL_ADDR_MAX + 1])j->rcpt, j->nrcpt,
+                               (const char(*)[RP_IBX_MAIL_ADDR_MAX + 1]) j->rcpt, j->nrcpt,
                                j->text, sizeof j->text, &j->len);
     if (r == 0) r = rp__ibx_mail_queue(&d->mail, j);
   }

@@ -36,8 +36,8 @@ int rp__ibx_store_alert_mailed(rp__ibx_store *st, const char *thread_id, int eve
   sqlite3_stmt *s = NULL;
   int r;
   pthread_mutex_lock(&st->mu);
-  r = rp__sql_prepare(st->db, "UPDATE alerts SET mail = ? WHERE thread_id = ? AND event = ?",
-                      &s);
+  r = rp__sql_prepare(st->db,
+                      "UPDATE alerts SET mail = ? WHERE thread_id = ? AND event = ?", &s);
   if (r == 0) {
     sqlite3_bind_int(s, 1, mail);
     sqlite3_bind_text(s, 2, thread_id, -1, SQLITE_STATIC);

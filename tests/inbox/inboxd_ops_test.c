@@ -212,9 +212,10 @@ static void test_alert_failures(void **state) {
            script("hang.sh", "exec sleep 30"));
   reload_with(extra);
   overdue_haster(th);
-  snprintf(needle, sizeof needle,
-           "error event=alert_failed thread=%s urgency=haster alert=overdue error=ETIMEDOUT",
-           th);
+  snprintf(
+      needle, sizeof needle,
+      "error event=alert_failed thread=%s urgency=haster alert=overdue error=ETIMEDOUT",
+      th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0); /* still serving */
   free(out);
