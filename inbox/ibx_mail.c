@@ -160,7 +160,11 @@ static void deliver(rp__ibx_mail *m, const rp__ibx_mail_job *j) {
     pthread_mutex_lock(&m->mu);
     stop = pause_ms(m, wait);
     pthread_mutex_unlock(&m->mu);
-    if (stop) return;
+    if (stop) {
+      rp__log_info("event=mail_pending thread=%s alert=%s (sent at the next start)", th,
+                   ev);
+      return;
+    }
     wait *= 2;
   }
   rp__log_error("event=mail_gave_up thread=%s alert=%s tries=%u", th, ev,
