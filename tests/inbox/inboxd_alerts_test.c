@@ -289,9 +289,10 @@ static void test_new_haster_not_normal(void **state) {
 
 /* A haster thread that nobody answers: a reminder to the advisors on duty 30 minutes
  * before its deadline, then the escalation to the team lead only. A second haster
- * thread, closed, gets neither. */
+ * thread, closed, and a third, answered, get neither. */
 static void test_reminder_escalation_closed(void **state) {
-  char th[RP_ID_STRLEN], cl[RP_ID_STRLEN], args[160], tag[40], ctag[40], *m, *out = NULL;
+  char th[RP_ID_STRLEN], cl[RP_ID_STRLEN], an[RP_ID_STRLEN], args[160], tag[40], ctag[40],
+      atag[40], *m, *out = NULL;
   (void)state;
   set_now(g_now + 7 * 24 * FX_HOUR); /* Monday 09:00 a week on */
   request("haster", th, NULL);
@@ -305,6 +306,17 @@ static void test_reminder_escalation_closed(void **state) {
   free(out);
   snprintf(args, sizeof args, "close %s --outcome andet", cl);
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  request("haster", an, NULL);
+  snprintf(atag, sizeof atag, "[%.8s]", an);
+  m = mail_wait("Ny henvendelse: haster", atag, 5000);
+  assert_non_null(m);
+  free(m);
+  snprintf(args, sizeof args, "claim %s", an);
+  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
+  free(out);
+  snprintf(args, sizeof args, "reply %s --stdin", an);
+  assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
   free(out);
   snprintf(tag, sizeof tag, "[%.8s]", th);
   /* Haster: one working day, so Tuesday 09:00. 20 minutes before: */
@@ -331,6 +343,9 @@ static void test_reminder_escalation_closed(void **state) {
   /* The closed thread: only its arrival. */
   assert_int_equal(mail_count(ctag, NULL), 1);
   assert_int_equal(mail_count("Ny henvendelse", ctag), 1);
+  /* The answered one: its clock stopped, so neither. */
+  assert_int_equal(mail_count(atag, NULL), 1);
+  assert_int_equal(mail_count("Ny henvendelse", atag), 1);
 }
 
 /* A restart sends nothing again: every alert so far is recorded as sent. */
