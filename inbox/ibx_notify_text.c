@@ -17,6 +17,7 @@ typedef struct text {
   int full;
 } text;
 
+static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(text *t, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
