@@ -74,8 +74,9 @@
 #define RP_IBX_MAIL_QUEUE_MAX 64u
 #define RP_IBX_MAIL_TRIES 3u
 #define RP_IBX_MAIL_RETRY_MS 1000u
-/* One alert mail, headers and body: they say little. */
-#define RP_IBX_MAIL_TEXT_MAX 4096u
+/* One alert mail, headers and body: a To header of 32 of the longest addresses and a
+ * short body. */
+#define RP_IBX_MAIL_TEXT_MAX 16384u
 /* A reminder comes at most this long before the deadline: 10 days, in minutes. */
 #define RP_IBX_REMINDER_MAX_MIN (10u * 24u * 60u)
 /* An attachment in the inbox store is sealed in pieces of this many bytes, each on its

@@ -179,6 +179,16 @@ static void test_alert_mail(void **state) {
   assert_non_null(strstr(out, "  akut: 2\r\n  haster: 3\r\n  normal: 4\r\n  plan: 5\r\n"
                               "  uden frist: 1\r\nOverskredne frister: 6\r\n"));
   assert_null(strstr(out, "/sag/"));
+  /* The longest To header there can be (every `to` and `lead`, for the digest) fits. */
+  static char big[2 * RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1];
+  for (unsigned i = 0; i < 2 * RP_IBX_MAIL_TO_MAX; i++) {
+    memset(big[i], 'a', RP_IBX_MAIL_ADDR_MAX);
+    memcpy(big[i] + RP_IBX_MAIL_ADDR_MAX - 8, "@team.dk", 8);
+  }
+  assert_int_equal(rp__ibx_notify_compose(&c.alerts, 0, NULL, NULL, &dg, 1767603600000ull,
+                                          (const char(*)[RP_IBX_MAIL_ADDR_MAX + 1]) big,
+                                          2 * RP_IBX_MAIL_TO_MAX, out, sizeof out, &len),
+                   0);
   /* Too small a buffer is an error, not a cut mail. */
   assert_int_equal(rp__ibx_notify_compose(&c.alerts, RP_IBX_EV_NEW, "akut", "3fa91c2e",
                                           NULL, 1767603600000ull, rcpt, 2, out, 200, &len),
