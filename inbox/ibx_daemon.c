@@ -151,7 +151,6 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
       (r = rp__ibx_mail_start(&d->mail, d->st)) != 0)
     return fail(err, cap, "alert mail", RP_ENOMEM);
   if ((r = start_client(d)) != 0) return fail(err, cap, "client", r);
-  rp__ibx_notify_resume(d);
   return 0;
 }
 

@@ -152,6 +152,8 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   rp_client_roster_version(d->client, &version);
   rp__log_info("event=started member=%s socket=%s roster_version=%llu",
                rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
+  /* Mails a stop left pending go now (not from --check, which never runs the loop). */
+  rp__ibx_notify_resume(d);
   while (r == 0) {
     if (rp__clock_mono_ms() >= next) {
       rp__ibx_daemon_tick(d);
