@@ -405,6 +405,40 @@ static void test_smtp_down(void **state) {
   assert_int_equal(mail_count(link, NULL), 1);
 }
 
+/* With a user and password, the mail server must offer TLS (the sink does not): the
+ * password never goes in clear. Each of the three tries fails with an error line, then
+ * the daemon gives up on that mail; the sink got nothing, and never the password. */
+static void test_no_password_in_clear(void **state) {
+  char th[RP_ID_STRLEN], path[800], conf[2400], needle[160];
+  (void)state;
+  snprintf(path, sizeof path, "%s/smtp.pass", g.dir);
+  fx_write(path, "hemmeligt-kodeord\n");
+  alerts_conf(g_port, "off");
+  snprintf(conf, sizeof conf, "%ssmtp_user = rejsepost\nsmtp_password_file = smtp.pass\n",
+           g_extra);
+  fx_write_conf(&g, conf);
+  reload();
+  request("akut", th, NULL);
+  snprintf(needle, sizeof needle, "error event=mail_gave_up thread=%s alert=new tries=3",
+           th);
+  assert_int_equal(fx_wait_log(&g, needle, 15000), 0);
+  snprintf(needle, sizeof needle,
+           "error event=mail_failed thread=%s alert=new attempt=", th);
+  assert_int_equal(fx_log_count(&g, needle), 3);
+  /* Refused for want of TLS (CURLE_USE_SSL_FAILED), before any login. */
+  snprintf(needle, sizeof needle,
+           "error event=mail_failed thread=%s alert=new attempt=1/3 curl=64", th);
+  assert_int_equal(fx_log_count(&g, needle), 1);
+  snprintf(needle, sizeof needle, "/sag/%.8s", th);
+  assert_int_equal(mail_count(needle, NULL), 0);
+  assert_int_equal(mail_count("hemmeligt", NULL), 0);
+  /* Given up is recorded: a restart does not try again. */
+  alerts_conf(g_port, "off");
+  restart();
+  fx_sleep_ms(1000);
+  assert_int_equal(mail_count(needle, NULL), 0);
+}
+
 /* The daily digest: counts only, once a day, not again after a restart. */
 static void test_digest(void **state) {
   char *m;
@@ -436,6 +470,7 @@ int main(void) {
       cmocka_unit_test(test_reminder_escalation_closed),
       cmocka_unit_test(test_restart_no_resend),
       cmocka_unit_test(test_smtp_down),
+      cmocka_unit_test(test_no_password_in_clear),
       cmocka_unit_test(test_digest),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
