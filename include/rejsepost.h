@@ -504,6 +504,9 @@ int rp_status_rank(int status);
  * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
  * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
  * attachments are read here, on the caller's thread; nothing is stored on any error.
+ * A relay that takes no attachment chunks (an older one, PROTOCOL.md 5.1) cannot carry a
+ * message with attachments: it is never sent there, and rp_status shows it
+ * RP_STATUS_FAILED with RP_EVERSION.
  */
 int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
 

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attachments when the relay fails (issue 11's proofs), with real processes: the
+ * library's clients and a real rejsepost-relayd.
+ *  - kill -9 of the relay while the sender uploads, and while the recipient downloads,
+ *    then a restart on the same state folder and port: the transfer resumes where the
+ *    acknowledgements stopped (the relay's counters after the restart show that it did
+ *    not start over), the message is delivered once, every attachment's sha256 matches,
+ *    and rp_inbox_next never returns the message before it is whole;
+ *  - the relay's disk full mid-upload (a file size limit on the relay process, so that
+ *    its spool writes fail with EFBIG): the relay fails closed and says so at error
+ *    level, stays up and answers, the sender holds the message, and after a restart
+ *    with room the transfer completes with nothing acknowledged lost;
+ *  - a relay whose WELCOME has no chunk_max (an older relay, played by tests/client/
+ *    cl_fake.h): a message with attachments fails at once with RP_EVERSION, its
+ *    envelope never goes out, and the queue behind it moves on.
+ * Smaller files under the sanitizers, which make the crypto and copies slower.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cl_fake.h"
+#include "cl_hostile.h"
+#include "envelope_hdr.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+#define CHUNK (256u * KIB)
+#define SEALED (CHUNK + 16u) /* a full chunk on the wire */
+#define NATT 3
+
+/* The files of one message: an empty one, a small one, a large one. */
+#ifdef UNDER_ASAN
+static const uint64_t kill_sizes[NATT] = {0, 1u * MIB + 17u, 5u * MIB - 5u};
+static const uint64_t full_sizes[NATT] = {0, 1u * MIB + 1u, 9u * MIB};
+#else
+static const uint64_t kill_sizes[NATT] = {0, 3u * MIB + 17u, 21u * MIB - 5u};
+static const uint64_t full_sizes[NATT] = {0, 1u * MIB + 1u, 14u * MIB};
+#endif
+/* The relay's file size limit in the disk-full test: its spool fills up a few MiB into
+ * the upload. */
+#define FULL_LIMIT (6u * MIB)
+
+static uint8_t byte_at(uint32_t seed, uint64_t i) {
+  uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+  return (uint8_t)(x >> 29);
+}
+
+/* Writes a file of n bytes byte_at(seed, .); its sha256 into sha. */
+static void make_file(const char *path, uint64_t n, uint32_t seed, uint8_t sha[32]) {
+  static uint8_t buf[MIB];
+  crypto_hash_sha256_state h;
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(fd >= 0);
+  crypto_hash_sha256_init(&h);
+  for (uint64_t off = 0; off < n;) {
+    size_t k = n - off < sizeof buf ? (size_t)(n - off) : sizeof buf;
+    for (size_t i = 0; i < k; i++)
+      buf[i] = byte_at(seed, off + i);
+    assert_int_equal(write(fd, buf, k), (ssize_t)k);
+    crypto_hash_sha256_update(&h, buf, k);
+    off += k;
+  }
+  crypto_hash_sha256_final(&h, sha);
+  close(fd);
+}
+
+static void file_sha(const char *path, uint8_t sha[32], uint64_t *size) {
+  static uint8_t buf[MIB];
+  crypto_hash_sha256_state h;
+  struct stat sb;
+  ssize_t k;
+  int fd = open(path, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(fstat(fd, &sb), 0);
+  *size = (uint64_t)sb.st_size;
+  crypto_hash_sha256_init(&h);
+  while ((k = read(fd, buf, sizeof buf)) > 0)
+    crypto_hash_sha256_update(&h, buf, (size_t)k);
+  crypto_hash_sha256_final(&h, sha);
+  close(fd);
+}
+
+/* The chunks of files of these sizes (PROTOCOL.md 6.7: an empty file is one chunk). */
+static uint64_t chunk_count(const uint64_t *sizes) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < NATT; i++)
+    n += sizes[i] == 0 ? 1 : (sizes[i] + CHUNK - 1) / CHUNK;
+  return n;
+}
+
+/* A message's files, written under the fixture's folder, and their sha256. */
+typedef struct files {
+  char path[NATT][700];
+  uint8_t sha[NATT][32];
+  const uint64_t *sizes;
+} files;
+
+static void files_make(tp_relay *f, files *fl, const uint64_t *sizes, uint32_t seed) {
+  fl->sizes = sizes;
+  for (size_t i = 0; i < NATT; i++) {
+    snprintf(fl->path[i], sizeof fl->path[i], "%s/bilag-%zu.bin", f->dir, i);
+    make_file(fl->path[i], sizes[i], seed + (uint32_t)i, fl->sha[i]);
+  }
+}
+
+/* Sends a request carrying the files; its id into id. */
+static void send_files(rp_client *c, const files *fl, char id[RP_ID_STRLEN]) {
+  rp_msg *m = cl_request("Udkast til beredskabsplan med bilag");
+  assert_non_null(m);
+  for (size_t i = 0; i < NATT; i++)
+    assert_int_equal(
+        rp_msg_attach_file(m, fl->path[i], NULL, "application/octet-stream", "andet"), 0);
+  assert_int_equal(rp_send(c, m, id), 0);
+  rp_msg_free(m);
+}
+
+/* A message rp_inbox_next returned is whole: every attachment saves, with its size and
+ * sha256. */
+static void check_whole(tp_relay *f, rp_client *c, const rp_received *r, const files *fl) {
+  char path[700];
+  uint8_t sha[32];
+  uint64_t size = 0;
+  assert_int_equal(rp_received_attachments(r), NATT);
+  for (size_t i = 0; i < NATT; i++) {
+    snprintf(path, sizeof path, "%s/saved-%zu.bin", f->dir, i);
+    assert_int_equal(rp_received_attachment_save(c, r, i, path), 0);
+    file_sha(path, sha, &size);
+    assert_int_equal(size, fl->sizes[i]);
+    assert_memory_equal(sha, fl->sha[i], 32);
+    unlink(path);
+  }
+}
+
+/* What the clients' callbacks saw. */
+typedef struct watch {
+  int direction;   /* RP_PROGRESS_* to watch */
+  uint64_t at;     /* `reached` once this many sealed bytes are done */
+  uint64_t done;   /* the most done so far */
+  int reached;     /* atomics: the callbacks run on the loop thread */
+  int received;    /* receive callbacks */
+} watch;
+
+static void on_progress(void *data, rp_client *c, const char *msg_id, int direction,
+                        uint64_t done, uint64_t total) {
+  watch *w = data;
+  (void)c;
+  (void)msg_id;
+  (void)total;
+  if (direction != w->direction) return;
+  if (done > __atomic_load_n(&w->done, __ATOMIC_SEQ_CST))
+    __atomic_store_n(&w->done, done, __ATOMIC_SEQ_CST);
+  if (done >= w->at) __atomic_store_n(&w->reached, 1, __ATOMIC_SEQ_CST);
+}
+
+static void on_recv(void *data, rp_client *c, const rp_received *r) {
+  watch *w = data;
+  (void)c;
+  (void)r;
+  __atomic_add_fetch(&w->received, 1, __ATOMIC_SEQ_CST);
+}
+
+static rp_client *client_watched(tp_relay *f, const char *id, watch *w, cl_log *log) {
+  rp_config *cfg = cl_config(f, id, NULL, NULL);
+  rp_client *c = NULL;
+  if (cfg == NULL) return NULL;
+  rp_config_set_progress(cfg, on_progress, w);
+  rp_config_set_receive_callback(cfg, on_recv, w);
+  if (log != NULL) rp_config_set_log(cfg, cl_log_fn, log);
+  if (rp_client_new(cfg, &c) != 0) c = NULL;
+  rp_config_free(cfg);
+  return c;
+}
+
+static int wait_flag(int *flag, int timeout_ms) {
+  for (int i = 0; i < timeout_ms / 10; i++) {
+    if (__atomic_load_n(flag, __ATOMIC_SEQ_CST)) return 0;
+    usleep(10000);
+  }
+  return RP_ETIMEDOUT;
+}
+
+static uint64_t counter(tp_relay *f, const char *name) {
+  uint64_t v = 0;
+  assert_int_equal(tp_relay_counter(f, name, &v), 0);
+  return v;
+}
+
+/* DELIVERED lines for msg id in the relay's log, over every run of the relay. */
+static size_t delivered_count(tp_relay *f, const char *id) {
+  char needle[80];
+  snprintf(needle, sizeof needle, "delivered msg_id=%s", id);
+  for (int i = 0; i < 200 && tp_relay_log_count(f, needle) < 1; i++)
+    usleep(20000);
+  return tp_relay_log_count(f, needle);
+}
+
+/* The message arrives once and whole: returned by rp_inbox_next with every attachment
+ * complete, offered once, one DELIVERED at the relay; the sender sees it delivered. */
+static void expect_delivered_once(tp_relay *f, rp_client *team, rp_client *muni,
+                                  const char *id, const files *fl, watch *tw) {
+  rp_received *r = NULL;
+  assert_int_equal(cl_wait_inbox(team, &r, 120000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  check_whole(f, team, r, fl);
+  assert_int_equal(rp_inbox_mark_handled(team, id), 0);
+  rp_received_free(r);
+  r = NULL;
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_DELIVERED, 30000), 0);
+  assert_int_equal(delivered_count(f, id), 1);
+  assert_int_equal(__atomic_load_n(&tw->received, __ATOMIC_SEQ_CST), 1);
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+}
+
+/* ---- kill -9 of the relay mid-transfer ---- */
+
+static void test_relay_killed_mid_upload(void **state) {
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  files fl;
+  watch up = {.direction = RP_PROGRESS_SEND}, down = {.direction = RP_PROGRESS_RECEIVE};
+  char id[RP_ID_STRLEN];
+  const uint64_t n = chunk_count(kill_sizes);
+  uint64_t acked, stored, dup;
+  int st = 0;
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-attrk-up"), 0);
+  files_make(&f, &fl, kill_sizes, 21);
+  up.at = (n * SEALED) / 3;
+  down.at = UINT64_MAX;
+  assert_non_null(muni = client_watched(&f, CL_MUNI, &up, NULL));
+  assert_non_null(team = client_watched(&f, CL_TEAM, &down, NULL));
+  send_files(muni, &fl, id);
+
+  /* A third of the way through the upload the relay dies. */
+  assert_int_equal(wait_flag(&up.reached, 60000), 0);
+  assert_int_equal(tp_relay_stop(&f, SIGKILL, 5000), 128 + SIGKILL);
+  usleep(300000); /* the clients notice, and retry against nothing for a while */
+  acked = __atomic_load_n(&up.done, __ATOMIC_SEQ_CST) / SEALED;
+  assert_true(acked >= n / 3 - 1 && acked < n);
+  assert_int_equal(rp_status(muni, id, &st, NULL), 0);
+  assert_int_equal(st, RP_STATUS_QUEUED);
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+
+  /* Same state folder, same port. */
+  assert_int_equal(tp_relay_start(&f), 0);
+  expect_delivered_once(&f, team, muni, id, &fl, &down);
+  /* Resumed: the new relay stored only what had not been acknowledged (so nothing
+   * acknowledged was lost), and saw again at most the chunks then in flight. */
+  stored = counter(&f, "chunks.stored");
+  dup = counter(&f, "chunks.duplicate");
+  print_message("upload of %llu chunks: %llu acknowledged before kill -9, then %llu stored "
+                "and %llu duplicates\n",
+                (unsigned long long)n, (unsigned long long)acked,
+                (unsigned long long)stored, (unsigned long long)dup);
+  assert_true(stored <= n - acked);
+  assert_true(stored > 0);
+  assert_true(dup <= 16);
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
+static void test_relay_killed_mid_download(void **state) {
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  files fl;
+  watch down = {.direction = RP_PROGRESS_RECEIVE};
+  char id[RP_ID_STRLEN];
+  const uint64_t n = chunk_count(kill_sizes);
+  uint64_t kept, sent;
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-attrk-down"), 0);
+  files_make(&f, &fl, kill_sizes, 31);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  send_files(muni, &fl, id);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_RELAYED, 60000), 0);
+
+  /* Half way through the download the relay dies. */
+  down.at = (n * SEALED) / 2;
+  assert_non_null(team = client_watched(&f, CL_TEAM, &down, NULL));
+  assert_int_equal(wait_flag(&down.reached, 60000), 0);
+  assert_int_equal(tp_relay_stop(&f, SIGKILL, 5000), 128 + SIGKILL);
+  usleep(300000);
+  kept = __atomic_load_n(&down.done, __ATOMIC_SEQ_CST) / SEALED;
+  assert_true(kept >= n / 2 - 1 && kept < n);
+  /* Not whole, so not offered. */
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+  assert_int_equal(__atomic_load_n(&down.received, __ATOMIC_SEQ_CST), 0);
+
+  assert_int_equal(tp_relay_start(&f), 0);
+  expect_delivered_once(&f, team, muni, id, &fl, &down);
+  /* Resumed from the first chunk the recipient had not stored: the new relay sent only
+   * the rest. */
+  sent = counter(&f, "chunks.sent");
+  print_message("download of %llu chunks: %llu stored by the recipient before kill -9, "
+                "then %llu sent\n",
+                (unsigned long long)n, (unsigned long long)kept, (unsigned long long)sent);
+  assert_true(sent <= n - kept);
+  assert_true(sent > 0);
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
+/* ---- the relay's disk full mid-upload ---- */
+
+static void test_relay_disk_full_mid_upload(void **state) {
+  static const char *const ids3[] = {CL_TEAM, CL_MUNI, "m2"};
+  tp_relay f;
+  tp_peer p;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp__tmsg m;
+  cl_log log;
+  files fl;
+  watch up = {.direction = RP_PROGRESS_SEND, .at = UINT64_MAX};
+  watch down = {.direction = RP_PROGRESS_RECEIVE, .at = UINT64_MAX};
+  char id[RP_ID_STRLEN];
+  uint8_t other[RP_MSG_ID_BYTES];
+  const uint64_t n = chunk_count(full_sizes);
+  uint64_t acked, acked_later, stored;
+  int st = 0;
+  (void)state;
+  cl_log_init(&log);
+  assert_int_equal(tp_relay_init(&f, "cl-attfull", ids3, 3, NULL), 0);
+  assert_int_equal(cl_write_keys(&f), 0);
+  assert_int_equal(tp_relay_start_fsize(&f, FULL_LIMIT), 0);
+  files_make(&f, &fl, full_sizes, 41);
+  assert_non_null(muni = client_watched(&f, CL_MUNI, &up, &log));
+  assert_non_null(team = client_watched(&f, CL_TEAM, &down, NULL));
+  send_files(muni, &fl, id);
+
+  /* The spool cannot grow past the limit: the relay fails closed and says why, at error
+   * level. */
+  assert_int_equal(tp_relay_wait_log(&f, "spool_failed code=", 60000, 1), 0);
+  assert_true(tp_relay_log_count(&f, " error spool_failed code=") == 1);
+  /* The sender was told (a refused chunk, to try again later) and holds the message. */
+  assert_int_equal(cl_log_wait(&log, "chunk_refused", "retry=1", NULL, 10000), 0);
+  assert_true(cl_log_count(&log, "chunk_refused", "code=EFSYNC", NULL) +
+                  cl_log_count(&log, "chunk_refused", "code=EIO", NULL) >=
+              1);
+  acked = __atomic_load_n(&up.done, __ATOMIC_SEQ_CST);
+  assert_true(acked < n * SEALED);
+  assert_int_equal(rp_status(muni, id, &st, NULL), 0);
+  assert_int_equal(st, RP_STATUS_QUEUED);
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+
+  /* The relay stays up and answers everyone: another member's small envelope gets its
+   * NACK (the spool takes nothing now), the team's connection stays. */
+  assert_true(tp_relay_alive(&f));
+  assert_int_equal(tp_relay_connect(&f, &p, "m2"), 0);
+  assert_int_equal(tp_send_envelope(&p, CL_TEAM, 0, other), 0);
+  assert_int_equal(tp_recv_type(&p, RP__T_NACK, &m, 10000, NULL), 0);
+  assert_int_equal(m.u.nack.code, (uint64_t)-RP_EFSYNC);
+  tp_close(&p);
+  assert_int_equal(rp_client_conn_state(team), RP_CONN_CONNECTED);
+  /* Nothing more is acknowledged however often the sender tries. */
+  usleep(1000000);
+  acked_later = __atomic_load_n(&up.done, __ATOMIC_SEQ_CST);
+  assert_int_equal(acked_later, acked);
+  assert_int_equal(rp_status(muni, id, &st, NULL), 0);
+  assert_int_equal(st, RP_STATUS_QUEUED);
+
+  /* A relay whose spool failed exits 1 when stopped; with room again, it goes on. */
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 1);
+  assert_int_equal(tp_relay_start(&f), 0);
+  expect_delivered_once(&f, team, muni, id, &fl, &down);
+  /* Every chunk acknowledged before the disk filled up was still there. */
+  stored = counter(&f, "chunks.stored");
+  print_message("upload of %llu chunks into a %u MiB limit: %llu acknowledged before the "
+                "spool failed, then %llu stored\n",
+                (unsigned long long)n, FULL_LIMIT / MIB,
+                (unsigned long long)(acked / SEALED), (unsigned long long)stored);
+  assert_true(stored <= n - acked / SEALED);
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
+/* ---- a relay without chunk_max ---- */
+
+static void test_relay_without_chunks(void **state) {
+  tp_relay f;
+  fake fk;
+  cl_log log;
+  rp_config *cfg;
+  rp_client *muni = NULL;
+  rp_msg *msg;
+  rp__tmsg m;
+  rp__envcont cont;
+  rp__envhdr h;
+  char with[RP_ID_STRLEN], without[RP_ID_STRLEN], hex[RP_ID_STRLEN];
+  static uint8_t data[CHUNK + 1];
+  int st = 0, err = 0, sends = 0, rc;
+  (void)state;
+  cl_log_init(&log);
+  assert_int_equal(tp_relay_init(&f, "cl-attold", cl_ids, 2, NULL), 0);
+  assert_int_equal(cl_write_keys(&f), 0);
+  fake_listen(&fk);
+  f.port = fk.port;
+  assert_non_null(cfg = cl_config(&f, CL_MUNI, NULL, fk.pk));
+  assert_int_equal(rp_config_set_log(cfg, cl_log_fn, &log), 0);
+  assert_int_equal(rp_client_new(cfg, &muni), 0);
+  rp_config_free(cfg);
+  fake_accept(&fk);
+  /* An older relay's WELCOME: no key 7. */
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_WELCOME;
+  m.u.welcome.time_ms = rp__clock_wall_ms();
+  m.u.welcome.roster_version = 1;
+  m.u.welcome.member = rp__str_c(CL_MUNI);
+  m.u.welcome.send_window = 8;
+  m.u.welcome.idle_ms = 60000;
+  fake_send(&fk, &m);
+  assert_int_equal(cl_log_wait(&log, "conn_ready", NULL, NULL, 5000), 0);
+
+  /* The message with attachments is stored (rp_send does not wait for the relay), then
+   * fails at once with a clear code instead of waiting for ever: flush returns. */
+  assert_non_null(msg = cl_request("Med bilag til en gammel relay"));
+  assert_int_equal(rp_msg_attach_buffer(msg, data, sizeof data, "plan.pdf",
+                                        "application/pdf", "beredskabsplan_udkast"),
+                   0);
+  assert_int_equal(rp_send(muni, msg, with), 0);
+  rp_msg_free(msg);
+  assert_int_equal(rp_client_flush(muni, 5000), 0);
+  assert_int_equal(rp_status(muni, with, &st, &err), 0);
+  assert_int_equal(st, RP_STATUS_FAILED);
+  assert_int_equal(err, RP_EVERSION);
+  assert_int_equal(cl_log_count(&log, "send_failed", with, "code=EVERSION"), 1);
+
+  /* The queue behind it moves on: a message without attachments goes as always. */
+  assert_non_null(msg = cl_request("Uden bilag"));
+  assert_int_equal(rp_send(muni, msg, without), 0);
+  rp_msg_free(msg);
+  /* What reached the relay: never a chunk, and only the second message's SEND. */
+  while ((rc = fake_recv_timed(&fk, &m, 2000)) == 0) {
+    assert_true(m.type != RP__T_CHUNK);
+    if (m.type != RP__T_SEND) continue;
+    sends++;
+    assert_int_equal(rp__envhdr_container_parse(m.u.send.envelope.p, m.u.send.envelope.n,
+                                                &cont, &h, NULL),
+                     0);
+    sodium_bin2hex(hex, sizeof hex, h.msg_id, RP_MSG_ID_BYTES);
+    assert_string_equal(hex, without);
+    {
+      rp__tmsg a;
+      memset(&a, 0, sizeof a);
+      a.type = RP__T_ACK;
+      memcpy(a.u.ack.msg_id, h.msg_id, RP_MSG_ID_BYTES);
+      a.u.ack.status = RP__ACK_STORED;
+      fake_send(&fk, &a);
+    }
+  }
+  assert_int_equal(rc, RP_ETIMEDOUT);
+  assert_int_equal(sends, 1);
+  assert_int_equal(cl_wait_status(muni, without, RP_STATUS_RELAYED, 5000), 0);
+  assert_int_equal(rp_status(muni, with, &st, &err), 0);
+  assert_int_equal(st, RP_STATUS_FAILED);
+  rp_client_free(muni);
+  fake_close(&fk);
+  tp_relay_free(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_relay_without_chunks),
+      cmocka_unit_test(test_relay_killed_mid_upload),
+      cmocka_unit_test(test_relay_killed_mid_download),
+      cmocka_unit_test(test_relay_disk_full_mid_upload),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
