@@ -158,6 +158,19 @@ void rp__conn_bye(rp_client *c) {
   bye(c, RP__BYE_DONE, 0);
 }
 
+void rp__conn_refused(rp_client *c, int code) {
+  pthread_mutex_lock(&c->mu);
+  c->last_error = code;
+  pthread_mutex_unlock(&c->mu);
+  c->refused = true;
+  rp__conn_bye(c);
+}
+
+void rp__conn_stored(rp_client *c) {
+  c->refused = false;
+  c->backoff_ms = c->cfg.backoff_min;
+}
+
 void rp__conn_bye_error(rp_client *c, int code) {
   pthread_mutex_lock(&c->mu);
   c->last_error = code;
