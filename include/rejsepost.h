@@ -182,8 +182,11 @@ int rp_config_set_admin_key(rp_config *cfg, const char *hex_or_path);
 int rp_config_set_roster_file(rp_config *cfg, const char *path);
 
 /* Retry backoff after a failed or lost connection: starts at min_ms, doubles up to
- * max_ms, with random jitter of up to half the delay. 10 <= min_ms <= max_ms <=
- * 3600000. Default 500 ms .. 60000 ms. */
+ * max_ms, with random jitter of up to half the delay. A connection that reaches the
+ * relay's welcome starts it at min_ms again, unless the relay had refused to store our
+ * messages for a reason that may pass (its spool failed, or it was busy): then it goes
+ * on doubling until the relay stores one. 10 <= min_ms <= max_ms <= 3600000. Default
+ * 500 ms .. 60000 ms. */
 int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
 
 /* How long an envelope may wait at the relay before it expires undelivered (and the
