@@ -13,7 +13,10 @@
  *    with room the transfer completes with nothing acknowledged lost;
  *  - a relay whose WELCOME has no chunk_max (an older relay, played by tests/client/
  *    cl_fake.h): a message with attachments fails at once with RP_EVERSION, its
- *    envelope never goes out, and the queue behind it moves on.
+ *    envelope never goes out, and the queue behind it moves on;
+ *  - a relay that answers a chunk_get with EIO (a read error of its spool) mid-download,
+ *    played by the fake relay with the bytes the real one handed out: the recipient
+ *    keeps its chunks and resumes on its next connection.
  * Smaller files under the sanitizers, which make the crypto and copies slower.
  */
 #include <fcntl.h>
@@ -517,12 +520,185 @@ static void test_relay_without_chunks(void **state) {
   tp_relay_free(&f);
 }
 
+/* ---- a relay that cannot read a chunk for a moment ---- */
+
+/* A message as the real relay hands it out: its DELIVER's envelope and every chunk. */
+typedef struct captured {
+  uint8_t *env;
+  size_t env_len;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  uint8_t *chunk[64];
+  size_t len[64];
+  uint64_t n;
+} captured;
+
+static void capture(tp_relay *f, captured *cap, uint64_t n) {
+  tp_peer p;
+  rp__tmsg m;
+  assert_true(n <= 64);
+  memset(cap, 0, sizeof *cap);
+  cap->n = n;
+  assert_int_equal(tp_relay_connect(f, &p, CL_TEAM), 0);
+  assert_int_equal(tp_receive(&p, 8), 0);
+  assert_int_equal(tp_recv_type(&p, RP__T_DELIVER, &m, 10000, NULL), 0);
+  assert_int_equal(tp_deliver_msg_id(&m, cap->msg_id), 0);
+  cap->env_len = m.u.deliver.envelope.n;
+  assert_non_null(cap->env = malloc(cap->env_len));
+  memcpy(cap->env, m.u.deliver.envelope.p, cap->env_len);
+  for (uint64_t from = 0; from < n; from += 16) {
+    memset(&m, 0, sizeof m);
+    m.type = RP__T_CHUNK_GET;
+    memcpy(m.u.chunk_get.msg_id, cap->msg_id, RP_MSG_ID_BYTES);
+    m.u.chunk_get.from = from;
+    m.u.chunk_get.count = n - from < 16 ? n - from : 16;
+    assert_int_equal(tp_send(&p, &m), 0);
+    for (uint64_t g = from; g < from + m.u.chunk_get.count; g++) {
+      rp__tmsg d;
+      assert_int_equal(tp_recv_type(&p, RP__T_CHUNK_DATA, &d, 10000, NULL), 0);
+      assert_int_equal(d.u.chunk_data.index, g);
+      assert_int_equal(d.u.chunk_data.code, 0);
+      cap->len[g] = d.u.chunk_data.data.n;
+      assert_non_null(cap->chunk[g] = malloc(cap->len[g]));
+      memcpy(cap->chunk[g], d.u.chunk_data.data.p, cap->len[g]);
+    }
+  }
+  tp_close(&p); /* no DELIVERED: the message stays at the relay */
+}
+
+static void captured_free(captured *cap) {
+  free(cap->env);
+  for (uint64_t g = 0; g < cap->n; g++)
+    free(cap->chunk[g]);
+}
+
+/* The fake relay's side of one connection up to the client's RECEIVE, then DELIVER. */
+static void fake_welcome_deliver(fake *fk, const captured *cap) {
+  rp__tmsg m;
+  fake_accept(fk);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_WELCOME;
+  m.u.welcome.time_ms = rp__clock_wall_ms();
+  m.u.welcome.roster_version = 1;
+  m.u.welcome.member = rp__str_c(CL_TEAM);
+  m.u.welcome.send_window = 8;
+  m.u.welcome.idle_ms = 60000;
+  m.u.welcome.chunk_max = SEALED;
+  fake_send(fk, &m);
+  do
+    assert_int_equal(fake_recv_timed(fk, &m, 10000), 0);
+  while (m.type != RP__T_RECEIVE);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_DELIVER;
+  m.u.deliver.seq = 1;
+  m.u.deliver.envelope = (rp__bin){cap->env, (uint32_t)cap->env_len};
+  fake_send(fk, &m);
+}
+
+static void fake_chunk(fake *fk, const captured *cap, uint64_t g, uint64_t code) {
+  rp__tmsg m;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_CHUNK_DATA;
+  memcpy(m.u.chunk_data.msg_id, cap->msg_id, RP_MSG_ID_BYTES);
+  m.u.chunk_data.index = g;
+  if (code != 0)
+    m.u.chunk_data.code = code;
+  else
+    m.u.chunk_data.data = (rp__bin){cap->chunk[g], (uint32_t)cap->len[g]};
+  fake_send(fk, &m);
+}
+
+/* The next CHUNK_GET (other messages skipped). */
+static void fake_expect_get(fake *fk, rp__tmsg *m) {
+  do
+    assert_int_equal(fake_recv_timed(fk, m, 10000), 0);
+  while (m->type != RP__T_CHUNK_GET);
+}
+
+/* A relay that answers a chunk_get with EIO (its spool could not read the chunk: a
+ * passing failure, not "no such message") mid-download: the recipient keeps the chunks
+ * it has, ends the connection, and on the next one resumes from the first chunk it lacks,
+ * rather than dropping the message and waiting for a redelivery that never comes on a
+ * connection that stays up. */
+static void test_relay_read_error_mid_download(void **state) {
+  static const uint64_t sizes[NATT] = {0, 5, 2u * MIB + 3u};
+  tp_relay f;
+  fake fk;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp_config *cfg;
+  captured cap;
+  files fl;
+  rp__tmsg m;
+  char id[RP_ID_STRLEN];
+  const uint64_t n = chunk_count(sizes), bad = 5;
+  uint64_t next = 0;
+  (void)state;
+  /* The real library seals and uploads; a test peer takes what the relay hands out. */
+  assert_int_equal(cl_relay_up(&f, "cl-attread"), 0);
+  files_make(&f, &fl, sizes, 51);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  send_files(muni, &fl, id);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_RELAYED, 30000), 0);
+  rp_client_free(muni);
+  capture(&f, &cap, n);
+  assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+
+  /* The recipient's library against the fake relay, which serves those bytes. */
+  fake_listen(&fk);
+  f.port = fk.port;
+  assert_non_null(cfg = cl_config(&f, CL_TEAM, NULL, fk.pk));
+  assert_int_equal(rp_client_new(cfg, &team), 0);
+  rp_config_free(cfg);
+  fake_welcome_deliver(&fk, &cap);
+  fake_expect_get(&fk, &m);
+  assert_int_equal(m.u.chunk_get.from, 0);
+  for (uint64_t g = 0; g < bad; g++)
+    fake_chunk(&fk, &cap, g, 0);
+  fake_chunk(&fk, &cap, bad, (uint64_t)-RP_EIO);
+  /* The client ends this connection (what else it says first does not matter). */
+  {
+    int rc;
+    while ((rc = fake_recv_timed(&fk, &m, 10000)) == 0 && m.type != RP__T_BYE)
+      ;
+    assert_int_equal(rc, 0);
+  }
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+  close(fk.fd);
+  fk.fd = -1;
+
+  /* The next connection: delivered again, it asks from the chunk it lacks. */
+  fake_welcome_deliver(&fk, &cap);
+  fake_expect_get(&fk, &m);
+  assert_int_equal(m.u.chunk_get.from, bad);
+  for (next = bad; next < n;) {
+    uint64_t end = m.u.chunk_get.from + m.u.chunk_get.count;
+    assert_int_equal(m.u.chunk_get.from, next);
+    for (; next < end && next < n; next++)
+      fake_chunk(&fk, &cap, next, 0);
+    if (next < n) fake_expect_get(&fk, &m);
+  }
+  do
+    assert_int_equal(fake_recv_timed(&fk, &m, 10000), 0);
+  while (m.type != RP__T_DELIVERED);
+  assert_memory_equal(m.u.delivered.msg_id, cap.msg_id, RP_MSG_ID_BYTES);
+  assert_int_equal(m.u.delivered.refused, 0);
+  assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  check_whole(&f, team, r, &fl);
+  rp_received_free(r);
+  rp_client_free(team);
+  fake_close(&fk);
+  captured_free(&cap);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relay_without_chunks),
       cmocka_unit_test(test_relay_killed_mid_upload),
       cmocka_unit_test(test_relay_killed_mid_download),
       cmocka_unit_test(test_relay_disk_full_mid_upload),
+      cmocka_unit_test(test_relay_read_error_mid_download),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
