@@ -206,7 +206,7 @@ void rp__download_on_data(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
     if (-(int)code != RP_ENOTFOUND && -(int)code != RP_EEXPIRED) {
       /* The relay could not read the chunk now (EIO, ENOMEM...): it still holds the
        * message. Keep what is stored and end the connection; the next one delivers the
-       * envelope again and the download resumes from this chunk (PROTOCOL.md 5.6). */
+       * envelope again and the download resumes from this chunk (PROTOCOL.md 5.1). */
       rp__hlog(c, RP_LOG_WARN, "download_interrupted msg_id=%s index=%llu code=%s", id,
                (unsigned long long)index, rp_err_name(-(int)code));
       rp__conn_bye_error(c, -(int)code);
