@@ -152,6 +152,19 @@ static void free_bufs(bufs *b) {
   free(b->sealed);
 }
 
+/* The host's check of one piece of plaintext (rejsepost.h, rp_attachment_hook_fn). */
+static int hook_piece(rp__attach_job *job, const rp__attachment *d, const uint8_t *buf,
+                      size_t len, uint64_t offset, bool last) {
+  char name[RP_TEXT_SHORT_MAX + 1], mime[RP_TEXT_SHORT_MAX + 1];
+  size_t bad = (size_t)offset;
+  if (job->hook == NULL) return 0;
+  snprintf(name, sizeof name, "%.*s", (int)d->name.n, d->name.p);
+  snprintf(mime, sizeof mime, "%.*s", (int)d->mime.n, d->mime.p);
+  if (job->hook(job->hook_data, name, mime, buf, len, offset, last, &bad) == 0) return 0;
+  job->offset = bad;
+  return RP_EHOOK;
+}
+
 /* Seals attachment a (source r) from chunk g on; adds its size and hash to d. */
 static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__attachment *d,
                     uint64_t *total) {
@@ -168,6 +181,7 @@ static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__att
     if (len == RP__CHUNK_SIZE && (rc = fill(r, b->next, RP__CHUNK_SIZE, &next_len)) != 0)
       goto out;
     final = len < RP__CHUNK_SIZE || next_len == 0;
+    if ((rc = hook_piece(job, d, b->cur, len, size, final)) != 0) goto out;
     size += len;
     *total += len;
     if (size > job->att_max || *total > job->msg_att_max) {

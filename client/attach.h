@@ -28,8 +28,11 @@ typedef struct rp__attach_job {
   const uint8_t *key; /* RP__CHUNK_KEYBYTES, from rp__envelope_begin */
   const uint8_t *msg_id;
   uint64_t att_max, msg_att_max;
+  rp_attachment_hook_fn hook; /* the host's content check (NULL: none) */
+  void *hook_data;
   uint64_t n_chunks;
   char where[32];
+  size_t offset; /* RP_EHOOK: the byte the hook objects to */
 } rp__attach_job;
 
 /* The payload's attachment list (every kind that has one); RP_ENOTFOUND if its kind has
@@ -40,11 +43,12 @@ int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count);
  * Reads, hashes and seals every attachment of p whose source m records, in list order,
  * into outbox_chunk rows of job->msg_id (g = 0..N-1), and fills each descriptor's size
  * and sha256 in p (not in m). A kind without attachments, or none added, leaves N = 0.
+ * Each chunk's plaintext goes to job->hook (if set) before it is sealed.
  * Errors: RP_EMISSING (a descriptor the host filled by hand, without a source), RP_ETOOBIG
- * (a cap), RP_EIO (a source failed: a read error, a stream's negative return), RP_ENOTFOUND
- * / RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send), RP_ENOMEM,
- * the store's errors. On failure no chunk row of msg_id is left. Runs on the caller's
- * thread, without any lock held between chunks.
+ * (a cap), RP_EHOOK (the hook refused: offset set), RP_EIO (a source failed: a read error,
+ * a stream's negative return), RP_ENOTFOUND / RP_EPERM (a file), RP_ESTATE (a stream
+ * already read by an earlier rp_send), RP_ENOMEM, the store's errors. On failure no chunk
+ * row of msg_id is left. Runs on the caller's thread, without any lock held between chunks.
  */
 int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p);
 

@@ -63,6 +63,7 @@ struct rp_client {
   uv_connect_t creq;
   rp__chan *chan;
   unsigned backoff_ms;
+  bool refused; /* the relay refused to store, and has stored nothing since (conn.h) */
   uint64_t send_window, inflight;
   uint64_t chunk_max; /* WELCOME's chunk_max: 0 = the relay takes no attachment chunks */
   int64_t send_cursor;
@@ -78,6 +79,7 @@ struct rp_client {
   rp__cl_deferred deferred[RP__CL_RECEIVE_WINDOW]; /* DELIVERs waiting for a roster */
   size_t ndeferred;
   rp__cl_upload upload;     /* the message whose chunks go to the relay (upload.c) */
+  rp__cl_again again;       /* its uploads again after ETRUNC (upload.h) */
   rp__cl_download download; /* chunks coming from the relay (download.c) */
   bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
   bool shutdown_started;    /* rp_client_free began the shutdown (see above) */

@@ -19,6 +19,8 @@
 /* Chunks asked for with one chunk_get, and asked for and not yet received at most. */
 #define RP__CL_CHUNK_GET 8u
 #define RP__CL_CHUNK_CREDIT 16u
+/* Uploads of one message's chunks again after ETRUNC (PROTOCOL.md 5.6) before it fails. */
+#define RP__CL_UPLOAD_AGAIN_MAX 3u
 /* Attachment caps: the defaults of rp_config_set_attachment_max and
  * rp_config_set_message_attachments_max, and the most the latter accepts. */
 #define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)

@@ -222,6 +222,14 @@ RP_PUBLIC int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn,
   return good(cfg);
 }
 
+RP_PUBLIC int rp_config_set_attachment_hook(rp_config *cfg, rp_attachment_hook_fn fn,
+                                            void *data) {
+  if (cfg == NULL) return RP_EINVAL;
+  cfg->att_hook = fn;
+  cfg->att_hook_data = data;
+  return good(cfg);
+}
+
 RP_PUBLIC int rp_config_set_receive(rp_config *cfg, int on) {
   if (cfg == NULL) return RP_EINVAL;
   cfg->receive = on != 0;

@@ -29,6 +29,8 @@ struct rp_config {
   void *status_data;
   rp_content_hook_fn hook;
   void *hook_data;
+  rp_attachment_hook_fn att_hook;
+  void *att_hook_data;
   rp_log_fn log;
   void *log_data;
   int receive;

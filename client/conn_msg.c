@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
 #include "conn.h"
 #include "download.h"
 #include "hold.h"
@@ -50,15 +51,18 @@ static void on_ping_timer(uv_timer_t *t) {
 }
 
 static void on_welcome(rp_client *c, const rp__t_welcome *w) {
-  uint64_t held, sent = c->nsent;
+  uint64_t held, sent = c->nsent, gone = 0;
   uv_timer_stop(&c->deadline);
+  /* Incomplete messages whose envelope expired will never be completed (store.h). */
+  if (rp__store_in_sweep(c->st, rp__clock_wall_ms(), &gone) == 0 && gone > 0)
+    rp__hlog(c, RP_LOG_WARN, "incomplete_expired count=%llu", (unsigned long long)gone);
   rp__conn_phase_apply(c, RP__CONN_EV_WELCOME);
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;
   /* A relay that takes chunks smaller than ours takes none of our full ones. */
   c->chunk_max = w->chunk_max >= RP__CHUNK_SEALED_MAX ? w->chunk_max : 0;
-  c->backoff_ms = c->cfg.backoff_min;
+  if (!c->refused) c->backoff_ms = c->cfg.backoff_min;
   c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
   c->conn_state = RP_CONN_CONNECTED;
@@ -86,6 +90,7 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   rp__hold_answered(c, id);
   rp__hold_acked(c, id);
   rp__upload_done(c, id, true);
+  rp__conn_stored(c);
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -133,10 +138,7 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   }
   /* The relay is busy or its spool failed: everything again on a new connection,
    * later. */
-  pthread_mutex_lock(&c->mu);
-  c->last_error = code;
-  pthread_mutex_unlock(&c->mu);
-  rp__conn_bye(c);
+  rp__conn_refused(c, code);
 }
 
 void rp__conn_delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,

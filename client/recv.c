@@ -29,12 +29,11 @@
 #include "route.h"
 #include "send.h"
 
-void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
-                       int error) {
+/* Tells the host (its status callback, if the status moved) and the waiters about a
+ * status already in the store. */
+static void status_told(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
+                        int error, int changed) {
   char hex[RP_ID_STRLEN];
-  int changed = 0;
-  if (rp__store_out_status(c->st, id, status, error, rp__clock_wall_ms(), &changed) != 0)
-    return;
   /* The callback first, then the waiters, so that a waiter woken by this change finds
    * its callback done (a flush that finds nothing queued does not wait, though). */
   if (changed && c->cfg.on_status != NULL) {
@@ -44,6 +43,25 @@ void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int stat
   pthread_mutex_lock(&c->mu);
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
+}
+
+void rp__client_status(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], int status,
+                       int error) {
+  int changed = 0;
+  if (rp__store_out_status(c->st, id, status, error, rp__clock_wall_ms(), &changed) == 0)
+    status_told(c, id, status, error, changed);
+}
+
+/* What an arriving payload does to one of ours: an answer moves its request to answered;
+ * the inbox's automatic out-of-hours reply is no advisor's answer (PROTOCOL.md 7.4). */
+static void answer_effect(const rp__payload *p, rp__store_effect *e) {
+  const uint8_t *ref = rp__payload_ref(p);
+  memset(e, 0, sizeof *e);
+  if (ref == NULL || !rp__payload_answers(p->kind)) return;
+  memcpy(e->about, ref, RP_MSG_ID_BYTES);
+  e->status = p->kind == RP__PL_REPLY && p->u.reply.automatic ? RP_STATUS_AUTO_REPLIED
+                                                              : RP_STATUS_ANSWERED;
+  e->at = rp__clock_wall_ms();
 }
 
 /* A receipt moves the status of the message it is about. */
@@ -82,6 +100,7 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
                          const uint8_t *env, size_t len) {
   rp__store_in in;
   rp__store_out receipt;
+  rp__store_effect effect;
   const uint8_t *ref = rp__payload_ref(p);
   int rc;
   memset(&in, 0, sizeof in);
@@ -96,17 +115,12 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   /* Without a receipt (sender's key unusable) the message is still stored: losing it
    * would be worse than a missing receipt. */
   if (make_receipt(c, p, in.sender, &receipt) != 0) memset(&receipt, 0, sizeof receipt);
-  rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL);
+  answer_effect(p, &effect);
+  rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, &effect);
   rp__store_out_free(&receipt);
   if (rc == RP_EEXIST) return 0; /* seen before: ack again, offer nothing */
   if (rc != 0) return rc;
-  /* The inbox's automatic out-of-hours reply is no advisor's answer (PROTOCOL.md 7.4). */
-  if (ref != NULL && rp__payload_answers(p->kind))
-    rp__client_status(c, ref,
-                      p->kind == RP__PL_REPLY && p->u.reply.automatic
-                          ? RP_STATUS_AUTO_REPLIED
-                          : RP_STATUS_ANSWERED,
-                      0);
+  if (effect.status != 0) status_told(c, effect.about, effect.status, 0, effect.changed);
   rp__loop_wake(c); /* the receipt waits in the outbox */
   offer(c, &in);
   return 0;
@@ -156,7 +170,8 @@ static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened
   in.stored_at = rp__clock_wall_ms();
   in.chunks = op->hdr.chunks;
   in.complete = 0;
-  rc = rp__store_in_add(c->st, &in, NULL);
+  in.expires = op->hdr.expires;
+  rc = rp__store_in_add(c->st, &in, NULL, NULL);
   if (rc != RP_EEXIST) return rc;
   if ((rc = rp__store_in_get_any(c->st, p->msg_id, &old)) != 0) return rc;
   *complete = old.complete != 0;
@@ -167,8 +182,8 @@ static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened
 int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   rp__store_in row;
   rp__store_out receipt;
+  rp__store_effect effect;
   rp_received *r = NULL;
-  const uint8_t *ref;
   int rc;
   if ((rc = rp__store_in_get_any(c->st, msg_id, &row)) != 0) return rc;
   if ((rc = rp__received_from_row(c, &row, &r)) != 0) {
@@ -177,15 +192,12 @@ int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   }
   if (make_receipt(c, &r->p, row.sender, &receipt) != 0)
     memset(&receipt, 0, sizeof receipt);
-  rc = rp__store_in_complete(c->st, msg_id, receipt.envelope != NULL ? &receipt : NULL);
+  answer_effect(&r->p, &effect);
+  rc = rp__store_in_complete(c->st, msg_id, receipt.envelope != NULL ? &receipt : NULL,
+                             &effect);
   rp__store_out_free(&receipt);
   if (rc == 0) {
-    if ((ref = rp__payload_ref(&r->p)) != NULL && rp__payload_answers(r->p.kind))
-      rp__client_status(c, ref,
-                        r->p.kind == RP__PL_REPLY && r->p.u.reply.automatic
-                            ? RP_STATUS_AUTO_REPLIED
-                            : RP_STATUS_ANSWERED,
-                        0);
+    if (effect.status != 0) status_told(c, effect.about, effect.status, 0, effect.changed);
     rp__loop_wake(c);
     row.complete = 1;
     offer(c, &row);

@@ -87,8 +87,8 @@ static int begin_locked(rp_client *c, const rp__payload *p, const char *to,
  * attach.h gives. buf holds the payload as checked; it is encoded again once the
  * attachments' sizes and hashes are in. On failure no chunk of p stays. */
 static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, uint8_t *buf,
-                    size_t *len, rp__store_out *row, const char **where, char *where_buf,
-                    size_t where_cap) {
+                    size_t *len, rp__store_out *row, const char **where, size_t *offset,
+                    char *where_buf, size_t where_cap) {
   rp__envelope_sealer *s = NULL;
   uint8_t key[RP__CHUNK_KEYBYTES];
   rp__seal_args a;
@@ -104,9 +104,12 @@ static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, u
     job.msg_id = p->msg_id;
     job.att_max = c->cfg.att_max;
     job.msg_att_max = c->cfg.msg_att_max;
+    job.hook = c->cfg.att_hook;
+    job.hook_data = c->cfg.att_hook_data;
     if ((rc = rp__attach_seal(&job, msg, p)) != 0) {
       snprintf(where_buf, where_cap, "%s", job.where);
       *where = where_buf;
+      *offset = job.offset;
     }
     if (rc == 0 && job.n_chunks > 0) {
       sodium_memzero(buf, *len);
@@ -173,7 +176,7 @@ static int prepare(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
   if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) return RP_ENOMEM;
   if ((rc = check_content(c, p, buf, &len, where, offset)) == 0) {
     if (to == NULL || to[0] == '\0') to = peer;
-    rc = seal_all(c, p, msg, to, buf, &len, row, where, where_buf, where_cap);
+    rc = seal_all(c, p, msg, to, buf, &len, row, where, offset, where_buf, where_cap);
   }
   sodium_memzero(buf, len); /* only the encoded bytes ever held the plaintext */
   free(buf);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rejsepost_errors.h"
 
 static const char *const schema_sql =
@@ -28,7 +29,8 @@ static const char *const schema_sql =
     " ref_id BLOB, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
     " envelope BLOB NOT NULL, stored_at INTEGER NOT NULL,"
     " handled INTEGER NOT NULL DEFAULT 0, handled_at INTEGER,"
-    " chunks INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 1);"
+    " chunks INTEGER NOT NULL DEFAULT 0, complete INTEGER NOT NULL DEFAULT 1,"
+    " expires INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);"
     /* Attachment chunks as sealed (docs/PROTOCOL.md 6.7), one row per chunk: the
      * outbox's until the relay has them all, the inbox's as received. */
@@ -41,8 +43,9 @@ static const char *const schema_sql =
 
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
- * attachments (the chunks columns and tables). */
-#define SCHEMA_VERSION 2
+ * attachments (the chunks columns and tables), 3 since the inbox keeps the envelope's
+ * expiry (an incomplete message is given up after it). */
+#define SCHEMA_VERSION 3
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -55,6 +58,7 @@ static const struct {
     {"outbox", "chunks", "INTEGER NOT NULL DEFAULT 0"},
     {"inbox", "chunks", "INTEGER NOT NULL DEFAULT 0"},
     {"inbox", "complete", "INTEGER NOT NULL DEFAULT 1"},
+    {"inbox", "expires", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 static int add_column(rp__store *st, const char *table, const char *column,
@@ -127,7 +131,8 @@ int rp__store_open(const char *dir, rp__store **out) {
       (rc = rp__sql_exec(st->db, "PRAGMA synchronous=FULL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA foreign_keys=ON;")) != 0 ||
       (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0 ||
-      (rc = rp__sql_exec(st->db, orphans_sql)) != 0)
+      (rc = rp__sql_exec(st->db, orphans_sql)) != 0 ||
+      (rc = rp__store_in_sweep(st, rp__clock_wall_ms(), NULL)) != 0)
     goto out;
   *out = st;
   st = NULL;

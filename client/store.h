@@ -56,8 +56,9 @@ typedef struct rp__store_in {
   size_t envelope_len;
   uint64_t stored_at;
   int handled;
-  uint64_t chunks; /* N: attachment chunks (inbox_chunk rows once complete) */
-  int complete;    /* 0 while chunks are missing: never offered, listed or counted */
+  uint64_t chunks;  /* N: attachment chunks (inbox_chunk rows once complete) */
+  int complete;     /* 0 while chunks are missing: never offered, listed or counted */
+  uint64_t expires; /* the envelope header's expiry, unix ms (0: not known) */
 } rp__store_in;
 
 /* Opens (creating) the database in dir, which is created mode 0700 if missing. */
@@ -130,9 +131,22 @@ int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTE
 /* Marks every chunk of msg_id unacknowledged (the relay lost them: upload again). */
 int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
-/* Adds an inbox row and, in the same transaction, the outbox row `receipt` (may be
- * NULL). RP_EEXIST (nothing written) if msg_id is already in the inbox. */
-int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt);
+/* What an arriving message does to one of ours: an answer moves its request to answered
+ * (or auto_replied). It is written in the arrival's own transaction, so that whoever
+ * finds the answer in the inbox finds the request's new status too; an `about` that is
+ * not in our outbox changes nothing. *changed is set as by rp__store_out_status. */
+typedef struct rp__store_effect {
+  uint8_t about[RP_MSG_ID_BYTES];
+  int status; /* 0: no effect */
+  uint64_t at;
+  int changed; /* out */
+} rp__store_effect;
+
+/* Adds an inbox row and, in the same transaction, the outbox row `receipt` and the
+ * status effect (each may be NULL). RP_EEXIST (nothing written) if msg_id is already in
+ * the inbox. */
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt,
+                     rp__store_effect *effect);
 
 /*
  * A message with attachments is stored when its envelope arrives, incomplete (chunks N,
@@ -142,7 +156,8 @@ int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out 
  * so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
  * download asks again from the first it holds not). chunks_stored: the rows of msg_id
  * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
- * with the outbox row `receipt` (may be NULL) in one transaction. drop: deletes an
+ * with the outbox row `receipt` and the status effect (each may be NULL) in one
+ * transaction. drop: deletes an
  * incomplete message and its chunks (refused), in one transaction.
  */
 int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
@@ -154,8 +169,14 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n);
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          const rp__store_out *receipt);
+                          const rp__store_out *receipt, rp__store_effect *effect);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
+/* Deletes every incomplete message whose envelope expired more than the allowed clock
+ * skew (RP_CLOCK_SKEW_MS) before `now`, with its chunks, in one transaction: the relay
+ * has let it go with its chunks, so the rest will never come (and the sender was told
+ * it expired). Run when the store opens and at every WELCOME. *n (may be NULL): how many
+ * were deleted. */
+int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n);
 
 /* The first unhandled row with rowid > after. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);

@@ -8,7 +8,7 @@
 
 #define IN_COLS                                                                            \
   "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope, chunks,"     \
-  " complete"
+  " complete, expires"
 
 void rp__store_in_free(rp__store_in *in) {
   if (in == NULL) return;
@@ -21,8 +21,8 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_stmt *s = NULL;
   int rc = rp__sql_prepare(st->db,
                            "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
-                           " envelope, stored_at, chunks, complete)"
-                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " envelope, stored_at, chunks, complete, expires)"
+                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -37,24 +37,9 @@ static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_bind_int64(s, 7, (sqlite3_int64)in->stored_at);
   sqlite3_bind_int64(s, 8, (sqlite3_int64)in->chunks);
   sqlite3_bind_int(s, 9, in->chunks == 0 || in->complete);
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)in->expires);
   rc = rp__sql_err(sqlite3_step(s));
   sqlite3_finalize(s);
-  return rc;
-}
-
-int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt) {
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  if ((rc = insert(st, in)) != 0 ||
-      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
-    rp__sql_exec(st->db, "ROLLBACK");
-    goto out;
-  }
-  rc = rp__sql_exec(st->db, "COMMIT");
-  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
-out:
-  pthread_mutex_unlock(&st->mu);
   return rc;
 }
 
@@ -84,6 +69,7 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   o->handled = sqlite3_column_int(s, 7);
   o->chunks = (uint64_t)sqlite3_column_int64(s, 9);
   o->complete = sqlite3_column_int(s, 10);
+  o->expires = (uint64_t)sqlite3_column_int64(s, 11);
   rc = rp__sql_col_blob(s, 8, &o->envelope, &o->envelope_len);
 out:
   sqlite3_finalize(s);
@@ -137,16 +123,101 @@ int rp__store_in_pending(rp__store *st, uint64_t *n) {
 
 /* ---- the inbox's attachment chunks ---- */
 
-/* Runs one statement with msg_id as ?1 and an optional int64 as ?2, under the lock. */
+/* Runs one statement with msg_id as ?1 and an optional int64 as ?2 (msg_id NULL: v is
+ * ?1), under the lock. */
 static int exec_id(rp__store *st, const char *sql, const uint8_t *msg_id, int64_t v) {
   sqlite3_stmt *s = NULL;
   int rc;
   if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
-    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    if (sqlite3_bind_parameter_count(s) > 1) sqlite3_bind_int64(s, 2, v);
+    if (msg_id != NULL)
+      sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    else
+      sqlite3_bind_int64(s, 1, v);
+    if (msg_id != NULL && sqlite3_bind_parameter_count(s) > 1) sqlite3_bind_int64(s, 2, v);
     rc = rp__sql_err(sqlite3_step(s));
   }
   sqlite3_finalize(s);
+  return rc;
+}
+
+/* ---- writes: each one transaction ---- */
+
+/* What one write does: an arrival (a new row, or an incomplete one completed) with its
+ * receipt and effect, the drop of an incomplete message, or the sweep of expired ones. */
+typedef struct in_write {
+  enum { W_ADD, W_COMPLETE, W_DROP, W_SWEEP } what;
+  const rp__store_in *in; /* W_ADD */
+  const uint8_t *msg_id;  /* W_COMPLETE, W_DROP */
+  const rp__store_out *receipt;
+  rp__store_effect *effect;
+  int64_t before;   /* W_SWEEP: envelopes that expired before this */
+  uint64_t deleted; /* W_SWEEP: out */
+} in_write;
+
+static int write_body(rp__store *st, in_write *w) {
+  static const char *const sweep_chunks =
+      "DELETE FROM inbox_chunk WHERE msg_id IN (SELECT msg_id FROM inbox"
+      " WHERE complete = 0 AND expires > 0 AND expires < ?1)";
+  static const char *const sweep_rows =
+      "DELETE FROM inbox WHERE complete = 0 AND expires > 0 AND expires < ?1";
+  int rc;
+  switch (w->what) {
+  case W_ADD:
+    rc = insert(st, w->in);
+    break;
+  case W_COMPLETE:
+    /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
+    rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", w->msg_id, 0);
+    break;
+  case W_DROP:
+    if ((rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1", w->msg_id, 0)) == 0)
+      rc =
+          exec_id(st, "DELETE FROM inbox WHERE msg_id = ?1 AND complete = 0", w->msg_id, 0);
+    return rc;
+  default:
+    if ((rc = exec_id(st, sweep_chunks, NULL, w->before)) == 0 &&
+        (rc = exec_id(st, sweep_rows, NULL, w->before)) == 0)
+      w->deleted = (uint64_t)sqlite3_changes(st->db);
+    return rc;
+  }
+  if (rc == 0 && w->receipt != NULL) rc = rp__store_out_insert(st, w->receipt);
+  if (rc == 0) rc = rp__store_effect_apply(st, w->effect);
+  return rc;
+}
+
+static int write_tx(rp__store *st, in_write *w) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) == 0) {
+    if ((rc = write_body(st, w)) == 0) rc = rp__sql_exec(st->db, "COMMIT");
+    if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+  }
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt,
+                     rp__store_effect *effect) {
+  in_write w = {.what = W_ADD, .in = in, .receipt = receipt, .effect = effect};
+  return write_tx(st, &w);
+}
+
+int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                          const rp__store_out *receipt, rp__store_effect *effect) {
+  in_write w = {.what = W_COMPLETE, .msg_id = msg_id, .receipt = receipt, .effect = effect};
+  return write_tx(st, &w);
+}
+
+int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  in_write w = {.what = W_DROP, .msg_id = msg_id};
+  return write_tx(st, &w);
+}
+
+int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n) {
+  in_write w = {.what = W_SWEEP,
+                .before = (int64_t)(now > RP_CLOCK_SKEW_MS ? now - RP_CLOCK_SKEW_MS : 0)};
+  int rc = write_tx(st, &w);
+  if (n != NULL) *n = rc == 0 ? w.deleted : 0;
   return rc;
 }
 
@@ -177,42 +248,6 @@ int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYT
     if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
   }
   sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
-}
-
-int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                          const rp__store_out *receipt) {
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
-  if ((rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", msg_id, 0)) !=
-          0 ||
-      (receipt != NULL && (rc = rp__store_out_insert(st, receipt)) != 0)) {
-    rp__sql_exec(st->db, "ROLLBACK");
-    goto out;
-  }
-  rc = rp__sql_exec(st->db, "COMMIT");
-  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
-out:
-  pthread_mutex_unlock(&st->mu);
-  return rc;
-}
-
-int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  if ((rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1", msg_id, 0)) != 0 ||
-      (rc = exec_id(st, "DELETE FROM inbox WHERE msg_id = ?1 AND complete = 0", msg_id,
-                    0)) != 0) {
-    rp__sql_exec(st->db, "ROLLBACK");
-    goto out;
-  }
-  rc = rp__sql_exec(st->db, "COMMIT");
-  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
-out:
   pthread_mutex_unlock(&st->mu);
   return rc;
 }

@@ -21,6 +21,13 @@ int rp__store_is_zero(const uint8_t *p, size_t n);
 /* The INSERT of one outbox row; the caller holds the lock (and any transaction). */
 int rp__store_out_insert(rp__store *st, const rp__store_out *o);
 
+/* rp__store_out_status for a caller that holds the lock (and any transaction). */
+int rp__store_out_status_locked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                                int status, int error, uint64_t now, int *changed);
+/* Applies e (may be NULL or without a status) under the caller's lock and transaction;
+ * an `about` we do not hold is no error. */
+int rp__store_effect_apply(rp__store *st, rp__store_effect *e);
+
 /* The outbox's and the inbox's attachment chunks, one shape: `sql` inserts (msg_id, idx,
  * data) without a sync of its own (store.h), or selects (data or, with buf NULL, its
  * length; then optionally acked) for msg_id ?1 and idx ?2. */

@@ -78,13 +78,13 @@ static void read_row(sqlite3_stmt *s, rp__store_out *o) {
   o->chunks = (uint64_t)sqlite3_column_int64(s, OUT_CHUNKS);
 }
 
-/* Runs a one-row query with one blob or int64 parameter into *o. */
-static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t after,
-                     int want_env, rp__store_out *o) {
+/* Runs a one-row query with one blob or int64 parameter into *o; the caller holds the
+ * lock. */
+static int query_one_locked(rp__store *st, const char *sql, const uint8_t *id,
+                            int64_t after, int want_env, rp__store_out *o) {
   sqlite3_stmt *s = NULL;
   int rc;
   memset(o, 0, sizeof *o);
-  pthread_mutex_lock(&st->mu);
   if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) goto out;
   if (id != NULL)
     sqlite3_bind_blob(s, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -99,14 +99,23 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   rc = want_env ? rp__sql_col_blob(s, OUT_ENVELOPE, &o->envelope, &o->envelope_len) : 0;
 out:
   sqlite3_finalize(s);
+  return rc;
+}
+
+static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t after,
+                     int want_env, rp__store_out *o) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  rc = query_one_locked(st, sql, id, after, want_env, o);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
 
+#define GET_SQL "SELECT " OUT_COLS ", envelope FROM outbox WHERE msg_id = ?"
+
 int rp__store_out_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int want_env,
                       rp__store_out *out) {
-  return query_one(st, "SELECT " OUT_COLS ", envelope FROM outbox WHERE msg_id = ?", msg_id,
-                   0, want_env, out);
+  return query_one(st, GET_SQL, msg_id, 0, want_env, out);
 }
 
 int rp__store_out_next_queued(rp__store *st, int64_t after, rp__store_out *out) {
@@ -156,15 +165,15 @@ static int progress(int cur, int next) {
   return rp_status_rank(next) > rp_status_rank(cur);
 }
 
-int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
-                         int error, uint64_t now, int *changed) {
+int rp__store_out_status_locked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                                int status, int error, uint64_t now, int *changed) {
   rp__store_out o;
   sqlite3_stmt *s = NULL;
   char sql[320];
   int rc, moved, stamp;
   if (changed) *changed = 0;
   if (status < 1 || status > RP__STORE_STATUS_MAX) return RP_EINVAL;
-  if ((rc = rp__store_out_get(st, msg_id, 0, &o)) != 0) return rc;
+  if ((rc = query_one_locked(st, GET_SQL, msg_id, 0, 0, &o)) != 0) return rc;
   moved = progress(o.status, status);
   /* A step reached out of order (answered before the opened receipt) still gets its
    * time; a final failure gets one only when it happens. */
@@ -186,12 +195,6 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
            !is_final(status) && rp_status_rank(status) > rp_status_rank(RP_STATUS_DELIVERED)
                ? ", t3 = COALESCE(t3, ?4)"
                : "");
-  pthread_mutex_lock(&st->mu);
-  /* "relayed" alone is written without waiting for the disk: losing it to a power cut
-   * only means the envelope is sent again, which the relay acks as a duplicate and the
-   * recipient drops. It halves the fsyncs per message. A process crash loses nothing
-   * either way (WAL). Every other step stays synchronous=FULL. */
-  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
   if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
     sqlite3_bind_int(s, 1, moved);
     sqlite3_bind_int(s, 2, status);
@@ -201,10 +204,30 @@ int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], i
     rc = rp__sql_err(sqlite3_step(s));
   }
   sqlite3_finalize(s);
-  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
-  pthread_mutex_unlock(&st->mu);
   if (rc == 0 && changed) *changed = moved;
   return rc;
+}
+
+int rp__store_out_status(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES], int status,
+                         int error, uint64_t now, int *changed) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  /* "relayed" alone is written without waiting for the disk: losing it to a power cut
+   * only means the envelope is sent again, which the relay acks as a duplicate and the
+   * recipient drops. It halves the fsyncs per message. A process crash loses nothing
+   * either way (WAL). Every other step stays synchronous=FULL. */
+  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
+  rc = rp__store_out_status_locked(st, msg_id, status, error, now, changed);
+  if (status == RP_STATUS_RELAYED) rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
+int rp__store_effect_apply(rp__store *st, rp__store_effect *e) {
+  int rc;
+  if (e == NULL || e->status == 0) return 0;
+  rc = rp__store_out_status_locked(st, e->about, e->status, 0, e->at, &e->changed);
+  return rc == RP_ENOTFOUND ? 0 : rc;
 }
 
 int rp__store_out_queued_count(rp__store *st, uint64_t *n) {

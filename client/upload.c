@@ -104,6 +104,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
   if (code == 0) {
     size_t len = 0;
     int was = 0;
+    rp__conn_stored(c);
     if (rp__store_out_chunk_get(c->st, msg_id, index, NULL, 0, &len, &was) == 0 && !was &&
         rp__store_out_chunk_acked(c->st, msg_id, index) == 0) {
       u->acked++;
@@ -120,10 +121,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
     /* Later, on a new connection, from the first chunk not acknowledged. */
     rp__hlog(c, RP_LOG_INFO, "chunk_refused msg_id=%s index=%llu code=%s retry=1", id,
              (unsigned long long)index, rp_err_name(err));
-    pthread_mutex_lock(&c->mu);
-    c->last_error = err;
-    pthread_mutex_unlock(&c->mu);
-    rp__conn_bye(c);
+    rp__conn_refused(c, err);
     return;
   }
   rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay chunk=%llu", id,
@@ -151,6 +149,12 @@ int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   int rc;
   if ((rc = rp__store_out_get(c->st, msg_id, 0, &o)) != 0) return rc;
   if (o.chunks == 0 || o.status != RP_STATUS_QUEUED) return RP_ENOTFOUND;
+  if (memcmp(c->again.msg_id, msg_id, RP_MSG_ID_BYTES) != 0) {
+    memcpy(c->again.msg_id, msg_id, RP_MSG_ID_BYTES);
+    c->again.n = 0;
+  }
+  if (c->again.n >= RP__CL_UPLOAD_AGAIN_MAX) return RP_ETRUNC;
+  c->again.n++;
   if ((rc = rp__store_out_chunks_unack(c->st, msg_id)) != 0) return rc;
   rp__upload_done(c, msg_id, false);
   if (c->send_cursor >= o.rowid) c->send_cursor = o.rowid - 1;

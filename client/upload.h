@@ -37,6 +37,14 @@ typedef struct rp__cl_upload {
   uint64_t bytes, bytes_acked;
 } rp__cl_upload;
 
+/* How often one message's chunks went again after ETRUNC (rp__upload_again). Kept for
+ * the client's life, across connections: a relay that loses a message's chunks every
+ * time would otherwise have them uploaded for ever. */
+typedef struct rp__cl_again {
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  unsigned n;
+} rp__cl_again;
+
 /* For the pump, with a queued row o that has chunks: sends what the windows allow and
  * returns true once every chunk is acknowledged (o's SEND may go), false while the
  * upload goes on (the pump stops there). */
@@ -48,7 +56,8 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
 
 /* The relay answered msg_id's SEND with ETRUNC: if it has chunks, marks them all
  * unacknowledged and moves the pump's cursor back so that they go again, then the
- * envelope; 0, or RP_ENOTFOUND for a message without chunks (the NACK is then final). */
+ * envelope; 0, or RP_ENOTFOUND for a message without chunks, or RP_ETRUNC once they went
+ * again RP__CL_UPLOAD_AGAIN_MAX times (the NACK is then final). */
 int rp__upload_again(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]);
 
 /* The connection ended: what is in flight is forgotten (the outbox knows what was

@@ -53,10 +53,11 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at) {
 }
 
 int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
-                        const char *thread, const char *short_id, const char *urgency) {
+                        const char *thread, const char *short_id, const char *urgency,
+                        const char *event) {
   static char *const envp[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin",
                                (char *)"LANG=C.UTF-8", NULL};
-  char *argv[] = {(char *)cmd, (char *)short_id, (char *)urgency, NULL};
+  char *argv[] = {(char *)cmd, (char *)short_id, (char *)urgency, (char *)event, NULL};
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   rp__ibx_alert_run *slot = NULL;
@@ -77,8 +78,8 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
     r = e != 0 ? from_errno(e) : 0;
   }
   if (r != 0) {
-    rp__log_error("event=alert_failed thread=%s urgency=%s error=%s reason=\"%s\"", thread,
-                  urgency, rp_err_name(r),
+    rp__log_error("event=alert_failed thread=%s urgency=%s alert=%s error=%s reason=\"%s\"",
+                  thread, urgency, event, rp_err_name(r),
                   r == RP_EBUSY ? "too many alerts running"
                                 : "cannot start the alert command");
     return r;
@@ -88,19 +89,22 @@ int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
   slot->deadline = rp__clock_mono_ms() + timeout_ms;
   snprintf(slot->thread, sizeof slot->thread, "%s", thread);
   snprintf(slot->urgency, sizeof slot->urgency, "%s", urgency);
-  rp__log_info("event=alert thread=%s urgency=%s pid=%ld", thread, urgency, (long)pid);
+  snprintf(slot->event, sizeof slot->event, "%s", event);
+  rp__log_info("event=alert thread=%s urgency=%s alert=%s pid=%ld", thread, urgency, event,
+               (long)pid);
   return 0;
 }
 
 static void finished(rp__ibx_alert_run *s, int status) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    rp__log_info("event=alert_done thread=%s urgency=%s", s->thread, s->urgency);
+    rp__log_info("event=alert_done thread=%s urgency=%s alert=%s", s->thread, s->urgency,
+                 s->event);
   else if (WIFEXITED(status))
-    rp__log_error("event=alert_failed thread=%s urgency=%s status=%d", s->thread,
-                  s->urgency, WEXITSTATUS(status));
+    rp__log_error("event=alert_failed thread=%s urgency=%s alert=%s status=%d", s->thread,
+                  s->urgency, s->event, WEXITSTATUS(status));
   else if (!s->killed)
-    rp__log_error("event=alert_failed thread=%s urgency=%s signal=%d", s->thread,
-                  s->urgency, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    rp__log_error("event=alert_failed thread=%s urgency=%s alert=%s signal=%d", s->thread,
+                  s->urgency, s->event, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   memset(s, 0, sizeof *s);
 }
 
@@ -118,8 +122,8 @@ int rp__ibx_alerts_poll(rp__ibx_alerts *a, uint64_t now) {
       /* The whole group: a script's own children go too. */
       kill(-s->pid, SIGKILL);
       s->killed = 1;
-      rp__log_error("event=alert_failed thread=%s urgency=%s error=%s", s->thread,
-                    s->urgency, rp_err_name(RP_ETIMEDOUT));
+      rp__log_error("event=alert_failed thread=%s urgency=%s alert=%s error=%s", s->thread,
+                    s->urgency, s->event, rp_err_name(RP_ETIMEDOUT));
     }
     /* A killed one is reaped at the next SIGCHLD; until then look again soon. */
     int left = s->killed ? 100 : (int)(s->deadline - now);

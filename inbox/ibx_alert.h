@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The team's alert on an escalation: the command configured in [alerts] command, run
- * with the thread's short id and its urgency as its only arguments, so that an overdue
- * akut or haster request reaches a person and not only the municipality and a log file.
+ * The team's alert command: the one configured in [alerts] command, run with the thread's
+ * short id, its urgency and the event (new, reminder, overdue: ibx_notify.h) as its only
+ * arguments, so that a new or overdue akut or haster request reaches a person (an SMS
+ * gateway) and not only the municipality and a log file.
  *
  * The command is exec'd directly with an argv (no shell: nothing in it is interpreted),
  * with stdin and stdout on /dev/null, stderr the daemon's (the journal), no other open
@@ -26,7 +27,7 @@ typedef struct rp__ibx_alert_run {
   pid_t pid;         /* 0: free */
   uint64_t deadline; /* monotonic ms */
   int killed;        /* the timeout struck: its death by signal is no news */
-  char thread[33], urgency[8];
+  char thread[33], urgency[8], event[12];
 } rp__ibx_alert_run;
 
 typedef struct rp__ibx_alerts {
@@ -35,10 +36,11 @@ typedef struct rp__ibx_alerts {
 
 void rp__ibx_alerts_init(rp__ibx_alerts *a);
 
-/* Starts cmd (an absolute path) with argv {cmd, short_id, urgency}. thread is the whole
- * id, for the log. 0, or an RP_E code (logged) if it could not be started. */
+/* Starts cmd (an absolute path) with argv {cmd, short_id, urgency, event}. thread is the
+ * whole id, for the log. 0, or an RP_E code (logged) if it could not be started. */
 int rp__ibx_alert_start(rp__ibx_alerts *a, const char *cmd, unsigned timeout_ms,
-                        const char *thread, const char *short_id, const char *urgency);
+                        const char *thread, const char *short_id, const char *urgency,
+                        const char *event);
 
 /* Reaps the alerts that have exited and kills the process group of those past their
  * deadline (now: monotonic ms). Returns the ms until the next deadline, or -1. */

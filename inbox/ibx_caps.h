@@ -66,6 +66,21 @@
 #define RP_IBX_ALERT_TIMEOUT_MIN_MS 100u
 #define RP_IBX_ALERT_TIMEOUT_MAX_MS 600000u
 #define RP_IBX_ALERT_TIMEOUT_DEFAULT_MS 10000u
+/* Alert e-mail (ibx_mail.h): addresses in [alerts] to and lead, each at most
+ * RP_IBX_MAIL_ADDR_MAX bytes (RFC 5321's path limit); URLs and the sender; mails waiting
+ * for the sending thread (one more is dropped with an error line); tries per mail and
+ * the wait before the second (doubled before each later one). */
+#define RP_IBX_MAIL_TO_MAX 16u
+#define RP_IBX_MAIL_ADDR_MAX 254u
+#define RP_IBX_MAIL_URL_MAX 256u
+#define RP_IBX_MAIL_QUEUE_MAX 64u
+#define RP_IBX_MAIL_TRIES 3u
+#define RP_IBX_MAIL_RETRY_MS 1000u
+/* One alert mail, headers and body: a To header of 32 of the longest addresses and a
+ * short body. */
+#define RP_IBX_MAIL_TEXT_MAX 16384u
+/* A reminder comes at most this long before the deadline: 10 days, in minutes. */
+#define RP_IBX_REMINDER_MAX_MIN (10u * 24u * 60u)
 /* An attachment in the inbox store is sealed in pieces of this many bytes, each on its
  * own (the client library's chunk size): storing, saving and purging never hold more
  * than one piece in memory. */

@@ -27,7 +27,9 @@ void rp__ibx_config_defaults(rp__ibx_config *c) {
   c->retention_s = RP_IBX_RETENTION_DEFAULT_S;
   c->tick_ms = RP_IBX_TICK_DEFAULT_MS;
   c->log_level = RP__LOG_INFO;
-  c->alert_timeout_ms = RP_IBX_ALERT_TIMEOUT_DEFAULT_MS;
+  c->alerts.timeout_ms = RP_IBX_ALERT_TIMEOUT_DEFAULT_MS;
+  c->alerts.command_events = RP_IBX_EV_NEW | RP_IBX_EV_OVERDUE;
+  c->alerts.digest_min = -1;
   rp__ibx_hours_default(&c->hours);
   snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
 }
@@ -137,18 +139,9 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("office", "holidays")) {
     r = strcmp(v, "danish") == 0 || strcmp(v, "none") == 0 ? 0 : RP_ECONFIG;
     c->hours.holidays = strcmp(v, "danish") == 0;
-  }
-  /* The alert command is exec'd as it stands: an absolute path, no arguments, nothing a
-   * shell would read. */
-  else if (IS("alerts", "command"))
-    r = v[0] == '/' && strpbrk(v, " \t") == NULL
-            ? set_str(c->alert_cmd, sizeof c->alert_cmd, v)
-            : RP_ECONFIG;
-  else if (IS("alerts", "timeout_ms")) {
-    if ((r = set_uint(&n, v, RP_IBX_ALERT_TIMEOUT_MIN_MS, RP_IBX_ALERT_TIMEOUT_MAX_MS)) ==
-        0)
-      c->alert_timeout_ms = (unsigned)n;
-  } else if (strcmp(sec, "advisors") == 0)
+  } else if (strcmp(sec, "alerts") == 0)
+    r = rp__ibx_config_alert(&c->alerts, x->dir, key, v);
+  else if (strcmp(sec, "advisors") == 0)
     r = advisor(c, key, v);
   return r;
 }
@@ -159,6 +152,12 @@ static int handler(void *user, const char *sec, const char *key, const char *v) 
   int r = one(x, sec, key, v);
   if (r == RP_ETOOBIG && strcmp(sec, "office") == 0) {
     snprintf(x->err, x->cap, "[office] %s: more than %u dates", key, RP_IBX_DATES_MAX);
+    x->failed = 1;
+    return 0;
+  }
+  if (r == RP_ETOOBIG && strcmp(sec, "alerts") == 0) {
+    snprintf(x->err, x->cap, "[alerts] %s: more than %u addresses", key,
+             RP_IBX_MAIL_TO_MAX);
     x->failed = 1;
     return 0;
   }
@@ -196,7 +195,7 @@ int rp__ibx_config_load(const char *path, rp__ibx_config *c, char *err, size_t c
   load_ctx x = {.c = c, .err = err, .cap = cap};
   const char *slash = strrchr(path, '/');
   FILE *f;
-  int line;
+  int line, r;
   err[0] = 0;
   if (slash != NULL && (size_t)(slash - path) < sizeof x.dir) {
     memcpy(x.dir, path, (size_t)(slash - path));
@@ -212,7 +211,8 @@ int rp__ibx_config_load(const char *path, rp__ibx_config *c, char *err, size_t c
     if (!x.failed) snprintf(err, cap, "line %d: not INI syntax", line);
     return RP_ECONFIG;
   }
-  return required(c, err, cap);
+  if ((r = required(c, err, cap)) != 0) return r;
+  return rp__ibx_config_alert_check(&c->alerts, err, cap) < 0 ? RP_ECONFIG : 0;
 }
 
 const rp__ibx_advisor *rp__ibx_config_advisor(const rp__ibx_config *c, const char *user) {

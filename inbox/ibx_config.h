@@ -6,6 +6,7 @@
 #ifndef RP_IBX_CONFIG_H
 #define RP_IBX_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ibx_caps.h"
@@ -17,6 +18,39 @@ typedef struct rp__ibx_advisor {
   char role[32];                 /* advisor.role name: raadgiver, jurist... */
   char id[RP_MEMBER_ID_MAX + 1]; /* the pseudonymous advisor.id */
 } rp__ibx_advisor;
+
+/* The events an alert is sent for (bits of rp__ibx_alert_cfg.command_events). */
+enum {
+  RP_IBX_EV_NEW = 1,      /* a new akut or haster thread */
+  RP_IBX_EV_REMINDER = 2, /* its deadline is near and its clock still runs */
+  RP_IBX_EV_OVERDUE = 4,  /* it was escalated (to the team lead) */
+};
+
+/* [alerts] (docs/INBOX.md "Alerts"). An empty string is "not set". */
+typedef struct rp__ibx_alert_cfg {
+  char command[RP_PATH_MAX];
+  unsigned timeout_ms;     /* the command's run, and each try at sending a mail */
+  unsigned command_events; /* RP_IBX_EV_* bits: the events the command runs for */
+  char smtp_url[RP_IBX_MAIL_URL_MAX + 1]; /* smtp://host:port or smtps://... */
+  char smtp_from[RP_IBX_MAIL_ADDR_MAX + 1];
+  char smtp_user[RP_IBX_MAIL_ADDR_MAX + 1];
+  char smtp_password_file[RP_PATH_MAX];
+  char to[RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1]; /* on duty */
+  char lead[RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1];
+  unsigned nto, nlead;
+  char web_base_url[RP_IBX_MAIL_URL_MAX + 1];
+  unsigned reminder_min; /* minutes before a deadline; 0: no reminders */
+  int digest_min;        /* Copenhagen minutes after midnight; -1: no digest */
+} rp__ibx_alert_cfg;
+
+/* Parses one [alerts] key into a (dir: the config file's folder, for relative paths).
+ * RP_ECONFIG, or RP_ETOOBIG for more than RP_IBX_MAIL_TO_MAX addresses. */
+int rp__ibx_config_alert(rp__ibx_alert_cfg *a, const char *dir, const char *key,
+                         const char *v);
+
+/* Whether a is complete enough to send mail: smtp_url, smtp_from and at least one `to`
+ * (then 1). err gets the missing key otherwise, unless nothing of mail is set (0). */
+int rp__ibx_config_alert_check(const rp__ibx_alert_cfg *a, char *err, size_t cap);
 
 typedef struct rp__ibx_config {
   /* [client]: the team identity and the relay */
@@ -41,8 +75,7 @@ typedef struct rp__ibx_config {
   rp__ibx_hours hours;
   char socialvagt[128];
   /* [alerts] */
-  char alert_cmd[RP_PATH_MAX]; /* "" = none */
-  unsigned alert_timeout_ms;
+  rp__ibx_alert_cfg alerts;
   /* [advisors] */
   rp__ibx_advisor advisors[RP_IBX_ADVISORS_MAX];
   unsigned nadvisors;

@@ -2,6 +2,7 @@
 /* Setting up and tearing down the daemon. */
 #include "ibx_daemon.h"
 
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include "file.h"
 #include "ibx_datakey.h"
 #include "ibx_ident.h"
+#include "ibx_notify.h"
 #include "log.h"
 #include "ibx_sock.h"
 #include "keyfile.h"
@@ -150,6 +152,10 @@ static int open_parts(rp__ibx_daemon *d, char *err, size_t cap) {
     return RP_ECONFIG;
   }
   if (r != 0) return fail(err, cap, "advisor socket", r);
+  /* Before the client's thread exists: curl_global_init is not thread-safe. */
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+      (r = rp__ibx_mail_start(&d->mail, d->st)) != 0)
+    return fail(err, cap, "alert mail", RP_ENOMEM);
   if ((r = start_client(d)) != 0) return fail(err, cap, "client", r);
   return 0;
 }
@@ -189,6 +195,8 @@ void rp__ibx_daemon_close(rp__ibx_daemon *d) {
   /* The client first: its loop thread may still be storing a message. */
   rp_client_free(d->client);
   d->client = NULL;
+  /* A mail under way is cut short and stays pending in the store. */
+  rp__ibx_mail_stop(&d->mail);
   if (d->listen_fd >= 0) {
     close(d->listen_fd);
     unlink(d->cfg.socket);
@@ -232,8 +240,7 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   d->cfg.tick_ms = c.tick_ms;
   d->cfg.log_level = c.log_level;
   memcpy(d->cfg.advisors, c.advisors, sizeof c.advisors);
-  memcpy(d->cfg.alert_cmd, c.alert_cmd, sizeof c.alert_cmd);
-  d->cfg.alert_timeout_ms = c.alert_timeout_ms;
+  d->cfg.alerts = c.alerts;
   d->cfg.nadvisors = c.nadvisors;
   memcpy(d->cfg.frontends, c.frontends, sizeof c.frontends);
   d->cfg.nfrontends = c.nfrontends;

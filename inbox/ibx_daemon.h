@@ -4,8 +4,9 @@
  * client library, stores what arrives in its own encrypted store, keeps the service
  * clock, and serves the advisors on a local socket. docs/INBOX.md is the manual.
  *
- * Threads: the client library calls rp__ibx_on_receive on its loop thread; everything
- * else (advisor requests, the periodic check, signals) runs on the main thread. The
+ * Threads: the client library calls rp__ibx_on_receive on its loop thread; the alert
+ * mail thread (ibx_mail.h) sends mails and records their outcome in the store; everything
+ * else (advisor requests, the periodic check, alerts, signals) runs on the main thread. The
  * store and the audit log lock themselves; the configuration is only replaced on the
  * main thread, and what the loop thread reads of it (office hours) is copied under mu.
  */
@@ -19,6 +20,7 @@
 #include "ibx_audit.h"
 #include "ibx_clock.h"
 #include "ibx_config.h"
+#include "ibx_mail.h"
 #include "buf.h"
 #include "ibx_store.h"
 #include "rejsepost.h"
@@ -34,6 +36,7 @@ typedef struct rp__ibx_daemon {
   int listen_fd;
   int sig_pipe[2];
   rp__ibx_alerts alerts; /* main thread only */
+  rp__ibx_mail mail;     /* the alert mail thread (ibx_mail.h) */
 } rp__ibx_daemon;
 
 /* Loads the configuration, the data key, the store and the audit log, starts the client
@@ -55,8 +58,8 @@ void rp__ibx_daemon_close(rp__ibx_daemon *d);
  * identity need a restart. */
 int rp__ibx_daemon_reload(rp__ibx_daemon *d);
 
-/* The periodic work: escalation of overdue akut/haster threads, missed out-of-hours
- * replies, retention purge. */
+/* The periodic work: escalation of overdue akut/haster threads, the team's alerts
+ * (ibx_notify.h), missed out-of-hours replies, retention purge. */
 void rp__ibx_daemon_tick(rp__ibx_daemon *d);
 
 /* Now, by the daemon's clock (ibx_ident.h). */

@@ -14,6 +14,7 @@
 #include "envelope_hdr.h"
 #include "ibx_conn.h"
 #include "ibx_daemon.h"
+#include "ibx_notify.h"
 #include "log.h"
 #include "ibx_render.h"
 
@@ -45,22 +46,6 @@ static void install_signals(int fd) {
   signal(SIGPIPE, SIG_IGN);
 }
 
-/* The team learns of an escalation from its alert command, if one is configured: the
- * thread's short id (as listings show it) and its urgency, nothing else. */
-static void alert(rp__ibx_daemon *d, const rp__ibx_thread *t) {
-  char cmd[RP_PATH_MAX], short_id[33];
-  unsigned timeout, len = RP_IBX_SHORT_ID_MIN;
-  pthread_mutex_lock(&d->mu);
-  memcpy(cmd, d->cfg.alert_cmd, sizeof cmd);
-  timeout = d->cfg.alert_timeout_ms;
-  pthread_mutex_unlock(&d->mu);
-  if (cmd[0] == 0) return;
-  rp__ibx_store_short_len(d->st, &len);
-  snprintf(short_id, sizeof short_id, "%.*s", (int)len, t->thread_id);
-  rp__ibx_alert_start(&d->alerts, cmd, timeout, t->thread_id, short_id,
-                      rp__ibx_urgency_name(t->urgency));
-}
-
 static int escalate_one(void *data, const rp__ibx_thread *t) {
   rp__ibx_daemon *d = data;
   char deadline[32];
@@ -70,7 +55,8 @@ static int escalate_one(void *data, const rp__ibx_thread *t) {
                 t->thread_id, rp__ibx_urgency_name(t->urgency),
                 rp__ibx_state_name(t->state), deadline);
   rp__ibx_audit_action(d, "inboxd", "escalate", t->thread_id);
-  alert(d, t);
+  /* The team lead learns it (mail) and the alert command runs. */
+  rp__ibx_notify_overdue(d, t);
   /* The municipality learns it too; a failed send is logged by the sender and the
    * escalation itself (log line, audit, flag) stands. */
   rp__ibx_send_escalation(d, t);
@@ -100,6 +86,7 @@ void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   rp__ibx_filter f = {0};
   missed m = {.n = 0};
   rp__ibx_store_escalation_candidates(d->st, now, escalate_one, d);
+  rp__ibx_notify_scan(d);
   rp__ibx_hours_get(d, &m.h);
   rp__ibx_store_list(d->st, &f, missed_one, &m);
   for (int i = 0; i < m.n; i++)
@@ -126,6 +113,8 @@ static int drain_signals(rp__ibx_daemon *d) {
         rp__ibx_daemon_reload(d);
       else if (buf[i] == 'C')
         rp__ibx_alerts_poll(&d->alerts, rp__clock_mono_ms());
+      else if (buf[i] == 'A')
+        rp__ibx_notify_scan(d); /* a request arrived (ibx_recv.c) */
     }
   return stop;
 }
@@ -163,6 +152,8 @@ int rp__ibx_daemon_run(rp__ibx_daemon *d) {
   rp_client_roster_version(d->client, &version);
   rp__log_info("event=started member=%s socket=%s roster_version=%llu",
                rp_client_member_id(d->client), d->cfg.socket, (unsigned long long)version);
+  /* Mails a stop left pending go now (not from --check, which never runs the loop). */
+  rp__ibx_notify_resume(d);
   while (r == 0) {
     if (rp__clock_mono_ms() >= next) {
       rp__ibx_daemon_tick(d);

@@ -11,6 +11,7 @@
 #include "envelope_hdr.h"
 #include "ibx_areq.h"
 #include "ibx_daemon.h"
+#include "ibx_notify.h"
 #include "log.h"
 #include "ibx_render.h"
 #include "payload.h"
@@ -220,4 +221,7 @@ void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r) {
   rp__ibx_hours_get(d, &h);
   if (inserted && has_t && t.urgency == RP__URG_AKUT && !rp__ibx_hours_open(&h, now))
     rp__ibx_send_autoreply(d, &t);
+  /* The advisors on duty learn of it at once: the main thread sends the alerts. */
+  if (inserted && has_t && (t.urgency == RP__URG_AKUT || t.urgency == RP__URG_HASTER))
+    rp__ibx_notify_wake(d);
 }

@@ -37,7 +37,10 @@ static const char k_schema[] =
     " meta BLOB NOT NULL, PRIMARY KEY(msg_id, idx));"
     "CREATE TABLE IF NOT EXISTS attachment_pieces(msg_id TEXT NOT NULL,"
     " idx INTEGER NOT NULL, piece INTEGER NOT NULL, data BLOB NOT NULL,"
-    " PRIMARY KEY(msg_id, idx, piece));";
+    " PRIMARY KEY(msg_id, idx, piece));"
+    /* Alerts sent (ibx_store_alert.c): one row per thread and event. */
+    "CREATE TABLE IF NOT EXISTS alerts(thread_id TEXT NOT NULL, event INTEGER NOT NULL,"
+    " at INTEGER NOT NULL, mail INTEGER NOT NULL, PRIMARY KEY(thread_id, event));";
 
 static int apply_pragmas(rp__ibx_store *st) {
   /* WAL + FULL: a committed message survives a power cut; secure_delete: purged rows
@@ -206,6 +209,18 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
     sqlite3_finalize(s);
     s = NULL;
   }
+  if (r == 0)
+    r = rp__sql_prepare(st->db,
+                        "DELETE FROM alerts WHERE thread_id IN (SELECT thread_id FROM "
+                        "threads WHERE state = ?1 AND closed_at < ?2)",
+                        &s);
+  if (r == 0) {
+    sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
+    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
+  }
+  sqlite3_finalize(s);
+  s = NULL;
   if (r == 0)
     r = rp__sql_prepare(st->db,
                         "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "

@@ -217,6 +217,37 @@ int rp__ibx_store_att_piece(rp__ibx_store *st, const char *msg_id, unsigned idx,
 int rp__ibx_store_escalation_candidates(rp__ibx_store *st, uint64_t now,
                                         rp__ibx_thread_fn fn, void *data);
 
+/*
+ * Alerts (ibx_notify.c): a row per thread and event (RP_IBX_EV_* of ibx_config.h) records
+ * that the alert was decided, so that it goes out once, across restarts; its mail column
+ * says what became of its e-mail. Purged with the thread.
+ */
+enum {
+  RP_IBX_MAIL_PENDING = 0, /* queued; sent again after a restart */
+  RP_IBX_MAIL_SENT = 1,
+  RP_IBX_MAIL_FAILED = 2, /* every try failed (logged) */
+  RP_IBX_MAIL_NONE = 3    /* no mail was set up when it was decided */
+};
+/* Records the alert; *first is 1 if this call did (0: it was recorded before). */
+int rp__ibx_store_alert_record(rp__ibx_store *st, const char *thread_id, int event,
+                               uint64_t now, int mail, int *first);
+/* Sets what became of its mail. */
+int rp__ibx_store_alert_mailed(rp__ibx_store *st, const char *thread_id, int event,
+                               int mail);
+typedef int (*rp__ibx_alert_fn)(void *data, const rp__ibx_thread *t, int event);
+/* The alerts whose mail is still pending, with their thread (at most 64 per call). */
+int rp__ibx_store_alerts_pending(rp__ibx_store *st, rp__ibx_alert_fn fn, void *data);
+/* Alerts that are due and not yet recorded (at most 64 of each kind per call): new
+ * (akut or haster, state new) and, if reminder_ms is not 0, reminder (the deadline is
+ * within reminder_ms after now and the thread's clock still runs: not closed, not
+ * opened (akut) or answered (the others)). fn is called after the store is unlocked. */
+int rp__ibx_store_alerts_due(rp__ibx_store *st, uint64_t now, uint64_t reminder_ms,
+                             rp__ibx_alert_fn fn, void *data);
+/* Threads not closed per urgency (open[RP__URG_*], open[0]: no urgency), and how many
+ * of them are overdue. */
+int rp__ibx_store_counts(rp__ibx_store *st, uint64_t now, unsigned open[5],
+                         unsigned *overdue);
+
 /* Deletes closed threads with closed_at < before, their messages and attachments, then
  * reclaims the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged
  * gets the number of threads. */

@@ -98,6 +98,22 @@ typedef int (*rp_passphrase_fn)(void *data, char *buf, size_t cap, size_t *len);
 typedef int (*rp_content_hook_fn)(void *data, const char *field, const char *text,
                                   size_t len, size_t *offset);
 
+/* A content check for outgoing attachments, for the formats a host can read (text/plain,
+ * text/csv, say: it decides by mime). Called during rp_send for every attachment, with
+ * its plaintext in order, a piece at a time (at most 256 KiB; `offset` is the piece's
+ * first byte in the file; `last` is 1 on its final piece, which is empty for an empty
+ * file), before the piece is sealed. The pieces of one attachment come in order and the
+ * attachments one after the other, so a check for a pattern that may straddle two
+ * pieces keeps the end of the previous piece itself. buf is valid during the call only.
+ * Return 0 to accept; nonzero makes rp_send fail with RP_EHOOK naming the attachment
+ * (rp_msg_error_field "attachments.N"; set *offset to the byte in the file the hook
+ * objects to, for rp_msg_error_offset, if you like), and nothing of the message is
+ * stored or sent. The CPR guard checks the attachments' names itself; it does not read
+ * their contents. Called on the thread that calls rp_send. */
+typedef int (*rp_attachment_hook_fn)(void *data, const char *name, const char *mime,
+                                     const uint8_t *buf, size_t len, uint64_t offset,
+                                     int last, size_t *bad_offset);
+
 typedef struct rp_client rp_client;
 typedef struct rp_received rp_received;
 
@@ -182,18 +198,22 @@ int rp_config_set_admin_key(rp_config *cfg, const char *hex_or_path);
 int rp_config_set_roster_file(rp_config *cfg, const char *path);
 
 /* Retry backoff after a failed or lost connection: starts at min_ms, doubles up to
- * max_ms, with random jitter of up to half the delay. 10 <= min_ms <= max_ms <=
- * 3600000. Default 500 ms .. 60000 ms. */
+ * max_ms, with random jitter of up to half the delay. A connection that reaches the
+ * relay's welcome starts it at min_ms again, unless the relay had refused to store our
+ * messages for a reason that may pass (its spool failed, or it was busy): then it goes
+ * on doubling until the relay stores one. 10 <= min_ms <= max_ms <= 3600000. Default
+ * 500 ms .. 60000 ms. */
 int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
 
 /* How long an envelope may wait at the relay before it expires undelivered (and the
  * sender is told): 60000 ms .. 90 days. Default 30 days. */
 int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
 
-/* The callbacks above (fn NULL removes one) and the content hook. */
+/* The callbacks above (fn NULL removes one), the content hook and the attachment hook. */
 int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data);
 int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
 int rp_config_set_content_hook(rp_config *cfg, rp_content_hook_fn fn, void *data);
+int rp_config_set_attachment_hook(rp_config *cfg, rp_attachment_hook_fn fn, void *data);
 
 /* The log callback (fn NULL removes it; the default is no logging). The library logs
  * every envelope it refuses (msg_id, sender, code, the field at fault), every message of
@@ -504,6 +524,9 @@ int rp_status_rank(int status);
  * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
  * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
  * attachments are read here, on the caller's thread; nothing is stored on any error.
+ * A relay that takes no attachment chunks (an older one, PROTOCOL.md 5.1) cannot carry a
+ * message with attachments: it is never sent there, and rp_status shows it
+ * RP_STATUS_FAILED with RP_EVERSION.
  */
 int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
 

@@ -6,8 +6,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libsodium-dev libuv1-dev libmsgpack-dev libsqlite3-dev libcmocka-dev
-          libinih-dev libjansson-dev clang-format-14 libmicrohttpd-dev liboath-dev
-          libqrencode-dev libcurl4-openssl-dev openssl "$@")
+          libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd clang-format-14
+          libmicrohttpd-dev liboath-dev libqrencode-dev openssl "$@")
 
 missing=()
 for p in "${packages[@]}"; do

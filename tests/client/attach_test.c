@@ -345,6 +345,43 @@ static void test_etrunc_uploads_again(void **state) {
   rp_client_free(team);
 }
 
+/* A relay that answers ETRUNC however often the chunks go again is given up on: after
+ * RP__CL_UPLOAD_AGAIN_MAX uploads the message fails with ETRUNC. Played with the real
+ * relay by a trigger in the sender's store that keeps chunk 1 marked acknowledged, so
+ * the relay never gets it. Before the bound, the client uploaded for ever. */
+static void test_etrunc_bounded(void **state) {
+  fx *x = *state;
+  static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
+  char id[RP_ID_STRLEN];
+  sqlite3 *db = NULL;
+  rp_msg *m;
+  int st = 0, err = 0;
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request("Igen og igen"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "UPDATE outbox_chunk SET acked = 1 WHERE idx = 1;"
+                   "CREATE TRIGGER lose AFTER UPDATE OF acked ON outbox_chunk"
+                   " WHEN NEW.idx = 1 AND NEW.acked = 0 BEGIN"
+                   " UPDATE outbox_chunk SET acked = 1 WHERE rowid = NEW.rowid;"
+                   " END;",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 30000), 0);
+  assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
+  assert_int_equal(st, RP_STATUS_FAILED);
+  assert_int_equal(err, RP_ETRUNC);
+  assert_int_equal(rows(x->muni, "outbox_chunk"), 0);
+}
+
 /* Progress: monotonic per direction, the last call at done == total. */
 typedef struct prog {
   uint64_t last[3], total[3];
@@ -401,13 +438,101 @@ static void test_receive_caps_and_progress(void **state) {
   rp_client_free(team);
 }
 
+/* The host's attachment hook (rejsepost.h): a check for ten digits in text files that
+ * keeps the end of the previous piece, as a real one must. */
+#define NEEDLE "0101901234"
+typedef struct hook_rec {
+  int calls, lasts, order_bad, empty_calls;
+  uint64_t next_off;
+  char tail[16];
+  size_t tail_len;
+} hook_rec;
+
+static int text_hook(void *data, const char *name, const char *mime, const uint8_t *buf,
+                     size_t len, uint64_t offset, int last, size_t *bad) {
+  hook_rec *h = data;
+  char win[16 + RP__CHUNK_SIZE];
+  (void)name;
+  h->calls++;
+  h->lasts += last;
+  h->empty_calls += len == 0;
+  if (offset != h->next_off) h->order_bad++;
+  h->next_off = last ? 0 : offset + len;
+  if (strncmp(mime, "text/", 5) != 0) return 0; /* the host reads text formats only */
+  memcpy(win, h->tail, h->tail_len);
+  memcpy(win + h->tail_len, buf, len);
+  size_t n = h->tail_len + len, k = strlen(NEEDLE);
+  for (size_t i = 0; i + k <= n; i++)
+    if (memcmp(win + i, NEEDLE, k) == 0) {
+      *bad = (size_t)(offset - h->tail_len + i);
+      return 1;
+    }
+  h->tail_len = n < k - 1 ? n : k - 1;
+  memmove(h->tail, win + n - h->tail_len, h->tail_len);
+  if (last) h->tail_len = 0;
+  return 0;
+}
+
+static void test_attachment_hook(void **state) {
+  fx *x = *state;
+  static uint8_t clean[2 * RP__CHUNK_SIZE + 5], bad[RP__CHUNK_SIZE + 50];
+  const uint8_t pdf[] = "%PDF-1.4 " NEEDLE;
+  char id[RP_ID_STRLEN];
+  hook_rec h;
+  rp_config *cfg;
+  rp_msg *m;
+  memset(&h, 0, sizeof h);
+  memset(clean, 'a', sizeof clean);
+  memset(bad, 'b', sizeof bad);
+  memcpy(bad + RP__CHUNK_SIZE - 4, NEEDLE, strlen(NEEDLE)); /* across two pieces */
+  rp_client_free(x->muni);
+  assert_non_null(cfg = cl_config(&x->f, CL_MUNI, NULL, NULL));
+  assert_int_equal(rp_config_set_attachment_hook(cfg, text_hook, &h), 0);
+  assert_int_equal(rp_client_new(cfg, &x->muni), 0);
+  rp_config_free(cfg);
+  rp_client_set_data(x->muni, x->db);
+
+  /* Accepted: every piece in order, a call for the empty file, one last per file. */
+  assert_non_null(m = cl_request("Bilag med kontrol"));
+  assert_int_equal(rp_msg_attach_buffer(m, NULL, 0, "tom.txt", "text/plain", "andet"), 0);
+  assert_int_equal(
+      rp_msg_attach_buffer(m, pdf, sizeof pdf, "plan.pdf", "application/pdf", "andet"), 0);
+  assert_int_equal(
+      rp_msg_attach_buffer(m, clean, sizeof clean, "noter.txt", "text/plain", "andet"), 0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(h.calls, 1 + 1 + 3);
+  assert_int_equal(h.lasts, 3);
+  assert_int_equal(h.empty_calls, 1);
+  assert_int_equal(h.order_bad, 0);
+  assert_int_equal(cl_outbox_count(x->muni), 1);
+
+  /* Refused: RP_EHOOK naming the attachment and the byte, nothing stored. */
+  memset(&h, 0, sizeof h);
+  assert_non_null(m = cl_request("Bilag med et nummer"));
+  assert_int_equal(rp_msg_attach_buffer(m, clean, 10, "a.txt", "text/plain", "andet"), 0);
+  assert_int_equal(rp_msg_attach_buffer(m, bad, sizeof bad, "b.txt", "text/plain", "andet"),
+                   0);
+  assert_int_equal(rp_send(x->muni, m, id), RP_EHOOK);
+  assert_string_equal(rp_msg_error_field(m), "attachments.1");
+  assert_int_equal(rp_msg_error_offset(m), RP__CHUNK_SIZE - 4);
+  assert_non_null(rp_msg_error_text(m));
+  assert_null(strstr(rp_msg_error_text(m), NEEDLE));
+  rp_msg_free(m);
+  assert_int_equal(cl_outbox_count(x->muni), 1);
+  assert_int_equal(rp_client_flush(x->muni, 10000), 0);
+  assert_int_equal(rows(x->muni, "outbox_chunk"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_attachment_hook, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sizes_and_sources, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
       cmocka_unit_test_setup_teardown(test_etrunc_uploads_again, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_etrunc_bounded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "rejsepost.h"
 #include "store.h"
 #include "testutil.h"
@@ -140,10 +141,10 @@ static void test_inbox_dedupe_and_handled(void **state) {
   in.stored_at = 42;
   out_row(&receipt, 5, env, sizeof env);
   receipt.receipt = 1;
-  assert_int_equal(rp__store_in_add(st, &in, &receipt), 0);
+  assert_int_equal(rp__store_in_add(st, &in, &receipt, NULL), 0);
   /* The duplicate writes nothing, not even a second receipt. */
   memset(receipt.msg_id, 6, sizeof receipt.msg_id);
-  assert_int_equal(rp__store_in_add(st, &in, &receipt), RP_EEXIST);
+  assert_int_equal(rp__store_in_add(st, &in, &receipt, NULL), RP_EEXIST);
   assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &o), RP_ENOTFOUND);
   assert_int_equal(rp__store_in_pending(st, &n), 0);
   assert_int_equal(n, 1);
@@ -165,6 +166,62 @@ static void test_inbox_dedupe_and_handled(void **state) {
   assert_int_equal(rp__store_in_get(st, got.msg_id, &in), 0);
   assert_int_equal(in.handled, 1);
   rp__store_in_free(&in);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
+/* An incomplete message whose envelope expired (beyond the clock skew) is given up with
+ * its chunks, at open and by rp__store_in_sweep; a complete one, one not yet expired and
+ * one of unknown expiry stay. */
+static void test_incomplete_sweep(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_in in, got;
+  uint8_t env[3] = {9, 8, 7}, chunk[40] = {0};
+  uint64_t now = rp__clock_wall_ms(), n = 9, stored = 0;
+  const uint64_t expires[4] = {now - RP_CLOCK_SKEW_MS - 1000, now - RP_CLOCK_SKEW_MS - 1000,
+                               now - 1000, 0};
+  const int complete[4] = {0, 1, 0, 0};
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  for (int i = 0; i < 4; i++) {
+    memset(&in, 0, sizeof in);
+    memset(in.msg_id, 10 + i, sizeof in.msg_id);
+    memset(in.thread_id, 1, sizeof in.thread_id);
+    in.kind = 1;
+    snprintf(in.sender, sizeof in.sender, "k101");
+    in.envelope = env;
+    in.envelope_len = sizeof env;
+    in.stored_at = now;
+    in.chunks = 2;
+    in.complete = complete[i];
+    in.expires = expires[i];
+    assert_int_equal(rp__store_in_add(st, &in, NULL, NULL), 0);
+    assert_int_equal(rp__store_in_chunk_put(st, in.msg_id, 0, chunk, sizeof chunk), 0);
+  }
+  assert_int_equal(rp__store_in_sweep(st, now, &n), 0);
+  assert_int_equal(n, 1);
+  for (int i = 0; i < 4; i++) {
+    memset(in.msg_id, 10 + i, sizeof in.msg_id);
+    assert_int_equal(rp__store_in_get_any(st, in.msg_id, &got), i == 0 ? RP_ENOTFOUND : 0);
+    if (i != 0) assert_int_equal(got.expires, expires[i]);
+    rp__store_in_free(&got);
+    assert_int_equal(rp__store_in_chunks_stored(st, in.msg_id, &stored), 0);
+    assert_int_equal(stored, i == 0 ? 0 : 1);
+  }
+  assert_int_equal(rp__store_in_sweep(st, now, &n), 0);
+  assert_int_equal(n, 0);
+  /* Later, the third has expired too. */
+  assert_int_equal(rp__store_in_sweep(st, now + RP_CLOCK_SKEW_MS + 2000, &n), 0);
+  assert_int_equal(n, 1);
+  /* The store's opening sweeps. */
+  memset(in.msg_id, 20, sizeof in.msg_id);
+  in.complete = 0;
+  in.expires = expires[0];
+  assert_int_equal(rp__store_in_add(st, &in, NULL, NULL), 0);
+  rp__store_close(st);
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_in_get_any(st, in.msg_id, &got), RP_ENOTFOUND);
   rp__store_close(st);
   tu_rmtree(dir);
 }
@@ -281,6 +338,7 @@ static void test_old_outbox_migrated(void **state) {
     assert_int_equal(rp__store_in_next(st, 0, &in), 0);
     assert_int_equal(in.stored_at, 50);
     assert_int_equal(in.complete, 1);
+    assert_int_equal(in.expires, 0); /* schema 3: unknown, never swept */
     assert_int_equal(in.chunks, 0);
     rp__store_in_free(&in);
     rp__store_close(st);
@@ -290,6 +348,7 @@ static void test_old_outbox_migrated(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_incomplete_sweep),
       cmocka_unit_test(test_open_mode_and_meta),
       cmocka_unit_test(test_outbox_status_rules),
       cmocka_unit_test(test_inbox_dedupe_and_handled),

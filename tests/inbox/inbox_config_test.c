@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ibx_config.h"
+#include "ibx_notify.h"
 #include "rejsepost_errors.h"
 #include "testutil.h"
 
@@ -86,10 +87,120 @@ static void test_office_calendar(void **state) {
   assert_non_null(strstr(err, "more than 64 dates"));
 }
 
+#define MAILOK                                                                             \
+  "[alerts]\nsmtp_url = smtp://127.0.0.1:2525\nsmtp_from = rp@team.example\n"              \
+  "web_base_url = https://rejsehold.example/ws/\n"
+
+/* [alerts]: the mail settings, their rules, and what must come together. */
+static void test_alerts(void **state) {
+  static rp__ibx_config c;
+  char err[256];
+  (void)state;
+  assert_int_equal(load(NULL, &c, err, sizeof err), 0);
+  assert_int_equal(c.alerts.digest_min, -1);
+  assert_int_equal(c.alerts.reminder_min, 0);
+  assert_int_equal(c.alerts.command_events, RP_IBX_EV_NEW | RP_IBX_EV_OVERDUE);
+  assert_int_equal(load(MAILOK "to = a@x.dk, b@y.dk\nto = c@z.dk\nlead = l@x.dk\n"
+                               "reminder_minutes = 45\ndigest = 07:30\n"
+                               "command_events = reminder, new\n",
+                        &c, err, sizeof err),
+                   0);
+  assert_int_equal(c.alerts.nto, 3);
+  assert_string_equal(c.alerts.to[2], "c@z.dk");
+  assert_int_equal(c.alerts.nlead, 1);
+  assert_int_equal(c.alerts.reminder_min, 45);
+  assert_int_equal(c.alerts.digest_min, 7 * 60 + 30);
+  assert_int_equal(c.alerts.command_events, RP_IBX_EV_NEW | RP_IBX_EV_REMINDER);
+  assert_string_equal(c.alerts.web_base_url, "https://rejsehold.example/ws");
+  /* Mail set up half way is an error that names what is missing. */
+  assert_int_equal(load(MAILOK, &c, err, sizeof err), RP_ECONFIG);
+  assert_non_null(strstr(err, "[alerts] to is required"));
+  assert_int_equal(load("[alerts]\nto = a@x.dk\n", &c, err, sizeof err), RP_ECONFIG);
+  assert_non_null(strstr(err, "smtp_url"));
+  assert_int_equal(load(MAILOK "to = a@x.dk\nsmtp_user = u\n", &c, err, sizeof err),
+                   RP_ECONFIG);
+  assert_non_null(strstr(err, "smtp_password_file"));
+  /* Nothing that could end a header or an SMTP command, no other scheme. */
+  static const char *const k_bad[] = {"to = a@x.dk\r\nBcc: e@vil.dk\n",
+                                      "to = <a@x.dk>\n",
+                                      "to = a\n",
+                                      "to = a@b@c\n",
+                                      "smtp_url = http://x\n",
+                                      "smtp_url = smtp://a b\n",
+                                      "smtp_from = x\n",
+                                      "web_base_url = javascript:alert(1)\n",
+                                      "web_base_url = https://a\"b\n",
+                                      "digest = 24:00\n",
+                                      "digest = 7\n",
+                                      "reminder_minutes = 14401\n",
+                                      "command_events = sms\n",
+                                      "command = rel.sh\n"};
+  for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
+    char text[300];
+    snprintf(text, sizeof text, MAILOK "to = ok@x.dk\n%s", k_bad[i]);
+    if (load(text, &c, err, sizeof err) != RP_ECONFIG)
+      fprintf(stderr, "took: %s", k_bad[i]);
+    assert_int_equal(load(text, &c, err, sizeof err), RP_ECONFIG);
+  }
+  /* The cap of addresses, and one more. */
+  char many[2048] = MAILOK;
+  for (unsigned i = 0; i < RP_IBX_MAIL_TO_MAX; i++)
+    snprintf(many + strlen(many), sizeof many - strlen(many), "to = v%u@team.dk\n", i);
+  assert_int_equal(load(many, &c, err, sizeof err), 0);
+  snprintf(many + strlen(many), sizeof many - strlen(many), "to = one@more.dk\n");
+  assert_int_equal(load(many, &c, err, sizeof err), RP_ECONFIG);
+  assert_non_null(strstr(err, "more than 16 addresses"));
+}
+
+/* An alert mail: CRLF lines, the link and the urgency, and a digest with counts only. */
+static void test_alert_mail(void **state) {
+  static rp__ibx_config c;
+  static const char rcpt[2][RP_IBX_MAIL_ADDR_MAX + 1] = {"a@x.dk", "b@y.dk"};
+  char err[256], out[RP_IBX_MAIL_TEXT_MAX];
+  size_t len = 0;
+  rp__ibx_digest dg = {{1, 2, 3, 4, 5}, 6};
+  (void)state;
+  assert_int_equal(load(MAILOK "to = a@x.dk\n", &c, err, sizeof err), 0);
+  assert_int_equal(rp__ibx_notify_compose(&c.alerts, RP_IBX_EV_NEW, "akut", "3fa91c2e",
+                                          NULL, 1767603600000ull, rcpt, 2, out, sizeof out,
+                                          &len),
+                   0);
+  assert_int_equal(strlen(out), len);
+  assert_non_null(strstr(out, "To: <a@x.dk>,\r\n <b@y.dk>\r\n"));
+  assert_non_null(strstr(out, "Subject: Ny henvendelse: akut [3fa91c2e]\r\n"));
+  assert_non_null(strstr(out, "Date: Mon, 05 Jan 2026 09:00:00 +0000\r\n"));
+  assert_non_null(strstr(out, "\r\n\r\n")); /* headers end */
+  assert_non_null(strstr(out, "https://rejsehold.example/ws/sag/3fa91c2e\r\n"));
+  for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+    assert_int_equal(p[-1], '\r');
+  assert_int_equal(rp__ibx_notify_compose(&c.alerts, 0, NULL, NULL, &dg, 1767603600000ull,
+                                          rcpt, 1, out, sizeof out, &len),
+                   0);
+  assert_non_null(strstr(out, "  akut: 2\r\n  haster: 3\r\n  normal: 4\r\n  plan: 5\r\n"
+                              "  uden frist: 1\r\nOverskredne frister: 6\r\n"));
+  assert_null(strstr(out, "/sag/"));
+  /* The longest To header there can be (every `to` and `lead`, for the digest) fits. */
+  static char big[2 * RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1];
+  for (unsigned i = 0; i < 2 * RP_IBX_MAIL_TO_MAX; i++) {
+    memset(big[i], 'a', RP_IBX_MAIL_ADDR_MAX);
+    memcpy(big[i] + RP_IBX_MAIL_ADDR_MAX - 8, "@team.dk", 8);
+  }
+  assert_int_equal(rp__ibx_notify_compose(&c.alerts, 0, NULL, NULL, &dg, 1767603600000ull,
+                                          (const char(*)[RP_IBX_MAIL_ADDR_MAX + 1]) big,
+                                          2 * RP_IBX_MAIL_TO_MAX, out, sizeof out, &len),
+                   0);
+  /* Too small a buffer is an error, not a cut mail. */
+  assert_int_equal(rp__ibx_notify_compose(&c.alerts, RP_IBX_EV_NEW, "akut", "3fa91c2e",
+                                          NULL, 1767603600000ull, rcpt, 2, out, 200, &len),
+                   RP_ETOOBIG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_relay_port),
       cmocka_unit_test(test_office_calendar),
+      cmocka_unit_test(test_alerts),
+      cmocka_unit_test(test_alert_mail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

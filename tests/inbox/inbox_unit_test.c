@@ -19,6 +19,7 @@
 #include "ibx_areq.h"
 #include "ibx_audit.h"
 #include "ibx_clock.h"
+#include "ibx_config.h"
 #include "ibx_datakey.h"
 #include "log.h"
 #include "ibx_caps.h"
@@ -328,6 +329,14 @@ static void test_store_attachments(void **state) {
   rp__ibx_store_close(st);
 }
 
+static int alert_fn(void *data, const rp__ibx_thread *t, int event) {
+  int *n = data;
+  (void)t;
+  n[0]++;
+  n[1] |= event;
+  return 0;
+}
+
 static void test_store_dedupe_encrypt_purge(void **state) {
   const char *dir = tu_tmpdir("ibx-store");
   char path[600];
@@ -365,6 +374,35 @@ static void test_store_dedupe_encrypt_purge(void **state) {
   assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 0), 0);
   assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "autoreplied", 1), 0);
   assert_int_equal(rp__ibx_store_set_flag(st, t.thread_id, "state", 1), RP_EINVAL);
+  /* Alerts: a new akut thread is due; recorded once; its pending mail is listed until
+   * it is sent; a thread with a near deadline and a running clock wants a reminder. The
+   * alert row goes with the purge below (the file is searched for the id after it). */
+  int got[2] = {0, 0}, first = -1;
+  assert_int_equal(rp__ibx_store_alerts_due(st, 10, 0, alert_fn, got), 0);
+  assert_int_equal(got[0], 1);
+  assert_int_equal(got[1], RP_IBX_EV_NEW);
+  assert_int_equal(rp__ibx_store_alert_record(st, t.thread_id, RP_IBX_EV_NEW, 10,
+                                              RP_IBX_MAIL_PENDING, &first),
+                   0);
+  assert_int_equal(first, 1);
+  assert_int_equal(rp__ibx_store_alert_record(st, t.thread_id, RP_IBX_EV_NEW, 11,
+                                              RP_IBX_MAIL_PENDING, &first),
+                   0);
+  assert_int_equal(first, 0);
+  got[0] = got[1] = 0;
+  assert_int_equal(rp__ibx_store_alerts_due(st, 10, 0, alert_fn, got), 0);
+  assert_int_equal(got[0], 0);
+  assert_int_equal(rp__ibx_store_alerts_pending(st, alert_fn, got), 0);
+  assert_int_equal(got[0], 1);
+  assert_int_equal(
+      rp__ibx_store_alert_mailed(st, t.thread_id, RP_IBX_EV_NEW, RP_IBX_MAIL_SENT), 0);
+  got[0] = 0;
+  assert_int_equal(rp__ibx_store_alerts_pending(st, alert_fn, got), 0);
+  assert_int_equal(got[0], 0);
+  unsigned open[5], overdue = 9;
+  assert_int_equal(rp__ibx_store_counts(st, 10, open, &overdue), 0);
+  assert_int_equal(open[RP__URG_AKUT], 1);
+  assert_int_equal(overdue, 0); /* no deadline in this row */
   rp__ibx_filter f = {0};
   assert_int_equal(rp__ibx_store_list(st, &f, count_fn, &n), 0);
   assert_int_equal(n, 1);

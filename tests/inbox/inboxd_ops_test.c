@@ -164,14 +164,16 @@ static void reload_with(const char *extra) {
   assert_true(fx_log_count(&g, "event=reloaded") > before);
 }
 
-/* An overdue haster runs the configured alert command, with the thread's short id and
- * the urgency as its only arguments (exec'd, no shell between): a real script records
- * its argv and its environment. */
+/* An overdue haster runs the configured alert command, with the thread's short id, the
+ * urgency and the event as its only arguments (exec'd, no shell between): a real script
+ * records its argv and its environment. Only for overdue here (command_events), so the
+ * record is the escalation's; inboxd_alerts_test has the new arrival. */
 static void test_alert_command(void **state) {
   char th[RP_ID_STRLEN], extra[1200], rec[800], want[200];
   (void)state;
   snprintf(rec, sizeof rec, "%s/alert.sh.rec", g.dir);
-  snprintf(extra, sizeof extra, "[alerts]\ncommand = %s\ntimeout_ms = 5000\n",
+  snprintf(extra, sizeof extra,
+           "[alerts]\ncommand = %s\ntimeout_ms = 5000\ncommand_events = overdue\n",
            script("alert.sh",
                   "{ echo \"argc=$#\"; for a in \"$@\"; do echo \"arg=$a\"; done; "
                   "echo \"stdin=$(cat)\"; env | sort; } > \"$0.rec.tmp\" && "
@@ -182,7 +184,7 @@ static void test_alert_command(void **state) {
     fx_sleep_ms(25);
   char *got = tu_read_file(rec, NULL);
   assert_non_null(got);
-  snprintf(want, sizeof want, "argc=2\narg=%.8s\narg=haster\nstdin=\n", th);
+  snprintf(want, sizeof want, "argc=3\narg=%.8s\narg=haster\narg=overdue\nstdin=\n", th);
   if (strncmp(got, want, strlen(want)) != 0) fprintf(stderr, "alert saw:\n%s\n", got);
   assert_int_equal(strncmp(got, want, strlen(want)), 0);
   /* None of the daemon's environment (the test build's files, a credentials folder). */
@@ -190,7 +192,8 @@ static void test_alert_command(void **state) {
   assert_non_null(strstr(got, "PATH="));
   free(got);
   char needle[120];
-  snprintf(needle, sizeof needle, "event=alert_done thread=%s", th);
+  snprintf(needle, sizeof needle, "event=alert_done thread=%s urgency=haster alert=overdue",
+           th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
 }
 
@@ -203,21 +206,24 @@ static void test_alert_failures(void **state) {
   reload_with(extra);
   overdue_haster(th);
   snprintf(needle, sizeof needle,
-           "error event=alert_failed thread=%s urgency=haster status=3", th);
+           "error event=alert_failed thread=%s urgency=haster alert=overdue status=3", th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   snprintf(extra, sizeof extra, "[alerts]\ncommand = %s\ntimeout_ms = 300\n",
            script("hang.sh", "exec sleep 30"));
   reload_with(extra);
   overdue_haster(th);
-  snprintf(needle, sizeof needle,
-           "error event=alert_failed thread=%s urgency=haster error=ETIMEDOUT", th);
+  snprintf(
+      needle, sizeof needle,
+      "error event=alert_failed thread=%s urgency=haster alert=overdue error=ETIMEDOUT",
+      th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   assert_int_equal(fx_advisor(&g, "list", NULL, &out), 0); /* still serving */
   free(out);
   snprintf(extra, sizeof extra, "[alerts]\ncommand = %s/no-such-alert\n", g.dir);
   reload_with(extra);
   overdue_haster(th);
-  snprintf(needle, sizeof needle, "error event=alert_failed thread=%s urgency=haster", th);
+  snprintf(needle, sizeof needle,
+           "error event=alert_failed thread=%s urgency=haster alert=overdue", th);
   assert_int_equal(fx_wait_log(&g, needle, 5000), 0);
   /* A relative command is refused as a configuration error. */
   size_t failed = fx_log_count(&g, "event=reload_failed");
