@@ -878,6 +878,16 @@ static void test_admin_commands(void **state) {
   assert_int_equal(webd_admin("account delete tmp1", out, sizeof out), 0);
   assert_int_equal(webd_admin("account list", out, sizeof out), 0);
   assert_null(strstr(out, "tmp1"));
+  /* --check loads and exits; plain HTTP outside loopback is a configuration error. */
+  assert_int_equal(webd_admin("--check", out, sizeof out), 0);
+  char bad[800], cmd[2000];
+  snprintf(bad, sizeof bad, "%s/webd-open.ini", g.dir);
+  fx_write(bad, "[web]\nlisten = 0.0.0.0:8080\naccounts = accounts.db\n");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s --check 2>%s/check.err",
+           getenv("RP_BUILD_DIR") != NULL ? getenv("RP_BUILD_DIR") : ".", bad, g.dir);
+  int ex = system(cmd);
+  assert_true(WIFEXITED(ex));
+  assert_int_equal(WEXITSTATUS(ex), 2);
   /* The store stays private. */
   struct stat st;
   assert_int_equal(stat(g_acc, &st), 0);
