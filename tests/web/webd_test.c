@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <liboath/oath.h>
 
 #include "ibx_fixture.h"
@@ -853,6 +854,36 @@ static void test_hostile_requests(void **state) {
   hfree(&r);
 }
 
+/* After all the work above, webd holds none of the inbox daemon's files open: not its
+ * store, its data key, its audit log or the team key; only its own accounts store. */
+static void test_holds_no_inbox_files(void **state) {
+  char dir[64], link[400], target[1000];
+  int accounts = 0;
+  (void)state;
+  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)g_webd);
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = 0;
+    if (strstr(target, g.dir) == NULL) continue;
+    if (strstr(target, "accounts.db") != NULL) {
+      accounts = 1;
+      continue;
+    }
+    /* Its log (stderr) is the only other file of the test's folder it may hold. */
+    if (strstr(target, "webd.log") != NULL) continue;
+    fprintf(stderr, "webd holds %s\n", target);
+    fail();
+  }
+  closedir(d);
+  assert_true(accounts);
+}
+
 /* The administrator's command: usage, names, states, and its refusals. */
 static void test_admin_commands(void **state) {
   char out[4096], pw[64];
@@ -1000,6 +1031,7 @@ int main(void) {
       cmocka_unit_test(test_lockout),
       cmocka_unit_test(test_tls),
       cmocka_unit_test(test_hostile_requests),
+      cmocka_unit_test(test_holds_no_inbox_files),
       cmocka_unit_test(test_admin_commands),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
