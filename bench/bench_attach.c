@@ -96,6 +96,32 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system, every thread) of this process. */
+static double cpu_self_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds of the relay so far (utime + stime from /proc/<pid>/stat), or -1. */
+static double cpu_relay_s(const tp_relay *f) {
+  char path[64], buf[1024], *p;
+  unsigned long long ut = 0, st = 0;
+  FILE *fp;
+  size_t n;
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)f->pid);
+  if ((fp = fopen(path, "r")) == NULL) return -1;
+  n = fread(buf, 1, sizeof buf - 1, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  /* Fields 14 and 15, counted after the command name's closing parenthesis. */
+  if ((p = strrchr(buf, ')')) == NULL ||
+      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static double mbps(uint64_t bytes, double seconds) {
   return seconds > 0 ? (double)bytes / 1e6 / seconds : 0;
 }
@@ -269,7 +295,7 @@ static double aead_alone(uint64_t bytes) {
 
 /* What the sender tells the recipient's side: times on the shared clock, its RSS. */
 typedef struct e2e_report {
-  double start, sent, flushed;
+  double start, sent, flushed, cpu_sent, cpu_flushed;
   long rss_kib;
 } e2e_report;
 
@@ -281,14 +307,17 @@ static void e2e_sender(tp_relay *f, int fd, const char *path, uint64_t bytes) {
   if (c == NULL || m == NULL) _exit(4);
   if (rp_msg_attach_file(m, path, "bilag.bin", "application/octet-stream", "andet") != 0)
     _exit(6);
+  double cpu0 = cpu_self_s();
   rep.start = now_s();
   if ((rc = rp_send(c, m, NULL)) != 0) {
     fprintf(stderr, "rp_send: %s at %s\n", rp_strerror(rc), rp_msg_error_field(m));
     _exit(7);
   }
   rep.sent = now_s();
+  rep.cpu_sent = cpu_self_s() - cpu0;
   if (rp_client_flush(c, 1800000) != 0) _exit(8);
   rep.flushed = now_s();
+  rep.cpu_flushed = cpu_self_s() - cpu0;
   rep.rss_kib = maxrss_kib();
   rp_msg_free(m);
   if (write(fd, &rep, sizeof rep) != (ssize_t)sizeof rep) _exit(3);
@@ -321,11 +350,13 @@ static int run_e2e(tp_relay *f, uint64_t bytes) {
     e2e_sender(f, p[1], src, bytes);
   }
   close(p[1]);
+  double cpu_team0 = cpu_self_s(), cpu_relay0 = cpu_relay_s(f);
   rp_client *team = client(f, "team", bytes);
   if (team == NULL) return 1;
   for (double end = now_s() + 1800; rp_inbox_next(team, &r) != 0 && now_s() < end;)
     usleep(2000);
   arrived = now_s();
+  double cpu_team = cpu_self_s() - cpu_team0, cpu_relay = cpu_relay_s(f) - cpu_relay0;
   if (r == NULL) {
     fprintf(stderr, "the message did not arrive\n");
     return 1;
@@ -387,6 +418,9 @@ static int run_e2e(tp_relay *f, uint64_t bytes) {
          mbps(bytes, disk_once));
   printf("  ChaCha20-Poly1305 alone (libsodium %s)  %6.2f s  %7.1f MB/s\n",
          sodium_version_string(), aead, mbps(bytes, aead));
+  printf("CPU until received (user + system, all threads): sender %.2f s (%.2f s in "
+         "rp_send), relay %.2f s, recipient %.2f s\n",
+         rep.cpu_flushed, rep.cpu_sent, cpu_relay, cpu_team);
   printf("peak RSS: sender %ld KiB, relay %ld KiB, recipient %ld KiB\n", rep.rss_kib,
          relay_rss, team_rss);
   return bad != 0 || disk_each < 0 || disk_once < 0 || !WIFEXITED(st) ||

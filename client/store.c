@@ -37,12 +37,19 @@ static const char *const schema_sql =
     " acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(msg_id, idx));"
     "CREATE TABLE IF NOT EXISTS inbox_chunk("
     " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
-    " PRIMARY KEY(msg_id, idx));";
+    " PRIMARY KEY(msg_id, idx));"
+    /* The relay's chunk_acks, apart from the chunks: SQLite rewrites a whole row on any
+     * UPDATE, so a flag beside the blob cost a 256 KiB write per ack. outbox_chunk.acked
+     * is only read (rows marked by an older version). */
+    "CREATE TABLE IF NOT EXISTS outbox_chunk_ack("
+    " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(msg_id, idx))"
+    " WITHOUT ROWID;";
 
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
- * attachments (the chunks columns and tables). */
-#define SCHEMA_VERSION 2
+ * attachments (the chunks columns and tables), 3 since outbox_chunk_ack (a table the
+ * schema above creates in any database; nothing to move). */
+#define SCHEMA_VERSION 3
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -94,7 +101,8 @@ static int migrate(rp__store *st) {
 /* Chunks of an rp_send that never committed its envelope (the process died while it
  * streamed an attachment): nothing refers to them. */
 static const char *const orphans_sql =
-    "DELETE FROM outbox_chunk WHERE msg_id NOT IN (SELECT msg_id FROM outbox);";
+    "DELETE FROM outbox_chunk WHERE msg_id NOT IN (SELECT msg_id FROM outbox);"
+    "DELETE FROM outbox_chunk_ack WHERE msg_id NOT IN (SELECT msg_id FROM outbox);";
 
 static int make_dir(const char *dir) {
   struct stat sb;
