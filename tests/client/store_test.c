@@ -17,6 +17,20 @@
 #include "store.h"
 #include "testutil.h"
 
+/* PRAGMA page_size of the database file at path. */
+static int page_size(const char *path) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  int n = 0;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  n = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
 static void out_row(rp__store_out *o, uint8_t tag, uint8_t *env, size_t len) {
   memset(o, 0, sizeof *o);
   memset(o->msg_id, tag, sizeof o->msg_id);
@@ -44,6 +58,8 @@ static void test_open_mode_and_meta(void **state) {
   snprintf(path, sizeof path, "%s/sub/%s", dir, RP__STORE_FILE);
   assert_int_equal(stat(path, &sb), 0);
   assert_int_equal(sb.st_mode & 0777, 0600);
+  /* A new store has 16 KiB pages (store.c says why). */
+  assert_int_equal(page_size(path), 16384);
   assert_int_equal(rp__store_meta_get(st, "roster", &v, &n), RP_ENOTFOUND);
   assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abc", 3), 0);
   assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abcd", 4), 0);
@@ -264,6 +280,7 @@ static void test_old_outbox_migrated(void **state) {
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, old_schema, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
+  int old_pages = page_size(path);
   for (int round = 0; round < 2; round++) { /* the second open finds it done */
     assert_int_equal(rp__store_open(dir, &st), 0);
     memset(id, 3, sizeof id);
@@ -284,6 +301,7 @@ static void test_old_outbox_migrated(void **state) {
     assert_int_equal(in.chunks, 0);
     rp__store_in_free(&in);
     rp__store_close(st);
+    assert_int_equal(page_size(path), old_pages); /* an old store keeps its pages */
   }
   tu_rmtree(dir);
 }
