@@ -98,11 +98,13 @@ static int migrate(rp__store *st) {
   return rc;
 }
 
-/* Chunks of an rp_send that never committed its envelope (the process died while it
- * streamed an attachment): nothing refers to them. */
-static const char *const orphans_sql =
-    "DELETE FROM outbox_chunk WHERE msg_id NOT IN (SELECT msg_id FROM outbox);"
-    "DELETE FROM outbox_chunk_ack WHERE msg_id NOT IN (SELECT msg_id FROM outbox);";
+/* Chunks no message needs: of an rp_send that never committed its envelope (the
+ * process died while it streamed an attachment), or of a message no longer queued (the
+ * process died between its RELAYED and the drop of its chunks, conn_msg.c on_ack). */
+static const char *const orphans_sql = "DELETE FROM outbox_chunk WHERE msg_id NOT IN"
+                                       " (SELECT msg_id FROM outbox WHERE status = 1);"
+                                       "DELETE FROM outbox_chunk_ack WHERE msg_id NOT IN"
+                                       " (SELECT msg_id FROM outbox WHERE status = 1);";
 
 static int make_dir(const char *dir) {
   struct stat sb;

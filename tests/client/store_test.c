@@ -375,6 +375,39 @@ static void test_outbox_chunk_acks(void **state) {
   tu_rmtree(dir);
 }
 
+/* At open, chunks of a message no longer queued go (a crash between its RELAYED and
+ * the drop of its chunks); a queued message keeps its own. */
+static void test_outbox_chunks_of_relayed_dropped(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  static uint8_t chunk[1040];
+  uint8_t env[4] = {1, 2, 3, 4};
+  uint64_t n = 0, acked = 0;
+  rp__store *st = NULL;
+  rp__store_out q, r;
+  int changed = 0;
+  (void)state;
+  out_row(&q, 8, env, sizeof env);
+  out_row(&r, 9, env, sizeof env);
+  q.chunks = r.chunks = 1;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_add(st, &q), 0);
+  assert_int_equal(rp__store_out_add(st, &r), 0);
+  assert_int_equal(rp__store_out_chunk_put(st, q.msg_id, 0, chunk, sizeof chunk), 0);
+  assert_int_equal(rp__store_out_chunk_put(st, r.msg_id, 0, chunk, sizeof chunk), 0);
+  assert_int_equal(rp__store_out_chunk_acked(st, r.msg_id, 0), 0);
+  assert_int_equal(rp__store_out_status(st, r.msg_id, RP_STATUS_RELAYED, 0, 2000, &changed),
+                   0);
+  assert_int_equal(changed, 1);
+  rp__store_close(st);
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_chunks_count(st, q.msg_id, &n, &acked), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(rp__store_out_chunks_count(st, r.msg_id, &n, &acked), 0);
+  assert_int_equal(n + acked, 0);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_mode_and_meta),
@@ -383,6 +416,7 @@ int main(void) {
       cmocka_unit_test(test_auto_replied_rank),
       cmocka_unit_test(test_old_outbox_migrated),
       cmocka_unit_test(test_outbox_chunk_acks),
+      cmocka_unit_test(test_outbox_chunks_of_relayed_dropped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
