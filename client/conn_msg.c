@@ -89,9 +89,12 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, id);
   rp__hold_acked(c, id);
+  /* Relayed first: dropping the sealed chunks (secure delete, every page rewritten) takes
+   * longer than the transfer's last round trip, and rp_client_flush waits for the
+   * status. The store drops chunks of a relayed message left by a crash in between. */
+  rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   rp__upload_done(c, id, true);
   rp__conn_stored(c);
-  rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
     return;
