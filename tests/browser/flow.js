@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+// The advisors' workspace in a real headless Chromium, driven by puppeteer-core.
+//
+// Started by tests/web/browser_test.c, which runs the whole stack (relay, inbox daemon,
+// rejsepost-webd, the municipalities' library) and checks afterwards what the
+// municipalities received. This script is the person at the browser: first login with
+// the one-time password and enrolment, login with password and TOTP, the akut request
+// first, claim, download an attachment, reply with a file and its kind, close with an
+// outcome; then the same claim-reply-close flow once more with the keyboard alone.
+// axe-core (WCAG 2.1 AA tags) runs on every page visited; every page is photographed.
+//
+// TOTP codes come from the driver (liboath): this script writes "TOTP <secret> <step>"
+// on stdout and reads the six digits from stdin. Everything else comes in the
+// environment (see `need` below). Exit status 0 only if every check passed.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+const puppeteer = require('puppeteer-core');
+
+function need(name) {
+  const v = process.env[name];
+  if (v === undefined || v === '') throw new Error(`environment: ${name} is not set`);
+  return v;
+}
+
+const base = need('RP_WEB_BASE');
+const user = need('RP_WEB_USER');
+const oneTime = need('RP_WEB_ONETIME');
+const newPw = need('RP_WEB_NEWPW');
+const out = need('RP_BROWSER_OUT');
+const profile = need('RP_BROWSER_PROFILE');
+const upload = need('RP_BROWSER_UPLOAD');
+const expected = fs.readFileSync(need('RP_BROWSER_EXPECT'));
+const akutThread = need('RP_THREAD_AKUT');
+const kbdThread = need('RP_THREAD_KBD');
+const chromium = process.env.RP_CHROMIUM || '/usr/bin/chromium';
+const downloads = path.join(out, 'downloads');
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const violations = [];
+const cspErrors = [];
+let shot = 0;
+
+// ---- the driver's TOTP codes ----
+const lines = readline.createInterface({input: process.stdin});
+const pending = [];
+lines.on('line', (l) => {
+  const p = pending.shift();
+  if (p) p(l.trim());
+});
+function totp(secret, step) {
+  return new Promise((resolve) => {
+    pending.push(resolve);
+    process.stdout.write(`TOTP ${secret} ${step}\n`);
+  });
+}
+
+function log(msg) {
+  process.stderr.write(`browser: ${msg}\n`);
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  log(`ok: ${what}`);
+}
+
+// ---- axe and screenshots ----
+async function audit(page, name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, {
+      runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+      resultTypes: ['violations'],
+    }));
+  shot += 1;
+  const file = `${String(shot).padStart(2, '0')}-${name}`;
+  await page.screenshot({path: path.join(out, `${file}.png`), fullPage: true});
+  fs.writeFileSync(path.join(out, `${file}.axe.json`), JSON.stringify(res.violations, null, 2));
+  for (const v of res.violations) {
+    const where = v.nodes.map((n) => n.target.join(' ')).join(' | ');
+    violations.push(`${name}: ${v.id} (${v.impact}): ${v.help} at ${where}`);
+  }
+  log(`axe ${name}: ${res.violations.length} violation(s), screenshot ${file}.png`);
+}
+
+// axe itself must see a fault where there is one, or its zero means nothing.
+async function axeSelfCheck(page) {
+  await page.setContent('<!DOCTYPE html><html><body><img src="x.png"></body></html>');
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}}));
+  const ids = res.violations.map((v) => v.id);
+  check(ids.includes('image-alt') && ids.includes('html-has-lang'),
+      `axe finds the faults of a faulty page (${ids.join(', ')})`);
+}
+
+async function text(page, sel) {
+  return page.$eval(sel, (e) => e.textContent);
+}
+
+// Clicks and waits for the page that the click loads.
+async function clickLoad(page, sel) {
+  await Promise.all([page.waitForNavigation({waitUntil: 'load'}), page.click(sel)]);
+}
+
+// ---- keyboard only ----
+// Presses Tab until the focused element matches sel (at most max presses).
+async function tabTo(page, sel, max = 120) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const hit = await page.evaluate((s) => {
+      const a = document.activeElement;
+      return a !== null && a.matches(s);
+    }, sel);
+    if (hit) {
+      // Focus must be visible: the focused element draws an outline.
+      const outline = await page.evaluate(() => {
+        const st = getComputedStyle(document.activeElement);
+        return st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0;
+      });
+      check(outline, `focus visible on ${sel}`);
+      return;
+    }
+  }
+  throw new Error(`Tab never reached ${sel}`);
+}
+
+async function keyLoad(page, key) {
+  await Promise.all([page.waitForNavigation({waitUntil: 'load'}), page.keyboard.press(key)]);
+}
+
+async function waitDownload(name, ms) {
+  const file = path.join(downloads, name);
+  for (let t = 0; t < ms; t += 100) {
+    if (fs.existsSync(file)) return fs.readFileSync(file);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no download ${name} in ${ms} ms`);
+}
+
+async function mouseFlow(page) {
+  // First login: the one-time password, no code.
+  await page.goto(`${base}/login`, {waitUntil: 'load'});
+  await audit(page, 'login');
+  check((await page.$eval('html', (e) => e.lang)) === 'da', 'the page is in Danish');
+  await page.type('#navn', user);
+  await page.type('#adgangskode', oneTime);
+  await clickLoad(page, 'form.login button[type=submit]');
+  check(page.url() === `${base}/enrol`, 'the one-time password leads to enrolment');
+  await audit(page, 'enrol');
+  const secret = (await text(page, '#noegle')).trim();
+  // A wrong code first: the enrolment page with its error.
+  await page.type('#ny1', newPw);
+  await page.type('#ny2', newPw);
+  await page.type('#kode', '000000');
+  await clickLoad(page, 'form[action="/enrol"] button[type=submit]');
+  check((await page.$('.fejl')) !== null, 'a wrong code is refused at enrolment');
+  await audit(page, 'enrol-error');
+  await page.type('#ny1', newPw);
+  await page.type('#ny2', newPw);
+  await page.type('#kode', await totp(secret, 0));
+  await clickLoad(page, 'form[action="/enrol"] button[type=submit]');
+  check(page.url() === `${base}/`, 'enrolled and in the inbox');
+  // Log out, and in with password and the next code (the first one is spent).
+  await clickLoad(page, 'form.logout button');
+  check(page.url() === `${base}/login`, 'logged out');
+  await page.type('#navn', user);
+  await page.type('#adgangskode', 'forkert kodeord');
+  await page.type('#kode', '123456');
+  await clickLoad(page, 'form.login button[type=submit]');
+  check((await page.$('.fejl')) !== null, 'a wrong password is refused');
+  await audit(page, 'login-error');
+  await page.type('#navn', user);
+  await page.type('#adgangskode', newPw);
+  await page.type('#kode', await totp(secret, 1));
+  await clickLoad(page, 'form.login button[type=submit]');
+  check(page.url() === `${base}/`, 'logged in with password and TOTP');
+
+  // The inbox: akut first.
+  await audit(page, 'inbox');
+  const first = await page.$eval('table.indbakke tbody tr', (tr) => ({
+    akut: tr.classList.contains('akut'),
+    href: tr.querySelector('a').getAttribute('href'),
+    mark: tr.textContent,
+  }));
+  check(first.akut && first.href === `/t/${akutThread}` && first.mark.includes('AKUT'),
+      'the akut request is listed first');
+  await page.goto(`${base}/?tilstand=new&kategori=tvangsaegteskab`, {waitUntil: 'load'});
+  await audit(page, 'inbox-filtered');
+
+  // The thread; claim it.
+  await page.goto(`${base}/`, {waitUntil: 'load'});
+  await clickLoad(page, 'table.indbakke tbody tr:first-child a');
+  check(page.url() === `${base}/t/${akutThread}`, 'the akut thread opens');
+  check((await page.$('section.fare')) !== null, 'the danger flags are shown');
+  await audit(page, 'thread');
+  await clickLoad(page, `form[action="/t/${akutThread}/claim"] button`);
+  check((await text(page, '.ok')).includes('Du har taget tråden'), 'claimed');
+  await audit(page, 'thread-claimed');
+
+  // Open (download) the municipality's attachment and check its bytes.
+  const link = await page.$eval('ul.bilag a', (a) => ({href: a.getAttribute('href'),
+    name: a.textContent}));
+  await page.click('ul.bilag a');
+  const got = await waitDownload(link.name, 20000);
+  check(Buffer.compare(got, expected) === 0,
+      `the downloaded attachment ${link.name} has the sent bytes (${got.length})`);
+
+  // Reply with text, a file and its kind.
+  await page.type('#tekst', 'Ring til os i dag. Inddrag ikke familien før risikovurderingen.');
+  const input = await page.$('#bilag');
+  await input.uploadFile(upload);
+  await page.select('#bilag_art', 'handlingsplan');
+  const form = await page.$(`form[action="/t/${akutThread}/reply"]`);
+  await form.screenshot({path: path.join(out, 'reply-form.png')});
+  await audit(page, 'reply-filled');
+  await clickLoad(page, `form[action="/t/${akutThread}/reply"] button[type=submit]`);
+  check((await text(page, '.ok')).includes('Svaret er sendt'), 'reply sent');
+  await audit(page, 'thread-replied');
+
+  // A form left empty: the server's error page.
+  await clickLoad(page, `form[action="/t/${akutThread}/close"] button`);
+  check((await text(page, 'h1')).includes('Vælg et udfald'), 'closing needs an outcome');
+  await audit(page, 'error-no-outcome');
+  await page.goBack({waitUntil: 'load'});
+
+  // Close with an outcome (the page asks before closing).
+  await page.goto(`${base}/t/${akutThread}`, {waitUntil: 'load'});
+  await page.select('#udfald', 'raadgivning_givet');
+  await clickLoad(page, `form[action="/t/${akutThread}/close"] button`);
+  check((await text(page, '.ok')).includes('Tråden er lukket'), 'closed');
+  await audit(page, 'thread-closed');
+
+  // Error pages.
+  await page.goto(`${base}/t/0123456789abcdef0123456789abcdef`, {waitUntil: 'load'});
+  await audit(page, 'error-no-thread');
+  await page.goto(`${base}/findes-ikke`, {waitUntil: 'load'});
+  await audit(page, 'error-not-found');
+}
+
+async function keyboardFlow(page) {
+  await page.goto(`${base}/`, {waitUntil: 'load'});
+  // The skip link comes first and leads into the content.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.classList.contains('skip')),
+      'the first Tab reaches "Gå til indhold"');
+  await tabTo(page, `a[href="/t/${kbdThread}"]`);
+  await keyLoad(page, 'Enter');
+  check(page.url() === `${base}/t/${kbdThread}`, 'keyboard: the thread opens');
+  await tabTo(page, `form[action="/t/${kbdThread}/claim"] button`);
+  await keyLoad(page, 'Enter');
+  check((await text(page, '.ok')).includes('Du har taget tråden'), 'keyboard: claimed');
+  await tabTo(page, '#tekst');
+  await page.keyboard.type('Svar skrevet med tastaturet alene.');
+  await tabTo(page, '#bilag');
+  // Space on a file input opens the file chooser; the "person" picks the file there.
+  const [chooser] = await Promise.all([page.waitForFileChooser({timeout: 10000}),
+    page.keyboard.press('Space')]);
+  await chooser.accept([upload]);
+  await tabTo(page, '#bilag_art');
+  // Typing the first letters picks an option of a closed select.
+  await page.keyboard.type('Handl');
+  check((await page.$eval('#bilag_art', (s) => s.value)) === 'handlingsplan',
+      'keyboard: the attachment kind chosen');
+  await tabTo(page, `form[action="/t/${kbdThread}/reply"] button[type=submit]`);
+  await audit(page, 'keyboard-reply-filled');
+  await keyLoad(page, 'Enter');
+  check((await text(page, '.ok')).includes('Svaret er sendt'), 'keyboard: reply sent');
+  await tabTo(page, '#udfald');
+  await page.keyboard.press('ArrowDown');
+  const outcome = await page.$eval('#udfald', (s) => s.value);
+  check(outcome !== '', `keyboard: an outcome chosen (${outcome})`);
+  fs.writeFileSync(path.join(out, 'keyboard-outcome.txt'), outcome);
+  await tabTo(page, `form[action="/t/${kbdThread}/close"] button`);
+  await keyLoad(page, 'Space');
+  check((await text(page, '.ok')).includes('Tråden er lukket'), 'keyboard: closed');
+  await audit(page, 'keyboard-closed');
+}
+
+async function main() {
+  fs.mkdirSync(downloads, {recursive: true});
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--lang=da', `--user-data-dir=${profile}`],
+  });
+  let failed = null;
+  try {
+    log(`browser ${await browser.version()}`);
+    const page = await browser.newPage();
+    await page.setViewport({width: 1100, height: 800});
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', {behavior: 'allow', downloadPath: downloads});
+    // The confirmation before closing a thread: the person says yes.
+    page.on('dialog', (d) => {
+      log(`dialog: ${d.message()}`);
+      d.accept();
+    });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+    await axeSelfCheck(page);
+    await mouseFlow(page);
+    await keyboardFlow(page);
+  } catch (e) {
+    failed = e;
+  } finally {
+    await browser.close();
+  }
+  if (failed) {
+    log(`FAILED: ${failed.stack || failed}`);
+    process.exitCode = 1;
+  }
+  for (const v of violations) log(`axe violation: ${v}`);
+  for (const c of cspErrors) log(`console: ${c}`);
+  if (violations.length > 0 || cspErrors.length > 0) process.exitCode = 1;
+  log(`${shot} pages checked with axe, ${violations.length} violation(s)`);
+  lines.close();
+}
+
+main().catch((e) => {
+  log(`FAILED: ${e.stack || e}`);
+  process.exit(1);
+});

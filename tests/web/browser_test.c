@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The advisors' workspace in a real browser: this program starts the stack as
+ * webd_test does (the relay, the inbox daemon, rejsepost-webd, municipalities as
+ * library clients), sends the requests, and runs tests/browser/flow.js under node,
+ * which drives Debian's headless Chromium with puppeteer-core and checks every page
+ * with axe-core. The TOTP codes the browser types are computed here with liboath. After
+ * the browser is done, the municipalities' library must have received the claims, the
+ * replies with their text, file and kind, and the closures with their outcome.
+ *
+ * Screenshots, axe results and the downloaded file are kept in
+ * $RP_BUILD_DIR/browser-artefacts (the path is printed). Chromium is Debian's package
+ * (RP_CHROMIUM overrides /usr/bin/chromium); `npm ci` in tests/browser installs the
+ * node modules. Without them the test fails; RP_SKIP_BROWSER_TEST=1 skips it (exit 77,
+ * "Skipped" in ctest), except under CI=true, where it is never skipped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <liboath/oath.h>
+#include <poll.h>
+
+#include "ibx_fixture.h"
+
+#define SKIP_CODE 77
+
+static fx g;
+static char g_webconf[800], g_weblog[800], g_base[64], g_pw[64], g_out[800];
+static char g_th_akut[RP_ID_STRLEN], g_th_kbd[RP_ID_STRLEN], g_th_norm[RP_ID_STRLEN];
+static pid_t g_webd;
+static const char k_newpw[] = "et langt og godt kodeord";
+static const char k_doc[] = "Udkast til beredskabsplan: ring 112 ved fare.\n";
+static const char k_plan[] = "Handlingsplan fra Rejseholdet.\nTrin 1: samtale i dag.\n";
+static const char k_reply_mouse[] =
+    "Ring til os i dag. Inddrag ikke familien før risikovurderingen.";
+static const char k_reply_kbd[] = "Svar skrevet med tastaturet alene.";
+
+static const char *bdir(void) {
+  const char *b = getenv("RP_BUILD_DIR");
+  return b != NULL ? b : ".";
+}
+
+static const char *chromium(void) {
+  const char *c = getenv("RP_CHROMIUM");
+  return c != NULL && c[0] != 0 ? c : "/usr/bin/chromium";
+}
+
+static void browser_dir(char *out, size_t cap) {
+  const char *src = getenv("RP_SOURCE_DIR");
+  snprintf(out, cap, "%s/tests/browser", src != NULL ? src : "..");
+}
+
+static int webd_admin(const char *args, char *out, size_t cap) {
+  char cmd[2000];
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s %s 2>&1", bdir(), g_webconf,
+           args);
+  FILE *p = popen(cmd, "r");
+  size_t n = p != NULL ? fread(out, 1, cap - 1, p) : 0;
+  out[n] = 0;
+  int st = p != NULL ? pclose(p) : -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int webd_start(void) {
+  char exe[700];
+  snprintf(exe, sizeof exe, "%s/web/rejsepost-webd", bdir());
+  pid_t pid = fork();
+  if (pid < 0) return RP_EIO;
+  if (pid == 0) {
+    int fd = open(g_weblog, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    execl(exe, exe, "--config", g_webconf, (char *)NULL);
+    _exit(127);
+  }
+  g_webd = pid;
+  for (int i = 0; i < 100; i++) {
+    CURL *c = curl_easy_init();
+    char url[100];
+    snprintf(url, sizeof url, "%s/static/webd.css", g_base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    int ok = curl_easy_perform(c) == CURLE_OK;
+    curl_easy_cleanup(c);
+    if (ok) return 0;
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+/* An akut request from municipality 1 with a document attached. */
+static int akut_with_attachment(char id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc = rp_msg_new("request", &m);
+  if (rc == 0) rc = rp_msg_set_text(m, "sender_org", fx_code(&g, 1));
+  if (rc == 0) rc = rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver");
+  if (rc == 0) rc = rp_msg_set_text(m, "sender_ref", "sagsbehandler-3");
+  if (rc == 0) rc = rp_msg_set_enum(m, "request_type", "konkret_sag");
+  if (rc == 0) rc = rp_msg_set_enum(m, "urgency", "akut");
+  if (rc == 0) rc = rp_msg_add_to_set(m, "categories", "tvangsaegteskab");
+  if (rc == 0) rc = rp_msg_set_enum(m, "risk.level", "hoej");
+  if (rc == 0) rc = rp_msg_set_bool(m, "risk.acute", 1);
+  if (rc == 0) rc = rp_msg_set_enum(m, "risk.tool", "ingen");
+  if (rc == 0) rc = rp_msg_set_enum(m, "citizen.age_band", "15_17");
+  if (rc == 0) rc = rp_msg_set_bool(m, "citizen.under_18", 1);
+  if (rc == 0) rc = rp_msg_set_enum(m, "risk_assessed_before_family", "nej");
+  if (rc == 0) rc = rp_msg_set_enum(m, "identifiability.mode", "anonym");
+  if (rc == 0) rc = rp_msg_set_enum(m, "identifiability.consent", "ingen");
+  if (rc == 0) rc = rp_msg_add_to_set(m, "measures_taken", "screening");
+  if (rc == 0)
+    rc = rp_msg_set_text(m, "question",
+                         "Pigen på 16 frygter at blive giftet bort i sommerferien. Hvad "
+                         "gør vi i dag?");
+  if (rc == 0)
+    rc = rp_msg_attach_buffer(m, (const uint8_t *)k_doc, sizeof k_doc - 1,
+                              "beredskabsplan.txt", "text/plain", "andet");
+  if (rc == 0) rc = rp_send(g.mun[1], m, id);
+  rp_msg_free(m);
+  return rc;
+}
+
+static int setup(void **state) {
+  char extra[300], text[1000], out[1024], normal[RP_ID_STRLEN], akut[RP_ID_STRLEN],
+      haster[RP_ID_STRLEN];
+  (void)state;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  oath_init();
+  fx_start o = {0};
+  snprintf(extra, sizeof extra, "sara = raadgiver:R2\n[socket]\nfrontends = %s\n", fx_me());
+  int rc = fx_init_with(&g, "browser", &o, extra);
+  if (rc != 0) return rc;
+  uint16_t port = tp_free_port();
+  snprintf(g_base, sizeof g_base, "http://127.0.0.1:%u", (unsigned)port);
+  snprintf(g_webconf, sizeof g_webconf, "%s/webd.ini", g.dir);
+  snprintf(g_weblog, sizeof g_weblog, "%s/webd.log", g.dir);
+  /* Plain HTTP on loopback without the Secure flag: Chromium keeps the cookie from
+   * http://127.0.0.1 only so (docs/WEB.md, "cookie_secure"). */
+  snprintf(text, sizeof text,
+           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
+           "cookie_secure = no\nlogin_rate_per_minute = 1000\n",
+           (unsigned)port);
+  fx_write(g_webconf, text);
+  if (webd_admin("account add sara", out, sizeof out) != 0) return RP_EIO;
+  const char *p = strstr(out, ": ");
+  if (p == NULL) return RP_EIO;
+  snprintf(g_pw, sizeof g_pw, "%.23s", p + 2);
+  if ((rc = webd_start()) != 0) return rc;
+  /* The requests: a normal one first, then the akut one, and a haster one for the
+   * keyboard flow. The listing must still show akut first. */
+  if ((rc = fx_request(&g, 0, "normal", "vold", normal)) != 0 ||
+      (rc = fx_wait_listed(&g, "list --json", normal, 20000)) != 0 ||
+      (rc = akut_with_attachment(akut)) != 0 ||
+      (rc = fx_wait_listed(&g, "list --json", akut, 20000)) != 0 ||
+      (rc = fx_request(&g, 2, "haster", "trusler", haster)) != 0 ||
+      (rc = fx_wait_listed(&g, "list --json", haster, 20000)) != 0 ||
+      (rc = fx_thread_of(&g, normal, g_th_norm)) != 0 ||
+      (rc = fx_thread_of(&g, akut, g_th_akut)) != 0 ||
+      (rc = fx_thread_of(&g, haster, g_th_kbd)) != 0)
+    return rc;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  if (g_webd > 0) {
+    kill(g_webd, SIGTERM);
+    waitpid(g_webd, NULL, 0);
+  }
+  char *log = tu_read_file(g_weblog, NULL);
+  if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
+    fprintf(stderr, "--- webd log ---\n%s\n", log);
+  free(log);
+  fx_free(&g);
+  curl_global_cleanup();
+  return 0;
+}
+
+static void totp(const char *b32, time_t at, char code[7]) {
+  char *raw = NULL;
+  size_t n = 0;
+  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
+  assert_int_equal(oath_totp_generate(raw, n, at, 30, 0, 6, code), OATH_OK);
+  free(raw);
+}
+
+static void write_file(const char *path, const char *data, size_t n) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, n, f), n);
+  fclose(f);
+}
+
+/* Runs flow.js; answers its "TOTP <secret> <step>" lines. Returns its exit status. */
+static int run_browser(void) {
+  char dir[800], script[900], profile[800], upload[900], expect[900];
+  int to_child[2], from_child[2];
+  browser_dir(dir, sizeof dir);
+  snprintf(script, sizeof script, "%s/flow.js", dir);
+  snprintf(profile, sizeof profile, "%s/chromium-profile", g.dir);
+  snprintf(upload, sizeof upload, "%s/plan.txt", g.dir);
+  snprintf(expect, sizeof expect, "%s/expected-attachment", g.dir);
+  write_file(upload, k_plan, sizeof k_plan - 1);
+  write_file(expect, k_doc, sizeof k_doc - 1);
+  assert_int_equal(pipe(to_child), 0);
+  assert_int_equal(pipe(from_child), 0);
+  /* Set before fork (the child may only make async-signal-safe calls). */
+  setenv("RP_WEB_BASE", g_base, 1);
+  setenv("RP_WEB_USER", "sara", 1);
+  setenv("RP_WEB_ONETIME", g_pw, 1);
+  setenv("RP_WEB_NEWPW", k_newpw, 1);
+  setenv("RP_BROWSER_OUT", g_out, 1);
+  setenv("RP_BROWSER_PROFILE", profile, 1);
+  setenv("RP_BROWSER_UPLOAD", upload, 1);
+  setenv("RP_BROWSER_EXPECT", expect, 1);
+  setenv("RP_THREAD_AKUT", g_th_akut, 1);
+  setenv("RP_THREAD_KBD", g_th_kbd, 1);
+  setenv("RP_CHROMIUM", chromium(), 1);
+  const char *node = getenv("RP_NODE") != NULL ? getenv("RP_NODE") : "node";
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0); /* its own group: Chromium goes with it on a timeout */
+    dup2(to_child[0], 0);
+    dup2(from_child[1], 1);
+    close(to_child[1]);
+    close(from_child[0]);
+    if (chdir(dir) != 0) _exit(126);
+    execlp(node, node, script, (char *)NULL);
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(to_child[0]);
+  close(from_child[1]);
+  char line[512], secret[128] = "";
+  size_t ll = 0;
+  time_t deadline = time(NULL) + 240;
+  int open_ = 1;
+  while (open_) {
+    struct pollfd pf = {from_child[0], POLLIN, 0};
+    int left = (int)(deadline - time(NULL));
+    if (left <= 0) {
+      fprintf(stderr, "browser: timed out; stopping it\n");
+      kill(-pid, SIGKILL);
+      break;
+    }
+    if (poll(&pf, 1, 1000) <= 0) continue;
+    char ch;
+    ssize_t n = read(from_child[0], &ch, 1);
+    if (n <= 0) break;
+    if (ch != '\n') {
+      if (ll + 1 < sizeof line) line[ll++] = ch;
+      continue;
+    }
+    line[ll] = 0;
+    ll = 0;
+    unsigned step = 0;
+    if (sscanf(line, "TOTP %127s %u", secret, &step) == 2) {
+      char code[7], reply[16];
+      totp(secret, time(NULL) + 30 * (time_t)step, code);
+      int k = snprintf(reply, sizeof reply, "%s\n", code);
+      if (write(to_child[1], reply, (size_t)k) != k) open_ = 0;
+    } else {
+      fprintf(stderr, "browser (stdout): %s\n", line);
+    }
+  }
+  close(to_child[1]);
+  close(from_child[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  kill(-pid, SIGKILL); /* anything of the group left behind */
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int audit_has(const char *needle) {
+  char *log = tu_read_file(g.audit, NULL);
+  int found = log != NULL && strstr(log, needle) != NULL;
+  free(log);
+  return found;
+}
+
+typedef struct sink {
+  char buf[256];
+  size_t n;
+} sink;
+
+static int to_sink(void *ctx, const uint8_t *b, size_t n) {
+  sink *k = ctx;
+  if (k->n + n >= sizeof k->buf) return 1;
+  memcpy(k->buf + k->n, b, n);
+  k->n += n;
+  return 0;
+}
+
+/* What municipality i received for a thread the browser worked: the claim, the reply
+ * with its text, its one file and that file's kind, and the closure with its outcome. */
+static void received(int i, const char *thread, const char *text, const char *outcome) {
+  rp_received *rec = NULL;
+  const char *v = NULL, *name = NULL, *kind = NULL;
+  uint64_t size = 0;
+  char needle[200];
+  assert_int_equal(fx_wait_kind(&g, i, "assignment", 20000, &rec), 0);
+  rp_received_free(rec);
+  assert_int_equal(fx_wait_kind(&g, i, "reply", 20000, &rec), 0);
+  assert_string_equal(rp_received_thread_id(rec), thread);
+  assert_int_equal(rp_received_get_text(rec, "advice", &v), 0);
+  assert_string_equal(v, text);
+  assert_int_equal(rp_received_get_text(rec, "advisor.id", &v), 0);
+  assert_string_equal(v, "R2");
+  assert_int_equal(rp_received_attachments(rec), 1);
+  assert_int_equal(rp_received_attachment(rec, 0, &name, NULL, &size, &kind), 0);
+  assert_string_equal(name, "plan.txt");
+  assert_string_equal(kind, "handlingsplan");
+  assert_int_equal(size, sizeof k_plan - 1);
+  sink k = {{0}, 0};
+  assert_int_equal(rp_received_attachment_read(g.mun[i], rec, 0, to_sink, &k), 0);
+  assert_int_equal(k.n, sizeof k_plan - 1);
+  assert_memory_equal(k.buf, k_plan, k.n);
+  rp_received_free(rec);
+  assert_int_equal(fx_wait_kind(&g, i, "closure", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_enum(rec, "outcome", &v), 0);
+  assert_string_equal(v, outcome);
+  rp_received_free(rec);
+  const char *acts[] = {"claim", "reply", "close"};
+  for (size_t a = 0; a < 3; a++) {
+    snprintf(needle, sizeof needle, "who=sara action=%s thread=%s via=web prev=", acts[a],
+             thread);
+    if (!audit_has(needle)) fprintf(stderr, "audit lacks: %s\n", needle);
+    assert_true(audit_has(needle));
+  }
+}
+
+static void test_browser_flow(void **state) {
+  char path[1000], *got, *kbd_outcome;
+  size_t n = 0;
+  (void)state;
+  fprintf(stderr, "browser artefacts (screenshots, axe results): %s\n", g_out);
+  int st = run_browser();
+  assert_int_equal(st, 0);
+  /* The file Chromium saved is the municipality's, byte for byte. */
+  snprintf(path, sizeof path, "%s/downloads/beredskabsplan.txt", g_out);
+  got = tu_read_file(path, &n);
+  assert_non_null(got);
+  assert_int_equal(n, sizeof k_doc - 1);
+  assert_memory_equal(got, k_doc, n);
+  free(got);
+  char needle[200];
+  snprintf(needle, sizeof needle, "who=sara action=save thread=%s attachment=1 via=web",
+           g_th_akut);
+  assert_true(audit_has(needle));
+  received(1, g_th_akut, k_reply_mouse, "raadgivning_givet");
+  snprintf(path, sizeof path, "%s/keyboard-outcome.txt", g_out);
+  kbd_outcome = tu_read_file(path, NULL);
+  assert_non_null(kbd_outcome);
+  received(2, g_th_kbd, k_reply_kbd, kbd_outcome);
+  free(kbd_outcome);
+  /* The normal request was not touched. */
+  snprintf(needle, sizeof needle, "thread=%s via=web", g_th_norm);
+  assert_false(audit_has(needle));
+  fprintf(stderr, "browser artefacts (screenshots, axe results): %s\n", g_out);
+}
+
+/* Whether the browser's parts are here; prints what is missing. */
+static int parts_present(void) {
+  char dir[900];
+  int ok = 1;
+  if (access(chromium(), X_OK) != 0) {
+    fprintf(stderr, "browser_test: no Chromium at %s (apt-get install chromium)\n",
+            chromium());
+    ok = 0;
+  }
+  browser_dir(dir, sizeof dir);
+  strncat(dir, "/node_modules/puppeteer-core/package.json", sizeof dir - strlen(dir) - 1);
+  if (access(dir, R_OK) != 0) {
+    fprintf(stderr, "browser_test: no puppeteer-core (run `npm ci` in tests/browser)\n");
+    ok = 0;
+  }
+  return ok;
+}
+
+int main(void) {
+  const char *skip = getenv("RP_SKIP_BROWSER_TEST");
+  const char *ci = getenv("CI");
+  int in_ci = ci != NULL && ci[0] != 0 && strcmp(ci, "false") != 0;
+  if (skip != NULL && strcmp(skip, "1") == 0) {
+    if (!in_ci) {
+      printf("SKIPPED: the browser test (RP_SKIP_BROWSER_TEST=1)\n");
+      return SKIP_CODE;
+    }
+    fprintf(stderr, "browser_test: RP_SKIP_BROWSER_TEST is ignored under CI\n");
+  }
+  if (!parts_present()) {
+    fprintf(stderr, "browser_test: FAILED: the browser's parts are missing (set "
+                    "RP_SKIP_BROWSER_TEST=1 to skip this test outside CI)\n");
+    return 1;
+  }
+  /* The artefacts stay after the run, beside the build. */
+  snprintf(g_out, sizeof g_out, "%s/browser-artefacts", bdir());
+  tu_rmtree(g_out);
+  if (mkdir(g_out, 0755) != 0) {
+    perror(g_out);
+    return 1;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_browser_flow),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
