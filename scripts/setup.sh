@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages rejsepost needs, skipping those already installed.
+# chromium is for the browser test (tests/web/browser_test.c); its node modules come
+# from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there).
 # Usage: scripts/setup.sh [extra-package ...]
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libsodium-dev nettle-dev libuv1-dev libmsgpack-dev libsqlite3-dev libcmocka-dev
           libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd clang-format-14
-          libmicrohttpd-dev liboath-dev libqrencode-dev openssl "$@")
+          libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The test command: installs what is missing, then
 #   1. checks that every C file is formatted (clang-format 14; the cheap stage, first),
-#   2. builds with -Wall -Wextra -Wshadow -Werror (gcc) and runs every test,
+#   2. builds with -Wall -Wextra -Wshadow -Werror (gcc) and runs every test, among them
+#      the browser test (headless Chromium from setup.sh, node modules from `npm ci`),
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer (clang) and runs them again,
 #   4. builds every libFuzzer harness and runs each for a short fixed time on its corpus.
 # Exit code 0 only if all four pass.
@@ -13,6 +14,13 @@ jobs=$(nproc)
 
 echo "== format"
 bash scripts/format-check.sh
+
+echo "== browser test's node modules"
+# The browser test (web/browser_test) drives Debian's Chromium with puppeteer-core and
+# checks pages with axe-core, both pinned in tests/browser/package-lock.json. Under CI it
+# is never skipped: without Chromium or these modules it fails.
+if ! command -v npm >/dev/null 2>&1; then bash scripts/setup.sh nodejs npm; fi
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== release build and tests"
 bash scripts/build.sh release
