@@ -242,6 +242,11 @@ async function mouseFlow(page) {
   await page.screenshot({path: path.join(out, 'thread-top.png')});
   await clickLoad(page, `form[action="/t/${akutThread}/claim"] button`);
   check((await text(page, '.ok')).includes('Du har taget tråden'), 'claimed');
+  // The assignment sent to the municipality is in the timeline now: every field under a
+  // Danish label, and its deadline as a time, not milliseconds.
+  const body = await page.evaluate(() => document.querySelector('ol.forloeb').innerText);
+  check(!body.includes('Andet felt'), 'no field without a Danish label in the timeline');
+  check(!/\b1\d{12}\b/.test(body), 'no time shown as raw milliseconds in the timeline');
   await audit(page, 'thread-claimed');
 
   // Open (download) the municipality's attachment and check its bytes.
