@@ -234,6 +234,17 @@ void rp__web_inbox_get(rp__web_ctx *x) {
 
 static void render_value(rp__buf *b, json_t *v, const char *path);
 
+/* The payload fields that hold a time in milliseconds (the schemas' time fields). */
+static int is_time_field(const char *path) {
+  static const char *const k_times[] = {
+      "deadline", "at", "effective_at", "follow_up_at", "respond_by", "start", "end"};
+  const char *last = strrchr(path, '.');
+  last = last != NULL ? last + 1 : path;
+  for (size_t i = 0; i < sizeof k_times / sizeof k_times[0]; i++)
+    if (strcmp(last, k_times[i]) == 0) return 1;
+  return 0;
+}
+
 static void render_obj(rp__buf *b, json_t *o, const char *prefix) {
   const char *k;
   json_t *v;
@@ -246,7 +257,7 @@ static void render_obj(rp__buf *b, json_t *o, const char *prefix) {
      * direction, and ids and member ids say nothing to an advisor. */
     if (prefix[0] == 0 && (strcmp(k, "kind") == 0 || strcmp(k, "msg_id") == 0 ||
                            strcmp(k, "thread_id") == 0 || strcmp(k, "sender") == 0 ||
-                           strcmp(k, "created") == 0))
+                           strcmp(k, "recipient") == 0 || strcmp(k, "created") == 0))
       continue;
     snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
     const char *label = rp__web_field_label(path);
@@ -274,6 +285,8 @@ static void render_value(rp__buf *b, json_t *v, const char *path) {
     }
   } else if (json_is_boolean(v)) {
     h_text(b, json_is_true(v) ? "Ja" : "Nej");
+  } else if (json_is_integer(v) && is_time_field(path)) {
+    time_cell(b, v);
   } else if (json_is_integer(v)) {
     h_num(b, (long long)json_integer_value(v));
   } else if (json_is_array(v) && json_array_size(v) == 0) {
