@@ -193,6 +193,8 @@ async function mouseFlow(page) {
   await clickLoad(page, 'form.login button[type=submit]');
   check(page.url() === `${base}/enrol`, 'the one-time password leads to enrolment');
   await audit(page, 'enrol');
+  check(await page.$eval('img.qr', (i) => i.complete && i.naturalWidth > 0),
+      'the QR code is drawn (an image from webd itself, under its CSP)');
   const secret = (await text(page, '#noegle')).trim();
   // A wrong code first: the enrolment page with its error.
   await page.type('#ny1', newPw);
@@ -287,6 +289,16 @@ async function mouseFlow(page) {
   await audit(page, 'error-no-thread');
   await page.goto(`${base}/findes-ikke`, {waitUntil: 'load'});
   await audit(page, 'error-not-found');
+  // A form whose token is not the session's: refused, and the session stays.
+  await page.goto(`${base}/`, {waitUntil: 'load'});
+  await page.$eval('form.logout input[name=csrf]', (i) => {
+    i.value = '0'.repeat(64);
+  });
+  await clickLoad(page, 'form.logout button');
+  check((await text(page, 'h1')) === 'Afvist', 'a form with a wrong token is refused');
+  await audit(page, 'error-csrf');
+  await page.goto(`${base}/`, {waitUntil: 'load'});
+  check(page.url() === `${base}/`, 'still logged in after the refused form');
 }
 
 async function keyboardFlow(page) {
