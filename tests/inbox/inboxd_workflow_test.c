@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sqlite3.h>
 
 #include <cmocka.h>
 
@@ -482,6 +483,101 @@ static void test_stats(void **state) {
   free(out);
 }
 
+static long long rows(const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  long long n = -1;
+  if (sqlite3_open_v2(g.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+/* A plan review from municipality i with one attachment; its thread is its own id. */
+static void plan_review(int i, char id[RP_ID_STRLEN]) {
+  static const uint8_t pdf[3000] = {'%', 'P', 'D', 'F'};
+  rp_msg *m = NULL;
+  char *out = NULL;
+  assert_int_equal(rp_msg_new("plan_review", &m), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, i)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "plan", "handlingsplan"), 0);
+  assert_int_equal(rp_msg_attach_buffer(m, pdf, sizeof pdf, "plan-aisha.pdf",
+                                        "application/pdf", "handlingsplan"),
+                   0);
+  assert_int_equal(rp_send(g.mun[i], m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(id, "plan-aisha.pdf", &out), 0);
+  free(out);
+}
+
+/* Hidden content is not handed out as a file either: a recalled message's attachment and
+ * a withdrawn thread's are refused by save, and their names are not shown. */
+static void test_hidden_attachments(void **state) {
+  char a[RP_ID_STRLEN], b[RP_ID_STRLEN], rid[RP_ID_STRLEN], path[800], *out = NULL;
+  rp_msg *m = NULL;
+  (void)state;
+  plan_review(0, a);
+  assert_int_equal(rp_msg_new("recall", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, a), 0);
+  assert_int_equal(rp_msg_set_hex(m, "about", a), 0);
+  assert_int_equal(rp_msg_set_enum(m, "reason", "forkert_modtager"), 0);
+  assert_int_equal(rp_send(g.mun[0], m, rid), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(a, "\"by\":\"municipality\"", &out), 0);
+  assert_null(strstr(out, "plan-aisha.pdf"));
+  free(out);
+  snprintf(path, sizeof path, "%s/saved-a.pdf", g.dir);
+  assert_int_equal(adv(NULL, &out, "save %s 1 %s", a, path), 1);
+  assert_non_null(strstr(out, "was recalled"));
+  free(out);
+  assert_int_not_equal(access(path, F_OK), 0);
+  /* Another member cannot hide what it did not send: its recall changes nothing. */
+  plan_review(1, b);
+  assert_int_equal(rp_msg_new("recall", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, b), 0);
+  assert_int_equal(rp_msg_set_hex(m, "about", b), 0);
+  assert_int_equal(rp_msg_set_enum(m, "reason", "dublet"), 0);
+  assert_int_equal(rp_send(g.mun[2], m, rid), 0);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_log(&g, "event=recall_ignored", 20000), 0);
+  assert_int_equal(adv(NULL, &out, "show %s --json", b), 0);
+  assert_non_null(strstr(out, "plan-aisha.pdf"));
+  free(out);
+  /* Consent withdrawn: save refused. */
+  assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, b), 0);
+  assert_int_equal(rp_msg_set_enum(m, "by", "borger"), 0);
+  assert_int_equal(rp_send(g.mun[1], m, rid), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(b, "\"consent_withdrawn\":{", &out), 0);
+  assert_null(strstr(out, "plan-aisha.pdf"));
+  free(out);
+  snprintf(path, sizeof path, "%s/saved-b.pdf", g.dir);
+  assert_int_equal(adv(NULL, &out, "save %s 1 %s", b, path), 1);
+  assert_non_null(strstr(out, "consent was withdrawn"));
+  free(out);
+  assert_int_not_equal(access(path, F_OK), 0);
+}
+
+/* The purge takes the withdrawn threads and their marks when the retention has passed
+ * (3600 s here); marks of threads still open stay. */
+static void test_purge(void **state) {
+  (void)state;
+  assert_true(rows("SELECT count(*) FROM marks WHERE kind = 9") >= 2);
+  long long open_marks =
+      rows("SELECT count(*) FROM marks m JOIN threads t USING(thread_id) "
+           "WHERE t.state != 6");
+  assert_true(open_marks >= 2); /* the recalls in test_recall's open thread */
+  fx_set_clock(&g, FX_MON_0900 + 2 * FX_HOUR);
+  assert_int_equal(fx_wait_log(&g, "event=purged threads=", 20000), 0);
+  assert_int_equal(rows("SELECT count(*) FROM marks WHERE kind = 9"), 0);
+  assert_int_equal(rows("SELECT count(*) FROM marks"), open_marks);
+  fx_set_clock(&g, FX_MON_0900);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reply_coded_fields),
@@ -489,6 +585,8 @@ int main(void) {
       cmocka_unit_test(test_meetings),
       cmocka_unit_test(test_consent_withdrawn),
       cmocka_unit_test(test_stats),
+      cmocka_unit_test(test_hidden_attachments),
+      cmocka_unit_test(test_purge),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
