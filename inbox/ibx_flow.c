@@ -197,6 +197,11 @@ int rp__ibx_do_recall(act *a) {
   r = rp__ibx_store_mark(a->d->st, a->thread, &mark);
   if (r == RP_EEXIST) r = 0;
   rp__buf_printf(&a->msg, "recalled %s (%s); recall %s sent", m.msg_id, reason, msg_id);
+  /* For a front end: ids and a code name only (hex and [a-z_]: nothing to escape). */
+  rp__buf_printf(&a->json,
+                 "{\"sent\":\"%s\",\"kind\":\"recall\",\"recalled\":\"%s\","
+                 "\"reason\":\"%s\"}",
+                 msg_id, m.msg_id, reason);
   return r;
 }
 
@@ -317,6 +322,8 @@ int rp__ibx_do_meeting(act *a) {
                    f != NULL ? f : "");
   } else {
     rp__buf_printf(&a->msg, "%s %s sent (meeting %s)", kind, msg_id, ref);
+    rp__buf_printf(&a->json, "{\"sent\":\"%s\",\"kind\":\"%s\",\"meeting\":\"%s\"}", msg_id,
+                   kind, ref);
     /* A proposal or a booked meeting answers the thread: the plan clock stops. */
     if (action != RP_IBX_A_MEETING_CANCEL)
       r = rp__ibx_store_answered(a->d->st, a->thread, RP_IBX_ST_ANSWERED,

@@ -360,7 +360,12 @@ static void test_meetings(void **state) {
   assert_int_equal(rp_received_get_enum(r, "place", &v), 0);
   assert_string_equal(v, "hos_kommunen");
   rp_received_free(r);
-  assert_int_equal(adv(NULL, &out, "meeting-cancel %s --reason ny_tid_oenskes", th), 0);
+  assert_int_equal(adv(NULL, &out, "meeting-cancel %s --reason ny_tid_oenskes --json", th),
+                   0);
+  /* Structured output for a front end. */
+  snprintf(needle, sizeof needle, "\"kind\":\"meeting_cancellation\",\"meeting\":\"%s\"}",
+           mr);
+  assert_non_null(strstr(out, needle));
   free(out);
   assert_int_equal(fx_wait_kind(&g, 0, "meeting_cancellation", 20000, &r), 0);
   assert_int_equal(rp_received_get_hex(r, "meeting_ref", &v), 0);
