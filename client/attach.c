@@ -19,6 +19,7 @@
 #include "export.h"
 #include "msg_field.h"
 #include "msg_int.h"
+#include "sha256.h"
 
 int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count) {
   rp__target t;
@@ -168,12 +169,12 @@ static int hook_piece(rp__attach_job *job, const rp__attachment *d, const uint8_
 /* Seals attachment a (source r) from chunk g on; adds its size and hash to d. */
 static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__attachment *d,
                     uint64_t *total) {
-  crypto_hash_sha256_state h;
+  rp__sha256 h;
   uint64_t size = 0, j = 0;
   size_t len = 0, next_len = 0, slen = 0;
   bool final = false;
   int rc;
-  crypto_hash_sha256_init(&h);
+  rp__sha256_init(&h);
   if ((rc = fill(r, b->cur, RP__CHUNK_SIZE, &len)) != 0) goto out;
   for (;;) {
     /* A short chunk is the last; a full one is the last if nothing follows it. */
@@ -188,7 +189,7 @@ static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__att
       rc = RP_ETOOBIG;
       goto out;
     }
-    crypto_hash_sha256_update(&h, b->cur, len);
+    rp__sha256_update(&h, b->cur, len);
     if ((rc = rp__chunk_seal(job->key, job->msg_id, a, j, job->n_chunks, final, b->cur, len,
                              b->sealed, RP__CHUNK_SEALED_MAX, &slen)) != 0 ||
         (rc = rp__store_out_chunk_put(job->st, job->msg_id, job->n_chunks, b->sealed,
@@ -203,7 +204,7 @@ static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__att
     len = next_len;
   }
   d->size = size;
-  crypto_hash_sha256_final(&h, d->sha256);
+  rp__sha256_final(&h, d->sha256);
 out:
   sodium_memzero(&h, sizeof h);
   return rc;

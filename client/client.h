@@ -63,6 +63,7 @@ struct rp_client {
   uv_connect_t creq;
   rp__chan *chan;
   unsigned backoff_ms;
+  bool refused; /* the relay refused to store, and has stored nothing since (conn.h) */
   uint64_t send_window, inflight;
   uint64_t chunk_max; /* WELCOME's chunk_max: 0 = the relay takes no attachment chunks */
   int64_t send_cursor;

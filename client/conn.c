@@ -25,6 +25,7 @@
 #include "hold.h"
 #include "host_log.h"
 #include "loop.h"
+#include "recv.h"
 #include "upload.h"
 
 typedef struct wreq {
@@ -155,6 +156,19 @@ static void bye(rp_client *c, int reason, int code) {
 
 void rp__conn_bye(rp_client *c) {
   bye(c, RP__BYE_DONE, 0);
+}
+
+void rp__conn_refused(rp_client *c, int code) {
+  pthread_mutex_lock(&c->mu);
+  c->last_error = code;
+  pthread_mutex_unlock(&c->mu);
+  c->refused = true;
+  rp__conn_bye(c);
+}
+
+void rp__conn_stored(rp_client *c) {
+  c->refused = false;
+  c->backoff_ms = c->cfg.backoff_min;
 }
 
 void rp__conn_bye_error(rp_client *c, int code) {
@@ -346,13 +360,17 @@ void rp__conn_pump(rp_client *c) {
       break;
     }
     if (o.chunks > 0 && c->chunk_max == 0) {
-      /* Chunks go only to a relay that said it takes them (WELCOME's chunk_max): the
-       * message stays queued for a later connection. Once per connection: the cursor
-       * has passed it. */
+      /* Chunks go only to a relay that said it takes them (WELCOME's chunk_max), and
+       * the envelope never goes without them. Waiting for another relay would leave the
+       * message queued for ever and rp_client_flush with it; the host learns at once,
+       * from the status, that this relay cannot carry it (PROTOCOL.md 5.1, welcome). */
       char id[RP_ID_STRLEN];
       sodium_bin2hex(id, sizeof id, o.msg_id, RP_MSG_ID_BYTES);
-      rp__hlog(c, RP_LOG_INFO, "send_wait msg=%s chunks=%llu reason=relay_without_chunks",
-               id, (unsigned long long)o.chunks);
+      rp__hlog(c, RP_LOG_WARN,
+               "send_failed msg_id=%s code=%s chunks=%llu reason=relay_without_chunks", id,
+               rp_err_name(RP_EVERSION), (unsigned long long)o.chunks);
+      rp__client_status(c, o.msg_id, RP_STATUS_FAILED, RP_EVERSION);
+      rp__store_out_chunks_delete(c->st, o.msg_id);
       rp__store_out_free(&o);
       continue;
     }

@@ -97,6 +97,16 @@ void rp__conn_bye(rp_client *c);
 /* BYE "error" with code (an RP_E value), then close once it is written; code becomes
  * rp_client_last_error and the client reconnects after a backoff. */
 void rp__conn_bye_error(rp_client *c, int code);
+/* The relay refused to store a SEND or a chunk of ours for a reason that may pass (its
+ * spool failed, it is busy or stopping): code becomes rp_client_last_error, BYE "done",
+ * and reconnect after a backoff that keeps growing from one connection to the next
+ * (WELCOME does not reset it) until the relay stores something of ours again
+ * (rp__conn_stored). Else every connection would upload the same window of chunks
+ * again at the shortest backoff, for as long as the relay cannot store. */
+void rp__conn_refused(rp_client *c, int code);
+/* The relay stored a SEND or a chunk of ours: the next reconnect waits the shortest
+ * backoff again. */
+void rp__conn_stored(rp_client *c);
 
 /* ---- conn_msg.c ---- */
 /* One message from the relay, as the channel opened it. */

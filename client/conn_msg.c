@@ -62,7 +62,7 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   c->idle_ms = w->idle_ms;
   /* A relay that takes chunks smaller than ours takes none of our full ones. */
   c->chunk_max = w->chunk_max >= RP__CHUNK_SEALED_MAX ? w->chunk_max : 0;
-  c->backoff_ms = c->cfg.backoff_min;
+  if (!c->refused) c->backoff_ms = c->cfg.backoff_min;
   c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
   c->conn_state = RP_CONN_CONNECTED;
@@ -89,8 +89,12 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
   if (c->inflight > 0) c->inflight--;
   rp__hold_answered(c, id);
   rp__hold_acked(c, id);
-  rp__upload_done(c, id, true);
+  /* Relayed first: dropping the sealed chunks (secure delete, every page rewritten) takes
+   * longer than the transfer's last round trip, and rp_client_flush waits for the
+   * status. The store drops chunks of a relayed message left by a crash in between. */
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
+  rp__upload_done(c, id, true);
+  rp__conn_stored(c);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
     return;
@@ -137,10 +141,7 @@ static void on_nack(rp_client *c, const rp__t_nack *n) {
   }
   /* The relay is busy or its spool failed: everything again on a new connection,
    * later. */
-  pthread_mutex_lock(&c->mu);
-  c->last_error = code;
-  pthread_mutex_unlock(&c->mu);
-  rp__conn_bye(c);
+  rp__conn_refused(c, code);
 }
 
 void rp__conn_delivered(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES], uint64_t seq,

@@ -201,10 +201,19 @@ void rp__download_on_data(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES],
   if (!d->active || memcmp(d->msg_id, msg_id, RP_MSG_ID_BYTES) != 0) return;
   if (code == 0 && index < d->next) return; /* kept already (the reader would refuse) */
   if (code != 0) {
-    /* The relay holds no such message (any more): nothing to fetch, nothing to answer.
-     * The incomplete row goes; were the envelope delivered again, it starts over. */
     char id[RP_ID_STRLEN];
     sodium_bin2hex(id, sizeof id, msg_id, RP_MSG_ID_BYTES);
+    if (-(int)code != RP_ENOTFOUND && -(int)code != RP_EEXPIRED) {
+      /* The relay could not read the chunk now (EIO, ENOMEM...): it still holds the
+       * message. Keep what is stored and end the connection; the next one delivers the
+       * envelope again and the download resumes from this chunk (PROTOCOL.md 5.1). */
+      rp__hlog(c, RP_LOG_WARN, "download_interrupted msg_id=%s index=%llu code=%s", id,
+               (unsigned long long)index, rp_err_name(-(int)code));
+      rp__conn_bye_error(c, -(int)code);
+      return;
+    }
+    /* The relay holds no such message (any more): nothing to fetch, nothing to answer.
+     * The incomplete row goes; were the envelope delivered again, it starts over. */
     rp__hlog(c, RP_LOG_WARN, "download_failed msg_id=%s index=%llu code=%s", id,
              (unsigned long long)index, rp_err_name(-(int)code));
     rp__store_in_drop(c->st, msg_id);

@@ -269,20 +269,31 @@ int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]
                             uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
                             int *acked) {
   /* buf NULL: the length and the flag only (SQLite then does not read the blob). */
+#define ACKED                                                                              \
+  "(acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack WHERE msg_id = ?1 AND idx = ?2))"
   return rp__store_chunk_read(st,
-                              buf != NULL ? "SELECT data, acked FROM outbox_chunk"
+                              buf != NULL ? "SELECT data, " ACKED " FROM outbox_chunk"
                                             " WHERE msg_id = ?1 AND idx = ?2"
-                                          : "SELECT length(data), acked FROM outbox_chunk"
+                                          : "SELECT length(data), " ACKED
+                                            " FROM outbox_chunk"
                                             " WHERE msg_id = ?1 AND idx = ?2",
                               msg_id, idx, buf, cap, len, acked);
+#undef ACKED
 }
 
 int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
   sqlite3_stmt *s = NULL;
   int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db, "DELETE FROM outbox_chunk WHERE msg_id = ?", &s)) ==
-      0) {
+  if ((rc = rp__sql_prepare(st->db, "DELETE FROM outbox_chunk_ack WHERE msg_id = ?1;",
+                            &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  s = NULL;
+  if (rc == 0 && (rc = rp__sql_prepare(st->db, "DELETE FROM outbox_chunk WHERE msg_id = ?",
+                                       &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = rp__sql_err(sqlite3_step(s));
   }
@@ -304,12 +315,15 @@ int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES
   int rc;
   *n = *acked = *bytes = *bytes_acked = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db,
-                            "SELECT count(*), coalesce(sum(acked), 0),"
-                            " coalesce(sum(length(data)), 0),"
-                            " coalesce(sum(acked * length(data)), 0) FROM outbox_chunk"
-                            " WHERE msg_id = ?",
-                            &s)) == 0) {
+  if ((rc = rp__sql_prepare(
+           st->db,
+           "SELECT count(*), coalesce(sum(a), 0),"
+           " coalesce(sum(length(data)), 0),"
+           " coalesce(sum(a * length(data)), 0) FROM"
+           " (SELECT data, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack k"
+           "  WHERE k.msg_id = c.msg_id AND k.idx = c.idx)) AS a"
+           "  FROM outbox_chunk c WHERE msg_id = ?)",
+           &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) {
@@ -333,8 +347,8 @@ int rp__store_out_chunk_acked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTE
    * the relay acknowledges again without storing it twice. */
   rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
   if ((rc = rp__sql_prepare(
-           st->db, "UPDATE outbox_chunk SET acked = 1 WHERE msg_id = ? AND idx = ?", &s)) ==
-      0) {
+           st->db, "INSERT OR IGNORE INTO outbox_chunk_ack(msg_id, idx) VALUES(?, ?)",
+           &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
     rc = rp__sql_err(sqlite3_step(s));
@@ -349,12 +363,25 @@ int rp__store_out_chunks_unack(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYT
   sqlite3_stmt *s = NULL;
   int rc;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db, "UPDATE outbox_chunk SET acked = 0 WHERE msg_id = ?",
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  /* Only rows an older version marked are rewritten. */
+  if ((rc = rp__sql_prepare(st->db,
+                            "UPDATE outbox_chunk SET acked = 0 WHERE msg_id = ?1 AND acked",
                             &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = rp__sql_err(sqlite3_step(s));
   }
   sqlite3_finalize(s);
+  s = NULL;
+  if (rc == 0 && (rc = rp__sql_prepare(
+                      st->db, "DELETE FROM outbox_chunk_ack WHERE msg_id = ?1", &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+out:
   pthread_mutex_unlock(&st->mu);
   return rc;
 }

@@ -104,6 +104,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
   if (code == 0) {
     size_t len = 0;
     int was = 0;
+    rp__conn_stored(c);
     if (rp__store_out_chunk_get(c->st, msg_id, index, NULL, 0, &len, &was) == 0 && !was &&
         rp__store_out_chunk_acked(c->st, msg_id, index) == 0) {
       u->acked++;
@@ -120,10 +121,7 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
     /* Later, on a new connection, from the first chunk not acknowledged. */
     rp__hlog(c, RP_LOG_INFO, "chunk_refused msg_id=%s index=%llu code=%s retry=1", id,
              (unsigned long long)index, rp_err_name(err));
-    pthread_mutex_lock(&c->mu);
-    c->last_error = err;
-    pthread_mutex_unlock(&c->mu);
-    rp__conn_bye(c);
+    rp__conn_refused(c, err);
     return;
   }
   rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay chunk=%llu", id,

@@ -12,7 +12,9 @@
 
 typedef struct rp__ibx_act {
   rp__ibx_daemon *d;
-  const char *who; /* the SO_PEERCRED user (ibx_ident.h) */
+  const char *who; /* the SO_PEERCRED user (ibx_ident.h), or the advisor a front end
+                      acts for (ibx_front.h) */
+  const char *via; /* "web" when a front end acts; NULL otherwise */
   const rp__ibx_req *req;
   const char *audit_as;              /* the audit log's action name, if not the request's */
   char audit_to[RP_IBX_WHO_MAX + 1]; /* an assignment's new holder, for the audit line */

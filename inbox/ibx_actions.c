@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ibx_act.h"
+#include "ibx_front.h"
 #include "log.h"
 #include "ibx_render.h"
 #include "ibx_sock.h"
@@ -260,6 +261,8 @@ static int dispatch(act *a) {
     return do_verify(a);
   case RP_IBX_A_SAVE:
     return rp__ibx_do_save(a);
+  case RP_IBX_A_WEB_EVENT:
+    return rp__ibx_do_web_event(a);
   case RP_IBX_A_RECALL:
     return rp__ibx_do_recall(a);
   case RP_IBX_A_MEETING_PROPOSE:
@@ -327,14 +330,19 @@ void rp__ibx_serve_request(rp__ibx_daemon *d, int fd, const char *peer, const ui
   } else {
     if (req.thread.n > 0) memcpy(a.thread, req.thread.p, req.thread.n);
     a.thread[req.thread.n] = 0;
-    r = dispatch(&a);
-    rp__ibx_audit_action_kv(
+    /* A front end acting for an advisor (ibx_front.h): from here on who is the advisor. */
+    if (req.as.n > 0 || req.action == RP_IBX_A_WEB_EVENT)
+      r = rp__ibx_front_check(&a, who);
+    else
+      r = 0;
+    if (r == 0) r = dispatch(&a);
+    rp__ibx_audit_action_via(
         d, who, a.audit_as != NULL ? a.audit_as : rp__ibx_action_name(req.action),
         a.thread[0] ? a.thread : NULL, a.audit_key != NULL ? a.audit_key : "to",
-        a.audit_to[0] ? a.audit_to : NULL);
-    rp__log_info("event=advisor_action who=%s action=%s thread=%s result=%s", who,
+        a.audit_to[0] ? a.audit_to : NULL, a.via);
+    rp__log_info("event=advisor_action who=%s action=%s thread=%s via=%s result=%s", who,
                  rp__ibx_action_name(req.action), a.thread[0] ? a.thread : "-",
-                 r == 0 ? "ok" : rp_err_name(r));
+                 a.via != NULL ? a.via : "socket", r == 0 ? "ok" : rp_err_name(r));
     respond(fd, &a, r);
     if (r == 0 && a.saving) rp__ibx_save_stream(&a, fd);
   }

@@ -14,14 +14,19 @@
 #define RP_IBX_TIME_MAX 253402300799999ull
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
-     "registrations", "export", "audit_verify", "assign", "save", "recall",
+     "registrations", "export", "audit_verify", "assign", "save", "web_event", "recall",
      "meeting_propose", "meeting_confirm", "meeting_cancel", "stats");
+ENUM(k_web_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables
  * (payload.h). */
 
 const rp__enum *rp__ibx_enum_state(void) {
   return &k_state;
+}
+
+const rp__enum *rp__ibx_enum_web_event(void) {
+  return &k_web_event;
 }
 
 const char *rp__ibx_action_name(int a) {
@@ -89,6 +94,7 @@ static int req_check(const void *obj, const char **where) {
   if (r->reg_deadline.n != 0 && !is_date(r->reg_deadline))
     return fail(where, "registration_deadline");
   if (r->to.n != 0 && !is_user(r->to)) return fail(where, "to");
+  if (r->as.n != 0 && !is_user(r->as)) return fail(where, "as");
   if (r->follow_up_on.n != 0 && !is_date(r->follow_up_on))
     return fail(where, "follow_up_on");
   if (r->msg.n != 0 && !is_hex_id(r->msg)) return fail(where, "msg");
@@ -205,7 +211,12 @@ static const rp__field k_req_fields[] = {
      .type = RP__F_STR,
      .off = RO(attach),
      .max = RP_IBX_ATTACH_SPEC_MAX},
-    /* 19, 20: the web front end's */
+    {.key = 19, .name = "as", .type = RP__F_STR, .off = RO(as), .max = RP_IBX_WHO_MAX},
+    {.key = 20,
+     .name = "web_event",
+     .type = RP__F_ENUM,
+     .off = RO(web_event),
+     .enm = &k_web_event},
     {.key = 21,
      .name = "recommended_actions",
      .type = RP__F_STRLIST,

@@ -34,6 +34,7 @@ enum {
   RP_IBX_A_AUDIT_VERIFY,
   RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
   RP_IBX_A_SAVE,
+  RP_IBX_A_WEB_EVENT, /* a front end records its own event (key 20; ibx_front.c) */
   /* The advisor's workflow (docs/INBOX.md "Recall, consent, meetings, statistics"). */
   RP_IBX_A_RECALL,
   RP_IBX_A_MEETING_PROPOSE,
@@ -41,6 +42,16 @@ enum {
   RP_IBX_A_MEETING_CANCEL,
   RP_IBX_A_STATS,
   RP_IBX_A_MAX = RP_IBX_A_STATS
+};
+
+/* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */
+enum {
+  RP_IBX_WEV_LOGIN = 1,
+  RP_IBX_WEV_LOGIN_FAILED,
+  RP_IBX_WEV_LOCKOUT,
+  RP_IBX_WEV_LOGOUT,
+  RP_IBX_WEV_ENROLLED,
+  RP_IBX_WEV_MAX = RP_IBX_WEV_ENROLLED
 };
 
 /* Caps of the reply's coded fields and the meeting slots on the socket: those of the
@@ -87,7 +98,10 @@ typedef struct rp__ibx_req {
    * in a name: names carry no path), one pair per file descriptor passed with the
    * request (SCM_RIGHTS), in order. */
   rp__str attach;
-  /* 19 and 20 belong to the web front end (as, event). */
+  /* 19: the advisor a front end acts for (its name in [advisors]); only a peer listed in
+   * [socket] frontends may send it (ibx_front.c). */
+  rp__str as;
+  int web_event; /* 20: web_event: RP_IBX_WEV_* */
   /* reply's coded fields (PROTOCOL.md 7.4). Names are checked by the daemon against the
    * payload's tables, and an unknown one is refused with the allowed names. */
   rp__str actions[RP_IBX_REQ_ACTIONS_MAX]; /* 21: recommended_actions, names */
@@ -149,5 +163,7 @@ int rp__ibx_frame_len(const uint8_t hdr[4], uint32_t max, uint32_t *len);
  * outcomes and networks are the payloads' tables (payload.h), urgency is
  * rp__urgency_enum (envelope_hdr.h); rp__enum_find and rp__enum_at read all of them. */
 const rp__enum *rp__ibx_enum_state(void);
+/* The front end's event names ("login", "login_failed", ...). */
+const rp__enum *rp__ibx_enum_web_event(void);
 
 #endif /* RP_IBX_AREQ_H */

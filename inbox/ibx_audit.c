@@ -178,9 +178,15 @@ int rp__ibx_audit_append_to(rp__ibx_audit *a, uint64_t now_ms, const char *who,
 int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                             const char *action, const char *thread, const char *key,
                             const char *to, rp__ibx_audit_head *head) {
+  return rp__ibx_audit_append_via(a, now_ms, who, action, thread, key, to, NULL, head);
+}
+
+int rp__ibx_audit_append_via(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                             const char *action, const char *thread, const char *key,
+                             const char *to, const char *via, rp__ibx_audit_head *head) {
   char line[RP_IBX_AUDIT_LINE_MAX], w[RP_IBX_WHO_MAX + 1], act[33], th[33], prev[65],
       ts[32];
-  char tw[RP_IBX_WHO_MAX + 20];
+  char tw[RP_IBX_WHO_MAX + 20], vw[RP_IBX_WHO_MAX + 8];
   time_t t = (time_t)(now_ms / 1000);
   struct tm tm;
   int n, r = 0;
@@ -188,6 +194,7 @@ int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
   /* Cut short, two users could look alike in the log: refuse instead. */
   if ((who != NULL && strlen(who) > RP_IBX_WHO_MAX) ||
       (to != NULL && strlen(to) > RP_IBX_WHO_MAX) || (key != NULL && strlen(key) > 12) ||
+      (via != NULL && strlen(via) > RP_IBX_WHO_MAX) ||
       (action != NULL && strlen(action) >= sizeof act) ||
       (thread != NULL && strlen(thread) >= sizeof th))
     return RP_ETOOBIG;
@@ -202,13 +209,18 @@ int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
     tw[k + 1] = '=';
     sanitise(tw + k + 2, sizeof tw - k - 2, to);
   }
+  vw[0] = 0;
+  if (via != NULL) {
+    memcpy(vw, " via=", 5);
+    sanitise(vw + 5, sizeof vw - 5, via);
+  }
   gmtime_r(&t, &tm);
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   pthread_mutex_lock(&a->mu);
   sodium_bin2hex(prev, sizeof prev, a->head.hash, 32);
   n = snprintf(line, sizeof line,
-               "%" PRIu64 " %" PRIu64 " %s who=%s action=%s thread=%s%s prev=%s\n",
-               a->head.seq + 1, now_ms, ts, w, act, th, tw, prev);
+               "%" PRIu64 " %" PRIu64 " %s who=%s action=%s thread=%s%s%s prev=%s\n",
+               a->head.seq + 1, now_ms, ts, w, act, th, tw, vw, prev);
   if (n <= 0 || (size_t)n >= sizeof line) {
     r = RP_ETOOBIG;
   } else if (write(a->fd, line, (size_t)n) != n) {

@@ -57,6 +57,12 @@ int rp__ibx_audit_append_kv(rp__ibx_audit *a, uint64_t now_ms, const char *who,
                             const char *action, const char *thread, const char *key,
                             const char *value, rp__ibx_audit_head *head);
 
+/* As rp__ibx_audit_append_kv, with " via=<via>" last (before prev): the front end the
+ * action came through ("web"; sanitised as who). via NULL: no such field. */
+int rp__ibx_audit_append_via(rp__ibx_audit *a, uint64_t now_ms, const char *who,
+                             const char *action, const char *thread, const char *key,
+                             const char *value, const char *via, rp__ibx_audit_head *head);
+
 /* The head after the last append. */
 void rp__ibx_audit_head_get(rp__ibx_audit *a, rp__ibx_audit_head *head);
 

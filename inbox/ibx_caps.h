@@ -49,6 +49,8 @@
 #define RP_IBX_WHO_MAX 32u
 /* Advisors mapped to a pseudonym in the configuration. */
 #define RP_IBX_ADVISORS_MAX 64u
+/* Unix users in [socket] frontends (ibx_front.h). */
+#define RP_IBX_FRONTENDS_MAX 8u
 /* One audit log line, newline included. */
 #define RP_IBX_AUDIT_LINE_MAX 512u
 /* The whole audit log, which opening and verifying read into memory: 1 GiB holds two

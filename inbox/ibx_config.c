@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ibx_front.h"
 #include "log.h"
 #include "rejsepost_errors.h"
 
@@ -117,6 +118,8 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
     r = set_path(x, c->socket, sizeof c->socket, v);
   } else if (IS("socket", "group"))
     r = set_str(c->socket_group, sizeof c->socket_group, v);
+  else if (IS("socket", "frontends"))
+    r = rp__ibx_frontends_parse(c, v) == 0 ? 0 : RP_ECONFIG;
   else if (IS("office", "hours"))
     r = rp__ibx_hours_parse_span(&c->hours, v);
   else if (IS("office", "days"))

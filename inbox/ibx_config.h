@@ -69,6 +69,8 @@ typedef struct rp__ibx_config {
   /* [socket] */
   char socket[108]; /* sun_path */
   char socket_group[64];
+  char frontends[RP_IBX_FRONTENDS_MAX][RP_IBX_WHO_MAX + 1]; /* ibx_front.h */
+  unsigned nfrontends;
   /* [office] */
   rp__ibx_hours hours;
   char socialvagt[128];

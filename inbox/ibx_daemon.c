@@ -43,10 +43,16 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
 
 int rp__ibx_audit_action_kv(rp__ibx_daemon *d, const char *who, const char *action,
                             const char *thread, const char *key, const char *value) {
+  return rp__ibx_audit_action_via(d, who, action, thread, key, value, NULL);
+}
+
+int rp__ibx_audit_action_via(rp__ibx_daemon *d, const char *who, const char *action,
+                             const char *thread, const char *key, const char *value,
+                             const char *via) {
   rp__ibx_audit_head h;
   uint8_t buf[40];
-  int r = rp__ibx_audit_append_kv(d->audit, rp__ibx_now(d), who, action, thread, key, value,
-                                  &h);
+  int r = rp__ibx_audit_append_via(d->audit, rp__ibx_now(d), who, action, thread, key,
+                                   value, via, &h);
   if (r != 0) {
     rp__log_error("event=audit_failed action=%s error=%s", action, rp_err_name(r));
     return r;
@@ -236,6 +242,8 @@ int rp__ibx_daemon_reload(rp__ibx_daemon *d) {
   memcpy(d->cfg.advisors, c.advisors, sizeof c.advisors);
   d->cfg.alerts = c.alerts;
   d->cfg.nadvisors = c.nadvisors;
+  memcpy(d->cfg.frontends, c.frontends, sizeof c.frontends);
+  d->cfg.nfrontends = c.nfrontends;
   pthread_mutex_unlock(&d->mu);
   rp__log_set_level(c.log_level);
   refresh_roster(d);

@@ -77,6 +77,10 @@ int rp__ibx_audit_action_to(rp__ibx_daemon *d, const char *who, const char *acti
 /* The same with another field of ours (" attachment=N" for a save). */
 int rp__ibx_audit_action_kv(rp__ibx_daemon *d, const char *who, const char *action,
                             const char *thread, const char *key, const char *value);
+/* The same with the front end the action came through (" via=web"; NULL: none). */
+int rp__ibx_audit_action_via(rp__ibx_daemon *d, const char *who, const char *action,
+                             const char *thread, const char *key, const char *value,
+                             const char *via);
 
 /* ibx_recv.c: the client library's receive callback. */
 void rp__ibx_on_receive(void *data, rp_client *c, const rp_received *r);

@@ -198,8 +198,11 @@ int rp_config_set_admin_key(rp_config *cfg, const char *hex_or_path);
 int rp_config_set_roster_file(rp_config *cfg, const char *path);
 
 /* Retry backoff after a failed or lost connection: starts at min_ms, doubles up to
- * max_ms, with random jitter of up to half the delay. 10 <= min_ms <= max_ms <=
- * 3600000. Default 500 ms .. 60000 ms. */
+ * max_ms, with random jitter of up to half the delay. A connection that reaches the
+ * relay's welcome starts it at min_ms again, unless the relay had refused to store our
+ * messages for a reason that may pass (its spool failed, or it was busy): then it goes
+ * on doubling until the relay stores one. 10 <= min_ms <= max_ms <= 3600000. Default
+ * 500 ms .. 60000 ms. */
 int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
 
 /* How long an envelope may wait at the relay before it expires undelivered (and the
@@ -521,6 +524,9 @@ int rp_status_rank(int status);
  * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
  * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
  * attachments are read here, on the caller's thread; nothing is stored on any error.
+ * A relay that takes no attachment chunks (an older one, PROTOCOL.md 5.1) cannot carry a
+ * message with attachments: it is never sent there, and rp_status shows it
+ * RP_STATUS_FAILED with RP_EVERSION.
  */
 int rp_send(rp_client *c, rp_msg *m, char msg_id[RP_ID_STRLEN]);
 

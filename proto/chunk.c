@@ -111,7 +111,7 @@ int rp__chunk_writer_init(rp__chunk_writer *w, const uint8_t key[RP__CHUNK_KEYBY
   memcpy(w->sizes, sizes, n_att * sizeof sizes[0]);
   w->n_att = n_att;
   w->n_chunks = n;
-  crypto_hash_sha256_init(&w->h);
+  rp__sha256_init(&w->h);
   w->state = ST_OPEN;
   return 0;
 }
@@ -139,7 +139,7 @@ int rp__chunk_writer_next(rp__chunk_writer *w, const uint8_t *data, size_t len,
   if (len != chunk_len(w->sizes[w->att], w->j)) return RP_EINVAL;
   /* Hash before sealing: sealing may be in place (data == out). */
   if (cap < rp__chunk_sealed_size(len)) return RP_EINVAL;
-  crypto_hash_sha256_update(&w->h, data, len);
+  rp__sha256_update(&w->h, data, len);
   size_t n = 0;
   int rc =
       rp__chunk_seal(w->key, w->msg_id, w->att, w->j, w->g, final, data, len, out, cap, &n);
@@ -148,8 +148,8 @@ int rp__chunk_writer_next(rp__chunk_writer *w, const uint8_t *data, size_t len,
   *g = w->g;
   w->g++;
   if (final) {
-    crypto_hash_sha256_final(&w->h, w->sha256[w->att]);
-    crypto_hash_sha256_init(&w->h);
+    rp__sha256_final(&w->h, w->sha256[w->att]);
+    rp__sha256_init(&w->h);
     w->att++;
     w->j = 0;
   } else {
@@ -194,7 +194,7 @@ int rp__chunk_reader_init(rp__chunk_reader *r, const uint8_t key[RP__CHUNK_KEYBY
   memcpy(r->sha256, sha256, n_att * sizeof sha256[0]);
   r->n_att = n_att;
   r->n_chunks = n;
-  crypto_hash_sha256_init(&r->h);
+  rp__sha256_init(&r->h);
   r->state = ST_OPEN;
   return 0;
 }
@@ -219,14 +219,14 @@ static int reader_open(rp__chunk_reader *r, uint64_t g, const uint8_t *ct, size_
           pt, NULL, ct, padded, ct + padded, aad, sizeof aad, nonce, r->key) != 0)
     return RP_EAUTH;
   if (!sodium_is_zero(pt + len, padded - len)) return RP_EMALFORMED;
-  crypto_hash_sha256_update(&r->h, pt, len);
+  rp__sha256_update(&r->h, pt, len);
   if (final) {
     uint8_t got[32];
-    crypto_hash_sha256_final(&r->h, got);
+    rp__sha256_final(&r->h, got);
     int same = sodium_memcmp(got, r->sha256[r->att], sizeof got);
     sodium_memzero(got, sizeof got);
     if (same != 0) return RP_EDIGEST;
-    crypto_hash_sha256_init(&r->h);
+    rp__sha256_init(&r->h);
   }
   *pt_len = len;
   *att = r->att;

@@ -72,6 +72,7 @@
 #include <sodium.h>
 
 #include "payload.h" /* RP_PAYLOAD_ATTACHMENTS_MAX */
+#include "sha256.h"
 
 #define RP__CHUNK_SIZE 262144u  /* C: plaintext bytes of a full chunk (256 KiB) */
 #define RP__CHUNK_PAD_MIN 1024u /* P(len) is at least this */
@@ -138,7 +139,7 @@ typedef struct rp__chunk_writer {
   uint64_t j;        /* its index within att */
   uint64_t g;        /* its global index */
   uint64_t n_chunks; /* N */
-  crypto_hash_sha256_state h;
+  rp__sha256 h;
   int state; /* 0: not set up or wiped */
 } rp__chunk_writer;
 
@@ -189,7 +190,7 @@ typedef struct rp__chunk_reader {
   uint64_t j;        /* its index within att */
   uint64_t next;     /* its global index */
   uint64_t n_chunks; /* N */
-  crypto_hash_sha256_state h;
+  rp__sha256 h;
   int state; /* 0: not set up or wiped; 1: open; 2: failed */
 } rp__chunk_reader;
 

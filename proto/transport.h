@@ -196,8 +196,8 @@ typedef struct rp__t_chunk_data {
   uint8_t msg_id[RP_MSG_ID_BYTES];
   uint64_t index;
   rp__bin data;  /* the sealed chunk; absent exactly when code is present */
-  uint64_t code; /* optional (0: absent = data present); else RP_ENOTFOUND or RP_EEXPIRED,
-                    positive */
+  uint64_t code; /* optional (0: absent = data present); else RP_ENOTFOUND, RP_EEXPIRED
+                    or a passing failure (RP_EIO...), positive */
 } rp__t_chunk_data;
 
 /* One transport message: a type and the matching member of u. Decoded texts and byte

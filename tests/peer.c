@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -535,7 +536,8 @@ int tp_relay_alive(tp_relay *f) {
   return 1;
 }
 
-int tp_relay_start(tp_relay *f) {
+/* fsize_max > 0: the relay runs with that file size limit (tp_relay_start_fsize). */
+static int relay_start(tp_relay *f, uint64_t fsize_max) {
   const char *bdir = getenv("RP_BUILD_DIR");
   char exe[1024];
   pid_t pid;
@@ -563,6 +565,15 @@ int tp_relay_start(tp_relay *f) {
       dup2(fd, 2);
       close(fd);
     }
+    if (fsize_max > 0) {
+      /* Both survive exec: a write past the limit fails with EFBIG instead of killing
+       * the process. Only this child is limited, never the test's own files. */
+      struct rlimit lim;
+      signal(SIGXFSZ, SIG_IGN);
+      if (getrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(126);
+      lim.rlim_cur = (rlim_t)fsize_max;
+      if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(126);
+    }
     execl(exe, "rejsepost-relayd", "--config", f->conf, (char *)NULL);
     _exit(127);
   }
@@ -575,6 +586,14 @@ int tp_relay_start(tp_relay *f) {
     }
   }
   return RP_ETIMEDOUT;
+}
+
+int tp_relay_start(tp_relay *f) {
+  return relay_start(f, 0);
+}
+
+int tp_relay_start_fsize(tp_relay *f, uint64_t fsize_max) {
+  return fsize_max > 0 ? relay_start(f, fsize_max) : RP_EINVAL;
 }
 
 int tp_relay_start_closed_fds(tp_relay *f) {

@@ -185,6 +185,12 @@ int tp_relay_write_config(tp_relay *f, const char *limits);
 /* Start rejsepost-relayd (stderr appended to f->log) and wait until it listens. */
 int tp_relay_start(tp_relay *f);
 
+/* tp_relay_start with a file size limit of fsize_max bytes (RLIMIT_FSIZE, set in the
+ * child before exec, SIGXFSZ ignored): once a file the relay writes (its spool, its log)
+ * would pass it, the write fails with EFBIG, as on a full disk. The limit goes with
+ * this process; tp_relay_start again runs without it. */
+int tp_relay_start_fsize(tp_relay *f, uint64_t fsize_max);
+
 /* Start rejsepost-relayd with descriptors 0, 1 and 2 closed (as a careless service
  * manager might), and wait until it accepts connections on f->port (nothing is
  * logged where the fixture can read it). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The client's SQLite store on real files: modes, outbox statuses and their ranks,
- * inbox dedupe, and the migration of an older outbox. */
+ * inbox dedupe, the migration of an older outbox, and the acks of outbox chunks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,20 @@
 #include "rejsepost.h"
 #include "store.h"
 #include "testutil.h"
+
+/* PRAGMA page_size of the database file at path. */
+static int page_size(const char *path) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  int n = 0;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  n = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
 
 static void out_row(rp__store_out *o, uint8_t tag, uint8_t *env, size_t len) {
   memset(o, 0, sizeof *o);
@@ -45,6 +59,8 @@ static void test_open_mode_and_meta(void **state) {
   snprintf(path, sizeof path, "%s/sub/%s", dir, RP__STORE_FILE);
   assert_int_equal(stat(path, &sb), 0);
   assert_int_equal(sb.st_mode & 0777, 0600);
+  /* A new store has 16 KiB pages (store.c says why). */
+  assert_int_equal(page_size(path), 16384);
   assert_int_equal(rp__store_meta_get(st, "roster", &v, &n), RP_ENOTFOUND);
   assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abc", 3), 0);
   assert_int_equal(rp__store_meta_put(st, "roster", (const uint8_t *)"abcd", 4), 0);
@@ -321,6 +337,7 @@ static void test_old_outbox_migrated(void **state) {
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, old_schema, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
+  int old_pages = page_size(path);
   for (int round = 0; round < 2; round++) { /* the second open finds it done */
     assert_int_equal(rp__store_open(dir, &st), 0);
     memset(id, 3, sizeof id);
@@ -342,7 +359,110 @@ static void test_old_outbox_migrated(void **state) {
     assert_int_equal(in.chunks, 0);
     rp__store_in_free(&in);
     rp__store_close(st);
+    assert_int_equal(page_size(path), old_pages); /* an old store keeps its pages */
   }
+  tu_rmtree(dir);
+}
+
+/* Acks of outbox chunks: kept apart from the chunks (an ack rewrites no 256 KiB row),
+ * and a chunk an older version marked acked in its own row still counts. */
+static void test_outbox_chunk_acks(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  static uint8_t chunk[3 * 1040];
+  uint8_t env[4] = {1, 2, 3, 4}, id[RP_MSG_ID_BYTES], buf[4000];
+  uint64_t n = 0, acked = 0, bytes = 0, bytes_acked = 0;
+  char path[600];
+  sqlite3 *db = NULL;
+  rp__store *st = NULL;
+  rp__store_out o;
+  size_t len = 0;
+  int was = 0;
+  (void)state;
+  out_row(&o, 7, env, sizeof env);
+  o.chunks = 3;
+  memcpy(id, o.msg_id, sizeof id);
+  memset(chunk, 0x5a, sizeof chunk);
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  for (uint64_t g = 0; g < 3; g++)
+    assert_int_equal(rp__store_out_chunk_put(st, id, g, chunk, 1040 * (g + 1)), 0);
+  assert_int_equal(rp__store_out_chunk_acked(st, id, 1), 0);
+  assert_int_equal(rp__store_out_chunk_acked(st, id, 1), 0); /* twice: one ack */
+  rp__store_close(st);
+  /* Chunk 2 acked the old way, in its own row. */
+  snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "UPDATE outbox_chunk SET acked = 1 WHERE idx = 2", NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_chunks_sum(st, id, &n, &acked, &bytes, &bytes_acked), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(acked, 2);
+  assert_int_equal(bytes, 1040 * 6);
+  assert_int_equal(bytes_acked, 1040 * 5);
+  assert_int_equal(rp__store_out_chunk_get(st, id, 0, buf, sizeof buf, &len, &was), 0);
+  assert_int_equal(len, 1040);
+  assert_int_equal(was, 0);
+  assert_int_equal(rp__store_out_chunk_get(st, id, 1, NULL, 0, &len, &was), 0);
+  assert_int_equal(len, 2080);
+  assert_int_equal(was, 1);
+  assert_int_equal(rp__store_out_chunk_get(st, id, 2, buf, sizeof buf, &len, &was), 0);
+  assert_memory_equal(buf, chunk, len);
+  assert_int_equal(was, 1);
+  /* The relay lost them: every ack goes, both kinds. */
+  assert_int_equal(rp__store_out_chunks_unack(st, id), 0);
+  assert_int_equal(rp__store_out_chunks_count(st, id, &n, &acked), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(acked, 0);
+  assert_int_equal(rp__store_out_chunk_acked(st, id, 0), 0);
+  assert_int_equal(rp__store_out_chunks_delete(st, id), 0);
+  assert_int_equal(rp__store_out_chunks_count(st, id, &n, &acked), 0);
+  assert_int_equal(n + acked, 0);
+  rp__store_close(st);
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *s = NULL;
+  assert_int_equal(
+      sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox_chunk_ack", -1, &s, NULL),
+      SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(s, 0), 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  tu_rmtree(dir);
+}
+
+/* At open, chunks of a message no longer queued go (a crash between its RELAYED and
+ * the drop of its chunks); a queued message keeps its own. */
+static void test_outbox_chunks_of_relayed_dropped(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  static uint8_t chunk[1040];
+  uint8_t env[4] = {1, 2, 3, 4};
+  uint64_t n = 0, acked = 0;
+  rp__store *st = NULL;
+  rp__store_out q, r;
+  int changed = 0;
+  (void)state;
+  out_row(&q, 8, env, sizeof env);
+  out_row(&r, 9, env, sizeof env);
+  q.chunks = r.chunks = 1;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_add(st, &q), 0);
+  assert_int_equal(rp__store_out_add(st, &r), 0);
+  assert_int_equal(rp__store_out_chunk_put(st, q.msg_id, 0, chunk, sizeof chunk), 0);
+  assert_int_equal(rp__store_out_chunk_put(st, r.msg_id, 0, chunk, sizeof chunk), 0);
+  assert_int_equal(rp__store_out_chunk_acked(st, r.msg_id, 0), 0);
+  assert_int_equal(rp__store_out_status(st, r.msg_id, RP_STATUS_RELAYED, 0, 2000, &changed),
+                   0);
+  assert_int_equal(changed, 1);
+  rp__store_close(st);
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  assert_int_equal(rp__store_out_chunks_count(st, q.msg_id, &n, &acked), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(rp__store_out_chunks_count(st, r.msg_id, &n, &acked), 0);
+  assert_int_equal(n + acked, 0);
+  rp__store_close(st);
   tu_rmtree(dir);
 }
 
@@ -354,6 +474,8 @@ int main(void) {
       cmocka_unit_test(test_inbox_dedupe_and_handled),
       cmocka_unit_test(test_auto_replied_rank),
       cmocka_unit_test(test_old_outbox_migrated),
+      cmocka_unit_test(test_outbox_chunk_acks),
+      cmocka_unit_test(test_outbox_chunks_of_relayed_dropped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

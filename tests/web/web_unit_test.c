@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The web workspace's parts on their own: the HTML writer escapes, the configuration
+ * keeps plain HTTP on loopback, sessions end on their idle and absolute timeouts and
+ * change id on rotation, the rate table counts per address and minute, the accounts
+ * store is private and takes each TOTP step once, and a lockout starts at N failures.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <liboath/oath.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rejsepost_errors.h"
+#include "testutil.h"
+#include "web_accounts.h"
+#include "web_config.h"
+#include "web_html.h"
+#include "web_sess.h"
+
+static char g_dir[512];
+
+static int setup(void **state) {
+  (void)state;
+  if (sodium_init() < 0) return -1;
+  oath_init();
+  const char *d = tu_tmpdir("web-unit");
+  if (d == NULL) return -1;
+  snprintf(g_dir, sizeof g_dir, "%s", d);
+  return 0;
+}
+
+static void test_html_escapes(void **state) {
+  rp__buf b;
+  (void)state;
+  rp__buf_init(&b, 4096);
+  h_text(&b, "<a href=\"x\">'&'</a>");
+  h_attr(&b, "value", "\"><script>");
+  rp__buf_put(&b, "", 1);
+  assert_string_equal((const char *)b.p,
+                      "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt; "
+                      "value=\"&quot;&gt;&lt;script&gt;\"");
+  rp__buf_free(&b);
+}
+
+static int load(const char *text, rp__web_config *c, char *err) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/webd.ini", g_dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  rp__web_config_defaults(c);
+  return rp__web_config_load(path, c, err, 256);
+}
+
+static void test_config_loopback_only(void **state) {
+  rp__web_config c;
+  char err[256];
+  (void)state;
+  assert_int_equal(load("[web]\nlisten = 127.0.0.1:8080\naccounts = a.db\n", &c, err), 0);
+  assert_int_equal(c.port, 8080);
+  assert_int_equal(c.cookie_secure, 1);
+  assert_int_equal(c.max_failures, 5);
+  assert_int_equal(c.lockout_s, 900);
+  assert_int_equal(load("[web]\nlisten = 0.0.0.0:8080\naccounts = a.db\n", &c, err),
+                   RP_ECONFIG);
+  assert_non_null(strstr(err, "loopback"));
+  assert_int_equal(
+      load("[web]\nlisten = 10.0.0.5:443\naccounts = a.db\ntls_cert = c.pem\n", &c, err),
+      RP_ECONFIG); /* a key goes with the certificate */
+  assert_int_equal(load("[web]\nlisten = 10.0.0.5:443\naccounts = a.db\ntls_cert = c.pem\n"
+                        "tls_key = k.pem\ncookie_secure = no\n",
+                        &c, err),
+                   0);
+  assert_int_equal(c.cookie_secure, 1); /* over TLS always */
+  assert_int_equal(
+      load("[web]\nlisten = 127.0.0.1:8080\naccounts = a.db\nbogus = 1\n", &c, err),
+      RP_ECONFIG);
+  assert_int_equal(load("[web]\nlisten = 127.0.0.1:8080\n", &c, err), RP_ECONFIG);
+}
+
+static void test_sessions(void **state) {
+  static rp__web_sessions t;
+  char cookie[RP_WEB_TOKEN_HEX], old[RP_WEB_TOKEN_HEX];
+  (void)state;
+  rp__web_sess_init(&t, 60, 600);
+  rp__web_sess *s = rp__web_sess_new(&t, 1000);
+  rp__web_sess_cookie(s, cookie);
+  assert_ptr_equal(rp__web_sess_find(&t, cookie, 1050), s);
+  assert_true(rp__web_sess_csrf_ok(s, s->csrf));
+  assert_false(rp__web_sess_csrf_ok(s, "00"));
+  /* Rotation: the old id is gone, the new one works, the token changed. */
+  char tok[RP_WEB_TOKEN_HEX];
+  memcpy(tok, s->csrf, sizeof tok);
+  memcpy(old, cookie, sizeof old);
+  rp__web_sess_rotate(s, 1060);
+  rp__web_sess_cookie(s, cookie);
+  assert_null(rp__web_sess_find(&t, old, 1061));
+  assert_ptr_equal(rp__web_sess_find(&t, cookie, 1062), s);
+  assert_false(rp__web_sess_csrf_ok(s, tok));
+  /* Idle: more than 60 s without use ends it. */
+  assert_null(rp__web_sess_find(&t, cookie, 1062 + 61));
+  /* Absolute: used every 50 s, it still ends after 600 s. */
+  s = rp__web_sess_new(&t, 2000);
+  rp__web_sess_cookie(s, cookie);
+  int64_t now = 2000;
+  for (; now <= 2600; now += 50)
+    assert_non_null(rp__web_sess_find(&t, cookie, now));
+  assert_null(rp__web_sess_find(&t, cookie, now));
+  assert_null(rp__web_sess_find(&t, "nothex", now));
+}
+
+static void test_rate(void **state) {
+  static rp__web_rate r;
+  (void)state;
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(rp__web_rate_hit(&r, "10.0.0.1", 600, 3), 0);
+  assert_int_equal(rp__web_rate_hit(&r, "10.0.0.1", 610, 3), 1);
+  assert_int_equal(rp__web_rate_hit(&r, "10.0.0.2", 610, 3), 0); /* per address */
+  assert_int_equal(rp__web_rate_hit(&r, "10.0.0.1", 660, 3), 0); /* the next minute */
+}
+
+static void test_accounts(void **state) {
+  char path[700], hash[crypto_pwhash_STRBYTES], code[7];
+  rp__web_accts *s = NULL;
+  rp__web_acct a;
+  uint8_t secret[RP_WEB_TOTP_BYTES];
+  int64_t step = 0;
+  int locked = 0;
+  struct stat st;
+  (void)state;
+  snprintf(path, sizeof path, "%s/accounts.db", g_dir);
+  assert_int_equal(rp__web_accts_open(path, &s), 0);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(rp__web_pw_hash("engangskode-123", hash), 0);
+  assert_non_null(strstr(hash, "$argon2id$"));
+  assert_int_equal(rp__web_acct_add(s, "sara", hash, 1), 0);
+  assert_int_equal(rp__web_acct_add(s, "sara", hash, 1), RP_EEXIST);
+  assert_int_equal(rp__web_acct_get(s, "sara", &a), 0);
+  assert_true(a.one_time);
+  assert_false(a.has_totp);
+  assert_true(rp__web_pw_verify(a.pw, "engangskode-123"));
+  assert_false(rp__web_pw_verify(a.pw, "engangskode-124"));
+  assert_false(rp__web_name_ok("sara;rm"));
+  assert_false(rp__web_name_ok(""));
+  /* TOTP: the code of now, and one step either way; not two. */
+  randombytes_buf(secret, sizeof secret);
+  int64_t now = 1767603600;
+  assert_int_equal(
+      oath_totp_generate((const char *)secret, sizeof secret, (time_t)now, 30, 0, 6, code),
+      OATH_OK);
+  assert_true(rp__web_totp_check(secret, now + 29, code, &step));
+  assert_int_equal(step, now / 30);
+  assert_true(rp__web_totp_check(secret, now + 30, code, &step));
+  assert_false(rp__web_totp_check(secret, now + 90, code, &step));
+  assert_false(rp__web_totp_check(secret, now, "12345", &step));
+  /* Enrolment, then each step once. */
+  assert_int_equal(rp__web_acct_enrol(s, "sara", hash, secret, now / 30), 0);
+  assert_int_equal(rp__web_acct_enrol(s, "sara", hash, secret, now / 30), RP_ENOTFOUND);
+  assert_int_equal(rp__web_acct_take_step(s, "sara", now / 30), RP_EEXIST);
+  assert_int_equal(rp__web_acct_take_step(s, "sara", now / 30 - 1), RP_EEXIST);
+  assert_int_equal(rp__web_acct_take_step(s, "sara", now / 30 + 1), 0);
+  assert_int_equal(rp__web_acct_get(s, "sara", &a), 0);
+  assert_false(a.one_time);
+  assert_true(a.has_totp);
+  assert_memory_equal(a.totp, secret, sizeof secret);
+  /* Lockout at the third failure; the count starts over. */
+  assert_int_equal(rp__web_acct_failed(s, "sara", 100, 3, 900, &locked), 0);
+  assert_false(locked);
+  assert_int_equal(rp__web_acct_failed(s, "sara", 100, 3, 900, &locked), 0);
+  assert_int_equal(rp__web_acct_failed(s, "sara", 100, 3, 900, &locked), 0);
+  assert_true(locked);
+  assert_int_equal(rp__web_acct_get(s, "sara", &a), 0);
+  assert_int_equal(a.locked_until, 1000);
+  assert_int_equal(a.failures, 0);
+  assert_int_equal(rp__web_acct_unlock(s, "sara"), 0);
+  assert_int_equal(rp__web_acct_get(s, "sara", &a), 0);
+  assert_int_equal(a.locked_until, 0);
+  /* Reset: a one-time password again, the second factor gone. */
+  assert_int_equal(rp__web_acct_reset(s, "sara", hash), 0);
+  assert_int_equal(rp__web_acct_get(s, "sara", &a), 0);
+  assert_true(a.one_time);
+  assert_false(a.has_totp);
+  assert_int_equal(rp__web_acct_reset(s, "nobody", hash), RP_ENOTFOUND);
+  rp__web_accts_close(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_html_escapes), cmocka_unit_test(test_config_loopback_only),
+      cmocka_unit_test(test_sessions),     cmocka_unit_test(test_rate),
+      cmocka_unit_test(test_accounts),
+  };
+  int r = cmocka_run_group_tests(tests, setup, NULL);
+  if (g_dir[0] != 0) tu_rmtree(g_dir);
+  return r;
+}

@@ -1,0 +1,1063 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rejsepost-webd with real processes: the relay, the inbox daemon (test build), the
+ * web daemon, municipalities as library clients, and libcurl as the browser. Login with
+ * the administrator's one-time password, enrolment with a TOTP code computed here with
+ * liboath, the inbox with akut first, claim, reply and close through the forms (the
+ * municipality receives them), CSRF, escaping, headers, cookie flags, lockout,
+ * attachment downloads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <liboath/oath.h>
+
+#include "ibx_fixture.h"
+
+static fx g;
+static char g_webconf[800], g_acc[800], g_weblog[800], g_base[64], g_pw[64];
+static pid_t g_webd;
+static char g_cookie[200]; /* "name=value" of the session cookie */
+static char g_secret[64];  /* sara's TOTP secret, base32, after enrolment */
+static char g_cainfo[800]; /* the HTTPS test's certificate, when set */
+static const char k_newpw[] = "et langt og godt kodeord";
+
+typedef struct hresp {
+  long status;
+  char *body;
+  size_t len;
+  char hdr[8192];
+  size_t hlen;
+} hresp;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *u) {
+  hresp *r = u;
+  char *nb = realloc(r->body, r->len + sz * n + 1);
+  if (nb == NULL) return 0;
+  memcpy(nb + r->len, p, sz * n);
+  r->len += sz * n;
+  nb[r->len] = 0;
+  r->body = nb;
+  return sz * n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *u) {
+  hresp *r = u;
+  size_t k = sz * n;
+  if (r->hlen + k < sizeof r->hdr) {
+    memcpy(r->hdr + r->hlen, p, k);
+    r->hlen += k;
+    r->hdr[r->hlen] = 0;
+  }
+  /* The session cookie the browser would keep. */
+  if (k > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0) {
+    const char *v = p + 12, *semi = memchr(v, ';', k - 12);
+    size_t vl = semi != NULL ? (size_t)(semi - v) : 0;
+    const char *eq = memchr(v, '=', vl);
+    if (eq != NULL && eq + 1 == semi)
+      g_cookie[0] = 0; /* cleared */
+    else if (vl > 0 && vl < sizeof g_cookie) {
+      memcpy(g_cookie, v, vl);
+      g_cookie[vl] = 0;
+    }
+  }
+  return k;
+}
+
+/* One request; form NULL: GET. */
+static void http(const char *path, const char *form, hresp *r) {
+  CURL *c = curl_easy_init();
+  char url[300], cookie[240];
+  memset(r, 0, sizeof *r);
+  snprintf(url, sizeof url, "%s%s", g_base, path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  if (g_cookie[0] != 0) {
+    snprintf(cookie, sizeof cookie, "%s", g_cookie);
+    curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+  }
+  if (form != NULL) curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+  if (g_cainfo[0] != 0) curl_easy_setopt(c, CURLOPT_CAINFO, g_cainfo);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_easy_cleanup(c);
+  if (r->body == NULL) r->body = strdup("");
+}
+
+static void hfree(hresp *r) {
+  free(r->body);
+  r->body = NULL;
+}
+
+/* The page's CSRF token. */
+static void csrf_of(const hresp *r, char out[80]) {
+  const char *p = strstr(r->body, "name=\"csrf\" value=\"");
+  assert_non_null(p);
+  p += strlen("name=\"csrf\" value=\"");
+  memcpy(out, p, 64);
+  out[64] = 0;
+}
+
+/* Percent-encodes s for a form. */
+static void enc(const char *s, char *out, size_t cap) {
+  size_t j = 0;
+  for (; *s != 0 && j + 4 < cap; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '_' || ch == '.')
+      out[j++] = (char)ch;
+    else
+      j += (size_t)snprintf(out + j, cap - j, "%%%02X", ch);
+  }
+  out[j] = 0;
+}
+
+static void totp(const char *b32, time_t at, char code[7]) {
+  char *raw = NULL;
+  size_t n = 0;
+  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
+  assert_int_equal(oath_totp_generate(raw, n, at, 30, 0, 6, code), OATH_OK);
+  free(raw);
+}
+
+static int webd_admin(const char *args, char *out, size_t cap) {
+  char cmd[2000];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s %s 2>&1",
+           bdir != NULL ? bdir : ".", g_webconf, args);
+  FILE *p = popen(cmd, "r");
+  size_t n = p != NULL ? fread(out, 1, cap - 1, p) : 0;
+  out[n] = 0;
+  int st = p != NULL ? pclose(p) : -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* "one-time password for NAME: xxxxx-..." */
+static void one_time(const char *name, char pw[64]) {
+  char out[1024], args[100];
+  snprintf(args, sizeof args, "account add %s", name);
+  assert_int_equal(webd_admin(args, out, sizeof out), 0);
+  const char *p = strstr(out, ": ");
+  assert_non_null(p);
+  snprintf(pw, 64, "%.23s", p + 2);
+}
+
+static int webd_start(void) {
+  char exe[700];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(exe, sizeof exe, "%s/web/rejsepost-webd", bdir != NULL ? bdir : ".");
+  pid_t pid = fork();
+  if (pid < 0) return RP_EIO;
+  if (pid == 0) {
+    int fd = open(g_weblog, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    execl(exe, exe, "--config", g_webconf, (char *)NULL);
+    _exit(127);
+  }
+  g_webd = pid;
+  for (int i = 0; i < 100; i++) {
+    CURL *c = curl_easy_init();
+    char url[100];
+    snprintf(url, sizeof url, "%s/static/webd.css", g_base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    int ok = curl_easy_perform(c) == CURLE_OK;
+    curl_easy_cleanup(c);
+    if (ok) return 0;
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+static int setup(void **state) {
+  char extra[300], text[1000];
+  uint16_t port;
+  fx_start o = {0};
+  (void)state;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  oath_init();
+  /* The test's own user runs webd, so it is the front end; sara and bo are advisors. */
+  snprintf(extra, sizeof extra,
+           "sara = raadgiver:R2\nbo = jurist:J1\n[socket]\nfrontends = %s\n", fx_me());
+  int rc = fx_init_with(&g, "webd", &o, extra);
+  if (rc != 0) return rc;
+  port = tp_free_port();
+  snprintf(g_base, sizeof g_base, "http://127.0.0.1:%u", (unsigned)port);
+  snprintf(g_webconf, sizeof g_webconf, "%s/webd.ini", g.dir);
+  snprintf(g_acc, sizeof g_acc, "%s/accounts.db", g.dir);
+  snprintf(g_weblog, sizeof g_weblog, "%s/webd.log", g.dir);
+  snprintf(text, sizeof text,
+           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
+           "max_failures = 3\nlockout_minutes = 15\nlogin_rate_per_minute = 1000\n",
+           (unsigned)port);
+  fx_write(g_webconf, text);
+  one_time("sara", g_pw);
+  return webd_start();
+}
+
+static int teardown(void **state) {
+  (void)state;
+  if (g_webd > 0) {
+    kill(g_webd, SIGTERM);
+    waitpid(g_webd, NULL, 0);
+  }
+  char *log = tu_read_file(g_weblog, NULL);
+  if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
+    fprintf(stderr, "--- webd log ---\n%s\n", log);
+  free(log);
+  fx_free(&g);
+  curl_global_cleanup();
+  return 0;
+}
+
+static int audit_has(const char *needle) {
+  char *log = tu_read_file(g.audit, NULL);
+  int found = log != NULL && strstr(log, needle) != NULL;
+  free(log);
+  return found;
+}
+
+static int hdr_has(const hresp *r, const char *needle) {
+  return strstr(r->hdr, needle) != NULL;
+}
+
+/* Logs sara in with her own password and the code for time at. Returns the status. */
+static long login(const char *name, const char *pw, const char *code) {
+  hresp r;
+  char csrf[80], form[600], e1[200];
+  g_cookie[0] = 0;
+  http("/login", NULL, &r);
+  csrf_of(&r, csrf);
+  hfree(&r);
+  enc(pw, e1, sizeof e1);
+  snprintf(form, sizeof form, "csrf=%s&navn=%s&adgangskode=%s&kode=%s", csrf, name, e1,
+           code);
+  http("/login", form, &r);
+  long st = r.status;
+  hfree(&r);
+  return st;
+}
+
+/* The page's CSRF token, from GET path. */
+static void page_csrf(const char *path, char csrf[80]) {
+  hresp r;
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  csrf_of(&r, csrf);
+  hfree(&r);
+}
+
+/* The security headers on a page, the cookie's flags, CSRF on the login form, the
+ * first login with the one-time password, enrolment by TOTP, a new session id at each
+ * step, then logout and a login with password and code. */
+static void test_login_and_enrolment(void **state) {
+  hresp r;
+  char csrf[80], form[600], before[200], code[7], e1[200];
+  (void)state;
+  g_cookie[0] = 0;
+  http("/login", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(hdr_has(&r, "Content-Security-Policy: default-src 'none'; script-src 'self'; "
+                          "style-src 'self'; img-src 'self'"));
+  assert_true(hdr_has(&r, "frame-ancestors 'none'"));
+  assert_true(hdr_has(&r, "X-Frame-Options: DENY"));
+  assert_true(hdr_has(&r, "Referrer-Policy: no-referrer"));
+  assert_true(hdr_has(&r, "X-Content-Type-Options: nosniff"));
+  assert_true(hdr_has(&r, "Cache-Control: no-store"));
+  assert_true(hdr_has(&r, "Set-Cookie: __Host-rp_session="));
+  assert_true(hdr_has(&r, "; Path=/; Secure; HttpOnly; SameSite=Strict"));
+  assert_null(strstr(r.body, "<script>")); /* no inline script */
+  assert_null(strstr(r.body, "style="));   /* no inline style */
+  csrf_of(&r, csrf);
+  hfree(&r);
+  /* Without its token the form is refused. */
+  enc(g_pw, e1, sizeof e1);
+  snprintf(form, sizeof form, "navn=sara&adgangskode=%s", e1);
+  http("/login", form, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  /* With it: to enrolment, under a new session id. */
+  snprintf(before, sizeof before, "%s", g_cookie);
+  snprintf(form, sizeof form, "csrf=%s&navn=sara&adgangskode=%s&kode=", csrf, e1);
+  http("/login", form, &r);
+  assert_int_equal(r.status, 303);
+  assert_true(hdr_has(&r, "Location: /enrol"));
+  assert_string_not_equal(before, g_cookie);
+  hfree(&r);
+  /* Not yet in: the inbox sends back to enrolment. */
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  http("/enrol", NULL, &r);
+  assert_int_equal(r.status, 200);
+  const char *k = strstr(r.body, "<code id=\"noegle\">");
+  assert_non_null(k);
+  k += strlen("<code id=\"noegle\">");
+  size_t kl = strcspn(k, "<");
+  assert_true(kl > 16 && kl < sizeof g_secret);
+  memcpy(g_secret, k, kl);
+  g_secret[kl] = 0;
+  csrf_of(&r, csrf);
+  hfree(&r);
+  http("/enrol/qr.svg", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(hdr_has(&r, "Content-Type: image/svg+xml"));
+  assert_non_null(strstr(r.body, "<svg"));
+  hfree(&r);
+  /* A wrong code is refused; the right one enrols. */
+  enc(k_newpw, e1, sizeof e1);
+  snprintf(form, sizeof form, "csrf=%s&ny1=%s&ny2=%s&kode=000000", csrf, e1, e1);
+  http("/enrol", form, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "passer ikke"));
+  hfree(&r);
+  totp(g_secret, time(NULL), code);
+  snprintf(form, sizeof form, "csrf=%s&ny1=%s&ny2=%s&kode=%s", csrf, e1, e1, code);
+  snprintf(before, sizeof before, "%s", g_cookie);
+  http("/enrol", form, &r);
+  assert_int_equal(r.status, 303);
+  assert_true(hdr_has(&r, "Location: /\r"));
+  assert_string_not_equal(before, g_cookie);
+  hfree(&r);
+  assert_true(audit_has("who=sara action=web_enrolled thread=- via=web prev="));
+  assert_true(audit_has("who=sara action=web_login thread=- via=web prev="));
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "<h1>Indbakke</h1>"));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  /* Logout ends the session. */
+  snprintf(form, sizeof form, "csrf=%s", csrf);
+  snprintf(before, sizeof before, "%s", g_cookie);
+  http("/logout", form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  assert_true(audit_has("who=sara action=web_logout thread=- via=web prev="));
+  g_cookie[0] = 0;
+  snprintf(g_cookie, sizeof g_cookie, "%s", before);
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 303); /* the old id is worth nothing */
+  hfree(&r);
+  /* The code used at enrolment is spent; the next one logs in. The one-time password
+   * is no longer valid. */
+  assert_int_equal(login("sara", k_newpw, code), 200);
+  assert_int_equal(login("sara", g_pw, code), 200);
+  totp(g_secret, time(NULL) + 30, code);
+  assert_int_equal(login("sara", k_newpw, code), 303);
+  /* And that one is spent too. */
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 200);
+  hfree(&r);
+  char keep[200];
+  snprintf(keep, sizeof keep, "%s", g_cookie);
+  assert_int_equal(login("sara", k_newpw, code), 200);
+  snprintf(g_cookie, sizeof g_cookie, "%s", keep);
+}
+
+/* Logs sara in again for the tests after this one (a fresh TOTP step). */
+static void ensure_logged_in(void) {
+  hresp r;
+  http("/", NULL, &r);
+  long st = r.status;
+  hfree(&r);
+  if (st == 200) return;
+  char code[7];
+  /* Each code once: if the next step's code is spent too, wait for a fresh step. */
+  for (int waited = 0; waited < 40; waited++) {
+    totp(g_secret, time(NULL) + 30, code);
+    if (login("sara", k_newpw, code) == 303) return;
+    fx_sleep_ms(1000);
+  }
+  fail_msg("cannot log sara in");
+}
+
+static size_t pos_of(const char *hay, const char *needle) {
+  const char *p = strstr(hay, needle);
+  assert_non_null(p);
+  return (size_t)(p - hay);
+}
+
+/* Akut first; the thread in Danish with its danger flags; claim, reply and close
+ * through the forms, and the municipality receives the reply and the closure. */
+static void test_inbox_and_flow(void **state) {
+  char normal[RP_ID_STRLEN], akut[RP_ID_STRLEN], th_n[RP_ID_STRLEN], th_a[RP_ID_STRLEN];
+  char csrf[80], form[600], path[100], needle[200];
+  hresp r;
+  rp_received *rec = NULL;
+  const char *v;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(fx_request(&g, 0, "normal", "vold", normal), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", normal, 20000), 0);
+  assert_int_equal(fx_request(&g, 1, "akut", "tvangsaegteskab", akut), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", akut, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, normal, th_n), 0);
+  assert_int_equal(fx_thread_of(&g, akut, th_a), 0);
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 200);
+  snprintf(path, sizeof path, "href=\"/t/%s\"", th_a);
+  size_t pa = pos_of(r.body, path);
+  snprintf(path, sizeof path, "href=\"/t/%s\"", th_n);
+  size_t pn = pos_of(r.body, path);
+  assert_true(pa < pn);
+  assert_true(pos_of(r.body, "AKUT") < pn);
+  assert_non_null(strstr(r.body, "Tvangsægteskab"));
+  hfree(&r);
+  /* Filters: by category, and "mine" (nothing is sara's yet). */
+  http("/?kategori=vold", NULL, &r);
+  assert_non_null(strstr(r.body, th_n));
+  assert_null(strstr(r.body, th_a));
+  hfree(&r);
+  http("/?mine=1", NULL, &r);
+  assert_null(strstr(r.body, th_a));
+  hfree(&r);
+  /* The thread: Danish labels, never a raw field name; the flags first. */
+  snprintf(path, sizeof path, "/t/%s", th_a);
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "Faresignaler"));
+  assert_non_null(strstr(r.body, "Akut fare:"));
+  assert_non_null(strstr(r.body, "Risikoniveau"));
+  assert_non_null(strstr(r.body, "Allerede iværksatte tiltag"));
+  assert_non_null(strstr(r.body, "Høj"));
+  const char *raw[] = {
+      "risk_assessed_before_family",
+      "measures_taken",
+      "age_band",
+      "\"risk\"",
+      ">risk<",
+      "categories",
+      ">hoej<", /* as text; the reply form's choices carry codes as values */
+      ": hoej",
+      "Andet felt"};
+  for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+    if (strstr(r.body, raw[i]) != NULL) fprintf(stderr, "raw: %s\n%s\n", raw[i], r.body);
+    assert_null(strstr(r.body, raw[i]));
+  }
+  assert_true(pos_of(r.body, "Faresignaler") < pos_of(r.body, "Forløb"));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  /* Claim. */
+  snprintf(path, sizeof path, "/t/%s/claim", th_a);
+  snprintf(form, sizeof form, "csrf=%s", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  snprintf(needle, sizeof needle, "who=sara action=claim thread=%s via=web prev=", th_a);
+  assert_true(audit_has(needle));
+  assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &rec), 0);
+  rp_received_free(rec);
+  http("/?mine=1", NULL, &r);
+  assert_non_null(strstr(r.body, th_a));
+  hfree(&r);
+  /* Reply. */
+  snprintf(path, sizeof path, "/t/%s/reply", th_a);
+  /* Without the reporting duty chosen: refused by webd, nothing sent. */
+  snprintf(form, sizeof form, "csrf=%s&tekst=hej", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Vælg underretningspligt"));
+  hfree(&r);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=%s&underretningspligt=yes&anb_sikkerhedsplan=1"
+           "&anb_kontakt_politi=1&risiko=hoej&mere_info=1&opfoelgning=2027-01-15",
+           csrf, "Ring%20til%20os%20i%20dag%3B%20inddrag%20ikke%20familien.");
+  http(path, form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_text(rec, "advice", &v), 0);
+  assert_string_equal(v, "Ring til os i dag; inddrag ikke familien.");
+  /* The coded fields as the form gave them. */
+  int flag = -1;
+  assert_int_equal(rp_received_get_bool(rec, "reporting_duty", &flag), 0);
+  assert_int_equal(flag, 1);
+  assert_int_equal(rp_received_get_bool(rec, "needs_more_info", &flag), 0);
+  assert_int_equal(flag, 1);
+  assert_int_equal(rp_received_get_enum(rec, "risk_view", &v), 0);
+  assert_string_equal(v, "hoej");
+  assert_int_equal(rp_received_get_set(rec, "recommended_actions", 0, &v), 0);
+  assert_string_equal(v, "sikkerhedsplan");
+  assert_int_equal(rp_received_get_set(rec, "recommended_actions", 1, &v), 0);
+  assert_string_equal(v, "kontakt_politi");
+  assert_int_equal(rp_received_get_text(rec, "advisor.id", &v), 0);
+  assert_string_equal(v, "R2");
+  rp_received_free(rec);
+  snprintf(needle, sizeof needle, "who=sara action=reply thread=%s via=web prev=", th_a);
+  assert_true(audit_has(needle));
+  /* Close with an outcome. */
+  snprintf(path, sizeof path, "/t/%s/close", th_a);
+  snprintf(form, sizeof form, "csrf=%s&udfald=raadgivning_givet", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  assert_int_equal(fx_wait_kind(&g, 1, "closure", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_enum(rec, "outcome", &v), 0);
+  assert_string_equal(v, "raadgivning_givet");
+  rp_received_free(rec);
+  snprintf(path, sizeof path, "/t/%s", th_a);
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, "Lukket"));
+  assert_null(strstr(r.body, "/reply\""));
+  hfree(&r);
+  /* A refusal of the daemon comes back in Danish, with its own line: bo cannot reply
+   * on a thread sara holds. Here: the normal one, claimed by the command line's user. */
+  char *out = NULL;
+  snprintf(path, sizeof path, "claim %s", th_n);
+  assert_int_equal(fx_advisor(&g, path, NULL, &out), 0);
+  free(out);
+  snprintf(path, sizeof path, "/t/%s/reply", th_n);
+  snprintf(form, sizeof form, "csrf=%s&tekst=hej&underretningspligt=no", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 409);
+  assert_non_null(strstr(r.body, "En anden rådgiver har tråden."));
+  hfree(&r);
+}
+
+/* POSTs without the session's token change nothing. */
+static void test_csrf_refused(void **state) {
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[100], *out = NULL;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(fx_request(&g, 2, "haster", "trusler", id), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s/claim", th);
+  http(path, "", &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  http(path, "csrf=0000000000000000000000000000000000000000000000000000000000000000", &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  /* A token of another session does not do either. */
+  char mine[80], keep[200];
+  page_csrf("/", mine);
+  snprintf(keep, sizeof keep, "%s", g_cookie);
+  g_cookie[0] = 0;
+  char other[80];
+  page_csrf("/login", other);
+  snprintf(g_cookie, sizeof g_cookie, "%s", keep);
+  char form[120];
+  snprintf(form, sizeof form, "csrf=%s", other);
+  http(path, form, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  snprintf(path, sizeof path, "show %s --json", th);
+  fx_advisor(&g, path, NULL, &out);
+  assert_non_null(strstr(out, "\"claimed_by\":\"\""));
+  free(out);
+}
+
+static void send_or_say(int i, rp_msg *m, char id[RP_ID_STRLEN]) {
+  int rc = rp_send(g.mun[i], m, id);
+  if (rc != 0)
+    fprintf(stderr, "request: %s at %s\n", rp_strerror(rc),
+            rp_msg_error_field(m) ? rp_msg_error_field(m) : "-");
+  assert_int_equal(rc, 0);
+}
+
+/* A municipality's text with markup comes out as text. */
+static void test_xss_escaped(void **state) {
+  static const char k_q[] = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[100];
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(rp_msg_new("request", &m), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 0)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver"), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_ref", "<b onmouseover=alert(3)>ref</b>"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "request_type", "konkret_sag"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "normal"), 0);
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk.level", "lav"), 0);
+  assert_int_equal(rp_msg_set_bool(m, "risk.acute", 0), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk.tool", "ingen"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "citizen.age_band", "15_17"), 0);
+  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk_assessed_before_family", "ja"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "identifiability.mode", "anonym"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "identifiability.consent", "ingen"), 0);
+  assert_int_equal(rp_msg_add_to_set(m, "measures_taken", "underretning"), 0);
+  assert_int_equal(rp_msg_set_text(m, "question", k_q), 0);
+  assert_int_equal(rp_msg_attach_buffer(m, (const uint8_t *)"x", 1,
+                                        "<svg onload=alert(4)>.pdf", "application/pdf",
+                                        "andet"),
+                   0);
+  send_or_say(0, m, id);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_null(strstr(r.body, "<script>alert"));
+  assert_null(strstr(r.body, "<img src=x"));
+  assert_null(strstr(r.body, "<b onmouseover"));
+  assert_null(strstr(r.body, "<svg onload"));
+  assert_non_null(strstr(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;"
+                                 "&lt;img src=x onerror=alert(2)&gt;"));
+  assert_non_null(strstr(r.body, "&lt;b onmouseover=alert(3)&gt;ref&lt;/b&gt;"));
+  assert_non_null(strstr(r.body, "&lt;svg onload=alert(4)&gt;.pdf"));
+  hfree(&r);
+}
+
+/* Attachments: one the thread lists downloads as a file, never rendered; anything
+ * else is refused without reaching the daemon's save. */
+static void test_download(void **state) {
+  static const char k_doc[] = "Udkast til beredskabsplan.\n";
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[160];
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(rp_msg_new("request", &m), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 1)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "request_type", "beredskabsplan"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "normal"), 0);
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk.level", "lav"), 0);
+  assert_int_equal(rp_msg_set_bool(m, "risk.acute", 0), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk.tool", "ingen"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "citizen.age_band", "15_17"), 0);
+  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
+  assert_int_equal(rp_msg_set_enum(m, "risk_assessed_before_family", "ja"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "identifiability.mode", "anonym"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "identifiability.consent", "ingen"), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_ref", "sagsbehandler-9"), 0);
+  assert_int_equal(rp_msg_add_to_set(m, "measures_taken", "underretning"), 0);
+  assert_int_equal(rp_msg_set_text(m, "question", "Se planen."), 0);
+  assert_int_equal(rp_msg_attach_buffer(m, (const uint8_t *)k_doc, sizeof k_doc - 1,
+                                        "..plan\"; x=.html", "text/html", "andet"),
+                   0);
+  send_or_say(1, m, id);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  http(path, NULL, &r);
+  snprintf(path, sizeof path, "href=\"/t/%s/bilag/1\"", th);
+  assert_non_null(strstr(r.body, path));
+  hfree(&r);
+  snprintf(path, sizeof path, "/t/%s/bilag/1", th);
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.len, sizeof k_doc - 1);
+  assert_memory_equal(r.body, k_doc, r.len);
+  assert_true(hdr_has(&r, "Content-Type: application/octet-stream"));
+  /* The name carries no path and nothing that could end the header. */
+  assert_true(
+      hdr_has(&r, "Content-Disposition: attachment; filename=\"b.plan___x_.html\""));
+  hfree(&r);
+  char needle[160];
+  snprintf(needle, sizeof needle,
+           "who=sara action=save thread=%s attachment=1 via=web prev=", th);
+  assert_true(audit_has(needle));
+  const char *bad[] = {"/bilag/2",  "/bilag/0",  "/bilag/..%2f..%2fetc%2fpasswd",
+                       "/bilag/1x", "/bilag/-1", "/bilag/../../../etc/passwd"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(path, sizeof path, "/t/%s%s", th, bad[i]);
+    http(path, NULL, &r);
+    if (r.status != 404) fprintf(stderr, "%s: %ld\n", bad[i], r.status);
+    assert_int_equal(r.status, 404);
+    hfree(&r);
+  }
+}
+
+typedef struct sink {
+  char buf[256];
+  size_t n;
+} sink;
+
+static int to_sink(void *ctx, const uint8_t *b, size_t n) {
+  sink *k = ctx;
+  if (k->n + n >= sizeof k->buf) return 1;
+  memcpy(k->buf + k->n, b, n);
+  k->n += n;
+  return 0;
+}
+
+/* A reply with a file from the browser's form (multipart): the municipality receives
+ * the reply with the file, its name without the client's folders, and its kind. */
+static void test_reply_with_attachment(void **state) {
+  static const char k_plan[] = "Handlingsplan: ring 112 ved fare.\n";
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[100], csrf[80], url[200];
+  rp_received *rec = NULL;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  assert_int_equal(fx_request(&g, 2, "normal", "exit", id), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, "enctype=\"multipart/form-data\""));
+  assert_non_null(strstr(r.body, "<label for=\"bilag\">"));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  CURL *c = curl_easy_init();
+  curl_mime *m = curl_mime_init(c);
+  curl_mimepart *p = curl_mime_addpart(m);
+  curl_mime_name(p, "csrf");
+  curl_mime_data(p, csrf, CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "tekst");
+  curl_mime_data(p, "Se den vedlagte plan.", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "underretningspligt");
+  curl_mime_data(p, "no", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "bilag_art");
+  curl_mime_data(p, "handlingsplan", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "bilag");
+  curl_mime_data(p, k_plan, sizeof k_plan - 1);
+  curl_mime_filename(p, "C:\\Sager\\plan.txt");
+  curl_mime_type(p, "text/plain");
+  snprintf(url, sizeof url, "%s/t/%s/reply", g_base, th);
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
+  curl_easy_setopt(c, CURLOPT_COOKIE, g_cookie);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(c);
+  curl_mime_free(m);
+  if (r.status != 303) fprintf(stderr, "%s\n", r.body != NULL ? r.body : "");
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+  assert_int_equal(fx_wait_kind(&g, 2, "reply", 20000, &rec), 0);
+  const char *name = NULL, *kind = NULL;
+  uint64_t size = 0;
+  assert_int_equal(rp_received_attachments(rec), 1);
+  assert_int_equal(rp_received_attachment(rec, 0, &name, NULL, &size, &kind), 0);
+  assert_string_equal(name, "plan.txt");
+  assert_string_equal(kind, "handlingsplan");
+  assert_int_equal(size, sizeof k_plan - 1);
+  sink k = {{0}, 0};
+  assert_int_equal(rp_received_attachment_read(g.mun[2], rec, 0, to_sink, &k), 0);
+  assert_int_equal(k.n, sizeof k_plan - 1);
+  assert_memory_equal(k.buf, k_plan, k.n);
+  rp_received_free(rec);
+  /* The thread lists the sent file with a download link. */
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, ">plan.txt</a>"));
+  hfree(&r);
+}
+
+/* N failures lock the account for the lockout time, even with the right password
+ * after; the administrator's unlock ends it. */
+static void test_lockout(void **state) {
+  char pw[64], out[1024], keep[200];
+  (void)state;
+  snprintf(keep, sizeof keep, "%s", g_cookie); /* sara's session, for the tests after */
+  one_time("bo", pw);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(login("bo", "forkert kodeord", ""), 200);
+  assert_true(audit_has("who=bo action=web_lockout thread=- via=web prev="));
+  assert_true(audit_has("who=bo action=web_login_failed thread=- via=web prev="));
+  hresp r;
+  char csrf[80], form[300], e1[100];
+  g_cookie[0] = 0;
+  http("/login", NULL, &r);
+  csrf_of(&r, csrf);
+  hfree(&r);
+  enc(pw, e1, sizeof e1);
+  snprintf(form, sizeof form, "csrf=%s&navn=bo&adgangskode=%s&kode=", csrf, e1);
+  http("/login", form, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "midlertidigt låst"));
+  hfree(&r);
+  assert_int_equal(webd_admin("account list", out, sizeof out), 0);
+  assert_non_null(strstr(out, "locked"));
+  assert_int_equal(webd_admin("account unlock bo", out, sizeof out), 0);
+  assert_int_equal(login("bo", pw, ""), 303);
+  /* Deleting the account ends its session at the next request. */
+  hresp e;
+  http("/enrol", NULL, &e);
+  assert_int_equal(e.status, 200);
+  hfree(&e);
+  assert_int_equal(webd_admin("account delete bo", out, sizeof out), 0);
+  http("/enrol", NULL, &e);
+  assert_int_equal(e.status, 303);
+  assert_true(hdr_has(&e, "Location: /login"));
+  hfree(&e);
+  /* An unknown name fails like a wrong password, and is audited under webd's user. */
+  assert_int_equal(login("nobody-here", "x", ""), 200);
+  char needle[100];
+  snprintf(needle, sizeof needle, "who=%s action=web_login_failed thread=- via=web",
+           fx_me());
+  assert_true(audit_has(needle));
+  /* The audit chain holds with all of it. */
+  char *o = NULL;
+  assert_int_equal(fx_advisor(&g, "audit-verify", NULL, &o), 0);
+  free(o);
+  snprintf(g_cookie, sizeof g_cookie, "%s", keep);
+}
+
+/* Forms that are too large, of a type webd does not read, or with files where none
+ * belong are refused as a whole; other methods get 405; unknown paths 404. */
+static void test_hostile_requests(void **state) {
+  char csrf[80], *big;
+  hresp r;
+  (void)state;
+  ensure_logged_in();
+  page_csrf("/", csrf);
+  /* 100 KiB of form: over the 64 KiB a form may have. */
+  big = malloc(110000);
+  assert_non_null(big);
+  int n = snprintf(big, 110000, "csrf=%s&tekst=", csrf);
+  memset(big + n, 'a', 100000);
+  big[n + 100000] = 0;
+  http("/logout", big, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  free(big);
+  /* JSON is not a form. */
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  char url[200], body[200];
+  snprintf(url, sizeof url, "%s/logout", g_base);
+  snprintf(body, sizeof body, "{\"csrf\":\"%s\"}", csrf);
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_COOKIE, g_cookie);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  /* Another method. */
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+  curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+  snprintf(url, sizeof url, "%s/", g_base);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  assert_int_equal(r.status, 405);
+  hfree(&r);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(h);
+  /* Unknown paths, and thread ids that are not ids. */
+  const char *paths[] = {"/admin",
+                         "/t/",
+                         "/t/xyz",
+                         "/t/0123456789abcdef0123456789abcdef0",
+                         "/static/../web_http.c",
+                         "/t/abcd/nothing/here"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    http(paths[i], NULL, &r);
+    if (r.status != 404) fprintf(stderr, "%s: %ld\n", paths[i], r.status);
+    assert_int_equal(r.status, 404);
+    hfree(&r);
+  }
+  /* Still logged in: none of it cost the session. */
+  http("/", NULL, &r);
+  assert_int_equal(r.status, 200);
+  hfree(&r);
+}
+
+/* After all the work above, webd holds none of the inbox daemon's files open: not its
+ * store, its data key, its audit log or the team key; only its own accounts store. */
+static void test_holds_no_inbox_files(void **state) {
+  char dir[64], link[400], target[1000];
+  int accounts = 0;
+  (void)state;
+  snprintf(dir, sizeof dir, "/proc/%d/fd", (int)g_webd);
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = 0;
+    if (strstr(target, g.dir) == NULL) continue;
+    if (strstr(target, "accounts.db") != NULL) {
+      accounts = 1;
+      continue;
+    }
+    /* Its log (stderr) is the only other file of the test's folder it may hold. */
+    if (strstr(target, "webd.log") != NULL) continue;
+    fprintf(stderr, "webd holds %s\n", target);
+    fail();
+  }
+  closedir(d);
+  assert_true(accounts);
+}
+
+/* The administrator's command: usage, names, states, and its refusals. */
+static void test_admin_commands(void **state) {
+  char out[4096], pw[64];
+  (void)state;
+  assert_int_equal(webd_admin("--help", out, sizeof out), 0);
+  assert_non_null(strstr(out, "account add NAME"));
+  assert_non_null(strstr(out, "account unlock NAME"));
+  assert_int_equal(webd_admin("account add 'bad;name'", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account add", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account frob sara", out, sizeof out), 2);
+  assert_int_equal(webd_admin("account add sara", out, sizeof out), 1);
+  assert_non_null(strstr(out, "exists"));
+  assert_int_equal(webd_admin("account reset nobody-here", out, sizeof out), 1);
+  assert_int_equal(webd_admin("account unlock nobody-here", out, sizeof out), 1);
+  one_time("tmp1", pw);
+  assert_int_equal(strlen(pw), 23);
+  assert_int_equal(webd_admin("account list", out, sizeof out), 0);
+  assert_non_null(strstr(out, "sara "));
+  assert_non_null(strstr(out, "enrolled"));
+  assert_non_null(strstr(out, "tmp1 "));
+  assert_non_null(strstr(out, "awaits first login"));
+  assert_null(strstr(out, "$argon2")); /* never a hash or a secret */
+  assert_int_equal(webd_admin("account delete tmp1", out, sizeof out), 0);
+  assert_int_equal(webd_admin("account list", out, sizeof out), 0);
+  assert_null(strstr(out, "tmp1"));
+  /* --check loads and exits; plain HTTP outside loopback is a configuration error. */
+  assert_int_equal(webd_admin("--check", out, sizeof out), 0);
+  char bad[800], cmd[2000];
+  snprintf(bad, sizeof bad, "%s/webd-open.ini", g.dir);
+  fx_write(bad, "[web]\nlisten = 0.0.0.0:8080\naccounts = accounts.db\n");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s --check 2>%s/check.err",
+           getenv("RP_BUILD_DIR") != NULL ? getenv("RP_BUILD_DIR") : ".", bad, g.dir);
+  int ex = system(cmd);
+  assert_true(WIFEXITED(ex));
+  assert_int_equal(WEXITSTATUS(ex), 2);
+  /* The store stays private. */
+  struct stat st;
+  assert_int_equal(stat(g_acc, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* HTTPS with a configured certificate (GnuTLS inside libmicrohttpd): the same pages,
+ * HSTS, and plain HTTP on that port gets no page. The certificate is made here with the
+ * openssl command (scripts/setup.sh installs it). */
+static void test_tls(void **state) {
+  char cmd[2000], conf[800], text[1200], url[120], log[800];
+  hresp r;
+  char keep[200];
+  (void)state;
+  snprintf(keep, sizeof keep, "%s", g_cookie);
+  snprintf(cmd, sizeof cmd,
+           "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+           "-keyout tls.key -out tls.crt -days 1 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           g.dir);
+  assert_int_equal(system(cmd), 0);
+  uint16_t port = tp_free_port();
+  snprintf(conf, sizeof conf, "%s/webd-tls.ini", g.dir);
+  snprintf(log, sizeof log, "%s/webd-tls.log", g.dir);
+  snprintf(text, sizeof text,
+           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
+           "tls_cert = tls.crt\ntls_key = tls.key\ncookie_secure = no\n"
+           "login_rate_per_minute = 2\n",
+           (unsigned)port);
+  fx_write(conf, text);
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd", bdir != NULL ? bdir : ".");
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    execl(cmd, cmd, "--config", conf, (char *)NULL);
+    _exit(127);
+  }
+  snprintf(url, sizeof url, "https://127.0.0.1:%u/login", (unsigned)port);
+  char ca[800];
+  snprintf(ca, sizeof ca, "%s/tls.crt", g.dir);
+  CURLcode cc = CURLE_COULDNT_CONNECT;
+  for (int i = 0; i < 100 && cc != CURLE_OK; i++) {
+    CURL *c = curl_easy_init();
+    memset(&r, 0, sizeof r);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK) {
+      hfree(&r);
+      fx_sleep_ms(50);
+    }
+  }
+  assert_int_equal(cc, CURLE_OK);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "<h1>Log ind</h1>"));
+  assert_true(hdr_has(&r, "Strict-Transport-Security: max-age="));
+  /* Over TLS the cookie is Secure whatever the setting says. */
+  assert_true(hdr_has(&r, "Set-Cookie: __Host-rp_session="));
+  assert_true(hdr_has(&r, "; Secure; HttpOnly; SameSite=Strict"));
+  hfree(&r);
+  /* Plain HTTP on the TLS port: no page. */
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/login", (unsigned)port);
+  CURL *c = curl_easy_init();
+  memset(&r, 0, sizeof r);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+  cc = curl_easy_perform(c);
+  long st = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+  curl_easy_cleanup(c);
+  assert_true(cc != CURLE_OK || st != 200);
+  assert_true(r.body == NULL || strstr(r.body, "Log ind") == NULL);
+  hfree(&r);
+  /* The rate limit per client address: two attempts a minute here, the third is
+   * refused before any password is looked at. */
+  char base[64];
+  snprintf(base, sizeof base, "%s", g_base);
+  snprintf(g_base, sizeof g_base, "https://127.0.0.1:%u", (unsigned)port);
+  snprintf(g_cainfo, sizeof g_cainfo, "%s", ca);
+  long last = 0;
+  for (int i = 0; i < 3; i++)
+    last = login("bo", "forkert kodeord", "");
+  snprintf(g_base, sizeof g_base, "%s", base);
+  g_cainfo[0] = 0;
+  assert_int_equal(last, 429);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  snprintf(g_cookie, sizeof g_cookie, "%s", keep);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_login_and_enrolment),
+      cmocka_unit_test(test_inbox_and_flow),
+      cmocka_unit_test(test_csrf_refused),
+      cmocka_unit_test(test_xss_escaped),
+      cmocka_unit_test(test_download),
+      cmocka_unit_test(test_reply_with_attachment),
+      cmocka_unit_test(test_lockout),
+      cmocka_unit_test(test_tls),
+      cmocka_unit_test(test_hostile_requests),
+      cmocka_unit_test(test_holds_no_inbox_files),
+      cmocka_unit_test(test_admin_commands),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
