@@ -13,6 +13,7 @@
 
 #include "advisor_int.h"
 #include "file.h"
+#include "ibx_cal.h"
 #include "ibx_caps.h"
 #include "payload.h"
 
@@ -58,27 +59,104 @@ enum {
   O_OUT,
   O_TAKEOVER,
   O_TO,
-  O_ATTACH
+  O_ATTACH,
+  O_DUTY,
+  O_RECOMMEND,
+  O_REFERRAL,
+  O_RISK,
+  O_MORE,
+  O_FOLLOW,
+  O_MEETING_OFFER,
+  O_REASON,
+  O_SLOT,
+  O_MODE,
+  O_PLACE,
+  O_ABOUT,
+  O_FROM,
+  O_UNTIL
 };
 
-static const struct option k_opts[] = {{"state", required_argument, NULL, O_STATE},
-                                       {"municipality", required_argument, NULL, O_MUN},
-                                       {"category", required_argument, NULL, O_CAT},
-                                       {"all", no_argument, NULL, O_ALL},
-                                       {"json", no_argument, NULL, O_JSON},
-                                       {"file", required_argument, NULL, O_FILE},
-                                       {"stdin", no_argument, NULL, O_STDIN},
-                                       {"outcome", required_argument, NULL, O_OUTCOME},
-                                       {"network", required_argument, NULL, O_NET},
-                                       {"date", required_argument, NULL, O_DATE},
-                                       {"host", required_argument, NULL, O_HOST},
-                                       {"title", required_argument, NULL, O_TITLE},
-                                       {"deadline", required_argument, NULL, O_DEADLINE},
-                                       {"out", required_argument, NULL, O_OUT},
-                                       {"takeover", no_argument, NULL, O_TAKEOVER},
-                                       {"to", required_argument, NULL, O_TO},
-                                       {"attach", required_argument, NULL, O_ATTACH},
-                                       {NULL, 0, NULL, 0}};
+static const struct option k_opts[] = {
+    {"state", required_argument, NULL, O_STATE},
+    {"municipality", required_argument, NULL, O_MUN},
+    {"category", required_argument, NULL, O_CAT},
+    {"all", no_argument, NULL, O_ALL},
+    {"json", no_argument, NULL, O_JSON},
+    {"file", required_argument, NULL, O_FILE},
+    {"stdin", no_argument, NULL, O_STDIN},
+    {"outcome", required_argument, NULL, O_OUTCOME},
+    {"network", required_argument, NULL, O_NET},
+    {"date", required_argument, NULL, O_DATE},
+    {"host", required_argument, NULL, O_HOST},
+    {"title", required_argument, NULL, O_TITLE},
+    {"deadline", required_argument, NULL, O_DEADLINE},
+    {"out", required_argument, NULL, O_OUT},
+    {"takeover", no_argument, NULL, O_TAKEOVER},
+    {"to", required_argument, NULL, O_TO},
+    {"attach", required_argument, NULL, O_ATTACH},
+    {"reporting-duty", required_argument, NULL, O_DUTY},
+    {"recommend", required_argument, NULL, O_RECOMMEND},
+    {"referral", required_argument, NULL, O_REFERRAL},
+    {"risk-view", required_argument, NULL, O_RISK},
+    {"needs-more-info", no_argument, NULL, O_MORE},
+    {"follow-up", required_argument, NULL, O_FOLLOW},
+    {"meeting-offer", no_argument, NULL, O_MEETING_OFFER},
+    {"reason", required_argument, NULL, O_REASON},
+    {"slot", required_argument, NULL, O_SLOT},
+    {"mode", required_argument, NULL, O_MODE},
+    {"place", required_argument, NULL, O_PLACE},
+    {"about", required_argument, NULL, O_ABOUT},
+    {"from", required_argument, NULL, O_FROM},
+    {"until", required_argument, NULL, O_UNTIL},
+    {NULL, 0, NULL, 0}};
+
+static int thread_arg(char *t);
+
+/* --recommend a,b (repeatable): each name a piece of the argument (checked by the
+ * daemon, which lists the allowed names). */
+static int add_actions(rp__ibx_req *req, const char *v) {
+  while (*v != 0) {
+    const char *end = strchr(v, ',');
+    size_t n = end != NULL ? (size_t)(end - v) : strlen(v);
+    if (n > 0) {
+      if (req->nactions == RP_IBX_REQ_ACTIONS_MAX)
+        return bad("at most 32 --recommend", NULL);
+      req->actions[req->nactions++] = (rp__str){v, (uint32_t)n};
+    }
+    v += n + (end != NULL);
+  }
+  return 0;
+}
+
+/* --referral KIND[:NAME[:NOTE]] (repeatable, at most 16); the note may hold ':'. */
+static int add_referral(rp__ibx_req *req, const char *v) {
+  rp__ibx_referral *f;
+  const char *c1 = strchr(v, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+  if (req->nreferrals == RP_IBX_REQ_REFERRALS_MAX)
+    return bad("at most 16 --referral", NULL);
+  f = &req->referrals[req->nreferrals++];
+  f->kind = (rp__str){v, (uint32_t)(c1 != NULL ? (size_t)(c1 - v) : strlen(v))};
+  if (c1 != NULL)
+    f->name =
+        (rp__str){c1 + 1, (uint32_t)(c2 != NULL ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1))};
+  if (c2 != NULL) f->note = rp__str_c(c2 + 1);
+  return 0;
+}
+
+/* --slot YYYY-MM-DDTHH:MM/MINUTES, Copenhagen time: a meeting slot in unix ms. */
+static int add_slot(rp__ibx_req *req, const char *v) {
+  unsigned y, mo, d, h, mi, len;
+  char tail;
+  if (req->nslots == RP_IBX_REQ_SLOTS_MAX) return bad("at most 8 --slot", NULL);
+  if (sscanf(v, "%4u-%2u-%2uT%2u:%2u/%u%c", &y, &mo, &d, &h, &mi, &len, &tail) != 6 ||
+      mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || len < 1 || len > 1440)
+    return bad("a slot is YYYY-MM-DDTHH:MM/MINUTES (Copenhagen time, 1..1440 minutes), not",
+               v);
+  rp__ibx_slot *s = &req->slots[req->nslots++];
+  s->start = (uint64_t)rp__ibx_cph_utc(rp__ibx_cal_days(y, mo, d), h * 60 + mi) * 1000;
+  s->end = s->start + (uint64_t)len * 60000;
+  return 0;
+}
 
 static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
   switch (c) {
@@ -131,6 +209,50 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
       return bad("at most 16 --attach", NULL);
     o->attach[o->nattach++] = optarg;
     return 0;
+  case O_DUTY:
+    if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0)
+      return bad("--reporting-duty is yes or no, not", optarg);
+    req->reporting_duty = s(optarg);
+    return 0;
+  case O_RECOMMEND:
+    return add_actions(req, optarg);
+  case O_REFERRAL:
+    return add_referral(req, optarg);
+  case O_RISK:
+    req->risk_view = s(optarg);
+    return 0;
+  case O_MORE:
+    req->needs_more_info = true;
+    return 0;
+  case O_FOLLOW:
+    req->follow_up_on = s(optarg);
+    return 0;
+  case O_MEETING_OFFER:
+    req->meeting_offer = true;
+    return 0;
+  case O_REASON:
+    req->reason = s(optarg);
+    return 0;
+  case O_SLOT:
+    return add_slot(req, optarg);
+  case O_MODE:
+    req->mode = s(optarg);
+    return 0;
+  case O_PLACE:
+    req->place = s(optarg);
+    return 0;
+  case O_ABOUT:
+    req->msg = s(optarg);
+    return thread_arg((char *)optarg) != 0
+               ? bad("--about takes a message id or a unique prefix (4..32 hex), not",
+                     optarg)
+               : 0;
+  case O_FROM:
+    req->from = s(optarg);
+    return 0;
+  case O_UNTIL:
+    req->until = s(optarg);
+    return 0;
   default:
     return 2;
   }
@@ -149,17 +271,53 @@ static int thread_arg(char *t) {
 }
 
 /* Which actions take a thread id, and which need text. */
+static int is_meeting(int a) {
+  return a == RP_IBX_A_MEETING_PROPOSE || a == RP_IBX_A_MEETING_CONFIRM ||
+         a == RP_IBX_A_MEETING_CANCEL;
+}
+
 static int needs_thread(int a) {
   return a == RP_IBX_A_SHOW || a == RP_IBX_A_CLAIM || a == RP_IBX_A_REPLY ||
          a == RP_IBX_A_ASK || a == RP_IBX_A_CLOSE || a == RP_IBX_A_EXPORT ||
-         a == RP_IBX_A_ASSIGN || a == RP_IBX_A_SAVE;
+         a == RP_IBX_A_ASSIGN || a == RP_IBX_A_SAVE || a == RP_IBX_A_RECALL ||
+         is_meeting(a);
 }
 
 static int needs_text(int a) {
   return a == RP_IBX_A_REPLY || a == RP_IBX_A_ASK || a == RP_IBX_A_ANNOUNCE;
 }
 
+/* The reply's coded fields, the meeting and statistics options: each only where it
+ * belongs. */
+static int check_flow(const rp__ibx_req *req) {
+  int a = req->action, reply = a == RP_IBX_A_REPLY;
+  if (!reply &&
+      (req->reporting_duty.n || req->nactions || req->nreferrals || req->risk_view.n ||
+       req->needs_more_info || req->follow_up_on.n || req->meeting_offer))
+    return bad("--reporting-duty, --recommend, --referral, --risk-view, --needs-more-info, "
+               "--follow-up and --meeting-offer are for reply",
+               NULL);
+  /* The advisor decides the reporting duty each time; asked before the editor opens. */
+  if (reply && req->reporting_duty.n == 0)
+    return bad("reply needs --reporting-duty yes|no (must the municipality report? the "
+               "advisor decides; there is no default)",
+               NULL);
+  if (req->reason.n && a != RP_IBX_A_RECALL && a != RP_IBX_A_MEETING_CANCEL)
+    return bad("--reason is for recall and meeting-cancel", NULL);
+  if ((req->nslots || req->mode.n || req->place.n) && a != RP_IBX_A_MEETING_PROPOSE &&
+      a != RP_IBX_A_MEETING_CONFIRM)
+    return bad("--slot, --mode and --place are for meeting-propose and meeting-confirm",
+               NULL);
+  if (req->msg.n && !is_meeting(a) && a != RP_IBX_A_RECALL)
+    return bad("--about is for the meeting commands", NULL);
+  if ((req->from.n || req->until.n) && a != RP_IBX_A_STATS)
+    return bad("--from and --until are for stats", NULL);
+  return 0;
+}
+
 static int check_action(const rp__ibx_req *req, const rp__adv_opts *o) {
+  int r = check_flow(req);
+  if (r != 0) return r;
   if (req->takeover && req->action != RP_IBX_A_CLAIM)
     return bad("--takeover is for claim", NULL);
   if (o->nattach > 0 && req->action != RP_IBX_A_REPLY)
@@ -212,6 +370,13 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
     req->attachment = n;
     o->save_path = argv[optind + 1];
     optind += 2;
+  }
+  if (req->action == RP_IBX_A_RECALL) {
+    if (optind >= argc)
+      return bad("recall needs THREAD MSG (show lists the messages)", NULL);
+    if (thread_arg(argv[optind]) != 0)
+      return bad("a message is its id or a unique prefix (4..32 hex), not", argv[optind]);
+    req->msg = s(argv[optind++]);
   }
   if (optind < argc) return bad("unexpected argument", argv[optind]);
   if ((r = check_action(req, o)) != 0) return r;

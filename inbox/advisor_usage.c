@@ -35,11 +35,28 @@ static const adv_usage k_cmds[] = {
      "Makes USER (a Unix user listed in [advisors]) the thread's holder; the municipality\n"
      "is told (tildeling) and the audit log records it. You may assign a thread you hold\n"
      "or one nobody holds.\n"},
-    {"reply", "THREAD [--file F | --stdin] [--attach FILE[:kind]]...",
-     "send advice (default: edit it in $EDITOR)",
+    {"reply",
+     "THREAD --reporting-duty yes|no [--recommend A[,A]]... [--referral "
+     "KIND[:NAME[:NOTE]]]... "
+     "[--risk-view V] [--needs-more-info] [--follow-up YYYY-MM-DD] [--meeting-offer] "
+     "[--file F | --stdin] [--attach FILE[:kind]]...",
+     "send advice with its coded fields (default: edit it in $EDITOR)",
      "Sends advice (svar) to the municipality. Only the thread's holder may reply to a\n"
      "claimed thread. The text comes from --file, --stdin, or $VISUAL / $EDITOR on a\n"
      "temporary file (mode 0600, in $TMPDIR, removed afterwards).\n"
+     "  --reporting-duty yes|no  required: does the advice say the municipality must\n"
+     "                        report (underretningspligt)? You decide; no default.\n"
+     "  --recommend A         recommended actions (repeatable or comma-separated):\n"
+     "                        ikke_inddrage_familien, risikovurdering, sikkerhedsplan,\n"
+     "                        kontakt_politi, adressebeskyttelse, underretning,\n"
+     "                        henvis_specialtilbud\n"
+     "  --referral KIND[:NAME[:NOTE]]  a referral (repeatable, at most 16); KIND is\n"
+     "                        specialtilbud, krisecenter, sikker_bolig, politi,\n"
+     "                        exit_tilbud, juridisk_raadgivning or andet\n"
+     "  --risk-view V         your view of the risk: lav, middel, hoej or ukendt\n"
+     "  --needs-more-info     the advice needs more information from the municipality\n"
+     "  --follow-up DATE      a follow-up date (YYYY-MM-DD, Copenhagen)\n"
+     "  --meeting-offer       offer a meeting\n"
      "  --attach FILE[:kind]  a document to send along (repeatable, at most 16); kind is\n"
      "                        beredskabsplan_udkast, handlingsplan, risikovurdering or\n"
      "                        andet (default). The file is opened by this command, as "
@@ -66,6 +83,33 @@ static const adv_usage k_cmds[] = {
      "checked; a save that fails leaves no file. The audit log records it.\n"},
     {"export", "THREAD --out PREFIX", "write PREFIX.json and PREFIX.txt (mode 0600)",
      "Writes the thread, decrypted, to PREFIX.json and PREFIX.txt (mode 0600).\n"},
+    {"recall", "THREAD MSG [--reason R]", "recall a message the team sent in the thread",
+     "Sends a recall (tilbagekaldelse) of message MSG (its id or a unique prefix; show\n"
+     "lists them), which the team sent. Its content is hidden from show, export and save\n"
+     "from then on (marked tilbagekaldt, with the time). R is forkert_modtager,\n"
+     "forkert_indhold, dublet or andet (default).\n"},
+    {"meeting-propose",
+     "THREAD --slot YYYY-MM-DDTHH:MM/MIN [--slot ...] --mode online|fysisk [--place P] "
+     "[--about MSG]",
+     "propose meeting times",
+     "Sends a meeting proposal (1..8 slots, Copenhagen time, length in minutes). The\n"
+     "meeting is the one MSG belongs to (--about), else the thread's latest meeting\n"
+     "message, else the request. P (with fysisk): hos_kommunen, hos_rejseholdet or\n"
+     "andet_sted. show --json lists the thread's meeting messages under \"meetings\".\n"},
+    {"meeting-confirm",
+     "THREAD --slot YYYY-MM-DDTHH:MM/MIN --mode online|fysisk [--place P] [--about MSG]",
+     "confirm the chosen meeting time",
+     "Sends a meeting confirmation with the one slot chosen; the meeting as for\n"
+     "meeting-propose.\n"},
+    {"meeting-cancel", "THREAD [--reason R] [--about MSG]", "cancel a meeting",
+     "Sends a meeting cancellation. R is aflyst_af_kommunen, aflyst_af_rejseholdet,\n"
+     "ny_tid_oenskes or andet; the meeting as for meeting-propose.\n"},
+    {"stats", "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--json]",
+     "counts for the team lead: quarters, urgency, category, region, service clock",
+     "Counts of threads and requests per quarter of arrival, urgency, category and region\n"
+     "(the network of the municipality in the roster), the outcomes, and the service\n"
+     "clock per urgency (share opened in time; share whose clock stopped in time). Only\n"
+     "counts: no ids, names or text. --from/--until limit by arrival day (inclusive).\n"},
     {"audit-verify", "", "check the audit log's hash chain",
      "Verifies the audit log's hash chain and its head kept in the store; names the first\n"
      "bad line.\n"},

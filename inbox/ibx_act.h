@@ -47,4 +47,21 @@ int rp__ibx_do_assign(rp__ibx_act *a);
 int rp__ibx_do_save(rp__ibx_act *a);
 void rp__ibx_save_stream(rp__ibx_act *a, int fd);
 
+/* ibx_flow.c: the reply's coded fields from the request, checked against the payload's
+ * tables (msg names the allowed values); whether the thread's consent still stands
+ * (RP_ESTATE and msg says why not); recall and the meeting actions. */
+int rp__ibx_coded_check(rp__ibx_act *a, rp__ibx_coded *c);
+int rp__ibx_act_consent_ok(rp__ibx_act *a, const rp__ibx_thread *t);
+int rp__ibx_do_recall(rp__ibx_act *a);
+int rp__ibx_do_meeting(rp__ibx_act *a);
+/* The retention time in ms (a consent-withdrawn thread is purged that long after it was
+ * closed), and a YYYY-MM-DD as the start of that day in Copenhagen (0 if empty). */
+uint64_t rp__ibx_retention_ms(rp__ibx_daemon *d);
+uint64_t rp__ibx_day_ms(rp__str date);
+/* The day number (ibx_cal.h) of a YYYY-MM-DD the decoder checked. */
+int64_t rp__ibx_day_num(rp__str date);
+
+/* ibx_stats.c: the team lead's statistics (counts only). */
+int rp__ibx_do_stats(rp__ibx_act *a);
+
 #endif

@@ -99,7 +99,8 @@ static int do_show(act *a, int is_export) {
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
     rp__log_warn("event=opened_receipt_failed thread=%s error=%s", a->thread,
                  rp_err_name(r));
-  r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d), &a->text, &a->json);
+  r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d),
+                            rp__ibx_retention_ms(a->d), &a->text, &a->json);
   if (r == RP_ETOOBIG) {
     rp__buf_printf(&a->msg,
                    "the thread has more than %u messages: only the first %u "
@@ -113,8 +114,10 @@ static int do_show(act *a, int is_export) {
 static int do_answer(act *a) {
   rp__ibx_thread t;
   char *text;
+  rp__ibx_coded coded;
   int r = rp__ibx_act_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
   if (r != 0) return r;
+  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
   if (t.state == RP_IBX_ST_CLOSED) {
     rp__buf_puts(&a->msg, "the thread is closed");
     return RP_ESTATE;
@@ -128,6 +131,7 @@ static int do_answer(act *a) {
     rp__buf_puts(&a->msg, "attachments go with a reply");
     return RP_EINVAL;
   }
+  if (!ask && (r = rp__ibx_coded_check(a, &coded)) != 0) return r;
   if ((text = cstr(a->req->text)) == NULL) return RP_ENOMEM;
   char *spec = cstr(a->req->attach);
   rp__ibx_files files = {a->fds, a->nfds, spec};
@@ -135,7 +139,7 @@ static int do_answer(act *a) {
     r = RP_ENOMEM;
   else
     r = ask ? rp__ibx_send_ask(a->d, &t, a->who, text, &a->msg)
-            : rp__ibx_send_reply(a->d, &t, a->who, text, &files, &a->msg);
+            : rp__ibx_send_reply(a->d, &t, a->who, text, &coded, &files, &a->msg);
   free(spec);
   sodium_memzero(text, a->req->text.n);
   free(text);
@@ -150,6 +154,7 @@ static int do_close(act *a) {
   rp__ibx_thread t;
   int r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
+  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
   if (a->req->outcome == 0) {
     rp__buf_puts(&a->msg, "an outcome code is required");
     return RP_EMISSING;
@@ -212,7 +217,9 @@ static int do_verify(act *a) {
 static int acts(int action) {
   return action == RP_IBX_A_CLAIM || action == RP_IBX_A_REPLY || action == RP_IBX_A_ASK ||
          action == RP_IBX_A_CLOSE || action == RP_IBX_A_ANNOUNCE ||
-         action == RP_IBX_A_ASSIGN;
+         action == RP_IBX_A_ASSIGN || action == RP_IBX_A_RECALL ||
+         action == RP_IBX_A_MEETING_PROPOSE || action == RP_IBX_A_MEETING_CONFIRM ||
+         action == RP_IBX_A_MEETING_CANCEL;
 }
 
 /* Only advisors listed in [advisors] act: what goes to a municipality carries their
@@ -256,6 +263,14 @@ static int dispatch(act *a) {
     return rp__ibx_do_save(a);
   case RP_IBX_A_WEB_EVENT:
     return rp__ibx_do_web_event(a);
+  case RP_IBX_A_RECALL:
+    return rp__ibx_do_recall(a);
+  case RP_IBX_A_MEETING_PROPOSE:
+  case RP_IBX_A_MEETING_CONFIRM:
+  case RP_IBX_A_MEETING_CANCEL:
+    return rp__ibx_do_meeting(a);
+  case RP_IBX_A_STATS:
+    return rp__ibx_do_stats(a);
   default:
     return RP_EINVAL;
   }

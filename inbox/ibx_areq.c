@@ -10,9 +10,12 @@
 #define RO(m) offsetof(rp__ibx_req, m)
 #define SO(m) offsetof(rp__ibx_resp, m)
 #define ENUM(name, ...) RP__ENUM(static, name, __VA_ARGS__)
+/* The payloads' time range (unix ms, PROTOCOL.md 7.1). */
+#define RP_IBX_TIME_MAX 253402300799999ull
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
-     "registrations", "export", "audit_verify", "assign", "save", "web_event");
+     "registrations", "export", "audit_verify", "assign", "save", "web_event", "recall",
+     "meeting_propose", "meeting_confirm", "meeting_cancel", "stats");
 ENUM(k_web_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables
@@ -33,6 +36,9 @@ const char *rp__ibx_action_name(int a) {
 int rp__ibx_action_from_name(const char *name) {
   /* The command line writes "audit-verify"; the wire name has an underscore. */
   if (name != NULL && strcmp(name, "audit-verify") == 0) return RP_IBX_A_AUDIT_VERIFY;
+  if (name != NULL && strcmp(name, "meeting-propose") == 0) return RP_IBX_A_MEETING_PROPOSE;
+  if (name != NULL && strcmp(name, "meeting-confirm") == 0) return RP_IBX_A_MEETING_CONFIRM;
+  if (name != NULL && strcmp(name, "meeting-cancel") == 0) return RP_IBX_A_MEETING_CANCEL;
   return rp__enum_find(&k_action, name);
 }
 
@@ -89,8 +95,55 @@ static int req_check(const void *obj, const char **where) {
     return fail(where, "registration_deadline");
   if (r->to.n != 0 && !is_user(r->to)) return fail(where, "to");
   if (r->as.n != 0 && !is_user(r->as)) return fail(where, "as");
+  if (r->follow_up_on.n != 0 && !is_date(r->follow_up_on))
+    return fail(where, "follow_up_on");
+  if (r->msg.n != 0 && !is_hex_id(r->msg)) return fail(where, "msg");
+  if (r->from.n != 0 && !is_date(r->from)) return fail(where, "from");
+  if (r->until.n != 0 && !is_date(r->until)) return fail(where, "until");
   return 0;
 }
+
+static const rp__field k_referral_fields[] = {
+    {.key = 1,
+     .name = "referral.kind",
+     .type = RP__F_STR,
+     .flags = RP__REQ,
+     .off = offsetof(rp__ibx_referral, kind),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 2,
+     .name = "referral.name",
+     .type = RP__F_STR,
+     .off = offsetof(rp__ibx_referral, name),
+     .max = RP_TEXT_SHORT_MAX},
+    {.key = 3,
+     .name = "referral.note",
+     .type = RP__F_STR,
+     .off = offsetof(rp__ibx_referral, note),
+     .max = RP_TEXT_SHORT_MAX},
+};
+static const rp__schema k_referral_schema = {
+    "referral", sizeof(rp__ibx_referral), k_referral_fields,
+    sizeof k_referral_fields / sizeof k_referral_fields[0], NULL};
+
+static const rp__field k_slot_fields[] = {
+    {.key = 1,
+     .name = "slot.start",
+     .type = RP__F_UINT,
+     .flags = RP__REQ,
+     .off = offsetof(rp__ibx_slot, start),
+     .min = 1,
+     .max = RP_IBX_TIME_MAX},
+    {.key = 2,
+     .name = "slot.end",
+     .type = RP__F_UINT,
+     .flags = RP__REQ,
+     .off = offsetof(rp__ibx_slot, end),
+     .min = 1,
+     .max = RP_IBX_TIME_MAX},
+};
+static const rp__schema k_slot_schema = {"slot", sizeof(rp__ibx_slot), k_slot_fields,
+                                         sizeof k_slot_fields / sizeof k_slot_fields[0],
+                                         NULL};
 
 static const rp__field k_req_fields[] = {
     {.key = 0,
@@ -164,6 +217,62 @@ static const rp__field k_req_fields[] = {
      .type = RP__F_ENUM,
      .off = RO(web_event),
      .enm = &k_web_event},
+    {.key = 21,
+     .name = "recommended_actions",
+     .type = RP__F_STRLIST,
+     .off = RO(actions),
+     .max = RP_IBX_REQ_ACTIONS_MAX,
+     .count_off = RO(nactions),
+     .elem_max = RP_IBX_REQ_NAME_MAX},
+    {.key = 22,
+     .name = "referrals",
+     .type = RP__F_LIST,
+     .off = RO(referrals),
+     .max = RP_IBX_REQ_REFERRALS_MAX,
+     .sub = &k_referral_schema,
+     .count_off = RO(nreferrals)},
+    {.key = 23,
+     .name = "risk_view",
+     .type = RP__F_STR,
+     .off = RO(risk_view),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 24,
+     .name = "reporting_duty",
+     .type = RP__F_STR,
+     .off = RO(reporting_duty),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 25, .name = "needs_more_info", .type = RP__F_BOOL, .off = RO(needs_more_info)},
+    {.key = 26,
+     .name = "follow_up_on",
+     .type = RP__F_STR,
+     .off = RO(follow_up_on),
+     .max = 10},
+    {.key = 27, .name = "meeting_offer", .type = RP__F_BOOL, .off = RO(meeting_offer)},
+    {.key = 28, .name = "msg", .type = RP__F_STR, .off = RO(msg), .max = 32},
+    {.key = 29,
+     .name = "reason",
+     .type = RP__F_STR,
+     .off = RO(reason),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 30,
+     .name = "slots",
+     .type = RP__F_LIST,
+     .off = RO(slots),
+     .max = RP_IBX_REQ_SLOTS_MAX,
+     .sub = &k_slot_schema,
+     .count_off = RO(nslots)},
+    {.key = 31,
+     .name = "mode",
+     .type = RP__F_STR,
+     .off = RO(mode),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 32,
+     .name = "place",
+     .type = RP__F_STR,
+     .off = RO(place),
+     .max = RP_IBX_REQ_NAME_MAX},
+    {.key = 33, .name = "from", .type = RP__F_STR, .off = RO(from), .max = 10},
+    {.key = 34, .name = "until", .type = RP__F_STR, .off = RO(until), .max = 10},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,

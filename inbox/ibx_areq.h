@@ -35,7 +35,13 @@ enum {
   RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
   RP_IBX_A_SAVE,
   RP_IBX_A_WEB_EVENT, /* a front end records its own event (key 20; ibx_front.c) */
-  RP_IBX_A_MAX = RP_IBX_A_WEB_EVENT
+  /* The advisor's workflow (docs/INBOX.md "Recall, consent, meetings, statistics"). */
+  RP_IBX_A_RECALL,
+  RP_IBX_A_MEETING_PROPOSE,
+  RP_IBX_A_MEETING_CONFIRM,
+  RP_IBX_A_MEETING_CANCEL,
+  RP_IBX_A_STATS,
+  RP_IBX_A_MAX = RP_IBX_A_STATS
 };
 
 /* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */
@@ -47,6 +53,25 @@ enum {
   RP_IBX_WEV_ENROLLED,
   RP_IBX_WEV_MAX = RP_IBX_WEV_ENROLLED
 };
+
+/* Caps of the reply's coded fields and the meeting slots on the socket: those of the
+ * payloads (PROTOCOL.md 7.4, 7.13). */
+#define RP_IBX_REQ_ACTIONS_MAX 32u
+#define RP_IBX_REQ_REFERRALS_MAX 16u
+#define RP_IBX_REQ_SLOTS_MAX 8u
+#define RP_IBX_REQ_NAME_MAX 64u /* an enum name on the socket */
+
+/* A referral of a reply (key 22): kind is a payload referral kind name, checked by the
+ * daemon; name and note free text of at most RP_TEXT_SHORT_MAX bytes. */
+typedef struct rp__ibx_referral {
+  rp__str kind, name, note;
+} rp__ibx_referral;
+
+/* A meeting slot (key 30): unix ms, start < end <= start + 24 h (checked by the daemon
+ * against the payload's rule). */
+typedef struct rp__ibx_slot {
+  uint64_t start, end;
+} rp__ibx_slot;
 
 /* A request. Texts borrow from the decoded buffer. */
 typedef struct rp__ibx_req {
@@ -77,6 +102,26 @@ typedef struct rp__ibx_req {
    * [socket] frontends may send it (ibx_front.c). */
   rp__str as;
   int web_event; /* 20: web_event: RP_IBX_WEV_* */
+  /* reply's coded fields (PROTOCOL.md 7.4). Names are checked by the daemon against the
+   * payload's tables, and an unknown one is refused with the allowed names. */
+  rp__str actions[RP_IBX_REQ_ACTIONS_MAX]; /* 21: recommended_actions, names */
+  uint32_t nactions;
+  rp__ibx_referral referrals[RP_IBX_REQ_REFERRALS_MAX]; /* 22: referrals */
+  uint32_t nreferrals;
+  rp__str risk_view;      /* 23: lav, middel, hoej, ukendt */
+  rp__str reporting_duty; /* 24: "yes" or "no"; required with reply */
+  bool needs_more_info;   /* 25 */
+  rp__str follow_up_on;   /* 26: YYYY-MM-DD (sent as follow_up_at: 00:00 Copenhagen) */
+  bool meeting_offer;     /* 27 */
+  /* recall and meetings */
+  rp__str msg;    /* 28: a message of the thread: its id or a unique prefix, 4..32 hex */
+  rp__str reason; /* 29: recall reason or meeting cancellation reason */
+  rp__ibx_slot slots[RP_IBX_REQ_SLOTS_MAX]; /* 30: meeting_propose (1..8), confirm (1) */
+  uint32_t nslots;
+  rp__str mode;  /* 31: online, fysisk */
+  rp__str place; /* 32: hos_kommunen, hos_rejseholdet, andet_sted (with fysisk) */
+  rp__str from;  /* 33: stats: first day YYYY-MM-DD (arrival, Copenhagen), inclusive */
+  rp__str until; /* 34: stats: last day YYYY-MM-DD, inclusive */
 } rp__ibx_req;
 
 /* A response. */

@@ -13,9 +13,15 @@
  * (RP_PAYLOAD_ATTACHMENTS_MAX in payload.h) of at most RP_TEXT_SHORT_MAX bytes, each with
  * a kind of at most 31 and two separators. */
 #define RP_IBX_ATTACH_SPEC_MAX (16u * (RP_TEXT_SHORT_MAX + 33u))
+/* A reply's coded fields on the socket: 16 referrals of a kind name (at most 64 bytes)
+ * and two texts of at most RP_TEXT_SHORT_MAX, with their keys and headers; 32 action
+ * names of at most 64 bytes. */
+#define RP_IBX_CODED_MAX (16u * (2u * RP_TEXT_SHORT_MAX + 96u) + 32u * 70u)
 /* One advisor request on the socket (frame body). The largest fields are a reply text of
- * RP_TEXT_QUESTION_MAX bytes and the attachments' names and kinds; the rest is small. */
-#define RP_IBX_REQ_MAX (RP_TEXT_QUESTION_MAX + 4096u + RP_IBX_ATTACH_SPEC_MAX)
+ * RP_TEXT_QUESTION_MAX bytes, the attachments' names and kinds and the reply's coded
+ * fields; the rest is small. */
+#define RP_IBX_REQ_MAX                                                                     \
+  (RP_TEXT_QUESTION_MAX + 4096u + RP_IBX_ATTACH_SPEC_MAX + RP_IBX_CODED_MAX)
 /* One response: a listing or an export of a long thread. */
 #define RP_IBX_RESP_MAX (8u * 1024u * 1024u)
 /* How long the daemon waits for one advisor's request before dropping the connection,

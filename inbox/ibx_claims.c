@@ -38,6 +38,7 @@ int rp__ibx_do_claim(rp__ibx_act *a) {
   rp__ibx_thread t;
   int r = rp__ibx_act_thread(a, &t), other;
   if (r != 0) return r;
+  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
   other = t.claimed_by[0] != 0 && strcmp(t.claimed_by, a->who) != 0;
   r = rp__ibx_store_claim(a->d->st, a->thread, a->who, a->req->takeover, rp__ibx_now(a->d));
   if (r == RP_EBUSY) {
@@ -62,6 +63,7 @@ int rp__ibx_do_assign(rp__ibx_act *a) {
   rp__ibx_thread t;
   int r = rp__ibx_act_thread(a, &t);
   if (r != 0) return r;
+  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
   if (a->req->to.n == 0) {
     rp__buf_puts(&a->msg, "assign needs --to USER");
     return RP_EMISSING;

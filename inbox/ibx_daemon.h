@@ -100,8 +100,32 @@ typedef struct rp__ibx_files {
   unsigned n;
   const char *spec;
 } rp__ibx_files;
+/* A reply's coded fields (PROTOCOL.md 7.4), as rp__ibx_coded_check (ibx_flow.c) made
+ * them from a request: names already checked against the payload's tables. */
+#define RP_IBX_NAME_STRLEN 65
+typedef struct rp__ibx_coded_referral {
+  char kind[RP_IBX_NAME_STRLEN], name[RP_TEXT_SHORT_MAX + 1], note[RP_TEXT_SHORT_MAX + 1];
+} rp__ibx_coded_referral;
+typedef struct rp__ibx_coded {
+  char actions[32][RP_IBX_NAME_STRLEN];
+  unsigned nactions;
+  rp__ibx_coded_referral referrals[16];
+  unsigned nreferrals;
+  char risk_view[RP_IBX_NAME_STRLEN]; /* "" = not given */
+  int reporting_duty;                 /* 0/1: required, the advisor chose it */
+  int needs_more_info, meeting_offer; /* 0/1 */
+  uint64_t follow_up_at;              /* unix ms, 0 = not given */
+} rp__ibx_coded;
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, const rp__ibx_files *files, rp__buf *msg);
+                       const char *text, const rp__ibx_coded *coded,
+                       const rp__ibx_files *files, rp__buf *msg);
+/* Sends m (built by the caller, without attachments) in t's thread to t's municipality
+ * and keeps it in the thread as sent by who; ref is the message it concerns (may be
+ * NULL). A failure is logged; msg_id gets the new message's id. */
+int rp__ibx_send_msg(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                     const char *ref, rp_msg *m, char msg_id[RP_ID_STRLEN]);
+/* The advisor's role and pseudonym from [advisors]; RP_EPERM if not listed. */
+int rp__ibx_advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]);
 int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
                      const char *text, rp__buf *msg);
 int rp__ibx_send_closure(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,

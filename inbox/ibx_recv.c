@@ -116,18 +116,82 @@ static int thread_for(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_
   return 1;
 }
 
+/* The index of name in payload kind's enum field (0 if none). */
+static int enum_index(int kind, const char *field, const char *name) {
+  const rp__schema *s = rp__payload_schema((uint64_t)kind);
+  for (uint32_t i = 0; s != NULL && i < s->nfields; i++)
+    if (strcmp(s->fields[i].name, field) == 0 && s->fields[i].enm != NULL)
+      return rp__enum_find(s->fields[i].enm, name);
+  return 0;
+}
+
+/* A municipality recalls a message of its own in this thread: its content is hidden from
+ * then on (ibx_store.h "Marks"). A recall about a message the team sent, or one another
+ * member sent, hides nothing (logged). One not stored yet is marked all the same: it is
+ * hidden when it comes. */
+static void recalled(rp__ibx_daemon *d, const rp_received *r, const char *th,
+                     uint64_t now) {
+  const char *about = NULL, *reason = NULL;
+  char in_thread[RP_IBX_ID_STRLEN] = "";
+  rp__ibx_mark m;
+  rp__ibx_msg_ref ref;
+  if (rp_received_get_hex(r, "about", &about) != 0 || about == NULL) return;
+  rp_received_get_enum(r, "reason", &reason);
+  if (rp__ibx_store_has_msg(d->st, about, in_thread) &&
+      (strcmp(in_thread, th) != 0 || rp__ibx_store_find_msg(d->st, th, about, &ref) != 0 ||
+       ref.dir != RP_IBX_IN || strcmp(ref.peer, rp_received_sender(r)) != 0)) {
+    rp__log_warn("event=recall_ignored msg=%s thread=%s about=%s (not the sender's own "
+                 "message in this thread)",
+                 rp_received_msg_id(r), th, about);
+    return;
+  }
+  memset(&m, 0, sizeof m);
+  snprintf(m.msg_id, sizeof m.msg_id, "%s", about);
+  m.kind = RP__PL_RECALL;
+  m.reason = reason != NULL ? enum_index(RP__PL_RECALL, "reason", reason) : 0;
+  m.dir = RP_IBX_IN;
+  m.at = now;
+  if (rp__ibx_store_mark(d->st, th, &m) == 0)
+    rp__ibx_audit_action_kv(d, "inboxd", "recalled", th, "msg", about);
+}
+
+/* Processing stops: the thread closes (outcome samtykke_tilbagekaldt, unless it was
+ * closed already), its content is hidden, it is purged with the closed threads, and the
+ * audit log records it. */
+static void consent_withdrawn(rp__ibx_daemon *d, const rp_received *r, const char *th,
+                              uint64_t now) {
+  const char *by = NULL;
+  rp__ibx_mark m;
+  memset(&m, 0, sizeof m);
+  rp_received_get_enum(r, "by", &by);
+  m.kind = RP__PL_CONSENT_WITHDRAWN;
+  m.reason = by != NULL ? enum_index(RP__PL_CONSENT_WITHDRAWN, "by", by) : 0;
+  m.dir = RP_IBX_IN;
+  m.at = now;
+  rp__ibx_store_close_thread(d->st, th, RP__OUT_SAMTYKKE_TILBAGEKALDT, now);
+  if (rp__ibx_store_mark(d->st, th, &m) == 0) {
+    rp__ibx_audit_action(d, "inboxd", "consent_withdrawn", th);
+    rp__log_warn("event=consent_withdrawn thread=%s (processing stopped, content hidden)",
+                 th);
+  }
+}
+
 /* What a later message does to the thread it joined. */
 static void after_store(rp__ibx_daemon *d, const rp_received *r, int kind, uint64_t now) {
   const char *th = rp_received_thread_id(r), *outcome = NULL;
   rp__ibx_thread t;
   if (rp__ibx_store_thread(d->st, th, &t) != 0) return;
-  if (kind == RP__PL_CLOSURE && rp_received_get_enum(r, "outcome", &outcome) == 0)
+  if (kind == RP__PL_CLOSURE && rp_received_get_enum(r, "outcome", &outcome) == 0) {
     rp__ibx_store_close_thread(d->st, th, rp__enum_find(&rp__payload_enum_outcome, outcome),
                                now);
-  else if (kind == RP__PL_CONSENT_WITHDRAWN)
-    rp__ibx_store_close_thread(d->st, th, RP__OUT_SAMTYKKE_TILBAGEKALDT, now);
-  else if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW)
+  } else if (kind == RP__PL_CONSENT_WITHDRAWN) {
+    consent_withdrawn(d, r, th, now);
+  } else if (kind == RP__PL_RECALL) {
+    recalled(d, r, th, now);
     rp__ibx_store_touch(d->st, th, now);
+  } else if (kind != RP__PL_REQUEST && kind != RP__PL_PLAN_REVIEW) {
+    rp__ibx_store_touch(d->st, th, now);
+  }
 }
 
 static char *body_of(const rp_received *r, size_t *len) {

@@ -199,7 +199,66 @@ typedef struct msgs_ctx {
   unsigned n;
   const rp__ibx_att *att; /* the thread's attachments (show) */
   unsigned natt;
+  const rp__ibx_mark *mark; /* the thread's recalls and consent withdrawal (show) */
+  unsigned nmark;
+  const rp__ibx_mark *consent; /* the consent withdrawal, or NULL */
+  json_t *meetings;            /* the thread's meeting messages (show) */
 } msgs_ctx;
+
+/* The name of a mark's reason ("forkert_modtager", "borger"). */
+static const char *mark_reason(const rp__ibx_mark *m) {
+  static const char *const recall[] = {"forkert_modtager", "forkert_indhold", "dublet",
+                                       "andet"};
+  static const char *const by[] = {"borger", "foraeldremyndighed"};
+  if (m->kind == RP__PL_RECALL && m->reason >= 1 && m->reason <= 4)
+    return recall[m->reason - 1];
+  if (m->kind == RP__PL_CONSENT_WITHDRAWN && m->reason >= 1 && m->reason <= 2)
+    return by[m->reason - 1];
+  return "?";
+}
+
+static json_t *mark_json(const rp__ibx_mark *m) {
+  json_t *o = json_object();
+  json_object_set_new(o, "at", jtime(m->at));
+  json_object_set_new(o, m->kind == RP__PL_RECALL ? "reason" : "by", jstr(mark_reason(m)));
+  if (m->kind == RP__PL_RECALL)
+    json_object_set_new(o, "by", jstr(m->dir == RP_IBX_OUT ? "team" : "municipality"));
+  return o;
+}
+
+/* The recall of msg_id, or NULL. */
+static const rp__ibx_mark *recall_of(const msgs_ctx *x, const char *msg_id) {
+  for (unsigned i = 0; i < x->nmark; i++)
+    if (x->mark[i].kind == RP__PL_RECALL && strcmp(x->mark[i].msg_id, msg_id) == 0)
+      return &x->mark[i];
+  return NULL;
+}
+
+/* A meeting message, as the advisors' views need it: no content, only the codes, the
+ * slots and which meeting it belongs to (a request's own id, else its meeting_ref). */
+static void meeting_add(msgs_ctx *x, const rp__ibx_msg *m, json_t *payload) {
+  static const char *const keys[] = {"purpose", "mode",  "place", "duration_min",
+                                     "windows", "slots", "slot",  "reason"};
+  json_t *o;
+  const char *ref;
+  if (m->kind != RP__PL_MEETING_REQUEST && m->kind != RP__PL_MEETING_PROPOSAL &&
+      m->kind != RP__PL_MEETING_CONFIRMATION && m->kind != RP__PL_MEETING_CANCELLATION)
+    return;
+  ref = m->kind == RP__PL_MEETING_REQUEST
+            ? m->msg_id
+            : json_string_value(json_object_get(payload, "meeting_ref"));
+  o = json_object();
+  json_object_set_new(o, "meeting", jstr(ref != NULL ? ref : m->ref));
+  json_object_set_new(o, "msg_id", jstr(m->msg_id));
+  json_object_set_new(o, "kind", jstr(rp__payload_kind_name((uint64_t)m->kind)));
+  json_object_set_new(o, "direction", jstr(m->dir == RP_IBX_IN ? "in" : "out"));
+  json_object_set_new(o, "stored", jtime(m->stored));
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    json_t *v = json_object_get(payload, keys[i]);
+    if (v != NULL) json_object_set(o, keys[i], v);
+  }
+  json_array_append_new(x->meetings, o);
+}
 
 /* A message's attachments, numbered in the thread as `save` takes them, with Danish
  * labels as the municipalities' documents call them (bilag, navn, type, størrelse,
@@ -228,15 +287,38 @@ static json_t *atts_of(msgs_ctx *x, const char *msg_id) {
 
 static int msg_one(void *data, const rp__ibx_msg *m) {
   msgs_ctx *x = data;
-  char when[32];
+  char when[32], at[32];
+  const rp__ibx_mark *rc = recall_of(x, m->msg_id);
   json_t *o = json_object(), *payload = json_loadb(m->body, m->body_len, 0, NULL);
   rp__ibx_fmt_local(m->stored, when, sizeof when);
   rp__buf_printf(x->text, "--- %s  %s %s  %s", when, m->dir == RP_IBX_IN ? "from" : "to",
                  m->peer, rp__payload_kind_name((uint64_t)m->kind));
   if (m->who[0] != 0) rp__buf_printf(x->text, "  (by %s)", m->who);
   rp__buf_printf(x->text, "  [%s]\n", m->msg_id);
-  body_text(x->text, m->body);
-  json_object_set_new(o, "attachments", atts_of(x, m->msg_id));
+  /* Hidden content: the consent withdrawn for the whole thread, or this message recalled.
+   * What stays is that it came, its kind and times (and the audit log's lines). */
+  if (x->consent != NULL || rc != NULL) {
+    if (rc != NULL) {
+      rp__ibx_fmt_local(rc->at, at, sizeof at);
+      rp__buf_printf(x->text, "    tilbagekaldt %s (%s, af %s): indholdet er skjult\n", at,
+                     mark_reason(rc), rc->dir == RP_IBX_OUT ? "teamet" : "kommunen");
+    }
+    if (x->consent != NULL) {
+      rp__ibx_fmt_local(x->consent->at, at, sizeof at);
+      rp__buf_printf(x->text, "    samtykke tilbagekaldt %s: indholdet er skjult\n", at);
+    }
+    json_object_set_new(o, "recalled", rc != NULL ? mark_json(rc) : json_null());
+    json_object_set_new(o, "hidden", json_true());
+    json_object_set_new(o, "attachments", json_array());
+    json_decref(payload);
+    payload = NULL;
+  } else {
+    body_text(x->text, m->body);
+    json_object_set_new(o, "recalled", json_null());
+    json_object_set_new(o, "hidden", json_false());
+    json_object_set_new(o, "attachments", atts_of(x, m->msg_id));
+    meeting_add(x, m, payload);
+  }
   x->n++;
   json_object_set_new(o, "msg_id", jstr(m->msg_id));
   json_object_set_new(o, "direction", jstr(m->dir == RP_IBX_IN ? "in" : "out"));
@@ -252,29 +334,58 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
 }
 
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
-                          rp__buf *text, rp__buf *json) {
+                          uint64_t retention_ms, rp__buf *text, rp__buf *json) {
   rp__ibx_thread t;
-  msgs_ctx x = {text, NULL, 0, NULL, 0};
+  msgs_ctx x = {text, NULL, 0, NULL, 0, NULL, 0, NULL, NULL};
   rp__ibx_att *att = NULL;
+  rp__ibx_mark *marks = NULL;
   unsigned sl = RP_IBX_SHORT_ID_MIN;
   json_t *o;
   int r = rp__ibx_store_thread(st, thread_id, &t);
   if (r == 0) r = rp__ibx_store_short_len(st, &sl);
   /* Read before the messages: the walk holds the store, and fn may not call it. */
   if (r == 0) r = rp__ibx_store_thread_atts(st, thread_id, &att, &x.natt);
-  if (r != 0) return r;
+  if (r == 0) r = rp__ibx_store_marks(st, thread_id, &marks, &x.nmark);
+  if (r != 0) {
+    free(att);
+    return r;
+  }
   x.att = att;
+  x.mark = marks;
+  for (unsigned i = 0; i < x.nmark; i++)
+    if (marks[i].kind == RP__PL_CONSENT_WITHDRAWN) x.consent = &marks[i];
   rp__buf_puts(text, "Thread ");
   thread_line(text, &t, now, sl);
   if (t.outcome != 0)
     rp__buf_printf(text, "    closed: %s\n", rp__payload_enum_outcome.names[t.outcome - 1]);
   o = json_object();
   x.json = json_array();
-  json_object_set_new(o, "thread", thread_json(&t, now, sl));
+  x.meetings = json_array();
+  json_t *tj = thread_json(&t, now, sl);
+  if (x.consent != NULL) {
+    /* Processing stopped; the thread is purged with the closed ones, retention after it
+     * was closed. */
+    char at[32], purge[32];
+    uint64_t purge_at = (t.closed_at != 0 ? t.closed_at : x.consent->at) + retention_ms;
+    json_t *c = mark_json(x.consent);
+    json_object_set_new(c, "purge_at", jtime(purge_at));
+    json_object_set_new(tj, "consent_withdrawn", c);
+    rp__ibx_fmt_local(x.consent->at, at, sizeof at);
+    rp__ibx_fmt_local(purge_at, purge, sizeof purge);
+    rp__buf_printf(text,
+                   "    SAMTYKKE TILBAGEKALDT %s (%s): behandlingen er stoppet, indholdet "
+                   "er skjult, sletning efter %s\n",
+                   at, mark_reason(x.consent), purge);
+  } else {
+    json_object_set_new(tj, "consent_withdrawn", json_null());
+  }
+  json_object_set_new(o, "thread", tj);
   r = rp__ibx_store_messages(st, thread_id, msg_one, &x);
   json_object_set_new(o, "messages", x.json);
+  json_object_set_new(o, "meetings", x.meetings);
   json_out(json, o);
   free(att);
+  free(marks);
   return r;
 }
 
@@ -301,7 +412,7 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
 }
 
 int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json) {
-  msgs_ctx x = {text, json_array(), 0, NULL, 0};
+  msgs_ctx x = {text, json_array(), 0, NULL, 0, NULL, 0, NULL, NULL};
   int r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
   json_out(json, x.json);
   rp__buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");

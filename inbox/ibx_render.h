@@ -18,9 +18,11 @@ const char *rp__ibx_urgency_name(int urg);
 int rp__ibx_render_list(rp__ibx_store *st, const rp__ibx_filter *f, uint64_t now,
                         rp__buf *text, rp__buf *json);
 
-/* One thread with every message (show and export). RP_ENOTFOUND. */
+/* One thread with every message (show and export). A recalled message, and every
+ * message of a thread whose consent was withdrawn, is shown without its content (marked
+ * with when and why); retention_ms says when such a thread is purged. RP_ENOTFOUND. */
 int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
-                          rp__buf *text, rp__buf *json);
+                          uint64_t retention_ms, rp__buf *text, rp__buf *json);
 
 /* Every registration received, grouped by the announcement it answers. */
 int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json);

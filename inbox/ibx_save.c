@@ -23,6 +23,7 @@
 #include "ibx_act.h"
 #include "ibx_sock.h"
 #include "log.h"
+#include "payload.h"
 
 int rp__ibx_do_save(rp__ibx_act *a) {
   rp__ibx_thread t;
@@ -41,9 +42,21 @@ int rp__ibx_do_save(rp__ibx_act *a) {
     rp__buf_printf(&a->msg, "the thread has %u attachment%s; no number %llu", n,
                    n == 1 ? "" : "s", (unsigned long long)a->req->attachment);
     r = RP_ENOTFOUND;
+  } else if (rp__ibx_act_consent_ok(a, &t) != 0) {
+    r = RP_ESTATE; /* the content is hidden: msg says why */
   } else {
-    a->save = att[a->req->attachment - 1];
-    a->saving = 1;
+    rp__ibx_mark m;
+    const rp__ibx_att *one = &att[a->req->attachment - 1];
+    if (rp__ibx_store_mark_get(a->d->st, a->thread, one->msg_id, RP__PL_RECALL, &m) == 0) {
+      rp__buf_printf(&a->msg,
+                     "refused: message %s was recalled (tilbagekaldt); its "
+                     "attachments are not handed out",
+                     one->msg_id);
+      r = RP_ESTATE;
+    } else {
+      a->save = *one;
+      a->saving = 1;
+    }
   }
   free(att);
   return r;

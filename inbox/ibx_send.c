@@ -118,7 +118,7 @@ static int send_keep(rp__ibx_daemon *d, rp_msg *m, const out_msg *o,
 /* The advisor's role and pseudonym from [advisors]. An unlisted user has none, and
  * their Unix login must never stand in for one: RP_EPERM (the actions refuse such users
  * before they get here; this keeps it so if one is ever missed). */
-static int advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]) {
+int rp__ibx_advisor_of(rp__ibx_daemon *d, const char *who, char role[32], char id[65]) {
   const rp__ibx_advisor *a;
   int r = RP_EPERM;
   pthread_mutex_lock(&d->mu);
@@ -243,11 +243,34 @@ mismatch:
   return RP_EINVAL;
 }
 
+/* The coded fields of a reply (names checked before: a setter that still refuses one
+ * names the field). */
+static int set_coded(rp_msg *m, const rp__ibx_coded *c) {
+  int r = 0;
+  if (c == NULL) return 0;
+  for (unsigned i = 0; r == 0 && i < c->nactions; i++)
+    r = rp_msg_add_to_set(m, "recommended_actions", c->actions[i]);
+  for (unsigned i = 0; r == 0 && i < c->nreferrals; i++) {
+    const rp__ibx_coded_referral *f = &c->referrals[i];
+    if ((r = rp_msg_list_add(m, "referrals")) == 0)
+      r = rp_msg_set_enum(m, "referrals.kind", f->kind);
+    if (r == 0 && f->name[0] != 0) r = rp_msg_set_text(m, "referrals.name", f->name);
+    if (r == 0 && f->note[0] != 0) r = rp_msg_set_text(m, "referrals.note", f->note);
+  }
+  if (r == 0 && c->risk_view[0] != 0) r = rp_msg_set_enum(m, "risk_view", c->risk_view);
+  if (r == 0 && c->needs_more_info) r = rp_msg_set_bool(m, "needs_more_info", 1);
+  if (r == 0 && c->follow_up_at != 0)
+    r = rp_msg_set_uint(m, "follow_up_at", c->follow_up_at);
+  if (r == 0 && c->meeting_offer) r = rp_msg_set_bool(m, "meeting_offer", 1);
+  return r;
+}
+
 /* A reply; `automatic` marks the inbox's own out-of-hours answer, which the municipality
  * must not take for an advisor's (PROTOCOL.md 7.4). */
 static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                      const char *role, const char *id, const char *text, int reporting,
-                      int automatic, const rp__ibx_files *files, rp__buf *msg) {
+                      const char *role, const char *id, const char *text,
+                      const rp__ibx_coded *coded, int automatic, const rp__ibx_files *files,
+                      rp__buf *msg) {
   rp_msg *m = NULL;
   char msg_id[RP_ID_STRLEN];
   static files_ctx fc; /* replies are sent on the main thread only */
@@ -266,7 +289,9 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
       (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
       (r = rp_msg_set_text(m, "advice", text)) == 0 &&
-      (r = rp_msg_set_bool(m, "reporting_duty", reporting)) == 0 &&
+      (r = rp_msg_set_bool(m, "reporting_duty", coded != NULL && coded->reporting_duty)) ==
+          0 &&
+      (r = set_coded(m, coded)) == 0 &&
       (r = rp_msg_set_bool(m, "automatic", automatic)) == 0)
     r = send_keep(d, m, &o, msg_id);
   if (r != 0 && msg != NULL) {
@@ -281,14 +306,15 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
 }
 
 int rp__ibx_send_reply(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
-                       const char *text, const rp__ibx_files *files, rp__buf *msg) {
+                       const char *text, const rp__ibx_coded *coded,
+                       const rp__ibx_files *files, rp__buf *msg) {
   char role[32], id[65];
-  int r = advisor_of(d, who, role, id);
+  int r = rp__ibx_advisor_of(d, who, role, id);
   if (r != 0) {
     if (msg != NULL) rp__buf_printf(msg, "not sent: %s is not in [advisors]", who);
     return r;
   }
-  return reply_like(d, t, who, role, id, text, 0, 0, files, msg);
+  return reply_like(d, t, who, role, id, text, coded, 0, files, msg);
 }
 
 int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
@@ -305,7 +331,7 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
    * get here for one request: whoever sets the flag first sends, the other does not. A
    * failed send clears it again so that the periodic check retries. */
   if (rp__ibx_store_set_flag(d->st, t->thread_id, "autoreplied", 1) != 0) return 0;
-  r = reply_like(d, t, "inboxd", "andet", "vagt", text, 0, 1, NULL, NULL);
+  r = reply_like(d, t, "inboxd", "andet", "vagt", text, NULL, 1, NULL, NULL);
   if (r == 0) {
     rp__log_warn("event=akut_out_of_hours thread=%s auto_reply=sent", t->thread_id);
     rp__ibx_audit_action(d, "inboxd", "auto_reply", t->thread_id);
@@ -314,6 +340,19 @@ int rp__ibx_send_autoreply(rp__ibx_daemon *d, const rp__ibx_thread *t) {
     rp__log_error("event=akut_out_of_hours thread=%s auto_reply=failed error=%s",
                   t->thread_id, rp_err_name(r));
   }
+  return r;
+}
+
+int rp__ibx_send_msg(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who,
+                     const char *ref, rp_msg *m, char msg_id[RP_ID_STRLEN]) {
+  rp__payload_kind kind = 0;
+  out_msg o = {t->thread_id, t->peer, who, ref, 0, 0, NULL, NULL, NULL};
+  int r;
+  if ((r = rp__payload_kind_from_name(rp_msg_kind(m), &kind)) != 0) return r;
+  o.kind = (int)kind;
+  if ((r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0)
+    r = send_keep(d, m, &o, msg_id);
   return r;
 }
 
@@ -451,7 +490,7 @@ int rp__ibx_send_assignment(rp__ibx_daemon *d, const rp__ibx_thread *t, const ch
   out_msg o = {t->thread_id, t->peer, who, t->first_msg, RP__PL_ASSIGNMENT, 0,
                NULL,         NULL,    NULL};
   int r;
-  if ((r = advisor_of(d, who, role, id)) != 0) return r;
+  if ((r = rp__ibx_advisor_of(d, who, role, id)) != 0) return r;
   if ((r = rp_msg_new("assignment", &m)) == 0 &&
       (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
       (r = rp_msg_set_recipient(m, t->peer)) == 0 &&

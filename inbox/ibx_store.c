@@ -40,7 +40,11 @@ static const char k_schema[] =
     " PRIMARY KEY(msg_id, idx, piece));"
     /* Alerts sent (ibx_store_alert.c): one row per thread and event. */
     "CREATE TABLE IF NOT EXISTS alerts(thread_id TEXT NOT NULL, event INTEGER NOT NULL,"
-    " at INTEGER NOT NULL, mail INTEGER NOT NULL, PRIMARY KEY(thread_id, event));";
+    " at INTEGER NOT NULL, mail INTEGER NOT NULL, PRIMARY KEY(thread_id, event));"
+    /* Recalls and consent withdrawals (ibx_store_mark.c). */
+    "CREATE TABLE IF NOT EXISTS marks(thread_id TEXT NOT NULL, msg_id TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, reason INTEGER NOT NULL, dir INTEGER NOT NULL,"
+    " at INTEGER NOT NULL, PRIMARY KEY(thread_id, msg_id, kind));";
 
 static int apply_pragmas(rp__ibx_store *st) {
   /* WAL + FULL: a committed message survives a power cut; secure_delete: purged rows
@@ -200,8 +204,10 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
       "DELETE FROM attachment_pieces WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
       "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))",
       "DELETE FROM attachments WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
-      "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))"};
-  for (size_t i = 0; r == 0 && i < 2; i++) {
+      "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))",
+      "DELETE FROM marks WHERE thread_id IN (SELECT thread_id FROM threads WHERE state = ?1"
+      " AND closed_at < ?2)"};
+  for (size_t i = 0; r == 0 && i < sizeof k_att_sql / sizeof k_att_sql[0]; i++) {
     if ((r = rp__sql_prepare(st->db, k_att_sql[i], &s)) != 0) break;
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);

@@ -248,6 +248,46 @@ int rp__ibx_store_alerts_due(rp__ibx_store *st, uint64_t now, uint64_t reminder_
 int rp__ibx_store_counts(rp__ibx_store *st, uint64_t now, unsigned open[5],
                          unsigned *overdue);
 
+/*
+ * Marks (ibx_store_mark.c): a message recalled (kind RP__PL_RECALL, msg_id the recalled
+ * message, reason the recall reason's index, dir who recalled: RP_IBX_IN the
+ * municipality, RP_IBX_OUT the team) or the consent withdrawn for the whole thread (kind
+ * RP__PL_CONSENT_WITHDRAWN, msg_id "", reason the `by` index). Content under a mark is
+ * not shown, exported or saved. Purged with the thread.
+ */
+typedef struct rp__ibx_mark {
+  char msg_id[RP_IBX_ID_STRLEN];
+  int kind, reason, dir;
+  uint64_t at;
+} rp__ibx_mark;
+/* Records m; RP_EEXIST if the same mark was recorded before (the first one stands). */
+int rp__ibx_store_mark(rp__ibx_store *st, const char *thread_id, const rp__ibx_mark *m);
+/* The thread's marks, oldest first: *out malloc'd (caller frees), *n how many. */
+int rp__ibx_store_marks(rp__ibx_store *st, const char *thread_id, rp__ibx_mark **out,
+                        unsigned *n);
+/* One mark, or RP_ENOTFOUND. */
+int rp__ibx_store_mark_get(rp__ibx_store *st, const char *thread_id, const char *msg_id,
+                           int kind, rp__ibx_mark *m);
+
+/* A stored message's ids, without its body. */
+typedef struct rp__ibx_msg_ref {
+  char msg_id[RP_IBX_ID_STRLEN];
+  char ref[RP_IBX_ID_STRLEN];
+  char peer[RP_IBX_PEER_STRLEN]; /* sender (in) or recipient (out) */
+  int dir, kind;
+  uint64_t stored;
+} rp__ibx_msg_ref;
+/* The message of the thread whose id starts with prefix (lowercase hex): RP_ENOTFOUND,
+ * RP_EEXIST if several do. */
+int rp__ibx_store_find_msg(rp__ibx_store *st, const char *thread_id, const char *prefix,
+                           rp__ibx_msg_ref *out);
+/* The thread's newest message of one of the kinds given, or RP_ENOTFOUND. */
+int rp__ibx_store_last_meeting(rp__ibx_store *st, const char *thread_id, const int *kinds,
+                               unsigned nkinds, rp__ibx_msg_ref *out);
+/* Every thread, closed ones too, in no order (the statistics). fn may not call the
+ * store. */
+int rp__ibx_store_all_threads(rp__ibx_store *st, rp__ibx_thread_fn fn, void *data);
+
 /* Deletes closed threads with closed_at < before, their messages and attachments, then
  * reclaims the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged
  * gets the number of threads. */

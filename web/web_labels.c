@@ -214,6 +214,22 @@ const rp__web_code rp__web_outcomes[] = {
     {"andet", "Andet"},
     {NULL, NULL}};
 
+const rp__web_code rp__web_recommended[] = {
+    {"ikke_inddrage_familien", "Inddrag ikke familien"},
+    {"risikovurdering", "Lav en risikovurdering"},
+    {"sikkerhedsplan", "Lav en sikkerhedsplan"},
+    {"kontakt_politi", "Kontakt politiet"},
+    {"adressebeskyttelse", "Søg adressebeskyttelse"},
+    {"underretning", "Underret"},
+    {"henvis_specialtilbud", "Henvis til specialtilbud"},
+    {NULL, NULL}};
+
+const rp__web_code rp__web_risk_views[] = {{"lav", "Lav"},
+                                           {"middel", "Middel"},
+                                           {"hoej", "Høj"},
+                                           {"ukendt", "Ukendt"},
+                                           {NULL, NULL}};
+
 const rp__web_code rp__web_categories[] = {
     {"negativ_social_kontrol", "Negativ social kontrol"},
     {"aeresrelateret_konflikt", "Æresrelateret konflikt"},

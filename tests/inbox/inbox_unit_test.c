@@ -492,6 +492,79 @@ static void test_areq_limits(void **state) {
   free(text);
 }
 
+/* The reply's coded fields on the socket: the largest reply (text, attachment list, 16
+ * referrals with the longest name and note, 32 action names of the longest) still fits
+ * a request; one more referral, action or slot does not encode; dates and message ids
+ * are checked by the decoder. */
+static void test_areq_workflow(void **state) {
+  rp__ibx_req q = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_REPLY}, out;
+  uint8_t *buf = malloc(RP_IBX_REQ_MAX + 64);
+  char *text = malloc(RP_TEXT_QUESTION_MAX + 1), *spec = malloc(RP_IBX_ATTACH_SPEC_MAX + 1);
+  char longname[RP_TEXT_SHORT_MAX + 1], name64[RP_IBX_REQ_NAME_MAX + 1];
+  const char *where = NULL;
+  size_t len = 0;
+  (void)state;
+  memset(text, 'a', RP_TEXT_QUESTION_MAX);
+  text[RP_TEXT_QUESTION_MAX] = 0;
+  memset(spec, 'n', RP_IBX_ATTACH_SPEC_MAX);
+  spec[RP_IBX_ATTACH_SPEC_MAX] = 0;
+  memset(longname, 'x', RP_TEXT_SHORT_MAX);
+  longname[RP_TEXT_SHORT_MAX] = 0;
+  memset(name64, 'k', RP_IBX_REQ_NAME_MAX);
+  name64[RP_IBX_REQ_NAME_MAX] = 0;
+  q.thread = rp__str_c("00112233445566778899aabbccddeeff");
+  q.text = rp__str_c(text);
+  q.attach = rp__str_c(spec);
+  q.reporting_duty = rp__str_c("yes");
+  q.risk_view = rp__str_c(name64);
+  q.follow_up_on = rp__str_c("2026-01-20");
+  for (unsigned i = 0; i < RP_IBX_REQ_REFERRALS_MAX; i++)
+    q.referrals[i] =
+        (rp__ibx_referral){rp__str_c(name64), rp__str_c(longname), rp__str_c(longname)};
+  q.nreferrals = RP_IBX_REQ_REFERRALS_MAX;
+  for (unsigned i = 0; i < RP_IBX_REQ_ACTIONS_MAX; i++)
+    q.actions[i] = rp__str_c(name64);
+  q.nactions = RP_IBX_REQ_ACTIONS_MAX;
+  assert_int_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.nreferrals, RP_IBX_REQ_REFERRALS_MAX);
+  assert_int_equal(out.referrals[15].note.n, RP_TEXT_SHORT_MAX);
+  assert_int_equal(out.nactions, RP_IBX_REQ_ACTIONS_MAX);
+  assert_int_equal(out.follow_up_on.n, 10);
+  q.nreferrals++;
+  assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX + 64, &len), 0);
+  q.nreferrals--;
+  q.nactions++;
+  assert_int_not_equal(rp__ibx_req_encode(&q, buf, RP_IBX_REQ_MAX + 64, &len), 0);
+  /* A meeting request: at most 8 slots; the message id is 4..32 lowercase hex. */
+  rp__ibx_req m = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_MEETING_PROPOSE};
+  m.thread = rp__str_c("00112233");
+  m.msg = rp__str_c("abcd");
+  m.mode = rp__str_c("online");
+  m.nslots = RP_IBX_REQ_SLOTS_MAX;
+  for (unsigned i = 0; i < m.nslots; i++)
+    m.slots[i] = (rp__ibx_slot){1767862800000ull + i, 1767866400000ull + i};
+  assert_int_equal(rp__ibx_req_encode(&m, buf, RP_IBX_REQ_MAX, &len), 0);
+  assert_int_equal(rp__ibx_req_decode(buf, len, &out, &where), 0);
+  assert_int_equal(out.nslots, RP_IBX_REQ_SLOTS_MAX);
+  assert_int_equal(out.slots[7].end, 1767866400007ull);
+  assert_string_equal(rp__ibx_action_name(out.action), "meeting_propose");
+  assert_int_equal(rp__ibx_action_from_name("meeting-cancel"), RP_IBX_A_MEETING_CANCEL);
+  m.nslots++;
+  assert_int_not_equal(rp__ibx_req_encode(&m, buf, RP_IBX_REQ_MAX + 64, &len), 0);
+  m.nslots--;
+  m.msg = rp__str_c("ABCD");
+  assert_int_not_equal(rp__ibx_req_encode(&m, buf, RP_IBX_REQ_MAX, &len), 0);
+  m.msg = rp__str_c("abc");
+  assert_int_not_equal(rp__ibx_req_encode(&m, buf, RP_IBX_REQ_MAX, &len), 0);
+  rp__ibx_req st = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_STATS};
+  st.from = rp__str_c("2026-13-01");
+  assert_int_not_equal(rp__ibx_req_encode(&st, buf, RP_IBX_REQ_MAX, &len), 0);
+  free(spec);
+  free(text);
+  free(buf);
+}
+
 /* Logs one line of each level with fd 2 on path; JOURNAL_STREAM names path's inode if
  * journal, else another file's. Returns what was written (malloc'd). */
 static char *log_lines(const char *path, int journal) {
@@ -551,6 +624,7 @@ int main(void) {
       cmocka_unit_test(test_store_dedupe_encrypt_purge),
       cmocka_unit_test(test_store_attachments),
       cmocka_unit_test(test_areq_limits),
+      cmocka_unit_test(test_areq_workflow),
       cmocka_unit_test(test_log_journal_priorities),
   };
   if (sodium_init() < 0) return 1;

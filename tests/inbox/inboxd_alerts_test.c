@@ -328,7 +328,7 @@ static void test_reminder_escalation_closed(void **state) {
   snprintf(args, sizeof args, "claim %s", an);
   assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
   free(out);
-  snprintf(args, sizeof args, "reply %s --stdin", an);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", an);
   assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
   free(out);
   snprintf(tag, sizeof tag, "[%.8s]", th);

@@ -202,7 +202,8 @@ static void test_attachments(void **state) {
   assert_non_null(f);
   assert_int_equal(fwrite(reply_doc, 1, sizeof reply_doc, f), sizeof reply_doc);
   fclose(f);
-  snprintf(args, sizeof args, "reply %s --stdin --attach %s:handlingsplan", th, path);
+  snprintf(args, sizeof args,
+           "reply %s --stdin --reporting-duty no --attach %s:handlingsplan", th, path);
   assert_int_equal(fx_advisor(&g, args, "Se vores kommentarer i bilaget.", &out), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 0, "reply", 30000, &r), 0);
@@ -240,7 +241,8 @@ static void test_attachments(void **state) {
   assert_int_equal(fx_log_count(&g, "event=attachment_changed"), 0);
 
   /* A non-regular file is refused by the command before anything is sent. */
-  snprintf(args, sizeof args, "reply %s --stdin --attach %s", th, g.dir);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no --attach %s", th,
+           g.dir);
   assert_int_equal(fx_advisor(&g, args, "x", &out), 2);
   free(out);
 
@@ -303,6 +305,7 @@ static void test_passed_files(void **state) {
   q.thread = rp__str_c(th);
   q.text = rp__str_c("FIKTIV: se bilaget.");
   q.attach = rp__str_c("p.txt/andet");
+  q.reporting_duty = rp__str_c("no"); /* required with every reply */
   assert_int_equal(rp__ibx_req_encode(&q, buf, sizeof buf, &len), 0);
 
   assert_int_equal(pipe(p), 0);

@@ -278,7 +278,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
   assert_int_equal(dl, FX_MON_0900 + 24 * FX_HOUR);
   rp_received_free(r);
-  snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_haster_th);
   assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
@@ -316,7 +316,7 @@ static void test_claim_reply_ask_close(void **state) {
   assert_non_null(strstr(out, g_haster_th));
   free(out);
   /* A closed thread takes no reply. */
-  snprintf(args, sizeof args, "reply %s --stdin", g_haster_th);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_haster_th);
   assert_int_equal(fx_advisor(&g, args, "igen", &out), 1);
   free(out);
 }
@@ -379,7 +379,7 @@ static void test_claim_enforced_and_assign(void **state) {
   const char *v = NULL;
   (void)state;
   fx_set_user(&g, "sara");
-  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_normal_th);
   assert_int_equal(fx_advisor(&g, args, "Mit svar.", &out), 1);
   if (strstr(out, "bo holds this thread") == NULL) fprintf(stderr, "reply: %s\n", out);
   assert_non_null(strstr(out, "refused: bo holds this thread"));
@@ -415,7 +415,7 @@ static void test_claim_enforced_and_assign(void **state) {
   assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
   assert_string_equal(v, g_normal);
   rp_received_free(r);
-  snprintf(args, sizeof args, "reply %s --stdin", g_normal_th);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_normal_th);
   assert_int_equal(fx_advisor(&g, args, "Bos svar.", &out), 1); /* bo no longer holds it */
   assert_non_null(strstr(out, "sara holds this thread"));
   free(out);
@@ -458,7 +458,7 @@ static void test_unlisted_advisor_refused(void **state) {
   assert_non_null(strstr(out, "eve is not in [advisors]"));
   assert_non_null(strstr(out, "ask the administrator to add you"));
   free(out);
-  snprintf(args, sizeof args, "reply %s --stdin", g_akut_th);
+  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_akut_th);
   assert_int_equal(fx_advisor(&g, args, "Ring til politiet.", &out), 1);
   assert_non_null(strstr(out, "eve is not in [advisors]"));
   free(out);

@@ -429,14 +429,16 @@ static void test_inbox_and_flow(void **state) {
   assert_non_null(strstr(r.body, "Risikoniveau"));
   assert_non_null(strstr(r.body, "Allerede iværksatte tiltag"));
   assert_non_null(strstr(r.body, "Høj"));
-  const char *raw[] = {"risk_assessed_before_family",
-                       "measures_taken",
-                       "age_band",
-                       "\"risk\"",
-                       ">risk<",
-                       "categories",
-                       "hoej",
-                       "Andet felt"};
+  const char *raw[] = {
+      "risk_assessed_before_family",
+      "measures_taken",
+      "age_band",
+      "\"risk\"",
+      ">risk<",
+      "categories",
+      ">hoej<", /* as text; the reply form's choices carry codes as values */
+      ": hoej",
+      "Andet felt"};
   for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
     if (strstr(r.body, raw[i]) != NULL) fprintf(stderr, "raw: %s\n%s\n", raw[i], r.body);
     assert_null(strstr(r.body, raw[i]));
@@ -459,14 +461,34 @@ static void test_inbox_and_flow(void **state) {
   hfree(&r);
   /* Reply. */
   snprintf(path, sizeof path, "/t/%s/reply", th_a);
-  snprintf(form, sizeof form, "csrf=%s&tekst=%s", csrf,
-           "Ring%20til%20os%20i%20dag%3B%20inddrag%20ikke%20familien.");
+  /* Without the reporting duty chosen: refused by webd, nothing sent. */
+  snprintf(form, sizeof form, "csrf=%s&tekst=hej", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Vælg underretningspligt"));
+  hfree(&r);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=%s&underretningspligt=yes&anb_sikkerhedsplan=1"
+           "&anb_kontakt_politi=1&risiko=hoej&mere_info=1&opfoelgning=2027-01-15",
+           csrf, "Ring%20til%20os%20i%20dag%3B%20inddrag%20ikke%20familien.");
   http(path, form, &r);
   assert_int_equal(r.status, 303);
   hfree(&r);
   assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
   assert_int_equal(rp_received_get_text(rec, "advice", &v), 0);
   assert_string_equal(v, "Ring til os i dag; inddrag ikke familien.");
+  /* The coded fields as the form gave them. */
+  int flag = -1;
+  assert_int_equal(rp_received_get_bool(rec, "reporting_duty", &flag), 0);
+  assert_int_equal(flag, 1);
+  assert_int_equal(rp_received_get_bool(rec, "needs_more_info", &flag), 0);
+  assert_int_equal(flag, 1);
+  assert_int_equal(rp_received_get_enum(rec, "risk_view", &v), 0);
+  assert_string_equal(v, "hoej");
+  assert_int_equal(rp_received_get_set(rec, "recommended_actions", 0, &v), 0);
+  assert_string_equal(v, "sikkerhedsplan");
+  assert_int_equal(rp_received_get_set(rec, "recommended_actions", 1, &v), 0);
+  assert_string_equal(v, "kontakt_politi");
   assert_int_equal(rp_received_get_text(rec, "advisor.id", &v), 0);
   assert_string_equal(v, "R2");
   rp_received_free(rec);
@@ -494,7 +516,7 @@ static void test_inbox_and_flow(void **state) {
   assert_int_equal(fx_advisor(&g, path, NULL, &out), 0);
   free(out);
   snprintf(path, sizeof path, "/t/%s/reply", th_n);
-  snprintf(form, sizeof form, "csrf=%s&tekst=hej", csrf);
+  snprintf(form, sizeof form, "csrf=%s&tekst=hej&underretningspligt=no", csrf);
   http(path, form, &r);
   assert_int_equal(r.status, 409);
   assert_non_null(strstr(r.body, "En anden rådgiver har tråden."));
@@ -693,6 +715,9 @@ static void test_reply_with_attachment(void **state) {
   p = curl_mime_addpart(m);
   curl_mime_name(p, "tekst");
   curl_mime_data(p, "Se den vedlagte plan.", CURL_ZERO_TERMINATED);
+  p = curl_mime_addpart(m);
+  curl_mime_name(p, "underretningspligt");
+  curl_mime_data(p, "no", CURL_ZERO_TERMINATED);
   p = curl_mime_addpart(m);
   curl_mime_name(p, "bilag_art");
   curl_mime_data(p, "handlingsplan", CURL_ZERO_TERMINATED);

@@ -131,7 +131,8 @@ static int advisor_side(flow *f, const char *th, const char *id, const char *sen
   const char *const show[] = {"show", th, NULL}, *const save[] = {"save", th, "1", saved,
                                                                   NULL};
   char attach[1300];
-  const char *const reply[] = {"reply", th, "--stdin", "--attach", attach, NULL};
+  const char *const reply[] = {"reply", th,         "--stdin", "--reporting-duty",
+                               "no",    "--attach", attach,    NULL};
   if (advisor(f, NULL, show, "bilag 1: navn beredskabsplan-udkast.pdf", &out) != 0)
     return -1;
   char *line = strstr(out, "bilag 1:"), *sha;

@@ -154,7 +154,8 @@ static int receive_reply(flow *f, const dm_thread *t) {
 static int work_thread(flow *f, int n) {
   const dm_thread *t = &f->th[n];
   const char *const claim[] = {"claim", t->id, NULL}, *const show[] = {"show", t->id, NULL},
-                    *const reply[] = {"reply", t->id, "--stdin", NULL};
+                    *const reply[] = {"reply", t->id, "--stdin", "--reporting-duty",
+                                      "no",    NULL};
   const char *who = f->d->munis[t->muni].id;
   adv_run r = adv(f, NULL, claim);
   int rc = adv_check(f, &r, "claim", "claimed");
