@@ -170,6 +170,15 @@ async function tabTo(page, sel, max = 120) {
   throw new Error(`Tab never reached ${sel}`);
 }
 
+// Types a date (YYYY-MM-DD) into the focused date field as a person would, in the
+// order of Debian's Chromium (its only locale is en-US: month, day, year).
+async function typeDate(page, sel, iso) {
+  const [y, m, d] = iso.split('-');
+  await page.keyboard.type(`${m}${d}${y}`);
+  const v = await page.$eval(sel, (e) => e.value);
+  check(v === iso, `the date field holds ${iso} (got "${v}")`);
+}
+
 async function keyLoad(page, key) {
   await Promise.all([page.waitForNavigation({waitUntil: 'load'}), page.keyboard.press(key)]);
 }
@@ -264,6 +273,15 @@ async function mouseFlow(page) {
   const input = await page.$('#bilag');
   await input.uploadFile(upload);
   await page.select('#bilag_art', 'handlingsplan');
+  // The coded fields of the reply form.
+  await page.click('#pligt_ja');
+  await page.click('#anb_ikke_inddrage_familien');
+  await page.click('#anb_sikkerhedsplan');
+  await page.select('#risiko', 'hoej');
+  await page.click('#mere_info');
+  await page.click('#moede');
+  await page.focus('#opfoelgning');
+  await typeDate(page, '#opfoelgning', '2027-01-15');
   const form = await page.$(`form[action="/t/${akutThread}/reply"]`);
   await form.screenshot({path: path.join(out, 'reply-form.png')});
   await audit(page, 'reply-filled');
@@ -325,6 +343,19 @@ async function keyboardFlow(page) {
   await page.keyboard.type('Handl');
   check((await page.$eval('#bilag_art', (s) => s.value)) === 'handlingsplan',
       'keyboard: the attachment kind chosen');
+  // Reporting duty: Tab into the radio group, the arrow key moves to "Nej" and picks it.
+  await tabTo(page, '#pligt_ja');
+  await page.keyboard.press('ArrowDown');
+  check(await page.$eval('#pligt_nej', (r) => r.checked), 'keyboard: reporting duty "Nej"');
+  await tabTo(page, '#anb_risikovurdering');
+  await page.keyboard.press('Space');
+  check(await page.$eval('#anb_risikovurdering', (c) => c.checked),
+      'keyboard: a recommended action ticked');
+  await tabTo(page, '#risiko');
+  await page.keyboard.type('Mid');
+  check((await page.$eval('#risiko', (s) => s.value)) === 'middel', 'keyboard: risk view');
+  await tabTo(page, '#opfoelgning');
+  await typeDate(page, '#opfoelgning', '2027-02-01');
   await tabTo(page, `form[action="/t/${kbdThread}/reply"] button[type=submit]`);
   await audit(page, 'keyboard-reply-filled');
   await keyLoad(page, 'Enter');
@@ -347,7 +378,7 @@ async function main() {
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--lang=da', `--user-data-dir=${profile}`],
+      '--no-first-run', `--user-data-dir=${profile}`],
   });
   let failed = null;
   try {

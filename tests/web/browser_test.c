@@ -6,7 +6,9 @@
  * which drives Debian's headless Chromium with puppeteer-core and checks every page
  * with axe-core. The TOTP codes the browser types are computed here with liboath. After
  * the browser is done, the municipalities' library must have received the claims, the
- * replies with their text, file and kind, and the closures with their outcome.
+ * replies with their text, coded fields (reporting duty, recommended actions, risk
+ * view, more information, meeting offer, follow-up date), file and kind, and the
+ * closures with their outcome.
  *
  * Screenshots, axe results and the downloaded file are kept in
  * $RP_BUILD_DIR/browser-artefacts (the path is printed). Chromium is Debian's package
@@ -294,9 +296,25 @@ static int to_sink(void *ctx, const uint8_t *b, size_t n) {
   return 0;
 }
 
+/* The coded fields a flow chose on the reply form. */
+typedef struct coded {
+  int duty;            /* reporting_duty */
+  int more_info, meet; /* needs_more_info, meeting_offer (absent: 0) */
+  const char *risk;    /* risk_view */
+  const char *acts[3]; /* recommended_actions, NULL-ended */
+  const char *follow;  /* follow_up_at's day, YYYY-MM-DD (UTC) */
+} coded;
+
+static int bool_or_0(const rp_received *rec, const char *field) {
+  int v = 0;
+  return rp_received_get_bool(rec, field, &v) == 0 ? v : 0;
+}
+
 /* What municipality i received for a thread the browser worked: the claim, the reply
- * with its text, its one file and that file's kind, and the closure with its outcome. */
-static void received(int i, const char *thread, const char *text, const char *outcome) {
+ * with its text, its coded fields, its one file and that file's kind, and the closure
+ * with its outcome. */
+static void received(int i, const char *thread, const char *text, const coded *c,
+                     const char *outcome) {
   rp_received *rec = NULL;
   const char *v = NULL, *name = NULL, *kind = NULL;
   uint64_t size = 0;
@@ -309,6 +327,31 @@ static void received(int i, const char *thread, const char *text, const char *ou
   assert_string_equal(v, text);
   assert_int_equal(rp_received_get_text(rec, "advisor.id", &v), 0);
   assert_string_equal(v, "R2");
+  int duty = -1;
+  assert_int_equal(rp_received_get_bool(rec, "reporting_duty", &duty), 0);
+  assert_int_equal(duty, c->duty);
+  assert_int_equal(bool_or_0(rec, "needs_more_info"), c->more_info);
+  assert_int_equal(bool_or_0(rec, "meeting_offer"), c->meet);
+  assert_int_equal(rp_received_get_enum(rec, "risk_view", &v), 0);
+  assert_string_equal(v, c->risk);
+  size_t na = 0;
+  for (; c->acts[na] != NULL; na++) {
+    assert_int_equal(rp_received_get_set(rec, "recommended_actions", na, &v), 0);
+    assert_string_equal(v, c->acts[na]);
+  }
+  assert_int_not_equal(rp_received_get_set(rec, "recommended_actions", na, &v), 0);
+  /* The follow-up day is sent as its midnight in Copenhagen: both days here are in
+   * winter time (UTC+1), so an hour later in UTC it is that day's 00:00. */
+  uint64_t at = 0;
+  assert_int_equal(rp_received_get_uint(rec, "follow_up_at", &at), 0);
+  time_t t = (time_t)(at / 1000) + 3600;
+  struct tm tm;
+  char day[32];
+  assert_non_null(gmtime_r(&t, &tm));
+  strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
+  char want[32];
+  snprintf(want, sizeof want, "%s 00:00:00", c->follow);
+  assert_string_equal(day, want);
   assert_int_equal(rp_received_attachments(rec), 1);
   assert_int_equal(rp_received_attachment(rec, 0, &name, NULL, &size, &kind), 0);
   assert_string_equal(name, "plan.txt");
@@ -350,11 +393,14 @@ static void test_browser_flow(void **state) {
   snprintf(needle, sizeof needle, "who=sara action=save thread=%s attachment=1 via=web",
            g_th_akut);
   assert_true(audit_has(needle));
-  received(1, g_th_akut, k_reply_mouse, "raadgivning_givet");
+  const coded mouse = {
+      1, 1, 1, "hoej", {"ikke_inddrage_familien", "sikkerhedsplan", NULL}, "2027-01-15"};
+  received(1, g_th_akut, k_reply_mouse, &mouse, "raadgivning_givet");
   snprintf(path, sizeof path, "%s/keyboard-outcome.txt", g_out);
   kbd_outcome = tu_read_file(path, NULL);
   assert_non_null(kbd_outcome);
-  received(2, g_th_kbd, k_reply_kbd, kbd_outcome);
+  const coded keys = {0, 0, 0, "middel", {"risikovurdering", NULL, NULL}, "2027-02-01"};
+  received(2, g_th_kbd, k_reply_kbd, &keys, kbd_outcome);
   free(kbd_outcome);
   /* The normal request was not touched. */
   snprintf(needle, sizeof needle, "thread=%s via=web", g_th_norm);
