@@ -207,6 +207,16 @@ int rp__web_msg_marks(rp__buf *b, rp__web_ctx *x, json_t *t, json_t *m, int stop
                      : "<p class=\"skjult\">Indholdet er skjult.</p>\n");
     return 1;
   }
+  if (strcmp(kind, "recall") == 0 && json_is_object(json_object_get(m, "payload"))) {
+    json_t *p = json_object_get(m, "payload");
+    const char *about = jstr(p, "about");
+    h_lit(b, "<dl class=\"felter\">\n<dt>Tilbagekalder besked</dt><dd><code>");
+    h_textn(b, about, strlen(about) > 8 ? 8 : strlen(about));
+    h_lit(b, "</code></dd>\n<dt>Årsag</dt><dd>");
+    h_text(b, word(k_recall_reasons, jstr(p, "reason")));
+    h_lit(b, "</dd>\n</dl>\n");
+    return 1;
+  }
   if (strncmp(kind, "meeting_", 8) == 0 && json_is_object(json_object_get(m, "payload"))) {
     meeting_body(b, json_object_get(m, "payload"));
     return 1;
