@@ -268,7 +268,35 @@ static const char *meeting_state(const char *kind) {
   return "Ukendt";
 }
 
-/* Mode and place, with labels (ids made unique by the form's prefix). */
+/* A <select> of codes with its label; the id is the page's, the name the form's. */
+static void choice(rp__buf *b, const char *id, const char *name, const char *label,
+                   const rp__web_code *codes, const char *cur, const char *none) {
+  h_lit(b, "<p><label");
+  h_attr(b, "for", id);
+  h_lit(b, ">");
+  h_text(b, label);
+  h_lit(b, "</label>\n<select");
+  h_attr(b, "id", id);
+  h_attr(b, "name", name);
+  h_lit(b, ">\n");
+  if (none != NULL) {
+    h_lit(b, "<option value=\"\">");
+    h_text(b, none);
+    h_lit(b, "</option>\n");
+  }
+  for (const rp__web_code *c = codes; c->code != NULL; c++) {
+    h_lit(b, "<option");
+    h_attr(b, "value", c->code);
+    if (cur != NULL && strcmp(cur, c->code) == 0) h_lit(b, " selected");
+    h_lit(b, ">");
+    h_text(b, c->label);
+    h_lit(b, "</option>\n");
+  }
+  h_lit(b, "</select></p>\n");
+}
+
+/* Mode and place, with labels (ids made unique on the page by the form's prefix, which
+ * names the form and the meeting). */
 static void mode_place(rp__buf *b, const char *pre) {
   char id[40];
   h_lit(b, "<fieldset><legend>Mødeform</legend>\n");
@@ -285,7 +313,7 @@ static void mode_place(rp__buf *b, const char *pre) {
   }
   h_lit(b, "</fieldset>\n");
   snprintf(id, sizeof id, "%s_sted", pre);
-  rp__web_select(b, id, "Sted (ved fysisk møde)", k_places, NULL, "Intet sted (online)");
+  choice(b, id, "sted", "Sted (ved fysisk møde)", k_places, NULL, "Intet sted (online)");
 }
 
 /* Date, start and end of slot i (1-based) under a prefix, with labels. */
@@ -320,10 +348,12 @@ static void slot_fields(rp__buf *b, const char *pre, unsigned i, int required) {
 
 /* One meeting: its messages (oldest first) in ms[first..] with meeting id mid. */
 static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
-                        const char *thread, int can_act) {
+                        unsigned nth, const char *thread, int can_act) {
+  char fs[16], bk[16], id[64];
+  snprintf(fs, sizeof fs, "m%u_fs", nth);
+  snprintf(bk, sizeof bk, "m%u_bk", nth);
   json_t *e, *last = NULL, *req = NULL, *prop = NULL;
   size_t i;
-  char action[40];
   json_array_foreach(ms, i, e) {
     if (strcmp(jstr(e, "meeting"), mid) != 0) continue;
     last = e;
@@ -361,8 +391,8 @@ static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
     h_attr(b, "value", mid);
     h_lit(b, ">\n<p>Angiv en til otte tider (dansk tid).</p>\n");
     for (unsigned s = 1; s <= RP_IBX_REQ_SLOTS_MAX; s++)
-      slot_fields(b, "fs", s, s == 1);
-    mode_place(b, "fs");
+      slot_fields(b, fs, s, s == 1);
+    mode_place(b, fs);
     h_lit(b, "<button type=\"submit\">Send forslag</button></fieldset></form>\n");
     /* Confirm one: a proposed time or another. */
     rp__web_thread_form(b, x, thread, "meeting_confirm", "Bekræft en tid");
@@ -372,11 +402,11 @@ static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
     json_t *choices =
         prop != NULL ? json_object_get(prop, "slots") : json_object_get(req, "windows");
     json_array_foreach(choices, i, e) {
-      char v[48], id[40];
+      char v[48];
       snprintf(v, sizeof v, "%lld-%lld",
                (long long)json_integer_value(json_object_get(e, "start")),
                (long long)json_integer_value(json_object_get(e, "end")));
-      snprintf(id, sizeof id, "bk_tid_%zu", i);
+      snprintf(id, sizeof id, "%s_tid_%zu", bk, i);
       h_lit(b, "<p><input type=\"radio\" name=\"tid\"");
       h_attr(b, "id", id);
       h_attr(b, "value", v);
@@ -386,21 +416,24 @@ static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
       slot_text(b, e);
       h_lit(b, "</label></p>\n");
     }
-    h_lit(b, "<p><input type=\"radio\" name=\"tid\" id=\"bk_tid_anden\" value=\"anden\"");
+    snprintf(id, sizeof id, "%s_tid_anden", bk);
+    h_lit(b, "<p><input type=\"radio\" name=\"tid\" value=\"anden\"");
+    h_attr(b, "id", id);
     if (json_array_size(choices) == 0) h_lit(b, " checked");
-    h_lit(b, "> <label for=\"bk_tid_anden\">En anden tid (nedenfor)</label></p>\n"
-             "</fieldset>\n");
-    slot_fields(b, "bk", 0, 0);
-    mode_place(b, "bk");
+    h_lit(b, "> <label");
+    h_attr(b, "for", id);
+    h_lit(b, ">En anden tid (nedenfor)</label></p>\n</fieldset>\n");
+    slot_fields(b, bk, 0, 0);
+    mode_place(b, bk);
     h_lit(b, "<button type=\"submit\">Bekræft tiden</button></fieldset></form>\n");
   }
-  snprintf(action, sizeof action, "meeting_cancel");
-  rp__web_thread_form(b, x, thread, action, "Aflys mødet");
+  rp__web_thread_form(b, x, thread, "meeting_cancel", "Aflys mødet");
   h_lit(b, "<input type=\"hidden\" name=\"moede\"");
   h_attr(b, "value", mid);
   h_lit(b, ">\n");
-  rp__web_select(b, "aflys_aarsag", "Årsag", k_cancel_reasons, "aflyst_af_rejseholdet",
-                 "Vælg årsag");
+  snprintf(id, sizeof id, "m%u_aflys_aarsag", nth);
+  choice(b, id, "aflys_aarsag", "Årsag", k_cancel_reasons, "aflyst_af_rejseholdet",
+         "Vælg årsag");
   h_lit(b, "<button type=\"submit\">Aflys mødet</button></fieldset></form>\n</article>\n");
 }
 
@@ -408,6 +441,7 @@ void rp__web_meetings_section(rp__buf *b, rp__web_ctx *x, json_t *root, int stop
   json_t *t = json_object_get(root, "thread"), *ms = json_object_get(root, "meetings"), *e;
   const char *holder = jstr(t, "claimed_by");
   size_t i, j;
+  unsigned nth = 0;
   int can_act = !stopped && strcmp(jstr(t, "state"), "closed") != 0 &&
                 (holder[0] == 0 || strcmp(holder, x->s->name) == 0);
   if (stopped || json_array_size(ms) == 0) return;
@@ -418,7 +452,8 @@ void rp__web_meetings_section(rp__buf *b, rp__web_ctx *x, json_t *root, int stop
     for (j = 0; j < i; j++)
       seen |= strcmp(jstr(json_array_get(ms, j), "meeting"), mid) == 0;
     /* Each meeting once, in the order its first message came; ids only as values. */
-    if (!seen && is_hex32(mid)) one_meeting(b, x, ms, mid, jstr(t, "thread_id"), can_act);
+    if (!seen && is_hex32(mid))
+      one_meeting(b, x, ms, mid, ++nth, jstr(t, "thread_id"), can_act);
   }
   h_lit(b, "</section>\n");
 }
@@ -426,11 +461,8 @@ void rp__web_meetings_section(rp__buf *b, rp__web_ctx *x, json_t *root, int stop
 /* ---- the actions ---- */
 
 /* Mode and place of a form into q; 0 or -1 with the error page made. */
-static int read_mode(rp__web_ctx *x, rp__ibx_req *q, const char *pre) {
-  char id[40];
-  const char *mode = rp__web_field(x, "moedeform"), *place;
-  snprintf(id, sizeof id, "%s_sted", pre);
-  place = rp__web_field(x, id);
+static int read_mode(rp__web_ctx *x, rp__ibx_req *q) {
+  const char *mode = rp__web_field(x, "moedeform"), *place = rp__web_field(x, "sted");
   if (mode == NULL || (strcmp(mode, "online") != 0 && strcmp(mode, "fysisk") != 0)) {
     rp__web_error_page(x, 400, "Vælg mødeform", "Vælg, om mødet er online eller fysisk.");
     return -1;
@@ -508,7 +540,7 @@ int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action
         if (k > 0) q.nslots++;
       }
       if (q.nslots == 0) return bad_slot(x), 1;
-      if (read_mode(x, &q, "fs") != 0) return 1;
+      if (read_mode(x, &q) != 0) return 1;
     } else if (strcmp(action, "meeting_confirm") == 0) {
       q.action = RP_IBX_A_MEETING_CONFIRM;
       v = rp__web_field(x, "tid");
@@ -523,7 +555,7 @@ int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action
         return bad_slot(x), 1;
       }
       q.nslots = 1;
-      if (read_mode(x, &q, "bk") != 0) return 1;
+      if (read_mode(x, &q) != 0) return 1;
     } else {
       q.action = RP_IBX_A_MEETING_CANCEL;
       v = rp__web_field(x, "aflys_aarsag");

@@ -67,6 +67,11 @@ static void labelled_and_danish(const char *body) {
       snprintf(want, sizeof want, "for=\"%.*s\"", (int)strcspn(id, "\""), id);
       if (strstr(body, want) == NULL) fprintf(stderr, "no label: %s\n", want);
       assert_non_null(strstr(body, want));
+      /* Each id once on the page, or the label names another form's field. */
+      snprintf(want, sizeof want, " id=\"%.*s\"", (int)strcspn(id, "\""), id);
+      const char *first = strstr(body, want);
+      if (strstr(first + 1, want) != NULL) fprintf(stderr, "id twice: %s\n", want);
+      assert_null(strstr(first + 1, want));
     }
   }
   static const char *const raw[] = {
@@ -171,7 +176,7 @@ static void test_meetings(void **state) {
   /* Two times (and six empty rows). */
   snprintf(form, sizeof form,
            "csrf=%s&moede=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&dato2=2026-01-09"
-           "&start2=13:30&slut2=15:00&dato3=&start3=&slut3=&moedeform=online&fs_sted=",
+           "&start2=13:30&slut2=15:00&dato3=&start3=&slut3=&moedeform=online&sted=",
            csrf, mr);
   assert_int_equal(post(path, form), 303);
   assert_int_equal(fx_wait_kind(&g, 0, "meeting_proposal", 20000, &rec), 0);
@@ -200,15 +205,14 @@ static void test_meetings(void **state) {
   hfree(&r);
   /* Confirm the first, physical without a place: refused; with one: sent. */
   snprintf(path, sizeof path, "/t/%s/meeting_confirm", th);
-  snprintf(form, sizeof form,
-           "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&bk_sted=", csrf, mr,
-           T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
+  snprintf(form, sizeof form, "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=", csrf,
+           mr, T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
   http(path, form, &r);
   assert_int_equal(r.status, 400);
   assert_non_null(strstr(r.body, "Vælg et sted"));
   hfree(&r);
   snprintf(form, sizeof form,
-           "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&bk_sted=hos_kommunen", csrf, mr,
+           "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=hos_kommunen", csrf, mr,
            T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
   assert_int_equal(post(path, form), 303);
   assert_int_equal(fx_wait_kind(&g, 0, "meeting_confirmation", 20000, &rec), 0);
