@@ -346,6 +346,23 @@ static void slot_fields(rp__buf *b, const char *pre, unsigned i, int required) {
   h_lit(b, "</fieldset>\n");
 }
 
+/* The form to propose one to eight times for meeting mid (NULL: a meeting the team
+ * starts; the daemon ties it to the thread's request). */
+static void propose_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *mid,
+                         const char *pre) {
+  rp__web_thread_form(b, x, thread, "meeting_propose", "Foreslå tider");
+  if (mid != NULL) {
+    h_lit(b, "<input type=\"hidden\" name=\"moede\"");
+    h_attr(b, "value", mid);
+    h_lit(b, ">\n");
+  }
+  h_lit(b, "<p>Angiv en til otte tider (dansk tid).</p>\n");
+  for (unsigned s = 1; s <= RP_IBX_REQ_SLOTS_MAX; s++)
+    slot_fields(b, pre, s, s == 1);
+  mode_place(b, pre);
+  h_lit(b, "<button type=\"submit\">Send forslag</button></fieldset></form>\n");
+}
+
 /* One meeting: its messages (oldest first) in ms[first..] with meeting id mid. */
 static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
                         unsigned nth, const char *thread, int can_act) {
@@ -385,15 +402,7 @@ static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
       return;
     }
   } else {
-    /* Propose times. */
-    rp__web_thread_form(b, x, thread, "meeting_propose", "Foreslå tider");
-    h_lit(b, "<input type=\"hidden\" name=\"moede\"");
-    h_attr(b, "value", mid);
-    h_lit(b, ">\n<p>Angiv en til otte tider (dansk tid).</p>\n");
-    for (unsigned s = 1; s <= RP_IBX_REQ_SLOTS_MAX; s++)
-      slot_fields(b, fs, s, s == 1);
-    mode_place(b, fs);
-    h_lit(b, "<button type=\"submit\">Send forslag</button></fieldset></form>\n");
+    propose_form(b, x, thread, mid, fs);
     /* Confirm one: a proposed time or another. */
     rp__web_thread_form(b, x, thread, "meeting_confirm", "Bekræft en tid");
     h_lit(b, "<input type=\"hidden\" name=\"moede\"");
@@ -444,8 +453,14 @@ void rp__web_meetings_section(rp__buf *b, rp__web_ctx *x, json_t *root, int stop
   unsigned nth = 0;
   int can_act = !stopped && strcmp(jstr(t, "state"), "closed") != 0 &&
                 (holder[0] == 0 || strcmp(holder, x->s->name) == 0);
-  if (stopped || json_array_size(ms) == 0) return;
+  if (stopped || (json_array_size(ms) == 0 && !can_act)) return;
   h_lit(b, "<section aria-labelledby=\"moeder\">\n<h2 id=\"moeder\">Møder</h2>\n");
+  if (json_array_size(ms) == 0) {
+    /* No meeting yet: the team may start one (after a reply that offered it). */
+    h_lit(b, "<details class=\"nyt-moede\"><summary>Foreslå et møde</summary>\n");
+    propose_form(b, x, jstr(t, "thread_id"), NULL, "m0_fs");
+    h_lit(b, "</details>\n");
+  }
   json_array_foreach(ms, i, e) {
     const char *mid = jstr(e, "meeting");
     int seen = 0;
@@ -527,11 +542,13 @@ int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action
              strcmp(action, "meeting_confirm") == 0 ||
              strcmp(action, "meeting_cancel") == 0) {
     v = rp__web_field(x, "moede");
-    if (!is_hex32(v)) {
+    /* Only a proposal may start a meeting (no meeting named). */
+    int start = (v == NULL || v[0] == 0) && strcmp(action, "meeting_propose") == 0;
+    if (!start && !is_hex32(v)) {
       rp__web_error_page(x, 400, "Ukendt møde", "Mødet findes ikke i tråden.");
       return 1;
     }
-    q.msg = rp__str_c(v);
+    if (!start) q.msg = rp__str_c(v);
     if (strcmp(action, "meeting_propose") == 0) {
       q.action = RP_IBX_A_MEETING_PROPOSE;
       for (unsigned i = 1; i <= RP_IBX_REQ_SLOTS_MAX; i++) {
