@@ -333,8 +333,9 @@ static void test_recall(void **state) {
   assert_non_null(strstr(r.body, "<summary>Foreslå et møde</summary>"));
   hfree(&r);
   snprintf(path, sizeof path, "/t/%s/meeting_propose", th);
-  snprintf(form, sizeof form,
-           "csrf=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online&sted=", csrf);
+  snprintf(
+      form, sizeof form,
+      "csrf=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online&sted=", csrf);
   assert_int_equal(post(path, form), 303);
   assert_int_equal(fx_wait_kind(&g, 1, "meeting_proposal", 20000, &rec), 0);
   assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
