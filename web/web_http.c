@@ -19,6 +19,7 @@
 #include "rejsepost_errors.h"
 #include "web_html.h"
 #include "web_int.h"
+#include "web_pages.h"
 
 #define COOKIE_SECURE "__Host-rp_session"
 #define COOKIE_PLAIN "rp_session"
@@ -76,6 +77,9 @@ void rp__web_frame_start(rp__web_ctx *x, const char *title) {
     h_lit(b, "</strong></p>\n<form method=\"post\" action=\"/logout\" class=\"logout\">");
     h_csrf(b, x->s->csrf);
     h_lit(b, "<button type=\"submit\">Log ud</button></form>\n");
+    h_lit(b, "<nav aria-label=\"Hovedmenu\"><ul class=\"menu\"><li><a href=\"/\">"
+             "Indbakke</a></li><li><a href=\"/netvaerk\">Netværk</a></li><li><a "
+             "href=\"/statistik\">Statistik</a></li></ul></nav>\n");
   }
   h_lit(b, "</header>\n<main id=\"indhold\">\n");
 }
@@ -352,6 +356,13 @@ static void route(rp__web_ctx *x) {
   }
   if (strcmp(url, "/") == 0 && get) {
     rp__web_inbox_get(x);
+  } else if (strcmp(url, "/netvaerk") == 0) {
+    if (post)
+      rp__web_networks_post(x);
+    else
+      rp__web_networks_get(x);
+  } else if (strcmp(url, "/statistik") == 0 && get) {
+    rp__web_stats_get(x);
   } else if (thread_path(url, th, &rest)) {
     if (rest[0] == 0 && get)
       rp__web_thread_get(x, th);

@@ -11,7 +11,7 @@
 #include "web_config.h"
 #include "web_sess.h"
 
-#define RP_WEB_FIELDS_MAX 16u
+#define RP_WEB_FIELDS_MAX 40u   /* a meeting proposal: 8 slots of 3 fields, and more */
 #define RP_WEB_FIELD_MAX 20000u /* a reply's text is at most 16384 bytes */
 #define RP_WEB_POST_MAX 65536u  /* a whole form */
 #define RP_WEB_PAGE_MAX (16u * 1024u * 1024u)

@@ -18,6 +18,7 @@
 #include "web_ibx.h"
 #include "web_int.h"
 #include "web_labels.h"
+#include "web_pages.h"
 
 static const char *jget(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
@@ -504,7 +505,7 @@ static const char *done_text(const char *a) {
   if (strcmp(a, "reply") == 0) return "Svaret er sendt.";
   if (strcmp(a, "ask") == 0) return "Spørgsmålet er sendt.";
   if (strcmp(a, "close") == 0) return "Tråden er lukket.";
-  return NULL;
+  return rp__web_workflow_done(a);
 }
 
 static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *failed) {
@@ -546,6 +547,8 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
       break;
     }
   }
+  /* A withdrawn consent: said first, and no action is offered (web_meet.c). */
+  int stopped = rp__web_consent_banner(b, t);
   int overdue = json_is_true(json_object_get(t, "overdue"));
   h_lit(b, "<dl class=\"resume\">\n<dt>Hastegrad</dt><dd>");
   value_word(b, jget(t, "urgency"));
@@ -565,7 +568,8 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   h_lit(b, "</dd>\n<dt>Behandler</dt><dd>");
   h_text(b, jget(t, "claimed_by")[0] != 0 ? jget(t, "claimed_by") : "Ingen");
   h_lit(b, "</dd>\n</dl>\n");
-  if (strcmp(jget(t, "state"), "closed") != 0) actions(b, x, t);
+  if (!stopped && strcmp(jget(t, "state"), "closed") != 0) actions(b, x, t);
+  rp__web_meetings_section(b, x, root, stopped);
   h_lit(b, "<section aria-labelledby=\"forloeb\">\n<h2 id=\"forloeb\">Forløb</h2>\n<ol "
            "class=\"forloeb\">\n");
   json_array_foreach(msgs, i, m) {
@@ -583,8 +587,10 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
     }
     h_lit(b, "</h3>\n");
     json_t *p = json_object_get(m, "payload");
-    if (json_is_object(p)) render_obj(b, p, "");
+    /* A recall mark, hidden content, a meeting's times: web_meet.c (1: shown there). */
+    if (!rp__web_msg_marks(b, x, t, m, stopped) && json_is_object(p)) render_obj(b, p, "");
     attachments(b, json_object_get(m, "attachments"), jget(t, "thread_id"));
+    rp__web_msg_recall_form(b, x, t, m, stopped);
     h_lit(b, "</li>\n");
   }
   h_lit(b, "</ol>\n</section>\n");
@@ -620,6 +626,8 @@ void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action)
   const char *v = NULL;
   char to[128], spec[RP_IBX_ATTACH_SPEC_MAX + 1];
   q.thread = rp__str_c(thread);
+  /* Recall and meetings: web_meet.c. */
+  if (rp__web_workflow_post(x, thread, action)) return;
   if (strcmp(action, "claim") == 0) {
     q.action = RP_IBX_A_CLAIM;
   } else if (strcmp(action, "takeover") == 0) {
@@ -739,4 +747,32 @@ void rp__web_download(rp__web_ctx *x, const char *thread, const char *nstr) {
   /* Never rendered by the browser: a document is saved, not opened in our origin. */
   x->ctype = "application/octet-stream";
   snprintf(x->disposition, sizeof x->disposition, "attachment; filename=\"%s\"", safe);
+}
+
+/* ---- shared with the workflow pages (web_pages.h) ---- */
+
+void rp__web_select(rp__buf *b, const char *id, const char *label,
+                    const rp__web_code *codes, const char *cur, const char *none) {
+  select_codes(b, id, label, codes, cur, none);
+}
+
+void rp__web_thread_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
+                         const char *legend) {
+  form_open(b, x, thread, action, legend);
+}
+
+void rp__web_daemon_note(rp__buf *b, const rp__web_resp *r) {
+  daemon_note(b, r);
+}
+
+int rp__web_call(rp__web_ctx *x, rp__ibx_req *q, rp__web_resp *out) {
+  return call(x, q, out);
+}
+
+void rp__web_time(rp__buf *b, json_t *v) {
+  time_cell(b, v);
+}
+
+void rp__web_thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *failed) {
+  thread_page(x, thread, failed);
 }

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The web tests' world, on top of the inbox tests' (tests/inbox/ibx_fixture.h): the web
+ * daemon as a child process, libcurl as the browser (the session cookie kept as a
+ * browser keeps it), form encoding, CSRF tokens read from a page, TOTP codes computed
+ * with liboath, the administrator's commands. Header-only, as ibx_fixture.h: one program
+ * per *_test.c.
+ */
+#ifndef RP_TESTS_WEBD_FIXTURE_H
+#define RP_TESTS_WEBD_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <liboath/oath.h>
+
+#include "ibx_fixture.h"
+
+static fx g;
+/* The web daemon's configuration, accounts store and log; its URL; the first account's
+ * one-time password. */
+__attribute__((unused)) static char g_webconf[800], g_acc[800], g_weblog[800], g_base[64],
+    g_pw[64];
+__attribute__((unused)) static pid_t g_webd;
+/* "name=value" of the session cookie; sara's TOTP secret (base32) after enrolment; the
+ * HTTPS test's certificate, when set. */
+__attribute__((unused)) static char g_cookie[200], g_secret[64], g_cainfo[800];
+__attribute__((unused)) static const char k_newpw[] = "et langt og godt kodeord";
+
+typedef struct hresp {
+  long status;
+  char *body;
+  size_t len;
+  char hdr[8192];
+  size_t hlen;
+} hresp;
+
+static inline size_t on_body(char *p, size_t sz, size_t n, void *u) {
+  hresp *r = u;
+  char *nb = realloc(r->body, r->len + sz * n + 1);
+  if (nb == NULL) return 0;
+  memcpy(nb + r->len, p, sz * n);
+  r->len += sz * n;
+  nb[r->len] = 0;
+  r->body = nb;
+  return sz * n;
+}
+
+static inline size_t on_header(char *p, size_t sz, size_t n, void *u) {
+  hresp *r = u;
+  size_t k = sz * n;
+  if (r->hlen + k < sizeof r->hdr) {
+    memcpy(r->hdr + r->hlen, p, k);
+    r->hlen += k;
+    r->hdr[r->hlen] = 0;
+  }
+  /* The session cookie the browser would keep. */
+  if (k > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0) {
+    const char *v = p + 12, *semi = memchr(v, ';', k - 12);
+    size_t vl = semi != NULL ? (size_t)(semi - v) : 0;
+    const char *eq = memchr(v, '=', vl);
+    if (eq != NULL && eq + 1 == semi)
+      g_cookie[0] = 0; /* cleared */
+    else if (vl > 0 && vl < sizeof g_cookie) {
+      memcpy(g_cookie, v, vl);
+      g_cookie[vl] = 0;
+    }
+  }
+  return k;
+}
+
+/* One request; form NULL: GET. */
+static inline void http(const char *path, const char *form, hresp *r) {
+  CURL *c = curl_easy_init();
+  char url[300], cookie[240];
+  memset(r, 0, sizeof *r);
+  snprintf(url, sizeof url, "%s%s", g_base, path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  if (g_cookie[0] != 0) {
+    snprintf(cookie, sizeof cookie, "%s", g_cookie);
+    curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+  }
+  if (form != NULL) curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+  if (g_cainfo[0] != 0) curl_easy_setopt(c, CURLOPT_CAINFO, g_cainfo);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_easy_cleanup(c);
+  if (r->body == NULL) r->body = strdup("");
+}
+
+static inline void hfree(hresp *r) {
+  free(r->body);
+  r->body = NULL;
+}
+
+/* The page's CSRF token. */
+static inline void csrf_of(const hresp *r, char out[80]) {
+  const char *p = strstr(r->body, "name=\"csrf\" value=\"");
+  assert_non_null(p);
+  p += strlen("name=\"csrf\" value=\"");
+  memcpy(out, p, 64);
+  out[64] = 0;
+}
+
+/* Percent-encodes s for a form. */
+static inline void enc(const char *s, char *out, size_t cap) {
+  size_t j = 0;
+  for (; *s != 0 && j + 4 < cap; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '_' || ch == '.')
+      out[j++] = (char)ch;
+    else
+      j += (size_t)snprintf(out + j, cap - j, "%%%02X", ch);
+  }
+  out[j] = 0;
+}
+
+static inline void totp(const char *b32, time_t at, char code[7]) {
+  char *raw = NULL;
+  size_t n = 0;
+  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
+  assert_int_equal(oath_totp_generate(raw, n, at, 30, 0, 6, code), OATH_OK);
+  free(raw);
+}
+
+static inline int webd_admin(const char *args, char *out, size_t cap) {
+  char cmd[2000];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s %s 2>&1",
+           bdir != NULL ? bdir : ".", g_webconf, args);
+  FILE *p = popen(cmd, "r");
+  size_t n = p != NULL ? fread(out, 1, cap - 1, p) : 0;
+  out[n] = 0;
+  int st = p != NULL ? pclose(p) : -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* "one-time password for NAME: xxxxx-..." */
+static inline void one_time(const char *name, char pw[64]) {
+  char out[1024], args[100];
+  snprintf(args, sizeof args, "account add %s", name);
+  assert_int_equal(webd_admin(args, out, sizeof out), 0);
+  const char *p = strstr(out, ": ");
+  assert_non_null(p);
+  snprintf(pw, 64, "%.23s", p + 2);
+}
+
+static inline int webd_start(void) {
+  char exe[700];
+  const char *bdir = getenv("RP_BUILD_DIR");
+  snprintf(exe, sizeof exe, "%s/web/rejsepost-webd", bdir != NULL ? bdir : ".");
+  pid_t pid = fork();
+  if (pid < 0) return RP_EIO;
+  if (pid == 0) {
+    int fd = open(g_weblog, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    execl(exe, exe, "--config", g_webconf, (char *)NULL);
+    _exit(127);
+  }
+  g_webd = pid;
+  for (int i = 0; i < 100; i++) {
+    CURL *c = curl_easy_init();
+    char url[100];
+    snprintf(url, sizeof url, "%s/static/webd.css", g_base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    int ok = curl_easy_perform(c) == CURLE_OK;
+    curl_easy_cleanup(c);
+    if (ok) return 0;
+    fx_sleep_ms(50);
+  }
+  return RP_ETIMEDOUT;
+}
+
+static inline int audit_has(const char *needle) {
+  char *log = tu_read_file(g.audit, NULL);
+  int found = log != NULL && strstr(log, needle) != NULL;
+  free(log);
+  return found;
+}
+
+static inline int hdr_has(const hresp *r, const char *needle) {
+  return strstr(r->hdr, needle) != NULL;
+}
+
+/* Logs sara in with her own password and the code for time at. Returns the status. */
+static inline long login(const char *name, const char *pw, const char *code) {
+  hresp r;
+  char csrf[80], form[600], e1[200];
+  g_cookie[0] = 0;
+  http("/login", NULL, &r);
+  csrf_of(&r, csrf);
+  hfree(&r);
+  enc(pw, e1, sizeof e1);
+  snprintf(form, sizeof form, "csrf=%s&navn=%s&adgangskode=%s&kode=%s", csrf, name, e1,
+           code);
+  http("/login", form, &r);
+  long st = r.status;
+  hfree(&r);
+  return st;
+}
+
+/* The page's CSRF token, from GET path. */
+static inline void page_csrf(const char *path, char csrf[80]) {
+  hresp r;
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  csrf_of(&r, csrf);
+  hfree(&r);
+}
+
+static inline size_t pos_of(const char *hay, const char *needle) {
+  const char *p = strstr(hay, needle);
+  assert_non_null(p);
+  return (size_t)(p - hay);
+}
+
+/* The whole world: relay, inbox daemon with sara and bo as advisors and this test's user
+ * as the front end, the web daemon on a free loopback port, sara's one-time password in
+ * g_pw. */
+static inline int webd_world_start(const char *tag) {
+  char extra[300], text[1000];
+  uint16_t port;
+  fx_start o = {0};
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  oath_init();
+  /* The test's own user runs webd, so it is the front end; sara and bo are advisors. */
+  snprintf(extra, sizeof extra,
+           "sara = raadgiver:R2\nbo = jurist:J1\n[socket]\nfrontends = %s\n", fx_me());
+  int rc = fx_init_with(&g, tag, &o, extra);
+  if (rc != 0) return rc;
+  port = tp_free_port();
+  snprintf(g_base, sizeof g_base, "http://127.0.0.1:%u", (unsigned)port);
+  snprintf(g_webconf, sizeof g_webconf, "%s/webd.ini", g.dir);
+  snprintf(g_acc, sizeof g_acc, "%s/accounts.db", g.dir);
+  snprintf(g_weblog, sizeof g_weblog, "%s/webd.log", g.dir);
+  snprintf(text, sizeof text,
+           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
+           "max_failures = 3\nlockout_minutes = 15\nlogin_rate_per_minute = 1000\n",
+           (unsigned)port);
+  fx_write(g_webconf, text);
+  one_time("sara", g_pw);
+  return webd_start();
+}
+
+/* Stops webd (its log to the output unless RP_TEST_QUIET), then the rest. */
+static inline void webd_world_stop(void) {
+  if (g_webd > 0) {
+    kill(g_webd, SIGTERM);
+    waitpid(g_webd, NULL, 0);
+  }
+  char *log = tu_read_file(g_weblog, NULL);
+  if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
+    fprintf(stderr, "--- webd log ---\n%s\n", log);
+  free(log);
+  fx_free(&g);
+  curl_global_cleanup();
+}
+
+#endif

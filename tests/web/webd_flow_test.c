@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The workspace's workflow pages with real processes (tests/web/webd_fixture.h): the
+ * meetings of a thread (the municipality asks; the team proposes times, confirms one and
+ * cancels through the forms, and the municipality's library receives each), recalls
+ * (the team's own, and the municipality's: the text is gone from the page), a withdrawn
+ * consent (said first, content hidden, no action offered, an action refused), the
+ * networks page (an announcement reaches the east members; a registration is listed),
+ * the team lead's statistics as tables with the expected counts. Every page in Danish,
+ * a label for every field, no raw field or code name; forms without CSRF refused.
+ */
+#include "webd_fixture.h"
+
+/* 2026-01-08 10:00 Copenhagen (CET, UTC+1), as unix ms. */
+#define T_0108_1000_CPH 1767862800000ull
+
+/* Enrols sara (one-time password, then her own and a TOTP code) and leaves her in. */
+static void enrol_sara(void) {
+  hresp r;
+  char csrf[80], form[600], e1[200], code[7];
+  assert_int_equal(login("sara", g_pw, ""), 303);
+  http("/enrol", NULL, &r);
+  assert_int_equal(r.status, 200);
+  const char *k = strstr(r.body, "<code id=\"noegle\">");
+  assert_non_null(k);
+  k += strlen("<code id=\"noegle\">");
+  size_t kl = strcspn(k, "<");
+  assert_true(kl > 16 && kl < sizeof g_secret);
+  memcpy(g_secret, k, kl);
+  g_secret[kl] = 0;
+  csrf_of(&r, csrf);
+  hfree(&r);
+  enc(k_newpw, e1, sizeof e1);
+  totp(g_secret, time(NULL), code);
+  snprintf(form, sizeof form, "csrf=%s&ny1=%s&ny2=%s&kode=%s", csrf, e1, e1, code);
+  http("/enrol", form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+}
+
+static int setup(void **state) {
+  (void)state;
+  int rc = webd_world_start("webd-flow");
+  if (rc != 0) return rc;
+  enrol_sara();
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  webd_world_stop();
+  return 0;
+}
+
+/* Every visible field of the page has a label (<label for=its id>), and no raw name of a
+ * field, kind or code is in the page's text. */
+static void labelled_and_danish(const char *body) {
+  static const char *const tags[] = {"<input", "<select", "<textarea"};
+  for (size_t t = 0; t < 3; t++) {
+    for (const char *p = strstr(body, tags[t]); p != NULL; p = strstr(p + 1, tags[t])) {
+      const char *end = strchr(p, '>'), *id = strstr(p, " id=\"");
+      char want[120];
+      if (strncmp(p, "<input type=\"hidden\"", 20) == 0) continue;
+      if (id == NULL || id > end) fprintf(stderr, "no id: %.120s\n", p);
+      assert_true(id != NULL && id < end);
+      id += 5;
+      snprintf(want, sizeof want, "for=\"%.*s\"", (int)strcspn(id, "\""), id);
+      if (strstr(body, want) == NULL) fprintf(stderr, "no label: %s\n", want);
+      assert_non_null(strstr(body, want));
+      /* Each id once on the page, or the label names another form's field. */
+      snprintf(want, sizeof want, " id=\"%.*s\"", (int)strcspn(id, "\""), id);
+      const char *first = strstr(body, want);
+      if (strstr(first + 1, want) != NULL) fprintf(stderr, "id twice: %s\n", want);
+      assert_null(strstr(first + 1, want));
+    }
+  }
+  static const char *const raw[] = {
+      ">meeting_",      ">network_",      ">sagsdroeftelse<",
+      ">online<",       ">hos_kommunen<", ">forkert_modtager<",
+      ">tilmeldt<",     ">oest<",         "by_quarter",
+      "share_",         "Andet felt",     "<dd>Ukendt",
+      "<strong>Ukendt", "Ukendt kvartal", "(Ukendt)",
+      ">recall<",       "purge_at",       "2026-Q1"};
+  for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+    if (strstr(body, raw[i]) != NULL) fprintf(stderr, "raw: %s\n%s\n", raw[i], body);
+    assert_null(strstr(body, raw[i]));
+  }
+  /* Every form that posts carries the session's token. */
+  size_t forms = 0, tokens = 0;
+  for (const char *p = strstr(body, "<form method=\"post\""); p != NULL;
+       p = strstr(p + 1, "<form method=\"post\""))
+    forms++;
+  for (const char *p = strstr(body, "name=\"csrf\""); p != NULL;
+       p = strstr(p + 1, "name=\"csrf\""))
+    tokens++;
+  assert_int_equal(forms, tokens);
+}
+
+static void get_page(const char *path, hresp *r) {
+  http(path, NULL, r);
+  if (r->status != 200) fprintf(stderr, "%s: %ld\n%s\n", path, r->status, r->body);
+  assert_int_equal(r->status, 200);
+  labelled_and_danish(r->body);
+}
+
+/* A request from municipality i, listed; its thread in th. */
+static void new_thread(int i, const char *urgency, char th[RP_ID_STRLEN],
+                       char req[RP_ID_STRLEN]) {
+  assert_int_equal(fx_request(&g, i, urgency, "trusler", req), 0);
+  assert_int_equal(fx_wait_listed(&g, "list --all --json", req, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, req, th), 0);
+}
+
+static int wait_show(const char *th, const char *needle) {
+  char args[100];
+  snprintf(args, sizeof args, "show %s --json", th);
+  return fx_wait_listed(&g, args, needle, 20000);
+}
+
+/* POSTs form to path; returns the status (the body freed). */
+static long post(const char *path, const char *form) {
+  hresp r;
+  http(path, form, &r);
+  long st = r.status;
+  if (st != 303) fprintf(stderr, "POST %s: %ld\n%s\n", path, st, r.body);
+  hfree(&r);
+  return st;
+}
+
+/* Meetings: the municipality's request on the thread page in Danish; proposal,
+ * confirmation and cancellation through the forms reach the municipality. */
+static void test_meetings(void **state) {
+  char th[RP_ID_STRLEN], req[RP_ID_STRLEN], mr[RP_ID_STRLEN], path[120], form[900];
+  char csrf[80], needle[200];
+  rp_msg *m = NULL;
+  rp_received *rec = NULL;
+  const char *v = NULL;
+  uint64_t u = 0;
+  size_t n = 0;
+  hresp r;
+  (void)state;
+  new_thread(0, "normal", th, req);
+  assert_int_equal(rp_msg_new("meeting_request", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, th), 0);
+  assert_int_equal(rp_msg_set_enum(m, "purpose", "sagsdroeftelse"), 0);
+  assert_int_equal(rp_msg_set_enum(m, "mode", "online"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "duration_min", 60), 0);
+  assert_int_equal(rp_send(g.mun[0], m, mr), 0);
+  rp_msg_free(m);
+  snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", mr);
+  assert_int_equal(wait_show(th, needle), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "<h2 id=\"moeder\">Møder</h2>"));
+  assert_non_null(strstr(r.body, "Møde: Sagsdrøftelse"));
+  assert_non_null(strstr(r.body, "Ønsket af kommunen"));
+  assert_non_null(strstr(r.body, "60 minutter"));
+  assert_non_null(strstr(r.body, "Foreslå tider"));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  /* Without the token: refused, nothing sent. */
+  snprintf(path, sizeof path, "/t/%s/meeting_propose", th);
+  snprintf(form, sizeof form,
+           "moede=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online", mr);
+  http(path, form, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  /* A slot that ends before it starts: refused by webd. */
+  snprintf(form, sizeof form,
+           "csrf=%s&moede=%s&dato1=2026-01-08&start1=10:00&slut1=09:00&moedeform=online",
+           csrf, mr);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Ugyldig tid"));
+  hfree(&r);
+  /* Two times (and six empty rows). */
+  snprintf(form, sizeof form,
+           "csrf=%s&moede=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&dato2=2026-01-09"
+           "&start2=13:30&slut2=15:00&dato3=&start3=&slut3=&moedeform=online&sted=",
+           csrf, mr);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 0, "meeting_proposal", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
+  assert_string_equal(v, mr);
+  assert_int_equal(rp_received_list_count(rec, "slots", &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(rp_received_get_uint(rec, "slots.0.start", &u), 0);
+  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(rp_received_get_uint(rec, "slots.0.end", &u), 0);
+  assert_int_equal(u, T_0108_1000_CPH + FX_HOUR);
+  assert_int_equal(rp_received_get_enum(rec, "mode", &v), 0);
+  assert_string_equal(v, "online");
+  rp_received_free(rec);
+  snprintf(needle, sizeof needle, "who=sara action=meeting_propose thread=%s", th);
+  assert_true(audit_has(needle));
+  /* The page: the proposal and its times in Copenhagen time, offered to confirm. */
+  snprintf(path, sizeof path, "/t/%s?udfoert=meeting_propose", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Forslaget til tider er sendt."));
+  assert_non_null(strstr(r.body, "Tider foreslået"));
+  assert_non_null(strstr(r.body, "08.01.2026 kl. 10:00</time> til kl. 11:00"));
+  snprintf(needle, sizeof needle, "value=\"%llu-%llu\"", T_0108_1000_CPH,
+           T_0108_1000_CPH + FX_HOUR);
+  assert_non_null(strstr(r.body, needle));
+  hfree(&r);
+  /* Confirm the first, physical without a place: refused; with one: sent. */
+  snprintf(path, sizeof path, "/t/%s/meeting_confirm", th);
+  snprintf(form, sizeof form, "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=", csrf,
+           mr, T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Vælg et sted"));
+  hfree(&r);
+  snprintf(form, sizeof form,
+           "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=hos_kommunen", csrf, mr,
+           T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 0, "meeting_confirmation", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
+  assert_string_equal(v, mr);
+  assert_int_equal(rp_received_get_uint(rec, "slot.start", &u), 0);
+  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(rp_received_get_enum(rec, "place", &v), 0);
+  assert_string_equal(v, "hos_kommunen");
+  rp_received_free(rec);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Status: <strong>Bekræftet"));
+  assert_non_null(strstr(r.body, "Hos kommunen"));
+  assert_null(strstr(r.body, "Foreslå tider"));
+  assert_non_null(strstr(r.body, "Aflys mødet"));
+  hfree(&r);
+  /* Cancel with a reason. */
+  snprintf(path, sizeof path, "/t/%s/meeting_cancel", th);
+  snprintf(form, sizeof form, "csrf=%s&moede=%s&aflys_aarsag=ny_tid_oenskes", csrf, mr);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 0, "meeting_cancellation", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
+  assert_string_equal(v, mr);
+  assert_int_equal(rp_received_get_enum(rec, "reason", &v), 0);
+  assert_string_equal(v, "ny_tid_oenskes");
+  rp_received_free(rec);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Status: <strong>Aflyst"));
+  assert_non_null(strstr(r.body, "Der ønskes en ny tid"));
+  assert_null(strstr(r.body, "Aflys mødet"));
+  hfree(&r);
+}
+
+/* Recalls: the team recalls its reply through the form (the municipality receives the
+ * recall, the text leaves the page); the municipality's recall of its follow-up hides
+ * that text too. */
+static void test_recall(void **state) {
+  char th[RP_ID_STRLEN], req[RP_ID_STRLEN], fu[RP_ID_STRLEN], rc_id[RP_ID_STRLEN];
+  char path[120], form[600], csrf[80], rid[RP_ID_STRLEN], needle[200];
+  rp_msg *m = NULL;
+  rp_received *rec = NULL;
+  const char *v = NULL;
+  hresp r;
+  (void)state;
+  new_thread(1, "normal", th, req);
+  page_csrf("/", csrf);
+  snprintf(path, sizeof path, "/t/%s/reply", th);
+  snprintf(form, sizeof form, "csrf=%s&tekst=%s&underretningspligt=no", csrf,
+           "Fejlsendt%20raad%20om%20Zainab");
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
+  snprintf(rid, sizeof rid, "%s", rp_received_msg_id(rec));
+  rp_received_free(rec);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Fejlsendt raad om Zainab"));
+  assert_non_null(strstr(r.body, "Tilbagekald denne besked"));
+  snprintf(needle, sizeof needle, "name=\"besked\" value=\"%s\"", rid);
+  assert_non_null(strstr(r.body, needle));
+  /* Only the team's own messages: not the municipality's request. */
+  snprintf(needle, sizeof needle, "name=\"besked\" value=\"%s\"", req);
+  assert_null(strstr(r.body, needle));
+  hfree(&r);
+  snprintf(path, sizeof path, "/t/%s/recall", th);
+  snprintf(form, sizeof form, "besked=%s&aarsag=forkert_modtager", rid);
+  http(path, form, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  snprintf(form, sizeof form, "csrf=%s&besked=%s&aarsag=forkert_modtager", csrf, rid);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 1, "recall", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_hex(rec, "about", &v), 0);
+  assert_string_equal(v, rid);
+  assert_int_equal(rp_received_get_enum(rec, "reason", &v), 0);
+  assert_string_equal(v, "forkert_modtager");
+  rp_received_free(rec);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_null(strstr(r.body, "Zainab"));
+  assert_non_null(strstr(r.body, "<strong>Tilbagekaldt</strong>"));
+  assert_non_null(strstr(r.body, "af Rejseholdet (Sendt til forkert modtager)"));
+  snprintf(needle, sizeof needle, "name=\"besked\" value=\"%s\"", rid);
+  assert_null(strstr(r.body, needle)); /* not twice */
+  hfree(&r);
+  /* Twice by hand: the daemon refuses, the page says so. */
+  snprintf(path, sizeof path, "/t/%s/recall", th);
+  http(path, form, &r);
+  assert_int_equal(r.status, 409);
+  assert_non_null(strstr(r.body, "already recalled"));
+  hfree(&r);
+  /* The municipality recalls its follow-up. */
+  assert_int_equal(rp_msg_new("follow_up", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, th), 0);
+  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", req), 0);
+  assert_int_equal(rp_msg_set_text(m, "text", "Forkert sag: Aisha bor hos sin faster."), 0);
+  assert_int_equal(rp_send(g.mun[1], m, fu), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(th, "Aisha bor"), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  http(path, NULL, &r);
+  assert_non_null(strstr(r.body, "Aisha bor"));
+  hfree(&r);
+  assert_int_equal(rp_msg_new("recall", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, th), 0);
+  assert_int_equal(rp_msg_set_hex(m, "about", fu), 0);
+  assert_int_equal(rp_msg_set_enum(m, "reason", "forkert_indhold"), 0);
+  assert_int_equal(rp_send(g.mun[1], m, rc_id), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(th, "\"by\":\"municipality\""), 0);
+  get_page(path, &r);
+  assert_null(strstr(r.body, "Aisha"));
+  assert_non_null(strstr(r.body, "af kommunen (Forkert indhold)"));
+  /* The request itself is still there. */
+  assert_non_null(strstr(r.body, "genopdragelsesrejse"));
+  /* No meeting in this thread yet: the team may start one; it answers the request. */
+  assert_non_null(strstr(r.body, "<summary>Foreslå et møde</summary>"));
+  hfree(&r);
+  snprintf(path, sizeof path, "/t/%s/meeting_propose", th);
+  snprintf(
+      form, sizeof form,
+      "csrf=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online&sted=", csrf);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 1, "meeting_proposal", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
+  assert_string_equal(v, req);
+  rp_received_free(rec);
+}
+
+/* A withdrawn consent: said first with the purge time, the content hidden, no action
+ * offered, and an action sent anyway refused. */
+static void test_consent_withdrawn(void **state) {
+  char th[RP_ID_STRLEN], req[RP_ID_STRLEN], id[RP_ID_STRLEN], path[120], form[200];
+  char csrf[80];
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  new_thread(2, "akut", th, req);
+  assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
+  assert_int_equal(rp_msg_set_thread(m, th), 0);
+  assert_int_equal(rp_msg_set_enum(m, "by", "foraeldremyndighed"), 0);
+  assert_int_equal(rp_msg_set_hex(m, "about", req), 0);
+  assert_int_equal(rp_send(g.mun[2], m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(wait_show(th, "\"consent_withdrawn\":{"), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Samtykket er trukket tilbage"));
+  assert_non_null(strstr(r.body, "Forældremyndighedens indehaver trak samtykket tilbage"));
+  assert_non_null(strstr(r.body, "Tråden slettes efter <time"));
+  assert_true(pos_of(r.body, "Samtykket er trukket tilbage") < pos_of(r.body, "Forløb"));
+  assert_null(strstr(r.body, "genopdragelsesrejse"));
+  assert_null(strstr(r.body, "Faresignaler")); /* the request's content is hidden */
+  assert_non_null(strstr(r.body, "Indholdet er skjult: samtykket er trukket tilbage."));
+  assert_null(strstr(r.body, "class=\"handling\""));
+  assert_null(strstr(r.body, "Tilbagekald denne besked"));
+  hfree(&r);
+  page_csrf("/", csrf);
+  snprintf(path, sizeof path, "/t/%s/claim", th);
+  snprintf(form, sizeof form, "csrf=%s", csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 409);
+  assert_non_null(strstr(r.body, "consent was withdrawn"));
+  assert_null(strstr(r.body, "genopdragelsesrejse"));
+  hfree(&r);
+}
+
+/* Networks: the page and its form; an announcement for the east network reaches its
+ * members (not the west one); a registration that comes back is listed. */
+static void test_networks(void **state) {
+  char csrf[80], form[800], id[RP_ID_STRLEN];
+  rp_received *rec = NULL, *w = NULL;
+  const char *v = NULL;
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  get_page("/netvaerk", &r);
+  assert_non_null(strstr(r.body, "<h1>Netværk</h1>"));
+  assert_non_null(strstr(r.body, "Værtskommune"));
+  assert_non_null(strstr(r.body, "Tilmeldingsfrist"));
+  assert_non_null(strstr(r.body, "Der er ingen tilmeldinger endnu."));
+  assert_non_null(strstr(r.body, "href=\"/statistik\""));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  static const char fields[] =
+      "netvaerk=oest&dato=2026-03-10&vaert=101&titel=Netv%C3%A6rksm%C3%B8de%20%C3%B8st"
+      "&tilmeldingsfrist=2026-03-01&program=Opl%C3%A6g%20og%20sparring";
+  http("/netvaerk", fields, &r);
+  assert_int_equal(r.status, 403);
+  hfree(&r);
+  snprintf(form, sizeof form, "csrf=%s&%s", csrf, fields);
+  assert_int_equal(post("/netvaerk", form), 303);
+  assert_int_equal(fx_wait_kind(&g, 0, "network_announcement", 20000, &rec), 0);
+  assert_int_equal(rp_received_get_text(rec, "title", &v), 0);
+  assert_string_equal(v, "Netværksmøde øst");
+  assert_int_equal(fx_wait_kind(&g, 2, "network_announcement", 1500, &w), RP_ETIMEDOUT);
+  assert_true(audit_has("who=sara action=announce"));
+  assert_int_equal(rp_msg_new("registration", &m), 0);
+  assert_int_equal(rp_msg_set_hex(m, "announcement_ref", rp_received_msg_id(rec)), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 0)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "answer", "tilmeldt"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "participants", 3), 0);
+  assert_int_equal(rp_send(g.mun[0], m, id), 0);
+  rp_msg_free(m);
+  rp_received_free(rec);
+  assert_int_equal(fx_wait_listed(&g, "registrations --json", id, 20000), 0);
+  get_page("/netvaerk?udfoert=announce", &r);
+  assert_non_null(strstr(r.body, "Indkaldelsen er sendt"));
+  assert_non_null(strstr(r.body, "<td>Tilmeldt</td><td>3</td>"));
+  hfree(&r);
+  /* A wrong network is refused by webd. */
+  snprintf(form, sizeof form,
+           "csrf=%s&netvaerk=nord&dato=2026-03-10&vaert=101&titel=x"
+           "&tilmeldingsfrist=2026-03-01&program=y",
+           csrf);
+  http("/netvaerk", form, &r);
+  assert_int_equal(r.status, 400);
+  hfree(&r);
+}
+
+/* The statistics as tables, with the counts of the threads above: three requests
+ * (normal, normal, akut; all trusler), two from the east network and one from the west,
+ * one closed with the consent withdrawn. Filtered to a period without arrivals: none. */
+static void test_statistics(void **state) {
+  hresp r;
+  (void)state;
+  get_page("/statistik", &r);
+  assert_non_null(strstr(r.body, "<h1>Statistik</h1>"));
+  assert_non_null(strstr(r.body, "<dt>Henvendelser</dt><dd>3</dd>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">1. kvartal 2026</th>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Akut</th><td>1</td>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Normal</th><td>2</td>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Trusler</th><td>3</td>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Øst</th><td>2</td>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Vest</th><td>1</td>"));
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Samtykke tilbagekaldt</th><td>1</td>"));
+  assert_non_null(strstr(r.body, "Serviceuret pr. hastegrad"));
+  /* The akut request was opened at once (shown): in time, 100 %. */
+  assert_non_null(strstr(r.body, "<th scope=\"row\">Akut</th><td>1</td><td>1</td><td>0"
+                                 "</td><td>0</td><td>100 %</td>"));
+  hfree(&r);
+  get_page("/statistik?fra=2026-02-01&til=2026-03-31", &r);
+  assert_non_null(strstr(r.body, "<dt>Henvendelser</dt><dd>0</dd>"));
+  assert_non_null(strstr(r.body, "value=\"2026-02-01\""));
+  hfree(&r);
+  http("/statistik?fra=1.2.2026", NULL, &r);
+  assert_int_equal(r.status, 400);
+  hfree(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_meetings),          cmocka_unit_test(test_recall),
+      cmocka_unit_test(test_consent_withdrawn), cmocka_unit_test(test_networks),
+      cmocka_unit_test(test_statistics),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
