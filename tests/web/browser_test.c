@@ -22,19 +22,14 @@
 
 #include <cmocka.h>
 
-#include <curl/curl.h>
-#include <liboath/oath.h>
 #include <poll.h>
 
-#include "ibx_fixture.h"
+#include "webd_fixture.h"
 
 #define SKIP_CODE 77
 
-static fx g;
-static char g_webconf[800], g_weblog[800], g_base[64], g_pw[64], g_out[800];
+static char g_out[800];
 static char g_th_akut[RP_ID_STRLEN], g_th_kbd[RP_ID_STRLEN], g_th_norm[RP_ID_STRLEN];
-static pid_t g_webd;
-static const char k_newpw[] = "et langt og godt kodeord";
 static const char k_doc[] = "Udkast til beredskabsplan: ring 112 ved fare.\n";
 static const char k_plan[] = "Handlingsplan fra Rejseholdet.\nTrin 1: samtale i dag.\n";
 static const char k_reply_mouse[] =
@@ -54,43 +49,6 @@ static const char *chromium(void) {
 static void browser_dir(char *out, size_t cap) {
   const char *src = getenv("RP_SOURCE_DIR");
   snprintf(out, cap, "%s/tests/browser", src != NULL ? src : "..");
-}
-
-static int webd_admin(const char *args, char *out, size_t cap) {
-  char cmd[2000];
-  snprintf(cmd, sizeof cmd, "%s/web/rejsepost-webd --config %s %s 2>&1", bdir(), g_webconf,
-           args);
-  FILE *p = popen(cmd, "r");
-  size_t n = p != NULL ? fread(out, 1, cap - 1, p) : 0;
-  out[n] = 0;
-  int st = p != NULL ? pclose(p) : -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int webd_start(void) {
-  char exe[700];
-  snprintf(exe, sizeof exe, "%s/web/rejsepost-webd", bdir());
-  pid_t pid = fork();
-  if (pid < 0) return RP_EIO;
-  if (pid == 0) {
-    int fd = open(g_weblog, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) dup2(fd, 2);
-    execl(exe, exe, "--config", g_webconf, (char *)NULL);
-    _exit(127);
-  }
-  g_webd = pid;
-  for (int i = 0; i < 100; i++) {
-    CURL *c = curl_easy_init();
-    char url[100];
-    snprintf(url, sizeof url, "%s/static/webd.css", g_base);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    int ok = curl_easy_perform(c) == CURLE_OK;
-    curl_easy_cleanup(c);
-    if (ok) return 0;
-    fx_sleep_ms(50);
-  }
-  return RP_ETIMEDOUT;
 }
 
 /* An akut request from municipality 1 with a document attached. */
@@ -125,31 +83,12 @@ static int akut_with_attachment(char id[RP_ID_STRLEN]) {
 }
 
 static int setup(void **state) {
-  char extra[300], text[1000], out[1024], normal[RP_ID_STRLEN], akut[RP_ID_STRLEN],
-      haster[RP_ID_STRLEN];
+  char normal[RP_ID_STRLEN], akut[RP_ID_STRLEN], haster[RP_ID_STRLEN];
+  int rc;
   (void)state;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  oath_init();
-  fx_start o = {0};
-  snprintf(extra, sizeof extra, "sara = raadgiver:R2\n[socket]\nfrontends = %s\n", fx_me());
-  int rc = fx_init_with(&g, "browser", &o, extra);
-  if (rc != 0) return rc;
-  uint16_t port = tp_free_port();
-  snprintf(g_base, sizeof g_base, "http://127.0.0.1:%u", (unsigned)port);
-  snprintf(g_webconf, sizeof g_webconf, "%s/webd.ini", g.dir);
-  snprintf(g_weblog, sizeof g_weblog, "%s/webd.log", g.dir);
   /* Plain HTTP on loopback without the Secure flag: Chromium keeps the cookie from
    * http://127.0.0.1 only so (docs/WEB.md, "cookie_secure"). */
-  snprintf(text, sizeof text,
-           "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
-           "cookie_secure = no\nlogin_rate_per_minute = 1000\n",
-           (unsigned)port);
-  fx_write(g_webconf, text);
-  if (webd_admin("account add sara", out, sizeof out) != 0) return RP_EIO;
-  const char *p = strstr(out, ": ");
-  if (p == NULL) return RP_EIO;
-  snprintf(g_pw, sizeof g_pw, "%.23s", p + 2);
-  if ((rc = webd_start()) != 0) return rc;
+  if ((rc = webd_world_start_with("browser", "cookie_secure = no\n")) != 0) return rc;
   /* The requests: a normal one first, then the akut one, and a haster one for the
    * keyboard flow. The listing must still show akut first. */
   if ((rc = fx_request(&g, 0, "normal", "vold", normal)) != 0 ||
@@ -167,25 +106,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (g_webd > 0) {
-    kill(g_webd, SIGTERM);
-    waitpid(g_webd, NULL, 0);
-  }
-  char *log = tu_read_file(g_weblog, NULL);
-  if (log != NULL && getenv("RP_TEST_QUIET") == NULL)
-    fprintf(stderr, "--- webd log ---\n%s\n", log);
-  free(log);
-  fx_free(&g);
-  curl_global_cleanup();
+  webd_world_stop();
   return 0;
-}
-
-static void totp(const char *b32, time_t at, char code[7]) {
-  char *raw = NULL;
-  size_t n = 0;
-  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
-  assert_int_equal(oath_totp_generate(raw, n, at, 30, 0, 6, code), OATH_OK);
-  free(raw);
 }
 
 static void write_file(const char *path, const char *data, size_t n) {
@@ -274,13 +196,6 @@ static int run_browser(void) {
   waitpid(pid, &st, 0);
   kill(-pid, SIGKILL); /* anything of the group left behind */
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int audit_has(const char *needle) {
-  char *log = tu_read_file(g.audit, NULL);
-  int found = log != NULL && strstr(log, needle) != NULL;
-  free(log);
-  return found;
 }
 
 typedef struct sink {

@@ -226,9 +226,9 @@ static inline size_t pos_of(const char *hay, const char *needle) {
 }
 
 /* The whole world: relay, inbox daemon with sara and bo as advisors and this test's user
- * as the front end, the web daemon on a free loopback port, sara's one-time password in
- * g_pw. */
-static inline int webd_world_start(const char *tag) {
+ * as the front end, the web daemon on a free loopback port with the [web] lines
+ * `web_extra` added (NULL: none), sara's one-time password in g_pw. */
+static inline int webd_world_start_with(const char *tag, const char *web_extra) {
   char extra[300], text[1000];
   uint16_t port;
   fx_start o = {0};
@@ -246,11 +246,16 @@ static inline int webd_world_start(const char *tag) {
   snprintf(g_weblog, sizeof g_weblog, "%s/webd.log", g.dir);
   snprintf(text, sizeof text,
            "[web]\nlisten = 127.0.0.1:%u\nsocket = advisor.sock\naccounts = accounts.db\n"
-           "max_failures = 3\nlockout_minutes = 15\nlogin_rate_per_minute = 1000\n",
-           (unsigned)port);
+           "login_rate_per_minute = 1000\n%s",
+           (unsigned)port, web_extra != NULL ? web_extra : "");
   fx_write(g_webconf, text);
   one_time("sara", g_pw);
   return webd_start();
+}
+
+/* The world of the HTTP tests: a short lockout to test. */
+static inline int webd_world_start(const char *tag) {
+  return webd_world_start_with(tag, "max_failures = 3\nlockout_minutes = 15\n");
 }
 
 /* Stops webd (its log to the output unless RP_TEST_QUIET), then the rest. */
