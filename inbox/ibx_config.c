@@ -8,6 +8,7 @@
 
 #include "ibx_front.h"
 #include "log.h"
+#include "confval.h"
 #include "rejsepost_errors.h"
 
 typedef struct load_ctx {
@@ -34,29 +35,6 @@ void rp__ibx_config_defaults(rp__ibx_config *c) {
   snprintf(c->socialvagt, sizeof c->socialvagt, "kommunens socialvagt");
 }
 
-static int set_str(char *dst, size_t cap, const char *v) {
-  size_t n = strlen(v);
-  if (n == 0 || n >= cap) return RP_ECONFIG;
-  memcpy(dst, v, n + 1);
-  return 0;
-}
-
-/* A path: relative ones are taken from the config file's folder. */
-static int set_path(load_ctx *x, char *dst, size_t cap, const char *v) {
-  if (v[0] == '/' || x->dir[0] == 0) return set_str(dst, cap, v);
-  int n = snprintf(dst, cap, "%s/%s", x->dir, v);
-  return n > 0 && (size_t)n < cap ? 0 : RP_ECONFIG;
-}
-
-static int set_uint(uint64_t *dst, const char *v, uint64_t lo, uint64_t hi) {
-  char *end = NULL;
-  if (v[0] < '0' || v[0] > '9') return RP_ECONFIG;
-  unsigned long long n = strtoull(v, &end, 10);
-  if (*end != 0 || n < lo || n > hi) return RP_ECONFIG;
-  *dst = n;
-  return 0;
-}
-
 static int advisor(rp__ibx_config *c, const char *user, const char *v) {
   const char *colon = strchr(v, ':');
   rp__ibx_advisor *a;
@@ -64,8 +42,8 @@ static int advisor(rp__ibx_config *c, const char *user, const char *v) {
   if (colon == NULL || colon == v) return RP_ECONFIG;
   a = &c->advisors[c->nadvisors];
   if ((size_t)(colon - v) >= sizeof a->role ||
-      set_str(a->user, sizeof a->user, user) != 0 ||
-      set_str(a->id, sizeof a->id, colon + 1) != 0)
+      rp__conf_str(a->user, sizeof a->user, user) != 0 ||
+      rp__conf_str(a->id, sizeof a->id, colon + 1) != 0)
     return RP_ECONFIG;
   memcpy(a->role, v, (size_t)(colon - v));
   a->role[colon - v] = 0;
@@ -74,7 +52,7 @@ static int advisor(rp__ibx_config *c, const char *user, const char *v) {
 }
 
 #define IS(s, k) (strcmp(sec, s) == 0 && strcmp(key, k) == 0)
-#define PATH(field) set_path(x, c->field, sizeof c->field, v)
+#define PATH(field) rp__conf_path(x->dir, c->field, sizeof c->field, v)
 
 static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   rp__ibx_config *c = x->c;
@@ -87,13 +65,13 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("client", "passphrase_file"))
     r = PATH(passphrase_file);
   else if (IS("client", "relay_host"))
-    r = set_str(c->relay_host, sizeof c->relay_host, v);
+    r = rp__conf_str(c->relay_host, sizeof c->relay_host, v);
   else if (IS("client", "relay_port")) {
-    if ((r = set_uint(&n, v, 1, 65535)) == 0) c->relay_port = (unsigned)n;
+    if ((r = rp__conf_uint(&n, v, 1, 65535)) == 0) c->relay_port = (unsigned)n;
   } else if (IS("client", "relay_key"))
-    r = set_str(c->relay_key, sizeof c->relay_key, v);
+    r = rp__conf_str(c->relay_key, sizeof c->relay_key, v);
   else if (IS("client", "admin_key"))
-    r = set_str(c->admin_key, sizeof c->admin_key, v);
+    r = rp__conf_str(c->admin_key, sizeof c->admin_key, v);
   else if (IS("client", "roster"))
     r = PATH(roster);
   else if (IS("inbox", "database"))
@@ -105,19 +83,19 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("inbox", "audit_log"))
     r = PATH(audit_log);
   else if (IS("inbox", "retention_seconds"))
-    r = set_uint(&c->retention_s, v, RP_IBX_RETENTION_MIN_S, RP_IBX_RETENTION_MAX_S);
+    r = rp__conf_uint(&c->retention_s, v, RP_IBX_RETENTION_MIN_S, RP_IBX_RETENTION_MAX_S);
   else if (IS("inbox", "retention_days")) {
-    if ((r = set_uint(&n, v, 1, RP_IBX_RETENTION_MAX_S / 86400)) == 0)
+    if ((r = rp__conf_uint(&n, v, 1, RP_IBX_RETENTION_MAX_S / 86400)) == 0)
       c->retention_s = n * 86400;
   } else if (IS("inbox", "check_interval_ms")) {
-    if ((r = set_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0)
+    if ((r = rp__conf_uint(&n, v, RP_IBX_TICK_MIN_MS, RP_IBX_TICK_MAX_MS)) == 0)
       c->tick_ms = (unsigned)n;
   } else if (IS("inbox", "log_level")) {
     r = rp__log_level_parse(v, &c->log_level) != 0 ? RP_ECONFIG : 0;
   } else if (IS("socket", "path")) {
-    r = set_path(x, c->socket, sizeof c->socket, v);
+    r = rp__conf_path(x->dir, c->socket, sizeof c->socket, v);
   } else if (IS("socket", "group"))
-    r = set_str(c->socket_group, sizeof c->socket_group, v);
+    r = rp__conf_str(c->socket_group, sizeof c->socket_group, v);
   else if (IS("socket", "frontends"))
     r = rp__ibx_frontends_parse(c, v) == 0 ? 0 : RP_ECONFIG;
   else if (IS("office", "hours"))
@@ -125,7 +103,7 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   else if (IS("office", "days"))
     r = rp__ibx_hours_parse_days(&c->hours, v);
   else if (IS("office", "socialvagt"))
-    r = set_str(c->socialvagt, sizeof c->socialvagt, v);
+    r = rp__conf_str(c->socialvagt, sizeof c->socialvagt, v);
   /* A long list goes on several lines (repeated keys or indented continuation lines:
    * the INI reader's lines hold 200 bytes). */
   else if (IS("office", "closed")) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confval.h"
 #include "rejsepost_errors.h"
 
 typedef struct load_ctx {
@@ -31,29 +32,15 @@ void rp__web_config_defaults(rp__web_config *c) {
   c->cookie_secure = 1;
 }
 
-static int set_str(char *dst, size_t cap, const char *v) {
-  size_t n = strlen(v);
-  if (n == 0 || n >= cap) return RP_ECONFIG;
-  memcpy(dst, v, n + 1);
-  return 0;
-}
-
-static int set_path(load_ctx *x, char *dst, size_t cap, const char *v) {
-  if (v[0] == '/' || x->dir[0] == 0) return set_str(dst, cap, v);
-  int n = snprintf(dst, cap, "%s/%s", x->dir, v);
-  return n > 0 && (size_t)n < cap ? 0 : RP_ECONFIG;
-}
-
-static int set_uint(unsigned *dst, const char *v, unsigned lo, unsigned hi) {
-  char *end = NULL;
-  if (v[0] < '0' || v[0] > '9') return RP_ECONFIG;
-  unsigned long n = strtoul(v, &end, 10);
-  if (*end != 0 || n < lo || n > hi) return RP_ECONFIG;
-  *dst = (unsigned)n;
-  return 0;
-}
-
 /* "ADDR:PORT", ADDR an IPv4 literal. */
+/* The web daemon's settings are unsigned ints. */
+static int web_uint(unsigned *dst, const char *v, unsigned lo, unsigned hi) {
+  uint64_t n = 0;
+  int r = rp__conf_uint(&n, v, lo, hi);
+  if (r == 0) *dst = (unsigned)n;
+  return r;
+}
+
 static int set_listen(rp__web_config *c, const char *v) {
   const char *colon = strrchr(v, ':');
   struct in_addr a;
@@ -62,7 +49,7 @@ static int set_listen(rp__web_config *c, const char *v) {
   memcpy(addr, v, (size_t)(colon - v));
   addr[colon - v] = 0;
   if (inet_pton(AF_INET, addr, &a) != 1) return RP_ECONFIG;
-  if (set_uint(&c->port, colon + 1, 1, 65535) != 0) return RP_ECONFIG;
+  if (web_uint(&c->port, colon + 1, 1, 65535) != 0) return RP_ECONFIG;
   snprintf(c->listen_addr, sizeof c->listen_addr, "%s", addr);
   return 0;
 }
@@ -78,28 +65,28 @@ static int handler(void *user, const char *sec, const char *key, const char *v) 
   if (IS("listen"))
     r = set_listen(c, v);
   else if (IS("tls_cert"))
-    r = set_path(x, c->tls_cert, sizeof c->tls_cert, v);
+    r = rp__conf_path(x->dir, c->tls_cert, sizeof c->tls_cert, v);
   else if (IS("tls_key"))
-    r = set_path(x, c->tls_key, sizeof c->tls_key, v);
+    r = rp__conf_path(x->dir, c->tls_key, sizeof c->tls_key, v);
   else if (IS("socket"))
-    r = set_path(x, c->socket, sizeof c->socket, v);
+    r = rp__conf_path(x->dir, c->socket, sizeof c->socket, v);
   else if (IS("accounts"))
-    r = set_path(x, c->accounts, sizeof c->accounts, v);
+    r = rp__conf_path(x->dir, c->accounts, sizeof c->accounts, v);
   else if (IS("max_failures"))
-    r = set_uint(&c->max_failures, v, 1, 100);
+    r = web_uint(&c->max_failures, v, 1, 100);
   else if (IS("lockout_minutes")) {
-    if ((r = set_uint(&n, v, 1, 24 * 60)) == 0) c->lockout_s = n * 60;
+    if ((r = web_uint(&n, v, 1, 24 * 60)) == 0) c->lockout_s = n * 60;
   } else if (IS("login_rate_per_minute"))
-    r = set_uint(&c->rate_per_min, v, 1, 1000);
+    r = web_uint(&c->rate_per_min, v, 1, 1000);
   else if (IS("session_idle_minutes")) {
-    if ((r = set_uint(&n, v, 1, 24 * 60)) == 0) c->idle_s = n * 60;
+    if ((r = web_uint(&n, v, 1, 24 * 60)) == 0) c->idle_s = n * 60;
   } else if (IS("session_max_hours")) {
-    if ((r = set_uint(&n, v, 1, 72)) == 0) c->absolute_s = n * 3600;
+    if ((r = web_uint(&n, v, 1, 72)) == 0) c->absolute_s = n * 3600;
   } else if (IS("cookie_secure")) {
     r = strcmp(v, "yes") == 0 || strcmp(v, "no") == 0 ? 0 : RP_ECONFIG;
     c->cookie_secure = strcmp(v, "no") != 0;
   } else if (IS("totp_issuer"))
-    r = set_str(c->issuer, sizeof c->issuer, v);
+    r = rp__conf_str(c->issuer, sizeof c->issuer, v);
   if (r != 0) {
     snprintf(x->err, x->cap, "[%s] %s: bad or unknown setting", sec, key);
     x->failed = 1;
