@@ -12,7 +12,7 @@
 #define ENUM(name, ...) RP__ENUM(static, name, __VA_ARGS__)
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
-     "registrations", "export", "audit_verify", "assign", "save", "web_event");
+     "registrations", "export", "audit_verify", "assign", "save", "web_event", "changes");
 ENUM(k_web_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables

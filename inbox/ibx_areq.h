@@ -35,7 +35,8 @@ enum {
   RP_IBX_A_ASSIGN, /* new ones go last: the wire carries the name, C code the number */
   RP_IBX_A_SAVE,
   RP_IBX_A_WEB_EVENT, /* a front end records its own event (key 20; ibx_front.c) */
-  RP_IBX_A_MAX = RP_IBX_A_WEB_EVENT
+  RP_IBX_A_CHANGES,   /* the store's change count: cheap, content-free, not audited */
+  RP_IBX_A_MAX = RP_IBX_A_CHANGES
 };
 
 /* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */
