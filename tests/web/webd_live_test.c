@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "ibx_fixture.h"
+#include "web_ibx.h"
 #include "webd_client.h"
 
 static fx g;
@@ -107,7 +108,7 @@ static void st_close(stream *s) {
   pthread_mutex_destroy(&s->mu);
 }
 
-static size_t fx_count_in(const char *path, const char *needle) {
+static size_t count_in(const char *path, const char *needle) {
   char *log = tu_read_file(path, NULL);
   size_t n = 0;
   for (const char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
@@ -266,11 +267,11 @@ static void test_changes_not_audited(void **state) {
   st_open(&s);
   assert_true(st_wait(&s, "retry: 5000", 5000));
   fx_sleep_ms(3000); /* the poller's baseline listing */
-  size_t before = fx_count_in(g.audit, "who=sara action=list thread=- via=web");
+  size_t before = count_in(g.audit, "who=sara action=list thread=- via=web");
   long cpu0 = cpu_ticks(g_w.pid);
   fx_sleep_ms(5000); /* two polls and more */
   long cpu = cpu_ticks(g_w.pid) - cpu0;
-  size_t after = fx_count_in(g.audit, "who=sara action=list thread=- via=web");
+  size_t after = count_in(g.audit, "who=sara action=list thread=- via=web");
   assert_false(st_wait(&s, "event: indbakke", 10));
   st_close(&s);
   print_message("webd's listings: %zu, then %zu after 5 s of quiet; its CPU in them: %ld "
@@ -318,8 +319,28 @@ static void test_logout_ends_stream(void **state) {
   st_close(&s);
 }
 
+/* The change count is a front end's: the daemon answers webd's user with a number, and
+ * refuses anyone else (EPERM), audited as such. */
+static void test_changes_front_end_only(void **state) {
+  rp__ibx_req q = {.version = RP_SCHEMA_VERSION, .action = RP_IBX_A_CHANGES};
+  rp__web_resp r;
+  (void)state;
+  assert_int_equal(rp__web_ibx_call(g.sock, &q, &r), 0);
+  assert_int_equal(r.err, 0);
+  assert_non_null(strstr(r.json, "{\"changes\":"));
+  rp__web_resp_free(&r);
+  fx_set_user(&g, "eve");
+  assert_int_equal(rp__web_ibx_call(g.sock, &q, &r), 0);
+  fx_set_user(&g, NULL);
+  assert_int_equal(r.err, RP_EPERM);
+  assert_string_equal(r.json, "");
+  rp__web_resp_free(&r);
+  assert_true(count_in(g.audit, "who=eve action=frontend_refused") >= 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_changes_front_end_only),
       cmocka_unit_test(test_needs_session),
       cmocka_unit_test(test_stream_events),
       cmocka_unit_test(test_changes_not_audited),
