@@ -342,9 +342,9 @@ int rp__adv_parse(int argc, char **argv, rp__ibx_req *req, rp__adv_opts *o,
   int c, r;
   const char *what;
   *textbuf = NULL;
-  /* web_event is the front end's (ibx_front.h), not a command. */
+  /* web_event and changes are the front end's (ibx_front.h), not commands. */
   if ((req->action = rp__ibx_action_from_name(argv[0])) == 0 ||
-      req->action == RP_IBX_A_WEB_EVENT)
+      req->action == RP_IBX_A_WEB_EVENT || req->action == RP_IBX_A_CHANGES)
     return bad("unknown subcommand", argv[0]);
   optind = 1;
   opterr = 1;

@@ -15,7 +15,7 @@
 
 ENUM(k_action, "list", "show", "claim", "reply", "ask", "close", "announce",
      "registrations", "export", "audit_verify", "assign", "save", "web_event", "recall",
-     "meeting_propose", "meeting_confirm", "meeting_cancel", "stats");
+     "meeting_propose", "meeting_confirm", "meeting_cancel", "stats", "changes");
 ENUM(k_web_event, "login", "login_failed", "lockout", "logout", "enrolled");
 ENUM(k_state, "new", "opened", "claimed", "answered", "waiting", "closed");
 /* The request categories, closure outcomes and networks are the payloads' own tables

@@ -41,7 +41,8 @@ enum {
   RP_IBX_A_MEETING_CONFIRM,
   RP_IBX_A_MEETING_CANCEL,
   RP_IBX_A_STATS,
-  RP_IBX_A_MAX = RP_IBX_A_STATS
+  RP_IBX_A_CHANGES, /* the store's change count: cheap, content-free, not audited */
+  RP_IBX_A_MAX = RP_IBX_A_CHANGES
 };
 
 /* The front end's events (key 20), 1-based: the audit action is "web_" and the name. */

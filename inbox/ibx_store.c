@@ -79,6 +79,13 @@ int rp__ibx_store_open(const char *path, const uint8_t *key, rp__ibx_store **out
   return 0;
 }
 
+uint64_t rp__ibx_store_changes(rp__ibx_store *st) {
+  pthread_mutex_lock(&st->mu);
+  uint64_t n = (uint64_t)sqlite3_total_changes64(st->db) - st->meta_changes;
+  pthread_mutex_unlock(&st->mu);
+  return n;
+}
+
 void rp__ibx_store_close(rp__ibx_store *st) {
   if (st == NULL) return;
   if (st->db != NULL) sqlite3_close(st->db);
@@ -88,7 +95,11 @@ void rp__ibx_store_close(rp__ibx_store *st) {
 
 int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n) {
   pthread_mutex_lock(&st->mu);
+  /* Every audited action moves the audit head: that is no change of the inbox, and a
+   * front end's listing after a change must not look like the next change. */
+  sqlite3_int64 before = sqlite3_total_changes64(st->db);
   int r = rp__sql_meta_put(st->db, k, v, n);
+  st->meta_changes += (uint64_t)(sqlite3_total_changes64(st->db) - before);
   pthread_mutex_unlock(&st->mu);
   return r;
 }

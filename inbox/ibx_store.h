@@ -106,6 +106,10 @@ typedef struct rp__ibx_store rp__ibx_store;
  * outlive the store. */
 int rp__ibx_store_open(const char *path, const uint8_t *key, rp__ibx_store **out);
 void rp__ibx_store_close(rp__ibx_store *st);
+/* How many rows of the inbox the store has inserted, changed or deleted since it was
+ * opened: grows with every change (a new message, a claim, a state), never shrinks. The
+ * meta rows (the audit head moves with every audited action) are not counted. */
+uint64_t rp__ibx_store_changes(rp__ibx_store *st);
 
 int rp__ibx_store_meta_put(rp__ibx_store *st, const char *k, const void *v, size_t n);
 /* Copies at most cap bytes; *n gets the stored length. RP_ENOTFOUND. */

@@ -13,6 +13,7 @@ struct rp__ibx_store {
   sqlite3 *db;
   pthread_mutex_t mu;
   const uint8_t *key;
+  uint64_t meta_changes; /* rows written by meta_put (the audit head...): not the inbox's */
 };
 
 /* Statements, columns and the private file: rp__sql_* (db/sql_util.h). */

@@ -63,7 +63,8 @@ void h_page_start(rp__buf *b, const char *title) {
            "<title>");
   h_text(b, title);
   h_lit(b, " – Rejseholdet</title>\n<link rel=\"stylesheet\" href=\"/static/webd.css\">\n"
-           "<script src=\"/static/webd.js\" defer></script>\n</head>\n<body>\n"
+           "<script src=\"/static/webd.js\" defer></script>\n"
+           "<script src=\"/static/live.js\" defer></script>\n</head>\n<body>\n"
            "<a class=\"skip\" href=\"#indhold\">Gå til indhold</a>\n");
 }
 

@@ -72,6 +72,9 @@ void rp__web_frame_start(rp__web_ctx *x, const char *title) {
   h_lit(b,
         "<header class=\"top\">\n<p class=\"brand\"><a href=\"/\">Rejseholdet</a></p>\n");
   if (x->s != NULL && x->s->stage == RP_WEB_IN) {
+    /* live.js finds the live-update stream here (only a logged-in page has one). */
+    h_lit(b,
+          "<p class=\"live\" data-begivenheder=\"" RP_WEB_EVENTS_PATH "\" hidden></p>\n");
     h_lit(b, "<p class=\"who\">Logget ind som <strong>");
     h_text(b, x->s->name);
     h_lit(b, "</strong></p>\n<form method=\"post\" action=\"/logout\" class=\"logout\">");
@@ -234,6 +237,10 @@ static enum MHD_Result respond(rp__web_ctx *x) {
       return MHD_NO;
     }
     x->bin = NULL; /* the response owns it now */
+  } else if (x->stream != NULL) {
+    r = x->stream; /* live updates: its content reader writes the body */
+    x->stream = NULL;
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
   } else
     r = MHD_create_response_from_buffer(x->body.len, x->body.p, MHD_RESPMEM_MUST_COPY);
   if (r == NULL) return MHD_NO;
@@ -363,6 +370,8 @@ static void route(rp__web_ctx *x) {
       rp__web_networks_get(x);
   } else if (strcmp(url, "/statistik") == 0 && get) {
     rp__web_stats_get(x);
+  } else if (strcmp(url, RP_WEB_EVENTS_PATH) == 0 && get) {
+    rp__web_events_get(x);
   } else if (thread_path(url, th, &rest)) {
     if (rest[0] == 0 && get)
       rp__web_thread_get(x, th);
@@ -425,7 +434,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   x.status = MHD_HTTP_OK;
   rp__buf_init(&x.body, RP_WEB_PAGE_MAX);
   client_addr(&x);
-  x.s = rp__web_sess_find(
+  /* The live-update stream does not count as the advisor's activity (idle timeout). */
+  x.s = (strcmp(url, RP_WEB_EVENTS_PATH) == 0 ? rp__web_sess_peek : rp__web_sess_find)(
       &w->sess, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, cookie_name(w)), x.now);
   /* An account deleted or reset since the login ends its sessions here. */
   if (x.s != NULL && x.s->stage != RP_WEB_ANON) {
@@ -441,7 +451,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
   }
   route(&x);
+  if (x.clear_cookie || (f->is_post && strcmp(url, "/logout") == 0)) rp__web_events_wake(w);
   if (x.body.overflow) rp__web_error_page(&x, 500, "Fejl", "Siden blev for stor.");
+  if (x.stream != NULL && (x.status != MHD_HTTP_OK || x.body.overflow)) {
+    MHD_destroy_response(x.stream); /* ends the stream (its free callback) */
+    x.stream = NULL;
+  }
   ret = respond(&x);
   if (x.bin != NULL) {
     sodium_memzero(x.bin, x.binlen);
@@ -469,7 +484,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 
 int rp__webd_serve(rp__webd *w) {
   struct sockaddr_in sa;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  /* Suspend and resume: a live-update stream with nothing to send waits suspended
+   * (web_events.c) and holds nobody up. */
+  unsigned flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   struct sigaction act;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
@@ -495,6 +513,11 @@ int rp__webd_serve(rp__webd *w) {
     rp__log_error("event=listen_failed addr=%s port=%u", w->cfg.listen_addr, w->cfg.port);
     return RP_EIO;
   }
+  if (rp__web_events_start(w) != 0) {
+    rp__log_error("event=events_failed");
+    MHD_stop_daemon(w->mhd);
+    return RP_EIO;
+  }
   rp__log_info("event=listening addr=%s port=%u tls=%s", w->cfg.listen_addr, w->cfg.port,
                w->cert_pem != NULL ? "yes" : "no");
   memset(&act, 0, sizeof act);
@@ -506,7 +529,9 @@ int rp__webd_serve(rp__webd *w) {
     struct timespec ts = {0, 200000000L};
     nanosleep(&ts, NULL);
   }
+  rp__web_events_end_all(w);
   MHD_stop_daemon(w->mhd);
+  rp__web_events_free(w);
   rp__log_info("event=stopped");
   return 0;
 }

@@ -19,6 +19,8 @@
 #define RP_WEB_UPLOAD_MAX (32u * 1024u * 1024u) /* a reply's files together */
 #define RP_WEB_FILES_MAX 16u                    /* as RP_PAYLOAD_ATTACHMENTS_MAX */
 
+typedef struct rp__web_events rp__web_events;
+
 typedef struct rp__webd {
   rp__web_config cfg;
   rp__web_accts *accts;
@@ -28,6 +30,7 @@ typedef struct rp__webd {
   char *cert_pem, *key_pem;
   char dummy_hash[crypto_pwhash_STRBYTES]; /* verified against for unknown names */
   char tmpdir[RP_WEB_PATH_MAX];            /* the accounts store's folder (uploads) */
+  rp__web_events *ev;                      /* live updates (web_events.c) */
 } rp__webd;
 
 /* One request's form fields (POST, application/x-www-form-urlencoded). */
@@ -65,6 +68,7 @@ typedef struct rp__web_ctx {
   uint8_t *bin; /* a download: these bytes instead of body (freed after) */
   size_t binlen;
   char disposition[400];
+  struct MHD_Response *stream; /* live updates: this response instead of body */
 } rp__web_ctx;
 
 /* A form field (NUL-terminated) or NULL; a query argument. */
@@ -96,6 +100,16 @@ void rp__web_frame_start(rp__web_ctx *x, const char *title);
 /* The embedded static files (web_static.c, made from web/static/ at configure time). */
 int rp__web_static(const char *name, const unsigned char **data, size_t *len,
                    const char **ctype);
+
+/* Live updates (web_events.c): the poller thread, GET /begivenheder, and the end of
+ * every stream before the library stops (end_all, then free after MHD_stop_daemon). */
+#define RP_WEB_EVENTS_PATH "/begivenheder"
+int rp__web_events_start(rp__webd *w);
+void rp__web_events_get(rp__web_ctx *x);
+/* After a logout or an ended session: streams whose session is gone end now. */
+void rp__web_events_wake(rp__webd *w);
+void rp__web_events_end_all(rp__webd *w);
+void rp__web_events_free(rp__webd *w);
 
 /* Starts the server; runs until SIGTERM/SIGINT. */
 int rp__webd_serve(rp__webd *w);

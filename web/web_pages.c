@@ -215,6 +215,9 @@ void rp__web_inbox_get(rp__web_ctx *x) {
     time_cell(b, json_object_get(t, "arrived"));
     h_lit(b, "</td><td");
     if (overdue) h_lit(b, " class=\"overskredet\"");
+    /* live.js counts down to it (ms since 1970, UTC). */
+    json_int_t due = json_integer_value(json_object_get(t, "deadline"));
+    if (due > 0) rp__buf_printf(b, " data-frist=\"%lld\"", (long long)due);
     h_lit(b, ">");
     time_cell(b, json_object_get(t, "deadline"));
     if (overdue) h_lit(b, " <strong>Overskredet</strong>");

@@ -15,7 +15,8 @@ void rp__web_sess_drop(rp__web_sess *s) {
   sodium_memzero(s, sizeof *s);
 }
 
-rp__web_sess *rp__web_sess_find(rp__web_sessions *t, const char *cookie, int64_t now) {
+static rp__web_sess *lookup(rp__web_sessions *t, const char *cookie, int64_t now,
+                            int touch) {
   uint8_t id[32];
   size_t n = 0;
   rp__web_sess *hit = NULL;
@@ -30,8 +31,22 @@ rp__web_sess *rp__web_sess_find(rp__web_sessions *t, const char *cookie, int64_t
     rp__web_sess_drop(hit);
     return NULL;
   }
-  hit->last = now;
+  if (touch) hit->last = now;
   return hit;
+}
+
+rp__web_sess *rp__web_sess_find(rp__web_sessions *t, const char *cookie, int64_t now) {
+  return lookup(t, cookie, now, 1);
+}
+
+rp__web_sess *rp__web_sess_peek(rp__web_sessions *t, const char *cookie, int64_t now) {
+  return lookup(t, cookie, now, 0);
+}
+
+int rp__web_sess_live(const rp__web_sessions *t, const rp__web_sess *s,
+                      const uint8_t id[32], int64_t now) {
+  return s->used && s->stage == RP_WEB_IN && sodium_memcmp(s->id, id, 32) == 0 &&
+         now - s->last <= (int64_t)t->idle_s && now - s->created <= (int64_t)t->absolute_s;
 }
 
 void rp__web_sess_rotate(rp__web_sess *s, int64_t now) {

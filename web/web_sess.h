@@ -38,6 +38,12 @@ void rp__web_sess_init(rp__web_sessions *t, unsigned idle_s, unsigned absolute_s
 /* The live session of the cookie value (64 hex), its last use set to now; NULL if none
  * (an expired one is wiped). */
 rp__web_sess *rp__web_sess_find(rp__web_sessions *t, const char *cookie, int64_t now);
+/* The same without setting its last use: a live-update stream is no sign that anyone
+ * is at the browser, so it must not keep a session from its idle timeout. */
+rp__web_sess *rp__web_sess_peek(rp__web_sessions *t, const char *cookie, int64_t now);
+/* Whether s is still the logged-in session with this id, within both timeouts. */
+int rp__web_sess_live(const rp__web_sessions *t, const rp__web_sess *s,
+                      const uint8_t id[32], int64_t now);
 /* A new anonymous session (the oldest anonymous one, else the oldest, makes room). */
 rp__web_sess *rp__web_sess_new(rp__web_sessions *t, int64_t now);
 /* A new id and CSRF token for s (at login and at each change of stage). */

@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "run.h"
 
@@ -151,6 +154,21 @@ static void check_daemons(const char *out) {
   assert_true(i < r);
 }
 
+/* The web workspace: webd over HTTPS, the one-time login printed, and the demo's own
+ * visit through it (login, enrolment, the inbox with the akut request first). */
+static void check_web(const char *out) {
+  assert_non_null(timeline(out, "webd", "self-signed certificate for 127.0.0.1"));
+  assert_non_null(timeline(out, "webd", "listening on https://127.0.0.1:"));
+  assert_non_null(strstr(out, "The web workspace: https://127.0.0.1:"));
+  assert_non_null(strstr(out, "with the one-time password "));
+  assert_non_null(
+      timeline(out, "browser", "logged in over HTTPS with the one-time password"));
+  assert_non_null(timeline(out, "browser", "enrolled"));
+  assert_non_null(timeline(out, "browser", "GET / (the inbox): 200"));
+  assert_non_null(timeline(out, "browser", "AKUT first"));
+  assert_non_null(timeline(out, "webd", "stopped by SIGTERM, exit status 0"));
+}
+
 static void test_demo(void **state) {
   char tmpenv[1200];
   (void)state;
@@ -169,6 +187,7 @@ static void test_demo(void **state) {
   check_triage(r.out);
   check_announcement(r.out);
   check_documents(r.out);
+  check_web(r.out);
   tt_result_free(&r);
   /* The temporary folder was removed. */
   assert_false(has_entry(g_dir, "rejsepost-demo-"));
@@ -178,6 +197,64 @@ static void test_demo(void **state) {
       strstr(l.err, "rejsepost-demo: unknown option or missing value: --bogus"));
   assert_non_null(strstr(l.err, "Try 'rejsepost-demo --help'"));
   tt_result_free(&l);
+}
+
+/* --serve keeps everything running until Ctrl-C (SIGINT): webd answers on the printed
+ * port meanwhile; then every daemon stops cleanly and the demo exits 0. */
+static void test_demo_serve(void **state) {
+  char outp[1200], tmpenv[1200];
+  (void)state;
+  snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", g_dir);
+  putenv(tmpenv);
+  snprintf(outp, sizeof outp, "%s/serve.out", g_dir);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(tt_built("tools/demo/rejsepost-demo"), "rejsepost-demo", "--serve", "--timeout",
+          "30", (char *)NULL);
+    _exit(127);
+  }
+  char *out = NULL;
+  for (int i = 0; i < 1200; i++) {
+    free(out);
+    out = tu_read_file(outp, NULL);
+    if (out != NULL && (strstr(out, "keeps running until Ctrl-C") != NULL ||
+                        strstr(out, "demo FAILED") != NULL))
+      break;
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  assert_non_null(out);
+  assert_non_null(strstr(out, "keeps running until Ctrl-C"));
+  const char *u = strstr(out, "The web workspace: https://127.0.0.1:");
+  assert_non_null(u);
+  unsigned port = (unsigned)atoi(u + strlen("The web workspace: https://127.0.0.1:"));
+  free(out);
+  /* Still serving a second later: webd takes a connection on its port. */
+  sleep(1);
+  assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  close(fd);
+  kill(pid, SIGINT);
+  int st = 0;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  out = tu_read_file(outp, NULL);
+  assert_non_null(out);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fprintf(stderr, "%s\n", out);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  assert_non_null(timeline(out, "demo", "stopping (Ctrl-C)"));
+  assert_non_null(timeline(out, "webd", "stopped by SIGTERM, exit status 0"));
+  assert_non_null(strstr(out, "demo OK"));
+  assert_null(timeline(out, "browser", "logged in")); /* the login is left to the person */
+  free(out);
+  unlink(outp);
+  assert_false(has_entry(g_dir, "rejsepost-demo-"));
 }
 
 /* The demo answers --help with its usage and exit 0, and does nothing else; the
@@ -216,6 +293,7 @@ int main(void) {
       cmocka_unit_test(test_demo_help_and_cli),
       cmocka_unit_test(test_demo_no_inboxd),
       cmocka_unit_test(test_demo),
+      cmocka_unit_test(test_demo_serve),
   };
   return cmocka_run_group_tests(tests, tt_dir_setup, tt_dir_teardown);
 }

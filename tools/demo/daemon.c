@@ -60,6 +60,11 @@ int dm_find_inboxd(const char *override, char *out, size_t cap) {
   return find_prog(override, "REJSEPOST_INBOXD", rel, sizeof rel / sizeof rel[0], out, cap);
 }
 
+int dm_find_webd(const char *override, char *out, size_t cap) {
+  static const char *const rel[] = {"../../web/rejsepost-webd", "rejsepost-webd"};
+  return find_prog(override, "REJSEPOST_WEBD", rel, sizeof rel / sizeof rel[0], out, cap);
+}
+
 int dm_find_rejsepost(const char *override, char *out, size_t cap) {
   static const char *const rel[] = {"../rejsepost", "rejsepost"};
   return find_prog(override, "REJSEPOST_CLI", rel, sizeof rel / sizeof rel[0], out, cap);

@@ -29,6 +29,9 @@ int dm_find_inboxd(const char *override, char *out, size_t cap);
  * $REJSEPOST_CLI, else ../rejsepost. */
 int dm_find_rejsepost(const char *override, char *out, size_t cap);
 
+/* The web workspace: `override`, else $REJSEPOST_WEBD, else ../../web/rejsepost-webd. */
+int dm_find_webd(const char *override, char *out, size_t cap);
+
 /* Starts exe with args (args[0] is the program's name) with stdout and stderr appended
  * to `log`, and waits until the log holds `ready` (at most timeout_ms). 0, RP_EIO (it
  * exited or could not start) or RP_ETIMEDOUT (it still runs: stop it). */

@@ -28,8 +28,8 @@
 const char tl_prog[] = "rejsepost-demo";
 
 static const char usage[] =
-    "Usage: rejsepost-demo [--keep] [--relayd PATH] [--inboxd PATH] [--rejsepost PATH]\n"
-    "                      [--timeout SECONDS] [--quiet]\n"
+    "Usage: rejsepost-demo [--keep] [--serve] [--relayd PATH] [--inboxd PATH]\n"
+    "                      [--rejsepost PATH] [--webd PATH] [--timeout SECONDS] [--quiet]\n"
     "\n"
     "Runs the whole flow on loopback in a fresh temporary folder: an administrator, a\n"
     "relay, the team and three municipalities (101 København and 265 Roskilde in the\n"
@@ -43,24 +43,32 @@ static const char usage[] =
     "beredskabsplan as a PDF (a tiny generated demo fixture); the advisor sees it in\n"
     "'show', saves it ('advisor save', sha256 compared) and replies with an annotated\n"
     "copy ('reply --attach'), which the municipality saves and compares too. Both\n"
-    "daemons stop on SIGTERM with exit status 0.\n"
+    "Then the web workspace: a self-signed certificate (openssl), rejsepost-webd over\n"
+    "HTTPS on loopback as a front end of the inbox, and an account for you with a\n"
+    "one-time password; the URL and the one-time login are printed. Without --serve\n"
+    "the demo logs in with it itself (libcurl), enrols with a TOTP code and fetches the\n"
+    "inbox. All daemons stop on SIGTERM with exit status 0.\n"
     "Prints a timeline; exit status 0 only if every step worked, 2 for a usage error.\n"
     "This program is built beside the others (build/release/tools/demo/) and never\n"
     "installed; scripts/demo.sh builds and runs it.\n"
     "\n"
     "  --keep                keep the temporary folder (its path is printed)\n"
+    "  --serve               after the flow, keep the relay, the inbox daemon and webd\n"
+    "                        running until Ctrl-C, to try the web workspace in a browser\n"
     "  --relayd PATH         the relay program (default: $REJSEPOST_RELAYD, else the\n"
     "                        build tree's, e.g. build/release/server/rejsepost-relayd)\n"
     "  --inboxd PATH         the team's inbox daemon (default: $REJSEPOST_INBOXD, else\n"
     "                        the build tree's, build/release/inbox/rejsepost-inboxd)\n"
     "  --rejsepost PATH      the command line the advisor runs (default: $REJSEPOST_CLI,\n"
     "                        else the build tree's, build/release/tools/rejsepost)\n"
+    "  --webd PATH           the web workspace (default: $REJSEPOST_WEBD, else the build\n"
+    "                        tree's, build/release/web/rejsepost-webd)\n"
     "  --timeout SECONDS     give up on any one step after this long (default 10)\n"
     "  --quiet               print only the result line\n";
 
 /* The programs named on the command line (NULL: found as daemon.h says). */
 typedef struct programs {
-  const char *relayd, *inboxd, *rejsepost;
+  const char *relayd, *inboxd, *rejsepost, *webd;
 } programs;
 
 static void line(dm_demo *d, const char *who, const char *msg_id, const char *what) {
@@ -118,6 +126,8 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, programs *p) {
                                        {"relayd", required_argument, NULL, 'r'},
                                        {"inboxd", required_argument, NULL, 'i'},
                                        {"rejsepost", required_argument, NULL, 'c'},
+                                       {"webd", required_argument, NULL, 'w'},
+                                       {"serve", no_argument, NULL, 's'},
                                        {"timeout", required_argument, NULL, 't'},
                                        {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
@@ -141,6 +151,12 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, programs *p) {
     case 'c':
       p->rejsepost = optarg;
       break;
+    case 'w':
+      p->webd = optarg;
+      break;
+    case 's':
+      d->serve = 1;
+      break;
     case 'q':
       d->quiet = 1;
       break;
@@ -161,13 +177,28 @@ static int parse(int argc, char **argv, dm_demo *d, int *keep, programs *p) {
   return TL_OK;
 }
 
-/* With the relay running: the inbox daemon, the flow, and the daemon's clean stop. */
+/* With the inbox daemon running: webd, the one-time login, and either the check
+ * through it or (--serve) waiting for Ctrl-C; then webd's clean stop. */
+static void run_web(dm_demo *d) {
+  if (dm_web_start(d) == 0) {
+    dm_web_print_login(d);
+    if (d->serve)
+      dm_web_serve(d);
+    else
+      dm_web_check(d);
+  }
+  dm_web_stop(d);
+}
+
+/* With the relay running: the inbox daemon, the flow, the web workspace, and the
+ * daemons' clean stop. */
 static void run_team(dm_demo *d) {
   if (dm_inboxd_configure(d) != 0 || dm_inboxd_start(d) != 0) {
     dm_inboxd_stop(d);
     return;
   }
   dm_flow_run(d);
+  run_web(d);
   dm_inboxd_stop(d);
 }
 
@@ -211,6 +242,10 @@ static int find_programs(dm_demo *d, const programs *p) {
                    "--rejsepost PATH or REJSEPOST_CLI",
                    p->rejsepost != NULL ? " at " : "",
                    p->rejsepost != NULL ? p->rejsepost : "");
+  if (dm_find_webd(p->webd, d->webd_exe, sizeof d->webd_exe) != 0)
+    return tl_fail("cannot find rejsepost-webd%s%s: build it (scripts/build.sh) or name it "
+                   "with --webd PATH or REJSEPOST_WEBD",
+                   p->webd != NULL ? " at " : "", p->webd != NULL ? p->webd : "");
   return TL_OK;
 }
 
@@ -230,22 +265,22 @@ static int make_dir(dm_demo *d) {
 
 int main(int argc, char **argv) {
   static dm_demo d; /* large (paths): off the stack */
-  programs p = {NULL, NULL, NULL};
+  programs p = {NULL, NULL, NULL, NULL};
   int keep = 0, rc;
 
   /* A closed pipe (rejsepost-demo | head) must end the write, not the process silently. */
   signal(SIGPIPE, SIG_IGN);
   memset(&d, 0, sizeof d);
   d.timeout_ms = DM_TIMEOUT_DEFAULT_S * 1000;
-  d.relayd.pid = d.inboxd.pid = -1;
+  d.relayd.pid = d.inboxd.pid = d.webd.pid = -1;
   if ((rc = parse(argc, argv, &d, &keep, &p)) != TL_OK) return rc < 0 ? TL_OK : rc;
   if (sodium_init() < 0) return tl_fail("libsodium could not be initialised");
   if (find_programs(&d, &p) != TL_OK || make_dir(&d) != TL_OK) return TL_FAIL;
   d.t0 = rp__clock_mono_ms();
   if (!d.quiet) {
     printf("rejsepost-demo: everything below is fictitious; no real person or case.\n");
-    printf("folder %s\nrelay  %s\ninbox  %s\ncli    %s\n\n", d.dir, d.relayd_exe,
-           d.inboxd_exe, d.rejsepost_exe);
+    printf("folder %s\nrelay  %s\ninbox  %s\ncli    %s\nwebd   %s\n\n", d.dir, d.relayd_exe,
+           d.inboxd_exe, d.rejsepost_exe, d.webd_exe);
     printf("%7s     %-13s %-8s  %s\n", "time", "who", "msg", "what");
   }
   if (dm_world_create(&d) == 0) run(&d);

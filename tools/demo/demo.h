@@ -45,6 +45,14 @@ typedef struct dm_demo {
   char sock[108];               /* the advisors' socket (sun_path is 108 bytes) */
   char rejsepost_exe[PATH_MAX]; /* the command line: the advisor runs `rejsepost advisor` */
   dm_daemon inboxd;
+  /* the web workspace (web.c) */
+  char webd_exe[PATH_MAX];
+  char web_dir[1040]; /* webd.ini, cert.pem, key.pem, accounts.db, webd.log */
+  char web_conf[1100], web_cert[1100], web_key[1100];
+  char web_user[40], web_otp[32], web_url[64], web_fpr[100];
+  uint16_t web_port;
+  dm_daemon webd;
+  int serve;      /* --serve: keep running until Ctrl-C */
   uint64_t t0;    /* monotonic ms at the start */
   int timeout_ms; /* per step */
   int quiet;
@@ -85,5 +93,18 @@ int dm_flow_run(dm_demo *d);
  * not run or was killed at the deadline. */
 int dm_advisor(dm_demo *d, const char *input, const char *const *args, char **out,
                char **err);
+
+/* The web workspace (web.c), with the inbox daemon running: a self-signed certificate
+ * (openssl), rejsepost-webd over HTTPS on loopback, an account for the demo's user with
+ * a one-time password. 0 or -1 (dm_fail called). */
+int dm_web_start(dm_demo *d);
+/* One browser's visit with libcurl: the one-time login, enrolment, the inbox. 0 or -1. */
+int dm_web_check(dm_demo *d);
+/* Prints the URL and the one-time login. */
+void dm_web_print_login(dm_demo *d);
+/* Waits for Ctrl-C (SIGINT or SIGTERM), or for webd to exit. */
+void dm_web_serve(dm_demo *d);
+/* SIGTERM to webd; checks exit status 0. 0 or -1. */
+int dm_web_stop(dm_demo *d);
 
 #endif /* RP_TOOLS_DEMO_H */

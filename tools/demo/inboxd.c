@@ -28,12 +28,15 @@
 #define DM_ADVISOR_ROLE_ID "raadgiver:Rådgiver R7"
 
 /* "[advisors]\nUSER = role:pseudonym\n" for the user running the demo (the daemon learns
- * who asks from the kernel, so the mapping is by Unix user name). */
+ * who asks from the kernel, so the mapping is by Unix user name). The same user runs
+ * the demo's rejsepost-webd, so it is the front end too (in a real installation webd has
+ * a user of its own: docs/WEB.md). */
 static void advisors_section(char *out, size_t cap) {
   struct passwd *pw = getpwuid(geteuid());
   out[0] = '\0';
   if (pw != NULL && pw->pw_name != NULL && strpbrk(pw->pw_name, "=;#[] \t") == NULL)
-    snprintf(out, cap, "[advisors]\n%s = %s\n", pw->pw_name, DM_ADVISOR_ROLE_ID);
+    snprintf(out, cap, "[advisors]\n%s = %s\n[socket]\nfrontends = %s\n", pw->pw_name,
+             DM_ADVISOR_ROLE_ID, pw->pw_name);
 }
 
 int dm_inboxd_configure(dm_demo *d) {
