@@ -52,6 +52,9 @@ void rp__ibx_save_stream(rp__ibx_act *a, int fd);
  * (RP_ESTATE and msg says why not); recall and the meeting actions. */
 int rp__ibx_coded_check(rp__ibx_act *a, rp__ibx_coded *c);
 int rp__ibx_act_consent_ok(rp__ibx_act *a, const rp__ibx_thread *t);
+/* The request's thread, read into t, when a->who may write to it: found, consent not
+ * withdrawn, not closed (RP_ESTATE) and held by nobody else; msg says why not. */
+int rp__ibx_act_writable(rp__ibx_act *a, rp__ibx_thread *t);
 int rp__ibx_do_recall(rp__ibx_act *a);
 int rp__ibx_do_meeting(rp__ibx_act *a);
 /* The retention time in ms (a consent-withdrawn thread is purged that long after it was

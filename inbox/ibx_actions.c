@@ -115,14 +115,8 @@ static int do_answer(act *a) {
   rp__ibx_thread t;
   char *text;
   rp__ibx_coded coded;
-  int r = rp__ibx_act_thread(a, &t), ask = a->req->action == RP_IBX_A_ASK;
+  int r = rp__ibx_act_writable(a, &t), ask = a->req->action == RP_IBX_A_ASK;
   if (r != 0) return r;
-  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
-  if (t.state == RP_IBX_ST_CLOSED) {
-    rp__buf_puts(&a->msg, "the thread is closed");
-    return RP_ESTATE;
-  }
-  if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if (a->req->text.n == 0) {
     rp__buf_puts(&a->msg, "the text is empty");
     return RP_EMISSING;

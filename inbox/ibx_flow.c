@@ -135,6 +135,17 @@ int rp__ibx_act_consent_ok(act *a, const rp__ibx_thread *t) {
   return RP_ESTATE;
 }
 
+int rp__ibx_act_writable(act *a, rp__ibx_thread *t) {
+  int r = rp__ibx_act_thread(a, t);
+  if (r != 0) return r;
+  if ((r = rp__ibx_act_consent_ok(a, t)) != 0) return r;
+  if (t->state == RP_IBX_ST_CLOSED) {
+    rp__buf_puts(&a->msg, "the thread is closed");
+    return RP_ESTATE;
+  }
+  return rp__ibx_act_holder_ok(a, t);
+}
+
 /* ---- recall ---- */
 
 /* The request's message (key 28) in the thread: a unique prefix of its id. */
@@ -274,14 +285,8 @@ int rp__ibx_do_meeting(act *a) {
   char ref[RP_IBX_ID_STRLEN], msg_id[RP_ID_STRLEN], reason[RP_IBX_NAME_STRLEN];
   rp__ibx_thread t;
   rp_msg *m = NULL;
-  int r = rp__ibx_act_thread(a, &t);
+  int r = rp__ibx_act_writable(a, &t);
   if (r != 0) return r;
-  if ((r = rp__ibx_act_consent_ok(a, &t)) != 0) return r;
-  if (t.state == RP_IBX_ST_CLOSED) {
-    rp__buf_puts(&a->msg, "the thread is closed");
-    return RP_ESTATE;
-  }
-  if ((r = rp__ibx_act_holder_ok(a, &t)) != 0) return r;
   if ((r = meeting_ref(a, &t, ref)) != 0) return r;
   if (action == RP_IBX_A_MEETING_PROPOSE && a->req->nslots == 0) {
     rp__buf_puts(&a->msg, "a proposal needs at least one slot (at most 8)");

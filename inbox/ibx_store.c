@@ -210,46 +210,27 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
   *purged = 0;
   pthread_mutex_lock(&st->mu);
   if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  /* The attachments first, while their messages still name the thread. */
-  static const char *const k_att_sql[] = {
+  /* What hangs on a closed thread goes first: the attachments while their messages still
+   * name the thread, then marks, alerts and the messages; the threads last. */
+  static const char *const k_child_sql[] = {
       "DELETE FROM attachment_pieces WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
       "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))",
       "DELETE FROM attachments WHERE msg_id IN (SELECT msg_id FROM messages WHERE "
       "thread_id IN (SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2))",
-      "DELETE FROM marks WHERE thread_id IN (SELECT thread_id FROM threads WHERE state = ?1"
-      " AND closed_at < ?2)"};
-  for (size_t i = 0; r == 0 && i < sizeof k_att_sql / sizeof k_att_sql[0]; i++) {
-    if ((r = rp__sql_prepare(st->db, k_att_sql[i], &s)) != 0) break;
+      "DELETE FROM marks WHERE thread_id IN (SELECT thread_id FROM threads WHERE "
+      "state = ?1 AND closed_at < ?2)",
+      "DELETE FROM alerts WHERE thread_id IN (SELECT thread_id FROM threads WHERE "
+      "state = ?1 AND closed_at < ?2)",
+      "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM threads WHERE "
+      "state = ?1 AND closed_at < ?2)"};
+  for (size_t i = 0; r == 0 && i < sizeof k_child_sql / sizeof k_child_sql[0]; i++) {
+    if ((r = rp__sql_prepare(st->db, k_child_sql[i], &s)) != 0) break;
     sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
     r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
     sqlite3_finalize(s);
     s = NULL;
   }
-  if (r == 0)
-    r = rp__sql_prepare(st->db,
-                        "DELETE FROM alerts WHERE thread_id IN (SELECT thread_id FROM "
-                        "threads WHERE state = ?1 AND closed_at < ?2)",
-                        &s);
-  if (r == 0) {
-    sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
-    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
-  }
-  sqlite3_finalize(s);
-  s = NULL;
-  if (r == 0)
-    r = rp__sql_prepare(st->db,
-                        "DELETE FROM messages WHERE thread_id IN (SELECT thread_id FROM "
-                        "threads WHERE state = ?1 AND closed_at < ?2)",
-                        &s);
-  if (r == 0) {
-    sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
-    r = sqlite3_step(s) == SQLITE_DONE ? 0 : RP_EIO;
-  }
-  sqlite3_finalize(s);
-  s = NULL;
   if (r == 0 &&
       (r = rp__sql_prepare(
            st->db, "DELETE FROM threads WHERE state = ?1 AND closed_at < ?2", &s)) == 0) {
