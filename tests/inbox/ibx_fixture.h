@@ -33,6 +33,8 @@
 #define FX_MON_0900 1767603600000ull
 #define FX_SAT_2200 1767477600000ull
 #define FX_HOUR 3600000ull
+/* 2026-01-08 10:00 Copenhagen (CET, UTC+1). */
+#define FX_0108_1000_CPH 1767862800000ull
 
 #define FX_NMUN 3
 
@@ -426,6 +428,32 @@ static inline int fx_thread_of(fx *x, const char *msg_id, char thread[RP_ID_STRL
     }
   }
   free(out);
+  return rc;
+}
+
+/* A request from municipality i (category trusler), listed by the daemon: its msg id in
+ * req, its thread id in th. */
+static inline int fx_new_thread(fx *x, int i, const char *urgency, char th[RP_ID_STRLEN],
+                                char req[RP_ID_STRLEN]) {
+  int rc = fx_request(x, i, urgency, "trusler", req);
+  if (rc == 0) rc = fx_wait_listed(x, "list --all --json", req, 20000);
+  if (rc == 0) rc = fx_thread_of(x, req, th);
+  return rc;
+}
+
+/* Municipality i asks for a meeting in thread (a case discussion, online, 60 minutes);
+ * the request's msg id, which names the meeting, in mr. */
+static inline int fx_meeting_request(fx *x, int i, const char *thread,
+                                     char mr[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("meeting_request", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_thread(m, thread)) == 0 &&
+      (rc = rp_msg_set_enum(m, "purpose", "sagsdroeftelse")) == 0 &&
+      (rc = rp_msg_set_enum(m, "mode", "online")) == 0 &&
+      (rc = rp_msg_set_uint(m, "duration_min", 60)) == 0)
+    rc = rp_send(x->mun[i], m, mr);
+  rp_msg_free(m);
   return rc;
 }
 

@@ -21,9 +21,8 @@
 
 static fx g;
 
-/* 2026-01-20 00:00 Copenhagen (CET, UTC+1) and 2026-01-08 10:00 Copenhagen. */
+/* 2026-01-20 00:00 Copenhagen (CET, UTC+1). */
 #define T_0120_CPH 1768863600000ull
-#define T_0108_1000_CPH 1767862800000ull
 
 static int setup(void **state) {
   (void)state;
@@ -36,14 +35,6 @@ static int teardown(void **state) {
   (void)state;
   fx_free(&g);
   return 0;
-}
-
-/* A request from municipality i, listed; its thread id in th. */
-static void new_thread(int i, const char *urgency, char th[RP_ID_STRLEN],
-                       char req[RP_ID_STRLEN]) {
-  assert_int_equal(fx_request(&g, i, urgency, "trusler", req), 0);
-  assert_int_equal(fx_wait_listed(&g, "list --all --json", req, 20000), 0);
-  assert_int_equal(fx_thread_of(&g, req, th), 0);
 }
 
 /* Runs the advisor command; its output in *out (caller frees). */
@@ -104,7 +95,7 @@ static void test_reply_coded_fields(void **state) {
   int b = 0;
   size_t n = 0;
   (void)state;
-  new_thread(0, "haster", th, req);
+  assert_int_equal(fx_new_thread(&g, 0, "haster", th, req), 0);
   /* The command line asks for the reporting duty before anything is sent. */
   assert_int_equal(adv("Råd.", &out, "reply %s --stdin", th), 2);
   assert_non_null(strstr(out, "--reporting-duty yes|no"));
@@ -212,7 +203,7 @@ static void test_recall(void **state) {
   rp_received *r = NULL;
   const char *v = NULL;
   (void)state;
-  new_thread(1, "normal", th, req);
+  assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
   assert_int_equal(rp_msg_new("follow_up", &m), 0);
   assert_int_equal(rp_msg_set_thread(m, th), 0);
   assert_int_equal(rp_msg_set_hex(m, "in_reply_to", req), 0);
@@ -297,20 +288,13 @@ static void test_recall(void **state) {
  * reference. */
 static void test_meetings(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], mr[RP_ID_STRLEN], *out = NULL, needle[120];
-  rp_msg *m = NULL;
   rp_received *r = NULL;
   const char *v = NULL;
   uint64_t u = 0;
   size_t n = 0;
   (void)state;
-  new_thread(0, "normal", th, req);
-  assert_int_equal(rp_msg_new("meeting_request", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_enum(m, "purpose", "sagsdroeftelse"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "mode", "online"), 0);
-  assert_int_equal(rp_msg_set_uint(m, "duration_min", 60), 0);
-  assert_int_equal(rp_send(g.mun[0], m, mr), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
+  assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
   snprintf(needle, sizeof needle, "\"meetings\":[{\"meeting\":\"%s\"", mr);
   assert_int_equal(wait_show(th, needle, &out), 0);
   assert_non_null(strstr(out, "\"purpose\":\"sagsdroeftelse\""));
@@ -338,9 +322,9 @@ static void test_meetings(void **state) {
   assert_int_equal(rp_received_list_count(r, "slots", &n), 0);
   assert_int_equal(n, 2);
   assert_int_equal(rp_received_get_uint(r, "slots.0.start", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(u, FX_0108_1000_CPH);
   assert_int_equal(rp_received_get_uint(r, "slots.0.end", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH + FX_HOUR);
+  assert_int_equal(u, FX_0108_1000_CPH + FX_HOUR);
   rp_received_free(r);
   assert_int_equal(
       adv(NULL, &out, "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk", th),
@@ -357,7 +341,7 @@ static void test_meetings(void **state) {
   assert_int_equal(rp_received_get_hex(r, "meeting_ref", &v), 0);
   assert_string_equal(v, mr);
   assert_int_equal(rp_received_get_uint(r, "slot.start", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(u, FX_0108_1000_CPH);
   assert_int_equal(rp_received_get_enum(r, "place", &v), 0);
   assert_string_equal(v, "hos_kommunen");
   rp_received_free(r);
@@ -394,7 +378,7 @@ static void test_consent_withdrawn(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], id[RP_ID_STRLEN], *out = NULL, needle[200];
   rp_msg *m = NULL;
   (void)state;
-  new_thread(2, "akut", th, req);
+  assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
   assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
   assert_int_equal(rp_msg_set_thread(m, th), 0);
   assert_int_equal(rp_msg_set_enum(m, "by", "foraeldremyndighed"), 0);

@@ -11,9 +11,6 @@
  */
 #include "webd_fixture.h"
 
-/* 2026-01-08 10:00 Copenhagen (CET, UTC+1), as unix ms. */
-#define T_0108_1000_CPH 1767862800000ull
-
 /* Enrols sara (one-time password, then her own and a TOTP code) and leaves her in. */
 static void enrol_sara(void) {
   hresp r;
@@ -21,13 +18,7 @@ static void enrol_sara(void) {
   assert_int_equal(login("sara", g_pw, ""), 303);
   http("/enrol", NULL, &r);
   assert_int_equal(r.status, 200);
-  const char *k = strstr(r.body, "<code id=\"noegle\">");
-  assert_non_null(k);
-  k += strlen("<code id=\"noegle\">");
-  size_t kl = strcspn(k, "<");
-  assert_true(kl > 16 && kl < sizeof g_secret);
-  memcpy(g_secret, k, kl);
-  g_secret[kl] = 0;
+  secret_of(&r);
   csrf_of(&r, csrf);
   hfree(&r);
   enc(k_newpw, e1, sizeof e1);
@@ -103,14 +94,6 @@ static void get_page(const char *path, hresp *r) {
   labelled_and_danish(r->body);
 }
 
-/* A request from municipality i, listed; its thread in th. */
-static void new_thread(int i, const char *urgency, char th[RP_ID_STRLEN],
-                       char req[RP_ID_STRLEN]) {
-  assert_int_equal(fx_request(&g, i, urgency, "trusler", req), 0);
-  assert_int_equal(fx_wait_listed(&g, "list --all --json", req, 20000), 0);
-  assert_int_equal(fx_thread_of(&g, req, th), 0);
-}
-
 static int wait_show(const char *th, const char *needle) {
   char args[100];
   snprintf(args, sizeof args, "show %s --json", th);
@@ -132,21 +115,14 @@ static long post(const char *path, const char *form) {
 static void test_meetings(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], mr[RP_ID_STRLEN], path[120], form[900];
   char csrf[80], needle[200];
-  rp_msg *m = NULL;
   rp_received *rec = NULL;
   const char *v = NULL;
   uint64_t u = 0;
   size_t n = 0;
   hresp r;
   (void)state;
-  new_thread(0, "normal", th, req);
-  assert_int_equal(rp_msg_new("meeting_request", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_enum(m, "purpose", "sagsdroeftelse"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "mode", "online"), 0);
-  assert_int_equal(rp_msg_set_uint(m, "duration_min", 60), 0);
-  assert_int_equal(rp_send(g.mun[0], m, mr), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
+  assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
   snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", mr);
   assert_int_equal(wait_show(th, needle), 0);
   snprintf(path, sizeof path, "/t/%s", th);
@@ -185,9 +161,9 @@ static void test_meetings(void **state) {
   assert_int_equal(rp_received_list_count(rec, "slots", &n), 0);
   assert_int_equal(n, 2);
   assert_int_equal(rp_received_get_uint(rec, "slots.0.start", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(u, FX_0108_1000_CPH);
   assert_int_equal(rp_received_get_uint(rec, "slots.0.end", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH + FX_HOUR);
+  assert_int_equal(u, FX_0108_1000_CPH + FX_HOUR);
   assert_int_equal(rp_received_get_enum(rec, "mode", &v), 0);
   assert_string_equal(v, "online");
   rp_received_free(rec);
@@ -199,27 +175,27 @@ static void test_meetings(void **state) {
   assert_non_null(strstr(r.body, "Forslaget til tider er sendt."));
   assert_non_null(strstr(r.body, "Tider foreslået"));
   assert_non_null(strstr(r.body, "08.01.2026 kl. 10:00</time> til kl. 11:00"));
-  snprintf(needle, sizeof needle, "value=\"%llu-%llu\"", T_0108_1000_CPH,
-           T_0108_1000_CPH + FX_HOUR);
+  snprintf(needle, sizeof needle, "value=\"%llu-%llu\"", FX_0108_1000_CPH,
+           FX_0108_1000_CPH + FX_HOUR);
   assert_non_null(strstr(r.body, needle));
   hfree(&r);
   /* Confirm the first, physical without a place: refused; with one: sent. */
   snprintf(path, sizeof path, "/t/%s/meeting_confirm", th);
   snprintf(form, sizeof form, "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=", csrf,
-           mr, T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
+           mr, FX_0108_1000_CPH, FX_0108_1000_CPH + FX_HOUR);
   http(path, form, &r);
   assert_int_equal(r.status, 400);
   assert_non_null(strstr(r.body, "Vælg et sted"));
   hfree(&r);
   snprintf(form, sizeof form,
            "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=hos_kommunen", csrf, mr,
-           T_0108_1000_CPH, T_0108_1000_CPH + FX_HOUR);
+           FX_0108_1000_CPH, FX_0108_1000_CPH + FX_HOUR);
   assert_int_equal(post(path, form), 303);
   assert_int_equal(fx_wait_kind(&g, 0, "meeting_confirmation", 20000, &rec), 0);
   assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
   assert_string_equal(v, mr);
   assert_int_equal(rp_received_get_uint(rec, "slot.start", &u), 0);
-  assert_int_equal(u, T_0108_1000_CPH);
+  assert_int_equal(u, FX_0108_1000_CPH);
   assert_int_equal(rp_received_get_enum(rec, "place", &v), 0);
   assert_string_equal(v, "hos_kommunen");
   rp_received_free(rec);
@@ -259,7 +235,7 @@ static void test_recall(void **state) {
   const char *v = NULL;
   hresp r;
   (void)state;
-  new_thread(1, "normal", th, req);
+  assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
   page_csrf("/", csrf);
   snprintf(path, sizeof path, "/t/%s/reply", th);
   snprintf(form, sizeof form, "csrf=%s&tekst=%s&underretningspligt=no", csrf,
@@ -351,7 +327,7 @@ static void test_consent_withdrawn(void **state) {
   rp_msg *m = NULL;
   hresp r;
   (void)state;
-  new_thread(2, "akut", th, req);
+  assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
   assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
   assert_int_equal(rp_msg_set_thread(m, th), 0);
   assert_int_equal(rp_msg_set_enum(m, "by", "foraeldremyndighed"), 0);
