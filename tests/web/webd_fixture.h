@@ -111,6 +111,17 @@ static inline void csrf_of(const hresp *r, char out[80]) {
   out[64] = 0;
 }
 
+/* The enrolment page's TOTP secret (base32), into g_secret. */
+static inline void secret_of(const hresp *r) {
+  const char *k = strstr(r->body, "<code id=\"noegle\">");
+  assert_non_null(k);
+  k += strlen("<code id=\"noegle\">");
+  size_t kl = strcspn(k, "<");
+  assert_true(kl > 16 && kl < sizeof g_secret);
+  memcpy(g_secret, k, kl);
+  g_secret[kl] = 0;
+}
+
 /* Percent-encodes s for a form. */
 static inline void enc(const char *s, char *out, size_t cap) {
   size_t j = 0;

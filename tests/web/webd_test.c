@@ -65,13 +65,7 @@ static void test_login_and_enrolment(void **state) {
   hfree(&r);
   http("/enrol", NULL, &r);
   assert_int_equal(r.status, 200);
-  const char *k = strstr(r.body, "<code id=\"noegle\">");
-  assert_non_null(k);
-  k += strlen("<code id=\"noegle\">");
-  size_t kl = strcspn(k, "<");
-  assert_true(kl > 16 && kl < sizeof g_secret);
-  memcpy(g_secret, k, kl);
-  g_secret[kl] = 0;
+  secret_of(&r);
   csrf_of(&r, csrf);
   hfree(&r);
   http("/enrol/qr.svg", NULL, &r);
@@ -318,47 +312,57 @@ static void test_csrf_refused(void **state) {
   free(out);
 }
 
-static void send_or_say(int i, rp_msg *m, char id[RP_ID_STRLEN]) {
+/* Sends m from municipality i (saying why not) and frees it; waits until the daemon
+ * lists it; its thread in th. */
+static void send_listed(int i, rp_msg *m, char th[RP_ID_STRLEN]) {
+  char id[RP_ID_STRLEN];
   int rc = rp_send(g.mun[i], m, id);
   if (rc != 0)
     fprintf(stderr, "request: %s at %s\n", rp_strerror(rc),
             rp_msg_error_field(m) ? rp_msg_error_field(m) : "-");
   assert_int_equal(rc, 0);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+}
+
+/* A normal request from municipality i of the given type, sender reference and question
+ * (the rest a fixed low-risk case), for the test to add to and send. */
+static void new_request(int i, const char *type, const char *ref, const char *question,
+                        rp_msg **m) {
+  assert_int_equal(rp_msg_new("request", m), 0);
+  assert_int_equal(rp_msg_set_text(*m, "sender_org", fx_code(&g, i)), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "sender_role", "myndighedsraadgiver"), 0);
+  assert_int_equal(rp_msg_set_text(*m, "sender_ref", ref), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "request_type", type), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "urgency", "normal"), 0);
+  assert_int_equal(rp_msg_add_to_set(*m, "categories", "vold"), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "risk.level", "lav"), 0);
+  assert_int_equal(rp_msg_set_bool(*m, "risk.acute", 0), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "risk.tool", "ingen"), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "citizen.age_band", "15_17"), 0);
+  assert_int_equal(rp_msg_set_bool(*m, "citizen.under_18", 1), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "risk_assessed_before_family", "ja"), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "identifiability.mode", "anonym"), 0);
+  assert_int_equal(rp_msg_set_enum(*m, "identifiability.consent", "ingen"), 0);
+  assert_int_equal(rp_msg_add_to_set(*m, "measures_taken", "underretning"), 0);
+  assert_int_equal(rp_msg_set_text(*m, "question", question), 0);
 }
 
 /* A municipality's text with markup comes out as text. */
 static void test_xss_escaped(void **state) {
   static const char k_q[] = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
-  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[100];
+  char th[RP_ID_STRLEN], path[100];
   rp_msg *m = NULL;
   hresp r;
   (void)state;
   ensure_logged_in();
-  assert_int_equal(rp_msg_new("request", &m), 0);
-  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 0)), 0);
-  assert_int_equal(rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver"), 0);
-  assert_int_equal(rp_msg_set_text(m, "sender_ref", "<b onmouseover=alert(3)>ref</b>"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "request_type", "konkret_sag"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "urgency", "normal"), 0);
-  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk.level", "lav"), 0);
-  assert_int_equal(rp_msg_set_bool(m, "risk.acute", 0), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk.tool", "ingen"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "citizen.age_band", "15_17"), 0);
-  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk_assessed_before_family", "ja"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "identifiability.mode", "anonym"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "identifiability.consent", "ingen"), 0);
-  assert_int_equal(rp_msg_add_to_set(m, "measures_taken", "underretning"), 0);
-  assert_int_equal(rp_msg_set_text(m, "question", k_q), 0);
+  new_request(0, "konkret_sag", "<b onmouseover=alert(3)>ref</b>", k_q, &m);
   assert_int_equal(rp_msg_attach_buffer(m, (const uint8_t *)"x", 1,
                                         "<svg onload=alert(4)>.pdf", "application/pdf",
                                         "andet"),
                    0);
-  send_or_say(0, m, id);
-  rp_msg_free(m);
-  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
-  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  send_listed(0, m, th);
   snprintf(path, sizeof path, "/t/%s", th);
   http(path, NULL, &r);
   assert_int_equal(r.status, 200);
@@ -377,35 +381,16 @@ static void test_xss_escaped(void **state) {
  * else is refused without reaching the daemon's save. */
 static void test_download(void **state) {
   static const char k_doc[] = "Udkast til beredskabsplan.\n";
-  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[160];
+  char th[RP_ID_STRLEN], path[160];
   rp_msg *m = NULL;
   hresp r;
   (void)state;
   ensure_logged_in();
-  assert_int_equal(rp_msg_new("request", &m), 0);
-  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 1)), 0);
-  assert_int_equal(rp_msg_set_enum(m, "sender_role", "myndighedsraadgiver"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "request_type", "beredskabsplan"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "urgency", "normal"), 0);
-  assert_int_equal(rp_msg_add_to_set(m, "categories", "vold"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk.level", "lav"), 0);
-  assert_int_equal(rp_msg_set_bool(m, "risk.acute", 0), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk.tool", "ingen"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "citizen.age_band", "15_17"), 0);
-  assert_int_equal(rp_msg_set_bool(m, "citizen.under_18", 1), 0);
-  assert_int_equal(rp_msg_set_enum(m, "risk_assessed_before_family", "ja"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "identifiability.mode", "anonym"), 0);
-  assert_int_equal(rp_msg_set_enum(m, "identifiability.consent", "ingen"), 0);
-  assert_int_equal(rp_msg_set_text(m, "sender_ref", "sagsbehandler-9"), 0);
-  assert_int_equal(rp_msg_add_to_set(m, "measures_taken", "underretning"), 0);
-  assert_int_equal(rp_msg_set_text(m, "question", "Se planen."), 0);
+  new_request(1, "beredskabsplan", "sagsbehandler-9", "Se planen.", &m);
   assert_int_equal(rp_msg_attach_buffer(m, (const uint8_t *)k_doc, sizeof k_doc - 1,
                                         "..plan\"; x=.html", "text/html", "andet"),
                    0);
-  send_or_say(1, m, id);
-  rp_msg_free(m);
-  assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
-  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  send_listed(1, m, th);
   snprintf(path, sizeof path, "/t/%s", th);
   http(path, NULL, &r);
   snprintf(path, sizeof path, "href=\"/t/%s/bilag/1\"", th);
