@@ -245,10 +245,7 @@ static inline int fx_client(fx *x, const char *id, rp_client **out) {
   return rc;
 }
 
-/* Builds the whole world: relay, keys, config (plus `extra` INI lines), inboxd as o
- * says, municipality clients. */
-static inline int fx_init_with(fx *x, const char *tag, const fx_start *o,
-                               const char *extra) {
+static inline int fx_build(fx *x, const char *tag, const fx_start *o, const char *extra) {
   static const char *const ids[] = {"team", "kommune-101", "kommune-102", "kommune-103"};
   int rc;
   memset(x, 0, sizeof *x);
@@ -275,6 +272,15 @@ static inline int fx_init_with(fx *x, const char *tag, const fx_start *o,
   for (int i = 0; i < FX_NMUN; i++)
     if ((rc = fx_client(x, x->mun_id[i], &x->mun[i])) != 0) return rc;
   return 0;
+}
+
+/* Builds the whole world: relay, keys, config (plus `extra` INI lines), inboxd as o
+ * says, municipality clients. A failure is said on stderr (a test's setup returns it). */
+static inline int fx_init_with(fx *x, const char *tag, const fx_start *o,
+                               const char *extra) {
+  int rc = fx_build(x, tag, o, extra);
+  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
+  return rc;
 }
 
 static inline int fx_init(fx *x, const char *tag) {

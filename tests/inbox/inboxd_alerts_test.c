@@ -115,10 +115,7 @@ static void restart(void) {
 static int setup(void **state) {
   (void)state;
   int rc = fx_init(&g, "inboxd-alerts");
-  if (rc != 0) {
-    fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-    return rc;
-  }
+  if (rc != 0) return rc;
   snprintf(g_maildir, sizeof g_maildir, "%s/mail", g.dir);
   snprintf(g_cmdlog, sizeof g_cmdlog, "%s/record.log", g.dir);
   if ((rc = sink_start()) != 0) {

@@ -30,9 +30,7 @@ static int setup(void **state) {
   (void)state;
   signal(SIGPIPE, SIG_IGN); /* a dropped connection must fail a write, not the test */
   randombytes_buf(g_big, sizeof g_big);
-  int rc = fx_init(&g, "inboxd-attach");
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init(&g, "inboxd-attach");
 }
 
 static int teardown(void **state) {

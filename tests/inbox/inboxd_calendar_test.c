@@ -32,9 +32,7 @@ static const char *const k_holidays[] = {
 
 static int setup(void **state) {
   (void)state;
-  int rc = fx_init(&g, "inboxd-calendar");
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init(&g, "inboxd-calendar");
 }
 
 static int teardown(void **state) {

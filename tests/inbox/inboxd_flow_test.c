@@ -26,9 +26,7 @@ static char *g_reply_json; /* the haster reply as the municipality received it *
 
 static int setup(void **state) {
   (void)state;
-  int rc = fx_init(&g, "inboxd-flow");
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init(&g, "inboxd-flow");
 }
 
 static int teardown(void **state) {

@@ -29,9 +29,7 @@ static int setup(void **state) {
            "sara = raadgiver:R2\nbo = jurist:J1\n[socket]\nfrontends = webd-x, %s\n",
            fx_me());
   fx_start o = {0};
-  int rc = fx_init_with(&g, "inboxd-front", &o, g_extra);
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init_with(&g, "inboxd-front", &o, g_extra);
 }
 
 static int teardown(void **state) {

@@ -26,9 +26,7 @@ static size_t g_old_len;
 
 static int setup(void **state) {
   (void)state;
-  int rc = fx_init(&g, "inboxd-roster");
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init(&g, "inboxd-roster");
 }
 
 static int teardown(void **state) {

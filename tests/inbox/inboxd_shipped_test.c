@@ -37,9 +37,7 @@ static int setup(void **state) {
            "[advisors]\n%s = raadgiver:R1\nsara = raadgiver:Sara R.\n",
            me());
   g_t0 = rp__clock_wall_ms();
-  int rc = fx_init_with(&g, "inboxd-shipped", &o, extra);
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init_with(&g, "inboxd-shipped", &o, extra);
 }
 
 static int teardown(void **state) {

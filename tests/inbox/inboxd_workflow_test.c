@@ -26,9 +26,7 @@ static fx g;
 
 static int setup(void **state) {
   (void)state;
-  int rc = fx_init(&g, "inboxd-workflow");
-  if (rc != 0) fprintf(stderr, "fixture: %s\n", rp_strerror(rc));
-  return rc;
+  return fx_init(&g, "inboxd-workflow");
 }
 
 static int teardown(void **state) {
