@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "noise.h"
 #include "peer.h"
@@ -88,6 +89,24 @@ static inline void fake_send(fake *fk, const rp__tmsg *m) {
   }
   free(out);
   free(enc);
+}
+
+/* Accepts the client and welcomes it as `member`, with the relay's clock, roster version
+ * `roster`, a window of 8 and a minute's idle time; chunk_max 0 leaves the chunk limit
+ * out, as an older relay does. */
+static inline void fake_welcome(fake *fk, const char *member, uint64_t roster,
+                                uint64_t chunk_max) {
+  rp__tmsg m;
+  fake_accept(fk);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_WELCOME;
+  m.u.welcome.time_ms = rp__clock_wall_ms();
+  m.u.welcome.roster_version = roster;
+  m.u.welcome.member = rp__str_c(member);
+  m.u.welcome.send_window = 8;
+  m.u.welcome.idle_ms = 60000;
+  m.u.welcome.chunk_max = chunk_max;
+  fake_send(fk, &m);
 }
 
 /* The client's next message within timeout_ms, PONGs skipped: 0, or RP_ETIMEDOUT /

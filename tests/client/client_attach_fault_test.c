@@ -34,6 +34,7 @@
 
 #include <cmocka.h>
 
+#include "cl_bytes.h"
 #include "cl_fake.h"
 #include "cl_hostile.h"
 #include "envelope_hdr.h"
@@ -64,46 +65,6 @@ static const uint64_t kill_sizes[NATT] = {0, 3u * MIB + 17u, 21u * MIB - 5u};
 #define FULL_LIMIT (6u * MIB)
 static const uint64_t full_sizes[NATT] = {0, 1u * MIB + 1u, 20u * MIB};
 
-static uint8_t byte_at(uint32_t seed, uint64_t i) {
-  uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-  return (uint8_t)(x >> 29);
-}
-
-/* Writes a file of n bytes byte_at(seed, .); its sha256 into sha. */
-static void make_file(const char *path, uint64_t n, uint32_t seed, uint8_t sha[32]) {
-  static uint8_t buf[MIB];
-  crypto_hash_sha256_state h;
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  assert_true(fd >= 0);
-  crypto_hash_sha256_init(&h);
-  for (uint64_t off = 0; off < n;) {
-    size_t k = n - off < sizeof buf ? (size_t)(n - off) : sizeof buf;
-    for (size_t i = 0; i < k; i++)
-      buf[i] = byte_at(seed, off + i);
-    assert_int_equal(write(fd, buf, k), (ssize_t)k);
-    crypto_hash_sha256_update(&h, buf, k);
-    off += k;
-  }
-  crypto_hash_sha256_final(&h, sha);
-  close(fd);
-}
-
-static void file_sha(const char *path, uint8_t sha[32], uint64_t *size) {
-  static uint8_t buf[MIB];
-  crypto_hash_sha256_state h;
-  struct stat sb;
-  ssize_t k;
-  int fd = open(path, O_RDONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(fstat(fd, &sb), 0);
-  *size = (uint64_t)sb.st_size;
-  crypto_hash_sha256_init(&h);
-  while ((k = read(fd, buf, sizeof buf)) > 0)
-    crypto_hash_sha256_update(&h, buf, (size_t)k);
-  crypto_hash_sha256_final(&h, sha);
-  close(fd);
-}
-
 /* The chunks of files of these sizes (PROTOCOL.md 6.7: an empty file is one chunk). */
 static uint64_t chunk_count(const uint64_t *sizes) {
   uint64_t n = 0;
@@ -123,7 +84,7 @@ static void files_make(tp_relay *f, files *fl, const uint64_t *sizes, uint32_t s
   fl->sizes = sizes;
   for (size_t i = 0; i < NATT; i++) {
     snprintf(fl->path[i], sizeof fl->path[i], "%s/bilag-%zu.bin", f->dir, i);
-    make_file(fl->path[i], sizes[i], seed + (uint32_t)i, fl->sha[i]);
+    cl_make_file(fl->path[i], sizes[i], seed + (uint32_t)i, fl->sha[i]);
   }
 }
 
@@ -148,7 +109,7 @@ static void check_whole(tp_relay *f, rp_client *c, const rp_received *r, const f
   for (size_t i = 0; i < NATT; i++) {
     snprintf(path, sizeof path, "%s/saved-%zu.bin", f->dir, i);
     assert_int_equal(rp_received_attachment_save(c, r, i, path), 0);
-    file_sha(path, sha, &size);
+    cl_file_sha(path, sha, &size, NULL);
     assert_int_equal(size, fl->sizes[i]);
     assert_memory_equal(sha, fl->sha[i], 32);
     unlink(path);
@@ -479,16 +440,7 @@ static void test_relay_without_chunks(void **state) {
   assert_int_equal(rp_config_set_log(cfg, cl_log_fn, &log), 0);
   assert_int_equal(rp_client_new(cfg, &muni), 0);
   rp_config_free(cfg);
-  fake_accept(&fk);
-  /* An older relay's WELCOME: no key 7. */
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_WELCOME;
-  m.u.welcome.time_ms = rp__clock_wall_ms();
-  m.u.welcome.roster_version = 1;
-  m.u.welcome.member = rp__str_c(CL_MUNI);
-  m.u.welcome.send_window = 8;
-  m.u.welcome.idle_ms = 60000;
-  fake_send(&fk, &m);
+  fake_welcome(&fk, CL_MUNI, 1, 0); /* an older relay's WELCOME: no key 7 */
   assert_int_equal(cl_log_wait(&log, "conn_ready", NULL, NULL, 5000), 0);
 
   /* The message with attachments is stored (rp_send does not wait for the relay), then
@@ -592,16 +544,7 @@ static void captured_free(captured *cap) {
 /* The fake relay's side of one connection up to the client's RECEIVE, then DELIVER. */
 static void fake_welcome_deliver(fake *fk, const captured *cap) {
   rp__tmsg m;
-  fake_accept(fk);
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_WELCOME;
-  m.u.welcome.time_ms = rp__clock_wall_ms();
-  m.u.welcome.roster_version = 1;
-  m.u.welcome.member = rp__str_c(CL_TEAM);
-  m.u.welcome.send_window = 8;
-  m.u.welcome.idle_ms = 60000;
-  m.u.welcome.chunk_max = SEALED;
-  fake_send(fk, &m);
+  fake_welcome(fk, CL_TEAM, 1, SEALED);
   do
     assert_int_equal(fake_recv_timed(fk, &m, 10000), 0);
   while (m.type != RP__T_RECEIVE);

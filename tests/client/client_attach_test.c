@@ -23,16 +23,12 @@
 
 #include <cmocka.h>
 
+#include "cl_bytes.h"
 #include "cl_fixture.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
 #define CHUNK (256u * KIB)
-
-static uint8_t byte_at(uint32_t seed, uint64_t i) {
-  uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-  return (uint8_t)(x >> 29);
-}
 
 /* A stream of pseudo-random bytes, in uneven reads. */
 typedef struct stream {
@@ -45,13 +41,13 @@ static long long stream_read(void *ctx, uint8_t *buf, size_t cap) {
   size_t n = cap < 70001 ? cap : 70001;
   if (n > s->left) n = (size_t)s->left;
   for (size_t i = 0; i < n; i++)
-    buf[i] = byte_at(s->seed, s->done + i);
+    buf[i] = cl_byte_at(s->seed, s->done + i);
   s->left -= n;
   s->done += n;
   return (long long)n;
 }
 
-/* A sink that checks what it gets against byte_at(seed, .). */
+/* A sink that checks what it gets against cl_byte_at(seed, .). */
 typedef struct check {
   uint64_t off;
   uint32_t seed;
@@ -61,45 +57,9 @@ typedef struct check {
 static int check_write(void *ctx, const uint8_t *buf, size_t len) {
   check *k = ctx;
   for (size_t i = 0; i < len; i++)
-    if (buf[i] != byte_at(k->seed, k->off + i)) k->bad = 1;
+    if (buf[i] != cl_byte_at(k->seed, k->off + i)) k->bad = 1;
   k->off += len;
   return 0;
-}
-
-/* Writes a file of n bytes byte_at(seed, .); its sha256 into sha. */
-static void make_file(const char *path, uint64_t n, uint32_t seed, uint8_t sha[32]) {
-  static uint8_t buf[MIB];
-  crypto_hash_sha256_state h;
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  assert_true(fd >= 0);
-  crypto_hash_sha256_init(&h);
-  for (uint64_t off = 0; off < n;) {
-    size_t k = n - off < sizeof buf ? (size_t)(n - off) : sizeof buf;
-    for (size_t i = 0; i < k; i++)
-      buf[i] = byte_at(seed, off + i);
-    assert_int_equal(write(fd, buf, k), (ssize_t)k);
-    crypto_hash_sha256_update(&h, buf, k);
-    off += k;
-  }
-  crypto_hash_sha256_final(&h, sha);
-  close(fd);
-}
-
-static void file_sha(const char *path, uint8_t sha[32], uint64_t *size, mode_t *mode) {
-  static uint8_t buf[MIB];
-  crypto_hash_sha256_state h;
-  struct stat sb;
-  ssize_t k;
-  int fd = open(path, O_RDONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(fstat(fd, &sb), 0);
-  *size = (uint64_t)sb.st_size;
-  *mode = sb.st_mode & 07777;
-  crypto_hash_sha256_init(&h);
-  while ((k = read(fd, buf, sizeof buf)) > 0)
-    crypto_hash_sha256_update(&h, buf, (size_t)k);
-  crypto_hash_sha256_final(&h, sha);
-  close(fd);
 }
 
 /* Sizes at the chunk boundaries from buffers and a stream; saved and read back. */
@@ -116,7 +76,7 @@ static void test_sizes_save_read(void **state) {
   stream s = {.left = 3 * CHUNK + 5, .seed = 9};
   (void)state;
   for (size_t i = 0; i < sizeof data; i++)
-    data[i] = byte_at(1, i);
+    data[i] = cl_byte_at(1, i);
   assert_int_equal(cl_relay_up(&f, "cl-att"), 0);
   assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
   assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
@@ -151,14 +111,14 @@ static void test_sizes_save_read(void **state) {
     assert_int_equal(k.bad, 0);
     snprintf(path, sizeof path, "%s/%s", f.dir, name);
     assert_int_equal(rp_received_attachment_save(team, r, i, path), 0);
-    file_sha(path, sha, &got, &mode);
+    cl_file_sha(path, sha, &got, &mode);
     crypto_hash_sha256(want, data, (size_t)sizes[i]);
     assert_int_equal(got, sizes[i]);
     assert_memory_equal(sha, want, 32);
     assert_int_equal(mode, 0600);
     /* An existing path is never overwritten. */
     assert_int_equal(rp_received_attachment_save(team, r, i, path), RP_EEXIST);
-    file_sha(path, sha, &got, &mode);
+    cl_file_sha(path, sha, &got, &mode);
     assert_int_equal(got, sizes[i]);
   }
   check k = {.seed = 9};
@@ -209,7 +169,7 @@ static void test_100mib_file(void **state) {
   assert_int_equal(cl_relay_up(&f, "cl-att100"), 0);
   snprintf(src, sizeof src, "%s/big.bin", f.dir);
   snprintf(dst, sizeof dst, "%s/big-saved.bin", f.dir);
-  make_file(src, 100ull * MIB, 5, want);
+  cl_make_file(src, 100ull * MIB, 5, want);
   assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
   assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
   assert_non_null(m = cl_request("Stor fil"));
@@ -221,7 +181,7 @@ static void test_100mib_file(void **state) {
   assert_int_equal(cl_wait_inbox(team, &r, 240000), 0);
   assert_string_equal(rp_received_msg_id(r), id);
   assert_int_equal(rp_received_attachment_save(team, r, 0, dst), 0);
-  file_sha(dst, got, &size, &mode);
+  cl_file_sha(dst, got, &size, &mode);
   assert_int_equal(size, 100ull * MIB);
   assert_memory_equal(got, want, 32);
   assert_int_equal(mode, 0600);

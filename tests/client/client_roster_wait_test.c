@@ -111,15 +111,7 @@ static void test_waits_for_newer_roster_once(void **state) {
   assert_int_equal(rp_config_set_log(cfg, cl_log_fn, &tlog), 0);
   assert_int_equal(rp_client_new(cfg, &team), 0);
   rp_config_free(cfg);
-  fake_accept(&fk);
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_WELCOME;
-  m.u.welcome.time_ms = rp__clock_wall_ms();
-  m.u.welcome.roster_version = 2;
-  m.u.welcome.member = rp__str_c(CL_TEAM);
-  m.u.welcome.send_window = 8;
-  m.u.welcome.idle_ms = 60000;
-  fake_send(&fk, &m);
+  fake_welcome(&fk, CL_TEAM, 2, 0);
   /* The client asks for v2 first; the answer is damaged, so it keeps v1 and receives. */
   expect_type(&fk, &m, RP__T_ROSTER_GET);
   assert_int_equal(m.u.roster_get.have, 1);
