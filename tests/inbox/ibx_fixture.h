@@ -324,16 +324,55 @@ static const char *fx_code(fx *x, int i) {
   return m != NULL ? m->municipality : "000";
 }
 
-/* Sends a follow-up from municipality i in `thread` (32 hex), about a message the inbox
- * does not know: it starts a thread of its own under that id. Its id goes to msg_id. */
-static inline int fx_follow_up_in(fx *x, int i, const char *thread,
-                                  char msg_id[RP_ID_STRLEN]) {
+/* Sends a follow-up from municipality i in `thread` about in_reply_to with the text; its
+ * msg id goes to msg_id. */
+static inline int fx_follow_up(fx *x, int i, const char *thread, const char *in_reply_to,
+                               const char *text, char msg_id[RP_ID_STRLEN]) {
   rp_msg *m = NULL;
   int rc;
   if ((rc = rp_msg_new("follow_up", &m)) != 0) return rc;
   if ((rc = rp_msg_set_thread(m, thread)) == 0 &&
-      (rc = rp_msg_set_hex(m, "in_reply_to", "0123456789abcdef0123456789abcdef")) == 0 &&
-      (rc = rp_msg_set_text(m, "text", "Pigen er flyttet til sin moster.")) == 0)
+      (rc = rp_msg_set_hex(m, "in_reply_to", in_reply_to)) == 0 &&
+      (rc = rp_msg_set_text(m, "text", text)) == 0)
+    rc = rp_send(x->mun[i], m, msg_id);
+  rp_msg_free(m);
+  return rc;
+}
+
+/* Sends a follow-up from municipality i in `thread` (32 hex), about a message the inbox
+ * does not know: it starts a thread of its own under that id. Its id goes to msg_id. */
+static inline int fx_follow_up_in(fx *x, int i, const char *thread,
+                                  char msg_id[RP_ID_STRLEN]) {
+  return fx_follow_up(x, i, thread, "0123456789abcdef0123456789abcdef",
+                      "Pigen er flyttet til sin moster.", msg_id);
+}
+
+/* Municipality i recalls its message `about` in `thread` for the reason (a recall
+ * reason's name); the recall's msg id goes to msg_id. */
+static inline int fx_recall(fx *x, int i, const char *thread, const char *about,
+                            const char *reason, char msg_id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("recall", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_thread(m, thread)) == 0 &&
+      (rc = rp_msg_set_hex(m, "about", about)) == 0 &&
+      (rc = rp_msg_set_enum(m, "reason", reason)) == 0)
+    rc = rp_send(x->mun[i], m, msg_id);
+  rp_msg_free(m);
+  return rc;
+}
+
+/* Municipality i says that `by` (a name of the payload's table) withdrew the consent in
+ * `thread`, about the request `about` (NULL: not said); the notice's msg id goes to
+ * msg_id. */
+static inline int fx_consent_withdrawn(fx *x, int i, const char *thread, const char *by,
+                                       const char *about, char msg_id[RP_ID_STRLEN]) {
+  rp_msg *m = NULL;
+  int rc;
+  if ((rc = rp_msg_new("consent_withdrawn", &m)) != 0) return rc;
+  if ((rc = rp_msg_set_thread(m, thread)) == 0 &&
+      (rc = rp_msg_set_enum(m, "by", by)) == 0 &&
+      (about == NULL || (rc = rp_msg_set_hex(m, "about", about)) == 0))
     rc = rp_send(x->mun[i], m, msg_id);
   rp_msg_free(m);
   return rc;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ibx_areq.h"
+#include "ibx_expect.h"
 #include "ibx_fixture.h"
 #include "ibx_sock.h"
 
@@ -197,26 +198,16 @@ static void test_reply_coded_fields(void **state) {
 static void test_recall(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], fu[RP_ID_STRLEN], rid[RP_ID_STRLEN];
   char *out = NULL, prefix[16], path[800];
-  rp_msg *m = NULL;
   rp_received *r = NULL;
   const char *v = NULL;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
-  assert_int_equal(rp_msg_new("follow_up", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", req), 0);
-  assert_int_equal(rp_msg_set_text(m, "text", "Forkert sag: Aisha bor hos sin faster."), 0);
-  assert_int_equal(rp_send(g.mun[1], m, fu), 0);
-  rp_msg_free(m);
+  assert_int_equal(
+      fx_follow_up(&g, 1, th, req, "Forkert sag: Aisha bor hos sin faster.", fu), 0);
   assert_int_equal(wait_show(th, "Aisha bor", &out), 0);
   free(out);
-  assert_int_equal(rp_msg_new("recall", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", fu), 0);
-  assert_int_equal(rp_msg_set_enum(m, "reason", "forkert_indhold"), 0);
   char rc_id[RP_ID_STRLEN];
-  assert_int_equal(rp_send(g.mun[1], m, rc_id), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_recall(&g, 1, th, fu, "forkert_indhold", rc_id), 0);
   assert_int_equal(
       wait_show(th, "\"reason\":\"forkert_indhold\",\"by\":\"municipality\"", &out), 0);
   assert_null(strstr(out, "Aisha"));
@@ -286,10 +277,6 @@ static void test_recall(void **state) {
  * reference. */
 static void test_meetings(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], mr[RP_ID_STRLEN], *out = NULL, needle[120];
-  rp_received *r = NULL;
-  const char *v = NULL;
-  uint64_t u = 0;
-  size_t n = 0;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
   assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
@@ -314,16 +301,7 @@ static void test_meetings(void **state) {
                        th),
                    0);
   free(out);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_proposal", 20000, &r), 0);
-  assert_int_equal(rp_received_get_hex(r, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_list_count(r, "slots", &n), 0);
-  assert_int_equal(n, 2);
-  assert_int_equal(rp_received_get_uint(r, "slots.0.start", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH);
-  assert_int_equal(rp_received_get_uint(r, "slots.0.end", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH + FX_HOUR);
-  rp_received_free(r);
+  ibx_expect_proposal(&g, 0, mr);
   assert_int_equal(
       adv(NULL, &out, "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk", th),
       1);
@@ -335,14 +313,7 @@ static void test_meetings(void **state) {
                        th),
                    0);
   free(out);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_confirmation", 20000, &r), 0);
-  assert_int_equal(rp_received_get_hex(r, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_get_uint(r, "slot.start", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH);
-  assert_int_equal(rp_received_get_enum(r, "place", &v), 0);
-  assert_string_equal(v, "hos_kommunen");
-  rp_received_free(r);
+  ibx_expect_confirmation(&g, 0, mr);
   assert_int_equal(adv(NULL, &out, "meeting-cancel %s --reason ny_tid_oenskes --json", th),
                    0);
   /* Structured output for a front end. */
@@ -350,12 +321,7 @@ static void test_meetings(void **state) {
            mr);
   assert_non_null(strstr(out, needle));
   free(out);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_cancellation", 20000, &r), 0);
-  assert_int_equal(rp_received_get_hex(r, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_get_enum(r, "reason", &v), 0);
-  assert_string_equal(v, "ny_tid_oenskes");
-  rp_received_free(r);
+  ibx_expect_cancellation(&g, 0, mr, "ny_tid_oenskes");
   /* The thread's meetings: the request and the three answers, all one meeting. */
   assert_int_equal(adv(NULL, &out, "show %s --json", th), 0);
   json_t *root = json_loads(out, 0, NULL), *ms = json_object_get(root, "meetings");
@@ -374,15 +340,9 @@ static void test_meetings(void **state) {
  * it. */
 static void test_consent_withdrawn(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], id[RP_ID_STRLEN], *out = NULL, needle[200];
-  rp_msg *m = NULL;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
-  assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_enum(m, "by", "foraeldremyndighed"), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", req), 0);
-  assert_int_equal(rp_send(g.mun[2], m, id), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_consent_withdrawn(&g, 2, th, "foraeldremyndighed", req, id), 0);
   assert_int_equal(wait_show(th, "\"consent_withdrawn\":{", &out), 0);
   json_t *root = json_loads(out, 0, NULL);
   json_t *t = json_object_get(root, "thread"), *c = json_object_get(t, "consent_withdrawn");
@@ -507,15 +467,9 @@ static void plan_review(int i, char id[RP_ID_STRLEN]) {
  * a withdrawn thread's are refused by save, and their names are not shown. */
 static void test_hidden_attachments(void **state) {
   char a[RP_ID_STRLEN], b[RP_ID_STRLEN], rid[RP_ID_STRLEN], path[800], *out = NULL;
-  rp_msg *m = NULL;
   (void)state;
   plan_review(0, a);
-  assert_int_equal(rp_msg_new("recall", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, a), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", a), 0);
-  assert_int_equal(rp_msg_set_enum(m, "reason", "forkert_modtager"), 0);
-  assert_int_equal(rp_send(g.mun[0], m, rid), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_recall(&g, 0, a, a, "forkert_modtager", rid), 0);
   assert_int_equal(wait_show(a, "\"by\":\"municipality\"", &out), 0);
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);
@@ -526,22 +480,13 @@ static void test_hidden_attachments(void **state) {
   assert_int_not_equal(access(path, F_OK), 0);
   /* Another member cannot hide what it did not send: its recall changes nothing. */
   plan_review(1, b);
-  assert_int_equal(rp_msg_new("recall", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, b), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", b), 0);
-  assert_int_equal(rp_msg_set_enum(m, "reason", "dublet"), 0);
-  assert_int_equal(rp_send(g.mun[2], m, rid), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_recall(&g, 2, b, b, "dublet", rid), 0);
   assert_int_equal(fx_wait_log(&g, "event=recall_ignored", 20000), 0);
   assert_int_equal(adv(NULL, &out, "show %s --json", b), 0);
   assert_non_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   /* Consent withdrawn: save refused. */
-  assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, b), 0);
-  assert_int_equal(rp_msg_set_enum(m, "by", "borger"), 0);
-  assert_int_equal(rp_send(g.mun[1], m, rid), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_consent_withdrawn(&g, 1, b, "borger", NULL, rid), 0);
   assert_int_equal(wait_show(b, "\"consent_withdrawn\":{", &out), 0);
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);

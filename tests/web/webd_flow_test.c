@@ -11,6 +11,8 @@
  */
 #include "webd_fixture.h"
 
+#include "ibx_expect.h"
+
 /* Enrols sara (one-time password, then her own and a TOTP code) and leaves her in. */
 static void enrol_sara(void) {
   hresp r;
@@ -115,10 +117,6 @@ static long post(const char *path, const char *form) {
 static void test_meetings(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], mr[RP_ID_STRLEN], path[120], form[900];
   char csrf[80], needle[200];
-  rp_received *rec = NULL;
-  const char *v = NULL;
-  uint64_t u = 0;
-  size_t n = 0;
   hresp r;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
@@ -155,18 +153,7 @@ static void test_meetings(void **state) {
            "&start2=13:30&slut2=15:00&dato3=&start3=&slut3=&moedeform=online&sted=",
            csrf, mr);
   assert_int_equal(post(path, form), 303);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_proposal", 20000, &rec), 0);
-  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_list_count(rec, "slots", &n), 0);
-  assert_int_equal(n, 2);
-  assert_int_equal(rp_received_get_uint(rec, "slots.0.start", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH);
-  assert_int_equal(rp_received_get_uint(rec, "slots.0.end", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH + FX_HOUR);
-  assert_int_equal(rp_received_get_enum(rec, "mode", &v), 0);
-  assert_string_equal(v, "online");
-  rp_received_free(rec);
+  ibx_expect_proposal(&g, 0, mr);
   snprintf(needle, sizeof needle, "who=sara action=meeting_propose thread=%s", th);
   assert_true(audit_has(needle));
   /* The page: the proposal and its times in Copenhagen time, offered to confirm. */
@@ -191,14 +178,7 @@ static void test_meetings(void **state) {
            "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=hos_kommunen", csrf, mr,
            FX_0108_1000_CPH, FX_0108_1000_CPH + FX_HOUR);
   assert_int_equal(post(path, form), 303);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_confirmation", 20000, &rec), 0);
-  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_get_uint(rec, "slot.start", &u), 0);
-  assert_int_equal(u, FX_0108_1000_CPH);
-  assert_int_equal(rp_received_get_enum(rec, "place", &v), 0);
-  assert_string_equal(v, "hos_kommunen");
-  rp_received_free(rec);
+  ibx_expect_confirmation(&g, 0, mr);
   snprintf(path, sizeof path, "/t/%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Status: <strong>Bekræftet"));
@@ -210,12 +190,7 @@ static void test_meetings(void **state) {
   snprintf(path, sizeof path, "/t/%s/meeting_cancel", th);
   snprintf(form, sizeof form, "csrf=%s&moede=%s&aflys_aarsag=ny_tid_oenskes", csrf, mr);
   assert_int_equal(post(path, form), 303);
-  assert_int_equal(fx_wait_kind(&g, 0, "meeting_cancellation", 20000, &rec), 0);
-  assert_int_equal(rp_received_get_hex(rec, "meeting_ref", &v), 0);
-  assert_string_equal(v, mr);
-  assert_int_equal(rp_received_get_enum(rec, "reason", &v), 0);
-  assert_string_equal(v, "ny_tid_oenskes");
-  rp_received_free(rec);
+  ibx_expect_cancellation(&g, 0, mr, "ny_tid_oenskes");
   snprintf(path, sizeof path, "/t/%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Status: <strong>Aflyst"));
@@ -230,7 +205,6 @@ static void test_meetings(void **state) {
 static void test_recall(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], fu[RP_ID_STRLEN], rc_id[RP_ID_STRLEN];
   char path[120], form[600], csrf[80], rid[RP_ID_STRLEN], needle[200];
-  rp_msg *m = NULL;
   rp_received *rec = NULL;
   const char *v = NULL;
   hresp r;
@@ -282,23 +256,14 @@ static void test_recall(void **state) {
   assert_non_null(strstr(r.body, "already recalled"));
   hfree(&r);
   /* The municipality recalls its follow-up. */
-  assert_int_equal(rp_msg_new("follow_up", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_hex(m, "in_reply_to", req), 0);
-  assert_int_equal(rp_msg_set_text(m, "text", "Forkert sag: Aisha bor hos sin faster."), 0);
-  assert_int_equal(rp_send(g.mun[1], m, fu), 0);
-  rp_msg_free(m);
+  assert_int_equal(
+      fx_follow_up(&g, 1, th, req, "Forkert sag: Aisha bor hos sin faster.", fu), 0);
   assert_int_equal(wait_show(th, "Aisha bor"), 0);
   snprintf(path, sizeof path, "/t/%s", th);
   http(path, NULL, &r);
   assert_non_null(strstr(r.body, "Aisha bor"));
   hfree(&r);
-  assert_int_equal(rp_msg_new("recall", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", fu), 0);
-  assert_int_equal(rp_msg_set_enum(m, "reason", "forkert_indhold"), 0);
-  assert_int_equal(rp_send(g.mun[1], m, rc_id), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_recall(&g, 1, th, fu, "forkert_indhold", rc_id), 0);
   assert_int_equal(wait_show(th, "\"by\":\"municipality\""), 0);
   get_page(path, &r);
   assert_null(strstr(r.body, "Aisha"));
@@ -324,16 +289,10 @@ static void test_recall(void **state) {
 static void test_consent_withdrawn(void **state) {
   char th[RP_ID_STRLEN], req[RP_ID_STRLEN], id[RP_ID_STRLEN], path[120], form[200];
   char csrf[80];
-  rp_msg *m = NULL;
   hresp r;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
-  assert_int_equal(rp_msg_new("consent_withdrawn", &m), 0);
-  assert_int_equal(rp_msg_set_thread(m, th), 0);
-  assert_int_equal(rp_msg_set_enum(m, "by", "foraeldremyndighed"), 0);
-  assert_int_equal(rp_msg_set_hex(m, "about", req), 0);
-  assert_int_equal(rp_send(g.mun[2], m, id), 0);
-  rp_msg_free(m);
+  assert_int_equal(fx_consent_withdrawn(&g, 2, th, "foraeldremyndighed", req, id), 0);
   assert_int_equal(wait_show(th, "\"consent_withdrawn\":{"), 0);
   snprintf(path, sizeof path, "/t/%s", th);
   get_page(path, &r);
