@@ -26,7 +26,7 @@ typedef struct wc_resp {
   wc *w;
 } wc_resp;
 
-static size_t wc_on_body(char *p, size_t sz, size_t n, void *u) {
+static inline size_t wc_on_body(char *p, size_t sz, size_t n, void *u) {
   wc_resp *r = u;
   char *nb = realloc(r->body, r->len + sz * n + 1);
   if (nb == NULL) return 0;
@@ -37,30 +37,39 @@ static size_t wc_on_body(char *p, size_t sz, size_t n, void *u) {
   return sz * n;
 }
 
-static size_t wc_on_header(char *p, size_t sz, size_t n, void *u) {
-  wc_resp *r = u;
-  size_t k = sz * n;
+/* Keeps a response header line in r->hdr while it fits. */
+static inline void wc_keep_header(wc_resp *r, const char *p, size_t k) {
   if (r->hlen + k < sizeof r->hdr) {
     memcpy(r->hdr + r->hlen, p, k);
     r->hlen += k;
     r->hdr[r->hlen] = 0;
   }
-  if (k > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0) {
-    const char *v = p + 12, *semi = memchr(v, ';', k - 12);
-    size_t vl = semi != NULL ? (size_t)(semi - v) : 0;
-    const char *eq = memchr(v, '=', vl);
-    if (eq != NULL && eq + 1 == semi)
-      r->w->cookie[0] = 0;
-    else if (vl > 0 && vl < sizeof r->w->cookie) {
-      memcpy(r->w->cookie, v, vl);
-      r->w->cookie[vl] = 0;
-    }
+}
+
+/* The session cookie a browser would keep, from a header line: "name=value" into jar;
+ * an empty value clears it. */
+static inline void wc_take_cookie(const char *p, size_t k, char *jar, size_t cap) {
+  if (k <= 12 || strncasecmp(p, "Set-Cookie: ", 12) != 0) return;
+  const char *v = p + 12, *semi = memchr(v, ';', k - 12);
+  size_t vl = semi != NULL ? (size_t)(semi - v) : 0;
+  const char *eq = memchr(v, '=', vl);
+  if (eq != NULL && eq + 1 == semi)
+    jar[0] = 0; /* cleared */
+  else if (vl > 0 && vl < cap) {
+    memcpy(jar, v, vl);
+    jar[vl] = 0;
   }
-  return k;
+}
+
+static inline size_t wc_on_header(char *p, size_t sz, size_t n, void *u) {
+  wc_resp *r = u;
+  wc_keep_header(r, p, sz * n);
+  wc_take_cookie(p, sz * n, r->w->cookie, sizeof r->w->cookie);
+  return sz * n;
 }
 
 /* A request made ready (form NULL: GET); the caller performs it. */
-static CURL *wc_prepare(wc *w, const char *path, const char *form, wc_resp *r) {
+static inline CURL *wc_prepare(wc *w, const char *path, const char *form, wc_resp *r) {
   CURL *c = curl_easy_init();
   char url[300];
   memset(r, 0, sizeof *r);
@@ -77,7 +86,7 @@ static CURL *wc_prepare(wc *w, const char *path, const char *form, wc_resp *r) {
   return c;
 }
 
-static int wc_http(wc *w, const char *path, const char *form, wc_resp *r) {
+static inline int wc_http(wc *w, const char *path, const char *form, wc_resp *r) {
   CURL *c = wc_prepare(w, path, form, r);
   CURLcode cr = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -86,12 +95,12 @@ static int wc_http(wc *w, const char *path, const char *form, wc_resp *r) {
   return cr == CURLE_OK ? 0 : -1;
 }
 
-static void wc_free(wc_resp *r) {
+static inline void wc_free(wc_resp *r) {
   free(r->body);
   r->body = NULL;
 }
 
-static int wc_csrf(const wc_resp *r, char out[80]) {
+static inline int wc_csrf(const wc_resp *r, char out[80]) {
   const char *p = strstr(r->body, "name=\"csrf\" value=\"");
   if (p == NULL) return -1;
   p += strlen("name=\"csrf\" value=\"");
@@ -100,7 +109,7 @@ static int wc_csrf(const wc_resp *r, char out[80]) {
   return 0;
 }
 
-static void wc_enc(const char *s, char *out, size_t cap) {
+static inline void wc_enc(const char *s, char *out, size_t cap) {
   size_t j = 0;
   for (; *s != 0 && j + 4 < cap; s++) {
     unsigned char ch = (unsigned char)*s;
@@ -113,7 +122,7 @@ static void wc_enc(const char *s, char *out, size_t cap) {
   out[j] = 0;
 }
 
-static int wc_totp(const char *b32, time_t at, char code[7]) {
+static inline int wc_totp(const char *b32, time_t at, char code[7]) {
   char *raw = NULL;
   size_t n = 0;
   if (oath_base32_decode(b32, strlen(b32), &raw, &n) != OATH_OK) return -1;
@@ -122,7 +131,7 @@ static int wc_totp(const char *b32, time_t at, char code[7]) {
   return r;
 }
 
-static const char *wc_exe(void) {
+static inline const char *wc_exe(void) {
   static char exe[700];
   const char *bdir = getenv("RP_BUILD_DIR");
   snprintf(exe, sizeof exe, "%s/web/rejsepost-webd", bdir != NULL ? bdir : ".");
@@ -130,7 +139,7 @@ static const char *wc_exe(void) {
 }
 
 /* `rejsepost-webd --config CONF account add NAME`: the one-time password. */
-static int wc_account_add(wc *w, const char *name, char pw[64]) {
+static inline int wc_account_add(wc *w, const char *name, char pw[64]) {
   char cmd[2000], out[1024];
   snprintf(cmd, sizeof cmd, "%s --config %s account add %s 2>&1", wc_exe(), w->conf, name);
   FILE *p = popen(cmd, "r");
@@ -143,7 +152,7 @@ static int wc_account_add(wc *w, const char *name, char pw[64]) {
   return 0;
 }
 
-static int wc_start(wc *w) {
+static inline int wc_start(wc *w) {
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -165,7 +174,7 @@ static int wc_start(wc *w) {
   return -1;
 }
 
-static void wc_stop(wc *w) {
+static inline void wc_stop(wc *w) {
   if (w->pid > 0) {
     kill(w->pid, SIGTERM);
     waitpid(w->pid, NULL, 0);
@@ -175,7 +184,8 @@ static void wc_stop(wc *w) {
 
 /* The first login with the one-time password, then enrolment with a new password and a
  * TOTP code: afterwards w holds a logged-in session. 0 or -1. */
-static int wc_first_login(wc *w, const char *name, const char *otp, const char *newpw) {
+static inline int wc_first_login(wc *w, const char *name, const char *otp,
+                                 const char *newpw) {
   wc_resp r;
   char csrf[80], form[700], e1[200], e2[200], secret[64], code[7];
   w->cookie[0] = 0;

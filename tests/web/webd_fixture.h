@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The web tests' world, on top of the inbox tests' (tests/inbox/ibx_fixture.h): the web
- * daemon as a child process, libcurl as the browser (the session cookie kept as a
- * browser keeps it), form encoding, CSRF tokens read from a page, TOTP codes computed
- * with liboath, the administrator's commands. Header-only, as ibx_fixture.h: one program
- * per *_test.c.
+ * daemon as a child process, libcurl as the browser with one session in globals (the
+ * cookie kept as a browser keeps it), the administrator's commands. The pieces without a
+ * session (response buffers, cookies, form encoding, CSRF tokens, TOTP codes) are
+ * webd_client.h's. Header-only, as ibx_fixture.h: one program per *_test.c.
  */
 #ifndef RP_TESTS_WEBD_FIXTURE_H
 #define RP_TESTS_WEBD_FIXTURE_H
@@ -15,10 +15,8 @@
 
 #include <cmocka.h>
 
-#include <curl/curl.h>
-#include <liboath/oath.h>
-
 #include "ibx_fixture.h"
+#include "webd_client.h"
 
 static fx g;
 /* The web daemon's configuration, accounts store and log; its URL; the first account's
@@ -31,46 +29,13 @@ __attribute__((unused)) static pid_t g_webd;
 __attribute__((unused)) static char g_cookie[200], g_secret[64], g_cainfo[800];
 __attribute__((unused)) static const char k_newpw[] = "et langt og godt kodeord";
 
-typedef struct hresp {
-  long status;
-  char *body;
-  size_t len;
-  char hdr[8192];
-  size_t hlen;
-} hresp;
-
-static inline size_t on_body(char *p, size_t sz, size_t n, void *u) {
-  hresp *r = u;
-  char *nb = realloc(r->body, r->len + sz * n + 1);
-  if (nb == NULL) return 0;
-  memcpy(nb + r->len, p, sz * n);
-  r->len += sz * n;
-  nb[r->len] = 0;
-  r->body = nb;
-  return sz * n;
-}
+/* A response: webd_client.h's, its session (w) unused here. */
+typedef wc_resp hresp;
 
 static inline size_t on_header(char *p, size_t sz, size_t n, void *u) {
-  hresp *r = u;
-  size_t k = sz * n;
-  if (r->hlen + k < sizeof r->hdr) {
-    memcpy(r->hdr + r->hlen, p, k);
-    r->hlen += k;
-    r->hdr[r->hlen] = 0;
-  }
-  /* The session cookie the browser would keep. */
-  if (k > 12 && strncasecmp(p, "Set-Cookie: ", 12) == 0) {
-    const char *v = p + 12, *semi = memchr(v, ';', k - 12);
-    size_t vl = semi != NULL ? (size_t)(semi - v) : 0;
-    const char *eq = memchr(v, '=', vl);
-    if (eq != NULL && eq + 1 == semi)
-      g_cookie[0] = 0; /* cleared */
-    else if (vl > 0 && vl < sizeof g_cookie) {
-      memcpy(g_cookie, v, vl);
-      g_cookie[vl] = 0;
-    }
-  }
-  return k;
+  wc_keep_header(u, p, sz * n);
+  wc_take_cookie(p, sz * n, g_cookie, sizeof g_cookie);
+  return sz * n;
 }
 
 /* One request; form NULL: GET. */
@@ -80,7 +45,7 @@ static inline void http(const char *path, const char *form, hresp *r) {
   memset(r, 0, sizeof *r);
   snprintf(url, sizeof url, "%s%s", g_base, path);
   curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wc_on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
@@ -98,17 +63,12 @@ static inline void http(const char *path, const char *form, hresp *r) {
 }
 
 static inline void hfree(hresp *r) {
-  free(r->body);
-  r->body = NULL;
+  wc_free(r);
 }
 
 /* The page's CSRF token. */
 static inline void csrf_of(const hresp *r, char out[80]) {
-  const char *p = strstr(r->body, "name=\"csrf\" value=\"");
-  assert_non_null(p);
-  p += strlen("name=\"csrf\" value=\"");
-  memcpy(out, p, 64);
-  out[64] = 0;
+  assert_int_equal(wc_csrf(r, out), 0);
 }
 
 /* The enrolment page's TOTP secret (base32), into g_secret. */
@@ -124,24 +84,11 @@ static inline void secret_of(const hresp *r) {
 
 /* Percent-encodes s for a form. */
 static inline void enc(const char *s, char *out, size_t cap) {
-  size_t j = 0;
-  for (; *s != 0 && j + 4 < cap; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '_' || ch == '.')
-      out[j++] = (char)ch;
-    else
-      j += (size_t)snprintf(out + j, cap - j, "%%%02X", ch);
-  }
-  out[j] = 0;
+  wc_enc(s, out, cap);
 }
 
 static inline void totp(const char *b32, time_t at, char code[7]) {
-  char *raw = NULL;
-  size_t n = 0;
-  assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
-  assert_int_equal(oath_totp_generate(raw, n, at, 30, 0, 6, code), OATH_OK);
-  free(raw);
+  assert_int_equal(wc_totp(b32, at, code), 0);
 }
 
 static inline int webd_admin(const char *args, char *out, size_t cap) {
