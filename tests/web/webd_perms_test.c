@@ -49,55 +49,36 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* In a child as uid/gid 65534 with the team's group: errno of open(path, O_RDONLY) (0
- * if it opened). */
-static int open_as_other(const char *path) {
-  int p[2];
-  if (pipe(p) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    gid_t groups[1] = {TEAM_GID};
-    int e = 0;
-    close(p[0]);
-    if (setgroups(1, groups) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0 ||
-        getuid() != NOBODY)
-      e = -2;
-    else {
-      int fd = open(path, O_RDONLY | O_CLOEXEC);
-      e = fd >= 0 ? 0 : errno;
-    }
-    if (write(p[1], &e, sizeof e) != (ssize_t)sizeof e) _exit(1);
-    _exit(0);
-  }
-  close(p[1]);
-  int e = -1;
-  if (read(p[0], &e, sizeof e) != (ssize_t)sizeof e) e = -1;
-  close(p[0]);
-  waitpid(pid, NULL, 0);
-  return e;
+/* errno of open(path, O_RDONLY), 0 if it opened. */
+static int try_open(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  return fd >= 0 ? 0 : errno;
 }
 
-/* The same for connect() to the advisor socket. */
-static int connect_as_other(const char *path) {
+/* errno of connect() to the Unix socket at path, 0 if it connected. */
+static int try_connect(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  size_t pl = strlen(path);
+  if (pl >= sizeof sa.sun_path) return -1;
+  memcpy(sa.sun_path, path, pl + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  return connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
+}
+
+/* What try(path) returns in a child as uid/gid 65534 with the team's group (-2: the
+ * child could not become that user; -1: no answer). */
+static int as_other(int (*try)(const char *), const char *path) {
   int p[2];
   if (pipe(p) != 0) return -1;
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
     gid_t groups[1] = {TEAM_GID};
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int e;
+    int e = -2;
     close(p[0]);
-    size_t pl = strlen(path);
-    if (pl >= sizeof sa.sun_path) _exit(1);
-    memcpy(sa.sun_path, path, pl + 1);
-    if (setgroups(1, groups) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
-      e = -2;
-    else {
-      int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-      e = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
-    }
+    if (setgroups(1, groups) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0 &&
+        getuid() == NOBODY)
+      e = try(path);
     if (write(p[1], &e, sizeof e) != (ssize_t)sizeof e) _exit(1);
     _exit(0);
   }
@@ -136,7 +117,7 @@ static void test_recommended_modes_refuse(void **state) {
   for (unsigned i = 0; i < 3; i++) {
     assert_int_equal(chown(files[i], 0, TEAM_GID), 0);
     mode_is(files[i], 0600); /* as the daemon and the key tools made them */
-    int e = open_as_other(files[i]);
+    int e = as_other(try_open, files[i]);
     print_message("open(%s) as uid %d: %s\n", strrchr(files[i], '/') + 1, NOBODY,
                   e == 0 ? "opened" : strerror(e));
     assert_int_equal(e, EACCES);
@@ -147,7 +128,7 @@ static void test_recommended_modes_refuse(void **state) {
   fx_write(ok, "x\n");
   assert_int_equal(chmod(ok, 0644), 0);
   assert_int_equal(chmod(g.dir, 0711), 0);
-  assert_int_equal(open_as_other(ok), 0);
+  assert_int_equal(as_other(try_open, ok), 0);
   assert_int_equal(chmod(g.dir, 0700), 0);
   unlink(ok);
 }
@@ -160,14 +141,14 @@ static void test_files_refuse_without_folder(void **state) {
   const char *files[] = {g.db, g_datakey, g_key};
   assert_int_equal(chmod(g.dir, 0711), 0);
   for (unsigned i = 0; i < 3; i++)
-    assert_int_equal(open_as_other(files[i]), EACCES);
+    assert_int_equal(as_other(try_open, files[i]), EACCES);
   /* Nor does SQLite's write-ahead log, if there is one. */
   char wal[900];
   snprintf(wal, sizeof wal, "%s-wal", g.db);
-  if (access(wal, F_OK) == 0) assert_int_equal(open_as_other(wal), EACCES);
+  if (access(wal, F_OK) == 0) assert_int_equal(as_other(try_open, wal), EACCES);
   mode_is(g.sock, 0660);
   assert_int_equal(chown(g.sock, 0, TEAM_GID), 0);
-  assert_int_equal(connect_as_other(g.sock), 0);
+  assert_int_equal(as_other(try_connect, g.sock), 0);
   assert_int_equal(chmod(g.dir, 0700), 0);
 }
 
