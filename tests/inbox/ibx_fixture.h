@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,21 @@ static inline int fx_meeting_request(fx *x, int i, const char *thread,
     rc = rp_send(x->mun[i], m, mr);
   rp_msg_free(m);
   return rc;
+}
+
+/* The number a `SELECT count(*) ...` gives over the inbox store, read-only beside the
+ * running daemon; -1 if it could not be read. */
+static inline long long fx_db_count(fx *x, const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  long long n = -1;
+  if (sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
 }
 
 static inline size_t fx_log_count(fx *x, const char *needle) {

@@ -82,22 +82,6 @@ static void assert_file_is(const char *path, const void *want, size_t n) {
   assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
-/* Counts rows of table in the inbox store (read-only, beside the running daemon). */
-static long long rows(const char *table) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *s = NULL;
-  char sql[96];
-  long long n = -1;
-  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-  if (sqlite3_open_v2(g.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW)
-    n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
-}
-
 /* 64 bytes from the middle of a stored piece's ciphertext. */
 static int cipher_slice(uint8_t out[64]) {
   sqlite3 *db = NULL;
@@ -151,8 +135,9 @@ static void test_attachments(void **state) {
                               "614417 bytes, art beredskabsplan_udkast"));
   assert_non_null(strstr(out, "bilag 2: navn noter.txt, type text/plain"));
   free(out);
-  assert_int_equal(rows("attachments"), 3);
-  assert_int_equal(rows("attachment_pieces"), 5); /* 3 + 1 + 1 (an empty one too) */
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM attachments"), 3);
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM attachment_pieces"),
+                   5); /* 3 + 1 + 1 (an empty one too) */
   /* At rest it is ciphertext: no run of the plain bytes is in the files. */
   assert_false(files_hold(g_big + 300000, 64));
 
@@ -252,8 +237,8 @@ static void test_attachments(void **state) {
   free(out);
   fx_set_clock(&g, FX_MON_0900 + 5 * FX_HOUR);
   assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 20000), 0);
-  assert_int_equal(rows("attachments"), 0);
-  assert_int_equal(rows("attachment_pieces"), 0);
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM attachments"), 0);
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM attachment_pieces"), 0);
   assert_false(files_hold(slice, sizeof slice));
 }
 

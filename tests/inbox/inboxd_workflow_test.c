@@ -433,19 +433,6 @@ static void test_stats(void **state) {
   free(out);
 }
 
-static long long rows(const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *s = NULL;
-  long long n = -1;
-  if (sqlite3_open_v2(g.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW)
-    n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
-}
-
 /* A plan review from municipality i with one attachment; its thread is its own id. */
 static void plan_review(int i, char id[RP_ID_STRLEN]) {
   static const uint8_t pdf[3000] = {'%', 'P', 'D', 'F'};
@@ -501,15 +488,15 @@ static void test_hidden_attachments(void **state) {
  * (3600 s here); marks of threads still open stay. */
 static void test_purge(void **state) {
   (void)state;
-  assert_true(rows("SELECT count(*) FROM marks WHERE kind = 9") >= 2);
+  assert_true(fx_db_count(&g, "SELECT count(*) FROM marks WHERE kind = 9") >= 2);
   long long open_marks =
-      rows("SELECT count(*) FROM marks m JOIN threads t USING(thread_id) "
-           "WHERE t.state != 6");
+      fx_db_count(&g, "SELECT count(*) FROM marks m JOIN threads t USING(thread_id) "
+                      "WHERE t.state != 6");
   assert_true(open_marks >= 2); /* the recalls in test_recall's open thread */
   fx_set_clock(&g, FX_MON_0900 + 2 * FX_HOUR);
   assert_int_equal(fx_wait_log(&g, "event=purged threads=", 20000), 0);
-  assert_int_equal(rows("SELECT count(*) FROM marks WHERE kind = 9"), 0);
-  assert_int_equal(rows("SELECT count(*) FROM marks"), open_marks);
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM marks WHERE kind = 9"), 0);
+  assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM marks"), open_marks);
   fx_set_clock(&g, FX_MON_0900);
 }
 
