@@ -151,18 +151,25 @@ static inline int hdr_has(const hresp *r, const char *needle) {
   return strstr(r->hdr, needle) != NULL;
 }
 
-/* Logs sara in with her own password and the code for time at. Returns the status. */
-static inline long login(const char *name, const char *pw, const char *code) {
-  hresp r;
+/* Posts the login form (from a fresh session) for name with password pw and TOTP code
+ * (may be empty); the answer in *r (hfree it). */
+static inline void login_resp(const char *name, const char *pw, const char *code,
+                              hresp *r) {
   char csrf[80], form[600], e1[200];
   g_cookie[0] = 0;
-  http("/login", NULL, &r);
-  csrf_of(&r, csrf);
-  hfree(&r);
+  http("/login", NULL, r);
+  csrf_of(r, csrf);
+  hfree(r);
   enc(pw, e1, sizeof e1);
   snprintf(form, sizeof form, "csrf=%s&navn=%s&adgangskode=%s&kode=%s", csrf, name, e1,
            code);
-  http("/login", form, &r);
+  http("/login", form, r);
+}
+
+/* The login form's answer's status, as login_resp. */
+static inline long login(const char *name, const char *pw, const char *code) {
+  hresp r;
+  login_resp(name, pw, code, &r);
   long st = r.status;
   hfree(&r);
   return st;

@@ -518,14 +518,7 @@ static void test_lockout(void **state) {
   assert_true(audit_has("who=bo action=web_lockout thread=- via=web prev="));
   assert_true(audit_has("who=bo action=web_login_failed thread=- via=web prev="));
   hresp r;
-  char csrf[80], form[300], e1[100];
-  g_cookie[0] = 0;
-  http("/login", NULL, &r);
-  csrf_of(&r, csrf);
-  hfree(&r);
-  enc(pw, e1, sizeof e1);
-  snprintf(form, sizeof form, "csrf=%s&navn=bo&adgangskode=%s&kode=", csrf, e1);
-  http("/login", form, &r);
+  login_resp("bo", pw, "", &r);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "midlertidigt låst"));
   hfree(&r);
