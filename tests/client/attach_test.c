@@ -270,6 +270,27 @@ static void test_refusals(void **state) {
   rp_client_free(c);
 }
 
+/* With the relay down: muni sends a request (question) with buf attached, sql alters the
+ * sender's store, then the relay starts again. The message's id in id; returns how many
+ * rows the last statement of sql changed. */
+static int send_altered(fx *x, const char *question, const uint8_t *buf, size_t n,
+                        const char *sql, char id[RP_ID_STRLEN]) {
+  sqlite3 *db = NULL;
+  rp_msg *m;
+  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
+  assert_non_null(m = cl_request(question));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, n, "a.bin", "text/plain", "andet"), 0);
+  assert_int_equal(rp_send(x->muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  int changed = sqlite3_changes(db);
+  sqlite3_close(db);
+  assert_int_equal(tp_relay_start(&x->f), 0);
+  return changed;
+}
+
 /* A chunk altered in the sender's outbox (so, for the recipient, on the way): the
  * recipient refuses the whole message with the reader's code, offers nothing and keeps
  * nothing; the sender sees it failed with that code. */
@@ -277,27 +298,14 @@ static void test_bad_chunk_refused(void **state) {
   fx *x = *state;
   static uint8_t buf[3 * RP__CHUNK_SIZE];
   char id[RP_ID_STRLEN];
-  sqlite3 *db = NULL;
   rp_client *team;
-  rp_msg *m;
   uint64_t pending = 9;
   int st = 0, err = 0;
-  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
-  assert_non_null(m = cl_request("Ødelagt undervejs"));
-  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
-                   0);
-  assert_int_equal(rp_send(x->muni, m, id), 0);
-  rp_msg_free(m);
-  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  assert_int_equal(sqlite3_exec(db,
+  assert_int_equal(send_altered(x, "Ødelagt undervejs", buf, sizeof buf,
                                 "UPDATE outbox_chunk SET data = zeroblob(length(data))"
                                 " WHERE idx = 1",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  assert_int_equal(sqlite3_changes(db), 1);
-  sqlite3_close(db);
-  assert_int_equal(tp_relay_start(&x->f), 0);
+                                id),
+                   1);
   assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
   assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
@@ -320,24 +328,11 @@ static void test_etrunc_uploads_again(void **state) {
   fx *x = *state;
   static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
   char id[RP_ID_STRLEN];
-  sqlite3 *db = NULL;
   rp_client *team;
-  rp_msg *m;
   for (size_t i = 0; i < sizeof buf; i++)
     buf[i] = (uint8_t)(i * 7u);
-  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
-  assert_non_null(m = cl_request("Igen"));
-  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
-                   0);
-  assert_int_equal(rp_send(x->muni, m, id), 0);
-  rp_msg_free(m);
-  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  assert_int_equal(sqlite3_exec(db, "UPDATE outbox_chunk SET acked = 1", NULL, NULL, NULL),
-                   SQLITE_OK);
-  assert_int_equal(sqlite3_changes(db), 3);
-  sqlite3_close(db);
-  assert_int_equal(tp_relay_start(&x->f), 0);
+  assert_int_equal(
+      send_altered(x, "Igen", buf, sizeof buf, "UPDATE outbox_chunk SET acked = 1", id), 3);
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_RELAYED, 20000), 0);
   assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_DELIVERED, 20000), 0);
@@ -356,30 +351,15 @@ static void test_etrunc_bounded(void **state) {
   fx *x = *state;
   static uint8_t buf[2 * RP__CHUNK_SIZE + 7];
   char id[RP_ID_STRLEN];
-  sqlite3 *db = NULL;
-  rp_msg *m;
   int st = 0, err = 0;
-  assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
-  assert_non_null(m = cl_request("Igen og igen"));
-  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.bin", "text/plain", "andet"),
-                   0);
-  assert_int_equal(rp_send(x->muni, m, id), 0);
-  rp_msg_free(m);
-  assert_int_equal(sqlite3_open_v2(x->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  assert_int_equal(
-      sqlite3_exec(
-          db,
-          "INSERT INTO outbox_chunk_ack(msg_id, idx)"
-          " SELECT msg_id, idx FROM outbox_chunk WHERE idx = 1;"
-          "CREATE TRIGGER lose AFTER DELETE ON outbox_chunk_ack"
-          " WHEN OLD.idx = 1 BEGIN"
-          " INSERT OR IGNORE INTO outbox_chunk_ack(msg_id, idx) VALUES(OLD.msg_id, 1);"
-          " END;",
-          NULL, NULL, NULL),
-      SQLITE_OK);
-  sqlite3_close(db);
-  assert_int_equal(tp_relay_start(&x->f), 0);
+  send_altered(x, "Igen og igen", buf, sizeof buf,
+               "INSERT INTO outbox_chunk_ack(msg_id, idx)"
+               " SELECT msg_id, idx FROM outbox_chunk WHERE idx = 1;"
+               "CREATE TRIGGER lose AFTER DELETE ON outbox_chunk_ack"
+               " WHEN OLD.idx = 1 BEGIN"
+               " INSERT OR IGNORE INTO outbox_chunk_ack(msg_id, idx) VALUES(OLD.msg_id, 1);"
+               " END;",
+               id);
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 30000), 0);
   assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
   assert_int_equal(st, RP_STATUS_FAILED);
