@@ -11,6 +11,7 @@
 #define RP_TESTS_IBX_FIXTURE_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -317,6 +318,22 @@ static inline int fx_advisor(fx *x, const char *args, const char *input, char **
   *out = tu_read_file(outpath, NULL);
   if (*out == NULL) *out = strdup("");
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* fx_advisor with the arguments formatted (printf); out NULL: the output is dropped. */
+__attribute__((format(printf, 4, 5))) static inline int
+fx_advf(fx *x, const char *input, char **out, const char *fmt, ...) {
+  char args[1000], *o = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  int st = fx_advisor(x, args, input, &o);
+  if (out != NULL)
+    *out = o;
+  else
+    free(o);
+  return st;
 }
 
 /* Municipality i's code as the signed roster has it. */

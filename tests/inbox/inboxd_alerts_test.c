@@ -301,8 +301,8 @@ static void test_new_haster_not_normal(void **state) {
  * before its deadline, then the escalation to the team lead only. A second haster
  * thread, closed, and a third, answered, get neither. */
 static void test_reminder_escalation_closed(void **state) {
-  char th[RP_ID_STRLEN], cl[RP_ID_STRLEN], an[RP_ID_STRLEN], args[160], tag[40], ctag[40],
-      atag[40], *m, *out = NULL;
+  char th[RP_ID_STRLEN], cl[RP_ID_STRLEN], an[RP_ID_STRLEN], tag[40], ctag[40], atag[40],
+      *m;
   (void)state;
   set_now(g_now + 7 * 24 * FX_HOUR); /* Monday 09:00 a week on */
   request("haster", th, NULL);
@@ -311,23 +311,17 @@ static void test_reminder_escalation_closed(void **state) {
   m = mail_wait("Ny henvendelse: haster", ctag, 5000); /* its arrival, before the close */
   assert_non_null(m);
   free(m);
-  snprintf(args, sizeof args, "claim %s", cl);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
-  snprintf(args, sizeof args, "close %s --outcome andet", cl);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "claim %s", cl), 0);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "close %s --outcome andet", cl), 0);
   request("haster", an, NULL);
   snprintf(atag, sizeof atag, "[%.8s]", an);
   m = mail_wait("Ny henvendelse: haster", atag, 5000);
   assert_non_null(m);
   free(m);
-  snprintf(args, sizeof args, "claim %s", an);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
-  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", an);
-  assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "claim %s", an), 0);
+  assert_int_equal(fx_advf(&g, "Lav en sikkerhedsplan i dag.\n", NULL,
+                           "reply %s --stdin --reporting-duty no", an),
+                   0);
   snprintf(tag, sizeof tag, "[%.8s]", th);
   /* Haster: one working day, so Tuesday 09:00. 20 minutes before: */
   set_now(g_now + 24 * FX_HOUR - 20 * 60000ull);

@@ -153,15 +153,11 @@ static void test_attachments(void **state) {
   free(out);
   assert_file_is(path, g_big, sizeof g_big);
   snprintf(path2, sizeof path2, "%s/saved-noter.txt", g.dir);
-  snprintf(args, sizeof args, "save %s 2 %s", th, path2);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "save %s 2 %s", th, path2), 0);
   assert_file_is(path2, k_small, sizeof k_small - 1);
   /* An empty attachment saves as an empty file. */
   snprintf(path2, sizeof path2, "%s/saved-tom.txt", g.dir);
-  snprintf(args, sizeof args, "save %s 3 %s", th, path2);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "save %s 3 %s", th, path2), 0);
   assert_file_is(path2, "", 0);
   /* No such attachment: refused, no file left. */
   snprintf(path2, sizeof path2, "%s/saved-none", g.dir);
@@ -232,9 +228,7 @@ static void test_attachments(void **state) {
   /* Purge with the thread: rows and ciphertext leave the database and WAL files. */
   assert_int_equal(cipher_slice(slice), 0);
   assert_true(files_hold(slice, sizeof slice));
-  snprintf(args, sizeof args, "close %s --outcome raadgivning_givet", th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "close %s --outcome raadgivning_givet", th), 0);
   fx_set_clock(&g, FX_MON_0900 + 5 * FX_HOUR);
   assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 20000), 0);
   assert_int_equal(fx_db_count(&g, "SELECT count(*) FROM attachments"), 0);

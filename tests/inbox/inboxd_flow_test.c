@@ -276,9 +276,9 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_uint(r, "deadline", &dl), 0);
   assert_int_equal(dl, FX_MON_0900 + 24 * FX_HOUR);
   rp_received_free(r);
-  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_haster_th);
-  assert_int_equal(fx_advisor(&g, args, "Lav en sikkerhedsplan i dag.\n", &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, "Lav en sikkerhedsplan i dag.\n", NULL,
+                           "reply %s --stdin --reporting-duty no", g_haster_th),
+                   0);
   assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
   assert_int_equal(rp_received_get_text(r, "advice", &v), 0);
   assert_string_equal(v, "Lav en sikkerhedsplan i dag.");
@@ -301,9 +301,8 @@ static void test_claim_reply_ask_close(void **state) {
   assert_int_equal(rp_received_get_text(r, "questions", &v), 0);
   assert_string_equal(v, "Er der søskende i hjemmet?");
   rp_received_free(r);
-  snprintf(args, sizeof args, "close %s --outcome raadgivning_givet", g_haster_th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(
+      fx_advf(&g, NULL, NULL, "close %s --outcome raadgivning_givet", g_haster_th), 0);
   assert_int_equal(fx_wait_kind(&g, 0, "closure", 20000, &r), 0);
   rp_received_free(r);
   /* Closed threads leave the default listing; --all shows them. */
@@ -314,9 +313,8 @@ static void test_claim_reply_ask_close(void **state) {
   assert_non_null(strstr(out, g_haster_th));
   free(out);
   /* A closed thread takes no reply. */
-  snprintf(args, sizeof args, "reply %s --stdin --reporting-duty no", g_haster_th);
-  assert_int_equal(fx_advisor(&g, args, "igen", &out), 1);
-  free(out);
+  assert_int_equal(
+      fx_advf(&g, "igen", NULL, "reply %s --stdin --reporting-duty no", g_haster_th), 1);
 }
 
 /* Two advisors (the test build's user file stands in for two Unix accounts). The second is
@@ -430,9 +428,7 @@ static void test_claim_enforced_and_assign(void **state) {
   assert_non_null(strstr(audit, needle));
   free(audit);
   /* Back to this test's own user for the tests that follow. */
-  snprintf(args, sizeof args, "assign %s --to %s", g_normal_th, fx_me());
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "assign %s --to %s", g_normal_th, fx_me()), 0);
   fx_set_user(&g, NULL);
   assert_int_equal(fx_wait_kind(&g, 1, "assignment", 20000, &r), 0);
   rp_received_free(r);
@@ -465,9 +461,7 @@ static void test_unlisted_advisor_refused(void **state) {
   assert_non_null(strstr(out, g_akut_th));
   assert_null(strstr(out, "\"claimed_by\":\"eve\""));
   free(out);
-  snprintf(args, sizeof args, "show %s", g_akut_th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "show %s", g_akut_th), 0);
   fx_set_user(&g, NULL);
   assert_int_equal(fx_wait_kind(&g, 2, "assignment", 600, &r), RP_ETIMEDOUT);
   assert_int_equal(fx_wait_kind(&g, 2, "reply", 10, &r), RP_ETIMEDOUT);
@@ -591,11 +585,10 @@ static void assert_reply_kept_as_sent(const char *export_json) {
 }
 
 static void test_export(void **state) {
-  char *out = NULL, args[900], path[800];
+  char path[800];
   (void)state;
-  snprintf(args, sizeof args, "export %s --out %s/export", g_haster_th, g.dir);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "export %s --out %s/export", g_haster_th, g.dir),
+                   0);
   snprintf(path, sizeof path, "%s/export.json", g.dir);
   char *j = tu_read_file(path, NULL);
   assert_non_null(j);
@@ -690,13 +683,11 @@ static void test_out_of_hours_akut(void **state) {
 /* Retention: the closed thread is purged an hour after closing; its ids are gone from
  * the database file and the WAL. */
 static void test_retention_purge(void **state) {
-  char *out = NULL, args[128], path[800];
+  char path[800];
   (void)state;
   fx_set_clock(&g, FX_SAT_2200 + 10 * 24 * FX_HOUR);
   assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 10000), 0);
-  snprintf(args, sizeof args, "show %s", g_haster_th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 1);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "show %s", g_haster_th), 1);
   const char *files[2] = {"", "-wal"};
   for (int i = 0; i < 2; i++) {
     size_t n = 0;

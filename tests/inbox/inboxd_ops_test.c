@@ -43,7 +43,7 @@ static int file_has(const char *path, const char *needle) {
  * got fd 2 (SQLite guards its own files, the daemon's other files and pipes are not
  * guarded). 0-2 must be /dev/null; it runs, serves, and its files hold no log line. */
 static void test_closed_stdio(void **state) {
-  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], args[160], path[800], *out = NULL;
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[800], *out = NULL;
   fx_start o = {.close_stdio = 1};
   (void)state;
   assert_int_equal(fx_inboxd_stop(&g), 0);
@@ -59,12 +59,8 @@ static void test_closed_stdio(void **state) {
   assert_int_equal(fx_request(&g, 0, "haster", "trusler", id), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
   assert_int_equal(fx_thread_of(&g, id, th), 0);
-  snprintf(args, sizeof args, "claim %s", th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
-  snprintf(args, sizeof args, "show %s", th);
-  assert_int_equal(fx_advisor(&g, args, NULL, &out), 0);
-  free(out);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "claim %s", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, NULL, "show %s", th), 0);
   assert_int_equal(fx_inboxd_stop(&g), 0); /* a clean stop: it was running all along */
   /* No log line in the audit log, the database or its WAL. */
   assert_false(file_has(g.audit, "event="));

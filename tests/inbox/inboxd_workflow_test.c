@@ -36,22 +36,11 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Runs the advisor command; its output in *out (caller frees). */
-__attribute__((format(printf, 3, 4))) static int adv(const char *input, char **out,
-                                                     const char *fmt, ...) {
-  char args[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof args, fmt, ap);
-  va_end(ap);
-  return fx_advisor(&g, args, input, out);
-}
-
 /* Waits until `show THREAD --json` contains needle; the output in *out. */
 static int wait_show(const char *th, const char *needle, char **out) {
   for (int waited = 0; waited < 20000; waited += 100) {
     *out = NULL;
-    adv(NULL, out, "show %s --json", th);
+    fx_advf(&g, NULL, out, "show %s --json", th);
     if (strstr(*out, needle) != NULL) return 0;
     free(*out);
     fx_sleep_ms(100);
@@ -96,10 +85,11 @@ static void test_reply_coded_fields(void **state) {
   (void)state;
   assert_int_equal(fx_new_thread(&g, 0, "haster", th, req), 0);
   /* The command line asks for the reporting duty before anything is sent. */
-  assert_int_equal(adv("Råd.", &out, "reply %s --stdin", th), 2);
+  assert_int_equal(fx_advf(&g, "Råd.", &out, "reply %s --stdin", th), 2);
   assert_non_null(strstr(out, "--reporting-duty yes|no"));
   free(out);
-  assert_int_equal(adv("Råd.", &out, "reply %s --stdin --reporting-duty maybe", th), 2);
+  assert_int_equal(fx_advf(&g, "Råd.", &out, "reply %s --stdin --reporting-duty maybe", th),
+                   2);
   free(out);
   /* The daemon requires it too: a front end cannot leave it out. */
   rp__ibx_req q;
@@ -123,25 +113,27 @@ static void test_reply_coded_fields(void **state) {
   assert_int_equal(err, (uint64_t)-RP_EENUM);
   assert_non_null(strstr(msg, "unknown recommended action 'ring_til_mor'; one of: "
                               "ikke_inddrage_familien risikovurdering sikkerhedsplan"));
-  assert_int_equal(
-      adv("Råd.", &out, "reply %s --stdin --reporting-duty no --referral hotel", th), 1);
+  assert_int_equal(fx_advf(&g, "Råd.", &out,
+                           "reply %s --stdin --reporting-duty no --referral hotel", th),
+                   1);
   assert_non_null(strstr(out, "unknown referral kind 'hotel'; one of: specialtilbud "
                               "krisecenter sikker_bolig"));
   free(out);
-  assert_int_equal(
-      adv("Råd.", &out, "reply %s --stdin --reporting-duty no --risk-view enorm", th), 1);
+  assert_int_equal(fx_advf(&g, "Råd.", &out,
+                           "reply %s --stdin --reporting-duty no --risk-view enorm", th),
+                   1);
   assert_non_null(strstr(out, "unknown risk view 'enorm'; one of: lav middel hoej ukendt"));
   free(out);
   /* Nothing of the refused ones went out. */
   assert_int_equal(fx_log_count(&g, "kind=reply to=kommune-101"), 0);
   assert_int_equal(
-      adv("Lav en sikkerhedsplan.\n", &out,
-          "reply %s --stdin --reporting-duty yes --recommend "
-          "risikovurdering,sikkerhedsplan "
-          "--recommend kontakt_politi --referral krisecenter:Danner:kl.10:00 "
-          "--referral politi --risk-view hoej --needs-more-info --follow-up 2026-01-20 "
-          "--meeting-offer",
-          th),
+      fx_advf(&g, "Lav en sikkerhedsplan.\n", &out,
+              "reply %s --stdin --reporting-duty yes --recommend "
+              "risikovurdering,sikkerhedsplan "
+              "--recommend kontakt_politi --referral krisecenter:Danner:kl.10:00 "
+              "--referral politi --risk-view hoej --needs-more-info --follow-up 2026-01-20 "
+              "--meeting-offer",
+              th),
       0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
@@ -176,7 +168,8 @@ static void test_reply_coded_fields(void **state) {
   assert_int_equal(b, 1);
   rp_received_free(r);
   /* "no" is sent as false, not left out. */
-  assert_int_equal(adv("Kort svar.", &out, "reply %s --stdin --reporting-duty no", th), 0);
+  assert_int_equal(
+      fx_advf(&g, "Kort svar.", &out, "reply %s --stdin --reporting-duty no", th), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 0, "reply", 20000, &r), 0);
   assert_int_equal(rp_received_get_bool(r, "reporting_duty", &b), 0);
@@ -186,7 +179,7 @@ static void test_reply_coded_fields(void **state) {
   assert_true(rc == RP_ENOTFOUND || (rc == 0 && b == 0));
   rp_received_free(r);
   /* The thread's record shows the fields. */
-  assert_int_equal(adv(NULL, &out, "show %s", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s", th), 0);
   assert_non_null(strstr(out, "risk_view: hoej"));
   assert_non_null(strstr(out, "reporting_duty: ja"));
   free(out);
@@ -215,13 +208,13 @@ static void test_recall(void **state) {
   /* The request itself is not hidden. */
   assert_non_null(strstr(out, "genopdragelsesrejse"));
   free(out);
-  assert_int_equal(adv(NULL, &out, "show %s", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s", th), 0);
   assert_null(strstr(out, "Aisha"));
   assert_non_null(strstr(out, "tilbagekaldt"));
   assert_non_null(strstr(out, "forkert_indhold, af kommunen"));
   free(out);
   snprintf(path, sizeof path, "%s/recalled", g.dir);
-  assert_int_equal(adv(NULL, &out, "export %s --out %s", th, path), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "export %s --out %s", th, path), 0);
   free(out);
   snprintf(path, sizeof path, "%s/recalled.json", g.dir);
   out = tu_read_file(path, NULL);
@@ -235,23 +228,23 @@ static void test_recall(void **state) {
   free(out);
   /* The team cannot recall the municipality's message. */
   snprintf(prefix, sizeof prefix, "%.8s", fu);
-  assert_int_equal(adv(NULL, &out, "recall %s %s", th, prefix), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "recall %s %s", th, prefix), 1);
   assert_non_null(strstr(out, "only a message it sent"));
   free(out);
   /* The team recalls its own reply. */
-  assert_int_equal(adv("Forkert råd til en anden kommune.", &out,
-                       "reply %s --stdin --reporting-duty no", th),
+  assert_int_equal(fx_advf(&g, "Forkert råd til en anden kommune.", &out,
+                           "reply %s --stdin --reporting-duty no", th),
                    0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &r), 0);
   snprintf(rid, sizeof rid, "%s", rp_received_msg_id(r));
   rp_received_free(r);
   snprintf(prefix, sizeof prefix, "%.8s", rid);
-  assert_int_equal(adv(NULL, &out, "recall %s %s --reason nej", th, prefix), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "recall %s %s --reason nej", th, prefix), 1);
   assert_non_null(strstr(out, "one of: forkert_modtager forkert_indhold dublet andet"));
   free(out);
-  assert_int_equal(adv(NULL, &out, "recall %s %s --reason forkert_modtager", th, prefix),
-                   0);
+  assert_int_equal(
+      fx_advf(&g, NULL, &out, "recall %s %s --reason forkert_modtager", th, prefix), 0);
   free(out);
   assert_int_equal(fx_wait_kind(&g, 1, "recall", 20000, &r), 0);
   assert_int_equal(rp_received_get_hex(r, "about", &v), 0);
@@ -259,11 +252,11 @@ static void test_recall(void **state) {
   assert_int_equal(rp_received_get_enum(r, "reason", &v), 0);
   assert_string_equal(v, "forkert_modtager");
   rp_received_free(r);
-  assert_int_equal(adv(NULL, &out, "show %s --json", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s --json", th), 0);
   assert_null(strstr(out, "Forkert råd"));
   assert_non_null(strstr(out, "\"reason\":\"forkert_modtager\",\"by\":\"team\""));
   free(out);
-  assert_int_equal(adv(NULL, &out, "recall %s %s", th, prefix), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "recall %s %s", th, prefix), 1);
   assert_non_null(strstr(out, "already recalled"));
   free(out);
   out = tu_read_file(g.audit, NULL);
@@ -285,37 +278,41 @@ static void test_meetings(void **state) {
   assert_non_null(strstr(out, "\"purpose\":\"sagsdroeftelse\""));
   free(out);
   /* Usage and value checks. */
-  assert_int_equal(adv(NULL, &out, "meeting-propose %s --mode online", th), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "meeting-propose %s --mode online", th), 1);
   assert_non_null(strstr(out, "at least one slot"));
   free(out);
-  assert_int_equal(
-      adv(NULL, &out, "meeting-propose %s --slot 2026-01-08T10:00 --mode online", th), 2);
+  assert_int_equal(fx_advf(&g, NULL, &out,
+                           "meeting-propose %s --slot 2026-01-08T10:00 --mode online", th),
+                   2);
   free(out);
-  assert_int_equal(
-      adv(NULL, &out, "meeting-propose %s --slot 2026-01-08T10:00/60 --mode video", th), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out,
+                           "meeting-propose %s --slot 2026-01-08T10:00/60 --mode video",
+                           th),
+                   1);
   assert_non_null(strstr(out, "unknown meeting mode 'video'; one of: online fysisk"));
   free(out);
-  assert_int_equal(adv(NULL, &out,
-                       "meeting-propose %s --slot 2026-01-08T10:00/60 "
-                       "--slot 2026-01-09T13:30/90 --mode online",
-                       th),
+  assert_int_equal(fx_advf(&g, NULL, &out,
+                           "meeting-propose %s --slot 2026-01-08T10:00/60 "
+                           "--slot 2026-01-09T13:30/90 --mode online",
+                           th),
                    0);
   free(out);
   ibx_expect_proposal(&g, 0, mr);
-  assert_int_equal(
-      adv(NULL, &out, "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk", th),
-      1);
+  assert_int_equal(fx_advf(&g, NULL, &out,
+                           "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk",
+                           th),
+                   1);
   assert_non_null(strstr(out, "needs a place"));
   free(out);
-  assert_int_equal(adv(NULL, &out,
-                       "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk "
-                       "--place hos_kommunen",
-                       th),
+  assert_int_equal(fx_advf(&g, NULL, &out,
+                           "meeting-confirm %s --slot 2026-01-08T10:00/60 --mode fysisk "
+                           "--place hos_kommunen",
+                           th),
                    0);
   free(out);
   ibx_expect_confirmation(&g, 0, mr);
-  assert_int_equal(adv(NULL, &out, "meeting-cancel %s --reason ny_tid_oenskes --json", th),
-                   0);
+  assert_int_equal(
+      fx_advf(&g, NULL, &out, "meeting-cancel %s --reason ny_tid_oenskes --json", th), 0);
   /* Structured output for a front end. */
   snprintf(needle, sizeof needle, "\"kind\":\"meeting_cancellation\",\"meeting\":\"%s\"}",
            mr);
@@ -323,7 +320,7 @@ static void test_meetings(void **state) {
   free(out);
   ibx_expect_cancellation(&g, 0, mr, "ny_tid_oenskes");
   /* The thread's meetings: the request and the three answers, all one meeting. */
-  assert_int_equal(adv(NULL, &out, "show %s --json", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s --json", th), 0);
   json_t *root = json_loads(out, 0, NULL), *ms = json_object_get(root, "meetings");
   assert_int_equal(json_array_size(ms), 4);
   for (size_t i = 0; i < 4; i++)
@@ -355,7 +352,7 @@ static void test_consent_withdrawn(void **state) {
   json_decref(root);
   assert_null(strstr(out, "genopdragelsesrejse"));
   free(out);
-  assert_int_equal(adv(NULL, &out, "show %s", th), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s", th), 0);
   assert_null(strstr(out, "genopdragelsesrejse"));
   assert_non_null(strstr(out, "SAMTYKKE TILBAGEKALDT"));
   free(out);
@@ -365,7 +362,8 @@ static void test_consent_withdrawn(void **state) {
                                            {"close", "--outcome andet"},
                                            {"meeting-cancel", ""}};
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-    assert_int_equal(adv("Tekst.", &out, "%s %s %s", refused[i][0], th, refused[i][1]), 1);
+    assert_int_equal(
+        fx_advf(&g, "Tekst.", &out, "%s %s %s", refused[i][0], th, refused[i][1]), 1);
     if (strstr(out, "consent was withdrawn") == NULL)
       fprintf(stderr, "%s: %s", refused[i][0], out);
     assert_non_null(strstr(out, "consent was withdrawn (samtykke tilbagekaldt)"));
@@ -384,7 +382,7 @@ static void test_consent_withdrawn(void **state) {
 static void test_stats(void **state) {
   char *out = NULL, *listing = NULL;
   (void)state;
-  assert_int_equal(adv(NULL, &out, "stats --json"), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "stats --json"), 0);
   json_t *root = json_loads(out, 0, NULL);
   assert_non_null(root);
   assert_int_equal(json_integer_value(json_object_get(root, "requests")), 4);
@@ -419,16 +417,18 @@ static void test_stats(void **state) {
   }
   free(listing);
   free(out);
-  assert_int_equal(adv(NULL, &out, "stats"), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "stats"), 0);
   assert_non_null(strstr(out, "2026-Q1"));
   assert_non_null(strstr(out, "Requests per region: oest 3 vest 1"));
   assert_non_null(strstr(out, "akut    1/1 opened in time (100%)"));
   free(out);
   /* A range without arrivals counts nothing. */
-  assert_int_equal(adv(NULL, &out, "stats --json --from 2026-02-01 --until 2026-03-31"), 0);
+  assert_int_equal(
+      fx_advf(&g, NULL, &out, "stats --json --from 2026-02-01 --until 2026-03-31"), 0);
   assert_non_null(strstr(out, "\"requests\":0"));
   free(out);
-  assert_int_equal(adv(NULL, &out, "stats --json --from 2026-01-05 --until 2026-01-05"), 0);
+  assert_int_equal(
+      fx_advf(&g, NULL, &out, "stats --json --from 2026-01-05 --until 2026-01-05"), 0);
   assert_non_null(strstr(out, "\"requests\":4"));
   free(out);
 }
@@ -461,7 +461,7 @@ static void test_hidden_attachments(void **state) {
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   snprintf(path, sizeof path, "%s/saved-a.pdf", g.dir);
-  assert_int_equal(adv(NULL, &out, "save %s 1 %s", a, path), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "save %s 1 %s", a, path), 1);
   assert_non_null(strstr(out, "was recalled"));
   free(out);
   assert_int_not_equal(access(path, F_OK), 0);
@@ -469,7 +469,7 @@ static void test_hidden_attachments(void **state) {
   plan_review(1, b);
   assert_int_equal(fx_recall(&g, 2, b, b, "dublet", rid), 0);
   assert_int_equal(fx_wait_log(&g, "event=recall_ignored", 20000), 0);
-  assert_int_equal(adv(NULL, &out, "show %s --json", b), 0);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s --json", b), 0);
   assert_non_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   /* Consent withdrawn: save refused. */
@@ -478,7 +478,7 @@ static void test_hidden_attachments(void **state) {
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   snprintf(path, sizeof path, "%s/saved-b.pdf", g.dir);
-  assert_int_equal(adv(NULL, &out, "save %s 1 %s", b, path), 1);
+  assert_int_equal(fx_advf(&g, NULL, &out, "save %s 1 %s", b, path), 1);
   assert_non_null(strstr(out, "consent was withdrawn"));
   free(out);
   assert_int_not_equal(access(path, F_OK), 0);
