@@ -357,12 +357,24 @@ static void test_xss_escaped(void **state) {
   hresp r;
   (void)state;
   ensure_logged_in();
+  char req[RP_ID_STRLEN], fu[RP_ID_STRLEN];
   new_request(0, "konkret_sag", "<b onmouseover=alert(3)>ref</b>", k_q, &m);
+  assert_int_equal(rp_msg_set_text(m, "local_case_ref", "<iframe src=//x>"), 0);
   assert_int_equal(rp_msg_attach_buffer(m, (const uint8_t *)"x", 1,
                                         "<svg onload=alert(4)>.pdf", "application/pdf",
                                         "andet"),
                    0);
   send_listed(0, m, th);
+  /* A follow-up's text in the same thread, as the timeline shows it. */
+  snprintf(path, sizeof path, "show %s --json", th);
+  char *out = NULL;
+  assert_int_equal(fx_advisor(&g, path, NULL, &out), 0);
+  const char *p = strstr(out, "\"msg_id\":\"");
+  assert_non_null(p);
+  snprintf(req, sizeof req, "%.32s", p + 10);
+  free(out);
+  assert_int_equal(fx_follow_up(&g, 0, th, req, "<style>*{display:none}</style>", fu), 0);
+  assert_int_equal(fx_wait_listed(&g, path, fu, 20000), 0);
   snprintf(path, sizeof path, "/t/%s", th);
   http(path, NULL, &r);
   assert_int_equal(r.status, 200);
@@ -370,6 +382,10 @@ static void test_xss_escaped(void **state) {
   assert_null(strstr(r.body, "<img src=x"));
   assert_null(strstr(r.body, "<b onmouseover"));
   assert_null(strstr(r.body, "<svg onload"));
+  assert_null(strstr(r.body, "<iframe"));
+  assert_null(strstr(r.body, "<style>*"));
+  assert_non_null(strstr(r.body, "&lt;iframe src=//x&gt;"));
+  assert_non_null(strstr(r.body, "&lt;style&gt;*{display:none}&lt;/style&gt;"));
   assert_non_null(strstr(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;"
                                  "&lt;img src=x onerror=alert(2)&gt;"));
   assert_non_null(strstr(r.body, "&lt;b onmouseover=alert(3)&gt;ref&lt;/b&gt;"));
