@@ -14,6 +14,9 @@ const char *rp__web_field_label(const char *path);
 const char *rp__web_value_label(const char *value);
 /* A message kind ("request" -> "Henvendelse"); "Besked" if unknown. */
 const char *rp__web_kind_label(const char *kind);
+/* Whether a message's top-level field is the envelope's (kind, ids, sender, time,
+ * version): the page shows those in the message's heading or not at all. */
+int rp__web_envelope_field(const char *key);
 /* A thread state ("claimed" -> "Taget"). */
 const char *rp__web_state_label(const char *state);
 

@@ -259,10 +259,7 @@ static void render_obj(rp__buf *b, json_t *o, const char *prefix) {
     if (prefix[0] == 0 && strcmp(k, "attachments") == 0) continue;
     /* The envelope's own fields (the library adds them): the heading shows time and
      * direction, and ids and member ids say nothing to an advisor. */
-    if (prefix[0] == 0 && (strcmp(k, "kind") == 0 || strcmp(k, "msg_id") == 0 ||
-                           strcmp(k, "thread_id") == 0 || strcmp(k, "sender") == 0 ||
-                           strcmp(k, "recipient") == 0 || strcmp(k, "created") == 0))
-      continue;
+    if (prefix[0] == 0 && rp__web_envelope_field(k)) continue;
     snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
     const char *label = rp__web_field_label(path);
     h_lit(b, "<dt>");
