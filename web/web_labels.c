@@ -298,6 +298,10 @@ const char *rp__web_value_label(const char *value) {
   return find(k_values, N(k_values), value);
 }
 
+const rp__web_code rp__web_networks[] = {{"oest", "Øst (Sjælland og Bornholm)"},
+                                         {"vest", "Vest (Fyn og Jylland)"},
+                                         {NULL, NULL}};
+
 int rp__web_envelope_field(const char *key) {
   static const char *const k_env[] = {"kind",      "msg_id",  "thread_id", "sender",
                                       "recipient", "created", "version"};

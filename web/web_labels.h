@@ -28,6 +28,8 @@ typedef struct rp__web_code {
 extern const rp__web_code rp__web_outcomes[];
 extern const rp__web_code rp__web_categories[];
 extern const rp__web_code rp__web_states[];
+/* The two networks (east, west), as the daemon names them. */
+extern const rp__web_code rp__web_networks[];
 /* A reply's recommended actions and the advisor's risk view (PROTOCOL.md 7.4). */
 extern const rp__web_code rp__web_recommended[];
 extern const rp__web_code rp__web_risk_views[];

@@ -14,10 +14,6 @@
 #include "web_html.h"
 #include "web_pages.h"
 
-static const rp__web_code k_networks[] = {{"oest", "Øst (Sjælland og Bornholm)"},
-                                          {"vest", "Vest (Fyn og Jylland)"},
-                                          {NULL, NULL}};
-
 static const char *jstr(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
   return v != NULL ? v : "";
@@ -112,7 +108,8 @@ static void page(rp__web_ctx *x, const rp__web_resp *failed) {
   h_lit(b, "<form method=\"post\" action=\"/netvaerk\" class=\"handling\">\n");
   h_csrf(b, x->s->csrf);
   h_lit(b, "<fieldset><legend>Skriv en indkaldelse til et netværksmøde</legend>\n");
-  rp__web_select(b, "netvaerk", "Netværk", k_networks, NULL, "Vælg netværk");
+  rp__web_select(b, "netvaerk", "netvaerk", "Netværk", rp__web_networks, NULL,
+                 "Vælg netværk");
   input(b, "dato", "Mødedato", "date", "");
   input(b, "vaert", "Værtskommune (kommunekode)", "text",
         " inputmode=\"numeric\" pattern=\"[0-9]{3}\" maxlength=\"3\"");

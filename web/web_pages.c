@@ -54,6 +54,19 @@ static void time_cell(rp__buf *b, json_t *v) {
   }
 }
 
+/* A thread's deadline, from just after the opening tag's name to its content's end:
+ * marked when overdue; with countdown, the time for live.js to count down to (ms since
+ * 1970, UTC). */
+static void due_cell(rp__buf *b, json_t *t, int countdown) {
+  int overdue = json_is_true(json_object_get(t, "overdue"));
+  json_int_t due = json_integer_value(json_object_get(t, "deadline"));
+  if (overdue) h_lit(b, " class=\"overskredet\"");
+  if (countdown && due > 0) rp__buf_printf(b, " data-frist=\"%lld\"", (long long)due);
+  h_lit(b, ">");
+  time_cell(b, json_object_get(t, "deadline"));
+  if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+}
+
 static void value_word(rp__buf *b, const char *v) {
   const char *l = rp__web_value_label(v);
   h_text(b, l != NULL ? l : v);
@@ -106,18 +119,22 @@ static int call(rp__web_ctx *x, rp__ibx_req *q, rp__web_resp *out) {
 
 /* ---- the inbox ---- */
 
-static void select_codes(rp__buf *b, const char *id, const char *label,
-                         const rp__web_code *codes, const char *cur, const char *none) {
+/* A <select> of codes with its label; none (if not NULL) is the empty choice first. */
+void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
+                    const rp__web_code *codes, const char *cur, const char *none) {
   h_lit(b, "<p><label");
   h_attr(b, "for", id);
   h_lit(b, ">");
   h_text(b, label);
   h_lit(b, "</label>\n<select");
   h_attr(b, "id", id);
-  h_attr(b, "name", id);
-  h_lit(b, ">\n<option value=\"\">");
-  h_text(b, none);
-  h_lit(b, "</option>\n");
+  h_attr(b, "name", name);
+  h_lit(b, ">\n");
+  if (none != NULL) {
+    h_lit(b, "<option value=\"\">");
+    h_text(b, none);
+    h_lit(b, "</option>\n");
+  }
   for (const rp__web_code *c = codes; c->code != NULL; c++) {
     h_lit(b, "<option");
     h_attr(b, "value", c->code);
@@ -129,6 +146,11 @@ static void select_codes(rp__buf *b, const char *id, const char *label,
   h_lit(b, "</select></p>\n");
 }
 
+static void select_codes(rp__buf *b, const char *id, const char *label,
+                         const rp__web_code *codes, const char *cur, const char *none) {
+  rp__web_select(b, id, id, label, codes, cur, none);
+}
+
 static int digits3(const char *s) {
   return s != NULL && strlen(s) == 3 && strspn(s, "0123456789") == 3;
 }
@@ -136,7 +158,8 @@ static int digits3(const char *s) {
 void rp__web_inbox_get(rp__web_ctx *x) {
   rp__buf *b = &x->body;
   const char *st = rp__web_arg(x, "tilstand"), *mun = rp__web_arg(x, "kommune"),
-             *cat = rp__web_arg(x, "kategori"), *mine = rp__web_arg(x, "mine");
+             *cat = rp__web_arg(x, "kategori"), *mine = rp__web_arg(x, "mine"),
+             *net = rp__web_arg(x, "netvaerk"), *unread = rp__web_arg(x, "ulaest");
   rp__ibx_req q = {.action = RP_IBX_A_LIST};
   rp__web_resp r;
   json_t *root, *t;
@@ -146,7 +169,12 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   if (digits3(mun)) q.municipality = rp__str_c(mun);
   if (cat != NULL && cat[0] != 0)
     q.category = rp__enum_find(&rp__payload_enum_category, cat);
+  if (net != NULL && net[0] != 0) q.network = rp__enum_find(&rp__payload_enum_network, net);
   int is_mine = mine != NULL && strcmp(mine, "1") == 0;
+  /* Unread: no advisor has opened the thread yet (state new). With another state chosen
+   * as well, nothing matches. */
+  int is_unread = unread != NULL && strcmp(unread, "1") == 0;
+  if (is_unread && q.state == 0) q.state = rp__enum_find(rp__ibx_enum_state(), "new");
   if (call(x, &q, &r) != 0) return;
   rp__web_frame_start(x, "Indbakke");
   h_lit(b, "<h1>Indbakke</h1>\n");
@@ -158,9 +186,14 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   h_attr(b, "value", digits3(mun) ? mun : "");
   h_lit(b, "></p>\n");
   select_codes(b, "kategori", "Kategori", rp__web_categories, cat, "Alle kategorier");
+  select_codes(b, "netvaerk", "Netværk", rp__web_networks, q.network != 0 ? net : NULL,
+               "Begge netværk");
   h_lit(b, "<p><input type=\"checkbox\" id=\"mine\" name=\"mine\" value=\"1\"");
   if (is_mine) h_lit(b, " checked");
   h_lit(b, "> <label for=\"mine\">Kun mine</label></p>\n"
+           "<p><input type=\"checkbox\" id=\"ulaest\" name=\"ulaest\" value=\"1\"");
+  if (is_unread) h_lit(b, " checked");
+  h_lit(b, "> <label for=\"ulaest\">Kun ulæste (ingen har åbnet dem)</label></p>\n"
            "<p><button type=\"submit\">Vis</button></p>\n</fieldset>\n</form>\n");
   if (r.err != 0) {
     daemon_note(b, &r);
@@ -187,8 +220,8 @@ void rp__web_inbox_get(rp__web_ctx *x) {
         "Tilstand</th><th scope=\"col\">Behandler</th></tr></thead>\n<tbody>\n");
   json_array_foreach(root, i, t) {
     const char *urg = jget(t, "urgency"), *holder = jget(t, "claimed_by");
-    int overdue = json_is_true(json_object_get(t, "overdue"));
     if (is_mine && strcmp(holder, x->s->name) != 0) continue;
+    if (is_unread && strcmp(jget(t, "state"), "new") != 0) continue;
     shown++;
     h_lit(b, "<tr");
     if (strcmp(urg, "akut") == 0) h_lit(b, " class=\"akut\"");
@@ -214,13 +247,7 @@ void rp__web_inbox_get(rp__web_ctx *x) {
     h_lit(b, "</td><td>");
     time_cell(b, json_object_get(t, "arrived"));
     h_lit(b, "</td><td");
-    if (overdue) h_lit(b, " class=\"overskredet\"");
-    /* live.js counts down to it (ms since 1970, UTC). */
-    json_int_t due = json_integer_value(json_object_get(t, "deadline"));
-    if (due > 0) rp__buf_printf(b, " data-frist=\"%lld\"", (long long)due);
-    h_lit(b, ">");
-    time_cell(b, json_object_get(t, "deadline"));
-    if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+    due_cell(b, t, 1);
     h_lit(b, "</td><td>");
     h_text(b, rp__web_state_label(jget(t, "state")));
     h_lit(b, "</td><td>");
@@ -549,7 +576,6 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   }
   /* A withdrawn consent: said first, and no action is offered (web_meet.c). */
   int stopped = rp__web_consent_banner(b, t);
-  int overdue = json_is_true(json_object_get(t, "overdue"));
   h_lit(b, "<dl class=\"resume\">\n<dt>Hastegrad</dt><dd>");
   value_word(b, jget(t, "urgency"));
   h_lit(b, "</dd>\n<dt>Tilstand</dt><dd>");
@@ -561,10 +587,7 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   h_lit(b, "</dd>\n<dt>Modtaget</dt><dd>");
   time_cell(b, json_object_get(t, "arrived"));
   h_lit(b, "</dd>\n<dt>Frist</dt><dd");
-  if (overdue) h_lit(b, " class=\"overskredet\"");
-  h_lit(b, ">");
-  time_cell(b, json_object_get(t, "deadline"));
-  if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+  due_cell(b, t, 0);
   h_lit(b, "</dd>\n<dt>Behandler</dt><dd>");
   h_text(b, jget(t, "claimed_by")[0] != 0 ? jget(t, "claimed_by") : "Ingen");
   h_lit(b, "</dd>\n</dl>\n");
@@ -750,11 +773,6 @@ void rp__web_download(rp__web_ctx *x, const char *thread, const char *nstr) {
 }
 
 /* ---- shared with the workflow pages (web_pages.h) ---- */
-
-void rp__web_select(rp__buf *b, const char *id, const char *label,
-                    const rp__web_code *codes, const char *cur, const char *none) {
-  select_codes(b, id, label, codes, cur, none);
-}
 
 void rp__web_thread_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                          const char *legend) {

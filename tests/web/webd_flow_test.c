@@ -6,7 +6,8 @@
  * (the team's own, and the municipality's: the text is gone from the page), a withdrawn
  * consent (said first, content hidden, no action offered, an action refused), the
  * networks page (an announcement reaches the east members; a registration is listed),
- * the team lead's statistics as tables with the expected counts. Every page in Danish,
+ * the team lead's statistics as tables with the expected counts, a registration on its
+ * own as a thread, the inbox's network and unread filters. Every page in Danish,
  * a label for every field, no raw field or code name; forms without CSRF refused.
  */
 #include "webd_fixture.h"
@@ -464,11 +465,84 @@ static void test_statistics(void **state) {
   hfree(&r);
 }
 
+/* A registration for an announcement the inbox does not know starts a thread of its
+ * own: every field of it under a Danish label, every value in Danish. */
+static void test_registration_thread(void **state) {
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[80];
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  assert_int_equal(rp_msg_new("registration", &m), 0);
+  assert_int_equal(
+      rp_msg_set_hex(m, "announcement_ref", "0123456789abcdef0123456789abcdef"), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 2)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "answer", "tilmeldt"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "participants", 2), 0);
+  assert_int_equal(rp_send(g.mun[2], m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "list --all --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "<dt>Vedrører indkaldelsen</dt>"));
+  assert_non_null(strstr(r.body, "<dt>Svar</dt><dd>Tilmeldt</dd>"));
+  assert_non_null(strstr(r.body, "<dt>Antal deltagere</dt><dd>2</dd>"));
+  hfree(&r);
+}
+
+static int listed(const char *body, const char *th) {
+  char href[64];
+  snprintf(href, sizeof href, "href=\"/t/%s\"", th);
+  return strstr(body, href) != NULL;
+}
+
+/* The inbox's filters "network" (the daemon's: its municipality's network in the roster)
+ * and "unread" (no advisor has opened it: state new). */
+static void test_inbox_filters(void **state) {
+  char west[RP_ID_STRLEN], east[RP_ID_STRLEN], req[RP_ID_STRLEN], path[80];
+  hresp r;
+  (void)state;
+  new_thread(2, "normal", west, req);
+  new_thread(0, "haster", east, req);
+  snprintf(path, sizeof path, "/t/%s", east);
+  get_page(path, &r); /* opened: no longer unread */
+  hfree(&r);
+  get_page("/?netvaerk=vest", &r);
+  assert_true(listed(r.body, west));
+  assert_false(listed(r.body, east));
+  assert_non_null(strstr(r.body, "<option value=\"vest\" selected>"));
+  hfree(&r);
+  get_page("/?netvaerk=oest", &r);
+  assert_false(listed(r.body, west));
+  assert_true(listed(r.body, east));
+  hfree(&r);
+  get_page("/?ulaest=1", &r);
+  assert_true(listed(r.body, west));
+  assert_false(listed(r.body, east));
+  assert_non_null(strstr(r.body, "name=\"ulaest\" value=\"1\" checked"));
+  hfree(&r);
+  get_page("/?ulaest=1&netvaerk=oest", &r);
+  assert_false(listed(r.body, west));
+  assert_false(listed(r.body, east));
+  assert_non_null(strstr(r.body, "Ingen henvendelser matcher."));
+  hfree(&r);
+  get_page("/?ulaest=1&tilstand=opened", &r);
+  assert_false(listed(r.body, west));
+  assert_false(listed(r.body, east));
+  hfree(&r);
+  /* An unknown network is no filter. */
+  get_page("/?netvaerk=nord", &r);
+  assert_true(listed(r.body, west));
+  assert_true(listed(r.body, east));
+  hfree(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_meetings),          cmocka_unit_test(test_recall),
       cmocka_unit_test(test_consent_withdrawn), cmocka_unit_test(test_networks),
-      cmocka_unit_test(test_statistics),
+      cmocka_unit_test(test_statistics),        cmocka_unit_test(test_registration_thread),
+      cmocka_unit_test(test_inbox_filters),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
