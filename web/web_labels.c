@@ -176,6 +176,8 @@ static const pair k_values[] = {
     {"handleplan", "Handleplan"},
     {"sikkerhedsplan", "Sikkerhedsplan"},
     {"politi", "Politi"},
+    {"exit_tilbud", "Exittilbud"},
+    {"juridisk_raadgivning", "Juridisk rådgivning"},
     {"krisecenter", "Krisecenter"},
     {"adressebeskyttelse", "Adressebeskyttelse"},
     {"family_informed", "Familien er orienteret"},
@@ -250,6 +252,16 @@ const rp__web_code rp__web_outcomes[] = {
     {"besoeg_gennemfoert", "Besøg gennemført"},
     {"samtykke_tilbagekaldt", "Samtykke tilbagekaldt"},
     {"ingen_yderligere_kontakt", "Ingen yderligere kontakt"},
+    {"andet", "Andet"},
+    {NULL, NULL}};
+
+const rp__web_code rp__web_referral_kinds[] = {
+    {"specialtilbud", "Specialtilbud"},
+    {"krisecenter", "Krisecenter"},
+    {"sikker_bolig", "Sikker bolig"},
+    {"politi", "Politi"},
+    {"exit_tilbud", "Exittilbud"},
+    {"juridisk_raadgivning", "Juridisk rådgivning"},
     {"andet", "Andet"},
     {NULL, NULL}};
 

@@ -33,5 +33,7 @@ extern const rp__web_code rp__web_networks[];
 /* A reply's recommended actions and the advisor's risk view (PROTOCOL.md 7.4). */
 extern const rp__web_code rp__web_recommended[];
 extern const rp__web_code rp__web_risk_views[];
+/* The kinds of a reply's referral (PROTOCOL.md 7.4). */
+extern const rp__web_code rp__web_referral_kinds[];
 
 #endif

@@ -151,6 +151,9 @@ static void select_codes(rp__buf *b, const char *id, const char *label,
   rp__web_select(b, id, id, label, codes, cur, none);
 }
 
+/* The reply form's referral rows. */
+#define RP_WEB_REFERRAL_ROWS 3u
+
 static int digits3(const char *s) {
   return s != NULL && strlen(s) == 3 && strspn(s, "0123456789") == 3;
 }
@@ -420,6 +423,66 @@ static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char
   h_lit(b, "</legend>\n");
 }
 
+/* Referrals: RP_WEB_REFERRAL_ROWS rows of kind, optional name and note ("henv_artN",
+ * "henv_navnN", "henv_noteN"); a row without a kind is skipped. Fixed rows, so that the
+ * form needs no script. */
+static void referral_rows(rp__buf *b) {
+  char id[32], label[48];
+  for (unsigned i = 1; i <= RP_WEB_REFERRAL_ROWS; i++) {
+    snprintf(label, sizeof label, "Henvisning %u (valgfri)", i);
+    h_lit(b, "<fieldset class=\"henvisning\"><legend>");
+    h_text(b, label);
+    h_lit(b, "</legend>\n");
+    snprintf(id, sizeof id, "henv_art%u", i);
+    select_codes(b, id, "Henvis til", rp__web_referral_kinds, NULL, "Ingen henvisning");
+    snprintf(id, sizeof id, "henv_navn%u", i);
+    h_lit(b, "<p><label");
+    h_attr(b, "for", id);
+    h_lit(b, ">Navn på stedet (valgfrit)</label>\n<input maxlength=\"256\"");
+    h_attr(b, "id", id);
+    h_attr(b, "name", id);
+    snprintf(id, sizeof id, "henv_note%u", i);
+    h_lit(b, "></p>\n<p><label");
+    h_attr(b, "for", id);
+    h_lit(b, ">Bemærkning (valgfri)</label>\n<input maxlength=\"256\"");
+    h_attr(b, "id", id);
+    h_attr(b, "name", id);
+    h_lit(b, "></p>\n</fieldset>\n");
+  }
+}
+
+/* Reads referral_rows' fields into q; 0, or -1 with an error page made (a name or note
+ * without a kind, or text too long). The daemon checks the kind names. */
+static int referral_fields(rp__web_ctx *x, rp__ibx_req *q) {
+  for (unsigned i = 1;
+       i <= RP_WEB_REFERRAL_ROWS && q->nreferrals < RP_IBX_REQ_REFERRALS_MAX; i++) {
+    char k[32], n[32], t[32];
+    snprintf(k, sizeof k, "henv_art%u", i);
+    snprintf(n, sizeof n, "henv_navn%u", i);
+    snprintf(t, sizeof t, "henv_note%u", i);
+    const char *kind = rp__web_field(x, k), *name = rp__web_field(x, n),
+               *note = rp__web_field(x, t);
+    int has_kind = kind != NULL && kind[0] != 0;
+    if (!has_kind && ((name != NULL && name[0] != 0) || (note != NULL && note[0] != 0))) {
+      rp__web_error_page(x, 400, "Vælg hvad der henvises til",
+                         "En henvisning med navn eller bemærkning skal også have en art.");
+      return -1;
+    }
+    if ((name != NULL && strlen(name) > RP_TEXT_SHORT_MAX) ||
+        (note != NULL && strlen(note) > RP_TEXT_SHORT_MAX)) {
+      rp__web_error_page(x, 400, "For lang tekst",
+                         "En henvisnings navn og bemærkning er højst 256 tegn.");
+      return -1;
+    }
+    if (!has_kind) continue;
+    rp__ibx_referral *r = &q->referrals[q->nreferrals++];
+    r->kind = rp__str_c(kind);
+    if (name != NULL && name[0] != 0) r->name = rp__str_c(name);
+    if (note != NULL && note[0] != 0) r->note = rp__str_c(note);
+  }
+  return 0;
+}
+
 /* The reply's coded fields (PROTOCOL.md 7.4): reporting duty must be chosen (the daemon
  * refuses a reply without it); the rest are optional. Each recommended action is a
  * checkbox of its own ("anb_<code>"). */
@@ -443,6 +506,7 @@ static void reply_codes(rp__buf *b) {
     h_lit(b, "</label></p>\n");
   }
   h_lit(b, "</fieldset>\n");
+  referral_rows(b);
   select_codes(b, "risiko", "Rådgiverens vurdering af risikoen", rp__web_risk_views, NULL,
                "Ingen vurdering");
   h_lit(b, "<p><input type=\"checkbox\" id=\"mere_info\" name=\"mere_info\" "
@@ -463,6 +527,7 @@ static int reply_fields(rp__web_ctx *x, rp__ibx_req *q) {
     return -1;
   }
   q->reporting_duty = rp__str_c(v);
+  if (referral_fields(x, q) != 0) return -1;
   for (const rp__web_code *c = rp__web_recommended;
        c->code != NULL && q->nactions < RP_IBX_REQ_ACTIONS_MAX; c++) {
     char id[64];

@@ -6,9 +6,11 @@
  * which drives Debian's headless Chromium with puppeteer-core and checks every page
  * with axe-core. The TOTP codes the browser types are computed here with liboath. After
  * the browser is done, the municipalities' library must have received the claims, the
- * replies with their text, coded fields (reporting duty, recommended actions, risk
- * view, more information, meeting offer, follow-up date), file and kind, and the
- * closures with their outcome.
+ * replies with their text, coded fields (reporting duty, recommended actions, a
+ * referral, risk view, more information, meeting offer, follow-up date), file and kind,
+ * and the closures with their outcome. Along the way the browser sees the workflow pages
+ * (networks, statistics, meetings, recalls, a withdrawn consent) and the inbox's live
+ * updates: this program answers its "REGISTER" and "AKUT" lines (see run_browser).
  *
  * Screenshots, axe results and the downloaded file are kept in
  * $RP_BUILD_DIR/browser-artefacts (the path is printed). Chromium is Debian's package
@@ -316,6 +318,7 @@ typedef struct coded {
   const char *risk;    /* risk_view */
   const char *acts[3]; /* recommended_actions, NULL-ended */
   const char *follow;  /* follow_up_at's day, YYYY-MM-DD (UTC) */
+  const char *ref[3];  /* one referral's kind, name and note; kind NULL: none */
 } coded;
 
 static int bool_or_0(const rp_received *rec, const char *field) {
@@ -353,6 +356,17 @@ static void received(int i, const char *thread, const char *text, const coded *c
     assert_string_equal(v, c->acts[na]);
   }
   assert_int_not_equal(rp_received_get_set(rec, "recommended_actions", na, &v), 0);
+  size_t nref = 0;
+  if (rp_received_list_count(rec, "referrals", &nref) != 0) nref = 0;
+  assert_int_equal(nref, c->ref[0] != NULL ? 1 : 0);
+  if (c->ref[0] != NULL) {
+    assert_int_equal(rp_received_get_enum(rec, "referrals.0.kind", &v), 0);
+    assert_string_equal(v, c->ref[0]);
+    assert_int_equal(rp_received_get_text(rec, "referrals.0.name", &v), 0);
+    assert_string_equal(v, c->ref[1]);
+    assert_int_equal(rp_received_get_text(rec, "referrals.0.note", &v), 0);
+    assert_string_equal(v, c->ref[2]);
+  }
   /* The follow-up day is sent as its midnight in Copenhagen: both days here are in
    * winter time (UTC+1), so an hour later in UTC it is that day's 00:00. */
   uint64_t at = 0;
@@ -406,13 +420,19 @@ static void test_browser_flow(void **state) {
   snprintf(needle, sizeof needle, "who=sara action=save thread=%s attachment=1 via=web",
            g_th_akut);
   assert_true(audit_has(needle));
-  const coded mouse = {
-      1, 1, 1, "hoej", {"ikke_inddrage_familien", "sikkerhedsplan", NULL}, "2027-01-15"};
+  const coded mouse = {1,
+                       1,
+                       1,
+                       "hoej",
+                       {"ikke_inddrage_familien", "sikkerhedsplan", NULL},
+                       "2027-01-15",
+                       {"krisecenter", "Dannerhuset", "Ring først"}};
   received(1, g_th_akut, k_reply_mouse, &mouse, "raadgivning_givet");
   snprintf(path, sizeof path, "%s/keyboard-outcome.txt", g_out);
   kbd_outcome = tu_read_file(path, NULL);
   assert_non_null(kbd_outcome);
-  const coded keys = {0, 0, 0, "middel", {"risikovurdering", NULL, NULL}, "2027-02-01"};
+  const coded keys = {
+      0, 0, 0, "middel", {"risikovurdering", NULL, NULL}, "2027-02-01", {NULL, NULL, NULL}};
   received(2, g_th_kbd, k_reply_kbd, &keys, kbd_outcome);
   free(kbd_outcome);
   /* The normal request was not touched. */

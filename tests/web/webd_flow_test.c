@@ -7,8 +7,9 @@
  * consent (said first, content hidden, no action offered, an action refused), the
  * networks page (an announcement reaches the east members; a registration is listed),
  * the team lead's statistics as tables with the expected counts, a registration on its
- * own as a thread, the inbox's network and unread filters. Every page in Danish,
- * a label for every field, no raw field or code name; forms without CSRF refused.
+ * own as a thread, the inbox's network and unread filters, referrals in the reply form.
+ * Every page in Danish, a label for every field, no raw field or code name; forms without
+ * CSRF refused.
  */
 #include "webd_fixture.h"
 
@@ -490,6 +491,58 @@ static void test_registration_thread(void **state) {
   hfree(&r);
 }
 
+/* Referrals in the reply form: two rows filled (one without name or note), the third
+ * left empty; a row with a name but no kind is refused before the daemon is asked. */
+static void test_reply_referrals(void **state) {
+  char th[RP_ID_STRLEN], req[RP_ID_STRLEN], path[80], form[900], csrf[80];
+  rp_received *rec = NULL;
+  const char *v = NULL;
+  size_t n = 0;
+  hresp r;
+  (void)state;
+  new_thread(1, "normal", th, req);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "<label for=\"henv_art1\">Henvis til</label>"));
+  assert_non_null(strstr(r.body, "id=\"henv_note3\""));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  snprintf(path, sizeof path, "/t/%s/reply", th);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=Se%%20henvisningerne&underretningspligt=no&henv_art1=&henv_navn1="
+           "Dannerhuset&henv_note1=",
+           csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Vælg hvad der henvises til"));
+  hfree(&r);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=Se%%20henvisningerne&underretningspligt=no&henv_art1=krisecenter"
+           "&henv_navn1=Dannerhuset&henv_note1=Ring%%20f%%C3%%B8rst&henv_art2=politi"
+           "&henv_navn2=&henv_note2=&henv_art3=&henv_navn3=&henv_note3=",
+           csrf);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
+  assert_int_equal(rp_received_list_count(rec, "referrals", &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(rp_received_get_enum(rec, "referrals.0.kind", &v), 0);
+  assert_string_equal(v, "krisecenter");
+  assert_int_equal(rp_received_get_text(rec, "referrals.0.name", &v), 0);
+  assert_string_equal(v, "Dannerhuset");
+  assert_int_equal(rp_received_get_text(rec, "referrals.0.note", &v), 0);
+  assert_string_equal(v, "Ring først");
+  assert_int_equal(rp_received_get_enum(rec, "referrals.1.kind", &v), 0);
+  assert_string_equal(v, "politi");
+  assert_int_not_equal(rp_received_get_text(rec, "referrals.1.name", &v), 0);
+  rp_received_free(rec);
+  /* The thread shows the referrals in Danish. */
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Krisecenter"));
+  assert_non_null(strstr(r.body, "Dannerhuset"));
+  hfree(&r);
+}
+
 static int listed(const char *body, const char *th) {
   char href[64];
   snprintf(href, sizeof href, "href=\"/t/%s\"", th);
@@ -542,7 +595,7 @@ int main(void) {
       cmocka_unit_test(test_meetings),          cmocka_unit_test(test_recall),
       cmocka_unit_test(test_consent_withdrawn), cmocka_unit_test(test_networks),
       cmocka_unit_test(test_statistics),        cmocka_unit_test(test_registration_thread),
-      cmocka_unit_test(test_inbox_filters),
+      cmocka_unit_test(test_inbox_filters),     cmocka_unit_test(test_reply_referrals),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
