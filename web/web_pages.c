@@ -423,6 +423,18 @@ static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char
   h_lit(b, "</legend>\n");
 }
 
+/* A one-line text field of at most RP_TEXT_SHORT_MAX bytes, with its label. */
+static void short_text(rp__buf *b, const char *id, const char *label) {
+  h_lit(b, "<p><label");
+  h_attr(b, "for", id);
+  h_lit(b, ">");
+  h_text(b, label);
+  h_lit(b, "</label>\n<input maxlength=\"256\"");
+  h_attr(b, "id", id);
+  h_attr(b, "name", id);
+  h_lit(b, "></p>\n");
+}
+
 /* Referrals: RP_WEB_REFERRAL_ROWS rows of kind, optional name and note ("henv_artN",
  * "henv_navnN", "henv_noteN"); a row without a kind is skipped. Fixed rows, so that the
  * form needs no script. */
@@ -436,18 +448,10 @@ static void referral_rows(rp__buf *b) {
     snprintf(id, sizeof id, "henv_art%u", i);
     select_codes(b, id, "Henvis til", rp__web_referral_kinds, NULL, "Ingen henvisning");
     snprintf(id, sizeof id, "henv_navn%u", i);
-    h_lit(b, "<p><label");
-    h_attr(b, "for", id);
-    h_lit(b, ">Navn på stedet (valgfrit)</label>\n<input maxlength=\"256\"");
-    h_attr(b, "id", id);
-    h_attr(b, "name", id);
+    short_text(b, id, "Navn på stedet (valgfrit)");
     snprintf(id, sizeof id, "henv_note%u", i);
-    h_lit(b, "></p>\n<p><label");
-    h_attr(b, "for", id);
-    h_lit(b, ">Bemærkning (valgfri)</label>\n<input maxlength=\"256\"");
-    h_attr(b, "id", id);
-    h_attr(b, "name", id);
-    h_lit(b, "></p>\n</fieldset>\n");
+    short_text(b, id, "Bemærkning (valgfri)");
+    h_lit(b, "</fieldset>\n");
   }
 }
 
