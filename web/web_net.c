@@ -28,20 +28,6 @@ static int digits3(const char *s) {
   return s != NULL && strlen(s) == 3 && strspn(s, "0123456789") == 3;
 }
 
-static void input(rp__buf *b, const char *id, const char *label, const char *type,
-                  const char *extra) {
-  h_lit(b, "<p><label");
-  h_attr(b, "for", id);
-  h_lit(b, ">");
-  h_text(b, label);
-  h_lit(b, "</label>\n<input required");
-  h_attr(b, "type", type);
-  h_attr(b, "id", id);
-  h_attr(b, "name", id);
-  h_lit(b, extra);
-  h_lit(b, "></p>\n");
-}
-
 static void registrations(rp__web_ctx *x) {
   rp__buf *b = &x->body;
   rp__ibx_req q = {.action = RP_IBX_A_REGISTRATIONS};
@@ -110,11 +96,12 @@ static void page(rp__web_ctx *x, const rp__web_resp *failed) {
   h_lit(b, "<fieldset><legend>Skriv en indkaldelse til et netværksmøde</legend>\n");
   rp__web_select(b, "netvaerk", "netvaerk", "Netværk", rp__web_networks, NULL,
                  "Vælg netværk");
-  input(b, "dato", "Mødedato", "date", "");
-  input(b, "vaert", "Værtskommune (kommunekode)", "text",
-        " inputmode=\"numeric\" pattern=\"[0-9]{3}\" maxlength=\"3\"");
-  input(b, "titel", "Titel", "text", " maxlength=\"256\"");
-  input(b, "tilmeldingsfrist", "Tilmeldingsfrist", "date", "");
+  rp__web_input(b, "dato", "Mødedato", " required type=\"date\"");
+  rp__web_input(b, "vaert", "Værtskommune (kommunekode)",
+                " required type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{3}\" "
+                "maxlength=\"3\"");
+  rp__web_input(b, "titel", "Titel", " required type=\"text\" maxlength=\"256\"");
+  rp__web_input(b, "tilmeldingsfrist", "Tilmeldingsfrist", " required type=\"date\"");
   h_lit(b, "<p><label for=\"program\">Program og praktiske oplysninger</label>\n<textarea "
            "id=\"program\" name=\"program\" rows=\"8\" required maxlength=\"16384\">"
            "</textarea></p>\n<button type=\"submit\">Send indkaldelsen</button>\n"

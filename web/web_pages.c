@@ -119,14 +119,20 @@ static int call(rp__web_ctx *x, rp__ibx_req *q, rp__web_resp *out) {
 
 /* ---- the inbox ---- */
 
-/* A <select> of codes with its label; none (if not NULL) is the empty choice first. */
-void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
-                    const rp__web_code *codes, const char *cur, const char *none) {
+/* A field's paragraph opened with its label. */
+static void label_for(rp__buf *b, const char *id, const char *label) {
   h_lit(b, "<p><label");
   h_attr(b, "for", id);
   h_lit(b, ">");
   h_text(b, label);
-  h_lit(b, "</label>\n<select");
+  h_lit(b, "</label>\n");
+}
+
+/* A <select> of codes with its label; none (if not NULL) is the empty choice first. */
+void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
+                    const rp__web_code *codes, const char *cur, const char *none) {
+  label_for(b, id, label);
+  h_lit(b, "<select");
   h_attr(b, "id", id);
   h_attr(b, "name", name);
   h_lit(b, ">\n");
@@ -423,16 +429,18 @@ static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char
   h_lit(b, "</legend>\n");
 }
 
-/* A one-line text field of at most RP_TEXT_SHORT_MAX bytes, with its label. */
-static void short_text(rp__buf *b, const char *id, const char *label) {
-  h_lit(b, "<p><label");
-  h_attr(b, "for", id);
-  h_lit(b, ">");
-  h_text(b, label);
-  h_lit(b, "</label>\n<input maxlength=\"256\"");
+void rp__web_input(rp__buf *b, const char *id, const char *label, const char *attrs) {
+  label_for(b, id, label);
+  h_lit(b, "<input");
+  h_lit(b, attrs);
   h_attr(b, "id", id);
   h_attr(b, "name", id);
   h_lit(b, "></p>\n");
+}
+
+/* A one-line text field of at most RP_TEXT_SHORT_MAX bytes, with its label. */
+static void short_text(rp__buf *b, const char *id, const char *label) {
+  rp__web_input(b, id, label, " maxlength=\"256\"");
 }
 
 /* Referrals: RP_WEB_REFERRAL_ROWS rows of kind, optional name and note ("henv_artN",

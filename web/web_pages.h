@@ -21,6 +21,9 @@
  * the 503 page made); a <time> of unix ms; the thread page with a refusal on top. */
 void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
                     const rp__web_code *codes, const char *cur, const char *none);
+/* An <input> with its label; attrs are the program's own literal attributes (type,
+ * required, limits), never data. */
+void rp__web_input(rp__buf *b, const char *id, const char *label, const char *attrs);
 void rp__web_thread_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                          const char *legend);
 void rp__web_daemon_note(rp__buf *b, const rp__web_resp *r);
