@@ -5,6 +5,7 @@
  * input from a local user: it is decoded strictly and a bad one only drops that
  * connection.
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,18 +71,45 @@ int rp__ibx_act_thread(act *a, rp__ibx_thread *t) {
   return r;
 }
 
+typedef struct net_peers {
+  unsigned bit;
+  json_t *ids;
+} net_peers;
+
+static int net_member(void *data, const char *id, const char *kind, const char *code,
+                      unsigned networks) {
+  net_peers *n = data;
+  (void)code;
+  if (strcmp(kind, "municipality") == 0 && (networks & n->bit) != 0)
+    json_array_append_new(n->ids, json_string(id));
+  return 0;
+}
+
 static int do_list(act *a) {
-  char mun[4] = {0};
+  char mun[4] = {0}, *peers = NULL;
   rp__ibx_filter f = {.state = a->req->state, .municipality = mun, .all = a->req->all};
   if (a->req->municipality.n > 0)
     memcpy(mun, a->req->municipality.p, a->req->municipality.n);
   if (a->req->category != 0) f.category_bit = 1ull << (a->req->category - 1);
+  /* A network's threads: those whose municipality is its member in the roster now (one
+   * in both networks counts in each). */
+  if (a->req->network != 0) {
+    net_peers n = {a->req->network == RP__NET_OEST ? RP_MEMBER_NET_EAST
+                                                   : RP_MEMBER_NET_WEST,
+                   json_array()};
+    if (n.ids != NULL) rp_client_members(a->d->client, net_member, &n);
+    peers = n.ids != NULL ? json_dumps(n.ids, JSON_COMPACT) : NULL;
+    json_decref(n.ids);
+    if (peers == NULL) return RP_ENOMEM;
+    f.peers = peers;
+  }
   int r = rp__ibx_render_list(a->d->st, &f, rp__ibx_now(a->d), &a->text, &a->json);
+  free(peers);
   /* Akut first, then by deadline: what is cut off is the least urgent, and it is said. */
   if (r == RP_ETOOBIG) {
     rp__buf_printf(&a->msg,
                    "more than %u threads match: only the first %u are shown; "
-                   "narrow with --state, --municipality or --category",
+                   "narrow with --state, --municipality, --network or --category",
                    RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
     r = 0;
   }

@@ -184,6 +184,9 @@ typedef struct rp__ibx_filter {
   const char *municipality;
   uint64_t category_bit;
   int all;
+  /* A JSON array of member ids: only threads of these peers (a network's municipalities);
+   * NULL: any peer. */
+  const char *peers;
 } rp__ibx_filter;
 
 typedef int (*rp__ibx_thread_fn)(void *data, const rp__ibx_thread *t);

@@ -71,9 +71,48 @@ static const pair k_fields[] = {
     {"by", "Af"},
     {"about", "Vedrører besked"},
     {"in_reply_to", "Svar på besked"},
+    /* meetings */
+    {"meeting_ref", "Vedrører mødet"},
+    {"purpose", "Formål"},
+    {"mode", "Mødeform"},
+    {"place", "Sted"},
+    {"duration_min", "Varighed (minutter)"},
+    {"windows", "Mulige tider"},
+    {"windows.start", "Fra"},
+    {"windows.end", "Til"},
+    {"slots", "Foreslåede tider"},
+    {"slots.start", "Start"},
+    {"slots.end", "Slut"},
+    {"slot", "Tid"},
+    {"slot.start", "Start"},
+    {"slot.end", "Slut"},
+    {"plan", "Plan"},
+    {"wanted_by", "Ønskes senest"},
+    /* networks */
+    {"network", "Netværk"},
+    {"event_on", "Mødedato"},
+    {"host_org", "Værtskommune (kode)"},
+    {"title", "Titel"},
+    {"programme", "Program"},
+    {"registration_deadline", "Tilmeldingsfrist"},
+    {"announcement_ref", "Vedrører indkaldelsen"},
+    {"answer", "Svar"},
+    {"participants", "Antal deltagere"},
+    {"roles", "Deltagernes roller"},
+    /* the roster */
+    {"changes", "Ændringer"},
+    {"changes.member", "Medlem"},
+    {"changes.change", "Ændring"},
+    {"effective_at", "Gælder fra"},
+    {"roster_version", "Medlemslistens version"},
 };
 
 static const pair k_values[] = {
+    /* networks and their registrations */
+    {"oest", "Øst"},
+    {"vest", "Vest"},
+    {"tilmeldt", "Tilmeldt"},
+    {"afmeldt", "Afmeldt"},
     /* urgency, phase */
     {"akut", "Akut"},
     {"haster", "Haster"},
@@ -137,6 +176,8 @@ static const pair k_values[] = {
     {"handleplan", "Handleplan"},
     {"sikkerhedsplan", "Sikkerhedsplan"},
     {"politi", "Politi"},
+    {"exit_tilbud", "Exittilbud"},
+    {"juridisk_raadgivning", "Juridisk rådgivning"},
     {"krisecenter", "Krisecenter"},
     {"adressebeskyttelse", "Adressebeskyttelse"},
     {"family_informed", "Familien er orienteret"},
@@ -214,6 +255,16 @@ const rp__web_code rp__web_outcomes[] = {
     {"andet", "Andet"},
     {NULL, NULL}};
 
+const rp__web_code rp__web_referral_kinds[] = {
+    {"specialtilbud", "Specialtilbud"},
+    {"krisecenter", "Krisecenter"},
+    {"sikker_bolig", "Sikker bolig"},
+    {"politi", "Politi"},
+    {"exit_tilbud", "Exittilbud"},
+    {"juridisk_raadgivning", "Juridisk rådgivning"},
+    {"andet", "Andet"},
+    {NULL, NULL}};
+
 const rp__web_code rp__web_recommended[] = {
     {"ikke_inddrage_familien", "Inddrag ikke familien"},
     {"risikovurdering", "Lav en risikovurdering"},
@@ -257,6 +308,18 @@ const char *rp__web_field_label(const char *path) {
 
 const char *rp__web_value_label(const char *value) {
   return find(k_values, N(k_values), value);
+}
+
+const rp__web_code rp__web_networks[] = {{"oest", "Øst (Sjælland og Bornholm)"},
+                                         {"vest", "Vest (Fyn og Jylland)"},
+                                         {NULL, NULL}};
+
+int rp__web_envelope_field(const char *key) {
+  static const char *const k_env[] = {"kind",      "msg_id",  "thread_id", "sender",
+                                      "recipient", "created", "version"};
+  for (size_t i = 0; i < N(k_env); i++)
+    if (strcmp(key, k_env[i]) == 0) return 1;
+  return 0;
 }
 
 const char *rp__web_kind_label(const char *kind) {

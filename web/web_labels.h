@@ -14,6 +14,9 @@ const char *rp__web_field_label(const char *path);
 const char *rp__web_value_label(const char *value);
 /* A message kind ("request" -> "Henvendelse"); "Besked" if unknown. */
 const char *rp__web_kind_label(const char *kind);
+/* Whether a message's top-level field is the envelope's (kind, ids, sender, time,
+ * version): the page shows those in the message's heading or not at all. */
+int rp__web_envelope_field(const char *key);
 /* A thread state ("claimed" -> "Taget"). */
 const char *rp__web_state_label(const char *state);
 
@@ -25,8 +28,12 @@ typedef struct rp__web_code {
 extern const rp__web_code rp__web_outcomes[];
 extern const rp__web_code rp__web_categories[];
 extern const rp__web_code rp__web_states[];
+/* The two networks (east, west), as the daemon names them. */
+extern const rp__web_code rp__web_networks[];
 /* A reply's recommended actions and the advisor's risk view (PROTOCOL.md 7.4). */
 extern const rp__web_code rp__web_recommended[];
 extern const rp__web_code rp__web_risk_views[];
+/* The kinds of a reply's referral (PROTOCOL.md 7.4). */
+extern const rp__web_code rp__web_referral_kinds[];
 
 #endif

@@ -268,33 +268,6 @@ static const char *meeting_state(const char *kind) {
   return "Ukendt";
 }
 
-/* A <select> of codes with its label; the id is the page's, the name the form's. */
-static void choice(rp__buf *b, const char *id, const char *name, const char *label,
-                   const rp__web_code *codes, const char *cur, const char *none) {
-  h_lit(b, "<p><label");
-  h_attr(b, "for", id);
-  h_lit(b, ">");
-  h_text(b, label);
-  h_lit(b, "</label>\n<select");
-  h_attr(b, "id", id);
-  h_attr(b, "name", name);
-  h_lit(b, ">\n");
-  if (none != NULL) {
-    h_lit(b, "<option value=\"\">");
-    h_text(b, none);
-    h_lit(b, "</option>\n");
-  }
-  for (const rp__web_code *c = codes; c->code != NULL; c++) {
-    h_lit(b, "<option");
-    h_attr(b, "value", c->code);
-    if (cur != NULL && strcmp(cur, c->code) == 0) h_lit(b, " selected");
-    h_lit(b, ">");
-    h_text(b, c->label);
-    h_lit(b, "</option>\n");
-  }
-  h_lit(b, "</select></p>\n");
-}
-
 /* Mode and place, with labels (ids made unique on the page by the form's prefix, which
  * names the form and the meeting). */
 static void mode_place(rp__buf *b, const char *pre) {
@@ -313,7 +286,8 @@ static void mode_place(rp__buf *b, const char *pre) {
   }
   h_lit(b, "</fieldset>\n");
   snprintf(id, sizeof id, "%s_sted", pre);
-  choice(b, id, "sted", "Sted (ved fysisk møde)", k_places, NULL, "Intet sted (online)");
+  rp__web_select(b, id, "sted", "Sted (ved fysisk møde)", k_places, NULL,
+                 "Intet sted (online)");
 }
 
 /* Date, start and end of slot i (1-based) under a prefix, with labels. */
@@ -441,8 +415,8 @@ static void one_meeting(rp__buf *b, rp__web_ctx *x, json_t *ms, const char *mid,
   h_attr(b, "value", mid);
   h_lit(b, ">\n");
   snprintf(id, sizeof id, "m%u_aflys_aarsag", nth);
-  choice(b, id, "aflys_aarsag", "Årsag", k_cancel_reasons, "aflyst_af_rejseholdet",
-         "Vælg årsag");
+  rp__web_select(b, id, "aflys_aarsag", "Årsag", k_cancel_reasons, "aflyst_af_rejseholdet",
+                 "Vælg årsag");
   h_lit(b, "<button type=\"submit\">Aflys mødet</button></fieldset></form>\n</article>\n");
 }
 

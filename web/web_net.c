@@ -14,10 +14,6 @@
 #include "web_html.h"
 #include "web_pages.h"
 
-static const rp__web_code k_networks[] = {{"oest", "Øst (Sjælland og Bornholm)"},
-                                          {"vest", "Vest (Fyn og Jylland)"},
-                                          {NULL, NULL}};
-
 static const char *jstr(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
   return v != NULL ? v : "";
@@ -30,20 +26,6 @@ static int is_date(const char *s) {
 
 static int digits3(const char *s) {
   return s != NULL && strlen(s) == 3 && strspn(s, "0123456789") == 3;
-}
-
-static void input(rp__buf *b, const char *id, const char *label, const char *type,
-                  const char *extra) {
-  h_lit(b, "<p><label");
-  h_attr(b, "for", id);
-  h_lit(b, ">");
-  h_text(b, label);
-  h_lit(b, "</label>\n<input required");
-  h_attr(b, "type", type);
-  h_attr(b, "id", id);
-  h_attr(b, "name", id);
-  h_lit(b, extra);
-  h_lit(b, "></p>\n");
 }
 
 static void registrations(rp__web_ctx *x) {
@@ -112,12 +94,14 @@ static void page(rp__web_ctx *x, const rp__web_resp *failed) {
   h_lit(b, "<form method=\"post\" action=\"/netvaerk\" class=\"handling\">\n");
   h_csrf(b, x->s->csrf);
   h_lit(b, "<fieldset><legend>Skriv en indkaldelse til et netværksmøde</legend>\n");
-  rp__web_select(b, "netvaerk", "Netværk", k_networks, NULL, "Vælg netværk");
-  input(b, "dato", "Mødedato", "date", "");
-  input(b, "vaert", "Værtskommune (kommunekode)", "text",
-        " inputmode=\"numeric\" pattern=\"[0-9]{3}\" maxlength=\"3\"");
-  input(b, "titel", "Titel", "text", " maxlength=\"256\"");
-  input(b, "tilmeldingsfrist", "Tilmeldingsfrist", "date", "");
+  rp__web_select(b, "netvaerk", "netvaerk", "Netværk", rp__web_networks, NULL,
+                 "Vælg netværk");
+  rp__web_input(b, "dato", "Mødedato", " required type=\"date\"");
+  rp__web_input(b, "vaert", "Værtskommune (kommunekode)",
+                " required type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{3}\" "
+                "maxlength=\"3\"");
+  rp__web_input(b, "titel", "Titel", " required type=\"text\" maxlength=\"256\"");
+  rp__web_input(b, "tilmeldingsfrist", "Tilmeldingsfrist", " required type=\"date\"");
   h_lit(b, "<p><label for=\"program\">Program og praktiske oplysninger</label>\n<textarea "
            "id=\"program\" name=\"program\" rows=\"8\" required maxlength=\"16384\">"
            "</textarea></p>\n<button type=\"submit\">Send indkaldelsen</button>\n"

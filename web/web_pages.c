@@ -54,6 +54,19 @@ static void time_cell(rp__buf *b, json_t *v) {
   }
 }
 
+/* A thread's deadline, from just after the opening tag's name to its content's end:
+ * marked when overdue; with countdown, the time for live.js to count down to (ms since
+ * 1970, UTC). */
+static void due_cell(rp__buf *b, json_t *t, int countdown) {
+  int overdue = json_is_true(json_object_get(t, "overdue"));
+  json_int_t due = json_integer_value(json_object_get(t, "deadline"));
+  if (overdue) h_lit(b, " class=\"overskredet\"");
+  if (countdown && due > 0) rp__buf_printf(b, " data-frist=\"%lld\"", (long long)due);
+  h_lit(b, ">");
+  time_cell(b, json_object_get(t, "deadline"));
+  if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+}
+
 static void value_word(rp__buf *b, const char *v) {
   const char *l = rp__web_value_label(v);
   h_text(b, l != NULL ? l : v);
@@ -106,18 +119,28 @@ static int call(rp__web_ctx *x, rp__ibx_req *q, rp__web_resp *out) {
 
 /* ---- the inbox ---- */
 
-static void select_codes(rp__buf *b, const char *id, const char *label,
-                         const rp__web_code *codes, const char *cur, const char *none) {
+/* A field's paragraph opened with its label. */
+static void label_for(rp__buf *b, const char *id, const char *label) {
   h_lit(b, "<p><label");
   h_attr(b, "for", id);
   h_lit(b, ">");
   h_text(b, label);
-  h_lit(b, "</label>\n<select");
+  h_lit(b, "</label>\n");
+}
+
+/* A <select> of codes with its label; none (if not NULL) is the empty choice first. */
+void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
+                    const rp__web_code *codes, const char *cur, const char *none) {
+  label_for(b, id, label);
+  h_lit(b, "<select");
   h_attr(b, "id", id);
-  h_attr(b, "name", id);
-  h_lit(b, ">\n<option value=\"\">");
-  h_text(b, none);
-  h_lit(b, "</option>\n");
+  h_attr(b, "name", name);
+  h_lit(b, ">\n");
+  if (none != NULL) {
+    h_lit(b, "<option value=\"\">");
+    h_text(b, none);
+    h_lit(b, "</option>\n");
+  }
   for (const rp__web_code *c = codes; c->code != NULL; c++) {
     h_lit(b, "<option");
     h_attr(b, "value", c->code);
@@ -129,6 +152,14 @@ static void select_codes(rp__buf *b, const char *id, const char *label,
   h_lit(b, "</select></p>\n");
 }
 
+static void select_codes(rp__buf *b, const char *id, const char *label,
+                         const rp__web_code *codes, const char *cur, const char *none) {
+  rp__web_select(b, id, id, label, codes, cur, none);
+}
+
+/* The reply form's referral rows. */
+#define RP_WEB_REFERRAL_ROWS 3u
+
 static int digits3(const char *s) {
   return s != NULL && strlen(s) == 3 && strspn(s, "0123456789") == 3;
 }
@@ -136,7 +167,8 @@ static int digits3(const char *s) {
 void rp__web_inbox_get(rp__web_ctx *x) {
   rp__buf *b = &x->body;
   const char *st = rp__web_arg(x, "tilstand"), *mun = rp__web_arg(x, "kommune"),
-             *cat = rp__web_arg(x, "kategori"), *mine = rp__web_arg(x, "mine");
+             *cat = rp__web_arg(x, "kategori"), *mine = rp__web_arg(x, "mine"),
+             *net = rp__web_arg(x, "netvaerk"), *unread = rp__web_arg(x, "ulaest");
   rp__ibx_req q = {.action = RP_IBX_A_LIST};
   rp__web_resp r;
   json_t *root, *t;
@@ -146,7 +178,12 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   if (digits3(mun)) q.municipality = rp__str_c(mun);
   if (cat != NULL && cat[0] != 0)
     q.category = rp__enum_find(&rp__payload_enum_category, cat);
+  if (net != NULL && net[0] != 0) q.network = rp__enum_find(&rp__payload_enum_network, net);
   int is_mine = mine != NULL && strcmp(mine, "1") == 0;
+  /* Unread: no advisor has opened the thread yet (state new). With another state chosen
+   * as well, nothing matches. */
+  int is_unread = unread != NULL && strcmp(unread, "1") == 0;
+  if (is_unread && q.state == 0) q.state = rp__enum_find(rp__ibx_enum_state(), "new");
   if (call(x, &q, &r) != 0) return;
   rp__web_frame_start(x, "Indbakke");
   h_lit(b, "<h1>Indbakke</h1>\n");
@@ -158,9 +195,14 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   h_attr(b, "value", digits3(mun) ? mun : "");
   h_lit(b, "></p>\n");
   select_codes(b, "kategori", "Kategori", rp__web_categories, cat, "Alle kategorier");
+  select_codes(b, "netvaerk", "Netværk", rp__web_networks, q.network != 0 ? net : NULL,
+               "Begge netværk");
   h_lit(b, "<p><input type=\"checkbox\" id=\"mine\" name=\"mine\" value=\"1\"");
   if (is_mine) h_lit(b, " checked");
   h_lit(b, "> <label for=\"mine\">Kun mine</label></p>\n"
+           "<p><input type=\"checkbox\" id=\"ulaest\" name=\"ulaest\" value=\"1\"");
+  if (is_unread) h_lit(b, " checked");
+  h_lit(b, "> <label for=\"ulaest\">Kun ulæste (ingen har åbnet dem)</label></p>\n"
            "<p><button type=\"submit\">Vis</button></p>\n</fieldset>\n</form>\n");
   if (r.err != 0) {
     daemon_note(b, &r);
@@ -187,8 +229,8 @@ void rp__web_inbox_get(rp__web_ctx *x) {
         "Tilstand</th><th scope=\"col\">Behandler</th></tr></thead>\n<tbody>\n");
   json_array_foreach(root, i, t) {
     const char *urg = jget(t, "urgency"), *holder = jget(t, "claimed_by");
-    int overdue = json_is_true(json_object_get(t, "overdue"));
     if (is_mine && strcmp(holder, x->s->name) != 0) continue;
+    if (is_unread && strcmp(jget(t, "state"), "new") != 0) continue;
     shown++;
     h_lit(b, "<tr");
     if (strcmp(urg, "akut") == 0) h_lit(b, " class=\"akut\"");
@@ -214,13 +256,7 @@ void rp__web_inbox_get(rp__web_ctx *x) {
     h_lit(b, "</td><td>");
     time_cell(b, json_object_get(t, "arrived"));
     h_lit(b, "</td><td");
-    if (overdue) h_lit(b, " class=\"overskredet\"");
-    /* live.js counts down to it (ms since 1970, UTC). */
-    json_int_t due = json_integer_value(json_object_get(t, "deadline"));
-    if (due > 0) rp__buf_printf(b, " data-frist=\"%lld\"", (long long)due);
-    h_lit(b, ">");
-    time_cell(b, json_object_get(t, "deadline"));
-    if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+    due_cell(b, t, 1);
     h_lit(b, "</td><td>");
     h_text(b, rp__web_state_label(jget(t, "state")));
     h_lit(b, "</td><td>");
@@ -259,10 +295,7 @@ static void render_obj(rp__buf *b, json_t *o, const char *prefix) {
     if (prefix[0] == 0 && strcmp(k, "attachments") == 0) continue;
     /* The envelope's own fields (the library adds them): the heading shows time and
      * direction, and ids and member ids say nothing to an advisor. */
-    if (prefix[0] == 0 && (strcmp(k, "kind") == 0 || strcmp(k, "msg_id") == 0 ||
-                           strcmp(k, "thread_id") == 0 || strcmp(k, "sender") == 0 ||
-                           strcmp(k, "recipient") == 0 || strcmp(k, "created") == 0))
-      continue;
+    if (prefix[0] == 0 && rp__web_envelope_field(k)) continue;
     snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
     const char *label = rp__web_field_label(path);
     h_lit(b, "<dt>");
@@ -396,6 +429,72 @@ static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char
   h_lit(b, "</legend>\n");
 }
 
+void rp__web_input(rp__buf *b, const char *id, const char *label, const char *attrs) {
+  label_for(b, id, label);
+  h_lit(b, "<input");
+  h_lit(b, attrs);
+  h_attr(b, "id", id);
+  h_attr(b, "name", id);
+  h_lit(b, "></p>\n");
+}
+
+/* A one-line text field of at most RP_TEXT_SHORT_MAX bytes, with its label. */
+static void short_text(rp__buf *b, const char *id, const char *label) {
+  rp__web_input(b, id, label, " maxlength=\"256\"");
+}
+
+/* Referrals: RP_WEB_REFERRAL_ROWS rows of kind, optional name and note ("henv_artN",
+ * "henv_navnN", "henv_noteN"); a row without a kind is skipped. Fixed rows, so that the
+ * form needs no script. */
+static void referral_rows(rp__buf *b) {
+  char id[32], label[48];
+  for (unsigned i = 1; i <= RP_WEB_REFERRAL_ROWS; i++) {
+    snprintf(label, sizeof label, "Henvisning %u (valgfri)", i);
+    h_lit(b, "<fieldset class=\"henvisning\"><legend>");
+    h_text(b, label);
+    h_lit(b, "</legend>\n");
+    snprintf(id, sizeof id, "henv_art%u", i);
+    select_codes(b, id, "Henvis til", rp__web_referral_kinds, NULL, "Ingen henvisning");
+    snprintf(id, sizeof id, "henv_navn%u", i);
+    short_text(b, id, "Navn på stedet (valgfrit)");
+    snprintf(id, sizeof id, "henv_note%u", i);
+    short_text(b, id, "Bemærkning (valgfri)");
+    h_lit(b, "</fieldset>\n");
+  }
+}
+
+/* Reads referral_rows' fields into q; 0, or -1 with an error page made (a name or note
+ * without a kind, or text too long). The daemon checks the kind names. */
+static int referral_fields(rp__web_ctx *x, rp__ibx_req *q) {
+  for (unsigned i = 1;
+       i <= RP_WEB_REFERRAL_ROWS && q->nreferrals < RP_IBX_REQ_REFERRALS_MAX; i++) {
+    char k[32], n[32], t[32];
+    snprintf(k, sizeof k, "henv_art%u", i);
+    snprintf(n, sizeof n, "henv_navn%u", i);
+    snprintf(t, sizeof t, "henv_note%u", i);
+    const char *kind = rp__web_field(x, k), *name = rp__web_field(x, n),
+               *note = rp__web_field(x, t);
+    int has_kind = kind != NULL && kind[0] != 0;
+    if (!has_kind && ((name != NULL && name[0] != 0) || (note != NULL && note[0] != 0))) {
+      rp__web_error_page(x, 400, "Vælg hvad der henvises til",
+                         "En henvisning med navn eller bemærkning skal også have en art.");
+      return -1;
+    }
+    if ((name != NULL && strlen(name) > RP_TEXT_SHORT_MAX) ||
+        (note != NULL && strlen(note) > RP_TEXT_SHORT_MAX)) {
+      rp__web_error_page(x, 400, "For lang tekst",
+                         "En henvisnings navn og bemærkning er højst 256 tegn.");
+      return -1;
+    }
+    if (!has_kind) continue;
+    rp__ibx_referral *r = &q->referrals[q->nreferrals++];
+    r->kind = rp__str_c(kind);
+    if (name != NULL && name[0] != 0) r->name = rp__str_c(name);
+    if (note != NULL && note[0] != 0) r->note = rp__str_c(note);
+  }
+  return 0;
+}
+
 /* The reply's coded fields (PROTOCOL.md 7.4): reporting duty must be chosen (the daemon
  * refuses a reply without it); the rest are optional. Each recommended action is a
  * checkbox of its own ("anb_<code>"). */
@@ -419,6 +518,7 @@ static void reply_codes(rp__buf *b) {
     h_lit(b, "</label></p>\n");
   }
   h_lit(b, "</fieldset>\n");
+  referral_rows(b);
   select_codes(b, "risiko", "Rådgiverens vurdering af risikoen", rp__web_risk_views, NULL,
                "Ingen vurdering");
   h_lit(b, "<p><input type=\"checkbox\" id=\"mere_info\" name=\"mere_info\" "
@@ -439,6 +539,7 @@ static int reply_fields(rp__web_ctx *x, rp__ibx_req *q) {
     return -1;
   }
   q->reporting_duty = rp__str_c(v);
+  if (referral_fields(x, q) != 0) return -1;
   for (const rp__web_code *c = rp__web_recommended;
        c->code != NULL && q->nactions < RP_IBX_REQ_ACTIONS_MAX; c++) {
     char id[64];
@@ -552,7 +653,6 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   }
   /* A withdrawn consent: said first, and no action is offered (web_meet.c). */
   int stopped = rp__web_consent_banner(b, t);
-  int overdue = json_is_true(json_object_get(t, "overdue"));
   h_lit(b, "<dl class=\"resume\">\n<dt>Hastegrad</dt><dd>");
   value_word(b, jget(t, "urgency"));
   h_lit(b, "</dd>\n<dt>Tilstand</dt><dd>");
@@ -564,10 +664,7 @@ static void thread_page(rp__web_ctx *x, const char *thread, const rp__web_resp *
   h_lit(b, "</dd>\n<dt>Modtaget</dt><dd>");
   time_cell(b, json_object_get(t, "arrived"));
   h_lit(b, "</dd>\n<dt>Frist</dt><dd");
-  if (overdue) h_lit(b, " class=\"overskredet\"");
-  h_lit(b, ">");
-  time_cell(b, json_object_get(t, "deadline"));
-  if (overdue) h_lit(b, " <strong>Overskredet</strong>");
+  due_cell(b, t, 0);
   h_lit(b, "</dd>\n<dt>Behandler</dt><dd>");
   h_text(b, jget(t, "claimed_by")[0] != 0 ? jget(t, "claimed_by") : "Ingen");
   h_lit(b, "</dd>\n</dl>\n");
@@ -753,11 +850,6 @@ void rp__web_download(rp__web_ctx *x, const char *thread, const char *nstr) {
 }
 
 /* ---- shared with the workflow pages (web_pages.h) ---- */
-
-void rp__web_select(rp__buf *b, const char *id, const char *label,
-                    const rp__web_code *codes, const char *cur, const char *none) {
-  select_codes(b, id, label, codes, cur, none);
-}
 
 void rp__web_thread_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                          const char *legend) {

@@ -14,12 +14,16 @@
 #include "web_int.h"
 #include "web_labels.h"
 
-/* web_pages.c: a <select> of codes with its label; a thread's action form opened (POST
+/* web_pages.c: a <select> of codes with its label (none, if not NULL, the empty choice
+ * first); a thread's action form opened (POST
  * to /t/<thread>/<action>, CSRF token, a fieldset with legend); the daemon's refusal in
  * Danish; one request in the logged-in advisor's name (0, or the transport error with
  * the 503 page made); a <time> of unix ms; the thread page with a refusal on top. */
-void rp__web_select(rp__buf *b, const char *id, const char *label,
+void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
                     const rp__web_code *codes, const char *cur, const char *none);
+/* An <input> with its label; attrs are the program's own literal attributes (type,
+ * required, limits), never data. */
+void rp__web_input(rp__buf *b, const char *id, const char *label, const char *attrs);
 void rp__web_thread_form(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                          const char *legend);
 void rp__web_daemon_note(rp__buf *b, const rp__web_resp *r);

@@ -35,6 +35,9 @@ const upload = need('RP_BROWSER_UPLOAD');
 const expected = fs.readFileSync(need('RP_BROWSER_EXPECT'));
 const akutThread = need('RP_THREAD_AKUT');
 const kbdThread = need('RP_THREAD_KBD');
+const meetThread = need('RP_THREAD_MEET');
+const recalledThread = need('RP_THREAD_RECALLED');
+const consentThread = need('RP_THREAD_CONSENT');
 const chromium = process.env.RP_CHROMIUM || '/usr/bin/chromium';
 const downloads = path.join(out, 'downloads');
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -51,11 +54,17 @@ lines.on('line', (l) => {
   const p = pending.shift();
   if (p) p(l.trim());
 });
-function totp(secret, step) {
+// One line to the driver, its answer back: "TOTP <secret> <step>" (the code), "REGISTER"
+// (an east municipality answers the announcement; "0" when listed), "AKUT" (a new akut
+// request arrives; "<thread> <municipality code>").
+function ask(line) {
   return new Promise((resolve) => {
     pending.push(resolve);
-    process.stdout.write(`TOTP ${secret} ${step}\n`);
+    process.stdout.write(`${line}\n`);
   });
+}
+function totp(secret, step) {
+  return ask(`TOTP ${secret} ${step}`);
 }
 
 function log(msg) {
@@ -277,6 +286,9 @@ async function mouseFlow(page) {
   await page.click('#pligt_ja');
   await page.click('#anb_ikke_inddrage_familien');
   await page.click('#anb_sikkerhedsplan');
+  await page.select('#henv_art1', 'krisecenter');
+  await page.type('#henv_navn1', 'Dannerhuset');
+  await page.type('#henv_note1', 'Ring først');
   await page.select('#risiko', 'hoej');
   await page.click('#mere_info');
   await page.click('#moede');
@@ -371,6 +383,180 @@ async function keyboardFlow(page) {
   await audit(page, 'keyboard-closed');
 }
 
+// Opens every folded part (<details>) so that axe checks what is inside it too.
+async function unfold(page) {
+  await page.$$eval('details', (ds) => ds.forEach((d) => {
+    d.open = true;
+  }));
+}
+
+// Sets a field's value (dates and times: the typing of them is tried in the flows above).
+async function setValue(page, sel, value) {
+  await page.$eval(sel, (e, v) => {
+    e.value = v;
+  }, value);
+}
+
+// The pages of the workflow: networks, statistics, meetings, recalls, consent withdrawn.
+async function workflowPages(page) {
+  // Networks: the form with no registrations yet; an announcement; its registration.
+  await page.goto(`${base}/netvaerk`, {waitUntil: 'load'});
+  check((await page.content()).includes('Der er ingen tilmeldinger endnu'),
+      'the network page without registrations');
+  await audit(page, 'network-form');
+  await page.select('#netvaerk', 'oest');
+  await setValue(page, '#dato', '2027-03-10');
+  await page.type('#vaert', '101');
+  await page.type('#titel', 'Netværksmøde øst');
+  await setValue(page, '#tilmeldingsfrist', '2027-03-01');
+  await page.type('#program', 'Oplæg og sparring.');
+  await clickLoad(page, 'form[action="/netvaerk"] button[type=submit]');
+  check((await text(page, '.ok')).includes('Indkaldelsen er sendt'), 'announcement sent');
+  check((await ask('REGISTER')) === '0', 'an east municipality registered');
+  await page.goto(`${base}/netvaerk`, {waitUntil: 'load'});
+  check((await text(page, 'table.tilmeldinger')).includes('Tilmeldt'),
+      'the registration is listed');
+  await audit(page, 'network-registrations');
+
+  // Statistics, with data and for a period without any.
+  await page.goto(`${base}/statistik`, {waitUntil: 'load'});
+  check((await text(page, 'h1')) === 'Statistik', 'the statistics page');
+  await audit(page, 'statistics');
+  await page.goto(`${base}/statistik?fra=2020-01-01&til=2020-01-31`, {waitUntil: 'load'});
+  check((await page.content()).includes('<dt>Henvendelser</dt><dd>0</dd>'),
+      'the statistics of a period without requests');
+  await audit(page, 'statistics-empty');
+
+  // A meeting: requested by the municipality, times proposed, one confirmed, cancelled.
+  const meet = `${base}/t/${meetThread}`;
+  await page.goto(meet, {waitUntil: 'load'});
+  check((await text(page, 'article.moede')).includes('Ønsket af kommunen'),
+      'the meeting request is shown');
+  await unfold(page);
+  await audit(page, 'thread-meeting-request');
+  await setValue(page, '#m1_fs_dato1', '2027-01-08');
+  await setValue(page, '#m1_fs_start1', '10:00');
+  await setValue(page, '#m1_fs_slut1', '11:00');
+  await page.click('#m1_fs_form_online');
+  await clickLoad(page, `form[action="/t/${meetThread}/meeting_propose"] button`);
+  check((await text(page, 'article.moede')).includes('Tider foreslået'), 'times proposed');
+  await unfold(page);
+  check((await page.$('details.tilbagekald select')) !== null,
+      'the recall form under the team\'s proposal');
+  await audit(page, 'thread-meeting-proposed');
+  await page.click('#m1_bk_tid_0');
+  await page.click('#m1_bk_form_online');
+  await clickLoad(page, `form[action="/t/${meetThread}/meeting_confirm"] button`);
+  check((await text(page, 'article.moede')).includes('Bekræftet'), 'meeting confirmed');
+  await audit(page, 'thread-meeting-confirmed');
+  await page.select('#m1_aflys_aarsag', 'ny_tid_oenskes');
+  await clickLoad(page, `form[action="/t/${meetThread}/meeting_cancel"] button`);
+  check((await text(page, 'article.moede')).includes('Aflyst'), 'meeting cancelled');
+  await audit(page, 'thread-meeting-cancelled');
+
+  // The team recalls its confirmation through the recall form.
+  await unfold(page);
+  await audit(page, 'recall-form');
+  await page.select('details.tilbagekald select', 'forkert_indhold');
+  await clickLoad(page, 'details.tilbagekald button[type=submit]');
+  check((await text(page, 'ol.forloeb')).includes('af Rejseholdet'),
+      'the team\'s recalled message is marked');
+  await audit(page, 'thread-recalled-by-team');
+
+  // A message the municipality recalled; a thread whose consent was withdrawn.
+  await page.goto(`${base}/t/${recalledThread}`, {waitUntil: 'load'});
+  const tl = await text(page, 'ol.forloeb');
+  check(tl.includes('af kommunen') && !tl.includes('Aisha'),
+      'the recalled message is marked and its text gone');
+  await unfold(page);
+  await audit(page, 'thread-recalled');
+  await page.goto(`${base}/t/${consentThread}`, {waitUntil: 'load'});
+  check((await page.content()).includes('Samtykket er trukket tilbage'),
+      'the consent withdrawn is said');
+  await audit(page, 'thread-consent-withdrawn');
+}
+
+// Live updates on the inbox page: a new akut request shows up in the list without a
+// reload, the countdowns tick, and (permission granted, the button pressed) a browser
+// notification is made with the urgency and a link only.
+async function liveFlow(browser) {
+  await browser.defaultBrowserContext().overridePermissions(base, ['notifications']);
+  const page = await browser.newPage();
+  await page.setViewport({width: 1100, height: 800});
+  watch(page);
+  // Record every notification the page makes. Until the button asks, the permission
+  // reads "default" (as for a person who has not been asked yet).
+  await page.evaluateOnNewDocument(() => {
+    const Real = window.Notification;
+    let asked = false;
+    window.rpNotes = [];
+    function Recorded(title, options) {
+      window.rpNotes.push({title, options: JSON.parse(JSON.stringify(options || {}))});
+      return new Real(title, options);
+    }
+    Object.defineProperty(Recorded, 'permission', {get: () => (asked ? Real.permission : 'default')});
+    Recorded.requestPermission = () => {
+      asked = true;
+      return Real.requestPermission();
+    };
+    window.Notification = Recorded;
+  });
+  await page.goto(`${base}/`, {waitUntil: 'load'});
+  const button = await page.waitForSelector('[data-begivenheder] button', {timeout: 5000});
+  const label = await page.evaluate((b) => b.textContent, button);
+  await audit(page, 'inbox-live');
+  const before = await page.$$eval('.nedtaelling', (es) => es.map((e) => e.textContent));
+  await button.click();
+  // The button goes once the browser has answered the request for permission.
+  await page.waitForFunction(() => document.querySelector('[data-begivenheder] button') === null,
+      {timeout: 5000});
+  check(await page.evaluate(() => Notification.permission === 'granted'),
+      `"${label}" pressed: the permission is granted`);
+  check(before.length > 0 && before.every((t) => /^\((om|overskredet med) /.test(t)),
+      `each deadline has its countdown (${before[0]})`);
+  // The test's inbox runs on a clock of its own, so every deadline here lies days back and
+  // its text would not change within a second: wipe them, and they must be written anew.
+  await page.$$eval('.nedtaelling', (es) => es.forEach((e) => {
+    e.textContent = '';
+  }));
+  await new Promise((r) => setTimeout(r, 1200));
+  const after = await page.$$eval('.nedtaelling', (es) => es.map((e) => e.textContent));
+  check(after.length === before.length && after.every((t) => t !== ''),
+      `the countdowns tick (written again each second: ${after[0]})`);
+  // The page must not load again: a mark on the window survives only without a reload.
+  await page.evaluate(() => {
+    window.rpSamePage = true;
+  });
+  const [thread, code] = (await ask('AKUT')).split(' ');
+  check(/^[0-9a-f]{32}$/.test(thread), 'a new akut request arrived');
+  await page.waitForSelector(`table.indbakke a[href="/t/${thread}"]`, {timeout: 15000});
+  check(await page.evaluate(() => window.rpSamePage === true),
+      'the new request is listed without a reload');
+  await page.waitForFunction(() => window.rpNotes.length > 0, {timeout: 10000});
+  const notes = await page.evaluate(() => window.rpNotes);
+  log(`notification: ${JSON.stringify(notes)}`);
+  check(notes.length === 1 && notes[0].title === 'Ny AKUT henvendelse',
+      'one notification, its title the urgency');
+  check(notes[0].options.tag === `/t/${thread}` &&
+      Object.keys(notes[0].options).every((k) => ['tag', 'requireInteraction'].includes(k)),
+      'the notification carries the link and nothing else');
+  const said = JSON.stringify(notes);
+  for (const bit of ['genopdragelsesrejse', 'Vold', 'vold', 'sagsbehandler', code]) {
+    check(!said.includes(bit), `no content of the request in the notification (${bit})`);
+  }
+  check((await text(page, '[data-begivenheder] [role=status]')).includes('AKUT'),
+      'the status line says it too');
+  await audit(page, 'inbox-live-updated');
+  await page.close();
+}
+
+function watch(page) {
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+}
+
 async function main() {
   fs.mkdirSync(downloads, {recursive: true});
   const browser = await puppeteer.launch({
@@ -392,13 +578,12 @@ async function main() {
       log(`dialog: ${d.message()}`);
       d.accept();
     });
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+    watch(page);
     await axeSelfCheck(page);
     await mouseFlow(page);
     await keyboardFlow(page);
+    await workflowPages(page);
+    await liveFlow(browser);
   } catch (e) {
     failed = e;
   } finally {

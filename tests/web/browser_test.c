@@ -6,9 +6,11 @@
  * which drives Debian's headless Chromium with puppeteer-core and checks every page
  * with axe-core. The TOTP codes the browser types are computed here with liboath. After
  * the browser is done, the municipalities' library must have received the claims, the
- * replies with their text, coded fields (reporting duty, recommended actions, risk
- * view, more information, meeting offer, follow-up date), file and kind, and the
- * closures with their outcome.
+ * replies with their text, coded fields (reporting duty, recommended actions, a
+ * referral, risk view, more information, meeting offer, follow-up date), file and kind,
+ * and the closures with their outcome. Along the way the browser sees the workflow pages
+ * (networks, statistics, meetings, recalls, a withdrawn consent) and the inbox's live
+ * updates: this program answers its "REGISTER" and "AKUT" lines (see run_browser).
  *
  * Screenshots, axe results and the downloaded file are kept in
  * $RP_BUILD_DIR/browser-artefacts (the path is printed). Chromium is Debian's package
@@ -30,6 +32,10 @@
 
 static char g_out[800];
 static char g_th_akut[RP_ID_STRLEN], g_th_kbd[RP_ID_STRLEN], g_th_norm[RP_ID_STRLEN];
+/* The workflow pages' threads: one with the municipality's meeting request, one with a
+ * message the municipality recalled, one whose consent was withdrawn. */
+static char g_th_meet[RP_ID_STRLEN], g_th_recalled[RP_ID_STRLEN],
+    g_th_consent[RP_ID_STRLEN];
 static const char k_doc[] = "Udkast til beredskabsplan: ring 112 ved fare.\n";
 static const char k_plan[] = "Handlingsplan fra Rejseholdet.\nTrin 1: samtale i dag.\n";
 static const char k_reply_mouse[] =
@@ -82,6 +88,65 @@ static int akut_with_attachment(char id[RP_ID_STRLEN]) {
   return rc;
 }
 
+/* A normal request from municipality i, listed; its thread in th and its id in req. */
+static int listed_thread(int i, char th[RP_ID_STRLEN], char req[RP_ID_STRLEN]) {
+  int rc = fx_request(&g, i, "normal", "trusler", req);
+  if (rc == 0) rc = fx_wait_listed(&g, "list --all --json", req, 20000);
+  if (rc == 0) rc = fx_thread_of(&g, req, th);
+  return rc;
+}
+
+static int wait_show(const char *th, const char *needle) {
+  char args[100];
+  snprintf(args, sizeof args, "show %s --json", th);
+  return fx_wait_listed(&g, args, needle, 20000);
+}
+
+/* The threads of the workflow pages (see g_th_meet). */
+static int workflow_threads(void) {
+  char req[RP_ID_STRLEN], id[RP_ID_STRLEN], fu[RP_ID_STRLEN], needle[100];
+  rp_msg *m = NULL;
+  int rc = listed_thread(0, g_th_meet, req);
+  if (rc == 0) rc = rp_msg_new("meeting_request", &m);
+  if (rc == 0) rc = rp_msg_set_thread(m, g_th_meet);
+  if (rc == 0) rc = rp_msg_set_enum(m, "purpose", "sagsdroeftelse");
+  if (rc == 0) rc = rp_msg_set_enum(m, "mode", "online");
+  if (rc == 0) rc = rp_msg_set_uint(m, "duration_min", 60);
+  if (rc == 0) rc = rp_send(g.mun[0], m, id);
+  rp_msg_free(m);
+  m = NULL;
+  snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", id);
+  if (rc == 0) rc = wait_show(g_th_meet, needle);
+  /* The municipality's follow-up, then its recall of it. */
+  if (rc == 0) rc = listed_thread(1, g_th_recalled, req);
+  if (rc == 0) rc = rp_msg_new("follow_up", &m);
+  if (rc == 0) rc = rp_msg_set_thread(m, g_th_recalled);
+  if (rc == 0) rc = rp_msg_set_hex(m, "in_reply_to", req);
+  if (rc == 0) rc = rp_msg_set_text(m, "text", "Forkert sag: Aisha bor hos sin faster.");
+  if (rc == 0) rc = rp_send(g.mun[1], m, fu);
+  rp_msg_free(m);
+  m = NULL;
+  if (rc == 0) rc = wait_show(g_th_recalled, "Aisha bor");
+  if (rc == 0) rc = rp_msg_new("recall", &m);
+  if (rc == 0) rc = rp_msg_set_thread(m, g_th_recalled);
+  if (rc == 0) rc = rp_msg_set_hex(m, "about", fu);
+  if (rc == 0) rc = rp_msg_set_enum(m, "reason", "forkert_indhold");
+  if (rc == 0) rc = rp_send(g.mun[1], m, id);
+  rp_msg_free(m);
+  m = NULL;
+  if (rc == 0) rc = wait_show(g_th_recalled, "\"by\":\"municipality\"");
+  /* Consent withdrawn by the holder of parental authority. */
+  if (rc == 0) rc = listed_thread(2, g_th_consent, req);
+  if (rc == 0) rc = rp_msg_new("consent_withdrawn", &m);
+  if (rc == 0) rc = rp_msg_set_thread(m, g_th_consent);
+  if (rc == 0) rc = rp_msg_set_enum(m, "by", "foraeldremyndighed");
+  if (rc == 0) rc = rp_msg_set_hex(m, "about", req);
+  if (rc == 0) rc = rp_send(g.mun[2], m, id);
+  rp_msg_free(m);
+  if (rc == 0) rc = wait_show(g_th_consent, "\"consent_withdrawn\":{");
+  return rc;
+}
+
 static int setup(void **state) {
   char normal[RP_ID_STRLEN], akut[RP_ID_STRLEN], haster[RP_ID_STRLEN];
   int rc;
@@ -101,7 +166,7 @@ static int setup(void **state) {
       (rc = fx_thread_of(&g, akut, g_th_akut)) != 0 ||
       (rc = fx_thread_of(&g, haster, g_th_kbd)) != 0)
     return rc;
-  return 0;
+  return workflow_threads();
 }
 
 static int teardown(void **state) {
@@ -117,7 +182,28 @@ static void write_file(const char *path, const char *data, size_t n) {
   fclose(f);
 }
 
-/* Runs flow.js; answers its "TOTP <secret> <step>" lines. Returns its exit status. */
+/* The driver's part when the browser has sent an announcement to the east network:
+ * municipality 0 (east) registers three participants, and the daemon lists it. */
+static int register_east(void) {
+  rp_received *rec = NULL;
+  rp_msg *m = NULL;
+  char id[RP_ID_STRLEN];
+  int rc = fx_wait_kind(&g, 0, "network_announcement", 20000, &rec);
+  if (rc == 0) rc = rp_msg_new("registration", &m);
+  if (rc == 0) rc = rp_msg_set_hex(m, "announcement_ref", rp_received_msg_id(rec));
+  if (rc == 0) rc = rp_msg_set_text(m, "sender_org", fx_code(&g, 0));
+  if (rc == 0) rc = rp_msg_set_enum(m, "answer", "tilmeldt");
+  if (rc == 0) rc = rp_msg_set_uint(m, "participants", 3);
+  if (rc == 0) rc = rp_send(g.mun[0], m, id);
+  rp_msg_free(m);
+  rp_received_free(rec);
+  if (rc == 0) rc = fx_wait_listed(&g, "registrations --json", id, 20000);
+  return rc;
+}
+
+/* Runs flow.js and answers its lines on stdout: "TOTP <secret> <step>" (the code),
+ * "REGISTER" (see register_east; 0 or an error), "AKUT" (a new akut request arrives;
+ * its thread and the sending municipality's code). Returns its exit status. */
 static int run_browser(void) {
   char dir[800], script[900], profile[800], upload[900], expect[900];
   int to_child[2], from_child[2];
@@ -141,6 +227,9 @@ static int run_browser(void) {
   setenv("RP_BROWSER_EXPECT", expect, 1);
   setenv("RP_THREAD_AKUT", g_th_akut, 1);
   setenv("RP_THREAD_KBD", g_th_kbd, 1);
+  setenv("RP_THREAD_MEET", g_th_meet, 1);
+  setenv("RP_THREAD_RECALLED", g_th_recalled, 1);
+  setenv("RP_THREAD_CONSENT", g_th_consent, 1);
   setenv("RP_CHROMIUM", chromium(), 1);
   const char *node = getenv("RP_NODE") != NULL ? getenv("RP_NODE") : "node";
   pid_t pid = fork();
@@ -181,14 +270,25 @@ static int run_browser(void) {
     line[ll] = 0;
     ll = 0;
     unsigned step = 0;
+    char reply[120];
+    reply[0] = 0;
     if (sscanf(line, "TOTP %127s %u", secret, &step) == 2) {
-      char code[7], reply[16];
+      char code[7];
       totp(secret, time(NULL) + 30 * (time_t)step, code);
-      int k = snprintf(reply, sizeof reply, "%s\n", code);
-      if (write(to_child[1], reply, (size_t)k) != k) open_ = 0;
+      snprintf(reply, sizeof reply, "%s\n", code);
+    } else if (strcmp(line, "REGISTER") == 0) {
+      snprintf(reply, sizeof reply, "%d\n", register_east());
+    } else if (strcmp(line, "AKUT") == 0) {
+      char req[RP_ID_STRLEN], th[RP_ID_STRLEN];
+      int rc = fx_request(&g, 0, "akut", "vold", req);
+      if (rc == 0) rc = fx_wait_listed(&g, "list --json", req, 20000);
+      if (rc == 0) rc = fx_thread_of(&g, req, th);
+      snprintf(reply, sizeof reply, "%s %s\n", rc == 0 ? th : "-", fx_code(&g, 0));
     } else {
       fprintf(stderr, "browser (stdout): %s\n", line);
     }
+    size_t k = strlen(reply);
+    if (k > 0 && write(to_child[1], reply, k) != (ssize_t)k) open_ = 0;
   }
   close(to_child[1]);
   close(from_child[0]);
@@ -218,6 +318,7 @@ typedef struct coded {
   const char *risk;    /* risk_view */
   const char *acts[3]; /* recommended_actions, NULL-ended */
   const char *follow;  /* follow_up_at's day, YYYY-MM-DD (UTC) */
+  const char *ref[3];  /* one referral's kind, name and note; kind NULL: none */
 } coded;
 
 static int bool_or_0(const rp_received *rec, const char *field) {
@@ -255,6 +356,17 @@ static void received(int i, const char *thread, const char *text, const coded *c
     assert_string_equal(v, c->acts[na]);
   }
   assert_int_not_equal(rp_received_get_set(rec, "recommended_actions", na, &v), 0);
+  size_t nref = 0;
+  if (rp_received_list_count(rec, "referrals", &nref) != 0) nref = 0;
+  assert_int_equal(nref, c->ref[0] != NULL ? 1 : 0);
+  if (c->ref[0] != NULL) {
+    assert_int_equal(rp_received_get_enum(rec, "referrals.0.kind", &v), 0);
+    assert_string_equal(v, c->ref[0]);
+    assert_int_equal(rp_received_get_text(rec, "referrals.0.name", &v), 0);
+    assert_string_equal(v, c->ref[1]);
+    assert_int_equal(rp_received_get_text(rec, "referrals.0.note", &v), 0);
+    assert_string_equal(v, c->ref[2]);
+  }
   /* The follow-up day is sent as its midnight in Copenhagen: both days here are in
    * winter time (UTC+1), so an hour later in UTC it is that day's 00:00. */
   uint64_t at = 0;
@@ -308,13 +420,19 @@ static void test_browser_flow(void **state) {
   snprintf(needle, sizeof needle, "who=sara action=save thread=%s attachment=1 via=web",
            g_th_akut);
   assert_true(audit_has(needle));
-  const coded mouse = {
-      1, 1, 1, "hoej", {"ikke_inddrage_familien", "sikkerhedsplan", NULL}, "2027-01-15"};
+  const coded mouse = {1,
+                       1,
+                       1,
+                       "hoej",
+                       {"ikke_inddrage_familien", "sikkerhedsplan", NULL},
+                       "2027-01-15",
+                       {"krisecenter", "Dannerhuset", "Ring først"}};
   received(1, g_th_akut, k_reply_mouse, &mouse, "raadgivning_givet");
   snprintf(path, sizeof path, "%s/keyboard-outcome.txt", g_out);
   kbd_outcome = tu_read_file(path, NULL);
   assert_non_null(kbd_outcome);
-  const coded keys = {0, 0, 0, "middel", {"risikovurdering", NULL, NULL}, "2027-02-01"};
+  const coded keys = {
+      0, 0, 0, "middel", {"risikovurdering", NULL, NULL}, "2027-02-01", {NULL, NULL, NULL}};
   received(2, g_th_kbd, k_reply_kbd, &keys, kbd_outcome);
   free(kbd_outcome);
   /* The normal request was not touched. */

@@ -3,7 +3,8 @@
  * The web workspace's parts on their own: the HTML writer escapes, the configuration
  * keeps plain HTTP on loopback, sessions end on their idle and absolute timeouts and
  * change id on rotation, the rate table counts per address and minute, the accounts
- * store is private and takes each TOTP step once, and a lockout starts at N failures.
+ * store is private and takes each TOTP step once, a lockout starts at N failures, and
+ * every field of every payload kind has a Danish label on the thread page.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +19,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mp.h"
+#include "payload.h"
 #include "rejsepost_errors.h"
 #include "testutil.h"
 #include "web_accounts.h"
 #include "web_config.h"
 #include "web_html.h"
+#include "web_labels.h"
 #include "web_sess.h"
 
 static char g_dir[512];
@@ -194,11 +198,48 @@ static void test_accounts(void **state) {
   rp__web_accts_close(s);
 }
 
+/* Every field of schema s under the page's path prefix (a list's or struct's elements
+ * are named after it: "referrals.kind", "slots.start") has a Danish label; the ones
+ * without are counted and printed. */
+static unsigned unlabelled(const rp__schema *s, const char *prefix) {
+  unsigned n = 0;
+  for (uint32_t i = 0; i < s->nfields; i++) {
+    const rp__field *f = &s->fields[i];
+    const char *last = strrchr(f->name, '.');
+    char path[160];
+    last = last != NULL ? last + 1 : f->name;
+    snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] != 0 ? "." : "", last);
+    /* A message's attachments are listed under it with their links, not as fields. */
+    if (prefix[0] == 0 &&
+        (strcmp(path, "attachments") == 0 || rp__web_envelope_field(path)))
+      continue;
+    if (rp__web_field_label(path) == NULL) {
+      fprintf(stderr, "no Danish label: %s (%s)\n", path, s->name);
+      n++;
+    }
+    if (f->sub != NULL) n += unlabelled(f->sub, path);
+  }
+  return n;
+}
+
+static void test_every_field_labelled(void **state) {
+  unsigned missing = 0, kinds = 0;
+  (void)state;
+  for (uint64_t k = 1; k <= RP__PL_KIND_MAX; k++) {
+    const rp__schema *s = rp__payload_schema(k);
+    if (s == NULL) continue;
+    kinds++;
+    missing += unlabelled(s, "");
+  }
+  assert_true(kinds > 10);
+  assert_int_equal(missing, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_html_escapes), cmocka_unit_test(test_config_loopback_only),
       cmocka_unit_test(test_sessions),     cmocka_unit_test(test_rate),
-      cmocka_unit_test(test_accounts),
+      cmocka_unit_test(test_accounts),     cmocka_unit_test(test_every_field_labelled),
   };
   int r = cmocka_run_group_tests(tests, setup, NULL);
   if (g_dir[0] != 0) tu_rmtree(g_dir);

@@ -6,8 +6,10 @@
  * (the team's own, and the municipality's: the text is gone from the page), a withdrawn
  * consent (said first, content hidden, no action offered, an action refused), the
  * networks page (an announcement reaches the east members; a registration is listed),
- * the team lead's statistics as tables with the expected counts. Every page in Danish,
- * a label for every field, no raw field or code name; forms without CSRF refused.
+ * the team lead's statistics as tables with the expected counts, a registration on its
+ * own as a thread, the inbox's network and unread filters, referrals in the reply form.
+ * Every page in Danish, a label for every field, no raw field or code name; forms without
+ * CSRF refused.
  */
 #include "webd_fixture.h"
 
@@ -399,11 +401,129 @@ static void test_statistics(void **state) {
   hfree(&r);
 }
 
+/* A registration for an announcement the inbox does not know starts a thread of its
+ * own: every field of it under a Danish label, every value in Danish. */
+static void test_registration_thread(void **state) {
+  char id[RP_ID_STRLEN], th[RP_ID_STRLEN], path[80];
+  rp_msg *m = NULL;
+  hresp r;
+  (void)state;
+  assert_int_equal(rp_msg_new("registration", &m), 0);
+  assert_int_equal(
+      rp_msg_set_hex(m, "announcement_ref", "0123456789abcdef0123456789abcdef"), 0);
+  assert_int_equal(rp_msg_set_text(m, "sender_org", fx_code(&g, 2)), 0);
+  assert_int_equal(rp_msg_set_enum(m, "answer", "tilmeldt"), 0);
+  assert_int_equal(rp_msg_set_uint(m, "participants", 2), 0);
+  assert_int_equal(rp_send(g.mun[2], m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(fx_wait_listed(&g, "list --all --json", id, 20000), 0);
+  assert_int_equal(fx_thread_of(&g, id, th), 0);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "<dt>Vedrører indkaldelsen</dt>"));
+  assert_non_null(strstr(r.body, "<dt>Svar</dt><dd>Tilmeldt</dd>"));
+  assert_non_null(strstr(r.body, "<dt>Antal deltagere</dt><dd>2</dd>"));
+  hfree(&r);
+}
+
+/* Referrals in the reply form: two rows filled (one without name or note), the third
+ * left empty; a row with a name but no kind is refused before the daemon is asked. */
+static void test_reply_referrals(void **state) {
+  char th[RP_ID_STRLEN], req[RP_ID_STRLEN], path[80], form[900], csrf[80];
+  rp_received *rec = NULL;
+  const char *v = NULL;
+  size_t n = 0;
+  hresp r;
+  (void)state;
+  new_thread(1, "normal", th, req);
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "<label for=\"henv_art1\">Henvis til</label>"));
+  assert_non_null(strstr(r.body, "id=\"henv_note3\""));
+  csrf_of(&r, csrf);
+  hfree(&r);
+  snprintf(path, sizeof path, "/t/%s/reply", th);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=Se%%20henvisningerne&underretningspligt=no&henv_art1=&henv_navn1="
+           "Dannerhuset&henv_note1=",
+           csrf);
+  http(path, form, &r);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "Vælg hvad der henvises til"));
+  hfree(&r);
+  snprintf(form, sizeof form,
+           "csrf=%s&tekst=Se%%20henvisningerne&underretningspligt=no&henv_art1=krisecenter"
+           "&henv_navn1=Dannerhuset&henv_note1=Ring%%20f%%C3%%B8rst&henv_art2=politi"
+           "&henv_navn2=&henv_note2=&henv_art3=&henv_navn3=&henv_note3=",
+           csrf);
+  assert_int_equal(post(path, form), 303);
+  assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
+  assert_int_equal(rp_received_list_count(rec, "referrals", &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(rp_received_get_enum(rec, "referrals.0.kind", &v), 0);
+  assert_string_equal(v, "krisecenter");
+  assert_int_equal(rp_received_get_text(rec, "referrals.0.name", &v), 0);
+  assert_string_equal(v, "Dannerhuset");
+  assert_int_equal(rp_received_get_text(rec, "referrals.0.note", &v), 0);
+  assert_string_equal(v, "Ring først");
+  assert_int_equal(rp_received_get_enum(rec, "referrals.1.kind", &v), 0);
+  assert_string_equal(v, "politi");
+  assert_int_not_equal(rp_received_get_text(rec, "referrals.1.name", &v), 0);
+  rp_received_free(rec);
+  /* The thread shows the referrals in Danish. */
+  snprintf(path, sizeof path, "/t/%s", th);
+  get_page(path, &r);
+  assert_non_null(strstr(r.body, "Krisecenter"));
+  assert_non_null(strstr(r.body, "Dannerhuset"));
+  hfree(&r);
+}
+
+static int listed(const char *body, const char *th) {
+  char href[64];
+  snprintf(href, sizeof href, "href=\"/t/%s\"", th);
+  return strstr(body, href) != NULL;
+}
+
+/* The inbox page at query: whether threads w and e are listed, and mark on the page. */
+static void filter_case(const char *query, const char *mark, const char *w, int w_listed,
+                        const char *e, int e_listed) {
+  hresp r;
+  get_page(query, &r);
+  if (listed(r.body, w) != w_listed || listed(r.body, e) != e_listed)
+    fprintf(stderr, "%s: west %d, east %d\n", query, listed(r.body, w), listed(r.body, e));
+  assert_int_equal(listed(r.body, w), w_listed);
+  assert_int_equal(listed(r.body, e), e_listed);
+  assert_non_null(strstr(r.body, mark));
+  hfree(&r);
+}
+
+/* The inbox's filters "network" (the daemon's: its municipality's network in the roster)
+ * and "unread" (no advisor has opened it: state new). */
+static void test_inbox_filters(void **state) {
+  char west[RP_ID_STRLEN], east[RP_ID_STRLEN], req[RP_ID_STRLEN], path[80];
+  hresp r;
+  (void)state;
+  new_thread(2, "normal", west, req);
+  new_thread(0, "haster", east, req);
+  snprintf(path, sizeof path, "/t/%s", east);
+  get_page(path, &r); /* opened: no longer unread */
+  hfree(&r);
+  filter_case("/?netvaerk=vest", "<option value=\"vest\" selected>", west, 1, east, 0);
+  filter_case("/?netvaerk=oest", "<option value=\"oest\" selected>", west, 0, east, 1);
+  filter_case("/?ulaest=1", "name=\"ulaest\" value=\"1\" checked", west, 1, east, 0);
+  filter_case("/?ulaest=1&netvaerk=oest", "Ingen henvendelser matcher.", west, 0, east, 0);
+  filter_case("/?ulaest=1&tilstand=opened", "Ingen henvendelser matcher.", west, 0, east,
+              0);
+  /* An unknown network is no filter. */
+  filter_case("/?netvaerk=nord", "<option value=\"\">Begge netværk", west, 1, east, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_meetings),          cmocka_unit_test(test_recall),
       cmocka_unit_test(test_consent_withdrawn), cmocka_unit_test(test_networks),
-      cmocka_unit_test(test_statistics),
+      cmocka_unit_test(test_statistics),        cmocka_unit_test(test_registration_thread),
+      cmocka_unit_test(test_inbox_filters),     cmocka_unit_test(test_reply_referrals),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
