@@ -52,6 +52,7 @@ enum {
   O_STDIN,
   O_OUTCOME,
   O_NET,
+  O_URGENCY,
   O_DATE,
   O_HOST,
   O_TITLE,
@@ -86,6 +87,7 @@ static const struct option k_opts[] = {
     {"stdin", no_argument, NULL, O_STDIN},
     {"outcome", required_argument, NULL, O_OUTCOME},
     {"network", required_argument, NULL, O_NET},
+    {"urgency", required_argument, NULL, O_URGENCY},
     {"date", required_argument, NULL, O_DATE},
     {"host", required_argument, NULL, O_HOST},
     {"title", required_argument, NULL, O_TITLE},
@@ -183,6 +185,8 @@ static int one_opt(int c, rp__ibx_req *req, rp__adv_opts *o) {
     return set_enum(&req->outcome, &rp__payload_enum_outcome, optarg, "outcome");
   case O_NET:
     return set_enum(&req->network, &rp__payload_enum_network, optarg, "network");
+  case O_URGENCY:
+    return set_enum(&req->urgency, &rp__urgency_enum, optarg, "urgency");
   case O_DATE:
     req->event_on = s(optarg);
     return 0;

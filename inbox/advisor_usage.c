@@ -17,11 +17,13 @@ typedef struct adv_usage {
 
 static const adv_usage k_cmds[] = {
     {"list",
-     "[--state S] [--municipality NNN] [--network N] [--category C] [--all] [--json]",
+     "[--state S] [--urgency U] [--municipality NNN] [--network N] [--category C] [--all] "
+     "[--json]",
      "threads, akut first, then by deadline; '!!' marks akut, OVERDUE a missed deadline",
      "Lists the inbox's threads: akut first, then by deadline. Closed threads only with\n"
      "--all or --state closed. Short ids name the threads (any unique prefix works).\n"
      "  --state S            new, opened, claimed, answered, waiting or closed\n"
+     "  --urgency U          akut, haster, normal or plan\n"
      "  --municipality NNN   one municipality's threads\n"
      "  --network N          oest or vest: threads of that network's municipalities\n"
      "                       (their membership in the roster now)\n"

@@ -87,7 +87,10 @@ static int net_member(void *data, const char *id, const char *kind, const char *
 
 static int do_list(act *a) {
   char mun[4] = {0}, *peers = NULL;
-  rp__ibx_filter f = {.state = a->req->state, .municipality = mun, .all = a->req->all};
+  rp__ibx_filter f = {.state = a->req->state,
+                      .municipality = mun,
+                      .urgency = a->req->urgency,
+                      .all = a->req->all};
   if (a->req->municipality.n > 0)
     memcpy(mun, a->req->municipality.p, a->req->municipality.n);
   if (a->req->category != 0) f.category_bit = 1ull << (a->req->category - 1);
@@ -107,10 +110,11 @@ static int do_list(act *a) {
   free(peers);
   /* Akut first, then by deadline: what is cut off is the least urgent, and it is said. */
   if (r == RP_ETOOBIG) {
-    rp__buf_printf(&a->msg,
-                   "more than %u threads match: only the first %u are shown; "
-                   "narrow with --state, --municipality, --network or --category",
-                   RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
+    rp__buf_printf(
+        &a->msg,
+        "more than %u threads match: only the first %u are shown; "
+        "narrow with --state, --urgency, --municipality, --network or --category",
+        RP_IBX_LIST_MAX, RP_IBX_LIST_MAX);
     r = 0;
   }
   return r;

@@ -273,6 +273,11 @@ static const rp__field k_req_fields[] = {
      .max = RP_IBX_REQ_NAME_MAX},
     {.key = 33, .name = "from", .type = RP__F_STR, .off = RO(from), .max = 10},
     {.key = 34, .name = "until", .type = RP__F_STR, .off = RO(until), .max = 10},
+    {.key = 35,
+     .name = "urgency",
+     .type = RP__F_ENUM,
+     .off = RO(urgency),
+     .enm = &rp__urgency_enum},
 };
 static const rp__schema k_req_schema = {
     "advisor_request", sizeof(rp__ibx_req), k_req_fields,

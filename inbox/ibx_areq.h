@@ -123,6 +123,7 @@ typedef struct rp__ibx_req {
   rp__str place; /* 32: hos_kommunen, hos_rejseholdet, andet_sted (with fysisk) */
   rp__str from;  /* 33: stats: first day YYYY-MM-DD (arrival, Copenhagen), inclusive */
   rp__str until; /* 34: stats: last day YYYY-MM-DD, inclusive */
+  int urgency;   /* 35: list: one urgency (rp__urgency_enum: akut, haster, normal, plan) */
 } rp__ibx_req;
 
 /* A response. */

@@ -183,6 +183,7 @@ typedef struct rp__ibx_filter {
   int state;
   const char *municipality;
   uint64_t category_bit;
+  int urgency; /* RP__URG_*: only threads of this urgency; 0: any */
   int all;
   /* A JSON array of member ids: only threads of these peers (a network's municipalities);
    * NULL: any peer. */

@@ -254,6 +254,7 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
       " AND (?1 != 0 OR ?4 != 0 OR state != 6)"
       " AND (?2 = '' OR municipality = ?2) AND (?3 = 0 OR (categories & ?3) != 0)"
       " AND (?6 IS NULL OR peer IN (SELECT value FROM json_each(?6)))"
+      " AND (?7 = 0 OR urgency = ?7)"
       " ORDER BY urgency != 1, deadline = 0, deadline, arrived LIMIT ?5",
       &s);
   if (r == 0) {
@@ -265,6 +266,7 @@ int rp__ibx_store_list(rp__ibx_store *st, const rp__ibx_filter *f, rp__ibx_threa
     /* One row more than the cap tells "more match" apart from "exactly the cap". */
     sqlite3_bind_int(s, 5, RP_IBX_LIST_MAX + 1);
     if (f->peers != NULL) sqlite3_bind_text(s, 6, f->peers, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 7, f->urgency);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
       if (n++ == RP_IBX_LIST_MAX) {
         r = RP_ETOOBIG;

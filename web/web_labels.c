@@ -310,6 +310,12 @@ const char *rp__web_value_label(const char *value) {
   return find(k_values, N(k_values), value);
 }
 
+const rp__web_code rp__web_urgencies[] = {{"akut", "Akut"},
+                                          {"haster", "Haster"},
+                                          {"normal", "Normal"},
+                                          {"plan", "Planlagt"},
+                                          {NULL, NULL}};
+
 const rp__web_code rp__web_networks[] = {{"oest", "Øst (Sjælland og Bornholm)"},
                                          {"vest", "Vest (Fyn og Jylland)"},
                                          {NULL, NULL}};

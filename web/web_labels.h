@@ -30,6 +30,8 @@ extern const rp__web_code rp__web_categories[];
 extern const rp__web_code rp__web_states[];
 /* The two networks (east, west), as the daemon names them. */
 extern const rp__web_code rp__web_networks[];
+/* The urgencies, most urgent first (the inbox's filter). */
+extern const rp__web_code rp__web_urgencies[];
 /* A reply's recommended actions and the advisor's risk view (PROTOCOL.md 7.4). */
 extern const rp__web_code rp__web_recommended[];
 extern const rp__web_code rp__web_risk_views[];

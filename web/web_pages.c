@@ -168,7 +168,8 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   rp__buf *b = &x->body;
   const char *st = rp__web_arg(x, "tilstand"), *mun = rp__web_arg(x, "kommune"),
              *cat = rp__web_arg(x, "kategori"), *mine = rp__web_arg(x, "mine"),
-             *net = rp__web_arg(x, "netvaerk"), *unread = rp__web_arg(x, "ulaest");
+             *net = rp__web_arg(x, "netvaerk"), *unread = rp__web_arg(x, "ulaest"),
+             *urg_f = rp__web_arg(x, "hastegrad");
   rp__ibx_req q = {.action = RP_IBX_A_LIST};
   rp__web_resp r;
   json_t *root, *t;
@@ -179,6 +180,7 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   if (cat != NULL && cat[0] != 0)
     q.category = rp__enum_find(&rp__payload_enum_category, cat);
   if (net != NULL && net[0] != 0) q.network = rp__enum_find(&rp__payload_enum_network, net);
+  if (urg_f != NULL && urg_f[0] != 0) q.urgency = rp__enum_find(&rp__urgency_enum, urg_f);
   int is_mine = mine != NULL && strcmp(mine, "1") == 0;
   /* Unread: no advisor has opened the thread yet (state new). With another state chosen
    * as well, nothing matches. */
@@ -190,6 +192,8 @@ void rp__web_inbox_get(rp__web_ctx *x) {
   h_lit(b, "<form method=\"get\" action=\"/\" class=\"filtre\">\n<fieldset><legend>Filtrér"
            "</legend>\n");
   select_codes(b, "tilstand", "Tilstand", rp__web_states, st, "Alle åbne");
+  select_codes(b, "hastegrad", "Hastegrad", rp__web_urgencies,
+               q.urgency != 0 ? urg_f : NULL, "Alle hastegrader");
   h_lit(b, "<p><label for=\"kommune\">Kommunekode</label>\n<input id=\"kommune\" "
            "name=\"kommune\" inputmode=\"numeric\" pattern=\"[0-9]{3}\" maxlength=\"3\"");
   h_attr(b, "value", digits3(mun) ? mun : "");

@@ -435,7 +435,7 @@ static void test_reply_referrals(void **state) {
   size_t n = 0;
   hresp r;
   (void)state;
-  new_thread(1, "normal", th, req);
+  assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
   snprintf(path, sizeof path, "/t/%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "<label for=\"henv_art1\">Henvis til</label>"));
@@ -503,8 +503,8 @@ static void test_inbox_filters(void **state) {
   char west[RP_ID_STRLEN], east[RP_ID_STRLEN], req[RP_ID_STRLEN], path[80];
   hresp r;
   (void)state;
-  new_thread(2, "normal", west, req);
-  new_thread(0, "haster", east, req);
+  assert_int_equal(fx_new_thread(&g, 2, "normal", west, req), 0);
+  assert_int_equal(fx_new_thread(&g, 0, "haster", east, req), 0);
   snprintf(path, sizeof path, "/t/%s", east);
   get_page(path, &r); /* opened: no longer unread */
   hfree(&r);
@@ -514,6 +514,11 @@ static void test_inbox_filters(void **state) {
   filter_case("/?ulaest=1&netvaerk=oest", "Ingen henvendelser matcher.", west, 0, east, 0);
   filter_case("/?ulaest=1&tilstand=opened", "Ingen henvendelser matcher.", west, 0, east,
               0);
+  /* Urgency: the daemon filters before its cap of 500. */
+  filter_case("/?hastegrad=haster", "<option value=\"haster\" selected>", west, 0, east, 1);
+  filter_case("/?hastegrad=normal", "<option value=\"normal\" selected>", west, 1, east, 0);
+  filter_case("/?hastegrad=akut&netvaerk=vest", "Ingen henvendelser matcher.", west, 0,
+              east, 0);
   /* An unknown network is no filter. */
   filter_case("/?netvaerk=nord", "<option value=\"\">Begge netværk", west, 1, east, 1);
 }
