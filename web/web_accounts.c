@@ -49,18 +49,6 @@ void rp__web_accts_close(rp__web_accts *s) {
   free(s);
 }
 
-int rp__web_name_ok(const char *name) {
-  size_t n = strlen(name);
-  if (n == 0 || n > RP_WEB_NAME_MAX) return 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '_' || c == '-'))
-      return 0;
-  }
-  return 1;
-}
-
 static void row(sqlite3_stmt *st, rp__web_acct *a) {
   memset(a, 0, sizeof *a);
   rp__sql_col_text(st, 0, a->name, sizeof a->name);

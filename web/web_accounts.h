@@ -34,9 +34,6 @@ typedef struct rp__web_acct {
 int rp__web_accts_open(const char *path, rp__web_accts **out);
 void rp__web_accts_close(rp__web_accts *s);
 
-/* Whether name is an account name: 1..32 of [A-Za-z0-9._-]. */
-int rp__web_name_ok(const char *name);
-
 /* RP_ENOTFOUND if there is no such account. The caller wipes a (it holds the secret). */
 int rp__web_acct_get(rp__web_accts *s, const char *name, rp__web_acct *a);
 /* A new account with a one-time password hash. RP_EEXIST if it exists. */

@@ -12,6 +12,7 @@
 
 #include "rejsepost_errors.h"
 #include "web_int.h"
+#include "web_parse.h"
 
 int rp__web_admin(rp__webd *w, int argc, char **argv);
 

@@ -20,6 +20,7 @@
 #include "web_html.h"
 #include "web_int.h"
 #include "web_pages.h"
+#include "web_parse.h"
 
 #define COOKIE_SECURE "__Host-rp_session"
 #define COOKIE_PLAIN "rp_session"
@@ -89,20 +90,6 @@ void rp__web_frame_start(rp__web_ctx *x, const char *title) {
 
 /* ---- form fields ---- */
 
-/* A file's name as the daemon takes it: the last path component, no control
- * characters, no '/' (the attach spec's separator), at most 100 bytes. */
-static void upload_name(const char *in, char out[128]) {
-  const char *p = in;
-  size_t j = 0;
-  for (const char *q = in; *q != 0; q++)
-    if (*q == '/' || *q == '\\') p = q + 1;
-  for (; *p != 0 && j < 100; p++)
-    out[j++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '_' : *p;
-  out[j] = 0;
-  if (j == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-    snprintf(out, 128, "bilag");
-}
-
 /* A part with a file name: into an unlinked temporary file of webd's own folder. */
 static enum MHD_Result file_part(rp__web_form *f, const char *filename, const char *data,
                                  uint64_t off, size_t size) {
@@ -121,7 +108,7 @@ static enum MHD_Result file_part(rp__web_form *f, const char *filename, const ch
     }
     unlink(path);
     f->fd[f->nfiles] = fd;
-    upload_name(filename, f->fname[f->nfiles]);
+    rp__web_upload_name(filename, f->fname[f->nfiles]);
     f->nfiles++;
   }
   if (f->upload_total + size > RP_WEB_UPLOAD_MAX) {
@@ -292,20 +279,6 @@ static void client_addr(rp__web_ctx *x) {
   }
 }
 
-/* "/t/<hex>" and "/t/<hex>/<rest>": the thread id (4..32 lowercase hex) and the rest. */
-static int thread_path(const char *url, char th[33], const char **rest) {
-  size_t n = 0;
-  if (strncmp(url, "/t/", 3) != 0) return 0;
-  url += 3;
-  while (n < 33 && ((url[n] >= '0' && url[n] <= '9') || (url[n] >= 'a' && url[n] <= 'f')))
-    n++;
-  if (n < 4 || n > 32 || (url[n] != 0 && url[n] != '/')) return 0;
-  memcpy(th, url, n);
-  th[n] = 0;
-  *rest = url[n] == '/' ? url + n + 1 : "";
-  return 1;
-}
-
 static void route(rp__web_ctx *x) {
   const char *url = x->url, *rest = NULL;
   int post = strcmp(x->method, "POST") == 0, get = strcmp(x->method, "GET") == 0;
@@ -372,7 +345,7 @@ static void route(rp__web_ctx *x) {
     rp__web_stats_get(x);
   } else if (strcmp(url, RP_WEB_EVENTS_PATH) == 0 && get) {
     rp__web_events_get(x);
-  } else if (thread_path(url, th, &rest)) {
+  } else if (rp__web_thread_path(url, th, &rest)) {
     if (rest[0] == 0 && get)
       rp__web_thread_get(x, th);
     else if (strncmp(rest, "bilag/", 6) == 0 && get)

@@ -16,6 +16,7 @@
 #include "web_html.h"
 #include "web_ibx.h"
 #include "web_int.h"
+#include "web_parse.h"
 
 static int event(rp__web_ctx *x, const char *as, int ev) {
   int r = rp__web_ibx_event(x->w->cfg.socket, as, ev);

@@ -14,6 +14,7 @@
 #include "rejsepost_errors.h"
 #include "web_html.h"
 #include "web_pages.h"
+#include "web_parse.h"
 
 static const rp__web_code k_recall_reasons[] = {
     {"forkert_modtager", "Sendt til forkert modtager"},
@@ -97,18 +98,6 @@ static void slot_text(rp__buf *b, json_t *s) {
   snprintf(end, sizeof end, "%02u:%02u", sec / 3600, sec / 60 % 60);
   h_lit(b, " til kl. ");
   h_text(b, end);
-}
-
-/* A date (YYYY-MM-DD) and a time (HH:MM), Copenhagen, as unix ms; 0 if malformed. */
-static uint64_t cph_ms(const char *date, const char *hhmm) {
-  unsigned y, mo, d, h, mi;
-  char tail;
-  if (date == NULL || hhmm == NULL ||
-      sscanf(date, "%4u-%2u-%2u%c", &y, &mo, &d, &tail) != 3 ||
-      sscanf(hhmm, "%2u:%2u%c", &h, &mi, &tail) != 2 || y < 2000 || mo < 1 || mo > 12 ||
-      d < 1 || d > 31 || h > 23 || mi > 59)
-    return 0;
-  return (uint64_t)rp__ibx_cph_utc(rp__ibx_cal_days(y, mo, d), h * 60 + mi) * 1000;
 }
 
 /* ---- consent and recalls ---- */
@@ -480,8 +469,8 @@ static int read_slot(rp__web_ctx *x, unsigned i, rp__ibx_slot *s) {
     if (v[k] != NULL && v[k][0] != 0) empty = 0;
   }
   if (empty) return 0;
-  s->start = cph_ms(v[0], v[1]);
-  s->end = cph_ms(v[0], v[2]);
+  s->start = rp__web_cph_ms(v[0], v[1]);
+  s->end = rp__web_cph_ms(v[0], v[2]);
   return s->start != 0 && s->end > s->start ? 1 : -1;
 }
 
@@ -535,13 +524,9 @@ int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action
     } else if (strcmp(action, "meeting_confirm") == 0) {
       q.action = RP_IBX_A_MEETING_CONFIRM;
       v = rp__web_field(x, "tid");
-      long long a = 0, e = 0;
-      char tail;
       if (v != NULL && strcmp(v, "anden") != 0) {
-        if (sscanf(v, "%lld-%lld%c", &a, &e, &tail) != 2 || a <= 0 || e <= a)
+        if (rp__web_slot_pair(v, &q.slots[0].start, &q.slots[0].end) != 0)
           return bad_slot(x), 1;
-        q.slots[0].start = (uint64_t)a;
-        q.slots[0].end = (uint64_t)e;
       } else if (read_slot(x, 0, &q.slots[0]) != 1) {
         return bad_slot(x), 1;
       }

@@ -19,6 +19,7 @@
 #include "web_int.h"
 #include "web_labels.h"
 #include "web_pages.h"
+#include "web_parse.h"
 
 static const char *jget(json_t *o, const char *k) {
   const char *v = json_string_value(json_object_get(o, k));
@@ -790,29 +791,15 @@ void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action)
   rp__web_resp_free(&r);
 }
 
-/* A header's filename: only what cannot break the header or a path survives. */
-static void safe_name(const char *in, char *out, size_t cap) {
-  size_t j = 0;
-  for (size_t i = 0; in[i] != 0 && j + 1 < cap; i++) {
-    unsigned char c = (unsigned char)in[i];
-    out[j++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '-' || c == '_'
-                   ? (char)c
-                   : '_';
-  }
-  if (j == 0 || out[0] == '.') out[j > 0 ? 0 : j++] = 'b';
-  out[j] = 0;
-}
-
 void rp__web_download(rp__web_ctx *x, const char *thread, const char *nstr) {
   rp__ibx_req q = {.action = RP_IBX_A_SHOW};
   rp__web_resp r;
   json_t *root, *msgs, *m, *a;
   size_t i, j;
-  char *end = NULL, name[256], safe[200];
-  unsigned long long n = strtoull(nstr, &end, 10);
+  char name[256], safe[200];
+  unsigned long long n = 0;
   int listed = 0;
-  if (nstr[0] < '1' || nstr[0] > '9' || end == NULL || *end != 0) {
+  if (rp__web_attach_no(nstr, &n) != 0) {
     rp__web_error_page(x, 404, "Ikke fundet", "Bilaget findes ikke.");
     return;
   }
@@ -847,7 +834,7 @@ void rp__web_download(rp__web_ctx *x, const char *thread, const char *nstr) {
     return;
   }
   rp__web_resp_free(&r);
-  safe_name(name, safe, sizeof safe);
+  rp__web_safe_name(name, safe, sizeof safe);
   /* Never rendered by the browser: a document is saved, not opened in our origin. */
   x->ctype = "application/octet-stream";
   snprintf(x->disposition, sizeof x->disposition, "attachment; filename=\"%s\"", safe);

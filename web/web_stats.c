@@ -11,6 +11,7 @@
 #include "rejsepost_errors.h"
 #include "web_html.h"
 #include "web_pages.h"
+#include "web_parse.h"
 
 static const rp__web_code k_urgencies[] = {{"akut", "Akut"},
                                            {"haster", "Haster"},
@@ -82,10 +83,10 @@ static void quarters(rp__buf *b, json_t *qs) {
   json_array_foreach(qs, i, q) {
     const char *name = json_string_value(json_object_get(q, "quarter"));
     unsigned y = 0, n = 0;
-    char label[32], tail;
+    char label[32];
     json_t *o = json_object_get(q, "outcomes");
     /* "2026-Q1" -> "1. kvartal 2026"; anything else is not shown as it came. */
-    if (name == NULL || sscanf(name, "%4u-Q%1u%c", &y, &n, &tail) != 2 || n < 1 || n > 4)
+    if (rp__web_quarter(name, &y, &n) != 0)
       snprintf(label, sizeof label, "Ukendt kvartal");
     else
       snprintf(label, sizeof label, "%u. kvartal %u", n, y);

@@ -27,6 +27,7 @@
 #include "web_config.h"
 #include "web_html.h"
 #include "web_labels.h"
+#include "web_parse.h"
 #include "web_sess.h"
 
 static char g_dir[512];
