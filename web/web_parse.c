@@ -3,7 +3,6 @@
 #include "web_parse.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ibx_cal.h"
@@ -34,40 +33,66 @@ void rp__web_upload_name(const char *in, char out[128]) {
     snprintf(out, 128, "bilag");
 }
 
+/* 1..max decimal digits at *p, no sign or space, at most limit: 0 with the value and *p
+ * past them, -1 otherwise. */
+static int digits(const char **p, size_t max, uint64_t limit, uint64_t *v) {
+  size_t n = 0;
+  *v = 0;
+  for (; (*p)[0] >= '0' && (*p)[0] <= '9'; (*p)++, n++) {
+    unsigned dg = (unsigned)((*p)[0] - '0');
+    if (n == max || dg > limit || *v > (limit - dg) / 10) return -1;
+    *v = *v * 10 + dg;
+  }
+  return n > 0 ? 0 : -1;
+}
+
+/* digits() and then the character c (0: the end of the text). */
+static int digits_then(const char **p, size_t max, uint64_t limit, uint64_t *v, char c) {
+  if (digits(p, max, limit, v) != 0 || (*p)[0] != c) return -1;
+  if (c != 0) (*p)++;
+  return 0;
+}
+
 uint64_t rp__web_cph_ms(const char *date, const char *hhmm) {
-  unsigned y, mo, d, h, mi;
-  char tail;
-  if (date == NULL || hhmm == NULL ||
-      sscanf(date, "%4u-%2u-%2u%c", &y, &mo, &d, &tail) != 3 ||
-      sscanf(hhmm, "%2u:%2u%c", &h, &mi, &tail) != 2 || y < 2000 || mo < 1 || mo > 12 ||
-      d < 1 || d > 31 || h > 23 || mi > 59)
+  uint64_t y, mo, d, h, mi;
+  int64_t cy, day;
+  unsigned cm, cd;
+  if (date == NULL || hhmm == NULL || digits_then(&date, 4, 9999, &y, '-') != 0 ||
+      digits_then(&date, 2, 12, &mo, '-') != 0 || digits_then(&date, 2, 31, &d, 0) != 0 ||
+      digits_then(&hhmm, 2, 23, &h, ':') != 0 || digits_then(&hhmm, 2, 59, &mi, 0) != 0 ||
+      y < 2000 || mo < 1 || d < 1)
     return 0;
-  return (uint64_t)rp__ibx_cph_utc(rp__ibx_cal_days(y, mo, d), h * 60 + mi) * 1000;
+  day = rp__ibx_cal_days((int64_t)y, (unsigned)mo, (unsigned)d);
+  rp__ibx_cal_civil(day, &cy, &cm, &cd);
+  if (cm != mo || cd != d) return 0; /* 30 February is not a day */
+  return (uint64_t)rp__ibx_cph_utc(day, (unsigned)(h * 60 + mi)) * 1000;
 }
 
 int rp__web_slot_pair(const char *v, uint64_t *start, uint64_t *end) {
-  long long a = 0, e = 0;
-  char tail;
-  if (sscanf(v, "%lld-%lld%c", &a, &e, &tail) != 2 || a <= 0 || e <= a) return -1;
-  *start = (uint64_t)a;
-  *end = (uint64_t)e;
+  uint64_t a, e;
+  if (digits_then(&v, 20, INT64_MAX, &a, '-') != 0 ||
+      digits_then(&v, 20, INT64_MAX, &e, 0) != 0 || a == 0 || e <= a)
+    return -1;
+  *start = a;
+  *end = e;
   return 0;
 }
 
 int rp__web_quarter(const char *name, unsigned *year, unsigned *q) {
-  unsigned y = 0, n = 0;
-  char tail;
-  if (name == NULL || sscanf(name, "%4u-Q%1u%c", &y, &n, &tail) != 2 || n < 1 || n > 4)
+  uint64_t y, n;
+  if (name == NULL || digits_then(&name, 4, 9999, &y, '-') != 0 || name[0] != 'Q')
     return -1;
-  *year = y;
-  *q = n;
+  name++;
+  if (digits_then(&name, 1, 4, &n, 0) != 0 || n < 1) return -1;
+  *year = (unsigned)y;
+  *q = (unsigned)n;
   return 0;
 }
 
 int rp__web_attach_no(const char *nstr, unsigned long long *n) {
-  char *end = NULL;
-  unsigned long long v = strtoull(nstr, &end, 10);
-  if (nstr[0] < '1' || nstr[0] > '9' || end == NULL || *end != 0) return -1;
+  uint64_t v;
+  if (nstr[0] < '1' || nstr[0] > '9' || digits_then(&nstr, 20, UINT64_MAX, &v, 0) != 0)
+    return -1;
   *n = v;
   return 0;
 }

@@ -20,20 +20,22 @@ int rp__web_thread_path(const char *url, char th[33], const char **rest);
  * or "..". out is never empty and holds no '/' or '\\'. */
 void rp__web_upload_name(const char *in, char out[128]);
 
-/* A date (YYYY-MM-DD, a real calendar day from year 2000) and a time (HH:MM), both in
- * Copenhagen time, as unix ms; 0 if either is missing or malformed. */
+/* A date (YYYY-MM-DD, month and day may have one digit) that is a real calendar day in
+ * the years 2000..9999, and a time (HH:MM, 00:00..23:59, one digit allowed each), both
+ * in Copenhagen time, as unix ms; 0 if either is missing or malformed. Only decimal
+ * digits: no sign, no space. */
 uint64_t rp__web_cph_ms(const char *date, const char *hhmm);
 
-/* A meeting slot as the confirm form sends it: "<start>-<end>" in unix ms, decimal,
- * 0 < start < end. 0 with both set, -1 if malformed. */
+/* A meeting slot as the confirm form sends it: "<start>-<end>" in unix ms, decimal digits
+ * only, 0 < start < end <= INT64_MAX. 0 with both set, -1 if malformed. */
 int rp__web_slot_pair(const char *v, uint64_t *start, uint64_t *end);
 
-/* A statistics quarter name "YYYY-Qn" (n 1..4): 0 with the year and the quarter, -1 if
- * it is anything else. */
+/* A statistics quarter name "YYYY-Qn" (a year of 1..4 decimal digits, n 1..4): 0 with
+ * the year and the quarter, -1 if it is anything else. */
 int rp__web_quarter(const char *name, unsigned *year, unsigned *q);
 
 /* An attachment number in a download URL: decimal without sign, leading zero or
- * anything after it. 0 with the number, -1 otherwise. */
+ * anything after it, at most UINT64_MAX. 0 with the number, -1 otherwise. */
 int rp__web_attach_no(const char *nstr, unsigned long long *n);
 
 /* A file name for a Content-Disposition header: letters, digits, '.', '-' and '_' kept,

@@ -236,11 +236,115 @@ static void test_every_field_labelled(void **state) {
   assert_int_equal(missing, 0);
 }
 
+/* web_parse.h: the browser input webd parses by hand. */
+static void test_parse_thread_path(void **state) {
+  char th[33];
+  const char *rest = NULL;
+  (void)state;
+  assert_true(rp__web_thread_path("/t/0123456789abcdef0123456789abcdef/svar", th, &rest));
+  assert_string_equal(th, "0123456789abcdef0123456789abcdef");
+  assert_string_equal(rest, "svar");
+  assert_true(rp__web_thread_path("/t/abcd", th, &rest));
+  assert_string_equal(rest, "");
+  assert_false(rp__web_thread_path("/t/abc", th, &rest));    /* too short */
+  assert_false(rp__web_thread_path("/t/ABCD", th, &rest));   /* upper case */
+  assert_false(rp__web_thread_path("/t/abcd.x", th, &rest)); /* no '/' next */
+  assert_false(
+      rp__web_thread_path("/t/0123456789abcdef0123456789abcdef0", th, &rest)); /* 33 */
+}
+
+static void test_parse_upload_name(void **state) {
+  char out[128];
+  (void)state;
+  rp__web_upload_name("C:\\Users\\sara/dok\\plan.pdf", out);
+  assert_string_equal(out, "plan.pdf");
+  rp__web_upload_name("a/..", out);
+  assert_string_equal(out, "bilag");
+  rp__web_upload_name("dir/", out);
+  assert_string_equal(out, "bilag");
+  rp__web_upload_name("to\tlinjer\x7f", out);
+  assert_string_equal(out, "to_linjer_");
+}
+
+static void test_parse_cph_ms(void **state) {
+  (void)state;
+  /* 2026-01-01 10:00 in Copenhagen (winter, UTC+1) is 09:00 UTC. */
+  assert_int_equal(rp__web_cph_ms("2026-01-01", "10:00"), 1767258000000ull);
+  assert_int_equal(rp__web_cph_ms("2026-1-1", "10:0"), 1767258000000ull);
+  assert_true(rp__web_cph_ms("2028-02-29", "23:59") != 0); /* a leap day */
+  /* Found by fuzz_web_input: days that do not exist were taken as a later one. */
+  assert_int_equal(rp__web_cph_ms("2029-02-29", "10:00"), 0);
+  assert_int_equal(rp__web_cph_ms("2026-04-31", "10:00"), 0);
+  /* A sign in a field wrapped around to a year far in the future. */
+  assert_int_equal(rp__web_cph_ms("-001-01-01", "10:00"), 0);
+  assert_int_equal(rp__web_cph_ms(" 2026-01-01", "10:00"), 0);
+  assert_int_equal(rp__web_cph_ms("2026-01-01", "24:00"), 0);
+  assert_int_equal(rp__web_cph_ms("1999-12-31", "10:00"), 0);
+  assert_int_equal(rp__web_cph_ms("2026-01-01", NULL), 0);
+}
+
+static void test_parse_slot_pair(void **state) {
+  uint64_t a = 0, e = 0;
+  (void)state;
+  assert_int_equal(rp__web_slot_pair("1767258000000-1767261600000", &a, &e), 0);
+  assert_int_equal(a, 1767258000000ull);
+  assert_int_equal(e, 1767261600000ull);
+  assert_int_equal(rp__web_slot_pair("5-5", &a, &e), -1);
+  assert_int_equal(rp__web_slot_pair("0-5", &a, &e), -1);
+  assert_int_equal(rp__web_slot_pair("1-2x", &a, &e), -1);
+  /* An end past INT64_MAX was taken as INT64_MAX. */
+  assert_int_equal(rp__web_slot_pair("1-99999999999999999999", &a, &e), -1);
+  assert_int_equal(rp__web_slot_pair("1-+2", &a, &e), -1);
+}
+
+static void test_parse_quarter(void **state) {
+  unsigned y = 0, q = 0;
+  (void)state;
+  assert_int_equal(rp__web_quarter("2026-Q3", &y, &q), 0);
+  assert_int_equal(y, 2026);
+  assert_int_equal(q, 3);
+  assert_int_equal(rp__web_quarter("2026-Q5", &y, &q), -1);
+  assert_int_equal(rp__web_quarter("2026-Q1x", &y, &q), -1);
+  assert_int_equal(rp__web_quarter(NULL, &y, &q), -1);
+  /* "-999" was read as the year 4294966297. */
+  assert_int_equal(rp__web_quarter("-999-Q1", &y, &q), -1);
+}
+
+static void test_parse_attach_no(void **state) {
+  unsigned long long n = 0;
+  (void)state;
+  assert_int_equal(rp__web_attach_no("12", &n), 0);
+  assert_int_equal(n, 12);
+  assert_int_equal(rp__web_attach_no("18446744073709551615", &n), 0);
+  assert_int_equal(rp__web_attach_no("0", &n), -1);
+  assert_int_equal(rp__web_attach_no("01", &n), -1);
+  assert_int_equal(rp__web_attach_no("1a", &n), -1);
+  /* One past the largest was taken as the largest. */
+  assert_int_equal(rp__web_attach_no("18446744073709551616", &n), -1);
+}
+
+static void test_parse_safe_name(void **state) {
+  char out[8];
+  (void)state;
+  rp__web_safe_name("", out, sizeof out);
+  assert_string_equal(out, "b");
+  rp__web_safe_name(".profil", out, sizeof out);
+  assert_string_equal(out, "bprofil");
+  rp__web_safe_name("a b\"c;d.pdf", out, sizeof out);
+  assert_string_equal(out, "a_b_c_d");
+  assert_true(rp__web_name_ok("sara.holm-2"));
+  assert_false(rp__web_name_ok("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_html_escapes), cmocka_unit_test(test_config_loopback_only),
-      cmocka_unit_test(test_sessions),     cmocka_unit_test(test_rate),
-      cmocka_unit_test(test_accounts),     cmocka_unit_test(test_every_field_labelled),
+      cmocka_unit_test(test_html_escapes),      cmocka_unit_test(test_config_loopback_only),
+      cmocka_unit_test(test_sessions),          cmocka_unit_test(test_rate),
+      cmocka_unit_test(test_accounts),          cmocka_unit_test(test_every_field_labelled),
+      cmocka_unit_test(test_parse_thread_path), cmocka_unit_test(test_parse_upload_name),
+      cmocka_unit_test(test_parse_cph_ms),      cmocka_unit_test(test_parse_slot_pair),
+      cmocka_unit_test(test_parse_quarter),     cmocka_unit_test(test_parse_attach_no),
+      cmocka_unit_test(test_parse_safe_name),
   };
   int r = cmocka_run_group_tests(tests, setup, NULL);
   if (g_dir[0] != 0) tu_rmtree(g_dir);
