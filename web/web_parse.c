@@ -121,3 +121,15 @@ int rp__web_name_ok(const char *name) {
   }
   return 1;
 }
+
+int rp__web_is_date(const char *s) {
+  uint64_t y, mo, d;
+  int64_t cy;
+  unsigned cm, cd;
+  if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+      digits_then(&s, 4, 9999, &y, '-') != 0 || digits_then(&s, 2, 12, &mo, '-') != 0 ||
+      digits_then(&s, 2, 31, &d, 0) != 0 || mo < 1 || d < 1)
+    return 0;
+  rp__ibx_cal_civil(rp__ibx_cal_days((int64_t)y, (unsigned)mo, (unsigned)d), &cy, &cm, &cd);
+  return cm == mo && cd == d;
+}

@@ -45,4 +45,8 @@ void rp__web_safe_name(const char *in, char *out, size_t cap);
 /* Whether name is an account name: 1..RP_WEB_NAME_MAX (32) of [A-Za-z0-9._-]. */
 int rp__web_name_ok(const char *name);
 
+/* Whether s is a statistics period's day, YYYY-MM-DD: exactly ten characters, decimal
+ * digits but for the two '-', and a day that exists. */
+int rp__web_is_date(const char *s);
+
 #endif

@@ -27,11 +27,6 @@ static const rp__web_code k_regions[] = {{"oest", "Øst"},
 
 static const rp__web_code k_open[] = {{"open", "Ikke lukket"}, {NULL, NULL}};
 
-static int is_date(const char *s) {
-  return s != NULL && strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' &&
-         s[7] == '-';
-}
-
 static long long count(json_t *o, const char *k) {
   return (long long)json_integer_value(json_object_get(o, k));
 }
@@ -156,13 +151,13 @@ void rp__web_stats_get(rp__web_ctx *x) {
   json_t *root;
   int bad = 0;
   if (from != NULL && from[0] != 0) {
-    if (is_date(from))
+    if (rp__web_is_date(from))
       q.from = rp__str_c(from);
     else
       bad = 1;
   }
   if (until != NULL && until[0] != 0) {
-    if (is_date(until))
+    if (rp__web_is_date(until))
       q.until = rp__str_c(until);
     else
       bad = 1;

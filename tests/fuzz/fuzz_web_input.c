@@ -15,6 +15,8 @@
  *   6 download name (second byte: capacity): fits, not empty, no leading '.', only
  *     [A-Za-z0-9._-]
  *   7 account name: 1..32 of [A-Za-z0-9._-]
+ *   8 statistics day: ten characters, digits but for '-' at the fifth and eighth, a
+ *     day that exists
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -131,13 +133,27 @@ static void account_name(const char *s) {
     need(name_char(s[i]));
 }
 
+static void stats_day(const char *s) {
+  if (!rp__web_is_date(s)) return;
+  need(strlen(s) == 10);
+  for (size_t i = 0; i < 10; i++)
+    need(i == 4 || i == 7 ? s[i] == '-' : s[i] >= '0' && s[i] <= '9');
+  const char *p = s;
+  long y = field(&p, 4, '-'), mo = field(&p, 2, '-'), d = field(&p, 2, 0);
+  need(mo >= 1 && mo <= 12 && d >= 1);
+  int64_t cy;
+  unsigned cm, cd;
+  rp__ibx_cal_civil(rp__ibx_cal_days(y, (unsigned)mo, (unsigned)d), &cy, &cm, &cd);
+  need(cy == y && cm == (unsigned)mo && cd == (unsigned)d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   char *s = malloc(size); /* the text after the selector, NUL-terminated */
   if (s == NULL) return 0;
   memcpy(s, data + 1, size - 1);
   s[size - 1] = 0;
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
   case 0:
     thread_path(s);
     break;
@@ -159,8 +175,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   case 6:
     safe_name(s + 1, 2 + (unsigned char)s[0] % 200);
     break;
-  default:
+  case 7:
     account_name(s);
+    break;
+  default:
+    stats_day(s);
     break;
   }
   free(s);

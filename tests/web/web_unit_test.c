@@ -333,6 +333,18 @@ static void test_parse_safe_name(void **state) {
   rp__web_safe_name("a b\"c;d.pdf", out, sizeof out);
   assert_string_equal(out, "a_b_c_d");
   assert_true(rp__web_name_ok("sara.holm-2"));
+  assert_false(rp__web_name_ok("sara holm"));
+}
+
+static void test_parse_stats_day(void **state) {
+  (void)state;
+  assert_true(rp__web_is_date("2026-01-31"));
+  assert_true(rp__web_is_date("2028-02-29"));
+  assert_false(rp__web_is_date("2026-1-31"));
+  /* Found by fuzz_web_input: a '-' anywhere passed and the daemon refused it instead. */
+  assert_false(rp__web_is_date("0086--1-96"));
+  assert_false(rp__web_is_date("2026-13-01"));
+  assert_false(rp__web_is_date("2026-02-30"));
   assert_false(rp__web_name_ok("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
 }
 
@@ -344,7 +356,7 @@ int main(void) {
       cmocka_unit_test(test_parse_thread_path), cmocka_unit_test(test_parse_upload_name),
       cmocka_unit_test(test_parse_cph_ms),      cmocka_unit_test(test_parse_slot_pair),
       cmocka_unit_test(test_parse_quarter),     cmocka_unit_test(test_parse_attach_no),
-      cmocka_unit_test(test_parse_safe_name),
+      cmocka_unit_test(test_parse_safe_name),   cmocka_unit_test(test_parse_stats_day),
   };
   int r = cmocka_run_group_tests(tests, setup, NULL);
   if (g_dir[0] != 0) tu_rmtree(g_dir);
