@@ -8,7 +8,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libsodium-dev nettle-dev libuv1-dev libmsgpack-dev libsqlite3-dev libcmocka-dev
-          libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd clang-format-14
+          libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd python3-jsonschema
+          clang-format-14
           libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium "$@")
 
 missing=()
