@@ -25,6 +25,24 @@ static int fail(rp_msg *m, const char *field, int rc) {
   return rc;
 }
 
+/* fail() for an unknown enumeration or set name: the text lists the names f takes
+ * (cut with "..." if they do not fit). */
+static int fail_enum(rp_msg *m, const char *field, const rp__field *f) {
+  size_t n, cap = sizeof m->err_text;
+  fail(m, field, RP_EENUM);
+  n = strlen(m->err_text);
+  for (uint32_t i = 0; f->enm != NULL && i < f->enm->n && n < cap; i++) {
+    int w = snprintf(m->err_text + n, cap - n, "%s%s",
+                     i ? ", " : "; allowed: ", f->enm->names[i]);
+    if (w < 0 || (size_t)w >= cap - n) {
+      snprintf(m->err_text + (cap > n + 4 ? cap - 4 : n), 4, "...");
+      break;
+    }
+    n += (size_t)w;
+  }
+  return RP_EENUM;
+}
+
 static int ok(rp_msg *m) {
   m->err_field = NULL;
   m->err_offset = 0;
@@ -125,7 +143,7 @@ RP_PUBLIC int rp_msg_set_enum(rp_msg *m, const char *field, const char *name) {
   rp__target t;
   int rc, v;
   if ((rc = target(m, field, RP__F_ENUM, &t)) != 0) return rc;
-  if ((v = enum_index(t.f, name)) == 0) return fail(m, field, RP_EENUM);
+  if ((v = enum_index(t.f, name)) == 0) return fail_enum(m, field, t.f);
   *(int *)(t.base + t.f->off) = v;
   return ok(m);
 }
@@ -151,7 +169,7 @@ RP_PUBLIC int rp_msg_add_to_set(rp_msg *m, const char *field, const char *name) 
   rp__target t;
   int rc, v;
   if ((rc = target(m, field, RP__F_SET, &t)) != 0) return rc;
-  if ((v = enum_index(t.f, name)) == 0) return fail(m, field, RP_EENUM);
+  if ((v = enum_index(t.f, name)) == 0) return fail_enum(m, field, t.f);
   *(uint64_t *)(t.base + t.f->off) |= RP__BIT(v);
   return ok(m);
 }

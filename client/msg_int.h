@@ -40,7 +40,7 @@ struct rp_msg {
   const char *err_field;
   char err_buf[96];
   size_t err_offset;
-  char err_text[320]; /* rp_msg_error_text; "" after a call that succeeded */
+  char err_text[1024]; /* rp_msg_error_text; "" after a call that succeeded */
 };
 
 /* Copies every text of p into m's own memory (after a decode that borrowed them). */

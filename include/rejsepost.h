@@ -441,7 +441,9 @@ size_t rp_msg_error_offset(const rp_msg *m);
 
 /* The last failing call on m (a setter, rp_send or rp_msg_encode) as one line for a
  * person, naming the field and what to do where that is known ("thread_id: a request
- * or plan review starts its own thread ..."), or NULL if the last call succeeded. It
+ * or plan review starts its own thread ..."), or NULL if the last call succeeded. For an
+ * unknown enumeration or set name (RP_EENUM from rp_msg_set_enum or rp_msg_add_to_set)
+ * it lists the names the field takes ("urgency: ...; allowed: akut, haster, ..."). It
  * never repeats the text a CPR or content hook refusal objects to. Borrowed until the
  * next call on m. */
 const char *rp_msg_error_text(const rp_msg *m);

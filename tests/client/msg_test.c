@@ -190,7 +190,8 @@ static void test_encode(void **state) {
   /* A setter's failure has a text too, naming the field. */
   assert_int_equal(rp_msg_new("request", &m), 0);
   assert_int_equal(rp_msg_set_enum(m, "urgency", "snart"), RP_EENUM);
-  assert_string_equal(rp_msg_error_text(m), "urgency: unknown enumeration value");
+  assert_string_equal(rp_msg_error_text(m), "urgency: unknown enumeration value; allowed: "
+                                            "akut, haster, normal, plan");
   rp_msg_free(m);
 
   /* A CPR number is refused, naming the field and the byte where it starts. */
@@ -342,11 +343,35 @@ static void test_reply_automatic(void **state) {
   rp_msg_free(m);
 }
 
+/* A bad enumeration or set value: the error text lists the names the field takes, so a
+ * host's log says what would have been right. */
+static void test_enum_error_lists_values(void **state) {
+  (void)state;
+  rp_msg *m = NULL;
+  assert_int_equal(rp_msg_new("request", &m), 0);
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "AKUT"), RP_EENUM);
+  assert_string_equal(rp_msg_error_field(m), "urgency");
+  assert_non_null(strstr(rp_msg_error_text(m), "urgency: "));
+  assert_non_null(strstr(rp_msg_error_text(m), "akut, haster, normal, plan"));
+  assert_int_equal(rp_msg_set_enum(m, "risk.level", "meget"), RP_EENUM);
+  assert_non_null(strstr(rp_msg_error_text(m), "lav, middel, hoej, ukendt"));
+  assert_int_equal(rp_msg_add_to_set(m, "categories", "nope"), RP_EENUM);
+  assert_non_null(strstr(rp_msg_error_text(m), "negativ_social_kontrol, "));
+  assert_non_null(strstr(rp_msg_error_text(m), ", strategisk"));
+  /* A good value clears it. */
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "akut"), 0);
+  assert_null(rp_msg_error_text(m));
+  rp_msg_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_types_and_limits), cmocka_unit_test(test_json_and_msgpack),
-      cmocka_unit_test(test_encode),           cmocka_unit_test(test_to_json_round_trip),
+      cmocka_unit_test(test_types_and_limits),
+      cmocka_unit_test(test_json_and_msgpack),
+      cmocka_unit_test(test_encode),
+      cmocka_unit_test(test_to_json_round_trip),
       cmocka_unit_test(test_reply_automatic),
+      cmocka_unit_test(test_enum_error_lists_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
