@@ -200,3 +200,17 @@ int rp__mp_decode(const rp__schema *s, const uint8_t *buf, size_t len, void *out
   if (r != 0) memset(out, 0, s->size);
   return r;
 }
+
+void rp__schema_nested(const rp__schema *s, const rp__schema **seen, unsigned *n,
+                       unsigned cap) {
+  for (uint32_t i = 0; i < s->nfields; i++) {
+    const rp__schema *sub = s->fields[i].sub;
+    bool dup = false;
+    if (sub == NULL) continue;
+    for (unsigned j = 0; j < *n; j++)
+      dup |= seen[j] == sub;
+    if (dup) continue;
+    if (*n < cap) seen[(*n)++] = sub;
+    rp__schema_nested(sub, seen, n, cap);
+  }
+}

@@ -117,6 +117,13 @@ typedef struct rp__schema {
   int (*check)(const void *obj, const char **where);
 } rp__schema;
 
+/* Adds to seen[0..*n) each nested schema (STRUCT and LIST sub) that s reaches, depth
+ * first in field order, once each, up to cap entries in all. The walk behind the
+ * payload tables of docs/PROTOCOL.md (payload_doc_test) and the JSON Schemas
+ * (tools/schema/schema_gen.c). */
+void rp__schema_nested(const rp__schema *s, const rp__schema **seen, unsigned *n,
+                       unsigned cap);
+
 /* The structural check. Walks exactly one msgpack object at buf[0..len) and sets *used to
  * its length. Never allocates. RP_ETRUNC if the bytes end early (including a count that
  * claims more elements than bytes remain), RP_EMALFORMED for the reserved byte 0xc1,

@@ -131,14 +131,15 @@ static json_t *object(const rp__schema *s, unsigned kind) {
                    "properties", props, "required", req, "additionalProperties", 0);
 }
 
-/* Adds the nested maps s reaches to defs (once each). */
+/* Adds the nested maps s reaches to defs, found by the walk that makes the payload
+ * tables of docs/PROTOCOL.md. */
 static void collect(const rp__schema *s, json_t *defs) {
-  for (uint32_t i = 0; i < s->nfields; i++) {
-    const rp__schema *sub = s->fields[i].sub;
-    if (sub == NULL || json_object_get(defs, sub->name) != NULL) continue;
-    json_object_set_new(defs, sub->name, object(sub, 0));
-    collect(sub, defs);
-  }
+  const rp__schema *seen[64];
+  unsigned n = 0;
+  rp__schema_nested(s, seen, &n, 64);
+  for (unsigned i = 0; i < n; i++)
+    if (json_object_get(defs, seen[i]->name) == NULL)
+      json_object_set_new(defs, seen[i]->name, object(seen[i], 0));
 }
 
 static int write_schema(const char *dir, const char *name, json_t *j) {
