@@ -5,7 +5,8 @@
  *                         variant (tests/proto/payload_samples.h), one per line;
  *   schema_probe check    reads JSON messages, one per line, and prints for each "ok"
  *                         if rp_msg_from_json and rp_msg_encode take it, or the error
- *                         name and the field, then the error text.
+ *                         name and the field, then the error text;
+ *   schema_probe parse    the same with rp_msg_from_json alone (no cross-field rules).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static int samples(void) {
   return 0;
 }
 
-static int check(void) {
+static int check(bool encode) {
   static char line[1 << 20];
   while (fgets(line, sizeof line, stdin) != NULL) {
     size_t n = strcspn(line, "\n");
@@ -41,7 +42,7 @@ static int check(void) {
     int rc = rp_msg_from_json(line, n, &m, &where);
     if (rc != 0) {
       printf("%s %s\n", rp_err_name(rc), where != NULL ? where : "-");
-    } else if ((rc = rp_msg_encode(m, &enc, &len)) != 0) {
+    } else if (encode && (rc = rp_msg_encode(m, &enc, &len)) != 0) {
       const char *f = rp_msg_error_field(m);
       printf("%s %s %s\n", rp_err_name(rc), f != NULL ? f : "-", rp_msg_error_text(m));
     } else {
@@ -55,7 +56,8 @@ static int check(void) {
 
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "samples") == 0) return samples();
-  if (argc == 2 && strcmp(argv[1], "check") == 0) return check();
-  fprintf(stderr, "usage: schema_probe samples|check\n");
+  if (argc == 2 && strcmp(argv[1], "check") == 0) return check(true);
+  if (argc == 2 && strcmp(argv[1], "parse") == 0) return check(false);
+  fprintf(stderr, "usage: schema_probe samples|check|parse\n");
   return 2;
 }

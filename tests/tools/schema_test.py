@@ -8,7 +8,9 @@ Usage: schema_test.py SCHEMA_DIR SCHEMA_PROBE
 1. Every schema is a valid draft 2020-12 schema.
 2. Every sample message (rp_msg_to_json of a valid message of every kind and variant)
    validates against its kind's schema and the combined one, and the library takes it.
-3. Every message of the BAD table is refused by both schemas AND by the library
+3. Every name a schema's enumeration or set allows, put in a full sample in place of the
+   sample's value, is read by the library (rp_msg_from_json): the names are the same.
+4. Every message of the BAD table is refused by both schemas AND by the library
    (rp_msg_from_json, then rp_msg_encode).
 """
 import copy
@@ -148,6 +150,43 @@ BAD = [
     ("message is an array", [full["receipt"]]),
     ("message is a string", "request"),
 ]
+
+
+def resolve(schema, node):
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def variants(schema, node, value):
+    """(message value with one enum name changed) for every allowed name below value."""
+    node = resolve(schema, node)
+    if "enum" in node:
+        for name in node["enum"]:
+            yield name
+    elif node.get("type") == "array" and "enum" in node.get("items", {}):
+        for name in node["items"]["enum"]:
+            yield [name]
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            if key in node.get("properties", {}) and key != "kind":
+                for v in variants(schema, node["properties"][key], sub):
+                    yield {**value, key: v}
+    elif isinstance(value, list) and value and "items" in node:
+        for v in variants(schema, node["items"], value[0]):
+            yield [v] + value[1:]
+
+
+names = []
+for k in kinds:
+    s = per_kind[k].schema
+    names += [m for m in variants(s, s, full[k])]
+assert len(names) > 100, len(names)
+lib = probe("parse", [json.dumps(m, ensure_ascii=False) for m in names])
+for m, r in zip(names, lib):
+    if r != "ok":
+        failures.append(f"{m['kind']}: a name the schema allows is refused: {r}")
+
 assert len(BAD) >= 30
 lib = probe("check", [json.dumps(m, ensure_ascii=False) for _, m in BAD])
 for (what, m), r in zip(BAD, lib):
@@ -160,5 +199,5 @@ for (what, m), r in zip(BAD, lib):
 
 for f in failures:
     print("FAIL", f)
-print(f"{len(samples)} samples, {len(BAD)} bad messages, {len(failures)} failures")
+print(f"{len(samples)} samples, {len(names)} enum names, {len(BAD)} bad messages, {len(failures)} failures")
 sys.exit(1 if failures else 0)
