@@ -88,7 +88,8 @@ static void fetch(wc *w, const char *label, const char *path, int rounds, size_t
     }
     *bytes = r.len;
     *rows = 0;
-    for (const char *p = r.body; p != NULL && (p = strstr(p, "href=\"/t/")) != NULL; p++)
+    for (const char *p = r.body;
+         p != NULL && (p = strstr(p, "href=\"" RP_IBX_CASE_PATH)) != NULL; p++)
       (*rows)++;
     wc_free(&r);
   }
@@ -219,8 +220,8 @@ int main(int argc, char **argv) {
   printf("    the page: %zu bytes, %u threads shown\n", bytes, rows);
   direct(&g, "daemon alone: show (socket, JSON)", RP_IBX_A_SHOW, th, rounds, &jlen);
   printf("    its JSON: %zu bytes\n", jlen);
-  snprintf(path, sizeof path, "/t/%s", th);
-  fetch(&w, "thread page /t/ID", path, rounds, &bytes, &rows);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
+  fetch(&w, "thread page (one thread)", path, rounds, &bytes, &rows);
   printf("    the page: %zu bytes, %ld messages in the thread\n", bytes, msgs);
   wc_stop(&w);
   fx_free(&g);

@@ -80,7 +80,8 @@ int rp__ibx_notify_compose(const rp__ibx_alert_cfg *a, int event, const char *ur
         "Den er eskaleret til teamlederen.\r\n",
         urgency);
   if (event != 0) {
-    add(&t, "\r\nÅbn den i arbejdsrummet:\r\n%s/sag/%s\r\n", a->web_base_url, short_id);
+    add(&t, "\r\nÅbn den i arbejdsrummet:\r\n%s" RP_IBX_CASE_PATH "%s\r\n", a->web_base_url,
+        short_id);
   } else {
     add(&t,
         "Åbne henvendelser:\r\n  akut: %u\r\n  haster: %u\r\n  normal: %u\r\n"

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ibx_caps.h"
 #include "log.h"
 #include "rejsepost_errors.h"
 #include "web_ibx.h"
@@ -117,7 +118,9 @@ static void diff_listing(rp__web_events *ev, const char *json, int baseline) {
         (strcmp(urg, "akut") == 0 || strcmp(urg, "haster") == 0)) {
       char msg[160];
       snprintf(msg, sizeof msg,
-               "event: ny\ndata: {\"urgency\":\"%s\",\"href\":\"/t/%s\"}\n\n", urg, id);
+               "event: ny\ndata: {\"urgency\":\"%s\",\"href\":\"" RP_IBX_CASE_PATH
+               "%s\"}\n\n",
+               urg, id);
       broadcast(ev, msg);
     }
     if (n < KNOWN_MAX) snprintf(next[n++], 33, "%s", id);

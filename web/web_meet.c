@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ibx_caps.h"
 #include "ibx_cal.h"
 #include "rejsepost_errors.h"
 #include "web_html.h"
@@ -546,7 +547,7 @@ int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action
   }
   if (rp__web_call(x, &q, &r) != 0) return 1;
   if (r.err == 0) {
-    snprintf(to, sizeof to, "/t/%s?udfoert=%s", thread, action);
+    snprintf(to, sizeof to, RP_IBX_CASE_PATH "%s?udfoert=%s", thread, action);
     rp__web_redirect(x, to);
   } else {
     x->status = 409;

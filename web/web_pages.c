@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ibx_caps.h"
 #include "log.h"
 #include "payload.h"
 #include "rejsepost_errors.h"
@@ -246,7 +247,7 @@ void rp__web_inbox_get(rp__web_ctx *x) {
       value_word(b, urg);
     h_lit(b, "</td><td><a");
     char href[64];
-    snprintf(href, sizeof href, "/t/%.32s", jget(t, "thread_id"));
+    snprintf(href, sizeof href, RP_IBX_CASE_PATH "%.32s", jget(t, "thread_id"));
     h_attr(b, "href", href);
     h_lit(b, "><code>");
     h_text(b, jget(t, "short_id"));
@@ -398,7 +399,7 @@ static void attachments(rp__buf *b, json_t *arr, const char *thread) {
   h_lit(b, "<h4>Bilag</h4>\n<ul class=\"bilag\">\n");
   json_array_foreach(arr, i, a) {
     char href[80];
-    snprintf(href, sizeof href, "/t/%.32s/bilag/%lld", thread,
+    snprintf(href, sizeof href, RP_IBX_CASE_PATH "%.32s/bilag/%lld", thread,
              (long long)json_integer_value(json_object_get(a, "n")));
     h_lit(b, "<li><a");
     h_attr(b, "href", href);
@@ -422,7 +423,7 @@ static const rp__web_code k_att_kinds[] = {
 static void form_open(rp__buf *b, rp__web_ctx *x, const char *thread, const char *action,
                       const char *legend) {
   char to[80];
-  snprintf(to, sizeof to, "/t/%.32s/%s", thread, action);
+  snprintf(to, sizeof to, RP_IBX_CASE_PATH "%.32s/%s", thread, action);
   h_lit(b, "<form method=\"post\" class=\"handling\"");
   /* Only a reply carries files. */
   if (strcmp(action, "reply") == 0) h_lit(b, " enctype=\"multipart/form-data\"");
@@ -782,7 +783,7 @@ void rp__web_thread_post(rp__web_ctx *x, const char *thread, const char *action)
   if (call(x, &q, &r) != 0) return;
   if (r.err == 0) {
     /* After a POST a redirect, so a reload does not send twice. */
-    snprintf(to, sizeof to, "/t/%s?udfoert=%s", thread, action);
+    snprintf(to, sizeof to, RP_IBX_CASE_PATH "%s?udfoert=%s", thread, action);
     rp__web_redirect(x, to);
   } else {
     x->status = 409; /* the page shows the thread again, with the refusal on top */

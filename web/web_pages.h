@@ -16,7 +16,7 @@
 
 /* web_pages.c: a <select> of codes with its label (none, if not NULL, the empty choice
  * first); a thread's action form opened (POST
- * to /t/<thread>/<action>, CSRF token, a fieldset with legend); the daemon's refusal in
+ * to /sag/<thread>/<action>, CSRF token, a fieldset with legend); the daemon's refusal in
  * Danish; one request in the logged-in advisor's name (0, or the transport error with
  * the 503 page made); a <time> of unix ms; the thread page with a refusal on top. */
 void rp__web_select(rp__buf *b, const char *id, const char *name, const char *label,
@@ -41,7 +41,7 @@ int rp__web_msg_marks(rp__buf *b, rp__web_ctx *x, json_t *thread, json_t *msg, i
 void rp__web_msg_recall_form(rp__buf *b, rp__web_ctx *x, json_t *thread, json_t *msg,
                              int stopped);
 void rp__web_meetings_section(rp__buf *b, rp__web_ctx *x, json_t *root, int stopped);
-/* A POST to /t/<thread>/<action> for recall and the meeting actions: 1 if it was one of
+/* A POST to /sag/<thread>/<action> for recall and the meeting actions: 1 if it was one of
  * them (the response is made), else 0. */
 int rp__web_workflow_post(rp__web_ctx *x, const char *thread, const char *action);
 /* The confirmation of one of those actions, or NULL. */

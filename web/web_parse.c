@@ -10,8 +10,8 @@
 
 int rp__web_thread_path(const char *url, char th[33], const char **rest) {
   size_t n = 0;
-  if (strncmp(url, "/t/", 3) != 0) return 0;
-  url += 3;
+  if (strncmp(url, RP_IBX_CASE_PATH, strlen(RP_IBX_CASE_PATH)) != 0) return 0;
+  url += strlen(RP_IBX_CASE_PATH);
   while (n < 33 && ((url[n] >= '0' && url[n] <= '9') || (url[n] >= 'a' && url[n] <= 'f')))
     n++;
   if (n < 4 || n > 32 || (url[n] != 0 && url[n] != '/')) return 0;

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "/t/<hex>" or "/t/<hex>/<rest>": 1 with the thread id (4..32 lowercase hex digits) in
+#include "ibx_caps.h" /* RP_IBX_CASE_PATH */
+
+/* "/sag/<hex>" or "/sag/<hex>/<rest>": 1 with the thread id (4..32 lowercase hex digits) in
  * th and *rest pointing after the '/' that follows it ("" if none); 0 otherwise, th and
  * *rest untouched. */
 int rp__web_thread_path(const char *url, char th[33], const char **rest);

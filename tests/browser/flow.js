@@ -26,6 +26,8 @@ function need(name) {
 }
 
 const base = need('RP_WEB_BASE');
+// Where webd shows a thread (RP_IBX_CASE_PATH in inbox/ibx_caps.h), from the driver.
+const casePath = need('RP_WEB_CASE_PATH');
 const user = need('RP_WEB_USER');
 const oneTime = need('RP_WEB_ONETIME');
 const newPw = need('RP_WEB_NEWPW');
@@ -248,7 +250,7 @@ async function mouseFlow(page) {
     href: tr.querySelector('a').getAttribute('href'),
     mark: tr.textContent,
   }));
-  check(first.akut && first.href === `/t/${akutThread}` && first.mark.includes('AKUT'),
+  check(first.akut && first.href === `${casePath}${akutThread}` && first.mark.includes('AKUT'),
       'the akut request is listed first');
   await page.goto(`${base}/?tilstand=new&kategori=tvangsaegteskab`, {waitUntil: 'load'});
   await audit(page, 'inbox-filtered');
@@ -256,11 +258,11 @@ async function mouseFlow(page) {
   // The thread; claim it.
   await page.goto(`${base}/`, {waitUntil: 'load'});
   await clickLoad(page, 'table.indbakke tbody tr:first-child a');
-  check(page.url() === `${base}/t/${akutThread}`, 'the akut thread opens');
+  check(page.url() === `${base}${casePath}${akutThread}`, 'the akut thread opens');
   check((await page.$('section.fare')) !== null, 'the danger flags are shown');
   await audit(page, 'thread');
   await page.screenshot({path: path.join(out, 'thread-top.png')});
-  await clickLoad(page, `form[action="/t/${akutThread}/claim"] button`);
+  await clickLoad(page, `form[action="${casePath}${akutThread}/claim"] button`);
   check((await text(page, '.ok')).includes('Du har taget tråden'), 'claimed');
   // The assignment sent to the municipality is in the timeline now: every field under a
   // Danish label, and its deadline as a time, not milliseconds.
@@ -294,28 +296,28 @@ async function mouseFlow(page) {
   await page.click('#moede');
   await page.focus('#opfoelgning');
   await typeDate(page, '#opfoelgning', '2027-01-15');
-  const form = await page.$(`form[action="/t/${akutThread}/reply"]`);
+  const form = await page.$(`form[action="${casePath}${akutThread}/reply"]`);
   await form.screenshot({path: path.join(out, 'reply-form.png')});
   await audit(page, 'reply-filled');
-  await clickLoad(page, `form[action="/t/${akutThread}/reply"] button[type=submit]`);
+  await clickLoad(page, `form[action="${casePath}${akutThread}/reply"] button[type=submit]`);
   check((await text(page, '.ok')).includes('Svaret er sendt'), 'reply sent');
   await audit(page, 'thread-replied');
 
   // A form left empty: the server's error page.
-  await clickLoad(page, `form[action="/t/${akutThread}/close"] button`);
+  await clickLoad(page, `form[action="${casePath}${akutThread}/close"] button`);
   check((await text(page, 'h1')).includes('Vælg et udfald'), 'closing needs an outcome');
   await audit(page, 'error-no-outcome');
   await page.goBack({waitUntil: 'load'});
 
   // Close with an outcome (the page asks before closing).
-  await page.goto(`${base}/t/${akutThread}`, {waitUntil: 'load'});
+  await page.goto(`${base}${casePath}${akutThread}`, {waitUntil: 'load'});
   await page.select('#udfald', 'raadgivning_givet');
-  await clickLoad(page, `form[action="/t/${akutThread}/close"] button`);
+  await clickLoad(page, `form[action="${casePath}${akutThread}/close"] button`);
   check((await text(page, '.ok')).includes('Tråden er lukket'), 'closed');
   await audit(page, 'thread-closed');
 
   // Error pages.
-  await page.goto(`${base}/t/0123456789abcdef0123456789abcdef`, {waitUntil: 'load'});
+  await page.goto(`${base}${casePath}0123456789abcdef0123456789abcdef`, {waitUntil: 'load'});
   await audit(page, 'error-no-thread');
   await page.goto(`${base}/findes-ikke`, {waitUntil: 'load'});
   await audit(page, 'error-not-found');
@@ -337,10 +339,10 @@ async function keyboardFlow(page) {
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement.classList.contains('skip')),
       'the first Tab reaches "Gå til indhold"');
-  await tabTo(page, `a[href="/t/${kbdThread}"]`);
+  await tabTo(page, `a[href="${casePath}${kbdThread}"]`);
   await keyLoad(page, 'Enter');
-  check(page.url() === `${base}/t/${kbdThread}`, 'keyboard: the thread opens');
-  await tabTo(page, `form[action="/t/${kbdThread}/claim"] button`);
+  check(page.url() === `${base}${casePath}${kbdThread}`, 'keyboard: the thread opens');
+  await tabTo(page, `form[action="${casePath}${kbdThread}/claim"] button`);
   await keyLoad(page, 'Enter');
   check((await text(page, '.ok')).includes('Du har taget tråden'), 'keyboard: claimed');
   await tabTo(page, '#tekst');
@@ -368,7 +370,7 @@ async function keyboardFlow(page) {
   check((await page.$eval('#risiko', (s) => s.value)) === 'middel', 'keyboard: risk view');
   await tabTo(page, '#opfoelgning');
   await typeDate(page, '#opfoelgning', '2027-02-01');
-  await tabTo(page, `form[action="/t/${kbdThread}/reply"] button[type=submit]`);
+  await tabTo(page, `form[action="${casePath}${kbdThread}/reply"] button[type=submit]`);
   await audit(page, 'keyboard-reply-filled');
   await keyLoad(page, 'Enter');
   check((await text(page, '.ok')).includes('Svaret er sendt'), 'keyboard: reply sent');
@@ -377,7 +379,7 @@ async function keyboardFlow(page) {
   const outcome = await page.$eval('#udfald', (s) => s.value);
   check(outcome !== '', `keyboard: an outcome chosen (${outcome})`);
   fs.writeFileSync(path.join(out, 'keyboard-outcome.txt'), outcome);
-  await tabTo(page, `form[action="/t/${kbdThread}/close"] button`);
+  await tabTo(page, `form[action="${casePath}${kbdThread}/close"] button`);
   await keyLoad(page, 'Space');
   check((await text(page, '.ok')).includes('Tråden er lukket'), 'keyboard: closed');
   await audit(page, 'keyboard-closed');
@@ -428,7 +430,7 @@ async function workflowPages(page) {
   await audit(page, 'statistics-empty');
 
   // A meeting: requested by the municipality, times proposed, one confirmed, cancelled.
-  const meet = `${base}/t/${meetThread}`;
+  const meet = `${base}${casePath}${meetThread}`;
   await page.goto(meet, {waitUntil: 'load'});
   check((await text(page, 'article.moede')).includes('Ønsket af kommunen'),
       'the meeting request is shown');
@@ -438,7 +440,7 @@ async function workflowPages(page) {
   await setValue(page, '#m1_fs_start1', '10:00');
   await setValue(page, '#m1_fs_slut1', '11:00');
   await page.click('#m1_fs_form_online');
-  await clickLoad(page, `form[action="/t/${meetThread}/meeting_propose"] button`);
+  await clickLoad(page, `form[action="${casePath}${meetThread}/meeting_propose"] button`);
   check((await text(page, 'article.moede')).includes('Tider foreslået'), 'times proposed');
   await unfold(page);
   check((await page.$('details.tilbagekald select')) !== null,
@@ -446,11 +448,11 @@ async function workflowPages(page) {
   await audit(page, 'thread-meeting-proposed');
   await page.click('#m1_bk_tid_0');
   await page.click('#m1_bk_form_online');
-  await clickLoad(page, `form[action="/t/${meetThread}/meeting_confirm"] button`);
+  await clickLoad(page, `form[action="${casePath}${meetThread}/meeting_confirm"] button`);
   check((await text(page, 'article.moede')).includes('Bekræftet'), 'meeting confirmed');
   await audit(page, 'thread-meeting-confirmed');
   await page.select('#m1_aflys_aarsag', 'ny_tid_oenskes');
-  await clickLoad(page, `form[action="/t/${meetThread}/meeting_cancel"] button`);
+  await clickLoad(page, `form[action="${casePath}${meetThread}/meeting_cancel"] button`);
   check((await text(page, 'article.moede')).includes('Aflyst'), 'meeting cancelled');
   await audit(page, 'thread-meeting-cancelled');
 
@@ -464,13 +466,13 @@ async function workflowPages(page) {
   await audit(page, 'thread-recalled-by-team');
 
   // A message the municipality recalled; a thread whose consent was withdrawn.
-  await page.goto(`${base}/t/${recalledThread}`, {waitUntil: 'load'});
+  await page.goto(`${base}${casePath}${recalledThread}`, {waitUntil: 'load'});
   const tl = await text(page, 'ol.forloeb');
   check(tl.includes('af kommunen') && !tl.includes('Aisha'),
       'the recalled message is marked and its text gone');
   await unfold(page);
   await audit(page, 'thread-recalled');
-  await page.goto(`${base}/t/${consentThread}`, {waitUntil: 'load'});
+  await page.goto(`${base}${casePath}${consentThread}`, {waitUntil: 'load'});
   check((await page.content()).includes('Samtykket er trukket tilbage'),
       'the consent withdrawn is said');
   await audit(page, 'thread-consent-withdrawn');
@@ -529,7 +531,7 @@ async function liveFlow(browser) {
   });
   const [thread, code] = (await ask('AKUT')).split(' ');
   check(/^[0-9a-f]{32}$/.test(thread), 'a new akut request arrived');
-  await page.waitForSelector(`table.indbakke a[href="/t/${thread}"]`, {timeout: 15000});
+  await page.waitForSelector(`table.indbakke a[href="${casePath}${thread}"]`, {timeout: 15000});
   check(await page.evaluate(() => window.rpSamePage === true),
       'the new request is listed without a reload');
   await page.waitForFunction(() => window.rpNotes.length > 0, {timeout: 10000});
@@ -537,7 +539,7 @@ async function liveFlow(browser) {
   log(`notification: ${JSON.stringify(notes)}`);
   check(notes.length === 1 && notes[0].title === 'Ny AKUT henvendelse',
       'one notification, its title the urgency');
-  check(notes[0].options.tag === `/t/${thread}` &&
+  check(notes[0].options.tag === `${casePath}${thread}` &&
       Object.keys(notes[0].options).every((k) => ['tag', 'requireInteraction'].includes(k)),
       'the notification carries the link and nothing else');
   const said = JSON.stringify(notes);

@@ -4,19 +4,15 @@
  * first byte picks the parser, the rest is its text (up to the first NUL, as a C string
  * from libmicrohttpd would be). Whatever a parser accepts must hold what the rest of
  * webd relies on; a violation traps:
- *   0 thread path: 4..32 lowercase hex, the URL is "/t/" + id + ("" | "/" + rest)
- *   1 upload name: not empty, at most 100 bytes, no '/', '\\' or control character,
- *     not "." or ".."
- *   2 meeting date and time ("<date>\n<time>"): a real calendar date from 2000 to 9999
- *     written as decimal digits, a time 00:00..23:59, and the result on that very day
- *   3 slot pair: 0 < start < end
- *   4 quarter name: "YYYY-Qn" in digits, n 1..4
- *   5 attachment number: n >= 1 and written back in decimal it is the input
- *   6 download name (second byte: capacity): fits, not empty, no leading '.', only
- *     [A-Za-z0-9._-]
- *   7 account name: 1..32 of [A-Za-z0-9._-]
- *   8 statistics day: ten characters, digits but for '-' at the fifth and eighth, a
- *     day that exists
+ *   0 thread path: 4..32 lowercase hex, the URL is RP_IBX_CASE_PATH + id + ("" | "/" +
+ * rest) 1 upload name: not empty, at most 100 bytes, no '/', '\\' or control character, not
+ * "." or ".." 2 meeting date and time ("<date>\n<time>"): a real calendar date from 2000 to
+ * 9999 written as decimal digits, a time 00:00..23:59, and the result on that very day 3
+ * slot pair: 0 < start < end 4 quarter name: "YYYY-Qn" in digits, n 1..4 5 attachment
+ * number: n >= 1 and written back in decimal it is the input 6 download name (second byte:
+ * capacity): fits, not empty, no leading '.', only [A-Za-z0-9._-] 7 account name: 1..32 of
+ * [A-Za-z0-9._-] 8 statistics day: ten characters, digits but for '-' at the fifth and
+ * eighth, a day that exists
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,7 +49,8 @@ static void thread_path(const char *s) {
   const char *rest = NULL;
   if (!rp__web_thread_path(s, th, &rest)) return;
   size_t n = strlen(th);
-  need(n >= 4 && n <= 32 && strncmp(s, "/t/", 3) == 0 && strncmp(s + 3, th, n) == 0);
+  need(n >= 4 && n <= 32 && strncmp(s, RP_IBX_CASE_PATH, strlen(RP_IBX_CASE_PATH)) == 0 &&
+       strncmp(s + strlen(RP_IBX_CASE_PATH), th, n) == 0);
   for (size_t i = 0; i < n; i++)
     need((th[i] >= '0' && th[i] <= '9') || (th[i] >= 'a' && th[i] <= 'f'));
   if (s[3 + n] == 0)

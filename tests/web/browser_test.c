@@ -219,6 +219,7 @@ static int run_browser(void) {
   /* Set before fork (the child may only make async-signal-safe calls). */
   setenv("RP_WEB_BASE", g_base, 1);
   setenv("RP_WEB_USER", "sara", 1);
+  setenv("RP_WEB_CASE_PATH", RP_IBX_CASE_PATH, 1);
   setenv("RP_WEB_ONETIME", g_pw, 1);
   setenv("RP_WEB_NEWPW", k_newpw, 1);
   setenv("RP_BROWSER_OUT", g_out, 1);

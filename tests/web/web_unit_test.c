@@ -241,16 +241,17 @@ static void test_parse_thread_path(void **state) {
   char th[33];
   const char *rest = NULL;
   (void)state;
-  assert_true(rp__web_thread_path("/t/0123456789abcdef0123456789abcdef/svar", th, &rest));
+  assert_true(rp__web_thread_path(RP_IBX_CASE_PATH "0123456789abcdef0123456789abcdef/svar",
+                                  th, &rest));
   assert_string_equal(th, "0123456789abcdef0123456789abcdef");
   assert_string_equal(rest, "svar");
-  assert_true(rp__web_thread_path("/t/abcd", th, &rest));
+  assert_true(rp__web_thread_path(RP_IBX_CASE_PATH "abcd", th, &rest));
   assert_string_equal(rest, "");
-  assert_false(rp__web_thread_path("/t/abc", th, &rest));    /* too short */
-  assert_false(rp__web_thread_path("/t/ABCD", th, &rest));   /* upper case */
-  assert_false(rp__web_thread_path("/t/abcd.x", th, &rest)); /* no '/' next */
-  assert_false(
-      rp__web_thread_path("/t/0123456789abcdef0123456789abcdef0", th, &rest)); /* 33 */
+  assert_false(rp__web_thread_path(RP_IBX_CASE_PATH "abc", th, &rest));    /* too short */
+  assert_false(rp__web_thread_path(RP_IBX_CASE_PATH "ABCD", th, &rest));   /* upper case */
+  assert_false(rp__web_thread_path(RP_IBX_CASE_PATH "abcd.x", th, &rest)); /* no '/' next */
+  assert_false(rp__web_thread_path(RP_IBX_CASE_PATH "0123456789abcdef0123456789abcdef0", th,
+                                   &rest)); /* 33 */
 }
 
 static void test_parse_upload_name(void **state) {

@@ -11,6 +11,8 @@
 #include <curl/curl.h>
 #include <liboath/oath.h>
 
+#include "ibx_caps.h" /* RP_IBX_CASE_PATH: where webd shows a thread */
+
 typedef struct wc {
   char base[64], conf[800], log[800];
   char cookie[200]; /* "name=value" of the session cookie */

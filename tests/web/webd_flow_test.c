@@ -125,7 +125,7 @@ static void test_meetings(void **state) {
   assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
   snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", mr);
   assert_int_equal(wait_show(th, needle), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "<h2 id=\"moeder\">Møder</h2>"));
   assert_non_null(strstr(r.body, "Møde: Sagsdrøftelse"));
@@ -135,7 +135,7 @@ static void test_meetings(void **state) {
   csrf_of(&r, csrf);
   hfree(&r);
   /* Without the token: refused, nothing sent. */
-  snprintf(path, sizeof path, "/t/%s/meeting_propose", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/meeting_propose", th);
   snprintf(form, sizeof form,
            "moede=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online", mr);
   http(path, form, &r);
@@ -159,7 +159,7 @@ static void test_meetings(void **state) {
   snprintf(needle, sizeof needle, "who=sara action=meeting_propose thread=%s", th);
   assert_true(audit_has(needle));
   /* The page: the proposal and its times in Copenhagen time, offered to confirm. */
-  snprintf(path, sizeof path, "/t/%s?udfoert=meeting_propose", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s?udfoert=meeting_propose", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Forslaget til tider er sendt."));
   assert_non_null(strstr(r.body, "Tider foreslået"));
@@ -169,7 +169,7 @@ static void test_meetings(void **state) {
   assert_non_null(strstr(r.body, needle));
   hfree(&r);
   /* Confirm the first, physical without a place: refused; with one: sent. */
-  snprintf(path, sizeof path, "/t/%s/meeting_confirm", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/meeting_confirm", th);
   snprintf(form, sizeof form, "csrf=%s&moede=%s&tid=%llu-%llu&moedeform=fysisk&sted=", csrf,
            mr, FX_0108_1000_CPH, FX_0108_1000_CPH + FX_HOUR);
   http(path, form, &r);
@@ -181,7 +181,7 @@ static void test_meetings(void **state) {
            FX_0108_1000_CPH, FX_0108_1000_CPH + FX_HOUR);
   assert_int_equal(post(path, form), 303);
   ibx_expect_confirmation(&g, 0, mr);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Status: <strong>Bekræftet"));
   assert_non_null(strstr(r.body, "Hos kommunen"));
@@ -189,11 +189,11 @@ static void test_meetings(void **state) {
   assert_non_null(strstr(r.body, "Aflys mødet"));
   hfree(&r);
   /* Cancel with a reason. */
-  snprintf(path, sizeof path, "/t/%s/meeting_cancel", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/meeting_cancel", th);
   snprintf(form, sizeof form, "csrf=%s&moede=%s&aflys_aarsag=ny_tid_oenskes", csrf, mr);
   assert_int_equal(post(path, form), 303);
   ibx_expect_cancellation(&g, 0, mr, "ny_tid_oenskes");
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Status: <strong>Aflyst"));
   assert_non_null(strstr(r.body, "Der ønskes en ny tid"));
@@ -213,14 +213,14 @@ static void test_recall(void **state) {
   (void)state;
   assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
   page_csrf("/", csrf);
-  snprintf(path, sizeof path, "/t/%s/reply", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/reply", th);
   snprintf(form, sizeof form, "csrf=%s&tekst=%s&underretningspligt=no", csrf,
            "Fejlsendt%20raad%20om%20Zainab");
   assert_int_equal(post(path, form), 303);
   assert_int_equal(fx_wait_kind(&g, 1, "reply", 20000, &rec), 0);
   snprintf(rid, sizeof rid, "%s", rp_received_msg_id(rec));
   rp_received_free(rec);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Fejlsendt raad om Zainab"));
   assert_non_null(strstr(r.body, "Tilbagekald denne besked"));
@@ -230,7 +230,7 @@ static void test_recall(void **state) {
   snprintf(needle, sizeof needle, "name=\"besked\" value=\"%s\"", req);
   assert_null(strstr(r.body, needle));
   hfree(&r);
-  snprintf(path, sizeof path, "/t/%s/recall", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/recall", th);
   snprintf(form, sizeof form, "besked=%s&aarsag=forkert_modtager", rid);
   http(path, form, &r);
   assert_int_equal(r.status, 403);
@@ -243,7 +243,7 @@ static void test_recall(void **state) {
   assert_int_equal(rp_received_get_enum(rec, "reason", &v), 0);
   assert_string_equal(v, "forkert_modtager");
   rp_received_free(rec);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_null(strstr(r.body, "Zainab"));
   assert_non_null(strstr(r.body, "<strong>Tilbagekaldt</strong>"));
@@ -252,7 +252,7 @@ static void test_recall(void **state) {
   assert_null(strstr(r.body, needle)); /* not twice */
   hfree(&r);
   /* Twice by hand: the daemon refuses, the page says so. */
-  snprintf(path, sizeof path, "/t/%s/recall", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/recall", th);
   http(path, form, &r);
   assert_int_equal(r.status, 409);
   assert_non_null(strstr(r.body, "already recalled"));
@@ -261,7 +261,7 @@ static void test_recall(void **state) {
   assert_int_equal(
       fx_follow_up(&g, 1, th, req, "Forkert sag: Aisha bor hos sin faster.", fu), 0);
   assert_int_equal(wait_show(th, "Aisha bor"), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   http(path, NULL, &r);
   assert_non_null(strstr(r.body, "Aisha bor"));
   hfree(&r);
@@ -275,7 +275,7 @@ static void test_recall(void **state) {
   /* No meeting in this thread yet: the team may start one; it answers the request. */
   assert_non_null(strstr(r.body, "<summary>Foreslå et møde</summary>"));
   hfree(&r);
-  snprintf(path, sizeof path, "/t/%s/meeting_propose", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/meeting_propose", th);
   snprintf(
       form, sizeof form,
       "csrf=%s&dato1=2026-01-08&start1=10:00&slut1=11:00&moedeform=online&sted=", csrf);
@@ -296,7 +296,7 @@ static void test_consent_withdrawn(void **state) {
   assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
   assert_int_equal(fx_consent_withdrawn(&g, 2, th, "foraeldremyndighed", req, id), 0);
   assert_int_equal(wait_show(th, "\"consent_withdrawn\":{"), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Samtykket er trukket tilbage"));
   assert_non_null(strstr(r.body, "Forældremyndighedens indehaver trak samtykket tilbage"));
@@ -309,7 +309,7 @@ static void test_consent_withdrawn(void **state) {
   assert_null(strstr(r.body, "Tilbagekald denne besked"));
   hfree(&r);
   page_csrf("/", csrf);
-  snprintf(path, sizeof path, "/t/%s/claim", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/claim", th);
   snprintf(form, sizeof form, "csrf=%s", csrf);
   http(path, form, &r);
   assert_int_equal(r.status, 409);
@@ -418,7 +418,7 @@ static void test_registration_thread(void **state) {
   rp_msg_free(m);
   assert_int_equal(fx_wait_listed(&g, "list --all --json", id, 20000), 0);
   assert_int_equal(fx_thread_of(&g, id, th), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "<dt>Vedrører indkaldelsen</dt>"));
   assert_non_null(strstr(r.body, "<dt>Svar</dt><dd>Tilmeldt</dd>"));
@@ -436,13 +436,13 @@ static void test_reply_referrals(void **state) {
   hresp r;
   (void)state;
   assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "<label for=\"henv_art1\">Henvis til</label>"));
   assert_non_null(strstr(r.body, "id=\"henv_note3\""));
   csrf_of(&r, csrf);
   hfree(&r);
-  snprintf(path, sizeof path, "/t/%s/reply", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/reply", th);
   snprintf(form, sizeof form,
            "csrf=%s&tekst=Se%%20henvisningerne&underretningspligt=no&henv_art1=&henv_navn1="
            "Dannerhuset&henv_note1=",
@@ -471,7 +471,7 @@ static void test_reply_referrals(void **state) {
   assert_int_not_equal(rp_received_get_text(rec, "referrals.1.name", &v), 0);
   rp_received_free(rec);
   /* The thread shows the referrals in Danish. */
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Krisecenter"));
   assert_non_null(strstr(r.body, "Dannerhuset"));
@@ -480,7 +480,7 @@ static void test_reply_referrals(void **state) {
 
 static int listed(const char *body, const char *th) {
   char href[64];
-  snprintf(href, sizeof href, "href=\"/t/%s\"", th);
+  snprintf(href, sizeof href, "href=\"" RP_IBX_CASE_PATH "%s\"", th);
   return strstr(body, href) != NULL;
 }
 
@@ -505,7 +505,7 @@ static void test_inbox_filters(void **state) {
   (void)state;
   assert_int_equal(fx_new_thread(&g, 2, "normal", west, req), 0);
   assert_int_equal(fx_new_thread(&g, 0, "haster", east, req), 0);
-  snprintf(path, sizeof path, "/t/%s", east);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", east);
   get_page(path, &r); /* opened: no longer unread */
   hfree(&r);
   filter_case("/?netvaerk=vest", "<option value=\"vest\" selected>", west, 1, east, 0);

@@ -231,7 +231,9 @@ static void test_stream_events(void **state) {
   assert_true(ev_ms < 5000);
   assert_int_equal(fx_thread_of(&g, akut, th), 0);
   snprintf(want, sizeof want,
-           "event: ny\ndata: {\"urgency\":\"akut\",\"href\":\"/t/%s\"}\n\n", th);
+           "event: ny\ndata: {\"urgency\":\"akut\",\"href\":\"" RP_IBX_CASE_PATH
+           "%s\"}\n\n",
+           th);
   st_wait(&s, want, 1000);
   pthread_mutex_lock(&s.mu);
   char copy[sizeof s.buf];
@@ -247,7 +249,7 @@ static void test_stream_events(void **state) {
   /* Every data line is one of the two shapes. */
   for (const char *p = strstr(copy, "data: "); p != NULL; p = strstr(p + 1, "data: ")) {
     static const char k_empty[] = "data: {}\n",
-                      k_akut[] = "data: {\"urgency\":\"akut\",\"href\":\"/t/";
+                      k_akut[] = "data: {\"urgency\":\"akut\",\"href\":\"" RP_IBX_CASE_PATH;
     assert_true(strncmp(p, k_empty, strlen(k_empty)) == 0 ||
                 strncmp(p, k_akut, strlen(k_akut)) == 0);
   }

@@ -158,9 +158,9 @@ static void test_inbox_and_flow(void **state) {
   assert_int_equal(fx_thread_of(&g, akut, th_a), 0);
   http("/", NULL, &r);
   assert_int_equal(r.status, 200);
-  snprintf(path, sizeof path, "href=\"/t/%s\"", th_a);
+  snprintf(path, sizeof path, "href=\"" RP_IBX_CASE_PATH "%s\"", th_a);
   size_t pa = pos_of(r.body, path);
-  snprintf(path, sizeof path, "href=\"/t/%s\"", th_n);
+  snprintf(path, sizeof path, "href=\"" RP_IBX_CASE_PATH "%s\"", th_n);
   size_t pn = pos_of(r.body, path);
   assert_true(pa < pn);
   assert_true(pos_of(r.body, "AKUT") < pn);
@@ -174,8 +174,14 @@ static void test_inbox_and_flow(void **state) {
   http("/?mine=1", NULL, &r);
   assert_null(strstr(r.body, th_a));
   hfree(&r);
+  /* The alert mails' link, the route and a short id (inbox/ibx_notify_text.c), opens it. */
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%.8s", th_a);
+  http(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "Faresignaler"));
+  hfree(&r);
   /* The thread: Danish labels, never a raw field name; the flags first. */
-  snprintf(path, sizeof path, "/t/%s", th_a);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th_a);
   http(path, NULL, &r);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "Faresignaler"));
@@ -201,7 +207,7 @@ static void test_inbox_and_flow(void **state) {
   csrf_of(&r, csrf);
   hfree(&r);
   /* Claim. */
-  snprintf(path, sizeof path, "/t/%s/claim", th_a);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/claim", th_a);
   snprintf(form, sizeof form, "csrf=%s", csrf);
   http(path, form, &r);
   assert_int_equal(r.status, 303);
@@ -214,7 +220,7 @@ static void test_inbox_and_flow(void **state) {
   assert_non_null(strstr(r.body, th_a));
   hfree(&r);
   /* Reply. */
-  snprintf(path, sizeof path, "/t/%s/reply", th_a);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/reply", th_a);
   /* Without the reporting duty chosen: refused by webd, nothing sent. */
   snprintf(form, sizeof form, "csrf=%s&tekst=hej", csrf);
   http(path, form, &r);
@@ -249,7 +255,7 @@ static void test_inbox_and_flow(void **state) {
   snprintf(needle, sizeof needle, "who=sara action=reply thread=%s via=web prev=", th_a);
   assert_true(audit_has(needle));
   /* Close with an outcome. */
-  snprintf(path, sizeof path, "/t/%s/close", th_a);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/close", th_a);
   snprintf(form, sizeof form, "csrf=%s&udfald=raadgivning_givet", csrf);
   http(path, form, &r);
   assert_int_equal(r.status, 303);
@@ -258,7 +264,7 @@ static void test_inbox_and_flow(void **state) {
   assert_int_equal(rp_received_get_enum(rec, "outcome", &v), 0);
   assert_string_equal(v, "raadgivning_givet");
   rp_received_free(rec);
-  snprintf(path, sizeof path, "/t/%s", th_a);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th_a);
   http(path, NULL, &r);
   assert_non_null(strstr(r.body, "Lukket"));
   assert_null(strstr(r.body, "/reply\""));
@@ -269,7 +275,7 @@ static void test_inbox_and_flow(void **state) {
   snprintf(path, sizeof path, "claim %s", th_n);
   assert_int_equal(fx_advisor(&g, path, NULL, &out), 0);
   free(out);
-  snprintf(path, sizeof path, "/t/%s/reply", th_n);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/reply", th_n);
   snprintf(form, sizeof form, "csrf=%s&tekst=hej&underretningspligt=no", csrf);
   http(path, form, &r);
   assert_int_equal(r.status, 409);
@@ -286,7 +292,7 @@ static void test_csrf_refused(void **state) {
   assert_int_equal(fx_request(&g, 2, "haster", "trusler", id), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
   assert_int_equal(fx_thread_of(&g, id, th), 0);
-  snprintf(path, sizeof path, "/t/%s/claim", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/claim", th);
   http(path, "", &r);
   assert_int_equal(r.status, 403);
   hfree(&r);
@@ -375,7 +381,7 @@ static void test_xss_escaped(void **state) {
   free(out);
   assert_int_equal(fx_follow_up(&g, 0, th, req, "<style>*{display:none}</style>", fu), 0);
   assert_int_equal(fx_wait_listed(&g, path, fu, 20000), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   http(path, NULL, &r);
   assert_int_equal(r.status, 200);
   assert_null(strstr(r.body, "<script>alert"));
@@ -407,12 +413,12 @@ static void test_download(void **state) {
                                         "..plan\"; x=.html", "text/html", "andet"),
                    0);
   send_listed(1, m, th);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   http(path, NULL, &r);
-  snprintf(path, sizeof path, "href=\"/t/%s/bilag/1\"", th);
+  snprintf(path, sizeof path, "href=\"" RP_IBX_CASE_PATH "%s/bilag/1\"", th);
   assert_non_null(strstr(r.body, path));
   hfree(&r);
-  snprintf(path, sizeof path, "/t/%s/bilag/1", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s/bilag/1", th);
   http(path, NULL, &r);
   assert_int_equal(r.status, 200);
   assert_int_equal(r.len, sizeof k_doc - 1);
@@ -429,7 +435,7 @@ static void test_download(void **state) {
   const char *bad[] = {"/bilag/2",  "/bilag/0",  "/bilag/..%2f..%2fetc%2fpasswd",
                        "/bilag/1x", "/bilag/-1", "/bilag/../../../etc/passwd"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    snprintf(path, sizeof path, "/t/%s%s", th, bad[i]);
+    snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s%s", th, bad[i]);
     http(path, NULL, &r);
     if (r.status != 404) fprintf(stderr, "%s: %ld\n", bad[i], r.status);
     assert_int_equal(r.status, 404);
@@ -462,7 +468,7 @@ static void test_reply_with_attachment(void **state) {
   assert_int_equal(fx_request(&g, 2, "normal", "exit", id), 0);
   assert_int_equal(fx_wait_listed(&g, "list --json", id, 20000), 0);
   assert_int_equal(fx_thread_of(&g, id, th), 0);
-  snprintf(path, sizeof path, "/t/%s", th);
+  snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   http(path, NULL, &r);
   assert_non_null(strstr(r.body, "enctype=\"multipart/form-data\""));
   assert_non_null(strstr(r.body, "<label for=\"bilag\">"));
@@ -487,7 +493,7 @@ static void test_reply_with_attachment(void **state) {
   curl_mime_data(p, k_plan, sizeof k_plan - 1);
   curl_mime_filename(p, "C:\\Sager\\plan.txt");
   curl_mime_type(p, "text/plain");
-  snprintf(url, sizeof url, "%s/t/%s/reply", g_base, th);
+  snprintf(url, sizeof url, "%s" RP_IBX_CASE_PATH "%s/reply", g_base, th);
   memset(&r, 0, sizeof r);
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
@@ -616,11 +622,11 @@ static void test_hostile_requests(void **state) {
   curl_slist_free_all(h);
   /* Unknown paths, and thread ids that are not ids. */
   const char *paths[] = {"/admin",
-                         "/t/",
-                         "/t/xyz",
-                         "/t/0123456789abcdef0123456789abcdef0",
+                         RP_IBX_CASE_PATH,
+                         RP_IBX_CASE_PATH "xyz",
+                         RP_IBX_CASE_PATH "0123456789abcdef0123456789abcdef0",
                          "/static/../web_http.c",
-                         "/t/abcd/nothing/here"};
+                         RP_IBX_CASE_PATH "abcd/nothing/here"};
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
     http(paths[i], NULL, &r);
     if (r.status != 404) fprintf(stderr, "%s: %ld\n", paths[i], r.status);

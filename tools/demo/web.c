@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ibx_caps.h"
 #include "clock.h"
 #include "demo.h"
 #include "file.h"
@@ -357,9 +358,10 @@ static int web_visit(dm_demo *d, CURL *c) {
     goto out;
   }
   unsigned rows = 0;
-  for (const char *p = pg.body; (p = strstr(p, "href=\"/t/")) != NULL; p++)
+  for (const char *p = pg.body; (p = strstr(p, "href=\"" RP_IBX_CASE_PATH)) != NULL; p++)
     rows++;
-  const char *akut = strstr(pg.body, "AKUT"), *first = strstr(pg.body, "href=\"/t/");
+  const char *akut = strstr(pg.body, "AKUT"),
+             *first = strstr(pg.body, "href=\"" RP_IBX_CASE_PATH);
   dm_event(d, "browser", NULL, "GET / (the inbox): 200 in %llu ms, %u threads listed%s",
            (unsigned long long)(rp__clock_mono_ms() - t), rows,
            akut != NULL && first != NULL && akut < first ? ", AKUT first" : "");

@@ -60,7 +60,7 @@
 
   function notify(data, status) {
     var urg = data && data.urgency, href = data && data.href;
-    if ((urg !== 'akut' && urg !== 'haster') || !/^\/t\/[0-9a-f]{32}$/.test(href || '')) return;
+    if ((urg !== 'akut' && urg !== 'haster') || !/^\/sag\/[0-9a-f]{32}$/.test(href || '')) return;
     var title = urg === 'akut' ? 'Ny AKUT henvendelse' : 'Ny henvendelse, der haster';
     status.textContent = title + '.';
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
