@@ -54,4 +54,9 @@ void rp__web_networks_post(rp__web_ctx *x);
 /* web_stats.c: /statistik, the counts as tables. */
 void rp__web_stats_get(rp__web_ctx *x);
 
+/* The reply form's coded fields and referral rows (web_reply.c), and reading them into
+ * q (borrowing from the form): 0, or -1 with a 400 page made. */
+void rp__web_reply_codes(rp__buf *b);
+int rp__web_reply_fields(rp__web_ctx *x, rp__ibx_req *q);
+
 #endif

@@ -190,6 +190,24 @@ static inline size_t pos_of(const char *hay, const char *needle) {
   return (size_t)(p - hay);
 }
 
+/* Enrols sara (one-time password, then her own and a TOTP code) and leaves her in. */
+static inline void webd_enrol_sara(void) {
+  hresp r;
+  char csrf[80], form[600], e1[200], code[7];
+  assert_int_equal(login("sara", g_pw, ""), 303);
+  http("/enrol", NULL, &r);
+  assert_int_equal(r.status, 200);
+  secret_of(&r);
+  csrf_of(&r, csrf);
+  hfree(&r);
+  enc(k_newpw, e1, sizeof e1);
+  totp(g_secret, time(NULL), code);
+  snprintf(form, sizeof form, "csrf=%s&ny1=%s&ny2=%s&kode=%s", csrf, e1, e1, code);
+  http("/enrol", form, &r);
+  assert_int_equal(r.status, 303);
+  hfree(&r);
+}
+
 /* The whole world: relay, inbox daemon with sara and bo as advisors and this test's user
  * as the front end, the web daemon on a free loopback port with the [web] lines
  * `web_extra` added (NULL: none), sara's one-time password in g_pw. */

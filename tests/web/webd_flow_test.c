@@ -15,29 +15,11 @@
 
 #include "ibx_expect.h"
 
-/* Enrols sara (one-time password, then her own and a TOTP code) and leaves her in. */
-static void enrol_sara(void) {
-  hresp r;
-  char csrf[80], form[600], e1[200], code[7];
-  assert_int_equal(login("sara", g_pw, ""), 303);
-  http("/enrol", NULL, &r);
-  assert_int_equal(r.status, 200);
-  secret_of(&r);
-  csrf_of(&r, csrf);
-  hfree(&r);
-  enc(k_newpw, e1, sizeof e1);
-  totp(g_secret, time(NULL), code);
-  snprintf(form, sizeof form, "csrf=%s&ny1=%s&ny2=%s&kode=%s", csrf, e1, e1, code);
-  http("/enrol", form, &r);
-  assert_int_equal(r.status, 303);
-  hfree(&r);
-}
-
 static int setup(void **state) {
   (void)state;
   int rc = webd_world_start("webd-flow");
   if (rc != 0) return rc;
-  enrol_sara();
+  webd_enrol_sara();
   return 0;
 }
 
