@@ -48,15 +48,15 @@ static void thread_path(const char *s) {
   char th[33];
   const char *rest = NULL;
   if (!rp__web_thread_path(s, th, &rest)) return;
-  size_t n = strlen(th);
-  need(n >= 4 && n <= 32 && strncmp(s, RP_IBX_CASE_PATH, strlen(RP_IBX_CASE_PATH)) == 0 &&
-       strncmp(s + strlen(RP_IBX_CASE_PATH), th, n) == 0);
+  size_t n = strlen(th), p = strlen(RP_IBX_CASE_PATH);
+  need(n >= 4 && n <= 32 && strncmp(s, RP_IBX_CASE_PATH, p) == 0 &&
+       strncmp(s + p, th, n) == 0);
   for (size_t i = 0; i < n; i++)
     need((th[i] >= '0' && th[i] <= '9') || (th[i] >= 'a' && th[i] <= 'f'));
-  if (s[3 + n] == 0)
+  if (s[p + n] == 0)
     need(rest != NULL && rest[0] == 0);
   else
-    need(s[3 + n] == '/' && rest == s + 4 + n);
+    need(s[p + n] == '/' && rest == s + p + 1 + n);
 }
 
 static void upload_name(const char *s) {
