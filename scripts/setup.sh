@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages rejsepost needs, skipping those already installed.
 # chromium is for the browser test (tests/web/browser_test.c); its node modules come
-# from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there).
+# from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there). The
+# binding tests (bindings/) need pytest, OpenJDK with JNA and JUnit, and Mono with NUnit.
 # Usage: scripts/setup.sh [extra-package ...]
 set -euo pipefail
 
@@ -10,7 +11,10 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libsodium-dev nettle-dev libuv1-dev libmsgpack-dev libsqlite3-dev libcmocka-dev
           libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd python3-jsonschema
           clang-format-14
-          libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium "$@")
+          libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium
+          python3-pytest default-jdk-headless libjna-java junit5
+          mono-mcs mono-runtime libmono-system-core4.0-cil nunit-console
+          libnunit-framework2.6.3-cil "$@")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,4 +38,4 @@ fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
