@@ -47,6 +47,7 @@ struct rp_client {
   uint64_t roster_gen; /* counts roster answers, for rp_client_refresh_roster */
   int roster_result;
   bool roster_wanted;
+  rp__cl_early early; /* the message rp_send seals now (upload.h) */
 
   /* Loop thread only. */
   uv_loop_t loop;
@@ -83,6 +84,8 @@ struct rp_client {
   rp__cl_download download; /* chunks coming from the relay (download.c) */
   bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
   bool shutdown_started;    /* rp_client_free began the shutdown (see above) */
+  /* The relay refused an early chunk of this message for good (upload.h, "Early"). */
+  uint8_t early_off[RP_MSG_ID_BYTES];
 };
 
 /* Verifies and adopts a roster document (rollback refused) and stores it. */

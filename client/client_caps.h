@@ -21,6 +21,11 @@
 #define RP__CL_CHUNK_CREDIT 16u
 /* Uploads of one message's chunks again after ETRUNC (PROTOCOL.md 5.6) before it fails. */
 #define RP__CL_UPLOAD_AGAIN_MAX 3u
+/* The expiry of chunks uploaded while rp_send still seals their message (upload.h,
+ * "Early"): one hour from the upload, or the envelope's if sooner. The message's SEND
+ * moves them to the envelope's expiry; an rp_send that fails leaves them at the relay
+ * until then at most. */
+#define RP__CL_EARLY_EXPIRY_MS (3600ull * 1000)
 /* Attachment caps: the defaults of rp_config_set_attachment_max and
  * rp_config_set_message_attachments_max, and the most the latter accepts. */
 #define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)

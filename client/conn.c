@@ -384,4 +384,6 @@ void rp__conn_pump(rp_client *c) {
     }
     rp__store_out_free(&o);
   }
+  /* Then the chunks of a message rp_send is still sealing, if the slot is free. */
+  if (rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED)) rp__upload_early(c);
 }

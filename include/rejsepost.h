@@ -108,8 +108,10 @@ typedef int (*rp_content_hook_fn)(void *data, const char *field, const char *tex
  * Return 0 to accept; nonzero makes rp_send fail with RP_EHOOK naming the attachment
  * (rp_msg_error_field "attachments.N"; set *offset to the byte in the file the hook
  * objects to, for rp_msg_error_offset, if you like), and nothing of the message is
- * stored or sent. The CPR guard checks the attachments' names itself; it does not read
- * their contents. Called on the thread that calls rp_send. */
+ * stored or delivered (chunks sealed before the refusal may have gone to the relay,
+ * which cannot open them and drops them within the hour). The CPR guard checks the
+ * attachments' names itself; it does not read their contents. Called on the thread that
+ * calls rp_send. */
 typedef int (*rp_attachment_hook_fn)(void *data, const char *name, const char *mime,
                                      const uint8_t *buf, size_t len, uint64_t offset,
                                      int last, size_t *bad_offset);
@@ -242,7 +244,8 @@ int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
  * (borrowed for the call), the direction (RP_PROGRESS_*), the sealed bytes done so far
  * and in all (chunks the relay acknowledged, or chunks stored in our inbox). Called on
  * the library's loop thread at most once per chunk, with the same rules as
- * rp_receive_fn. */
+ * rp_receive_fn. The upload of files and buffers begins while rp_send still seals them,
+ * so RP_PROGRESS_SEND may come before rp_send has returned the msg_id. */
 typedef void (*rp_progress_fn)(void *data, rp_client *c, const char *msg_id, int direction,
                                uint64_t done_bytes, uint64_t total_bytes);
 
@@ -401,7 +404,9 @@ int rp_msg_list_add(rp_msg *m, const char *list);
 
 /* A file, opened and read at rp_send time (path is copied now). name NULL: the path's
  * last component. A file that cannot be read then makes rp_send fail with RP_EIO (or
- * RP_ENOTFOUND, RP_EPERM), naming the attachment. */
+ * RP_ENOTFOUND, RP_EPERM), naming the attachment; so does a regular file whose size
+ * changes while rp_send reads it (its chunk count was announced before the first read,
+ * so that the upload can begin while the rest is sealed). */
 int rp_msg_attach_file(rp_msg *m, const char *path, const char *name, const char *mime,
                        const char *kind);
 
@@ -525,7 +530,9 @@ int rp_status_rank(int status);
  * RP_ETOOBIG (over a cap), RP_EIO (a source failed or a stream aborted), RP_ENOTFOUND /
  * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
  * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
- * attachments are read here, on the caller's thread; nothing is stored on any error.
+ * attachments are read here, on the caller's thread; nothing is stored on any error
+ * (the loop may upload chunks while rp_send seals the rest; on an error they are
+ * never completed into a message, and the relay drops them within the hour).
  * A relay that takes no attachment chunks (an older one, PROTOCOL.md 5.1) cannot carry a
  * message with attachments: it is never sent there, and rp_status shows it
  * RP_STATUS_FAILED with RP_EVERSION.
