@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "cl_bytes.h"
 #include "cl_fixture.h"
@@ -488,6 +489,9 @@ static void test_upload_while_sealing(void **state) {
   uint8_t sha[32], got[32];
   static uint8_t small[CHUNK + 7];
   uint64_t size = 0, before;
+  sqlite3 *spool = NULL;
+  sqlite3_stmt *q = NULL;
+  int64_t now;
   (void)state;
   assert_int_equal(cl_relay_up(&f, "cl-attearly"), 0);
   snprintf(path, sizeof path, "%s/plan.bin", f.dir);
@@ -529,6 +533,24 @@ static void test_upload_while_sealing(void **state) {
   assert_int_equal(send_one(muni, path, NULL, 0, id, field), RP_EHOOK);
   assert_string_equal(field, "attachments.0");
   assert_true(ov.stored >= before + 2);
+  /* Its chunks at the relay, whose envelope will never come, expire within the hour
+   * (RP__CL_EARLY_EXPIRY_MS) rather than with the 30 days an envelope would have. */
+  snprintf(saved, sizeof saved, "%s/spool.sqlite", f.dir);
+  assert_int_equal(sqlite3_open_v2(saved, &spool, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(spool, 5000);
+  assert_int_equal(sqlite3_prepare_v2(spool,
+                                      "SELECT count(*), max(expires_ms) FROM chunk_msg c"
+                                      " WHERE NOT EXISTS (SELECT 1 FROM envelope e"
+                                      " WHERE e.msg_id = c.msg_id)",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int64(q, 0), 1);
+  now = (int64_t)rp__clock_wall_ms();
+  assert_true(sqlite3_column_int64(q, 1) > now);
+  assert_true(sqlite3_column_int64(q, 1) <= now + 3600 * 1000);
+  sqlite3_finalize(q);
+  sqlite3_close(spool);
   ov.refuse = 0;
   ov.at = UINT64_MAX;
   for (size_t i = 0; i < sizeof small; i++)
