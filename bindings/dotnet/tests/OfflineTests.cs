@@ -210,6 +210,18 @@ namespace Rejsepost.Tests
         }
 
         [Test]
+        public void DisposedObjectsRefuseCalls()
+        {
+            var m = new Message("reply");
+            m.Dispose();
+            m.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => m.SetText("advice", "x"));
+            var cfg = new Config();
+            cfg.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => cfg.SetStateDir("x"));
+        }
+
+        [Test]
         public void StreamAttachmentOffline()
         {
             // Attachments are read by Send only; offline the builder records them.

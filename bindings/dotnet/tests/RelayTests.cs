@@ -24,6 +24,7 @@ namespace Rejsepost.Tests
         readonly ConcurrentQueue<string> logLines = new ConcurrentQueue<string>();
         readonly ConcurrentQueue<Tuple<string, ProgressDirection, ulong, ulong>> progress = new ConcurrentQueue<Tuple<string, ProgressDirection, ulong, ulong>>();
         volatile Client receiveClient;
+        volatile Exception flushInCallback;
         int mainThread;
         int statusOnMainThread;
         string tmp;
@@ -67,7 +68,12 @@ namespace Rejsepost.Tests
                        receiveClient = c;
                        teamGot[r.MsgId] = r;
                        string q;
-                       if (r.TryGetText("question", out q) && q.Contains("THROW-IN-CALLBACK"))
+                       if (r.TryGetText("question", out q) && q.Contains("FLUSH-IN-CALLBACK"))
+                       {
+                           try { c.Flush(TimeSpan.FromSeconds(1)); }
+                           catch (InvalidOperationException e) { flushInCallback = e; }
+                       }
+                       if (q != null && q.Contains("THROW-IN-CALLBACK"))
                            throw new InvalidOperationException("the host's receive callback failed");
                    })
                    .SetCallbackErrorHandler((which, e) => callbackErrors.Enqueue(Tuple.Create(which, e)));
@@ -347,6 +353,13 @@ namespace Rejsepost.Tests
             using (var r = team.GetMessage(id)) Assert.That(r.Kind, Is.EqualTo("request"));
             team.MarkHandled(id);
             Assert.That(kbh.WaitForStatus(id, Status.Delivered, TimeSpan.FromSeconds(15)), Is.EqualTo(Status.Delivered));
+
+            // A call that waits for the loop is refused in a callback instead of deadlocking.
+            using (var m = TestNet.Request("FLUSH-IN-CALLBACK please")) id = kbh.Send(m);
+            WaitTeam(id);
+            Assert.That(flushInCallback, Is.Not.Null);
+            Assert.That(flushInCallback.Message, Is.StringContaining("Flush"));
+            team.MarkHandled(id);
         }
 
         [Test]
