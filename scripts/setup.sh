@@ -14,7 +14,7 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium
           python3-pytest default-jdk-headless libjna-java junit5
           mono-mcs mono-runtime libmono-system-core4.0-cil nunit-console
-          libnunit-framework2.6.3-cil "$@")
+          libnunit-framework2.6.3-cil mandoc man-db groff-base "$@")
 
 missing=()
 for p in "${packages[@]}"; do
