@@ -4,6 +4,8 @@
 # chromium is for the browser test (tests/web/browser_test.c); its node modules come
 # from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there). The
 # binding tests (bindings/) need pytest, OpenJDK with JNA and JUnit, and Mono with NUnit.
+# mandoc, groff-base and man-db are for the manual pages' test (tests/tools/man_test.sh):
+# mandoc -Tlint, groff -ww, and man -M on the installed pages.
 # Usage: scripts/setup.sh [extra-package ...]
 set -euo pipefail
 
