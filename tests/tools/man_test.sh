@@ -153,6 +153,7 @@ man_says() { # section-or-empty name pattern
   grep -q -- "$3" <<<"$out" || fail "man -M PREFIX/share/man $1 $2: no '$3' in:"$'\n'"$(head -5 <<<"$out")"
 }
 man_says "" rejsepost "keys verify-fingerprint"
+man_says "" rejsepost "rp_send"
 man_says 3 rejsepost "rp_send"
 man_says "" rp_send "rp_send_opened"
 man_says "" rp_received_attachment_save "RP_EDIGEST"
