@@ -81,6 +81,8 @@ RP_PUBLIC int rp_received_dup(const rp_received *r, rp_received **out) {
   }
   memcpy(d->op.pt, r->op.pt, r->op.pt_len);
   d->op.pt_len = r->op.pt_len;
+  /* The attachments stay sealed in the inbox: the copy needs their key to read them. */
+  memcpy(d->op.chunk_key, r->op.chunk_key, sizeof d->op.chunk_key);
   if ((rc = rp__payload_decode(d->op.pt, d->op.pt_len, &d->p, NULL)) != 0) {
     rp_received_free(d);
     return rc;
