@@ -2,6 +2,11 @@
 package dk.rejsepost;
 
 import com.sun.jna.Callback;
+import com.sun.jna.DefaultTypeMapper;
+import com.sun.jna.FromNativeContext;
+import com.sun.jna.Memory;
+import com.sun.jna.ToNativeContext;
+import com.sun.jna.TypeConverter;
 import com.sun.jna.IntegerType;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -10,6 +15,7 @@ import com.sun.jna.ptr.ByReference;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -17,9 +23,9 @@ import java.util.Map;
  * JNA's interface mapping. Package-private: the public classes wrap it. Every method name is
  * the C symbol's name, which the coverage test compares with tests/client/abi.symbols.
  *
- * <p>Strings passed in are encoded as UTF-8 (the library option below, whatever the JVM's
- * locale); {@code const char *} returns are mapped to {@link String}, which JNA copies and
- * never frees: right for the library's borrowed strings. {@code char **} outs are {@link
+ * <p>Strings passed in are encoded as UTF-8 (the type mapper below, whatever the JVM's
+ * locale); {@code const char *} returns are mapped to {@link String}, copied and never
+ * freed: right for the library's borrowed strings. {@code char **} outs are {@link
  * PointerByReference} and freed with {@code rp_free} by the wrappers.
  */
 interface NativeLib extends Library {
@@ -118,7 +124,44 @@ interface NativeLib extends Library {
     static NativeLib load() {
       String name = System.getProperty("rejsepost.library", "rejsepost");
       return Native.load(
-          name, NativeLib.class, Map.of(Library.OPTION_STRING_ENCODING, "UTF-8"));
+          name,
+          NativeLib.class,
+          Map.of(Library.OPTION_STRING_ENCODING, "UTF-8", Library.OPTION_TYPE_MAPPER, utf8()));
+    }
+
+    /**
+     * Strings as UTF-8 both ways, whatever the JVM's locale and jna.encoding: JNA 5.13's
+     * interface mapping encodes String arguments with its default encoding (US-ASCII under
+     * LC_ALL=C) despite OPTION_STRING_ENCODING, so the binding converts them itself. An
+     * argument becomes a NUL-terminated copy in native memory, alive during the call; a
+     * returned {@code const char *} is copied and never freed (the library owns it).
+     */
+    static DefaultTypeMapper utf8() {
+      DefaultTypeMapper m = new DefaultTypeMapper();
+      m.addTypeConverter(
+          String.class,
+          new TypeConverter() {
+            @Override
+            public Object toNative(Object value, ToNativeContext context) {
+              if (value == null) return null;
+              byte[] b = ((String) value).getBytes(StandardCharsets.UTF_8);
+              Memory mem = new Memory(b.length + 1L);
+              mem.write(0, b, 0, b.length);
+              mem.setByte(b.length, (byte) 0);
+              return mem;
+            }
+
+            @Override
+            public Object fromNative(Object value, FromNativeContext context) {
+              return value == null ? null : ((Pointer) value).getString(0, "UTF-8");
+            }
+
+            @Override
+            public Class<?> nativeType() {
+              return Pointer.class;
+            }
+          });
+      return m;
     }
   }
 

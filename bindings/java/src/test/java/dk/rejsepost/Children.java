@@ -19,8 +19,15 @@ final class Children {
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("rejsepost.classpath", System.getProperty("java.class.path")));
-    cmd.add(mainClass);
-    cmd.addAll(List.of(args));
+    // JVM options may come first: "-Dx=y", ..., then the main class and its arguments.
+    int i = 0;
+    String main = mainClass;
+    while (main.startsWith("-") && i < args.length) {
+      cmd.add(cmd.size() - 2, main);
+      main = args[i++];
+    }
+    cmd.add(main);
+    cmd.addAll(List.of(args).subList(i, args.length));
     return new ProcessBuilder(cmd);
   }
 }

@@ -197,6 +197,18 @@ class OfflineTest {
   }
 
   @Test
+  void danishTextSurvivesAnAsciiLocale() throws Exception {
+    // Without the binding's own UTF-8 conversion, JNA would encode with the locale's charset.
+    ProcessBuilder pb = Children.java("-Dfile.encoding=ANSI_X3.4-1968", "dk.rejsepost.EncodingChild");
+    pb.command().removeIf(a -> a.startsWith("-Djna.encoding="));
+    pb.environment().put("LC_ALL", "C");
+    pb.environment().remove("LANG");
+    Process p = pb.redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+  }
+
+  @Test
   void closedMessageIsRefused() {
     Message m = Message.create("reply");
     m.close();

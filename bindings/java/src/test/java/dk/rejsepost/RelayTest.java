@@ -389,6 +389,81 @@ class RelayTest {
   }
 
   @Test
+  @Order(4)
+  void concurrentSendsFromSeveralThreads() throws Exception {
+    int threads = 4, each = 10;
+    java.util.Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int n = t;
+      fs.add(
+          pool.submit(
+              () -> {
+                try (Message m = Samples.request("Tråd " + n, "normal")) {
+                  for (int i = 0; i < each; i++) ids.add(kbh.send(m));
+                }
+                return null;
+              }));
+    }
+    for (var f : fs) f.get(60, TimeUnit.SECONDS);
+    pool.shutdown();
+    assertEquals(threads * each, ids.size());
+    assertTrue(kbh.flush(20_000));
+    for (String id : ids) assertTrue(kbh.status(id).status().atLeast(Status.RELAYED));
+    // Drain the team's side so later tests see only their own messages.
+    java.util.Set<String> left = new java.util.HashSet<>(ids);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!left.isEmpty() && System.nanoTime() < end) {
+      Received r = teamInbox.poll(100, TimeUnit.MILLISECONDS);
+      if (r == null) continue;
+      try (r) {
+        if (left.remove(r.msgId())) team.markHandled(r.msgId());
+      }
+    }
+    assertEquals(java.util.Set.of(), left, "not received by the team");
+  }
+
+  @Test
+  @Order(4)
+  void passphraseCallbackUnlocksAnEncryptedKey() throws Exception {
+    // An encrypted key of a member the roster does not know: with the right passphrase
+    // the key opens and the roster check refuses it (EUNKNOWNMEMBER); otherwise EPASSPHRASE.
+    Path pw = net.root.resolve("pw");
+    Files.writeString(pw, "hemmelig æøå\n");
+    Path key = net.root.resolve("ukendt.key");
+    Process p =
+        new ProcessBuilder(
+                TestNet.build().resolve("tools/rejsepost").toString(), "keys", "new", "--id",
+                "ukendt", "--kind", "municipality", "--out", key.toString(), "--passphrase-file",
+                pw.toString(), "--kdf", "interactive")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    String me = Thread.currentThread().getName();
+    for (String given : new String[] {"hemmelig æøå", "forkert", null}) {
+      Path state = Files.createTempDirectory(net.root, "state");
+      try (Config cfg =
+          TestNet.config(net.kbhEnv)
+              .stateDir(state)
+              .identityFile(key)
+              .passphraseCallback(
+                  () -> {
+                    calls.incrementAndGet();
+                    assertEquals(me, Thread.currentThread().getName());
+                    return given == null ? null : given.toCharArray();
+                  })) {
+        RejsepostException e = assertThrows(RejsepostException.class, () -> Client.open(cfg));
+        assertEquals(given != null && given.startsWith("hemmelig") ? "EUNKNOWNMEMBER" : "EPASSPHRASE",
+            e.getName(), given);
+      }
+    }
+    assertEquals(3, calls.get());
+  }
+
+  @Test
   @Order(5)
   void inboxPollingAfterRestart() throws Exception {
     // kbh receives a reply while it is closed; a new client offers it by polling.
