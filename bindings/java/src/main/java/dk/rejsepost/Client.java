@@ -92,10 +92,11 @@ public final class Client implements AutoCloseable {
     c.install(cfg, ch);
     PointerByReference out = new PointerByReference();
     int rc = LIB.rp_client_new(ch, out);
+    String detail = rc != 0 ? LIB.rp_config_error(ch) : null; // before the setters clear it
+    c.uninstall(ch);
     if (rc != 0) {
       c.closed = true;
       c.state.handle = null;
-      String detail = LIB.rp_config_error(ch);
       throw new RejsepostException(rc, detail == null || detail.isEmpty() ? null : detail);
     }
     c.state.handle = out.getValue();
@@ -251,6 +252,25 @@ public final class Client implements AutoCloseable {
       check(LIB.rp_config_set_passphrase_callback(ch, pass, null), ch);
     }
   }
+
+  /**
+   * Takes this client's trampolines out of cfg again once rp_client_new has read them (the
+   * client has its copy): the configuration never points at callbacks that only this client
+   * keeps alive, so it can be used again after the client is closed.
+   */
+  private void uninstall(Pointer ch) {
+    LIB.rp_config_set_receive_callback(ch, null, null);
+    LIB.rp_config_set_status_callback(ch, null, null);
+    LIB.rp_config_set_log(ch, null, null);
+    LIB.rp_config_set_progress(ch, null, null);
+    LIB.rp_config_set_content_hook(ch, null, null);
+    LIB.rp_config_set_attachment_hook(ch, null, null);
+    // The library takes no NULL here: a static source that refuses stands in.
+    if (passphraseCallback != null) LIB.rp_config_set_passphrase_callback(ch, NO_PASSPHRASE, null);
+  }
+
+  /** A passphrase source that always refuses; static, so it is never collected. */
+  private static final NativeLib.PassphraseFn NO_PASSPHRASE = (data, buf, cap, len) -> 1;
 
   private static void check(int rc, Pointer cfg) {
     if (rc != 0) throw new RejsepostException(rc, LIB.rp_config_error(cfg));

@@ -431,6 +431,7 @@ class RelayTest {
     // the key opens and the roster check refuses it (EUNKNOWNMEMBER); otherwise EPASSPHRASE.
     Path pw = net.root.resolve("pw");
     Files.writeString(pw, "hemmelig æøå\n");
+    Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path key = net.root.resolve("ukendt.key");
     Process p =
         new ProcessBuilder(
@@ -443,24 +444,36 @@ class RelayTest {
     assertEquals(0, p.waitFor(), out);
     java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
     String me = Thread.currentThread().getName();
-    for (String given : new String[] {"hemmelig æøå", "forkert", null}) {
-      Path state = Files.createTempDirectory(net.root, "state");
-      try (Config cfg =
-          TestNet.config(net.kbhEnv)
-              .stateDir(state)
-              .identityFile(key)
-              .passphraseCallback(
-                  () -> {
-                    calls.incrementAndGet();
-                    assertEquals(me, Thread.currentThread().getName());
-                    return given == null ? null : given.toCharArray();
-                  })) {
+    // One configuration for every attempt: each open installs its own callback and takes it
+    // out again, so the collected callbacks of earlier attempts are never called.
+    try (Config cfg =
+        TestNet.config(net.kbhEnv)
+            .stateDir(Files.createTempDirectory(net.root, "state"))
+            .identityFile(key)) {
+      for (String given : new String[] {"hemmelig æøå", "forkert", null}) {
+        cfg.passphraseCallback(
+            () -> {
+              calls.incrementAndGet();
+              assertEquals(me, Thread.currentThread().getName());
+              return given == null ? null : given.toCharArray();
+            });
         RejsepostException e = assertThrows(RejsepostException.class, () -> Client.open(cfg));
-        assertEquals(given != null && given.startsWith("hemmelig") ? "EUNKNOWNMEMBER" : "EPASSPHRASE",
-            e.getName(), given);
+        assertEquals(
+            given != null && given.startsWith("hemmelig") ? "EUNKNOWNMEMBER" : "EPASSPHRASE",
+            e.getName(),
+            given);
+        System.gc();
       }
+      assertEquals(3, calls.get());
+      // No source left: refused without calling anything.
+      cfg.passphraseCallback(null);
+      System.gc();
+      assertEquals("EPASSPHRASE", assertThrows(RejsepostException.class, () -> Client.open(cfg)).getName());
+      assertEquals(3, calls.get());
+      // A file source after all.
+      cfg.passphraseFile(pw);
+      assertEquals("EUNKNOWNMEMBER", assertThrows(RejsepostException.class, () -> Client.open(cfg)).getName());
     }
-    assertEquals(3, calls.get());
   }
 
   @Test
