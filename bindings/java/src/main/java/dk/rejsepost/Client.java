@@ -89,7 +89,12 @@ public final class Client implements AutoCloseable {
     Objects.requireNonNull(cfg, "cfg");
     Client c = new Client(cfg);
     Pointer ch = cfg.handle();
-    c.install(cfg, ch);
+    try {
+      c.install(cfg, ch);
+    } catch (RuntimeException e) {
+      c.uninstall(ch);
+      throw e;
+    }
     PointerByReference out = new PointerByReference();
     int rc = LIB.rp_client_new(ch, out);
     String detail = rc != 0 ? LIB.rp_config_error(ch) : null; // before the setters clear it
@@ -538,9 +543,5 @@ public final class Client implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
-  }
-
-  CallbackErrorHandler errorHandler() {
-    return errorHandler;
   }
 }
