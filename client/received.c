@@ -81,6 +81,9 @@ RP_PUBLIC int rp_received_dup(const rp_received *r, rp_received **out) {
   }
   memcpy(d->op.pt, r->op.pt, r->op.pt_len);
   d->op.pt_len = r->op.pt_len;
+  /* The attachments' chunk key, without which rp_received_attachment_read of the copy
+   * fails with RP_EAUTH (wiped by rp__opened_free like the original's). */
+  memcpy(d->op.chunk_key, r->op.chunk_key, sizeof d->op.chunk_key);
   if ((rc = rp__payload_decode(d->op.pt, d->op.pt_len, &d->p, NULL)) != 0) {
     rp_received_free(d);
     return rc;

@@ -131,6 +131,17 @@ static void test_sizes_save_read(void **state) {
   assert_int_equal(k.bad, 0);
   assert_int_equal(rp_received_attachment(r, 5, &name, NULL, NULL, NULL), RP_ENOTFOUND);
   assert_int_equal(rp_received_attachment_save(team, r, 5, path), RP_ENOTFOUND);
+  /* A copy (rp_received_dup, as a receive callback keeps its message) reads the
+   * attachments too: it carries the chunk key along with the plaintext. */
+  {
+    rp_received *d = NULL;
+    check kd = {.seed = 9};
+    assert_int_equal(rp_received_dup(r, &d), 0);
+    assert_int_equal(rp_received_attachment_read(team, d, 4, check_write, &kd), 0);
+    assert_int_equal(kd.off, 3 * CHUNK + 5);
+    assert_int_equal(kd.bad, 0);
+    rp_received_free(d);
+  }
 
   /* Both ways: the team's reply carries two attachments back. */
   assert_non_null(m = cl_reply(id, "Se vedhæftede"));
