@@ -2,6 +2,7 @@
 """The client: :class:`Client` over ``rp_client``."""
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import threading
@@ -94,6 +95,7 @@ class Client:
             self._closing = True
             raise make_error(rc, call="rp_client_new", detail=config.error)
         self._handle = out.value
+        _live.add(self)
 
     # ---- callbacks ----
 
@@ -250,6 +252,12 @@ class Client:
             raise make_error(ErrorCode.ESTATE, detail="the client is closed")
         return h
 
+    def _not_from_callback(self, what: str) -> None:
+        # these wait for the loop thread: called from it, they would wait for themselves
+        if threading.get_ident() in self._loop_threads:
+            raise make_error(ErrorCode.ESTATE,
+                             detail=f"{what} must not be called from a callback")
+
     @property
     def closed(self) -> bool:
         """True once :meth:`close` has begun."""
@@ -259,9 +267,7 @@ class Client:
         """Stops the loop cleanly and frees the client (``rp_client_free``): sends in
         flight get their answers or go on the next run; nothing stored is lost. Waits
         at most about 5 seconds for the relay. Idempotent; not from a callback."""
-        if threading.get_ident() in self._loop_threads:
-            raise make_error(ErrorCode.ESTATE,
-                                 detail="close() must not be called from a callback")
+        self._not_from_callback("close()")
         with self._lock:
             if self._closing:
                 return
@@ -320,6 +326,7 @@ class Client:
     def refresh_roster(self, timeout: float = 10.0) -> None:
         """Fetches the relay's newest roster now, waiting up to ``timeout`` seconds
         (``ETIMEDOUT`` e.g. when not connected). Not from a callback."""
+        self._not_from_callback("refresh_roster()")
         rc = lib.rp_client_refresh_roster(self._h, _ms(timeout))
         if rc:
             raise make_error(rc, call="rp_client_refresh_roster")
@@ -343,6 +350,7 @@ class Client:
         """Waits until no sent message waits for the relay (relayed, failed or
         expired), at most ``timeout`` seconds (None: forever). True when flushed,
         False on timeout. Not from a callback."""
+        self._not_from_callback("flush()")
         rc = lib.rp_client_flush(self._h, -1 if timeout is None else _ms(timeout))
         if rc == ErrorCode.ETIMEDOUT:
             return False
@@ -475,6 +483,20 @@ class Client:
         if self._closing or not self._handle:
             return "<rejsepost.Client closed>"
         return f"<rejsepost.Client {self.member_id} {self.conn_state.name}>"
+
+
+# Clients still open when the interpreter exits are closed before it tears itself
+# down: the loop thread must not call into Python during finalization.
+_live: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for c in list(_live):
+        try:
+            c.close()
+        except Exception:  # noqa: BLE001 - at exit, best effort
+            pass
 
 
 def _ms(seconds: float) -> int:

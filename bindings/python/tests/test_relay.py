@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Iterator, List, Tuple
 
 import pytest
 
-from conftest import Net, akut_request, sparring_request, wait_for
+from conftest import BUILD_DIR, Net, akut_request, sparring_request, wait_for
 
 import rejsepost as rp
 
@@ -48,10 +49,11 @@ def make_config(net: Net, member: str, rec: Recorder, **extra: Any) -> rp.Config
         rec.lent.append(r)
         rec.kept.append(r.dup())
         if r.kind == "reply" and rec.raise_on_reply:
-            try:
-                client.close()  # not allowed from a callback: refused, not a hang
-            except rp.RejsepostError as e:
-                rec.close_error.append(e)
+            for call in (client.close, client.flush, client.refresh_roster):
+                try:
+                    call()  # these wait for the loop: refused from a callback, not a hang
+                except rp.RejsepostError as e:
+                    rec.close_error.append(e)
             raise ValueError("a host bug in the receive callback")
 
     return rp.config_from_env(
@@ -227,7 +229,8 @@ def test_callback_exception_is_reported_not_fatal(pair: Pair) -> None:
     where, exc = rec.errors[0]
     assert where == "receive" and isinstance(exc, ValueError)
     assert pair.kbh.callback_errors and pair.kbh.callback_errors[0][1] is exc
-    assert rec.close_error and isinstance(rec.close_error[0], rp.ESTATE)
+    assert len(rec.close_error) == 3
+    assert all(isinstance(e, rp.ESTATE) for e in rec.close_error)
     # the host and its client carry on
     assert pair.kbh.conn_state == rp.ConnState.CONNECTED
     mid = pair.kbh.send(sparring_request())
@@ -369,3 +372,42 @@ def test_closed_config_is_refused(net: Net) -> None:
         pass
     with pytest.raises(rp.ESTATE):
         rp.Client(cfg)
+
+
+def test_passphrase_callback(net: Net, tmp_path: Path) -> None:
+    """An encrypted identity: the callback's passphrase opens it (the member is not in
+    the roster, so the client then stops at EUNKNOWNMEMBER); a wrong one, a refusal or
+    an exception in the callback is EPASSPHRASE, the exception reported."""
+    cli = BUILD_DIR / "tools" / "rejsepost"
+    pw = tmp_path / "pw"
+    pw.write_text("rigtig hest batteri\n")
+    pw.chmod(0o600)
+    key = tmp_path / "enc.key"
+    subprocess.run([str(cli), "keys", "new", "--id", "enc", "--kind", "municipality",
+                    "--out", str(key), "--passphrase-file", str(pw), "--kdf", "interactive"],
+                   check=True, stdout=subprocess.DEVNULL)
+    errors: List[Tuple[str, BaseException]] = []
+    asked = []
+
+    def attempt(fn: Any) -> rp.RejsepostError:
+        env = dict(net.env("kbh"), IDENTITY_FILE=str(key), STATE_DIR=str(tmp_path / "st"))
+        with rp.config_from_env(env, passphrase_callback=fn,
+                                on_callback_error=lambda w, e: errors.append((w, e))) as cfg:
+            with pytest.raises(rp.RejsepostError) as ei:
+                rp.Client(cfg).close()
+        return ei.value
+
+    def ask(answer: Any) -> Any:
+        def fn() -> Any:
+            asked.append(threading.get_ident())
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
+        return fn
+
+    assert isinstance(attempt(ask("rigtig hest batteri")), rp.EUNKNOWNMEMBER)
+    assert isinstance(attempt(ask(b"forkert")), rp.EPASSPHRASE)
+    assert isinstance(attempt(ask(None)), rp.EPASSPHRASE)
+    assert isinstance(attempt(ask(KeyError("host bug"))), rp.EPASSPHRASE)
+    assert errors and errors[-1][0] == "passphrase" and isinstance(errors[-1][1], KeyError)
+    assert set(asked) == {threading.get_ident()}  # asked on the creating thread
