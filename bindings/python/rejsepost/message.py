@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import time
 from ctypes import byref, c_char_p, c_size_t, c_void_p
 from typing import Any, BinaryIO, Callable, List, Optional, Union
 
@@ -34,8 +35,9 @@ class _Stream:
             if readinto is not None:
                 view = memoryview((ctypes.c_char * cap).from_address(buf)).cast("B")
                 n = readinto(view)
-                if n is None:  # a non-blocking stream with nothing now: try again
-                    return self._read(_ctx, buf, cap)
+                while n is None:  # a non-blocking stream with nothing yet
+                    time.sleep(0.001)
+                    n = readinto(view)
                 return int(n)
             if hasattr(src, "read"):
                 data = src.read(cap)
