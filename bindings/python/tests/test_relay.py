@@ -202,6 +202,9 @@ def test_end_to_end_request_reply(pair: Pair, tmp_path: Path) -> None:
     assert kbh.status_time(req, rp.Status.FAILED) is None
     info = kbh.status(req)
     assert info.status == rp.Status.ANSWERED and info.error is None
+    # the status callback runs on the loop thread just after the status is stored
+    wait_for(lambda: (req, rp.Status.ANSWERED, None) in pair.kbh_rec.statuses,
+             what="answered status callback")
     seen = [s for mid, s, _ in pair.kbh_rec.statuses if mid == req]
     for s in (rp.Status.RELAYED, rp.Status.DELIVERED, rp.Status.ANSWERED):
         assert s in seen, seen
