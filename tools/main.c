@@ -36,7 +36,8 @@ static const char main_tail[] =
     "  These commands take --state DIR (or $REJSEPOST_STATE). DIR holds the local outbox\n"
     "  and inbox (SQLite) and the file DIR/rejsepost.conf, written once by\n"
     "  'rejsepost setup': lines 'name = value' with key_file, passphrase_file (optional),\n"
-    "  relay (HOST:PORT), relay_key and admin_key (hex or a key file) and roster_file\n"
+    "  relay (HOST:PORT, or several addresses of the same relay separated by commas,\n"
+    "  tried in order), relay_key and admin_key (hex or a key file) and roster_file\n"
     "  (the signed roster to start from).\n";
 
 static const tl_cmd tl_commands[] = {
