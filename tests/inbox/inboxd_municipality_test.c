@@ -365,6 +365,12 @@ static void test_whole_workflow(void **state) {
   assert_true(rp_received_recalled(r));
   assert_false(rp_received_handled(r));
   rp_received_free(r);
+  /* The team sees the outcome: the municipality's receipt "recalled" came back. */
+  assert_int_equal(wait_show(th, "\"by\":\"team\",\"outcome\":\"recalled\"", &out), 0);
+  free(out);
+  assert_int_equal(fx_advf(&g, NULL, &out, "show %s", th), 0);
+  assert_non_null(strstr(out, "skjult hos kommunen"));
+  free(out);
   lib_close();
   lib_open(); /* a new handle starts over with every unhandled message */
   while (rp_inbox_next(g.mun[M], &r) == 0) {
