@@ -578,10 +578,10 @@ int rp_send_opened(rp_client *c, const char *msg_id);
  */
 
 /*
- * The oldest message in the inbox that is not marked handled and that this client
- * handle has not returned yet (so a host that skips a message moves on; a new handle,
- * after a restart, starts over with every unhandled message). *out is the caller's
- * (rp_received_free). RP_ENOTFOUND if there is none.
+ * The oldest message in the inbox that is not marked handled, not recalled by its sender
+ * (rp_received_recalled) and that this client handle has not returned yet (so a host that
+ * skips a message moves on; a new handle, after a restart, starts over with every unhandled
+ * message). *out is the caller's (rp_received_free). RP_ENOTFOUND if there is none.
  */
 int rp_inbox_next(rp_client *c, rp_received **out);
 
@@ -592,7 +592,7 @@ int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out);
  * it is not in the inbox. */
 int rp_inbox_mark_handled(rp_client *c, const char *msg_id);
 
-/* The number of inbox messages not marked handled. */
+/* The number of inbox messages not marked handled (and not recalled). */
 int rp_inbox_pending(rp_client *c, uint64_t *count);
 
 /* A copy of r, the caller's (for keeping a message a callback was lent). */
