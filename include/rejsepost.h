@@ -499,8 +499,10 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /*
  * Statuses of a sent message. A message moves forward only, in this order: queued,
  * relayed, delivered, auto_replied, opened, answered; or from queued or relayed to one
- * of the final expired and failed. The numbers are not that order (auto_replied came
- * later and got the next free number): compare statuses by this list, not by value.
+ * of the final expired and failed; or, once we recalled it (a "recall" about it) and its
+ * recipient hid it, from any step short of those two to the final recalled. The numbers
+ * are not that order (auto_replied and recalled came later and got the next free
+ * numbers): compare statuses by this list, not by value.
  * A step reached out of order (a reply before the "opened" receipt) still gets its time
  * (rp_status_time) without moving the status back. failed is a refusal for good, by the
  * relay (EROUTE, EKIND...) or by the recipient (EAUTH, EREVOKED, EINVAL...).
