@@ -2,7 +2,9 @@
 /*
  * The relay connection on the loop thread: resolve, connect, handshake (proto/chan.h),
  * then the conversation of docs/PROTOCOL.md section 5; on any loss, reconnect after an
- * exponential backoff with jitter. Everything here runs on the loop thread.
+ * exponential backoff with jitter. With several addresses of the relay (cfg.hosts), a
+ * failed attempt moves on to the next address first (after_loss). Everything here runs
+ * on the loop thread.
  *
  * A failed handshake (the relay closes before the Noise answer) is reported as
  * RP_EAUTH through rp_client_last_error and retried with backoff like any other loss:
