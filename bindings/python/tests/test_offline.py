@@ -245,3 +245,43 @@ def test_attach_forms_check_at_once(tmp_path: Path) -> None:
         assert len(m.to_dict()["attachments"]) == 4
     assert hashlib.sha256(b"").hexdigest()  # hashlib is used by the relay tests
 
+
+def test_bench_sends_what_the_c_baseline_sends() -> None:
+    """bench/send_rate.py builds the same message as bindings/testnet/send_rate.c: the
+    same setter calls with the same fields and values, in the same order."""
+    import importlib.util
+
+    c_src = (SOURCE_DIR / "bindings" / "testnet" / "send_rate.c").read_text(encoding="utf-8")
+    c_calls = re.findall(r'rp_msg_(set_enum|set_text|add_to_set)\(m, "([^"]+)", "([^"]+)"\)',
+                         c_src)
+    assert len(c_calls) >= 10 and re.search(r'rp_msg_new\("request"', c_src)
+    spec = importlib.util.spec_from_file_location("send_rate", PKG_ROOT / "bench" / "send_rate.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    calls = []
+
+    class Recorder(rp.Message):
+        def set_enum(self, field, name):  # type: ignore[override]
+            calls.append(("set_enum", field, name))
+            return super().set_enum(field, name)
+
+        def set_text(self, field, text):  # type: ignore[override]
+            calls.append(("set_text", field, text))
+            return super().set_text(field, text)
+
+        def add_to_set(self, field, *names):  # type: ignore[override]
+            calls.extend(("add_to_set", field, n) for n in names)
+            return super().add_to_set(field, *names)
+
+    real = bench.rp.Message
+    bench.rp.Message = Recorder
+    try:
+        with bench.small_request() as m:
+            assert m.kind == "request"
+            m.set_text("sender_org", "101")
+            m.encode()  # complete
+    finally:
+        bench.rp.Message = real
+    assert calls[:-1] == [tuple(c) for c in c_calls]
