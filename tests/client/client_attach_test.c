@@ -2,10 +2,11 @@
 /*
  * Attachments end to end through a real relay (public API only): sizes at the chunk
  * boundaries, several attachments both ways, a stream source, saving (0600, an existing
- * path refused) and reading, a 100 MiB file compared by sha256, kill -9 of the sender
- * mid-upload and of the recipient mid-download (resumed, delivered once, same bytes),
- * rp_client_free mid-transfer each way, and the upload of a file's chunks while rp_send
- * still seals it (with a send that fails half way and a file that grows meanwhile).
+ * path refused) and reading (also from an rp_received_dup copy), a 100 MiB file compared by
+ * sha256, kill -9 of the sender mid-upload and of the recipient mid-download (resumed,
+ * delivered once, same bytes), rp_client_free mid-transfer each way, and the upload of a
+ * file's chunks while rp_send still seals it (with a send that fails half way and a file
+ * that grows meanwhile).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -131,6 +132,15 @@ static void test_sizes_save_read(void **state) {
   assert_int_equal(rp_received_attachment_read(team, r, 4, check_write, &k), 0);
   assert_int_equal(k.off, 3 * CHUNK + 5);
   assert_int_equal(k.bad, 0);
+  /* A copy (rp_received_dup, what a receive callback keeps) reads the same bytes: it
+   * carries the chunk key too. */
+  rp_received *copy = NULL;
+  check kd = {.seed = 9};
+  assert_int_equal(rp_received_dup(r, &copy), 0);
+  assert_int_equal(rp_received_attachment_read(team, copy, 4, check_write, &kd), 0);
+  assert_int_equal(kd.off, 3 * CHUNK + 5);
+  assert_int_equal(kd.bad, 0);
+  rp_received_free(copy);
   assert_int_equal(rp_received_attachment(r, 5, &name, NULL, NULL, NULL), RP_ENOTFOUND);
   assert_int_equal(rp_received_attachment_save(team, r, 5, path), RP_ENOTFOUND);
 
