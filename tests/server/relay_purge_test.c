@@ -104,8 +104,8 @@ static void bye_then_closed(tp_peer *p, int code) {
 
 /* The msgpack of a purge whose ids field is n bytes of random ids (a bin16 header). */
 static size_t raw_purge(uint8_t *out, size_t n) {
-  static const uint8_t head[] = {0x00 /* frame flags: one whole message */, 0x83, 0x00,
-                                 0x01, 0x01, 0x12, 0x02, 0xc5};
+  static const uint8_t head[] = {
+      0x00 /* frame flags: one whole message */, 0x83, 0x00, 0x01, 0x01, 0x12, 0x02, 0xc5};
   memcpy(out, head, sizeof head);
   out[sizeof head] = (uint8_t)(n >> 8);
   out[sizeof head + 1] = (uint8_t)n;
