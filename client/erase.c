@@ -78,10 +78,9 @@ void rp__erase_pump(rp_client *c) {
   if (c->purge_max == 0 || c->purge_inflight || c->purge_wait ||
       !rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED))
     return;
-  if (rp__store_purge_next(c->st, c->purge_ids,
-                           c->purge_max < RP__PURGE_IDS_MAX ? c->purge_max
-                                                            : RP__PURGE_IDS_MAX,
-                           &n) != 0 ||
+  if (rp__store_purge_next(
+          c->st, c->purge_ids,
+          c->purge_max < RP__PURGE_IDS_MAX ? c->purge_max : RP__PURGE_IDS_MAX, &n) != 0 ||
       n == 0)
     return;
   memset(&m, 0, sizeof m);
@@ -129,5 +128,6 @@ void rp__erase_sweep(rp_client *c) {
     rp__hlog(c, RP_LOG_INFO, "retention_deleted rows=%llu", (unsigned long long)n);
   if (every < RP__CL_SWEEP_MIN_MS) every = RP__CL_SWEEP_MIN_MS;
   if (every > RP__CL_SWEEP_MAX_MS) every = RP__CL_SWEEP_MAX_MS;
-  if (!uv_is_closing((uv_handle_t *)&c->sweep)) uv_timer_start(&c->sweep, on_sweep_timer, every, 0);
+  if (!uv_is_closing((uv_handle_t *)&c->sweep))
+    uv_timer_start(&c->sweep, on_sweep_timer, every, 0);
 }

@@ -168,6 +168,11 @@ int rp__store_open(const char *dir, rp__store **out) {
    * bench/README.md, "Attachments", has the figures. Set before WAL mode, as SQLite
    * requires. */
   if ((rc = rp__sql_exec(st->db, "PRAGMA page_size=16384;")) != 0) goto out;
+  /* Pages an erasure freed (zeroed by secure_delete) go back to the file system
+   * (store_erase.c runs incremental_vacuum), so an erased 100 MiB thread does not keep
+   * 100 MiB of zeros in client.db. Like page_size, it takes effect for a new database,
+   * and for an older one at its VACUUM (migrate). */
+  if ((rc = rp__sql_exec(st->db, "PRAGMA auto_vacuum=INCREMENTAL;")) != 0) goto out;
   /* FULL: a commit is on disk when it returns, which is what "send returns once the
    * envelope is durable" and "stored before the relay is acked" promise. */
   /* secure_delete: SQLite overwrites deleted content and freed pages with zeros, whatever

@@ -14,10 +14,13 @@
 #include "rejsepost_errors.h"
 #include "store_int.h"
 
-/* Fold the WAL into the database and truncate it: the log still holds the pages as they
- * were before the delete. Under the lock, outside a transaction. With our one connection
- * there is no reader to meet; a failure is only logged by the caller's next write. */
+/* Return the freed pages, then fold the WAL into the database and truncate it: the log
+ * still holds the pages as they were before the delete. Under the lock, outside a
+ * transaction. With our one connection there is no reader to meet; a failure is only logged
+ * by the caller's next write. */
 static void checkpoint(rp__store *st) {
+  /* The freed pages (zeroed) back to the file system first: that writes to the WAL too. */
+  rp__sql_exec(st->db, "PRAGMA incremental_vacuum;");
   sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
