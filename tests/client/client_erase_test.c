@@ -86,7 +86,8 @@ static uint64_t gone_within(const char *dir, const marker *m, int timeout_ms,
 /* SLICE bytes from the middle of column `col` of the first row of `table` whose msg_id
  * is hex, read with a connection of our own (closed again at once, so that it is no
  * reader in the way of the library's checkpoint). */
-static marker db_slice(const char *dir, const char *table, const char *col, const char *hex) {
+static marker db_slice(const char *dir, const char *table, const char *col,
+                       const char *hex) {
   char path[1024], sql[160];
   sqlite3 *db = NULL;
   sqlite3_stmt *s = NULL;
