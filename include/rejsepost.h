@@ -604,14 +604,17 @@ int rp_inbox_pending(rp_client *c, uint64_t *count);
 /*
  * Erases thread_id (32 hex) from the client store: every sent and received message of
  * the thread, with its attachment chunks, leaving no byte of them in the state folder's
- * files (as retention does, rp_config_set_retention). Kept: a consent_withdrawn still
- * queued, which must still go out. The msg_ids of erased messages the relay may still
+ * files (as retention does, rp_config_set_retention). Kept: a consent_withdrawn or a
+ * receipt still queued, which must still go out (a receipt, the library's own, goes as
+ * soon as the relay has it). The msg_ids of erased messages the relay may still
  * hold (queued or relayed, not yet delivered) are kept on a purge list, and the
  * library's thread asks the relay to delete them (docs/PROTOCOL.md 5.7) as soon as it is
  * connected to a relay that takes purges; an id leaves the list once the relay has
  * answered. A message erased while it was on its way stops there: it is not sent again,
  * and its status is gone (rp_status: RP_ENOTFOUND). 0 (also for a thread with nothing
- * in the store), RP_EINVAL (bad id), RP_EIO. Any thread, also a callback.
+ * in the store), RP_EINVAL (bad id), RP_EIO. Any thread, also a callback. It holds the
+ * store while it works: about 1.5 s for a thread with a 100 MiB attachment not yet sent,
+ * 2.6 s for one received (bench/bench_erase), during which other calls on c wait.
  *
  * The library erases by itself, on the consent rule (PROTOCOL.md 7.11):
  *  - the sender of a consent_withdrawn: once the relay has acknowledged it (relayed), the
