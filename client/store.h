@@ -211,7 +211,7 @@ int rp__store_in_pending(rp__store *st, uint64_t *n);
  * inbox messages (by handled_at), and outbox rows that are not queued and whose status
  * can no longer change (answered, expired or failed, by that step's time; the library's
  * own receipts once relayed) or whose thread is closed (a closure or consent_withdrawn,
- * sent past queued or received, that long ago); then inbox chunks of erased rows. *n
+ * relayed or received, that long ago); then inbox chunks of erased rows. *n
  * (may be NULL): rows deleted.
  *
  * purge list: msg_ids the relay is asked to purge (PROTOCOL.md 5.7), oldest first.

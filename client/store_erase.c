@@ -179,7 +179,7 @@ static int sweep_body(rp__store *st, void *p) {
       " OR EXISTS (SELECT 1 FROM inbox i WHERE i.thread_id = o.thread_id AND i.complete"
       "  AND i.kind IN (?3, ?3 + 1) AND i.stored_at <= ?2)"
       " OR EXISTS (SELECT 1 FROM outbox x WHERE x.thread_id = o.thread_id"
-      "  AND x.kind IN (?3, ?3 + 1) AND x.status != 1 AND x.receipt = 0 AND x.t1 <= ?2))";
+      "  AND x.kind IN (?3, ?3 + 1) AND x.status != 1 AND x.receipt = 0 AND x.t2 <= ?2))";
   static const char *const handled =
       "SELECT msg_id FROM inbox WHERE handled = 1 AND handled_at <= ?2";
   char sql[1024];

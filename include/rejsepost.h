@@ -217,7 +217,8 @@ int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
  *  - a sent message whose status can no longer change: answered, expired or failed,
  *    counted from that step; the library's own receipts once relayed;
  *  - any message, sent (past queued) or received, of a thread that is closed: a closure
- *    or consent_withdrawn in it, sent past queued or received, counted from that one.
+ *    or consent_withdrawn in it, counted from when the relay took the one we sent, or
+ *    from when the one we received was stored.
  * A message still queued for the relay is never deleted by retention; nor is an
  * unhandled one, nor one still waiting for its receipts in an open thread.
  * 0 .. 10 years (0: at the next sweep after it finished). Default 30 days.
