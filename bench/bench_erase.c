@@ -138,7 +138,8 @@ int main(int argc, char **argv) {
       rp_msg_attach_stream(m, stream_read, &s, "plan.pdf", "application/pdf",
                            "beredskabsplan_udkast") != 0 ||
       (rc = rp_send(muni, m, id)) != 0) {
-    fprintf(stderr, "send failed: %s\n", m != NULL && rp_msg_error_text(m) ? rp_msg_error_text(m) : "-");
+    fprintf(stderr, "send failed: %s\n",
+            m != NULL && rp_msg_error_text(m) ? rp_msg_error_text(m) : "-");
     return 1;
   }
   rp_msg_free(m);
