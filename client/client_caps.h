@@ -35,5 +35,13 @@
 #define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)
 #define RP__CL_MSG_ATT_MAX_DEFAULT (256ull * 1024 * 1024)
 #define RP__CL_MSG_ATT_MAX_CEILING (64ull * 1024 * 1024 * 1024)
+/* Retention of finished messages in the client store (rp_config_set_retention): the
+ * default, 30 days, and the most, 10 years (as the inbox daemon's retention_days). */
+#define RP__CL_RETENTION_DEFAULT_MS (30ull * 24 * 3600 * 1000)
+#define RP__CL_RETENTION_MAX_MS (3650ull * 24 * 3600 * 1000)
+/* The retention sweep runs at open, at every WELCOME and on a timer: every quarter of
+ * the retention, at least every second and at most every hour apart. */
+#define RP__CL_SWEEP_MIN_MS 1000u
+#define RP__CL_SWEEP_MAX_MS 3600000u
 
 #endif /* RP_CLIENT_CAPS_H */

@@ -226,6 +226,28 @@ int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
  * sender is told): 60000 ms .. 90 days. Default 30 days. */
 int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
 
+/*
+ * How long the client store keeps a finished message: `ms` after it finished, it is
+ * deleted with its attachment chunks so that no byte of it stays in the state folder's
+ * files (secure_delete, then a WAL checkpoint that truncates the log). Finished means:
+ *  - a received message: marked handled (rp_inbox_mark_handled), counted from then;
+ *  - a sent message whose status can no longer change: answered, expired or failed,
+ *    counted from that step; the library's own receipts once relayed;
+ *  - any message, sent (past queued) or received, of a thread that is closed: a closure
+ *    or consent_withdrawn in it, counted from when the relay took the one we sent, or
+ *    from when the one we received was stored.
+ * A message still queued for the relay is never deleted by retention; nor is an
+ * unhandled one, nor one still waiting for its receipts in an open thread.
+ * 0 .. 10 years (0: at the next sweep after it finished). Default 30 days.
+ * Why 30 days: the store is a transit store, not the case file. The case system files
+ * what it handles in its own journal (ESDH), where the municipality's own retention
+ * rules apply; the library keeps a message a while longer only so that a host can
+ * still read it (rp_inbox_get) and see its statuses after handling it. 30 days is the
+ * relay's default expiry too, the longest a message of an open thread normally waits.
+ * The sweep runs when the client opens, at every connection to the relay and then every
+ * quarter of the retention (at least 1 s, at most 1 h apart), on the library's thread. */
+int rp_config_set_retention(rp_config *cfg, uint64_t ms);
+
 /* The callbacks above (fn NULL removes one), the content hook and the attachment hook. */
 int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data);
 int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
@@ -598,11 +620,41 @@ int rp_inbox_next(rp_client *c, rp_received **out);
 int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out);
 
 /* Marks msg_id handled, durably: it is never offered again. Idempotent. RP_ENOTFOUND if
- * it is not in the inbox. */
+ * it is not in the inbox. A handled message is deleted after the retention
+ * (rp_config_set_retention); a handled consent_withdrawn erases its thread at once
+ * (rp_thread_erase). */
 int rp_inbox_mark_handled(rp_client *c, const char *msg_id);
 
 /* The number of inbox messages not marked handled (and not recalled). */
 int rp_inbox_pending(rp_client *c, uint64_t *count);
+
+/* ---- erasure ------------------------------------------------------------------------ */
+
+/*
+ * Erases thread_id (32 hex) from the client store: every sent and received message of
+ * the thread, with its attachment chunks, leaving no byte of them in the state folder's
+ * files (as retention does, rp_config_set_retention). Kept: a consent_withdrawn or a
+ * receipt still queued, which must still go out (a receipt, the library's own, goes as
+ * soon as the relay has it). The msg_ids of erased messages the relay may still
+ * hold (queued or relayed, not yet delivered) are kept on a purge list, and the
+ * library's thread asks the relay to delete them (docs/PROTOCOL.md 5.7) as soon as it is
+ * connected to a relay that takes purges; an id leaves the list once the relay has
+ * answered. A message erased while it was on its way stops there: it is not sent again,
+ * and its status is gone (rp_status: RP_ENOTFOUND). 0 (also for a thread with nothing
+ * in the store), RP_EINVAL (bad id), RP_EIO. Any thread, also a callback. It holds the
+ * store while it works: about 1.5 s for a thread with a 100 MiB attachment not yet sent,
+ * 2.6 s for one received (bench/bench_erase), during which other calls on c wait.
+ *
+ * The library erases by itself, on the consent rule (PROTOCOL.md 7.11):
+ *  - the sender of a consent_withdrawn: once the relay has acknowledged it (relayed), the
+ *    rest of its thread, keeping only the consent_withdrawn itself, so that rp_status
+ *    and rp_outbox_foreach still show its progress (until retention deletes it);
+ *  - its recipient: when the consent_withdrawn is marked handled
+ *    (rp_inbox_mark_handled), the whole thread, the consent_withdrawn included.
+ * In both cases the erased messages it had sent and the relay may still hold are purged
+ * there too.
+ */
+int rp_thread_erase(rp_client *c, const char *thread_id);
 
 /* A copy of r, the caller's (for keeping a message a callback was lent). */
 int rp_received_dup(const rp_received *r, rp_received **out);
