@@ -64,10 +64,14 @@ static int erase_locked(rp__store *st, const uint8_t *thread_id, const uint8_t *
       "DELETE FROM outbox WHERE thread_id = ?1 AND NOT " KEPT,
       "DELETE FROM inbox_chunk WHERE msg_id IN (SELECT msg_id FROM inbox"
       " WHERE thread_id = ?1 AND msg_id IS NOT ?4)",
-      "DELETE FROM inbox WHERE thread_id = ?1 AND msg_id IS NOT ?4"};
+      "DELETE FROM inbox WHERE thread_id = ?1 AND msg_id IS NOT ?4",
+      /* The recall marks (store.c) of what went: ids only, but ids of an erased thread. */
+      "DELETE FROM outbox_recalled WHERE msg_id NOT IN (SELECT msg_id FROM outbox)",
+      "DELETE FROM inbox_recalled WHERE msg_id NOT IN (SELECT msg_id FROM inbox)"};
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < sizeof sql / sizeof sql[0]; i++)
-    rc = run(st, sql[i], thread_id, keep, RP__PL_CONSENT_WITHDRAWN, 0, i >= 3 ? n : NULL);
+    rc = run(st, sql[i], thread_id, keep, RP__PL_CONSENT_WITHDRAWN, 0,
+             i >= 3 && i < 6 ? n : NULL);
   return rc;
 }
 
@@ -193,6 +197,14 @@ static int sweep_body(rp__store *st, void *p) {
   /* Chunks of an inbox message erased while its download ran (the download writes them
    * only for a row it stored first). Never the outbox's here: rp_send writes a
    * message's chunks before its row (store.h), so only the open may take those. */
+  if ((rc = run(st,
+                "DELETE FROM outbox_recalled WHERE msg_id NOT IN"
+                " (SELECT msg_id FROM outbox)",
+                NULL, NULL, 0, 0, NULL)) != 0 ||
+      (rc = run(st,
+                "DELETE FROM inbox_recalled WHERE msg_id NOT IN (SELECT msg_id FROM inbox)",
+                NULL, NULL, 0, 0, NULL)) != 0)
+    return rc;
   return run(st, "DELETE FROM inbox_chunk WHERE msg_id NOT IN (SELECT msg_id FROM inbox)",
              NULL, NULL, 0, 0, &a->n);
 }

@@ -268,7 +268,28 @@ static void test_recalled(void **state) {
   assert_int_equal(rp__store_in_recall(st, in.msg_id, "team", 60, &receipt, &done), 0);
   assert_int_equal(done, 0);
   assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &got), RP_ENOTFOUND);
-  rp__store_close(st);
+  /* An erased thread takes its recall marks along: no id of it stays behind. */
+  {
+    uint8_t t1[RP_THREAD_ID_BYTES];
+    char path[700];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    memset(t1, 1, sizeof t1);
+    assert_int_equal(rp__store_erase_thread(st, t1, NULL, &n), 0);
+    assert_int_equal(rp__store_erase_thread(st, in.thread_id, NULL, &n), 0);
+    rp__store_close(st);
+    snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT count(*) FROM outbox_recalled) +"
+                                        " (SELECT count(*) FROM inbox_recalled)",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
   tu_rmtree(dir);
 }
 
