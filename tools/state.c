@@ -6,7 +6,8 @@
  * libinih as the daemons read theirs (no sections; a line shorter than INI_MAX_LINE):
  *   key_file, passphrase_file (optional), relay (HOST:PORT, or several addresses of the
  *   same relay separated by commas, tried in order), relay_key (hex or file), admin_key
- *   (hex or file), roster_file (the signed roster to start from).
+ *   (hex or file), roster_file (the signed roster to start from), retention_days
+ *   (optional: days a handled or finished message is kept; default 30).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,14 +21,21 @@
 #include <ini.h>
 
 #include "cli.h"
+#include "confval.h"
 #include "state.h"
 #include "rejsepost_errors.h"
 
 /* How long status, inbox, read and mark give the relay by default (--wait). */
 #define SYNC_MS_DEFAULT 3000
 
-static const char *const conf_keys[] = {"key_file",  "passphrase_file", "relay",
-                                        "relay_key", "admin_key",       "roster_file"};
+static const char *const conf_keys[] = {"key_file",      "passphrase_file", "relay",
+                                        "relay_key",     "admin_key",       "roster_file",
+                                        "retention_days"};
+
+/* retention_days: how long the state folder keeps a finished message (the library's
+ * rp_config_set_retention, whose default of 30 days applies without the line). At most
+ * ten years, as the library takes. */
+#define RETENTION_DAYS_MAX 3650u
 
 int tl_conf_path(const char *state, char *out, size_t cap) {
   return snprintf(out, cap, "%s/rejsepost.conf", state) < (int)cap ? 0 : RP_ETOOBIG;
@@ -168,6 +176,16 @@ int tl_client_open(const char *state, rp_client **out) {
       (conf.v[TL_CONF_ROSTER][0] != 0 &&
        set(cfg, rp_config_set_roster_file(cfg, conf.v[TL_CONF_ROSTER]), "roster_file")))
     goto out;
+  if (conf.v[TL_CONF_RETENTION][0] != 0) {
+    uint64_t days = 0;
+    if (rp__conf_uint(&days, conf.v[TL_CONF_RETENTION], 0, RETENTION_DAYS_MAX) != 0) {
+      tl_fail("retention_days = %s: expected whole days, 0 to %u",
+              conf.v[TL_CONF_RETENTION], RETENTION_DAYS_MAX);
+      goto out;
+    }
+    if (set(cfg, rp_config_set_retention(cfg, days * 86400000u), "retention_days"))
+      goto out;
+  }
   if ((rc = rp_client_new(cfg, out)) != 0) {
     if (rc == RP_EPERM || rc == RP_EPASSPHRASE || rc == RP_ENOTFOUND)
       tl_key_fail(conf.v[TL_CONF_KEY], rc);

@@ -367,6 +367,28 @@ static void test_send_cpr_refused(void **state) {
   s = tt_run(g_dir, "withdraw-consent", "--state", "kbh-state", "ffff", "--reason", "x");
   assert_int_equal(s.status, 2); /* --reason is recall's, not this command's */
   tt_result_free(&s);
+  /* retention_days: past ten years refused, naming the line; a good one taken. */
+  {
+    FILE *f = fopen(cpath, "a");
+    assert_non_null(f);
+    fputs("retention_days = 3651\n", f);
+    fclose(f);
+    s = tt_run(g_dir, "status", "--state", "kbh-state");
+    assert_int_equal(s.status, 1);
+    assert_non_null(strstr(s.err, "retention_days = 3651"));
+    tt_result_free(&s);
+    assert_non_null(conf = tu_read_file(cpath, NULL));
+    char *line = strstr(conf, "retention_days = 3651");
+    assert_non_null(line);
+    memcpy(line, "retention_days = 0007", 21);
+    assert_non_null(f = fopen(cpath, "w"));
+    fputs(conf, f);
+    fclose(f);
+    free(conf);
+    s = tt_run(g_dir, "status", "--state", "kbh-state");
+    assert_int_equal(s.status, 0);
+    tt_result_free(&s);
+  }
 }
 
 /* Writes n bytes of a pattern to dir/name. */
