@@ -32,18 +32,33 @@ int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count) {
   return 0;
 }
 
+/* An argument refused before the schema sees it: rp_msg_error_field and _text name it,
+ * as for the setters (a stale error from an earlier call would mislead the caller). */
+static int refuse(rp_msg *m, const char *field, const char *why) {
+  rp__msg_set_error(m, RP_EINVAL, field, 0);
+  snprintf(m->err_text, sizeof m->err_text, "%s: %s", field, why);
+  return RP_EINVAL;
+}
+
 /* Adds a descriptor (name, mime, kind) and its source; on failure nothing stays. */
 static int add(rp_msg *m, const char *name, const char *mime, const char *kind,
                const rp__att_src *src) {
   rp__attachment *atts;
   uint32_t *count, i;
   int rc;
-  if (m == NULL || name == NULL || mime == NULL || kind == NULL) return RP_EINVAL;
+  if (m == NULL) return RP_EINVAL;
+  if (name == NULL || mime == NULL || kind == NULL)
+    return refuse(m,
+                  name == NULL   ? "attachments.name"
+                  : mime == NULL ? "attachments.mime"
+                                 : "attachments.kind",
+                  "is required");
   /* A file name, not a path (the schema says so again at rp_send; saying it here names
    * the call that is wrong). */
   if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
       strcmp(name, "..") == 0)
-    return RP_EINVAL;
+    return refuse(m, "attachments.name",
+                  "must be a file name: not empty, no '/', not '.' or '..'");
   if ((rc = rp_msg_list_add(m, "attachments")) != 0) return rc;
   if (rp__attach_list(&m->p, &atts, &count) != 0) return RP_EINTERNAL;
   i = *count - 1;
@@ -64,7 +79,9 @@ RP_PUBLIC int rp_msg_attach_file(rp_msg *m, const char *path, const char *name,
   rp__att_src src = {.type = RP__ATT_SRC_FILE};
   const char *slash;
   int rc;
-  if (m == NULL || path == NULL || path[0] == '\0') return RP_EINVAL;
+  if (m == NULL) return RP_EINVAL;
+  if (path == NULL || path[0] == '\0')
+    return refuse(m, "attachments", "no file path given");
   if (name == NULL) {
     slash = strrchr(path, '/');
     name = slash != NULL ? slash + 1 : path;
@@ -77,14 +94,16 @@ RP_PUBLIC int rp_msg_attach_file(rp_msg *m, const char *path, const char *name,
 RP_PUBLIC int rp_msg_attach_buffer(rp_msg *m, const void *data, size_t len,
                                    const char *name, const char *mime, const char *kind) {
   rp__att_src src = {.type = RP__ATT_SRC_BUFFER, .data = data, .len = len};
-  if (data == NULL && len != 0) return RP_EINVAL;
+  if (m == NULL) return RP_EINVAL;
+  if (data == NULL && len != 0) return refuse(m, "attachments", "no buffer given");
   return add(m, name, mime, kind, &src);
 }
 
 RP_PUBLIC int rp_msg_attach_stream(rp_msg *m, rp_read_fn read, void *ctx, const char *name,
                                    const char *mime, const char *kind) {
   rp__att_src src = {.type = RP__ATT_SRC_STREAM, .read = read, .ctx = ctx};
-  if (read == NULL) return RP_EINVAL;
+  if (m == NULL) return RP_EINVAL;
+  if (read == NULL) return refuse(m, "attachments", "no read function given");
   return add(m, name, mime, kind, &src);
 }
 

@@ -122,7 +122,7 @@ int rp__client_roster_accept(rp_client *c, const uint8_t *doc, size_t len) {
 
 static int check_config(rp_config *cfg) {
   const char *miss = !cfg->state_dir       ? "state_dir"
-                     : !cfg->host          ? "relay"
+                     : cfg->nrelays == 0   ? "relay"
                      : !cfg->has_relay_pk  ? "relay_key"
                      : !cfg->identity_file ? "identity_file"
                      : !cfg->has_admin_pk  ? "admin_key"

@@ -63,6 +63,10 @@ struct rp_client {
   uv_connect_t creq;
   rp__chan *chan;
   unsigned backoff_ms;
+  /* The relay address in use (cfg.hosts[relay_idx]), the addresses that failed in a
+   * row since the last welcome (conn.c), and whether this connection was welcomed. */
+  unsigned relay_idx, relay_fails;
+  bool welcomed;
   bool refused; /* the relay refused to store, and has stored nothing since (conn.h) */
   uint64_t send_window, inflight;
   uint64_t chunk_max; /* WELCOME's chunk_max: 0 = the relay takes no attachment chunks */

@@ -8,6 +8,10 @@
 
 #define RP__CL_BACKOFF_MIN_MS 500u
 #define RP__CL_BACKOFF_MAX_MS 60000u
+/* Addresses of the one relay identity (rp_config_set_relay, rp_config_add_relay): a
+ * moved address and a standby or two; more would only lengthen a round of failures
+ * before the backoff. */
+#define RP__CL_RELAY_ADDRS_MAX 8u
 #define RP__CL_RECEIVE_WINDOW 16u
 #define RP__CL_SEND_WINDOW_MAX 256u /* we never keep more SENDs unanswered than this */
 #define RP__CL_HOLDS_MAX 128u       /* recipients held back at once (hold.c) */

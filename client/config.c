@@ -45,7 +45,8 @@ RP_PUBLIC int rp_config_new(rp_config **out) {
 
 void rp__config_clear(struct rp_config *c) {
   free(c->state_dir);
-  free(c->host);
+  for (unsigned i = 0; i < RP__CL_RELAY_ADDRS_MAX; i++)
+    free(c->hosts[i]);
   free(c->identity_file);
   free(c->roster_file);
   free(c->pass_file);
@@ -68,14 +69,17 @@ static char *dup_or_null(const char *s) {
 }
 
 int rp__config_copy(struct rp_config *dst, const rp_config *src) {
+  int nomem = 0;
   *dst = *src;
   dst->state_dir = dup_or_null(src->state_dir);
-  dst->host = dup_or_null(src->host);
+  for (unsigned i = 0; i < RP__CL_RELAY_ADDRS_MAX; i++)
+    if ((dst->hosts[i] = dup_or_null(src->hosts[i])) == NULL && src->hosts[i] != NULL)
+      nomem = 1;
   dst->identity_file = dup_or_null(src->identity_file);
   dst->roster_file = dup_or_null(src->roster_file);
   dst->pass_file = dup_or_null(src->pass_file);
   dst->pass_env = dup_or_null(src->pass_env);
-  if ((src->state_dir && !dst->state_dir) || (src->host && !dst->host) ||
+  if (nomem || (src->state_dir && !dst->state_dir) ||
       (src->identity_file && !dst->identity_file) ||
       (src->roster_file && !dst->roster_file) || (src->pass_file && !dst->pass_file) ||
       (src->pass_env && !dst->pass_env))
@@ -99,13 +103,26 @@ RP_PUBLIC int rp_config_set_state_dir(rp_config *cfg, const char *path) {
   return set_str(cfg, &cfg->state_dir, "state_dir", path);
 }
 
-RP_PUBLIC int rp_config_set_relay(rp_config *cfg, const char *host, unsigned port) {
+/* Address i of the relay (i <= nrelays), checked and copied. */
+static int set_relay_at(rp_config *cfg, unsigned i, const char *host, unsigned port) {
   int rc;
   if (cfg == NULL || host == NULL) return RP_EINVAL;
   if (port == 0 || port > 65535) return bad(cfg, "relay: port %u is not 1..65535", port);
-  if ((rc = set_str(cfg, &cfg->host, "relay", host)) != 0) return rc;
-  cfg->port = port;
+  if ((rc = set_str(cfg, &cfg->hosts[i], "relay", host)) != 0) return rc;
+  cfg->ports[i] = port;
+  if (cfg->nrelays <= i) cfg->nrelays = i + 1;
   return 0;
+}
+
+RP_PUBLIC int rp_config_set_relay(rp_config *cfg, const char *host, unsigned port) {
+  return set_relay_at(cfg, 0, host, port);
+}
+
+RP_PUBLIC int rp_config_add_relay(rp_config *cfg, const char *host, unsigned port) {
+  if (cfg == NULL || host == NULL) return RP_EINVAL;
+  if (cfg->nrelays >= RP__CL_RELAY_ADDRS_MAX)
+    return bad(cfg, "relay: at most %u addresses", RP__CL_RELAY_ADDRS_MAX);
+  return set_relay_at(cfg, cfg->nrelays, host, port);
 }
 
 /* A key given as 64 hex characters, or a public key export file whose key `which`

@@ -10,12 +10,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "client_caps.h"
 #include "identity.h"
 #include "rejsepost.h"
 
 struct rp_config {
-  char *state_dir, *host, *identity_file, *roster_file, *pass_file, *pass_env;
-  unsigned port;
+  char *state_dir, *identity_file, *roster_file, *pass_file, *pass_env;
+  /* The relay's addresses in the order they are tried (conn.c): [0] from
+   * rp_config_set_relay, the rest appended by rp_config_add_relay. */
+  char *hosts[RP__CL_RELAY_ADDRS_MAX];
+  unsigned ports[RP__CL_RELAY_ADDRS_MAX];
+  unsigned nrelays;
   uint8_t relay_pk[RP_X25519_PUBLICKEYBYTES];
   uint8_t admin_pk[RP_IDENTITY_PUBLICKEYBYTES];
   bool has_relay_pk, has_admin_pk;

@@ -2,7 +2,9 @@
 /*
  * The relay connection on the loop thread: resolve, connect, handshake (proto/chan.h),
  * then the conversation of docs/PROTOCOL.md section 5; on any loss, reconnect after an
- * exponential backoff with jitter. Everything here runs on the loop thread.
+ * exponential backoff with jitter. With several addresses of the relay (cfg.hosts), a
+ * failed attempt moves on to the next address first (after_loss). Everything here runs
+ * on the loop thread.
  *
  * A failed handshake (the relay closes before the Noise answer) is reported as
  * RP_EAUTH through rp_client_last_error and retried with backoff like any other loss:
@@ -66,6 +68,40 @@ static void schedule_retry(rp_client *c) {
   uv_timer_start(&c->retry, on_retry, delay, 0);
 }
 
+/*
+ * A connection attempt or a connection ended (not stopping). With several addresses
+ * (rp_config_add_relay): an attempt that never reached the relay's welcome moves on to
+ * the next address at once, and only when every address has failed in a row does the
+ * backoff run (the round then starts again where it started, the order kept). A
+ * connection that was welcomed and then lost is tried again at the same address after
+ * the usual backoff: that relay was there a moment ago, and its spool holds what it
+ * owes us.
+ */
+static void after_loss(rp_client *c) {
+  unsigned from = c->relay_idx, n = c->cfg.nrelays;
+  bool welcomed = c->welcomed;
+  c->welcomed = false;
+  if (welcomed || n <= 1 || c->revoked) {
+    c->relay_fails = 0;
+    schedule_retry(c);
+    return;
+  }
+  c->relay_idx = (c->relay_idx + 1) % n;
+  if (++c->relay_fails >= n) {
+    c->relay_fails = 0;
+    rp__hlog(c, RP_LOG_INFO, "relay_all_failed addresses=%u code=%s next=%s:%u", n,
+             rp_err_name(rp_client_last_error(c)), c->cfg.hosts[c->relay_idx],
+             c->cfg.ports[c->relay_idx]);
+    schedule_retry(c);
+    return;
+  }
+  rp__hlog(c, RP_LOG_INFO, "relay_next from=%s:%u to=%s:%u code=%s", c->cfg.hosts[from],
+           c->cfg.ports[from], c->cfg.hosts[c->relay_idx], c->cfg.ports[c->relay_idx],
+           rp_err_name(rp_client_last_error(c)));
+  set_conn(c, RP_CONN_CONNECTING, 0, false);
+  uv_timer_start(&c->retry, on_retry, 0, 0);
+}
+
 static void on_tcp_closed(uv_handle_t *h) {
   rp_client *c = h->data;
   rp__chan_free(c->chan);
@@ -82,7 +118,7 @@ static void on_tcp_closed(uv_handle_t *h) {
   if (is_stopping(c))
     rp__loop_finish(c);
   else
-    schedule_retry(c);
+    after_loss(c);
 }
 
 void rp__conn_close(rp_client *c, int err) {
@@ -260,7 +296,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
       return;
     }
     set_conn(c, RP_CONN_DISCONNECTED, RP_ECONNREFUSED, true);
-    schedule_retry(c);
+    after_loss(c);
     return;
   }
   uv_tcp_init(&c->loop, &c->tcp);
@@ -280,13 +316,15 @@ void rp__conn_start(rp_client *c) {
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  snprintf(port, sizeof port, "%u", c->cfg.port);
+  snprintf(port, sizeof port, "%u", c->cfg.ports[c->relay_idx]);
   c->gai.data = c;
+  c->welcomed = false;
   rp__conn_phase_apply(c, RP__CONN_EV_RESOLVE);
-  if (uv_getaddrinfo(&c->loop, &c->gai, on_resolved, c->cfg.host, port, &hints) != 0) {
+  if (uv_getaddrinfo(&c->loop, &c->gai, on_resolved, c->cfg.hosts[c->relay_idx], port,
+                     &hints) != 0) {
     rp__conn_phase_apply(c, RP__CONN_EV_UNRESOLVED);
     set_conn(c, RP_CONN_DISCONNECTED, RP_ECONNREFUSED, true);
-    schedule_retry(c);
+    after_loss(c);
   }
 }
 

@@ -57,6 +57,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   if (rp__store_in_sweep(c->st, rp__clock_wall_ms(), &gone) == 0 && gone > 0)
     rp__hlog(c, RP_LOG_WARN, "incomplete_expired count=%llu", (unsigned long long)gone);
   rp__conn_phase_apply(c, RP__CONN_EV_WELCOME);
+  c->welcomed = true;
+  c->relay_fails = 0;
   c->send_window =
       w->send_window < RP__CL_SEND_WINDOW_MAX ? w->send_window : RP__CL_SEND_WINDOW_MAX;
   c->idle_ms = w->idle_ms;

@@ -43,6 +43,7 @@ int rp__received_from_row(rp_client *c, const rp__store_in *row, rp_received **o
   }
   r->stored_at = row->stored_at;
   r->handled = row->handled;
+  r->recalled = row->recalled;
   *out = r;
   return 0;
 }
@@ -74,6 +75,7 @@ RP_PUBLIC int rp_received_dup(const rp_received *r, rp_received **out) {
   d->has_ref = r->has_ref;
   d->stored_at = r->stored_at;
   d->handled = r->handled;
+  d->recalled = r->recalled;
   d->op.pt = sodium_malloc(r->op.pt_len > 0 ? r->op.pt_len : 1);
   if (d->op.pt == NULL) {
     rp_received_free(d);
@@ -114,6 +116,10 @@ RP_PUBLIC uint64_t rp_received_stored_at(const rp_received *r) {
 }
 RP_PUBLIC int rp_received_handled(const rp_received *r) {
   return r ? r->handled : 0;
+}
+
+RP_PUBLIC int rp_received_recalled(const rp_received *r) {
+  return r ? r->recalled : 0;
 }
 
 /* Keeps a NUL-terminated copy of p[0..n) in r (locked: getters may run concurrently). */

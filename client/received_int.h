@@ -30,6 +30,7 @@ struct rp_received {
   char sender[RP_MEMBER_ID_MAX + 1];
   uint64_t stored_at;
   int handled;
+  int recalled; /* its sender recalled it (rp_received_recalled) */
   void **cache;
   size_t ncache, capcache;
 };

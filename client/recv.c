@@ -64,32 +64,79 @@ static void answer_effect(const rp__payload *p, rp__store_effect *e) {
   e->at = rp__clock_wall_ms();
 }
 
-/* A receipt moves the status of the message it is about. */
-static void on_receipt(rp_client *c, const rp__pl_receipt *r) {
-  int st = r->status == RP__RCPT_DELIVERED ? RP_STATUS_DELIVERED
-           : r->status == RP__RCPT_OPENED  ? RP_STATUS_OPENED
-           : r->status == RP__RCPT_EXPIRED ? RP_STATUS_EXPIRED
-           : r->status == RP__RCPT_FAILED  ? RP_STATUS_FAILED
-                                           : 0;
+/* A receipt moves the status of the message it is about. "recalled" counts only from
+ * the member we sent that message to: only its recipient can have hidden it. */
+static void on_receipt(rp_client *c, const rp__pl_receipt *r, const char *sender) {
+  int st = r->status == RP__RCPT_DELIVERED  ? RP_STATUS_DELIVERED
+           : r->status == RP__RCPT_OPENED   ? RP_STATUS_OPENED
+           : r->status == RP__RCPT_EXPIRED  ? RP_STATUS_EXPIRED
+           : r->status == RP__RCPT_FAILED   ? RP_STATUS_FAILED
+           : r->status == RP__RCPT_RECALLED ? RP_STATUS_RECALLED
+                                            : 0;
+  if (st == RP_STATUS_RECALLED) {
+    rp__store_out o;
+    int ours =
+        rp__store_out_get(c->st, r->about, 0, &o) == 0 && strcmp(o.recipient, sender) == 0;
+    rp__store_out_free(&o);
+    if (!ours) return;
+  }
   if (st != 0)
     rp__client_status(c, r->about, st, st == RP_STATUS_FAILED ? -(int)r->error : 0);
+}
+
+/* A receipt of ours with `status` about message `about` of thread `thread`, for
+ * `sender`, as an outbox row. */
+static int receipt_row(rp_client *c, const uint8_t about[RP_MSG_ID_BYTES],
+                       const uint8_t thread[RP_THREAD_ID_BYTES], int status,
+                       const char *sender, rp__store_out *row) {
+  rp__payload p;
+  const char *where;
+  size_t off;
+  rp__payload_init(&p, RP__PL_RECEIPT);
+  memcpy(p.u.receipt.about, about, RP_MSG_ID_BYTES);
+  p.u.receipt.status = status;
+  p.u.receipt.at = rp__clock_wall_ms();
+  return rp__send_prepare(c, &p, sender, thread, row, &where, &off);
 }
 
 /* The automatic "delivered" receipt for a stored message, as an outbox row. */
 static int make_receipt(rp_client *c, const rp__payload *got, const char *sender,
                         rp__store_out *row) {
-  rp__payload p;
-  const char *where;
-  size_t off;
-  rp__payload_init(&p, RP__PL_RECEIPT);
-  memcpy(p.u.receipt.about, got->msg_id, RP_MSG_ID_BYTES);
-  p.u.receipt.status = RP__RCPT_DELIVERED;
-  p.u.receipt.at = rp__clock_wall_ms();
-  return rp__send_prepare(c, &p, sender, got->thread_id, row, &where, &off);
+  return receipt_row(c, got->msg_id, got->thread_id, RP__RCPT_DELIVERED, sender, row);
+}
+
+/*
+ * A recall (PROTOCOL.md 7.19) about a message we hold from the recall's own sender:
+ * mark it recalled (never offered again) and send the receipt "recalled" back, in one
+ * transaction. Run for a recall stored now and for one delivered again (a crash between
+ * storing it and this step), which the store makes idempotent: the receipt goes once.
+ * A recall about a message we do not hold (yet), or that another member sent, does
+ * nothing here; the recall itself is stored and offered like any message.
+ */
+static void apply_recall(rp_client *c, const rp__payload *p, const char *sender) {
+  rp__store_in held;
+  rp__store_out receipt;
+  char hex[RP_ID_STRLEN];
+  int done = 0, rc;
+  const uint8_t *about = p->u.recall.about;
+  if (rp__store_in_get_any(c->st, about, &held) != 0) return;
+  rc = strcmp(held.sender, sender) == 0
+           ? receipt_row(c, about, held.thread_id, RP__RCPT_RECALLED, sender, &receipt)
+           : RP_EPERM;
+  rp__store_in_free(&held);
+  if (rc != 0) return;
+  rc = rp__store_in_recall(c->st, about, sender, rp__clock_wall_ms(), &receipt, &done);
+  rp__store_out_free(&receipt);
+  sodium_bin2hex(hex, sizeof hex, about, RP_MSG_ID_BYTES);
+  if (rc != 0)
+    rp__hlog(c, RP_LOG_ERROR, "recall_not_stored msg_id=%s code=%s", hex, rp_err_name(rc));
+  else if (done)
+    rp__hlog(c, RP_LOG_INFO, "recalled msg_id=%s sender=%s", hex, sender);
 }
 
 static void offer(rp_client *c, const rp__store_in *row) {
   rp_received *r = NULL;
+  if (row->recalled) return;
   if (c->cfg.on_recv == NULL || rp__received_from_row(c, row, &r) != 0) return;
   c->cfg.on_recv(c->cfg.recv_data, c, r);
   rp_received_free(r);
@@ -118,10 +165,15 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   answer_effect(p, &effect);
   rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, &effect);
   rp__store_out_free(&receipt);
-  if (rc == RP_EEXIST) return 0; /* seen before: ack again, offer nothing */
+  if (rc == RP_EEXIST) {
+    /* Seen before: ack again, offer nothing; a recall's step may not have run. */
+    if (p->kind == RP__PL_RECALL) apply_recall(c, p, in.sender);
+    return 0;
+  }
   if (rc != 0) return rc;
   if (effect.status != 0) status_told(c, effect.about, effect.status, 0, effect.changed);
-  rp__loop_wake(c); /* the receipt waits in the outbox */
+  if (p->kind == RP__PL_RECALL) apply_recall(c, p, in.sender);
+  rp__loop_wake(c); /* the receipts wait in the outbox */
   offer(c, &in);
   return 0;
 }
@@ -217,7 +269,7 @@ static bool local_error(int rc) {
 static int take(rp_client *c, const rp__payload *p, const rp__opened *op,
                 const uint8_t *env, size_t len) {
   if (p->kind == RP__PL_RECEIPT) {
-    on_receipt(c, &p->u.receipt);
+    on_receipt(c, &p->u.receipt, op->sender->pub.id);
     return 0;
   }
   return store_message(c, p, op, env, len);

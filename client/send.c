@@ -262,9 +262,9 @@ RP_PUBLIC int rp_send_opened(rp_client *c, const char *msg_id) {
 }
 
 RP_PUBLIC const char *rp_status_name(int status) {
-  static const char *const names[] = {"unknown",   "queued", "relayed",
-                                      "delivered", "opened", "answered",
-                                      "expired",   "failed", "auto_replied"};
+  static const char *const names[] = {"unknown",      "queued",   "relayed", "delivered",
+                                      "opened",       "answered", "expired", "failed",
+                                      "auto_replied", "recalled"};
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? names[status] : names[0];
 }
 
@@ -272,7 +272,7 @@ RP_PUBLIC int rp_status_rank(int status) {
   static const int ranks[RP__STORE_STATUS_MAX + 1] = {
       [RP_STATUS_QUEUED] = 1,       [RP_STATUS_RELAYED] = 2, [RP_STATUS_DELIVERED] = 3,
       [RP_STATUS_AUTO_REPLIED] = 4, [RP_STATUS_OPENED] = 5,  [RP_STATUS_ANSWERED] = 6,
-      [RP_STATUS_EXPIRED] = 7,      [RP_STATUS_FAILED] = 7,
+      [RP_STATUS_EXPIRED] = 7,      [RP_STATUS_FAILED] = 7,  [RP_STATUS_RECALLED] = 7,
   };
   return status >= 1 && status <= RP__STORE_STATUS_MAX ? ranks[status] : 0;
 }

@@ -47,6 +47,18 @@ static const char *const schema_sql =
     " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(msg_id, idx))"
     " WITHOUT ROWID;";
 
+/* Tables added without a schema version (each is created in any database, old or new,
+ * and nothing moves into it): the recall marks. outbox_recalled holds when a message of
+ * ours reached RP_STATUS_RECALLED (the outbox has time columns t1..t8 only; its status
+ * column takes the number as any other); inbox_recalled the received messages whose
+ * sender recalled them (recv.c). Kept apart from schema_sql so that the versioned schema
+ * stays one list. */
+static const char *const added_tables_sql =
+    "CREATE TABLE IF NOT EXISTS outbox_recalled("
+    " msg_id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS inbox_recalled("
+    " msg_id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
  * attachments (the chunks columns and tables), 3 since outbox_chunk_ack (a table the
@@ -149,6 +161,7 @@ int rp__store_open(const char *dir, rp__store **out) {
       (rc = rp__sql_exec(st->db, "PRAGMA synchronous=FULL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA foreign_keys=ON;")) != 0 ||
       (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0 ||
+      (rc = rp__sql_exec(st->db, added_tables_sql)) != 0 ||
       (rc = rp__sql_exec(st->db, orphans_sql)) != 0 ||
       (rc = rp__store_in_sweep(st, rp__clock_wall_ms(), NULL)) != 0)
     goto out;

@@ -21,7 +21,7 @@
 #include "caps.h"
 
 #define RP__STORE_FILE "client.db"
-#define RP__STORE_STATUS_MAX 8 /* RP_STATUS_AUTO_REPLIED, the highest number */
+#define RP__STORE_STATUS_MAX 9 /* RP_STATUS_RECALLED, the highest number */
 #define RP__STORE_PEER_MAX (RP_MEMBER_ID_MAX + 1)
 
 typedef struct rp__store rp__store;
@@ -59,6 +59,7 @@ typedef struct rp__store_in {
   uint64_t chunks;  /* N: attachment chunks (inbox_chunk rows once complete) */
   int complete;     /* 0 while chunks are missing: never offered, listed or counted */
   uint64_t expires; /* the envelope header's expiry, unix ms (0: not known) */
+  int recalled;     /* its sender recalled it (inbox_recalled): never offered again */
 } rp__store_in;
 
 /* Opens (creating) the database in dir, which is created mode 0700 if missing. */
@@ -178,7 +179,18 @@ int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
  * were deleted. */
 int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n);
 
-/* The first unhandled row with rowid > after. RP_ENOTFOUND. */
+/*
+ * A recall (PROTOCOL.md 7.19) from `sender` about msg_id: if the inbox holds msg_id from
+ * that sender (complete or not), marks it recalled and adds the outbox row `receipt`
+ * (the receipt "recalled" for the sender), in one transaction; *done is then 1. A message
+ * recalled before, one we do not hold, or one another member sent changes nothing
+ * (*done 0): the receipt goes once. The mark lives in the table inbox_recalled.
+ */
+int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                        const char *sender, uint64_t now, const rp__store_out *receipt,
+                        int *done);
+
+/* The first unhandled row with rowid > after, not recalled. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);
 
 /* The inbox row of msg_id. RP_ENOTFOUND. */
@@ -189,7 +201,7 @@ int rp__store_in_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                          uint64_t now);
 
-/* Unhandled inbox rows. */
+/* Unhandled inbox rows, not recalled. */
 int rp__store_in_pending(rp__store *st, uint64_t *n);
 
 void rp__store_out_free(rp__store_out *o);

@@ -8,7 +8,8 @@
 
 #define IN_COLS                                                                            \
   "id, msg_id, thread_id, ref_id, kind, sender, stored_at, handled, envelope, chunks,"     \
-  " complete, expires"
+  " complete, expires,"                                                                    \
+  " EXISTS(SELECT 1 FROM inbox_recalled r WHERE r.msg_id = inbox.msg_id)"
 
 void rp__store_in_free(rp__store_in *in) {
   if (in == NULL) return;
@@ -70,6 +71,7 @@ static int query_one(rp__store *st, const char *sql, const uint8_t *id, int64_t 
   o->chunks = (uint64_t)sqlite3_column_int64(s, 9);
   o->complete = sqlite3_column_int(s, 10);
   o->expires = (uint64_t)sqlite3_column_int64(s, 11);
+  o->recalled = sqlite3_column_int(s, 12);
   rc = rp__sql_col_blob(s, 8, &o->envelope, &o->envelope_len);
 out:
   sqlite3_finalize(s);
@@ -80,7 +82,7 @@ out:
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out) {
   return query_one(st,
                    "SELECT " IN_COLS " FROM inbox WHERE handled = 0 AND complete = 1"
-                   " AND id > ?"
+                   " AND id > ? AND msg_id NOT IN (SELECT msg_id FROM inbox_recalled)"
                    " ORDER BY id LIMIT 1",
                    NULL, after, out);
 }
@@ -117,8 +119,43 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 }
 
 int rp__store_in_pending(rp__store *st, uint64_t *n) {
-  return rp__store_count(
-      st, "SELECT count(*) FROM inbox WHERE handled = 0 AND complete = 1", n);
+  return rp__store_count(st,
+                         "SELECT count(*) FROM inbox WHERE handled = 0 AND complete = 1"
+                         " AND msg_id NOT IN (SELECT msg_id FROM inbox_recalled)",
+                         n);
+}
+
+int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                        const char *sender, uint64_t now, const rp__store_out *receipt,
+                        int *done) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *done = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  rc = rp__sql_prepare(st->db,
+                       "INSERT OR IGNORE INTO inbox_recalled(msg_id, at)"
+                       " SELECT msg_id, ?2 FROM inbox WHERE msg_id = ?1 AND sender = ?3",
+                       &s);
+  if (rc == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+    sqlite3_bind_text(s, 3, sender, -1, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  if (rc == 0 && sqlite3_changes(st->db) > 0) {
+    *done = 1;
+    if (receipt != NULL) rc = rp__store_out_insert(st, receipt);
+  }
+  if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
+  if (rc != 0) {
+    rp__sql_exec(st->db, "ROLLBACK");
+    *done = 0;
+  }
+out:
+  pthread_mutex_unlock(&st->mu);
+  return rc;
 }
 
 /* ---- the inbox's attachment chunks ---- */

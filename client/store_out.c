@@ -9,9 +9,10 @@
 
 #define OUT_COLS                                                                           \
   "id, msg_id, thread_id, ref_id, kind, urgency, receipt, recipient, status, error, t1,"   \
-  " t2, t3, t4, t5, t6, t7, t8, chunks"
-/* The column of times[i] is OUT_TIME0 + i; chunks follows the last time, then the
- * envelope. */
+  " t2, t3, t4, t5, t6, t7, t8,"                                                           \
+  " (SELECT at FROM outbox_recalled r WHERE r.msg_id = outbox.msg_id), chunks"
+/* The column of times[i] is OUT_TIME0 + i (the time of RP_STATUS_RECALLED comes from
+ * outbox_recalled, store.c); chunks follows the last time, then the envelope. */
 #define OUT_TIME0 9
 #define OUT_CHUNKS (OUT_TIME0 + RP__STORE_STATUS_MAX + 1)
 #define OUT_ENVELOPE (OUT_CHUNKS + 1)
@@ -158,11 +159,44 @@ static int is_final(int status) {
   return status == RP_STATUS_EXPIRED || status == RP_STATUS_FAILED;
 }
 
-/* Whether moving from `cur` to `next` is progress (see store.h). */
+/* Whether moving from `cur` to `next` is progress (see store.h). A recall's outcome
+ * ends a message that was delivered, whatever it reached after that; nothing moves it
+ * on (a recipient holds what it recalls, so it was never expired or failed). */
 static int progress(int cur, int next) {
-  if (is_final(cur)) return 0;
+  if (is_final(cur) || cur == RP_STATUS_RECALLED) return 0;
+  if (next == RP_STATUS_RECALLED) return 1;
   if (is_final(next)) return rp_status_rank(cur) < rp_status_rank(RP_STATUS_DELIVERED);
   return rp_status_rank(next) > rp_status_rank(cur);
+}
+
+/* RP_STATUS_RECALLED: its time in outbox_recalled; implies relayed and delivered (the
+ * recipient held the message to recall it). */
+static int recalled_locked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                           uint64_t now, int *changed) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  if ((rc = rp__sql_prepare(
+           st->db, "INSERT OR IGNORE INTO outbox_recalled(msg_id, at) VALUES(?1, ?2)",
+           &s)) == 0) {
+    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  s = NULL;
+  if (rc == 0 && (rc = rp__sql_prepare(
+                      st->db,
+                      "UPDATE outbox SET status = ?1, error = 0, t2 = COALESCE(t2, ?2),"
+                      " t3 = COALESCE(t3, ?2) WHERE msg_id = ?3",
+                      &s)) == 0) {
+    sqlite3_bind_int(s, 1, RP_STATUS_RECALLED);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+    sqlite3_bind_blob(s, 3, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    rc = rp__sql_err(sqlite3_step(s));
+  }
+  sqlite3_finalize(s);
+  if (rc == 0 && changed) *changed = 1;
+  return rc;
 }
 
 int rp__store_out_status_locked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
@@ -177,6 +211,8 @@ int rp__store_out_status_locked(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BY
   moved = progress(o.status, status);
   /* A step reached out of order (answered before the opened receipt) still gets its
    * time; a final failure gets one only when it happens. */
+  if (status == RP_STATUS_RECALLED)
+    return moved ? recalled_locked(st, msg_id, now, changed) : 0;
   stamp = o.times[status] == 0 && (moved || !is_final(status));
   if (!moved && !stamp) return 0;
   /* A later step implies the earlier ones it needs (a receipt may overtake the relay's

@@ -131,7 +131,7 @@ static int do_show(act *a, int is_export) {
   if (first && (r = rp_send_opened(a->d->client, t.first_msg)) != 0)
     rp__log_warn("event=opened_receipt_failed thread=%s error=%s", a->thread,
                  rp_err_name(r));
-  r = rp__ibx_render_thread(a->d->st, a->thread, rp__ibx_now(a->d),
+  r = rp__ibx_render_thread(a->d->st, a->d->client, a->thread, rp__ibx_now(a->d),
                             rp__ibx_retention_ms(a->d), &a->text, &a->json);
   if (r == RP_ETOOBIG) {
     rp__buf_printf(&a->msg,

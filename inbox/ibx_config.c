@@ -54,6 +54,35 @@ static int advisor(rp__ibx_config *c, const char *user, const char *v) {
 #define IS(s, k) (strcmp(sec, s) == 0 && strcmp(key, k) == 0)
 #define PATH(field) rp__conf_path(x->dir, c->field, sizeof c->field, v)
 
+/* relay_also = HOST:PORT[, HOST:PORT...]: each address appended to c's list. */
+static int relay_also(rp__ibx_config *c, const char *v) {
+  const char *p = v;
+  c->nrelay_also = 0;
+  for (;;) {
+    const char *comma = strchr(p, ','), *colon = NULL;
+    size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+    char item[300], *end;
+    unsigned long port;
+    while (n > 0 && (*p == ' ' || *p == '\t'))
+      p++, n--;
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+      n--;
+    if (n == 0 || n >= sizeof item || c->nrelay_also >= RP_IBX_RELAY_ALSO_MAX)
+      return RP_ECONFIG;
+    memcpy(item, p, n);
+    item[n] = 0;
+    if ((colon = strrchr(item, ':')) == NULL || colon == item || colon - item >= 256)
+      return RP_ECONFIG;
+    port = strtoul(colon + 1, &end, 10);
+    if (colon[1] == 0 || *end != 0 || port == 0 || port > 65535) return RP_ECONFIG;
+    memcpy(c->relay_also_host[c->nrelay_also], item, (size_t)(colon - item));
+    c->relay_also_host[c->nrelay_also][colon - item] = 0;
+    c->relay_also_port[c->nrelay_also++] = (unsigned)port;
+    if (comma == NULL) return 0;
+    p = comma + 1;
+  }
+}
+
 static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
   rp__ibx_config *c = x->c;
   uint64_t n = 0;
@@ -68,7 +97,9 @@ static int one(load_ctx *x, const char *sec, const char *key, const char *v) {
     r = rp__conf_str(c->relay_host, sizeof c->relay_host, v);
   else if (IS("client", "relay_port")) {
     if ((r = rp__conf_uint(&n, v, 1, 65535)) == 0) c->relay_port = (unsigned)n;
-  } else if (IS("client", "relay_key"))
+  } else if (IS("client", "relay_also"))
+    r = relay_also(c, v);
+  else if (IS("client", "relay_key"))
     r = rp__conf_str(c->relay_key, sizeof c->relay_key, v);
   else if (IS("client", "admin_key"))
     r = rp__conf_str(c->admin_key, sizeof c->admin_key, v);

@@ -58,6 +58,12 @@ typedef struct rp__ibx_config {
   char passphrase_file[RP_PATH_MAX];
   char relay_host[256];
   unsigned relay_port;
+  /* relay_also: further addresses of the same relay, tried after relay_host:relay_port
+   * in this order (rp_config_add_relay); the library takes 8 addresses in all. */
+#define RP_IBX_RELAY_ALSO_MAX 7
+  char relay_also_host[RP_IBX_RELAY_ALSO_MAX][256];
+  unsigned relay_also_port[RP_IBX_RELAY_ALSO_MAX];
+  unsigned nrelay_also;
   char relay_key[RP_PATH_MAX], admin_key[RP_PATH_MAX], roster[RP_PATH_MAX];
   /* [inbox] */
   char database[RP_PATH_MAX], data_key[RP_PATH_MAX];

@@ -101,12 +101,21 @@ static int open_key(rp__ibx_daemon *d) {
   return r;
 }
 
+/* [client] relay_also: the relay's further addresses, in order. */
+static int add_relays(rp_config *cfg, const rp__ibx_config *c) {
+  int r = 0;
+  for (unsigned i = 0; r == 0 && i < c->nrelay_also; i++)
+    r = rp_config_add_relay(cfg, c->relay_also_host[i], c->relay_also_port[i]);
+  return r;
+}
+
 static int start_client(rp__ibx_daemon *d) {
   rp_config *cfg = NULL;
   int r;
   if ((r = rp_config_new(&cfg)) != 0) return r;
   if ((r = rp_config_set_state_dir(cfg, d->cfg.state_dir)) == 0 &&
       (r = rp_config_set_relay(cfg, d->cfg.relay_host, d->cfg.relay_port)) == 0 &&
+      (r = add_relays(cfg, &d->cfg)) == 0 &&
       (r = rp_config_set_relay_key(cfg, d->cfg.relay_key)) == 0 &&
       (r = rp_config_set_identity_file(cfg, d->cfg.identity)) == 0 &&
       (r = rp_config_set_admin_key(cfg, d->cfg.admin_key)) == 0 &&

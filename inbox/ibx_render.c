@@ -203,6 +203,7 @@ typedef struct msgs_ctx {
   unsigned nmark;
   const rp__ibx_mark *consent; /* the consent withdrawal, or NULL */
   json_t *meetings;            /* the thread's meeting messages (show) */
+  rp_client *client;           /* the team's library: outcomes of its recalls, or NULL */
 } msgs_ctx;
 
 /* The name of a mark's reason ("forkert_modtager", "borger"). */
@@ -298,16 +299,33 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
   /* Hidden content: the consent withdrawn for the whole thread, or this message recalled.
    * What stays is that it came, its kind and times (and the audit log's lines). */
   if (x->consent != NULL || rc != NULL) {
+    uint64_t done = 0;
+    /* The team's own recall: done once the municipality's system hid the message and
+     * said so (its receipt "recalled", PROTOCOL.md 7.19). */
+    if (rc != NULL && rc->dir == RP_IBX_OUT && x->client != NULL)
+      rp_status_time(x->client, m->msg_id, RP_STATUS_RECALLED, &done);
     if (rc != NULL) {
       rp__ibx_fmt_local(rc->at, at, sizeof at);
       rp__buf_printf(x->text, "    tilbagekaldt %s (%s, af %s): indholdet er skjult\n", at,
                      mark_reason(rc), rc->dir == RP_IBX_OUT ? "teamet" : "kommunen");
+      if (rc->dir == RP_IBX_OUT && x->client != NULL) {
+        if (done != 0) rp__ibx_fmt_local(done, at, sizeof at);
+        rp__buf_printf(x->text, "    %s%s\n",
+                       done != 0 ? "skjult hos kommunen "
+                                 : "endnu ikke skjult hos kommunen",
+                       done != 0 ? at : "");
+      }
     }
     if (x->consent != NULL) {
       rp__ibx_fmt_local(x->consent->at, at, sizeof at);
       rp__buf_printf(x->text, "    samtykke tilbagekaldt %s: indholdet er skjult\n", at);
     }
-    json_object_set_new(o, "recalled", rc != NULL ? mark_json(rc) : json_null());
+    json_t *mj = rc != NULL ? mark_json(rc) : json_null();
+    if (rc != NULL && rc->dir == RP_IBX_OUT && x->client != NULL) {
+      json_object_set_new(mj, "outcome", jstr(done != 0 ? "recalled" : "pending"));
+      json_object_set_new(mj, "outcome_at", done != 0 ? jtime(done) : json_null());
+    }
+    json_object_set_new(o, "recalled", mj);
     json_object_set_new(o, "hidden", json_true());
     json_object_set_new(o, "attachments", json_array());
     json_decref(payload);
@@ -333,10 +351,11 @@ static int msg_one(void *data, const rp__ibx_msg *m) {
   return 0;
 }
 
-int rp__ibx_render_thread(rp__ibx_store *st, const char *thread_id, uint64_t now,
-                          uint64_t retention_ms, rp__buf *text, rp__buf *json) {
+int rp__ibx_render_thread(rp__ibx_store *st, rp_client *client, const char *thread_id,
+                          uint64_t now, uint64_t retention_ms, rp__buf *text,
+                          rp__buf *json) {
   rp__ibx_thread t;
-  msgs_ctx x = {text, NULL, 0, NULL, 0, NULL, 0, NULL, NULL};
+  msgs_ctx x = {text, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, client};
   rp__ibx_att *att = NULL;
   rp__ibx_mark *marks = NULL;
   unsigned sl = RP_IBX_SHORT_ID_MIN;
@@ -412,7 +431,7 @@ static int reg_one(void *data, const rp__ibx_msg *m) {
 }
 
 int rp__ibx_render_registrations(rp__ibx_store *st, rp__buf *text, rp__buf *json) {
-  msgs_ctx x = {text, json_array(), 0, NULL, 0, NULL, 0, NULL, NULL};
+  msgs_ctx x = {text, json_array(), 0, NULL, 0, NULL, 0, NULL, NULL, NULL};
   int r = rp__ibx_store_messages_of_kind(st, RP__PL_REGISTRATION, reg_one, &x);
   json_out(json, x.json);
   rp__buf_printf(text, "%u registration%s.\n", x.n, x.n == 1 ? "" : "s");

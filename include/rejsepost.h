@@ -169,8 +169,23 @@ const char *rp_config_error(const rp_config *cfg);
 int rp_config_set_state_dir(rp_config *cfg, const char *path);
 
 /* The relay's address: a host name or IP literal, and the TCP port (1..65535).
- * Required. */
+ * Required. It sets (or replaces) the first address; addresses added with
+ * rp_config_add_relay stay. */
 int rp_config_set_relay(rp_config *cfg, const char *host, unsigned port);
+
+/*
+ * A further address of the same relay (the same relay key: an address the relay moved
+ * to, or a standby that took over its key), appended after the ones set so far; with
+ * none set yet it becomes the first. At most 8 addresses in all (RP_ECONFIG past that).
+ * On each (re)connect the client tries the addresses in order: a failed lookup, connect
+ * or handshake (anything short of the relay's welcome) moves on to the next one at once,
+ * logged at RP_LOG_INFO ("relay_next"); the backoff of rp_config_set_backoff follows only
+ * after every address has failed in turn. A connection that was lost after its welcome
+ * is tried again at the same address first (the relay that has held our messages and
+ * welcomed us is likely still there, and its spool holds what waits for us); a new client
+ * starts at the first address.
+ */
+int rp_config_add_relay(rp_config *cfg, const char *host, unsigned port);
 
 /* The relay's transport public key: 64 hexadecimal characters, or the path of the
  * relay's public key export (a key file of kind "public"). Required. */
@@ -484,8 +499,10 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /*
  * Statuses of a sent message. A message moves forward only, in this order: queued,
  * relayed, delivered, auto_replied, opened, answered; or from queued or relayed to one
- * of the final expired and failed. The numbers are not that order (auto_replied came
- * later and got the next free number): compare statuses by this list, not by value.
+ * of the final expired and failed; or, once we recalled it (a "recall" about it) and its
+ * recipient hid it, from any step short of those two to the final recalled. The numbers
+ * are not that order (auto_replied and recalled came later and got the next free
+ * numbers): compare statuses by this list, not by value.
  * A step reached out of order (a reply before the "opened" receipt) still gets its time
  * (rp_status_time) without moving the status back. failed is a refusal for good, by the
  * relay (EROUTE, EKIND...) or by the recipient (EAUTH, EREVOKED, EINVAL...).
@@ -500,15 +517,19 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
 /* The team's inbox answered automatically (out of office hours, with the emergency
  * numbers): no advisor has answered yet. Ranks between delivered and opened. */
 #define RP_STATUS_AUTO_REPLIED 8
+/* We recalled it (a "recall" message about it) and the recipient's library hid it: its
+ * receipt "recalled" came back (PROTOCOL.md 7.19). Final, like expired and failed, and
+ * ranked with them; it implies delivered. */
+#define RP_STATUS_RECALLED 9
 
-/* "queued", "relayed", ..., "auto_replied", or "unknown". Static. */
+/* "queued", "relayed", ..., "auto_replied", "recalled", or "unknown". Static. */
 const char *rp_status_name(int status);
 
 /* A status's place in a message's progress, since the numbers are not in that order:
  * queued 1, relayed 2, delivered 3, auto_replied 4, opened 5, answered 6, and 7 for the
- * final expired and failed; 0 for an unknown value. To wait until a message has reached
- * at least `wanted`, compare rp_status_rank(current) >= rp_status_rank(wanted) and stop
- * on a rank of 7. */
+ * final expired, failed and recalled; 0 for an unknown value. To wait until a message has
+ * reached at least `wanted`, compare rp_status_rank(current) >= rp_status_rank(wanted) and
+ * stop on a rank of 7. */
 int rp_status_rank(int status);
 
 /*
@@ -559,10 +580,10 @@ int rp_send_opened(rp_client *c, const char *msg_id);
  */
 
 /*
- * The oldest message in the inbox that is not marked handled and that this client
- * handle has not returned yet (so a host that skips a message moves on; a new handle,
- * after a restart, starts over with every unhandled message). *out is the caller's
- * (rp_received_free). RP_ENOTFOUND if there is none.
+ * The oldest message in the inbox that is not marked handled, not recalled by its sender
+ * (rp_received_recalled) and that this client handle has not returned yet (so a host that
+ * skips a message moves on; a new handle, after a restart, starts over with every unhandled
+ * message). *out is the caller's (rp_received_free). RP_ENOTFOUND if there is none.
  */
 int rp_inbox_next(rp_client *c, rp_received **out);
 
@@ -573,7 +594,7 @@ int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out);
  * it is not in the inbox. */
 int rp_inbox_mark_handled(rp_client *c, const char *msg_id);
 
-/* The number of inbox messages not marked handled. */
+/* The number of inbox messages not marked handled (and not recalled). */
 int rp_inbox_pending(rp_client *c, uint64_t *count);
 
 /* A copy of r, the caller's (for keeping a message a callback was lent). */
@@ -593,6 +614,11 @@ const char *rp_received_sender(const rp_received *r); /* sender member id */
 uint64_t rp_received_created(const rp_received *r);   /* the sender's clock */
 uint64_t rp_received_stored_at(const rp_received *r); /* when our inbox stored it */
 int rp_received_handled(const rp_received *r);        /* 1 if marked handled */
+/* 1 if its sender recalled it (a "recall" about it arrived; PROTOCOL.md 7.19): the
+ * library then no longer offers it (rp_inbox_next, rp_inbox_pending, the receive
+ * callback at start-up) unless it was marked handled before, and rp_inbox_get still
+ * finds it. The host should hide its content too. */
+int rp_received_recalled(const rp_received *r);
 
 /*
  * Field getters by name, as for the builder ("advice", "risk.level",

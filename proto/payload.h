@@ -218,7 +218,8 @@ enum {
   RP__RCPT_DELIVERED,
   RP__RCPT_OPENED,
   RP__RCPT_FAILED,
-  RP__RCPT_EXPIRED
+  RP__RCPT_EXPIRED,
+  RP__RCPT_RECALLED /* the recipient hid a message its sender recalled (PROTOCOL.md 7.19) */
 };
 enum {
   RP__ESC_FRIST_OVERSKREDET = 1,

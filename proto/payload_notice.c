@@ -5,7 +5,8 @@
  */
 #include "payload_int.h"
 
-RP__PL_ENUM(receipt_status, "relayed", "delivered", "opened", "failed", "expired");
+RP__PL_ENUM(receipt_status, "relayed", "delivered", "opened", "failed", "expired",
+            "recalled");
 RP__PL_ENUM(withdrawn_by, "borger", "foraeldremyndighed");
 RP__PL_ENUM(recall_reason, "forkert_modtager", "forkert_indhold", "dublet", "andet");
 RP__PL_ENUM(roster_change, "tilfoejet", "noegleskift", "tilbagekaldt", "fjernet");

@@ -4,6 +4,8 @@
 # chromium is for the browser test (tests/web/browser_test.c); its node modules come
 # from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there). The
 # binding tests (bindings/) need pytest, OpenJDK with JNA and JUnit, and Mono with NUnit.
+# mandoc, groff-base and man-db are for the manual pages' test (tests/tools/man_test.sh):
+# mandoc -Tlint, groff -ww, and man -M on the installed pages.
 # Usage: scripts/setup.sh [extra-package ...]
 set -euo pipefail
 
@@ -14,7 +16,7 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium
           python3-pytest default-jdk-headless libjna-java junit5
           mono-mcs mono-runtime libmono-system-core4.0-cil nunit-console
-          libnunit-framework2.6.3-cil "$@")
+          libnunit-framework2.6.3-cil mandoc man-db groff-base "$@")
 
 missing=()
 for p in "${packages[@]}"; do

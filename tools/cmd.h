@@ -49,6 +49,15 @@ TL_CMD(read);
 TL_CMD(mark);
 /* cmd_save.c */
 TL_CMD(save);
+/* The municipality's workflow beyond the request (outgo.h): cmd_answer.c, cmd_consent.c,
+ * cmd_recall.c, cmd_meeting.c, cmd_register.c, cmd_plan.c */
+TL_CMD(answer);
+TL_CMD(withdraw_consent);
+TL_CMD(recall);
+TL_CMD(meeting_confirm);
+TL_CMD(meeting_cancel);
+TL_CMD(register);
+TL_CMD(plan_review);
 
 /* cmd_advisor.c: the inbox's advisor commands, which print their own usage texts. */
 int tl_cmd_advisor(int argc, char **argv);

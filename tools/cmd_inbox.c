@@ -84,7 +84,9 @@ const char tl_usage_read[] =
     "Usage: rejsepost read --state DIR MSGID\n"
     "\n"
     "Shows one received message (MSGID or a unique prefix), with the request it answers,\n"
-    "and lists its attachments (bilag), numbered as 'rejsepost save' takes them.\n"
+    "and lists its attachments (bilag), numbered as 'rejsepost save' takes them. A "
+    "message\n"
+    "its sender recalled is not shown (only that it was recalled).\n"
     "\n" TL_STATE_OPT;
 
 /* The attachments, numbered from 1 as `rejsepost save` takes them. */
@@ -115,6 +117,14 @@ int tl_cmd_read(int argc, char **argv) {
   if ((re = rp_received_in_reply_to(r)) != NULL)
     printf("answers  %s%s%s\n", re, rp_status(c, re, &st, NULL) == 0 ? " (your " : "",
            st != 0 ? "message, now answered)" : "");
+  if (rp_received_recalled(r)) {
+    /* Its sender took it back (tilbagekaldt): the content is not shown, and no
+     * "opened" receipt goes back. */
+    printf("recalled the sender recalled this message; its content is not shown\n");
+    rp_received_free(r);
+    rp_client_free(c);
+    return TL_OK;
+  }
   print_attachments(r);
   if (rp_received_to_json(r, &json) == 0) printf("\n%s\n", json);
   rp_free(json);

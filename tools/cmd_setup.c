@@ -14,15 +14,18 @@
 #include "state.h"
 
 const char tl_usage_setup[] =
-    "Usage: rejsepost setup --state DIR --key FILE --relay HOST:PORT --relay-key HEX\n"
-    "           --admin-pub ADMIN.pub --roster ROSTER [--passphrase-file F]\n"
+    "Usage: rejsepost setup --state DIR --key FILE --relay HOST:PORT [--relay ...]\n"
+    "           --relay-key HEX --admin-pub ADMIN.pub --roster ROSTER\n"
+    "           [--passphrase-file F]\n"
     "\n"
     "Creates the state folder DIR (mode 0700) and writes DIR/rejsepost.conf for the\n"
     "commands send, status, inbox, read and mark.\n"
     "\n"
     "  --key FILE            this member's secret key file\n"
     "  --passphrase-file F   file holding its passphrase (for an encrypted key file)\n"
-    "  --relay HOST:PORT     the relay's address\n"
+    "  --relay HOST:PORT     the relay's address; repeat it for further addresses of\n"
+    "                        the same relay (moved, or a standby with its key), tried\n"
+    "                        in the order given (at most 8)\n"
     "  --relay-key HEX       the relay's transport key (printed by 'relay init')\n"
     "  --admin-pub FILE      the administrator's public key file (pins the roster)\n"
     "  --roster ROSTER       the signed roster to start from (then kept up to date)\n";
@@ -42,10 +45,13 @@ int tl_cmd_setup(int argc, char **argv) {
                                        {"roster", required_argument, NULL, 'o'},
                                        {"passphrase-file", required_argument, NULL, 'p'},
                                        {NULL, 0, NULL, 0}};
-  const char *state = NULL, *key = NULL, *relay = NULL, *rkey = NULL, *admin = NULL,
-             *roster = NULL, *pass = NULL;
+  const char *state = NULL, *key = NULL, *rkey = NULL, *admin = NULL, *roster = NULL,
+             *pass = NULL;
   static tl_conf conf;
-  int c, rc;
+  /* Every --relay, joined with ", " for the settings file's one relay line. */
+  char relay[PATH_MAX] = "";
+  size_t rlen = 0;
+  int c, rc, nrelay = 0;
 
   optind = 0;
   opterr = 0;
@@ -58,7 +64,13 @@ int tl_cmd_setup(int argc, char **argv) {
       key = optarg;
       break;
     case 'r':
-      relay = optarg;
+      if (strchr(optarg, ':') == NULL || strchr(optarg, ',') != NULL)
+        return tl_usage(argv[0], "--relay must be HOST:PORT (repeat it for several)");
+      if (++nrelay > 8) return tl_usage(argv[0], "--relay: at most 8 addresses");
+      rc = snprintf(relay + rlen, sizeof relay - rlen, "%s%s", rlen ? ", " : "", optarg);
+      if (rc < 0 || (size_t)rc >= sizeof relay - rlen)
+        return tl_usage(argv[0], "--relay: the addresses are too long");
+      rlen += (size_t)rc;
       break;
     case 'R':
       rkey = optarg;
@@ -77,11 +89,10 @@ int tl_cmd_setup(int argc, char **argv) {
     }
   }
   if (optind < argc) return tl_usage(argv[0], "unexpected argument '%s'", argv[optind]);
-  if ((state = tl_state_arg(state)) == NULL || key == NULL || relay == NULL ||
-      rkey == NULL || admin == NULL || roster == NULL)
+  if ((state = tl_state_arg(state)) == NULL || key == NULL || nrelay == 0 || rkey == NULL ||
+      admin == NULL || roster == NULL)
     return tl_usage(argv[0], "--state, --key, --relay, --relay-key, --admin-pub and "
                              "--roster are required");
-  if (strchr(relay, ':') == NULL) return tl_usage(argv[0], "--relay must be HOST:PORT");
   if (mkdir(state, 0700) != 0 && errno != EEXIST)
     return tl_fail("cannot create %s: %s", state, strerror(errno));
   memset(&conf, 0, sizeof conf);

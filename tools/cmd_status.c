@@ -12,7 +12,9 @@ const char tl_usage_status[] =
     "Usage: rejsepost status --state DIR [MSGID]\n"
     "\n"
     "Lists sent messages with their state (queued, relayed, delivered, opened, answered,\n"
-    "expired, failed) and the time of each step; with MSGID (or a unique prefix) one.\n"
+    "expired, failed, recalled) and the time of each step; with MSGID (or a unique\n"
+    "prefix) one. recalled: you recalled it ('rejsepost recall') and the recipient hid\n"
+    "it.\n"
     "\n" TL_STATE_OPT;
 
 #define OUTBOX_MAX 4096
@@ -45,8 +47,9 @@ static int collect(void *data, const char *msg_id, const char *kind, const char 
 /* The steps in the order a message goes through them (the numbers are not that order:
  * auto_replied, the inbox's automatic out-of-hours reply, came later). */
 static const int status_order[] = {
-    RP_STATUS_QUEUED, RP_STATUS_RELAYED,  RP_STATUS_DELIVERED, RP_STATUS_AUTO_REPLIED,
-    RP_STATUS_OPENED, RP_STATUS_ANSWERED, RP_STATUS_EXPIRED,   RP_STATUS_FAILED};
+    RP_STATUS_QUEUED,       RP_STATUS_RELAYED, RP_STATUS_DELIVERED,
+    RP_STATUS_AUTO_REPLIED, RP_STATUS_OPENED,  RP_STATUS_ANSWERED,
+    RP_STATUS_EXPIRED,      RP_STATUS_FAILED,  RP_STATUS_RECALLED};
 
 static void print_status_row(rp_client *c, const outbox_row *r) {
   int st = 0, err = 0;

@@ -32,11 +32,13 @@ static const char main_tail[] =
     "      --member kbh.key.pub --kind municipality --name 'København' \\\n"
     "      --municipality 101 --network east\n"
     "\n"
-    "A municipality's state folder (send, status, inbox, read, mark):\n"
+    "A municipality's state folder (send, status, inbox, read, mark, save and the\n"
+    "workflow commands answer ... withdraw-consent):\n"
     "  These commands take --state DIR (or $REJSEPOST_STATE). DIR holds the local outbox\n"
     "  and inbox (SQLite) and the file DIR/rejsepost.conf, written once by\n"
     "  'rejsepost setup': lines 'name = value' with key_file, passphrase_file (optional),\n"
-    "  relay (HOST:PORT), relay_key and admin_key (hex or a key file) and roster_file\n"
+    "  relay (HOST:PORT, or several addresses of the same relay separated by commas,\n"
+    "  tried in order), relay_key and admin_key (hex or a key file) and roster_file\n"
     "  (the signed roster to start from).\n";
 
 static const tl_cmd tl_commands[] = {
@@ -69,6 +71,19 @@ static const tl_cmd tl_commands[] = {
     {"mark", tl_cmd_mark, "mark a received message handled", tl_usage_mark},
     {"save", tl_cmd_save, "save a received message's attachment to a new file",
      tl_usage_save},
+    {"answer", tl_cmd_answer, "answer the team's request for more information",
+     tl_usage_answer},
+    {"plan-review", tl_cmd_plan_review, "send a draft plan for review, attached",
+     tl_usage_plan_review},
+    {"meeting confirm", tl_cmd_meeting_confirm, "confirm a slot of a meeting proposal",
+     tl_usage_meeting_confirm},
+    {"meeting cancel", tl_cmd_meeting_cancel, "cancel a meeting", tl_usage_meeting_cancel},
+    {"register", tl_cmd_register, "register for a network meeting (or decline)",
+     tl_usage_register},
+    {"recall", tl_cmd_recall, "recall a message sent by mistake", tl_usage_recall},
+    {"withdraw-consent", tl_cmd_withdraw_consent,
+     "tell the team the consent was withdrawn: processing stops",
+     tl_usage_withdraw_consent},
     /* No usage text here: the inbox's advisor code prints its own (one text, one place). */
     {"advisor", tl_cmd_advisor, "the team's advisor commands (talk to rejsepost-inboxd)",
      NULL},

@@ -4,8 +4,9 @@
  * mark: its settings file (DIR/rejsepost.conf), the options those commands share, and
  * opening a client from it. The file is 'name = value' lines, '#' comments, read with
  * libinih as the daemons read theirs (no sections; a line shorter than INI_MAX_LINE):
- *   key_file, passphrase_file (optional), relay (HOST:PORT), relay_key (hex or file),
- *   admin_key (hex or file), roster_file (the signed roster to start from).
+ *   key_file, passphrase_file (optional), relay (HOST:PORT, or several addresses of the
+ *   same relay separated by commas, tried in order), relay_key (hex or file), admin_key
+ *   (hex or file), roster_file (the signed roster to start from).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -103,27 +104,61 @@ static int set(rp_config *cfg, int rc, const char *what) {
   return TL_FAIL;
 }
 
+/* One "HOST:PORT" of the relay setting, s[0..n) (spaces around it allowed), into
+ * host and *port. Prints the error (TL_FAIL) or returns TL_OK. */
+static int relay_one(const char *s, size_t n, char host[256], unsigned *port) {
+  char item[300], *colon, *end;
+  unsigned long p;
+  while (n > 0 && (*s == ' ' || *s == '\t'))
+    s++, n--;
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    n--;
+  if (n == 0 || n >= sizeof item)
+    return tl_fail("relay: expected HOST:PORT[, HOST:PORT...]");
+  memcpy(item, s, n);
+  item[n] = '\0';
+  colon = strrchr(item, ':');
+  if (colon == NULL || colon == item || (size_t)(colon - item) >= 256)
+    return tl_fail("relay = %s: expected HOST:PORT", item);
+  *colon = '\0';
+  memcpy(host, item, (size_t)(colon - item) + 1);
+  p = strtoul(colon + 1, &end, 10);
+  if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
+    return tl_fail("relay = %s:%s: the port must be 1..65535", item, colon + 1);
+  *port = (unsigned)p;
+  return TL_OK;
+}
+
+/* The relay setting: one address, or several of the same relay (the same relay_key)
+ * separated by commas, tried in that order (rp_config_add_relay). */
+static int relays_set(rp_config *cfg, const char *list) {
+  char host[256];
+  unsigned port = 0, i = 0;
+  const char *p = list;
+  for (;;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+    if (relay_one(p, n, host, &port) != TL_OK) return TL_FAIL;
+    if (set(cfg,
+            i++ == 0 ? rp_config_set_relay(cfg, host, port)
+                     : rp_config_add_relay(cfg, host, port),
+            "relay"))
+      return TL_FAIL;
+    if (comma == NULL) return TL_OK;
+    p = comma + 1;
+  }
+}
+
 int tl_client_open(const char *state, rp_client **out) {
   tl_conf conf;
   rp_config *cfg = NULL;
-  char host[256];
-  unsigned long port;
-  char *colon, *end;
   int rc, status = TL_FAIL;
 
   *out = NULL;
   if (tl_conf_read(state, &conf) != TL_OK) return TL_FAIL;
-  colon = strrchr(conf.v[TL_CONF_RELAY], ':');
-  if (colon == NULL || (size_t)(colon - conf.v[TL_CONF_RELAY]) >= sizeof host)
-    return tl_fail("relay = %s: expected HOST:PORT", conf.v[TL_CONF_RELAY]);
-  memcpy(host, conf.v[TL_CONF_RELAY], (size_t)(colon - conf.v[TL_CONF_RELAY]));
-  host[colon - conf.v[TL_CONF_RELAY]] = '\0';
-  port = strtoul(colon + 1, &end, 10);
-  if (*end != '\0' || port == 0 || port > 65535)
-    return tl_fail("relay = %s: the port must be 1..65535", conf.v[TL_CONF_RELAY]);
   if (rp_config_new(&cfg) != 0) return tl_fail("out of memory");
   if (set(cfg, rp_config_set_state_dir(cfg, state), "state folder") ||
-      set(cfg, rp_config_set_relay(cfg, host, (unsigned)port), "relay") ||
+      relays_set(cfg, conf.v[TL_CONF_RELAY]) ||
       set(cfg, rp_config_set_relay_key(cfg, conf.v[TL_CONF_RELAY_KEY]), "relay_key") ||
       set(cfg, rp_config_set_identity_file(cfg, conf.v[TL_CONF_KEY]), "key_file") ||
       set(cfg, rp_config_set_admin_key(cfg, conf.v[TL_CONF_ADMIN]), "admin_key") ||

@@ -211,6 +211,7 @@ static const pair k_values[] = {
     {"opened", "Åbnet"},
     {"failed", "Fejlet"},
     {"expired", "Udløbet"},
+    {"recalled", "Tilbagekaldt"},
     /* escalation */
     {"frist_overskredet", "Fristen er overskredet"},
     {"akut_uden_for_aabningstid", "Akut uden for åbningstid"},

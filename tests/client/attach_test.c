@@ -294,6 +294,36 @@ static int send_altered(fx *x, const char *question, const uint8_t *buf, size_t 
 /* A chunk altered in the sender's outbox (so, for the recipient, on the way): the
  * recipient refuses the whole message with the reader's code, offers nothing and keeps
  * nothing; the sender sees it failed with that code. */
+/* An attach call refused for its arguments names the argument: field and text are this
+ * call's, not those of an earlier failing call (they were left stale before). */
+static void test_attach_arguments_named(void **state) {
+  static const uint8_t buf[16];
+  rp_msg *m;
+  (void)state;
+  assert_non_null(m = cl_request("Bilag"));
+  assert_int_equal(rp_msg_set_enum(m, "urgency", "straks"), RP_EENUM);
+  assert_string_equal(rp_msg_error_field(m), "urgency");
+  assert_int_equal(
+      rp_msg_attach_buffer(m, buf, sizeof buf, "mappe/a.txt", "text/plain", "andet"),
+      RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "attachments.name");
+  assert_non_null(strstr(rp_msg_error_text(m), "'/'"));
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.txt", NULL, "andet"),
+                   RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "attachments.mime");
+  assert_int_equal(rp_msg_attach_buffer(m, NULL, 3, "a.txt", "text/plain", "andet"),
+                   RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "attachments");
+  assert_int_equal(rp_msg_attach_file(m, "", NULL, "text/plain", "andet"), RP_EINVAL);
+  assert_string_equal(rp_msg_error_field(m), "attachments");
+  /* A good call clears it, as the setters do. */
+  assert_int_equal(rp_msg_attach_buffer(m, buf, sizeof buf, "a.txt", "text/plain", "andet"),
+                   0);
+  assert_null(rp_msg_error_field(m));
+  assert_null(rp_msg_error_text(m));
+  rp_msg_free(m);
+}
+
 static void test_bad_chunk_refused(void **state) {
   fx *x = *state;
   static uint8_t buf[3 * RP__CHUNK_SIZE];
@@ -517,6 +547,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_attachment_hook, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sizes_and_sources, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+      cmocka_unit_test(test_attach_arguments_named),
       cmocka_unit_test_setup_teardown(test_bad_chunk_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receive_caps_and_progress, setup, teardown),
       cmocka_unit_test_setup_teardown(test_etrunc_uploads_again, setup, teardown),

@@ -186,6 +186,92 @@ static void test_inbox_dedupe_and_handled(void **state) {
   tu_rmtree(dir);
 }
 
+/* Recalls on both sides. Ours: an answered message becomes recalled with its time (in
+ * outbox_recalled), implies delivered, and nothing moves it on; an expired one stays
+ * expired. Theirs: a recall from the message's own sender marks it (receipt added, not
+ * offered or counted any more, found by get with the mark), once; one from another member
+ * or about a message we do not hold does nothing. */
+static void test_recalled(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_out o, got, receipt;
+  rp__store_in in, row;
+  uint8_t env[5] = {1, 2, 3, 4, 5}, other[RP_MSG_ID_BYTES];
+  uint64_t n = 0;
+  int changed = -1, done = -1;
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  out_row(&o, 1, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_ANSWERED, 0, 2000, NULL),
+                   0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_RECALLED, 0, 3000, &changed), 0);
+  assert_int_equal(changed, 1);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_RECALLED);
+  assert_int_equal(got.times[RP_STATUS_RECALLED], 3000);
+  assert_int_equal(got.times[RP_STATUS_DELIVERED], 2000);
+  assert_int_equal(rp_status_rank(RP_STATUS_RECALLED), 7);
+  /* Final: a late "opened" receipt gets its time but does not move it; a second recall
+   * receipt keeps the first time. */
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_OPENED, 0, 4000, &changed),
+                   0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(
+      rp__store_out_status(st, o.msg_id, RP_STATUS_RECALLED, 0, 5000, &changed), 0);
+  assert_int_equal(changed, 0);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_RECALLED);
+  assert_int_equal(got.times[RP_STATUS_RECALLED], 3000);
+  out_row(&o, 2, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_EXPIRED, 0, 2000, NULL), 0);
+  assert_int_equal(rp__store_out_status(st, o.msg_id, RP_STATUS_RECALLED, 0, 3000, NULL),
+                   0);
+  assert_int_equal(rp__store_out_get(st, o.msg_id, 0, &got), 0);
+  assert_int_equal(got.status, RP_STATUS_EXPIRED);
+  assert_int_equal(got.times[RP_STATUS_RECALLED], 0);
+
+  memset(&in, 0, sizeof in);
+  memset(in.msg_id, 7, sizeof in.msg_id);
+  memset(in.thread_id, 7, sizeof in.thread_id);
+  in.kind = 2;
+  snprintf(in.sender, sizeof in.sender, "team");
+  in.envelope = env;
+  in.envelope_len = sizeof env;
+  in.stored_at = 42;
+  assert_int_equal(rp__store_in_add(st, &in, NULL, NULL), 0);
+  out_row(&receipt, 8, env, sizeof env);
+  receipt.receipt = 1;
+  /* Another member cannot recall it; a message we do not hold is no error. */
+  assert_int_equal(rp__store_in_recall(st, in.msg_id, "k101", 50, &receipt, &done), 0);
+  assert_int_equal(done, 0);
+  memset(other, 9, sizeof other);
+  assert_int_equal(rp__store_in_recall(st, other, "team", 50, &receipt, &done), 0);
+  assert_int_equal(done, 0);
+  assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &got), RP_ENOTFOUND);
+  assert_int_equal(rp__store_in_pending(st, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(rp__store_in_recall(st, in.msg_id, "team", 50, &receipt, &done), 0);
+  assert_int_equal(done, 1);
+  assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &got), 0);
+  assert_int_equal(rp__store_in_pending(st, &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(rp__store_in_next(st, 0, &row), RP_ENOTFOUND);
+  assert_int_equal(rp__store_in_get(st, in.msg_id, &row), 0);
+  assert_int_equal(row.recalled, 1);
+  assert_int_equal(row.handled, 0);
+  rp__store_in_free(&row);
+  /* Once: a second recall adds no second receipt. */
+  memset(receipt.msg_id, 10, sizeof receipt.msg_id);
+  assert_int_equal(rp__store_in_recall(st, in.msg_id, "team", 60, &receipt, &done), 0);
+  assert_int_equal(done, 0);
+  assert_int_equal(rp__store_out_get(st, receipt.msg_id, 0, &got), RP_ENOTFOUND);
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
 /* An incomplete message whose envelope expired (beyond the clock skew) is given up with
  * its chunks, at open and by rp__store_in_sweep; a complete one, one not yet expired and
  * one of unknown expiry stay. */
@@ -295,7 +381,8 @@ static void test_auto_replied_rank(void **state) {
   assert_int_equal(got.status, RP_STATUS_ANSWERED);
   assert_int_equal(got.times[RP_STATUS_AUTO_REPLIED], 7000);
   assert_string_equal(rp_status_name(RP_STATUS_AUTO_REPLIED), "auto_replied");
-  assert_string_equal(rp_status_name(RP_STATUS_AUTO_REPLIED + 1), "unknown");
+  assert_string_equal(rp_status_name(RP_STATUS_RECALLED), "recalled");
+  assert_string_equal(rp_status_name(RP_STATUS_RECALLED + 1), "unknown");
   rp__store_close(st);
   tu_rmtree(dir);
 }
@@ -473,6 +560,7 @@ int main(void) {
       cmocka_unit_test(test_outbox_status_rules),
       cmocka_unit_test(test_inbox_dedupe_and_handled),
       cmocka_unit_test(test_auto_replied_rank),
+      cmocka_unit_test(test_recalled),
       cmocka_unit_test(test_old_outbox_migrated),
       cmocka_unit_test(test_outbox_chunk_acks),
       cmocka_unit_test(test_outbox_chunks_of_relayed_dropped),

@@ -45,6 +45,35 @@ static void test_default_relay_port(void **state) {
   assert_int_equal(c.relay_port, 7411);
 }
 
+/* [client] relay_also: further addresses of the relay in order, at most 7, each
+ * HOST:PORT with a port 1..65535; none by default. */
+static void test_relay_also(void **state) {
+  static rp__ibx_config c;
+  char err[256];
+  (void)state;
+  assert_int_equal(load(NULL, &c, err, sizeof err), 0);
+  assert_int_equal(c.nrelay_also, 0);
+  assert_int_equal(load("[client]\nrelay_also = standby.example:7444 , 10.0.0.9:7443\n", &c,
+                        err, sizeof err),
+                   0);
+  assert_int_equal(c.nrelay_also, 2);
+  assert_string_equal(c.relay_also_host[0], "standby.example");
+  assert_int_equal(c.relay_also_port[0], 7444);
+  assert_string_equal(c.relay_also_host[1], "10.0.0.9");
+  assert_int_equal(c.relay_also_port[1], 7443);
+  assert_int_equal(
+      load("[client]\nrelay_also = a:1,b:2,c:3,d:4,e:5,f:6,g:7\n", &c, err, sizeof err), 0);
+  assert_int_equal(c.nrelay_also, 7);
+  assert_int_not_equal(
+      load("[client]\nrelay_also = a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8\n", &c, err, sizeof err),
+      0);
+  assert_non_null(strstr(err, "relay_also"));
+  assert_int_not_equal(
+      load("[client]\nrelay_also = standby.example\n", &c, err, sizeof err), 0);
+  assert_int_not_equal(load("[client]\nrelay_also = x:0\n", &c, err, sizeof err), 0);
+  assert_int_not_equal(load("[client]\nrelay_also = x:1,,y:2\n", &c, err, sizeof err), 0);
+}
+
 /* [office]: closure days, half days and when they close, and the holidays switch. */
 static void test_office_calendar(void **state) {
   static rp__ibx_config c;
@@ -197,9 +226,8 @@ static void test_alert_mail(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_default_relay_port),
-      cmocka_unit_test(test_office_calendar),
-      cmocka_unit_test(test_alerts),
+      cmocka_unit_test(test_default_relay_port), cmocka_unit_test(test_relay_also),
+      cmocka_unit_test(test_office_calendar),    cmocka_unit_test(test_alerts),
       cmocka_unit_test(test_alert_mail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

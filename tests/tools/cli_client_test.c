@@ -328,6 +328,45 @@ static void test_send_cpr_refused(void **state) {
   assert_int_equal(s.status, 1);
   assert_non_null(strstr(s.err, "member team is not a municipality in the roster"));
   tt_result_free(&s);
+  /* Several relay addresses: --relay repeated, written as one comma list; at most 8. */
+  s = tt_run(g_dir, "setup", "--state", "kbh-state", "--key", "kbh.key", "--relay",
+             "127.0.0.1:9", "--relay", "localhost:7443", "--relay-key", key, "--admin-pub",
+             "admin.key.pub", "--roster", "roster.rp");
+  assert_int_equal(s.status, 0);
+  tt_result_free(&s);
+  char cpath[800];
+  snprintf(cpath, sizeof cpath, "%s/kbh-state/rejsepost.conf", g_dir);
+  char *conf = tu_read_file(cpath, NULL);
+  assert_non_null(conf);
+  assert_non_null(strstr(conf, "relay = 127.0.0.1:9, localhost:7443\n"));
+  free(conf);
+  {
+    const char *nine[] = {
+        "setup", "--state",     "x-state",       "--key",    "kbh.key",   "--relay-key",
+        key,     "--admin-pub", "admin.key.pub", "--roster", "roster.rp", "--relay",
+        "a:1",   "--relay",     "a:2",           "--relay",  "a:3",       "--relay",
+        "a:4",   "--relay",     "a:5",           "--relay",  "a:6",       "--relay",
+        "a:7",   "--relay",     "a:8",           "--relay",  "a:9",       NULL};
+    s = tt_run_prog("tools/rejsepost", "rejsepost", g_dir, 20000, nine);
+    assert_int_equal(s.status, 2);
+    assert_non_null(strstr(s.err, "at most 8"));
+    tt_result_free(&s);
+  }
+  /* The workflow commands refuse what they cannot do, and store nothing. */
+  s = tt_run(g_dir, "recall", "--state", "kbh-state", "ffff", "--wait", "0");
+  assert_int_equal(s.status, 1);
+  assert_non_null(strstr(s.err, "no sent message ffff"));
+  tt_result_free(&s);
+  s = tt_run(g_dir, "answer", "--state", "kbh-state", "ffff");
+  assert_int_equal(s.status, 2);
+  assert_non_null(strstr(s.err, "--text"));
+  tt_result_free(&s);
+  s = tt_run(g_dir, "register", "--state", "kbh-state", "ffff", "--participants", "21");
+  assert_int_equal(s.status, 2);
+  tt_result_free(&s);
+  s = tt_run(g_dir, "withdraw-consent", "--state", "kbh-state", "ffff", "--reason", "x");
+  assert_int_equal(s.status, 2); /* --reason is recall's, not this command's */
+  tt_result_free(&s);
 }
 
 /* Writes n bytes of a pattern to dir/name. */
