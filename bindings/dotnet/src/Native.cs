@@ -60,6 +60,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr rp_config_error(ConfigHandle cfg);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_state_dir(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_relay(ConfigHandle cfg, byte[] host, uint port);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_add_relay(ConfigHandle cfg, byte[] host, uint port);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_relay_key(ConfigHandle cfg, byte[] hexOrPath);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_identity_file(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_passphrase_file(ConfigHandle cfg, byte[] path);
@@ -140,6 +141,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern ulong rp_received_created(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern ulong rp_received_stored_at(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_handled(ReceivedHandle r);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_recalled(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_text(ReceivedHandle r, byte[] field, out IntPtr value);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_enum(ReceivedHandle r, byte[] field, out IntPtr value);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_uint(ReceivedHandle r, byte[] field, out ulong value);

@@ -6,7 +6,8 @@
 //  2. The team asks for more information; kbh answers with a follow-up in the thread.
 //  3. The team proposes a meeting with two slots; kbh confirms the second.
 //  4. The team announces an east-network meeting; kbh registers two participants.
-//  5. kbh sends a follow-up by mistake and recalls it.
+//  5. kbh sends a follow-up by mistake and recalls it: the team's copy is marked recalled
+//     and no longer offered, and kbh's status of it becomes recalled.
 //  6. kbh withdraws the citizen's consent in the thread.
 // Each message is checked on the other side: its kind, its thread, the message it refers
 // to, and its fields. Some messages are built with the builder methods, the others from
@@ -14,6 +15,8 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Net;
+using System.Net.Sockets;
 using NUnit.Framework;
 using Rejsepost;
 
@@ -29,7 +32,14 @@ namespace Rejsepost.Tests
         public void Open()
         {
             tmp = TestNet.TempDir();
-            using (var cfg = TestNet.Config("kbh")) kbh = new Client(cfg);
+            // kbh lists its relay second, after an address where nothing listens: every
+            // connect moves on to the real one at once (rp_config_add_relay).
+            var kbhEnv = TestNet.Member("kbh");
+            using (var cfg = TestNet.Config("kbh"))
+            {
+                cfg.SetRelay("127.0.0.1", ClosedPort()).AddRelay(kbhEnv["RELAY_HOST"], int.Parse(kbhEnv["RELAY_PORT"]));
+                kbh = new Client(cfg);
+            }
             using (var cfg = TestNet.Config("team")) team = new Client(cfg);
         }
 
@@ -39,6 +49,16 @@ namespace Rejsepost.Tests
             if (kbh != null) kbh.Dispose();
             if (team != null) team.Dispose();
             try { Directory.Delete(tmp, true); } catch (IOException) { }
+        }
+
+        /// <summary>A loopback port where nothing listens (bound, then closed again).</summary>
+        static int ClosedPort()
+        {
+            var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            int port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            return port;
         }
 
         /// <summary>The next message in c's inbox, which must be of kind; marked handled.</summary>
@@ -189,18 +209,43 @@ namespace Rejsepost.Tests
                 m.SetHex("about", oops).SetEnum("reason", "forkert_indhold");
                 recall = kbh.Send(m);
             }
-            using (var r = Receive(team, "follow_up"))
+            // The team's library hides the recalled follow-up: offered before the recall came
+            // in or never, then the recall; the stored copy is marked recalled either way, and
+            // its receipt "recalled" moves kbh's status of the follow-up to recalled.
+            Received rc = null;
+            Assert.That(TestNet.WaitFor(() => (rc = team.NextMessage()) != null, 20), "the team waited in vain for the recall");
+            if (rc.Kind == "follow_up")
             {
-                Assert.That(r.MsgId, Is.EqualTo(oops));
-                Assert.That(r.GetText("text"), Is.EqualTo("Forkert sag."));
+                Assert.That(rc.MsgId, Is.EqualTo(oops));
+                Assert.That(rc.GetText("text"), Is.EqualTo("Forkert sag."));
+                team.MarkHandled(oops);
+                rc.Dispose();
+                rc = Receive(team, "recall");
             }
-            using (var r = Receive(team, "recall"))
+            else
             {
-                Assert.That(r.MsgId, Is.EqualTo(recall));
-                Assert.That(r.GetHex("about"), Is.EqualTo(oops));
+                Assert.That(rc.Kind, Is.EqualTo("recall"), "the team expected the follow-up or its recall");
+                team.MarkHandled(rc.MsgId);
+            }
+            using (rc)
+            {
+                Assert.That(rc.MsgId, Is.EqualTo(recall));
+                Assert.That(rc.GetHex("about"), Is.EqualTo(oops));
+                Assert.That(rc.ThreadId, Is.EqualTo(plan));
+                Assert.That(rc.GetEnum("reason"), Is.EqualTo("forkert_indhold"));
+            }
+            Assert.That(TestNet.WaitFor(() => { using (var r = team.GetMessage(oops)) return r.Recalled; }),
+                        "the team's copy of the follow-up is marked recalled");
+            using (var r = team.GetMessage(oops))
+            {
+                Assert.That(r.Kind, Is.EqualTo("follow_up"));
                 Assert.That(r.ThreadId, Is.EqualTo(plan));
-                Assert.That(r.GetEnum("reason"), Is.EqualTo("forkert_indhold"));
             }
+            using (var r = team.GetMessage(recall)) Assert.That(r.Recalled, Is.False);
+            Assert.That(kbh.WaitForStatus(oops, Status.Recalled, TimeSpan.FromSeconds(20)), Is.EqualTo(Status.Recalled));
+            Assert.That(kbh.StatusTime(oops, Status.Recalled), Is.Not.Null);
+            Assert.That(kbh.StatusTime(oops, Status.Delivered), Is.Not.Null, "recalled implies delivered");
+            Assert.That(kbh.GetStatus(answer), Is.Not.EqualTo(Status.Recalled), "only the recalled follow-up");
 
             // 6. The citizen withdraws consent (JSON).
             var consent = SendJson(kbh, "{\"kind\":\"consent_withdrawn\",\"by\":\"borger\",\"thread_id\":\"" + plan + "\"}");
