@@ -630,7 +630,9 @@ int rp_received_get_text(const rp_received *r, const char *field, const char **o
 int rp_received_get_enum(const rp_received *r, const char *field, const char **out);
 int rp_received_get_uint(const rp_received *r, const char *field, uint64_t *out);
 int rp_received_get_bool(const rp_received *r, const char *field, int *out);
-/* Element `index` (0-based) of a set field, in name order; RP_ENOTFOUND past the end. */
+/* Element `index` (0-based) of a set field, in the order its schema lists the names
+ * (docs/PROTOCOL.md 7), whatever order they were added or arrived in; RP_ENOTFOUND past
+ * the end. */
 int rp_received_get_set(const rp_received *r, const char *field, size_t index,
                         const char **out);
 /* A bytes field (ids, hashes) as lowercase hex. */

@@ -3,7 +3,8 @@
 # Installs the Debian packages rejsepost needs, skipping those already installed.
 # chromium is for the browser test (tests/web/browser_test.c); its node modules come
 # from tests/browser/package-lock.json (scripts/test.sh runs `npm ci` there). The
-# binding tests (bindings/) need pytest, OpenJDK with JNA and JUnit, and Mono with NUnit.
+# binding tests (bindings/) need pytest, OpenJDK with JNA and JUnit, and Mono with NUnit;
+# setuptools and wheel build the Python package's wheel offline (its packaging test).
 # mandoc, groff-base and man-db are for the manual pages' test (tests/tools/man_test.sh):
 # mandoc -Tlint, groff -ww, and man -M on the installed pages.
 # Usage: scripts/setup.sh [extra-package ...]
@@ -14,7 +15,7 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev
           libinih-dev libjansson-dev libcurl4-gnutls-dev python3-aiosmtpd python3-jsonschema
           clang-format-14
           libmicrohttpd-dev liboath-dev libqrencode-dev openssl chromium
-          python3-pytest default-jdk-headless libjna-java junit5
+          python3-pytest python3-setuptools python3-wheel default-jdk-headless libjna-java junit5
           mono-mcs mono-runtime libmono-system-core4.0-cil nunit-console
           libnunit-framework2.6.3-cil mandoc man-db groff-base "$@")
 

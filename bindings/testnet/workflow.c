@@ -9,7 +9,8 @@
  *  2. The team asks for more information; kbh answers with a follow-up in the thread.
  *  3. The team proposes a meeting with two slots; kbh confirms the second.
  *  4. The team announces an east-network meeting; kbh registers two participants.
- *  5. kbh sends a follow-up by mistake and recalls it.
+ *  5. kbh sends a follow-up by mistake and recalls it: the team's copy is marked
+ *     recalled, and kbh sees the follow-up's status become recalled.
  *  6. kbh withdraws the citizen's consent in the thread.
  * Each message is checked on the other side: its kind, its thread, the message it
  * refers to, and its fields. Exit status 0 when every step held.
@@ -79,6 +80,16 @@ static rp_received *receive(rp_client *c, const char *kind) {
     return NULL;
   }
   return r;
+}
+
+static int wait_status(rp_client *c, const char *id, int status) {
+  for (long waited = 0; waited < WAIT_MS; waited += 20) {
+    int st = 0;
+    if (rp_status(c, id, &st, NULL) == 0 && rp_status_rank(st) >= rp_status_rank(status))
+      return st;
+    sleep_ms(20);
+  }
+  return RP_ETIMEDOUT;
 }
 
 static int hex_is(const rp_received *r, const char *field, const char *want) {
@@ -203,21 +214,28 @@ int main(int argc, char **argv) {
   rp_received_free(r);
   r = NULL;
 
-  /* 5. A follow-up sent by mistake, recalled. */
+  /* 5. A follow-up sent by mistake, read by the team, then recalled: the team's copy is
+   * marked recalled and kbh sees the outcome as the follow-up's status. */
   snprintf(json, sizeof json,
            "{\"kind\":\"follow_up\",\"in_reply_to\":\"%s\",\"text\":\"Forkert sag.\"}",
            plan);
   EXPECT(send_json(kbh, json, oops) == 0);
+  EXPECT((r = receive(team, "follow_up")) != NULL);
+  EXPECT(strcmp(rp_received_msg_id(r), oops) == 0 && !rp_received_recalled(r));
+  rp_received_free(r);
+  r = NULL;
   snprintf(json, sizeof json,
            "{\"kind\":\"recall\",\"about\":\"%s\",\"reason\":\"forkert_indhold\"}", oops);
   EXPECT(send_json(kbh, json, recall) == 0);
-  EXPECT((r = receive(team, "follow_up")) != NULL);
-  rp_received_free(r);
-  r = NULL;
   EXPECT((r = receive(team, "recall")) != NULL);
   EXPECT(hex_is(r, "about", oops) && strcmp(rp_received_thread_id(r), plan) == 0);
   rp_received_free(r);
   r = NULL;
+  EXPECT(rp_inbox_get(team, oops, &r) == 0 && rp_received_recalled(r) == 1);
+  rp_received_free(r);
+  r = NULL;
+  EXPECT(wait_status(kbh, oops, RP_STATUS_RECALLED) == RP_STATUS_RECALLED);
+  EXPECT(rp_status_time(kbh, oops, RP_STATUS_RECALLED, &u) == 0 && u > 0);
 
   /* 6. The citizen withdraws consent. */
   snprintf(json, sizeof json,

@@ -436,7 +436,8 @@ class Client:
     # ---- receiving ----
 
     def inbox_next(self) -> Optional[Received]:
-        """The oldest unhandled message this client has not returned yet, or None.
+        """The oldest unhandled message this client has not returned yet, or None;
+        messages their sender recalled are left out (:attr:`Received.recalled`).
         The result is yours (``with`` or ``close()``)."""
         out = N.received_p()
         rc = lib.rp_inbox_next(self._h, byref(out))
@@ -455,7 +456,7 @@ class Client:
             yield r
 
     def inbox_get(self, msg_id: str) -> Received:
-        """The inbox message ``msg_id``, handled or not (``ENOTFOUND``)."""
+        """The inbox message ``msg_id``, handled, recalled or not (``ENOTFOUND``)."""
         out = N.received_p()
         rc = lib.rp_inbox_get(self._h, enc(msg_id), byref(out))
         if rc:
@@ -472,7 +473,7 @@ class Client:
 
     @property
     def inbox_pending(self) -> int:
-        """The number of inbox messages not marked handled."""
+        """The number of inbox messages not marked handled (nor recalled)."""
         n = c_uint64()
         rc = lib.rp_inbox_pending(self._h, byref(n))
         if rc:

@@ -126,11 +126,23 @@ class Config:
                            "rp_config_set_state_dir", "state_dir")
 
     def set_relay(self, host: str, port: int) -> "Config":
-        """The relay's host name or IP literal and TCP port. Required."""
+        """The relay's host name or IP literal and TCP port. Required. Sets (or
+        replaces) the first address; those added with :meth:`add_relay` stay."""
         if not 0 <= int(port) <= 0xFFFFFFFF:
             raise make_error(ErrorCode.ECONFIG, field="relay", detail="relay: bad port")
         return self._check(lib.rp_config_set_relay(self._h, enc(host), int(port)),
                            "rp_config_set_relay", "relay")
+
+    def add_relay(self, host: str, port: int) -> "Config":
+        """A further address of the same relay (same relay key: where it moved, or a
+        standby holding its key), after those set so far; the first if none is. At
+        most 8 in all (``ECONFIG`` past that). Each (re)connect tries them in order and
+        moves on at once when one fails before the relay's welcome; the backoff follows
+        only after all have failed."""
+        if not 0 <= int(port) <= 0xFFFFFFFF:
+            raise make_error(ErrorCode.ECONFIG, field="relay", detail="relay: bad port")
+        return self._check(lib.rp_config_add_relay(self._h, enc(host), int(port)),
+                           "rp_config_add_relay", "relay")
 
     def set_relay_key(self, hex_or_path: PathLike) -> "Config":
         """The relay's transport public key: 64 hex or its public key file. Required."""

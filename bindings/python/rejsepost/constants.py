@@ -14,8 +14,8 @@ ID_STRLEN = 33
 class Status(enum.IntEnum):
     """Status of a sent message (``RP_STATUS_*``).
 
-    The numbers are not the order of progress (``AUTO_REPLIED`` came later): compare
-    statuses by :attr:`rank`, never by value.
+    The numbers are not the order of progress (``AUTO_REPLIED`` and ``RECALLED`` came
+    later): compare statuses by :attr:`rank`, never by value.
     """
 
     QUEUED = 1
@@ -26,10 +26,13 @@ class Status(enum.IntEnum):
     EXPIRED = 6
     FAILED = 7
     AUTO_REPLIED = 8
+    RECALLED = 9
+    """We recalled it and the recipient's library hid it (its receipt "recalled")."""
 
     @property
     def rank(self) -> int:
-        """``rp_status_rank``: 1 queued .. 6 answered, 7 for the final expired and failed."""
+        """``rp_status_rank``: 1 queued .. 6 answered, 7 for the final expired, failed
+        and recalled."""
         return status_rank(self)
 
     @property
@@ -39,7 +42,7 @@ class Status(enum.IntEnum):
 
     @property
     def final(self) -> bool:
-        """True for expired and failed, after which nothing changes."""
+        """True for expired, failed and recalled, after which nothing changes."""
         return self.rank == FINAL_RANK
 
 

@@ -159,6 +159,15 @@ class Received:
         """Whether it was marked handled (when this object was read from the inbox)."""
         return bool(lib.rp_received_handled(self._h))
 
+    @property
+    def recalled(self) -> bool:
+        """Whether its sender recalled it (a ``recall`` about it arrived; when this
+        object was read from the inbox). The library then no longer offers it
+        (:meth:`Client.inbox_next`, :attr:`Client.inbox_pending`, the receive callback
+        at start-up) unless it was handled before; :meth:`Client.inbox_get` still finds
+        it. Hide its content from users too."""
+        return bool(lib.rp_received_recalled(self._h))
+
     # ---- fields ----
 
     def _get(self, fn: Any, field: str, out: Any, default: Any, call: str) -> Any:
@@ -195,7 +204,9 @@ class Received:
         return default if v is _MISSING else dec(v)
 
     def get_set(self, field: str) -> List[str]:
-        """A set field's names, in name order (``[]`` for an empty or absent set)."""
+        """A set field's names, in the order docs/PROTOCOL.md lists the field's values
+        (not alphabetical, not the order they were added); ``[]`` for an empty or
+        absent set."""
         names: List[str] = []
         while True:
             out = c_char_p()

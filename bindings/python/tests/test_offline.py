@@ -82,9 +82,16 @@ def test_version_and_statuses() -> None:
              rp.Status.AUTO_REPLIED, rp.Status.OPENED, rp.Status.ANSWERED]
     assert [s.rank for s in order] == [1, 2, 3, 4, 5, 6]
     assert rp.Status.FAILED.final and rp.Status.EXPIRED.final
+    assert rp.Status.RECALLED == 9 and rp.Status.RECALLED.final
+    assert rp.Status.RECALLED.rank == 7 and rp.Status.RECALLED.label == "recalled"
+    assert not any(s.final for s in order)
     assert [s.label for s in order] == ["queued", "relayed", "delivered", "auto_replied",
                                         "opened", "answered"]
     assert rp.status_name(99) == "unknown" and rp.status_rank(99) == 0
+    # every status the library names is a Status member, and no other
+    named = [v for v in range(0, 64) if rp.status_name(v) != "unknown"]
+    assert named == sorted(s.value for s in rp.Status)
+    assert [rp.status_name(v) for v in named] == [s.label for s in sorted(rp.Status)]
 
 
 def test_bad_enum_lists_the_allowed_values() -> None:
@@ -184,6 +191,18 @@ def test_config_errors_carry_the_setting() -> None:
         cfg.set_backoff(10, 1000).set_expiry(60000).set_receive(False)
         cfg.set_attachment_max(1 << 20).set_message_attachments_max(1 << 21)
         cfg.set_passphrase_env("RP_PW")
+        # further addresses of the relay: at most 8 in all
+        cfg.set_relay("127.0.0.1", 7443).add_relay("relay-b.example", 7443)
+        for i in range(6):
+            cfg.add_relay("::1", 7444 + i)
+        with pytest.raises(rp.ECONFIG) as ei3:
+            cfg.add_relay("relay-z.example", 7443)
+        assert "relay" in (ei3.value.detail or "") and ei3.value.field == "relay"
+        cfg.set_relay("relay-a.example", 7443)  # replaces the first; the others stay
+        with pytest.raises(rp.ECONFIG):
+            cfg.add_relay("relay-z.example", 7443)
+        with pytest.raises(rp.ECONFIG):
+            cfg.add_relay("relay-z.example", 0)
         # a client from an incomplete config names what is missing
         with pytest.raises(rp.ECONFIG) as ei2:
             rp.Client(cfg)
@@ -225,3 +244,44 @@ def test_attach_forms_check_at_once(tmp_path: Path) -> None:
         assert "allowed" in (ei.value.detail or "")
         assert len(m.to_dict()["attachments"]) == 4
     assert hashlib.sha256(b"").hexdigest()  # hashlib is used by the relay tests
+
+
+def test_bench_sends_what_the_c_baseline_sends() -> None:
+    """bench/send_rate.py builds the same message as bindings/testnet/send_rate.c: the
+    same setter calls with the same fields and values, in the same order."""
+    import importlib.util
+
+    c_src = (SOURCE_DIR / "bindings" / "testnet" / "send_rate.c").read_text(encoding="utf-8")
+    c_calls = re.findall(r'rp_msg_(set_enum|set_text|add_to_set)\(m, "([^"]+)", "([^"]+)"\)',
+                         c_src)
+    assert len(c_calls) >= 10 and re.search(r'rp_msg_new\("request"', c_src)
+    spec = importlib.util.spec_from_file_location("send_rate", PKG_ROOT / "bench" / "send_rate.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    calls = []
+
+    class Recorder(rp.Message):
+        def set_enum(self, field, name):  # type: ignore[override]
+            calls.append(("set_enum", field, name))
+            return super().set_enum(field, name)
+
+        def set_text(self, field, text):  # type: ignore[override]
+            calls.append(("set_text", field, text))
+            return super().set_text(field, text)
+
+        def add_to_set(self, field, *names):  # type: ignore[override]
+            calls.extend(("add_to_set", field, n) for n in names)
+            return super().add_to_set(field, *names)
+
+    real = bench.rp.Message
+    bench.rp.Message = Recorder
+    try:
+        with bench.small_request() as m:
+            assert m.kind == "request"
+            m.set_text("sender_org", "101")
+            m.encode()  # complete
+    finally:
+        bench.rp.Message = real
+    assert calls[:-1] == [tuple(c) for c in c_calls]

@@ -82,10 +82,23 @@ public final class Config implements AutoCloseable {
     return check(LIB.rp_config_set_state_dir(handle(), path.toString()));
   }
 
-  /** The relay's host name or IP literal and TCP port. */
+  /**
+   * The relay's host name or IP literal and TCP port: sets (or replaces) the first address;
+   * addresses added with {@link #addRelay} stay.
+   */
   public Config relay(String host, int port) {
     Objects.requireNonNull(host, "host");
     return check(LIB.rp_config_set_relay(handle(), host, port));
+  }
+
+  /**
+   * A further address of the same relay (same relay key), tried after the ones set so far; at
+   * most 8 in all (ECONFIG past that). On each connect the client tries them in order and
+   * moves to the next at once when one fails; the backoff follows only after all failed.
+   */
+  public Config addRelay(String host, int port) {
+    Objects.requireNonNull(host, "host");
+    return check(LIB.rp_config_add_relay(handle(), host, port));
   }
 
   /** The relay's transport public key: 64 hex characters, or the path of its key export. */

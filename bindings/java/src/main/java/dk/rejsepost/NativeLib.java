@@ -187,6 +187,8 @@ interface NativeLib extends Library {
 
   int rp_config_set_relay(Pointer cfg, String host, int port);
 
+  int rp_config_add_relay(Pointer cfg, String host, int port);
+
   int rp_config_set_relay_key(Pointer cfg, String hexOrPath);
 
   int rp_config_set_identity_file(Pointer cfg, String path);
@@ -336,6 +338,8 @@ interface NativeLib extends Library {
   long rp_received_stored_at(Pointer r);
 
   int rp_received_handled(Pointer r);
+
+  int rp_received_recalled(Pointer r);
 
   int rp_received_get_text(Pointer r, String field, PointerByReference out);
 

@@ -118,6 +118,14 @@ public final class Received implements AutoCloseable {
     return LIB.rp_received_handled(h()) != 0;
   }
 
+  /**
+   * Whether its sender recalled it (a "recall" about it arrived). The inbox then no longer
+   * offers it, though {@link Client#inboxGet} still finds it; hide its content too.
+   */
+  public boolean isRecalled() {
+    return LIB.rp_received_recalled(h()) != 0;
+  }
+
   private RejsepostException fieldError(int rc, String field) {
     return new RejsepostException(rc, field, null, -1, null);
   }

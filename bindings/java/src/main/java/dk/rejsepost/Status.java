@@ -4,7 +4,8 @@ package dk.rejsepost;
 /**
  * The status of a sent message (RP_STATUS_*). A message moves forward only: queued, relayed,
  * delivered, auto_replied, opened, answered; or from queued or relayed to one of the final
- * EXPIRED and FAILED. The codes are not that order: compare with {@link #rank()} (or {@link
+ * EXPIRED and FAILED; or, once recalled and hidden by its recipient, to the final RECALLED.
+ * The codes are not that order: compare with {@link #rank()} (or {@link
  * #atLeast(Status)}), never with {@link #code()} or {@link #ordinal()}.
  */
 public enum Status {
@@ -25,7 +26,9 @@ public enum Status {
   /** Refused for good; the status's error code says why. */
   FAILED(7),
   /** The team's inbox answered automatically; no advisor has answered yet. */
-  AUTO_REPLIED(8);
+  AUTO_REPLIED(8),
+  /** We recalled it and the recipient's library hid it (its receipt). Final; implies delivered. */
+  RECALLED(9);
 
   private final int code;
 
@@ -38,20 +41,20 @@ public enum Status {
     return code;
   }
 
-  /** The library's name: "queued", "relayed", ..., "auto_replied", "unknown" (rp_status_name). */
+  /** The library's name: "queued", "relayed", ..., "recalled", "unknown" (rp_status_name). */
   public String label() {
     return Rejsepost.LIB.rp_status_name(code);
   }
 
   /**
    * The place in a message's progress (rp_status_rank): queued 1 ... answered 6, 7 for the
-   * final EXPIRED and FAILED, 0 for UNKNOWN.
+   * final EXPIRED, FAILED and RECALLED, 0 for UNKNOWN.
    */
   public int rank() {
     return Rejsepost.LIB.rp_status_rank(code);
   }
 
-  /** True for EXPIRED and FAILED, after which nothing changes. */
+  /** True for EXPIRED, FAILED and RECALLED, after which nothing changes. */
   public boolean isFinal() {
     return rank() == 7;
   }

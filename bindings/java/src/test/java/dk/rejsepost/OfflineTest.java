@@ -62,6 +62,10 @@ class OfflineTest {
     assertTrue(Status.OPENED.atLeast(Status.AUTO_REPLIED));
     assertTrue(Status.EXPIRED.isFinal());
     assertEquals(Status.AUTO_REPLIED, Status.fromCode(8));
+    assertEquals("recalled", Status.RECALLED.label());
+    assertEquals(Status.RECALLED, Status.fromCode(9));
+    assertEquals(7, Status.RECALLED.rank());
+    assertTrue(Status.RECALLED.isFinal());
     assertEquals(Status.UNKNOWN, Status.fromCode(99));
   }
 
@@ -181,6 +185,15 @@ class OfflineTest {
       assertEquals(e.getDetail(), cfg.error());
       assertThrows(RejsepostException.class, () -> cfg.backoff(5, 1));
       assertThrows(RejsepostException.class, () -> cfg.relay("127.0.0.1", 0));
+      // Further addresses of the relay: at most 8 in all, the ninth names the setting.
+      cfg.relay("127.0.0.1", 7001);
+      for (int i = 2; i <= 8; i++) cfg.addRelay("127.0.0.1", 7000 + i);
+      RejsepostException nine =
+          assertThrows(RejsepostException.class, () -> cfg.addRelay("127.0.0.1", 7009));
+      assertEquals("ECONFIG", nine.getName());
+      assertTrue(nine.getDetail().contains("relay"), nine.getDetail());
+      assertThrows(RejsepostException.class, () -> cfg.addRelay("127.0.0.1", 0));
+      cfg.relay("localhost", 7000); // replaces the first, the others stay
       cfg.stateDir(tmp.resolve("state")).expiry(60_000).receive(false);
       cfg.attachmentMax(1 << 20).messageAttachmentsMax(2 << 20);
       cfg.passphraseEnv("NO_SUCH_VARIABLE_RP").passphraseFile(tmp.resolve("pw"));
@@ -194,6 +207,39 @@ class OfflineTest {
     closed.close();
     closed.close();
     assertThrows(IllegalStateException.class, () -> closed.receive(true));
+  }
+
+  /**
+   * The bench sends the very message of the C baseline (bindings/testnet/send_rate.c): its
+   * fill() calls, read from the C source and replayed through the builder, give the same JSON
+   * as SendRate.request().
+   */
+  @Test
+  void benchSendsTheCBaselinesMessage() throws Exception {
+    String c = Files.readString(TestNet.source().resolve("bindings/testnet/send_rate.c"));
+    String fill = c.substring(c.indexOf("static int fill("), c.indexOf("int main("));
+    String setter = "rp_msg_(set_enum|set_text|add_to_set|set_uint|set_bool)";
+    Matcher call =
+        Pattern.compile(setter + "\\(m, \"([^\"]+)\", ([^)]+)\\)").matcher(fill);
+    int calls = 0;
+    try (Message want = Message.create("request");
+        Message got = dk.rejsepost.bench.SendRate.request()) {
+      assertTrue(c.contains("rp_msg_new(\"request\", &m)"), "the baseline sends a request");
+      while (call.find()) {
+        String f = call.group(2), v = call.group(3).trim();
+        String str = v.startsWith("\"") ? v.substring(1, v.length() - 1) : null;
+        switch (call.group(1)) {
+          case "set_enum" -> want.setEnum(f, str);
+          case "set_text" -> want.setText(f, str);
+          case "add_to_set" -> want.addToSet(f, str);
+          case "set_uint" -> want.setUint(f, Long.parseLong(v.replaceAll("[uUlL]", "")));
+          default -> want.setBool(f, !v.equals("0") && !v.equals("false"));
+        }
+        calls++;
+      }
+      assertTrue(calls >= 10, "fill() calls read from send_rate.c: " + calls);
+      assertEquals(want.toJson(), got.toJson());
+    }
   }
 
   @Test
