@@ -6,8 +6,9 @@
 //  2. The team asks for more information; kbh answers with a follow-up in the thread.
 //  3. The team proposes a meeting with two slots; kbh confirms the second.
 //  4. The team announces an east-network meeting; kbh registers two participants.
-//  5. kbh sends a follow-up by mistake and recalls it: the team's copy is marked recalled
-//     and no longer offered, and kbh's status of it becomes recalled.
+//  5. kbh sends a follow-up by mistake and recalls it after the team read it: the team's
+//     copy is marked recalled and kbh's status of it becomes recalled. A second one,
+//     recalled before the team read it, is never offered.
 //  6. kbh withdraws the citizen's consent in the thread.
 // Each message is checked on the other side: its kind, its thread, the message it refers
 // to, and its fields. Some messages are built with the builder methods, the others from
@@ -75,6 +76,29 @@ namespace Rejsepost.Tests
             }
             c.MarkHandled(r.MsgId);
             return r;
+        }
+
+        /// <summary>kbh recalls its message about (wrong content); the recall's id.</summary>
+        string Recall(string about)
+        {
+            using (var m = new Message("recall"))
+            {
+                m.SetHex("about", about).SetEnum("reason", "forkert_indhold");
+                return kbh.Send(m);
+            }
+        }
+
+        /// <summary>Whether c holds msgId and it is marked recalled.</summary>
+        static bool IsRecalled(Client c, string msgId)
+        {
+            try
+            {
+                using (var r = c.GetMessage(msgId)) return r.Recalled;
+            }
+            catch (RejsepostException e) when (e.Error == ErrorCode.ENOTFOUND)
+            {
+                return false;
+            }
         }
 
         static string SendJson(Client c, string json)
@@ -201,51 +225,46 @@ namespace Rejsepost.Tests
                 Assert.That(r.GetText("sender_org"), Is.EqualTo("101"));
             }
 
-            // 5. A follow-up sent by mistake (JSON), recalled (builder).
+            // 5. A follow-up sent by mistake (JSON), read by the team, then recalled (builder):
+            // the team's copy is marked recalled and kbh sees the follow-up's status become
+            // recalled.
             var oops = SendJson(kbh, "{\"kind\":\"follow_up\",\"in_reply_to\":\"" + plan + "\",\"text\":\"Forkert sag.\"}");
-            string recall;
-            using (var m = new Message("recall"))
+            using (var r = Receive(team, "follow_up"))
             {
-                m.SetHex("about", oops).SetEnum("reason", "forkert_indhold");
-                recall = kbh.Send(m);
+                Assert.That(r.MsgId, Is.EqualTo(oops));
+                Assert.That(r.GetText("text"), Is.EqualTo("Forkert sag."));
+                Assert.That(r.Recalled, Is.False);
             }
-            // The team's library hides the recalled follow-up: offered before the recall came
-            // in or never, then the recall; the stored copy is marked recalled either way, and
-            // its receipt "recalled" moves kbh's status of the follow-up to recalled.
-            Received rc = null;
-            Assert.That(TestNet.WaitFor(() => (rc = team.NextMessage()) != null, 20), "the team waited in vain for the recall");
-            if (rc.Kind == "follow_up")
+            var recall = Recall(oops);
+            using (var r = Receive(team, "recall"))
             {
-                Assert.That(rc.MsgId, Is.EqualTo(oops));
-                Assert.That(rc.GetText("text"), Is.EqualTo("Forkert sag."));
-                team.MarkHandled(oops);
-                rc.Dispose();
-                rc = Receive(team, "recall");
+                Assert.That(r.MsgId, Is.EqualTo(recall));
+                Assert.That(r.GetHex("about"), Is.EqualTo(oops));
+                Assert.That(r.ThreadId, Is.EqualTo(plan));
+                Assert.That(r.GetEnum("reason"), Is.EqualTo("forkert_indhold"));
+                Assert.That(r.Recalled, Is.False);
             }
-            else
-            {
-                Assert.That(rc.Kind, Is.EqualTo("recall"), "the team expected the follow-up or its recall");
-                team.MarkHandled(rc.MsgId);
-            }
-            using (rc)
-            {
-                Assert.That(rc.MsgId, Is.EqualTo(recall));
-                Assert.That(rc.GetHex("about"), Is.EqualTo(oops));
-                Assert.That(rc.ThreadId, Is.EqualTo(plan));
-                Assert.That(rc.GetEnum("reason"), Is.EqualTo("forkert_indhold"));
-            }
-            Assert.That(TestNet.WaitFor(() => { using (var r = team.GetMessage(oops)) return r.Recalled; }),
-                        "the team's copy of the follow-up is marked recalled");
+            Assert.That(TestNet.WaitFor(() => IsRecalled(team, oops)), "the team's copy of the follow-up is marked recalled");
             using (var r = team.GetMessage(oops))
             {
                 Assert.That(r.Kind, Is.EqualTo("follow_up"));
                 Assert.That(r.ThreadId, Is.EqualTo(plan));
+                Assert.That(r.Handled, Is.True, "read before the recall");
             }
-            using (var r = team.GetMessage(recall)) Assert.That(r.Recalled, Is.False);
             Assert.That(kbh.WaitForStatus(oops, Status.Recalled, TimeSpan.FromSeconds(20)), Is.EqualTo(Status.Recalled));
             Assert.That(kbh.StatusTime(oops, Status.Recalled), Is.Not.Null);
             Assert.That(kbh.StatusTime(oops, Status.Delivered), Is.Not.Null, "recalled implies delivered");
             Assert.That(kbh.GetStatus(answer), Is.Not.EqualTo(Status.Recalled), "only the recalled follow-up");
+
+            // Recalled before the team read it: never offered, not pending; only the recall is.
+            var oops2 = SendJson(kbh, "{\"kind\":\"follow_up\",\"in_reply_to\":\"" + plan + "\",\"text\":\"Også forkert.\"}");
+            var recall2 = Recall(oops2);
+            Assert.That(TestNet.WaitFor(() => IsRecalled(team, oops2), 20), "the unread follow-up is marked recalled");
+            Assert.That(TestNet.WaitFor(() => team.PendingCount == 1), "only the recall is pending");
+            using (var r = Receive(team, "recall")) Assert.That(r.MsgId, Is.EqualTo(recall2));
+            Assert.That(team.NextMessage(), Is.Null, "the recalled follow-up is not offered");
+            using (var r = team.GetMessage(oops2)) Assert.That(r.Handled, Is.False);
+            Assert.That(kbh.WaitForStatus(oops2, Status.Recalled, TimeSpan.FromSeconds(20)), Is.EqualTo(Status.Recalled));
 
             // 6. The citizen withdraws consent (JSON).
             var consent = SendJson(kbh, "{\"kind\":\"consent_withdrawn\",\"by\":\"borger\",\"thread_id\":\"" + plan + "\"}");
