@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -113,13 +114,16 @@ RP_PUBLIC int rp_msg_attach_stream(rp_msg *m, rp_read_fn read, void *ctx, const 
 typedef struct reader {
   rp__att_src *src;
   int fd;
-  size_t off; /* BUFFER: bytes handed out */
+  size_t off;    /* BUFFER: bytes handed out */
+  uint64_t want; /* its size as planned (UINT64_MAX: not known before reading) */
 } reader;
 
-static int open_src(reader *r, rp__att_src *src) {
+static int open_src(reader *r, rp__att_src *src, uint64_t want) {
+  struct stat sb;
   memset(r, 0, sizeof *r);
   r->src = src;
   r->fd = -1;
+  r->want = want;
   if (src->type == RP__ATT_SRC_STREAM) {
     if (src->consumed) return RP_ESTATE;
     src->consumed = true;
@@ -127,7 +131,22 @@ static int open_src(reader *r, rp__att_src *src) {
   if (src->type != RP__ATT_SRC_FILE) return 0;
   if ((r->fd = open(src->path, O_RDONLY | O_CLOEXEC)) < 0)
     return errno == ENOENT ? RP_ENOTFOUND : errno == EACCES ? RP_EPERM : RP_EIO;
+  /* The file planned is the file read (not one put in its place since). */
+  if (want != UINT64_MAX && (fstat(r->fd, &sb) != 0 || (uint64_t)sb.st_size != want))
+    return RP_EIO;
   return 0;
+}
+
+/* The size of a source before it is read, if it has one that can be trusted: a buffer's
+ * length, a regular file's size (not 0: procfs and sysfs say 0 for files that have
+ * content); UINT64_MAX otherwise (a stream, anything else). */
+static uint64_t size_before(const rp__att_src *src) {
+  struct stat sb;
+  if (src->type == RP__ATT_SRC_BUFFER) return src->len;
+  if (src->type != RP__ATT_SRC_FILE || stat(src->path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+      sb.st_size <= 0)
+    return UINT64_MAX;
+  return (uint64_t)sb.st_size;
 }
 
 static void close_src(reader *r) {
@@ -201,6 +220,13 @@ static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__att
     if (len == RP__CHUNK_SIZE && (rc = fill(r, b->next, RP__CHUNK_SIZE, &next_len)) != 0)
       goto out;
     final = len < RP__CHUNK_SIZE || next_len == 0;
+    /* A planned size is the chunk count the early upload announced: a file that grew
+     * or shrank since is refused rather than sealed into another count. */
+    if (r->want != UINT64_MAX &&
+        (size + len > r->want || (final && size + len != r->want))) {
+      rc = RP_EIO;
+      goto out;
+    }
     if ((rc = hook_piece(job, d, b->cur, len, size, final)) != 0) goto out;
     size += len;
     *total += len;
@@ -216,6 +242,8 @@ static int seal_one(rp__attach_job *job, bufs *b, reader *r, uint32_t a, rp__att
       goto out;
     job->n_chunks++;
     j++;
+    if (job->sealed != NULL && job->planned)
+      job->sealed(job->sealed_data, job->planned, job->planned_bytes, job->n_chunks);
     if (final) break;
     uint8_t *t = b->cur;
     b->cur = b->next;
@@ -232,7 +260,7 @@ out:
 int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p) {
   rp__attachment *atts;
   uint32_t *count, n, i;
-  uint64_t total = 0;
+  uint64_t total = 0, want[RP_PAYLOAD_ATTACHMENTS_MAX];
   bufs b = {0};
   int rc = 0, with_src = 0;
   job->n_chunks = 0;
@@ -250,6 +278,26 @@ int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p) {
     snprintf(job->where, sizeof job->where, "attachments.%u", i);
     return RP_EMISSING;
   }
+  /* The chunk count before the first read, when every size is known: then the loop may
+   * upload chunks while the others are sealed (job->sealed, upload.h "Early"). */
+  for (i = 0; i < n; i++)
+    want[i] = size_before(&m->src[i]);
+  job->planned = job->planned_bytes = 0;
+  if (job->sealed != NULL) {
+    for (i = 0; i < n && want[i] != UINT64_MAX; i++)
+      ;
+    if (i == n &&
+        rp__chunk_plan(want, n, job->att_max, job->msg_att_max, &job->planned) != 0)
+      job->planned = 0;
+    for (i = 0; job->planned && i < n; i++) {
+      uint64_t k = rp__chunk_count(want[i]), last = want[i] - (k - 1) * RP__CHUNK_SIZE;
+      job->planned_bytes += (k - 1) * RP__CHUNK_SEALED_MAX + rp__chunk_sealed_size(last);
+    }
+    if (job->planned) job->sealed(job->sealed_data, job->planned, job->planned_bytes, 0);
+  }
+  if (!job->planned)
+    for (i = 0; i < n; i++)
+      want[i] = UINT64_MAX;
   b.cur = sodium_malloc(RP__CHUNK_SIZE);
   b.next = sodium_malloc(RP__CHUNK_SIZE);
   b.sealed = malloc(RP__CHUNK_SEALED_MAX);
@@ -259,7 +307,7 @@ int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p) {
   }
   for (i = 0; i < n && rc == 0; i++) {
     reader r;
-    if ((rc = open_src(&r, &m->src[i])) == 0)
+    if ((rc = open_src(&r, &m->src[i], want[i])) == 0)
       rc = seal_one(job, &b, &r, i, &atts[i], &total);
     close_src(&r);
     if (rc != 0) snprintf(job->where, sizeof job->where, "attachments.%u", i);

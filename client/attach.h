@@ -30,6 +30,13 @@ typedef struct rp__attach_job {
   uint64_t att_max, msg_att_max;
   rp_attachment_hook_fn hook; /* the host's content check (NULL: none) */
   void *hook_data;
+  /* Told, when every source's size was known before the first read (files and buffers),
+   * the message's chunk count N and their sealed bytes in all, with n = 0 before the
+   * first chunk, then n after each chunk written (committed) to the outbox: the early
+   * upload (upload.h). NULL: none. */
+  void (*sealed)(void *data, uint64_t count, uint64_t bytes, uint64_t n);
+  void *sealed_data;
+  uint64_t planned, planned_bytes; /* as announced to sealed (0: not announced) */
   uint64_t n_chunks;
   char where[32];
   size_t offset; /* RP_EHOOK: the byte the hook objects to */
@@ -46,9 +53,10 @@ int rp__attach_list(rp__payload *p, rp__attachment **atts, uint32_t **count);
  * Each chunk's plaintext goes to job->hook (if set) before it is sealed.
  * Errors: RP_EMISSING (a descriptor the host filled by hand, without a source), RP_ETOOBIG
  * (a cap), RP_EHOOK (the hook refused: offset set), RP_EIO (a source failed: a read error,
- * a stream's negative return), RP_ENOTFOUND / RP_EPERM (a file), RP_ESTATE (a stream
- * already read by an earlier rp_send), RP_ENOMEM, the store's errors. On failure no chunk
- * row of msg_id is left. Runs on the caller's thread, without any lock held between chunks.
+ * a stream's negative return, a file whose size changed while it was read), RP_ENOTFOUND /
+ * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send), RP_ENOMEM,
+ * the store's errors. On failure no chunk row of msg_id is left. Runs on the caller's
+ * thread, without any lock held between chunks.
  */
 int rp__attach_seal(rp__attach_job *job, rp_msg *m, rp__payload *p);
 

@@ -43,10 +43,12 @@ struct rp_client {
   rp__roster *roster;
   int conn_state, last_error;
   int64_t inbox_cursor;
+  uint64_t erase_gen; /* erasures made (any thread, atomic; erase.h) */
   bool stopping, stop_done;
   uint64_t roster_gen; /* counts roster answers, for rp_client_refresh_roster */
   int roster_result;
   bool roster_wanted;
+  rp__cl_early early; /* the message rp_send seals now (upload.h) */
 
   /* Loop thread only. */
   uv_loop_t loop;
@@ -85,8 +87,20 @@ struct rp_client {
   rp__cl_upload upload;     /* the message whose chunks go to the relay (upload.c) */
   rp__cl_again again;       /* its uploads again after ETRUNC (upload.h) */
   rp__cl_download download; /* chunks coming from the relay (download.c) */
-  bool revoked;             /* the relay said we are revoked: stop retrying (see above) */
-  bool shutdown_started;    /* rp_client_free began the shutdown (see above) */
+  /* Erasure (erase.c): how many erasures the loop has seen of erase_gen, which any
+   * thread counts up (atomically); the relay's purge_max (0: no purges on this
+   * connection); the purge in flight and its ids; purge_wait: refused, wait for the next
+   * connection. */
+  uint64_t erase_seen;
+  uint64_t purge_max;
+  bool purge_inflight, purge_wait;
+  uint8_t purge_ids[RP__PURGE_IDS_MAX * RP_MSG_ID_BYTES];
+  size_t npurge;
+  uv_timer_t sweep;      /* the retention sweep */
+  bool revoked;          /* the relay said we are revoked: stop retrying (see above) */
+  bool shutdown_started; /* rp_client_free began the shutdown (see above) */
+  /* The relay refused an early chunk of this message for good (upload.h, "Early"). */
+  uint8_t early_off[RP_MSG_ID_BYTES];
 };
 
 /* Verifies and adopts a roster document (rollback refused) and stores it. */

@@ -25,10 +25,23 @@
 #define RP__CL_CHUNK_CREDIT 16u
 /* Uploads of one message's chunks again after ETRUNC (PROTOCOL.md 5.6) before it fails. */
 #define RP__CL_UPLOAD_AGAIN_MAX 3u
+/* The expiry of chunks uploaded while rp_send still seals their message (upload.h,
+ * "Early"): one hour from the upload, or the envelope's if sooner. The message's SEND
+ * moves them to the envelope's expiry; an rp_send that fails leaves them at the relay
+ * until then at most. */
+#define RP__CL_EARLY_EXPIRY_MS (3600ull * 1000)
 /* Attachment caps: the defaults of rp_config_set_attachment_max and
  * rp_config_set_message_attachments_max, and the most the latter accepts. */
 #define RP__CL_ATT_MAX_DEFAULT (100ull * 1024 * 1024)
 #define RP__CL_MSG_ATT_MAX_DEFAULT (256ull * 1024 * 1024)
 #define RP__CL_MSG_ATT_MAX_CEILING (64ull * 1024 * 1024 * 1024)
+/* Retention of finished messages in the client store (rp_config_set_retention): the
+ * default, 30 days, and the most, 10 years (as the inbox daemon's retention_days). */
+#define RP__CL_RETENTION_DEFAULT_MS (30ull * 24 * 3600 * 1000)
+#define RP__CL_RETENTION_MAX_MS (3650ull * 24 * 3600 * 1000)
+/* The retention sweep runs at open, at every WELCOME and on a timer: every quarter of
+ * the retention, at least every second and at most every hour apart. */
+#define RP__CL_SWEEP_MIN_MS 1000u
+#define RP__CL_SWEEP_MAX_MS 3600000u
 
 #endif /* RP_CLIENT_CAPS_H */

@@ -36,6 +36,7 @@ RP_PUBLIC int rp_config_new(rp_config **out) {
   c->backoff_min = RP__CL_BACKOFF_MIN_MS;
   c->backoff_max = RP__CL_BACKOFF_MAX_MS;
   c->expiry_ms = RP_EXPIRY_DEFAULT_MS;
+  c->retention_ms = RP__CL_RETENTION_DEFAULT_MS;
   c->receive = 1;
   c->att_max = RP__CL_ATT_MAX_DEFAULT;
   c->msg_att_max = RP__CL_MSG_ATT_MAX_DEFAULT;
@@ -214,6 +215,15 @@ RP_PUBLIC int rp_config_set_expiry(rp_config *cfg, uint64_t ms) {
     return bad(cfg, "expiry: %llu ms is not between 60000 ms and 90 days",
                (unsigned long long)ms);
   cfg->expiry_ms = ms;
+  return good(cfg);
+}
+
+RP_PUBLIC int rp_config_set_retention(rp_config *cfg, uint64_t ms) {
+  if (cfg == NULL) return RP_EINVAL;
+  if (ms > RP__CL_RETENTION_MAX_MS)
+    return bad(cfg, "retention: %llu ms is more than 10 years (%llu ms)",
+               (unsigned long long)ms, (unsigned long long)RP__CL_RETENTION_MAX_MS);
+  cfg->retention_ms = ms;
   return good(cfg);
 }
 

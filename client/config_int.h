@@ -28,6 +28,7 @@ struct rp_config {
   void *pass_data;
   unsigned backoff_min, backoff_max;
   uint64_t expiry_ms;
+  uint64_t retention_ms; /* rp_config_set_retention */
   rp_receive_fn on_recv;
   void *recv_data;
   rp_status_fn on_status;

@@ -24,6 +24,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "erase.h"
 #include "hold.h"
 #include "host_log.h"
 #include "loop.h"
@@ -115,6 +116,7 @@ static void on_tcp_closed(uv_handle_t *h) {
   rp__hold_reset(c);
   rp__upload_reset(c);
   rp__download_reset(c);
+  rp__erase_reset(c);
   if (is_stopping(c))
     rp__loop_finish(c);
   else
@@ -368,6 +370,7 @@ void rp__conn_pump(rp_client *c) {
   want = c->roster_wanted;
   c->roster_wanted = false;
   pthread_mutex_unlock(&c->mu);
+  rp__erase_pump(c);
   if (want && !c->roster_asked) {
     memset(&m, 0, sizeof m);
     m.type = RP__T_ROSTER_GET;
@@ -422,4 +425,6 @@ void rp__conn_pump(rp_client *c) {
     }
     rp__store_out_free(&o);
   }
+  /* Then the chunks of a message rp_send is still sealing, if the slot is free. */
+  if (rp__conn_phase_has(c->phase, RP__CONN_PHF_WELCOMED)) rp__upload_early(c);
 }

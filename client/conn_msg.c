@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "download.h"
+#include "erase.h"
 #include "hold.h"
 #include "host_log.h"
 #include "msg_field.h"
@@ -64,6 +65,8 @@ static void on_welcome(rp_client *c, const rp__t_welcome *w) {
   c->idle_ms = w->idle_ms;
   /* A relay that takes chunks smaller than ours takes none of our full ones. */
   c->chunk_max = w->chunk_max >= RP__CHUNK_SEALED_MAX ? w->chunk_max : 0;
+  c->purge_max = w->purge_max; /* 0: this relay takes no purges (PROTOCOL.md 5.7) */
+  rp__erase_sweep(c);
   if (!c->refused) c->backoff_ms = c->cfg.backoff_min;
   c->relay_roster = w->roster_version;
   pthread_mutex_lock(&c->mu);
@@ -96,6 +99,7 @@ static void on_ack(rp_client *c, const uint8_t id[RP_MSG_ID_BYTES]) {
    * status. The store drops chunks of a relayed message left by a crash in between. */
   rp__client_status(c, id, RP_STATUS_RELAYED, 0);
   rp__upload_done(c, id, true);
+  rp__erase_on_relayed(c, id);
   rp__conn_stored(c);
   if (c->shutdown_started && c->inflight == 0) {
     rp__conn_bye(c);
@@ -292,6 +296,9 @@ void rp__conn_on_msg(rp_client *c, const rp__tmsg *m) {
     break;
   case RP__T_CHUNK_ACK:
     rp__upload_on_ack(c, m->u.chunk_ack.msg_id, m->u.chunk_ack.index, m->u.chunk_ack.code);
+    break;
+  case RP__T_PURGED:
+    rp__erase_on_purged(c, &m->u.purged);
     break;
   default:
     break; /* PONG */

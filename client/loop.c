@@ -9,6 +9,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "erase.h"
 #include "loop.h"
 #include "recv.h"
 
@@ -37,6 +38,8 @@ static void run(void *arg) {
   pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   /* Messages stored but not handled before a crash are offered again first. */
   rp__recv_offer_pending(c);
+  /* Retention: what finished long enough ago goes now, then on the sweep's timer. */
+  rp__erase_sweep(c);
   rp__conn_start(c);
   uv_run(&c->loop, UV_RUN_DEFAULT);
 }
@@ -50,7 +53,9 @@ void rp__loop_finish(rp_client *c) {
   uv_timer_stop(&c->ping);
   uv_timer_stop(&c->deadline);
   uv_timer_stop(&c->hold_timer);
+  uv_timer_stop(&c->sweep);
   if (!uv_is_closing((uv_handle_t *)&c->retry)) {
+    uv_close((uv_handle_t *)&c->sweep, on_closed);
     uv_close((uv_handle_t *)&c->retry, on_closed);
     uv_close((uv_handle_t *)&c->ping, on_closed);
     uv_close((uv_handle_t *)&c->deadline, on_closed);
@@ -74,7 +79,9 @@ int rp__loop_start(rp_client *c) {
   uv_timer_init(&c->loop, &c->ping);
   uv_timer_init(&c->loop, &c->deadline);
   uv_timer_init(&c->loop, &c->hold_timer);
+  uv_timer_init(&c->loop, &c->sweep);
   c->wake.data = c->retry.data = c->ping.data = c->deadline.data = c->hold_timer.data = c;
+  c->sweep.data = c;
   if (uv_thread_create(&c->thread, run, c) != 0) {
     rp__loop_finish(c);
     uv_run(&c->loop, UV_RUN_DEFAULT);

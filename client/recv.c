@@ -19,6 +19,7 @@
 #include "client.h"
 #include "clock.h"
 #include "envelope.h"
+#include "erase.h"
 #include "export.h"
 #include "hex.h"
 #include "host_log.h"
@@ -398,8 +399,11 @@ RP_PUBLIC int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out) 
 
 RP_PUBLIC int rp_inbox_mark_handled(rp_client *c, const char *msg_id) {
   uint8_t id[RP_MSG_ID_BYTES];
+  int rc;
   if (c == NULL || rp__unhex(id, sizeof id, msg_id) != 0) return RP_EINVAL;
-  return rp__store_in_handled(c->st, id, rp__clock_wall_ms());
+  if ((rc = rp__store_in_handled(c->st, id, rp__clock_wall_ms())) == 0)
+    rp__erase_on_handled(c, id);
+  return rc;
 }
 
 RP_PUBLIC int rp_inbox_pending(rp_client *c, uint64_t *count) {

@@ -83,12 +83,56 @@ static int begin_locked(rp_client *c, const rp__payload *p, const char *to,
   return rc;
 }
 
+/* The early upload of the message being sealed (upload.h, "Early"): this rp_send owns
+ * c->early while `mine`. */
+typedef struct early_ctx {
+  rp_client *c;
+  bool mine;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+  char to[RP_MEMBER_ID_MAX + 1];
+  uint64_t expires; /* the envelope's */
+} early_ctx;
+
+/* rp__attach_job.sealed: claims c->early before the first chunk (if no other rp_send has
+ * it), then tells the loop of every chunk written. */
+static void early_sealed(void *data, uint64_t count, uint64_t bytes, uint64_t n) {
+  early_ctx *e = data;
+  rp_client *c = e->c;
+  bool wake = false;
+  pthread_mutex_lock(&c->mu);
+  if (n == 0 && !c->early.active) {
+    uint64_t soon = rp__clock_wall_ms() + RP__CL_EARLY_EXPIRY_MS;
+    memset(&c->early, 0, sizeof c->early);
+    c->early.active = e->mine = true;
+    memcpy(c->early.msg_id, e->msg_id, RP_MSG_ID_BYTES);
+    snprintf(c->early.to, sizeof c->early.to, "%s", e->to);
+    c->early.expires = soon < e->expires ? soon : e->expires;
+    c->early.count = count;
+    c->early.bytes = bytes;
+  } else if (e->mine) {
+    c->early.sealed = n;
+    wake = true;
+  }
+  pthread_mutex_unlock(&c->mu);
+  if (wake) rp__loop_wake(c);
+}
+
+/* The sealing is over (committed or failed): the slot is free; the loop learns it. */
+static void early_end(early_ctx *e) {
+  if (!e->mine) return;
+  pthread_mutex_lock(&e->c->mu);
+  memset(&e->c->early, 0, sizeof e->c->early);
+  pthread_mutex_unlock(&e->c->mu);
+  e->mine = false;
+  rp__loop_wake(e->c);
+}
+
 /* Seals the attachments of msg (if any) into the outbox, then the payload: the order
  * attach.h gives. buf holds the payload as checked; it is encoded again once the
  * attachments' sizes and hashes are in. On failure no chunk of p stays. */
 static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, uint8_t *buf,
                     size_t *len, rp__store_out *row, const char **where, size_t *offset,
-                    char *where_buf, size_t where_cap) {
+                    char *where_buf, size_t where_cap, early_ctx *early) {
   rp__envelope_sealer *s = NULL;
   uint8_t key[RP__CHUNK_KEYBYTES];
   rp__seal_args a;
@@ -106,6 +150,14 @@ static int seal_all(rp_client *c, rp__payload *p, rp_msg *msg, const char *to, u
     job.msg_att_max = c->cfg.msg_att_max;
     job.hook = c->cfg.att_hook;
     job.hook_data = c->cfg.att_hook_data;
+    if (early != NULL) {
+      early->c = c;
+      memcpy(early->msg_id, p->msg_id, RP_MSG_ID_BYTES);
+      snprintf(early->to, sizeof early->to, "%s", row->recipient);
+      early->expires = a.expires;
+      job.sealed = early_sealed;
+      job.sealed_data = early;
+    }
     if ((rc = rp__attach_seal(&job, msg, p)) != 0) {
       snprintf(where_buf, where_cap, "%s", job.where);
       *where = where_buf;
@@ -151,7 +203,7 @@ static int own_org(rp_client *c, rp__payload *p, char org[RP_MUNICIPALITY_CODE_B
  * a *where that names an attachment. */
 static int prepare(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
                    const uint8_t *thread, rp__store_out *row, const char **where,
-                   size_t *offset, char *where_buf, size_t where_cap) {
+                   size_t *offset, char *where_buf, size_t where_cap, early_ctx *early) {
   char org[RP_MUNICIPALITY_CODE_BYTES + 1];
   char peer[RP__STORE_PEER_MAX] = "";
   const uint8_t *ref = rp__payload_ref(p);
@@ -176,7 +228,8 @@ static int prepare(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
   if ((buf = malloc(RP_PAYLOAD_MAX)) == NULL) return RP_ENOMEM;
   if ((rc = check_content(c, p, buf, &len, where, offset)) == 0) {
     if (to == NULL || to[0] == '\0') to = peer;
-    rc = seal_all(c, p, msg, to, buf, &len, row, where, offset, where_buf, where_cap);
+    rc =
+        seal_all(c, p, msg, to, buf, &len, row, where, offset, where_buf, where_cap, early);
   }
   sodium_memzero(buf, len); /* only the encoded bytes ever held the plaintext */
   free(buf);
@@ -194,7 +247,7 @@ static int prepare(rp_client *c, rp__payload *p, rp_msg *msg, const char *to,
 
 int rp__send_prepare(rp_client *c, rp__payload *p, const char *to, const uint8_t *thread,
                      rp__store_out *row, const char **where, size_t *offset) {
-  return prepare(c, p, NULL, to, thread, row, where, offset, NULL, 0);
+  return prepare(c, p, NULL, to, thread, row, where, offset, NULL, 0, NULL);
 }
 
 static int stopping(rp_client *c) {
@@ -212,15 +265,17 @@ static int send_payload(rp_client *c, rp__payload *p, rp_msg *msg, const char *t
                         const uint8_t *thread, char msg_id[RP_ID_STRLEN],
                         const char **where, size_t *offset, char *where_buf) {
   rp__store_out row;
+  early_ctx early = {0};
   int rc;
   if (stopping(c)) return RP_ESTATE;
-  if ((rc = prepare(c, p, msg, to, thread, &row, where, offset, where_buf,
-                    RP__SEND_WHERE)) == 0) {
+  if ((rc = prepare(c, p, msg, to, thread, &row, where, offset, where_buf, RP__SEND_WHERE,
+                    &early)) == 0) {
     /* The commit that makes the chunks written before it durable too (store.h). */
     rc = rp__store_out_add(c->st, &row);
     if (rc != 0 && row.chunks > 0) rp__store_out_chunks_delete(c->st, p->msg_id);
     rp__store_out_free(&row);
   }
+  early_end(&early); /* after the commit: the loop then finds the row (upload.h) */
   if (rc != 0) return rc;
   if (msg_id != NULL) sodium_bin2hex(msg_id, RP_ID_STRLEN, p->msg_id, RP_MSG_ID_BYTES);
   rp__loop_wake(c);

@@ -45,7 +45,17 @@ static const char *const schema_sql =
      * is only read (rows marked by an older version). */
     "CREATE TABLE IF NOT EXISTS outbox_chunk_ack("
     " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(msg_id, idx))"
-    " WITHOUT ROWID;";
+    " WITHOUT ROWID;"
+    /* Erasure (schema 4): the msg_ids of erased messages the relay may still hold, until
+     * it has answered their purge (PROTOCOL.md 5.7); and the threads, for erasing one. */
+    "CREATE TABLE IF NOT EXISTS purge(id INTEGER PRIMARY KEY, msg_id BLOB NOT NULL UNIQUE);"
+    /* The highest row id each of outbox and inbox has had: SQLite gives a new row the
+     * highest id in the table plus one, so after the newest rows were erased it would
+     * give an id again that the loop's cursors (send_cursor, inbox_cursor) have passed,
+     * and the new message would be skipped. New rows take the next id above both. */
+    "CREATE TABLE IF NOT EXISTS hw(t TEXT PRIMARY KEY, id INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS outbox_thread ON outbox(thread_id);"
+    "CREATE INDEX IF NOT EXISTS inbox_thread ON inbox(thread_id);";
 
 /* Tables added without a schema version (each is created in any database, old or new,
  * and nothing moves into it): the recall marks. outbox_recalled holds when a message of
@@ -63,8 +73,11 @@ static const char *const added_tables_sql =
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
  * attachments (the chunks columns and tables), 3 since outbox_chunk_ack (a table the
  * schema above creates in any database; nothing to move) and the inbox's envelope
- * expiry (an incomplete message is given up after it). */
-#define SCHEMA_VERSION 3
+ * expiry (an incomplete message is given up after it), 4 since erasure (the purge table
+ * and the thread indexes, which the schema above creates in any database; rows an older
+ * version deleted without secure_delete may have left bytes in free pages, so the first
+ * open of version 4 runs a VACUUM, which rewrites the file without them). */
+#define SCHEMA_VERSION 4
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -111,6 +124,9 @@ static int migrate(rp__store *st) {
   if (rc == 0) rc = rp__sql_exec(st->db, "PRAGMA user_version = " STR(SCHEMA_VERSION));
   if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
   if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
+  /* A database that had rows before (version > 0 or any outbox row) may hold bytes of
+   * deleted rows in its free pages: rewrite it once (see SCHEMA_VERSION). */
+  if (rc == 0 && version > 0) rc = rp__sql_exec(st->db, "VACUUM");
   return rc;
 }
 
@@ -126,6 +142,15 @@ static int make_dir(const char *dir) {
   struct stat sb;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) return RP_EIO;
   if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) return RP_EIO;
+  return 0;
+}
+
+static int set_secure_delete(rp__store *st) {
+  char val[8] = "";
+  if (rp__sql_exec(st->db, "PRAGMA secure_delete = ON;") != 0 ||
+      rp__sql_pragma_text(st->db, "PRAGMA secure_delete", val, sizeof val) != SQLITE_OK ||
+      strcmp(val, "1") != 0)
+    return RP_EIO;
   return 0;
 }
 
@@ -155,16 +180,27 @@ int rp__store_open(const char *dir, rp__store **out) {
    * bench/README.md, "Attachments", has the figures. Set before WAL mode, as SQLite
    * requires. */
   if ((rc = rp__sql_exec(st->db, "PRAGMA page_size=16384;")) != 0) goto out;
+  /* Pages an erasure freed (zeroed by secure_delete) go back to the file system
+   * (store_erase.c runs incremental_vacuum), so an erased 100 MiB thread does not keep
+   * 100 MiB of zeros in client.db. Like page_size, it takes effect for a new database,
+   * and for an older one at its VACUUM (migrate). */
+  if ((rc = rp__sql_exec(st->db, "PRAGMA auto_vacuum=INCREMENTAL;")) != 0) goto out;
   /* FULL: a commit is on disk when it returns, which is what "send returns once the
    * envelope is durable" and "stored before the relay is acked" promise. */
+  /* secure_delete: SQLite overwrites deleted content and freed pages with zeros, whatever
+   * it was built with (store.h, "Erasure"). Checked, since a build may refuse it. */
+  if ((rc = set_secure_delete(st)) != 0) goto out;
   if ((rc = rp__sql_exec(st->db, "PRAGMA journal_mode=WAL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA synchronous=FULL;")) != 0 ||
       (rc = rp__sql_exec(st->db, "PRAGMA foreign_keys=ON;")) != 0 ||
       (rc = rp__sql_exec(st->db, schema_sql)) != 0 || (rc = migrate(st)) != 0 ||
       (rc = rp__sql_exec(st->db, added_tables_sql)) != 0 ||
       (rc = rp__sql_exec(st->db, orphans_sql)) != 0 ||
-      (rc = rp__store_in_sweep(st, rp__clock_wall_ms(), NULL)) != 0)
+      (rc = rp__store_in_sweep(st, rp__clock_wall_ms(), NULL)) != 0 ||
+      (rc = rp__store_consent_sweep(st, NULL)) != 0)
     goto out;
+  /* Whatever an earlier run left in the log (a crash before its checkpoint). */
+  sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
   *out = st;
   st = NULL;
   rc = 0;

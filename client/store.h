@@ -204,6 +204,43 @@ int rp__store_in_handled(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
 /* Unhandled inbox rows, not recalled. */
 int rp__store_in_pending(rp__store *st, uint64_t *n);
 
+/*
+ * Erasure (store_erase.c). Every delete in this store runs with secure_delete on, and
+ * every write below that deleted anything ends with a WAL checkpoint that truncates the
+ * log: neither client.db nor client.db-wal keeps a byte of a row that went.
+ *
+ * erase_thread: deletes, in one transaction, every outbox and inbox row of thread_id with
+ * its attachment chunks, except an unsent (queued) consent_withdrawn or receipt, which
+ * must still go out, and the row `keep` (16 bytes, or NULL). The ids of erased outbox rows
+ * that the relay may hold (queued or relayed, not the library's own receipts) go on the
+ * purge list in the same transaction. *n (may be NULL): rows erased.
+ *
+ * consent_sweep: the consent rule for a process that died between the event and the
+ * erasure: a consent_withdrawn of ours past queued erases the rest of its thread; a
+ * received one that is handled erases its whole thread. Run when the store opens.
+ *
+ * retention_sweep: deletes what is finished since `retention_ms` before now: handled
+ * inbox messages (by handled_at), and outbox rows that are not queued and whose status
+ * can no longer change (answered, expired or failed, by that step's time; the library's
+ * own receipts once relayed) or whose thread is closed (a closure or consent_withdrawn,
+ * relayed or received, that long ago); then inbox chunks of erased rows. *n
+ * (may be NULL): rows deleted.
+ *
+ * purge list: msg_ids the relay is asked to purge (PROTOCOL.md 5.7), oldest first.
+ * next: up to max ids into ids[16 * i]; done: drops them (the relay answered).
+ */
+int rp__store_erase_thread(rp__store *st, const uint8_t thread_id[RP_THREAD_ID_BYTES],
+                           const uint8_t *keep, uint64_t *n);
+int rp__store_consent_sweep(rp__store *st, uint64_t *n);
+int rp__store_retention_sweep(rp__store *st, uint64_t now, uint64_t retention_ms,
+                              uint64_t *n);
+int rp__store_purge_next(rp__store *st, uint8_t *ids, size_t max, size_t *n);
+int rp__store_purge_done(rp__store *st, const uint8_t *ids, size_t n);
+int rp__store_purge_count(rp__store *st, uint64_t *n);
+/* Rows of thread_id in outbox and inbox together. */
+int rp__store_thread_rows(rp__store *st, const uint8_t thread_id[RP_THREAD_ID_BYTES],
+                          uint64_t *n);
+
 void rp__store_out_free(rp__store_out *o);
 void rp__store_in_free(rp__store_in *in);
 

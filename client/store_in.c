@@ -21,9 +21,10 @@ void rp__store_in_free(rp__store_in *in) {
 static int insert(rp__store *st, const rp__store_in *in) {
   sqlite3_stmt *s = NULL;
   int rc = rp__sql_prepare(st->db,
-                           "INSERT INTO inbox(msg_id, thread_id, ref_id, kind, sender,"
+                           "INSERT INTO inbox(id, msg_id, thread_id, ref_id, kind, sender,"
                            " envelope, stored_at, chunks, complete, expires)"
-                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " VALUES(" RP__STORE_NEXT_ID("inbox") ", ?, ?, ?, ?, ?, ?, ?, ?,"
+                                                                 " ?, ?)",
                            &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, in->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);

@@ -15,6 +15,12 @@ struct rp__store {
   pthread_mutex_t mu; /* one statement at a time on the one connection */
 };
 
+/* The id a new row of outbox or inbox takes, as an SQL expression (store.c, table hw):
+ * above every id the table has had, also ids of rows erased since. */
+#define RP__STORE_NEXT_ID(table)                                                           \
+  "(SELECT max(coalesce(max(x.id), 0), coalesce((SELECT id FROM hw WHERE t = '" table      \
+  "'), 0)) + 1 FROM " table " x)"
+
 /* Runs a one-row, one-column count query under the store's lock into *n. */
 int rp__store_count(rp__store *st, const char *sql, uint64_t *n);
 int rp__store_is_zero(const uint8_t *p, size_t n);

@@ -34,11 +34,13 @@ static void bind_opt_id(sqlite3_stmt *s, int col, const uint8_t id[RP_MSG_ID_BYT
 /* The INSERT of one outbox row; the caller holds the lock and owns the transaction. */
 int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
   sqlite3_stmt *s = NULL;
-  int rc = rp__sql_prepare(st->db,
-                           "INSERT INTO outbox(msg_id, thread_id, ref_id, kind, urgency,"
-                           " receipt, recipient, envelope, status, t1, chunks)"
-                           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                           &s);
+  int rc =
+      rp__sql_prepare(st->db,
+                      "INSERT INTO outbox(id, msg_id, thread_id, ref_id, kind, urgency,"
+                      " receipt, recipient, envelope, status, t1, chunks)"
+                      " VALUES(" RP__STORE_NEXT_ID("outbox") ", ?, ?, ?, ?, ?, ?, ?, ?,"
+                                                             " 1, ?, ?)",
+                      &s);
   if (rc != 0) return rc;
   sqlite3_bind_blob(s, 1, o->msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_blob(s, 2, o->thread_id, RP_THREAD_ID_BYTES, SQLITE_STATIC);

@@ -12,6 +12,7 @@
 #include "client.h"
 #include "conn.h"
 #include "envelope_hdr.h"
+#include "hold.h"
 #include "host_log.h"
 #include "recv.h"
 
@@ -43,20 +44,13 @@ static int start(rp_client *c, rp__cl_upload *u, const rp__store_out *o) {
   return 0;
 }
 
-bool rp__upload_pump(rp_client *c, const rp__store_out *o) {
-  rp__cl_upload *u = &c->upload;
+/* Sends chunks of u from u->next on, below `limit`, as far as the windows allow. */
+static void send_chunks(rp_client *c, rp__cl_upload *u, uint64_t limit) {
   rp__tmsg m;
   uint8_t *buf = NULL;
-  int acked, rc;
+  int acked;
   size_t len;
-  if (u->active && memcmp(u->msg_id, o->msg_id, RP_MSG_ID_BYTES) != 0) return false;
-  if (!u->active && (rc = start(c, u, o)) != 0) {
-    char id[RP_ID_STRLEN];
-    sodium_bin2hex(id, sizeof id, o->msg_id, RP_MSG_ID_BYTES);
-    rp__hlog(c, RP_LOG_ERROR, "upload_failed msg_id=%s code=%s", id, rp_err_name(rc));
-    return false;
-  }
-  while (u->acked < u->count && u->next < u->count && u->inflight < RP__CL_CHUNK_WINDOW &&
+  while (u->acked < u->count && u->next < limit && u->inflight < RP__CL_CHUNK_WINDOW &&
          c->inflight < c->send_window) {
     if (buf == NULL && (buf = malloc(RP__CHUNK_SEALED_MAX)) == NULL) break;
     if (rp__store_out_chunk_get(c->st, u->msg_id, u->next, buf, RP__CHUNK_SEALED_MAX, &len,
@@ -80,7 +74,78 @@ bool rp__upload_pump(rp_client *c, const rp__store_out *o) {
     c->inflight++;
   }
   free(buf);
+}
+
+/* The outbox row o takes over the upload rp__upload_early began for it: from now on its
+ * chunks carry the envelope's expiry, and the outbox's counts are the truth. */
+static int adopt(rp_client *c, rp__cl_upload *u, const rp__store_out *o) {
+  rp__envcont cont;
+  rp__envhdr h;
+  uint64_t n = 0;
+  int rc;
+  if ((rc = rp__envhdr_container_parse(o->envelope, o->envelope_len, &cont, &h, NULL)) != 0)
+    return rc;
+  if ((rc = rp__store_out_chunks_sum(c->st, o->msg_id, &n, &u->acked, &u->bytes,
+                                     &u->bytes_acked)) != 0)
+    return rc;
+  if (n != o->chunks || h.chunks != o->chunks || u->count != o->chunks) return RP_EINTERNAL;
+  u->expires = h.expires;
+  u->early = false;
+  return 0;
+}
+
+bool rp__upload_pump(rp_client *c, const rp__store_out *o) {
+  rp__cl_upload *u = &c->upload;
+  int rc = 0;
+  bool same = u->active && memcmp(u->msg_id, o->msg_id, RP_MSG_ID_BYTES) == 0;
+  /* An early upload never holds the queue up (upload.h, "Early"). */
+  if (u->active && !same && u->early) u->active = false;
+  if (u->active && !same) return false;
+  if (same && u->early && adopt(c, u, o) != 0) u->active = false; /* start again */
+  if (!u->active) rc = start(c, u, o);
+  if (rc != 0) {
+    char id[RP_ID_STRLEN];
+    sodium_bin2hex(id, sizeof id, o->msg_id, RP_MSG_ID_BYTES);
+    rp__hlog(c, RP_LOG_ERROR, "upload_failed msg_id=%s code=%s", id, rp_err_name(rc));
+    return false;
+  }
+  send_chunks(c, u, u->count);
   return u->acked == u->count;
+}
+
+void rp__upload_early(rp_client *c) {
+  rp__cl_upload *u = &c->upload;
+  rp__cl_early e;
+  rp__store_out o;
+  pthread_mutex_lock(&c->mu);
+  e = c->early;
+  pthread_mutex_unlock(&c->mu);
+  if (u->active && u->early &&
+      (!e.active || memcmp(e.msg_id, u->msg_id, RP_MSG_ID_BYTES) != 0)) {
+    /* The sealing has ended: the committed row takes the upload over when the pump meets
+     * it; an rp_send that failed left no row, and the slot is free again. */
+    if (rp__store_out_get(c->st, u->msg_id, 0, &o) != 0 || o.status != RP_STATUS_QUEUED)
+      u->active = false;
+    return;
+  }
+  if (!e.active || c->chunk_max == 0 || e.sealed == 0 ||
+      memcmp(e.msg_id, c->early_off, RP_MSG_ID_BYTES) == 0 || rp__hold_blocks(c, e.to))
+    return;
+  if (!u->active) {
+    uint64_t n = 0, bytes = 0;
+    memset(u, 0, sizeof *u);
+    /* Chunks acknowledged on an earlier connection (this rp_send still running). */
+    if (rp__store_out_chunks_sum(c->st, e.msg_id, &n, &u->acked, &bytes, &u->bytes_acked) !=
+        0)
+      return;
+    u->bytes = e.bytes;
+    memcpy(u->msg_id, e.msg_id, RP_MSG_ID_BYTES);
+    snprintf(u->to, sizeof u->to, "%s", e.to);
+    u->expires = e.expires;
+    u->count = e.count;
+    u->active = u->early = true;
+  }
+  if (u->early) send_chunks(c, u, e.sealed);
 }
 
 /* Codes after which the chunk may succeed on a later connection. */
@@ -122,6 +187,16 @@ void rp__upload_on_ack(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES], uint
     rp__hlog(c, RP_LOG_INFO, "chunk_refused msg_id=%s index=%llu code=%s retry=1", id,
              (unsigned long long)index, rp_err_name(err));
     rp__conn_refused(c, err);
+    return;
+  }
+  if (u->early) {
+    /* Not the message's verdict yet: its outbox row uploads again once committed
+     * (upload.h, "Early"). */
+    rp__hlog(c, RP_LOG_INFO, "chunk_refused msg_id=%s index=%llu code=%s early=1", id,
+             (unsigned long long)index, rp_err_name(err));
+    memcpy(c->early_off, msg_id, RP_MSG_ID_BYTES);
+    u->active = false;
+    rp__conn_pump(c);
     return;
   }
   rp__hlog(c, RP_LOG_WARN, "send_failed msg_id=%s code=%s by=relay chunk=%llu", id,

@@ -109,6 +109,15 @@ static int add_relays(rp_config *cfg, const rp__ibx_config *c) {
   return r;
 }
 
+/* The client store keeps a handled message no longer than the daemon keeps its thread
+ * after closing it (docs/INBOX.md, "Retention"): the daemon marks a message handled as
+ * soon as its own store has it, so with the same retention the client's copy is gone
+ * before, or when, the daemon purges the thread; the purge also erases the thread from
+ * the client store at once (ibx_loop.c). */
+static uint64_t client_retention_ms(const rp__ibx_daemon *d) {
+  return d->cfg.retention_s * 1000;
+}
+
 static int start_client(rp__ibx_daemon *d) {
   rp_config *cfg = NULL;
   int r;
@@ -121,6 +130,7 @@ static int start_client(rp__ibx_daemon *d) {
       (r = rp_config_set_admin_key(cfg, d->cfg.admin_key)) == 0 &&
       (r = rp_config_set_roster_file(cfg, d->cfg.roster)) == 0 &&
       (r = rp_config_set_backoff(cfg, 100, 5000)) == 0 &&
+      (r = rp_config_set_retention(cfg, client_retention_ms(d))) == 0 &&
       (r = rp_config_set_receive_callback(cfg, rp__ibx_on_receive, d)) == 0) {
     if (d->cfg.passphrase_file[0] != 0)
       r = rp_config_set_passphrase_file(cfg, d->cfg.passphrase_file);

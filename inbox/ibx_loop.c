@@ -81,6 +81,15 @@ static int missed_one(void *data, const rp__ibx_thread *t) {
   return 0;
 }
 
+/* A purged thread leaves the team's client store too (docs/INBOX.md, "Retention"). */
+static void erase_in_client(void *data, const char *thread_id) {
+  rp__ibx_daemon *d = data;
+  int rc = rp_thread_erase(d->client, thread_id);
+  if (rc != 0)
+    rp__log_warn("event=client_erase_failed thread=%s error=%s", thread_id,
+                 rp_err_name(rc));
+}
+
 void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   uint64_t now = rp__ibx_now(d), purged = 0, keep;
   rp__ibx_filter f = {0};
@@ -94,7 +103,9 @@ void rp__ibx_daemon_tick(rp__ibx_daemon *d) {
   pthread_mutex_lock(&d->mu);
   keep = d->cfg.retention_s * 1000;
   pthread_mutex_unlock(&d->mu);
-  if (now > keep && rp__ibx_store_purge(d->st, now - keep, &purged) == 0 && purged > 0) {
+  if (now > keep &&
+      rp__ibx_store_purge_each(d->st, now - keep, &purged, erase_in_client, d) == 0 &&
+      purged > 0) {
     rp__log_info("event=purged threads=%llu", (unsigned long long)purged);
     rp__ibx_audit_action(d, "inboxd", "purge", NULL);
   }

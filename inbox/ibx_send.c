@@ -284,7 +284,10 @@ static int reply_like(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *wh
   o.att_src = file_att_src;
   o.att_ctx = &fc;
   o.sent = files_sent;
+  /* The recipient is named, not looked up from the request: the client store may have
+   * let the handled request go (its retention, rp_config_set_retention). */
   if (r == 0 && (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
       (r = rp_msg_set_enum(m, "advisor.role", role)) == 0 &&
       (r = rp_msg_set_text(m, "advisor.id", id)) == 0 &&
@@ -365,6 +368,7 @@ int rp__ibx_send_ask(rp__ibx_daemon *d, const rp__ibx_thread *t, const char *who
   int r;
   if ((r = rp_msg_new("info_request", &m)) == 0 &&
       (r = rp_msg_set_thread(m, t->thread_id)) == 0 &&
+      (r = rp_msg_set_recipient(m, t->peer)) == 0 &&
       (r = rp_msg_set_hex(m, "in_reply_to", t->first_msg)) == 0 &&
       (r = rp_msg_set_text(m, "questions", text)) == 0)
     r = send_keep(d, m, &o, msg_id);

@@ -204,12 +204,53 @@ const char *rp__ibx_state_name(int s) {
   return rp__enum_at(rp__ibx_enum_state(), s);
 }
 
-int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
+/* The ids of the threads a purge at `before` takes, into a malloc'd array (*n of them).
+ * Under the caller's lock and transaction. */
+static int purge_ids(rp__ibx_store *st, uint64_t before, char (**ids)[33], size_t *n) {
   sqlite3_stmt *s = NULL;
+  size_t cap = 0;
+  int r;
+  *ids = NULL;
+  *n = 0;
+  if ((r = rp__sql_prepare(
+           st->db, "SELECT thread_id FROM threads WHERE state = ?1 AND closed_at < ?2",
+           &s)) != 0)
+    return r;
+  sqlite3_bind_int(s, 1, RP_IBX_ST_CLOSED);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)before);
+  while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+    if (*n == cap) {
+      size_t ncap = cap ? 2 * cap : 16;
+      char(*grown)[33] = realloc(*ids, ncap * sizeof **ids);
+      if (grown == NULL) break;
+      *ids = grown;
+      cap = ncap;
+    }
+    rp__sql_col_text(s, 0, (*ids)[*n], sizeof **ids);
+    (*n)++;
+  }
+  r = r == SQLITE_DONE ? 0 : r == SQLITE_ROW ? RP_ENOMEM : RP_EIO;
+  sqlite3_finalize(s);
+  return r;
+}
+
+int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
+  return rp__ibx_store_purge_each(st, before, purged, NULL, NULL);
+}
+
+int rp__ibx_store_purge_each(rp__ibx_store *st, uint64_t before, uint64_t *purged,
+                             void (*fn)(void *data, const char *thread_id), void *data) {
+  sqlite3_stmt *s = NULL;
+  char(*ids)[33] = NULL;
+  size_t nids = 0;
   int r;
   *purged = 0;
   pthread_mutex_lock(&st->mu);
   if ((r = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
+  if (fn != NULL && (r = purge_ids(st, before, &ids, &nids)) != 0) {
+    rp__sql_exec(st->db, "ROLLBACK");
+    goto out;
+  }
   /* What hangs on a closed thread goes first: the attachments while their messages still
    * name the thread, then marks, alerts and the messages; the threads last. */
   static const char *const k_child_sql[] = {
@@ -250,5 +291,8 @@ int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged) {
     r = rp__sql_exec(st->db, "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
 out:
   pthread_mutex_unlock(&st->mu);
+  for (size_t i = 0; r == 0 && i < nids; i++)
+    fn(data, ids[i]);
+  free(ids);
   return r;
 }

@@ -300,6 +300,11 @@ int rp__ibx_store_all_threads(rp__ibx_store *st, rp__ibx_thread_fn fn, void *dat
  * reclaims the freed pages (secure_delete has zeroed them) and truncates the WAL. *purged
  * gets the number of threads. */
 int rp__ibx_store_purge(rp__ibx_store *st, uint64_t before, uint64_t *purged);
+/* rp__ibx_store_purge, then fn (may be NULL) for each purged thread's id (32 hex), after
+ * the commit and outside the store's lock: the daemon erases the thread from its client
+ * store too (rp_thread_erase). */
+int rp__ibx_store_purge_each(rp__ibx_store *st, uint64_t before, uint64_t *purged,
+                             void (*fn)(void *data, const char *thread_id), void *data);
 
 /* Whether the thread is overdue at now (see docs/INBOX.md "The service clock"). */
 int rp__ibx_overdue(const rp__ibx_thread *t, uint64_t now);

@@ -108,8 +108,10 @@ typedef int (*rp_content_hook_fn)(void *data, const char *field, const char *tex
  * Return 0 to accept; nonzero makes rp_send fail with RP_EHOOK naming the attachment
  * (rp_msg_error_field "attachments.N"; set *offset to the byte in the file the hook
  * objects to, for rp_msg_error_offset, if you like), and nothing of the message is
- * stored or sent. The CPR guard checks the attachments' names itself; it does not read
- * their contents. Called on the thread that calls rp_send. */
+ * stored or delivered (chunks sealed before the refusal may have gone to the relay,
+ * which cannot open them and drops them within the hour). The CPR guard checks the
+ * attachments' names itself; it does not read their contents. Called on the thread that
+ * calls rp_send. */
 typedef int (*rp_attachment_hook_fn)(void *data, const char *name, const char *mime,
                                      const uint8_t *buf, size_t len, uint64_t offset,
                                      int last, size_t *bad_offset);
@@ -224,6 +226,28 @@ int rp_config_set_backoff(rp_config *cfg, unsigned min_ms, unsigned max_ms);
  * sender is told): 60000 ms .. 90 days. Default 30 days. */
 int rp_config_set_expiry(rp_config *cfg, uint64_t ms);
 
+/*
+ * How long the client store keeps a finished message: `ms` after it finished, it is
+ * deleted with its attachment chunks so that no byte of it stays in the state folder's
+ * files (secure_delete, then a WAL checkpoint that truncates the log). Finished means:
+ *  - a received message: marked handled (rp_inbox_mark_handled), counted from then;
+ *  - a sent message whose status can no longer change: answered, expired or failed,
+ *    counted from that step; the library's own receipts once relayed;
+ *  - any message, sent (past queued) or received, of a thread that is closed: a closure
+ *    or consent_withdrawn in it, counted from when the relay took the one we sent, or
+ *    from when the one we received was stored.
+ * A message still queued for the relay is never deleted by retention; nor is an
+ * unhandled one, nor one still waiting for its receipts in an open thread.
+ * 0 .. 10 years (0: at the next sweep after it finished). Default 30 days.
+ * Why 30 days: the store is a transit store, not the case file. The case system files
+ * what it handles in its own journal (ESDH), where the municipality's own retention
+ * rules apply; the library keeps a message a while longer only so that a host can
+ * still read it (rp_inbox_get) and see its statuses after handling it. 30 days is the
+ * relay's default expiry too, the longest a message of an open thread normally waits.
+ * The sweep runs when the client opens, at every connection to the relay and then every
+ * quarter of the retention (at least 1 s, at most 1 h apart), on the library's thread. */
+int rp_config_set_retention(rp_config *cfg, uint64_t ms);
+
 /* The callbacks above (fn NULL removes one), the content hook and the attachment hook. */
 int rp_config_set_receive_callback(rp_config *cfg, rp_receive_fn fn, void *data);
 int rp_config_set_status_callback(rp_config *cfg, rp_status_fn fn, void *data);
@@ -257,7 +281,8 @@ int rp_config_set_message_attachments_max(rp_config *cfg, uint64_t bytes);
  * (borrowed for the call), the direction (RP_PROGRESS_*), the sealed bytes done so far
  * and in all (chunks the relay acknowledged, or chunks stored in our inbox). Called on
  * the library's loop thread at most once per chunk, with the same rules as
- * rp_receive_fn. */
+ * rp_receive_fn. The upload of files and buffers begins while rp_send still seals them,
+ * so RP_PROGRESS_SEND may come before rp_send has returned the msg_id. */
 typedef void (*rp_progress_fn)(void *data, rp_client *c, const char *msg_id, int direction,
                                uint64_t done_bytes, uint64_t total_bytes);
 
@@ -416,7 +441,9 @@ int rp_msg_list_add(rp_msg *m, const char *list);
 
 /* A file, opened and read at rp_send time (path is copied now). name NULL: the path's
  * last component. A file that cannot be read then makes rp_send fail with RP_EIO (or
- * RP_ENOTFOUND, RP_EPERM), naming the attachment. */
+ * RP_ENOTFOUND, RP_EPERM), naming the attachment; so does a regular file whose size
+ * changes while rp_send reads it (its chunk count was announced before the first read,
+ * so that the upload can begin while the rest is sealed). */
 int rp_msg_attach_file(rp_msg *m, const char *path, const char *name, const char *mime,
                        const char *kind);
 
@@ -546,7 +573,9 @@ int rp_status_rank(int status);
  * RP_ETOOBIG (over a cap), RP_EIO (a source failed or a stream aborted), RP_ENOTFOUND /
  * RP_EPERM (a file), RP_ESTATE (a stream already read by an earlier rp_send),
  * RP_EMISSING (a descriptor added with rp_msg_list_add, which has no content). The
- * attachments are read here, on the caller's thread; nothing is stored on any error.
+ * attachments are read here, on the caller's thread; nothing is stored on any error
+ * (the loop may upload chunks while rp_send seals the rest; on an error they are
+ * never completed into a message, and the relay drops them within the hour).
  * A relay that takes no attachment chunks (an older one, PROTOCOL.md 5.1) cannot carry a
  * message with attachments: it is never sent there, and rp_status shows it
  * RP_STATUS_FAILED with RP_EVERSION.
@@ -591,11 +620,41 @@ int rp_inbox_next(rp_client *c, rp_received **out);
 int rp_inbox_get(rp_client *c, const char *msg_id, rp_received **out);
 
 /* Marks msg_id handled, durably: it is never offered again. Idempotent. RP_ENOTFOUND if
- * it is not in the inbox. */
+ * it is not in the inbox. A handled message is deleted after the retention
+ * (rp_config_set_retention); a handled consent_withdrawn erases its thread at once
+ * (rp_thread_erase). */
 int rp_inbox_mark_handled(rp_client *c, const char *msg_id);
 
 /* The number of inbox messages not marked handled (and not recalled). */
 int rp_inbox_pending(rp_client *c, uint64_t *count);
+
+/* ---- erasure ------------------------------------------------------------------------ */
+
+/*
+ * Erases thread_id (32 hex) from the client store: every sent and received message of
+ * the thread, with its attachment chunks, leaving no byte of them in the state folder's
+ * files (as retention does, rp_config_set_retention). Kept: a consent_withdrawn or a
+ * receipt still queued, which must still go out (a receipt, the library's own, goes as
+ * soon as the relay has it). The msg_ids of erased messages the relay may still
+ * hold (queued or relayed, not yet delivered) are kept on a purge list, and the
+ * library's thread asks the relay to delete them (docs/PROTOCOL.md 5.7) as soon as it is
+ * connected to a relay that takes purges; an id leaves the list once the relay has
+ * answered. A message erased while it was on its way stops there: it is not sent again,
+ * and its status is gone (rp_status: RP_ENOTFOUND). 0 (also for a thread with nothing
+ * in the store), RP_EINVAL (bad id), RP_EIO. Any thread, also a callback. It holds the
+ * store while it works: about 1.5 s for a thread with a 100 MiB attachment not yet sent,
+ * 2.6 s for one received (bench/bench_erase), during which other calls on c wait.
+ *
+ * The library erases by itself, on the consent rule (PROTOCOL.md 7.11):
+ *  - the sender of a consent_withdrawn: once the relay has acknowledged it (relayed), the
+ *    rest of its thread, keeping only the consent_withdrawn itself, so that rp_status
+ *    and rp_outbox_foreach still show its progress (until retention deletes it);
+ *  - its recipient: when the consent_withdrawn is marked handled
+ *    (rp_inbox_mark_handled), the whole thread, the consent_withdrawn included.
+ * In both cases the erased messages it had sent and the relay may still hold are purged
+ * there too.
+ */
+int rp_thread_erase(rp_client *c, const char *thread_id);
 
 /* A copy of r, the caller's (for keeping a message a callback was lent). */
 int rp_received_dup(const rp_received *r, rp_received **out);

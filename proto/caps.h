@@ -13,6 +13,10 @@
 #define RP_FRAME_PLAINTEXT_MAX (RP_FRAME_MAX - RP_NOISE_TAG)
 /* A transport message larger than one frame is split; this bounds the reassembled size. */
 #define RP_MSG_MAX (1024u * 1024u + 4096u)
+/* Message ids one purge names at most (docs/PROTOCOL.md 5.7; WELCOME's purge_max is at
+ * most this): 256 ids are 4 KiB, a small message; a thread with more messages than that
+ * is purged in several. */
+#define RP__PURGE_IDS_MAX 256u
 /* Bytes taken from a socket by one read, into the relay's loop-wide buffer or a client's
  * own. A frame may span reads (the channel gathers it), so this is an I/O size and not
  * derived from RP_FRAME_MAX (a whole frame on the wire is 2 + RP_FRAME_MAX bytes). */

@@ -326,6 +326,9 @@ static size_t encoded_bound(const rp__tmsg *m) {
   case RP__T_CHUNK_DATA:
     n += m->u.chunk_data.data.n;
     break;
+  case RP__T_PURGE:
+    n += m->u.purge.ids.n;
+    break;
   default:
     break;
   }

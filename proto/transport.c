@@ -59,6 +59,11 @@ static const rule rules[RP__T_MAX + 1] = {
     [RP__T_CHUNK_ACK] = {"chunk_ack", &rp__tmsg_chunk_ack_schema, R2C, OPEN, 0},
     [RP__T_CHUNK_GET] = {"chunk_get", &rp__tmsg_chunk_get_schema, C2R, RECV, 0},
     [RP__T_CHUNK_DATA] = {"chunk_data", &rp__tmsg_chunk_data_schema, R2C, RECV, 0},
+    /* Erasure (docs/PROTOCOL.md 5.7), negotiated by WELCOME's purge_max: a sender asks
+     * the relay to drop envelopes of its own that are not yet delivered. Like SEND, it
+     * needs no delivery stream. */
+    [RP__T_PURGE] = {"purge", &rp__tmsg_purge_schema, C2R, OPEN, 0},
+    [RP__T_PURGED] = {"purged", &rp__tmsg_purged_schema, R2C, OPEN, 0},
 };
 
 static const rule *rule_of(uint64_t type) {

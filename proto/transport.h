@@ -15,7 +15,10 @@
  * relay announces them with WELCOME's `chunk_max` (an optional key, which old clients
  * skip), a client sends `chunk` and `chunk_get` only to a relay whose WELCOME has it, and
  * the relay sends `chunk_ack` and `chunk_data` only in answer to those. So neither an old
- * client nor an old relay ever sees types 14-17, and the schema version stays 1.
+ * client nor an old relay ever sees types 14-17, and the schema version stays 1. The
+ * purge types (18-19) are negotiated the same way, by WELCOME's `purge_max`: a client
+ * sends `purge` only to a relay that announced it, and the relay sends `purged` only in
+ * answer to one.
  */
 #ifndef RP_TRANSPORT_H
 #define RP_TRANSPORT_H
@@ -48,8 +51,10 @@ typedef enum rp__ttype {
   RP__T_CHUNK_ACK = 15,  /* relay -> client: the chunk is durably stored, or refused */
   RP__T_CHUNK_GET = 16,  /* client -> relay: send me chunks from..from+count-1 */
   RP__T_CHUNK_DATA = 17, /* relay -> client: one chunk, or why there is none */
+  RP__T_PURGE = 18,      /* client -> relay: drop these envelopes of mine, undelivered */
+  RP__T_PURGED = 19,     /* relay -> client: how many it dropped, or why it could not */
 } rp__ttype;
-#define RP__T_MAX 17u
+#define RP__T_MAX 19u
 
 /* Directions a message travels. */
 #define RP__TD_C2R 1u /* client -> relay */
@@ -170,6 +175,9 @@ typedef struct rp__t_welcome {
   /* Optional (0: absent): the relay takes attachment chunks (types 14-17), and this is
    * the largest sealed chunk it accepts, RP__CHUNK_SEALED_MAX. */
   uint64_t chunk_max;
+  /* Optional (0: absent): the relay takes PURGE (type 18), with at most this many ids,
+   * 1..RP__PURGE_IDS_MAX. */
+  uint64_t purge_max;
 } rp__t_welcome;
 typedef struct rp__t_receive {
   uint64_t window;
@@ -200,6 +208,18 @@ typedef struct rp__t_chunk_data {
                     or a passing failure (RP_EIO...), positive */
 } rp__t_chunk_data;
 
+typedef struct rp__t_purge {
+  /* The msg_ids, 16 bytes each, one after the other (1..RP__PURGE_IDS_MAX of them): the
+   * decoder refuses a length that is not a multiple of 16. */
+  rp__bin ids;
+} rp__t_purge;
+typedef struct rp__t_purged {
+  uint64_t purged; /* envelopes (with their chunks) or orphaned chunk sets deleted */
+  uint64_t code;   /* optional (0: absent = done); else a positive RP_E value, nothing
+                      deleted: EBUSY (a purge of this connection is still running),
+                      EFSYNC, EIO, ECLOSED, ENOMEM */
+} rp__t_purged;
+
 /* One transport message: a type and the matching member of u. Decoded texts and byte
  * strings borrow from the buffer the message was decoded from. */
 typedef struct rp__tmsg {
@@ -223,6 +243,8 @@ typedef struct rp__tmsg {
     rp__t_chunk_ack chunk_ack;
     rp__t_chunk_get chunk_get;
     rp__t_chunk_data chunk_data;
+    rp__t_purge purge;
+    rp__t_purged purged;
   } u;
 } rp__tmsg;
 

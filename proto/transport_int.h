@@ -22,5 +22,7 @@ extern const rp__schema rp__tmsg_chunk_schema;
 extern const rp__schema rp__tmsg_chunk_ack_schema;
 extern const rp__schema rp__tmsg_chunk_get_schema;
 extern const rp__schema rp__tmsg_chunk_data_schema;
+extern const rp__schema rp__tmsg_purge_schema;
+extern const rp__schema rp__tmsg_purged_schema;
 
 #endif /* RP_TRANSPORT_INT_H */

@@ -120,6 +120,7 @@ static const rp__field welcome_f[] = {
     {F(6, "idle_ms", RP__F_UINT, RP__REQ, u.welcome.idle_ms), .min = RP__TMSG_IDLE_MIN_MS,
      .max = RP__TMSG_IDLE_MAX_MS},
     {F(7, "chunk_max", RP__F_UINT, 0, u.welcome.chunk_max), .max = RP__CHUNK_SEALED_MAX},
+    {F(8, "purge_max", RP__F_UINT, 0, u.welcome.purge_max), .max = RP__PURGE_IDS_MAX},
 };
 SCHEMA(rp__tmsg_welcome_schema, "welcome", welcome_f);
 
@@ -187,3 +188,29 @@ static const rp__field chunk_data_f[] = {
 const rp__schema rp__tmsg_chunk_data_schema = {"chunk_data", sizeof(rp__tmsg), chunk_data_f,
                                                sizeof chunk_data_f / sizeof chunk_data_f[0],
                                                chunk_data_check};
+
+/* The ids of a purge are whole msg_ids: a length that is not a multiple of 16 is refused
+ * as a whole, never read as so many ids and a rest. */
+static int purge_check(const void *obj, const char **where) {
+  const rp__tmsg *m = obj;
+  if (m->u.purge.ids.n % RP_MSG_ID_BYTES != 0) {
+    if (where) *where = "ids";
+    return RP_EINVAL;
+  }
+  return 0;
+}
+
+static const rp__field purge_f[] = {
+    HEAD(RP__T_PURGE),
+    {F(2, "ids", RP__F_BIN, RP__REQ, u.purge.ids), .min = RP_MSG_ID_BYTES,
+     .max = RP__PURGE_IDS_MAX * RP_MSG_ID_BYTES},
+};
+const rp__schema rp__tmsg_purge_schema = {"purge", sizeof(rp__tmsg), purge_f,
+                                          sizeof purge_f / sizeof purge_f[0], purge_check};
+
+static const rp__field purged_f[] = {
+    HEAD(RP__T_PURGED),
+    {F(2, "purged", RP__F_UINT, RP__REQ, u.purged.purged), .max = RP__PURGE_IDS_MAX},
+    {F(3, "code", RP__F_UINT, 0, u.purged.code), .max = RP__TMSG_CODE_MAX},
+};
+SCHEMA(rp__tmsg_purged_schema, "purged", purged_f);

@@ -247,6 +247,9 @@ int rp__conn_dispatch(rp__conn *c, const rp__tmsg *msg) {
   case RP__T_CHUNK_GET:
     rp__attach_get(c, &m.u.chunk_get);
     return 0;
+  case RP__T_PURGE:
+    rp__purge(c, &m.u.purge);
+    return 0;
   case RP__T_RECEIVE:
     rp__deliver_start(c, m.u.receive.window);
     return 0;

@@ -25,6 +25,7 @@ static void send_welcome(rp__conn *c) {
   m.u.welcome.idle_ms = r->cfg.idle_timeout_ms;
   /* This relay takes attachment chunks (PROTOCOL.md 5.6), up to a full sealed chunk. */
   m.u.welcome.chunk_max = RP__CHUNK_SEALED_MAX;
+  m.u.welcome.purge_max = RP__PURGE_IDS_MAX;
   rp__conn_send(c, &m);
 }
 

@@ -163,13 +163,14 @@ struct rp__dentry {
 
 /* What a spool request is for. */
 enum {
-  RP__OP_SEND = 1, /* a client's SEND: ack or nack when it completes */
-  RP__OP_DELETE,   /* after DELIVERED (with "refused": the envelope and a notice) */
-  RP__OP_FETCH,    /* delivery */
-  RP__OP_EXPIRE,   /* the expiry sweep */
-  RP__OP_FLOOR,    /* keep a new roster's version in the spool */
-  RP__OP_CHUNK,    /* a client's chunk: chunk_ack when it completes */
-  RP__OP_CHUNK_GET /* a read of chunks for a chunk_get */
+  RP__OP_SEND = 1,  /* a client's SEND: ack or nack when it completes */
+  RP__OP_DELETE,    /* after DELIVERED (with "refused": the envelope and a notice) */
+  RP__OP_FETCH,     /* delivery */
+  RP__OP_EXPIRE,    /* the expiry sweep */
+  RP__OP_FLOOR,     /* keep a new roster's version in the spool */
+  RP__OP_CHUNK,     /* a client's chunk: chunk_ack when it completes */
+  RP__OP_CHUNK_GET, /* a read of chunks for a chunk_get */
+  RP__OP_PURGE      /* a client's purge: purged when it completes */
 };
 
 /* A chunk_get waiting or being answered (attach.c): chunks next..end-1 of msg_id. */
@@ -250,6 +251,7 @@ struct rp__conn {
   rp__cget *cg_head, *cg_tail;
   unsigned cg_n;
   rp__op *cg_read;
+  uint8_t purging; /* a purge of this connection is in the spool (purge.c) */
 };
 
 struct rp__listener {
@@ -400,5 +402,11 @@ void rp__attach_get(rp__conn *c, const rp__t_chunk_get *m);
 void rp__attach_kick(rp__conn *c);
 /* Free c's queued chunk_gets (the connection is going away). */
 void rp__attach_conn_free(rp__conn *c);
+
+/* ---- purge.c: a sender's purge (PROTOCOL.md 5.7) ---- */
+
+/* A purge from c: delete the listed envelopes (and chunks) of c's member that the spool
+ * still holds, answer `purged` after the commit (or at once with a code). */
+void rp__purge(rp__conn *c, const rp__t_purge *m);
 
 #endif /* RP_SERVER_RELAY_INT_H */

@@ -229,6 +229,20 @@ static void writer_apply(rp__spool *sp, rp__spool_req *req, int err) {
                   req->entries[0].notice_size);
     }
     break;
+  case RP__SPOOL_PURGE:
+    if (req->result == 0 && req->nentries > 0) sp->ckpt_dirty = 1;
+    for (size_t i = 0; req->result == 0 && i < req->nentries; i++) {
+      const rp__spool_entry *e = &req->entries[i];
+      if (e->seq != 0) {
+        uncount(sp, e->recipient, e->sender, e->size);
+        sp->stats.purged++;
+      }
+      uncount_chunks(sp, e->recipient, e->sender, e->chunks, e->chunk_bytes);
+      sp->stats.chunks_deleted += e->chunks;
+      req->chunks += e->chunks;
+      req->chunk_bytes += e->chunk_bytes;
+    }
+    break;
   case RP__SPOOL_FLOOR:
     if ((uint64_t)req->priv.after_seq > sp->roster_floor)
       sp->roster_floor = (uint64_t)req->priv.after_seq;

@@ -96,7 +96,8 @@ typedef enum {
   RP__SPOOL_FLOOR = 5,
   RP__SPOOL_CHECKPOINT = 6, /* the spool's own: see "Deletion on disk" above */
   RP__SPOOL_CHUNK_PUT = 7,
-  RP__SPOOL_CHUNK_GET = 8
+  RP__SPOOL_CHUNK_GET = 8,
+  RP__SPOOL_PURGE = 9
 } rp__spool_req_type;
 
 /* After a commit that deleted rows, the WAL is checkpointed and truncated this soon. */
@@ -207,6 +208,8 @@ struct rp__spool_req {
    *          stored; RP_EINVAL chunks of msg_id are stored with another sender, recipient
    *          or count; RP_ETOOBIG the message's chunk bytes would pass message_max;
    *          RP_EQUOTA; RP_ESPOOLFULL; RP_EFSYNC / RP_EIO.
+   *  purge:  0 (entries filled in: one per msg_id that had anything of the sender's;
+   *          seq 0 for chunks without an envelope); RP_ENOMEM; RP_EFSYNC/EIO.
    *  chunk get: 0 (entries filled in, at least one; more says the range goes on);
    *          RP_ENOTFOUND no such stored envelope for that recipient, or no chunk at
    *          `from`; RP_EEXPIRED the envelope has expired; RP_ENOMEM; RP_EIO.
@@ -242,6 +245,8 @@ struct rp__spool_req {
     size_t nfreed;
     size_t deleted_size;
     char deleted_sender[RP_MEMBER_ID_MAX + 1]; /* delete: the deleted row's sender */
+    uint8_t *purge_ids; /* purge: malloc'd copy of the msg_ids, 16 bytes each */
+    size_t npurge;
   } priv;
 };
 
@@ -281,6 +286,7 @@ typedef struct {
   uint64_t chunks_deleted;             /* chunks deleted with their envelope */
   uint64_t chunks_expired;             /* chunks deleted at their own expiry (orphans) */
   uint64_t chunk_gets;                 /* chunk get requests completed */
+  uint64_t purged;                     /* rows deleted by their sender's purge */
   uint64_t checkpoints;                /* WAL checkpoints with truncation completed */
   uint64_t checkpoints_busy;           /* ... that met a reader and were tried again */
   int failed; /* 0, or the error that put the spool in the failed state */
@@ -361,6 +367,19 @@ int rp__spool_expire_notify(rp__spool *sp, rp__spool_req *req, int64_t now_ms,
  * Loop thread. */
 int rp__spool_fetch(rp__spool *sp, rp__spool_req *req, const char *recipient,
                     int64_t after_seq, size_t max_count, size_t max_bytes, rp__spool_cb cb);
+
+/* The sender asks to drop envelopes of its own that are not delivered yet
+ * (docs/PROTOCOL.md 5.7): for each of the n msg_ids (ids[16 * i], 1..RP__PURGE_IDS_MAX;
+ * copied), delete the envelope with that msg_id whose sender is `sender`, with its
+ * chunks, or, without an envelope, the chunks `sender` uploaded under that msg_id; an id
+ * of another sender's envelope or chunks, or of nothing, is passed over. One
+ * transaction through the writer, in the group commit; the bytes leave the disk like a
+ * delivered envelope's ("Deletion on disk"). No notice is stored: the sender asked. On
+ * completion req->entries has one entry per msg_id that had anything (sender, recipient,
+ * size and seq of the envelope, 0 for chunks alone, chunks and chunk_bytes). Returns 0,
+ * or without calling cb RP_EFSYNC / RP_ECLOSED / RP_EINVAL / RP_ENOMEM. Loop thread. */
+int rp__spool_purge(rp__spool *sp, rp__spool_req *req, const char *sender,
+                    const uint8_t *ids, size_t n, rp__spool_cb cb);
 
 /* Store an attachment chunk (rp__spool_chunk) through the writer, in the group commit
  * with the envelopes, checked against the limits like a put: the callback runs after the

@@ -164,6 +164,23 @@ int rp__spool_sql_delete_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
   return SQLITE_OK;
 }
 
+int rp__spool_sql_purge_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
+                               const char *sender, char *recipient, uint64_t *n,
+                               uint64_t *bytes) {
+  chunk_msg m;
+  int rc = find_msg(ln, msg_id, &m);
+  *n = *bytes = 0;
+  if (rc == SQLITE_DONE) return SQLITE_OK;
+  if (rc != SQLITE_ROW) return rc;
+  /* Another sender's chunks under this msg_id are never ours to purge. */
+  if (strcmp(m.sender, sender) != 0) return SQLITE_OK;
+  if ((rc = delete_msg(ln, msg_id)) != SQLITE_OK) return rc;
+  memcpy(recipient, m.recipient, sizeof m.recipient);
+  *n = m.n;
+  *bytes = m.bytes;
+  return SQLITE_OK;
+}
+
 int rp__spool_sql_expire_orphans(rp__spool_lane *ln, rp__spool_req *req, size_t max) {
   sqlite3_stmt *st = ln->st[ST_CHUNK_ORPHANS];
   struct rp__spool_freed *f = calloc(max, sizeof *f);

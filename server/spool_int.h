@@ -69,6 +69,7 @@ enum {
   ST_CHUNK_MSG_DEL, /* msg_id's chunk_msg row */
   ST_CHUNK_EXPIRES, /* msg_id's chunks now expire with its envelope */
   ST_CHUNK_ORPHANS, /* chunk_msg rows due, without an envelope */
+  ST_FIND_SENT,     /* the envelope msg_id if it is from sender ?2 (a purge) */
   ST_WRITER_N
 };
 enum { ST_FETCH, ST_CG_MSG, ST_CG_DATA, ST_READER_N };
@@ -165,6 +166,12 @@ int rp__spool_sql_chunks_expire_with(rp__spool_lane *ln, const uint8_t *msg_id,
 int rp__spool_sql_delete_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
                                 const char *sender, const char *recipient, uint64_t *n,
                                 uint64_t *bytes);
+/* A purge: delete msg_id's chunks if `sender` uploaded them, whoever they are for;
+ * recipient (RP_MEMBER_ID_MAX + 1 bytes) gets theirs, *n and *bytes say what went (0 if
+ * none). */
+int rp__spool_sql_purge_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
+                               const char *sender, char *recipient, uint64_t *n,
+                               uint64_t *bytes);
 /* Delete up to max orphaned messages' chunks due at now_ms into req->priv.freed. */
 int rp__spool_sql_expire_orphans(rp__spool_lane *ln, rp__spool_req *req, size_t max);
 /* A chunk get on the reader (sets req->result; never fails the lane). */

@@ -151,6 +151,23 @@ int rp__spool_refuse(rp__spool *sp, rp__spool_req *req, const char *recipient,
   return 0;
 }
 
+int rp__spool_purge(rp__spool *sp, rp__spool_req *req, const char *sender,
+                    const uint8_t *ids, size_t n, rp__spool_cb cb) {
+  uint8_t *copy;
+  int r;
+  if ((r = rp__spool_writer_gate(sp)) != 0) return r;
+  if (!rp__spool_id_ok(sender) || ids == NULL || n == 0 || n > RP__PURGE_IDS_MAX)
+    return RP_EINVAL;
+  if ((copy = malloc(n * RP_MSG_ID_BYTES)) == NULL) return RP_ENOMEM;
+  memcpy(copy, ids, n * RP_MSG_ID_BYTES);
+  rp__spool_req_start(sp, req, RP__SPOOL_PURGE, cb);
+  memcpy(req->priv.sender, sender, strlen(sender) + 1);
+  req->priv.purge_ids = copy;
+  req->priv.npurge = n;
+  rp__spool_enqueue(&sp->writer, req);
+  return 0;
+}
+
 int rp__spool_expire(rp__spool *sp, rp__spool_req *req, int64_t now_ms, size_t max_rows,
                      rp__spool_cb cb) {
   return rp__spool_expire_notify(sp, req, now_ms, max_rows, NULL, cb);
@@ -242,6 +259,9 @@ void rp__spool_req_cleanup(rp__spool_req *req) {
   free(req->priv.freed);
   req->priv.freed = NULL;
   req->priv.nfreed = 0;
+  free(req->priv.purge_ids);
+  req->priv.purge_ids = NULL;
+  req->priv.npurge = 0;
 }
 
 /* ---- queries that cost nothing ---- */

@@ -98,6 +98,8 @@ static const char *const writer_sql[] = {
         ("SELECT msg_id, sender, recipient, n, bytes FROM chunk_msg WHERE expires_ms <= ?1"
          " AND NOT EXISTS (SELECT 1 FROM envelope WHERE envelope.msg_id = chunk_msg.msg_id)"
          " ORDER BY expires_ms LIMIT ?2"),
+    [ST_FIND_SENT] = ("SELECT seq, size, recipient FROM envelope WHERE msg_id = ?1"
+                      " AND sender = ?2"),
 };
 _Static_assert(sizeof writer_sql / sizeof *writer_sql == ST_WRITER_N,
                "one SQL a statement");

@@ -226,6 +226,59 @@ static int do_expire(rp__spool_lane *ln, rp__spool_req *req) {
   return SQLITE_OK;
 }
 
+/* A purge: each msg_id's envelope from the sender, or else its chunks from the sender,
+ * with an entry for each that had anything. */
+static int do_purge(rp__spool_lane *ln, rp__spool_req *req) {
+  rp__spool_entry *e = calloc(req->priv.npurge, sizeof *e);
+  size_t n = 0;
+  int rc = SQLITE_OK;
+  if (e == NULL) {
+    req->result = RP_ENOMEM;
+    return SQLITE_OK;
+  }
+  for (size_t i = 0; rc == SQLITE_OK && i < req->priv.npurge; i++) {
+    const uint8_t *id = req->priv.purge_ids + i * RP_MSG_ID_BYTES;
+    sqlite3_stmt *st = ln->st[ST_FIND_SENT];
+    rp__spool_entry *x = &e[n];
+    memset(x, 0, sizeof *x);
+    sqlite3_bind_blob(st, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, req->priv.sender, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      x->seq = sqlite3_column_int64(st, 0);
+      x->size = (size_t)sqlite3_column_int64(st, 1);
+      rp__sql_col_text(st, 2, x->recipient, sizeof x->recipient);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) break;
+    rc = SQLITE_OK;
+    if (x->seq != 0) {
+      sqlite3_stmt *del = ln->st[ST_DELETE];
+      sqlite3_bind_int64(del, 1, x->seq);
+      rc = sqlite3_step(del);
+      sqlite3_reset(del);
+      if (rc != SQLITE_DONE) break;
+      rc = rp__spool_sql_delete_chunks(ln, id, req->priv.sender, x->recipient, &x->chunks,
+                                       &x->chunk_bytes);
+    } else {
+      rc = rp__spool_sql_purge_chunks(ln, id, req->priv.sender, x->recipient, &x->chunks,
+                                      &x->chunk_bytes);
+    }
+    if (rc == SQLITE_OK && (x->seq != 0 || x->chunks > 0)) {
+      memcpy(x->msg_id, id, RP_MSG_ID_BYTES);
+      memcpy(x->sender, req->priv.sender, sizeof x->sender);
+      n++;
+    }
+  }
+  /* Kept even on error: spool.c frees them with the failed batch. */
+  req->entries = e;
+  req->nentries = n;
+  if (rc != SQLITE_OK) return rc;
+  req->result = 0;
+  return SQLITE_OK;
+}
+
 /* A checkpoint batch (alone in its batch; no transaction may be open). Meeting a reader
  * is no error: it is tried again later. Anything else is the disk's, and fails the
  * spool. */
@@ -265,6 +318,10 @@ void rp__spool_sql_write(rp__spool_lane *ln) {
     case RP__SPOOL_EXPIRE:
       stage = "expire";
       rc = do_expire(ln, req);
+      break;
+    case RP__SPOOL_PURGE:
+      stage = "purge";
+      rc = do_purge(ln, req);
       break;
     case RP__SPOOL_CHUNK_PUT:
       stage = "chunk";

@@ -107,6 +107,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
   put(&o, "envelopes.delivered %" PRIu64 "\n", st->envelopes_delivered);
   put(&o, "envelopes.refused %" PRIu64 "\n", st->envelopes_refused);
   put(&o, "envelopes.expired %" PRIu64 "\n", st->envelopes_expired);
+  put(&o, "envelopes.purged %" PRIu64 "\n", st->envelopes_purged);
   put(&o, "chunks.stored %" PRIu64 "\n", st->chunks_stored);
   put(&o, "chunks.duplicate %" PRIu64 "\n", st->chunks_duplicate);
   put(&o, "chunks.sent %" PRIu64 "\n", st->chunks_sent);
@@ -130,6 +131,7 @@ int rp__stats_render(const rp__stats *st, const rp__spool *sp, char *buf, size_t
     put(&o, "spool.deleted %" PRIu64 "\n", ss.deleted);
     put(&o, "spool.refused %" PRIu64 "\n", ss.refused);
     put(&o, "spool.expired %" PRIu64 "\n", ss.expired);
+    put(&o, "spool.purged %" PRIu64 "\n", ss.purged);
     put(&o, "spool.fetches %" PRIu64 "\n", ss.fetches);
     put(&o, "spool.chunks %" PRIu64 "\n", ss.chunks);
     put(&o, "spool.chunk_bytes %" PRIu64 "\n", ss.chunk_bytes);

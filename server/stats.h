@@ -36,6 +36,7 @@ typedef struct {
   uint64_t chunks_stored;               /* attachment chunks stored and acked */
   uint64_t chunks_duplicate;            /* chunks acked again as already stored */
   uint64_t chunks_sent;                 /* chunk_data with a chunk sent to recipients */
+  uint64_t envelopes_purged;            /* envelopes their sender purged (deleted) */
   uint64_t write_queue_bytes;           /* bytes queued for writing, all connections */
   uint64_t write_queue_peak;            /* the most write_queue_bytes has been */
   uint64_t rejected[RP__STATS_REASONS]; /* requests refused, by error code */

@@ -4,7 +4,9 @@
  * boundaries, several attachments both ways, a stream source, saving (0600, an existing
  * path refused) and reading (also from an rp_received_dup copy), a 100 MiB file compared by
  * sha256, kill -9 of the sender mid-upload and of the recipient mid-download (resumed,
- * delivered once, same bytes), and rp_client_free mid-transfer each way.
+ * delivered once, same bytes), rp_client_free mid-transfer each way, and the upload of a
+ * file's chunks while rp_send still seals it (with a send that fails half way and a file
+ * that grows meanwhile).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "cl_bytes.h"
 #include "cl_fixture.h"
@@ -424,12 +427,184 @@ static void test_free_mid_transfer(void **state) {
   tp_relay_free(&f);
 }
 
+static uint64_t counter_of(tp_relay *f, const char *name) {
+  uint64_t v = 0;
+  assert_int_equal(tp_relay_counter(f, name, &v), 0);
+  return v;
+}
+
+/* Sealing and upload overlap (client/upload.h, "Early"): the attachment hook runs on
+ * rp_send's thread before each piece is sealed, so at piece `at` it can wait for the
+ * relay to store chunks of the same message, which only the early upload can have sent
+ * by then. Then it accepts, refuses, or appends to the file. */
+typedef struct overlap {
+  tp_relay *f;
+  uint64_t at;      /* the piece's offset at which the hook acts */
+  uint64_t want;    /* wait until the relay's chunks.stored reaches this */
+  uint64_t stored;  /* chunks.stored then */
+  int refuse;       /* then refuse the piece */
+  const char *grow; /* then append a byte to this file */
+} overlap;
+
+static int overlap_hook(void *data, const char *name, const char *mime, const uint8_t *buf,
+                        size_t len, uint64_t offset, int last, size_t *bad) {
+  overlap *o = data;
+  (void)name;
+  (void)mime;
+  (void)buf;
+  (void)len;
+  (void)last;
+  (void)bad;
+  if (offset != o->at) return 0;
+  for (int i = 0; i < 1000; i++) {
+    if (tp_relay_counter(o->f, "chunks.stored", &o->stored) == 0 && o->stored >= o->want)
+      break;
+    usleep(10000);
+  }
+  if (o->grow != NULL) {
+    int fd = open(o->grow, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x", 1), 1);
+    close(fd);
+  }
+  return o->refuse;
+}
+
+/* A request with the file at path (or a buffer when path is NULL) sent by c. */
+static int send_one(rp_client *c, const char *path, const uint8_t *data, size_t len,
+                    char id[RP_ID_STRLEN], char field[32]) {
+  rp_msg *m = cl_request("Bilag undervejs");
+  int rc;
+  assert_non_null(m);
+  if (path != NULL)
+    assert_int_equal(rp_msg_attach_file(m, path, NULL, "application/octet-stream", "andet"),
+                     0);
+  else
+    assert_int_equal(
+        rp_msg_attach_buffer(m, data, len, "b.bin", "application/octet-stream", "andet"),
+        0);
+  rc = rp_send(c, m, id);
+  snprintf(field, 32, "%s", rp_msg_error_field(m) ? rp_msg_error_field(m) : "");
+  rp_msg_free(m);
+  return rc;
+}
+
+static void test_upload_while_sealing(void **state) {
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp_config *cfg;
+  overlap ov;
+  char path[700], saved[700], id[RP_ID_STRLEN], field[32];
+  uint8_t sha[32], got[32];
+  static uint8_t small[CHUNK + 7];
+  uint64_t size = 0, before;
+  sqlite3 *spool = NULL;
+  sqlite3_stmt *q = NULL;
+  int64_t now;
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-attearly"), 0);
+  snprintf(path, sizeof path, "%s/plan.bin", f.dir);
+  cl_make_file(path, 12u * CHUNK + 3u, 17, sha);
+  memset(&ov, 0, sizeof ov);
+  ov.f = &f;
+  assert_non_null(cfg = cl_config(&f, CL_MUNI, NULL, NULL));
+  rp_config_set_attachment_hook(cfg, overlap_hook, &ov);
+  assert_int_equal(rp_client_new(cfg, &muni), 0);
+  rp_config_free(cfg);
+  assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
+  for (int i = 0; i < 1000 && rp_client_conn_state(muni) != RP_CONN_CONNECTED; i++)
+    usleep(10000);
+  assert_int_equal(rp_client_conn_state(muni), RP_CONN_CONNECTED);
+
+  /* Piece 8 of 13 waits until the relay has stored chunks 0 and 1: they went up while
+   * the rest was not yet sealed. */
+  ov.at = 8u * CHUNK;
+  ov.want = 2;
+  assert_int_equal(send_one(muni, path, NULL, 0, id, field), 0);
+  assert_true(ov.stored >= 2);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_DELIVERED, 30000), 0);
+  assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  snprintf(saved, sizeof saved, "%s/saved.bin", f.dir);
+  assert_int_equal(rp_received_attachment_save(team, r, 0, saved), 0);
+  cl_file_sha(saved, got, &size, NULL);
+  assert_int_equal(size, 12u * CHUNK + 3u);
+  assert_memory_equal(got, sha, 32);
+  assert_int_equal(rp_inbox_mark_handled(team, id), 0);
+  rp_received_free(r);
+  r = NULL;
+
+  /* The hook refuses piece 8 after chunks of the message went up: rp_send fails as
+   * before, nothing is delivered, and the next message is not held up behind it. */
+  before = counter_of(&f, "chunks.stored");
+  ov.want = before + 2;
+  ov.refuse = 1;
+  assert_int_equal(send_one(muni, path, NULL, 0, id, field), RP_EHOOK);
+  assert_string_equal(field, "attachments.0");
+  assert_true(ov.stored >= before + 2);
+  /* Its chunks at the relay, whose envelope will never come, expire within the hour
+   * (RP__CL_EARLY_EXPIRY_MS) rather than with the 30 days an envelope would have. */
+  snprintf(saved, sizeof saved, "%s/spool.sqlite", f.dir);
+  assert_int_equal(sqlite3_open_v2(saved, &spool, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(spool, 5000);
+  assert_int_equal(sqlite3_prepare_v2(spool,
+                                      "SELECT count(*), max(expires_ms) FROM chunk_msg c"
+                                      " WHERE NOT EXISTS (SELECT 1 FROM envelope e"
+                                      " WHERE e.msg_id = c.msg_id)",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int64(q, 0), 1);
+  now = (int64_t)rp__clock_wall_ms();
+  assert_true(sqlite3_column_int64(q, 1) > now);
+  assert_true(sqlite3_column_int64(q, 1) <= now + 3600 * 1000);
+  sqlite3_finalize(q);
+  sqlite3_close(spool);
+  ov.refuse = 0;
+  ov.at = UINT64_MAX;
+  for (size_t i = 0; i < sizeof small; i++)
+    small[i] = cl_byte_at(5, i);
+  assert_int_equal(send_one(muni, NULL, small, sizeof small, id, field), 0);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_DELIVERED, 30000), 0);
+  assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  assert_int_equal(rp_inbox_mark_handled(team, id), 0);
+  rp_received_free(r);
+  r = NULL;
+
+  /* A file that grows while it is sealed no longer fits the chunk count the upload
+   * announced: RP_EIO naming it, nothing delivered. */
+  ov.at = 4u * CHUNK;
+  ov.want = 0;
+  ov.grow = path;
+  assert_int_equal(send_one(muni, path, NULL, 0, id, field), RP_EIO);
+  assert_string_equal(field, "attachments.0");
+  ov.grow = NULL;
+  ov.at = UINT64_MAX;
+  assert_int_equal(send_one(muni, path, NULL, 0, id, field), 0);
+  assert_int_equal(cl_wait_status(muni, id, RP_STATUS_DELIVERED, 30000), 0);
+  assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
+  assert_string_equal(rp_received_msg_id(r), id);
+  assert_int_equal(rp_received_attachment(r, 0, NULL, NULL, &size, NULL), 0);
+  assert_int_equal(size, 12u * CHUNK + 4u);
+  assert_int_equal(rp_inbox_mark_handled(team, id), 0);
+  rp_received_free(r);
+  r = NULL;
+  /* Neither failed send ever arrives. */
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+  rp_client_free(muni);
+  rp_client_free(team);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sizes_save_read),
       cmocka_unit_test(test_kill_mid_upload_and_download),
       cmocka_unit_test(test_free_mid_transfer),
       cmocka_unit_test(test_100mib_file),
+      cmocka_unit_test(test_upload_while_sealing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -553,6 +553,82 @@ static void test_outbox_chunks_of_relayed_dropped(void **state) {
   tu_rmtree(dir);
 }
 
+/* Retention (store.h, "Erasure"): what is finished longer than the retention goes,
+ * nothing queued or unhandled does, a closed thread takes its rows along, and a new row
+ * never takes the id of one deleted (the loop's cursors have passed it). */
+static void test_retention_rules(void **state) {
+  const char *dir = tu_tmpdir("cl-store");
+  rp__store *st = NULL;
+  rp__store_out o;
+  rp__store_in in;
+  uint8_t env[64] = {1}, id[RP_MSG_ID_BYTES];
+  uint64_t n = 0;
+  int changed = 0;
+  /* tag, status reached at t=2000 (0: stays queued), receipt, kind, thread tag */
+  static const struct {
+    uint8_t tag;
+    int status, receipt, kind;
+    uint8_t thread;
+    int gone;
+  } rows[] = {
+      {1, RP_STATUS_ANSWERED, 0, 1, 1, 1}, /* final in rank */
+      {2, RP_STATUS_OPENED, 0, 1, 2, 0},   /* may still be answered, thread open */
+      {3, RP_STATUS_RELAYED, 1, 3, 3, 1},  /* our own receipt, relayed */
+      {4, 0, 0, 1, 4, 0},                  /* queued: never */
+      {5, RP_STATUS_FAILED, 0, 1, 5, 1},
+      {6, RP_STATUS_DELIVERED, 0, 2, 6, 1}, /* its thread is closed by row 7 */
+      {7, RP_STATUS_RELAYED, 0, 8, 6, 1},   /* the closure */
+  };
+  (void)state;
+  assert_int_equal(rp__store_open(dir, &st), 0);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    out_row(&o, rows[i].tag, env, sizeof env);
+    memset(o.thread_id, rows[i].thread, sizeof o.thread_id);
+    o.receipt = rows[i].receipt;
+    o.kind = rows[i].kind;
+    assert_int_equal(rp__store_out_add(st, &o), 0);
+    if (rows[i].status != 0)
+      assert_int_equal(
+          rp__store_out_status(st, o.msg_id, rows[i].status, 0, 2000, &changed), 0);
+  }
+  /* Inbox: one handled at 2000, one never handled. */
+  for (uint8_t tag = 20; tag <= 21; tag++) {
+    memset(&in, 0, sizeof in);
+    memset(in.msg_id, tag, sizeof in.msg_id);
+    memset(in.thread_id, tag, sizeof in.thread_id);
+    in.kind = 2;
+    snprintf(in.sender, sizeof in.sender, "team");
+    in.envelope = env;
+    in.envelope_len = sizeof env;
+    in.stored_at = 1000;
+    assert_int_equal(rp__store_in_add(st, &in, NULL, NULL), 0);
+  }
+  memset(id, 20, sizeof id);
+  assert_int_equal(rp__store_in_handled(st, id, 2000), 0);
+  /* Not yet: 2000 + retention is after now. */
+  assert_int_equal(rp__store_retention_sweep(st, 2999, 1000, &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(rp__store_retention_sweep(st, 3000, 1000, &n), 0);
+  assert_int_equal(n, 6); /* rows 1, 3, 5, 6, 7 and the handled inbox message */
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    memset(id, rows[i].tag, sizeof id);
+    assert_int_equal(rp__store_out_get(st, id, 0, &o), rows[i].gone ? RP_ENOTFOUND : 0);
+  }
+  memset(id, 20, sizeof id);
+  assert_int_equal(rp__store_in_get(st, id, &in), RP_ENOTFOUND);
+  memset(id, 21, sizeof id);
+  assert_int_equal(rp__store_in_get(st, id, &in), 0);
+  rp__store_in_free(&in);
+  /* Row 7 had the highest id; a new row takes a higher one still. */
+  out_row(&o, 30, env, sizeof env);
+  assert_int_equal(rp__store_out_add(st, &o), 0);
+  memset(id, 30, sizeof id);
+  assert_int_equal(rp__store_out_get(st, id, 0, &o), 0);
+  assert_true(o.rowid > (int64_t)(sizeof rows / sizeof rows[0]));
+  rp__store_close(st);
+  tu_rmtree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_incomplete_sweep),
@@ -564,6 +640,7 @@ int main(void) {
       cmocka_unit_test(test_old_outbox_migrated),
       cmocka_unit_test(test_outbox_chunk_acks),
       cmocka_unit_test(test_outbox_chunks_of_relayed_dropped),
+      cmocka_unit_test(test_retention_rules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,6 +331,29 @@ static void write_seeds(const char *dir) {
   buf[n++] = 0xc1;
   buf[n++] = 0xff;
   write_seed(dir, "bad", buf, n);
+  /* k101, waiting for each answer, purges two ids, then the most one purge may name
+   * (both answered, nothing of k101's among them), then two ids again, then a list
+   * that is not whole ids (BYE EINVAL). */
+  static uint8_t ids[RP__PURGE_IDS_MAX * RP_MSG_ID_BYTES];
+  randombytes_buf(ids, sizeof ids);
+  buf[0] = (1u << 2) | 2u;
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_PURGE;
+  m.u.purge.ids = (rp__bin){ids, 2 * RP_MSG_ID_BYTES};
+  n = put_msg(buf, 1, &m);
+  m.u.purge.ids.n = sizeof ids;
+  n = put_msg(buf, n, &m);
+  m.u.purge.ids.n = 2 * RP_MSG_ID_BYTES;
+  n = put_msg(buf, n, &m);
+  buf[n++] = 0;
+  buf[n++] = 25;
+  {
+    static const uint8_t partial[8] = {0x83, 0x00, 0x01, 0x01, 0x12, 0x02, 0xc4, 17};
+    memcpy(buf + n, partial, sizeof partial);
+    memcpy(buf + n + sizeof partial, ids, 17);
+    n += sizeof partial + 17;
+  }
+  write_seed(dir, "purge", buf, n);
 }
 
 /* ---- the harness ---- */

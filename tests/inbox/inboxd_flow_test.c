@@ -558,7 +558,8 @@ static void test_stalled_client(void **state) {
 
 /* The thread's record of the reply the team sent is that very message: its payload in
  * the export is what the municipality received, field for field (the header the sending
- * library gives it, msg_id and created, and the sender are the row's, not the record's). */
+ * library gives it, msg_id and created, and the sender are the row's, not the record's;
+ * so is the recipient the daemon names, which travels in the envelope's header). */
 static void assert_reply_kept_as_sent(const char *export_json) {
   json_t *ex = json_loads(export_json, 0, NULL), *got = json_loads(g_reply_json, 0, NULL);
   json_t *msgs = json_object_get(ex, "messages"), *m, *kept = NULL;
@@ -570,6 +571,7 @@ static void assert_reply_kept_as_sent(const char *export_json) {
       kept = json_object_get(m, "payload");
   }
   assert_non_null(kept);
+  json_object_del(kept, "recipient");
   json_object_del(got, "msg_id");
   json_object_del(got, "sender");
   json_object_del(got, "created");
@@ -681,10 +683,14 @@ static void test_out_of_hours_akut(void **state) {
 }
 
 /* Retention: the closed thread is purged an hour after closing; its ids are gone from
- * the database file and the WAL. */
+ * the database file and the WAL, and from the team's client store (client.db and its
+ * WAL, where ids are 16 raw bytes), which the daemon erases the thread from with it. */
 static void test_retention_purge(void **state) {
   char path[800];
+  uint8_t th_bin[16], req_bin[16];
   (void)state;
+  assert_int_equal(sodium_hex2bin(th_bin, 16, g_haster_th, 32, NULL, NULL, NULL), 0);
+  assert_int_equal(sodium_hex2bin(req_bin, 16, g_haster, 32, NULL, NULL, NULL), 0);
   fx_set_clock(&g, FX_SAT_2200 + 10 * 24 * FX_HOUR);
   assert_int_equal(fx_wait_log(&g, "event=purged threads=1", 10000), 0);
   assert_int_equal(fx_advf(&g, NULL, NULL, "show %s", g_haster_th), 1);
@@ -697,6 +703,17 @@ static void test_retention_purge(void **state) {
     for (size_t k = 0; k + 32 <= n; k++) {
       assert_false(memcmp(db + k, g_haster_th, 32) == 0);
       assert_false(memcmp(db + k, g_haster, 32) == 0);
+    }
+    free(db);
+  }
+  for (int i = 0; i < 2; i++) {
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/team-state/client.db%s", g.dir, files[i]);
+    char *db = tu_read_file(path, &n);
+    if (db == NULL) continue;
+    for (size_t k = 0; k + 16 <= n; k++) {
+      if (memcmp(db + k, th_bin, 16) == 0 || memcmp(db + k, req_bin, 16) == 0)
+        fail_msg("thread bytes in %s at %zu", path, k);
     }
     free(db);
   }

@@ -282,6 +282,7 @@ static void constants_table(void) {
   CONST_U(RP__CHUNK_ATTACHMENT_MAX, "bytes of one attachment, the format's ceiling");
   CONST_U(RP__CHUNK_COUNT_MAX, "chunks of one message");
   CONST_U(RP__CHUNK_GET_MAX, "chunks one chunk_get asks for at most");
+  CONST_U(RP__PURGE_IDS_MAX, "msg_ids one purge names at most");
   CONST_S(RP__CHUNK_KEY_CONTEXT, "HPKE exporter_context of the chunk key");
   end("constants", start);
 }
@@ -304,6 +305,12 @@ static void short_examples(void) {
     snprintf(name, sizeof name, "hex:%s", rp__tmsg_type_name(t));
     hex_block(name, buf, len);
   }
+  /* 5.7's worked example: the answer when one of the sample purge's two ids was held. */
+  rp__tmsg done = sample_tmsg(RP__T_PURGED);
+  done.u.purged.code = 0;
+  done.u.purged.purged = 1;
+  assert_int_equal(rp__tmsg_encode(&done, buf, sizeof buf, &len), 0);
+  hex_block("hex:purged_done", buf, len);
 
   /* A message of 70000 bytes: the two fragment headers and chunk lengths. */
   static uint8_t big[70000], pt[RP_FRAME_PLAINTEXT_MAX];

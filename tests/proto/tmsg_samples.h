@@ -16,6 +16,7 @@
 #include "transport.h"
 
 #define SAMPLE_MSG_ID "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+#define SAMPLE_MSG_ID2 "\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f"
 #define SAMPLE_TIME 1767225600000ull /* 2026-01-01T00:00:00Z */
 
 static inline rp__tmsg sample_tmsg(uint64_t type) {
@@ -81,6 +82,7 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
     m.u.welcome.send_window = 32;
     m.u.welcome.idle_ms = 60000;
     m.u.welcome.chunk_max = RP__CHUNK_SEALED_MAX;
+    m.u.welcome.purge_max = RP__PURGE_IDS_MAX;
     break;
   case RP__T_RECEIVE:
     m.u.receive.window = 16;
@@ -107,6 +109,13 @@ static inline rp__tmsg sample_tmsg(uint64_t type) {
     memcpy(m.u.chunk_data.msg_id, SAMPLE_MSG_ID, RP_MSG_ID_BYTES);
     m.u.chunk_data.index = 1;
     m.u.chunk_data.data = (rp__bin){sample_chunk, sizeof sample_chunk};
+    break;
+  case RP__T_PURGE: /* two msg_ids, one after the other */
+    m.u.purge.ids =
+        (rp__bin){(const uint8_t *)SAMPLE_MSG_ID SAMPLE_MSG_ID2, 2 * RP_MSG_ID_BYTES};
+    break;
+  case RP__T_PURGED: /* a refusal: every field present */
+    m.u.purged.code = (uint64_t)-RP_EBUSY;
     break;
   default:
     break;
