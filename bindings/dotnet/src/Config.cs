@@ -171,6 +171,18 @@ namespace Rejsepost
             return this;
         }
 
+        /// <summary>How long the client store keeps a finished message (a received one marked
+        /// handled; a sent one answered, expired or failed; any message of a thread closed or
+        /// whose consent was withdrawn) before deleting it so that none of its bytes stay in the
+        /// state folder: 0 .. 10 years (0: at the next sweep). Default 30 days. Queued and
+        /// unhandled messages are never deleted by retention.</summary>
+        public Config SetRetention(TimeSpan retention)
+        {
+            if (retention < TimeSpan.Zero) throw new ArgumentOutOfRangeException("retention");
+            Check(Native.rp_config_set_retention(Handle, (ulong)retention.TotalMilliseconds), "rp_config_set_retention");
+            return this;
+        }
+
         /// <summary>Whether the client asks for deliveries (default true) or only sends.</summary>
         public Config SetReceive(bool on)
         {

@@ -70,6 +70,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_roster_file(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_backoff(ConfigHandle cfg, uint minMs, uint maxMs);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_expiry(ConfigHandle cfg, ulong ms);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_retention(ConfigHandle cfg, ulong ms);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_receive_callback(ConfigHandle cfg, ReceiveFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_status_callback(ConfigHandle cfg, StatusFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_content_hook(ConfigHandle cfg, ContentHookFn fn, IntPtr data);
@@ -125,6 +126,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_status_time(ClientHandle c, byte[] msgId, int status, out ulong when);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_outbox_foreach(ClientHandle c, OutboxFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_send_opened(ClientHandle c, byte[] msgId);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_thread_erase(ClientHandle c, byte[] threadId);
 
         // ---- receiving ----
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_inbox_next(ClientHandle c, out ReceivedHandle r);

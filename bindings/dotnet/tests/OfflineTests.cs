@@ -209,6 +209,19 @@ namespace Rejsepost.Tests
         }
 
         [Test]
+        public void RetentionUpToTenYears()
+        {
+            using (var cfg = new Config())
+            {
+                cfg.SetRetention(TimeSpan.Zero).SetRetention(TimeSpan.FromDays(30)).SetRetention(TimeSpan.FromDays(3650));
+                var e = Assert.Throws<RejsepostException>(() => cfg.SetRetention(TimeSpan.FromDays(3660)));
+                Assert.That(e.Error, Is.EqualTo(ErrorCode.ECONFIG));
+                Assert.That(e.Detail, Is.StringContaining("retention"));
+                Assert.Throws<ArgumentOutOfRangeException>(() => cfg.SetRetention(TimeSpan.FromSeconds(-1)));
+            }
+        }
+
+        [Test]
         public void ConfigErrorsNameTheSetting()
         {
             using (var cfg = new Config())

@@ -9,12 +9,15 @@
 //  5. kbh sends a follow-up by mistake and recalls it after the team read it: the team's
 //     copy is marked recalled and kbh's status of it becomes recalled. A second one,
 //     recalled before the team read it, is never offered.
-//  6. kbh withdraws the citizen's consent in the thread.
+//  6. kbh withdraws the citizen's consent in the thread: the team erases the whole thread
+//     when it has handled it, kbh all of it but the consent_withdrawn; then kbh erases the
+//     network meeting's thread by hand (rp_thread_erase).
 // Each message is checked on the other side: its kind, its thread, the message it refers
 // to, and its fields. Some messages are built with the builder methods, the others from
 // JSON (as the C program builds them all), so both paths are exercised.
 using System;
 using System.Globalization;
+using System.Linq;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
@@ -94,6 +97,33 @@ namespace Rejsepost.Tests
             try
             {
                 using (var r = c.GetMessage(msgId)) return r.Recalled;
+            }
+            catch (RejsepostException e) when (e.Error == ErrorCode.ENOTFOUND)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Whether c's inbox holds msgId (GetMessage: ENOTFOUND when not).</summary>
+        static bool Holds(Client c, string msgId)
+        {
+            try
+            {
+                using (c.GetMessage(msgId)) return true;
+            }
+            catch (RejsepostException e) when (e.Error == ErrorCode.ENOTFOUND)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Whether c's outbox holds msgId (GetStatus: ENOTFOUND when not).</summary>
+        static bool HasStatus(Client c, string msgId)
+        {
+            try
+            {
+                c.GetStatus(msgId);
+                return true;
             }
             catch (RejsepostException e) when (e.Error == ErrorCode.ENOTFOUND)
             {
@@ -202,9 +232,11 @@ namespace Rejsepost.Tests
                                      "\"2099-03-12\",\"host_org\":\"101\",\"title\":\"Netværksmøde øst\"," +
                                      "\"programme\":\"Kontrol og trusler i familien\"," +
                                      "\"registration_deadline\":\"2099-03-01\",\"recipient\":\"kbh\"}");
+            string annThread;
             using (var r = Receive(kbh, "network_announcement"))
             {
                 Assert.That(r.MsgId, Is.EqualTo(ann));
+                annThread = r.ThreadId;
                 Assert.That(r.GetEnum("network"), Is.EqualTo("oest"));
                 Assert.That(r.GetText("title"), Is.EqualTo("Netværksmøde øst"));
             }
@@ -274,6 +306,32 @@ namespace Rejsepost.Tests
                 Assert.That(r.ThreadId, Is.EqualTo(plan));
                 Assert.That(r.GetEnum("by"), Is.EqualTo("borger"));
             }
+            // The consent rule: the team, its recipient, erased the whole thread when it marked
+            // the consent_withdrawn handled; kbh, its sender, erases all of the thread but the
+            // consent_withdrawn itself once the relay has it.
+            foreach (var id in new[] { plan, answer, conf, oops, recall, oops2, recall2, consent })
+                Assert.That(Holds(team, id), Is.False, "the team still holds " + id);
+            foreach (var id in new[] { ask, prop })
+                Assert.That(HasStatus(team, id), Is.False, "the team still has the status of " + id);
+            Assert.That(TestNet.WaitFor(() => !Holds(kbh, ask), 20), "kbh never erased the thread");
+            foreach (var id in new[] { ask, prop })
+                Assert.That(Holds(kbh, id), Is.False, "kbh still holds " + id);
+            foreach (var id in new[] { plan, answer, conf, oops, recall, oops2, recall2 })
+                Assert.That(HasStatus(kbh, id), Is.False, "kbh still has the status of " + id);
+            Assert.That(kbh.WaitForStatus(consent, Status.Delivered, TimeSpan.FromSeconds(20)), Is.EqualTo(Status.Delivered),
+                        "the consent_withdrawn is kept and its progress shown");
+            Assert.That(kbh.Outbox().Where(o => o.ThreadId == plan).Select(o => o.MsgId), Is.EqualTo(new[] { consent }));
+
+            // Erasing by hand: the network meeting's thread at kbh (the team keeps its copies).
+            Assert.That(annThread, Is.Not.EqualTo(plan));
+            kbh.EraseThread(annThread);
+            Assert.That(Holds(kbh, ann), Is.False);
+            Assert.That(HasStatus(kbh, reg), Is.False);
+            Assert.That(Holds(team, reg), Is.True);
+            kbh.EraseThread(annThread); // nothing left: fine
+            var bad = Assert.Throws<RejsepostException>(() => kbh.EraseThread("not-a-thread"));
+            Assert.That(bad.Error, Is.EqualTo(ErrorCode.EINVAL));
+
             Assert.That(kbh.PendingCount, Is.EqualTo(0UL));
             Assert.That(team.PendingCount, Is.EqualTo(0UL));
         }
