@@ -440,6 +440,20 @@ namespace Rejsepost
             RejsepostException.Check(Native.rp_send_opened(Handle, Utf8.Z(msgId)), "rp_send_opened");
         }
 
+        /// <summary>Erases thread threadId (32 hex) from the client store: every message of it,
+        /// sent and received, with its attachments, leaving none of their bytes in the state
+        /// folder. A consent_withdrawn or a receipt still queued is kept (it must go out). Sent
+        /// messages the relay may still hold are purged there as soon as the library is
+        /// connected; their statuses are gone (GetStatus: ENOTFOUND). A thread with nothing
+        /// stored is fine. EINVAL for a bad id. Other calls on this client wait while it works
+        /// (seconds for a thread with a large attachment). The library erases by itself on
+        /// the consent rule: the sender of a consent_withdrawn once it is relayed (all but the
+        /// consent_withdrawn), its recipient when it is marked handled (all of it).</summary>
+        public void EraseThread(string threadId)
+        {
+            RejsepostException.Check(Native.rp_thread_erase(Handle, Utf8.Z(threadId)), "rp_thread_erase");
+        }
+
         // ---- receiving ----
 
         /// <summary>The oldest inbox message not marked handled that this client has not returned

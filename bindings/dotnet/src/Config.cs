@@ -81,11 +81,24 @@ namespace Rejsepost
             return this;
         }
 
-        /// <summary>The relay's host name or IP literal and TCP port. Required.</summary>
+        /// <summary>The relay's host name or IP literal and TCP port. Required. Sets (or replaces)
+        /// the first address; those added with AddRelay stay.</summary>
         public Config SetRelay(string host, int port)
         {
             if (port < 0) throw new ArgumentOutOfRangeException("port");
             Check(Native.rp_config_set_relay(Handle, Utf8.Z(host), (uint)port), "rp_config_set_relay");
+            return this;
+        }
+
+        /// <summary>A further address of the same relay (same relay key: where it moved, or a
+        /// standby holding its key), tried in order after the ones set before it; the first one
+        /// when none is set yet. At most 8 in all (ECONFIG past that). A failed connect or
+        /// handshake moves on to the next address at once; the backoff starts only after all
+        /// of them failed.</summary>
+        public Config AddRelay(string host, int port)
+        {
+            if (port < 0) throw new ArgumentOutOfRangeException("port");
+            Check(Native.rp_config_add_relay(Handle, Utf8.Z(host), (uint)port), "rp_config_add_relay");
             return this;
         }
 
@@ -155,6 +168,18 @@ namespace Rejsepost
         {
             if (expiry < TimeSpan.Zero) throw new ArgumentOutOfRangeException("expiry");
             Check(Native.rp_config_set_expiry(Handle, (ulong)expiry.TotalMilliseconds), "rp_config_set_expiry");
+            return this;
+        }
+
+        /// <summary>How long the client store keeps a finished message (a received one marked
+        /// handled; a sent one answered, expired or failed; any message of a thread closed or
+        /// whose consent was withdrawn) before deleting it so that none of its bytes stay in the
+        /// state folder: 0 .. 10 years (0: at the next sweep). Default 30 days. Queued and
+        /// unhandled messages are never deleted by retention.</summary>
+        public Config SetRetention(TimeSpan retention)
+        {
+            if (retention < TimeSpan.Zero) throw new ArgumentOutOfRangeException("retention");
+            Check(Native.rp_config_set_retention(Handle, (ulong)retention.TotalMilliseconds), "rp_config_set_retention");
             return this;
         }
 

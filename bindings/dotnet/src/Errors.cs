@@ -83,6 +83,9 @@ namespace Rejsepost
         Expired = 6,
         Failed = 7,
         AutoReplied = 8,
+        /// <summary>We recalled it (a "recall" about it) and the recipient's library hid it: its
+        /// receipt "recalled" came back. Final, ranked with expired and failed.</summary>
+        Recalled = 9,
     }
 
     public static class StatusExtensions
@@ -91,10 +94,10 @@ namespace Rejsepost
         public static string Name(this Status s) { return Utf8.FromPtr(Native.rp_status_name((int)s)); }
 
         /// <summary>rp_status_rank: the place in a message's progress (queued 1 .. answered 6, 7 for
-        /// the final expired and failed, 0 for unknown).</summary>
+        /// the final expired, failed and recalled, 0 for unknown).</summary>
         public static int Rank(this Status s) { return Native.rp_status_rank((int)s); }
 
-        /// <summary>Whether s is final (expired or failed).</summary>
+        /// <summary>Whether s is final (expired, failed or recalled).</summary>
         public static bool IsFinal(this Status s) { return s.Rank() == 7; }
     }
 

@@ -60,6 +60,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr rp_config_error(ConfigHandle cfg);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_state_dir(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_relay(ConfigHandle cfg, byte[] host, uint port);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_add_relay(ConfigHandle cfg, byte[] host, uint port);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_relay_key(ConfigHandle cfg, byte[] hexOrPath);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_identity_file(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_passphrase_file(ConfigHandle cfg, byte[] path);
@@ -69,6 +70,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_roster_file(ConfigHandle cfg, byte[] path);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_backoff(ConfigHandle cfg, uint minMs, uint maxMs);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_expiry(ConfigHandle cfg, ulong ms);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_retention(ConfigHandle cfg, ulong ms);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_receive_callback(ConfigHandle cfg, ReceiveFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_status_callback(ConfigHandle cfg, StatusFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_config_set_content_hook(ConfigHandle cfg, ContentHookFn fn, IntPtr data);
@@ -124,6 +126,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_status_time(ClientHandle c, byte[] msgId, int status, out ulong when);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_outbox_foreach(ClientHandle c, OutboxFn fn, IntPtr data);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_send_opened(ClientHandle c, byte[] msgId);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_thread_erase(ClientHandle c, byte[] threadId);
 
         // ---- receiving ----
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_inbox_next(ClientHandle c, out ReceivedHandle r);
@@ -140,6 +143,7 @@ namespace Rejsepost
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern ulong rp_received_created(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern ulong rp_received_stored_at(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_handled(ReceivedHandle r);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_recalled(ReceivedHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_text(ReceivedHandle r, byte[] field, out IntPtr value);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_enum(ReceivedHandle r, byte[] field, out IntPtr value);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int rp_received_get_uint(ReceivedHandle r, byte[] field, out ulong value);

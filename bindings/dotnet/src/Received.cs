@@ -44,6 +44,11 @@ namespace Rejsepost
         }
         /// <summary>Whether it was marked handled (when this copy was read from the inbox).</summary>
         public bool Handled { get { return Native.rp_received_handled(Handle) == 1; } }
+        /// <summary>Whether its sender recalled it (a "recall" about it arrived; PROTOCOL.md
+        /// 7.19), as of when this copy was read. A recalled message is no longer offered
+        /// (NextMessage, PendingCount, the receive callback at start-up) unless it was marked
+        /// handled before; GetMessage still finds it. Hide its content from your users too.</summary>
+        public bool Recalled { get { return Native.rp_received_recalled(Handle) == 1; } }
 
         /// <summary>A copy of this message, with its own lifetime.</summary>
         public Received Dup()

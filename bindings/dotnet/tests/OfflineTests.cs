@@ -87,6 +87,9 @@ namespace Rejsepost.Tests
             Assert.That(Status.AutoReplied.Rank(), Is.LessThan(Status.Opened.Rank()));
             Assert.That(Status.Answered.Rank(), Is.EqualTo(6));
             Assert.That(Status.Failed.IsFinal() && Status.Expired.IsFinal() && !Status.Answered.IsFinal());
+            Assert.That(Status.Recalled.Name(), Is.EqualTo("recalled"));
+            Assert.That(Status.Recalled.Rank(), Is.EqualTo(7));
+            Assert.That(Status.Recalled.IsFinal());
         }
 
         [Test]
@@ -186,6 +189,35 @@ namespace Rejsepost.Tests
                 var e = Assert.Throws<RejsepostException>(() => m.Encode());
                 Assert.That(e.Name, Is.EqualTo("EINVAL"));
                 Assert.That(e.Field, Is.EqualTo("thread_id"));
+            }
+        }
+
+        [Test]
+        public void AtMostEightRelayAddresses()
+        {
+            using (var cfg = new Config())
+            {
+                cfg.AddRelay("127.0.0.1", 1); // the first, with none set yet
+                for (int i = 2; i <= 7; i++) cfg.AddRelay("relay" + i + ".example", 7000 + i);
+                cfg.SetRelay("127.0.0.1", 2).AddRelay("relay8.example", 7008); // replaces the first
+                var e = Assert.Throws<RejsepostException>(() => cfg.AddRelay("relay9.example", 7009));
+                Assert.That(e.Name, Is.EqualTo("ECONFIG"));
+                Assert.That(e.Error, Is.EqualTo(ErrorCode.ECONFIG));
+            }
+            using (var cfg = new Config())
+                Assert.Throws<RejsepostException>(() => cfg.AddRelay("relay.example", 70000));
+        }
+
+        [Test]
+        public void RetentionUpToTenYears()
+        {
+            using (var cfg = new Config())
+            {
+                cfg.SetRetention(TimeSpan.Zero).SetRetention(TimeSpan.FromDays(30)).SetRetention(TimeSpan.FromDays(3650));
+                var e = Assert.Throws<RejsepostException>(() => cfg.SetRetention(TimeSpan.FromDays(3660)));
+                Assert.That(e.Error, Is.EqualTo(ErrorCode.ECONFIG));
+                Assert.That(e.Detail, Is.StringContaining("retention"));
+                Assert.Throws<ArgumentOutOfRangeException>(() => cfg.SetRetention(TimeSpan.FromSeconds(-1)));
             }
         }
 

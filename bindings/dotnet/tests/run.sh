@@ -4,7 +4,8 @@
 # Runs one group of the .NET binding's tests (called by ctest, see ../CMakeLists.txt):
 #   run.sh GROUP BUILD_DIR LIBRARY SOURCE_DIR OUT_DIR
 # GROUP: build (compile with Mono into OUT_DIR), offline (NUnit, no relay), relay (NUnit
-# against a real relay), crash (NUnit: a child host killed -9 after Send), example (the
+# against a real relay), crash (NUnit: a child host killed -9 after Send), workflow (NUnit:
+# the municipality's whole workflow, as bindings/testnet/workflow.c), example (the
 # example program and the bench against a real relay). The groups with a relay make a
 # throw-away network with bindings/testnet/testnet.sh in a mktemp folder and always stop
 # its relay.
@@ -45,6 +46,7 @@ case $group in
   offline) nunit -run=Rejsepost.Tests.OfflineTests ;;
   relay) with_net; nunit -run=Rejsepost.Tests.RelayTests ;;
   crash) with_net; nunit -run=Rejsepost.Tests.CrashTests ;;
+  workflow) with_net; nunit -run=Rejsepost.Tests.WorkflowTests ;;
   example)
     with_net
     f=$(mktemp -p "$net" attach.XXXXXX)
