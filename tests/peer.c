@@ -409,8 +409,8 @@ int tp_envelope_chunks(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender
   return rc;
 }
 
-int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
-                     uint8_t msg_id[RP_MSG_ID_BYTES]) {
+static int send_envelope(tp_peer *p, const char *recipient, unsigned cls,
+                         uint8_t msg_id[RP_MSG_ID_BYTES], uint8_t *mark, size_t mark_len) {
   uint64_t now = rp__clock_wall_ms();
   uint8_t *env = NULL;
   size_t len = 0;
@@ -421,6 +421,16 @@ int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
   if ((rc = tp_envelope(msg_id, p->member, recipient, now, now + 3600u * 1000u, cls, &env,
                         &len)) != 0)
     return rc;
+  if (mark != NULL) {
+    rp__envcont c;
+    rp__envhdr h;
+    if ((rc = rp__envhdr_container_parse(env, len, &c, &h, NULL)) != 0 ||
+        c.ct.n < mark_len) {
+      free(env);
+      return rc != 0 ? rc : RP_EINVAL;
+    }
+    memcpy(mark, c.ct.p + (c.ct.n - mark_len) / 2, mark_len);
+  }
   memset(&m, 0, sizeof m);
   m.type = RP__T_SEND;
   m.u.send.envelope.p = env;
@@ -428,6 +438,21 @@ int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
   rc = tp_send(p, &m);
   free(env);
   return rc;
+}
+
+int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
+                     uint8_t msg_id[RP_MSG_ID_BYTES]) {
+  return send_envelope(p, recipient, cls, msg_id, NULL, 0);
+}
+
+int tp_send_marked(tp_peer *p, const char *recipient, uint8_t msg_id[RP_MSG_ID_BYTES],
+                   uint8_t *mark, size_t mark_len) {
+  rp__tmsg m;
+  int rc;
+  if ((rc = send_envelope(p, recipient, 2, msg_id, mark, mark_len)) != 0 ||
+      (rc = tp_recv_type(p, RP__T_ACK, &m, 5000, NULL)) != 0)
+    return rc;
+  return memcmp(m.u.ack.msg_id, msg_id, RP_MSG_ID_BYTES) == 0 ? 0 : RP_EINVAL;
 }
 
 /* ---- the relay under test ---- */

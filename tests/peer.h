@@ -152,6 +152,12 @@ int tp_envelope_chunks(const uint8_t msg_id[RP_MSG_ID_BYTES], const char *sender
 int tp_send_envelope(tp_peer *p, const char *recipient, unsigned cls,
                      uint8_t msg_id[RP_MSG_ID_BYTES]);
 
+/* tp_send_envelope of class 2 (4 KiB: overflow pages in a spool), keeping mark_len bytes
+ * from the middle of its ciphertext in mark (to look for in the relay's files), then
+ * waiting up to 5 s for the relay's ACK of it. 0 or an error. */
+int tp_send_marked(tp_peer *p, const char *recipient, uint8_t msg_id[RP_MSG_ID_BYTES],
+                   uint8_t *mark, size_t mark_len);
+
 /* ---- the relay under test ---- */
 
 #define TP_MEMBERS_MAX 8

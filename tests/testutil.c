@@ -90,3 +90,29 @@ void tu_rmtree(const char *path) {
   }
   rmdir(path);
 }
+
+static int holds(const char *p, size_t len, const uint8_t *b, size_t n) {
+  for (size_t i = 0; n > 0 && i + n <= len; i++)
+    if ((uint8_t)p[i] == b[0] && memcmp(p + i, b, n) == 0) return 1;
+  return 0;
+}
+
+int tu_dir_holds(const char *dir, const void *bytes, size_t n) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[1024];
+  int found = 0;
+  if (d == NULL) return -1;
+  while (!found && (e = readdir(d)) != NULL) {
+    struct stat st;
+    size_t len = 0;
+    char *text;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if ((text = tu_read_file(path, &len)) == NULL) continue;
+    found = holds(text, len, bytes, n);
+    free(text);
+  }
+  closedir(d);
+  return found;
+}

@@ -17,7 +17,6 @@
  * request's msg_id is also its thread's id, so where a message of its thread stays (the
  * consent message), the request is looked for by its sealed bytes.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,31 +43,9 @@ static marker id_marker(const char *hex) {
   return m;
 }
 
-static int contains(const char *p, size_t len, const marker *m) {
-  for (size_t i = 0; i + m->n <= len; i++)
-    if ((uint8_t)p[i] == m->b[0] && memcmp(p + i, m->b, m->n) == 0) return 1;
-  return 0;
-}
-
 /* Is m in any regular file of dir (client.db, client.db-wal, client.db-shm)? */
 static int in_dir(const char *dir, const marker *m) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[1024];
-  int found = 0;
-  assert_non_null(d);
-  while (!found && (e = readdir(d)) != NULL) {
-    struct stat st;
-    size_t len = 0;
-    char *text;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if ((text = tu_read_file(path, &len)) == NULL) continue;
-    found = contains(text, len, m);
-    free(text);
-  }
-  closedir(d);
-  return found;
+  return tu_dir_holds(dir, m->b, m->n) == 1;
 }
 
 /* Milliseconds until m is gone from dir; fails after timeout_ms. */

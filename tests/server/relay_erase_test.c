@@ -6,7 +6,6 @@
  * while it keeps working, and after a kill -9 and a restart. Each case prints how long
  * the bytes stayed (measured here, asserted only against the 5 s bound).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,58 +30,6 @@ static const char *const ids[] = {"team", "k101", "k102"};
 
 #define MARK 32u
 #define BOUND_MS 5000u
-
-/* Is the MARK bytes of mark in p[0..len)? */
-static int contains(const char *p, size_t len, const uint8_t mark[MARK]) {
-  for (size_t i = 0; i + MARK <= len; i++)
-    if ((uint8_t)p[i] == mark[0] && memcmp(p + i, mark, MARK) == 0) return 1;
-  return 0;
-}
-
-/* Is `mark` in any regular file of dir? */
-static int in_files(const char *dir, const uint8_t mark[MARK]) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[1024];
-  int found = 0;
-  assert_non_null(d);
-  while (!found && (e = readdir(d)) != NULL) {
-    struct stat st;
-    size_t len = 0;
-    char *text;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if ((text = tu_read_file(path, &len)) == NULL) continue;
-    found = contains(text, len, mark);
-    free(text);
-  }
-  closedir(d);
-  return found;
-}
-
-/* Send an envelope of class 2 (4 KiB: overflow pages in the spool) from p to `to`,
- * keep a slice of its ciphertext in mark, wait for the ACK. */
-static void send_marked(tp_peer *p, const char *to, uint8_t id[RP_MSG_ID_BYTES],
-                        uint8_t mark[MARK]) {
-  uint64_t now = rp__clock_wall_ms();
-  uint8_t *env = NULL;
-  size_t len = 0;
-  rp__envcont c;
-  rp__envhdr h;
-  rp__tmsg m;
-  randombytes_buf(id, RP_MSG_ID_BYTES);
-  assert_int_equal(tp_envelope(id, p->member, to, now, now + 3600000u, 2, &env, &len), 0);
-  assert_int_equal(rp__envhdr_container_parse(env, len, &c, &h, NULL), 0);
-  memcpy(mark, c.ct.p + c.ct.n / 2, MARK);
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_SEND;
-  m.u.send.envelope.p = env;
-  m.u.send.envelope.n = (uint32_t)len;
-  assert_int_equal(tp_send(p, &m), 0);
-  free(env);
-  assert_int_equal(tp_recv_type(p, RP__T_ACK, &m, 5000, NULL), 0);
-  assert_memory_equal(m.u.ack.msg_id, id, RP_MSG_ID_BYTES);
-}
 
 /* Receive until the envelope `id` arrives; acknowledge everything. */
 static void deliver(tp_peer *t, const uint8_t id[RP_MSG_ID_BYTES]) {
@@ -131,7 +78,7 @@ static unsigned burst(tp_peer *s, tp_peer *t) {
 static uint64_t gone_after(tp_relay *f, const uint8_t mark[MARK], tp_peer *s, tp_peer *t,
                            unsigned *rate) {
   uint64_t t0 = rp__clock_mono_ms(), now, n = 0;
-  while (in_files(f->dir, mark)) {
+  while (tu_dir_holds(f->dir, mark, MARK)) {
     now = rp__clock_mono_ms();
     if (now - t0 > BOUND_MS)
       fail_msg("ciphertext still on disk after %llu ms", (unsigned long long)(now - t0));
@@ -159,8 +106,8 @@ static void test_deleted_on_disk(void **state) {
   assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
   assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
   /* Idle: one envelope, delivered, then nothing. The scan sees it while stored. */
-  send_marked(&s, "team", id, mark);
-  assert_true(in_files(f.dir, mark));
+  assert_int_equal(tp_send_marked(&s, "team", id, mark, MARK), 0);
+  assert_int_equal(tu_dir_holds(f.dir, mark, MARK), 1);
   assert_int_equal(tp_receive(&t, 64), 0);
   deliver(&t, id);
   wait_deleted(&f, id);
@@ -168,18 +115,18 @@ static void test_deleted_on_disk(void **state) {
   /* Under load: the relay keeps storing and deleting other envelopes meanwhile. */
   for (int i = 0; i < 10; i++)
     burst(&s, &t);
-  send_marked(&s, "team", id, mark);
+  assert_int_equal(tp_send_marked(&s, "team", id, mark, MARK), 0);
   deliver(&t, id);
   wait_deleted(&f, id);
   load_ms = gone_after(&f, mark, &s, &t, &rate);
   /* Killed right after the delete committed, restarted, then idle. */
-  send_marked(&s, "team", id, mark);
+  assert_int_equal(tp_send_marked(&s, "team", id, mark, MARK), 0);
   deliver(&t, id);
   wait_deleted(&f, id);
   tp_close(&s);
   tp_close(&t);
   assert_int_equal(tp_relay_stop(&f, SIGKILL, 5000), 128 + SIGKILL);
-  on_disk_after_kill = in_files(f.dir, mark);
+  on_disk_after_kill = tu_dir_holds(f.dir, mark, MARK);
   assert_int_equal(tp_relay_start(&f), 0);
   kill_ms = gone_after(&f, mark, NULL, NULL, NULL);
   printf("# ciphertext gone from the state folder %llu ms after the delete committed "

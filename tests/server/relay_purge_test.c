@@ -6,7 +6,6 @@
  * ids pass, 257 close the connection with ETOOBIG), a list of partial ids is EINVAL, and
  * a second purge while the first runs is answered EBUSY.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,57 +29,6 @@
 static const char *const ids[] = {"team", "k101", "k102"};
 
 #define MARK 32u
-
-static int contains(const char *p, size_t len, const uint8_t mark[MARK]) {
-  for (size_t i = 0; i + MARK <= len; i++)
-    if ((uint8_t)p[i] == mark[0] && memcmp(p + i, mark, MARK) == 0) return 1;
-  return 0;
-}
-
-/* Is `mark` in any regular file of dir (the spool, its -wal and -shm, the log)? */
-static int in_files(const char *dir, const uint8_t mark[MARK]) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[1024];
-  int found = 0;
-  assert_non_null(d);
-  while (!found && (e = readdir(d)) != NULL) {
-    struct stat st;
-    size_t len = 0;
-    char *text;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if ((text = tu_read_file(path, &len)) == NULL) continue;
-    found = contains(text, len, mark);
-    free(text);
-  }
-  closedir(d);
-  return found;
-}
-
-/* Sends a class-2 envelope from p to `to`, keeps a slice of its ciphertext in mark,
- * waits for the ACK. */
-static void send_marked(tp_peer *p, const char *to, uint8_t id[RP_MSG_ID_BYTES],
-                        uint8_t mark[MARK]) {
-  uint64_t now = rp__clock_wall_ms();
-  uint8_t *env = NULL;
-  size_t len = 0;
-  rp__envcont c;
-  rp__envhdr h;
-  rp__tmsg m;
-  randombytes_buf(id, RP_MSG_ID_BYTES);
-  assert_int_equal(tp_envelope(id, p->member, to, now, now + 3600000u, 2, &env, &len), 0);
-  assert_int_equal(rp__envhdr_container_parse(env, len, &c, &h, NULL), 0);
-  memcpy(mark, c.ct.p + c.ct.n / 2, MARK);
-  memset(&m, 0, sizeof m);
-  m.type = RP__T_SEND;
-  m.u.send.envelope.p = env;
-  m.u.send.envelope.n = (uint32_t)len;
-  assert_int_equal(tp_send(p, &m), 0);
-  free(env);
-  assert_int_equal(tp_recv_type(p, RP__T_ACK, &m, 5000, NULL), 0);
-  assert_memory_equal(m.u.ack.msg_id, id, RP_MSG_ID_BYTES);
-}
 
 /* Sends a purge of n ids and returns its answer's count; *code gets its code. */
 static uint64_t purge(tp_peer *p, const uint8_t *list, size_t n, uint64_t *code) {
@@ -128,9 +76,9 @@ static void test_own_envelopes_only(void **state) {
   assert_int_equal(tp_relay_connect(&f, &b, "k102"), 0);
   /* The relay announces purges, and how many ids one may name. */
   assert_int_equal(a.welcome.u.welcome.purge_max, RP__PURGE_IDS_MAX);
-  send_marked(&a, "team", mine, mark_mine);
-  send_marked(&b, "team", theirs, mark_theirs);
-  assert_true(in_files(f.dir, mark_mine));
+  assert_int_equal(tp_send_marked(&a, "team", mine, mark_mine, MARK), 0);
+  assert_int_equal(tp_send_marked(&b, "team", theirs, mark_theirs, MARK), 0);
+  assert_int_equal(tu_dir_holds(f.dir, mark_mine, MARK), 1);
 
   /* k102 names k101's envelope (and its own msg_id twice over as a stranger would
    * not): nothing of k101's goes, and the answer does not say it exists. */
@@ -148,7 +96,7 @@ static void test_own_envelopes_only(void **state) {
   assert_int_equal(n, 1);
   /* Its bytes leave the relay's files (secure_delete and the checkpoint after deletes). */
   t0 = rp__clock_mono_ms();
-  while (in_files(f.dir, mark_mine)) {
+  while (tu_dir_holds(f.dir, mark_mine, MARK)) {
     if (rp__clock_mono_ms() - t0 > 5000) fail_msg("purged ciphertext still on disk");
     usleep(50000);
   }
