@@ -22,40 +22,16 @@
 
 #include "tn_env.h"
 
-#define WAIT_MS 20000
-
 static int failed;
 
-#define EXPECT(cond)                                                                       \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      fprintf(stderr, "scenario: %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-      failed = 1;                                                                          \
-      goto out;                                                                            \
-    }                                                                                      \
-  } while (0)
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
+#define EXPECT(cond) TN_EXPECT(failed, cond)
 
 /* Polls c's inbox until a message arrives (the library's loop stores it). */
 static int wait_inbox(rp_client *c, rp_received **out) {
-  for (long waited = 0; waited < WAIT_MS; waited += 20) {
+  for (long waited = 0; waited < TN_WAIT_MS; waited += 20) {
     int rc = rp_inbox_next(c, out);
     if (rc != RP_ENOTFOUND) return rc;
-    sleep_ms(20);
-  }
-  return RP_ETIMEDOUT;
-}
-
-static int wait_status(rp_client *c, const char *id, int status) {
-  for (long waited = 0; waited < WAIT_MS; waited += 20) {
-    int st = 0;
-    if (rp_status(c, id, &st, NULL) == 0 && rp_status_rank(st) >= rp_status_rank(status))
-      return st;
-    sleep_ms(20);
+    tn_sleep_ms(20);
   }
   return RP_ETIMEDOUT;
 }
@@ -161,7 +137,7 @@ int main(int argc, char **argv) {
   r = NULL;
 
   /* The municipality sees every step, in order, and gets the answer. */
-  EXPECT(wait_status(kbh, req, RP_STATUS_ANSWERED) == RP_STATUS_ANSWERED);
+  EXPECT(tn_wait_status(kbh, req, RP_STATUS_ANSWERED) == RP_STATUS_ANSWERED);
   EXPECT(rp_status_time(kbh, req, RP_STATUS_RELAYED, &t[0]) == 0);
   EXPECT(rp_status_time(kbh, req, RP_STATUS_DELIVERED, &t[1]) == 0);
   EXPECT(rp_status_time(kbh, req, RP_STATUS_OPENED, &t[2]) == 0);

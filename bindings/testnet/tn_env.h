@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rejsepost.h>
 
@@ -79,6 +80,38 @@ static inline rp_client *tn_client(const char *path, int receive) {
             cfg ? rp_config_error(cfg) : "");
   rp_config_free(cfg);
   return c;
+}
+
+/* ---- what the scenario and the workflow share ---- */
+
+#define TN_WAIT_MS 20000
+
+/* A failed check: prints where and jumps to the caller's `out` label, setting `failed`
+ * (an int of the caller's). */
+#define TN_EXPECT(failed, cond)                                                            \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
+      fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                           \
+      failed = 1;                                                                          \
+      goto out;                                                                            \
+    }                                                                                      \
+  } while (0)
+
+static inline void tn_sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Polls until message id of c reaches `status` (by rank) or TN_WAIT_MS pass: the status
+ * reached, or RP_ETIMEDOUT. */
+static inline int tn_wait_status(rp_client *c, const char *id, int status) {
+  for (long waited = 0; waited < TN_WAIT_MS; waited += 20) {
+    int st = 0;
+    if (rp_status(c, id, &st, NULL) == 0 && rp_status_rank(st) >= rp_status_rank(status))
+      return st;
+    tn_sleep_ms(20);
+  }
+  return RP_ETIMEDOUT;
 }
 
 #endif

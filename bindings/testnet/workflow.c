@@ -26,24 +26,11 @@
 
 #include "tn_env.h"
 
-#define WAIT_MS 20000
 #define JSON_MAX 1024
 
 static int failed;
 
-#define EXPECT(cond)                                                                       \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      fprintf(stderr, "workflow: %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-      failed = 1;                                                                          \
-      goto out;                                                                            \
-    }                                                                                      \
-  } while (0)
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
+#define EXPECT(cond) TN_EXPECT(failed, cond)
 
 /* Sends the JSON message through c; its id into id. 0 or the error, printed. */
 static int send_json(rp_client *c, const char *json, char id[RP_ID_STRLEN]) {
@@ -63,8 +50,8 @@ static int send_json(rp_client *c, const char *json, char id[RP_ID_STRLEN]) {
 static rp_received *receive(rp_client *c, const char *kind) {
   rp_received *r = NULL;
   int rc = RP_ENOTFOUND;
-  for (long waited = 0; waited < WAIT_MS && rc == RP_ENOTFOUND; waited += 20) {
-    if ((rc = rp_inbox_next(c, &r)) == RP_ENOTFOUND) sleep_ms(20);
+  for (long waited = 0; waited < TN_WAIT_MS && rc == RP_ENOTFOUND; waited += 20) {
+    if ((rc = rp_inbox_next(c, &r)) == RP_ENOTFOUND) tn_sleep_ms(20);
   }
   if (rc != 0) {
     fprintf(stderr, "workflow: waiting for a %s: %s\n", kind, rp_err_name(rc));
@@ -80,16 +67,6 @@ static rp_received *receive(rp_client *c, const char *kind) {
     return NULL;
   }
   return r;
-}
-
-static int wait_status(rp_client *c, const char *id, int status) {
-  for (long waited = 0; waited < WAIT_MS; waited += 20) {
-    int st = 0;
-    if (rp_status(c, id, &st, NULL) == 0 && rp_status_rank(st) >= rp_status_rank(status))
-      return st;
-    sleep_ms(20);
-  }
-  return RP_ETIMEDOUT;
 }
 
 static int hex_is(const rp_received *r, const char *field, const char *want) {
@@ -234,7 +211,7 @@ int main(int argc, char **argv) {
   EXPECT(rp_inbox_get(team, oops, &r) == 0 && rp_received_recalled(r) == 1);
   rp_received_free(r);
   r = NULL;
-  EXPECT(wait_status(kbh, oops, RP_STATUS_RECALLED) == RP_STATUS_RECALLED);
+  EXPECT(tn_wait_status(kbh, oops, RP_STATUS_RECALLED) == RP_STATUS_RECALLED);
   EXPECT(rp_status_time(kbh, oops, RP_STATUS_RECALLED, &u) == 0 && u > 0);
 
   /* 6. The citizen withdraws consent. */
