@@ -11,7 +11,8 @@
  *  4. The team announces an east-network meeting; kbh registers two participants.
  *  5. kbh sends a follow-up by mistake and recalls it: the team's copy is marked
  *     recalled, and kbh sees the follow-up's status become recalled.
- *  6. kbh withdraws the citizen's consent in the thread.
+ *  6. kbh withdraws the citizen's consent in the thread: both libraries erase the thread
+ *     (kbh keeps only its consent_withdrawn, the team nothing of it).
  * Each message is checked on the other side: its kind, its thread, the message it
  * refers to, and its fields. Exit status 0 when every step held.
  */
@@ -87,6 +88,7 @@ int main(int argc, char **argv) {
   rp_client *kbh = NULL, *team = NULL;
   rp_received *r = NULL;
   const char *s = NULL;
+  int st = 0;
   uint64_t u = 0, now = (uint64_t)time(NULL) * 1000u, slot1 = now + 86400000u * 3,
            slot2 = now + 86400000u * 4;
   FILE *f;
@@ -222,8 +224,32 @@ int main(int argc, char **argv) {
   EXPECT(strcmp(rp_received_thread_id(r), plan) == 0 && enum_is(r, "by", "borger"));
   rp_received_free(r);
   r = NULL;
+  /* The team marked it handled (receive): its library erased the whole thread there and
+   * then, the consent_withdrawn too, and what the team sent in it. */
+  EXPECT(rp_inbox_get(team, plan, &r) == RP_ENOTFOUND && r == NULL);
+  EXPECT(rp_inbox_get(team, answer, &r) == RP_ENOTFOUND);
+  EXPECT(rp_inbox_get(team, consent, &r) == RP_ENOTFOUND);
+  EXPECT(rp_status(team, ask, &st, NULL) == RP_ENOTFOUND);
+  EXPECT(rp_status(team, prop, &st, NULL) == RP_ENOTFOUND);
+  /* kbh's library erased the rest of the thread once the relay had the consent_withdrawn
+   * (its ACK; the team's delivered receipt comes after it on the same connection): what
+   * kbh received in the thread and what it sent are gone, the consent_withdrawn alone
+   * stays, so that its progress can still be followed. */
+  EXPECT(wait_status(kbh, consent, RP_STATUS_DELIVERED) > 0);
+  EXPECT(rp_inbox_get(kbh, ask, &r) == RP_ENOTFOUND);
+  EXPECT(rp_inbox_get(kbh, prop, &r) == RP_ENOTFOUND);
+  EXPECT(rp_status(kbh, plan, &st, NULL) == RP_ENOTFOUND);
+  EXPECT(rp_status(kbh, oops, &st, NULL) == RP_ENOTFOUND);
+  EXPECT(rp_status_time(kbh, plan, RP_STATUS_RELAYED, &u) == RP_ENOTFOUND);
+  /* The network meeting's thread is untouched on both sides. */
+  EXPECT(rp_inbox_get(kbh, ann, &r) == 0);
+  rp_received_free(r);
+  r = NULL;
+  EXPECT(rp_inbox_get(team, reg, &r) == 0);
+  rp_received_free(r);
+  r = NULL;
   printf("workflow: plan review %s: info asked and given, meeting confirmed, registered, "
-         "recalled, consent withdrawn\n",
+         "recalled, consent withdrawn and the thread erased\n",
          plan);
 out:
   rp_received_free(r);

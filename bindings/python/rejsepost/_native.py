@@ -80,6 +80,7 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "rp_config_set_roster_file": (c_int, [config_p, c_char_p]),
     "rp_config_set_backoff": (c_int, [config_p, c_uint, c_uint]),
     "rp_config_set_expiry": (c_int, [config_p, c_uint64]),
+    "rp_config_set_retention": (c_int, [config_p, c_uint64]),
     "rp_config_set_receive_callback": (c_int, [config_p, RECEIVE_FN, c_void_p]),
     "rp_config_set_status_callback": (c_int, [config_p, STATUS_FN, c_void_p]),
     "rp_config_set_content_hook": (c_int, [config_p, CONTENT_HOOK_FN, c_void_p]),
@@ -135,6 +136,8 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "rp_inbox_get": (c_int, [client_p, c_char_p, POINTER(received_p)]),
     "rp_inbox_mark_handled": (c_int, [client_p, c_char_p]),
     "rp_inbox_pending": (c_int, [client_p, POINTER(c_uint64)]),
+    # erasure
+    "rp_thread_erase": (c_int, [client_p, c_char_p]),
     "rp_received_dup": (c_int, [received_p, POINTER(received_p)]),
     "rp_received_free": (None, [received_p]),
     "rp_received_kind": (c_char_p, [received_p]),

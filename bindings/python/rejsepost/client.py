@@ -464,12 +464,39 @@ class Client:
         return Received(out.value, self, owned=True)
 
     def mark_handled(self, msg_id: Union[str, Received]) -> None:
-        """Marks a message handled, durably: it is never offered again. Idempotent."""
+        """Marks a message handled, durably: it is never offered again. Idempotent.
+        A handled message is deleted after the retention (:meth:`Config.set_retention`);
+        a handled ``consent_withdrawn`` erases its whole thread at once
+        (:meth:`erase_thread`)."""
         if isinstance(msg_id, Received):
             msg_id = msg_id.msg_id
         rc = lib.rp_inbox_mark_handled(self._h, enc(msg_id))
         if rc:
             raise make_error(rc, call="rp_inbox_mark_handled")
+
+    # ---- erasure ----
+
+    def erase_thread(self, thread_id: Union[str, Received]) -> None:
+        """Erases a thread (32 hex, or a received message's thread) from the client
+        store (``rp_thread_erase``): every message of it, sent and received, with its
+        attachment chunks, leaving no byte of them in the state folder's files.
+        Afterwards :meth:`inbox_get` and :meth:`status` of those messages raise
+        ``ENOTFOUND``; one still on its way is not sent, and the library asks the relay
+        to delete those it may still hold. Kept: a ``consent_withdrawn`` or a receipt
+        still queued, which must still go out. A thread with nothing stored is no
+        error; a bad id raises ``EINVAL``. It holds the store while it works (seconds
+        for a thread with a large attachment); callable from any thread, callbacks
+        included.
+
+        The library also erases by itself when consent is withdrawn: the sender of a
+        ``consent_withdrawn`` once the relay has it (the rest of the thread, keeping the
+        ``consent_withdrawn`` so its status can be followed), the recipient when it
+        marks the ``consent_withdrawn`` handled (the whole thread)."""
+        if isinstance(thread_id, Received):
+            thread_id = thread_id.thread_id
+        rc = lib.rp_thread_erase(self._h, enc(thread_id))
+        if rc:
+            raise make_error(rc, call="rp_thread_erase")
 
     @property
     def inbox_pending(self) -> int:

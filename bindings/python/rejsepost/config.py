@@ -196,6 +196,24 @@ class Config:
         return self._check(lib.rp_config_set_expiry(self._h, ms), "rp_config_set_expiry",
                            "expiry")
 
+    def set_retention(self, ms: int) -> "Config":
+        """How long the client store keeps a finished message, milliseconds (0 .. 10
+        years; default 30 days). Once that long has passed since it finished, the
+        message is deleted with its attachment chunks and no byte of it stays in the
+        state folder. Finished: a received message marked handled; a sent one whose
+        status can no longer change (answered, expired, failed); any message of a thread
+        closed by a closure or a consent_withdrawn. Kept whatever the retention: a
+        message still queued for the relay, an unhandled one, and one still waiting for
+        its receipts in an open thread. 0 deletes at the next sweep after it finished;
+        the sweep runs at start, at each connection and every quarter of the retention
+        (1 s .. 1 h apart), on the library's thread. The store is a transit store:
+        file what you handle in your own case system."""
+        if not 0 <= ms < 1 << 64:
+            raise make_error(ErrorCode.ECONFIG, field="retention",
+                             detail="retention: out of range")
+        return self._check(lib.rp_config_set_retention(self._h, ms),
+                           "rp_config_set_retention", "retention")
+
     def set_receive(self, on: bool) -> "Config":
         """Whether the client asks for deliveries (True, the default) or only sends."""
         return self._check(lib.rp_config_set_receive(self._h, 1 if on else 0),

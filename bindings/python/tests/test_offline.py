@@ -189,6 +189,12 @@ def test_config_errors_carry_the_setting() -> None:
         with pytest.raises(rp.ECONFIG):
             cfg.set_backoff(5, 1)
         cfg.set_backoff(10, 1000).set_expiry(60000).set_receive(False)
+        # retention: 0 .. 10 years
+        for bad in (-1, 11 * 366 * 86_400_000):
+            with pytest.raises(rp.ECONFIG) as ei4:
+                cfg.set_retention(bad)
+            assert ei4.value.field == "retention" and "retention" in (ei4.value.detail or "")
+        cfg.set_retention(0).set_retention(7 * 86_400_000)
         cfg.set_attachment_max(1 << 20).set_message_attachments_max(1 << 21)
         cfg.set_passphrase_env("RP_PW")
         # further addresses of the relay: at most 8 in all

@@ -9,7 +9,8 @@ team each with their own client in this process.
  4. The team announces an east-network meeting; kbh registers two participants.
  5. kbh sends a follow-up by mistake and recalls it: the team's copy is flagged
     recalled and kbh's status of it becomes recalled.
- 6. kbh withdraws the citizen's consent in the thread.
+ 6. kbh withdraws the citizen's consent in the thread: both libraries erase the thread
+    (kbh keeps only its consent_withdrawn, the team keeps nothing of it).
 
 Some messages are built with the builder methods, the others from JSON (text or dict),
 so both paths are used. kbh reaches the relay through its second address
@@ -227,17 +228,43 @@ def test_workflow(sides: Tuple[Side, Side], tmp_path: Path) -> None:
     assert kbh.client.wait_status(recall, rp.Status.DELIVERED, timeout=WAIT_S).rank >= 3
     assert kbh.client.status(answer).status == rp.Status.DELIVERED
 
+    # the plan itself went relayed, delivered, opened, answered, in that order by time
+    # (read before step 6: the consent's withdrawal erases it)
+    times = [kbh.client.status_time(plan, s) for s in (
+        rp.Status.RELAYED, rp.Status.DELIVERED, rp.Status.OPENED, rp.Status.ANSWERED)]
+    assert all(times) and times == sorted(times), times
+
     # 6. The citizen withdraws consent (JSON).
     consent = kbh.client.send(rp.Message.from_json(json.dumps({
         "kind": "consent_withdrawn", "by": "borger", "thread_id": plan})))
     with team.receive("consent_withdrawn") as r:
         assert r.msg_id == consent
         assert r.thread_id == plan and r.get_enum("by") == "borger"
-
-    # the plan itself went relayed, delivered, opened, answered, in that order by time
-    times = [kbh.client.status_time(plan, s) for s in (
-        rp.Status.RELAYED, rp.Status.DELIVERED, rp.Status.OPENED, rp.Status.ANSWERED)]
-    assert all(times) and times == sorted(times), times
+    # The team marked it handled (receive): its library erased the whole thread there and
+    # then, the consent_withdrawn too, and what the team sent in it.
+    for mid in (plan, answer, conf, oops, recall, consent):
+        with pytest.raises(rp.ENOTFOUND):
+            team.client.inbox_get(mid)
+    for mid in (ask, prop):
+        with pytest.raises(rp.ENOTFOUND):
+            team.client.status(mid)
+    # kbh's library erased the rest of the thread once the relay had the consent_withdrawn
+    # (its ACK; the team's delivered receipt comes after it on the same connection): what
+    # kbh received in the thread and what it sent are gone, the consent_withdrawn alone
+    # stays, so that its progress can still be followed.
+    assert kbh.client.wait_status(consent, rp.Status.DELIVERED, timeout=WAIT_S).rank >= 3
+    for mid in (ask, prop):
+        with pytest.raises(rp.ENOTFOUND):
+            kbh.client.inbox_get(mid)
+    for mid in (plan, answer, conf, oops, recall):
+        with pytest.raises(rp.ENOTFOUND):
+            kbh.client.status(mid)
+    assert [e.msg_id for e in kbh.client.outbox() if e.thread_id == plan] == [consent]
+    # the network meeting's thread is untouched on both sides
+    with kbh.client.inbox_get(ann) as r:
+        assert r.kind == "network_announcement"
+    with team.client.inbox_get(reg) as r:
+        assert r.kind == "registration"
     # nothing left unhandled on either side
     assert kbh.client.inbox_pending == 0 and team.client.inbox_pending == 0
     # kbh connected through its second address

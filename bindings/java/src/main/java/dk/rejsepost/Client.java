@@ -514,9 +514,38 @@ public final class Client implements AutoCloseable {
     return new Received(out.getValue(), this, true);
   }
 
-  /** Marks msgId handled, durably: it is never offered again. Idempotent. */
+  /**
+   * Marks msgId handled, durably: it is never offered again. Idempotent. A handled message is
+   * deleted after the retention ({@link Config#retention}); a handled consent_withdrawn erases
+   * its whole thread at once ({@link #eraseThread}).
+   */
   public void markHandled(String msgId) {
     run(h -> LIB.rp_inbox_mark_handled(h, msgId));
+  }
+
+  // ---- erasure ----
+
+  /**
+   * Erases thread threadId (32 hex) from the client store (rp_thread_erase): every message of
+   * the thread, sent and received, with its attachment chunks, leaving no byte of them in the
+   * state folder's files. Afterwards {@link #inboxGet} and {@link #status} of those messages
+   * throw ENOTFOUND; one still on its way is not sent, and the library asks the relay to delete
+   * the ones it may still hold. Kept: a consent_withdrawn or a receipt still queued, which must
+   * still go out. A thread with nothing stored is no error.
+   *
+   * <p>The library also erases by itself when consent is withdrawn: the sender of a
+   * consent_withdrawn once the relay has it (the rest of the thread; the consent_withdrawn
+   * stays, so its status can be followed until retention deletes it), its recipient when it
+   * marks the consent_withdrawn handled (the whole thread).
+   *
+   * <p>It holds the store while it works (seconds for a thread with a large attachment), so
+   * other calls on this client wait. Callable from any thread, a callback included.
+   *
+   * @throws RejsepostException EINVAL for a malformed id, EIO
+   */
+  public void eraseThread(String threadId) {
+    Objects.requireNonNull(threadId, "threadId");
+    run(h -> LIB.rp_thread_erase(h, threadId));
   }
 
   /** The number of inbox messages not marked handled. */

@@ -156,6 +156,22 @@ public final class Config implements AutoCloseable {
     return check(LIB.rp_config_set_expiry(handle(), ms));
   }
 
+  /**
+   * How long the client store keeps a finished message, in ms (0 .. 10 years; default 30
+   * days). Once that long has passed since it finished, the message is deleted with its
+   * attachment chunks, and no byte of it stays in the state folder's files. Finished means: a
+   * received message marked handled; a sent one whose status can no longer change (answered,
+   * expired, failed); any message of a thread closed by a closure or a consent_withdrawn.
+   * Never deleted by retention: a message still queued for the relay, an unhandled one, one
+   * still waiting for its receipts in an open thread. With 0 a message goes at the next sweep
+   * after it finished; the sweep runs at start, at every connection and every quarter of the
+   * retention (1 s .. 1 h apart), on the library's thread. The store is a transit store: file
+   * what you handle in your own case system. See also {@link Client#eraseThread}.
+   */
+  public Config retention(long ms) {
+    return check(LIB.rp_config_set_retention(handle(), ms));
+  }
+
   /** Whether the client asks the relay for deliveries (default true) or only sends. */
   public Config receive(boolean on) {
     return check(LIB.rp_config_set_receive(handle(), on ? 1 : 0));

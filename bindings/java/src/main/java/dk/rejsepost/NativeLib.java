@@ -207,6 +207,8 @@ interface NativeLib extends Library {
 
   int rp_config_set_expiry(Pointer cfg, long ms);
 
+  int rp_config_set_retention(Pointer cfg, long ms);
+
   int rp_config_set_receive_callback(Pointer cfg, ReceiveFn fn, Pointer data);
 
   int rp_config_set_status_callback(Pointer cfg, StatusFn fn, Pointer data);
@@ -318,6 +320,8 @@ interface NativeLib extends Library {
   int rp_inbox_mark_handled(Pointer c, String msgId);
 
   int rp_inbox_pending(Pointer c, LongByReference count);
+
+  int rp_thread_erase(Pointer c, String threadId);
 
   int rp_received_dup(Pointer r, PointerByReference out);
 

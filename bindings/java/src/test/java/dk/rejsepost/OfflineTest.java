@@ -193,6 +193,13 @@ class OfflineTest {
       assertEquals("ECONFIG", nine.getName());
       assertTrue(nine.getDetail().contains("relay"), nine.getDetail());
       assertThrows(RejsepostException.class, () -> cfg.addRelay("127.0.0.1", 0));
+      // Retention: 0 .. 10 years (a negative long is a huge uint64_t to the library).
+      for (long bad : new long[] {-1, 11 * 366 * 86_400_000L}) {
+        RejsepostException r = assertThrows(RejsepostException.class, () -> cfg.retention(bad));
+        assertEquals("ECONFIG", r.getName());
+        assertTrue(r.getDetail().contains("retention"), r.getDetail());
+      }
+      cfg.retention(0).retention(7 * 86_400_000L);
       cfg.relay("localhost", 7000); // replaces the first, the others stay
       cfg.stateDir(tmp.resolve("state")).expiry(60_000).receive(false);
       cfg.attachmentMax(1 << 20).messageAttachmentsMax(2 << 20);

@@ -4,6 +4,7 @@ package dk.rejsepost;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -116,6 +117,12 @@ class WorkflowTest {
       r.close();
       throw t;
     }
+  }
+
+  /** call must fail with ENOTFOUND (the message is not in the store). */
+  static void assertNotFound(org.junit.jupiter.api.function.Executable call) {
+    RejsepostException e = assertThrows(RejsepostException.class, call);
+    assertEquals(RejsepostErrors.ENOTFOUND, e.getCode(), e.getMessage());
   }
 
   static String sendJson(Client c, String json) {
@@ -373,6 +380,27 @@ class WorkflowTest {
     // Everything offered was taken and marked handled on both sides.
     assertEquals(0, team.inboxPending());
     assertEquals(0, kbh.inboxPending());
+
+    // The team marked the consent_withdrawn handled (receive): its library erased the whole
+    // thread there and then, the consent_withdrawn too, what it sent in it as well.
+    for (String id : List.of(plan, oops, consent)) assertNotFound(() -> team.inboxGet(id));
+    for (String id : List.of(ask, proposal)) assertNotFound(() -> team.status(id));
+    // kbh's library erased the rest of the thread once the relay had the consent_withdrawn
+    // (its ACK; the team's delivered receipt comes after it on the same connection): the
+    // messages it received in the thread and those it sent are gone, the
+    // consent_withdrawn alone stays, so that its progress can still be followed.
+    assertTrue(kbh.awaitStatus(consent, Status.DELIVERED, WAIT_MS).atLeast(Status.DELIVERED));
+    for (String id : List.of(ask, proposal)) assertNotFound(() -> kbh.inboxGet(id));
+    for (String id : List.of(plan, oops)) assertNotFound(() -> kbh.status(id));
+    assertEquals(
+        List.of(consent),
+        kbh.outbox().stream().filter(e -> e.threadId().equals(plan)).map(e -> e.msgId()).toList(),
+        "kbh's outbox keeps only the consent_withdrawn of the thread");
+    // The other thread (the network meeting) is untouched on both sides.
+    try (Received r = kbh.inboxGet(announcement)) {
+      assertEquals("network_announcement", r.kind());
+    }
+    assertTrue(team.status(announcement).status().atLeast(Status.DELIVERED));
     stepsDone = 7;
   }
 }
