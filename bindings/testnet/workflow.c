@@ -235,7 +235,7 @@ int main(int argc, char **argv) {
    * (its ACK; the team's delivered receipt comes after it on the same connection): what
    * kbh received in the thread and what it sent are gone, the consent_withdrawn alone
    * stays, so that its progress can still be followed. */
-  EXPECT(wait_status(kbh, consent, RP_STATUS_DELIVERED) > 0);
+  EXPECT(tn_wait_status(kbh, consent, RP_STATUS_DELIVERED) > 0);
   EXPECT(rp_inbox_get(kbh, ask, &r) == RP_ENOTFOUND);
   EXPECT(rp_inbox_get(kbh, prop, &r) == RP_ENOTFOUND);
   EXPECT(rp_status(kbh, plan, &st, NULL) == RP_ENOTFOUND);
