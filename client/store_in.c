@@ -204,8 +204,15 @@ static int write_body(rp__store *st, in_write *w) {
     rc = insert(st, w->in);
     break;
   case W_COMPLETE:
-    /* stored_at stays the envelope's arrival: it is opened again "as of" then. */
-    rc = exec_id(st, "UPDATE inbox SET complete = 1 WHERE msg_id = ?1", w->msg_id, 0);
+    /* stored_at stays the envelope's arrival: it is opened again "as of" then. The row
+     * takes the next id: rp_inbox_next's cursor walks ids, and a message offered while
+     * this one's attachments were still coming has passed the id it got on arrival.
+     * Ids thus give the order in which messages became complete, which is the order
+     * they are offered in. */
+    rc = exec_id(st,
+                 "UPDATE inbox SET complete = 1, id = " RP__STORE_NEXT_ID(
+                     "inbox") " WHERE msg_id = ?1 AND complete = 0",
+                 w->msg_id, 0);
     break;
   case W_DROP:
     if ((rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1", w->msg_id, 0)) == 0)

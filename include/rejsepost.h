@@ -612,7 +612,9 @@ int rp_send_opened(rp_client *c, const char *msg_id);
  * The oldest message in the inbox that is not marked handled, not recalled by its sender
  * (rp_received_recalled) and that this client handle has not returned yet (so a host that
  * skips a message moves on; a new handle, after a restart, starts over with every unhandled
- * message). *out is the caller's (rp_received_free). RP_ENOTFOUND if there is none.
+ * message). Oldest means first complete: a message with attachments comes when its last
+ * chunk is stored, after a smaller one that arrived later may have come. *out is the
+ * caller's (rp_received_free). RP_ENOTFOUND if there is none.
  */
 int rp_inbox_next(rp_client *c, rp_received **out);
 

@@ -446,9 +446,13 @@ static void on_expired(rp__spool_req *req) {
                  (unsigned long long)req->chunk_bytes);
   if (r->expire_due != 0 && r->expire_due < next) next = r->expire_due;
   r->expire_due = 0;
-  /* Woken before the envelope it was armed for had expired (the two clocks differ by a
-   * millisecond or a loaded loop ran late): that one is still due, not in a minute. */
-  if (r->expire_run_for > (int64_t)now && r->expire_run_for < next)
+  /* Woken before the envelope it was armed for had expired (libuv's millisecond timer
+   * can fire up to a millisecond before the wall clock reaches that time): the sweep
+   * expired up to expire_run_now only, so that one is still due, not in a minute. The
+   * test is against the sweep's own time, not this callback's: a sweep that took a
+   * millisecond or more (an fsync) ends after the envelope's time although it did not
+   * expire it, and relay_expiry_test then waited for a notice that came a minute late. */
+  if (r->expire_run_for > r->expire_run_now && r->expire_run_for < next)
     next = r->expire_run_for;
   if (more) next = (int64_t)now;
   r->expire_timer_at = INT64_MAX;
@@ -472,7 +476,8 @@ void rp__deliver_expire_run(rp__relay *r) {
   notice.fn = build_notice;
   notice.sender = r->ident->pub.id;
   notice.ttl_ms = (int64_t)r->cfg.expiry_default_ms;
-  if ((rc = rp__spool_expire_notify(r->spool, &op->req, (int64_t)rp__clock_wall_ms(),
+  r->expire_run_now = (int64_t)rp__clock_wall_ms();
+  if ((rc = rp__spool_expire_notify(r->spool, &op->req, r->expire_run_now,
                                     RP__SPOOL_EXPIRE_MAX, &notice, on_expired)) != 0) {
     rp__log_warn("expire_failed code=%s", rp_err_name(rc));
     rp__op_free(op);

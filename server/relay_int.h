@@ -304,6 +304,7 @@ struct rp__relay {
   int64_t expire_timer_at; /* unix ms the expiry timer is set for (INT64_MAX: none) */
   int64_t expire_due;      /* a sweep is due then, learnt while one ran; 0: none */
   int64_t expire_run_for;  /* the expiry time the running sweep was armed for */
+  int64_t expire_run_now;  /* the wall-clock time the running sweep expires up to */
   rp__op *expire_op;       /* the sweep in flight */
   uint8_t *rbuf;           /* RP_SOCK_READ_BUF bytes: every connection's (conn_io.c) */
   uint8_t *fscratch;       /* RP_FRAME_MAX bytes: every channel's scratch (chan.h) */

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -160,10 +162,55 @@ static void test_reply_and_status_together(void **state) {
   tp_relay_free(&f);
 }
 
+/* rp_inbox_next offers every message once it is complete, in the order messages became
+ * complete: a message whose attachment was still downloading when a later, smaller one
+ * was offered is offered when it completes (before, the poller's cursor had passed its
+ * row, and only a new client handle would see it). */
+static void test_inbox_next_after_late_completion(void **state) {
+  enum { BIG = 24 * 1024 * 1024 };
+  tp_relay f;
+  rp_client *team, *muni;
+  rp_received *r = NULL;
+  rp_msg *m;
+  char big_id[RP_ID_STRLEN], small_id[RP_ID_STRLEN];
+  uint8_t *doc = calloc(1, BIG);
+  int seen_big = 0, seen_small = 0;
+  (void)state;
+  assert_non_null(doc);
+  assert_int_equal(cl_relay_up(&f, "cl-late-complete"), 0);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  assert_non_null(m = cl_request("Med en stor plan"));
+  assert_int_equal(
+      rp_msg_attach_buffer(m, doc, BIG, "plan.pdf", "application/pdf", "andet"), 0);
+  assert_int_equal(rp_send(muni, m, big_id), 0);
+  rp_msg_free(m);
+  assert_non_null(m = cl_request("Uden bilag"));
+  assert_int_equal(rp_send(muni, m, small_id), 0);
+  rp_msg_free(m);
+  assert_int_equal(rp_client_flush(muni, 30000), 0);
+  /* The team connects after both are at the relay: the big one's envelope comes first. */
+  assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(cl_wait_inbox(team, &r, 30000), 0);
+    if (strcmp(rp_received_msg_id(r), big_id) == 0) seen_big++;
+    if (strcmp(rp_received_msg_id(r), small_id) == 0) seen_small++;
+    rp_received_free(r);
+  }
+  assert_int_equal(seen_big, 1);
+  assert_int_equal(seen_small, 1);
+  /* Offered once each (none is handled): nothing more comes. */
+  assert_int_equal(rp_inbox_next(team, &r), RP_ENOTFOUND);
+  free(doc);
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_auto_reply_then_answer),
       cmocka_unit_test(test_reply_and_status_together),
+      cmocka_unit_test(test_inbox_next_after_late_completion),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

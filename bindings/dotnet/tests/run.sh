@@ -23,8 +23,12 @@ export RP_SOURCE_DIR=$src RP_BUILD_DIR=$build RP_OUT=$out RP_TESTNET_SH=$testnet
 # Danish text must survive whatever the locale says.
 export LC_ALL=C.UTF-8 MONO_ENV_OPTIONS=--debug
 
+# A group that hangs gets SIGQUIT after 120 s, on which Mono prints every thread's stack
+# (so the log says where), and is killed 10 s later: a failure with a diagnosis, before
+# ctest's own timeout would kill it silently.
 nunit() {
-  nunit-console -nologo -noshadow -nothread -labels -noresult "$out/Rejsepost.Tests.dll" "$@"
+  timeout --signal=QUIT --kill-after=10 120 \
+    nunit-console -nologo -noshadow -nothread -labels -noresult "$out/Rejsepost.Tests.dll" "$@"
 }
 
 net=""
