@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "cl_fixture.h"
 #include "clock.h"
 #include "keyfile.h"
 #include "peer.h"
@@ -58,23 +59,12 @@ static int write_keys(tp_relay *f) {
   return 0;
 }
 
+/* The tests' client configuration (tests/client/cl_fixture.h) with the bench's caps. */
 static rp_client *client(tp_relay *f, const char *id, uint64_t att_max) {
-  char path[700], hex[65];
-  rp_config *cfg = NULL;
+  rp_config *cfg = cl_config(f, id, NULL, NULL);
   rp_client *c = NULL;
   int rc;
-  if (rp_config_new(&cfg) != 0) return NULL;
-  snprintf(path, sizeof path, "%s/state-%s", f->dir, id);
-  rp_config_set_state_dir(cfg, path);
-  rp_config_set_relay(cfg, "127.0.0.1", f->port);
-  sodium_bin2hex(hex, sizeof hex, f->relay->pub.transport_pk, 32);
-  rp_config_set_relay_key(cfg, hex);
-  snprintf(path, sizeof path, "%s/%s.key", f->dir, id);
-  rp_config_set_identity_file(cfg, path);
-  sodium_bin2hex(hex, sizeof hex, f->admin->pub.identity_pk, 32);
-  rp_config_set_admin_key(cfg, hex);
-  rp_config_set_roster_file(cfg, f->roster_path);
-  rp_config_set_backoff(cfg, 50, 400);
+  if (cfg == NULL) return NULL;
   rp_config_set_attachment_max(cfg, att_max);
   if ((rc = rp_client_new(cfg, &c)) != 0)
     fprintf(stderr, "rp_client_new: %s (%s)\n", rp_strerror(rc), rp_config_error(cfg));
