@@ -37,7 +37,7 @@ ln -sf "rejsepost-$version.jar" "$out/rejsepost.jar"
 
 # The example and the bench are programs of an integrator: built against the jar alone.
 javac -encoding UTF-8 --release 17 -Xlint:all -Werror -cp "$jna:$out/rejsepost.jar" \
-  -d "$out/extra" "$here"/examples/*.java "$here"/bench/*.java
+  -d "$out/extra" $(find "$here/examples" "$here/bench" -name '*.java' | sort)
 javac -encoding UTF-8 --release 17 -Xlint:all,-try -Werror \
   -cp "$jna:$out/rejsepost.jar:$out/extra:$junit" -d "$out/test-classes" \
   $(find "$here/src/test/java" -name '*.java' | sort)

@@ -86,8 +86,8 @@ up() {
   "$cli" roster add roster.rp --admin-key admin.key --member kbh.key.pub \
     --kind municipality --name 'Københavns Kommune' --municipality 101 --network east >/dev/null
   cp roster.rp relay/roster.msgpack
-  relay_hex=$("$cli" keys show relay/relay.key.pub | awk '/transport/ {print $NF; exit}')
-  admin_hex=$("$cli" keys show admin.key.pub | awk '/identity/ {print $NF; exit}')
+  relay_hex=$("$cli" keys show relay/relay.key.pub | awk '$1 == "transport" {print $NF; exit}')
+  admin_hex=$("$cli" keys show admin.key.pub | awk '$1 == "identity" {print $NF; exit}')
   [ ${#relay_hex} -eq 64 ] || die "could not read the relay's transport key"
   [ ${#admin_hex} -eq 64 ] || die "could not read the administrator's key"
   for m in kbh team; do

@@ -3,7 +3,7 @@ package dk.rejsepost;
 
 /**
  * Library-wide facts: versions and error names. Loading this class loads librejsepost
- * (found on {@code -Djna.library.path=DIR}, or {@code -Drejsepost.library=/path/to/lib.so})
+ * (found in {@code -Djna.library.path=DIR}, or named by {@code -Drejsepost.library=FILE})
  * and checks that its major version is the one this binding was written for.
  */
 public final class Rejsepost {
