@@ -46,16 +46,12 @@ int tl_cmd_answer(int argc, char **argv) {
   }
   if ((rc = rp_msg_new("follow_up", &m)) != 0 ||
       (rc = rp_msg_set_hex(m, "in_reply_to", rp_received_msg_id(r))) != 0 ||
-      (rc = rp_msg_set_thread(m, rp_received_thread_id(r))) != 0 ||
-      (rc = rp_msg_set_recipient(m, rp_received_sender(r))) != 0 ||
       (rc = rp_msg_set_text(m, "text", text)) != 0 ||
       (a.urgency != NULL && (rc = rp_msg_set_enum(m, "urgency", a.urgency)) != 0)) {
     tl_flow_field_fail(m, rc);
     goto out;
   }
-  if (tl_flow_send(c, m, a.wait_s, NULL) != TL_OK) goto out;
-  /* Answered is handled: it leaves 'rejsepost inbox'. */
-  rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  if (tl_flow_answer(c, m, r, a.wait_s) != TL_OK) goto out;
   status = TL_OK;
 out:
   rp_msg_free(m);

@@ -101,14 +101,11 @@ int tl_cmd_meeting_confirm(int argc, char **argv) {
       (rc = rp_msg_set_uint(m, "slot.start", start)) != 0 ||
       (rc = rp_msg_set_uint(m, "slot.end", end)) != 0 ||
       (rc = rp_msg_set_enum(m, "mode", mode != NULL ? mode : "online")) != 0 ||
-      (place != NULL && (rc = rp_msg_set_enum(m, "place", place)) != 0) ||
-      (rc = rp_msg_set_thread(m, rp_received_thread_id(r))) != 0 ||
-      (rc = rp_msg_set_recipient(m, rp_received_sender(r))) != 0) {
+      (place != NULL && (rc = rp_msg_set_enum(m, "place", place)) != 0)) {
     tl_flow_field_fail(m, rc);
     goto out;
   }
-  if (tl_flow_send(c, m, a.wait_s, NULL) != TL_OK) goto out;
-  rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  if (tl_flow_answer(c, m, r, a.wait_s) != TL_OK) goto out;
   status = TL_OK;
 out:
   rp_msg_free(m);
@@ -130,14 +127,11 @@ int tl_cmd_meeting_cancel(int argc, char **argv) {
   if ((rc = rp_msg_new("meeting_cancellation", &m)) != 0 ||
       (rc = rp_msg_set_hex(m, "meeting_ref", ref)) != 0 ||
       (rc = rp_msg_set_enum(m, "reason",
-                            a.reason != NULL ? a.reason : "aflyst_af_kommunen")) != 0 ||
-      (rc = rp_msg_set_thread(m, rp_received_thread_id(r))) != 0 ||
-      (rc = rp_msg_set_recipient(m, rp_received_sender(r))) != 0) {
+                            a.reason != NULL ? a.reason : "aflyst_af_kommunen")) != 0) {
     tl_flow_field_fail(m, rc);
     goto out;
   }
-  if (tl_flow_send(c, m, a.wait_s, NULL) != TL_OK) goto out;
-  rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  if (tl_flow_answer(c, m, r, a.wait_s) != TL_OK) goto out;
   status = TL_OK;
 out:
   rp_msg_free(m);

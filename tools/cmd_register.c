@@ -51,9 +51,7 @@ int tl_cmd_register(int argc, char **argv) {
       (rc = rp_msg_set_enum(m, "answer", a.decline ? "afmeldt" : "tilmeldt")) != 0 ||
       (a.participants > 0 &&
        (rc = rp_msg_set_uint(m, "participants", (uint64_t)a.participants)) != 0) ||
-      (a.note != NULL && (rc = rp_msg_set_text(m, "note", a.note)) != 0) ||
-      (rc = rp_msg_set_thread(m, rp_received_thread_id(r))) != 0 ||
-      (rc = rp_msg_set_recipient(m, rp_received_sender(r))) != 0) {
+      (a.note != NULL && (rc = rp_msg_set_text(m, "note", a.note)) != 0)) {
     tl_flow_field_fail(m, rc);
     goto out;
   }
@@ -62,8 +60,7 @@ int tl_cmd_register(int argc, char **argv) {
       tl_flow_field_fail(m, rc);
       goto out;
     }
-  if (tl_flow_send(c, m, a.wait_s, NULL) != TL_OK) goto out;
-  rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  if (tl_flow_answer(c, m, r, a.wait_s) != TL_OK) goto out;
   status = TL_OK;
 out:
   rp_msg_free(m);

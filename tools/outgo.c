@@ -212,3 +212,13 @@ int tl_flow_send(rp_client *c, rp_msg *m, int wait_s, char id_out[RP_ID_STRLEN])
             tl_prog);
   return TL_OK;
 }
+
+int tl_flow_answer(rp_client *c, rp_msg *m, const rp_received *r, int wait_s) {
+  int rc;
+  if ((rc = rp_msg_set_thread(m, rp_received_thread_id(r))) != 0 ||
+      (rc = rp_msg_set_recipient(m, rp_received_sender(r))) != 0)
+    return tl_flow_field_fail(m, rc);
+  if (tl_flow_send(c, m, wait_s, NULL) != TL_OK) return TL_FAIL;
+  rp_inbox_mark_handled(c, rp_received_msg_id(r));
+  return TL_OK;
+}

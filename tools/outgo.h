@@ -48,4 +48,9 @@ int tl_flow_field_fail(rp_msg *m, int rc);
  * The new msg_id goes to id_out (may be NULL). */
 int tl_flow_send(rp_client *c, rp_msg *m, int wait_s, char id_out[RP_ID_STRLEN]);
 
+/* Sends m as the answer to r, a received message: in r's thread, to r's sender
+ * (tl_flow_send), then marks r handled, so that it leaves 'rejsepost inbox'. TL_OK or
+ * TL_FAIL (printed). */
+int tl_flow_answer(rp_client *c, rp_msg *m, const rp_received *r, int wait_s);
+
 #endif /* RP_TOOLS_OUTGO_H */
