@@ -336,6 +336,26 @@ fx_advf(fx *x, const char *input, char **out, const char *fmt, ...) {
   return st;
 }
 
+/* Waits up to 20 s until `show THREAD --json` holds needle: 0, its output in *out (the
+ * caller's; out may be NULL), or RP_ETIMEDOUT (*out NULL). */
+static inline int fx_wait_show(fx *x, const char *th, const char *needle, char **out) {
+  for (int waited = 0; waited < 20000; waited += 100) {
+    char *o = NULL;
+    fx_advf(x, NULL, &o, "show %s --json", th);
+    if (o != NULL && strstr(o, needle) != NULL) {
+      if (out != NULL)
+        *out = o;
+      else
+        free(o);
+      return 0;
+    }
+    free(o);
+    fx_sleep_ms(100);
+  }
+  if (out != NULL) *out = NULL;
+  return RP_ETIMEDOUT;
+}
+
 /* Municipality i's code as the signed roster has it. */
 static const char *fx_code(fx *x, int i) {
   const rp__member *m = rp__roster_find_id(x->relay.roster, x->mun_id[i]);

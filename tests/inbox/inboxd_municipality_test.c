@@ -88,19 +88,6 @@ static void lib_open(void) {
   assert_int_equal(fx_client(&g, g.mun_id[M], &g.mun[M]), 0);
 }
 
-/* Waits until `show THREAD --json` contains needle; the output in *out. */
-static int wait_show(const char *th, const char *needle, char **out) {
-  for (int waited = 0; waited < 20000; waited += 100) {
-    *out = NULL;
-    fx_advf(&g, NULL, out, "show %s --json", th);
-    if (strstr(*out, needle) != NULL) return 0;
-    free(*out);
-    fx_sleep_ms(100);
-  }
-  *out = NULL;
-  return RP_ETIMEDOUT;
-}
-
 /* Waits until the CLI's inbox lists a message of kind; its id in id. */
 static int cli_wait_kind(const char *st, const char *kind, char id[RP_ID_STRLEN]) {
   char needle[64];
@@ -211,7 +198,7 @@ static void test_whole_workflow(void **state) {
   assert_int_equal(fx_wait_listed(&g, "list --all --json", req, 20000), 0);
   assert_int_equal(fx_thread_of(&g, req, th), 0);
   assert_string_equal(th, req);
-  assert_int_equal(wait_show(th, "handleplan.txt", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "handleplan.txt", &out), 0);
   free(out);
   snprintf(path, sizeof path, "%s/plan-saved.txt", g.dir);
   assert_int_equal(fx_advf(&g, NULL, &out, "save %s 1 %s", th, path), 0);
@@ -240,7 +227,7 @@ static void test_whole_workflow(void **state) {
   free(out);
   lib_open();
   snprintf(needle, sizeof needle, "\"in_reply_to\":\"%s\"", ask);
-  assert_int_equal(wait_show(th, "Kun til sin lærer og til os.", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "Kun til sin lærer og til os.", &out), 0);
   assert_non_null(strstr(out, needle));
   assert_non_null(strstr(out, ans));
   free(out);
@@ -267,7 +254,7 @@ static void test_whole_workflow(void **state) {
   rp_received_free(r);
   snprintf(needle, sizeof needle, "\"msg_id\":\"%s\",\"kind\":\"meeting_confirmation\"",
            conf);
-  assert_int_equal(wait_show(th, needle, &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, needle, &out), 0);
   {
     json_t *root = json_loads(out, 0, NULL), *ms = json_object_get(root, "meetings");
     json_t *last = json_array_get(ms, json_array_size(ms) - 1);
@@ -291,7 +278,7 @@ static void test_whole_workflow(void **state) {
       cli(&out, "meeting cancel --state %s %s --reason ny_tid_oenskes", st, prop), 0);
   free(out);
   lib_open();
-  assert_int_equal(wait_show(th, "\"reason\":\"ny_tid_oenskes\"", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"reason\":\"ny_tid_oenskes\"", &out), 0);
   assert_non_null(strstr(out, "\"kind\":\"meeting_cancellation\",\"direction\":\"in\""));
   free(out);
 
@@ -322,7 +309,7 @@ static void test_whole_workflow(void **state) {
    * it, and the municipality sees the outcome. */
   assert_int_equal(
       fx_follow_up(&g, M, th, req, "Forkert sag: drengen i Vejle skal flytte.", fu), 0);
-  assert_int_equal(wait_show(th, "drengen i Vejle", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "drengen i Vejle", &out), 0);
   free(out);
   assert_int_equal(fx_wait_status(&g, M, fu, RP_STATUS_DELIVERED, 20000), 0);
   lib_close();
@@ -366,7 +353,8 @@ static void test_whole_workflow(void **state) {
   assert_false(rp_received_handled(r));
   rp_received_free(r);
   /* The team sees the outcome: the municipality's receipt "recalled" came back. */
-  assert_int_equal(wait_show(th, "\"by\":\"team\",\"outcome\":\"recalled\"", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"by\":\"team\",\"outcome\":\"recalled\"", &out),
+                   0);
   free(out);
   assert_int_equal(fx_advf(&g, NULL, &out, "show %s", th), 0);
   assert_non_null(strstr(out, "skjult hos kommunen"));
@@ -388,7 +376,7 @@ static void test_whole_workflow(void **state) {
   first_id(out, cw);
   free(out);
   lib_open();
-  assert_int_equal(wait_show(th, "\"consent_withdrawn\":{", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"consent_withdrawn\":{", &out), 0);
   {
     json_t *root = json_loads(out, 0, NULL), *t = json_object_get(root, "thread");
     json_t *c = json_object_get(t, "consent_withdrawn");

@@ -36,19 +36,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Waits until `show THREAD --json` contains needle; the output in *out. */
-static int wait_show(const char *th, const char *needle, char **out) {
-  for (int waited = 0; waited < 20000; waited += 100) {
-    *out = NULL;
-    fx_advf(&g, NULL, out, "show %s --json", th);
-    if (strstr(*out, needle) != NULL) return 0;
-    free(*out);
-    fx_sleep_ms(100);
-  }
-  *out = NULL;
-  return RP_ETIMEDOUT;
-}
-
 /* One request on the raw advisor socket, as the web front end sends them. */
 static int raw(const rp__ibx_req *q, uint64_t *error, char *msg, size_t cap) {
   uint8_t buf[8192], *resp = NULL;
@@ -197,12 +184,13 @@ static void test_recall(void **state) {
   assert_int_equal(fx_new_thread(&g, 1, "normal", th, req), 0);
   assert_int_equal(
       fx_follow_up(&g, 1, th, req, "Forkert sag: Aisha bor hos sin faster.", fu), 0);
-  assert_int_equal(wait_show(th, "Aisha bor", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "Aisha bor", &out), 0);
   free(out);
   char rc_id[RP_ID_STRLEN];
   assert_int_equal(fx_recall(&g, 1, th, fu, "forkert_indhold", rc_id), 0);
   assert_int_equal(
-      wait_show(th, "\"reason\":\"forkert_indhold\",\"by\":\"municipality\"", &out), 0);
+      fx_wait_show(&g, th, "\"reason\":\"forkert_indhold\",\"by\":\"municipality\"", &out),
+      0);
   assert_null(strstr(out, "Aisha"));
   assert_non_null(strstr(out, "\"hidden\":true"));
   /* The request itself is not hidden. */
@@ -274,7 +262,7 @@ static void test_meetings(void **state) {
   assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
   assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
   snprintf(needle, sizeof needle, "\"meetings\":[{\"meeting\":\"%s\"", mr);
-  assert_int_equal(wait_show(th, needle, &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, needle, &out), 0);
   assert_non_null(strstr(out, "\"purpose\":\"sagsdroeftelse\""));
   free(out);
   /* Usage and value checks. */
@@ -340,7 +328,7 @@ static void test_consent_withdrawn(void **state) {
   (void)state;
   assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
   assert_int_equal(fx_consent_withdrawn(&g, 2, th, "foraeldremyndighed", req, id), 0);
-  assert_int_equal(wait_show(th, "\"consent_withdrawn\":{", &out), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"consent_withdrawn\":{", &out), 0);
   json_t *root = json_loads(out, 0, NULL);
   json_t *t = json_object_get(root, "thread"), *c = json_object_get(t, "consent_withdrawn");
   assert_string_equal(json_string_value(json_object_get(c, "by")), "foraeldremyndighed");
@@ -446,7 +434,7 @@ static void plan_review(int i, char id[RP_ID_STRLEN]) {
                    0);
   assert_int_equal(rp_send(g.mun[i], m, id), 0);
   rp_msg_free(m);
-  assert_int_equal(wait_show(id, "plan-aisha.pdf", &out), 0);
+  assert_int_equal(fx_wait_show(&g, id, "plan-aisha.pdf", &out), 0);
   free(out);
 }
 
@@ -457,7 +445,7 @@ static void test_hidden_attachments(void **state) {
   (void)state;
   plan_review(0, a);
   assert_int_equal(fx_recall(&g, 0, a, a, "forkert_modtager", rid), 0);
-  assert_int_equal(wait_show(a, "\"by\":\"municipality\"", &out), 0);
+  assert_int_equal(fx_wait_show(&g, a, "\"by\":\"municipality\"", &out), 0);
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   snprintf(path, sizeof path, "%s/saved-a.pdf", g.dir);
@@ -474,7 +462,7 @@ static void test_hidden_attachments(void **state) {
   free(out);
   /* Consent withdrawn: save refused. */
   assert_int_equal(fx_consent_withdrawn(&g, 1, b, "borger", NULL, rid), 0);
-  assert_int_equal(wait_show(b, "\"consent_withdrawn\":{", &out), 0);
+  assert_int_equal(fx_wait_show(&g, b, "\"consent_withdrawn\":{", &out), 0);
   assert_null(strstr(out, "plan-aisha.pdf"));
   free(out);
   snprintf(path, sizeof path, "%s/saved-b.pdf", g.dir);

@@ -96,12 +96,6 @@ static int listed_thread(int i, char th[RP_ID_STRLEN], char req[RP_ID_STRLEN]) {
   return rc;
 }
 
-static int wait_show(const char *th, const char *needle) {
-  char args[100];
-  snprintf(args, sizeof args, "show %s --json", th);
-  return fx_wait_listed(&g, args, needle, 20000);
-}
-
 /* The threads of the workflow pages (see g_th_meet). */
 static int workflow_threads(void) {
   char req[RP_ID_STRLEN], id[RP_ID_STRLEN], fu[RP_ID_STRLEN], needle[100];
@@ -116,7 +110,7 @@ static int workflow_threads(void) {
   rp_msg_free(m);
   m = NULL;
   snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", id);
-  if (rc == 0) rc = wait_show(g_th_meet, needle);
+  if (rc == 0) rc = fx_wait_show(&g, g_th_meet, needle, NULL);
   /* The municipality's follow-up, then its recall of it. */
   if (rc == 0) rc = listed_thread(1, g_th_recalled, req);
   if (rc == 0) rc = rp_msg_new("follow_up", &m);
@@ -126,7 +120,7 @@ static int workflow_threads(void) {
   if (rc == 0) rc = rp_send(g.mun[1], m, fu);
   rp_msg_free(m);
   m = NULL;
-  if (rc == 0) rc = wait_show(g_th_recalled, "Aisha bor");
+  if (rc == 0) rc = fx_wait_show(&g, g_th_recalled, "Aisha bor", NULL);
   if (rc == 0) rc = rp_msg_new("recall", &m);
   if (rc == 0) rc = rp_msg_set_thread(m, g_th_recalled);
   if (rc == 0) rc = rp_msg_set_hex(m, "about", fu);
@@ -134,7 +128,7 @@ static int workflow_threads(void) {
   if (rc == 0) rc = rp_send(g.mun[1], m, id);
   rp_msg_free(m);
   m = NULL;
-  if (rc == 0) rc = wait_show(g_th_recalled, "\"by\":\"municipality\"");
+  if (rc == 0) rc = fx_wait_show(&g, g_th_recalled, "\"by\":\"municipality\"", NULL);
   /* Consent withdrawn by the holder of parental authority. */
   if (rc == 0) rc = listed_thread(2, g_th_consent, req);
   if (rc == 0) rc = rp_msg_new("consent_withdrawn", &m);
@@ -143,7 +137,7 @@ static int workflow_threads(void) {
   if (rc == 0) rc = rp_msg_set_hex(m, "about", req);
   if (rc == 0) rc = rp_send(g.mun[2], m, id);
   rp_msg_free(m);
-  if (rc == 0) rc = wait_show(g_th_consent, "\"consent_withdrawn\":{");
+  if (rc == 0) rc = fx_wait_show(&g, g_th_consent, "\"consent_withdrawn\":{", NULL);
   return rc;
 }
 

@@ -80,12 +80,6 @@ static void get_page(const char *path, hresp *r) {
   labelled_and_danish(r->body);
 }
 
-static int wait_show(const char *th, const char *needle) {
-  char args[100];
-  snprintf(args, sizeof args, "show %s --json", th);
-  return fx_wait_listed(&g, args, needle, 20000);
-}
-
 /* POSTs form to path; returns the status (the body freed). */
 static long post(const char *path, const char *form) {
   hresp r;
@@ -106,7 +100,7 @@ static void test_meetings(void **state) {
   assert_int_equal(fx_new_thread(&g, 0, "normal", th, req), 0);
   assert_int_equal(fx_meeting_request(&g, 0, th, mr), 0);
   snprintf(needle, sizeof needle, "\"meeting\":\"%s\"", mr);
-  assert_int_equal(wait_show(th, needle), 0);
+  assert_int_equal(fx_wait_show(&g, th, needle, NULL), 0);
   snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "<h2 id=\"moeder\">Møder</h2>"));
@@ -242,13 +236,13 @@ static void test_recall(void **state) {
   /* The municipality recalls its follow-up. */
   assert_int_equal(
       fx_follow_up(&g, 1, th, req, "Forkert sag: Aisha bor hos sin faster.", fu), 0);
-  assert_int_equal(wait_show(th, "Aisha bor"), 0);
+  assert_int_equal(fx_wait_show(&g, th, "Aisha bor", NULL), 0);
   snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   http(path, NULL, &r);
   assert_non_null(strstr(r.body, "Aisha bor"));
   hfree(&r);
   assert_int_equal(fx_recall(&g, 1, th, fu, "forkert_indhold", rc_id), 0);
-  assert_int_equal(wait_show(th, "\"by\":\"municipality\""), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"by\":\"municipality\"", NULL), 0);
   get_page(path, &r);
   assert_null(strstr(r.body, "Aisha"));
   assert_non_null(strstr(r.body, "af kommunen (Forkert indhold)"));
@@ -277,7 +271,7 @@ static void test_consent_withdrawn(void **state) {
   (void)state;
   assert_int_equal(fx_new_thread(&g, 2, "akut", th, req), 0);
   assert_int_equal(fx_consent_withdrawn(&g, 2, th, "foraeldremyndighed", req, id), 0);
-  assert_int_equal(wait_show(th, "\"consent_withdrawn\":{"), 0);
+  assert_int_equal(fx_wait_show(&g, th, "\"consent_withdrawn\":{", NULL), 0);
   snprintf(path, sizeof path, RP_IBX_CASE_PATH "%s", th);
   get_page(path, &r);
   assert_non_null(strstr(r.body, "Samtykket er trukket tilbage"));
