@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
 
 from . import _native as N
 from ._native import dec, enc, lib
+from ._owned import _Owned
 from .errors import ErrorCode, make_error
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ AttachmentHook = Callable[[str, str, bytes, int, bool], "Union[None, bool, int]"
 CallbackErrorHandler = Callable[[str, BaseException], None]
 
 
-class Config:
+class Config(_Owned):
     """The settings a :class:`Client` starts from (``rp_config``).
 
     Every ``set_*`` method checks its value at once, raises :class:`RejsepostError`
@@ -49,6 +50,9 @@ class Config:
     The Python callables are kept by the config and, from :class:`Client` creation,
     by the client for as long as the library may call them.
     """
+
+    _closed_detail = "the configuration is closed"
+
 
     _ptr: Optional[int]
 
@@ -89,24 +93,6 @@ class Config:
         ptr, self._ptr = self._ptr, None
         if ptr:
             lib.rp_config_free(ptr)
-
-    def __enter__(self) -> "Config":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
-    @property
-    def _h(self) -> int:
-        if not self._ptr:
-            raise make_error(ErrorCode.ESTATE, detail="the configuration is closed")
-        return self._ptr
 
     @property
     def error(self) -> str:

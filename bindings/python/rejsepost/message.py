@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, Callable, List, Optional, Union
 
 from . import _native as N
 from ._native import dec, enc, lib
+from ._owned import _Owned
 from .errors import ErrorCode, RejsepostError, make_error
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -59,7 +60,7 @@ class _Stream:
             return -1
 
 
-class Message:
+class Message(_Owned):
     """A message under construction (``rp_msg``): a payload kind and its fields.
 
     Fields are named as in docs/PROTOCOL.md section 7: ``"question"``, nested maps by
@@ -73,6 +74,9 @@ class Message:
     A Message is not locked: use it from one thread at a time. Free it with
     :meth:`close` or a ``with`` block (a finalizer frees a forgotten one).
     """
+
+    _closed_detail = "the message is closed"
+
 
     _ptr: Optional[int]
 
@@ -130,24 +134,6 @@ class Message:
             lib.rp_msg_free(ptr)
         self._keep = []
         self._streams = []
-
-    def __enter__(self) -> "Message":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
-    @property
-    def _h(self) -> int:
-        if not self._ptr:
-            raise make_error(ErrorCode.ESTATE, detail="the message is closed")
-        return self._ptr
 
     def _check(self, rc: int, call: str) -> "Message":
         if rc:

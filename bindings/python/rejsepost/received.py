@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, List, NamedTuple, Opt
 
 from . import _native as N
 from ._native import dec, enc, lib
+from ._owned import _Owned
 from .errors import ErrorCode, make_error
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class _Writer:
             return 1
 
 
-class Received:
+class Received(_Owned):
     """A message from the inbox (``rp_received``): immutable, readable from any thread.
 
     One from :meth:`Client.inbox_next` or :meth:`Client.inbox_get` is yours: free it
@@ -65,6 +66,12 @@ class Received:
     ``ETYPE`` for another type, unless a ``default`` is given for a missing one.
     Times are unix milliseconds.
     """
+
+    _closed_detail = (
+        "the received message is closed, or was lent to a callback "
+        "that has returned (use dup() to keep it)"
+    )
+
 
     _ptr: Optional[int]
 
@@ -85,28 +92,6 @@ class Received:
     def _expire(self) -> None:
         # the callback that lent it returned: the pointer is the library's again
         self._ptr = None
-
-    def __enter__(self) -> "Received":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
-    @property
-    def _h(self) -> int:
-        if not self._ptr:
-            raise make_error(
-                ErrorCode.ESTATE,
-                detail="the received message is closed, or was lent to a callback "
-                "that has returned (use dup() to keep it)",
-            )
-        return self._ptr
 
     def dup(self) -> "Received":
         """An owned copy (``rp_received_dup``), e.g. to keep the message a receive
