@@ -233,12 +233,30 @@ static void test_example_send_one(void **state) {
   tp_relay_free(&f);
 }
 
+/* Retention: 0 (erase at the next sweep) up to ten years; one millisecond more is
+ * refused, naming the setting, and leaves the value before it. */
+static void test_retention_range(void **state) {
+  /* Ten years as the header says them: 3650 days. */
+  const uint64_t ten_years_ms = 3650ull * 24 * 3600 * 1000;
+  rp_config *cfg = NULL;
+  (void)state;
+  assert_int_equal(rp_config_new(&cfg), 0);
+  assert_int_equal(rp_config_set_retention(cfg, 0), 0);
+  assert_int_equal(rp_config_set_retention(cfg, ten_years_ms), 0);
+  assert_int_equal(rp_config_set_retention(cfg, ten_years_ms + 1), RP_ECONFIG);
+  assert_non_null(strstr(rp_config_error(cfg), "retention"));
+  assert_int_equal(rp_config_set_retention(cfg, UINT64_MAX), RP_ECONFIG);
+  assert_int_equal(rp_config_set_retention(NULL, 1), RP_EINVAL);
+  rp_config_free(cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_passphrase_sources),
       cmocka_unit_test(test_key_files_and_roster),
       cmocka_unit_test(test_members),
       cmocka_unit_test(test_example_send_one),
+      cmocka_unit_test(test_retention_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

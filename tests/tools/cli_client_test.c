@@ -364,6 +364,46 @@ static void test_send_cpr_refused(void **state) {
   s = tt_run(g_dir, "register", "--state", "kbh-state", "ffff", "--participants", "21");
   assert_int_equal(s.status, 2);
   tt_result_free(&s);
+  {
+    /* One --role more than the six roles there are; one --attach more than 16. */
+    const char *roles[] = {"register",
+                           "--state",
+                           "kbh-state",
+                           "ffff",
+                           "--participants",
+                           "2",
+                           "--role",
+                           "ssp",
+                           "--role",
+                           "leder",
+                           "--role",
+                           "skole",
+                           "--role",
+                           "andet",
+                           "--role",
+                           "jobcenter",
+                           "--role",
+                           "myndighedsraadgiver",
+                           "--role",
+                           "ssp",
+                           NULL};
+    const char *attach[64] = {"plan-review", "--state", "kbh-state", "--plan",
+                              "handlingsplan"};
+    int n = 5;
+    s = tt_run_prog("tools/rejsepost", "rejsepost", g_dir, 20000, roles);
+    assert_int_equal(s.status, 2);
+    assert_non_null(strstr(s.err, "too many --role"));
+    tt_result_free(&s);
+    for (int i = 0; i < 17; i++) {
+      attach[n++] = "--attach";
+      attach[n++] = "plan.pdf";
+    }
+    attach[n] = NULL;
+    s = tt_run_prog("tools/rejsepost", "rejsepost", g_dir, 20000, attach);
+    assert_int_equal(s.status, 2);
+    assert_non_null(strstr(s.err, "at most 16 --attach"));
+    tt_result_free(&s);
+  }
   s = tt_run(g_dir, "withdraw-consent", "--state", "kbh-state", "ffff", "--reason", "x");
   assert_int_equal(s.status, 2); /* --reason is recall's, not this command's */
   tt_result_free(&s);
