@@ -646,6 +646,22 @@ static void test_retention_rules(void **state) {
   memset(id, 30, sizeof id);
   assert_int_equal(rp__store_out_get(st, id, 0, &o), 0);
   assert_true(o.rowid > (int64_t)(sizeof rows / sizeof rows[0]));
+  /* A sweep with nothing to erase writes nothing (it runs at every open, connection and
+   * timer tick): the -wal file does not grow. */
+  {
+    char wal[700];
+    struct stat before, after;
+    snprintf(wal, sizeof wal, "%s/%s-wal", dir, RP__STORE_FILE);
+    assert_int_equal(rp__store_retention_sweep(st, 3000, 1000, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(stat(wal, &before), 0);
+    for (int i = 0; i < 3; i++) {
+      assert_int_equal(rp__store_retention_sweep(st, 3000, 1000, &n), 0);
+      assert_int_equal(n, 0);
+    }
+    assert_int_equal(stat(wal, &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+  }
   rp__store_close(st);
   tu_rmtree(dir);
 }
