@@ -38,7 +38,7 @@ command -v mandoc >/dev/null || { echo "mandoc is missing: run scripts/setup.sh"
 command -v groff >/dev/null || { echo "groff is missing: run scripts/setup.sh"; exit 1; }
 
 # ---- every page lints clean ----
-pages=("$man"/*.[0-9])
+mapfile -t pages < <(find "$man" -maxdepth 1 -name '*.[0-9]' | sort)
 [ ${#pages[@]} -ge 6 ] || fail "expected at least 6 pages in man/, found ${#pages[@]}"
 for page in "${pages[@]}"; do
   if ! out=$(mandoc -Tlint -W warning "$page" 2>&1) || [ -n "$out" ]; then

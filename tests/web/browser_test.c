@@ -445,9 +445,10 @@ static int parts_present(void) {
             chromium());
     ok = 0;
   }
+  char pkg[1000];
   browser_dir(dir, sizeof dir);
-  strncat(dir, "/node_modules/puppeteer-core/package.json", sizeof dir - strlen(dir) - 1);
-  if (access(dir, R_OK) != 0) {
+  snprintf(pkg, sizeof pkg, "%s/%s", dir, "node_modules/puppeteer-core/package.json");
+  if (access(pkg, R_OK) != 0) {
     fprintf(stderr, "browser_test: no puppeteer-core (run `npm ci` in tests/browser)\n");
     ok = 0;
   }
