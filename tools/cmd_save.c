@@ -17,7 +17,7 @@ const char tl_usage_save[] =
     "message (MSGID or a unique prefix) to a new file PATH, mode 0600. An existing PATH "
     "is\n"
     "refused. The bytes are checked against the attachment's sha256 as they are written;\n"
-    "a save that fails leaves no file.\n"
+    "a save that fails leaves no file. A message its sender recalled is refused.\n"
     "\n" TL_STATE_OPT;
 
 int tl_cmd_save(int argc, char **argv) {
@@ -51,6 +51,13 @@ int tl_cmd_save(int argc, char **argv) {
     return tl_usage(argv[0], "--state DIR is required (or set REJSEPOST_STATE)");
   if ((c = tl_client_open_synced(state, 0)) == NULL) return TL_FAIL;
   if (tl_find_received(c, id, &r) != 0) goto out;
+  /* Its sender took it back (tilbagekaldt): 'read' does not show its content, so its
+   * attachments are not handed out either. */
+  if (rp_received_recalled(r)) {
+    tl_fail("message %s was recalled by its sender; its attachments are not saved",
+            rp_received_msg_id(r));
+    goto out;
+  }
   if (rp_received_attachment(r, (size_t)n - 1, &name, NULL, &size, NULL) != 0) {
     tl_fail("message %s has %zu attachment%s; no number %llu", rp_received_msg_id(r),
             rp_received_attachments(r), rp_received_attachments(r) == 1 ? "" : "s", n);

@@ -530,6 +530,25 @@ static void test_send_attach_and_save(void **state) {
   assert_int_equal(r.status, 1);
   assert_non_null(strstr(r.err, "no number 3"));
   tt_result_free(&r);
+  /* Recalled by its sender: once the recall has arrived, save refuses, like read. */
+  r = tt_run(f.dir, "recall", "--state", "m1-state", id, "--reason", "forkert_indhold",
+             "--wait", "2"); /* long enough to reach the relay */
+  if (r.status != 0) fprintf(stderr, "recall: %s\n", r.err);
+  assert_int_equal(r.status, 0);
+  tt_result_free(&r);
+  found = 0;
+  for (int i = 0; i < 15 && !found; i++) {
+    r = tt_run(f.dir, "read", "--state", "team-state", "--wait", "2", id);
+    found = r.status == 0 && strstr(r.out, "recalled the sender recalled") != NULL;
+    tt_result_free(&r);
+  }
+  assert_true(found);
+  r = tt_run(f.dir, "save", "--state", "team-state", id, "2", "igen.txt");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "was recalled by its sender"));
+  tt_result_free(&r);
+  snprintf(path, sizeof path, "%s/igen.txt", f.dir);
+  assert_int_not_equal(stat(path, &sb), 0); /* nothing written */
   tp_relay_free(&f);
 }
 
