@@ -317,7 +317,8 @@ void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req) {
   /* No file under rows just read: either the message was deleted (and its file
    * unlinked) since, which the same query as above now tells, or the file was lost,
    * which is an error of the spool's disk, not of the request. */
-  if (req->result == RP_ENOTFOUND) req->result = still_there(ln, req) ? RP_EIO : RP_ENOTFOUND;
+  if (req->result == RP_ENOTFOUND)
+    req->result = still_there(ln, req) ? RP_EIO : RP_ENOTFOUND;
   req->entries = e;
   req->nentries = n;
   /* Chunks 0..count-1 are all stored while the envelope is (the SEND checked), so none

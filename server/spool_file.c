@@ -30,7 +30,7 @@
 #include "rejsepost_errors.h"
 #include "spool_int.h"
 
-_Static_assert((uint64_t)RP__CHUNK_COUNT_MAX * RP__CHUNK_SEALED_MAX < (uint64_t)INT64_MAX,
+_Static_assert((uint64_t)RP__CHUNK_COUNT_MAX *RP__CHUNK_SEALED_MAX < (uint64_t)INT64_MAX,
                "every chunk's offset fits an off_t");
 
 static off_t chunk_off(uint64_t index) {
@@ -201,7 +201,8 @@ int rp__spool_files_unlink(rp__spool_lane *ln) {
   int r = 0;
   for (size_t i = 0; i < ln->ngone; i++) {
     char hex[RP__ID_HEX_BYTES];
-    if (unlinkat(ln->sp->chunk_dir, rp__id_hex(hex, ln->gone[i]), 0) == 0 || errno == ENOENT)
+    if (unlinkat(ln->sp->chunk_dir, rp__id_hex(hex, ln->gone[i]), 0) == 0 ||
+        errno == ENOENT)
       continue;
     /* The rows are gone, the bytes are not: a disk that cannot erase is failing. The
      * orphan sweep removes the file at the next open. */

@@ -72,12 +72,12 @@ static const char schema_sql[] =
 /* A version 3 spool's chunk table, rebuilt without its bytes (they are in the files by
  * then). DROP TABLE under secure_delete zeroes the old pages, and the checkpoint at open
  * empties the log. */
-static const char upgrade3_sql[] =
-    CHUNK_TABLE("chunk_v4")
-    "INSERT INTO chunk_v4 (msg_id, idx, sender, recipient, expires_ms, len)"
-    " SELECT msg_id, idx, sender, recipient, expires_ms, length(bytes) FROM chunk;"
-    "DROP TABLE chunk;"
-    "ALTER TABLE chunk_v4 RENAME TO chunk;";
+static const char upgrade3_sql[] = CHUNK_TABLE(
+    "chunk_v4") "INSERT INTO chunk_v4 (msg_id, idx, sender, recipient, expires_ms, len)"
+                " SELECT msg_id, idx, sender, recipient, expires_ms, length(bytes) FROM "
+                "chunk;"
+                "DROP TABLE chunk;"
+                "ALTER TABLE chunk_v4 RENAME TO chunk;";
 
 /* Indexed by the ST_ names; each statement in parentheses so that compilers do not take
  * the split literals for a missing comma. */
@@ -209,7 +209,8 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, int chunk_
       goto out;
     r = RP_EIO;
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc == SQLITE_OK && version == 3) rc = sqlite3_exec(db, upgrade3_sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && version == 3)
+      rc = sqlite3_exec(db, upgrade3_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
