@@ -266,6 +266,18 @@ static void test_layout_and_delete(void **state) {
   close(fd);
   assert_memory_equal(back, f->data[1], LEN1);
   assert_int_equal(chunk(f, 1, 0), 0);
+  /* The count bounds the offsets: past the format's ceiling, refused before any write. */
+  {
+    rp__spool_chunk big = {.sender = "k101",
+                           .recipient = "team",
+                           .index = 0,
+                           .count = RP__CHUNK_COUNT_MAX + 1,
+                           .expires_ms = 5000,
+                           .bytes = f->data[0],
+                           .len = LEN0,
+                           .message_max = 1u << 20};
+    assert_int_equal(rp__spool_put_chunk(f->sp, &f->req, &big, on_done), RP_ETOOBIG);
+  }
   /* A resent chunk leaves the stored bytes alone. */
   assert_int_equal(chunk(f, 1, 0), RP_EDUPLICATE);
   assert_int_equal(envelope(f, 1, 5000), 0);
