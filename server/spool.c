@@ -44,11 +44,28 @@ static void lane_after(uv_work_t *w, int status) {
 
 static void maybe_finish_close(rp__spool *sp);
 
+/* Whether a request from head up to (not including) end may delete msg_id's chunks: a
+ * delete of it, a purge naming it, or an expiry (whose rows are known only when it
+ * runs). */
+static int batch_deletes(const rp__spool_req *head, const rp__spool_req *end,
+                         const uint8_t *msg_id) {
+  for (const rp__spool_req *q = head; q != end; q = q->priv.next) {
+    if (q->type == RP__SPOOL_EXPIRE) return 1;
+    if (q->type == RP__SPOOL_DELETE && memcmp(q->priv.msg_id, msg_id, RP_MSG_ID_BYTES) == 0)
+      return 1;
+    for (size_t i = 0; q->type == RP__SPOOL_PURGE && i < q->priv.npurge; i++)
+      if (memcmp(q->priv.purge_ids + i * RP_MSG_ID_BYTES, msg_id, RP_MSG_ID_BYTES) == 0)
+        return 1;
+  }
+  return 0;
+}
+
 void rp__spool_lane_kick(rp__spool_lane *ln) {
   rp__spool *sp = ln->sp;
   int is_writer = ln == &sp->writer;
   size_t cap = is_writer ? sp->batch_max : READ_BATCH_MAX, n = 0;
   uint64_t bytes = 0;
+  int may_delete = 0; /* the batch so far holds a request that deletes chunks */
   rp__spool_req *last = NULL, *r = ln->qhead;
 
   if (ln->busy) return;
@@ -68,6 +85,14 @@ void rp__spool_lane_kick(rp__spool_lane *ln) {
       r = r->priv.next;
       break;
     }
+    /* A chunk's file is unlinked after the COMMIT of a delete of its message: a chunk
+     * of that message written in the same batch would go with it. */
+    if (n > 0 && r->type == RP__SPOOL_CHUNK_PUT && may_delete &&
+        batch_deletes(ln->qhead, r, r->priv.msg_id))
+      break;
+    if (r->type == RP__SPOOL_DELETE || r->type == RP__SPOOL_PURGE ||
+        r->type == RP__SPOOL_EXPIRE)
+      may_delete = 1;
     bytes += r->priv.len;
     n++;
     last = r;
@@ -363,6 +388,8 @@ static void close_work(uv_work_t *w) {
 }
 
 static void spool_free(rp__spool *sp) {
+  rp__spool_files_close(sp);
+  free(sp->writer.gone);
   rp__spool_map_free(&sp->map);
   rp__spool_map_free(&sp->pairs);
   free(sp);
@@ -434,6 +461,7 @@ int rp__spool_open(uv_loop_t *loop, const rp__spool_options *opts, rp__spool **o
   if ((sp = calloc(1, sizeof *sp)) == NULL || rp__spool_map_init(&sp->map) != 0 ||
       rp__spool_map_init(&sp->pairs) != 0)
     goto out;
+  sp->chunk_dir = -1;
   sp->loop = loop;
   sp->data = opts->data;
   sp->recipient_bytes_max = opts->recipient_bytes_max;
@@ -459,11 +487,13 @@ int rp__spool_open(uv_loop_t *loop, const rp__spool_options *opts, rp__spool **o
     goto out;
   }
   close(fd);
-  if ((r = rp__spool_sql_open(opts->path, opts->vfs, 1, &sp->writer.db, err, errlen)) !=
-          0 ||
+  if ((r = rp__spool_files_open(sp, opts->path, err, errlen)) != 0 ||
+      (r = rp__spool_sql_open(opts->path, opts->vfs, 1, sp->chunk_dir, &sp->writer.db, err,
+                              errlen)) != 0 ||
       (r = rp__spool_sql_prepare(&sp->writer, 1, err, errlen)) != 0 ||
       (r = rp__spool_sql_load(sp, err, errlen)) != 0 ||
-      (r = rp__spool_sql_open(opts->path, opts->vfs, 0, &sp->reader.db, err, errlen)) !=
+      (r = rp__spool_files_sweep(sp, sp->writer.db, err, errlen)) != 0 ||
+      (r = rp__spool_sql_open(opts->path, opts->vfs, 0, -1, &sp->reader.db, err, errlen)) !=
           0 ||
       (r = rp__spool_sql_prepare(&sp->reader, 0, err, errlen)) != 0)
     goto out;

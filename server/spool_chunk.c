@@ -8,7 +8,8 @@
 
 #include "rejsepost_errors.h"
 #include "spool_int.h"
-#include "transport.h" /* RP__CHUNK_SEALED_MAX, RP__CHUNK_GET_MAX */
+#include "chunk.h"     /* RP__CHUNK_SEALED_MAX, RP__CHUNK_COUNT_MAX */
+#include "transport.h" /* RP__CHUNK_GET_MAX */
 
 int rp__spool_put_chunk(rp__spool *sp, rp__spool_req *req, const rp__spool_chunk *ch,
                         rp__spool_cb cb) {
@@ -19,7 +20,10 @@ int rp__spool_put_chunk(rp__spool *sp, rp__spool_req *req, const rp__spool_chunk
       ch->bytes == NULL || ch->len == 0 || ch->count == 0 || ch->index >= ch->count ||
       ch->count > (uint64_t)INT64_MAX)
     return RP_EINVAL;
-  if (ch->len > RP__CHUNK_SEALED_MAX || ch->len > ch->message_max) return RP_ETOOBIG;
+  /* The count bounds the chunk file's offsets (index * RP__CHUNK_SEALED_MAX). */
+  if (ch->len > RP__CHUNK_SEALED_MAX || ch->len > ch->message_max ||
+      ch->count > RP__CHUNK_COUNT_MAX)
+    return RP_ETOOBIG;
   if ((r = rp__spool_reserve(sp, ch->recipient, ch->sender, ch->len, &over)) != 0) return r;
 
   rp__spool_req_start(sp, req, RP__SPOOL_CHUNK_PUT, cb);

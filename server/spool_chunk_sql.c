@@ -7,7 +7,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "chunk.h" /* RP__CHUNK_SEALED_MAX */
 #include "rejsepost_errors.h"
 #include "spool_int.h"
 
@@ -102,7 +104,7 @@ int rp__spool_sql_put_chunk(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_bind_text(st, 3, req->priv.sender, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, req->priv.recipient, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 5, req->priv.expires_ms);
-  sqlite3_bind_blob(st, 6, req->priv.bytes, (int)req->priv.len, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)req->priv.len);
   if ((rc = step_done(st)) != SQLITE_OK) return rc;
   st = ln->st[ST_CHUNK_MSG_ADD];
   sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -112,6 +114,12 @@ int rp__spool_sql_put_chunk(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_bind_int64(st, 5, req->priv.expires_ms);
   sqlite3_bind_int64(st, 6, (sqlite3_int64)req->priv.len);
   if ((rc = step_done(st)) != SQLITE_OK) return rc;
+  /* The bytes go into the message's file now and are synced before this batch's COMMIT
+   * (spool_file.c); only a chunk that got its row is written, so a duplicate never
+   * touches the bytes already acknowledged. */
+  if ((rc = rp__spool_file_write(ln, req->priv.msg_id, req->priv.index, req->priv.bytes,
+                                 req->priv.len)) != 0)
+    return rc;
   req->result = 0;
   return SQLITE_OK;
 }
@@ -144,7 +152,9 @@ static int delete_msg(rp__spool_lane *ln, const uint8_t *msg_id) {
   if ((rc = step_done(st)) != SQLITE_OK) return rc;
   st = ln->st[ST_CHUNK_MSG_DEL];
   sqlite3_bind_blob(st, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-  return step_done(st);
+  if ((rc = step_done(st)) != SQLITE_OK) return rc;
+  /* Its file goes after the COMMIT (spool_file.c). */
+  return rp__spool_file_gone(ln, msg_id);
 }
 
 int rp__spool_sql_delete_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
@@ -221,13 +231,26 @@ int rp__spool_sql_expire_orphans(rp__spool_lane *ln, rp__spool_req *req, size_t 
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Whether the chunk get's message is still stored for its recipient: 1, or 0 (also on
+ * an error, which the caller's RP_ENOTFOUND then stands for). */
+static int still_there(rp__spool_lane *ln, const rp__spool_req *req) {
+  sqlite3_stmt *st = ln->st[ST_CG_MSG];
+  int rc;
+  sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, req->priv.recipient, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_ROW;
+}
+
 void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_stmt *st = ln->st[ST_CG_MSG];
   uint64_t count = 0, from = req->priv.index, end;
   size_t n = 0, bytes = 0, max = (size_t)req->priv.count;
   int64_t expires = 0;
   rp__spool_entry *e = NULL;
-  int rc;
+  int rc, r, fd = -1;
 
   req->result = RP_EIO;
   sqlite3_bind_blob(st, 1, req->priv.msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
@@ -259,19 +282,29 @@ void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req) {
   sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)end);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    size_t blen = (size_t)sqlite3_column_bytes(st, 1);
+    sqlite3_int64 l = sqlite3_column_int64(st, 1);
+    size_t blen = l > 0 && l <= RP__CHUNK_SEALED_MAX ? (size_t)l : 0;
     if (n == max || (n > 0 && blen > req->priv.max_bytes - bytes)) {
       req->more = 1;
       break;
     }
-    const void *blob = sqlite3_column_blob(st, 1);
-    if ((e[n].envelope = malloc(blen > 0 ? blen : 1)) == NULL) {
+    if (blen == 0) { /* the table's CHECK holds len > 0: a damaged file */
+      req->result = RP_EIO;
+      break;
+    }
+    if ((e[n].envelope = malloc(blen)) == NULL) {
       req->result = RP_ENOMEM;
       break;
     }
-    if (blen > 0) memcpy(e[n].envelope, blob, blen);
-    e[n].size = blen;
     e[n].seq = sqlite3_column_int64(st, 0);
+    if ((r = rp__spool_file_read(ln->sp, &fd, req->priv.msg_id, (uint64_t)e[n].seq,
+                                 e[n].envelope, blen)) != 0) {
+      free(e[n].envelope);
+      e[n].envelope = NULL;
+      req->result = r;
+      break;
+    }
+    e[n].size = blen;
     e[n].expires_ms = expires;
     memcpy(e[n].msg_id, req->priv.msg_id, RP_MSG_ID_BYTES);
     bytes += blen < req->priv.max_bytes - bytes ? blen : req->priv.max_bytes - bytes;
@@ -280,6 +313,12 @@ void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req) {
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) req->result = RP_EIO;
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
+  if (fd >= 0) close(fd);
+  /* No file under rows just read: either the message was deleted (and its file
+   * unlinked) since, which the same query as above now tells, or the file was lost,
+   * which is an error of the spool's disk, not of the request. */
+  if (req->result == RP_ENOTFOUND)
+    req->result = still_there(ln, req) ? RP_EIO : RP_ENOTFOUND;
   req->entries = e;
   req->nentries = n;
   /* Chunks 0..count-1 are all stored while the envelope is (the SEND checked), so none

@@ -34,6 +34,18 @@ typedef struct {
   size_t count;
 } rp__spool_map;
 
+/* A chunk file the writer's batch holds open (spool_file.c). */
+struct rp__spool_open {
+  int fd;
+  uint8_t msg_id[RP_MSG_ID_BYTES];
+};
+/* Open chunk files per batch at most: a batch of 1,024 chunks of as many messages must
+ * not take 1,024 fds from the connections. */
+#define RP__SPOOL_FILES_OPEN 16u
+/* What the chunk-file functions return for a failure they have described in ln->err and
+ * ln->why (never an SQLite code: those are >= 0). */
+#define RP__SPOOL_FILE_ERR (-1)
+
 /* A queue of requests with one SQLite connection and at most one pool job at a time.
  * The loop thread owns every field while busy is 0; while busy is 1 the worker owns
  * `batch`, the statements and `err`/`why`, and the loop thread touches only the queue. */
@@ -51,6 +63,14 @@ typedef struct rp__spool_lane {
   char why[RP__SPOOL_WHY_MAX]; /* set with err */
   /* Prepared statements, indexed by the ST_ names below (writer and reader each). */
   sqlite3_stmt *st[16];
+  /* The writer's chunk files in the running batch: open ones (synced before COMMIT),
+   * whether one was created (the folder is synced too), and the messages whose chunk
+   * rows the batch deleted (unlinked after COMMIT). */
+  struct rp__spool_open open[RP__SPOOL_FILES_OPEN];
+  size_t nopen;
+  int created;
+  uint8_t (*gone)[RP_MSG_ID_BYTES];
+  size_t ngone, gone_cap;
 } rp__spool_lane;
 
 enum {
@@ -106,6 +126,10 @@ struct rp__spool {
   int close_done; /* the connections are closed; freeing waits for the timer too */
   rp__spool_close_cb close_cb;
   uv_work_t close_work;
+  /* The chunk files' folder (spool_file.c): open for the spool's life (one fd), -1 if
+   * not. */
+  int chunk_dir;
+  char chunk_path[4096];
 };
 
 /* ---- spool.c and spool_req.c (loop thread) ---- */
@@ -138,9 +162,11 @@ void rp__spool_pair_key(char out[RP__SPOOL_KEY_MAX], const char *recipient,
                         const char *sender);
 
 /* ---- spool_sql.c ---- */
-/* Open one connection with the spool's settings; the writer also creates the schema. */
-int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **out,
-                       char *err, size_t errlen);
+/* Open one connection with the spool's settings; the writer also creates the schema,
+ * upgrading an older one (a version 3 spool's chunk bytes go into the files of folder
+ * fd chunk_dir). */
+int rp__spool_sql_open(const char *path, const char *vfs, int writer, int chunk_dir,
+                       sqlite3 **out, char *err, size_t errlen);
 /* Prepare the lane's statements. 0 or RP_EIO with err. Any thread that owns the lane. */
 int rp__spool_sql_prepare(rp__spool_lane *ln, int writer, char *err, size_t errlen);
 /* Read the totals per recipient into the spool's map and stats, and the roster floor
@@ -176,6 +202,38 @@ int rp__spool_sql_purge_chunks(rp__spool_lane *ln, const uint8_t *msg_id,
 int rp__spool_sql_expire_orphans(rp__spool_lane *ln, rp__spool_req *req, size_t max);
 /* A chunk get on the reader (sets req->result; never fails the lane). */
 void rp__spool_sql_chunk_get(rp__spool_lane *ln, rp__spool_req *req);
+
+/* ---- spool_file.c: the chunk files ----
+ * Functions taking a lane run on the writer's (write, sync, gone, unlink, abort) or the
+ * reader's (read) pool job; the others in rp__spool_open. */
+/* Create (0700) or open the folder "chunks" beside db_path into sp->chunk_dir. 0, or
+ * RP_EIO / RP_EINVAL with err. */
+int rp__spool_files_open(rp__spool *sp, const char *db_path, char *err, size_t errlen);
+void rp__spool_files_close(rp__spool *sp);
+/* Unlink every entry of the folder that is not the name of a message with a chunk_msg
+ * row in db. 0 or RP_EIO with err. */
+int rp__spool_files_sweep(rp__spool *sp, sqlite3 *db, char *err, size_t errlen);
+/* Upgrade of a version 3 spool: write the bytes of every row of its chunk table (with a
+ * bytes column) into the files of folder fd `dir`, synced. 0 or RP_EIO with err. */
+int rp__spool_files_export(int dir, sqlite3 *db, char *err, size_t errlen);
+/* Write a chunk's bytes into its message's file (kept open for the batch). 0, or
+ * RP__SPOOL_FILE_ERR (ln->err, ln->why set). */
+int rp__spool_file_write(rp__spool_lane *ln, const uint8_t *msg_id, uint64_t index,
+                         const uint8_t *bytes, size_t len);
+/* Before COMMIT: fdatasync and close the batch's files, fsync the folder if a file was
+ * created. 0 or RP__SPOOL_FILE_ERR. */
+int rp__spool_files_sync(rp__spool_lane *ln);
+/* The batch deleted msg_id's chunk rows: unlink its file after COMMIT. SQLITE_OK or
+ * SQLITE_NOMEM. */
+int rp__spool_file_gone(rp__spool_lane *ln, const uint8_t *msg_id);
+/* After COMMIT: unlink the files of rp__spool_file_gone. 0 or RP__SPOOL_FILE_ERR. */
+int rp__spool_files_unlink(rp__spool_lane *ln);
+/* The batch rolled back: close its files, forget what it would have unlinked. */
+void rp__spool_files_abort(rp__spool_lane *ln);
+/* Read chunk `index` (len bytes) of msg_id, opening its file into *fd (-1: not yet; the
+ * caller closes it). 0; RP_ENOTFOUND no file; RP_EIO a read error or short read. */
+int rp__spool_file_read(rp__spool *sp, int *fd, const uint8_t *msg_id, uint64_t index,
+                        uint8_t *out, size_t len);
 
 /* Worker bodies: run the lane's batch (pool thread). spool_work.c. */
 void rp__spool_sql_write(rp__spool_lane *ln);

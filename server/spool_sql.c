@@ -16,8 +16,23 @@
  * a relay of version 1 refuses a version 2 file, since it would not honour the floor.
  * 3: the chunk and chunk_msg tables (attachment chunks). Older files are upgraded in
  * place; a relay of version 2 refuses a version 3 file, since it would never delete the
- * chunks nor count them against the quotas. */
-#define SCHEMA_VERSION 3
+ * chunks nor count them against the quotas.
+ * 4: the chunk table keeps each chunk's length (len), and its bytes live in the chunk
+ * files (spool_file.c). A version 3 file is upgraded at open: its chunk bytes are
+ * written into the files and synced first, then one transaction rebuilds the table
+ * without them (a crash in between redoes the upgrade). A relay of version 3 refuses a
+ * version 4 file, since it would find no chunk bytes. */
+#define SCHEMA_VERSION 4
+
+#define CHUNK_TABLE(name)                                                                  \
+  "CREATE TABLE IF NOT EXISTS " name " ("                                                  \
+  " msg_id BLOB NOT NULL CHECK (length(msg_id) = 16),"                                     \
+  " idx INTEGER NOT NULL CHECK (idx >= 0),"                                                \
+  " sender TEXT NOT NULL,"                                                                 \
+  " recipient TEXT NOT NULL,"                                                              \
+  " expires_ms INTEGER NOT NULL,"                                                          \
+  " len INTEGER NOT NULL CHECK (len > 0),"                                                 \
+  " PRIMARY KEY (msg_id, idx));"
 
 /* AUTOINCREMENT so that a seq is never reused, even after the newest row is deleted:
  * delivery resumes "after seq N", and a reused N would hide a new envelope. The envelope
@@ -39,15 +54,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS relay_state ("
     " name TEXT PRIMARY KEY,"
     " value INTEGER NOT NULL);"
-    /* One row per chunk; the bytes come last, as in envelope. */
-    "CREATE TABLE IF NOT EXISTS chunk ("
-    " msg_id BLOB NOT NULL CHECK (length(msg_id) = 16),"
-    " idx INTEGER NOT NULL CHECK (idx >= 0),"
-    " sender TEXT NOT NULL,"
-    " recipient TEXT NOT NULL,"
-    " expires_ms INTEGER NOT NULL,"
-    " bytes BLOB NOT NULL,"
-    " PRIMARY KEY (msg_id, idx));"
+    /* One row per chunk, with its length; the bytes are in the message's chunk file. */
+    CHUNK_TABLE("chunk")
     /* One row per message with chunks: what they must agree on, and their sums (n rows,
      * bytes), so that no check has to scan a message's chunks (spool.h). */
     "CREATE TABLE IF NOT EXISTS chunk_msg ("
@@ -59,7 +67,17 @@ static const char schema_sql[] =
     " n INTEGER NOT NULL,"
     " bytes INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS chunk_msg_by_expiry ON chunk_msg (expires_ms);"
-    "PRAGMA user_version = 3;";
+    "PRAGMA user_version = 4;";
+
+/* A version 3 spool's chunk table, rebuilt without its bytes (they are in the files by
+ * then). DROP TABLE under secure_delete zeroes the old pages, and the checkpoint at open
+ * empties the log. */
+static const char upgrade3_sql[] = CHUNK_TABLE(
+    "chunk_v4") "INSERT INTO chunk_v4 (msg_id, idx, sender, recipient, expires_ms, len)"
+                " SELECT msg_id, idx, sender, recipient, expires_ms, length(bytes) FROM "
+                "chunk;"
+                "DROP TABLE chunk;"
+                "ALTER TABLE chunk_v4 RENAME TO chunk;";
 
 /* Indexed by the ST_ names; each statement in parentheses so that compilers do not take
  * the split literals for a missing comma. */
@@ -85,7 +103,7 @@ static const char *const writer_sql[] = {
     [ST_CHUNK_MSG] = ("SELECT sender, recipient, count, n, bytes FROM chunk_msg"
                       " WHERE msg_id = ?1"),
     [ST_CHUNK_INSERT] = ("INSERT INTO chunk (msg_id, idx, sender, recipient, expires_ms,"
-                         " bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+                         " len) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
     [ST_CHUNK_MSG_ADD] =
         ("INSERT INTO chunk_msg (msg_id, sender, recipient, count, expires_ms, n, bytes)"
          " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) ON CONFLICT (msg_id) DO UPDATE SET"
@@ -114,7 +132,7 @@ static const char *const reader_sql[] = {
         ("SELECT e.expires_ms, m.count FROM envelope e JOIN chunk_msg m"
          " ON m.msg_id = e.msg_id AND m.sender = e.sender"
          " AND m.recipient = e.recipient WHERE e.msg_id = ?1 AND e.recipient = ?2"),
-    [ST_CG_DATA] = ("SELECT idx, bytes FROM chunk WHERE msg_id = ?1 AND idx >= ?2"
+    [ST_CG_DATA] = ("SELECT idx, len FROM chunk WHERE msg_id = ?1 AND idx >= ?2"
                     " AND idx < ?3 ORDER BY idx"),
 };
 _Static_assert(sizeof reader_sql / sizeof *reader_sql == ST_READER_N,
@@ -129,9 +147,10 @@ void rp__spool_sql_set_err(char *err, size_t errlen, const char *what, sqlite3 *
            db != NULL ? sqlite3_extended_errcode(db) : rc);
 }
 
-int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **out,
-                       char *err, size_t errlen) {
+int rp__spool_sql_open(const char *path, const char *vfs, int writer, int chunk_dir,
+                       sqlite3 **out, char *err, size_t errlen) {
   int r = RP_EIO, rc;
+  long version;
   sqlite3 *db = NULL;
   char val[32];
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -178,14 +197,20 @@ int rp__spool_sql_open(const char *path, const char *vfs, int writer, sqlite3 **
     rp__spool_sql_set_err(err, errlen, "user_version", db, rc);
     goto out;
   }
-  if (strtol(val, NULL, 10) > SCHEMA_VERSION) {
+  if ((version = strtol(val, NULL, 10)) > SCHEMA_VERSION) {
     snprintf(err, errlen, "spool schema version %s is newer than this relay's (%d)", val,
              SCHEMA_VERSION);
     r = RP_EVERSION;
     goto out;
   }
   if (writer) {
+    /* The bytes are durable in the files before the transaction drops them. */
+    if (version == 3 && (r = rp__spool_files_export(chunk_dir, db, err, errlen)) != 0)
+      goto out;
+    r = RP_EIO;
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && version == 3)
+      rc = sqlite3_exec(db, upgrade3_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

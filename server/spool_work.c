@@ -336,11 +336,24 @@ void rp__spool_sql_write(rp__spool_lane *ln) {
       abort(); /* only writer requests are ever queued here */
     }
   }
+  /* The chunk bytes are durable before the COMMIT that makes them count as stored. */
+  if (rc == SQLITE_OK) rc = rp__spool_files_sync(ln);
   if (rc == SQLITE_OK) {
     stage = "commit";
     rc = sqlite3_exec(ln->db, "COMMIT", NULL, NULL, NULL);
   }
-  if (rc == SQLITE_OK) return;
+  /* The deleted messages' files go only once their rows have gone for good. An error
+   * here fails the spool; the requests were committed (see spool.h, "Fail closed"). */
+  if (rc == SQLITE_OK) {
+    rp__spool_files_unlink(ln);
+    return;
+  }
+  rp__spool_files_abort(ln);
+  /* A chunk file's error, described by spool_file.c in ln->err and ln->why. */
+  if (rc == RP__SPOOL_FILE_ERR) {
+    if (!sqlite3_get_autocommit(ln->db)) sqlite3_exec(ln->db, "ROLLBACK", NULL, NULL, NULL);
+    return;
+  }
   /* Everything from COMMIT on is the durable write itself; an fsync error anywhere is
    * too (a cache spill can sync). Earlier errors never reached the disk's promise. */
   int ext = sqlite3_extended_errcode(ln->db);

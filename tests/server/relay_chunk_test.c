@@ -5,7 +5,9 @@
  * refusal of a chunk with its code, the download with chunk_get/chunk_data (order,
  * count, another member's message), deletion with DELIVERED (spool empty, the bytes gone
  * from the files), expiry with and without the envelope, and resumption after a restart
- * of the relay in the middle of a download.
+ * of the relay in the middle of a download. The chunk bytes live in the spool's chunks
+ * folder (one file a message, none of them in SQLite's files): each file is gone after
+ * delivery, expiry and purge, and a file lost under its rows makes chunk_get answer EIO.
  *
  * The relay never opens a chunk, so the chunks here are random bytes of valid sealed
  * lengths.
@@ -199,7 +201,7 @@ static void wait_counter(tp_relay *f, const char *name, uint64_t want) {
 }
 
 /* Is the 32-byte mark in any regular file of dir? (as relay_erase_test) */
-static int in_files(const char *dir, const uint8_t mark[32]) {
+static int in_dir(const char *dir, const uint8_t mark[32]) {
   DIR *d = opendir(dir);
   struct dirent *e;
   char path[1024];
@@ -218,6 +220,36 @@ static int in_files(const char *dir, const uint8_t mark[32]) {
   }
   closedir(d);
   return found;
+}
+
+/* ... in the relay's state folder or its spool's chunks folder. */
+static int in_files(const char *dir, const uint8_t mark[32]) {
+  char chunks[1024];
+  snprintf(chunks, sizeof chunks, "%s/chunks", dir);
+  return in_dir(dir, mark) || in_dir(chunks, mark);
+}
+
+/* Path of message id's chunk file in the relay's spool. */
+static const char *chunk_file(const tp_relay *f, const uint8_t id[RP_MSG_ID_BYTES]) {
+  static char path[1100];
+  char hex[2 * RP_MSG_ID_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, id, RP_MSG_ID_BYTES);
+  snprintf(path, sizeof path, "%s/chunks/%s", f->dir, hex);
+  return path;
+}
+
+static int chunk_file_exists(const tp_relay *f, const uint8_t id[RP_MSG_ID_BYTES]) {
+  struct stat st;
+  return stat(chunk_file(f, id), &st) == 0;
+}
+
+/* Waits up to 5 s for message id's chunk file to be gone (it goes right after the
+ * COMMIT that deleted the rows, a moment after the counters change). */
+static void wait_file_gone(const tp_relay *f, const uint8_t id[RP_MSG_ID_BYTES]) {
+  uint64_t t0 = rp__clock_mono_ms();
+  while (chunk_file_exists(f, id) && rp__clock_mono_ms() - t0 < 5000)
+    usleep(20000);
+  assert_false(chunk_file_exists(f, id));
 }
 
 static void start(tp_relay *f, const char *tag, const char *limits) {
@@ -258,6 +290,11 @@ static void test_flow(void **state) {
   chunk_get(&t, unknown, 0, 1);
   expect_no_chunk(&t, unknown, 0, RP_ENOTFOUND);
 
+  /* The bytes are in the message's chunk file, in none of SQLite's files. */
+  assert_true(chunk_file_exists(&f, m.id));
+  assert_true(in_dir(f.dir, m.data[1]) == 0);
+  assert_true(in_files(f.dir, m.data[1]));
+
   /* Another member may not read this member's chunks. */
   assert_int_equal(tp_relay_connect(&f, &o, "k102"), 0);
   assert_int_equal(tp_receive(&o, 4), 0);
@@ -272,10 +309,8 @@ static void test_flow(void **state) {
   assert_int_equal(tp_relay_wait_log(&f, "chunks_deleted", 5000, 1), 0);
   chunk_get(&t, m.id, 0, 1);
   expect_no_chunk(&t, m.id, 0, RP_ENOTFOUND);
-  /* And their bytes leave the files (secure_delete and the checkpoint), within 5 s. */
-  uint64_t t0 = rp__clock_mono_ms();
-  while (in_files(f.dir, m.data[1]) && rp__clock_mono_ms() - t0 < 5000)
-    usleep(50000);
+  /* And their bytes leave the disk with the chunk file, within 5 s. */
+  wait_file_gone(&f, m.id);
   assert_false(in_files(f.dir, m.data[1]));
   tp_close(&t);
   tp_close(&s);
@@ -419,6 +454,8 @@ static void test_expiry(void **state) {
   assert_int_equal(tp_relay_wait_log(&f, "chunks=3 notice=stored", 10000, 1), 0);
   wait_counter(&f, "spool.chunks", 0);
   wait_counter(&f, "spool.chunk_bytes", 0);
+  wait_file_gone(&f, a.id);
+  wait_file_gone(&f, b.id);
   tp_close(&s);
   msg_free(&a);
   msg_free(&b);
@@ -518,6 +555,77 @@ static void test_stream_and_state(void **state) {
   tp_relay_free(&f);
 }
 
+/* A sender's purge takes the chunk files too: of a message whose envelope was sent, and
+ * of chunks alone. */
+static void test_purge_files(void **state) {
+  tp_relay f;
+  tp_peer s;
+  msg a, b;
+  rp__tmsg m;
+  uint8_t list[2 * RP_MSG_ID_BYTES];
+  (void)state;
+
+  start(&f, "relay-chunk-purge", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&a, 3600 * 1000);
+  msg_new(&b, 3600 * 1000);
+  upload(&s, &a, "team");
+  upload(&s, &b, "team");
+  assert_int_equal(send_envelope(&s, &a, "k101", "team", NCH), 0);
+  assert_true(chunk_file_exists(&f, a.id) && chunk_file_exists(&f, b.id));
+  memcpy(list, a.id, RP_MSG_ID_BYTES);
+  memcpy(list + RP_MSG_ID_BYTES, b.id, RP_MSG_ID_BYTES);
+  memset(&m, 0, sizeof m);
+  m.type = RP__T_PURGE;
+  m.u.purge.ids = (rp__bin){list, (uint32_t)sizeof list};
+  assert_int_equal(tp_send(&s, &m), 0);
+  assert_int_equal(tp_recv_type(&s, RP__T_PURGED, &m, 5000, NULL), 0);
+  assert_int_equal(m.u.purged.code, 0);
+  wait_counter(&f, "spool.chunks", 0);
+  wait_file_gone(&f, a.id);
+  wait_file_gone(&f, b.id);
+  for (unsigned i = 0; i < NCH; i++) {
+    assert_false(in_files(f.dir, a.data[i]));
+    assert_false(in_files(f.dir, b.data[i]));
+  }
+  tp_close(&s);
+  msg_free(&a);
+  msg_free(&b);
+  tp_relay_free(&f);
+}
+
+/* A chunk file lost under its rows (a disk's fault, or a bad restore): chunk_get answers
+ * EIO, the relay stays up and the file's message is still deleted on DELIVERED. */
+static void test_file_lost(void **state) {
+  tp_relay f;
+  tp_peer s, t;
+  msg m;
+  uint64_t seq;
+  (void)state;
+
+  start(&f, "relay-chunk-lost", NULL);
+  assert_int_equal(tp_relay_connect(&f, &s, "k101"), 0);
+  msg_new(&m, 3600 * 1000);
+  upload(&s, &m, "team");
+  assert_int_equal(send_envelope(&s, &m, "k101", "team", NCH), 0);
+  assert_int_equal(unlink(chunk_file(&f, m.id)), 0);
+  assert_int_equal(tp_relay_connect(&f, &t, "team"), 0);
+  assert_int_equal(tp_receive(&t, 4), 0);
+  seq = expect_deliver(&t, &m);
+  chunk_get(&t, m.id, 0, 1);
+  expect_no_chunk(&t, m.id, 0, RP_EIO);
+  assert_true(tp_relay_alive(&f));
+  delivered(&t, &m, seq);
+  wait_counter(&f, "spool.chunks", 0);
+  wait_counter(&f, "spool.envelopes", 0);
+  assert_int_equal(tp_relay_counter(&f, "spool.failed", &seq), 0);
+  assert_int_equal(seq, 0);
+  tp_close(&t);
+  tp_close(&s);
+  msg_free(&m);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_flow),
@@ -527,6 +635,8 @@ int main(void) {
       cmocka_unit_test(test_expiry),
       cmocka_unit_test(test_resume),
       cmocka_unit_test(test_stream_and_state),
+      cmocka_unit_test(test_purge_files),
+      cmocka_unit_test(test_file_lost),
   };
   if (sodium_init() < 0) return 1;
   return cmocka_run_group_tests(tests, NULL, NULL);
