@@ -169,6 +169,10 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len);
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n);
+/* Forgets the chunks of msg_id from index `from` on (their rows; the bytes in the file
+ * are written over when they come again): a download resumes from there. */
+int rp__store_in_chunks_trim(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t from);
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                           const rp__store_out *receipt, rp__store_effect *effect);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);

@@ -118,8 +118,8 @@ int rp__store_file_write(rp__store *st, int kind, const uint8_t *msg_id, uint64_
   if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
     return io_err(errno);
   while (done < len) {
-    ssize_t k = pwrite(fd, data + done, len - done,
-                       (off_t)(idx * RP__CHUNK_SEALED_MAX + done));
+    ssize_t k =
+        pwrite(fd, data + done, len - done, (off_t)(idx * RP__CHUNK_SEALED_MAX + done));
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) {
       rc = k < 0 ? io_err(errno) : RP_EIO;
@@ -140,7 +140,8 @@ int rp__store_file_read(rp__store *st, int kind, const uint8_t *msg_id, uint64_t
   if (idx > (uint64_t)INT64_MAX / RP__CHUNK_SEALED_MAX) return RP_EIO;
   if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) return RP_EIO;
   while (done < len) {
-    ssize_t k = pread(fd, buf + done, len - done, (off_t)(idx * RP__CHUNK_SEALED_MAX + done));
+    ssize_t k =
+        pread(fd, buf + done, len - done, (off_t)(idx * RP__CHUNK_SEALED_MAX + done));
     if (k < 0 && errno == EINTR) continue;
     /* Short: the file lost bytes its row promises. Never hand on a part. */
     if (k <= 0) {
@@ -261,7 +262,8 @@ int rp__store_chunk_read(rp__store *st, int kind, const char *sql, const uint8_t
   n = (size_t)sqlite3_column_int64(s, 0);
   rc = RP_ETOOBIG;
   if (buf != NULL && n > cap) goto out;
-  if (buf != NULL && n > 0 && (rc = rp__store_file_read(st, kind, msg_id, idx, buf, n)) != 0)
+  if (buf != NULL && n > 0 &&
+      (rc = rp__store_file_read(st, kind, msg_id, idx, buf, n)) != 0)
     goto out;
   *len = n;
   if (acked) *acked = sqlite3_column_int(s, 1);

@@ -287,6 +287,16 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                               msg_id, idx, buf, cap, len, NULL);
 }
 
+int rp__store_in_chunks_trim(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t from) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1 AND idx >= ?2", msg_id,
+               (int64_t)from);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n) {
   sqlite3_stmt *s = NULL;

@@ -301,9 +301,9 @@ out:
 
 int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, const uint8_t *data, size_t len) {
-  return rp__store_chunk_write(st, RP__STORE_OUT,
-                               "INSERT INTO outbox_chunk(msg_id, idx, len) VALUES(?1, ?2, ?3)",
-                               msg_id, idx, data, len);
+  return rp__store_chunk_write(
+      st, RP__STORE_OUT, "INSERT INTO outbox_chunk(msg_id, idx, len) VALUES(?1, ?2, ?3)",
+      msg_id, idx, data, len);
 }
 
 int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
@@ -353,15 +353,15 @@ int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES
   int rc;
   *n = *acked = *bytes = *bytes_acked = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(
-           st->db,
-           "SELECT count(*), coalesce(sum(a), 0),"
-           " coalesce(sum(len), 0),"
-           " coalesce(sum(a * len), 0) FROM"
-           " (SELECT len, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack k"
-           "  WHERE k.msg_id = c.msg_id AND k.idx = c.idx)) AS a"
-           "  FROM outbox_chunk c WHERE msg_id = ?)",
-           &s)) == 0) {
+  if ((rc =
+           rp__sql_prepare(st->db,
+                           "SELECT count(*), coalesce(sum(a), 0),"
+                           " coalesce(sum(len), 0),"
+                           " coalesce(sum(a * len), 0) FROM"
+                           " (SELECT len, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack k"
+                           "  WHERE k.msg_id = c.msg_id AND k.idx = c.idx)) AS a"
+                           "  FROM outbox_chunk c WHERE msg_id = ?)",
+                           &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) {
