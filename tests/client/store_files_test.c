@@ -289,8 +289,8 @@ static int has_column(const char *dir, const char *table, const char *col) {
   int n = 0;
   snprintf(path, sizeof path, "%s/%s", dir, RP__STORE_FILE);
   assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
-           table, col);
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", table, col);
   assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(s), SQLITE_ROW);
   n = sqlite3_column_int(s, 0);
@@ -344,9 +344,8 @@ static void test_schema4_chunks_travel(void **state) {
   assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
   assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
   assert_non_null(m = cl_request("Første bilag"));
-  assert_int_equal(rp_msg_attach_buffer(m, att(), ATT_LEN, "a.pdf", "application/pdf",
-                                        "andet"),
-                   0);
+  assert_int_equal(
+      rp_msg_attach_buffer(m, att(), ATT_LEN, "a.pdf", "application/pdf", "andet"), 0);
   assert_int_equal(rp_send(muni, m, id), 0);
   rp_msg_free(m);
   assert_int_equal(cl_wait_inbox(team, &r, 20000), 0);
@@ -380,9 +379,8 @@ static void test_schema4_chunks_travel(void **state) {
    * back to schema 4; after the upgrade it is uploaded and arrives whole. */
   assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
   assert_non_null(m = cl_request("Andet bilag"));
-  assert_int_equal(rp_msg_attach_buffer(m, att(), ATT_LEN, "b.pdf", "application/pdf",
-                                        "andet"),
-                   0);
+  assert_int_equal(
+      rp_msg_attach_buffer(m, att(), ATT_LEN, "b.pdf", "application/pdf", "andet"), 0);
   assert_int_equal(rp_send(muni, m, id), 0);
   rp_msg_free(m);
   rp_client_free(muni);
