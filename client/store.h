@@ -171,12 +171,12 @@ int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out 
  * complete 0), and completes once every chunk is stored and verified: until then no
  * inbox call but _get_any sees it. Chunks are stored as received (sealed), each its own
  * small write without a sync of its own; rp__store_in_complete syncs the message's file,
- * then commits with a sync and so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
- * download asks again from the first it holds not). chunks_stored: the rows of msg_id
- * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
- * with the outbox row `receipt` and the status effect (each may be NULL) in one
- * transaction. drop: deletes an
- * incomplete message and its chunks (refused), in one transaction.
+ * then commits with a sync and so makes them durable with it. chunk_put replaces a chunk
+ * stored before (a resumed download asks again from the first it holds not). chunks_stored:
+ * the rows of msg_id (stored in order, so 0..n-1). complete: marks it complete (stored_at
+ * stays its arrival) with the outbox row `receipt` and the status effect (each may be NULL)
+ * in one transaction. drop: deletes an incomplete message and its chunks (refused), in one
+ * transaction.
  */
 int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                          rp__store_in *out);
