@@ -33,16 +33,13 @@ static const char *const schema_sql =
     " expires INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS inbox_handled ON inbox(handled, id);"
     /* Attachment chunks as sealed (docs/PROTOCOL.md 6.7), one row per chunk: the
-     * outbox's until the relay has them all, the inbox's as received. */
-    "CREATE TABLE IF NOT EXISTS outbox_chunk("
-    " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
-    " acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(msg_id, idx));"
-    "CREATE TABLE IF NOT EXISTS inbox_chunk("
-    " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
-    " PRIMARY KEY(msg_id, idx));"
+     * outbox's until the relay has them all, the inbox's as received. The bytes are in
+     * files (store_chunk.c); a row keeps the chunk's length. */
+    "CREATE TABLE IF NOT EXISTS outbox_chunk(" RP__STORE_OUT_CHUNK_COLS ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS inbox_chunk(" RP__STORE_IN_CHUNK_COLS ") WITHOUT ROWID;"
     /* The relay's chunk_acks, apart from the chunks: SQLite rewrites a whole row on any
-     * UPDATE, so a flag beside the blob cost a 256 KiB write per ack. outbox_chunk.acked
-     * is only read (rows marked by an older version). */
+     * UPDATE, so a flag beside the blob (schema 4 and older) cost a 256 KiB write per
+     * ack. outbox_chunk.acked is only read (rows marked by an older version). */
     "CREATE TABLE IF NOT EXISTS outbox_chunk_ack("
     " msg_id BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(msg_id, idx))"
     " WITHOUT ROWID;"
@@ -76,8 +73,10 @@ static const char *const added_tables_sql =
  * expiry (an incomplete message is given up after it), 4 since erasure (the purge table
  * and the thread indexes, which the schema above creates in any database; rows an older
  * version deleted without secure_delete may have left bytes in free pages, so the first
- * open of version 4 runs a VACUUM, which rewrites the file without them). */
-#define SCHEMA_VERSION 4
+ * open of version 4 runs a VACUUM, which rewrites the file without them), 5 since the
+ * chunk bytes live in files (store_chunk.c moves an older store's blobs out at its first
+ * open, and the VACUUM gives their pages back). */
+#define SCHEMA_VERSION 5
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -113,11 +112,14 @@ static int add_column(rp__store *st, const char *table, const char *column,
  * state folder is never given up: the host's unsent messages are in it. */
 static int migrate(rp__store *st) {
   sqlite3_stmt *s = NULL;
-  int rc, version = 0;
+  int rc, version = 0, moved = 0;
   if ((rc = rp__sql_prepare(st->db, "PRAGMA user_version", &s)) != 0) return rc;
   if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
   if (version >= SCHEMA_VERSION) return 0;
+  /* Before the transaction below: the chunk files are written and synced first, then
+   * their blobs dropped in a transaction of its own. */
+  if ((rc = rp__store_chunks_to_files(st, &moved)) != 0) return rc;
   if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) return rc;
   for (size_t i = 0; rc == 0 && i < sizeof added / sizeof added[0]; i++)
     rc = add_column(st, added[i].table, added[i].column, added[i].decl);
@@ -126,7 +128,7 @@ static int migrate(rp__store *st) {
   if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
   /* A database that had rows before (version > 0 or any outbox row) may hold bytes of
    * deleted rows in its free pages: rewrite it once (see SCHEMA_VERSION). */
-  if (rc == 0 && version > 0) rc = rp__sql_exec(st->db, "VACUUM");
+  if (rc == 0 && (version > 0 || moved)) rc = rp__sql_exec(st->db, "VACUUM");
   return rc;
 }
 
@@ -167,6 +169,8 @@ int rp__store_open(const char *dir, rp__store **out) {
   rc = RP_ENOMEM;
   if ((st = calloc(1, sizeof *st)) == NULL) goto out;
   pthread_mutex_init(&st->mu, NULL);
+  if ((st->dir = strdup(dir)) == NULL) goto out;
+  if ((rc = rp__store_chunk_dirs(st)) != 0) goto out;
   rc = RP_EIO;
   if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
       SQLITE_OK)
@@ -199,6 +203,9 @@ int rp__store_open(const char *dir, rp__store **out) {
       (rc = rp__store_in_sweep(st, rp__clock_wall_ms(), NULL)) != 0 ||
       (rc = rp__store_consent_sweep(st, NULL)) != 0)
     goto out;
+  /* Chunk files no row names: of the orphans above, or left by a crash between a
+   * commit that deleted rows and the unlink of their file (store.h, "Chunk files"). */
+  rp__store_file_sweep(st);
   /* Whatever an earlier run left in the log (a crash before its checkpoint). */
   sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
   *out = st;
@@ -213,6 +220,7 @@ void rp__store_close(rp__store *st) {
   if (st == NULL) return;
   if (st->db != NULL) sqlite3_close_v2(st->db);
   pthread_mutex_destroy(&st->mu);
+  free(st->dir);
   free(st);
 }
 
@@ -246,56 +254,6 @@ int rp__store_count(rp__store *st, const char *sql, uint64_t *n) {
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) *n = (uint64_t)sqlite3_column_int64(s, 0);
   }
-  sqlite3_finalize(s);
-  pthread_mutex_unlock(&st->mu);
-  return rc;
-}
-
-int rp__store_chunk_write(rp__store *st, const char *sql, const uint8_t *msg_id,
-                          uint64_t idx, const uint8_t *data, size_t len) {
-  sqlite3_stmt *s = NULL;
-  int rc;
-  pthread_mutex_lock(&st->mu);
-  /* Not synced on its own: the commit that completes the message (synchronous=FULL)
-   * syncs the WAL, and with it every chunk written before; a chunk lost before that
-   * commit belongs to a transfer that never completed, and is written again or dropped
-   * as an orphan when the store opens. */
-  rp__sql_exec(st->db, "PRAGMA synchronous=NORMAL;");
-  if ((rc = rp__sql_prepare(st->db, sql, &s)) == 0) {
-    sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-    sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
-    rc = rp__sql_err(sqlite3_step(s));
-  }
-  sqlite3_finalize(s);
-  rp__sql_exec(st->db, "PRAGMA synchronous=FULL;");
-  pthread_mutex_unlock(&st->mu);
-  return rc;
-}
-
-int rp__store_chunk_read(rp__store *st, const char *sql, const uint8_t *msg_id,
-                         uint64_t idx, uint8_t *buf, size_t cap, size_t *len, int *acked) {
-  sqlite3_stmt *s = NULL;
-  size_t n;
-  int rc;
-  *len = 0;
-  if (acked) *acked = 0;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(st->db, sql, &s)) != 0) goto out;
-  sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-  if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-    rc = rc == SQLITE_DONE ? RP_ENOTFOUND : rp__sql_err(rc);
-    goto out;
-  }
-  n = buf != NULL ? (size_t)sqlite3_column_bytes(s, 0) : (size_t)sqlite3_column_int64(s, 0);
-  rc = RP_ETOOBIG;
-  if (buf != NULL && n > cap) goto out;
-  if (buf != NULL && n > 0) memcpy(buf, sqlite3_column_blob(s, 0), n);
-  *len = n;
-  if (acked) *acked = sqlite3_column_int(s, 1);
-  rc = 0;
-out:
   sqlite3_finalize(s);
   pthread_mutex_unlock(&st->mu);
   return rc;

@@ -2,7 +2,8 @@
 /*
  * The client's durable state: one SQLite database "client.db" in the state folder (WAL,
  * synchronous=FULL, mode 0600) with the outbox, the inbox and small metadata (the newest
- * verified roster document).
+ * verified roster document), and the bytes of attachment chunks in flat files beside it
+ * (see "Chunk files" below).
  *
  * No plaintext payload is ever written here. The outbox holds the sealed envelope (the
  * bytes the relay gets) and metadata; the inbox holds the envelope as it arrived (it was
@@ -11,6 +12,20 @@
  *
  * One connection, guarded by a mutex: every function may be called from any thread.
  * Every write is one transaction that has committed (fsync'd) when the call returns 0.
+ *
+ * Chunk files (store_chunk.c): the sealed chunks of an outbox message live in
+ * chunks/out/<hex msg_id>, those of an inbox message in chunks/in/<hex msg_id> (files
+ * 0600, folders 0700), chunk g at byte g * RP__CHUNK_SEALED_MAX (a shorter chunk leaves a
+ * hole); the rows of outbox_chunk and inbox_chunk keep (msg_id, idx, len). Order on the
+ * way in: a chunk's bytes are written in the transaction of its row; the message's file
+ * is fdatasync'ed (and its folder fsync'ed) once, right before the commit that makes the
+ * message count as stored (rp__store_out_add, rp__store_in_complete), not per chunk. Order
+ * on the way out: the commit that deletes the rows, then unlink(). A crash in between
+ * leaves bytes no row names; the sweep at open (and after each erasure) unlinks every file
+ * in the chunk folders that no row names, and anything that is not a well-formed name.
+ * Disk full on a chunk file is RP_EFSYNC, as SQLite's disk full is; any other I/O error
+ * RP_EIO; a file shorter than its rows say reads as RP_EIO, never as a part of a chunk.
+ * Before schema 5 the bytes were blobs in the rows: the first open moves them out.
  */
 #ifndef RP_CLIENT_STORE_H
 #define RP_CLIENT_STORE_H
@@ -102,15 +117,17 @@ int rp__store_out_foreach(rp__store *st, int (*fn)(void *data, const rp__store_o
 
 /*
  * Attachment chunks of an outbox message, as sealed (docs/PROTOCOL.md 6.7): one row per
- * chunk (msg_id, idx g, data, acked). rp_send writes them before the outbox row that
- * refers to them: each put is its own small write, not synced on its own, and the commit
- * of the outbox row (synchronous=FULL, WAL) makes them durable with it. So the loop never
+ * chunk (msg_id, idx g, len, acked), the bytes in the message's file. rp_send writes them
+ * before the outbox row that refers to them: each put is its own small write, not synced
+ * on its own, and rp__store_out_add syncs the file, then commits the outbox row
+ * (synchronous=FULL, WAL), which makes the rows durable with it. So the loop never
  * sees a message whose chunks are not all there, rp_send never holds the store's lock
  * while it reads a host's file or stream, and a send that fails (or a process that dies
  * half way) leaves only rows that rp__store_out_chunks_delete, or the next
  * rp__store_open, removes. put: RP_EEXIST for a known (msg_id, idx).
  * get: the sealed chunk into buf[0..cap) (RP_ETOOBIG if it does not fit), *len, *acked
- * (may be NULL); with buf NULL only *len and *acked; RP_ENOTFOUND. count: rows and acked
+ * (may be NULL); with buf NULL only *len and *acked (the file is not read); RP_ENOTFOUND;
+ * RP_EIO if the file does not hold the whole chunk. count: rows and acked
  * rows of msg_id.
  */
 int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
@@ -153,13 +170,13 @@ int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out 
  * A message with attachments is stored when its envelope arrives, incomplete (chunks N,
  * complete 0), and completes once every chunk is stored and verified: until then no
  * inbox call but _get_any sees it. Chunks are stored as received (sealed), each its own
- * small write without a sync of its own; rp__store_in_complete commits with a sync and
- * so makes them durable with it. chunk_put replaces a chunk stored before (a resumed
- * download asks again from the first it holds not). chunks_stored: the rows of msg_id
- * (stored in order, so 0..n-1). complete: marks it complete (stored_at stays its arrival)
- * with the outbox row `receipt` and the status effect (each may be NULL) in one
- * transaction. drop: deletes an
- * incomplete message and its chunks (refused), in one transaction.
+ * small write without a sync of its own; rp__store_in_complete syncs the message's file,
+ * then commits with a sync and so makes them durable with it. chunk_put replaces a chunk
+ * stored before (a resumed download asks again from the first it holds not). chunks_stored:
+ * the rows of msg_id (stored in order, so 0..n-1). complete: marks it complete (stored_at
+ * stays its arrival) with the outbox row `receipt` and the status effect (each may be NULL)
+ * in one transaction. drop: deletes an incomplete message and its chunks (refused), in one
+ * transaction.
  */
 int rp__store_in_get_any(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                          rp__store_in *out);
@@ -169,6 +186,10 @@ int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len);
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                                uint64_t *n);
+/* Forgets the chunks of msg_id from index `from` on (their rows; the bytes in the file
+ * are written over when they come again): a download resumes from there. */
+int rp__store_in_chunks_trim(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t from);
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                           const rp__store_out *receipt, rp__store_effect *effect);
 int rp__store_in_drop(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]);
@@ -207,7 +228,13 @@ int rp__store_in_pending(rp__store *st, uint64_t *n);
 /*
  * Erasure (store_erase.c). Every delete in this store runs with secure_delete on, and
  * every write below that deleted anything ends with a WAL checkpoint that truncates the
- * log: neither client.db nor client.db-wal keeps a byte of a row that went.
+ * log: neither client.db nor client.db-wal keeps a byte of a row that went. The chunk
+ * files of what went are unlinked after that commit, not overwritten: their bytes are
+ * ciphertext under a key exported from the envelope's HPKE context, and the envelope was
+ * in the rows secure_delete just erased; without it not even the recipient's private key
+ * opens them (the relay never could), so the unlink is the erasure, a system call where
+ * zeroing would write every byte again. No file under chunks/ is left for an erased
+ * message.
  *
  * erase_thread: deletes, in one transaction, every outbox and inbox row of thread_id with
  * its attachment chunks, except an unsent (queued) consent_withdrawn or receipt, which

@@ -108,7 +108,10 @@ int rp__store_erase_thread(rp__store *st, const uint8_t thread_id[RP_THREAD_ID_B
   if (n != NULL) *n = 0;
   pthread_mutex_lock(&st->mu);
   rc = tx(st, erase_body, &a);
-  if (rc == 0 && a.n > 0) checkpoint(st);
+  if (rc == 0 && a.n > 0) {
+    checkpoint(st);
+    rp__store_file_sweep(st); /* the chunk files of what went, after the commit */
+  }
   pthread_mutex_unlock(&st->mu);
   if (rc == 0 && n != NULL) *n = a.n;
   return rc;
@@ -216,7 +219,10 @@ int rp__store_retention_sweep(rp__store *st, uint64_t now, uint64_t retention_ms
   if (n != NULL) *n = 0;
   pthread_mutex_lock(&st->mu);
   rc = tx(st, sweep_body, &a);
-  if (rc == 0 && a.n > 0) checkpoint(st);
+  if (rc == 0 && a.n > 0) {
+    checkpoint(st);
+    rp__store_file_sweep(st);
+  }
   pthread_mutex_unlock(&st->mu);
   if (rc == 0 && n != NULL) *n = a.n;
   return rc;

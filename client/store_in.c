@@ -204,6 +204,9 @@ static int write_body(rp__store *st, in_write *w) {
     rc = insert(st, w->in);
     break;
   case W_COMPLETE:
+    /* The chunk bytes on disk before the commit that makes the message complete, which
+     * comes before the relay is told (store.h, "Chunk files"). */
+    if ((rc = rp__store_file_sync(st, RP__STORE_IN, w->msg_id)) != 0) return rc;
     /* stored_at stays the envelope's arrival: it is opened again "as of" then. The row
      * takes the next id: rp_inbox_next's cursor walks ids, and a message offered while
      * this one's attachments were still coming has passed the id it got on arrival.
@@ -237,6 +240,9 @@ static int write_tx(rp__store *st, in_write *w) {
     if ((rc = write_body(st, w)) == 0) rc = rp__sql_exec(st->db, "COMMIT");
     if (rc != 0) rp__sql_exec(st->db, "ROLLBACK");
   }
+  /* The rows went first, then their files (store.h, "Chunk files"). */
+  if (rc == 0 && w->what == W_DROP) rp__store_file_unlink(st, RP__STORE_IN, w->msg_id);
+  if (rc == 0 && w->what == W_SWEEP && w->deleted > 0) rp__store_file_sweep(st);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
@@ -269,15 +275,26 @@ int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n) {
 int rp__store_in_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, const uint8_t *data, size_t len) {
   return rp__store_chunk_write(
-      st, "INSERT OR REPLACE INTO inbox_chunk(msg_id, idx, data) VALUES(?1, ?2, ?3)",
-      msg_id, idx, data, len);
+      st, RP__STORE_IN,
+      "INSERT OR REPLACE INTO inbox_chunk(msg_id, idx, len) VALUES(?1, ?2, ?3)", msg_id,
+      idx, data, len);
 }
 
 int rp__store_in_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                            uint64_t idx, uint8_t *buf, size_t cap, size_t *len) {
-  return rp__store_chunk_read(st,
-                              "SELECT data FROM inbox_chunk WHERE msg_id = ?1 AND idx = ?2",
+  return rp__store_chunk_read(st, RP__STORE_IN,
+                              "SELECT len FROM inbox_chunk WHERE msg_id = ?1 AND idx = ?2",
                               msg_id, idx, buf, cap, len, NULL);
+}
+
+int rp__store_in_chunks_trim(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             uint64_t from) {
+  int rc;
+  pthread_mutex_lock(&st->mu);
+  rc = exec_id(st, "DELETE FROM inbox_chunk WHERE msg_id = ?1 AND idx >= ?2", msg_id,
+               (int64_t)from);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
 }
 
 int rp__store_in_chunks_stored(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],

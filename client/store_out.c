@@ -58,9 +58,12 @@ int rp__store_out_insert(rp__store *st, const rp__store_out *o) {
 }
 
 int rp__store_out_add(rp__store *st, const rp__store_out *o) {
-  int rc;
+  int rc = 0;
   pthread_mutex_lock(&st->mu);
-  rc = rp__store_out_insert(st, o);
+  /* The chunk bytes rp_send wrote are on disk before the commit that makes the message
+   * sendable (and its chunk rows durable): one fdatasync per message, not per chunk. */
+  if (o->chunks > 0) rc = rp__store_file_sync(st, RP__STORE_OUT, o->msg_id);
+  if (rc == 0) rc = rp__store_out_insert(st, o);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
@@ -299,24 +302,19 @@ out:
 int rp__store_out_chunk_put(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, const uint8_t *data, size_t len) {
   return rp__store_chunk_write(
-      st, "INSERT INTO outbox_chunk(msg_id, idx, data) VALUES(?1, ?2, ?3)", msg_id, idx,
-      data, len);
+      st, RP__STORE_OUT, "INSERT INTO outbox_chunk(msg_id, idx, len) VALUES(?1, ?2, ?3)",
+      msg_id, idx, data, len);
 }
 
 int rp__store_out_chunk_get(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                             uint64_t idx, uint8_t *buf, size_t cap, size_t *len,
                             int *acked) {
-  /* buf NULL: the length and the flag only (SQLite then does not read the blob). */
-#define ACKED                                                                              \
-  "(acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack WHERE msg_id = ?1 AND idx = ?2))"
-  return rp__store_chunk_read(st,
-                              buf != NULL ? "SELECT data, " ACKED " FROM outbox_chunk"
-                                            " WHERE msg_id = ?1 AND idx = ?2"
-                                          : "SELECT length(data), " ACKED
-                                            " FROM outbox_chunk"
-                                            " WHERE msg_id = ?1 AND idx = ?2",
-                              msg_id, idx, buf, cap, len, acked);
-#undef ACKED
+  /* buf NULL: the length and the flag only (the file is not read). */
+  return rp__store_chunk_read(
+      st, RP__STORE_OUT,
+      "SELECT len, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack"
+      " WHERE msg_id = ?1 AND idx = ?2)) FROM outbox_chunk WHERE msg_id = ?1 AND idx = ?2",
+      msg_id, idx, buf, cap, len, acked);
 }
 
 int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
@@ -336,6 +334,8 @@ int rp__store_out_chunks_delete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BY
     rc = rp__sql_err(sqlite3_step(s));
   }
   sqlite3_finalize(s);
+  /* The rows first, then the bytes (store.h, "Chunk files"). */
+  if (rc == 0) rp__store_file_unlink(st, RP__STORE_OUT, msg_id);
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
@@ -353,15 +353,15 @@ int rp__store_out_chunks_sum(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES
   int rc;
   *n = *acked = *bytes = *bytes_acked = 0;
   pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_prepare(
-           st->db,
-           "SELECT count(*), coalesce(sum(a), 0),"
-           " coalesce(sum(length(data)), 0),"
-           " coalesce(sum(a * length(data)), 0) FROM"
-           " (SELECT data, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack k"
-           "  WHERE k.msg_id = c.msg_id AND k.idx = c.idx)) AS a"
-           "  FROM outbox_chunk c WHERE msg_id = ?)",
-           &s)) == 0) {
+  if ((rc =
+           rp__sql_prepare(st->db,
+                           "SELECT count(*), coalesce(sum(a), 0),"
+                           " coalesce(sum(len), 0),"
+                           " coalesce(sum(a * len), 0) FROM"
+                           " (SELECT len, (acked OR EXISTS(SELECT 1 FROM outbox_chunk_ack k"
+                           "  WHERE k.msg_id = c.msg_id AND k.idx = c.idx)) AS a"
+                           "  FROM outbox_chunk c WHERE msg_id = ?)",
+                           &s)) == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_ROW ? 0 : RP_EIO;
     if (rc == 0) {

@@ -275,11 +275,29 @@ static void test_refusals(void **state) {
   rp_client_free(c);
 }
 
+/* Zeroes the bytes of chunk g in the chunk file of message id in state folder dir's
+ * chunks/out or chunks/in (which), keeping its length. */
+static void zero_chunk(const char *dir, const char *which, const char *id, uint64_t g) {
+  static uint8_t zero[RP__CHUNK_SEALED_MAX];
+  char path[900];
+  struct stat sb;
+  int fd;
+  snprintf(path, sizeof path, "%s/chunks/%s/%s", dir, which, id);
+  assert_true((fd = open(path, O_WRONLY)) >= 0);
+  assert_int_equal(fstat(fd, &sb), 0);
+  assert_true((uint64_t)sb.st_size > g * RP__CHUNK_SEALED_MAX);
+  size_t len = (uint64_t)sb.st_size - g * RP__CHUNK_SEALED_MAX;
+  if (len > sizeof zero) len = sizeof zero;
+  assert_int_equal(pwrite(fd, zero, len, (off_t)(g * RP__CHUNK_SEALED_MAX)), (ssize_t)len);
+  close(fd);
+}
+
 /* With the relay down: muni sends a request (question) with buf attached, sql alters the
- * sender's store, then the relay starts again. The message's id in id; returns how many
- * rows the last statement of sql changed. */
+ * sender's store (and chunk `zero` of its file is zeroed, if >= 0), then the relay starts
+ * again. The message's id in id; returns how many rows the last statement of sql
+ * changed. */
 static int send_altered(fx *x, const char *question, const uint8_t *buf, size_t n,
-                        const char *sql, char id[RP_ID_STRLEN]) {
+                        const char *sql, int64_t zero, char id[RP_ID_STRLEN]) {
   sqlite3 *db = NULL;
   rp_msg *m;
   assert_int_equal(tp_relay_stop(&x->f, SIGTERM, 10000), 0);
@@ -292,6 +310,11 @@ static int send_altered(fx *x, const char *question, const uint8_t *buf, size_t 
   assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
   int changed = sqlite3_changes(db);
   sqlite3_close(db);
+  if (zero >= 0) {
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/state-%s", x->f.dir, CL_MUNI);
+    zero_chunk(dir, "out", id, (uint64_t)zero);
+  }
   assert_int_equal(tp_relay_start(&x->f), 0);
   return changed;
 }
@@ -336,11 +359,7 @@ static void test_bad_chunk_refused(void **state) {
   rp_client *team;
   uint64_t pending = 9;
   int st = 0, err = 0;
-  assert_int_equal(send_altered(x, "Ødelagt undervejs", buf, sizeof buf,
-                                "UPDATE outbox_chunk SET data = zeroblob(length(data))"
-                                " WHERE idx = 1",
-                                id),
-                   1);
+  send_altered(x, "Ødelagt undervejs", buf, sizeof buf, "SELECT 1", 1, id);
   assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 20000), 0);
   assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
@@ -354,6 +373,10 @@ static void test_bad_chunk_refused(void **state) {
   assert_int_equal(rows(x->muni, "inbox_chunk"), 0);
   assert_int_equal(rows(x->muni, "inbox"), 0);
   rp_client_set_data(x->muni, x->db);
+  /* Nor its chunk file: the chunks it had stored went with the refused message. */
+  struct stat sb;
+  snprintf(path, sizeof path, "%s/state-%s/chunks/in/%s", x->f.dir, CL_TEAM, id);
+  assert_int_equal(stat(path, &sb), -1);
 }
 
 /* PROTOCOL.md 5.6: a SEND answered ETRUNC although the outbox holds every chunk as
@@ -367,7 +390,8 @@ static void test_etrunc_uploads_again(void **state) {
   for (size_t i = 0; i < sizeof buf; i++)
     buf[i] = (uint8_t)(i * 7u);
   assert_int_equal(
-      send_altered(x, "Igen", buf, sizeof buf, "UPDATE outbox_chunk SET acked = 1", id), 3);
+      send_altered(x, "Igen", buf, sizeof buf, "UPDATE outbox_chunk SET acked = 1", -1, id),
+      3);
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_RELAYED, 20000), 0);
   assert_non_null(team = cl_client(&x->f, CL_TEAM, NULL));
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_DELIVERED, 20000), 0);
@@ -394,7 +418,7 @@ static void test_etrunc_bounded(void **state) {
                " WHEN OLD.idx = 1 BEGIN"
                " INSERT OR IGNORE INTO outbox_chunk_ack(msg_id, idx) VALUES(OLD.msg_id, 1);"
                " END;",
-               id);
+               -1, id);
   assert_int_equal(cl_wait_status(x->muni, id, RP_STATUS_FAILED, 30000), 0);
   assert_int_equal(rp_status(x->muni, id, &st, &err), 0);
   assert_int_equal(st, RP_STATUS_FAILED);

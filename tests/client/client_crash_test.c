@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Exactly once across crashes of the host process, against the real relay: a sender
- * killed (SIGKILL) right after rp_send returned still sends, once; a receiver killed
- * between storing a message and handling it is offered it again, once; a duplicate
+ * killed (SIGKILL) right after rp_send returned still sends, once, with every byte of its
+ * attachment; a receiver killed between storing a message and handling it is offered it
+ * again, once; one killed after it acknowledged a message with an attachment to the
+ * relay (which then deletes its copy) still holds every byte of it (SHA-256); a duplicate
  * delivery from the relay is acknowledged and never offered twice.
  */
 #include <setjmp.h>
@@ -19,17 +21,63 @@
 
 #include "clock.h"
 #include "cl_fixture.h"
+#include "cl_bytes.h"
+
+/* The attachment of the crash tests: three chunks and a bit, content seeded ATT_SEED. */
+#define ATT_LEN (3u * 256 * 1024 + 100)
+#define ATT_SEED 77u
+
+static uint8_t *att_bytes(void) {
+  static uint8_t b[ATT_LEN];
+  for (size_t i = 0; i < sizeof b; i++)
+    b[i] = cl_byte_at(ATT_SEED, i);
+  return b;
+}
+
+static int sha_sink(void *ctx, const uint8_t *buf, size_t len) {
+  crypto_hash_sha256_update(ctx, buf, len);
+  return 0;
+}
+
+/* r has the crash tests' attachment, whole: its SHA-256 is that of att_bytes(). */
+static void assert_att_whole(rp_client *c, const rp_received *r) {
+  crypto_hash_sha256_state h;
+  uint8_t got[32], want[32];
+  uint64_t size = 0;
+  assert_int_equal(rp_received_attachments(r), 1);
+  assert_int_equal(rp_received_attachment(r, 0, NULL, NULL, &size, NULL), 0);
+  assert_int_equal(size, ATT_LEN);
+  crypto_hash_sha256_init(&h);
+  assert_int_equal(rp_received_attachment_read(c, r, 0, sha_sink, &h), 0);
+  crypto_hash_sha256_final(&h, got);
+  crypto_hash_sha256(want, att_bytes(), ATT_LEN);
+  assert_memory_equal(got, want, 32);
+}
+
+static rp_msg *att_request(const char *text) {
+  rp_msg *m = cl_request(text);
+  if (m != NULL && rp_msg_attach_buffer(m, att_bytes(), ATT_LEN, "plan.pdf",
+                                        "application/pdf", "beredskabsplan_udkast") != 0) {
+    rp_msg_free(m);
+    m = NULL;
+  }
+  return m;
+}
 
 typedef struct counter {
   int n;
-  int fd; /* child: where to report the id; -1 in the parent */
+  int fd;    /* child: where to report the id; -1 in the parent */
+  int go_on; /* child: report and return (else: report and hang) */
 } counter;
 
 static void on_recv(void *data, rp_client *c, const rp_received *r) {
   counter *k = data;
   (void)c;
   __atomic_add_fetch(&k->n, 1, __ATOMIC_SEQ_CST);
-  if (k->fd >= 0) {
+  if (k->fd >= 0 && k->go_on) {
+    /* The child reports and goes on: the library then acknowledges it to the relay. */
+    if (write(k->fd, rp_received_msg_id(r), 32) != 32) _exit(3);
+  } else if (k->fd >= 0) {
     /* The child "crashes" here: stored, not yet handled (nor acked to the relay). */
     if (write(k->fd, rp_received_msg_id(r), 32) != 32) _exit(3);
     for (;;)
@@ -76,8 +124,10 @@ static int read_pipe(int fd, char *buf, size_t n) {
 }
 
 /* Forks a child that runs fn(f, fd) and never returns; reads the 32-char id it
- * reports, then SIGKILLs it. */
-static void fork_and_kill(tp_relay *f, void (*fn)(tp_relay *, int), char id[RP_ID_STRLEN]) {
+ * reports, then (once the relay logged that many deliveries of it, if acked > 0)
+ * SIGKILLs it. */
+static void fork_and_kill(tp_relay *f, void (*fn)(tp_relay *, int), char id[RP_ID_STRLEN],
+                          size_t acked) {
   int p[2], st, rc;
   pid_t pid;
   assert_int_equal(pipe(p), 0);
@@ -93,6 +143,7 @@ static void fork_and_kill(tp_relay *f, void (*fn)(tp_relay *, int), char id[RP_I
   close(p[1]);
   rc = read_pipe(p[0], id, 32);
   id[32] = '\0';
+  if (rc == 0 && acked > 0) rc = wait_delivered(f, id, acked, 10000);
   /* Killed before any assertion, so that a failing test never leaves it behind. */
   kill(pid, SIGKILL);
   assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -103,7 +154,7 @@ static void fork_and_kill(tp_relay *f, void (*fn)(tp_relay *, int), char id[RP_I
 
 static void child_send(tp_relay *f, int fd) {
   rp_client *c = cl_client(f, CL_MUNI, NULL);
-  rp_msg *m = cl_request("Sendt lige før et nedbrud");
+  rp_msg *m = att_request("Sendt lige før et nedbrud");
   char id[RP_ID_STRLEN];
   if (c == NULL || m == NULL || rp_send(c, m, id) != 0) _exit(4);
   if (write(fd, id, 32) != 32) _exit(3);
@@ -119,7 +170,7 @@ static void test_killed_after_send(void **state) {
   int st = 0;
   (void)state;
   assert_int_equal(cl_relay_up(&f, "cl-killsend"), 0);
-  fork_and_kill(&f, child_send, id);
+  fork_and_kill(&f, child_send, id, 0);
   /* The next run of the host finds it in the outbox and sends it. */
   assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
   assert_int_equal(rp_client_flush(muni, 10000), 0);
@@ -128,6 +179,7 @@ static void test_killed_after_send(void **state) {
   assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
   assert_int_equal(cl_wait_inbox(team, &r, 10000), 0);
   assert_string_equal(rp_received_msg_id(r), id);
+  assert_att_whole(team, r); /* the chunks written before rp_send returned */
   assert_int_equal(rp_inbox_mark_handled(team, id), 0);
   rp_received_free(r);
   r = NULL;
@@ -140,7 +192,7 @@ static void test_killed_after_send(void **state) {
 }
 
 static void child_receive(tp_relay *f, int fd) {
-  counter k = {0, fd};
+  counter k = {0, fd, 0};
   if (client_cb(f, CL_TEAM, &k) == NULL) _exit(4);
   for (;;)
     pause();
@@ -184,7 +236,7 @@ static void test_killed_before_handled_and_duplicate(void **state) {
   rp_client *muni, *team;
   rp_received *r = NULL, *r2 = NULL;
   rp_msg *m;
-  counter k = {0, -1};
+  counter k = {0, -1, 0};
   char id[RP_ID_STRLEN], got[RP_ID_STRLEN];
   uint64_t pending = 9;
   (void)state;
@@ -198,7 +250,7 @@ static void test_killed_before_handled_and_duplicate(void **state) {
    * (the allocator's, SQLite's) would stay locked forever in the child. */
   rp_client_free(muni);
 
-  fork_and_kill(&f, child_receive, got);
+  fork_and_kill(&f, child_receive, got, 0);
   assert_string_equal(got, id);
   /* The next run offers it again, once: at start-up (stored, unhandled), and not
    * again when the relay delivers it a second time (the child never acked it). */
@@ -234,10 +286,48 @@ static void test_killed_before_handled_and_duplicate(void **state) {
   tp_relay_free(&f);
 }
 
+static void child_receive_ack(tp_relay *f, int fd) {
+  counter k = {0, fd, 1};
+  if (client_cb(f, CL_TEAM, &k) == NULL) _exit(4);
+  for (;;)
+    pause();
+}
+
+/* The recipient acknowledged a message with an attachment (the relay deleted its copy)
+ * and was killed: its next run holds the message and every byte of the attachment. */
+static void test_killed_after_ack(void **state) {
+  tp_relay f;
+  rp_client *muni, *team;
+  rp_received *r = NULL;
+  rp_msg *m;
+  counter k = {0, -1, 0};
+  char id[RP_ID_STRLEN], got[RP_ID_STRLEN];
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-killack"), 0);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  assert_non_null(m = att_request("Modtaget og kvitteret, så et nedbrud"));
+  assert_int_equal(rp_send(muni, m, id), 0);
+  rp_msg_free(m);
+  assert_int_equal(rp_client_flush(muni, 10000), 0);
+  rp_client_free(muni); /* no client threads across fork() */
+  fork_and_kill(&f, child_receive_ack, got, 1);
+  assert_string_equal(got, id);
+  assert_non_null(team = client_cb(&f, CL_TEAM, &k));
+  assert_int_equal(rp_inbox_get(team, id, &r), 0);
+  assert_att_whole(team, r);
+  rp_received_free(r);
+  /* The relay let it go: it is not delivered again. */
+  usleep(300000);
+  assert_int_equal(delivered_count(&f, id), 1);
+  rp_client_free(team);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_killed_after_send),
       cmocka_unit_test(test_killed_before_handled_and_duplicate),
+      cmocka_unit_test(test_killed_after_ack),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

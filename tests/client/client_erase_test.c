@@ -43,9 +43,41 @@ static marker id_marker(const char *hex) {
   return m;
 }
 
-/* Is m in any regular file of dir (client.db, client.db-wal, client.db-shm)? */
+/* Is m in any regular file of dir (client.db, client.db-wal, client.db-shm) or of its
+ * chunk folders (chunks/out, chunks/in: the attachment chunks' bytes)? */
 static int in_dir(const char *dir, const marker *m) {
-  return tu_dir_holds(dir, m->b, m->n) == 1;
+  static const char *const sub[] = {"", "/chunks", "/chunks/out", "/chunks/in"};
+  char path[1024];
+  for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+    snprintf(path, sizeof path, "%s%s", dir, sub[i]);
+    if (tu_dir_holds(path, m->b, m->n) == 1) return 1;
+  }
+  return 0;
+}
+
+/* The chunk file of message hex in dir's chunks/out or chunks/in (which). */
+static void chunk_file(const char *dir, const char *which, const char *hex, char *out,
+                       size_t cap) {
+  snprintf(out, cap, "%s/chunks/%s/%s", dir, which, hex);
+}
+
+static int exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+/* SLICE bytes from the middle of the chunk file of message hex. */
+static marker file_slice(const char *dir, const char *which, const char *hex) {
+  char path[1024];
+  marker m = {.n = SLICE};
+  size_t len = 0;
+  uint8_t *b;
+  chunk_file(dir, which, hex, path, sizeof path);
+  assert_non_null(b = (uint8_t *)tu_read_file(path, &len));
+  assert_true(len > 2 * SLICE);
+  memcpy(m.b, b + len / 2, SLICE);
+  free(b);
+  return m;
 }
 
 /* Milliseconds until m is gone from dir; fails after timeout_ms. */
@@ -175,7 +207,7 @@ static void test_retention(void **state) {
   tp_relay f;
   rp_client *team, *muni;
   rp_received *r = NULL;
-  char req[RP_ID_STRLEN], keep[RP_ID_STRLEN], dir[700];
+  char req[RP_ID_STRLEN], keep[RP_ID_STRLEN], dir[700], file[1024];
   marker id, env, chunk, kept;
   uint64_t ms, pending = 0;
   (void)state;
@@ -202,7 +234,8 @@ static void test_retention(void **state) {
   id = id_marker(req);
   kept = id_marker(keep);
   env = db_slice(dir, "inbox", "envelope", req);
-  chunk = db_slice(dir, "inbox_chunk", "data", req);
+  chunk = file_slice(dir, "in", req);
+  chunk_file(dir, "in", req, file, sizeof file);
   assert_true(in_dir(dir, &id) && in_dir(dir, &env) && in_dir(dir, &chunk));
   assert_int_equal(rp_inbox_mark_handled(team, req), 0);
   /* Handled: still readable during the retention. */
@@ -213,6 +246,7 @@ static void test_retention(void **state) {
   ms = gone_within(dir, &id, 10000, "msg_id");
   gone_within(dir, &env, 1000, "envelope bytes");
   gone_within(dir, &chunk, 1000, "chunk bytes");
+  assert_false(exists(file)); /* unlinked, not only overwritten */
   assert_int_equal(rp_inbox_get(team, req, &r), RP_ENOTFOUND);
   /* The unhandled one stays, whatever the retention. */
   assert_int_equal(rp_inbox_pending(team, &pending), 0);
@@ -262,6 +296,25 @@ static void test_thread_erase(void **state) {
   /* The other thread is untouched, here and at the relay. */
   assert_int_equal(rp_status(muni, other, &st, NULL), 0);
   assert_true(in_dir(dir, &o) && in_dir(f.dir, &o));
+  /* A queued message's chunk file (the relay is down, so they wait in the outbox) goes
+   * with its thread: unlinked, its bytes nowhere in the state folder. */
+  {
+    static uint8_t att[300 * 1024];
+    char q[RP_ID_STRLEN], file[1024];
+    marker bytes;
+    for (size_t i = 0; i < sizeof att; i++)
+      att[i] = (uint8_t)(i * 11 + 5);
+    assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
+    send_request(muni, att, sizeof att, q);
+    chunk_file(dir, "out", q, file, sizeof file);
+    assert_true(exists(file));
+    bytes = file_slice(dir, "out", q);
+    outbox_thread(muni, q, th);
+    assert_int_equal(rp_thread_erase(muni, th), 0);
+    assert_false(exists(file));
+    assert_false(in_dir(dir, &bytes));
+    assert_int_equal(tp_relay_start(&f), 0);
+  }
   rp_client_free(muni);
   assert_int_equal(tp_relay_stop(&f, SIGTERM, 10000), 0);
   tp_relay_free(&f);
