@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * How long erasing a thread takes in the client store (rp_thread_erase: secure_delete,
- * then the truncating WAL checkpoint), for a thread that holds one message with an
- * attachment of -a MiB (default 100), on both sides (RP_BUILD_DIR must name the build
- * root; default "."):
+ * then the truncating WAL checkpoint, then the chunk files unlinked), for a thread that
+ * holds one message with an attachment of -a MiB (default 100), on both sides (RP_BUILD_DIR
+ * must name the build root; default "."):
  *  - the sender, before the relay has any of it: the municipality's client starts while
  *    the relay is down, so the sealed chunks stay in its outbox; the erase is timed;
  *  - the recipient: the relay is started, the message travels, the team's client stores
  *    it whole (sealed chunks in its inbox), and its erase is timed.
- * Each time is printed with the size of client.db before and after and the size of its
- * -wal after (0: truncated). Times are printed, never asserted.
+ * Each time is printed with the size of client.db before and after, the size of its
+ * -wal after (0: truncated), and the disk space of the chunk files before and after. Times
+ * are printed, never asserted.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +81,37 @@ static long long file_size(tp_relay *f, const char *id, const char *suffix) {
   return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* Disk blocks in use under the state folder's chunks/ (its files are sparse, so the
+ * blocks and not st_size say what is held), in bytes; -1 if it cannot be read. */
+static long long chunk_bytes(tp_relay *f, const char *id) {
+  static const char *const sub[] = {"out", "in"};
+  long long sum = 0;
+  for (size_t i = 0; i < 2; i++) {
+    char dir[800], path[1200];
+    struct dirent *e;
+    struct stat sb;
+    DIR *d;
+    snprintf(dir, sizeof dir, "%s/state-%s/chunks/%s", f->dir, id, sub[i]);
+    if ((d = opendir(dir)) == NULL) continue;
+    while ((e = readdir(d)) != NULL) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) sum += (long long)sb.st_blocks * 512;
+    }
+    closedir(d);
+  }
+  return sum;
+}
+
 static void timed_erase(tp_relay *f, rp_client *c, const char *id, const char *thread,
                         const char *what) {
-  long long before = file_size(f, id, "");
+  long long before = file_size(f, id, ""), chunks_before = chunk_bytes(f, id);
   uint64_t t0 = rp__clock_mono_ms();
   int rc = rp_thread_erase(c, thread);
   uint64_t ms = rp__clock_mono_ms() - t0;
   printf("%s: rp_thread_erase %s in %llu ms; client.db %lld bytes before, %lld after, "
-         "-wal %lld after\n",
+         "-wal %lld after; chunk files %lld bytes on disk before, %lld after\n",
          what, rc == 0 ? "done" : rp_err_name(rc), (unsigned long long)ms, before,
-         file_size(f, id, ""), file_size(f, id, "-wal"));
+         file_size(f, id, ""), file_size(f, id, "-wal"), chunks_before, chunk_bytes(f, id));
 }
 
 typedef struct thread_of {
