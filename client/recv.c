@@ -111,8 +111,9 @@ static int make_receipt(rp_client *c, const rp__payload *got, const char *sender
  * mark it recalled (never offered again) and send the receipt "recalled" back, in one
  * transaction. Run for a recall stored now and for one delivered again (a crash between
  * storing it and this step), which the store makes idempotent: the receipt goes once.
- * A recall about a message we do not hold (yet), or that another member sent, does
- * nothing here; the recall itself is stored and offered like any message.
+ * A recall about a message we do not hold yet does its work when that message comes
+ * (recalled_first); one about another member's message does nothing. The recall itself
+ * is stored and offered like any message.
  */
 static void apply_recall(rp_client *c, const rp__payload *p, const char *sender) {
   rp__store_in held;
@@ -133,6 +134,27 @@ static void apply_recall(rp_client *c, const rp__payload *p, const char *sender)
     rp__hlog(c, RP_LOG_ERROR, "recall_not_stored msg_id=%s code=%s", hex, rp_err_name(rc));
   else if (done)
     rp__hlog(c, RP_LOG_INFO, "recalled msg_id=%s sender=%s", hex, sender);
+}
+
+/* A recall from `sender` about msg_id that came before the message (PROTOCOL.md 7.19:
+ * a message with attachments goes out after its chunks, and a recall sent after it may
+ * overtake it). The message is then stored recalled, in one transaction with the receipt
+ * "recalled" instead of "delivered", has no effect on our statuses, and is never
+ * offered. Sets in->recalled and the receipt to store (zeroed if it cannot be made). */
+static int recalled_first(rp_client *c, const rp__payload *p, rp__store_in *in,
+                          rp__store_out *receipt, rp__store_effect *effect) {
+  int held = 0, rc;
+  memset(receipt, 0, sizeof *receipt);
+  if (p->kind == RP__PL_RECALL) return 0;
+  if ((rc = rp__store_in_recall_held(c->st, p->msg_id, in->sender, RP__PL_RECALL, &held)) !=
+          0 ||
+      !held)
+    return rc;
+  in->recalled = 1;
+  if (effect != NULL) memset(effect, 0, sizeof *effect);
+  if (receipt_row(c, p->msg_id, p->thread_id, RP__RCPT_RECALLED, in->sender, receipt) != 0)
+    memset(receipt, 0, sizeof *receipt);
+  return 0;
 }
 
 static void offer(rp_client *c, const rp__store_in *row) {
@@ -162,8 +184,10 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   in.stored_at = rp__clock_wall_ms();
   /* Without a receipt (sender's key unusable) the message is still stored: losing it
    * would be worse than a missing receipt. */
-  if (make_receipt(c, p, in.sender, &receipt) != 0) memset(&receipt, 0, sizeof receipt);
   answer_effect(p, &effect);
+  if ((rc = recalled_first(c, p, &in, &receipt, &effect)) != 0) return rc;
+  if (!in.recalled && make_receipt(c, p, in.sender, &receipt) != 0)
+    memset(&receipt, 0, sizeof receipt);
   rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, &effect);
   rp__store_out_free(&receipt);
   if (rc == RP_EEXIST) {
@@ -209,6 +233,7 @@ static int chunks_check(rp_client *c, rp__payload *p, const rp__envhdr *h,
 static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened *op,
                             const uint8_t *env, size_t len, bool *complete) {
   rp__store_in in, old;
+  rp__store_out receipt;
   const uint8_t *ref = rp__payload_ref(p);
   int rc;
   *complete = false;
@@ -224,7 +249,9 @@ static int store_incomplete(rp_client *c, const rp__payload *p, const rp__opened
   in.chunks = op->hdr.chunks;
   in.complete = 0;
   in.expires = op->hdr.expires;
-  rc = rp__store_in_add(c->st, &in, NULL, NULL);
+  if ((rc = recalled_first(c, p, &in, &receipt, NULL)) != 0) return rc;
+  rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, NULL);
+  rp__store_out_free(&receipt);
   if (rc != RP_EEXIST) return rc;
   if ((rc = rp__store_in_get_any(c->st, p->msg_id, &old)) != 0) return rc;
   *complete = old.complete != 0;
@@ -243,9 +270,12 @@ int rp__recv_complete(rp_client *c, const uint8_t msg_id[RP_MSG_ID_BYTES]) {
     rp__store_in_free(&row);
     return rc;
   }
-  if (make_receipt(c, &r->p, row.sender, &receipt) != 0)
+  /* A message recalled while its attachments were coming has had its receipt
+   * ("recalled"): no "delivered" after it, and no effect on our statuses. */
+  if (row.recalled || make_receipt(c, &r->p, row.sender, &receipt) != 0)
     memset(&receipt, 0, sizeof receipt);
   answer_effect(&r->p, &effect);
+  if (row.recalled) memset(&effect, 0, sizeof effect);
   rc = rp__store_in_complete(c->st, msg_id, receipt.envelope != NULL ? &receipt : NULL,
                              &effect);
   rp__store_out_free(&receipt);

@@ -161,8 +161,9 @@ typedef struct rp__store_effect {
 } rp__store_effect;
 
 /* Adds an inbox row and, in the same transaction, the outbox row `receipt` and the
- * status effect (each may be NULL). RP_EEXIST (nothing written) if msg_id is already in
- * the inbox. */
+ * status effect (each may be NULL); with in->recalled set, its recall mark too (a recall
+ * that came first, rp__store_in_recall_held). RP_EEXIST (nothing written) if msg_id is
+ * already in the inbox. */
 int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out *receipt,
                      rp__store_effect *effect);
 
@@ -210,6 +211,12 @@ int rp__store_in_sweep(rp__store *st, uint64_t now, uint64_t *n);
 int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                         const char *sender, uint64_t now, const rp__store_out *receipt,
                         int *done);
+
+/* Whether the inbox holds a recall (a row of kind recall_kind whose ref_id is msg_id)
+ * from `sender`: one that came before the message it recalls (PROTOCOL.md 7.19), which
+ * is then stored recalled. *held 1 or 0. */
+int rp__store_in_recall_held(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             const char *sender, int recall_kind, int *held);
 
 /* The first unhandled row with rowid > after, not recalled. RP_ENOTFOUND. */
 int rp__store_in_next(rp__store *st, int64_t after, rp__store_in *out);

@@ -159,6 +159,29 @@ out:
   return rc;
 }
 
+int rp__store_in_recall_held(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                             const char *sender, int recall_kind, int *held) {
+  sqlite3_stmt *s = NULL;
+  int rc;
+  *held = 0;
+  pthread_mutex_lock(&st->mu);
+  rc = rp__sql_prepare(st->db,
+                       "SELECT 1 FROM inbox WHERE kind = ?1 AND ref_id = ?2 AND sender = ?3"
+                       " LIMIT 1",
+                       &s);
+  if (rc == 0) {
+    sqlite3_bind_int(s, 1, recall_kind);
+    sqlite3_bind_blob(s, 2, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, sender, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    *held = rc == SQLITE_ROW;
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rp__sql_err(rc);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
+}
+
 /* ---- the inbox's attachment chunks ---- */
 
 /* Runs one statement with msg_id as ?1 and an optional int64 as ?2 (msg_id NULL: v is
@@ -202,6 +225,10 @@ static int write_body(rp__store *st, in_write *w) {
   switch (w->what) {
   case W_ADD:
     rc = insert(st, w->in);
+    /* Recalled before it came (rp__store_in_recall_held): stored with its mark. */
+    if (rc == 0 && w->in->recalled)
+      rc = exec_id(st, "INSERT OR IGNORE INTO inbox_recalled(msg_id, at) VALUES(?1, ?2)",
+                   w->in->msg_id, (int64_t)w->in->stored_at);
     break;
   case W_COMPLETE:
     /* The chunk bytes on disk before the commit that makes the message complete, which

@@ -682,7 +682,9 @@ int rp_received_handled(const rp_received *r);        /* 1 if marked handled */
 /* 1 if its sender recalled it (a "recall" about it arrived; PROTOCOL.md 7.19): the
  * library then no longer offers it (rp_inbox_next, rp_inbox_pending, the receive
  * callback at start-up) unless it was marked handled before, and rp_inbox_get still
- * finds it. The host should hide its content too. */
+ * finds it. The host should hide its content too. A recall that arrives first (it can
+ * overtake a message with attachments) is applied when the message comes: the message
+ * is stored recalled and never offered. */
 int rp_received_recalled(const rp_received *r);
 
 /*

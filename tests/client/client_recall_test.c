@@ -148,9 +148,90 @@ static void test_recall_outcome(void **state) {
   tp_relay_free(&f);
 }
 
+/* A recall that overtakes its message (PROTOCOL.md 7.19): the municipality's request,
+ * one without and one with an attachment, waits in an outbox whose relay address is
+ * dead; a second handle of the same member (another state folder) recalls both, and the
+ * team stores the recalls first. When the requests arrive they are stored recalled: the
+ * receipt "recalled" comes back (not "delivered" first), and they are never offered. */
+static void test_recall_before_message(void **state) {
+  static const uint8_t doc[3000] = {'%', 'P', 'D', 'F'};
+  tp_relay f;
+  seen ts;
+  rp_client *late, *early, *team;
+  rp_received *r = NULL;
+  rp_config *cfg;
+  rp_msg *m;
+  char req[2][RP_ID_STRLEN], rec[RP_ID_STRLEN];
+  uint64_t t = 0, t_del = 0;
+  int st = 0;
+  (void)state;
+  memset(&ts, 0, sizeof ts);
+  assert_int_equal(cl_relay_up(&f, "cl-recall-first"), 0);
+  /* The requests: stored, not sent (nothing listens on port 9). */
+  assert_non_null(cfg = cl_config(&f, CL_MUNI, "-late", NULL));
+  assert_int_equal(rp_config_set_relay(cfg, "127.0.0.1", 9), 0);
+  assert_int_equal(rp_client_new(cfg, &late), 0);
+  rp_config_free(cfg);
+  for (int i = 0; i < 2; i++) {
+    assert_non_null(m = cl_request("Sendt for tidligt"));
+    if (i == 1)
+      assert_int_equal(rp_msg_attach_buffer(m, doc, sizeof doc, "udkast.pdf",
+                                            "application/pdf", "andet"),
+                       0);
+    assert_int_equal(rp_send(late, m, req[i]), 0);
+    rp_msg_free(m);
+  }
+  rp_client_free(late);
+  snprintf(ts.watch, sizeof ts.watch, "%s", req[0]);
+  team = client_cb(&f, CL_TEAM, &ts);
+  /* The recalls, from the same member, delivered first. */
+  assert_non_null(early = cl_client(&f, CL_MUNI, "-early"));
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(send_recall(early, req[i], rec), 0);
+    assert_int_equal(cl_wait_status(early, rec, RP_STATUS_DELIVERED, 10000), 0);
+  }
+  rp_client_free(early);
+  /* Now the requests go out. */
+  assert_non_null(late = cl_client(&f, CL_MUNI, "-late"));
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(cl_wait_status(late, req[i], RP_STATUS_RECALLED, 10000), 0);
+    /* "recalled" implies delivered, with its time: no "delivered" came before it. */
+    assert_int_equal(rp_status_time(late, req[i], RP_STATUS_RECALLED, &t), 0);
+    assert_int_equal(rp_status_time(late, req[i], RP_STATUS_DELIVERED, &t_del), 0);
+    assert_true(t > 0 && t_del == t);
+    assert_int_equal(rp_inbox_get(team, req[i], &r), 0);
+    assert_true(rp_received_recalled(r));
+    rp_received_free(r);
+  }
+  /* Whatever else the team sends about them (the attachment's completion) changes
+   * nothing: recalled is final. */
+  assert_int_equal(rp_client_flush(team, 5000), 0);
+  usleep(300 * 1000);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(rp_status(late, req[i], &st, NULL), 0);
+    assert_int_equal(st, RP_STATUS_RECALLED);
+  }
+  /* Only the two recalls are offered. */
+  for (int i = 0; i < 3; i++) {
+    int rc = rp_inbox_next(team, &r);
+    if (i == 2) {
+      assert_int_equal(rc, RP_ENOTFOUND);
+      break;
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(rp_received_kind(r), "recall");
+    rp_received_free(r);
+  }
+  assert_int_equal(__atomic_load_n(&ts.offered, __ATOMIC_SEQ_CST), 0);
+  rp_client_free(late);
+  rp_client_free(team);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recall_outcome),
+      cmocka_unit_test(test_recall_before_message),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
