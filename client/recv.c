@@ -109,31 +109,49 @@ static int make_receipt(rp_client *c, const rp__payload *got, const char *sender
 /*
  * A recall (PROTOCOL.md 7.19) about a message we hold from the recall's own sender:
  * mark it recalled (never offered again) and send the receipt "recalled" back, in one
- * transaction. Run for a recall stored now and for one delivered again (a crash between
- * storing it and this step), which the store makes idempotent: the receipt goes once.
- * A recall about a message we do not hold yet does its work when that message comes
+ * transaction with storing the recall (store_message), so that a host that sees the
+ * recall sees the message marked. For a recall delivered again (stored before) the step
+ * runs on its own, which the store makes idempotent: the receipt goes once. A recall
+ * about a message we do not hold yet does its work when that message comes
  * (recalled_first); one about another member's message does nothing. The recall itself
  * is stored and offered like any message.
  */
-static void apply_recall(rp_client *c, const rp__payload *p, const char *sender) {
+
+/* The receipt "recalled" for the message a recall from `sender` is about, if we hold it
+ * from that sender: 0 with *receipt set, else nonzero with *receipt zeroed. */
+static int recall_receipt(rp_client *c, const uint8_t *about, const char *sender,
+                          rp__store_out *receipt) {
   rp__store_in held;
-  rp__store_out receipt;
-  char hex[RP_ID_STRLEN];
-  int done = 0, rc;
-  const uint8_t *about = p->u.recall.about;
-  if (rp__store_in_get_any(c->st, about, &held) != 0) return;
+  int rc;
+  memset(receipt, 0, sizeof *receipt);
+  if ((rc = rp__store_in_get_any(c->st, about, &held)) != 0) return rc;
   rc = strcmp(held.sender, sender) == 0
-           ? receipt_row(c, about, held.thread_id, RP__RCPT_RECALLED, sender, &receipt)
+           ? receipt_row(c, about, held.thread_id, RP__RCPT_RECALLED, sender, receipt)
            : RP_EPERM;
   rp__store_in_free(&held);
-  if (rc != 0) return;
-  rc = rp__store_in_recall(c->st, about, sender, rp__clock_wall_ms(), &receipt, &done);
-  rp__store_out_free(&receipt);
+  if (rc != 0) memset(receipt, 0, sizeof *receipt);
+  return rc;
+}
+
+static void recall_logged(rp_client *c, const uint8_t *about, const char *sender, int rc,
+                          int done) {
+  char hex[RP_ID_STRLEN];
   sodium_bin2hex(hex, sizeof hex, about, RP_MSG_ID_BYTES);
   if (rc != 0)
     rp__hlog(c, RP_LOG_ERROR, "recall_not_stored msg_id=%s code=%s", hex, rp_err_name(rc));
   else if (done)
     rp__hlog(c, RP_LOG_INFO, "recalled msg_id=%s sender=%s", hex, sender);
+}
+
+/* The step alone, for a recall stored before. */
+static void apply_recall(rp_client *c, const rp__payload *p, const char *sender) {
+  rp__store_out receipt;
+  int done = 0, rc;
+  const uint8_t *about = p->u.recall.about;
+  if (recall_receipt(c, about, sender, &receipt) != 0) return;
+  rc = rp__store_in_recall(c->st, about, sender, rp__clock_wall_ms(), &receipt, &done);
+  rp__store_out_free(&receipt);
+  recall_logged(c, about, sender, rc, done);
 }
 
 /* A recall from `sender` about msg_id that came before the message (PROTOCOL.md 7.19:
@@ -188,7 +206,17 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   if ((rc = recalled_first(c, p, &in, &receipt, &effect)) != 0) return rc;
   if (!in.recalled && make_receipt(c, p, in.sender, &receipt) != 0)
     memset(&receipt, 0, sizeof receipt);
-  rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, &effect);
+  if (p->kind == RP__PL_RECALL) {
+    rp__store_out rr;
+    rp__store_recall recall = {.about = p->u.recall.about};
+    if (recall_receipt(c, recall.about, in.sender, &rr) == 0) recall.receipt = &rr;
+    rc = rp__store_in_add_recall(c->st, &in, receipt.envelope != NULL ? &receipt : NULL,
+                                 &recall);
+    rp__store_out_free(&rr);
+    if (rc == 0) recall_logged(c, recall.about, in.sender, 0, recall.done);
+  } else {
+    rc = rp__store_in_add(c->st, &in, receipt.envelope != NULL ? &receipt : NULL, &effect);
+  }
   rp__store_out_free(&receipt);
   if (rc == RP_EEXIST) {
     /* Seen before: ack again, offer nothing; a recall's step may not have run. */
@@ -197,7 +225,6 @@ static int store_message(rp_client *c, const rp__payload *p, const rp__opened *o
   }
   if (rc != 0) return rc;
   if (effect.status != 0) status_told(c, effect.about, effect.status, 0, effect.changed);
-  if (p->kind == RP__PL_RECALL) apply_recall(c, p, in.sender);
   rp__loop_wake(c); /* the receipts wait in the outbox */
   offer(c, &in);
   return 0;

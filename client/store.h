@@ -212,6 +212,22 @@ int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
                         const char *sender, uint64_t now, const rp__store_out *receipt,
                         int *done);
 
+/* A recall being stored (rp__store_in_add_recall): the message it is about, the
+ * receipt "recalled" to add if that message is marked now (NULL: none), and whether it
+ * was (out). */
+typedef struct rp__store_recall {
+  const uint8_t *about;
+  const rp__store_out *receipt;
+  int done;
+} rp__store_recall;
+
+/* rp__store_in_add of a recall (in, from in->sender) together with its step, as
+ * rp__store_in_recall does it, in one transaction: a host that sees the recall sees the
+ * message it recalls marked. RP_EEXIST (nothing written) if the recall is stored already;
+ * its step then is rp__store_in_recall's. */
+int rp__store_in_add_recall(rp__store *st, const rp__store_in *in,
+                            const rp__store_out *receipt, rp__store_recall *recall);
+
 /* Whether the inbox holds a recall (a row of kind recall_kind whose ref_id is msg_id)
  * from `sender`: one that came before the message it recalls (PROTOCOL.md 7.19), which
  * is then stored recalled. *held 1 or 0. */

@@ -126,18 +126,17 @@ int rp__store_in_pending(rp__store *st, uint64_t *n) {
                          n);
 }
 
-int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
-                        const char *sender, uint64_t now, const rp__store_out *receipt,
-                        int *done) {
+/* The recall's step (store.h, rp__store_in_recall) inside the caller's transaction. */
+static int recall_body(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                       const char *sender, uint64_t now, const rp__store_out *receipt,
+                       int *done) {
   sqlite3_stmt *s = NULL;
-  int rc;
+  int rc =
+      rp__sql_prepare(st->db,
+                      "INSERT OR IGNORE INTO inbox_recalled(msg_id, at)"
+                      " SELECT msg_id, ?2 FROM inbox WHERE msg_id = ?1 AND sender = ?3",
+                      &s);
   *done = 0;
-  pthread_mutex_lock(&st->mu);
-  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) != 0) goto out;
-  rc = rp__sql_prepare(st->db,
-                       "INSERT OR IGNORE INTO inbox_recalled(msg_id, at)"
-                       " SELECT msg_id, ?2 FROM inbox WHERE msg_id = ?1 AND sender = ?3",
-                       &s);
   if (rc == 0) {
     sqlite3_bind_blob(s, 1, msg_id, RP_MSG_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
@@ -149,12 +148,23 @@ int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
     *done = 1;
     if (receipt != NULL) rc = rp__store_out_insert(st, receipt);
   }
-  if (rc == 0) rc = rp__sql_exec(st->db, "COMMIT");
-  if (rc != 0) {
-    rp__sql_exec(st->db, "ROLLBACK");
-    *done = 0;
+  return rc;
+}
+
+int rp__store_in_recall(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],
+                        const char *sender, uint64_t now, const rp__store_out *receipt,
+                        int *done) {
+  int rc;
+  *done = 0;
+  pthread_mutex_lock(&st->mu);
+  if ((rc = rp__sql_exec(st->db, "BEGIN IMMEDIATE")) == 0) {
+    if ((rc = recall_body(st, msg_id, sender, now, receipt, done)) == 0)
+      rc = rp__sql_exec(st->db, "COMMIT");
+    if (rc != 0) {
+      rp__sql_exec(st->db, "ROLLBACK");
+      *done = 0;
+    }
   }
-out:
   pthread_mutex_unlock(&st->mu);
   return rc;
 }
@@ -211,8 +221,9 @@ typedef struct in_write {
   const uint8_t *msg_id;  /* W_COMPLETE, W_DROP */
   const rp__store_out *receipt;
   rp__store_effect *effect;
-  int64_t before;   /* W_SWEEP: envelopes that expired before this */
-  uint64_t deleted; /* W_SWEEP: out */
+  rp__store_recall *recall; /* W_ADD of a recall: its step, in the same tx */
+  int64_t before;           /* W_SWEEP: envelopes that expired before this */
+  uint64_t deleted;         /* W_SWEEP: out */
 } in_write;
 
 static int write_body(rp__store *st, in_write *w) {
@@ -257,6 +268,9 @@ static int write_body(rp__store *st, in_write *w) {
   }
   if (rc == 0 && w->receipt != NULL) rc = rp__store_out_insert(st, w->receipt);
   if (rc == 0) rc = rp__store_effect_apply(st, w->effect);
+  if (rc == 0 && w->recall != NULL)
+    rc = recall_body(st, w->recall->about, w->in->sender, w->in->stored_at,
+                     w->recall->receipt, &w->recall->done);
   return rc;
 }
 
@@ -278,6 +292,15 @@ int rp__store_in_add(rp__store *st, const rp__store_in *in, const rp__store_out 
                      rp__store_effect *effect) {
   in_write w = {.what = W_ADD, .in = in, .receipt = receipt, .effect = effect};
   return write_tx(st, &w);
+}
+
+int rp__store_in_add_recall(rp__store *st, const rp__store_in *in,
+                            const rp__store_out *receipt, rp__store_recall *recall) {
+  in_write w = {.what = W_ADD, .in = in, .receipt = receipt, .recall = recall};
+  recall->done = 0;
+  int rc = write_tx(st, &w);
+  if (rc != 0) recall->done = 0;
+  return rc;
 }
 
 int rp__store_in_complete(rp__store *st, const uint8_t msg_id[RP_MSG_ID_BYTES],

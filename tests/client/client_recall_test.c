@@ -228,10 +228,57 @@ static void test_recall_before_message(void **state) {
   tp_relay_free(&f);
 }
 
+/* A host that sees a recall sees the message it recalls marked: the recall and its step
+ * are one transaction. The team's host polls rp_inbox_next without pause while five
+ * requests are recalled one by one; each recall it is handed must find its request
+ * recalled already. */
+static void test_recall_seen_with_its_mark(void **state) {
+  enum { N = 5 };
+  tp_relay f;
+  rp_client *muni, *team;
+  rp_received *r = NULL;
+  rp_msg *m;
+  char req[N][RP_ID_STRLEN], rec[RP_ID_STRLEN];
+  (void)state;
+  assert_int_equal(cl_relay_up(&f, "cl-recall-atomic"), 0);
+  assert_non_null(muni = cl_client(&f, CL_MUNI, NULL));
+  assert_non_null(team = cl_client(&f, CL_TEAM, NULL));
+  for (int i = 0; i < N; i++) {
+    assert_non_null(m = cl_request("Forkert modtager"));
+    assert_int_equal(rp_send(muni, m, req[i]), 0);
+    rp_msg_free(m);
+  }
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(cl_wait_status(muni, req[i], RP_STATUS_DELIVERED, 10000), 0);
+    assert_int_equal(rp_inbox_next(team, &r), 0); /* the request, offered */
+    rp_received_free(r);
+  }
+  for (int i = 0; i < N; i++) {
+    const char *about = NULL;
+    uint64_t end = rp__clock_mono_ms() + 10000;
+    int rc;
+    assert_int_equal(send_recall(muni, req[i], rec), 0);
+    while ((rc = rp_inbox_next(team, &r)) == RP_ENOTFOUND && rp__clock_mono_ms() < end) {
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(rp_received_kind(r), "recall");
+    assert_int_equal(rp_received_get_hex(r, "about", &about), 0);
+    assert_string_equal(about, req[i]);
+    rp_received_free(r);
+    assert_int_equal(rp_inbox_get(team, req[i], &r), 0);
+    assert_true(rp_received_recalled(r));
+    rp_received_free(r);
+  }
+  rp_client_free(team);
+  rp_client_free(muni);
+  tp_relay_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recall_outcome),
       cmocka_unit_test(test_recall_before_message),
+      cmocka_unit_test(test_recall_seen_with_its_mark),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
