@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "chunk.h"
+#include "hex.h"
 #include "rejsepost_errors.h"
 #include "store_int.h"
 
@@ -43,30 +44,10 @@ static int dir_path(const rp__store *st, int kind, char *buf, size_t cap) {
 
 static int file_path(const rp__store *st, int kind, const uint8_t *msg_id, char *buf,
                      size_t cap) {
-  static const char hex[] = "0123456789abcdef";
-  char name[2 * RP_MSG_ID_BYTES + 1];
-  for (size_t i = 0; i < RP_MSG_ID_BYTES; i++) {
-    name[2 * i] = hex[msg_id[i] >> 4];
-    name[2 * i + 1] = hex[msg_id[i] & 15];
-  }
-  name[2 * RP_MSG_ID_BYTES] = '\0';
-  int n = snprintf(buf, cap, "%s/chunks/%s/%s", st->dir, kind_dir[kind], name);
+  char name[RP__ID_HEX_BYTES];
+  int n = snprintf(buf, cap, "%s/chunks/%s/%s", st->dir, kind_dir[kind],
+                   rp__id_hex(name, msg_id));
   return n < 0 || (size_t)n >= cap ? RP_ETOOBIG : 0;
-}
-
-/* A well-formed file name: 32 lowercase hex digits, into id. */
-static int parse_name(const char *name, uint8_t id[RP_MSG_ID_BYTES]) {
-  if (strlen(name) != 2 * RP_MSG_ID_BYTES) return -1;
-  for (size_t i = 0; i < 2 * RP_MSG_ID_BYTES; i++) {
-    char ch = name[i];
-    int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-    if (v < 0) return -1;
-    if (i % 2 == 0)
-      id[i / 2] = (uint8_t)(v << 4);
-    else
-      id[i / 2] |= (uint8_t)v;
-  }
-  return 0;
 }
 
 static int fsync_path(const char *path) {
@@ -202,7 +183,8 @@ static void sweep_dir(rp__store *st, int kind) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     if (kind < 0 && (strcmp(e->d_name, "out") == 0 || strcmp(e->d_name, "in") == 0))
       continue;
-    if (kind >= 0 && parse_name(e->d_name, id) == 0 && has_rows(st, kind, id)) continue;
+    if (kind >= 0 && rp__id_unhex_lower(id, e->d_name) == 0 && has_rows(st, kind, id))
+      continue;
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     if (unlink(path) != 0 && errno == EISDIR) rmdir(path);
   }

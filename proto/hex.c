@@ -13,3 +13,10 @@ int rp__unhex(uint8_t *out, size_t n, const char *hex) {
   if (sodium_hex2bin(out, n, hex, 2 * n, NULL, NULL, NULL) != 0) return RP_EINVAL;
   return 0;
 }
+
+int rp__id_unhex_lower(uint8_t id[RP_MSG_ID_BYTES], const char *name) {
+  if (name == NULL || strlen(name) != 2 * RP_MSG_ID_BYTES) return RP_EINVAL;
+  for (const char *c = name; *c != '\0'; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) return RP_EINVAL;
+  return rp__unhex(id, RP_MSG_ID_BYTES, name);
+}

@@ -30,4 +30,9 @@ static inline const char *rp__id_hex(char out[RP__ID_HEX_BYTES],
   return sodium_bin2hex(out, RP__ID_HEX_BYTES, id, RP_MSG_ID_BYTES);
 }
 
+/* Parses a name that must be exactly what rp__id_hex writes (32 lower-case digits), as
+ * the chunk files are named: 0 with id set, or RP_EINVAL. A name in upper case is
+ * another file, not the same one spelled differently. */
+int rp__id_unhex_lower(uint8_t id[RP_MSG_ID_BYTES], const char *name);
+
 #endif /* RP_HEX_H */

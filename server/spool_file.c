@@ -243,16 +243,6 @@ int rp__spool_file_read(rp__spool *sp, int *fd, const uint8_t *msg_id, uint64_t 
 
 /* ---- open: the orphan sweep, and the upgrade of a version 3 spool ---- */
 
-/* 1 if name is the lowercase hex of a msg_id (what this module writes). */
-static int well_formed(const char *name, uint8_t msg_id[RP_MSG_ID_BYTES]) {
-  size_t n = strlen(name);
-  if (n != 2 * RP_MSG_ID_BYTES) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-      return 0;
-  return rp__unhex(msg_id, RP_MSG_ID_BYTES, name) == 0;
-}
-
 int rp__spool_files_sweep(rp__spool *sp, sqlite3 *db, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   DIR *d = NULL;
@@ -274,7 +264,7 @@ int rp__spool_files_sweep(rp__spool *sp, sqlite3 *db, char *err, size_t errlen) 
     uint8_t id[RP_MSG_ID_BYTES];
     int keep = 0;
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    if (well_formed(e->d_name, id)) {
+    if (rp__id_unhex_lower(id, e->d_name) == 0) {
       sqlite3_bind_blob(st, 1, id, RP_MSG_ID_BYTES, SQLITE_STATIC);
       rc = sqlite3_step(st);
       sqlite3_reset(st);

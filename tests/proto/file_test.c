@@ -157,6 +157,26 @@ static void test_unhex(void **state) {
   assert_int_equal(rp__unhex(b, 1, "0x"), RP_EINVAL);
 }
 
+/* rp__id_unhex_lower takes back exactly what rp__id_hex writes: a chunk file's name. */
+static void test_id_unhex_lower(void **state) {
+  uint8_t id[RP_MSG_ID_BYTES], back[RP_MSG_ID_BYTES];
+  char name[RP__ID_HEX_BYTES], upper[RP__ID_HEX_BYTES];
+  (void)state;
+  for (size_t i = 0; i < sizeof id; i++)
+    id[i] = (uint8_t)(0xa0 + i);
+  rp__id_hex(name, id);
+  assert_int_equal(rp__id_unhex_lower(back, name), 0);
+  assert_memory_equal(back, id, sizeof id);
+  memcpy(upper, name, sizeof name);
+  upper[0] = 'A'; /* the same bytes in upper case: another name */
+  assert_int_equal(rp__id_unhex_lower(back, upper), RP_EINVAL);
+  name[2 * RP_MSG_ID_BYTES - 1] = '\0'; /* one digit short */
+  assert_int_equal(rp__id_unhex_lower(back, name), RP_EINVAL);
+  assert_int_equal(rp__id_unhex_lower(back, "tmp.partial-not-a-name-0000000000"),
+                   RP_EINVAL);
+  assert_int_equal(rp__id_unhex_lower(back, NULL), RP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_read_cap),
@@ -166,6 +186,7 @@ int main(void) {
       cmocka_unit_test(test_urgency_names),
       cmocka_unit_test(test_read_line),
       cmocka_unit_test(test_unhex),
+      cmocka_unit_test(test_id_unhex_lower),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
