@@ -536,6 +536,10 @@ int rp_msg_encode(rp_msg *m, uint8_t **out, size_t *len);
  * A step reached out of order (a reply before the "opened" receipt) still gets its time
  * (rp_status_time) without moving the status back. failed is a refusal for good, by the
  * relay (EROUTE, EKIND...) or by the recipient (EAUTH, EREVOKED, EINVAL...).
+ * Since a status never moves back, an answer its sender recalls later leaves the status
+ * answered; the reply itself is then flagged (rp_received_recalled), and a host that
+ * shows "answered" should look there. An answer recalled before it arrived never
+ * counts (PROTOCOL.md 7.19).
  */
 #define RP_STATUS_QUEUED 1    /* durable in the local outbox */
 #define RP_STATUS_RELAYED 2   /* the relay acknowledged storing it */
