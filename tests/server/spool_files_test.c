@@ -179,8 +179,8 @@ static void wait_done(fixture *f) {
   assert_int_equal(f->done, 1);
 }
 
-/* Chunk i (of 3) of message n, from k101 to team; the result. */
-static int chunk(fixture *f, unsigned n, unsigned i) {
+/* Chunk i (of 3) of message n, from k101 to team. */
+static rp__spool_chunk chunk_of(fixture *f, unsigned n, unsigned i) {
   rp__spool_chunk ch = {.sender = "k101",
                         .recipient = "team",
                         .index = i,
@@ -190,6 +190,12 @@ static int chunk(fixture *f, unsigned n, unsigned i) {
                         .len = f->len[i],
                         .message_max = 1u << 20};
   mid(ch.msg_id, n);
+  return ch;
+}
+
+/* Puts chunk i of message n; the result. */
+static int chunk(fixture *f, unsigned n, unsigned i) {
+  rp__spool_chunk ch = chunk_of(f, n, i);
   run(f);
   assert_int_equal(rp__spool_put_chunk(f->sp, &f->req, &ch, on_done), 0);
   wait_done(f);
@@ -543,15 +549,7 @@ static int in_child_killed(fixture *f, void (*body)(fixture *f)) {
 }
 
 static void child_put(fixture *f, unsigned n, unsigned i) {
-  rp__spool_chunk ch = {.sender = "k101",
-                        .recipient = "team",
-                        .index = i,
-                        .count = 3,
-                        .expires_ms = 5000,
-                        .bytes = f->data[i],
-                        .len = f->len[i],
-                        .message_max = 1u << 20};
-  mid(ch.msg_id, n);
+  rp__spool_chunk ch = chunk_of(f, n, i);
   f->req.data = &f->done;
   if (rp__spool_put_chunk(f->sp, &f->req, &ch, on_done) != 0) _exit(5);
   uv_run(&f->loop, UV_RUN_DEFAULT);
