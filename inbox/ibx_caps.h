@@ -36,9 +36,11 @@
 #define RP_IBX_CONNS_PER_USER 4u
 /* Threads one listing returns. */
 #define RP_IBX_LIST_MAX 500u
-/* Where the web workspace shows a thread: this, then the thread's id or a unique prefix
- * of it (the alert mails' links point there; rejsepost-webd serves it). */
-#define RP_IBX_CASE_PATH "/sag/"
+/* Where the web workspace shows a thread: this URL path, then the thread's id or a
+ * unique prefix of it (the alert mails' links point there; rejsepost-webd serves it).
+ * "sag" is Danish for case. */
+#define RP_IBX_CASE_SEGMENT "sag"
+#define RP_IBX_CASE_PATH "/" RP_IBX_CASE_SEGMENT "/"
 /* Messages one thread shows or exports. */
 #define RP_IBX_THREAD_MSGS_MAX 1000u
 /* Thread ids as advisors type them, as in git: any unique prefix of at least

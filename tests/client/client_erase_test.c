@@ -46,10 +46,10 @@ static marker id_marker(const char *hex) {
 /* Is m in any regular file of dir (client.db, client.db-wal, client.db-shm) or of its
  * chunk folders (chunks/out, chunks/in: the attachment chunks' bytes)? */
 static int in_dir(const char *dir, const marker *m) {
-  static const char *const sub[] = {"", "/chunks", "/chunks/out", "/chunks/in"};
+  static const char *const sub[] = {".", "chunks", "chunks/out", "chunks/in"};
   char path[1024];
   for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-    snprintf(path, sizeof path, "%s%s", dir, sub[i]);
+    snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
     if (tu_dir_holds(path, m->b, m->n) == 1) return 1;
   }
   return 0;

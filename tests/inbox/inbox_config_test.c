@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ibx_caps.h"
 #include "ibx_config.h"
 #include "ibx_notify.h"
 #include "rejsepost_errors.h"
@@ -199,7 +200,8 @@ static void test_alert_mail(void **state) {
   assert_non_null(strstr(out, "Subject: Ny henvendelse: akut [3fa91c2e]\r\n"));
   assert_non_null(strstr(out, "Date: Mon, 05 Jan 2026 09:00:00 +0000\r\n"));
   assert_non_null(strstr(out, "\r\n\r\n")); /* headers end */
-  assert_non_null(strstr(out, "https://rejsehold.example/ws/sag/3fa91c2e\r\n"));
+  assert_non_null(
+      strstr(out, "https://rejsehold.example/ws" RP_IBX_CASE_PATH "3fa91c2e\r\n"));
   for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
     assert_int_equal(p[-1], '\r');
   assert_int_equal(rp__ibx_notify_compose(&c.alerts, 0, NULL, NULL, &dg, 1767603600000ull,
@@ -207,7 +209,7 @@ static void test_alert_mail(void **state) {
                    0);
   assert_non_null(strstr(out, "  akut: 2\r\n  haster: 3\r\n  normal: 4\r\n  plan: 5\r\n"
                               "  uden frist: 1\r\nOverskredne frister: 6\r\n"));
-  assert_null(strstr(out, "/sag/"));
+  assert_null(strstr(out, RP_IBX_CASE_PATH));
   /* The longest To header there can be (every `to` and `lead`, for the digest) fits. */
   static char big[2 * RP_IBX_MAIL_TO_MAX][RP_IBX_MAIL_ADDR_MAX + 1];
   for (unsigned i = 0; i < 2 * RP_IBX_MAIL_TO_MAX; i++) {

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "ibx_caps.h"
 #include "ibx_fixture.h"
 
 #define TO1 "vagt1@team.example"
@@ -246,7 +247,7 @@ static void test_new_akut(void **state) {
   (void)state;
   request("akut", th, &t0);
   snprintf(short_id, sizeof short_id, "%.8s", th);
-  snprintf(link, sizeof link, WEB "/sag/%s\r\n", short_id);
+  snprintf(link, sizeof link, WEB RP_IBX_CASE_PATH "%s\r\n", short_id);
   m = mail_wait(link, NULL, 5000);
   assert_non_null(m);
   fprintf(stderr, "akut alert mail %llu ms after the send call\n",
@@ -284,14 +285,14 @@ static void test_new_haster_not_normal(void **state) {
   char th[RP_ID_STRLEN], nth[RP_ID_STRLEN], link[200], needle[120], *m;
   (void)state;
   request("haster", th, NULL);
-  snprintf(link, sizeof link, WEB "/sag/%.8s\r\n", th);
+  snprintf(link, sizeof link, WEB RP_IBX_CASE_PATH "%.8s\r\n", th);
   m = mail_wait(link, "Ny henvendelse: haster", 5000);
   assert_non_null(m);
   assert_non_null(strstr(m, "X-Sink-Rcpt: " TO1 "\r\n"));
   free(m);
   request("normal", nth, NULL);
   fx_sleep_ms(1500);
-  snprintf(link, sizeof link, "/sag/%.8s", nth);
+  snprintf(link, sizeof link, RP_IBX_CASE_PATH "%.8s", nth);
   assert_int_equal(mail_count(link, NULL), 0);
   snprintf(needle, sizeof needle, "event=alert_due thread=%s", nth);
   assert_int_equal(fx_log_count(&g, needle), 0);
@@ -388,7 +389,7 @@ static void test_smtp_down(void **state) {
    * server up (the file is read at start only). */
   alerts_conf(g_port, "off");
   restart();
-  snprintf(link, sizeof link, WEB "/sag/%.8s\r\n", th);
+  snprintf(link, sizeof link, WEB RP_IBX_CASE_PATH "%.8s\r\n", th);
   m = mail_wait(link, "Ny henvendelse: akut", 8000);
   assert_non_null(m);
   free(m);
@@ -420,7 +421,7 @@ static void test_no_password_in_clear(void **state) {
   snprintf(needle, sizeof needle,
            "error event=mail_failed thread=%s alert=new attempt=1/3 curl=64", th);
   assert_int_equal(fx_log_count(&g, needle), 1);
-  snprintf(needle, sizeof needle, "/sag/%.8s", th);
+  snprintf(needle, sizeof needle, RP_IBX_CASE_PATH "%.8s", th);
   assert_int_equal(mail_count(needle, NULL), 0);
   assert_int_equal(mail_count("hemmeligt", NULL), 0);
   /* Given up is recorded: a restart does not try again. */
@@ -442,7 +443,7 @@ static void test_digest(void **state) {
   assert_non_null(strstr(m, "  akut: "));
   assert_non_null(strstr(m, "X-Sink-Rcpt: " TO1 "\r\n"));
   assert_non_null(strstr(m, "X-Sink-Rcpt: " LEAD "\r\n"));
-  assert_null(strstr(m, "/sag/"));
+  assert_null(strstr(m, RP_IBX_CASE_PATH));
   assert_content_free(m, "no-such-id");
   free(m);
   restart();
