@@ -64,7 +64,10 @@ static const char *const added_tables_sql =
     "CREATE TABLE IF NOT EXISTS outbox_recalled("
     " msg_id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS inbox_recalled("
-    " msg_id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;";
+    " msg_id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Every message received asks whether a recall of it came first
+     * (rp__store_in_recall_held): an index lookup, not a scan of the whole inbox. */
+    "CREATE INDEX IF NOT EXISTS inbox_ref ON inbox(ref_id, kind) WHERE ref_id IS NOT NULL;";
 
 /* The schema's version in PRAGMA user_version: 0 for a database made before versions
  * were kept (outbox times t1..t7), 1 since the auto_replied status (t8), 2 since
