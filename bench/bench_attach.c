@@ -127,20 +127,6 @@ static double mbps(uint64_t bytes, double seconds) {
   return seconds > 0 ? (double)bytes / 1e6 / seconds : 0;
 }
 
-static int write_keys(tp_relay *f) {
-  uint8_t buf[RP_KEYFILE_MAX];
-  char path[700];
-  size_t len = 0;
-  for (size_t i = 0; i < f->nmembers; i++) {
-    snprintf(path, sizeof path, "%s/%s.key", f->dir, f->members[i]->pub.id);
-    if (rp__keyfile_encode_plain(f->members[i], buf, sizeof buf, &len) != 0 ||
-        rp__keyfile_write(path, buf, len, 1) != 0)
-      return -1;
-  }
-  sodium_memzero(buf, sizeof buf);
-  return 0;
-}
-
 /* The sealed bytes the relay has acknowledged so far (the sender's progress callback, on
  * its loop thread): how far the upload had come when rp_send returned shows how much of
  * it overlapped the sealing. */
@@ -527,7 +513,7 @@ int main(int argc, char **argv) {
   /* The whole gigabyte may wait at the relay before the recipient has fetched it. */
   if (tp_relay_init(&f, "bench-attach", ids, 2,
                     "spool_recipient_bytes = 4G\nspool_sender_share = 100\n") != 0 ||
-      write_keys(&f) != 0 || tp_relay_start(&f) != 0) {
+      cl_write_keys(&f) != 0 || tp_relay_start(&f) != 0) {
     fprintf(stderr, "relay did not start (RP_BUILD_DIR?)\n");
     return 1;
   }

@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "keyfile.h"
+#include "cl_fixture.h"
 #include "peer.h"
 #include "rejsepost.h"
 #include "testutil.h"
@@ -52,20 +53,6 @@ static uint64_t cpu_pid_us(pid_t pid) {
   if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
     return 0;
   return (ut + st) * 1000000ull / (unsigned long long)sysconf(_SC_CLK_TCK);
-}
-
-static int write_keys(tp_relay *f) {
-  uint8_t buf[RP_KEYFILE_MAX];
-  char path[700];
-  size_t len = 0;
-  for (size_t i = 0; i < f->nmembers; i++) {
-    snprintf(path, sizeof path, "%s/%s.key", f->dir, f->members[i]->pub.id);
-    if (rp__keyfile_encode_plain(f->members[i], buf, sizeof buf, &len) != 0 ||
-        rp__keyfile_write(path, buf, len, 1) != 0)
-      return -1;
-  }
-  sodium_memzero(buf, sizeof buf);
-  return 0;
 }
 
 static rp_client *client(tp_relay *f) {
@@ -138,7 +125,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (tp_relay_init(&f, "bench-client", ids, 2, NULL) != 0 || write_keys(&f) != 0 ||
+  if (tp_relay_init(&f, "bench-client", ids, 2, NULL) != 0 || cl_write_keys(&f) != 0 ||
       tp_relay_start(&f) != 0) {
     fprintf(stderr, "bench_client: could not start the relay (set RP_BUILD_DIR)\n");
     goto out;

@@ -47,20 +47,6 @@ static long long stream_read(void *ctx, uint8_t *buf, size_t cap) {
   return (long long)n;
 }
 
-static int write_keys(tp_relay *f) {
-  uint8_t buf[RP_KEYFILE_MAX];
-  char path[700];
-  size_t len = 0;
-  for (size_t i = 0; i < f->nmembers; i++) {
-    snprintf(path, sizeof path, "%s/%s.key", f->dir, f->members[i]->pub.id);
-    if (rp__keyfile_encode_plain(f->members[i], buf, sizeof buf, &len) != 0 ||
-        rp__keyfile_write(path, buf, len, 1) != 0)
-      return -1;
-  }
-  sodium_memzero(buf, sizeof buf);
-  return 0;
-}
-
 /* The tests' client configuration (tests/client/cl_fixture.h) with the bench's caps. */
 static rp_client *client(tp_relay *f, const char *id, uint64_t att_max) {
   rp_config *cfg = cl_config(f, id, NULL, NULL);
@@ -141,7 +127,7 @@ int main(int argc, char **argv) {
     if (opt == 'a') mib = strtoull(optarg, NULL, 10);
   bytes = mib << 20;
   if (sodium_init() < 0 || tp_relay_init(&f, "bench-erase", ids, 2, NULL) != 0 ||
-      write_keys(&f) != 0)
+      cl_write_keys(&f) != 0)
     return 1;
   /* The sender, the relay down: everything stays in its outbox. */
   if ((muni = client(&f, "k101", bytes + 1)) == NULL) return 1;
